@@ -1,0 +1,54 @@
+/**
+ * Byte helpers the formats share: concatenation, constant-time equality, big-endian integers, hex.
+ * Must never compare secrets with a short-circuiting loop.
+ */
+import { timingSafeEqual } from 'node:crypto'
+
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const p of parts) length += p.length
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const p of parts) {
+    out.set(p, offset)
+    offset += p.length
+  }
+  return out
+}
+
+/** Constant-time for equal lengths; lengths themselves are not secret. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+/** u64 big-endian; kith keeps integers below 2^53 so they stay exact JS numbers. */
+export function u64be(value: number): Uint8Array {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`u64 value out of range: ${value}`)
+  const out = new Uint8Array(8)
+  new DataView(out.buffer).setBigUint64(0, BigInt(value))
+  return out
+}
+
+export function u32be(value: number): Uint8Array {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff)
+    throw new RangeError(`u32 out of range: ${value}`)
+  const out = new Uint8Array(4)
+  new DataView(out.buffer).setUint32(0, value)
+  return out
+}
+
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')
+}
+
+export function fromHex(hex: string): Uint8Array {
+  if (!/^(?:[0-9a-f]{2})*$/i.test(hex)) throw new TypeError('hex must be an even-length hex string')
+  return new Uint8Array(Buffer.from(hex, 'hex'))
+}
+
+/** Copy into a fresh, exactly-sized ArrayBuffer (safe to transfer to a worker, not a pooled Buffer). */
+export function ownedCopy(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length)
+  out.set(bytes)
+  return out
+}

@@ -1,0 +1,33 @@
+/**
+ * SHA-256, HMAC-SHA256 and BIP340-style tagged hashes, on node:crypto (SHA-NI fast path).
+ * Every domain in kith hashes under its own tag; no two record types may share one.
+ */
+import { createHash, createHmac } from 'node:crypto'
+
+export function sha256(...parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const h = createHash('sha256')
+  for (const p of parts) h.update(p)
+  return new Uint8Array(h.digest())
+}
+
+/** HMAC-SHA256(key, parts...) — the keyed hash of DESIGN.md. */
+export function hmacSha256(key: Uint8Array, ...parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const h = createHmac('sha256', key)
+  for (const p of parts) h.update(p)
+  return new Uint8Array(h.digest())
+}
+
+const tagPrefixes = new Map<string, Uint8Array>()
+
+/** BIP340 §Design: TaggedHash(tag, m) = SHA256(SHA256(tag) || SHA256(tag) || m). */
+export function taggedHash(tag: string, ...parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let prefix = tagPrefixes.get(tag)
+  if (prefix === undefined) {
+    const t = sha256(new TextEncoder().encode(tag))
+    prefix = new Uint8Array(64)
+    prefix.set(t, 0)
+    prefix.set(t, 32)
+    tagPrefixes.set(tag, prefix)
+  }
+  return sha256(prefix, ...parts)
+}

@@ -1,0 +1,11 @@
+/** Public surface of kith's crypto layer. */
+export * from './assert.js'
+export * from './bytes.js'
+export * from './ecies.js'
+export * from './ed25519.js'
+export * from './errors.js'
+export * from './hash.js'
+export * from './kdf.js'
+export * from './schnorr.js'
+export * from './text.js'
+export * from './xchacha.js'

@@ -1,0 +1,74 @@
+/**
+ * BIP340 Schnorr over secp256k1 (@noble/secp256k1), and record signatures over tagged hashes: each
+ * record type signs under its own tag, so a signature made for one type never verifies as another.
+ */
+import { randomBytes } from 'node:crypto'
+import * as secp from '@noble/secp256k1'
+import { assertBytes } from './assert.js'
+import { hmacSha256, sha256, taggedHash } from './hash.js'
+
+// noble v3's sync API needs its hash backends set; node:crypto's are the fast ones
+secp.hashes.sha256 = (msg: Uint8Array) => sha256(msg)
+secp.hashes.hmacSha256 = (key: Uint8Array, msg: Uint8Array) => hmacSha256(key, msg)
+
+export const SCHNORR_SIGNATURE_LENGTH = 64
+export const XONLY_PUBLIC_KEY_LENGTH = 32
+export const SECRET_KEY_LENGTH = 32
+
+/** The record types that carry a vault or guardian signature. Each maps to one tag. */
+export type SignedRecordType = 'roster' | 'share' | 'manifest' | 'head' | 'receipt' | 'veto' | 'fence'
+
+/** The BIP340 tag a record type signs under (docs/format.md §Signatures). */
+export function signatureTag(type: SignedRecordType): string {
+  return `kith/${type}/v1`
+}
+
+/** A fresh secp256k1 secret key. */
+export function generateSecretKey(): Uint8Array {
+  return secp.utils.randomSecretKey()
+}
+
+/** BIP340 x-only public key of a secret key. */
+export function schnorrPublicKey(secretKey: Uint8Array): Uint8Array {
+  return secp.schnorr.getPublicKey(assertBytes(secretKey, 'secretKey', SECRET_KEY_LENGTH))
+}
+
+/** Raw BIP340 sign (for vectors); records use signRecord. */
+export function schnorrSign(message: Uint8Array, secretKey: Uint8Array, auxRand?: Uint8Array): Uint8Array {
+  return secp.schnorr.sign(message, assertBytes(secretKey, 'secretKey', SECRET_KEY_LENGTH), auxRand)
+}
+
+/** Raw BIP340 verify; false (never throws) for malformed keys or signatures. */
+export function schnorrVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  if (signature.length !== SCHNORR_SIGNATURE_LENGTH || publicKey.length !== XONLY_PUBLIC_KEY_LENGTH)
+    return false
+  try {
+    return secp.schnorr.verify(signature, message, publicKey)
+  } catch {
+    return false
+  }
+}
+
+/** Digest a record type's signed bytes: TaggedHash("kith/<type>/v1", bytes). */
+export function recordDigest(type: SignedRecordType, signedBytes: Uint8Array): Uint8Array {
+  return taggedHash(signatureTag(type), signedBytes)
+}
+
+/** Sign a record's bytes with a vault key. */
+export function signRecord(
+  type: SignedRecordType,
+  signedBytes: Uint8Array,
+  secretKey: Uint8Array,
+): Uint8Array {
+  return schnorrSign(recordDigest(type, signedBytes), secretKey, randomBytes(32))
+}
+
+/** Verify a record's vault signature. */
+export function verifyRecord(
+  type: SignedRecordType,
+  signedBytes: Uint8Array,
+  signature: Uint8Array,
+  xonlyPublicKey: Uint8Array,
+): boolean {
+  return schnorrVerify(signature, recordDigest(type, signedBytes), xonlyPublicKey)
+}

@@ -1,0 +1,199 @@
+/**
+ * Build version v+1 of a vault from its sources and the previous manifest: chunk, seal and store
+ * every file, reuse every chunk the previous version already has, then seal and sign the manifest.
+ * It never signs a version that does not extend `previous`, and never stores a chunk twice in one build.
+ */
+import { createReadStream } from 'node:fs'
+import { type FileHandle, open, opendir, stat } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { toHex, u64be } from '../crypto/bytes.js'
+import { taggedHash } from '../crypto/hash.js'
+import type { DataKeys } from '../crypto/kdf.js'
+import { schnorrPublicKey } from '../crypto/schnorr.js'
+import type { ChunkSink } from './chunk-store.js'
+import { chunkContentDefined, chunkFixed, gearTable } from './chunker.js'
+import { InvalidSourceError, WrongVaultError } from './errors.js'
+import { type ChunkRef, type Manifest, sealManifest, ZERO_HASH } from './manifest.js'
+import {
+  assertSafeName,
+  type BodyFile,
+  type BodySource,
+  type ManifestBody,
+  type SourceKind,
+} from './manifest-body.js'
+import { ChunkSealer } from './seal-pool.js'
+
+export interface SourceSpec {
+  readonly name: string
+  readonly kind: SourceKind
+  /** Absolute path on this machine: a file, or a directory for kind 'dir'. */
+  readonly path: string
+}
+
+export interface BuildOptions {
+  readonly vaultSecretKey: Uint8Array
+  readonly dataKeys: DataKeys
+  readonly epoch: number
+  /** The newest version so far, or undefined for version 1. */
+  readonly previous?: Manifest
+  readonly sources: readonly SourceSpec[]
+  readonly store: ChunkSink
+  /** Vault secrets and settings to carry in the encrypted body. */
+  readonly vaultState?: Uint8Array
+  /** Seal threads; default one per core. */
+  readonly workers?: number
+  readonly now?: () => number
+}
+
+export interface BuildResult {
+  readonly manifest: Manifest
+  readonly body: ManifestBody
+  /** Chunks this version stored that the previous one did not have. */
+  readonly newChunks: readonly Uint8Array[]
+  readonly reusedChunks: number
+  readonly bytesRead: number
+  readonly bytesStored: number
+}
+
+/** Largest single-file Lightning backup accepted (an SCB is a few KiB per channel). */
+const MAX_STATIC_BACKUP = 64 * 1024 * 1024
+
+/** The keyed content hash of a file: TaggedHash("kith/file-content/v1", u64 size || MACs...). */
+export function fileContentHash(size: number, macs: readonly Uint8Array[]): Uint8Array {
+  return taggedHash('kith/file-content/v1', u64be(size), ...macs)
+}
+
+interface FileJob {
+  readonly source: SourceSpec
+  readonly relPath: string
+  readonly absPath: string
+}
+
+async function _listFiles(source: SourceSpec): Promise<FileJob[]> {
+  let st: Awaited<ReturnType<typeof stat>>
+  try {
+    st = await stat(source.path)
+  } catch {
+    throw new InvalidSourceError(source.name, `cannot read ${source.path}`)
+  }
+  if (source.kind !== 'dir') {
+    if (!st.isFile()) throw new InvalidSourceError(source.name, `${source.path} is not a regular file`)
+    if (
+      (source.kind === 'lnd-scb' || source.kind === 'cln-emergency') &&
+      (st.size === 0 || st.size > MAX_STATIC_BACKUP)
+    ) {
+      throw new InvalidSourceError(
+        source.name,
+        `${source.kind} file is ${st.size} bytes, which cannot be a valid backup`,
+      )
+    }
+    return [{ source, relPath: basename(source.path), absPath: source.path }]
+  }
+  if (!st.isDirectory()) throw new InvalidSourceError(source.name, `${source.path} is not a directory`)
+  const out: FileJob[] = []
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    const entries = []
+    for await (const e of await opendir(dir)) entries.push(e)
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    for (const e of entries) {
+      const relPath = rel === '' ? e.name : `${rel}/${e.name}`
+      // symlinks and special files are skipped: following them could leave the source tree
+      if (e.isDirectory()) await walk(join(dir, e.name), relPath)
+      else if (e.isFile()) out.push({ source, relPath, absPath: join(dir, e.name) })
+    }
+  }
+  await walk(source.path, '')
+  return out
+}
+
+async function* _read(fh: FileHandle): AsyncGenerator<Uint8Array> {
+  const stream = createReadStream('', { fd: fh, highWaterMark: 1024 * 1024, autoClose: false })
+  for await (const piece of stream) yield piece as Buffer
+}
+
+/** Build, store and sign the next version. */
+export async function buildVersion(opts: BuildOptions): Promise<BuildResult> {
+  const vaultId = schnorrPublicKey(opts.vaultSecretKey)
+  const prev = opts.previous
+  if (prev !== undefined && Buffer.compare(prev.vaultId, vaultId) !== 0) throw new WrongVaultError('manifest')
+  if (prev !== undefined && opts.epoch < prev.epoch) throw new RangeError('epoch must not go backwards')
+  const names = new Set<string>()
+  for (const s of opts.sources) {
+    assertSafeName(s.name)
+    if (names.has(s.name)) throw new InvalidSourceError(s.name, 'duplicate source name')
+    names.add(s.name)
+  }
+
+  const known = new Set(prev?.chunks.map((c) => toHex(c.id)) ?? [])
+  const refs = new Map<string, ChunkRef>()
+  const newChunks: Uint8Array[] = []
+  const gear = gearTable(opts.dataKeys.gearSeed)
+  const sealer = new ChunkSealer(opts.dataKeys, {
+    ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+  })
+  const files: BodyFile[] = []
+  let bytesRead = 0
+  let bytesStored = 0
+  let reused = 0
+  try {
+    for (const source of opts.sources) {
+      for (const job of await _listFiles(source)) {
+        const fh = await open(job.absPath, 'r')
+        try {
+          const st = await fh.stat()
+          const pieces = _read(fh)
+          const chunks = source.kind === 'sqlite' ? chunkFixed(pieces) : chunkContentDefined(pieces, gear)
+          const ids: Uint8Array[] = []
+          const macs: Uint8Array[] = []
+          let size = 0
+          for await (const sealed of sealer.seal(chunks)) {
+            const hex = toHex(sealed.id)
+            size += sealed.plainLength
+            ids.push(sealed.id)
+            macs.push(sealed.mac)
+            if (refs.has(hex)) continue
+            refs.set(hex, { id: sealed.id, size: sealed.stored.length })
+            if (known.has(hex)) {
+              reused++
+              continue
+            }
+            await opts.store.put(sealed.id, sealed.stored)
+            newChunks.push(sealed.id)
+            bytesStored += sealed.stored.length
+          }
+          bytesRead += size
+          files.push({
+            source: source.name,
+            path: job.relPath,
+            mode: st.mode & 0o7777,
+            size,
+            mtime: Math.floor(st.mtimeMs),
+            contentHash: fileContentHash(size, macs),
+            chunks: ids,
+          })
+        } finally {
+          await fh.close()
+        }
+      }
+    }
+  } finally {
+    await sealer.close()
+  }
+
+  const sources: BodySource[] = opts.sources.map((s) => ({ name: s.name, kind: s.kind, origin: s.path }))
+  const body: ManifestBody = { sources, files, ...(opts.vaultState ? { vaultState: opts.vaultState } : {}) }
+  const manifest = sealManifest(
+    {
+      vaultId,
+      epoch: opts.epoch,
+      version: prev === undefined ? 1 : prev.version + 1,
+      parent: prev === undefined ? ZERO_HASH : prev.hash,
+      createdAt: (opts.now ?? Date.now)(),
+      chunks: [...refs.values()],
+      body,
+    },
+    opts.dataKeys.manifestKey,
+    opts.vaultSecretKey,
+  )
+  return { manifest, body, newChunks, reusedChunks: reused, bytesRead, bytesStored }
+}

@@ -1,0 +1,61 @@
+/**
+ * Where chunks come from and go to. The replica layer only needs `get` (restore) and `put` (build);
+ * guardians and the coordinator bring their own stores. DirChunkStore keeps each chunk as a
+ * content-addressed file and verifies ids both ways: it never stores or returns a chunk whose bytes
+ * do not hash to its id.
+ */
+import { readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { toHex } from '../crypto/bytes.js'
+import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
+import { verifyChunkId } from './chunk.js'
+
+export interface ChunkSource {
+  /** The stored bytes of a chunk, or undefined if this source lacks it. */
+  get(id: Uint8Array): Promise<Uint8Array | undefined>
+}
+
+export interface ChunkSink {
+  /** Store a chunk; idempotent. */
+  put(id: Uint8Array, stored: Uint8Array): Promise<void>
+}
+
+/** Chunks as files `<dir>/<id[0:2]>/<id>` (hex), written atomically. */
+export class DirChunkStore implements ChunkSource, ChunkSink {
+  constructor(readonly dir: string) {}
+
+  private _path(id: Uint8Array): [string, string] {
+    const hex = toHex(id)
+    const sub = join(this.dir, hex.slice(0, 2))
+    return [sub, join(sub, hex)]
+  }
+
+  async put(id: Uint8Array, stored: Uint8Array): Promise<void> {
+    verifyChunkId(id, stored)
+    const [sub, path] = this._path(id)
+    if (await this.has(id)) return
+    await ensurePrivateDir(sub)
+    await writeFileAtomic(path, stored)
+  }
+
+  async has(id: Uint8Array): Promise<boolean> {
+    try {
+      await stat(this._path(id)[1])
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  async get(id: Uint8Array): Promise<Uint8Array | undefined> {
+    let bytes: Uint8Array
+    try {
+      bytes = new Uint8Array(await readFile(this._path(id)[1]))
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw err
+    }
+    verifyChunkId(id, bytes)
+    return bytes
+  }
+}

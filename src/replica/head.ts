@@ -1,0 +1,131 @@
+/**
+ * Heads and receipts (docs/format.md §Head, §Receipt). A head is the vault's signed claim "version v
+ * of epoch e is manifest h"; gossip carries it. A receipt is a guardian's Ed25519 signature (its
+ * libp2p key) that it holds that manifest durably. W receipts make a version committed.
+ */
+
+import {
+  decodeRecord,
+  defineRecord,
+  encodeSignedRecord,
+  RecordKind,
+  requireSignature,
+} from '../codec/record.js'
+import { defineSchema } from '../codec/tlv.js'
+import { assertBytes } from '../crypto/assert.js'
+import { ed25519Verify } from '../crypto/ed25519.js'
+import { recordDigest, signRecord, verifyRecord } from '../crypto/schnorr.js'
+
+const headSchema = defineSchema('head', [
+  { tag: 1, name: 'vault_id', type: 'bytes', length: 32 },
+  { tag: 2, name: 'epoch', type: 'u64' },
+  { tag: 3, name: 'version', type: 'u64', min: 1 },
+  { tag: 4, name: 'manifest_hash', type: 'bytes', length: 32 },
+])
+
+export const HEAD = defineRecord({
+  schema: headSchema,
+  kind: RecordKind.head,
+  version: 1,
+  maxBytes: 256,
+  signed: true,
+})
+
+export interface HeadFields {
+  readonly vaultId: Uint8Array
+  readonly epoch: number
+  readonly version: number
+  readonly manifestHash: Uint8Array
+}
+
+export interface Head extends HeadFields {
+  readonly bytes: Uint8Array
+}
+
+export function signHead(fields: HeadFields, vaultSecretKey: Uint8Array): Head {
+  assertBytes(fields.vaultId, 'vaultId', 32)
+  const { bytes } = encodeSignedRecord(
+    HEAD,
+    {
+      vault_id: fields.vaultId,
+      epoch: fields.epoch,
+      version: fields.version,
+      manifest_hash: fields.manifestHash,
+    },
+    (signed) => signRecord('head', signed, vaultSecretKey),
+  )
+  return { ...fields, bytes }
+}
+
+export function openHead(bytes: Uint8Array): Head {
+  const { fields: f, signedBytes, signature } = decodeRecord(HEAD, bytes)
+  const vaultId = f['vault_id'] as Uint8Array
+  requireSignature(HEAD, verifyRecord('head', signedBytes, signature, vaultId))
+  return {
+    vaultId,
+    epoch: f['epoch'] as number,
+    version: f['version'] as number,
+    manifestHash: f['manifest_hash'] as Uint8Array,
+    bytes,
+  }
+}
+
+const receiptSchema = defineSchema('receipt', [
+  { tag: 1, name: 'vault_id', type: 'bytes', length: 32 },
+  { tag: 2, name: 'epoch', type: 'u64' },
+  { tag: 3, name: 'version', type: 'u64', min: 1 },
+  { tag: 4, name: 'manifest_hash', type: 'bytes', length: 32 },
+  { tag: 5, name: 'guardian_key', type: 'bytes', length: 32 },
+  { tag: 6, name: 'created_at', type: 'u64' },
+])
+
+export const RECEIPT = defineRecord({
+  schema: receiptSchema,
+  kind: RecordKind.receipt,
+  version: 1,
+  maxBytes: 256,
+  signed: true,
+})
+
+export interface ReceiptFields extends HeadFields {
+  /** The guardian's Ed25519 public key (its libp2p identity). */
+  readonly guardianKey: Uint8Array
+  readonly createdAt: number
+}
+
+export interface Receipt extends ReceiptFields {
+  readonly bytes: Uint8Array
+}
+
+/** Build a receipt; `sign` is the guardian's Ed25519 signer (its libp2p private key). */
+export function signReceipt(fields: ReceiptFields, sign: (digest: Uint8Array) => Uint8Array): Receipt {
+  const { bytes } = encodeSignedRecord(
+    RECEIPT,
+    {
+      vault_id: fields.vaultId,
+      epoch: fields.epoch,
+      version: fields.version,
+      manifest_hash: fields.manifestHash,
+      guardian_key: fields.guardianKey,
+      created_at: fields.createdAt,
+    },
+    (signed) => sign(recordDigest('receipt', signed)),
+  )
+  return { ...fields, bytes }
+}
+
+/** Decode and verify a receipt against the guardian key it names. */
+export function openReceipt(bytes: Uint8Array): Receipt {
+  const { fields: f, signedBytes, signature } = decodeRecord(RECEIPT, bytes)
+  const guardianKey = f['guardian_key'] as Uint8Array
+  requireSignature(RECEIPT, ed25519Verify(guardianKey, recordDigest('receipt', signedBytes), signature))
+  return {
+    vaultId: f['vault_id'] as Uint8Array,
+    epoch: f['epoch'] as number,
+    version: f['version'] as number,
+    manifestHash: f['manifest_hash'] as Uint8Array,
+    guardianKey,
+    createdAt: f['created_at'] as number,
+    bytes,
+  }
+}

@@ -1,0 +1,12 @@
+/** Public surface of the replica layer: chunking, chunks, records, build and restore. */
+export * from './build.js'
+export * from './chunk.js'
+export * from './chunk-store.js'
+export * from './chunker.js'
+export * from './errors.js'
+export * from './head.js'
+export * from './manifest.js'
+export * from './manifest-body.js'
+export * from './restore.js'
+export * from './roster.js'
+export * from './seal-pool.js'

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../../src/crypto/ed25519.js'
+import {
+  generateSecretKey,
+  schnorrPublicKey,
+  schnorrSign,
+  schnorrVerify,
+  signRecord,
+  verifyRecord,
+} from '../../src/crypto/schnorr.js'
+import { hex } from '../helpers/tmp.js'
+import bip340 from '../vectors/bip340.json' with { type: 'json' }
+
+describe('BIP340 Schnorr', () => {
+  for (const v of bip340.vectors) {
+    it(`vector ${v.index}${v.comment ? ` (${v.comment})` : ''}`, () => {
+      if (v.secretKey !== '') {
+        expect(Buffer.from(schnorrPublicKey(hex(v.secretKey))).toString('hex')).toBe(v.publicKey)
+        const sig = schnorrSign(hex(v.message), hex(v.secretKey), hex(v.auxRand))
+        expect(Buffer.from(sig).toString('hex')).toBe(v.signature)
+      }
+      expect(schnorrVerify(hex(v.signature), hex(v.message), hex(v.publicKey))).toBe(v.valid)
+    })
+  }
+
+  it('record signatures are bound to their record type', () => {
+    const sk = generateSecretKey()
+    const pk = schnorrPublicKey(sk)
+    const bytes = new Uint8Array(randomBytes(100))
+    const sig = signRecord('manifest', bytes, sk)
+    expect(verifyRecord('manifest', bytes, sig, pk)).toBe(true)
+    for (const other of ['roster', 'share', 'head', 'receipt', 'veto', 'fence'] as const) {
+      expect(verifyRecord(other, bytes, sig, pk)).toBe(false)
+    }
+    expect(verifyRecord('manifest', bytes, sig, schnorrPublicKey(generateSecretKey()))).toBe(false)
+  })
+})
+
+describe('Ed25519 (receipts)', () => {
+  it('RFC 8032 §7.1 test 1', () => {
+    const seed = hex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60')
+    expect(Buffer.from(ed25519PublicKey(seed)).toString('hex')).toBe(
+      'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+    )
+    const sig = ed25519Sign(seed, new Uint8Array(0))
+    expect(Buffer.from(sig).toString('hex')).toBe(
+      'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+    )
+    expect(ed25519Verify(ed25519PublicKey(seed), new Uint8Array(0), sig)).toBe(true)
+    sig[5]! ^= 1
+    expect(ed25519Verify(ed25519PublicKey(seed), new Uint8Array(0), sig)).toBe(false)
+    expect(ed25519Verify(new Uint8Array(31), new Uint8Array(0), sig)).toBe(false)
+  })
+})

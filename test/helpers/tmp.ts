@@ -1,0 +1,33 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach } from 'vitest'
+
+const made: string[] = []
+
+/** A fresh temp dir, removed after the current test. */
+export async function tempDir(prefix = 'kith-test-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  made.push(dir)
+  return dir
+}
+
+afterEach(async () => {
+  await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })))
+})
+
+export function hex(s: string): Uint8Array {
+  return new Uint8Array(Buffer.from(s, 'hex'))
+}
+
+/** Expect `fn` to throw a KithError-style error with `code`; returns it. */
+export async function expectCode(fn: () => unknown, code: string): Promise<Error & { code: string }> {
+  try {
+    await fn()
+  } catch (err) {
+    const e = err as Error & { code?: string }
+    if (e.code !== code) throw new Error(`expected code ${code}, got ${e.name}: ${e.code ?? ''} ${e.message}`)
+    return e as Error & { code: string }
+  }
+  throw new Error(`expected code ${code}, but nothing was thrown`)
+}
