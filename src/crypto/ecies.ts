@@ -47,9 +47,9 @@ export function eciesSeal(
   eph.fill(0)
   const nonce = new Uint8Array(randomBytes(XCHACHA_NONCE_LENGTH))
   const header = concatBytes(Uint8Array.of(ECIES_VERSION), ephPub, nonce)
-  const sealed = xchachaSeal(key, nonce, plaintext, header)
+  const box = xchachaSeal(key, nonce, plaintext, header, header)
   key.fill(0)
-  return concatBytes(header, sealed)
+  return box
 }
 
 /** Decrypt with the recipient secret key; DecryptionFailedError for anything not sealed to it. */

@@ -43,22 +43,26 @@ function _subkeyAndNonce(key: Uint8Array, nonce: Uint8Array): [Uint8Array, Uint8
   return [hchacha20(key, nonce.subarray(0, 16)), ietfNonce]
 }
 
-/** Encrypt and authenticate: returns ciphertext || 16-byte tag. */
+/**
+ * Encrypt and authenticate: returns `prefix` || ciphertext || 16-byte tag in one buffer (the prefix
+ * lets callers frame a record without copying the ciphertext again).
+ */
 export function xchachaSeal(
   key: Uint8Array,
   nonce: Uint8Array,
   plaintext: Uint8Array,
   aad?: Uint8Array,
+  prefix: Uint8Array = new Uint8Array(0),
 ): Uint8Array {
   const [subkey, ietfNonce] = _subkeyAndNonce(key, nonce)
   const cipher = createCipheriv('chacha20-poly1305', subkey, ietfNonce, { authTagLength: XCHACHA_TAG_LENGTH })
   if (aad !== undefined) cipher.setAAD(aad, { plaintextLength: plaintext.length })
-  const out = new Uint8Array(plaintext.length + XCHACHA_TAG_LENGTH)
+  const out = new Uint8Array(prefix.length + plaintext.length + XCHACHA_TAG_LENGTH)
+  out.set(prefix, 0)
   const body = cipher.update(plaintext)
-  out.set(body, 0)
-  const tail = cipher.final()
-  out.set(tail, body.length)
-  out.set(cipher.getAuthTag(), plaintext.length)
+  out.set(body, prefix.length)
+  out.set(cipher.final(), prefix.length + body.length)
+  out.set(cipher.getAuthTag(), prefix.length + plaintext.length)
   subkey.fill(0)
   return out
 }

@@ -42,7 +42,7 @@ export function chunkMac(keys: ChunkKeys, plaintext: Uint8Array): Uint8Array {
 export function sealChunk(keys: ChunkKeys, plaintext: Uint8Array): SealedChunk {
   if (plaintext.length > MAX_CHUNK_PLAINTEXT) throw new RangeError('chunk plaintext over 4 MiB')
   const nonce = chunkMac(keys, plaintext)
-  const stored = concatBytes(AAD, nonce, xchachaSeal(keys.chunkKey, nonce, plaintext, AAD))
+  const stored = xchachaSeal(keys.chunkKey, nonce, plaintext, AAD, concatBytes(AAD, nonce))
   return { id: sha256(stored), stored, plainLength: plaintext.length, mac: nonce }
 }
 

@@ -101,9 +101,12 @@ export function sealManifest(
   const chunks = [...input.chunks].sort((a, b) => Buffer.compare(a.id, b.id))
   const nonce = new Uint8Array(randomBytes(XCHACHA_NONCE_LENGTH))
   const plainBody = encodeManifestBody(input.body)
-  const sealedBody = concatBytes(
+  const sealedBody = xchachaSeal(
+    manifestKey,
     nonce,
-    xchachaSeal(manifestKey, nonce, plainBody, _bodyAad(input.vaultId, input.epoch, input.version)),
+    plainBody,
+    _bodyAad(input.vaultId, input.epoch, input.version),
+    nonce,
   )
   plainBody.fill(0)
   const { bytes, signedBytes } = encodeSignedRecord(

@@ -46,7 +46,6 @@ export class ChunkSealer {
       })
       w.on('message', (m: { seq: number; sealed?: SealedChunk; error?: string }) => this._settle(m))
       w.on('error', (err) => this._failAll(err))
-      w.unref()
       this.workers.push(w)
     }
   }

@@ -1,0 +1,18 @@
+/** Command groups whose shape is fixed now and whose commands arrive with the guardian, vault and recovery work. */
+import type { CommandModule } from 'yargs'
+import { CommandUnavailableError } from '../../errors.js'
+
+function reserved(name: string, describe: string): CommandModule {
+  return {
+    command: `${name} [command..]`,
+    describe,
+    builder: (y) => y.strict(false),
+    handler: () => {
+      throw new CommandUnavailableError(name)
+    },
+  }
+}
+
+export const guardianCommand = reserved('guardian', 'Run a guardian for a friend (later release)')
+export const vaultCommand = reserved('vault', "Back up this node's files to guardians (later release)")
+export const recoverCommand = reserved('recover', 'Recover a node from its guardians (later release)')

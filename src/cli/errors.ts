@@ -1,0 +1,39 @@
+/**
+ * CLI errors and the one place errors become output: one human line on stderr and an exit status.
+ * Stack traces only with KITH_DEBUG=1. Never prints an error's facts, which could be long.
+ */
+import { KithError } from '../errors.js'
+
+/** A command group that exists in the CLI's shape but not yet in this release. */
+export class CommandUnavailableError extends KithError {
+  readonly code = 'COMMAND_UNAVAILABLE'
+  constructor(command: string) {
+    super(`'kith ${command}' is not part of this release yet; see README.md for what this version does`, {
+      command,
+    })
+  }
+}
+
+/** Bad command-line input that yargs itself did not catch. */
+export class UsageError extends KithError {
+  readonly code = 'USAGE'
+  constructor(message: string) {
+    super(message)
+  }
+}
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, internal: 70 } as const
+
+/** Map any thrown value to the line the user sees and the exit status. */
+export function describeFailure(err: unknown): { line: string; exit: number } {
+  if (err instanceof UsageError) return { line: `kith: ${err.message}`, exit: EXIT.usage }
+  if (err instanceof KithError) return { line: `kith: ${err.message} [${err.code}]`, exit: EXIT.failure }
+  const e = err as NodeJS.ErrnoException
+  if (e && typeof e.code === 'string' && typeof e.path === 'string') {
+    return { line: `kith: cannot access ${e.path} (${e.code})`, exit: EXIT.failure }
+  }
+  return {
+    line: `kith: internal error: ${e?.message ?? String(err)} (set KITH_DEBUG=1 for details)`,
+    exit: EXIT.internal,
+  }
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * The kith command line. Every failure ends here as one human line and a non-zero exit; nothing
+ * below the CLI prints. One AbortController per process: the first SIGINT/SIGTERM asks commands to
+ * stop, a second forces exit.
+ */
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import yargs from 'yargs'
+import { hideBin } from 'yargs/helpers'
+import { guardianCommand, recoverCommand, vaultCommand } from './cmds/reserved/index.js'
+import { shareCommand } from './cmds/share/index.js'
+import { describeFailure, UsageError } from './errors.js'
+
+function _packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string
+        version?: string
+      }
+      if (pkg.name === 'kith' && pkg.version) return pkg.version
+    } catch {
+      // keep walking up
+    }
+  }
+  return 'unknown'
+}
+
+export const shutdown = new AbortController()
+let signals = 0
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (++signals > 1) process.exit(130)
+    shutdown.abort(new Error(`received ${sig}`))
+  })
+}
+
+async function main(argv: string[]): Promise<void> {
+  await yargs(argv)
+    .scriptName('kith')
+    .usage('kith: keep your Lightning node backups safe with friends\n\nUsage: $0 <command> [options]')
+    .command(guardianCommand)
+    .command(vaultCommand)
+    .command(recoverCommand)
+    .command(shareCommand)
+    .demandCommand(1, 'name a command; see kith --help')
+    .strict()
+    .version(_packageVersion())
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg)
+    })
+    .parseAsync()
+}
+
+main(hideBin(process.argv)).catch((err: unknown) => {
+  const { line, exit } = describeFailure(err)
+  console.error(line)
+  if (process.env['KITH_DEBUG'] === '1' && err instanceof Error) console.error(err.stack)
+  process.exitCode = exit
+})
