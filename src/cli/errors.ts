@@ -17,9 +17,6 @@ export class CommandUnavailableError extends KithError {
 /** Bad command-line input that yargs itself did not catch. */
 export class UsageError extends KithError {
   readonly code = 'USAGE'
-  constructor(message: string) {
-    super(message)
-  }
 }
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, internal: 70 } as const
