@@ -62,8 +62,8 @@ export interface CombineResult {
 
 /**
  * Combine bare points under threshold k and check the result against `commitment`.
- * With more than k points and a mismatch, it searches k-subsets for one that matches, returns that
- * key and names every point that disagrees with it. With no matching subset it throws.
+ * It tries the k lowest x first, then other k-subsets, returns the first key that matches, and
+ * names every other point that disagrees with it. With no matching subset it throws.
  */
 export async function combineRawShares(
   points: readonly RawShare[],
@@ -79,27 +79,34 @@ export async function combineRawShares(
   }
   if (points.length < k) throw new InsufficientSharesError(points.length, k)
   const sorted = [...points].sort((a, b) => a.x - b.x)
-  const first = await _matches(sorted.slice(0, k), commitment)
-  if (first !== null) return { key: first, badShares: [] }
-  if (sorted.length === k) throw new KeyCommitmentMismatchError(points.length)
+  const found = await _findConsistentSubset(sorted, k, commitment)
+  if (found === null) throw new KeyCommitmentMismatchError(points.length)
+  // every share outside the subset is checked too: one that does not fit is named, even if unused
+  const base = found.chosen.slice(1)
+  const badShares: number[] = []
+  for (const p of sorted) {
+    if (found.chosen.includes(p)) continue
+    const check = await _matches([...base, p], commitment)
+    if (check === null) badShares.push(p.x)
+    else check.fill(0)
+  }
+  return { key: found.key, badShares }
+}
+
+/** The k lowest shares if they match, else the first k-subset (bounded search) that does. */
+async function _findConsistentSubset(
+  sorted: readonly RawShare[],
+  k: number,
+  commitment: Uint8Array,
+): Promise<{ key: Uint8Array; chosen: RawShare[] } | null> {
   let tries = 0
   for (const subset of _subsets(sorted.length, k)) {
-    if (++tries > MAX_SUBSET_TRIES) break
+    if (++tries > MAX_SUBSET_TRIES) return null
     const chosen = subset.map((i) => sorted[i]!)
     const key = await _matches(chosen, commitment)
-    if (key === null) continue
-    // a point is bad if swapping it in for one member of the good subset breaks the commitment
-    const base = chosen.slice(1)
-    const bad: number[] = []
-    for (const p of sorted) {
-      if (chosen.includes(p)) continue
-      const check = await _matches([...base, p], commitment)
-      if (check === null) bad.push(p.x)
-      else check.fill(0)
-    }
-    return { key, badShares: bad }
+    if (key !== null) return { key, chosen }
   }
-  throw new KeyCommitmentMismatchError(points.length)
+  return null
 }
 
 export interface CombineExpectations {

@@ -175,17 +175,21 @@ describe("the library's traps each give a named error and never a key", () => {
     }
   })
 
-  it('a flipped share byte under a valid signature: k shares fail, more than k name the bad one', async () => {
-    const v = await vault(3, 5)
-    const y = v.envelopes[2]!.share.slice()
-    y[0]! ^= 0x01
-    const bad = resign(v.envelopes[2]!, v.vaultSecretKey, { share: y })
-    await expectCode(() => combineShares([v.envelopes[0]!, v.envelopes[1]!, bad]), 'KEY_COMMITMENT_MISMATCH')
-    const withSpare = [v.envelopes[0]!, v.envelopes[1]!, bad, v.envelopes[3]!, v.envelopes[4]!]
-    const { key, badShares } = await combineShares(withSpare)
-    expect(eq(key, v.key)).toBe(true)
-    expect(badShares).toEqual([bad.x])
-  })
+  for (const where of ['lowest', 'highest'] as const) {
+    it(`a flipped share byte under a valid signature (${where} x): k shares fail, more than k name it`, async () => {
+      const v = await vault(3, 5)
+      const byX = [...v.envelopes].sort((a, b) => a.x - b.x)
+      const victim = where === 'lowest' ? byX[0]! : byX[4]!
+      const y = victim.share.slice()
+      y[0]! ^= 0x01
+      const bad = resign(victim, v.vaultSecretKey, { share: y })
+      const others = v.envelopes.filter((e) => e.x !== victim.x)
+      await expectCode(() => combineShares([others[0]!, others[1]!, bad]), 'KEY_COMMITMENT_MISMATCH')
+      const { key, badShares } = await combineShares([...others, bad])
+      expect(eq(key, v.key)).toBe(true)
+      expect(badShares).toEqual([bad.x])
+    })
+  }
 
   it('openShareEnvelope refuses a signature by another key', async () => {
     const v = await vault(2, 3)
