@@ -18,8 +18,3 @@ export abstract class KithError extends Error {
     this.facts = facts
   }
 }
-
-/** True if `err` is a KithError with the given code. */
-export function hasCode(err: unknown, code: string): boolean {
-  return err instanceof KithError && err.code === code
-}

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 /**
  * The kith command line. Every failure ends here as one human line and a non-zero exit; nothing
- * below the CLI prints. One AbortController per process: the first SIGINT/SIGTERM asks commands to
- * stop, a second forces exit.
+ * below the CLI prints.
  */
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -27,15 +26,6 @@ function _packageVersion(): string {
     }
   }
   return 'unknown'
-}
-
-export const shutdown = new AbortController()
-let signals = 0
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    if (++signals > 1) process.exit(130)
-    shutdown.abort(new Error(`received ${sig}`))
-  })
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -22,11 +22,3 @@ export function assertInt(value: unknown, name: string, min: number, max: number
   if (value < min || value > max) throw new RangeError(`${name} must be in ${min}..${max}, got ${value}`)
   return value
 }
-
-/** A string of at most `maxBytes` UTF-8 bytes. */
-export function assertString(value: unknown, name: string, maxBytes: number): string {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`)
-  // limits are on encoded bytes, which is what the formats cap
-  if (Buffer.byteLength(value, 'utf8') > maxBytes) throw new RangeError(`${name} exceeds ${maxBytes} bytes`)
-  return value
-}

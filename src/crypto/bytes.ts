@@ -29,26 +29,6 @@ export function u64be(value: number): Uint8Array {
   return out
 }
 
-export function u32be(value: number): Uint8Array {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff)
-    throw new RangeError(`u32 out of range: ${value}`)
-  const out = new Uint8Array(4)
-  new DataView(out.buffer).setUint32(0, value)
-  return out
-}
-
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')
-}
-
-export function fromHex(hex: string): Uint8Array {
-  if (!/^(?:[0-9a-f]{2})*$/i.test(hex)) throw new TypeError('hex must be an even-length hex string')
-  return new Uint8Array(Buffer.from(hex, 'hex'))
-}
-
-/** Copy into a fresh, exactly-sized ArrayBuffer (safe to transfer to a worker, not a pooled Buffer). */
-export function ownedCopy(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length)
-  out.set(bytes)
-  return out
 }

@@ -6,8 +6,7 @@
 import { createReadStream } from 'node:fs'
 import { type FileHandle, open, opendir, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { toHex, u64be } from '../crypto/bytes.js'
-import { taggedHash } from '../crypto/hash.js'
+import { toHex } from '../crypto/bytes.js'
 import type { DataKeys } from '../crypto/kdf.js'
 import { schnorrPublicKey } from '../crypto/schnorr.js'
 import type { ChunkSink } from './chunk-store.js'
@@ -18,6 +17,7 @@ import {
   assertSafeName,
   type BodyFile,
   type BodySource,
+  fileContentHash,
   type ManifestBody,
   type SourceKind,
 } from './manifest-body.js'
@@ -57,11 +57,6 @@ export interface BuildResult {
 
 /** Largest single-file Lightning backup accepted (an SCB is a few KiB per channel). */
 const MAX_STATIC_BACKUP = 64 * 1024 * 1024
-
-/** The keyed content hash of a file: TaggedHash("kith/file-content/v1", u64 size || MACs...). */
-export function fileContentHash(size: number, macs: readonly Uint8Array[]): Uint8Array {
-  return taggedHash('kith/file-content/v1', u64be(size), ...macs)
-}
 
 interface FileJob {
   readonly source: SourceSpec

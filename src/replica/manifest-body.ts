@@ -7,6 +7,8 @@
 import { MalformedRecordError } from '../codec/errors.js'
 import { decodeRecord, defineRecord, encodeRecordBody, RecordKind } from '../codec/record.js'
 import { defineSchema, type Fields } from '../codec/tlv.js'
+import { u64be } from '../crypto/bytes.js'
+import { taggedHash } from '../crypto/hash.js'
 import { CHUNK_ID_LENGTH } from './chunk.js'
 import { UnsafePathError } from './errors.js'
 
@@ -78,6 +80,11 @@ export interface ManifestBody {
   readonly files: readonly BodyFile[]
   /** The vault's own secrets and settings, opaque here (the coordinator owns its format). */
   readonly vaultState?: Uint8Array
+}
+
+/** A file's keyed content hash: TaggedHash("kith/file-content/v1", u64 size || chunk MACs...). */
+export function fileContentHash(size: number, macs: readonly Uint8Array[]): Uint8Array {
+  return taggedHash('kith/file-content/v1', u64be(size), ...macs)
 }
 
 /** A source name is one safe path segment. */

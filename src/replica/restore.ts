@@ -8,12 +8,17 @@ import { dirname, join, relative, resolve, sep } from 'node:path'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import type { DataKeys } from '../crypto/kdf.js'
 import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
-import { fileContentHash } from './build.js'
 import { chunkMac, openChunk } from './chunk.js'
 import type { ChunkSource } from './chunk-store.js'
 import { ChunkMissingError, FileIntegrityError, UnsafePathError } from './errors.js'
 import { type Manifest, openManifestBody } from './manifest.js'
-import { assertSafeName, assertSafeRelativePath, type BodyFile, type SourceKind } from './manifest-body.js'
+import {
+  assertSafeName,
+  assertSafeRelativePath,
+  type BodyFile,
+  fileContentHash,
+  type SourceKind,
+} from './manifest-body.js'
 
 export interface RestoreOptions {
   /** A manifest already opened (signature checked) with openManifest. */

@@ -32,6 +32,8 @@ export class ChunkSealer {
   private readonly workers: Worker[] = []
   private readonly pending = new Map<number, Pending>()
   private seq = 0
+  /** Set once a worker fails: every later seal fails at once instead of waiting forever. */
+  private failure: Error | undefined
 
   constructor(
     private readonly keys: ChunkKeys,
@@ -46,6 +48,9 @@ export class ChunkSealer {
       })
       w.on('message', (m: { seq: number; sealed?: SealedChunk; error?: string }) => this._settle(m))
       w.on('error', (err) => this._failAll(err))
+      w.on('exit', (code) => {
+        if (code !== 0) this._failAll(new Error(`seal worker exited with code ${code}`))
+      })
       this.workers.push(w)
     }
   }
@@ -64,12 +69,14 @@ export class ChunkSealer {
   }
 
   private _failAll(err: Error): void {
+    this.failure ??= err
     for (const p of this.pending.values()) p.reject(err)
     this.pending.clear()
   }
 
   private _submit(plaintext: Uint8Array): Promise<SealedChunk> {
     if (this.workers.length === 0) return Promise.resolve(sealChunk(this.keys, plaintext))
+    if (this.failure !== undefined) return Promise.reject(this.failure)
     const seq = this.seq++
     const worker = this.workers[seq % this.workers.length]!
     const done = new Promise<SealedChunk>((resolve, reject) => this.pending.set(seq, { resolve, reject }))
@@ -96,7 +103,7 @@ export class ChunkSealer {
   /** Stop the workers; idempotent. */
   async close(): Promise<void> {
     const ws = this.workers.splice(0)
-    await Promise.all(ws.map((w) => w.terminate()))
     this._failAll(new Error('sealer closed'))
+    await Promise.all(ws.map((w) => w.terminate()))
   }
 }
