@@ -4,6 +4,7 @@
  * covers every byte before it; checking it against the right key is the record module's job.
  */
 import { sha256 } from '../crypto/hash.js'
+import { type SignedRecordType, signRecord, verifyRecord } from '../crypto/schnorr.js'
 import {
   BadSignatureError,
   MalformedRecordError,
@@ -34,6 +35,8 @@ export interface RecordDef {
   readonly maxBytes: number
   /** Whether a 64-byte signature follows the fields. */
   readonly signed: boolean
+  /** The signature tag of a signed record (docs/format.md §Signatures). */
+  readonly tag?: SignedRecordType
 }
 
 export function defineRecord(def: RecordDef): RecordDef {
@@ -96,6 +99,29 @@ export function decodeRecord(def: RecordDef, bytes: Uint8Array): DecodedRecord {
 /** Throw BadSignatureError unless `ok`; keeps each record's verify path one line. */
 export function requireSignature(def: RecordDef, ok: boolean): void {
   if (!ok) throw new BadSignatureError(def.schema.record)
+}
+
+/** Encode and sign with the vault key, under the record's own tag. */
+export function encodeVaultSigned(
+  def: RecordDef,
+  values: Fields,
+  vaultSecretKey: Uint8Array,
+): { bytes: Uint8Array; signedBytes: Uint8Array } {
+  return encodeSignedRecord(def, values, (signed) => signRecord(def.tag!, signed, vaultSecretKey))
+}
+
+/**
+ * Decode a vault-signed record and verify it against the vault key in its `vault_id` field
+ * (every vault-signed record has one). Nothing is returned unless the signature holds.
+ */
+export function decodeVaultSigned(
+  def: RecordDef,
+  bytes: Uint8Array,
+): DecodedRecord & { vaultId: Uint8Array } {
+  const decoded = decodeRecord(def, bytes)
+  const vaultId = decoded.fields['vault_id'] as Uint8Array
+  requireSignature(def, verifyRecord(def.tag!, decoded.signedBytes, decoded.signature, vaultId))
+  return { ...decoded, vaultId }
 }
 
 /** A record's id: SHA-256 of its signed part (the signature itself is not covered, so re-signing

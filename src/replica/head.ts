@@ -6,15 +6,17 @@
 
 import {
   decodeRecord,
+  decodeVaultSigned,
   defineRecord,
   encodeSignedRecord,
+  encodeVaultSigned,
   RecordKind,
   requireSignature,
 } from '../codec/record.js'
 import { defineSchema } from '../codec/tlv.js'
 import { assertBytes } from '../crypto/assert.js'
 import { ed25519Verify } from '../crypto/ed25519.js'
-import { recordDigest, signRecord, verifyRecord } from '../crypto/schnorr.js'
+import { recordDigest } from '../crypto/schnorr.js'
 
 const headSchema = defineSchema('head', [
   { tag: 1, name: 'vault_id', type: 'bytes', length: 32 },
@@ -44,7 +46,7 @@ export interface Head extends HeadFields {
 
 export function signHead(fields: HeadFields, vaultSecretKey: Uint8Array): Head {
   assertBytes(fields.vaultId, 'vaultId', 32)
-  const { bytes } = encodeSignedRecord(
+  const { bytes } = encodeVaultSigned(
     HEAD,
     {
       vault_id: fields.vaultId,
@@ -52,15 +54,13 @@ export function signHead(fields: HeadFields, vaultSecretKey: Uint8Array): Head {
       version: fields.version,
       manifest_hash: fields.manifestHash,
     },
-    (signed) => signRecord('head', signed, vaultSecretKey),
+    vaultSecretKey,
   )
   return { ...fields, bytes }
 }
 
 export function openHead(bytes: Uint8Array): Head {
-  const { fields: f, signedBytes, signature } = decodeRecord(HEAD, bytes)
-  const vaultId = f['vault_id'] as Uint8Array
-  requireSignature(HEAD, verifyRecord('head', signedBytes, signature, vaultId))
+  const { fields: f, vaultId } = decodeVaultSigned(HEAD, bytes)
   return {
     vaultId,
     epoch: f['epoch'] as number,
@@ -85,6 +85,7 @@ export const RECEIPT = defineRecord({
   version: 1,
   maxBytes: 256,
   signed: true,
+  tag: 'receipt',
 })
 
 export interface ReceiptFields extends HeadFields {

@@ -6,18 +6,10 @@
  */
 import { randomBytes } from 'node:crypto'
 import { MalformedRecordError } from '../codec/errors.js'
-import {
-  decodeRecord,
-  defineRecord,
-  encodeSignedRecord,
-  RecordKind,
-  recordId,
-  requireSignature,
-} from '../codec/record.js'
+import { decodeVaultSigned, defineRecord, encodeVaultSigned, RecordKind, recordId } from '../codec/record.js'
 import { defineSchema } from '../codec/tlv.js'
 import { assertBytes } from '../crypto/assert.js'
 import { concatBytes, equalBytes, toHex, u64be } from '../crypto/bytes.js'
-import { signRecord, verifyRecord } from '../crypto/schnorr.js'
 import { XCHACHA_NONCE_LENGTH, xchachaOpen, xchachaSeal } from '../crypto/xchacha.js'
 import { CHUNK_ID_LENGTH } from './chunk.js'
 import { VersionChainError, WrongVaultError } from './errors.js'
@@ -45,6 +37,7 @@ export const MANIFEST = defineRecord({
   version: 1,
   maxBytes: 28 * 1024 * 1024,
   signed: true,
+  tag: 'manifest',
 })
 
 export interface ChunkRef {
@@ -53,7 +46,8 @@ export interface ChunkRef {
   readonly size: number
 }
 
-export interface Manifest {
+/** The public header fields every manifest has. */
+export interface ManifestHeader {
   readonly vaultId: Uint8Array
   readonly epoch: number
   readonly version: number
@@ -61,8 +55,11 @@ export interface Manifest {
   readonly parent: Uint8Array
   /** Milliseconds since the Unix epoch. */
   readonly createdAt: number
-  /** Every chunk this version references, sorted by id. */
+  /** Every chunk this version references (sorted by id once sealed). */
   readonly chunks: readonly ChunkRef[]
+}
+
+export interface Manifest extends ManifestHeader {
   /** nonce(24) || ciphertext || tag(16) of the body. */
   readonly sealedBody: Uint8Array
   /** The encoded, signed manifest. */
@@ -76,13 +73,7 @@ function _bodyAad(vaultId: Uint8Array, epoch: number, version: number): Uint8Arr
   return concatBytes(new TextEncoder().encode('kith/manifest-body/v1'), vaultId, u64be(epoch), u64be(version))
 }
 
-export interface ManifestInput {
-  readonly vaultId: Uint8Array
-  readonly epoch: number
-  readonly version: number
-  readonly parent: Uint8Array
-  readonly createdAt: number
-  readonly chunks: readonly ChunkRef[]
+export interface ManifestInput extends ManifestHeader {
   readonly body: ManifestBody
 }
 
@@ -109,7 +100,7 @@ export function sealManifest(
     nonce,
   )
   plainBody.fill(0)
-  const { bytes, signedBytes } = encodeSignedRecord(
+  const { bytes, signedBytes } = encodeVaultSigned(
     MANIFEST,
     {
       vault_id: input.vaultId,
@@ -120,9 +111,10 @@ export function sealManifest(
       chunks: chunks.map((c) => concatBytes(c.id, _u32(c.size))),
       body: sealedBody,
     },
-    (signed) => signRecord('manifest', signed, vaultSecretKey),
+    vaultSecretKey,
   )
-  return { ...input, chunks, sealedBody, bytes, hash: recordId(signedBytes) }
+  const { body: _plain, ...header } = input
+  return { ...header, chunks, sealedBody, bytes, hash: recordId(signedBytes) }
 }
 
 function _u32(v: number): Uint8Array {
@@ -136,10 +128,8 @@ function _u32(v: number): Uint8Array {
  * Keyless: this is what a guardian runs on every offered manifest.
  */
 export function openManifest(bytes: Uint8Array, vaultId?: Uint8Array): Manifest {
-  const { fields: f, signedBytes, signature } = decodeRecord(MANIFEST, bytes)
-  const id = f['vault_id'] as Uint8Array
+  const { fields: f, signedBytes, vaultId: id } = decodeVaultSigned(MANIFEST, bytes)
   if (vaultId !== undefined && !equalBytes(id, vaultId)) throw new WrongVaultError('manifest')
-  requireSignature(MANIFEST, verifyRecord('manifest', signedBytes, signature, id))
   const version = f['version'] as number
   const parent = f['parent'] as Uint8Array
   if ((version === 1) !== equalBytes(parent, ZERO_HASH)) {

@@ -4,17 +4,9 @@
  */
 
 import { MalformedRecordError } from '../codec/errors.js'
-import {
-  decodeRecord,
-  defineRecord,
-  encodeSignedRecord,
-  RecordKind,
-  recordId,
-  requireSignature,
-} from '../codec/record.js'
+import { decodeVaultSigned, defineRecord, encodeVaultSigned, RecordKind, recordId } from '../codec/record.js'
 import { defineSchema, type Fields } from '../codec/tlv.js'
 import { assertBytes } from '../crypto/assert.js'
-import { signRecord, verifyRecord } from '../crypto/schnorr.js'
 
 const guardianSchema = defineSchema('roster guardian', [
   { tag: 1, name: 'peer_id', type: 'varbytes', max: 128 },
@@ -77,7 +69,7 @@ function _checkShape(r: RosterFields): void {
 export function signRoster(fields: RosterFields, vaultSecretKey: Uint8Array): Roster {
   assertBytes(fields.vaultId, 'vaultId', 32)
   _checkShape(fields)
-  const { bytes, signedBytes } = encodeSignedRecord(
+  const { bytes, signedBytes } = encodeVaultSigned(
     ROSTER,
     {
       vault_id: fields.vaultId,
@@ -89,16 +81,14 @@ export function signRoster(fields: RosterFields, vaultSecretKey: Uint8Array): Ro
       guardians: fields.guardians.map((g) => ({ peer_id: g.peerId, addrs: g.addrs, label: g.label })),
       created_at: fields.createdAt,
     },
-    (signed) => signRecord('roster', signed, vaultSecretKey),
+    vaultSecretKey,
   )
   return { ...fields, bytes, id: recordId(signedBytes) }
 }
 
 /** Decode and verify a roster against the vault key it names. */
 export function openRoster(bytes: Uint8Array): Roster {
-  const { fields: f, signedBytes, signature } = decodeRecord(ROSTER, bytes)
-  const vaultId = f['vault_id'] as Uint8Array
-  requireSignature(ROSTER, verifyRecord('roster', signedBytes, signature, vaultId))
+  const { fields: f, signedBytes, vaultId } = decodeVaultSigned(ROSTER, bytes)
   const roster: Roster = {
     vaultId,
     epoch: f['epoch'] as number,

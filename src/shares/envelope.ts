@@ -4,16 +4,9 @@
  * forms. Decoding always verifies the signature; it must never hand out an unverified share.
  */
 
-import {
-  decodeRecord,
-  defineRecord,
-  encodeSignedRecord,
-  RecordKind,
-  requireSignature,
-} from '../codec/record.js'
+import { decodeVaultSigned, defineRecord, encodeVaultSigned, RecordKind } from '../codec/record.js'
 import { defineSchema } from '../codec/tlv.js'
 import { assertBytes, assertInt } from '../crypto/assert.js'
-import { signRecord, verifyRecord } from '../crypto/schnorr.js'
 import { decodeText, encodeText } from '../crypto/text.js'
 
 export const SHARE_LENGTH = 32
@@ -37,7 +30,7 @@ export const SHARE_ENVELOPE = defineRecord({
   signed: true,
 })
 
-export interface ShareEnvelope {
+export interface ShareFields {
   /** x-only public key of the vault (the vault ID's bytes). */
   readonly vaultId: Uint8Array
   readonly epoch: number
@@ -48,25 +41,18 @@ export interface ShareEnvelope {
   /** The share's y bytes: secret, never logged. */
   readonly share: Uint8Array
   readonly commitment: Uint8Array
-  /** The encoded, signed envelope. */
-  readonly bytes: Uint8Array
 }
 
-export interface ShareFields {
-  readonly vaultId: Uint8Array
-  readonly epoch: number
-  readonly x: number
-  readonly k: number
-  readonly n: number
-  readonly share: Uint8Array
-  readonly commitment: Uint8Array
+export interface ShareEnvelope extends ShareFields {
+  /** The encoded, signed envelope. */
+  readonly bytes: Uint8Array
 }
 
 /** Sign and encode an envelope with the vault secret key. */
 export function sealShareEnvelope(fields: ShareFields, vaultSecretKey: Uint8Array): ShareEnvelope {
   assertBytes(fields.vaultId, 'vaultId', 32)
   assertInt(fields.epoch, 'epoch', 0, Number.MAX_SAFE_INTEGER)
-  const { bytes } = encodeSignedRecord(
+  const { bytes } = encodeVaultSigned(
     SHARE_ENVELOPE,
     {
       vault_id: fields.vaultId,
@@ -77,16 +63,14 @@ export function sealShareEnvelope(fields: ShareFields, vaultSecretKey: Uint8Arra
       share: fields.share,
       commitment: fields.commitment,
     },
-    (signed) => signRecord('share', signed, vaultSecretKey),
+    vaultSecretKey,
   )
   return { ...fields, bytes }
 }
 
 /** Decode and verify an envelope against the vault key it names. */
 export function openShareEnvelope(bytes: Uint8Array): ShareEnvelope {
-  const { fields: f, signedBytes, signature } = decodeRecord(SHARE_ENVELOPE, bytes)
-  const vaultId = f['vault_id'] as Uint8Array
-  requireSignature(SHARE_ENVELOPE, verifyRecord('share', signedBytes, signature, vaultId))
+  const { fields: f, vaultId } = decodeVaultSigned(SHARE_ENVELOPE, bytes)
   return {
     vaultId,
     epoch: f['epoch'] as number,
