@@ -4,6 +4,7 @@
  * Must never chmod after creation (the secret would be briefly readable) or leave a temp behind.
  */
 import { randomBytes } from 'node:crypto'
+import { closeSync, openSync } from 'node:fs'
 import { mkdir, open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 
@@ -14,6 +15,12 @@ export const PRIVATE_DIR_MODE = 0o700
 /** Create a directory tree with mode 0700 on every directory it creates. */
 export async function ensurePrivateDir(path: string): Promise<void> {
   await mkdir(path, { recursive: true, mode: PRIVATE_DIR_MODE })
+}
+
+/** Create `path` empty with mode 0600 if it does not exist, so a library that opens it later
+ * (SQLite) never creates it with a wider mode. */
+export function ensureSecretFile(path: string): void {
+  closeSync(openSync(path, 'a', SECRET_FILE_MODE))
 }
 
 /** fsync a directory so a rename inside it is durable. */

@@ -1,0 +1,63 @@
+/**
+ * Numbered schema migrations of the guardian database. A migration is never edited once released;
+ * a change is a new number. `user_version` records how far a database has come.
+ */
+import type { Database } from 'better-sqlite3'
+
+const MIGRATIONS: readonly string[] = [
+  // 1: vaults, rosters, shares, manifests, chunks, receipts, invites, equivocation evidence, audit log
+  `
+  CREATE TABLE invites (
+    secret_hash BLOB PRIMARY KEY, label TEXT NOT NULL, quota INTEGER NOT NULL,
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER, vault_id BLOB
+  );
+  CREATE TABLE vaults (
+    vault_id BLOB PRIMARY KEY, label TEXT NOT NULL, quota INTEGER NOT NULL,
+    epoch INTEGER NOT NULL, roster BLOB NOT NULL,
+    head_version INTEGER NOT NULL DEFAULT 0, head_hash BLOB, head BLOB,
+    bytes_stored INTEGER NOT NULL DEFAULT 0, last_contact INTEGER NOT NULL,
+    equivocation INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL
+  );
+  CREATE TABLE shares (
+    vault_id BLOB NOT NULL, epoch INTEGER NOT NULL, envelope BLOB NOT NULL,
+    PRIMARY KEY (vault_id, epoch)
+  );
+  CREATE TABLE manifests (
+    vault_id BLOB NOT NULL, version INTEGER NOT NULL, epoch INTEGER NOT NULL, hash BLOB NOT NULL,
+    created_at INTEGER NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (vault_id, version)
+  );
+  CREATE TABLE manifest_chunks (
+    vault_id BLOB NOT NULL, version INTEGER NOT NULL, chunk_id BLOB NOT NULL,
+    PRIMARY KEY (vault_id, version, chunk_id)
+  );
+  CREATE INDEX manifest_chunks_by_chunk ON manifest_chunks (vault_id, chunk_id);
+  CREATE TABLE chunks (
+    vault_id BLOB NOT NULL, id BLOB NOT NULL, data BLOB NOT NULL, PRIMARY KEY (vault_id, id)
+  );
+  CREATE TABLE receipts (
+    vault_id BLOB NOT NULL, version INTEGER NOT NULL, receipt BLOB NOT NULL, PRIMARY KEY (vault_id, version)
+  );
+  CREATE TABLE equivocations (
+    vault_id BLOB NOT NULL, version INTEGER NOT NULL, held BLOB NOT NULL, offered BLOB NOT NULL,
+    detected_at INTEGER NOT NULL
+  );
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, vault_id BLOB, kind TEXT NOT NULL,
+    detail TEXT NOT NULL
+  );
+  `,
+]
+
+/** Bring `db` to the newest schema, one transaction per migration. */
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number
+  if (current > MIGRATIONS.length) {
+    throw new Error(`database schema ${current} is newer than this kith (${MIGRATIONS.length}); upgrade kith`)
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!)
+      db.pragma(`user_version = ${v + 1}`)
+    })()
+  }
+}

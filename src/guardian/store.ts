@@ -1,0 +1,264 @@
+/**
+ * The guardian's durable state: one SQLite file in WAL mode with synchronous=FULL, so a commit that
+ * returned is on disk before any receipt is signed. Every multi-row change is one transaction, so
+ * nothing half-written is ever visible. Append-only for vault data: only retention deletes.
+ */
+import Database, { type Database as Db } from 'better-sqlite3'
+import { ensureSecretFile } from '../disk/atomic.js'
+import { InviteExpiredError, InviteUnknownError, InviteUsedError, UnknownVaultError } from './errors.js'
+import { migrate } from './schema.js'
+
+export interface InviteRow {
+  readonly secretHash: Uint8Array
+  readonly label: string
+  readonly quota: number
+  readonly expiresAt: number
+}
+
+export interface VaultRow {
+  readonly vaultId: Uint8Array
+  readonly label: string
+  readonly quota: number
+  readonly epoch: number
+  readonly roster: Uint8Array
+  readonly headVersion: number
+  readonly headHash: Uint8Array | null
+  readonly head: Uint8Array | null
+  readonly bytesStored: number
+  readonly lastContact: number
+  readonly equivocation: boolean
+}
+
+interface RawVault {
+  vault_id: Buffer
+  label: string
+  quota: number
+  epoch: number
+  roster: Buffer
+  head_version: number
+  head_hash: Buffer | null
+  head: Buffer | null
+  bytes_stored: number
+  last_contact: number
+  equivocation: number
+}
+
+const toVault = (r: RawVault): VaultRow => ({
+  vaultId: r.vault_id,
+  label: r.label,
+  quota: r.quota,
+  epoch: r.epoch,
+  roster: r.roster,
+  headVersion: r.head_version,
+  headHash: r.head_hash,
+  head: r.head,
+  bytesStored: r.bytes_stored,
+  lastContact: r.last_contact,
+  equivocation: r.equivocation !== 0,
+})
+
+export interface NewVersion {
+  readonly vaultId: Uint8Array
+  readonly version: number
+  readonly epoch: number
+  readonly hash: Uint8Array
+  readonly createdAt: number
+  readonly manifest: Uint8Array
+  readonly head: Uint8Array
+  readonly chunkIds: readonly Uint8Array[]
+}
+
+export class GuardianStore {
+  private constructor(readonly db: Db) {}
+
+  /** Open (creating it 0600 if needed) the database at `path`; SQLite gives its WAL the same mode. */
+  static open(path: string): GuardianStore {
+    ensureSecretFile(path)
+    const db = new Database(path)
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.pragma('foreign_keys = ON')
+    migrate(db)
+    return new GuardianStore(db)
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+
+  event(vaultId: Uint8Array | null, kind: string, detail: Record<string, unknown>, now = Date.now()): void {
+    this.db
+      .prepare('INSERT INTO events (at, vault_id, kind, detail) VALUES (?, ?, ?, ?)')
+      .run(now, vaultId, kind, JSON.stringify(detail))
+  }
+
+  // ---- invites ----
+
+  createInvite(row: InviteRow, now: number): void {
+    this.db
+      .prepare(
+        'INSERT INTO invites (secret_hash, label, quota, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run(row.secretHash, row.label, row.quota, now, row.expiresAt)
+    this.event(null, 'invite-created', { label: row.label, quota: row.quota, expiresAt: row.expiresAt }, now)
+  }
+
+  /** The invite for this secret hash, if it can still be used. */
+  usableInvite(secretHash: Uint8Array, now: number): InviteRow {
+    const r = this.db
+      .prepare('SELECT label, quota, expires_at, used_at FROM invites WHERE secret_hash = ?')
+      .get(secretHash) as
+      | { label: string; quota: number; expires_at: number; used_at: number | null }
+      | undefined
+    if (r === undefined) throw new InviteUnknownError()
+    if (r.used_at !== null) throw new InviteUsedError()
+    if (r.expires_at <= now) throw new InviteExpiredError()
+    return { secretHash, label: r.label, quota: r.quota, expiresAt: r.expires_at }
+  }
+
+  // ---- vaults ----
+
+  /** Bind an invite to a new vault: mark it used and store roster and share, in one transaction. */
+  enrollVault(args: {
+    invite: InviteRow
+    vaultId: Uint8Array
+    label: string
+    epoch: number
+    roster: Uint8Array
+    share: Uint8Array
+    now: number
+  }): void {
+    this.db.transaction(() => {
+      const used = this.db
+        .prepare('UPDATE invites SET used_at = ?, vault_id = ? WHERE secret_hash = ? AND used_at IS NULL')
+        .run(args.now, args.vaultId, args.invite.secretHash)
+      if (used.changes !== 1) throw new InviteUsedError()
+      this.db
+        .prepare(
+          `INSERT INTO vaults (vault_id, label, quota, epoch, roster, last_contact, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(args.vaultId, args.label, args.invite.quota, args.epoch, args.roster, args.now, args.now)
+      this.db
+        .prepare('INSERT INTO shares (vault_id, epoch, envelope) VALUES (?, ?, ?)')
+        .run(args.vaultId, args.epoch, args.share)
+      this.event(args.vaultId, 'enrolled', { label: args.label, epoch: args.epoch }, args.now)
+    })()
+  }
+
+  vault(vaultId: Uint8Array): VaultRow | undefined {
+    const r = this.db.prepare('SELECT * FROM vaults WHERE vault_id = ?').get(vaultId) as RawVault | undefined
+    return r === undefined ? undefined : toVault(r)
+  }
+
+  requireVault(vaultId: Uint8Array): VaultRow {
+    const v = this.vault(vaultId)
+    if (v === undefined) throw new UnknownVaultError()
+    return v
+  }
+
+  vaults(): VaultRow[] {
+    return (this.db.prepare('SELECT * FROM vaults ORDER BY created_at').all() as RawVault[]).map(toVault)
+  }
+
+  touch(vaultId: Uint8Array, now: number): void {
+    this.db.prepare('UPDATE vaults SET last_contact = ? WHERE vault_id = ?').run(now, vaultId)
+  }
+
+  // ---- manifests and chunks ----
+
+  manifest(vaultId: Uint8Array, version: number): Uint8Array | undefined {
+    const r = this.db
+      .prepare('SELECT bytes FROM manifests WHERE vault_id = ? AND version = ?')
+      .get(vaultId, version) as { bytes: Buffer } | undefined
+    return r?.bytes
+  }
+
+  manifestHash(vaultId: Uint8Array, version: number): Uint8Array | undefined {
+    const r = this.db
+      .prepare('SELECT hash FROM manifests WHERE vault_id = ? AND version = ?')
+      .get(vaultId, version) as { hash: Buffer } | undefined
+    return r?.hash
+  }
+
+  hasChunk(vaultId: Uint8Array, id: Uint8Array): boolean {
+    return (
+      this.db.prepare('SELECT 1 FROM chunks WHERE vault_id = ? AND id = ?').get(vaultId, id) !== undefined
+    )
+  }
+
+  chunk(vaultId: Uint8Array, id: Uint8Array): Uint8Array | undefined {
+    const r = this.db.prepare('SELECT data FROM chunks WHERE vault_id = ? AND id = ?').get(vaultId, id) as
+      | { data: Buffer }
+      | undefined
+    return r?.data
+  }
+
+  /** Store one verified chunk (idempotent) and count its bytes against the vault. */
+  putChunk(vaultId: Uint8Array, id: Uint8Array, data: Uint8Array): void {
+    this.db.transaction(() => {
+      const r = this.db
+        .prepare('INSERT OR IGNORE INTO chunks (vault_id, id, data) VALUES (?, ?, ?)')
+        .run(vaultId, id, data)
+      if (r.changes === 1) {
+        this.db
+          .prepare('UPDATE vaults SET bytes_stored = bytes_stored + ? WHERE vault_id = ?')
+          .run(data.length, vaultId)
+      }
+    })()
+  }
+
+  /** Make a version durable and current: manifest, chunk references, head, in one transaction. */
+  commitVersion(v: NewVersion, now: number): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          'INSERT INTO manifests (vault_id, version, epoch, hash, created_at, bytes) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(v.vaultId, v.version, v.epoch, v.hash, v.createdAt, v.manifest)
+      const ref = this.db.prepare(
+        'INSERT OR IGNORE INTO manifest_chunks (vault_id, version, chunk_id) VALUES (?, ?, ?)',
+      )
+      for (const id of v.chunkIds) ref.run(v.vaultId, v.version, id)
+      this.db
+        .prepare(
+          `UPDATE vaults SET head_version = ?, head_hash = ?, head = ?, last_contact = ?,
+           bytes_stored = bytes_stored + ? WHERE vault_id = ? AND head_version < ?`,
+        )
+        .run(v.version, v.hash, v.head, now, v.manifest.length, v.vaultId, v.version)
+      this.event(v.vaultId, 'version-stored', { version: v.version }, now)
+    })()
+  }
+
+  putReceipt(vaultId: Uint8Array, version: number, receipt: Uint8Array): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO receipts (vault_id, version, receipt) VALUES (?, ?, ?)')
+      .run(vaultId, version, receipt)
+  }
+
+  receipt(vaultId: Uint8Array, version: number): Uint8Array | undefined {
+    const r = this.db
+      .prepare('SELECT receipt FROM receipts WHERE vault_id = ? AND version = ?')
+      .get(vaultId, version) as { receipt: Buffer } | undefined
+    return r?.receipt
+  }
+
+  /** Keep both manifests as evidence and flag the vault. */
+  recordEquivocation(
+    vaultId: Uint8Array,
+    version: number,
+    held: Uint8Array,
+    offered: Uint8Array,
+    now: number,
+  ): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          'INSERT INTO equivocations (vault_id, version, held, offered, detected_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(vaultId, version, held, offered, now)
+      this.db.prepare('UPDATE vaults SET equivocation = 1 WHERE vault_id = ?').run(vaultId)
+      this.event(vaultId, 'equivocation', { version }, now)
+    })()
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The client side of every guardian protocol: enroll with an invite, push a version, fetch heads,
+ * manifests and chunks. Used by the coordinator and, for catch-up, by guardians themselves. Each
+ * call opens one stream, with deadlines on every step, and verifies what it gets back.
+ */
+import type { AbortOptions } from '@libp2p/interface'
+import { equalBytes, toHex } from '../crypto/bytes.js'
+import { openReceipt, type Receipt } from '../replica/head.js'
+import { ProtocolViolationError } from './errors.js'
+import type { Invite } from './invite.js'
+import { FETCH_WHAT, MSG } from './messages.js'
+import type { KithNode } from './node.js'
+import { openStream, peerIdFromBytes } from './peers.js'
+import { PROTOCOLS, Wire } from './wire.js'
+
+export interface PeerRef {
+  readonly peerId: Uint8Array
+  readonly addrs: readonly string[]
+}
+
+/** Present an invite with the vault's roster and this guardian's share envelope. */
+export async function enrollWithInvite(
+  node: KithNode,
+  invite: Invite,
+  args: { roster: Uint8Array; share: Uint8Array; label: string },
+  options?: AbortOptions,
+): Promise<{ quota: number }> {
+  const stream = await openStream(node, invite.peerId, invite.addrs, PROTOCOLS.enroll, options?.signal)
+  const wire = new Wire(stream, PROTOCOLS.enroll, MSG.enrolled.maxBytes)
+  await wire.send(
+    MSG.enroll,
+    { secret: invite.secret, roster: args.roster, share: args.share, label: args.label },
+    options,
+  )
+  const reply = await wire.receive(MSG.enrolled, options)
+  await stream.close().catch(() => {})
+  return { quota: reply['quota'] as number }
+}
+
+/**
+ * Push one version: offer the manifest and its head, send only the chunks the guardian lacks, and
+ * return its verified receipt (sent only once everything is durable there).
+ */
+export async function pushVersion(
+  node: KithNode,
+  guardian: PeerRef,
+  args: {
+    manifest: Uint8Array
+    head: Uint8Array
+    manifestHash: Uint8Array
+    chunk: (id: Uint8Array) => Promise<Uint8Array>
+  },
+  options?: AbortOptions,
+): Promise<{ receipt: Receipt; sentChunks: number }> {
+  const stream = await openStream(node, guardian.peerId, guardian.addrs, PROTOCOLS.push, options?.signal)
+  const wire = new Wire(stream, PROTOCOLS.push, MSG.need.maxBytes)
+  await wire.send(MSG.offer, { manifest: args.manifest, head: args.head }, options)
+  const need = (await wire.receive(MSG.need, options))['chunks'] as readonly Uint8Array[]
+  for (const id of need) await wire.send(MSG.chunk, { id, data: await args.chunk(id) }, options)
+  const receipt = openReceipt((await wire.receive(MSG.receipt, options))['receipt'] as Uint8Array)
+  await stream.close().catch(() => {})
+  // the receipt must be the guardian's own, for exactly this manifest
+  if (
+    !equalBytes(receipt.manifestHash, args.manifestHash) ||
+    !equalBytes(receipt.guardianKey, _ed25519Key(guardian.peerId))
+  ) {
+    throw new ProtocolViolationError(PROTOCOLS.push, 'receipt for another manifest or signer')
+  }
+  return { receipt, sentChunks: need.length }
+}
+
+/** The raw Ed25519 key inside a peer ID (guardian receipts are signed with it). */
+function _ed25519Key(peerId: Uint8Array): Uint8Array {
+  return peerIdFromBytes(peerId).publicKey?.raw ?? new Uint8Array(0)
+}
+
+export type FetchRequest =
+  | { readonly what: 'head' }
+  | { readonly what: 'manifest'; readonly version: number }
+  | { readonly what: 'chunk'; readonly id: Uint8Array }
+
+/** Fetch one head, manifest or chunk of a vault. The caller verifies it (heads and manifests are signed,
+ * chunks hash to their id). */
+export async function fetchFromPeer(
+  node: KithNode,
+  peer: PeerRef,
+  vaultId: Uint8Array,
+  req: FetchRequest,
+  options?: AbortOptions,
+): Promise<Uint8Array> {
+  const stream = await openStream(node, peer.peerId, peer.addrs, PROTOCOLS.fetch, options?.signal)
+  const wire = new Wire(stream, PROTOCOLS.fetch, MSG.fetched.maxBytes)
+  await wire.send(
+    MSG.fetch,
+    {
+      vault_id: vaultId,
+      what: FETCH_WHAT[req.what],
+      version: req.what === 'manifest' ? req.version : undefined,
+      chunk_id: req.what === 'chunk' ? req.id : undefined,
+    },
+    options,
+  )
+  const data = (await wire.receive(MSG.fetched, options))['data'] as Uint8Array
+  await stream.close().catch(() => {})
+  return data
+}
+
+export const describePeer = (p: PeerRef): string => toHex(p.peerId).slice(-12)

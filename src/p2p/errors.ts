@@ -1,0 +1,53 @@
+/** Errors of the p2p layer: wire framing, deadlines, authorization, and errors a peer reported. */
+import { KithError } from '../errors.js'
+
+/** A peer announced a message longer than the protocol allows; the stream is reset unread. */
+export class MessageTooLargeError extends KithError {
+  readonly code = 'MESSAGE_TOO_LARGE'
+  constructor(protocol: string) {
+    super(`a peer sent a message over the size limit of ${protocol}; it was refused unread`, { protocol })
+  }
+}
+
+/** A message was not the one the protocol expects at this step. */
+export class ProtocolViolationError extends KithError {
+  readonly code = 'PROTOCOL_VIOLATION'
+  constructor(protocol: string, reason: string) {
+    super(`peer broke ${protocol}: ${reason}`, { protocol, reason })
+  }
+}
+
+/** A stream did not finish before its deadline. */
+export class PeerTimeoutError extends KithError {
+  readonly code = 'PEER_TIMEOUT'
+  constructor(protocol: string) {
+    super(`no answer in time on ${protocol}`, { protocol })
+  }
+}
+
+/** Could not reach a peer at any of its addresses. */
+export class PeerUnreachableError extends KithError {
+  readonly code = 'PEER_UNREACHABLE'
+  constructor(peer: string) {
+    super(`could not reach ${peer.slice(0, 16)}…`, { peer })
+  }
+}
+
+/** The peer is not named in the vault's signed roster (nor is it its coordinator). */
+export class UnauthorizedPeerError extends KithError {
+  readonly code = 'UNAUTHORIZED_PEER'
+  constructor(peer: string) {
+    super(`peer ${peer.slice(0, 16)}… is not allowed to use this vault`, { peer })
+  }
+}
+
+/** The remote side refused with a named error; `remoteCode` is its stable code. */
+export class RemoteError extends KithError {
+  readonly code = 'REMOTE_ERROR'
+  constructor(
+    readonly remoteCode: string,
+    message: string,
+  ) {
+    super(`peer refused: ${message} [${remoteCode}]`, { remoteCode })
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * The persistent libp2p identity (Ed25519), kept as a protobuf-encoded private key in a file created
+ * with mode 0600. Its public half is the peer ID, and what guardians sign receipts with.
+ */
+import { readFile } from 'node:fs/promises'
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import type { Ed25519PrivateKey, PrivateKey } from '@libp2p/interface'
+import { writeFileAtomic } from '../disk/atomic.js'
+
+/** Load the key at `path`, or create it there (0600) if absent. */
+export async function loadOrCreatePeerKey(path: string): Promise<Ed25519PrivateKey> {
+  let bytes: Uint8Array
+  try {
+    bytes = new Uint8Array(await readFile(path))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    const key = await generateKeyPair('Ed25519')
+    await writeFileAtomic(path, privateKeyToProtobuf(key))
+    return key
+  }
+  const key: PrivateKey = privateKeyFromProtobuf(bytes)
+  if (key.type !== 'Ed25519') throw new TypeError(`peer key at ${path} is ${key.type}, expected Ed25519`)
+  return key
+}

@@ -1,0 +1,44 @@
+/**
+ * Peer identities as kith stores them (the multihash bytes of the peer ID) and dialing a peer at the
+ * addresses a roster or invite gives, with a deadline.
+ */
+import type { PeerId, Stream } from '@libp2p/interface'
+import { peerIdFromMultihash } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import * as Digest from 'multiformats/hashes/digest'
+import { equalBytes } from '../crypto/bytes.js'
+import { PeerUnreachableError } from './errors.js'
+import type { KithNode } from './node.js'
+
+export function peerIdBytes(peer: PeerId): Uint8Array {
+  return peer.toMultihash().bytes
+}
+
+export function peerIdFromBytes(bytes: Uint8Array): PeerId {
+  return peerIdFromMultihash(Digest.decode(bytes))
+}
+
+export function samePeer(peer: PeerId, bytes: Uint8Array): boolean {
+  return equalBytes(peerIdBytes(peer), bytes)
+}
+
+export const DIAL_TIMEOUT_MS = 10_000
+
+/** Open a stream for `protocol` to the peer, trying the given addresses. */
+export async function openStream(
+  node: KithNode,
+  peer: Uint8Array,
+  addrs: readonly string[],
+  protocol: string,
+  signal?: AbortSignal,
+): Promise<Stream> {
+  const id = peerIdFromBytes(peer)
+  const deadline = AbortSignal.timeout(DIAL_TIMEOUT_MS)
+  const s = signal ? AbortSignal.any([signal, deadline]) : deadline
+  try {
+    if (addrs.length > 0) await node.peerStore.merge(id, { multiaddrs: addrs.map((a) => multiaddr(a)) })
+    return await node.dialProtocol(id, protocol, { signal: s })
+  } catch {
+    throw new PeerUnreachableError(id.toString())
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Framing for every kith protocol: unsigned-varint length prefixes (the libp2p convention) with a
+ * per-protocol cap checked before a byte of the message is buffered, a deadline on every read and
+ * write, and error replies turned into RemoteError. Never reads a message it has not capped.
+ */
+import type { AbortOptions, Stream } from '@libp2p/interface'
+import { type LengthPrefixedStream, lpStream } from '@libp2p/utils'
+import { decodeRecord, encodeRecordBody, type RecordDef } from '../codec/record.js'
+import type { Fields } from '../codec/tlv.js'
+import { KithError } from '../errors.js'
+import { MessageTooLargeError, PeerTimeoutError, ProtocolViolationError, RemoteError } from './errors.js'
+import { MSG } from './messages.js'
+
+/** Versioned protocol ids. */
+export const PROTOCOLS = {
+  enroll: '/kith/enroll/1.0.0',
+  push: '/kith/push/1.0.0',
+  fetch: '/kith/fetch/1.0.0',
+} as const
+
+/** Per-step deadline; a push of many chunks gets it per message, not for the whole stream. */
+export const STEP_TIMEOUT_MS = 30_000
+
+function _signal(options: AbortOptions | undefined, ms: number): AbortSignal {
+  const timeout = AbortSignal.timeout(ms)
+  return options?.signal ? AbortSignal.any([options.signal, timeout]) : timeout
+}
+
+export class Wire {
+  private readonly lp: LengthPrefixedStream<Stream>
+
+  constructor(
+    readonly stream: Stream,
+    readonly protocol: string,
+    maxMessageBytes: number,
+    private readonly timeoutMs = STEP_TIMEOUT_MS,
+  ) {
+    // an error reply may come at any step, so it always fits
+    this.lp = lpStream(stream, {
+      maxDataLength: Math.max(maxMessageBytes, MSG.error.maxBytes),
+      maxLengthLength: 5,
+    })
+  }
+
+  /** Send one message. */
+  async send(def: RecordDef, values: Fields, options?: AbortOptions): Promise<void> {
+    await this._guard(() =>
+      this.lp.write(encodeRecordBody(def, values), { signal: _signal(options, this.timeoutMs) }),
+    )
+  }
+
+  /** Send a named error reply, then close; never throws (the peer may be gone). */
+  async sendError(err: unknown): Promise<void> {
+    const e = err instanceof KithError ? err : undefined
+    try {
+      await this.send(MSG.error, {
+        code: e?.code ?? 'INTERNAL',
+        message: (e?.message ?? 'internal error').slice(0, 500),
+      })
+      await this.stream.close({ signal: AbortSignal.timeout(2000) })
+    } catch {
+      this.stream.abort(new Error('closing after error'))
+    }
+  }
+
+  /** Receive the next message, which must be of kind `def`; an error reply becomes RemoteError. */
+  async receive(def: RecordDef, options?: AbortOptions): Promise<Fields> {
+    const list = await this._guard(() => this.lp.read({ signal: _signal(options, this.timeoutMs) }))
+    const bytes = list.subarray()
+    if (bytes[4] === MSG.error.kind) {
+      const f = decodeRecord(MSG.error, bytes).fields
+      throw new RemoteError(f['code'] as string, f['message'] as string)
+    }
+    if (bytes[4] !== def.kind)
+      throw new ProtocolViolationError(this.protocol, `expected ${def.schema.record}`)
+    return decodeRecord(def, bytes).fields
+  }
+
+  private async _guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      if (err instanceof KithError) throw err
+      const name = (err as Error)?.name
+      if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
+        this.stream.abort(err as Error)
+        throw new MessageTooLargeError(this.protocol)
+      }
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        this.stream.abort(new Error('deadline'))
+        throw new PeerTimeoutError(this.protocol)
+      }
+      if (name === 'UnexpectedEOFError' || name === 'StreamResetError' || name === 'StreamStateError') {
+        throw new ProtocolViolationError(this.protocol, 'stream ended early')
+      }
+      throw err
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import { Guardian } from '../../src/guardian/service.js'
+import { enrollWithInvite, fetchFromPeer, pushVersion } from '../../src/p2p/client.js'
+import { inviteSecretHash, newInviteSecret } from '../../src/p2p/invite.js'
+import { peerIdBytes } from '../../src/p2p/peers.js'
+import { openHead } from '../../src/replica/head.js'
+import { expectCode, tempDir } from '../helpers/tmp.js'
+import { coordinatorNode, testVault } from '../helpers/vault.js'
+
+async function startGuardians(n: number) {
+  const gs: Guardian[] = []
+  for (let i = 0; i < n; i++) {
+    const g = new Guardian({ dataDir: await tempDir(), antiEntropyMs: 500 })
+    await g.start()
+    gs.push(g)
+  }
+  return gs
+}
+
+function invite(g: Guardian, quota = 10_000_000) {
+  const secret = newInviteSecret()
+  g.db.createInvite(
+    { secretHash: inviteSecretHash(secret), label: 'test', quota, expiresAt: Date.now() + 60_000 },
+    Date.now(),
+  )
+  const peerId = peerIdBytes(
+    (g as unknown as { node: { peerId: Parameters<typeof peerIdBytes>[0] } }).node.peerId,
+  )
+  return { peerId, addrs: g.addrs, secret, quota, expiresAt: Date.now() + 60_000, label: 'test' }
+}
+
+describe('guardian ingest (in-process, real libp2p and SQLite)', () => {
+  it('enrolls by invite, takes a push, answers with a verified receipt, and gossips the head', async () => {
+    const gs = await startGuardians(2)
+    const node = await coordinatorNode()
+    try {
+      const invites = gs.map((g) => invite(g))
+      const v = await testVault(node, invites)
+      for (const [i, inv] of invites.entries()) {
+        await enrollWithInvite(node, inv, {
+          roster: v.roster.bytes,
+          share: v.shares[i]!.bytes,
+          label: 'my node',
+        })
+      }
+      await expectCode(
+        () =>
+          enrollWithInvite(node, invites[0]!, {
+            roster: v.roster.bytes,
+            share: v.shares[0]!.bytes,
+            label: 'again',
+          }),
+        'REMOTE_ERROR',
+      ).then((e) => expect((e as unknown as { remoteCode: string }).remoteCode).toBe('INVITE_USED'))
+
+      const dir = await tempDir()
+      const v1 = await v.nextVersion(dir)
+      const r = await pushVersion(node, invites[0]!, v.pushArgs(v1))
+      expect(r.receipt.version).toBe(1)
+      expect(r.sentChunks).toBe(1)
+      const again = await pushVersion(node, invites[0]!, v.pushArgs(v1))
+      expect(again.sentChunks).toBe(0)
+
+      // the other guardian never got a push; it catches up from its peer
+      const deadline = Date.now() + 10_000
+      while (Date.now() < deadline && (gs[1]!.db.vault(v.roster.vaultId)?.headVersion ?? 0) < 1) {
+        await new Promise((res) => setTimeout(res, 100))
+      }
+      expect(gs[1]!.db.vault(v.roster.vaultId)?.headVersion).toBe(1)
+      const head = openHead(await fetchFromPeer(node, invites[1]!, v.roster.vaultId, { what: 'head' }))
+      expect(head.version).toBe(1)
+    } finally {
+      await node.stop()
+      await Promise.all(gs.map((g) => g.stop()))
+    }
+  })
+})

@@ -1,0 +1,77 @@
+/** A test vault: keys, a roster naming real guardian peers and a coordinator, shares, and versions. */
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { deriveDataKeys, keyCommitment } from '../../src/crypto/kdf.js'
+import { generateSecretKey, schnorrPublicKey } from '../../src/crypto/schnorr.js'
+import { createKithNode, type KithNode } from '../../src/p2p/node.js'
+import { buildVersion } from '../../src/replica/build.js'
+import { signHead } from '../../src/replica/head.js'
+import type { Manifest } from '../../src/replica/manifest.js'
+import { signRoster } from '../../src/replica/roster.js'
+import { splitDataKey } from '../../src/shares/split.js'
+import { MemoryChunkStore } from './memory-store.js'
+
+export interface GuardianRef {
+  readonly peerId: Uint8Array
+  readonly addrs: readonly string[]
+}
+
+export async function coordinatorNode(): Promise<KithNode> {
+  return createKithNode({ privateKey: await generateKeyPair('Ed25519') })
+}
+
+export async function testVault(node: KithNode, guardians: readonly GuardianRef[], k = 2, w = 2, epoch = 1) {
+  const vaultSecretKey = generateSecretKey()
+  const dataKey = new Uint8Array(randomBytes(32))
+  const keys = deriveDataKeys(dataKey)
+  const roster = signRoster(
+    {
+      vaultId: schnorrPublicKey(vaultSecretKey),
+      epoch,
+      k,
+      w,
+      commitment: keyCommitment(dataKey),
+      coordinator: node.peerId.toMultihash().bytes,
+      guardians: guardians.map((g, i) => ({ peerId: g.peerId, addrs: g.addrs, label: `guardian ${i + 1}` })),
+      createdAt: Date.now(),
+    },
+    vaultSecretKey,
+  )
+  const shares = await splitDataKey(dataKey, { k, n: guardians.length, epoch, vaultSecretKey })
+  const chunks = new MemoryChunkStore()
+  let previous: Manifest | undefined
+  /** Build the next version from a file with `size` random bytes. */
+  const nextVersion = async (dir: string, size = 5000) => {
+    const path = join(dir, 'channel.backup')
+    await writeFile(path, randomBytes(size))
+    const built = await buildVersion({
+      vaultSecretKey,
+      dataKeys: keys,
+      epoch,
+      sources: [{ name: 'lnd-scb', kind: 'lnd-scb', path }],
+      store: chunks,
+      workers: 0,
+      ...(previous ? { previous } : {}),
+    })
+    previous = built.manifest
+    const head = signHead(
+      {
+        vaultId: built.manifest.vaultId,
+        epoch,
+        version: built.manifest.version,
+        manifestHash: built.manifest.hash,
+      },
+      vaultSecretKey,
+    )
+    return { manifest: built.manifest, head }
+  }
+  const pushArgs = (v: { manifest: Manifest; head: { bytes: Uint8Array } }) => ({
+    manifest: v.manifest.bytes,
+    head: v.head.bytes,
+    manifestHash: v.manifest.hash,
+    chunk: async (id: Uint8Array) => (await chunks.get(id))!,
+  })
+  return { vaultSecretKey, dataKey, keys, roster, shares, chunks, nextVersion, pushArgs }
+}
