@@ -3,12 +3,14 @@
  * The kith command line. Every failure ends here as one human line and a non-zero exit; nothing
  * below the CLI prints.
  */
+import '../polyfill.js'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
-import { guardianCommand, recoverCommand, vaultCommand } from './cmds/reserved/index.js'
+import { guardianCommand } from './cmds/guardian/index.js'
+import { recoverCommand, vaultCommand } from './cmds/reserved/index.js'
 import { shareCommand } from './cmds/share/index.js'
 import { describeFailure, UsageError } from './errors.js'
 

@@ -40,10 +40,10 @@ export interface AtomicWriteOptions {
   readonly verify?: () => void
 }
 
-/** Write `data` (bytes, or a stream of them) to `path` atomically and durably. */
+/** Write `data` (text, bytes, or a stream of bytes) to `path` atomically and durably. */
 export async function writeFileAtomic(
   path: string,
-  data: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  data: string | Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const dir = dirname(path)
@@ -51,7 +51,7 @@ export async function writeFileAtomic(
   const fh = await open(temp, 'wx', options.mode ?? SECRET_FILE_MODE)
   let done = false
   try {
-    if (data instanceof Uint8Array) await fh.writeFile(data)
+    if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data)
     else for await (const piece of data) await fh.write(piece)
     await fh.sync()
     await fh.close()

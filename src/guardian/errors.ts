@@ -51,7 +51,11 @@ export class RollbackError extends KithError {
 /** A second, different signed manifest for a version already held: two coordinators are alive. */
 export class EquivocationError extends KithError {
   readonly code = 'EQUIVOCATION'
-  constructor(version: number) {
+  constructor(
+    readonly version: number,
+    /** The two signed heads that prove it, for announcing. */
+    readonly heads?: { readonly held: Uint8Array; readonly offered: Uint8Array },
+  ) {
     super(`a different manifest for version ${version} is already held: two coordinators may be running`, {
       version,
     })
@@ -88,5 +92,13 @@ export class NotHeldError extends KithError {
   readonly code = 'NOT_HELD'
   constructor() {
     super('this guardian does not hold what was asked for')
+  }
+}
+
+/** Gossiped "evidence" that does not prove anything (not two signed heads of one version). */
+export class EquivocationEvidenceError extends KithError {
+  readonly code = 'INVALID_EVIDENCE'
+  constructor() {
+    super('equivocation evidence must be two vault-signed heads of one version naming different manifests')
   }
 }

@@ -16,6 +16,7 @@ import { openRoster, type Roster } from '../replica/roster.js'
 import { openShareEnvelope } from '../shares/envelope.js'
 import {
   EquivocationError,
+  EquivocationEvidenceError,
   QuotaExceededError,
   RollbackError,
   RosterMismatchError,
@@ -44,6 +45,23 @@ export function checkEnrollment(
   if (!equalBytes(share.commitment, roster.commitment))
     throw new RosterMismatchError('the share commits to another key')
   return { roster }
+}
+
+/** Check gossiped equivocation evidence: two vault-signed heads of one version naming different manifests. */
+export function checkEvidence(
+  held: Uint8Array,
+  offered: Uint8Array,
+): { vaultId: Uint8Array; version: number } {
+  const a = openHead(held)
+  const b = openHead(offered)
+  if (
+    !equalBytes(a.vaultId, b.vaultId) ||
+    a.version !== b.version ||
+    equalBytes(a.manifestHash, b.manifestHash)
+  ) {
+    throw new EquivocationEvidenceError()
+  }
+  return { vaultId: a.vaultId, version: a.version }
 }
 
 /** Who may use a vault's protocols: its coordinator and the guardians its roster names. */
@@ -90,14 +108,13 @@ export function checkOffer(
   const held = store.manifestHash(vault.vaultId, manifest.version)
   if (held !== undefined) {
     if (equalBytes(held, manifest.hash)) return { manifest, head, need: new Map(), duplicate: true }
+    const heldHead = store.headOf(vault.vaultId, manifest.version)!
     store.recordEquivocation(
-      vault.vaultId,
-      manifest.version,
-      store.manifest(vault.vaultId, manifest.version)!,
-      manifest.bytes,
+      { vaultId: vault.vaultId, version: manifest.version, heldHead, offeredHead: head.bytes },
+      { held: store.manifest(vault.vaultId, manifest.version)!, offered: manifest.bytes },
       now,
     )
-    throw new EquivocationError(manifest.version)
+    throw new EquivocationError(manifest.version, { held: heldHead, offered: head.bytes })
   }
   if (manifest.version <= vault.headVersion) throw new RollbackError(vault.headVersion, manifest.version)
   const parent = store.manifestHash(vault.vaultId, manifest.version - 1)

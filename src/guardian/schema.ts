@@ -24,7 +24,7 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE manifests (
     vault_id BLOB NOT NULL, version INTEGER NOT NULL, epoch INTEGER NOT NULL, hash BLOB NOT NULL,
-    created_at INTEGER NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (vault_id, version)
+    created_at INTEGER NOT NULL, bytes BLOB NOT NULL, head BLOB NOT NULL, PRIMARY KEY (vault_id, version)
   );
   CREATE TABLE manifest_chunks (
     vault_id BLOB NOT NULL, version INTEGER NOT NULL, chunk_id BLOB NOT NULL,
@@ -38,8 +38,9 @@ const MIGRATIONS: readonly string[] = [
     vault_id BLOB NOT NULL, version INTEGER NOT NULL, receipt BLOB NOT NULL, PRIMARY KEY (vault_id, version)
   );
   CREATE TABLE equivocations (
-    vault_id BLOB NOT NULL, version INTEGER NOT NULL, held BLOB NOT NULL, offered BLOB NOT NULL,
-    detected_at INTEGER NOT NULL
+    vault_id BLOB NOT NULL, version INTEGER NOT NULL, held_head BLOB NOT NULL, offered_head BLOB NOT NULL,
+    held_manifest BLOB, offered_manifest BLOB, detected_at INTEGER NOT NULL,
+    PRIMARY KEY (vault_id, held_head, offered_head)
   );
   CREATE TABLE events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, vault_id BLOB, kind TEXT NOT NULL,

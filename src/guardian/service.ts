@@ -5,11 +5,13 @@
  * guardian that was offline catches up without the coordinator. start() and stop() are idempotent.
  */
 import '../polyfill.js'
-import { join } from 'node:path'
+import { unlink } from 'node:fs/promises'
 import type { Connection, Stream } from '@libp2p/interface'
+import { decodeRecord, encodeRecordBody } from '../codec/record.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { ed25519Sign } from '../crypto/ed25519.js'
-import { ensurePrivateDir } from '../disk/atomic.js'
+import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
+import { KithError } from '../errors.js'
 import { fetchFromPeer, type PeerRef } from '../p2p/client.js'
 import { ProtocolViolationError } from '../p2p/errors.js'
 import { inviteSecretHash } from '../p2p/invite.js'
@@ -22,8 +24,9 @@ import { verifyChunkId } from '../replica/chunk.js'
 import { openHead, signReceipt } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
 import { openRoster } from '../replica/roster.js'
-import { NotHeldError } from './errors.js'
-import { authorize, type CheckedOffer, checkEnrollment, checkOffer } from './ingest.js'
+import { guardianPaths } from './config.js'
+import { EquivocationError, NotHeldError } from './errors.js'
+import { authorize, type CheckedOffer, checkEnrollment, checkEvidence, checkOffer } from './ingest.js'
 import { GuardianStore } from './store.js'
 
 export interface GuardianOptions {
@@ -36,8 +39,6 @@ export interface GuardianOptions {
   readonly onEvent?: (line: string) => void
   readonly now?: () => number
 }
-
-export const GUARDIAN_FILES = { db: 'guardian.sqlite3', peerKey: 'peer.key' } as const
 
 export const headsTopic = (vaultId: Uint8Array): string => `/kith/heads/1.0.0/${toHex(vaultId)}`
 
@@ -81,8 +82,9 @@ export class Guardian {
   async start(): Promise<void> {
     if (this.node !== undefined) return
     await ensurePrivateDir(this.opts.dataDir)
-    this.store = GuardianStore.open(join(this.opts.dataDir, GUARDIAN_FILES.db))
-    const privateKey = await loadOrCreatePeerKey(join(this.opts.dataDir, GUARDIAN_FILES.peerKey))
+    const paths = guardianPaths(this.opts.dataDir)
+    this.store = GuardianStore.open(paths.db)
+    const privateKey = await loadOrCreatePeerKey(paths.peerKey)
     const node = await createKithNode({
       privateKey,
       ...(this.opts.listen ? { listen: this.opts.listen } : {}),
@@ -102,6 +104,7 @@ export class Guardian {
       void this._onGossip(ev.detail.topic, ev.detail.data, from ? peerIdBytes(from) : undefined)
     })
     for (const v of this.db.vaults()) node.services.pubsub.subscribe(headsTopic(v.vaultId))
+    await writeFileAtomic(paths.runtime, `${JSON.stringify(this.addrs)}\n`)
     this.timer = setInterval(() => void this.antiEntropy(), this.opts.antiEntropyMs ?? 60_000)
     void this.antiEntropy()
   }
@@ -112,6 +115,7 @@ export class Guardian {
     const node = this.node
     this.node = undefined
     await node?.stop()
+    await unlink(guardianPaths(this.opts.dataDir).runtime).catch(() => {})
     await Promise.allSettled(this.locks.values())
     this.store?.close()
     this.store = undefined
@@ -160,7 +164,7 @@ export class Guardian {
         `enrolled vault ${short(roster.vaultId)} "${req['label'] as string}" (${roster.k}-of-${roster.guardians.length})`,
       )
     } catch (err) {
-      await wire.sendError(err)
+      await this._refuse(wire, err)
     }
   }
 
@@ -189,8 +193,32 @@ export class Guardian {
         await stream.close()
       })
     } catch (err) {
-      await wire.sendError(err)
+      if (err instanceof EquivocationError && err.heads) this._announceEquivocation(err)
+      await this._refuse(wire, err)
     }
+  }
+
+  /** Answer with a named error; an unexpected one is also logged here (its message, never data). */
+  private async _refuse(wire: Wire, err: unknown): Promise<void> {
+    if (!(err instanceof KithError))
+      this._say(`internal error on ${wire.protocol}: ${(err as Error)?.message ?? String(err)}`)
+    await wire.sendError(err)
+  }
+
+  private _announceEquivocation(err: EquivocationError): void {
+    const heads = err.heads!
+    const vaultId = openHead(heads.held).vaultId
+    this._say(
+      `!! EQUIVOCATION in vault ${short(vaultId)}: two different version ${err.version}s; evidence kept and announced`,
+    )
+    this._publishEvidence(vaultId, heads)
+  }
+
+  /** Gossip a proof of equivocation; repeated every anti-entropy round, so late peers hear it too. */
+  private _publishEvidence(vaultId: Uint8Array, heads: { held: Uint8Array; offered: Uint8Array }): void {
+    void this._node()
+      .services.pubsub.publish(headsTopic(vaultId), encodeRecordBody(MSG.evidence, heads))
+      .catch(() => {})
   }
 
   private _acceptChunk(vaultId: Uint8Array, checked: CheckedOffer, id: Uint8Array, data: Uint8Array): void {
@@ -265,7 +293,7 @@ export class Guardian {
       await wire.send(MSG.fetched, { data })
       await stream.close()
     } catch (err) {
-      await wire.sendError(err)
+      await this._refuse(wire, err)
     }
   }
 
@@ -273,6 +301,7 @@ export class Guardian {
 
   private async _onGossip(topic: string, data: Uint8Array, from: Uint8Array | undefined): Promise<void> {
     try {
+      if (data[4] === MSG.evidence.kind) return this._onEvidence(topic, data)
       const head = openHead(data)
       if (topic !== headsTopic(head.vaultId) || from === undefined) return
       const vault = this.db.vault(head.vaultId)
@@ -283,6 +312,24 @@ export class Guardian {
     } catch {
       // a bad or unreachable announcement is ignored; the next anti-entropy round retries
     }
+  }
+
+  private _onEvidence(topic: string, data: Uint8Array): void {
+    const f = decodeRecord(MSG.evidence, data).fields
+    const held = f['held'] as Uint8Array
+    const offered = f['offered'] as Uint8Array
+    const { vaultId, version } = checkEvidence(held, offered)
+    const vault = this.db.vault(vaultId)
+    if (topic !== headsTopic(vaultId) || vault === undefined) return
+    this.db.recordEquivocation(
+      { vaultId, version, heldHead: held, offeredHead: offered },
+      undefined,
+      this.now(),
+    )
+    if (!vault.equivocation)
+      this._say(
+        `!! EQUIVOCATION in vault ${short(vaultId)} reported by a fellow guardian (version ${version})`,
+      )
   }
 
   /** Compare heads with every other guardian of every vault, and pull what is newer. */
@@ -296,8 +343,11 @@ export class Guardian {
         if (samePeer(node.peerId, g.peerId)) continue
         await this._catchUp(vault.vaultId, g).catch(() => {})
       }
-      if (vault.head !== null)
+      if (vault.head !== null) {
         await node.services.pubsub.publish(headsTopic(vault.vaultId), vault.head).catch(() => {})
+      }
+      if (vault.equivocation)
+        for (const e of this.db.evidence(vault.vaultId)) this._publishEvidence(vault.vaultId, e)
     }
   }
 

@@ -174,6 +174,14 @@ export class GuardianStore {
     return r?.bytes
   }
 
+  /** The signed head of a held version. */
+  headOf(vaultId: Uint8Array, version: number): Uint8Array | undefined {
+    const r = this.db
+      .prepare('SELECT head FROM manifests WHERE vault_id = ? AND version = ?')
+      .get(vaultId, version) as { head: Buffer } | undefined
+    return r?.head
+  }
+
   manifestHash(vaultId: Uint8Array, version: number): Uint8Array | undefined {
     const r = this.db
       .prepare('SELECT hash FROM manifests WHERE vault_id = ? AND version = ?')
@@ -213,9 +221,9 @@ export class GuardianStore {
     this.db.transaction(() => {
       this.db
         .prepare(
-          'INSERT INTO manifests (vault_id, version, epoch, hash, created_at, bytes) VALUES (?, ?, ?, ?, ?, ?)',
+          'INSERT INTO manifests (vault_id, version, epoch, hash, created_at, bytes, head) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(v.vaultId, v.version, v.epoch, v.hash, v.createdAt, v.manifest)
+        .run(v.vaultId, v.version, v.epoch, v.hash, v.createdAt, v.manifest, v.head)
       const ref = this.db.prepare(
         'INSERT OR IGNORE INTO manifest_chunks (vault_id, version, chunk_id) VALUES (?, ?, ?)',
       )
@@ -243,22 +251,45 @@ export class GuardianStore {
     return r?.receipt
   }
 
-  /** Keep both manifests as evidence and flag the vault. */
+  /**
+   * Keep the proof of an equivocation (two vault-signed heads of one version, and both manifests when
+   * known) and flag the vault. Recording the same pair twice changes nothing.
+   */
   recordEquivocation(
-    vaultId: Uint8Array,
-    version: number,
-    held: Uint8Array,
-    offered: Uint8Array,
+    e: { vaultId: Uint8Array; version: number; heldHead: Uint8Array; offeredHead: Uint8Array },
+    manifests: { held: Uint8Array; offered: Uint8Array } | undefined,
     now: number,
   ): void {
     this.db.transaction(() => {
-      this.db
+      const r = this.db
         .prepare(
-          'INSERT INTO equivocations (vault_id, version, held, offered, detected_at) VALUES (?, ?, ?, ?, ?)',
+          `INSERT OR IGNORE INTO equivocations
+           (vault_id, version, held_head, offered_head, held_manifest, offered_manifest, detected_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(vaultId, version, held, offered, now)
-      this.db.prepare('UPDATE vaults SET equivocation = 1 WHERE vault_id = ?').run(vaultId)
-      this.event(vaultId, 'equivocation', { version }, now)
+        .run(
+          e.vaultId,
+          e.version,
+          e.heldHead,
+          e.offeredHead,
+          manifests?.held ?? null,
+          manifests?.offered ?? null,
+          now,
+        )
+      if (r.changes === 0) return
+      this.db.prepare('UPDATE vaults SET equivocation = 1 WHERE vault_id = ?').run(e.vaultId)
+      this.event(e.vaultId, 'equivocation', { version: e.version }, now)
     })()
+  }
+
+  /** The signed head pairs proving equivocation in a vault. */
+  evidence(vaultId: Uint8Array): { held: Uint8Array; offered: Uint8Array }[] {
+    const rows = this.db
+      .prepare('SELECT held_head, offered_head FROM equivocations WHERE vault_id = ?')
+      .all(vaultId) as {
+      held_head: Buffer
+      offered_head: Buffer
+    }[]
+    return rows.map((r) => ({ held: r.held_head, offered: r.offered_head }))
   }
 }

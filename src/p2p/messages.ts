@@ -30,6 +30,7 @@ export const MessageKind = {
   receipt: 22,
   fetch: 23,
   fetched: 24,
+  evidence: 25,
 } as const
 
 export const MSG = {
@@ -102,6 +103,16 @@ export const MSG = {
     MessageKind.fetched,
     [{ tag: 1, name: 'data', type: 'varbytes', max: MANIFEST.maxBytes }],
     MANIFEST.maxBytes + 64,
+  ),
+  /** Gossiped proof of equivocation: two vault-signed heads, one version, two manifests. */
+  evidence: msg(
+    'equivocation evidence',
+    MessageKind.evidence,
+    [
+      { tag: 1, name: 'held', type: 'varbytes', max: HEAD.maxBytes },
+      { tag: 2, name: 'offered', type: 'varbytes', max: HEAD.maxBytes },
+    ],
+    2 * HEAD.maxBytes + 64,
   ),
 } as const
 

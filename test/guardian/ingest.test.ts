@@ -3,7 +3,8 @@ import { Guardian } from '../../src/guardian/service.js'
 import { enrollWithInvite, fetchFromPeer, pushVersion } from '../../src/p2p/client.js'
 import { inviteSecretHash, newInviteSecret } from '../../src/p2p/invite.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
-import { openHead } from '../../src/replica/head.js'
+import { openHead, signHead } from '../../src/replica/head.js'
+import { sealManifest } from '../../src/replica/manifest.js'
 import { expectCode, tempDir } from '../helpers/tmp.js'
 import { coordinatorNode, testVault } from '../helpers/vault.js'
 
@@ -69,6 +70,55 @@ describe('guardian ingest (in-process, real libp2p and SQLite)', () => {
       expect(gs[1]!.db.vault(v.roster.vaultId)?.headVersion).toBe(1)
       const head = openHead(await fetchFromPeer(node, invites[1]!, v.roster.vaultId, { what: 'head' }))
       expect(head.version).toBe(1)
+    } finally {
+      await node.stop()
+      await Promise.all(gs.map((g) => g.stop()))
+    }
+  })
+
+  it('an equivocation seen by one guardian is announced and flags the vault on the others', async () => {
+    const gs = await startGuardians(2)
+    const node = await coordinatorNode()
+    try {
+      const invites = gs.map((g) => invite(g))
+      const v = await testVault(node, invites)
+      for (const [i, inv] of invites.entries()) {
+        await enrollWithInvite(node, inv, {
+          roster: v.roster.bytes,
+          share: v.shares[i]!.bytes,
+          label: 'my node',
+        })
+      }
+      const v1 = await v.nextVersion(await tempDir())
+      await pushVersion(node, invites[0]!, v.pushArgs(v1))
+      await pushVersion(node, invites[1]!, v.pushArgs(v1))
+      const evil = sealManifest(
+        { ...v1.manifest, createdAt: 1, body: { sources: [], files: [] } },
+        v.keys.manifestKey,
+        v.vaultSecretKey,
+      )
+      const evilHead = signHead(
+        { vaultId: evil.vaultId, epoch: 1, version: 1, manifestHash: evil.hash },
+        v.vaultSecretKey,
+      )
+      const refused = await expectCode(
+        () =>
+          pushVersion(node, invites[0]!, {
+            ...v.pushArgs(v1),
+            manifest: evil.bytes,
+            head: evilHead.bytes,
+            manifestHash: evil.hash,
+          }),
+        'REMOTE_ERROR',
+      )
+      expect((refused as unknown as { remoteCode: string }).remoteCode).toBe('EQUIVOCATION')
+      const deadline = Date.now() + 10_000
+      while (Date.now() < deadline && !gs[1]!.db.vault(v.roster.vaultId)?.equivocation) {
+        await new Promise((res) => setTimeout(res, 100))
+      }
+      expect(gs[0]!.db.vault(v.roster.vaultId)?.equivocation).toBe(true)
+      expect(gs[1]!.db.vault(v.roster.vaultId)?.equivocation).toBe(true)
+      expect(gs[1]!.db.vault(v.roster.vaultId)?.headVersion).toBe(1)
     } finally {
       await node.stop()
       await Promise.all(gs.map((g) => g.stop()))

@@ -1,0 +1,52 @@
+/** Parsing of human-typed sizes and durations, with the CLI's UsageError on anything else. */
+import { UsageError } from './errors.js'
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+}
+
+/** "500MB", "1GiB", "2048" -> bytes. */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text)
+  const unit = SIZE_UNITS[(m?.[2] ?? '').toLowerCase()]
+  if (m === null || unit === undefined) throw new UsageError(`not a size: ${text} (try 500MB or 2GiB)`)
+  return Math.round(Number(m[1]) * unit)
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }
+
+/** "30m", "24h", "7d" -> milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^\s*(\d+)\s*([smhdw])\s*$/i.exec(text)
+  if (m === null) throw new UsageError(`not a duration: ${text} (try 30m, 24h or 7d)`)
+  return Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`
+  const units = ['KiB', 'MiB', 'GiB', 'TiB']
+  let v = bytes / 1024
+  let i = 0
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i++
+  }
+  return `${v.toFixed(1)} ${units[i]}`
+}
+
+export function formatAgo(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000))
+  if (s < 90) return `${s}s ago`
+  if (s < 5400) return `${Math.round(s / 60)}m ago`
+  if (s < 129600) return `${Math.round(s / 3600)}h ago`
+  return `${Math.round(s / 86400)}d ago`
+}
