@@ -1,0 +1,97 @@
+/** Real guardian daemons, spawned through the compiled CLI, on 127.0.0.1. */
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { inviteFromText } from '../../src/p2p/invite.js'
+
+const run = promisify(execFile)
+export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js')
+
+export async function kith(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [CLI, ...args])
+  return stdout
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => resolve(port))
+    })
+    srv.on('error', reject)
+  })
+}
+
+export class GuardianProcess {
+  proc: ChildProcess | undefined
+  output = ''
+  /** Where the current run's output starts, so waits never match an earlier run's lines. */
+  private mark = 0
+
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+  ) {}
+
+  static async init(dir: string): Promise<GuardianProcess> {
+    const port = await freePort()
+    await kith('guardian', 'init', '--data-dir', dir, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--json')
+    return new GuardianProcess(dir, port)
+  }
+
+  async start(): Promise<void> {
+    const proc = spawn(
+      process.execPath,
+      [CLI, 'guardian', 'start', '--data-dir', this.dir, '--anti-entropy', '1s'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    this.proc = proc
+    this.mark = this.output.length
+    proc.stdout!.on('data', (d: Buffer) => {
+      this.output += d.toString()
+    })
+    proc.stderr!.on('data', (d: Buffer) => {
+      this.output += d.toString()
+    })
+    await this.waitFor(/listening on/)
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (!pattern.test(this.output.slice(this.mark))) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in:\n${this.output}`)
+      if (this.proc?.exitCode !== null && this.proc?.exitCode !== undefined)
+        throw new Error(`daemon exited:\n${this.output}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const proc = this.proc
+    if (proc === undefined || proc.exitCode !== null) return proc?.exitCode ?? null
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)))
+    proc.kill(signal)
+    const code = await exited
+    this.proc = undefined
+    return code
+  }
+
+  async invite(quota = '100MiB') {
+    const { invite } = JSON.parse(
+      await kith('guardian', 'invite', '--data-dir', this.dir, '--quota', quota, '--json'),
+    )
+    return inviteFromText(invite as string)
+  }
+
+  async status(): Promise<{
+    peerId: string
+    addrs: string[]
+    vaults: { version: number; equivocation: boolean; bytesStored: number }[]
+  }> {
+    return JSON.parse(await kith('guardian', 'status', '--data-dir', this.dir, '--json'))
+  }
+}
