@@ -24,6 +24,24 @@ import {
 } from './errors.js'
 import type { GuardianStore, VaultRow } from './store.js'
 
+/** Check a share envelope against the roster it must belong to. */
+function _checkShare(roster: Roster, shareBytes: Uint8Array): void {
+  const share = openShareEnvelope(shareBytes)
+  if (!equalBytes(share.vaultId, roster.vaultId)) throw new WrongVaultError('share envelope')
+  if (share.epoch !== roster.epoch || share.k !== roster.k || share.n !== roster.guardians.length) {
+    throw new RosterMismatchError('the share is not for this roster')
+  }
+  if (!equalBytes(share.commitment, roster.commitment))
+    throw new RosterMismatchError('the share commits to another key')
+}
+
+/** The roster must name the peer presenting it as the vault's coordinator. */
+function _checkPresenter(roster: Roster, presenter: PeerId): void {
+  if (roster.coordinator === undefined || !samePeer(presenter, roster.coordinator)) {
+    throw new RosterMismatchError('it does not name the peer presenting it as coordinator')
+  }
+}
+
 /** Check an enrollment's roster and share against this guardian and the coordinator presenting them. */
 export function checkEnrollment(
   self: PeerId,
@@ -34,17 +52,36 @@ export function checkEnrollment(
   const roster = openRoster(rosterBytes)
   if (!roster.guardians.some((g) => samePeer(self, g.peerId)))
     throw new RosterMismatchError('it does not name this guardian')
-  if (roster.coordinator === undefined || !samePeer(coordinator, roster.coordinator)) {
-    throw new RosterMismatchError('it does not name the peer presenting it as coordinator')
-  }
-  const share = openShareEnvelope(shareBytes)
-  if (!equalBytes(share.vaultId, roster.vaultId)) throw new WrongVaultError('share envelope')
-  if (share.epoch !== roster.epoch || share.k !== roster.k || share.n !== roster.guardians.length) {
-    throw new RosterMismatchError('the share is not for this roster')
-  }
-  if (!equalBytes(share.commitment, roster.commitment))
-    throw new RosterMismatchError('the share commits to another key')
+  _checkPresenter(roster, coordinator)
+  _checkShare(roster, shareBytes)
   return { roster }
+}
+
+/**
+ * Check a roster update for a vault kept here: signed by the vault, a strictly higher epoch (the same
+ * roster again is a no-op), presented by the coordinator it names. If it still names this guardian, a
+ * share for it must come along; if not, the guardian was removed.
+ */
+export function checkRosterUpdate(
+  self: PeerId,
+  presenter: PeerId,
+  vault: VaultRow,
+  rosterBytes: Uint8Array,
+  shareBytes: Uint8Array | undefined,
+): { roster: Roster; removed: boolean; unchanged: boolean } {
+  const roster = openRoster(rosterBytes)
+  if (!equalBytes(roster.vaultId, vault.vaultId)) throw new WrongVaultError('roster')
+  _checkPresenter(roster, presenter)
+  if (roster.epoch === vault.epoch && equalBytes(roster.bytes, vault.roster))
+    return { roster, removed: false, unchanged: true }
+  if (roster.epoch <= vault.epoch) throw new StaleEpochError(vault.epoch, roster.epoch)
+  const removed = !roster.guardians.some((g) => samePeer(self, g.peerId))
+  if (!removed) {
+    if (shareBytes === undefined)
+      throw new RosterMismatchError('no share for this guardian came with the roster')
+    _checkShare(roster, shareBytes)
+  }
+  return { roster, removed, unchanged: false }
 }
 
 /** Check gossiped equivocation evidence: two vault-signed heads of one version naming different manifests. */

@@ -26,7 +26,14 @@ import { openManifest } from '../replica/manifest.js'
 import { openRoster } from '../replica/roster.js'
 import { guardianPaths } from './config.js'
 import { EquivocationError, NotHeldError } from './errors.js'
-import { authorize, type CheckedOffer, checkEnrollment, checkEvidence, checkOffer } from './ingest.js'
+import {
+  authorize,
+  type CheckedOffer,
+  checkEnrollment,
+  checkEvidence,
+  checkOffer,
+  checkRosterUpdate,
+} from './ingest.js'
 import { GuardianStore } from './store.js'
 
 export interface GuardianOptions {
@@ -99,6 +106,7 @@ export class Guardian {
     await handle(PROTOCOLS.enroll, (s, c) => this._onEnroll(s, c))
     await handle(PROTOCOLS.push, (s, c) => this._onPush(s, c, seed))
     await handle(PROTOCOLS.fetch, (s, c) => this._onFetch(s, c))
+    await handle(PROTOCOLS.roster, (s, c) => this._onRoster(s, c))
     node.services.pubsub.addEventListener('message', (ev) => {
       const from = ev.detail.type === 'signed' ? ev.detail.from : undefined
       void this._onGossip(ev.detail.topic, ev.detail.data, from ? peerIdBytes(from) : undefined)
@@ -163,6 +171,36 @@ export class Guardian {
       this._say(
         `enrolled vault ${short(roster.vaultId)} "${req['label'] as string}" (${roster.k}-of-${roster.guardians.length})`,
       )
+    } catch (err) {
+      await this._refuse(wire, err)
+    }
+  }
+
+  // ---- roster updates ----
+
+  private async _onRoster(stream: Stream, conn: Connection): Promise<void> {
+    const wire = new Wire(stream, PROTOCOLS.roster, MSG.roster.maxBytes)
+    try {
+      const req = await wire.receive(MSG.roster)
+      const rosterBytes = req['roster'] as Uint8Array
+      const vaultId = openRoster(rosterBytes).vaultId
+      await this._exclusive(vaultId, async () => {
+        const vault = this.db.requireVault(vaultId)
+        const share = req['share'] as Uint8Array | undefined
+        const update = checkRosterUpdate(this._node().peerId, conn.remotePeer, vault, rosterBytes, share)
+        if (update.removed) {
+          this.db.removeVault(vaultId, update.roster.epoch, this.now())
+          this._node().services.pubsub.unsubscribe(headsTopic(vaultId))
+          this._say(
+            `vault ${short(vaultId)} removed this guardian at epoch ${update.roster.epoch}; its data was deleted`,
+          )
+        } else if (!update.unchanged) {
+          this.db.updateRoster(vaultId, update.roster.epoch, update.roster.bytes, share!, this.now())
+          this._say(`vault ${short(vaultId)} moved to epoch ${update.roster.epoch}`)
+        }
+        await wire.send(MSG.ack, {})
+        await stream.close()
+      })
     } catch (err) {
       await this._refuse(wire, err)
     }

@@ -146,6 +146,38 @@ export class GuardianStore {
     })()
   }
 
+  /** Adopt a newer roster and this guardian's share of its split, in one transaction. */
+  updateRoster(vaultId: Uint8Array, epoch: number, roster: Uint8Array, share: Uint8Array, now: number): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE vaults SET epoch = ?, roster = ?, last_contact = ? WHERE vault_id = ?')
+        .run(epoch, roster, now, vaultId)
+      this.db
+        .prepare('INSERT OR REPLACE INTO shares (vault_id, epoch, envelope) VALUES (?, ?, ?)')
+        .run(vaultId, epoch, share)
+      this.event(vaultId, 'roster-updated', { epoch }, now)
+    })()
+  }
+
+  /** Forget a vault whose signed roster no longer names this guardian: all its data, in one transaction.
+   * The audit log keeps the fact. */
+  removeVault(vaultId: Uint8Array, epoch: number, now: number): void {
+    this.db.transaction(() => {
+      for (const table of [
+        'chunks',
+        'manifest_chunks',
+        'manifests',
+        'receipts',
+        'shares',
+        'equivocations',
+        'vaults',
+      ]) {
+        this.db.prepare(`DELETE FROM ${table} WHERE vault_id = ?`).run(vaultId)
+      }
+      this.event(vaultId, 'vault-removed', { epoch }, now)
+    })()
+  }
+
   vault(vaultId: Uint8Array): VaultRow | undefined {
     const r = this.db.prepare('SELECT * FROM vaults WHERE vault_id = ?').get(vaultId) as RawVault | undefined
     return r === undefined ? undefined : toVault(r)

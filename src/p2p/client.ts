@@ -37,6 +37,20 @@ export async function enrollWithInvite(
   return { quota: reply['quota'] as number }
 }
 
+/** Send a guardian a newer signed roster and its share of the new split (no share: it was removed). */
+export async function sendRoster(
+  node: KithNode,
+  guardian: PeerRef,
+  args: { roster: Uint8Array; share?: Uint8Array },
+  options?: AbortOptions,
+): Promise<void> {
+  const stream = await openStream(node, guardian.peerId, guardian.addrs, PROTOCOLS.roster, options?.signal)
+  const wire = new Wire(stream, PROTOCOLS.roster, MSG.ack.maxBytes)
+  await wire.send(MSG.roster, { roster: args.roster, share: args.share }, options)
+  await wire.receive(MSG.ack, options)
+  await stream.close().catch(() => {})
+}
+
 /**
  * Push one version: offer the manifest and its head, send only the chunks the guardian lacks, and
  * return its verified receipt (sent only once everything is durable there).

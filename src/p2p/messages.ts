@@ -31,6 +31,8 @@ export const MessageKind = {
   fetch: 23,
   fetched: 24,
   evidence: 25,
+  roster: 26,
+  ack: 27,
 } as const
 
 export const MSG = {
@@ -104,6 +106,18 @@ export const MSG = {
     [{ tag: 1, name: 'data', type: 'varbytes', max: MANIFEST.maxBytes }],
     MANIFEST.maxBytes + 64,
   ),
+  /** A newer signed roster, with this guardian's share of the new split (absent if it was removed). */
+  roster: msg(
+    'roster update',
+    MessageKind.roster,
+    [
+      { tag: 1, name: 'roster', type: 'varbytes', max: ROSTER.maxBytes },
+      { tag: 2, name: 'share', type: 'varbytes', max: SHARE_ENVELOPE.maxBytes, optional: true },
+    ],
+    ROSTER.maxBytes + 1024,
+  ),
+  /** A step that succeeded and has nothing else to say. */
+  ack: msg('ack', MessageKind.ack, [], 16),
   /** Gossiped proof of equivocation: two vault-signed heads, one version, two manifests. */
   evidence: msg(
     'equivocation evidence',

@@ -16,6 +16,7 @@ export const PROTOCOLS = {
   enroll: '/kith/enroll/1.0.0',
   push: '/kith/push/1.0.0',
   fetch: '/kith/fetch/1.0.0',
+  roster: '/kith/roster/1.0.0',
 } as const
 
 /** Per-step deadline; a push of many chunks gets it per message, not for the whole stream. */

@@ -22,24 +22,40 @@ export async function coordinatorNode(): Promise<KithNode> {
   return createKithNode({ privateKey: await generateKeyPair('Ed25519') })
 }
 
-export async function testVault(node: KithNode, guardians: readonly GuardianRef[], k = 2, w = 2, epoch = 1) {
+export async function testVault(
+  node: KithNode,
+  guardians: readonly GuardianRef[],
+  k = 2,
+  w = 2,
+  firstEpoch = 1,
+) {
   const vaultSecretKey = generateSecretKey()
   const dataKey = new Uint8Array(randomBytes(32))
   const keys = deriveDataKeys(dataKey)
-  const roster = signRoster(
-    {
-      vaultId: schnorrPublicKey(vaultSecretKey),
-      epoch,
-      k,
-      w,
-      commitment: keyCommitment(dataKey),
-      coordinator: node.peerId.toMultihash().bytes,
-      guardians: guardians.map((g, i) => ({ peerId: g.peerId, addrs: g.addrs, label: `guardian ${i + 1}` })),
-      createdAt: Date.now(),
-    },
-    vaultSecretKey,
-  )
-  const shares = await splitDataKey(dataKey, { k, n: guardians.length, epoch, vaultSecretKey })
+  let epoch = firstEpoch
+  /** A roster for `at` naming `members`, with its split of the (same) data key. */
+  const rosterAt = async (at: number, members: readonly GuardianRef[], coordinator = node) => {
+    const roster = signRoster(
+      {
+        vaultId: schnorrPublicKey(vaultSecretKey),
+        epoch: at,
+        k,
+        w,
+        commitment: keyCommitment(dataKey),
+        coordinator: coordinator.peerId.toMultihash().bytes,
+        guardians: members.map((g, i) => ({ peerId: g.peerId, addrs: g.addrs, label: `guardian ${i + 1}` })),
+        createdAt: Date.now(),
+      },
+      vaultSecretKey,
+    )
+    const shares = await splitDataKey(dataKey, { k, n: members.length, epoch: at, vaultSecretKey })
+    return { roster, shares }
+  }
+  const { roster, shares } = await rosterAt(epoch, guardians)
+  /** Later versions are built in this epoch. */
+  const setEpoch = (e: number) => {
+    epoch = e
+  }
   const chunks = new MemoryChunkStore()
   let previous: Manifest | undefined
   /** Build the next version from a file with `size` random bytes. */
@@ -73,5 +89,5 @@ export async function testVault(node: KithNode, guardians: readonly GuardianRef[
     manifestHash: v.manifest.hash,
     chunk: async (id: Uint8Array) => (await chunks.get(id))!,
   })
-  return { vaultSecretKey, dataKey, keys, roster, shares, chunks, nextVersion, pushArgs }
+  return { vaultSecretKey, dataKey, keys, roster, shares, chunks, nextVersion, pushArgs, rosterAt, setEpoch }
 }

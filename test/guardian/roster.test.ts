@@ -1,0 +1,116 @@
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Guardian } from '../../src/guardian/service.js'
+import { enrollWithInvite, pushVersion, sendRoster } from '../../src/p2p/client.js'
+import { inviteSecretHash, newInviteSecret } from '../../src/p2p/invite.js'
+import { createKithNode, type KithNode } from '../../src/p2p/node.js'
+import { peerIdBytes } from '../../src/p2p/peers.js'
+import { expectCode, tempDir } from '../helpers/tmp.js'
+import { coordinatorNode, testVault } from '../helpers/vault.js'
+
+let gs: Guardian[] = []
+let refs: { peerId: Uint8Array; addrs: readonly string[] }[] = []
+let node: KithNode
+
+beforeAll(async () => {
+  gs = await Promise.all(
+    [1, 2].map(async () => new Guardian({ dataDir: await tempDir(), antiEntropyMs: 3_600_000 })),
+  )
+  await Promise.all(gs.map((g) => g.start()))
+  refs = gs.map((g) => ({
+    peerId: peerIdBytes((g as unknown as { node: KithNode }).node.peerId),
+    addrs: g.addrs,
+  }))
+  node = await coordinatorNode()
+})
+
+afterAll(async () => {
+  await node.stop()
+  await Promise.all(gs.map((g) => g.stop()))
+})
+
+async function enrolled() {
+  const v = await testVault(node, refs)
+  for (const [i, g] of gs.entries()) {
+    const secret = newInviteSecret()
+    g.db.createInvite(
+      { secretHash: inviteSecretHash(secret), label: 'g', quota: 1e8, expiresAt: Date.now() + 60_000 },
+      Date.now(),
+    )
+    await enrollWithInvite(
+      node,
+      { ...refs[i]!, secret, quota: 1e8, expiresAt: 0, label: 'g' },
+      {
+        roster: v.roster.bytes,
+        share: v.shares[i]!.bytes,
+        label: 'vault',
+      },
+    )
+  }
+  return v
+}
+
+async function remoteCode(fn: () => Promise<unknown>): Promise<string> {
+  return ((await expectCode(fn, 'REMOTE_ERROR')) as unknown as { remoteCode: string }).remoteCode
+}
+
+describe('roster updates', () => {
+  it('a higher epoch replaces a lower one and fences pushes from the old epoch', async () => {
+    const v = await enrolled()
+    const dir = await tempDir()
+    const old = await v.nextVersion(dir)
+    const next = await v.rosterAt(2, refs)
+    await Promise.all(
+      gs.map((_, i) =>
+        sendRoster(node, refs[i]!, { roster: next.roster.bytes, share: next.shares[i]!.bytes }),
+      ),
+    )
+    expect(gs.map((g) => g.db.vault(v.roster.vaultId)?.epoch)).toEqual([2, 2])
+    // sending the same roster again changes nothing; an older one is refused
+    await sendRoster(node, refs[0]!, { roster: next.roster.bytes, share: next.shares[0]!.bytes })
+    expect(
+      await remoteCode(() =>
+        sendRoster(node, refs[0]!, { roster: v.roster.bytes, share: v.shares[0]!.bytes }),
+      ),
+    ).toBe('STALE_EPOCH')
+    // a version built in epoch 1 is fenced; one in epoch 2 is taken
+    expect(await remoteCode(() => pushVersion(node, refs[0]!, v.pushArgs(old)))).toBe('STALE_EPOCH')
+    v.setEpoch(2)
+    expect((await pushVersion(node, refs[0]!, v.pushArgs(await v.nextVersion(dir)))).receipt.epoch).toBe(2)
+  })
+
+  it('a guardian the new roster leaves out deletes the vault', async () => {
+    const v = await enrolled()
+    await pushVersion(node, refs[1]!, v.pushArgs(await v.nextVersion(await tempDir())))
+    const replacement = {
+      peerId: peerIdBytes((await createKithNode({ privateKey: await generateKeyPair('Ed25519') })).peerId),
+      addrs: [],
+    }
+    const next = await v.rosterAt(2, [refs[0]!, replacement])
+    await sendRoster(node, refs[1]!, { roster: next.roster.bytes })
+    expect(gs[1]!.db.vault(v.roster.vaultId)).toBeUndefined()
+    const left = gs[1]!.db.db
+      .prepare('SELECT count(*) AS n FROM chunks WHERE vault_id = ?')
+      .get(v.roster.vaultId)
+    expect(left).toEqual({ n: 0 })
+  })
+
+  it('refuses a roster without a share for a guardian it names, or presented by another peer', async () => {
+    const v = await enrolled()
+    const next = await v.rosterAt(2, refs)
+    expect(await remoteCode(() => sendRoster(node, refs[0]!, { roster: next.roster.bytes }))).toBe(
+      'ROSTER_MISMATCH',
+    )
+    const stranger = await createKithNode({ privateKey: await generateKeyPair('Ed25519') })
+    try {
+      expect(
+        await remoteCode(() =>
+          sendRoster(stranger, refs[0]!, { roster: next.roster.bytes, share: next.shares[0]!.bytes }),
+        ),
+      ).toBe('ROSTER_MISMATCH')
+    } finally {
+      await stranger.stop()
+    }
+    expect(gs[0]!.db.vault(v.roster.vaultId)?.epoch).toBe(1)
+  })
+})
