@@ -270,6 +270,47 @@ export class GuardianStore {
     })()
   }
 
+  /** Every held version of a vault, for retention. */
+  versions(vaultId: Uint8Array): { version: number; createdAt: number }[] {
+    return this.db
+      .prepare('SELECT version, created_at AS createdAt FROM manifests WHERE vault_id = ? ORDER BY version')
+      .all(vaultId) as { version: number; createdAt: number }[]
+  }
+
+  /**
+   * Delete the versions not in `keep` and every chunk no kept version references (including chunks
+   * of interrupted pushes), in one transaction, and recount the vault's bytes. The caller holds the
+   * vault's lock, so no push is mid-way. Returns what was freed.
+   */
+  prune(vaultId: Uint8Array, keep: ReadonlySet<number>, now: number): { versions: number; chunks: number } {
+    return this.db.transaction(() => {
+      let versions = 0
+      for (const { version } of this.versions(vaultId)) {
+        if (keep.has(version)) continue
+        for (const table of ['manifests', 'manifest_chunks', 'receipts']) {
+          this.db.prepare(`DELETE FROM ${table} WHERE vault_id = ? AND version = ?`).run(vaultId, version)
+        }
+        versions++
+      }
+      const chunks = this.db
+        .prepare(
+          `DELETE FROM chunks WHERE vault_id = ? AND id NOT IN
+           (SELECT chunk_id FROM manifest_chunks WHERE vault_id = ?)`,
+        )
+        .run(vaultId, vaultId).changes
+      this.db
+        .prepare(
+          `UPDATE vaults SET bytes_stored =
+             (SELECT coalesce(sum(length(data)), 0) FROM chunks WHERE vault_id = @v) +
+             (SELECT coalesce(sum(length(bytes)), 0) FROM manifests WHERE vault_id = @v)
+           WHERE vault_id = @v`,
+        )
+        .run({ v: vaultId })
+      if (versions > 0 || chunks > 0) this.event(vaultId, 'pruned', { versions, chunks }, now)
+      return { versions, chunks }
+    })()
+  }
+
   putReceipt(vaultId: Uint8Array, version: number, receipt: Uint8Array): void {
     this.db
       .prepare('INSERT OR REPLACE INTO receipts (vault_id, version, receipt) VALUES (?, ?, ?)')

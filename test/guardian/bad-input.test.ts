@@ -59,7 +59,7 @@ beforeAll(async () => {
   await guardian.start()
   node = await coordinatorNode()
   ref = {
-    peerId: peerIdBytes((guardian as unknown as { node: KithNode }).node.peerId),
+    peerId: peerIdBytes(guardian.node.peerId),
     addrs: guardian.addrs,
   }
 })

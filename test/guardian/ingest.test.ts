@@ -24,9 +24,7 @@ function invite(g: Guardian, quota = 10_000_000) {
     { secretHash: inviteSecretHash(secret), label: 'test', quota, expiresAt: Date.now() + 60_000 },
     Date.now(),
   )
-  const peerId = peerIdBytes(
-    (g as unknown as { node: { peerId: Parameters<typeof peerIdBytes>[0] } }).node.peerId,
-  )
+  const peerId = peerIdBytes(g.node.peerId)
   return { peerId, addrs: g.addrs, secret, quota, expiresAt: Date.now() + 60_000, label: 'test' }
 }
 

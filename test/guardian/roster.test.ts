@@ -18,7 +18,7 @@ beforeAll(async () => {
   )
   await Promise.all(gs.map((g) => g.start()))
   refs = gs.map((g) => ({
-    peerId: peerIdBytes((g as unknown as { node: KithNode }).node.peerId),
+    peerId: peerIdBytes(g.node.peerId),
     addrs: g.addrs,
   }))
   node = await coordinatorNode()

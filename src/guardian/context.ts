@@ -1,0 +1,29 @@
+/**
+ * What a running guardian's parts share: its store, its node, the key it signs receipts with, its
+ * clock, its voice and the per-vault lock. Handlers and sync take this, not the Guardian class.
+ */
+import { toHex } from '../crypto/bytes.js'
+import type { KithNode } from '../p2p/node.js'
+import type { RetentionPolicy } from './retention.js'
+import type { GuardianStore } from './store.js'
+
+export interface GuardianContext {
+  readonly db: GuardianStore
+  readonly node: KithNode
+  /** Seed of the libp2p Ed25519 identity: receipts are signed with it. Never logged. */
+  readonly seed: Uint8Array
+  readonly retention: RetentionPolicy
+  now(): number
+  /** One human line (never secrets). */
+  say(line: string): void
+  /** Run `fn` alone for this vault: pushes, catch-ups, roster changes and pruning never interleave. */
+  exclusive<T>(vaultId: Uint8Array, fn: () => Promise<T>): Promise<T>
+  /** False once the guardian is stopping. */
+  running(): boolean
+}
+
+/** The gossip topic of a vault's heads (and equivocation evidence). */
+export const headsTopic = (vaultId: Uint8Array): string => `/kith/heads/1.0.0/${toHex(vaultId)}`
+
+/** A vault id as shown in a human line. */
+export const shortId = (id: Uint8Array): string => toHex(id).slice(0, 12)

@@ -1,0 +1,138 @@
+/**
+ * The guardian's protocol handlers: enroll (with an invite), roster updates, push (offer, need,
+ * chunks, receipt) and fetch. Each checks before it stores, answers a refusal with a named error,
+ * and stores nothing for a refused request.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import { KithError } from '../errors.js'
+import { ProtocolViolationError } from '../p2p/errors.js'
+import { inviteSecretHash } from '../p2p/invite.js'
+import { MSG } from '../p2p/messages.js'
+import { PROTOCOLS, Wire } from '../p2p/wire.js'
+import { openHead } from '../replica/head.js'
+import { openManifest } from '../replica/manifest.js'
+import { openRoster } from '../replica/roster.js'
+import { type GuardianContext, headsTopic, shortId } from './context.js'
+import { EquivocationError, NotHeldError } from './errors.js'
+import { authorize, checkEnrollment, checkOffer, checkRosterUpdate } from './ingest.js'
+import { acceptChunk, publishEvidence, receiptFor, storeVersion } from './versions.js'
+
+/** Answer with a named error; an unexpected one is also logged (its message, never data). */
+async function refuse(ctx: GuardianContext, wire: Wire, err: unknown): Promise<void> {
+  if (!(err instanceof KithError))
+    ctx.say(`internal error on ${wire.protocol}: ${(err as Error)?.message ?? String(err)}`)
+  await wire.sendError(err)
+}
+
+export async function onEnroll(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
+  const wire = new Wire(stream, PROTOCOLS.enroll, MSG.enroll.maxBytes)
+  try {
+    const req = await wire.receive(MSG.enroll)
+    const now = ctx.now()
+    const invite = ctx.db.usableInvite(inviteSecretHash(req['secret'] as Uint8Array), now)
+    const share = req['share'] as Uint8Array
+    const { roster } = checkEnrollment(ctx.node.peerId, conn.remotePeer, req['roster'] as Uint8Array, share)
+    if (ctx.db.vault(roster.vaultId) !== undefined) {
+      throw new ProtocolViolationError(PROTOCOLS.enroll, 'vault already enrolled here')
+    }
+    const label = (req['label'] as string) || invite.label
+    ctx.db.enrollVault({
+      invite,
+      vaultId: roster.vaultId,
+      label,
+      epoch: roster.epoch,
+      roster: roster.bytes,
+      share,
+      now,
+    })
+    ctx.node.services.pubsub.subscribe(headsTopic(roster.vaultId))
+    await wire.send(MSG.enrolled, { quota: invite.quota })
+    await stream.close()
+    ctx.say(
+      `enrolled vault ${shortId(roster.vaultId)} "${label}" (${roster.k}-of-${roster.guardians.length})`,
+    )
+  } catch (err) {
+    await refuse(ctx, wire, err)
+  }
+}
+
+export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
+  const wire = new Wire(stream, PROTOCOLS.roster, MSG.roster.maxBytes)
+  try {
+    const req = await wire.receive(MSG.roster)
+    const rosterBytes = req['roster'] as Uint8Array
+    const share = req['share'] as Uint8Array | undefined
+    const vaultId = openRoster(rosterBytes).vaultId
+    await ctx.exclusive(vaultId, async () => {
+      const vault = ctx.db.requireVault(vaultId)
+      const update = checkRosterUpdate(ctx.node.peerId, conn.remotePeer, vault, rosterBytes, share)
+      if (update.removed) {
+        ctx.db.removeVault(vaultId, update.roster.epoch, ctx.now())
+        ctx.node.services.pubsub.unsubscribe(headsTopic(vaultId))
+        ctx.say(
+          `vault ${shortId(vaultId)} removed this guardian at epoch ${update.roster.epoch}; its data was deleted`,
+        )
+      } else if (!update.unchanged) {
+        ctx.db.updateRoster(vaultId, update.roster.epoch, update.roster.bytes, share!, ctx.now())
+        ctx.say(`vault ${shortId(vaultId)} moved to epoch ${update.roster.epoch}`)
+      }
+      await wire.send(MSG.ack, {})
+      await stream.close()
+    })
+  } catch (err) {
+    await refuse(ctx, wire, err)
+  }
+}
+
+export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
+  const wire = new Wire(stream, PROTOCOLS.push, MSG.offer.maxBytes)
+  try {
+    const offer = await wire.receive(MSG.offer)
+    const manifest = openManifest(offer['manifest'] as Uint8Array)
+    await ctx.exclusive(manifest.vaultId, async () => {
+      const vault = ctx.db.requireVault(manifest.vaultId)
+      authorize(vault, conn.remotePeer, 'coordinator')
+      const checked = checkOffer(ctx.db, vault, manifest, offer['head'] as Uint8Array, ctx.now())
+      await wire.send(MSG.need, {
+        chunks: [...checked.need.keys()].map((h) => new Uint8Array(Buffer.from(h, 'hex'))),
+      })
+      for (let i = checked.need.size; i > 0; i--) {
+        const c = await wire.receive(MSG.chunk)
+        acceptChunk(ctx, checked, c['id'] as Uint8Array, c['data'] as Uint8Array)
+      }
+      if (!checked.duplicate) storeVersion(ctx, checked)
+      await wire.send(MSG.receipt, { receipt: receiptFor(ctx, checked) })
+      await stream.close()
+    })
+  } catch (err) {
+    if (err instanceof EquivocationError && err.heads) {
+      const vaultId = openHead(err.heads.held).vaultId
+      ctx.say(
+        `!! EQUIVOCATION in vault ${shortId(vaultId)}: two different version ${err.version}s; evidence kept and announced`,
+      )
+      publishEvidence(ctx, vaultId, err.heads)
+    }
+    await refuse(ctx, wire, err)
+  }
+}
+
+export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
+  const wire = new Wire(stream, PROTOCOLS.fetch, MSG.fetch.maxBytes)
+  try {
+    const req = await wire.receive(MSG.fetch)
+    const vault = ctx.db.requireVault(req['vault_id'] as Uint8Array)
+    authorize(vault, conn.remotePeer, 'members')
+    const what = req['what'] as number
+    let data: Uint8Array | undefined
+    if (what === 1) data = vault.head ?? undefined
+    else if (what === 2 && req['version'] !== undefined)
+      data = ctx.db.manifest(vault.vaultId, req['version'] as number)
+    else if (what === 3 && req['chunk_id'] !== undefined)
+      data = ctx.db.chunk(vault.vaultId, req['chunk_id'] as Uint8Array)
+    if (data === undefined) throw new NotHeldError()
+    await wire.send(MSG.fetched, { data })
+    await stream.close()
+  } catch (err) {
+    await refuse(ctx, wire, err)
+  }
+}

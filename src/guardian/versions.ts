@@ -1,0 +1,91 @@
+/**
+ * Storing versions: accept each chunk a checked offer asked for, commit the version in one
+ * transaction, apply retention, announce the head, and sign the receipt, once, only after the commit.
+ */
+import { encodeRecordBody } from '../codec/record.js'
+import { toHex } from '../crypto/bytes.js'
+import { ed25519Sign } from '../crypto/ed25519.js'
+import { ProtocolViolationError } from '../p2p/errors.js'
+import { MSG } from '../p2p/messages.js'
+import { PROTOCOLS } from '../p2p/wire.js'
+import { verifyChunkId } from '../replica/chunk.js'
+import { signReceipt } from '../replica/head.js'
+import { type GuardianContext, headsTopic, shortId } from './context.js'
+import type { CheckedOffer } from './ingest.js'
+import { versionsToKeep } from './retention.js'
+
+/** Store one chunk of a checked offer: listed by the signed manifest, asked for, once, and intact. */
+export function acceptChunk(
+  ctx: GuardianContext,
+  checked: CheckedOffer,
+  id: Uint8Array,
+  data: Uint8Array,
+): void {
+  const hex = toHex(id)
+  const size = checked.need.get(hex)
+  if (size === undefined) throw new ProtocolViolationError(PROTOCOLS.push, 'chunk not asked for')
+  if (data.length !== size)
+    throw new ProtocolViolationError(PROTOCOLS.push, 'chunk size differs from the manifest')
+  verifyChunkId(id, data)
+  ctx.db.putChunk(checked.manifest.vaultId, id, data)
+  checked.need.delete(hex)
+}
+
+/** Commit a fully received version, prune by retention, and announce its head. */
+export function storeVersion(ctx: GuardianContext, checked: CheckedOffer): void {
+  const m = checked.manifest
+  if (checked.need.size > 0) throw new ProtocolViolationError(PROTOCOLS.push, 'chunks missing at commit')
+  ctx.db.commitVersion(
+    {
+      vaultId: m.vaultId,
+      version: m.version,
+      epoch: m.epoch,
+      hash: m.hash,
+      createdAt: m.createdAt,
+      manifest: m.bytes,
+      head: checked.head.bytes,
+      chunkIds: m.chunks.map((c) => c.id),
+    },
+    ctx.now(),
+  )
+  ctx.say(`stored version ${m.version} of vault ${shortId(m.vaultId)}`)
+  retain(ctx, m.vaultId)
+  void ctx.node.services.pubsub.publish(headsTopic(m.vaultId), checked.head.bytes).catch(() => {})
+}
+
+/** Apply the retention policy to a vault (caller holds its lock). */
+export function retain(ctx: GuardianContext, vaultId: Uint8Array): void {
+  const freed = ctx.db.prune(vaultId, versionsToKeep(ctx.db.versions(vaultId), ctx.retention), ctx.now())
+  if (freed.versions > 0) ctx.say(`pruned ${freed.versions} old version(s) of vault ${shortId(vaultId)}`)
+}
+
+/** The receipt for a durably stored version, signed once and kept. */
+export function receiptFor(ctx: GuardianContext, checked: CheckedOffer): Uint8Array {
+  const m = checked.manifest
+  const held = ctx.db.receipt(m.vaultId, m.version)
+  if (held !== undefined) return held
+  const receipt = signReceipt(
+    {
+      vaultId: m.vaultId,
+      epoch: m.epoch,
+      version: m.version,
+      manifestHash: m.hash,
+      guardianKey: ctx.node.peerId.publicKey!.raw,
+      createdAt: ctx.now(),
+    },
+    (digest) => ed25519Sign(ctx.seed, digest),
+  ).bytes
+  ctx.db.putReceipt(m.vaultId, m.version, receipt)
+  return receipt
+}
+
+/** Gossip a proof of equivocation; repeated every anti-entropy round, so late peers hear it too. */
+export function publishEvidence(
+  ctx: GuardianContext,
+  vaultId: Uint8Array,
+  heads: { held: Uint8Array; offered: Uint8Array },
+): void {
+  void ctx.node.services.pubsub
+    .publish(headsTopic(vaultId), encodeRecordBody(MSG.evidence, heads))
+    .catch(() => {})
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_RETENTION, versionsToKeep } from '../../src/guardian/retention.js'
+import { Guardian } from '../../src/guardian/service.js'
+import { enrollWithInvite, pushVersion } from '../../src/p2p/client.js'
+import { inviteSecretHash, newInviteSecret } from '../../src/p2p/invite.js'
+import { peerIdBytes } from '../../src/p2p/peers.js'
+import { tempDir } from '../helpers/tmp.js'
+import { coordinatorNode, testVault } from '../helpers/vault.js'
+
+const DAY = 86_400_000
+const at = (version: number, createdAt: number) => ({ version, createdAt })
+
+describe('retention policy', () => {
+  it('keeps the newest N, the last version of recent days and weeks, and always the newest', () => {
+    // one version every 6 hours for 60 days
+    const versions = Array.from({ length: 240 }, (_, i) => at(i + 1, Date.UTC(2026, 0, 1) + i * 6 * 3600_000))
+    const keep = versionsToKeep(versions, DEFAULT_RETENTION)
+    expect(keep.has(240)).toBe(true)
+    for (let v = 211; v <= 240; v++) expect(keep.has(v)).toBe(true)
+    // the last version of each day is version 4, 8, 12, ...; of the 14 newest days, all kept
+    for (let d = 0; d < 14; d++) expect(keep.has(240 - 4 * d)).toBe(true)
+    expect(keep.size).toBeLessThanOrEqual(30 + 14 + 8)
+    expect(keep.has(1)).toBe(false)
+  })
+
+  it('keeps the newest even with everything set to zero', () => {
+    expect([...versionsToKeep([at(1, 0), at(2, DAY)], { keepLast: 0, daily: 0, weekly: 0 })]).toEqual([2])
+  })
+
+  it('weekly points fall on Monday-to-Sunday weeks', () => {
+    // Sunday 2026-01-04 and Monday 2026-01-05 are in different weeks
+    const keep = versionsToKeep([at(1, Date.UTC(2026, 0, 4, 12)), at(2, Date.UTC(2026, 0, 5, 12))], {
+      keepLast: 1,
+      daily: 0,
+      weekly: 2,
+    })
+    expect([...keep].sort()).toEqual([1, 2])
+  })
+})
+
+describe('a guardian applies retention and collects unreferenced chunks', () => {
+  it('prunes old versions and their chunks, never the newest, and recounts its bytes', async () => {
+    const g = new Guardian({
+      dataDir: await tempDir(),
+      antiEntropyMs: 3_600_000,
+      retention: { keepLast: 3, daily: 0, weekly: 0 },
+    })
+    await g.start()
+    const node = await coordinatorNode()
+    try {
+      const ref = { peerId: peerIdBytes(g.node.peerId), addrs: g.addrs }
+      const other = { peerId: peerIdBytes(node.peerId), addrs: [] }
+      const v = await testVault(node, [ref, other], 2, 1)
+      const secret = newInviteSecret()
+      g.db.createInvite(
+        { secretHash: inviteSecretHash(secret), label: 'g', quota: 1e9, expiresAt: Date.now() + 60_000 },
+        Date.now(),
+      )
+      await enrollWithInvite(
+        node,
+        { ...ref, secret, quota: 1e9, expiresAt: 0, label: 'g' },
+        { roster: v.roster.bytes, share: v.shares[0]!.bytes, label: 'v' },
+      )
+      const dir = await tempDir()
+      for (let i = 0; i < 6; i++) await pushVersion(node, ref, v.pushArgs(await v.nextVersion(dir)))
+      const vaultId = v.roster.vaultId
+      expect(g.db.versions(vaultId).map((x) => x.version)).toEqual([4, 5, 6])
+      expect(g.db.vault(vaultId)?.headVersion).toBe(6)
+      const chunks = g.db.db
+        .prepare('SELECT count(*) AS n, sum(length(data)) AS bytes FROM chunks WHERE vault_id = ?')
+        .get(vaultId) as {
+        n: number
+        bytes: number
+      }
+      // each version of this test is one new chunk
+      expect(chunks.n).toBe(3)
+      const manifests = g.db.db
+        .prepare('SELECT sum(length(bytes)) AS bytes FROM manifests WHERE vault_id = ?')
+        .get(vaultId) as {
+        bytes: number
+      }
+      expect(g.db.vault(vaultId)?.bytesStored).toBe(chunks.bytes + manifests.bytes)
+    } finally {
+      await node.stop()
+      await g.stop()
+    }
+  })
+})
