@@ -101,13 +101,19 @@ export function requireSignature(def: RecordDef, ok: boolean): void {
   if (!ok) throw new BadSignatureError(def.schema.record)
 }
 
+function _tag(def: RecordDef): SignedRecordType {
+  // a vault-signed record without its own tag is a definition bug, never a runtime choice
+  if (def.tag === undefined) throw new TypeError(`${def.schema.record} has no signature tag`)
+  return def.tag
+}
+
 /** Encode and sign with the vault key, under the record's own tag. */
 export function encodeVaultSigned(
   def: RecordDef,
   values: Fields,
   vaultSecretKey: Uint8Array,
 ): { bytes: Uint8Array; signedBytes: Uint8Array } {
-  return encodeSignedRecord(def, values, (signed) => signRecord(def.tag!, signed, vaultSecretKey))
+  return encodeSignedRecord(def, values, (signed) => signRecord(_tag(def), signed, vaultSecretKey))
 }
 
 /**
@@ -120,7 +126,7 @@ export function decodeVaultSigned(
 ): DecodedRecord & { vaultId: Uint8Array } {
   const decoded = decodeRecord(def, bytes)
   const vaultId = decoded.fields['vault_id'] as Uint8Array
-  requireSignature(def, verifyRecord(def.tag!, decoded.signedBytes, decoded.signature, vaultId))
+  requireSignature(def, verifyRecord(_tag(def), decoded.signedBytes, decoded.signature, vaultId))
   return { ...decoded, vaultId }
 }
 

@@ -16,7 +16,8 @@ export const XONLY_PUBLIC_KEY_LENGTH = 32
 export const SECRET_KEY_LENGTH = 32
 
 /** The record types that carry a vault or guardian signature. Each maps to one tag. */
-export type SignedRecordType = 'roster' | 'share' | 'manifest' | 'head' | 'receipt' | 'veto' | 'fence'
+/** 'head' also signs manifests: a manifest ends with its head's signature (docs/format.md §Manifest). */
+export type SignedRecordType = 'roster' | 'share' | 'head' | 'receipt' | 'veto' | 'fence'
 
 /** The BIP340 tag a record type signs under (docs/format.md §Signatures). */
 export function signatureTag(type: SignedRecordType): string {

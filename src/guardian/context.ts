@@ -4,8 +4,9 @@
  */
 import { toHex } from '../crypto/bytes.js'
 import type { KithNode } from '../p2p/node.js'
+import type { Roster } from '../replica/roster.js'
 import type { RetentionPolicy } from './retention.js'
-import type { GuardianStore } from './store.js'
+import type { GuardianStore, VaultRow } from './store.js'
 
 export interface GuardianContext {
   readonly db: GuardianStore
@@ -18,6 +19,8 @@ export interface GuardianContext {
   say(line: string): void
   /** Run `fn` alone for this vault: pushes, catch-ups, roster changes and pruning never interleave. */
   exclusive<T>(vaultId: Uint8Array, fn: () => Promise<T>): Promise<T>
+  /** The vault's current roster, its signature verified once per process rather than per request. */
+  roster(vault: VaultRow): Roster
   /** False once the guardian is stopping. */
   running(): boolean
 }

@@ -3,11 +3,12 @@
  * chunks, receipt) and fetch. Each checks before it stores, answers a refusal with a named error,
  * and stores nothing for a refused request.
  */
-import type { Connection, Stream } from '@libp2p/interface'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { KithError } from '../errors.js'
-import { ProtocolViolationError } from '../p2p/errors.js'
+import { ProtocolViolationError, UnauthorizedPeerError } from '../p2p/errors.js'
 import { inviteSecretHash } from '../p2p/invite.js'
 import { MSG } from '../p2p/messages.js'
+import { samePeer } from '../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../p2p/wire.js'
 import { openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
@@ -16,6 +17,17 @@ import { type GuardianContext, headsTopic, shortId } from './context.js'
 import { EquivocationError, NotHeldError } from './errors.js'
 import { authorize, checkEnrollment, checkOffer, checkRosterUpdate } from './ingest.js'
 import { acceptChunk, publishEvidence, receiptFor, storeVersion } from './versions.js'
+
+/** Whether `peer` coordinates (or, for 'members', guards) any vault kept here: a cheap pre-check;
+ * each request is still authorized against its own vault's roster. */
+function knownPeer(ctx: GuardianContext, peer: PeerId, allow: 'coordinator' | 'members'): boolean {
+  for (const v of ctx.db.vaults()) {
+    const roster = ctx.roster(v)
+    if (roster.coordinator !== undefined && samePeer(peer, roster.coordinator)) return true
+    if (allow === 'members' && roster.guardians.some((g) => samePeer(peer, g.peerId))) return true
+  }
+  return false
+}
 
 /** Answer with a named error; an unexpected one is also logged (its message, never data). */
 async function refuse(ctx: GuardianContext, wire: Wire, err: unknown): Promise<void> {
@@ -62,19 +74,20 @@ export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Conne
     const req = await wire.receive(MSG.roster)
     const rosterBytes = req['roster'] as Uint8Array
     const share = req['share'] as Uint8Array | undefined
-    const vaultId = openRoster(rosterBytes).vaultId
+    const roster = openRoster(rosterBytes)
+    const vaultId = roster.vaultId
     await ctx.exclusive(vaultId, async () => {
       const vault = ctx.db.requireVault(vaultId)
-      const update = checkRosterUpdate(ctx.node.peerId, conn.remotePeer, vault, rosterBytes, share)
+      const update = checkRosterUpdate(ctx.node.peerId, conn.remotePeer, vault, roster, share)
       if (update.removed) {
-        ctx.db.removeVault(vaultId, update.roster.epoch, ctx.now())
+        ctx.db.removeVault(vaultId, roster.epoch, ctx.now())
         ctx.node.services.pubsub.unsubscribe(headsTopic(vaultId))
         ctx.say(
-          `vault ${shortId(vaultId)} removed this guardian at epoch ${update.roster.epoch}; its data was deleted`,
+          `vault ${shortId(vaultId)} removed this guardian at epoch ${roster.epoch}; its data was deleted`,
         )
       } else if (!update.unchanged) {
-        ctx.db.updateRoster(vaultId, update.roster.epoch, update.roster.bytes, share!, ctx.now())
-        ctx.say(`vault ${shortId(vaultId)} moved to epoch ${update.roster.epoch}`)
+        ctx.db.updateRoster(vaultId, roster.epoch, roster.bytes, share!, ctx.now())
+        ctx.say(`vault ${shortId(vaultId)} moved to epoch ${roster.epoch}`)
       }
       await wire.send(MSG.ack, {})
       await stream.close()
@@ -87,18 +100,22 @@ export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Conne
 export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
   const wire = new Wire(stream, PROTOCOLS.push, MSG.offer.maxBytes)
   try {
+    // a stranger is turned away before a (possibly 28 MiB) offer is read
+    if (!knownPeer(ctx, conn.remotePeer, 'coordinator'))
+      throw new UnauthorizedPeerError(conn.remotePeer.toString())
     const offer = await wire.receive(MSG.offer)
     const manifest = openManifest(offer['manifest'] as Uint8Array)
     await ctx.exclusive(manifest.vaultId, async () => {
       const vault = ctx.db.requireVault(manifest.vaultId)
-      authorize(vault, conn.remotePeer, 'coordinator')
-      const checked = checkOffer(ctx.db, vault, manifest, offer['head'] as Uint8Array, ctx.now())
+      authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
+      const checked = checkOffer(ctx.db, vault, manifest, ctx.now())
       await wire.send(MSG.need, {
         chunks: [...checked.need.keys()].map((h) => new Uint8Array(Buffer.from(h, 'hex'))),
       })
       for (let i = checked.need.size; i > 0; i--) {
         const c = await wire.receive(MSG.chunk)
         acceptChunk(ctx, checked, c['id'] as Uint8Array, c['data'] as Uint8Array)
+        await wire.send(MSG.ack, {})
       }
       if (!checked.duplicate) storeVersion(ctx, checked)
       await wire.send(MSG.receipt, { receipt: receiptFor(ctx, checked) })
@@ -119,9 +136,11 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
 export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
   const wire = new Wire(stream, PROTOCOLS.fetch, MSG.fetch.maxBytes)
   try {
+    if (!knownPeer(ctx, conn.remotePeer, 'members'))
+      throw new UnauthorizedPeerError(conn.remotePeer.toString())
     const req = await wire.receive(MSG.fetch)
     const vault = ctx.db.requireVault(req['vault_id'] as Uint8Array)
-    authorize(vault, conn.remotePeer, 'members')
+    authorize(ctx.roster(vault), conn.remotePeer, 'members')
     const what = req['what'] as number
     let data: Uint8Array | undefined
     if (what === 1) data = vault.head ?? undefined

@@ -11,7 +11,7 @@ import { UnauthorizedPeerError } from '../p2p/errors.js'
 import { samePeer } from '../p2p/peers.js'
 import { VersionChainError, WrongVaultError } from '../replica/errors.js'
 import { type Head, openHead } from '../replica/head.js'
-import type { Manifest } from '../replica/manifest.js'
+import { headOfManifest, type Manifest } from '../replica/manifest.js'
 import { openRoster, type Roster } from '../replica/roster.js'
 import { openShareEnvelope } from '../shares/envelope.js'
 import {
@@ -58,7 +58,7 @@ export function checkEnrollment(
 }
 
 /**
- * Check a roster update for a vault kept here: signed by the vault, a strictly higher epoch (the same
+ * Check a roster update (opened: signature verified) for a vault kept here: signed by the vault, a strictly higher epoch (the same
  * roster again is a no-op), presented by the coordinator it names. If it still names this guardian, a
  * share for it must come along; if not, the guardian was removed.
  */
@@ -66,14 +66,14 @@ export function checkRosterUpdate(
   self: PeerId,
   presenter: PeerId,
   vault: VaultRow,
-  rosterBytes: Uint8Array,
+  roster: Roster,
   shareBytes: Uint8Array | undefined,
-): { roster: Roster; removed: boolean; unchanged: boolean } {
-  const roster = openRoster(rosterBytes)
+): { removed: boolean; unchanged: boolean } {
   if (!equalBytes(roster.vaultId, vault.vaultId)) throw new WrongVaultError('roster')
   _checkPresenter(roster, presenter)
-  if (roster.epoch === vault.epoch && equalBytes(roster.bytes, vault.roster))
-    return { roster, removed: false, unchanged: true }
+  if (roster.epoch === vault.epoch && equalBytes(roster.bytes, vault.roster)) {
+    return { removed: false, unchanged: true }
+  }
   if (roster.epoch <= vault.epoch) throw new StaleEpochError(vault.epoch, roster.epoch)
   const removed = !roster.guardians.some((g) => samePeer(self, g.peerId))
   if (!removed) {
@@ -81,7 +81,7 @@ export function checkRosterUpdate(
       throw new RosterMismatchError('no share for this guardian came with the roster')
     _checkShare(roster, shareBytes)
   }
-  return { roster, removed, unchanged: false }
+  return { removed, unchanged: false }
 }
 
 /** Check gossiped equivocation evidence: two vault-signed heads of one version naming different manifests. */
@@ -102,8 +102,7 @@ export function checkEvidence(
 }
 
 /** Who may use a vault's protocols: its coordinator and the guardians its roster names. */
-export function authorize(vault: VaultRow, peer: PeerId, allow: 'coordinator' | 'members'): Roster {
-  const roster = openRoster(vault.roster)
+export function authorize(roster: Roster, peer: PeerId, allow: 'coordinator' | 'members'): Roster {
   const isCoordinator = roster.coordinator !== undefined && samePeer(peer, roster.coordinator)
   const isGuardian = roster.guardians.some((g) => samePeer(peer, g.peerId))
   if (isCoordinator || (allow === 'members' && isGuardian)) return roster
@@ -120,26 +119,17 @@ export interface CheckedOffer {
 }
 
 /**
- * Check a manifest (opened: signature verified) and the head naming it, offered for a vault this guardian keeps.
+ * Check a manifest (opened: signature verified) offered for a vault this guardian keeps.
  * Throws on rollback, equivocation (after recording the evidence), stale epoch, broken chain, quota.
  */
 export function checkOffer(
   store: GuardianStore,
   vault: VaultRow,
   manifest: Manifest,
-  headBytes: Uint8Array,
   now: number,
 ): CheckedOffer {
   if (!equalBytes(manifest.vaultId, vault.vaultId)) throw new WrongVaultError('manifest')
-  const head = openHead(headBytes)
-  if (
-    !equalBytes(head.vaultId, manifest.vaultId) ||
-    head.version !== manifest.version ||
-    head.epoch !== manifest.epoch ||
-    !equalBytes(head.manifestHash, manifest.hash)
-  ) {
-    throw new VersionChainError('parent', 'a head naming this manifest', 'another head')
-  }
+  const head = headOfManifest(manifest)
   if (manifest.epoch < vault.epoch) throw new StaleEpochError(vault.epoch, manifest.epoch)
   if (manifest.epoch > vault.epoch) throw new RosterMismatchError(`no roster for epoch ${manifest.epoch} yet`)
   const held = store.manifestHash(vault.vaultId, manifest.version)

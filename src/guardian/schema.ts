@@ -24,7 +24,8 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE manifests (
     vault_id BLOB NOT NULL, version INTEGER NOT NULL, epoch INTEGER NOT NULL, hash BLOB NOT NULL,
-    created_at INTEGER NOT NULL, bytes BLOB NOT NULL, head BLOB NOT NULL, PRIMARY KEY (vault_id, version)
+    created_at INTEGER NOT NULL, size INTEGER NOT NULL, bytes BLOB NOT NULL, head BLOB NOT NULL,
+    PRIMARY KEY (vault_id, version)
   );
   CREATE TABLE manifest_chunks (
     vault_id BLOB NOT NULL, version INTEGER NOT NULL, chunk_id BLOB NOT NULL,
@@ -32,7 +33,8 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX manifest_chunks_by_chunk ON manifest_chunks (vault_id, chunk_id);
   CREATE TABLE chunks (
-    vault_id BLOB NOT NULL, id BLOB NOT NULL, data BLOB NOT NULL, PRIMARY KEY (vault_id, id)
+    vault_id BLOB NOT NULL, id BLOB NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (vault_id, id)
   );
   CREATE TABLE receipts (
     vault_id BLOB NOT NULL, version INTEGER NOT NULL, receipt BLOB NOT NULL, PRIMARY KEY (vault_id, version)

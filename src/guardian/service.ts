@@ -7,17 +7,18 @@
 import '../polyfill.js'
 import { unlink } from 'node:fs/promises'
 import type { Connection, Stream } from '@libp2p/interface'
-import { toHex } from '../crypto/bytes.js'
+import { equalBytes, toHex } from '../crypto/bytes.js'
 import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes } from '../p2p/peers.js'
 import { PROTOCOLS } from '../p2p/wire.js'
+import { openRoster, type Roster } from '../replica/roster.js'
 import { guardianPaths } from './config.js'
 import { type GuardianContext, headsTopic } from './context.js'
 import { onEnroll, onFetch, onPush, onRoster } from './handlers.js'
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js'
-import { GuardianStore } from './store.js'
+import { GuardianStore, type VaultRow } from './store.js'
 import { antiEntropy, onGossip } from './sync.js'
 
 export interface GuardianOptions {
@@ -84,6 +85,7 @@ export class Guardian {
       now: this.opts.now ?? Date.now,
       say: (line) => this.opts.onEvent?.(line),
       exclusive: (vaultId, fn) => this._exclusive(vaultId, fn),
+      roster: (vault) => this._roster(vault),
       running: () => this.ctx === ctx,
     }
     this.ctx = ctx
@@ -123,6 +125,17 @@ export class Guardian {
     await unlink(guardianPaths(this.opts.dataDir).runtime).catch(() => {})
     await Promise.allSettled(this.locks.values())
     ctx.db.close()
+  }
+
+  private readonly rosters = new Map<string, Roster>()
+
+  private _roster(vault: VaultRow): Roster {
+    const key = toHex(vault.vaultId)
+    const cached = this.rosters.get(key)
+    if (cached !== undefined && equalBytes(cached.bytes, vault.roster)) return cached
+    const roster = openRoster(vault.roster)
+    this.rosters.set(key, roster)
+    return roster
   }
 
   private _exclusive<T>(vaultId: Uint8Array, fn: () => Promise<T>): Promise<T> {

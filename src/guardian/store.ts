@@ -238,8 +238,8 @@ export class GuardianStore {
   putChunk(vaultId: Uint8Array, id: Uint8Array, data: Uint8Array): void {
     this.db.transaction(() => {
       const r = this.db
-        .prepare('INSERT OR IGNORE INTO chunks (vault_id, id, data) VALUES (?, ?, ?)')
-        .run(vaultId, id, data)
+        .prepare('INSERT OR IGNORE INTO chunks (vault_id, id, size, data) VALUES (?, ?, ?, ?)')
+        .run(vaultId, id, data.length, data)
       if (r.changes === 1) {
         this.db
           .prepare('UPDATE vaults SET bytes_stored = bytes_stored + ? WHERE vault_id = ?')
@@ -253,9 +253,10 @@ export class GuardianStore {
     this.db.transaction(() => {
       this.db
         .prepare(
-          'INSERT INTO manifests (vault_id, version, epoch, hash, created_at, bytes, head) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          `INSERT INTO manifests (vault_id, version, epoch, hash, created_at, size, bytes, head)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(v.vaultId, v.version, v.epoch, v.hash, v.createdAt, v.manifest, v.head)
+        .run(v.vaultId, v.version, v.epoch, v.hash, v.createdAt, v.manifest.length, v.manifest, v.head)
       const ref = this.db.prepare(
         'INSERT OR IGNORE INTO manifest_chunks (vault_id, version, chunk_id) VALUES (?, ?, ?)',
       )
@@ -278,11 +279,17 @@ export class GuardianStore {
   }
 
   /**
-   * Delete the versions not in `keep` and every chunk no kept version references (including chunks
-   * of interrupted pushes), in one transaction, and recount the vault's bytes. The caller holds the
-   * vault's lock, so no push is mid-way. Returns what was freed.
+   * Delete the versions not in `keep` and then every chunk no kept version references, in one
+   * transaction, and recount the vault's bytes. Chunks are only swept when a version went, or when
+   * `orphans` asks for it (chunks of interrupted pushes). The caller holds the vault's lock, so no
+   * push is mid-way.
    */
-  prune(vaultId: Uint8Array, keep: ReadonlySet<number>, now: number): { versions: number; chunks: number } {
+  prune(
+    vaultId: Uint8Array,
+    keep: ReadonlySet<number>,
+    now: number,
+    options: { orphans?: boolean } = {},
+  ): { versions: number; chunks: number } {
     return this.db.transaction(() => {
       let versions = 0
       for (const { version } of this.versions(vaultId)) {
@@ -292,6 +299,7 @@ export class GuardianStore {
         }
         versions++
       }
+      if (versions === 0 && !options.orphans) return { versions, chunks: 0 }
       const chunks = this.db
         .prepare(
           `DELETE FROM chunks WHERE vault_id = ? AND id NOT IN
@@ -301,8 +309,8 @@ export class GuardianStore {
       this.db
         .prepare(
           `UPDATE vaults SET bytes_stored =
-             (SELECT coalesce(sum(length(data)), 0) FROM chunks WHERE vault_id = @v) +
-             (SELECT coalesce(sum(length(bytes)), 0) FROM manifests WHERE vault_id = @v)
+             (SELECT coalesce(sum(size), 0) FROM chunks WHERE vault_id = @v) +
+             (SELECT coalesce(sum(size), 0) FROM manifests WHERE vault_id = @v)
            WHERE vault_id = @v`,
         )
         .run({ v: vaultId })

@@ -11,7 +11,6 @@ import { MSG } from '../p2p/messages.js'
 import { samePeer } from '../p2p/peers.js'
 import { openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
-import { openRoster } from '../replica/roster.js'
 import { type GuardianContext, headsTopic, shortId } from './context.js'
 import { checkEvidence, checkOffer } from './ingest.js'
 import { acceptChunk, publishEvidence, retain, storeVersion } from './versions.js'
@@ -24,10 +23,12 @@ export async function catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: P
     await fetchFromPeer(ctx.node, peer, vaultId, { what: 'manifest', version: head.version }),
     vaultId,
   )
+  // the manifest must be the one the head names (same signature, so same claim)
+  if (!equalBytes(manifest.hash, head.manifestHash)) return
   await ctx.exclusive(vaultId, async () => {
     const vault = ctx.db.requireVault(vaultId)
     if (head.version <= vault.headVersion) return
-    const checked = checkOffer(ctx.db, vault, manifest, head.bytes, ctx.now())
+    const checked = checkOffer(ctx.db, vault, manifest, ctx.now())
     for (const hex of [...checked.need.keys()]) {
       const id = new Uint8Array(Buffer.from(hex, 'hex'))
       acceptChunk(ctx, checked, id, await fetchFromPeer(ctx.node, peer, vaultId, { what: 'chunk', id }))
@@ -50,7 +51,7 @@ export async function onGossip(
     if (topic !== headsTopic(head.vaultId) || from === undefined) return
     const vault = ctx.db.vault(head.vaultId)
     if (vault === undefined || head.version <= vault.headVersion) return
-    const peer = openRoster(vault.roster).guardians.find((g) => equalBytes(g.peerId, from))
+    const peer = ctx.roster(vault).guardians.find((g) => equalBytes(g.peerId, from))
     if (peer !== undefined) await catchUp(ctx, head.vaultId, peer)
   } catch {
     // a bad or unreachable announcement is ignored; the next anti-entropy round retries
@@ -73,7 +74,7 @@ function onEvidence(ctx: GuardianContext, topic: string, data: Uint8Array): void
  * our head and any equivocation evidence, and prune. */
 export async function antiEntropy(ctx: GuardianContext): Promise<void> {
   for (const vault of ctx.db.vaults()) {
-    for (const g of openRoster(vault.roster).guardians) {
+    for (const g of ctx.roster(vault).guardians) {
       if (!ctx.running()) return
       if (samePeer(ctx.node.peerId, g.peerId)) continue
       await catchUp(ctx, vault.vaultId, g).catch(() => {})
@@ -82,6 +83,6 @@ export async function antiEntropy(ctx: GuardianContext): Promise<void> {
       await ctx.node.services.pubsub.publish(headsTopic(vault.vaultId), vault.head).catch(() => {})
     if (vault.equivocation)
       for (const e of ctx.db.evidence(vault.vaultId)) publishEvidence(ctx, vault.vaultId, e)
-    await ctx.exclusive(vault.vaultId, async () => retain(ctx, vault.vaultId))
+    await ctx.exclusive(vault.vaultId, async () => retain(ctx, vault.vaultId, true))
   }
 }

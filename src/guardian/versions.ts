@@ -53,9 +53,11 @@ export function storeVersion(ctx: GuardianContext, checked: CheckedOffer): void 
   void ctx.node.services.pubsub.publish(headsTopic(m.vaultId), checked.head.bytes).catch(() => {})
 }
 
-/** Apply the retention policy to a vault (caller holds its lock). */
-export function retain(ctx: GuardianContext, vaultId: Uint8Array): void {
-  const freed = ctx.db.prune(vaultId, versionsToKeep(ctx.db.versions(vaultId), ctx.retention), ctx.now())
+/** Apply the retention policy to a vault (caller holds its lock); `orphans` also sweeps chunks of
+ * interrupted pushes. */
+export function retain(ctx: GuardianContext, vaultId: Uint8Array, orphans = false): void {
+  const keep = versionsToKeep(ctx.db.versions(vaultId), ctx.retention)
+  const freed = ctx.db.prune(vaultId, keep, ctx.now(), { orphans })
   if (freed.versions > 0) ctx.say(`pruned ${freed.versions} old version(s) of vault ${shortId(vaultId)}`)
 }
 

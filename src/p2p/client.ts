@@ -13,6 +13,9 @@ import type { KithNode } from './node.js'
 import { openStream, peerIdFromBytes } from './peers.js'
 import { PROTOCOLS, Wire } from './wire.js'
 
+/** Chunks a pusher may send before the guardian acknowledges the first of them. */
+export const PUSH_WINDOW = 2
+
 export interface PeerRef {
   readonly peerId: Uint8Array
   readonly addrs: readonly string[]
@@ -52,7 +55,7 @@ export async function sendRoster(
 }
 
 /**
- * Push one version: offer the manifest and its head, send only the chunks the guardian lacks, and
+ * Push one version: offer the manifest, send only the chunks the guardian lacks, and
  * return its verified receipt (sent only once everything is durable there).
  */
 export async function pushVersion(
@@ -60,7 +63,6 @@ export async function pushVersion(
   guardian: PeerRef,
   args: {
     manifest: Uint8Array
-    head: Uint8Array
     manifestHash: Uint8Array
     chunk: (id: Uint8Array) => Promise<Uint8Array>
   },
@@ -68,9 +70,18 @@ export async function pushVersion(
 ): Promise<{ receipt: Receipt; sentChunks: number }> {
   const stream = await openStream(node, guardian.peerId, guardian.addrs, PROTOCOLS.push, options?.signal)
   const wire = new Wire(stream, PROTOCOLS.push, MSG.need.maxBytes)
-  await wire.send(MSG.offer, { manifest: args.manifest, head: args.head }, options)
+  await wire.send(MSG.offer, { manifest: args.manifest }, options)
   const need = (await wire.receive(MSG.need, options))['chunks'] as readonly Uint8Array[]
-  for (const id of need) await wire.send(MSG.chunk, { id, data: await args.chunk(id) }, options)
+  // the guardian acks each stored chunk; keeping PUSH_WINDOW unacked bounds what it must buffer
+  let acked = 0
+  for (const [i, id] of need.entries()) {
+    while (i - acked >= PUSH_WINDOW) {
+      await wire.receive(MSG.ack, options)
+      acked++
+    }
+    await wire.send(MSG.chunk, { id, data: await args.chunk(id) }, options)
+  }
+  for (; acked < need.length; acked++) await wire.receive(MSG.ack, options)
   const receipt = openReceipt((await wire.receive(MSG.receipt, options))['receipt'] as Uint8Array)
   await stream.close().catch(() => {})
   // the receipt must be the guardian's own, for exactly this manifest

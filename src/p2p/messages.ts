@@ -61,10 +61,7 @@ export const MSG = {
   offer: msg(
     'push offer',
     MessageKind.offer,
-    [
-      { tag: 1, name: 'manifest', type: 'varbytes', max: MANIFEST.maxBytes },
-      { tag: 2, name: 'head', type: 'varbytes', max: HEAD.maxBytes },
-    ],
+    [{ tag: 1, name: 'manifest', type: 'varbytes', max: MANIFEST.maxBytes }],
     MANIFEST.maxBytes + 1024,
   ),
   need: msg(

@@ -37,10 +37,10 @@ export class Wire {
     private readonly timeoutMs = STEP_TIMEOUT_MS,
   ) {
     // an error reply may come at any step, so it always fits
-    this.lp = lpStream(stream, {
-      maxDataLength: Math.max(maxMessageBytes, MSG.error.maxBytes),
-      maxLengthLength: 5,
-    })
+    const cap = Math.max(maxMessageBytes, MSG.error.maxBytes)
+    // libp2p buffers what arrives without backpressure; protocols keep at most a couple of messages
+    // in flight (push acks every chunk), so room for two of the largest is enough
+    this.lp = lpStream(stream, { maxDataLength: cap, maxLengthLength: 5, maxBufferSize: 2 * cap + 64 * 1024 })
   }
 
   /** Send one message. */

@@ -1,13 +1,14 @@
 /**
  * Heads and receipts (docs/format.md §Head, §Receipt). A head is the vault's signed claim "version v
- * of epoch e is manifest h"; gossip carries it. A receipt is a guardian's Ed25519 signature (its
+ * of epoch e is manifest h"; gossip carries it. Its signature is the one that ends the manifest, so
+ * anyone holding a manifest can rebuild its head. A receipt is a guardian's Ed25519 signature (its
  * libp2p key) that it holds that manifest durably. W receipts make a version committed.
  */
-
 import {
   decodeRecord,
   decodeVaultSigned,
   defineRecord,
+  encodeRecordBody,
   encodeSignedRecord,
   encodeVaultSigned,
   RecordKind,
@@ -15,6 +16,7 @@ import {
 } from '../codec/record.js'
 import { defineSchema } from '../codec/tlv.js'
 import { assertBytes } from '../crypto/assert.js'
+import { concatBytes } from '../crypto/bytes.js'
 import { ed25519Verify } from '../crypto/ed25519.js'
 import { recordDigest } from '../crypto/schnorr.js'
 
@@ -31,6 +33,7 @@ export const HEAD = defineRecord({
   version: 1,
   maxBytes: 256,
   signed: true,
+  tag: 'head',
 })
 
 export interface HeadFields {
@@ -44,19 +47,28 @@ export interface Head extends HeadFields {
   readonly bytes: Uint8Array
 }
 
+const _headValues = (f: HeadFields) => ({
+  vault_id: f.vaultId,
+  epoch: f.epoch,
+  version: f.version,
+  manifest_hash: f.manifestHash,
+})
+
+/** The signed part of a head: what the vault signs once per version (docs/format.md §Head). */
+export function headSignedPart(fields: HeadFields): Uint8Array {
+  return encodeRecordBody(HEAD, _headValues(fields))
+}
+
+/** Sign a head. The coordinator does this once per version: the same signature ends its manifest. */
 export function signHead(fields: HeadFields, vaultSecretKey: Uint8Array): Head {
   assertBytes(fields.vaultId, 'vaultId', 32)
-  const { bytes } = encodeVaultSigned(
-    HEAD,
-    {
-      vault_id: fields.vaultId,
-      epoch: fields.epoch,
-      version: fields.version,
-      manifest_hash: fields.manifestHash,
-    },
-    vaultSecretKey,
-  )
+  const { bytes } = encodeVaultSigned(HEAD, _headValues(fields), vaultSecretKey)
   return { ...fields, bytes }
+}
+
+/** Rebuild a head from its fields and the signature a manifest ends with (no key needed). */
+export function headFromSignature(fields: HeadFields, signature: Uint8Array): Head {
+  return { ...fields, bytes: concatBytes(headSignedPart(fields), signature) }
 }
 
 export function openHead(bytes: Uint8Array): Head {

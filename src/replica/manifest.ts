@@ -6,13 +6,23 @@
  */
 import { randomBytes } from 'node:crypto'
 import { MalformedRecordError } from '../codec/errors.js'
-import { decodeVaultSigned, defineRecord, encodeVaultSigned, RecordKind, recordId } from '../codec/record.js'
+import {
+  decodeRecord,
+  defineRecord,
+  encodeRecordBody,
+  RecordKind,
+  recordId,
+  requireSignature,
+  SIGNATURE_LENGTH,
+} from '../codec/record.js'
 import { defineSchema } from '../codec/tlv.js'
 import { assertBytes } from '../crypto/assert.js'
 import { concatBytes, equalBytes, toHex, u64be } from '../crypto/bytes.js'
+import { verifyRecord } from '../crypto/schnorr.js'
 import { XCHACHA_NONCE_LENGTH, xchachaOpen, xchachaSeal } from '../crypto/xchacha.js'
 import { CHUNK_ID_LENGTH } from './chunk.js'
 import { VersionChainError, WrongVaultError } from './errors.js'
+import { type Head, headFromSignature, headSignedPart, signHead } from './head.js'
 import { decodeManifestBody, encodeManifestBody, type ManifestBody } from './manifest-body.js'
 
 /** Most chunks one version may reference: 256 GiB of 1 MiB chunks, 16 GiB of SQLite pages. */
@@ -37,7 +47,6 @@ export const MANIFEST = defineRecord({
   version: 1,
   maxBytes: 28 * 1024 * 1024,
   signed: true,
-  tag: 'manifest',
 })
 
 export interface ChunkRef {
@@ -100,21 +109,24 @@ export function sealManifest(
     nonce,
   )
   plainBody.fill(0)
-  const { bytes, signedBytes } = encodeVaultSigned(
-    MANIFEST,
-    {
-      vault_id: input.vaultId,
-      epoch: input.epoch,
-      version: input.version,
-      parent: input.parent,
-      created_at: input.createdAt,
-      chunks: chunks.map((c) => concatBytes(c.id, _u32(c.size))),
-      body: sealedBody,
-    },
+  const signedBytes = encodeRecordBody(MANIFEST, {
+    vault_id: input.vaultId,
+    epoch: input.epoch,
+    version: input.version,
+    parent: input.parent,
+    created_at: input.createdAt,
+    chunks: chunks.map((c) => concatBytes(c.id, _u32(c.size))),
+    body: sealedBody,
+  })
+  const hash = recordId(signedBytes)
+  // the manifest ends with its head's signature: one signature per version (§Manifest)
+  const head = signHead(
+    { vaultId: input.vaultId, epoch: input.epoch, version: input.version, manifestHash: hash },
     vaultSecretKey,
   )
+  const bytes = concatBytes(signedBytes, head.bytes.subarray(head.bytes.length - SIGNATURE_LENGTH))
   const { body: _plain, ...header } = input
-  return { ...header, chunks, sealedBody, bytes, hash: recordId(signedBytes) }
+  return { ...header, chunks, sealedBody, bytes, hash }
 }
 
 function _u32(v: number): Uint8Array {
@@ -128,8 +140,17 @@ function _u32(v: number): Uint8Array {
  * Keyless: this is what a guardian runs on every offered manifest.
  */
 export function openManifest(bytes: Uint8Array, vaultId?: Uint8Array): Manifest {
-  const { fields: f, signedBytes, vaultId: id } = decodeVaultSigned(MANIFEST, bytes)
+  const { fields: f, signedBytes, signature } = decodeRecord(MANIFEST, bytes)
+  const id = f['vault_id'] as Uint8Array
   if (vaultId !== undefined && !equalBytes(id, vaultId)) throw new WrongVaultError('manifest')
+  const hash = recordId(signedBytes)
+  const headPart = headSignedPart({
+    vaultId: id,
+    epoch: f['epoch'] as number,
+    version: f['version'] as number,
+    manifestHash: hash,
+  })
+  requireSignature(MANIFEST, verifyRecord('head', headPart, signature, id))
   const version = f['version'] as number
   const parent = f['parent'] as Uint8Array
   if ((version === 1) !== equalBytes(parent, ZERO_HASH)) {
@@ -152,8 +173,16 @@ export function openManifest(bytes: Uint8Array, vaultId?: Uint8Array): Manifest 
     chunks,
     sealedBody: f['body'] as Uint8Array,
     bytes,
-    hash: recordId(signedBytes),
+    hash,
   }
+}
+
+/** The signed head of a manifest, rebuilt from it (no key needed). */
+export function headOfManifest(m: Manifest): Head {
+  return headFromSignature(
+    { vaultId: m.vaultId, epoch: m.epoch, version: m.version, manifestHash: m.hash },
+    m.bytes.subarray(m.bytes.length - SIGNATURE_LENGTH),
+  )
 }
 
 /** Decrypt and decode the body; it must list only chunks the signed header lists. */

@@ -31,6 +31,7 @@ export const ROSTER = defineRecord({
   version: 1,
   maxBytes: 1_300_000,
   signed: true,
+  tag: 'roster',
 })
 
 export interface RosterGuardian {

@@ -28,6 +28,7 @@ export const SHARE_ENVELOPE = defineRecord({
   version: 1,
   maxBytes: 512,
   signed: true,
+  tag: 'share',
 })
 
 export interface ShareFields {

@@ -28,12 +28,12 @@ describe('BIP340 Schnorr', () => {
     const sk = generateSecretKey()
     const pk = schnorrPublicKey(sk)
     const bytes = new Uint8Array(randomBytes(100))
-    const sig = signRecord('manifest', bytes, sk)
-    expect(verifyRecord('manifest', bytes, sig, pk)).toBe(true)
-    for (const other of ['roster', 'share', 'head', 'receipt', 'veto', 'fence'] as const) {
+    const sig = signRecord('head', bytes, sk)
+    expect(verifyRecord('head', bytes, sig, pk)).toBe(true)
+    for (const other of ['roster', 'share', 'receipt', 'veto', 'fence'] as const) {
       expect(verifyRecord(other, bytes, sig, pk)).toBe(false)
     }
-    expect(verifyRecord('manifest', bytes, sig, schnorrPublicKey(generateSecretKey()))).toBe(false)
+    expect(verifyRecord('head', bytes, sig, schnorrPublicKey(generateSecretKey()))).toBe(false)
   })
 })
 

@@ -8,7 +8,6 @@ import { MSG } from '../../src/p2p/messages.js'
 import { createKithNode, type KithNode } from '../../src/p2p/node.js'
 import { openStream, peerIdBytes } from '../../src/p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../src/p2p/wire.js'
-import { signHead } from '../../src/replica/head.js'
 import { sealManifest } from '../../src/replica/manifest.js'
 import { expectCode, tempDir } from '../helpers/tmp.js'
 import { coordinatorNode, testVault } from '../helpers/vault.js'
@@ -156,16 +155,11 @@ describe('bad inputs give a named error and store nothing', () => {
       v.keys.manifestKey,
       v.vaultSecretKey,
     )
-    const evilHead = signHead(
-      { vaultId: evil.vaultId, epoch: 1, version: 2, manifestHash: evil.hash },
-      v.vaultSecretKey,
-    )
     expect(
       await remoteCode(() =>
         pushVersion(node, ref, {
           ...v.pushArgs(v2),
           manifest: evil.bytes,
-          head: evilHead.bytes,
           manifestHash: evil.hash,
         }),
       ),

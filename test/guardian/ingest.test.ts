@@ -3,7 +3,7 @@ import { Guardian } from '../../src/guardian/service.js'
 import { enrollWithInvite, fetchFromPeer, pushVersion } from '../../src/p2p/client.js'
 import { inviteSecretHash, newInviteSecret } from '../../src/p2p/invite.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
-import { openHead, signHead } from '../../src/replica/head.js'
+import { openHead } from '../../src/replica/head.js'
 import { sealManifest } from '../../src/replica/manifest.js'
 import { expectCode, tempDir } from '../helpers/tmp.js'
 import { coordinatorNode, testVault } from '../helpers/vault.js'
@@ -95,16 +95,11 @@ describe('guardian ingest (in-process, real libp2p and SQLite)', () => {
         v.keys.manifestKey,
         v.vaultSecretKey,
       )
-      const evilHead = signHead(
-        { vaultId: evil.vaultId, epoch: 1, version: 1, manifestHash: evil.hash },
-        v.vaultSecretKey,
-      )
       const refused = await expectCode(
         () =>
           pushVersion(node, invites[0]!, {
             ...v.pushArgs(v1),
             manifest: evil.bytes,
-            head: evilHead.bytes,
             manifestHash: evil.hash,
           }),
         'REMOTE_ERROR',

@@ -7,8 +7,7 @@ import { deriveDataKeys, keyCommitment } from '../../src/crypto/kdf.js'
 import { generateSecretKey, schnorrPublicKey } from '../../src/crypto/schnorr.js'
 import { createKithNode, type KithNode } from '../../src/p2p/node.js'
 import { buildVersion } from '../../src/replica/build.js'
-import { signHead } from '../../src/replica/head.js'
-import type { Manifest } from '../../src/replica/manifest.js'
+import { headOfManifest, type Manifest } from '../../src/replica/manifest.js'
 import { signRoster } from '../../src/replica/roster.js'
 import { splitDataKey } from '../../src/shares/split.js'
 import { MemoryChunkStore } from './memory-store.js'
@@ -72,20 +71,11 @@ export async function testVault(
       ...(previous ? { previous } : {}),
     })
     previous = built.manifest
-    const head = signHead(
-      {
-        vaultId: built.manifest.vaultId,
-        epoch,
-        version: built.manifest.version,
-        manifestHash: built.manifest.hash,
-      },
-      vaultSecretKey,
-    )
+    const head = headOfManifest(built.manifest)
     return { manifest: built.manifest, head }
   }
-  const pushArgs = (v: { manifest: Manifest; head: { bytes: Uint8Array } }) => ({
+  const pushArgs = (v: { manifest: Manifest }) => ({
     manifest: v.manifest.bytes,
-    head: v.head.bytes,
     manifestHash: v.manifest.hash,
     chunk: async (id: Uint8Array) => (await chunks.get(id))!,
   })

@@ -1,18 +1,28 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { decodeRecord } from '../../src/codec/record.js'
 import { ed25519PublicKey, ed25519Sign } from '../../src/crypto/ed25519.js'
 import { deriveDataKeys } from '../../src/crypto/kdf.js'
-import { generateSecretKey, schnorrPublicKey } from '../../src/crypto/schnorr.js'
+import { generateSecretKey, schnorrPublicKey, verifyRecord } from '../../src/crypto/schnorr.js'
 import { KithError } from '../../src/errors.js'
-import { openHead, openReceipt, signHead, signReceipt } from '../../src/replica/head.js'
 import {
+  HEAD,
+  headFromSignature,
+  openHead,
+  openReceipt,
+  signHead,
+  signReceipt,
+} from '../../src/replica/head.js'
+import {
+  headOfManifest,
   openManifest,
   openManifestBody,
   sealManifest,
   verifySuccessor,
   ZERO_HASH,
 } from '../../src/replica/manifest.js'
-import { openRoster, signRoster } from '../../src/replica/roster.js'
+import { openRoster, ROSTER, signRoster } from '../../src/replica/roster.js'
+import { SHARE_ENVELOPE, sealShareEnvelope } from '../../src/shares/envelope.js'
 import { expectCode } from '../helpers/tmp.js'
 
 const sk = generateSecretKey()
@@ -52,6 +62,10 @@ function manifest(version: number, parent: Uint8Array, epoch = 1) {
 }
 
 const guardianSeed = new Uint8Array(randomBytes(32))
+const SHARE_SAMPLE = sealShareEnvelope(
+  { vaultId, epoch: 1, x: 1, k: 2, n: 3, share: id32(), commitment: keys.commitment },
+  sk,
+).bytes
 const records: [string, Uint8Array, (b: Uint8Array) => unknown][] = [
   [
     'roster',
@@ -119,6 +133,22 @@ describe('signed records', () => {
     })
   }
 
+  it('each vault-signed record is signed under its own tag and verifies under no other', () => {
+    const defs = { roster: ROSTER, share: SHARE_ENVELOPE, head: HEAD } as const
+    const samples: Record<keyof typeof defs, Uint8Array> = {
+      roster: records[0]![1],
+      share: SHARE_SAMPLE,
+      head: records[2]![1],
+    }
+    for (const [type, def] of Object.entries(defs) as [keyof typeof defs, typeof ROSTER][]) {
+      expect(def.tag).toBe(type)
+      const { signedBytes, signature } = decodeRecord(def, samples[type])
+      for (const other of ['roster', 'share', 'head', 'receipt', 'veto', 'fence'] as const) {
+        expect(verifyRecord(other, signedBytes, signature, vaultId)).toBe(other === type)
+      }
+    }
+  })
+
   it('a receipt signed by another guardian key is refused', async () => {
     const r = signReceipt(
       {
@@ -172,6 +202,16 @@ describe('manifests', () => {
   it('the manifest hash ignores the signature, so re-signing is not a different version', () => {
     const a = manifest(1, ZERO_HASH)
     expect(Buffer.from(openManifest(a.bytes).hash).equals(Buffer.from(a.hash))).toBe(true)
+  })
+
+  it('a manifest ends with its head signature, so its head can be rebuilt and verified without the key', () => {
+    const m = openManifest(manifest(3, id32()).bytes)
+    const head = openHead(headOfManifest(m).bytes)
+    expect([head.version, head.epoch]).toEqual([3, 1])
+    expect(Buffer.from(head.manifestHash).equals(Buffer.from(m.hash))).toBe(true)
+    // a head signature never verifies as some other head
+    const other = headFromSignature({ ...head, version: 4 }, m.bytes.subarray(m.bytes.length - 64))
+    expect(() => openHead(other.bytes)).toThrow(/signature/)
   })
 
   it('version 1 must have the zero parent and later versions must not', () => {

@@ -1,0 +1,21 @@
+/**
+ * A bare libp2p node (kith's stack) that echoes 1-message requests: the network floor for
+ * bench/guardian.ts (which names the same protocol id). Prints its address, then serves until killed.
+ */
+import '../src/polyfill.js'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { lpStream } from '@libp2p/utils'
+import { createKithNode } from '../src/p2p/node.js'
+
+const ECHO_PROTOCOL = '/kith-bench/echo/1.0.0'
+
+const node = await createKithNode({ privateKey: await generateKeyPair('Ed25519') })
+await node.handle(ECHO_PROTOCOL, async (stream) => {
+  const lp = lpStream(stream, { maxDataLength: 1 << 20 })
+  try {
+    for (;;) await lp.write((await lp.read()).subarray())
+  } catch {
+    stream.abort(new Error('done'))
+  }
+})
+console.log(node.getMultiaddrs()[0]!.toString())

@@ -1,0 +1,226 @@
+/**
+ * `npm run bench:guardian`: prints one JSON object about a real guardian daemon on loopback.
+ * - push->receipt latency for a 1 KiB update (p50, p99), against a floor measured in the same run:
+ *   a plain libp2p 1 KiB echo round trip to another process, plus one SQLite WAL+FULL commit;
+ * - bulk chunk ingest (MB/s) of 1 GiB, and the daemon's peak RSS while ingesting it.
+ * Targets: push p50 <= 3 x (echo p50 + commit p50); peak RSS <= 150 MB.
+ */
+import '../src/polyfill.js'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { createCipheriv, randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { lpStream } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import Database from 'better-sqlite3'
+import { sha256 } from '../src/crypto/hash.js'
+import { deriveDataKeys, keyCommitment } from '../src/crypto/kdf.js'
+import { generateSecretKey, schnorrPublicKey } from '../src/crypto/schnorr.js'
+import { enrollWithInvite, pushVersion } from '../src/p2p/client.js'
+import { inviteFromText } from '../src/p2p/invite.js'
+import { createKithNode } from '../src/p2p/node.js'
+import { peerIdBytes } from '../src/p2p/peers.js'
+import { sealChunk } from '../src/replica/chunk.js'
+import { type ChunkRef, type Manifest, sealManifest, ZERO_HASH } from '../src/replica/manifest.js'
+import { signRoster } from '../src/replica/roster.js'
+import { splitDataKey } from '../src/shares/split.js'
+
+const CLI = join(import.meta.dirname, '..', 'src', 'cli', 'main.js')
+const ECHO = join(import.meta.dirname, 'echo-node.js')
+/** Served by bench/echo-node.ts. */
+const ECHO_PROTOCOL = '/kith-bench/echo/1.0.0'
+const SAMPLES = 300
+const BULK_CHUNKS = 256
+const BULK_CHUNK = 4 * 1024 * 1024
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 1000) / 1000
+}
+
+function waitForLine(proc: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = ''
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      if (process.env['KITH_BENCH_DEBUG']) process.stderr.write(d)
+      const m = pattern.exec(out)
+      if (m) resolve(m[1] ?? m[0])
+    })
+    proc.once('exit', () => reject(new Error(`process exited:\n${out}`)))
+  })
+}
+
+async function echoRtt(node: Awaited<ReturnType<typeof createKithNode>>): Promise<number[]> {
+  const proc = spawn(process.execPath, [ECHO], { stdio: ['ignore', 'pipe', 'inherit'] })
+  try {
+    const addr = await waitForLine(proc, /(\/ip4\/\S+)/)
+    const lp = lpStream(await node.dialProtocol(multiaddr(addr), ECHO_PROTOCOL), { maxDataLength: 1 << 20 })
+    const msg = randomBytes(1024)
+    const times: number[] = []
+    for (let i = 0; i < SAMPLES + 20; i++) {
+      const t = performance.now()
+      await lp.write(msg)
+      await lp.read()
+      if (i >= 20) times.push(performance.now() - t)
+    }
+    return times
+  } finally {
+    proc.kill('SIGKILL')
+  }
+}
+
+function sqliteCommits(dir: string): number[] {
+  const db = new Database(join(dir, 'floor.sqlite3'))
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, data BLOB)')
+  const insert = db.prepare('INSERT INTO t (data) VALUES (?)')
+  const data = randomBytes(1024)
+  const times: number[] = []
+  for (let i = 0; i < SAMPLES; i++) {
+    const t = performance.now()
+    insert.run(data)
+    times.push(performance.now() - t)
+  }
+  db.close()
+  return times
+}
+
+/** Deterministic pseudo-random stored chunk i (format byte first), without holding 1 GiB. */
+function bulkChunk(i: number): Uint8Array {
+  const iv = Buffer.alloc(16)
+  iv.writeUInt32BE(i, 12)
+  const out = new Uint8Array(
+    createCipheriv('aes-128-ctr', Buffer.alloc(16, 7), iv).update(Buffer.alloc(BULK_CHUNK)),
+  )
+  out[0] = 1
+  return out
+}
+
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Math.round(Number(m[1]) / 1024) : -1
+}
+
+const work = await mkdtemp(join(tmpdir(), 'kith-bench-'))
+const gdir = join(work, 'guardian')
+const kith = (...args: string[]) => execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8' })
+kith('guardian', 'init', '--data-dir', gdir, '--listen', '/ip4/127.0.0.1/tcp/0', '--json')
+const daemon = spawn(process.execPath, [CLI, 'guardian', 'start', '--data-dir', gdir], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+})
+const node = await createKithNode({ privateKey: await generateKeyPair('Ed25519') })
+try {
+  await waitForLine(daemon, /listening on/)
+  const invite = inviteFromText(
+    JSON.parse(kith('guardian', 'invite', '--data-dir', gdir, '--quota', '4GiB', '--json')).invite,
+  )
+
+  // a vault with this guardian and a second (absent) one, coordinated by `node`
+  const vaultSecretKey = generateSecretKey()
+  const dataKey = new Uint8Array(randomBytes(32))
+  const keys = deriveDataKeys(dataKey)
+  const absent = peerIdBytes(peerIdFromPrivateKey(await generateKeyPair('Ed25519')))
+  const roster = signRoster(
+    {
+      vaultId: schnorrPublicKey(vaultSecretKey),
+      epoch: 1,
+      k: 2,
+      w: 1,
+      commitment: keyCommitment(dataKey),
+      coordinator: peerIdBytes(node.peerId),
+      guardians: [
+        { peerId: invite.peerId, addrs: invite.addrs, label: 'bench' },
+        { peerId: absent, addrs: [], label: 'absent' },
+      ],
+      createdAt: Date.now(),
+    },
+    vaultSecretKey,
+  )
+  const [share] = await splitDataKey(dataKey, { k: 2, n: 2, epoch: 1, vaultSecretKey })
+  await enrollWithInvite(node, invite, { roster: roster.bytes, share: share!.bytes, label: 'bench' })
+
+  let previous: Manifest | undefined
+  const chunks = new Map<string, Uint8Array>()
+  const version = (refs: ChunkRef[]) => {
+    const m = sealManifest(
+      {
+        vaultId: roster.vaultId,
+        epoch: 1,
+        version: (previous?.version ?? 0) + 1,
+        parent: previous?.hash ?? ZERO_HASH,
+        createdAt: Date.now(),
+        chunks: refs,
+        body: { sources: [], files: [] },
+      },
+      keys.manifestKey,
+      vaultSecretKey,
+    )
+    previous = m
+    return { manifest: m.bytes, manifestHash: m.hash }
+  }
+
+  const echo = await echoRtt(node)
+  const commits = sqliteCommits(work)
+  const push: number[] = []
+  for (let i = 0; i < SAMPLES + 20; i++) {
+    const sealed = sealChunk(keys, randomBytes(1024))
+    chunks.set(Buffer.from(sealed.id).toString('hex'), sealed.stored)
+    const v = version([{ id: sealed.id, size: sealed.stored.length }])
+    const t = performance.now()
+    await pushVersion(node, invite, {
+      ...v,
+      chunk: async (id) => chunks.get(Buffer.from(id).toString('hex'))!,
+    })
+    if (i >= 20) push.push(performance.now() - t)
+  }
+
+  const refs: ChunkRef[] = []
+  for (let i = 0; i < BULK_CHUNKS; i++) refs.push({ id: sha256(bulkChunk(i)), size: BULK_CHUNK })
+  const index = new Map(refs.map((r, i) => [Buffer.from(r.id).toString('hex'), i]))
+  const bulk = version(refs)
+  const t = performance.now()
+  await pushVersion(node, invite, {
+    ...bulk,
+    chunk: async (id) => bulkChunk(index.get(Buffer.from(id).toString('hex'))!),
+  })
+  const bulkSeconds = (performance.now() - t) / 1000
+  const rss = peakRssMb(daemon.pid!)
+
+  const floor = pct(echo, 50) + pct(commits, 50)
+  const ratio = pct(push, 50) / floor
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'guardian',
+        node: process.version,
+        cores: availableParallelism(),
+        samples: SAMPLES,
+        echo_rtt_1kib_ms: { p50: pct(echo, 50), p99: pct(echo, 99) },
+        sqlite_wal_full_commit_ms: { p50: pct(commits, 50), p99: pct(commits, 99) },
+        push_receipt_1kib_ms: { p50: pct(push, 50), p99: pct(push, 99) },
+        floor_ms: Math.round(floor * 1000) / 1000,
+        latency_ratio: Math.round(ratio * 100) / 100,
+        latency_target_ratio: 3,
+        meets_latency_target: ratio <= 3,
+        bulk_ingest_bytes: BULK_CHUNKS * BULK_CHUNK,
+        bulk_ingest_mb_s: Math.round((BULK_CHUNKS * BULK_CHUNK) / 1e6 / bulkSeconds),
+        guardian_peak_rss_mb: rss,
+        rss_target_mb: 150,
+        meets_rss_target: rss > 0 && rss <= 150,
+      },
+      null,
+      2,
+    ),
+  )
+} finally {
+  await node.stop()
+  daemon.kill('SIGTERM')
+  await new Promise((r) => daemon.once('exit', r))
+  await rm(work, { recursive: true, force: true })
+}
