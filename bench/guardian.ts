@@ -180,6 +180,7 @@ try {
     if (i >= 20) push.push(performance.now() - t)
   }
 
+  const rssBeforeBulk = peakRssMb(daemon.pid!)
   const refs: ChunkRef[] = []
   for (let i = 0; i < BULK_CHUNKS; i++) refs.push({ id: sha256(bulkChunk(i)), size: BULK_CHUNK })
   const index = new Map(refs.map((r, i) => [Buffer.from(r.id).toString('hex'), i]))
@@ -210,6 +211,7 @@ try {
         meets_latency_target: ratio <= 3,
         bulk_ingest_bytes: BULK_CHUNKS * BULK_CHUNK,
         bulk_ingest_mb_s: Math.round((BULK_CHUNKS * BULK_CHUNK) / 1e6 / bulkSeconds),
+        guardian_peak_rss_before_bulk_mb: rssBeforeBulk,
         guardian_peak_rss_mb: rss,
         rss_target_mb: 150,
         meets_rss_target: rss > 0 && rss <= 150,

@@ -28,6 +28,12 @@ export function ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
   return new Uint8Array(sign(null, message, privateKeyObject(seed)))
 }
 
+/** A signer that parses the key once (for a daemon signing many receipts). */
+export function ed25519Signer(seed: Uint8Array): (message: Uint8Array) => Uint8Array {
+  const key = privateKeyObject(seed)
+  return (message) => new Uint8Array(sign(null, message, key))
+}
+
 /** False (never throws) for a malformed key or signature. */
 export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== ED25519_PUBLIC_KEY_LENGTH || signature.length !== ED25519_SIGNATURE_LENGTH)

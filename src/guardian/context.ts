@@ -11,8 +11,8 @@ import type { GuardianStore, VaultRow } from './store.js'
 export interface GuardianContext {
   readonly db: GuardianStore
   readonly node: KithNode
-  /** Seed of the libp2p Ed25519 identity: receipts are signed with it. Never logged. */
-  readonly seed: Uint8Array
+  /** Signs with the libp2p Ed25519 identity (receipts). */
+  readonly sign: (digest: Uint8Array) => Uint8Array
   readonly retention: RetentionPolicy
   now(): number
   /** One human line (never secrets). */

@@ -117,8 +117,8 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
         acceptChunk(ctx, checked, c['id'] as Uint8Array, c['data'] as Uint8Array)
         await wire.send(MSG.ack, {})
       }
-      if (!checked.duplicate) storeVersion(ctx, checked)
-      await wire.send(MSG.receipt, { receipt: receiptFor(ctx, checked) })
+      const receipt = checked.duplicate ? receiptFor(ctx, checked) : storeVersion(ctx, checked)
+      await wire.send(MSG.receipt, { receipt })
       await stream.close()
     })
   } catch (err) {

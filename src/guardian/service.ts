@@ -8,6 +8,7 @@ import '../polyfill.js'
 import { unlink } from 'node:fs/promises'
 import type { Connection, Stream } from '@libp2p/interface'
 import { equalBytes, toHex } from '../crypto/bytes.js'
+import { ed25519Signer } from '../crypto/ed25519.js'
 import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
@@ -80,7 +81,7 @@ export class Guardian {
     const ctx: GuardianContext = {
       db,
       node,
-      seed: privateKey.raw.subarray(0, 32),
+      sign: ed25519Signer(privateKey.raw.subarray(0, 32)),
       retention: this.opts.retention ?? DEFAULT_RETENTION,
       now: this.opts.now ?? Date.now,
       say: (line) => this.opts.onEvent?.(line),

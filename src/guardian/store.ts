@@ -3,7 +3,7 @@
  * returned is on disk before any receipt is signed. Every multi-row change is one transaction, so
  * nothing half-written is ever visible. Append-only for vault data: only retention deletes.
  */
-import Database, { type Database as Db } from 'better-sqlite3'
+import Database, { type Database as Db, type Statement } from 'better-sqlite3'
 import { ensureSecretFile } from '../disk/atomic.js'
 import { InviteExpiredError, InviteUnknownError, InviteUsedError, UnknownVaultError } from './errors.js'
 import { migrate } from './schema.js'
@@ -69,7 +69,19 @@ export interface NewVersion {
 }
 
 export class GuardianStore {
+  /** Prepared once per SQL text: preparing is a large part of a small push's cost. */
+  private readonly statements = new Map<string, Statement>()
+
   private constructor(readonly db: Db) {}
+
+  private _stmt(sql: string): Statement {
+    let stmt = this.statements.get(sql)
+    if (stmt === undefined) {
+      stmt = this.db.prepare(sql)
+      this.statements.set(sql, stmt)
+    }
+    return stmt
+  }
 
   /** Open (creating it 0600 if needed) the database at `path`; SQLite gives its WAL the same mode. */
   static open(path: string): GuardianStore {
@@ -82,34 +94,38 @@ export class GuardianStore {
     return new GuardianStore(db)
   }
 
+  /** Run `fn` as one transaction (nested calls become savepoints). */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+
   close(): void {
     if (this.db.open) this.db.close()
   }
 
   event(vaultId: Uint8Array | null, kind: string, detail: Record<string, unknown>, now = Date.now()): void {
-    this.db
-      .prepare('INSERT INTO events (at, vault_id, kind, detail) VALUES (?, ?, ?, ?)')
-      .run(now, vaultId, kind, JSON.stringify(detail))
+    this._stmt('INSERT INTO events (at, vault_id, kind, detail) VALUES (?, ?, ?, ?)').run(
+      now,
+      vaultId,
+      kind,
+      JSON.stringify(detail),
+    )
   }
 
   // ---- invites ----
 
   createInvite(row: InviteRow, now: number): void {
-    this.db
-      .prepare(
-        'INSERT INTO invites (secret_hash, label, quota, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(row.secretHash, row.label, row.quota, now, row.expiresAt)
+    this._stmt(
+      'INSERT INTO invites (secret_hash, label, quota, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+    ).run(row.secretHash, row.label, row.quota, now, row.expiresAt)
     this.event(null, 'invite-created', { label: row.label, quota: row.quota, expiresAt: row.expiresAt }, now)
   }
 
   /** The invite for this secret hash, if it can still be used. */
   usableInvite(secretHash: Uint8Array, now: number): InviteRow {
-    const r = this.db
-      .prepare('SELECT label, quota, expires_at, used_at FROM invites WHERE secret_hash = ?')
-      .get(secretHash) as
-      | { label: string; quota: number; expires_at: number; used_at: number | null }
-      | undefined
+    const r = this._stmt('SELECT label, quota, expires_at, used_at FROM invites WHERE secret_hash = ?').get(
+      secretHash,
+    ) as { label: string; quota: number; expires_at: number; used_at: number | null } | undefined
     if (r === undefined) throw new InviteUnknownError()
     if (r.used_at !== null) throw new InviteUsedError()
     if (r.expires_at <= now) throw new InviteExpiredError()
@@ -129,19 +145,19 @@ export class GuardianStore {
     now: number
   }): void {
     this.db.transaction(() => {
-      const used = this.db
-        .prepare('UPDATE invites SET used_at = ?, vault_id = ? WHERE secret_hash = ? AND used_at IS NULL')
-        .run(args.now, args.vaultId, args.invite.secretHash)
+      const used = this._stmt(
+        'UPDATE invites SET used_at = ?, vault_id = ? WHERE secret_hash = ? AND used_at IS NULL',
+      ).run(args.now, args.vaultId, args.invite.secretHash)
       if (used.changes !== 1) throw new InviteUsedError()
-      this.db
-        .prepare(
-          `INSERT INTO vaults (vault_id, label, quota, epoch, roster, last_contact, created_at)
+      this._stmt(
+        `INSERT INTO vaults (vault_id, label, quota, epoch, roster, last_contact, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(args.vaultId, args.label, args.invite.quota, args.epoch, args.roster, args.now, args.now)
-      this.db
-        .prepare('INSERT INTO shares (vault_id, epoch, envelope) VALUES (?, ?, ?)')
-        .run(args.vaultId, args.epoch, args.share)
+      ).run(args.vaultId, args.label, args.invite.quota, args.epoch, args.roster, args.now, args.now)
+      this._stmt('INSERT INTO shares (vault_id, epoch, envelope) VALUES (?, ?, ?)').run(
+        args.vaultId,
+        args.epoch,
+        args.share,
+      )
       this.event(args.vaultId, 'enrolled', { label: args.label, epoch: args.epoch }, args.now)
     })()
   }
@@ -149,12 +165,17 @@ export class GuardianStore {
   /** Adopt a newer roster and this guardian's share of its split, in one transaction. */
   updateRoster(vaultId: Uint8Array, epoch: number, roster: Uint8Array, share: Uint8Array, now: number): void {
     this.db.transaction(() => {
-      this.db
-        .prepare('UPDATE vaults SET epoch = ?, roster = ?, last_contact = ? WHERE vault_id = ?')
-        .run(epoch, roster, now, vaultId)
-      this.db
-        .prepare('INSERT OR REPLACE INTO shares (vault_id, epoch, envelope) VALUES (?, ?, ?)')
-        .run(vaultId, epoch, share)
+      this._stmt('UPDATE vaults SET epoch = ?, roster = ?, last_contact = ? WHERE vault_id = ?').run(
+        epoch,
+        roster,
+        now,
+        vaultId,
+      )
+      this._stmt('INSERT OR REPLACE INTO shares (vault_id, epoch, envelope) VALUES (?, ?, ?)').run(
+        vaultId,
+        epoch,
+        share,
+      )
       this.event(vaultId, 'roster-updated', { epoch }, now)
     })()
   }
@@ -172,14 +193,14 @@ export class GuardianStore {
         'equivocations',
         'vaults',
       ]) {
-        this.db.prepare(`DELETE FROM ${table} WHERE vault_id = ?`).run(vaultId)
+        this._stmt(`DELETE FROM ${table} WHERE vault_id = ?`).run(vaultId)
       }
       this.event(vaultId, 'vault-removed', { epoch }, now)
     })()
   }
 
   vault(vaultId: Uint8Array): VaultRow | undefined {
-    const r = this.db.prepare('SELECT * FROM vaults WHERE vault_id = ?').get(vaultId) as RawVault | undefined
+    const r = this._stmt('SELECT * FROM vaults WHERE vault_id = ?').get(vaultId) as RawVault | undefined
     return r === undefined ? undefined : toVault(r)
   }
 
@@ -190,45 +211,46 @@ export class GuardianStore {
   }
 
   vaults(): VaultRow[] {
-    return (this.db.prepare('SELECT * FROM vaults ORDER BY created_at').all() as RawVault[]).map(toVault)
+    return (this._stmt('SELECT * FROM vaults ORDER BY created_at').all() as RawVault[]).map(toVault)
   }
 
   touch(vaultId: Uint8Array, now: number): void {
-    this.db.prepare('UPDATE vaults SET last_contact = ? WHERE vault_id = ?').run(now, vaultId)
+    this._stmt('UPDATE vaults SET last_contact = ? WHERE vault_id = ?').run(now, vaultId)
   }
 
   // ---- manifests and chunks ----
 
   manifest(vaultId: Uint8Array, version: number): Uint8Array | undefined {
-    const r = this.db
-      .prepare('SELECT bytes FROM manifests WHERE vault_id = ? AND version = ?')
-      .get(vaultId, version) as { bytes: Buffer } | undefined
+    const r = this._stmt('SELECT bytes FROM manifests WHERE vault_id = ? AND version = ?').get(
+      vaultId,
+      version,
+    ) as { bytes: Buffer } | undefined
     return r?.bytes
   }
 
   /** The signed head of a held version. */
   headOf(vaultId: Uint8Array, version: number): Uint8Array | undefined {
-    const r = this.db
-      .prepare('SELECT head FROM manifests WHERE vault_id = ? AND version = ?')
-      .get(vaultId, version) as { head: Buffer } | undefined
+    const r = this._stmt('SELECT head FROM manifests WHERE vault_id = ? AND version = ?').get(
+      vaultId,
+      version,
+    ) as { head: Buffer } | undefined
     return r?.head
   }
 
   manifestHash(vaultId: Uint8Array, version: number): Uint8Array | undefined {
-    const r = this.db
-      .prepare('SELECT hash FROM manifests WHERE vault_id = ? AND version = ?')
-      .get(vaultId, version) as { hash: Buffer } | undefined
+    const r = this._stmt('SELECT hash FROM manifests WHERE vault_id = ? AND version = ?').get(
+      vaultId,
+      version,
+    ) as { hash: Buffer } | undefined
     return r?.hash
   }
 
   hasChunk(vaultId: Uint8Array, id: Uint8Array): boolean {
-    return (
-      this.db.prepare('SELECT 1 FROM chunks WHERE vault_id = ? AND id = ?').get(vaultId, id) !== undefined
-    )
+    return this._stmt('SELECT 1 FROM chunks WHERE vault_id = ? AND id = ?').get(vaultId, id) !== undefined
   }
 
   chunk(vaultId: Uint8Array, id: Uint8Array): Uint8Array | undefined {
-    const r = this.db.prepare('SELECT data FROM chunks WHERE vault_id = ? AND id = ?').get(vaultId, id) as
+    const r = this._stmt('SELECT data FROM chunks WHERE vault_id = ? AND id = ?').get(vaultId, id) as
       | { data: Buffer }
       | undefined
     return r?.data
@@ -236,14 +258,29 @@ export class GuardianStore {
 
   /** Store one verified chunk (idempotent) and count its bytes against the vault. */
   putChunk(vaultId: Uint8Array, id: Uint8Array, data: Uint8Array): void {
+    // a chunk alone leads to no receipt: it is written without its own fsync, and the FULL commit of
+    // its version, which fsyncs the WAL, makes it durable together with every frame before it
+    this.db.pragma('synchronous = NORMAL')
+    try {
+      this._putChunk(vaultId, id, data)
+    } finally {
+      this.db.pragma('synchronous = FULL')
+    }
+  }
+
+  private _putChunk(vaultId: Uint8Array, id: Uint8Array, data: Uint8Array): void {
     this.db.transaction(() => {
-      const r = this.db
-        .prepare('INSERT OR IGNORE INTO chunks (vault_id, id, size, data) VALUES (?, ?, ?, ?)')
-        .run(vaultId, id, data.length, data)
+      const r = this._stmt('INSERT OR IGNORE INTO chunks (vault_id, id, size, data) VALUES (?, ?, ?, ?)').run(
+        vaultId,
+        id,
+        data.length,
+        data,
+      )
       if (r.changes === 1) {
-        this.db
-          .prepare('UPDATE vaults SET bytes_stored = bytes_stored + ? WHERE vault_id = ?')
-          .run(data.length, vaultId)
+        this._stmt('UPDATE vaults SET bytes_stored = bytes_stored + ? WHERE vault_id = ?').run(
+          data.length,
+          vaultId,
+        )
       }
     })()
   }
@@ -251,31 +288,27 @@ export class GuardianStore {
   /** Make a version durable and current: manifest, chunk references, head, in one transaction. */
   commitVersion(v: NewVersion, now: number): void {
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO manifests (vault_id, version, epoch, hash, created_at, size, bytes, head)
+      this._stmt(
+        `INSERT INTO manifests (vault_id, version, epoch, hash, created_at, size, bytes, head)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(v.vaultId, v.version, v.epoch, v.hash, v.createdAt, v.manifest.length, v.manifest, v.head)
-      const ref = this.db.prepare(
+      ).run(v.vaultId, v.version, v.epoch, v.hash, v.createdAt, v.manifest.length, v.manifest, v.head)
+      const ref = this._stmt(
         'INSERT OR IGNORE INTO manifest_chunks (vault_id, version, chunk_id) VALUES (?, ?, ?)',
       )
       for (const id of v.chunkIds) ref.run(v.vaultId, v.version, id)
-      this.db
-        .prepare(
-          `UPDATE vaults SET head_version = ?, head_hash = ?, head = ?, last_contact = ?,
+      this._stmt(
+        `UPDATE vaults SET head_version = ?, head_hash = ?, head = ?, last_contact = ?,
            bytes_stored = bytes_stored + ? WHERE vault_id = ? AND head_version < ?`,
-        )
-        .run(v.version, v.hash, v.head, now, v.manifest.length, v.vaultId, v.version)
+      ).run(v.version, v.hash, v.head, now, v.manifest.length, v.vaultId, v.version)
       this.event(v.vaultId, 'version-stored', { version: v.version }, now)
     })()
   }
 
   /** Every held version of a vault, for retention. */
   versions(vaultId: Uint8Array): { version: number; createdAt: number }[] {
-    return this.db
-      .prepare('SELECT version, created_at AS createdAt FROM manifests WHERE vault_id = ? ORDER BY version')
-      .all(vaultId) as { version: number; createdAt: number }[]
+    return this._stmt(
+      'SELECT version, created_at AS createdAt FROM manifests WHERE vault_id = ? ORDER BY version',
+    ).all(vaultId) as { version: number; createdAt: number }[]
   }
 
   /**
@@ -295,40 +328,39 @@ export class GuardianStore {
       for (const { version } of this.versions(vaultId)) {
         if (keep.has(version)) continue
         for (const table of ['manifests', 'manifest_chunks', 'receipts']) {
-          this.db.prepare(`DELETE FROM ${table} WHERE vault_id = ? AND version = ?`).run(vaultId, version)
+          this._stmt(`DELETE FROM ${table} WHERE vault_id = ? AND version = ?`).run(vaultId, version)
         }
         versions++
       }
       if (versions === 0 && !options.orphans) return { versions, chunks: 0 }
-      const chunks = this.db
-        .prepare(
-          `DELETE FROM chunks WHERE vault_id = ? AND id NOT IN
+      const chunks = this._stmt(
+        `DELETE FROM chunks WHERE vault_id = ? AND id NOT IN
            (SELECT chunk_id FROM manifest_chunks WHERE vault_id = ?)`,
-        )
-        .run(vaultId, vaultId).changes
-      this.db
-        .prepare(
-          `UPDATE vaults SET bytes_stored =
+      ).run(vaultId, vaultId).changes
+      this._stmt(
+        `UPDATE vaults SET bytes_stored =
              (SELECT coalesce(sum(size), 0) FROM chunks WHERE vault_id = @v) +
              (SELECT coalesce(sum(size), 0) FROM manifests WHERE vault_id = @v)
            WHERE vault_id = @v`,
-        )
-        .run({ v: vaultId })
+      ).run({ v: vaultId })
       if (versions > 0 || chunks > 0) this.event(vaultId, 'pruned', { versions, chunks }, now)
       return { versions, chunks }
     })()
   }
 
   putReceipt(vaultId: Uint8Array, version: number, receipt: Uint8Array): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO receipts (vault_id, version, receipt) VALUES (?, ?, ?)')
-      .run(vaultId, version, receipt)
+    this._stmt('INSERT OR REPLACE INTO receipts (vault_id, version, receipt) VALUES (?, ?, ?)').run(
+      vaultId,
+      version,
+      receipt,
+    )
   }
 
   receipt(vaultId: Uint8Array, version: number): Uint8Array | undefined {
-    const r = this.db
-      .prepare('SELECT receipt FROM receipts WHERE vault_id = ? AND version = ?')
-      .get(vaultId, version) as { receipt: Buffer } | undefined
+    const r = this._stmt('SELECT receipt FROM receipts WHERE vault_id = ? AND version = ?').get(
+      vaultId,
+      version,
+    ) as { receipt: Buffer } | undefined
     return r?.receipt
   }
 
@@ -342,32 +374,30 @@ export class GuardianStore {
     now: number,
   ): void {
     this.db.transaction(() => {
-      const r = this.db
-        .prepare(
-          `INSERT OR IGNORE INTO equivocations
+      const r = this._stmt(
+        `INSERT OR IGNORE INTO equivocations
            (vault_id, version, held_head, offered_head, held_manifest, offered_manifest, detected_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          e.vaultId,
-          e.version,
-          e.heldHead,
-          e.offeredHead,
-          manifests?.held ?? null,
-          manifests?.offered ?? null,
-          now,
-        )
+      ).run(
+        e.vaultId,
+        e.version,
+        e.heldHead,
+        e.offeredHead,
+        manifests?.held ?? null,
+        manifests?.offered ?? null,
+        now,
+      )
       if (r.changes === 0) return
-      this.db.prepare('UPDATE vaults SET equivocation = 1 WHERE vault_id = ?').run(e.vaultId)
+      this._stmt('UPDATE vaults SET equivocation = 1 WHERE vault_id = ?').run(e.vaultId)
       this.event(e.vaultId, 'equivocation', { version: e.version }, now)
     })()
   }
 
   /** The signed head pairs proving equivocation in a vault. */
   evidence(vaultId: Uint8Array): { held: Uint8Array; offered: Uint8Array }[] {
-    const rows = this.db
-      .prepare('SELECT held_head, offered_head FROM equivocations WHERE vault_id = ?')
-      .all(vaultId) as {
+    const rows = this._stmt('SELECT held_head, offered_head FROM equivocations WHERE vault_id = ?').all(
+      vaultId,
+    ) as {
       held_head: Buffer
       offered_head: Buffer
     }[]

@@ -4,7 +4,6 @@
  */
 import { encodeRecordBody } from '../codec/record.js'
 import { toHex } from '../crypto/bytes.js'
-import { ed25519Sign } from '../crypto/ed25519.js'
 import { ProtocolViolationError } from '../p2p/errors.js'
 import { MSG } from '../p2p/messages.js'
 import { PROTOCOLS } from '../p2p/wire.js'
@@ -31,26 +30,34 @@ export function acceptChunk(
   checked.need.delete(hex)
 }
 
-/** Commit a fully received version, prune by retention, and announce its head. */
-export function storeVersion(ctx: GuardianContext, checked: CheckedOffer): void {
+/**
+ * Commit a fully received version with its receipt and the retention it triggers, in one
+ * transaction (one fsync), then announce its head. Returns the receipt, to send only now.
+ */
+export function storeVersion(ctx: GuardianContext, checked: CheckedOffer): Uint8Array {
   const m = checked.manifest
   if (checked.need.size > 0) throw new ProtocolViolationError(PROTOCOLS.push, 'chunks missing at commit')
-  ctx.db.commitVersion(
-    {
-      vaultId: m.vaultId,
-      version: m.version,
-      epoch: m.epoch,
-      hash: m.hash,
-      createdAt: m.createdAt,
-      manifest: m.bytes,
-      head: checked.head.bytes,
-      chunkIds: m.chunks.map((c) => c.id),
-    },
-    ctx.now(),
-  )
+  const receipt = _signReceipt(ctx, checked)
+  ctx.db.atomically(() => {
+    ctx.db.commitVersion(
+      {
+        vaultId: m.vaultId,
+        version: m.version,
+        epoch: m.epoch,
+        hash: m.hash,
+        createdAt: m.createdAt,
+        manifest: m.bytes,
+        head: checked.head.bytes,
+        chunkIds: m.chunks.map((c) => c.id),
+      },
+      ctx.now(),
+    )
+    ctx.db.putReceipt(m.vaultId, m.version, receipt)
+    retain(ctx, m.vaultId)
+  })
   ctx.say(`stored version ${m.version} of vault ${shortId(m.vaultId)}`)
-  retain(ctx, m.vaultId)
   void ctx.node.services.pubsub.publish(headsTopic(m.vaultId), checked.head.bytes).catch(() => {})
+  return receipt
 }
 
 /** Apply the retention policy to a vault (caller holds its lock); `orphans` also sweeps chunks of
@@ -61,12 +68,9 @@ export function retain(ctx: GuardianContext, vaultId: Uint8Array, orphans = fals
   if (freed.versions > 0) ctx.say(`pruned ${freed.versions} old version(s) of vault ${shortId(vaultId)}`)
 }
 
-/** The receipt for a durably stored version, signed once and kept. */
-export function receiptFor(ctx: GuardianContext, checked: CheckedOffer): Uint8Array {
+function _signReceipt(ctx: GuardianContext, checked: CheckedOffer): Uint8Array {
   const m = checked.manifest
-  const held = ctx.db.receipt(m.vaultId, m.version)
-  if (held !== undefined) return held
-  const receipt = signReceipt(
+  return signReceipt(
     {
       vaultId: m.vaultId,
       epoch: m.epoch,
@@ -75,8 +79,16 @@ export function receiptFor(ctx: GuardianContext, checked: CheckedOffer): Uint8Ar
       guardianKey: ctx.node.peerId.publicKey!.raw,
       createdAt: ctx.now(),
     },
-    (digest) => ed25519Sign(ctx.seed, digest),
+    ctx.sign,
   ).bytes
+}
+
+/** The receipt for a version already held (a repeated push): the one kept, or a new one. */
+export function receiptFor(ctx: GuardianContext, checked: CheckedOffer): Uint8Array {
+  const m = checked.manifest
+  const held = ctx.db.receipt(m.vaultId, m.version)
+  if (held !== undefined) return held
+  const receipt = _signReceipt(ctx, checked)
   ctx.db.putReceipt(m.vaultId, m.version, receipt)
   return receipt
 }

@@ -36,7 +36,9 @@ export async function openStream(
   const deadline = AbortSignal.timeout(DIAL_TIMEOUT_MS)
   const s = signal ? AbortSignal.any([signal, deadline]) : deadline
   try {
-    if (addrs.length > 0) await node.peerStore.merge(id, { multiaddrs: addrs.map((a) => multiaddr(a)) })
+    if (addrs.length > 0 && node.getConnections(id).length === 0) {
+      await node.peerStore.merge(id, { multiaddrs: addrs.map((a) => multiaddr(a)) })
+    }
     return await node.dialProtocol(id, protocol, { signal: s })
   } catch {
     throw new PeerUnreachableError(id.toString())
