@@ -69,6 +69,14 @@ describe('three guardian daemons (spawned processes, 127.0.0.1)', () => {
     }
     await Promise.all(gs.map((g) => g.start()))
     node = await coordinatorNode()
+    // nothing secret ever reached a daemon's output: no share bytes, no invite secret, no data key
+    const secrets = [
+      ...v.shares.map((s) => Buffer.from(s.share).toString('hex')),
+      ...invites.map((inv) => Buffer.from(inv.secret).toString('hex')),
+      Buffer.from(v.dataKey).toString('hex'),
+      Buffer.from(v.vaultSecretKey).toString('hex'),
+    ]
+    for (const g of gs) for (const secret of secrets) expect(g.output).not.toContain(secret)
     // a fresh coordinator node is not the vault's coordinator: guardians refuse it
     await expect(pushVersion(node, invites[0]!, v.pushArgs(await v.nextVersion(dir)))).rejects.toThrow(
       /UNAUTHORIZED_PEER/,
