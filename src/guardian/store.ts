@@ -220,29 +220,30 @@ export class GuardianStore {
 
   // ---- manifests and chunks ----
 
-  manifest(vaultId: Uint8Array, version: number): Uint8Array | undefined {
-    const r = this._stmt('SELECT bytes FROM manifests WHERE vault_id = ? AND version = ?').get(
+  private _manifestColumn(
+    vaultId: Uint8Array,
+    version: number,
+    column: 'bytes' | 'head' | 'hash',
+  ): Buffer | undefined {
+    const r = this._stmt(`SELECT ${column} AS v FROM manifests WHERE vault_id = ? AND version = ?`).get(
       vaultId,
       version,
-    ) as { bytes: Buffer } | undefined
-    return r?.bytes
+    ) as { v: Buffer } | undefined
+    return r?.v
+  }
+
+  /** A held manifest's bytes. */
+  manifest(vaultId: Uint8Array, version: number): Uint8Array | undefined {
+    return this._manifestColumn(vaultId, version, 'bytes')
   }
 
   /** The signed head of a held version. */
   headOf(vaultId: Uint8Array, version: number): Uint8Array | undefined {
-    const r = this._stmt('SELECT head FROM manifests WHERE vault_id = ? AND version = ?').get(
-      vaultId,
-      version,
-    ) as { head: Buffer } | undefined
-    return r?.head
+    return this._manifestColumn(vaultId, version, 'head')
   }
 
   manifestHash(vaultId: Uint8Array, version: number): Uint8Array | undefined {
-    const r = this._stmt('SELECT hash FROM manifests WHERE vault_id = ? AND version = ?').get(
-      vaultId,
-      version,
-    ) as { hash: Buffer } | undefined
-    return r?.hash
+    return this._manifestColumn(vaultId, version, 'hash')
   }
 
   hasChunk(vaultId: Uint8Array, id: Uint8Array): boolean {

@@ -10,19 +10,14 @@ import { openStream, peerIdBytes } from '../../src/p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../src/p2p/wire.js'
 import { sealManifest } from '../../src/replica/manifest.js'
 import { expectCode, tempDir } from '../helpers/tmp.js'
-import { coordinatorNode, testVault } from '../helpers/vault.js'
+import { coordinatorNode, localInvite, testVault } from '../helpers/vault.js'
 
 let guardian: Guardian
 let node: KithNode
 let ref: { peerId: Uint8Array; addrs: readonly string[] }
 
 function invite(quota = 10_000_000, expiresAt = Date.now() + 60_000) {
-  const secret = newInviteSecret()
-  guardian.db.createInvite(
-    { secretHash: inviteSecretHash(secret), label: 'test', quota, expiresAt },
-    Date.now(),
-  )
-  return { ...ref, secret, quota, expiresAt, label: 'test' }
+  return localInvite(guardian, quota, expiresAt)
 }
 
 /** A vault whose roster names this guardian and a second (phantom) one, enrolled here. */

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { Guardian } from '../../src/guardian/service.js'
 import { enrollWithInvite, fetchFromPeer, pushVersion } from '../../src/p2p/client.js'
-import { inviteSecretHash, newInviteSecret } from '../../src/p2p/invite.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
 import { openHead } from '../../src/replica/head.js'
 import { sealManifest } from '../../src/replica/manifest.js'
 import { expectCode, tempDir } from '../helpers/tmp.js'
-import { coordinatorNode, testVault } from '../helpers/vault.js'
+import { coordinatorNode, enrollAll, localInvite, testVault } from '../helpers/vault.js'
 
 async function startGuardians(n: number) {
   const gs: Guardian[] = []
@@ -18,22 +17,12 @@ async function startGuardians(n: number) {
   return gs
 }
 
-function invite(g: Guardian, quota = 10_000_000) {
-  const secret = newInviteSecret()
-  g.db.createInvite(
-    { secretHash: inviteSecretHash(secret), label: 'test', quota, expiresAt: Date.now() + 60_000 },
-    Date.now(),
-  )
-  const peerId = peerIdBytes(g.node.peerId)
-  return { peerId, addrs: g.addrs, secret, quota, expiresAt: Date.now() + 60_000, label: 'test' }
-}
-
 describe('guardian ingest (in-process, real libp2p and SQLite)', () => {
   it('enrolls by invite, takes a push, answers with a verified receipt, and gossips the head', async () => {
     const gs = await startGuardians(2)
     const node = await coordinatorNode()
     try {
-      const invites = gs.map((g) => invite(g))
+      const invites = gs.map((g) => localInvite(g))
       const v = await testVault(node, invites)
       for (const [i, inv] of invites.entries()) {
         await enrollWithInvite(node, inv, {
@@ -78,15 +67,9 @@ describe('guardian ingest (in-process, real libp2p and SQLite)', () => {
     const gs = await startGuardians(2)
     const node = await coordinatorNode()
     try {
-      const invites = gs.map((g) => invite(g))
+      const invites = gs.map((g) => ({ peerId: peerIdBytes(g.node.peerId), addrs: g.addrs }))
       const v = await testVault(node, invites)
-      for (const [i, inv] of invites.entries()) {
-        await enrollWithInvite(node, inv, {
-          roster: v.roster.bytes,
-          share: v.shares[i]!.bytes,
-          label: 'my node',
-        })
-      }
+      await enrollAll(node, gs, v)
       const v1 = await v.nextVersion(await tempDir())
       await pushVersion(node, invites[0]!, v.pushArgs(v1))
       await pushVersion(node, invites[1]!, v.pushArgs(v1))

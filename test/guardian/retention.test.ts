@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_RETENTION, versionsToKeep } from '../../src/guardian/retention.js'
 import { Guardian } from '../../src/guardian/service.js'
 import { enrollWithInvite, pushVersion } from '../../src/p2p/client.js'
-import { inviteSecretHash, newInviteSecret } from '../../src/p2p/invite.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
 import { tempDir } from '../helpers/tmp.js'
-import { coordinatorNode, testVault } from '../helpers/vault.js'
+import { coordinatorNode, localInvite, testVault } from '../helpers/vault.js'
 
 const DAY = 86_400_000
 const at = (version: number, createdAt: number) => ({ version, createdAt })
@@ -51,16 +50,11 @@ describe('a guardian applies retention and collects unreferenced chunks', () => 
       const ref = { peerId: peerIdBytes(g.node.peerId), addrs: g.addrs }
       const other = { peerId: peerIdBytes(node.peerId), addrs: [] }
       const v = await testVault(node, [ref, other], 2, 1)
-      const secret = newInviteSecret()
-      g.db.createInvite(
-        { secretHash: inviteSecretHash(secret), label: 'g', quota: 1e9, expiresAt: Date.now() + 60_000 },
-        Date.now(),
-      )
-      await enrollWithInvite(
-        node,
-        { ...ref, secret, quota: 1e9, expiresAt: 0, label: 'g' },
-        { roster: v.roster.bytes, share: v.shares[0]!.bytes, label: 'v' },
-      )
+      await enrollWithInvite(node, localInvite(g), {
+        roster: v.roster.bytes,
+        share: v.shares[0]!.bytes,
+        label: 'v',
+      })
       const dir = await tempDir()
       for (let i = 0; i < 6; i++) await pushVersion(node, ref, v.pushArgs(await v.nextVersion(dir)))
       const vaultId = v.roster.vaultId

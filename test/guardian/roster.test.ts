@@ -1,12 +1,11 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Guardian } from '../../src/guardian/service.js'
-import { enrollWithInvite, pushVersion, sendRoster } from '../../src/p2p/client.js'
-import { inviteSecretHash, newInviteSecret } from '../../src/p2p/invite.js'
+import { pushVersion, sendRoster } from '../../src/p2p/client.js'
 import { createKithNode, type KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
 import { expectCode, tempDir } from '../helpers/tmp.js'
-import { coordinatorNode, testVault } from '../helpers/vault.js'
+import { coordinatorNode, enrollAll, testVault } from '../helpers/vault.js'
 
 let gs: Guardian[] = []
 let refs: { peerId: Uint8Array; addrs: readonly string[] }[] = []
@@ -31,22 +30,7 @@ afterAll(async () => {
 
 async function enrolled() {
   const v = await testVault(node, refs)
-  for (const [i, g] of gs.entries()) {
-    const secret = newInviteSecret()
-    g.db.createInvite(
-      { secretHash: inviteSecretHash(secret), label: 'g', quota: 1e8, expiresAt: Date.now() + 60_000 },
-      Date.now(),
-    )
-    await enrollWithInvite(
-      node,
-      { ...refs[i]!, secret, quota: 1e8, expiresAt: 0, label: 'g' },
-      {
-        roster: v.roster.bytes,
-        share: v.shares[i]!.bytes,
-        label: 'vault',
-      },
-    )
-  }
+  await enrollAll(node, gs, v)
   return v
 }
 

@@ -5,7 +5,11 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { deriveDataKeys, keyCommitment } from '../../src/crypto/kdf.js'
 import { generateSecretKey, schnorrPublicKey } from '../../src/crypto/schnorr.js'
+import type { Guardian } from '../../src/guardian/service.js'
+import { enrollWithInvite } from '../../src/p2p/client.js'
+import { type Invite, inviteSecretHash, newInviteSecret } from '../../src/p2p/invite.js'
 import { createKithNode, type KithNode } from '../../src/p2p/node.js'
+import { peerIdBytes } from '../../src/p2p/peers.js'
 import { buildVersion } from '../../src/replica/build.js'
 import { headOfManifest, type Manifest } from '../../src/replica/manifest.js'
 import { signRoster } from '../../src/replica/roster.js'
@@ -80,4 +84,26 @@ export async function testVault(
     chunk: async (id: Uint8Array) => (await chunks.get(id))!,
   })
   return { vaultSecretKey, dataKey, keys, roster, shares, chunks, nextVersion, pushArgs, rosterAt, setEpoch }
+}
+
+/** An invite made directly in an in-process guardian's store (the CLI path is tested with daemons). */
+export function localInvite(g: Guardian, quota = 1e9, expiresAt = Date.now() + 60_000): Invite {
+  const secret = newInviteSecret()
+  g.db.createInvite({ secretHash: inviteSecretHash(secret), label: 'test', quota, expiresAt }, Date.now())
+  return { peerId: peerIdBytes(g.node.peerId), addrs: g.addrs, secret, quota, expiresAt, label: 'test' }
+}
+
+/** Enroll `v` with each guardian, guardian i getting share i. */
+export async function enrollAll(
+  node: KithNode,
+  guardians: readonly Guardian[],
+  v: { roster: { bytes: Uint8Array }; shares: readonly { bytes: Uint8Array }[] },
+) {
+  for (const [i, g] of guardians.entries()) {
+    await enrollWithInvite(node, localInvite(g), {
+      roster: v.roster.bytes,
+      share: v.shares[i]!.bytes,
+      label: 'vault',
+    })
+  }
 }
