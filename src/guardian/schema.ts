@@ -2,9 +2,7 @@
  * Numbered schema migrations of the guardian database. A migration is never edited once released;
  * a change is a new number. `user_version` records how far a database has come.
  */
-import type { Database } from 'better-sqlite3'
-
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: vaults, rosters, shares, manifests, chunks, receipts, invites, equivocation evidence, audit log
   `
   CREATE TABLE invites (
@@ -52,15 +50,3 @@ const MIGRATIONS: readonly string[] = [
 ]
 
 /** Bring `db` to the newest schema, one transaction per migration. */
-export function migrate(db: Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number
-  if (current > MIGRATIONS.length) {
-    throw new Error(`database schema ${current} is newer than this kith (${MIGRATIONS.length}); upgrade kith`)
-  }
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]!)
-      db.pragma(`user_version = ${v + 1}`)
-    })()
-  }
-}

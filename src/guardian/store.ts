@@ -3,10 +3,10 @@
  * returned is on disk before any receipt is signed. Every multi-row change is one transaction, so
  * nothing half-written is ever visible. Append-only for vault data: only retention deletes.
  */
-import Database, { type Database as Db, type Statement } from 'better-sqlite3'
-import { ensureSecretFile } from '../disk/atomic.js'
+
+import { SqliteFile } from '../disk/sqlite.js'
 import { InviteExpiredError, InviteUnknownError, InviteUsedError, UnknownVaultError } from './errors.js'
-import { migrate } from './schema.js'
+import { MIGRATIONS } from './schema.js'
 
 export interface InviteRow {
   readonly secretHash: Uint8Array
@@ -68,39 +68,9 @@ export interface NewVersion {
   readonly chunkIds: readonly Uint8Array[]
 }
 
-export class GuardianStore {
-  /** Prepared once per SQL text: preparing is a large part of a small push's cost. */
-  private readonly statements = new Map<string, Statement>()
-
-  private constructor(readonly db: Db) {}
-
-  private _stmt(sql: string): Statement {
-    let stmt = this.statements.get(sql)
-    if (stmt === undefined) {
-      stmt = this.db.prepare(sql)
-      this.statements.set(sql, stmt)
-    }
-    return stmt
-  }
-
-  /** Open (creating it 0600 if needed) the database at `path`; SQLite gives its WAL the same mode. */
+export class GuardianStore extends SqliteFile {
   static open(path: string): GuardianStore {
-    ensureSecretFile(path)
-    const db = new Database(path)
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = FULL')
-    db.pragma('foreign_keys = ON')
-    migrate(db)
-    return new GuardianStore(db)
-  }
-
-  /** Run `fn` as one transaction (nested calls become savepoints). */
-  atomically<T>(fn: () => T): T {
-    return this.db.transaction(fn)()
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close()
+    return new GuardianStore(SqliteFile.openDatabase(path, MIGRATIONS))
   }
 
   event(vaultId: Uint8Array | null, kind: string, detail: Record<string, unknown>, now = Date.now()): void {

@@ -1,0 +1,92 @@
+/** Errors of the operator's side. Facts name guardians by short peer id, never keys or shares. */
+import { KithError } from '../errors.js'
+
+export class VaultExistsError extends KithError {
+  readonly code = 'VAULT_EXISTS'
+  constructor(dir: string) {
+    super(`a vault already lives in ${dir}; refusing to overwrite its keys`, { dir })
+  }
+}
+
+export class VaultNotInitializedError extends KithError {
+  readonly code = 'VAULT_NOT_INITIALIZED'
+  constructor(dir: string) {
+    super(`no vault in ${dir}; run 'kith vault init' first`, { dir })
+  }
+}
+
+export class PassphraseError extends KithError {
+  readonly code = 'WRONG_PASSPHRASE'
+  constructor(reason: 'wrong' | 'missing') {
+    super(
+      reason === 'missing'
+        ? 'this vault key is sealed with a passphrase; pass --passphrase-file'
+        : 'the passphrase does not open this vault key',
+      { reason },
+    )
+  }
+}
+
+/** Fewer guardians than the threshold: the vault cannot be split yet. */
+export class NotEnoughGuardiansError extends KithError {
+  readonly code = 'NOT_ENOUGH_GUARDIANS'
+  constructor(
+    readonly have: number,
+    readonly need: number,
+  ) {
+    super(`${have} guardian(s) so far; a ${need}-of-n vault needs at least ${need} before it can back up`, {
+      have,
+      need,
+    })
+  }
+}
+
+export class GuardianExistsError extends KithError {
+  readonly code = 'GUARDIAN_EXISTS'
+  constructor(peer: string) {
+    super(`guardian ${peer.slice(0, 16)}… is already in this vault`, { peer })
+  }
+}
+
+export class UnknownGuardianError extends KithError {
+  readonly code = 'UNKNOWN_GUARDIAN'
+  constructor(peer: string) {
+    super(`no guardian ${peer.slice(0, 16)}… in this vault`, { peer })
+  }
+}
+
+export class SourceExistsError extends KithError {
+  readonly code = 'SOURCE_EXISTS'
+  constructor(name: string) {
+    super(`a source named ${name} already exists; pick another --name`, { name })
+  }
+}
+
+export class UnknownSourceError extends KithError {
+  readonly code = 'UNKNOWN_SOURCE'
+  constructor(name: string) {
+    super(`no source named ${name}`, { name })
+  }
+}
+
+export class NoSourcesError extends KithError {
+  readonly code = 'NO_SOURCES'
+  constructor() {
+    super("nothing to back up yet; add a source with 'kith vault add-source'")
+  }
+}
+
+/** Fewer than W guardians acknowledged a version durably in time. It stays in the outbox. */
+export class QuorumNotReachedError extends KithError {
+  readonly code = 'QUORUM_NOT_REACHED'
+  constructor(
+    readonly version: number,
+    readonly receipts: number,
+    readonly quorum: number,
+  ) {
+    super(
+      `version ${version} reached ${receipts} of the ${quorum} guardians it needs; it stays in the outbox and is retried`,
+      { version, receipts, quorum },
+    )
+  }
+}

@@ -1,0 +1,30 @@
+/** Numbered schema migrations of the coordinator database (see guardian/schema.ts for the rules). */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the vault's settings, guardians, rosters, sources, versions (the outbox), deliveries, audit log
+  `
+  CREATE TABLE vault (
+    id INTEGER PRIMARY KEY CHECK (id = 1), vault_id BLOB NOT NULL, name TEXT NOT NULL,
+    k INTEGER NOT NULL, w INTEGER NOT NULL, epoch INTEGER NOT NULL, created_at INTEGER NOT NULL
+  );
+  CREATE TABLE guardians (
+    peer_id BLOB PRIMARY KEY, addrs TEXT NOT NULL, label TEXT NOT NULL, quota INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'active')), invite TEXT, invite_expires INTEGER,
+    added_at INTEGER NOT NULL, last_contact INTEGER
+  );
+  CREATE TABLE rosters (epoch INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
+  CREATE TABLE sources (
+    name TEXT PRIMARY KEY, kind TEXT NOT NULL, path TEXT NOT NULL, added_at INTEGER NOT NULL
+  );
+  CREATE TABLE versions (
+    version INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, hash BLOB NOT NULL, manifest BLOB NOT NULL,
+    created_at INTEGER NOT NULL, committed_at INTEGER
+  );
+  CREATE TABLE deliveries (
+    version INTEGER NOT NULL, peer_id BLOB NOT NULL, receipt BLOB NOT NULL, at INTEGER NOT NULL,
+    PRIMARY KEY (version, peer_id)
+  );
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL
+  );
+  `,
+]
