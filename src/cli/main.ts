@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url'
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { guardianCommand } from './cmds/guardian/index.js'
-import { recoverCommand, vaultCommand } from './cmds/reserved/index.js'
+import { recoverCommand } from './cmds/reserved/index.js'
 import { shareCommand } from './cmds/share/index.js'
+import { vaultCommand } from './cmds/vault/index.js'
 import { describeFailure, UsageError } from './errors.js'
 
 function _packageVersion(): string {

@@ -8,8 +8,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE guardians (
     peer_id BLOB PRIMARY KEY, addrs TEXT NOT NULL, label TEXT NOT NULL, quota INTEGER NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'active')), invite TEXT, invite_expires INTEGER,
-    added_at INTEGER NOT NULL, last_contact INTEGER
+    member INTEGER NOT NULL DEFAULT 0, invite TEXT, invite_expires INTEGER, share BLOB,
+    delivered_epoch INTEGER, added_at INTEGER NOT NULL, last_contact INTEGER
   );
   CREATE TABLE rosters (epoch INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
   CREATE TABLE sources (

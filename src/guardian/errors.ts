@@ -1,27 +1,6 @@
 /** Errors a guardian raises; most travel back to the peer as an error reply with the same code. */
 import { KithError } from '../errors.js'
 
-export class InviteUnknownError extends KithError {
-  readonly code = 'INVITE_UNKNOWN'
-  constructor() {
-    super('this invite is not known to the guardian; ask your friend for a new one')
-  }
-}
-
-export class InviteUsedError extends KithError {
-  readonly code = 'INVITE_USED'
-  constructor() {
-    super('this invite was already used; each invite binds one vault, once')
-  }
-}
-
-export class InviteExpiredError extends KithError {
-  readonly code = 'INVITE_EXPIRED'
-  constructor() {
-    super('this invite has expired; ask your friend for a new one')
-  }
-}
-
 export class UnknownVaultError extends KithError {
   readonly code = 'UNKNOWN_VAULT'
   constructor() {

@@ -5,7 +5,8 @@
  */
 
 import { SqliteFile } from '../disk/sqlite.js'
-import { InviteExpiredError, InviteUnknownError, InviteUsedError, UnknownVaultError } from './errors.js'
+import { InviteExpiredError, InviteUnknownError, InviteUsedError } from '../p2p/errors.js'
+import { UnknownVaultError } from './errors.js'
 import { MIGRATIONS } from './schema.js'
 
 export interface InviteRow {

@@ -51,3 +51,24 @@ export class RemoteError extends KithError {
     super(`peer refused: ${message} [${remoteCode}]`, { remoteCode })
   }
 }
+
+export class InviteUnknownError extends KithError {
+  readonly code = 'INVITE_UNKNOWN'
+  constructor() {
+    super('this invite is not known to the guardian; ask your friend for a new one')
+  }
+}
+
+export class InviteUsedError extends KithError {
+  readonly code = 'INVITE_USED'
+  constructor() {
+    super('this invite was already used; each invite binds one vault, once')
+  }
+}
+
+export class InviteExpiredError extends KithError {
+  readonly code = 'INVITE_EXPIRED'
+  constructor() {
+    super('this invite has expired; ask your friend for a new one')
+  }
+}

@@ -26,8 +26,10 @@ import { ChunkSealer } from './seal-pool.js'
 export interface SourceSpec {
   readonly name: string
   readonly kind: SourceKind
-  /** Absolute path on this machine: a file, or a directory for kind 'dir'. */
+  /** Absolute path on this machine: a file, or a directory for kind 'dir'. Recorded as the origin. */
   readonly path: string
+  /** Read this instead of `path` (a consistent snapshot of it, e.g. a SQLite backup copy). */
+  readonly readFrom?: string
 }
 
 export interface BuildOptions {
@@ -65,9 +67,10 @@ interface FileJob {
 }
 
 async function _listFiles(source: SourceSpec): Promise<FileJob[]> {
+  const from = source.readFrom ?? source.path
   let st: Awaited<ReturnType<typeof stat>>
   try {
-    st = await stat(source.path)
+    st = await stat(from)
   } catch {
     throw new InvalidSourceError(source.name, `cannot read ${source.path}`)
   }
@@ -82,7 +85,7 @@ async function _listFiles(source: SourceSpec): Promise<FileJob[]> {
         `${source.kind} file is ${st.size} bytes, which cannot be a valid backup`,
       )
     }
-    return [{ source, relPath: basename(source.path), absPath: source.path }]
+    return [{ source, relPath: basename(source.path), absPath: from }]
   }
   if (!st.isDirectory()) throw new InvalidSourceError(source.name, `${source.path} is not a directory`)
   const out: FileJob[] = []
@@ -97,7 +100,7 @@ async function _listFiles(source: SourceSpec): Promise<FileJob[]> {
       else if (e.isFile()) out.push({ source, relPath, absPath: join(dir, e.name) })
     }
   }
-  await walk(source.path, '')
+  await walk(from, '')
   return out
 }
 

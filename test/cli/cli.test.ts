@@ -32,7 +32,7 @@ describe('kith CLI (compiled, spawned)', () => {
   })
 
   it('reserved groups and bad input give one line and a non-zero exit', async () => {
-    const reserved = await kith('vault', 'init')
+    const reserved = await kith('recover', '--kit', 'x')
     expect(reserved.code).toBe(1)
     expect(reserved.stderr.trim().split('\n')).toHaveLength(1)
     expect(reserved.stderr).toContain('[COMMAND_UNAVAILABLE]')

@@ -13,6 +13,19 @@ export async function kith(...args: string[]): Promise<string> {
   return stdout
 }
 
+/** Run the CLI and return its exit code and output, whatever the code. */
+export async function kithResult(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args])
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer()
@@ -81,10 +94,12 @@ export class GuardianProcess {
   }
 
   async invite(quota = '100MiB') {
-    const { invite } = JSON.parse(
-      await kith('guardian', 'invite', '--data-dir', this.dir, '--quota', quota, '--json'),
-    )
-    return inviteFromText(invite as string)
+    return inviteFromText(await this.inviteText(quota))
+  }
+
+  async inviteText(quota = '100MiB'): Promise<string> {
+    const out = await kith('guardian', 'invite', '--data-dir', this.dir, '--quota', quota, '--json')
+    return JSON.parse(out).invite as string
   }
 
   async status(): Promise<{

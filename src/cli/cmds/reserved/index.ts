@@ -1,4 +1,4 @@
-/** Command groups whose shape is fixed now and whose commands arrive with the vault and recovery work. */
+/** Command groups whose shape is fixed now and whose commands arrive with the recovery work. */
 import type { CommandModule } from 'yargs'
 import { CommandUnavailableError } from '../../errors.js'
 
@@ -13,5 +13,4 @@ function reserved(name: string, describe: string): CommandModule {
   }
 }
 
-export const vaultCommand = reserved('vault', "Back up this node's files to guardians (later release)")
 export const recoverCommand = reserved('recover', 'Recover a node from its guardians (later release)')

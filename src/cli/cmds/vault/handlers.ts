@@ -1,0 +1,141 @@
+/** Handlers of `kith vault …`. Each prints for a person, or one JSON object with --json. */
+import { readFile } from 'node:fs/promises'
+import { runBackup } from '../../../coordinator/backup.js'
+import { vaultStatus } from '../../../coordinator/status.js'
+import { initVault, Vault } from '../../../coordinator/vault.js'
+import { encodeText } from '../../../crypto/text.js'
+import { UsageError } from '../../errors.js'
+import { formatAgo, formatSize, parseDuration } from '../../parse.js'
+
+const say = (line: string) => console.log(line)
+
+export interface VaultArgs {
+  readonly dataDir: string
+  readonly passphraseFile?: string
+  readonly json: boolean
+}
+
+async function _passphrase(file?: string): Promise<string | undefined> {
+  if (file === undefined) return undefined
+  const text = (await readFile(file, 'utf8')).replace(/\r?\n$/, '')
+  if (text.length === 0) throw new UsageError(`the passphrase file ${file} is empty`)
+  return text
+}
+
+async function _withVault<T>(a: VaultArgs, fn: (v: Vault) => Promise<T>): Promise<T> {
+  const vault = await Vault.open(a.dataDir, await _passphrase(a.passphraseFile))
+  try {
+    return await fn(vault)
+  } finally {
+    await vault.close()
+  }
+}
+
+export async function vaultInit(a: VaultArgs & { threshold: number; writeQuorum?: number; name: string }) {
+  const w = a.writeQuorum ?? a.threshold
+  const vaultId = await initVault(a.dataDir, {
+    k: a.threshold,
+    w,
+    name: a.name,
+    ...(a.passphraseFile ? { passphrase: (await _passphrase(a.passphraseFile))! } : {}),
+  })
+  const id = encodeText('vault', vaultId)
+  if (a.json) return say(JSON.stringify({ vault: id, k: a.threshold, w, name: a.name, dataDir: a.dataDir }))
+  say(`Vault "${a.name}" created in ${a.dataDir}`)
+  say(`  vault ID   ${id}`)
+  say(`  threshold  any ${a.threshold} guardians can restore; a version counts once ${w} hold it`)
+  say(
+    `Next: ask ${Math.max(a.threshold, w)} or more friends for invites ('kith guardian invite'), then 'kith vault add-guardian <invite>'.`,
+  )
+}
+
+export async function vaultAddGuardian(a: VaultArgs & { invite: string[] }) {
+  await _withVault(a, async (vault) => {
+    const r = await vault.addGuardians(a.invite)
+    const n = vault.db.guardians().length
+    if (a.json)
+      return say(
+        JSON.stringify({ guardians: n, activated: r.activated, needed: r.needed, results: r.results }),
+      )
+    if (!r.activated) {
+      say(
+        `${n} guardian(s) invited; the vault needs ${r.needed} before its key is split. Add ${r.needed - n} more.`,
+      )
+      return
+    }
+    const s = vault.db.settings()
+    say(`Epoch ${s.epoch}: the data key is split ${s.k}-of-${n} across your guardians.`)
+    for (const x of r.results)
+      say(
+        `  ${x.ok ? 'ok     ' : 'pending'} ${x.label}${x.ok ? '' : `: ${x.error} (retried at the next backup)`}`,
+      )
+    if (n < s.k + 1)
+      say(
+        `Warning: with ${n} guardians and k = ${s.k}, losing one guardian makes recovery impossible. Add more.`,
+      )
+  })
+}
+
+export async function vaultAddSource(a: VaultArgs & { kind: string; path: string; name?: string }) {
+  await _withVault(a, async (vault) => {
+    const s = await vault.addSource(a.kind, a.path, a.name)
+    if (a.json) return say(JSON.stringify(s))
+    say(`Source ${s.name} (${s.kind}) added: ${s.path}`)
+    if (s.kind === 'file' && /hsm_secret|seed/i.test(s.path))
+      say("  (the seed: restored only with your guardians' help, never shown in any output)")
+  })
+}
+
+export async function vaultSources(a: VaultArgs & { remove?: string }) {
+  await _withVault(a, async (vault) => {
+    if (a.remove !== undefined) vault.removeSource(a.remove)
+    const sources = vault.db.sources()
+    if (a.json) return say(JSON.stringify({ sources }))
+    if (a.remove !== undefined) say(`Source ${a.remove} removed; the next version will not include it.`)
+    if (sources.length === 0)
+      say("No sources yet: 'kith vault add-source lnd-scb ~/.lnd/data/chain/bitcoin/mainnet/channel.backup'")
+    for (const s of sources) say(`  ${s.name.padEnd(16)} ${s.kind.padEnd(14)} ${s.path}`)
+  })
+}
+
+export async function vaultBackup(a: VaultArgs & { timeout: string }) {
+  await _withVault(a, async (vault) => {
+    const r = await runBackup(vault, { timeoutMs: parseDuration(a.timeout) })
+    if (a.json) return say(JSON.stringify(r))
+    for (const d of r.drained)
+      say(
+        `outbox: version ${d.version} now has ${d.receipts} of ${d.quorum} receipts${d.committed ? ' (committed)' : ''}`,
+      )
+    if (r.pushed === undefined)
+      return say('Nothing changed since the newest version; no new version was made.')
+    say(
+      `Version ${r.pushed.version} committed: ${r.pushed.receipts} guardians hold it (quorum ${r.pushed.quorum}); ${r.newChunks} new chunk(s), ${formatSize(r.bytesStored)} new.`,
+    )
+    for (const f of r.pushed.failures) say(`  not delivered to ${f.label}: ${f.error}`)
+  })
+}
+
+export async function vaultStatusCommand(a: VaultArgs & { offline: boolean }) {
+  await _withVault(a, async (vault) => {
+    const s = await vaultStatus(vault, { probe: !a.offline })
+    if (a.json) return say(JSON.stringify(s))
+    const now = Date.now()
+    say(`Vault "${s.name}" ${s.vault}`)
+    say(
+      `  ${s.verdict.toUpperCase()}: committed version ${s.committedVersion}${s.newestVersion > s.committedVersion ? ` (outbox: ${s.outbox.join(', ')})` : ''}, epoch ${s.epoch}, ${s.k}-of-${s.n}, write quorum ${s.w}`,
+    )
+    for (const r of s.reasons) say(`  - ${r}`)
+    for (const g of s.guardians) {
+      const state = !g.member
+        ? 'invited'
+        : g.reachable === null
+          ? 'not asked'
+          : g.reachable
+            ? 'reachable'
+            : 'UNREACHABLE'
+      say(
+        `  ${g.label.padEnd(20)} ${state.padEnd(11)} version ${g.version}${g.lag ? ` (${g.lag} behind)` : ''}${g.hasCurrentShare ? '' : ', no current share'}${g.lastContact ? `, seen ${formatAgo(now - g.lastContact)}` : ''}`,
+      )
+    }
+  })
+}

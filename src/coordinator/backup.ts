@@ -1,0 +1,133 @@
+/**
+ * One backup: deliver any pending roster, drain the outbox, snapshot the sources, build version v+1
+ * (reusing every unchanged chunk), persist it locally before anything is sent, push it to every
+ * guardian in parallel (each gets only the chunks it lacks) and count receipts. W receipts commit it;
+ * fewer leave it in the outbox for the next run. A version number is never reused.
+ */
+import { toHex } from '../crypto/bytes.js'
+import { KithError } from '../errors.js'
+import { pushVersion } from '../p2p/client.js'
+import { buildVersion } from '../replica/build.js'
+import { DirChunkStore } from '../replica/chunk-store.js'
+import { ChunkMissingError } from '../replica/errors.js'
+import { openManifest, openManifestBody } from '../replica/manifest.js'
+import type { ManifestBody } from '../replica/manifest-body.js'
+import { NoSourcesError, NotEnoughGuardiansError, QuorumNotReachedError } from './errors.js'
+import { snapshotSources } from './snapshot.js'
+import { encodeVaultState } from './state.js'
+import type { VersionRow } from './store.js'
+import { type Vault, vaultPaths } from './vault.js'
+
+export interface PushReport {
+  readonly version: number
+  readonly receipts: number
+  readonly quorum: number
+  readonly committed: boolean
+  readonly failures: readonly { label: string; error: string }[]
+}
+
+export interface BackupReport {
+  /** The outbox versions this run delivered first. */
+  readonly drained: readonly PushReport[]
+  /** The new version, or undefined when nothing changed since the newest one. */
+  readonly pushed?: PushReport
+  readonly newChunks: number
+  readonly bytesStored: number
+}
+
+export const DEFAULT_PUSH_TIMEOUT_MS = 60_000
+
+/** Push one stored version to every member without a receipt for it; record receipts; commit at W. */
+export async function pushToGuardians(
+  vault: Vault,
+  v: VersionRow,
+  signal?: AbortSignal,
+): Promise<PushReport> {
+  const s = vault.db.settings()
+  const node = await vault.network()
+  const chunks = new DirChunkStore(vaultPaths(vault.dir).chunks)
+  const have = vault.db.receiptedVersions()
+  const failures: { label: string; error: string }[] = []
+  let receipts = 0
+  await Promise.all(
+    vault.members().map(async (g) => {
+      if ((have.get(toHex(g.peerId)) ?? 0) >= v.version) return
+      try {
+        const r = await pushVersion(
+          node,
+          g,
+          {
+            manifest: v.manifest,
+            manifestHash: v.hash,
+            chunk: async (id) => {
+              const stored = await chunks.get(id)
+              if (stored === undefined) throw new ChunkMissingError(toHex(id))
+              return stored
+            },
+          },
+          signal ? { signal } : undefined,
+        )
+        receipts = vault.db.addReceipt(v.version, g.peerId, r.receipt.bytes, s.w, vault.now())
+      } catch (err) {
+        failures.push({ label: g.label, error: err instanceof KithError ? err.message : String(err) })
+      }
+    }),
+  )
+  receipts = Math.max(receipts, vault.db.receiptCount(v.version))
+  return { version: v.version, receipts, quorum: s.w, committed: receipts >= s.w, failures }
+}
+
+function _sameContent(a: ManifestBody, b: ManifestBody): boolean {
+  const key = (x: ManifestBody) =>
+    JSON.stringify(x.files.map((f) => [f.source, f.path, f.size, f.mode, toHex(f.contentHash)]))
+  return key(a) === key(b) && JSON.stringify(a.sources) === JSON.stringify(b.sources)
+}
+
+/** Run one backup. Throws QuorumNotReachedError when the new version is not committed. */
+export async function runBackup(
+  vault: Vault,
+  options: { timeoutMs?: number; workers?: number } = {},
+): Promise<BackupReport> {
+  const s = vault.db.settings()
+  if (s.epoch === 0) throw new NotEnoughGuardiansError(vault.db.guardians().length, Math.max(s.k, s.w))
+  const signal = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS)
+  await vault.deliverRosters(signal)
+  const drained: PushReport[] = []
+  for (const v of vault.db.outbox()) drained.push(await pushToGuardians(vault, v, signal))
+
+  const sources = vault.db.sources()
+  if (sources.length === 0) throw new NoSourcesError()
+  const keys = vault.dataKeys()
+  const newest = vault.db.newestVersion()
+  const previous = newest ? openManifest(newest.manifest, vault.vaultId) : undefined
+  const built = await buildVersion({
+    vaultSecretKey: vault.signingKey(),
+    dataKeys: keys,
+    epoch: s.epoch,
+    sources: await snapshotSources(sources, vaultPaths(vault.dir).staging),
+    store: new DirChunkStore(vaultPaths(vault.dir).chunks),
+    vaultState: encodeVaultState({ vaultKey: vault.signingKey(), name: s.name, k: s.k, w: s.w }),
+    now: vault.now,
+    ...(previous ? { previous } : {}),
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
+  })
+  if (
+    previous &&
+    previous.epoch === s.epoch &&
+    _sameContent(openManifestBody(previous, keys.manifestKey), built.body)
+  ) {
+    return { drained, newChunks: built.newChunks.length, bytesStored: built.bytesStored }
+  }
+  // persisted (its chunks are already durable on disk) before anything is sent
+  const m = built.manifest
+  vault.db.addVersion({
+    version: m.version,
+    epoch: m.epoch,
+    hash: m.hash,
+    manifest: m.bytes,
+    createdAt: m.createdAt,
+  })
+  const pushed = await pushToGuardians(vault, vault.db.newestVersion()!, signal)
+  if (!pushed.committed) throw new QuorumNotReachedError(m.version, pushed.receipts, pushed.quorum)
+  return { drained, pushed, newChunks: built.newChunks.length, bytesStored: built.bytesStored }
+}

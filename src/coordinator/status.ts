@@ -1,0 +1,124 @@
+/**
+ * How safe the vault is, honestly: per guardian, whether it answers, the newest version it holds
+ * (asked live, else its last receipt), whether it holds the current epoch's share; and a verdict.
+ * - safe: at least max(k, W) guardians hold the newest committed version and their current share;
+ * - at-risk: fewer than k do, or nothing is committed: recovery would fail now;
+ * - degraded: anything in between.
+ */
+
+import { toHex } from '../crypto/bytes.js'
+import { encodeText } from '../crypto/text.js'
+import { fetchFromPeer } from '../p2p/client.js'
+import { peerIdFromBytes } from '../p2p/peers.js'
+import { openHead } from '../replica/head.js'
+import type { Vault } from './vault.js'
+
+export type Verdict = 'safe' | 'degraded' | 'at-risk'
+
+export interface GuardianStatus {
+  readonly label: string
+  readonly peerId: string
+  readonly member: boolean
+  readonly reachable: boolean | null
+  /** Newest version this guardian holds: its live head if it answered, else its newest receipt. */
+  readonly version: number
+  readonly lag: number
+  readonly hasCurrentShare: boolean
+  readonly lastContact: number | null
+}
+
+export interface VaultStatus {
+  readonly vault: string
+  readonly name: string
+  readonly k: number
+  readonly w: number
+  readonly n: number
+  readonly epoch: number
+  readonly committedVersion: number
+  readonly newestVersion: number
+  readonly outbox: readonly number[]
+  readonly guardians: readonly GuardianStatus[]
+  readonly verdict: Verdict
+  readonly reasons: readonly string[]
+}
+
+const PROBE_TIMEOUT_MS = 3000
+
+export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {}): Promise<VaultStatus> {
+  const s = vault.db.settings()
+  const committed = vault.db.newestCommitted()?.version ?? 0
+  const newest = vault.db.newestVersion()?.version ?? 0
+  const receipted = vault.db.receiptedVersions()
+  const guardians = await Promise.all(
+    vault.db.guardians().map(async (g): Promise<GuardianStatus> => {
+      let reachable: boolean | null = null
+      let version = receipted.get(toHex(g.peerId)) ?? 0
+      if (options.probe !== false && g.member) {
+        try {
+          const node = await vault.network()
+          const head = openHead(
+            await fetchFromPeer(
+              node,
+              g,
+              s.vaultId,
+              { what: 'head' },
+              { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) },
+            ),
+          )
+          reachable = true
+          version = Math.max(version, head.version)
+          vault.db.touchGuardian(g.peerId, vault.now())
+        } catch (err) {
+          // a guardian that answers "nothing held yet" is reachable
+          reachable = (err as { remoteCode?: string }).remoteCode === 'NOT_HELD'
+        }
+      }
+      return {
+        label: g.label,
+        peerId: peerIdFromBytes(g.peerId).toString(),
+        member: g.member,
+        reachable,
+        version,
+        lag: Math.max(0, committed - version),
+        hasCurrentShare: g.member && g.deliveredEpoch === s.epoch,
+        lastContact: g.lastContact,
+      }
+    }),
+  )
+  const members = guardians.filter((g) => g.member)
+  const holding = members.filter(
+    (g) => committed > 0 && g.version >= committed && g.hasCurrentShare && g.reachable !== false,
+  )
+  const reasons: string[] = []
+  if (s.epoch === 0)
+    reasons.push(`waiting for guardians: ${guardians.length} of ${Math.max(s.k, s.w)} invited`)
+  if (committed === 0 && s.epoch > 0) reasons.push('no version committed yet')
+  const down = members.filter((g) => g.reachable === false)
+  if (down.length > 0)
+    reasons.push(`${down.length} guardian(s) unreachable: ${down.map((g) => g.label).join(', ')}`)
+  const lagging = members.filter((g) => g.reachable !== false && g.lag > 0)
+  if (lagging.length > 0) reasons.push(`${lagging.length} guardian(s) behind the newest committed version`)
+  const noShare = members.filter((g) => !g.hasCurrentShare)
+  if (noShare.length > 0) reasons.push(`${noShare.length} guardian(s) lack the current epoch's share`)
+  if (newest > committed) reasons.push(`version ${newest} is in the outbox, not yet committed`)
+  const verdict: Verdict =
+    committed === 0 || holding.length < s.k
+      ? 'at-risk'
+      : holding.length >= Math.max(s.k, s.w) && reasons.length === 0
+        ? 'safe'
+        : 'degraded'
+  return {
+    vault: encodeText('vault', s.vaultId),
+    name: s.name,
+    k: s.k,
+    w: s.w,
+    n: members.length,
+    epoch: s.epoch,
+    committedVersion: committed,
+    newestVersion: newest,
+    outbox: vault.db.outbox().map((v) => v.version),
+    guardians,
+    verdict,
+    reasons,
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * The coordinator's durable state: the vault's settings, its guardians (pending until the vault has k),
+ * rosters, sources, every version it built (the outbox until W receipts commit it) and the receipts.
+ * A version is written here, with its chunks already on disk, before anything is sent.
+ */
+import { SqliteFile } from '../disk/sqlite.js'
+import type { SourceKind } from '../replica/manifest-body.js'
+import { MIGRATIONS } from './schema.js'
+
+export interface VaultSettings {
+  readonly vaultId: Uint8Array
+  readonly name: string
+  readonly k: number
+  readonly w: number
+  readonly epoch: number
+}
+
+export interface GuardianRow {
+  readonly peerId: Uint8Array
+  readonly addrs: string[]
+  readonly label: string
+  readonly quota: number
+  /** Named in the current roster (false: invited, waiting for the vault to reach k guardians). */
+  readonly member: boolean
+  /** Until enrolled: the invite to present (a secret). */
+  readonly invite: string | null
+  readonly inviteExpires: number | null
+  /** Until delivered: this guardian's share envelope of the current epoch (a secret). */
+  readonly share: Uint8Array | null
+  /** The newest roster epoch this guardian acknowledged. */
+  readonly deliveredEpoch: number | null
+  readonly lastContact: number | null
+}
+
+export interface SourceRow {
+  readonly name: string
+  readonly kind: SourceKind
+  readonly path: string
+}
+
+export interface VersionRow {
+  readonly version: number
+  readonly epoch: number
+  readonly hash: Uint8Array
+  readonly manifest: Uint8Array
+  readonly createdAt: number
+  readonly committedAt: number | null
+}
+
+interface RawGuardian {
+  peer_id: Buffer
+  addrs: string
+  label: string
+  quota: number
+  member: number
+  invite: string | null
+  invite_expires: number | null
+  share: Buffer | null
+  delivered_epoch: number | null
+  last_contact: number | null
+}
+
+const toGuardian = (r: RawGuardian): GuardianRow => ({
+  peerId: r.peer_id,
+  addrs: JSON.parse(r.addrs) as string[],
+  label: r.label,
+  quota: r.quota,
+  member: r.member === 1,
+  invite: r.invite,
+  inviteExpires: r.invite_expires,
+  share: r.share,
+  deliveredEpoch: r.delivered_epoch,
+  lastContact: r.last_contact,
+})
+
+interface RawVersion {
+  version: number
+  epoch: number
+  hash: Buffer
+  manifest: Buffer
+  created_at: number
+  committed_at: number | null
+}
+
+const toVersion = (r: RawVersion): VersionRow => ({
+  version: r.version,
+  epoch: r.epoch,
+  hash: r.hash,
+  manifest: r.manifest,
+  createdAt: r.created_at,
+  committedAt: r.committed_at,
+})
+
+export class CoordinatorStore extends SqliteFile {
+  static open(path: string): CoordinatorStore {
+    return new CoordinatorStore(SqliteFile.openDatabase(path, MIGRATIONS))
+  }
+
+  event(kind: string, detail: Record<string, unknown>, now = Date.now()): void {
+    this._stmt('INSERT INTO events (at, kind, detail) VALUES (?, ?, ?)').run(
+      now,
+      kind,
+      JSON.stringify(detail),
+    )
+  }
+
+  // ---- vault ----
+
+  createVault(v: VaultSettings, now: number): void {
+    this._stmt(
+      'INSERT INTO vault (id, vault_id, name, k, w, epoch, created_at) VALUES (1, ?, ?, ?, ?, ?, ?)',
+    ).run(v.vaultId, v.name, v.k, v.w, v.epoch, now)
+    this.event('vault-created', { name: v.name, k: v.k, w: v.w }, now)
+  }
+
+  settings(): VaultSettings {
+    const r = this._stmt('SELECT vault_id, name, k, w, epoch FROM vault WHERE id = 1').get() as {
+      vault_id: Buffer
+      name: string
+      k: number
+      w: number
+      epoch: number
+    }
+    return { vaultId: r.vault_id, name: r.name, k: r.k, w: r.w, epoch: r.epoch }
+  }
+
+  // ---- guardians and rosters ----
+
+  guardians(): GuardianRow[] {
+    return (this._stmt('SELECT * FROM guardians ORDER BY added_at, peer_id').all() as RawGuardian[]).map(
+      toGuardian,
+    )
+  }
+
+  addInvitedGuardian(
+    g: {
+      peerId: Uint8Array
+      addrs: readonly string[]
+      label: string
+      quota: number
+      invite: string
+      inviteExpires: number
+    },
+    now: number,
+  ): void {
+    this._stmt(
+      `INSERT INTO guardians (peer_id, addrs, label, quota, invite, invite_expires, added_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(g.peerId, JSON.stringify(g.addrs), g.label, g.quota, g.invite, g.inviteExpires, now)
+    this.event('guardian-invited', { label: g.label }, now)
+  }
+
+  /**
+   * Adopt a new epoch in one transaction: its signed roster, and for each guardian it names, the
+   * share envelope to deliver. Guardians it does not name stop being members.
+   */
+  adoptRoster(epoch: number, roster: Uint8Array, shares: ReadonlyMap<string, Uint8Array>, now: number): void {
+    this.atomically(() => {
+      this._stmt('INSERT INTO rosters (epoch, bytes) VALUES (?, ?)').run(epoch, roster)
+      this._stmt('UPDATE vault SET epoch = ? WHERE id = 1').run(epoch)
+      for (const g of this.guardians()) {
+        const share = shares.get(Buffer.from(g.peerId).toString('hex'))
+        this._stmt('UPDATE guardians SET member = ?, share = ? WHERE peer_id = ?').run(
+          share ? 1 : 0,
+          share ?? null,
+          g.peerId,
+        )
+      }
+      this.event('roster', { epoch, guardians: shares.size }, now)
+    })
+  }
+
+  /** A guardian acknowledged the roster of `epoch` (and so holds its share): forget the secrets it needed. */
+  markDelivered(peerId: Uint8Array, epoch: number, now: number): void {
+    this._stmt(
+      `UPDATE guardians SET delivered_epoch = ?, share = NULL, invite = NULL, invite_expires = NULL, last_contact = ?
+       WHERE peer_id = ?`,
+    ).run(epoch, now, peerId)
+  }
+
+  roster(epoch: number): Uint8Array | undefined {
+    return (
+      this._stmt('SELECT bytes FROM rosters WHERE epoch = ?').get(epoch) as { bytes: Buffer } | undefined
+    )?.bytes
+  }
+
+  touchGuardian(peerId: Uint8Array, now: number): void {
+    this._stmt('UPDATE guardians SET last_contact = ? WHERE peer_id = ?').run(now, peerId)
+  }
+
+  // ---- sources ----
+
+  sources(): SourceRow[] {
+    return this._stmt('SELECT name, kind, path FROM sources ORDER BY added_at, name').all() as SourceRow[]
+  }
+
+  addSource(s: SourceRow, now: number): void {
+    this._stmt('INSERT INTO sources (name, kind, path, added_at) VALUES (?, ?, ?, ?)').run(
+      s.name,
+      s.kind,
+      s.path,
+      now,
+    )
+    this.event('source-added', { name: s.name, kind: s.kind }, now)
+  }
+
+  removeSource(name: string, now: number): boolean {
+    const removed = this._stmt('DELETE FROM sources WHERE name = ?').run(name).changes === 1
+    if (removed) this.event('source-removed', { name }, now)
+    return removed
+  }
+
+  // ---- versions (the outbox) and receipts ----
+
+  newestVersion(): VersionRow | undefined {
+    const r = this._stmt('SELECT * FROM versions ORDER BY version DESC LIMIT 1').get() as
+      | RawVersion
+      | undefined
+    return r === undefined ? undefined : toVersion(r)
+  }
+
+  /** Versions built but not yet committed (fewer than W receipts), oldest first. */
+  outbox(): VersionRow[] {
+    return (
+      this._stmt('SELECT * FROM versions WHERE committed_at IS NULL ORDER BY version').all() as RawVersion[]
+    ).map(toVersion)
+  }
+
+  newestCommitted(): VersionRow | undefined {
+    const r = this._stmt(
+      'SELECT * FROM versions WHERE committed_at IS NOT NULL ORDER BY version DESC LIMIT 1',
+    ).get() as RawVersion | undefined
+    return r === undefined ? undefined : toVersion(r)
+  }
+
+  addVersion(v: Omit<VersionRow, 'committedAt'>): void {
+    this._stmt(
+      'INSERT INTO versions (version, epoch, hash, manifest, created_at) VALUES (?, ?, ?, ?, ?)',
+    ).run(v.version, v.epoch, v.hash, v.manifest, v.createdAt)
+    this.event('version-built', { version: v.version }, v.createdAt)
+  }
+
+  /** Record a verified receipt; commit the version once `quorum` guardians hold it. Returns the count. */
+  addReceipt(version: number, peerId: Uint8Array, receipt: Uint8Array, quorum: number, now: number): number {
+    return this.atomically(() => {
+      this._stmt('INSERT OR IGNORE INTO deliveries (version, peer_id, receipt, at) VALUES (?, ?, ?, ?)').run(
+        version,
+        peerId,
+        receipt,
+        now,
+      )
+      const n = (
+        this._stmt('SELECT count(*) AS n FROM deliveries WHERE version = ?').get(version) as { n: number }
+      ).n
+      if (n >= quorum) {
+        const r = this._stmt(
+          'UPDATE versions SET committed_at = ? WHERE version = ? AND committed_at IS NULL',
+        ).run(now, version)
+        if (r.changes === 1) this.event('version-committed', { version, receipts: n }, now)
+      }
+      return n
+    })
+  }
+
+  receiptCount(version: number): number {
+    return (
+      this._stmt('SELECT count(*) AS n FROM deliveries WHERE version = ?').get(version) as { n: number }
+    ).n
+  }
+
+  /** The newest version each guardian has a receipt for. */
+  receiptedVersions(): Map<string, number> {
+    const rows = this._stmt('SELECT peer_id, max(version) AS v FROM deliveries GROUP BY peer_id').all() as {
+      peer_id: Buffer
+      v: number
+    }[]
+    return new Map(rows.map((r) => [r.peer_id.toString('hex'), r.v]))
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * The operator's vault: its keys (key file), its state (SQLite), its libp2p identity, and the
+ * operations on them: create, add guardians (a roster is signed and the data key re-split once the
+ * vault has enough), and manage sources. Backup and status live in their own modules.
+ */
+import '../polyfill.js'
+import { randomBytes } from 'node:crypto'
+import { stat } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { basename, join, resolve } from 'node:path'
+import { toHex } from '../crypto/bytes.js'
+import { DATA_KEY_LENGTH, type DataKeys, deriveDataKeys } from '../crypto/kdf.js'
+import { generateSecretKey, schnorrPublicKey } from '../crypto/schnorr.js'
+import { ensurePrivateDir } from '../disk/atomic.js'
+import { KithError } from '../errors.js'
+import { enrollWithInvite, sendRoster } from '../p2p/client.js'
+import { InviteExpiredError } from '../p2p/errors.js'
+import { inviteFromText } from '../p2p/invite.js'
+import { createKithNode, type KithNode } from '../p2p/node.js'
+import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
+import { peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
+import { InvalidSourceError } from '../replica/errors.js'
+import { assertSafeName, SOURCE_KINDS, type SourceKind } from '../replica/manifest-body.js'
+import { signRoster } from '../replica/roster.js'
+import { assertThreshold, splitDataKey } from '../shares/split.js'
+import {
+  GuardianExistsError,
+  NotEnoughGuardiansError,
+  SourceExistsError,
+  UnknownSourceError,
+  VaultExistsError,
+} from './errors.js'
+import { readKeyFile, writeKeyFile } from './keyfile.js'
+import { CoordinatorStore, type GuardianRow, type SourceRow } from './store.js'
+
+export const DEFAULT_VAULT_DIR = join(homedir(), '.kith', 'vault')
+
+export const vaultPaths = (dir: string) => ({
+  key: join(dir, 'vault.key'),
+  db: join(dir, 'vault.sqlite3'),
+  peerKey: join(dir, 'peer.key'),
+  /** Encrypted chunks of versions built here (content-addressed), what pushes read from. */
+  chunks: join(dir, 'chunks'),
+  /** Consistent snapshots of SQLite sources, taken before each build. */
+  staging: join(dir, 'staging'),
+})
+
+export interface InitOptions {
+  readonly k: number
+  readonly w: number
+  readonly name: string
+  readonly passphrase?: string
+}
+
+/** Create a vault: keys (0600), state, identity. Returns its id (x-only public key). */
+export async function initVault(dir: string, opts: InitOptions): Promise<Uint8Array> {
+  const paths = vaultPaths(dir)
+  if (
+    await stat(paths.key).then(
+      () => true,
+      () => false,
+    )
+  )
+    throw new VaultExistsError(dir)
+  // W may not exceed n either; n is known only as guardians are added, so W <= 255 here
+  assertThreshold(opts.k, Math.max(opts.k, opts.w))
+  await ensurePrivateDir(dir)
+  const vaultKey = generateSecretKey()
+  const dataKey = new Uint8Array(randomBytes(DATA_KEY_LENGTH))
+  await writeKeyFile(paths.key, { vaultKey, dataKey }, opts.passphrase)
+  await loadOrCreatePeerKey(paths.peerKey)
+  const store = CoordinatorStore.open(paths.db)
+  const vaultId = schnorrPublicKey(vaultKey)
+  store.createVault({ vaultId, name: opts.name, k: opts.k, w: opts.w, epoch: 0 }, Date.now())
+  store.close()
+  vaultKey.fill(0)
+  dataKey.fill(0)
+  return vaultId
+}
+
+/** What happened to each guardian during a roster change. */
+export interface DeliveryResult {
+  readonly label: string
+  readonly peerId: string
+  readonly ok: boolean
+  readonly error?: string
+}
+
+export class Vault {
+  private node: Promise<KithNode> | undefined
+
+  private constructor(
+    readonly dir: string,
+    readonly db: CoordinatorStore,
+    private readonly vaultKey: Uint8Array,
+    private readonly dataKey: Uint8Array,
+    readonly now: () => number,
+  ) {}
+
+  static async open(dir: string, passphrase?: string, now: () => number = Date.now): Promise<Vault> {
+    const paths = vaultPaths(dir)
+    const secrets = await readKeyFile(paths.key, dir, passphrase)
+    return new Vault(dir, CoordinatorStore.open(paths.db), secrets.vaultKey, secrets.dataKey, now)
+  }
+
+  get vaultId(): Uint8Array {
+    return schnorrPublicKey(this.vaultKey)
+  }
+
+  /** Subkeys for chunks and manifests (never logged). */
+  dataKeys(): DataKeys {
+    return deriveDataKeys(this.dataKey)
+  }
+
+  /** The vault's signing key, for the modules that sign (never logged). */
+  signingKey(): Uint8Array {
+    return this.vaultKey
+  }
+
+  /** The libp2p node, started once on first use (concurrent callers share it). */
+  network(): Promise<KithNode> {
+    this.node ??= loadOrCreatePeerKey(vaultPaths(this.dir).peerKey).then((privateKey) =>
+      createKithNode({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'] }),
+    )
+    return this.node
+  }
+
+  async close(): Promise<void> {
+    const node = this.node
+    this.node = undefined
+    await node?.then(
+      (n) => n.stop(),
+      () => {},
+    )
+    this.db.close()
+    this.vaultKey.fill(0)
+    this.dataKey.fill(0)
+  }
+
+  /** Members of the current roster. */
+  members(): GuardianRow[] {
+    return this.db.guardians().filter((g) => g.member)
+  }
+
+  // ---- guardians ----
+
+  /**
+   * Add guardians by invite. They wait until the vault has max(k, W) guardians; then (and on every
+   * later addition) a new epoch's roster is signed, the data key re-split, and each guardian gets its
+   * share: new ones by enrolling with their invite, members by a roster update.
+   */
+  async addGuardians(
+    invites: readonly string[],
+  ): Promise<{ activated: boolean; needed: number; results: DeliveryResult[] }> {
+    const now = this.now()
+    const known = new Set(this.db.guardians().map((g) => toHex(g.peerId)))
+    const parsed = invites.map((text) => ({ text: text.trim(), invite: inviteFromText(text) }))
+    for (const { invite } of parsed) {
+      if (invite.expiresAt <= now) throw new InviteExpiredError()
+      if (known.has(toHex(invite.peerId)))
+        throw new GuardianExistsError(peerIdFromBytes(invite.peerId).toString())
+      known.add(toHex(invite.peerId))
+    }
+    this.db.atomically(() => {
+      for (const { text, invite } of parsed) {
+        this.db.addInvitedGuardian(
+          {
+            peerId: invite.peerId,
+            addrs: invite.addrs,
+            label: invite.label,
+            quota: invite.quota,
+            invite: text,
+            inviteExpires: invite.expiresAt,
+          },
+          now,
+        )
+      }
+    })
+    const s = this.db.settings()
+    const needed = Math.max(s.k, s.w)
+    const all = this.db.guardians()
+    if (all.length < needed) return { activated: false, needed, results: [] }
+    await this._newEpoch(all)
+    return { activated: true, needed, results: await this.deliverRosters() }
+  }
+
+  /** Sign the next epoch's roster naming `guardians`, split the data key for them, and adopt both. */
+  private async _newEpoch(guardians: readonly GuardianRow[]): Promise<void> {
+    const s = this.db.settings()
+    if (guardians.length < Math.max(s.k, s.w))
+      throw new NotEnoughGuardiansError(guardians.length, Math.max(s.k, s.w))
+    const epoch = s.epoch + 1
+    const node = await this.network()
+    const roster = signRoster(
+      {
+        vaultId: s.vaultId,
+        epoch,
+        k: s.k,
+        w: s.w,
+        commitment: this.dataKeys().commitment,
+        coordinator: peerIdBytes(node.peerId),
+        guardians: guardians.map((g) => ({ peerId: g.peerId, addrs: g.addrs, label: g.label })),
+        createdAt: this.now(),
+      },
+      this.vaultKey,
+    )
+    const envelopes = await splitDataKey(this.dataKey, {
+      k: s.k,
+      n: guardians.length,
+      epoch,
+      vaultSecretKey: this.vaultKey,
+    })
+    const shares = new Map(guardians.map((g, i) => [toHex(g.peerId), envelopes[i]!.bytes]))
+    this.db.adoptRoster(epoch, roster.bytes, shares, this.now())
+  }
+
+  /** Give every member that lacks it the current roster and its share; safe to repeat. */
+  async deliverRosters(signal?: AbortSignal): Promise<DeliveryResult[]> {
+    const s = this.db.settings()
+    const roster = this.db.roster(s.epoch)
+    if (roster === undefined) return []
+    const node = await this.network()
+    const pending = this.members().filter((g) => g.deliveredEpoch !== s.epoch && g.share !== null)
+    return Promise.all(
+      pending.map(async (g): Promise<DeliveryResult> => {
+        const peerId = peerIdFromBytes(g.peerId).toString()
+        try {
+          const opts = signal ? { signal } : undefined
+          if (g.invite !== null) {
+            await enrollWithInvite(
+              node,
+              inviteFromText(g.invite),
+              { roster, share: g.share!, label: s.name },
+              opts,
+            )
+          } else {
+            await sendRoster(node, g, { roster, share: g.share! }, opts)
+          }
+          this.db.markDelivered(g.peerId, s.epoch, this.now())
+          return { label: g.label, peerId, ok: true }
+        } catch (err) {
+          return {
+            label: g.label,
+            peerId,
+            ok: false,
+            error: err instanceof KithError ? err.message : String(err),
+          }
+        }
+      }),
+    )
+  }
+
+  // ---- sources ----
+
+  async addSource(kind: string, path: string, name?: string): Promise<SourceRow> {
+    if (!(kind in SOURCE_KINDS))
+      throw new InvalidSourceError(
+        name ?? kind,
+        `unknown kind ${kind} (use ${Object.keys(SOURCE_KINDS).join(', ')})`,
+      )
+    const absolute = resolve(path)
+    const source: SourceRow = {
+      name: assertSafeName(name ?? _defaultName(kind as SourceKind, absolute)),
+      kind: kind as SourceKind,
+      path: absolute,
+    }
+    const st = await stat(absolute).catch(() => undefined)
+    if (st === undefined) throw new InvalidSourceError(source.name, `${absolute} does not exist`)
+    if ((kind === 'dir') !== st.isDirectory()) {
+      throw new InvalidSourceError(
+        source.name,
+        kind === 'dir' ? `${absolute} is not a directory` : `${absolute} is not a file`,
+      )
+    }
+    if (this.db.sources().some((x) => x.name === source.name)) throw new SourceExistsError(source.name)
+    this.db.addSource(source, this.now())
+    return source
+  }
+
+  removeSource(name: string): void {
+    if (!this.db.removeSource(name, this.now())) throw new UnknownSourceError(name)
+  }
+}
+
+function _defaultName(kind: SourceKind, path: string): string {
+  return kind === 'file' || kind === 'dir' || kind === 'sqlite'
+    ? basename(path).replace(/[^\w.-]/g, '_') || kind
+    : kind
+}
