@@ -22,12 +22,19 @@ export function parseSize(text: string): number {
   return Math.round(Number(m[1]) * unit)
 }
 
-const DURATION_UNITS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1e3,
+  m: 60e3,
+  h: 3600e3,
+  d: 86400e3,
+  w: 7 * 86400e3,
+}
 
-/** "30m", "24h", "7d" -> milliseconds. */
+/** "500ms", "30m", "24h", "7d" -> milliseconds. */
 export function parseDuration(text: string): number {
-  const m = /^\s*(\d+)\s*([smhdw])\s*$/i.exec(text)
-  if (m === null) throw new UsageError(`not a duration: ${text} (try 30m, 24h or 7d)`)
+  const m = /^\s*(\d+)\s*(ms|s|m|h|d|w)\s*$/i.exec(text)
+  if (m === null) throw new UsageError(`not a duration: ${text} (try 500ms, 30s, 24h or 7d)`)
   return Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!
 }
 

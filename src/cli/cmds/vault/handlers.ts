@@ -3,9 +3,11 @@ import { readFile } from 'node:fs/promises'
 import { runBackup } from '../../../coordinator/backup.js'
 import { vaultStatus } from '../../../coordinator/status.js'
 import { initVault, Vault } from '../../../coordinator/vault.js'
+import { Watcher } from '../../../coordinator/watch.js'
 import { encodeText } from '../../../crypto/text.js'
 import { UsageError } from '../../errors.js'
 import { formatAgo, formatSize, parseDuration } from '../../parse.js'
+import { stopOnSignal } from '../../signals.js'
 
 const say = (line: string) => console.log(line)
 
@@ -137,5 +139,22 @@ export async function vaultStatusCommand(a: VaultArgs & { offline: boolean }) {
         `  ${g.label.padEnd(20)} ${state.padEnd(11)} version ${g.version}${g.lag ? ` (${g.lag} behind)` : ''}${g.hasCurrentShare ? '' : ', no current share'}${g.lastContact ? `, seen ${formatAgo(now - g.lastContact)}` : ''}`,
       )
     }
+  })
+}
+
+export async function vaultWatch(a: VaultArgs & { debounce: string; retry: string; timeout: string }) {
+  const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+  const line = (l: string) => say(`${stamp()} ${l}`)
+  await _withVault(a, async (vault) => {
+    const watcher = new Watcher(vault, {
+      debounceMs: parseDuration(a.debounce),
+      retryMs: parseDuration(a.retry),
+      timeoutMs: parseDuration(a.timeout),
+      onEvent: line,
+    })
+    await watcher.start()
+    line(`watching ${vault.db.sources().length} source(s) of vault "${vault.db.settings().name}"`)
+    await stopOnSignal(() => watcher.stop(), line)
+    line('stopped')
   })
 }

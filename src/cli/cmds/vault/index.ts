@@ -8,6 +8,7 @@ import {
   vaultInit,
   vaultSources,
   vaultStatusCommand,
+  vaultWatch,
 } from './handlers.js'
 
 const common = (y: Argv) =>
@@ -95,6 +96,28 @@ export const vaultCommand: CommandModule = {
             describe: 'give up waiting for receipts after this',
           }),
         handler: (a: Args) => vaultBackup(a),
+      })
+      .command({
+        command: 'watch',
+        describe: 'Back up whenever a source changes (runs until Ctrl-C)',
+        builder: (b) =>
+          common(b)
+            .option('debounce', {
+              type: 'string',
+              default: '2s',
+              describe: 'quiet time after a change before backing up',
+            })
+            .option('retry', {
+              type: 'string',
+              default: '30s',
+              describe: 'how often to re-check and retry lagging guardians',
+            })
+            .option('timeout', {
+              type: 'string',
+              default: '60s',
+              describe: 'give up waiting for receipts after this',
+            }),
+        handler: (a: Args) => vaultWatch(a),
       })
       .command({
         command: 'status',

@@ -1,0 +1,134 @@
+/**
+ * `kith vault watch`: back up whenever a source changes. Sources are watched through their parent
+ * directory (LND replaces channel.backup by rename, which a watch on the file itself would miss),
+ * changes are debounced, backups never overlap, and a periodic round re-checks sources by size and
+ * mtime (watches can miss events), drains the outbox and re-pushes the newest committed version to
+ * guardians that lack it. stop() lets a running backup finish.
+ */
+import { type FSWatcher, watch } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { basename, dirname } from 'node:path'
+import { toHex } from '../crypto/bytes.js'
+import { KithError } from '../errors.js'
+import { pushToGuardians, runBackup } from './backup.js'
+import type { Vault } from './vault.js'
+
+export interface WatchOptions {
+  /** Quiet time after the last change before backing up; default 2 s. */
+  readonly debounceMs?: number
+  /** How often to re-check sources and retry lagging guardians; default 30 s. */
+  readonly retryMs?: number
+  readonly timeoutMs?: number
+  /** One human line per event (never secrets). */
+  readonly onEvent?: (line: string) => void
+  /** Called after every backup or retry round (for health alerts). */
+  readonly afterRound?: () => Promise<void>
+}
+
+export class Watcher {
+  private watchers: FSWatcher[] = []
+  private debounce: NodeJS.Timeout | undefined
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<void> = Promise.resolve()
+  private stopped = false
+  private readonly seen = new Map<string, string>()
+
+  constructor(
+    private readonly vault: Vault,
+    private readonly opts: WatchOptions = {},
+  ) {}
+
+  private _say(line: string): void {
+    this.opts.onEvent?.(line)
+  }
+
+  async start(): Promise<void> {
+    for (const s of this.vault.db.sources()) {
+      const isDir = s.kind === 'dir'
+      const target = isDir ? s.path : dirname(s.path)
+      const name = basename(s.path)
+      const w = watch(target, { recursive: isDir }, (_event, file) => {
+        // a file source's directory holds other files; only its own name (or its temp) matters
+        if (isDir || file === null || file === name || String(file).startsWith(`${name}.`)) this._changed()
+      })
+      w.on('error', () => this._say(`watch on ${target} failed; falling back to periodic checks`))
+      this.watchers.push(w)
+    }
+    await this._fingerprint()
+    this.timer = setInterval(() => this._enqueue(() => this._round()), this.opts.retryMs ?? 30_000)
+    // an outbox left by a previous run, or changes made while stopped, go out now
+    this._enqueue(() => this._backup())
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    for (const w of this.watchers) w.close()
+    this.watchers = []
+    if (this.debounce) clearTimeout(this.debounce)
+    if (this.timer) clearInterval(this.timer)
+    await this.running
+  }
+
+  private _changed(): void {
+    if (this.stopped) return
+    if (this.debounce) clearTimeout(this.debounce)
+    this.debounce = setTimeout(() => this._enqueue(() => this._backup()), this.opts.debounceMs ?? 2000)
+  }
+
+  /** Backups and rounds run one at a time; a change during a backup leads to one more. */
+  private _enqueue(fn: () => Promise<void>): void {
+    if (this.stopped) return
+    this.running = this.running.then(fn).catch((err: unknown) => {
+      this._say(`error: ${err instanceof KithError ? `${err.message} [${err.code}]` : String(err)}`)
+    })
+  }
+
+  private async _backup(): Promise<void> {
+    if (this.stopped) return
+    await this._fingerprint()
+    try {
+      const r = await runBackup(
+        this.vault,
+        this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {},
+      )
+      for (const d of r.drained)
+        if (d.committed) this._say(`outbox: version ${d.version} committed (${d.receipts} receipts)`)
+      if (r.pushed) {
+        this._say(`version ${r.pushed.version} committed: ${r.pushed.receipts} guardians hold it`)
+        for (const f of r.pushed.failures) this._say(`  not delivered to ${f.label}: ${f.error}`)
+      }
+    } finally {
+      await this.opts.afterRound?.()
+    }
+  }
+
+  /** Periodic: back up if a source changed unseen; otherwise retry what is undelivered. */
+  private async _round(): Promise<void> {
+    if (await this._fingerprint()) return this._backup()
+    for (const v of this.vault.db.outbox()) {
+      const r = await pushToGuardians(this.vault, v)
+      if (r.committed) this._say(`outbox: version ${v.version} committed (${r.receipts} receipts)`)
+    }
+    const newest = this.vault.db.newestCommitted()
+    if (newest !== undefined) {
+      const have = this.vault.db.receiptedVersions()
+      if (this.vault.members().some((g) => (have.get(toHex(g.peerId)) ?? 0) < newest.version)) {
+        const r = await pushToGuardians(this.vault, newest)
+        if (r.failures.length === 0) this._say(`every guardian now holds version ${newest.version}`)
+      }
+    }
+    await this.opts.afterRound?.()
+  }
+
+  /** Record sources' size and mtime; true if any changed since the last call. */
+  private async _fingerprint(): Promise<boolean> {
+    let changed = false
+    for (const s of this.vault.db.sources()) {
+      const st = await stat(s.path).catch(() => undefined)
+      const print = st ? `${st.size}:${st.mtimeMs}:${st.ino}` : 'missing'
+      if (this.seen.has(s.name) && this.seen.get(s.name) !== print) changed = true
+      this.seen.set(s.name, print)
+    }
+    return changed
+  }
+}

@@ -1,0 +1,82 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { CLI, GuardianProcess, kith } from '../helpers/daemons.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const started: GuardianProcess[] = []
+let watcher: ChildProcess | undefined
+afterAll(async () => {
+  watcher?.kill('SIGKILL')
+  await Promise.all(started.map((g) => g.stop('SIGKILL')))
+})
+
+async function until(
+  check: () => boolean | Promise<boolean>,
+  log: () => string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met in time; output:\n${log()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+describe('kith vault watch', () => {
+  it('5 guardians, 3-of-5, W=3: ten rename-replacements of channel.backup become ten committed versions on all', async () => {
+    const gs = await Promise.all(
+      [1, 2, 3, 4, 5].map(async () => GuardianProcess.init(await tempDir('kith-g-'))),
+    )
+    started.push(...gs)
+    await Promise.all(gs.map((g) => g.start()))
+    const work = await tempDir('kith-node-')
+    const dir = join(work, 'vault')
+    const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir, '--json']
+    await kith(...v('init', '-k', '3', '-w', '3'))
+    await kith(...v('add-guardian', ...(await Promise.all(gs.map((g) => g.inviteText())))))
+    const scb = join(work, 'channel.backup')
+    await writeFile(scb, randomBytes(4000))
+    await kith(...v('add-source', 'lnd-scb', scb))
+
+    let output = ''
+    watcher = spawn(process.execPath, [
+      CLI,
+      'vault',
+      'watch',
+      '--data-dir',
+      dir,
+      '--debounce',
+      '200ms',
+      '--retry',
+      '1h',
+    ])
+    watcher.stdout!.on('data', (d: Buffer) => {
+      output += d.toString()
+    })
+    watcher.stderr!.on('data', (d: Buffer) => {
+      output += d.toString()
+    })
+    await until(
+      () => /version 1 committed/.test(output),
+      () => output,
+    )
+    for (let i = 2; i <= 11; i++) {
+      // like LND: write a temp file, then rename it over channel.backup
+      await writeFile(`${scb}.tmp`, randomBytes(4000 + i))
+      await rename(`${scb}.tmp`, scb)
+      await until(
+        () => new RegExp(`version ${i} committed`).test(output),
+        () => output,
+      )
+    }
+    watcher.kill('SIGTERM')
+    await new Promise((r) => watcher!.once('exit', r))
+    expect(output).toMatch(/stopped/)
+    for (const g of gs) expect((await g.status()).vaults[0]!.version).toBe(11)
+    const status = JSON.parse(await kith(...v('status')))
+    expect(status).toMatchObject({ committedVersion: 11, verdict: 'safe', n: 5 })
+  }, 180_000)
+})
