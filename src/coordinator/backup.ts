@@ -23,7 +23,8 @@ export interface PushReport {
   readonly receipts: number
   readonly quorum: number
   readonly committed: boolean
-  readonly failures: readonly { label: string; error: string }[]
+  /** Guardians that did not take it: a one-line reason and, if the guardian refused, its code. */
+  readonly failures: readonly { label: string; error: string; code?: string }[]
 }
 
 export interface BackupReport {
@@ -47,7 +48,7 @@ export async function pushToGuardians(
   const node = await vault.network()
   const chunks = new DirChunkStore(vaultPaths(vault.dir).chunks)
   const have = vault.db.receiptedVersions()
-  const failures: { label: string; error: string }[] = []
+  const failures: { label: string; error: string; code?: string }[] = []
   let receipts = 0
   await Promise.all(
     vault.members().map(async (g) => {
@@ -69,7 +70,12 @@ export async function pushToGuardians(
         )
         receipts = vault.db.addReceipt(v.version, g.peerId, r.receipt.bytes, s.w, vault.now())
       } catch (err) {
-        failures.push({ label: g.label, error: err instanceof KithError ? err.message : String(err) })
+        const code = (err as { remoteCode?: string }).remoteCode
+        failures.push({
+          label: g.label,
+          error: err instanceof KithError ? err.message : String(err),
+          ...(code ? { code } : {}),
+        })
       }
     }),
   )
@@ -83,7 +89,14 @@ function _sameContent(a: ManifestBody, b: ManifestBody): boolean {
   return key(a) === key(b) && JSON.stringify(a.sources) === JSON.stringify(b.sources)
 }
 
-/** Run one backup. Throws QuorumNotReachedError when the new version is not committed. */
+/** Throw QuorumNotReachedError unless the report's new version (if any) was committed. */
+export function requireCommitted(report: BackupReport): BackupReport {
+  const p = report.pushed
+  if (p !== undefined && !p.committed) throw new QuorumNotReachedError(p.version, p.receipts, p.quorum)
+  return report
+}
+
+/** Run one backup; the report says whether its new version was committed (see requireCommitted). */
 export async function runBackup(
   vault: Vault,
   options: { timeoutMs?: number; workers?: number } = {},
@@ -128,6 +141,5 @@ export async function runBackup(
     createdAt: m.createdAt,
   })
   const pushed = await pushToGuardians(vault, vault.db.newestVersion()!, signal)
-  if (!pushed.committed) throw new QuorumNotReachedError(m.version, pushed.receipts, pushed.quorum)
   return { drained, pushed, newChunks: built.newChunks.length, bytesStored: built.bytesStored }
 }

@@ -10,7 +10,10 @@ import { stat } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import { toHex } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
-import { pushToGuardians, runBackup } from './backup.js'
+import { type PushReport, pushToGuardians, runBackup } from './backup.js'
+
+type PushFailure = PushReport['failures'][number]
+
 import type { Vault } from './vault.js'
 
 export interface WatchOptions {
@@ -21,8 +24,8 @@ export interface WatchOptions {
   readonly timeoutMs?: number
   /** One human line per event (never secrets). */
   readonly onEvent?: (line: string) => void
-  /** Called after every backup or retry round (for health alerts). */
-  readonly afterRound?: () => Promise<void>
+  /** Called after every backup or retry round with the guardians' refusals (for health alerts). */
+  readonly afterRound?: (failures: readonly PushFailure[]) => Promise<void>
 }
 
 export class Watcher {
@@ -86,27 +89,36 @@ export class Watcher {
   private async _backup(): Promise<void> {
     if (this.stopped) return
     await this._fingerprint()
+    const failures: PushFailure[] = []
     try {
-      const r = await runBackup(
-        this.vault,
-        this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {},
-      )
-      for (const d of r.drained)
+      const timeout = this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}
+      const r = await runBackup(this.vault, timeout)
+      for (const d of r.drained) {
+        failures.push(...d.failures)
         if (d.committed) this._say(`outbox: version ${d.version} committed (${d.receipts} receipts)`)
-      if (r.pushed) {
-        this._say(`version ${r.pushed.version} committed: ${r.pushed.receipts} guardians hold it`)
-        for (const f of r.pushed.failures) this._say(`  not delivered to ${f.label}: ${f.error}`)
+      }
+      const p = r.pushed
+      if (p !== undefined) {
+        failures.push(...p.failures)
+        this._say(
+          p.committed
+            ? `version ${p.version} committed: ${p.receipts} guardians hold it`
+            : `version ${p.version} NOT committed: ${p.receipts} of ${p.quorum} receipts; kept in the outbox`,
+        )
+        for (const f of p.failures) this._say(`  not delivered to ${f.label}: ${f.error}`)
       }
     } finally {
-      await this.opts.afterRound?.()
+      await this.opts.afterRound?.(failures)
     }
   }
 
   /** Periodic: back up if a source changed unseen; otherwise retry what is undelivered. */
   private async _round(): Promise<void> {
     if (await this._fingerprint()) return this._backup()
+    const failures: PushFailure[] = []
     for (const v of this.vault.db.outbox()) {
       const r = await pushToGuardians(this.vault, v)
+      failures.push(...r.failures)
       if (r.committed) this._say(`outbox: version ${v.version} committed (${r.receipts} receipts)`)
     }
     const newest = this.vault.db.newestCommitted()
@@ -114,10 +126,11 @@ export class Watcher {
       const have = this.vault.db.receiptedVersions()
       if (this.vault.members().some((g) => (have.get(toHex(g.peerId)) ?? 0) < newest.version)) {
         const r = await pushToGuardians(this.vault, newest)
+        failures.push(...r.failures)
         if (r.failures.length === 0) this._say(`every guardian now holds version ${newest.version}`)
       }
     }
-    await this.opts.afterRound?.()
+    await this.opts.afterRound?.(failures)
   }
 
   /** Record sources' size and mtime; true if any changed since the last call. */

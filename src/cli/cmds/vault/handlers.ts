@@ -1,6 +1,7 @@
 /** Handlers of `kith vault …`. Each prints for a person, or one JSON object with --json. */
 import { readFile } from 'node:fs/promises'
-import { runBackup } from '../../../coordinator/backup.js'
+import { HealthAlerts } from '../../../coordinator/alerts.js'
+import { requireCommitted, runBackup } from '../../../coordinator/backup.js'
 import { vaultStatus } from '../../../coordinator/status.js'
 import { initVault, Vault } from '../../../coordinator/vault.js'
 import { Watcher } from '../../../coordinator/watch.js'
@@ -102,7 +103,7 @@ export async function vaultSources(a: VaultArgs & { remove?: string }) {
 
 export async function vaultBackup(a: VaultArgs & { timeout: string }) {
   await _withVault(a, async (vault) => {
-    const r = await runBackup(vault, { timeoutMs: parseDuration(a.timeout) })
+    const r = requireCommitted(await runBackup(vault, { timeoutMs: parseDuration(a.timeout) }))
     if (a.json) return say(JSON.stringify(r))
     for (const d of r.drained)
       say(
@@ -142,15 +143,39 @@ export async function vaultStatusCommand(a: VaultArgs & { offline: boolean }) {
   })
 }
 
-export async function vaultWatch(a: VaultArgs & { debounce: string; retry: string; timeout: string }) {
+export async function vaultWatch(
+  a: VaultArgs & {
+    debounce: string
+    retry: string
+    timeout: string
+    alertWebhook?: string
+    alertCommand?: string
+  },
+) {
   const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
   const line = (l: string) => say(`${stamp()} ${l}`)
   await _withVault(a, async (vault) => {
+    const alerts = new HealthAlerts(
+      {
+        ...(a.alertWebhook ? { webhook: a.alertWebhook } : {}),
+        ...(a.alertCommand ? { command: a.alertCommand } : {}),
+      },
+      line,
+    )
     const watcher = new Watcher(vault, {
       debounceMs: parseDuration(a.debounce),
       retryMs: parseDuration(a.retry),
       timeoutMs: parseDuration(a.timeout),
       onEvent: line,
+      afterRound: async (failures) => {
+        const status = await vaultStatus(vault)
+        const equivocation = failures.find((f) => f.code === 'EQUIVOCATION')
+        if (equivocation)
+          await alerts.incident('equivocation', status, `${equivocation.label}: ${equivocation.error}`)
+        const fenced = failures.find((f) => f.code === 'STALE_EPOCH')
+        if (fenced) await alerts.incident('fencing', status, `${fenced.label}: ${fenced.error}`)
+        await alerts.observe(status)
+      },
     })
     await watcher.start()
     line(`watching ${vault.db.sources().length} source(s) of vault "${vault.db.settings().name}"`)

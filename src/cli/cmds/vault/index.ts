@@ -116,6 +116,14 @@ export const vaultCommand: CommandModule = {
               type: 'string',
               default: '60s',
               describe: 'give up waiting for receipts after this',
+            })
+            .option('alert-webhook', {
+              type: 'string',
+              describe: 'POST a JSON event here on health changes and incidents',
+            })
+            .option('alert-command', {
+              type: 'string',
+              describe: 'run this (sh -c) with the JSON event on stdin',
             }),
         handler: (a: Args) => vaultWatch(a),
       })

@@ -1,0 +1,113 @@
+/**
+ * Alerts for an operator who is not watching: a JSON event POSTed to a webhook and/or piped to a
+ * command's standard input, on every health transition and on equivocation or fencing. The payload
+ * holds ids, labels, versions and reasons only, never a key, share or file content. A failing alert is
+ * reported and never stops the watcher.
+ */
+import { spawn } from 'node:child_process'
+import type { VaultStatus, Verdict } from './status.js'
+
+export interface AlertTargets {
+  readonly webhook?: string
+  readonly command?: string
+}
+
+export interface AlertEvent {
+  readonly kind: 'health' | 'equivocation' | 'fencing'
+  readonly vault: string
+  readonly name: string
+  readonly at: string
+  readonly verdict: Verdict
+  readonly previous?: Verdict
+  readonly committedVersion: number
+  readonly reasons: readonly string[]
+}
+
+const ALERT_TIMEOUT_MS = 10_000
+
+async function _post(url: string, body: string): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    signal: AbortSignal.timeout(ALERT_TIMEOUT_MS),
+  })
+  if (!res.ok) throw new Error(`webhook answered ${res.status}`)
+}
+
+function _run(command: string, body: string, kind: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', command], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      env: { ...process.env, KITH_ALERT_KIND: kind },
+      timeout: ALERT_TIMEOUT_MS,
+    })
+    child.on('error', reject)
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`alert command exited with ${code}`)),
+    )
+    child.stdin!.end(body)
+  })
+}
+
+/** Deliver one alert to every target; returns the failures as lines (never throws). */
+export async function sendAlert(targets: AlertTargets, event: AlertEvent): Promise<string[]> {
+  const body = JSON.stringify(event)
+  const failures: string[] = []
+  if (targets.webhook)
+    await _post(targets.webhook, body).catch((e: Error) => failures.push(`webhook: ${e.message}`))
+  if (targets.command)
+    await _run(targets.command, body, event.kind).catch((e: Error) => failures.push(`command: ${e.message}`))
+  return failures
+}
+
+/** Remembers the last verdict and turns status checks into alerts on change. */
+export class HealthAlerts {
+  private last: Verdict | undefined
+
+  constructor(
+    private readonly targets: AlertTargets,
+    private readonly say: (line: string) => void,
+  ) {}
+
+  get enabled(): boolean {
+    return this.targets.webhook !== undefined || this.targets.command !== undefined
+  }
+
+  /** Alert if the verdict changed (or the first one seen is not safe). */
+  async observe(status: VaultStatus): Promise<void> {
+    const previous = this.last
+    this.last = status.verdict
+    if (previous === status.verdict || (previous === undefined && status.verdict === 'safe')) return
+    this.say(
+      `health: ${previous ?? 'unknown'} -> ${status.verdict}${status.reasons.length ? ` (${status.reasons.join('; ')})` : ''}`,
+    )
+    await this._send({ kind: 'health', status, ...(previous ? { previous } : {}) })
+  }
+
+  /** Equivocation or fencing seen in a guardian's refusal. */
+  async incident(kind: 'equivocation' | 'fencing', status: VaultStatus, reason: string): Promise<void> {
+    this.say(`!! ${kind.toUpperCase()}: ${reason}`)
+    await this._send({ kind, status, reason })
+  }
+
+  private async _send(e: {
+    kind: AlertEvent['kind']
+    status: VaultStatus
+    previous?: Verdict
+    reason?: string
+  }): Promise<void> {
+    if (!this.enabled) return
+    const failures = await sendAlert(this.targets, {
+      kind: e.kind,
+      vault: e.status.vault,
+      name: e.status.name,
+      at: new Date().toISOString(),
+      verdict: e.status.verdict,
+      ...(e.previous ? { previous: e.previous } : {}),
+      committedVersion: e.status.committedVersion,
+      reasons: e.reason ? [e.reason, ...e.status.reasons] : e.status.reasons,
+    })
+    for (const f of failures) this.say(`alert not delivered: ${f}`)
+  }
+}

@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFile, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { readKeyFile } from '../../src/coordinator/keyfile.js'
+import { vaultPaths } from '../../src/coordinator/vault.js'
+import { CLI, GuardianProcess, kith } from '../helpers/daemons.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const started: GuardianProcess[] = []
+let watcher: ChildProcess | undefined
+let server: Server | undefined
+afterAll(async () => {
+  watcher?.kill('SIGKILL')
+  server?.close()
+  await Promise.all(started.map((g) => g.stop('SIGKILL')))
+})
+
+async function until(check: () => boolean, log: () => string, timeoutMs = 40_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met in time; output:\n${log()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+describe('watch alerts', () => {
+  it('posts a webhook and runs a command on health transitions, with no secrets in the payload', async () => {
+    const events: { kind: string; verdict: string; previous?: string }[] = []
+    const bodies: string[] = []
+    server = createServer((req, res) => {
+      let body = ''
+      req.on('data', (d: Buffer) => {
+        body += d.toString()
+      })
+      req.on('end', () => {
+        bodies.push(body)
+        events.push(JSON.parse(body))
+        res.end('ok')
+      })
+    })
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`
+
+    const gs = await Promise.all([1, 2, 3].map(async () => GuardianProcess.init(await tempDir('kith-g-'))))
+    started.push(...gs)
+    await Promise.all(gs.map((g) => g.start()))
+    const work = await tempDir('kith-node-')
+    const dir = join(work, 'vault')
+    const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir, '--json']
+    await kith(...v('init', '-k', '2', '-w', '2'))
+    await kith(...v('add-guardian', ...(await Promise.all(gs.map((g) => g.inviteText())))))
+    const scb = join(work, 'channel.backup')
+    await writeFile(scb, randomBytes(3000))
+    await kith(...v('add-source', 'lnd-scb', scb))
+    const commandLog = join(work, 'alerts.jsonl')
+
+    let output = ''
+    watcher = spawn(process.execPath, [
+      CLI,
+      'vault',
+      'watch',
+      '--data-dir',
+      dir,
+      '--retry',
+      '1s',
+      '--debounce',
+      '100ms',
+      '--alert-webhook',
+      url,
+      '--alert-command',
+      `cat >> ${commandLog}; echo >> ${commandLog}`,
+    ])
+    watcher.stdout!.on('data', (d: Buffer) => {
+      output += d.toString()
+    })
+    await until(
+      () => /version 1 committed/.test(output),
+      () => output,
+    )
+
+    await gs[2]!.stop()
+    await until(
+      () => events.some((e) => e.verdict === 'degraded'),
+      () => output,
+    )
+    await gs[2]!.start()
+    await until(
+      () => events.some((e) => e.verdict === 'safe' && e.previous === 'degraded'),
+      () => output,
+    )
+    watcher.kill('SIGTERM')
+    await new Promise((r) => watcher!.once('exit', r))
+
+    expect(events[0]).toMatchObject({ kind: 'health', verdict: 'degraded', previous: 'safe' })
+    const lines = (await readFile(commandLog, 'utf8')).split('\n').filter((l) => l.trim() !== '')
+    expect(lines.map((l) => JSON.parse(l).verdict)).toEqual(events.map((e) => e.verdict))
+    const { vaultKey, dataKey } = await readKeyFile(vaultPaths(dir).key, dir)
+    for (const body of [...bodies, ...lines]) {
+      expect(body).not.toContain(Buffer.from(vaultKey).toString('hex'))
+      expect(body).not.toContain(Buffer.from(dataKey).toString('hex'))
+    }
+  }, 120_000)
+})
