@@ -1,7 +1,8 @@
 /**
- * The vault key file (docs/format.md §Vault key file): the vault signing key and the data key,
- * created with mode 0600, optionally sealed with a passphrase (scrypt, then XChaCha20-Poly1305).
- * The only file from which the vault's secrets can be read; nothing prints or logs them.
+ * The vault key file (docs/format.md §Vault key file): the vault signing key and the key-encryption
+ * key that seals each epoch's data key in the database (so rotating the data key is one database
+ * transaction). Created with mode 0600, optionally sealed with a passphrase (scrypt, then
+ * XChaCha20-Poly1305). Never changes after init; nothing prints or logs it.
  */
 import { randomBytes, scryptSync } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
@@ -14,7 +15,7 @@ import { PassphraseError, VaultNotInitializedError } from './errors.js'
 
 const secretsSchema = defineSchema('vault secrets', [
   { tag: 1, name: 'vault_key', type: 'bytes', length: 32 },
-  { tag: 2, name: 'data_key', type: 'bytes', length: 32 },
+  { tag: 2, name: 'kek', type: 'bytes', length: 32 },
 ])
 /** Record kind 9: the secrets, inside the key file. */
 const SECRETS = defineRecord({ schema: secretsSchema, kind: 9, version: 1, maxBytes: 256, signed: false })
@@ -32,7 +33,8 @@ const KEYFILE = defineRecord({ schema: fileSchema, kind: 8, version: 1, maxBytes
 
 export interface VaultSecrets {
   readonly vaultKey: Uint8Array
-  readonly dataKey: Uint8Array
+  /** Seals the data keys stored in the vault database. */
+  readonly kek: Uint8Array
 }
 
 const SCRYPT_LOG_N = 17
@@ -46,7 +48,7 @@ function _kek(passphrase: string, salt: Uint8Array, logN: number): Uint8Array {
 
 /** Write the key file (0600 at creation); sealed when a passphrase is given. */
 export async function writeKeyFile(path: string, secrets: VaultSecrets, passphrase?: string): Promise<void> {
-  const plain = encodeRecordBody(SECRETS, { vault_key: secrets.vaultKey, data_key: secrets.dataKey })
+  const plain = encodeRecordBody(SECRETS, { vault_key: secrets.vaultKey, kek: secrets.kek })
   let record: Uint8Array
   if (passphrase === undefined) {
     record = encodeRecordBody(KEYFILE, { kdf: 0, box: plain })
@@ -86,6 +88,6 @@ export async function readKeyFile(path: string, dir: string, passphrase?: string
   const s = decodeRecord(SECRETS, plain).fields
   return {
     vaultKey: Uint8Array.from(s['vault_key'] as Uint8Array),
-    dataKey: Uint8Array.from(s['data_key'] as Uint8Array),
+    kek: Uint8Array.from(s['kek'] as Uint8Array),
   }
 }

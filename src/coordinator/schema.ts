@@ -12,6 +12,7 @@ export const MIGRATIONS: readonly string[] = [
     delivered_epoch INTEGER, added_at INTEGER NOT NULL, last_contact INTEGER
   );
   CREATE TABLE rosters (epoch INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
+  CREATE TABLE data_keys (from_epoch INTEGER PRIMARY KEY, nonce BLOB NOT NULL, sealed BLOB NOT NULL);
   CREATE TABLE sources (
     name TEXT PRIMARY KEY, kind TEXT NOT NULL, path TEXT NOT NULL, added_at INTEGER NOT NULL
   );

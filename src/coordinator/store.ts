@@ -32,6 +32,12 @@ export interface GuardianRow {
   readonly lastContact: number | null
 }
 
+/** A data key sealed with the key-encryption key of the key file. */
+export interface SealedDataKey {
+  readonly nonce: Uint8Array
+  readonly sealed: Uint8Array
+}
+
 export interface SourceRow {
   readonly name: string
   readonly kind: SourceKind
@@ -154,8 +160,15 @@ export class CoordinatorStore extends SqliteFile {
    * Adopt a new epoch in one transaction: its signed roster, and for each guardian it names, the
    * share envelope to deliver. Guardians it does not name stop being members.
    */
-  adoptRoster(epoch: number, roster: Uint8Array, shares: ReadonlyMap<string, Uint8Array>, now: number): void {
+  adoptRoster(
+    epoch: number,
+    roster: Uint8Array,
+    shares: ReadonlyMap<string, Uint8Array>,
+    now: number,
+    newDataKey?: SealedDataKey,
+  ): void {
     this.atomically(() => {
+      if (newDataKey !== undefined) this.putDataKey(epoch, newDataKey)
       this._stmt('INSERT INTO rosters (epoch, bytes) VALUES (?, ?)').run(epoch, roster)
       this._stmt('UPDATE vault SET epoch = ? WHERE id = 1').run(epoch)
       for (const g of this.guardians()) {
@@ -176,6 +189,29 @@ export class CoordinatorStore extends SqliteFile {
       `UPDATE guardians SET delivered_epoch = ?, share = NULL, invite = NULL, invite_expires = NULL, last_contact = ?
        WHERE peer_id = ?`,
     ).run(epoch, now, peerId)
+  }
+
+  /** Store the sealed data key in force from `fromEpoch` on. */
+  putDataKey(fromEpoch: number, key: SealedDataKey): void {
+    this._stmt('INSERT INTO data_keys (from_epoch, nonce, sealed) VALUES (?, ?, ?)').run(
+      fromEpoch,
+      key.nonce,
+      key.sealed,
+    )
+  }
+
+  /** The sealed data key in force at `epoch`. */
+  dataKeyAt(epoch: number): SealedDataKey & { fromEpoch: number } {
+    const r = this._stmt(
+      'SELECT from_epoch, nonce, sealed FROM data_keys WHERE from_epoch <= ? ORDER BY from_epoch DESC LIMIT 1',
+    ).get(epoch) as { from_epoch: number; nonce: Buffer; sealed: Buffer }
+    return { fromEpoch: r.from_epoch, nonce: r.nonce, sealed: r.sealed }
+  }
+
+  /** Forget a guardian (after it was told it is no longer one). */
+  deleteGuardian(peerId: Uint8Array, now: number): void {
+    this._stmt('DELETE FROM guardians WHERE peer_id = ?').run(peerId)
+    this.event('guardian-removed', {}, now)
   }
 
   roster(epoch: number): Uint8Array | undefined {

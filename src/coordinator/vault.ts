@@ -8,9 +8,10 @@ import { randomBytes } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
-import { toHex } from '../crypto/bytes.js'
-import { DATA_KEY_LENGTH, type DataKeys, deriveDataKeys } from '../crypto/kdf.js'
+import { toHex, u64be } from '../crypto/bytes.js'
+import { DATA_KEY_LENGTH, type DataKeys, deriveDataKeys, keyCommitment } from '../crypto/kdf.js'
 import { generateSecretKey, schnorrPublicKey } from '../crypto/schnorr.js'
+import { xchachaOpen, xchachaSeal } from '../crypto/xchacha.js'
 import { ensurePrivateDir } from '../disk/atomic.js'
 import { KithError } from '../errors.js'
 import { enrollWithInvite, sendRoster } from '../p2p/client.js'
@@ -27,11 +28,12 @@ import {
   GuardianExistsError,
   NotEnoughGuardiansError,
   SourceExistsError,
+  UnknownGuardianError,
   UnknownSourceError,
   VaultExistsError,
 } from './errors.js'
 import { readKeyFile, writeKeyFile } from './keyfile.js'
-import { CoordinatorStore, type GuardianRow, type SourceRow } from './store.js'
+import { CoordinatorStore, type GuardianRow, type SealedDataKey, type SourceRow } from './store.js'
 
 export const DEFAULT_VAULT_DIR = join(homedir(), '.kith', 'vault')
 
@@ -66,16 +68,30 @@ export async function initVault(dir: string, opts: InitOptions): Promise<Uint8Ar
   assertThreshold(opts.k, Math.max(opts.k, opts.w))
   await ensurePrivateDir(dir)
   const vaultKey = generateSecretKey()
-  const dataKey = new Uint8Array(randomBytes(DATA_KEY_LENGTH))
-  await writeKeyFile(paths.key, { vaultKey, dataKey }, opts.passphrase)
+  const kek = new Uint8Array(randomBytes(32))
+  await writeKeyFile(paths.key, { vaultKey, kek }, opts.passphrase)
   await loadOrCreatePeerKey(paths.peerKey)
   const store = CoordinatorStore.open(paths.db)
   const vaultId = schnorrPublicKey(vaultKey)
-  store.createVault({ vaultId, name: opts.name, k: opts.k, w: opts.w, epoch: 0 }, Date.now())
+  store.atomically(() => {
+    store.createVault({ vaultId, name: opts.name, k: opts.k, w: opts.w, epoch: 0 }, Date.now())
+    store.putDataKey(0, sealDataKey(kek, 0, newDataKey()))
+  })
   store.close()
   vaultKey.fill(0)
-  dataKey.fill(0)
+  kek.fill(0)
   return vaultId
+}
+
+/** A fresh random data key (DEK). */
+function newDataKey(): Uint8Array {
+  return new Uint8Array(randomBytes(DATA_KEY_LENGTH))
+}
+
+/** Seal a data key with the key-encryption key, bound to the epoch it starts at. */
+function sealDataKey(kek: Uint8Array, fromEpoch: number, dataKey: Uint8Array): SealedDataKey {
+  const nonce = new Uint8Array(randomBytes(24))
+  return { nonce, sealed: xchachaSeal(kek, nonce, dataKey, u64be(fromEpoch)) }
 }
 
 /** What happened to each guardian during a roster change. */
@@ -93,23 +109,34 @@ export class Vault {
     readonly dir: string,
     readonly db: CoordinatorStore,
     private readonly vaultKey: Uint8Array,
-    private readonly dataKey: Uint8Array,
+    private readonly kek: Uint8Array,
     readonly now: () => number,
   ) {}
 
   static async open(dir: string, passphrase?: string, now: () => number = Date.now): Promise<Vault> {
     const paths = vaultPaths(dir)
     const secrets = await readKeyFile(paths.key, dir, passphrase)
-    return new Vault(dir, CoordinatorStore.open(paths.db), secrets.vaultKey, secrets.dataKey, now)
+    return new Vault(dir, CoordinatorStore.open(paths.db), secrets.vaultKey, secrets.kek, now)
   }
 
   get vaultId(): Uint8Array {
     return schnorrPublicKey(this.vaultKey)
   }
 
-  /** Subkeys for chunks and manifests (never logged). */
+  /** The data key in force at the current epoch (never logged). */
+  private _dataKey(): Uint8Array {
+    const { fromEpoch, nonce, sealed } = this.db.dataKeyAt(this.db.settings().epoch)
+    return xchachaOpen(this.kek, nonce, sealed, u64be(fromEpoch), 'data key')
+  }
+
+  /** Subkeys for chunks and manifests of the current epoch (never logged). */
   dataKeys(): DataKeys {
-    return deriveDataKeys(this.dataKey)
+    const key = this._dataKey()
+    try {
+      return deriveDataKeys(key)
+    } finally {
+      key.fill(0)
+    }
   }
 
   /** The vault's signing key, for the modules that sign (never logged). */
@@ -134,7 +161,7 @@ export class Vault {
     )
     this.db.close()
     this.vaultKey.fill(0)
-    this.dataKey.fill(0)
+    this.kek.fill(0)
   }
 
   /** Members of the current roster. */
@@ -184,12 +211,16 @@ export class Vault {
     return { activated: true, needed, results: await this.deliverRosters() }
   }
 
-  /** Sign the next epoch's roster naming `guardians`, split the data key for them, and adopt both. */
-  private async _newEpoch(guardians: readonly GuardianRow[]): Promise<void> {
+  /**
+   * Sign the next epoch's roster naming `guardians`, split the data key for them (a new one when
+   * `rotate`), and adopt roster, shares and key in one transaction.
+   */
+  private async _newEpoch(guardians: readonly GuardianRow[], rotate = false): Promise<void> {
     const s = this.db.settings()
-    if (guardians.length < Math.max(s.k, s.w))
-      throw new NotEnoughGuardiansError(guardians.length, Math.max(s.k, s.w))
+    const need = Math.max(s.k, s.w)
+    if (guardians.length < need) throw new NotEnoughGuardiansError(guardians.length, need)
     const epoch = s.epoch + 1
+    const dataKey = rotate ? newDataKey() : this._dataKey()
     const node = await this.network()
     const roster = signRoster(
       {
@@ -197,21 +228,48 @@ export class Vault {
         epoch,
         k: s.k,
         w: s.w,
-        commitment: this.dataKeys().commitment,
+        commitment: keyCommitment(dataKey),
         coordinator: peerIdBytes(node.peerId),
         guardians: guardians.map((g) => ({ peerId: g.peerId, addrs: g.addrs, label: g.label })),
         createdAt: this.now(),
       },
       this.vaultKey,
     )
-    const envelopes = await splitDataKey(this.dataKey, {
+    const envelopes = await splitDataKey(dataKey, {
       k: s.k,
       n: guardians.length,
       epoch,
       vaultSecretKey: this.vaultKey,
     })
     const shares = new Map(guardians.map((g, i) => [toHex(g.peerId), envelopes[i]!.bytes]))
-    this.db.adoptRoster(epoch, roster.bytes, shares, this.now())
+    const sealed = rotate ? sealDataKey(this.kek, epoch, dataKey) : undefined
+    this.db.adoptRoster(epoch, roster.bytes, shares, this.now(), sealed)
+    dataKey.fill(0)
+  }
+
+  /**
+   * Remove a guardian: a new epoch without it, under a new data key, split among the rest; the
+   * removed guardian is told (it deletes the vault). The caller then backs up, which re-encrypts the
+   * current state under the new key. Refused if too few guardians would remain.
+   */
+  async removeGuardian(peerIdText: string): Promise<{ results: DeliveryResult[]; removedTold: boolean }> {
+    const all = this.db.guardians()
+    const gone = all.find((g) => peerIdFromBytes(g.peerId).toString() === peerIdText)
+    if (gone === undefined) throw new UnknownGuardianError(peerIdText)
+    const rest = all.filter((g) => g !== gone)
+    await this._newEpoch(rest, true)
+    const results = await this.deliverRosters()
+    let removedTold = false
+    if (gone.member) {
+      try {
+        await sendRoster(await this.network(), gone, { roster: this.db.roster(this.db.settings().epoch)! })
+        removedTold = true
+      } catch {
+        // unreachable or refusing: it keeps only ciphertext under the old key and an old share
+      }
+    }
+    this.db.deleteGuardian(gone.peerId, this.now())
+    return { results, removedTold }
   }
 
   /** Give every member that lacks it the current roster and its share; safe to repeat. */

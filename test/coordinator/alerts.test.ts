@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { readKeyFile } from '../../src/coordinator/keyfile.js'
-import { vaultPaths } from '../../src/coordinator/vault.js'
+import { Vault, vaultPaths } from '../../src/coordinator/vault.js'
 import { CLI, GuardianProcess, kith } from '../helpers/daemons.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -97,10 +97,13 @@ describe('watch alerts', () => {
     expect(events[0]).toMatchObject({ kind: 'health', verdict: 'degraded', previous: 'safe' })
     const lines = (await readFile(commandLog, 'utf8')).split('\n').filter((l) => l.trim() !== '')
     expect(lines.map((l) => JSON.parse(l).verdict)).toEqual(events.map((e) => e.verdict))
-    const { vaultKey, dataKey } = await readKeyFile(vaultPaths(dir).key, dir)
+    const { vaultKey, kek } = await readKeyFile(vaultPaths(dir).key, dir)
+    const vault = await Vault.open(dir)
+    const { chunkKey } = vault.dataKeys()
+    await vault.close()
     for (const body of [...bodies, ...lines]) {
-      expect(body).not.toContain(Buffer.from(vaultKey).toString('hex'))
-      expect(body).not.toContain(Buffer.from(dataKey).toString('hex'))
+      for (const secret of [vaultKey, kek, chunkKey])
+        expect(body).not.toContain(Buffer.from(secret).toString('hex'))
     }
   }, 120_000)
 })

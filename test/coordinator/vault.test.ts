@@ -4,10 +4,7 @@ import { rename, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { readKeyFile } from '../../src/coordinator/keyfile.js'
-import { CoordinatorStore } from '../../src/coordinator/store.js'
-import { vaultPaths } from '../../src/coordinator/vault.js'
-import { deriveDataKeys } from '../../src/crypto/kdf.js'
+import { Vault, vaultPaths } from '../../src/coordinator/vault.js'
 import { DirChunkStore } from '../../src/replica/chunk-store.js'
 import { openManifest } from '../../src/replica/manifest.js'
 import { restoreVersion } from '../../src/replica/restore.js'
@@ -64,10 +61,10 @@ describe('kith vault against three guardian daemons', () => {
     expect((await json(...v('status'))).verdict).toBe('safe')
 
     // the SQLite copy inside version 1 is a consistent database
-    const keys = deriveDataKeys((await readKeyFile(vaultPaths(dir).key, dir)).dataKey)
-    const store = CoordinatorStore.open(vaultPaths(dir).db)
-    const manifest = openManifest(store.newestVersion()!.manifest)
-    store.close()
+    const opened = await Vault.open(dir)
+    const keys = opened.dataKeys()
+    const manifest = openManifest(opened.db.newestVersion()!.manifest)
+    await opened.close()
     const out = join(work, 'restored')
     await restoreVersion({
       manifest,
@@ -106,5 +103,30 @@ describe('kith vault against three guardian daemons', () => {
     const final = await json(...v('status'))
     expect(final.committedVersion).toBe(3)
     expect(final.outbox).toEqual([])
+
+    // removing a guardian: new epoch and data key among the rest, the current state re-encrypted,
+    // and the removed guardian deletes the vault
+    const removed = final.guardians[2].peerId as string
+    const epochBefore = final.epoch as number
+    const r = await json(...v('remove-guardian', removed))
+    expect(r.removedTold).toBe(true)
+    expect(r.backup.pushed).toMatchObject({ version: 4, committed: true, receipts: 2 })
+    expect((await gs[2]!.status()).vaults).toEqual([])
+    const after = await json(...v('status'))
+    expect(after).toMatchObject({ epoch: epochBefore + 1, n: 2, committedVersion: 4 })
+    const reopened = await Vault.open(dir)
+    const newKeys = reopened.dataKeys()
+    const v4 = openManifest(reopened.db.newestVersion()!.manifest)
+    await reopened.close()
+    expect(Buffer.from(newKeys.chunkKey).equals(Buffer.from(keys.chunkKey))).toBe(false)
+    await restoreVersion({
+      manifest: v4,
+      dataKeys: newKeys,
+      chunks: new DirChunkStore(vaultPaths(dir).chunks),
+      outDir: join(work, 'v4'),
+    })
+    const rem = await kithResult(...v('remove-guardian', final.guardians[0].peerId))
+    expect(rem.code).toBe(1)
+    expect(rem.stderr).toContain('[NOT_ENOUGH_GUARDIANS]')
   }, 100_000)
 })

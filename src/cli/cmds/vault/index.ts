@@ -6,6 +6,7 @@ import {
   vaultAddSource,
   vaultBackup,
   vaultInit,
+  vaultRemoveGuardian,
   vaultSources,
   vaultStatusCommand,
   vaultWatch,
@@ -61,6 +62,20 @@ export const vaultCommand: CommandModule = {
         describe: 'Add guardians by their invites (kinvite1…)',
         builder: (b) => common(b).positional('invite', { type: 'string', array: true, demandOption: true }),
         handler: (a: Args) => vaultAddGuardian(a),
+      })
+      .command({
+        command: 'remove-guardian <peer-id>',
+        describe:
+          'Remove a guardian: new epoch, new data key, current state re-encrypted; it deletes its copy',
+        builder: (b) =>
+          common(b)
+            .positional('peer-id', { type: 'string', demandOption: true })
+            .option('timeout', {
+              type: 'string',
+              default: '60s',
+              describe: 'give up waiting for receipts after this',
+            }),
+        handler: (a: Args) => vaultRemoveGuardian(a),
       })
       .command({
         command: 'add-source <kind> <path>',
