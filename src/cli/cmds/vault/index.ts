@@ -68,13 +68,11 @@ export const vaultCommand: CommandModule = {
         describe:
           'Remove a guardian: new epoch, new data key, current state re-encrypted; it deletes its copy',
         builder: (b) =>
-          common(b)
-            .positional('peer-id', { type: 'string', demandOption: true })
-            .option('timeout', {
-              type: 'string',
-              default: '60s',
-              describe: 'give up waiting for receipts after this',
-            }),
+          common(b).positional('peer-id', { type: 'string', demandOption: true }).option('timeout', {
+            type: 'string',
+            default: '60s',
+            describe: 'give up waiting for receipts after this',
+          }),
         handler: (a: Args) => vaultRemoveGuardian(a),
       })
       .command({
