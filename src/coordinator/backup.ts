@@ -38,16 +38,31 @@ export interface BackupReport {
 
 export const DEFAULT_PUSH_TIMEOUT_MS = 60_000
 
+/** Bytes to send and sent across all guardians of one push, for a progress display. */
+export interface ByteProgress {
+  addTotal(bytes: number): void
+  addDone(bytes: number): void
+}
+
 /** Push one stored version to every member without a receipt for it; record receipts; commit at W. */
 export async function pushToGuardians(
   vault: Vault,
   v: VersionRow,
   signal?: AbortSignal,
+  progress?: ByteProgress,
 ): Promise<PushReport> {
   const s = vault.db.settings()
   const node = await vault.network()
   const chunks = new DirChunkStore(vaultPaths(vault.dir).chunks)
   const have = vault.db.receiptedVersions()
+  const sizes = progress
+    ? new Map(openManifest(v.manifest).chunks.map((c) => [toHex(c.id), c.size]))
+    : undefined
+  const track = progress && {
+    need: (ids: readonly Uint8Array[]) =>
+      progress.addTotal(ids.reduce((n, id) => n + (sizes!.get(toHex(id)) ?? 0), 0)),
+    sent: (bytes: number) => progress.addDone(bytes),
+  }
   const failures: { label: string; error: string; code?: string }[] = []
   let receipts = 0
   await Promise.all(
@@ -65,6 +80,7 @@ export async function pushToGuardians(
               if (stored === undefined) throw new ChunkMissingError(toHex(id))
               return stored
             },
+            ...(track ? { progress: track } : {}),
           },
           signal ? { signal } : undefined,
         )
@@ -99,14 +115,14 @@ export function requireCommitted(report: BackupReport): BackupReport {
 /** Run one backup; the report says whether its new version was committed (see requireCommitted). */
 export async function runBackup(
   vault: Vault,
-  options: { timeoutMs?: number; workers?: number } = {},
+  options: { timeoutMs?: number; workers?: number; progress?: ByteProgress } = {},
 ): Promise<BackupReport> {
   const s = vault.db.settings()
   if (s.epoch === 0) throw new NotEnoughGuardiansError(vault.db.guardians().length, Math.max(s.k, s.w))
   const signal = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS)
   await vault.deliverRosters(signal)
   const drained: PushReport[] = []
-  for (const v of vault.db.outbox()) drained.push(await pushToGuardians(vault, v, signal))
+  for (const v of vault.db.outbox()) drained.push(await pushToGuardians(vault, v, signal, options.progress))
 
   const sources = vault.db.sources()
   if (sources.length === 0) throw new NoSourcesError()
@@ -140,6 +156,6 @@ export async function runBackup(
     manifest: m.bytes,
     createdAt: m.createdAt,
   })
-  const pushed = await pushToGuardians(vault, vault.db.newestVersion()!, signal)
+  const pushed = await pushToGuardians(vault, vault.db.newestVersion()!, signal, options.progress)
   return { drained, pushed, newChunks: built.newChunks.length, bytesStored: built.bytesStored }
 }

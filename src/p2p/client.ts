@@ -16,6 +16,14 @@ import { PROTOCOLS, Wire } from './wire.js'
 /** Chunks a pusher may send before the guardian acknowledges the first of them. */
 export const PUSH_WINDOW = 2
 
+/** Byte counts of a push, for a progress display. */
+export interface PushProgress {
+  /** The guardian asked for these chunks. */
+  need(chunkIds: readonly Uint8Array[]): void
+  /** This many more bytes of chunks were sent. */
+  sent(bytes: number): void
+}
+
 export interface PeerRef {
   readonly peerId: Uint8Array
   readonly addrs: readonly string[]
@@ -65,6 +73,7 @@ export async function pushVersion(
     manifest: Uint8Array
     manifestHash: Uint8Array
     chunk: (id: Uint8Array) => Promise<Uint8Array>
+    progress?: PushProgress
   },
   options?: AbortOptions,
 ): Promise<{ receipt: Receipt; sentChunks: number }> {
@@ -72,6 +81,7 @@ export async function pushVersion(
   const wire = new Wire(stream, PROTOCOLS.push, MSG.need.maxBytes)
   await wire.send(MSG.offer, { manifest: args.manifest }, options)
   const need = (await wire.receive(MSG.need, options))['chunks'] as readonly Uint8Array[]
+  args.progress?.need(need)
   // the guardian acks each stored chunk; keeping PUSH_WINDOW unacked bounds what it must buffer
   let acked = 0
   for (const [i, id] of need.entries()) {
@@ -79,7 +89,9 @@ export async function pushVersion(
       await wire.receive(MSG.ack, options)
       acked++
     }
-    await wire.send(MSG.chunk, { id, data: await args.chunk(id) }, options)
+    const data = await args.chunk(id)
+    await wire.send(MSG.chunk, { id, data }, options)
+    args.progress?.sent(data.length)
   }
   for (; acked < need.length; acked++) await wire.receive(MSG.ack, options)
   const receipt = openReceipt((await wire.receive(MSG.receipt, options))['receipt'] as Uint8Array)

@@ -8,6 +8,7 @@ import { Watcher } from '../../../coordinator/watch.js'
 import { encodeText } from '../../../crypto/text.js'
 import { UsageError } from '../../errors.js'
 import { formatAgo, formatSize, parseDuration } from '../../parse.js'
+import { uploadBar } from '../../progress.js'
 import { stopOnSignal } from '../../signals.js'
 
 const say = (line: string) => console.log(line)
@@ -103,7 +104,17 @@ export async function vaultSources(a: VaultArgs & { remove?: string }) {
 
 export async function vaultBackup(a: VaultArgs & { timeout: string }) {
   await _withVault(a, async (vault) => {
-    const r = requireCommitted(await runBackup(vault, { timeoutMs: parseDuration(a.timeout) }))
+    const bar = uploadBar(a.json)
+    let report: Awaited<ReturnType<typeof runBackup>>
+    try {
+      report = await runBackup(vault, {
+        timeoutMs: parseDuration(a.timeout),
+        ...(bar ? { progress: bar } : {}),
+      })
+    } finally {
+      bar?.stop()
+    }
+    const r = requireCommitted(report)
     if (a.json) return say(JSON.stringify(r))
     for (const d of r.drained)
       say(
