@@ -16,16 +16,14 @@ export function uploadBar(json: boolean): ProgressBar | undefined {
   const started = Date.now()
   let total = 0
   let done = 0
-  const bar = new SingleBar(
-    {
-      format: 'uploading [{bar}] {percentage}% {sent} of {size}, {rate}/s, ETA {eta}s',
-      hideCursor: true,
-      clearOnComplete: true,
-      etaBuffer: 50,
-      barCompleteChar: '#',
-      barIncompleteChar: '.',
-    },
-  )
+  const bar = new SingleBar({
+    format: 'uploading [{bar}] {percentage}% {sent} of {size}, {rate}/s, ETA {eta}s',
+    hideCursor: true,
+    clearOnComplete: true,
+    etaBuffer: 50,
+    barCompleteChar: '#',
+    barIncompleteChar: '.',
+  })
   const payload = () => {
     const seconds = Math.max(0.001, (Date.now() - started) / 1000)
     return { sent: formatSize(done), size: formatSize(total), rate: formatSize(Math.round(done / seconds)) }
