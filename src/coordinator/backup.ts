@@ -38,6 +38,42 @@ export interface BackupReport {
 
 export const DEFAULT_PUSH_TIMEOUT_MS = 60_000
 
+/**
+ * The guardians of one push ask for mostly the same chunks in the same order; a small window of recent
+ * reads lets them share one read per chunk instead of one each.
+ */
+class SharedReads {
+  private readonly recent = new Map<string, Promise<Uint8Array | undefined>>()
+  private bytes = 0
+  private static readonly MAX_BYTES = 32 * 1024 * 1024
+
+  constructor(private readonly store: DirChunkStore) {}
+
+  get(id: Uint8Array): Promise<Uint8Array | undefined> {
+    const key = toHex(id)
+    let read = this.recent.get(key)
+    if (read === undefined) {
+      read = this.store.get(id)
+      this.recent.set(key, read)
+      void read.then(
+        (b) => {
+          this.bytes += b?.length ?? 0
+          // forget the oldest reads once the window is full (Map keeps insertion order)
+          for (const [k, p] of this.recent) {
+            if (this.bytes <= SharedReads.MAX_BYTES) break
+            this.recent.delete(k)
+            void p.then((old) => {
+              this.bytes -= old?.length ?? 0
+            })
+          }
+        },
+        () => this.recent.delete(key),
+      )
+    }
+    return read
+  }
+}
+
 /** Bytes to send and sent across all guardians of one push, for a progress display. */
 export interface ByteProgress {
   addTotal(bytes: number): void
@@ -53,7 +89,7 @@ export async function pushToGuardians(
 ): Promise<PushReport> {
   const s = vault.db.settings()
   const node = await vault.network()
-  const chunks = new DirChunkStore(vaultPaths(vault.dir).chunks)
+  const chunks = new SharedReads(new DirChunkStore(vaultPaths(vault.dir).chunks))
   const have = vault.db.receiptedVersions()
   const sizes = progress
     ? new Map(openManifest(v.manifest).chunks.map((c) => [toHex(c.id), c.size]))

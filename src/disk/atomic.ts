@@ -38,6 +38,8 @@ export interface AtomicWriteOptions {
   readonly mode?: number
   /** Runs after all bytes are written and synced, before the rename; a throw discards the file. */
   readonly verify?: () => void
+  /** fsync the directory after the rename (default). A caller writing many files may do it once. */
+  readonly syncDir?: boolean
 }
 
 /** Write `data` (text, bytes, or a stream of bytes) to `path` atomically and durably. */
@@ -58,7 +60,7 @@ export async function writeFileAtomic(
     options.verify?.()
     await rename(temp, path)
     done = true
-    await fsyncDir(dir)
+    if (options.syncDir !== false) await fsyncDir(dir)
   } finally {
     if (!done) {
       await fh.close().catch(() => {})

@@ -229,32 +229,27 @@ export class GuardianStore extends SqliteFile {
   }
 
   /** Store one verified chunk (idempotent) and count its bytes against the vault. */
-  putChunk(vaultId: Uint8Array, id: Uint8Array, data: Uint8Array): void {
-    // a chunk alone leads to no receipt: it is written without its own fsync, and the FULL commit of
-    // its version, which fsyncs the WAL, makes it durable together with every frame before it
+  /**
+   * Store verified chunks (idempotent) in one transaction and count their bytes against the vault.
+   * Chunks alone lead to no receipt: they are written without an fsync of their own, and the FULL
+   * commit of their version, which fsyncs the WAL, makes them durable with every frame before it.
+   */
+  putChunks(vaultId: Uint8Array, chunks: readonly { id: Uint8Array; data: Uint8Array }[]): void {
     this.db.pragma('synchronous = NORMAL')
     try {
-      this._putChunk(vaultId, id, data)
+      this.atomically(() => {
+        let added = 0
+        const insert = this._stmt(
+          'INSERT OR IGNORE INTO chunks (vault_id, id, size, data) VALUES (?, ?, ?, ?)',
+        )
+        for (const c of chunks) {
+          if (insert.run(vaultId, c.id, c.data.length, c.data).changes === 1) added += c.data.length
+        }
+        this._stmt('UPDATE vaults SET bytes_stored = bytes_stored + ? WHERE vault_id = ?').run(added, vaultId)
+      })
     } finally {
       this.db.pragma('synchronous = FULL')
     }
-  }
-
-  private _putChunk(vaultId: Uint8Array, id: Uint8Array, data: Uint8Array): void {
-    this.db.transaction(() => {
-      const r = this._stmt('INSERT OR IGNORE INTO chunks (vault_id, id, size, data) VALUES (?, ?, ?, ?)').run(
-        vaultId,
-        id,
-        data.length,
-        data,
-      )
-      if (r.changes === 1) {
-        this._stmt('UPDATE vaults SET bytes_stored = bytes_stored + ? WHERE vault_id = ?').run(
-          data.length,
-          vaultId,
-        )
-      }
-    })()
   }
 
   /** Make a version durable and current: manifest, chunk references, head, in one transaction. */

@@ -13,7 +13,12 @@ import { type GuardianContext, headsTopic, shortId } from './context.js'
 import type { CheckedOffer } from './ingest.js'
 import { versionsToKeep } from './retention.js'
 
-/** Store one chunk of a checked offer: listed by the signed manifest, asked for, once, and intact. */
+/** Chunks accepted but not yet written, per offer: written in batches, since a transaction per small
+ * chunk costs more than the chunk. */
+const pending = new WeakMap<CheckedOffer, { chunks: { id: Uint8Array; data: Uint8Array }[]; bytes: number }>()
+const BATCH_BYTES = 8 * 1024 * 1024
+
+/** Accept one chunk of a checked offer: listed by the signed manifest, asked for, once, and intact. */
 export function acceptChunk(
   ctx: GuardianContext,
   checked: CheckedOffer,
@@ -26,8 +31,20 @@ export function acceptChunk(
   if (data.length !== size)
     throw new ProtocolViolationError(PROTOCOLS.push, 'chunk size differs from the manifest')
   verifyChunkId(id, data)
-  ctx.db.putChunk(checked.manifest.vaultId, id, data)
   checked.need.delete(hex)
+  const batch = pending.get(checked) ?? { chunks: [], bytes: 0 }
+  pending.set(checked, batch)
+  batch.chunks.push({ id, data })
+  batch.bytes += data.length
+  if (batch.bytes >= BATCH_BYTES) flushChunks(ctx, checked)
+}
+
+/** Write the accepted chunks still held for an offer. */
+export function flushChunks(ctx: GuardianContext, checked: CheckedOffer): void {
+  const batch = pending.get(checked)
+  if (batch === undefined || batch.chunks.length === 0) return
+  ctx.db.putChunks(checked.manifest.vaultId, batch.chunks)
+  pending.set(checked, { chunks: [], bytes: 0 })
 }
 
 /**
@@ -37,6 +54,7 @@ export function acceptChunk(
 export function storeVersion(ctx: GuardianContext, checked: CheckedOffer): Uint8Array {
   const m = checked.manifest
   if (checked.need.size > 0) throw new ProtocolViolationError(PROTOCOLS.push, 'chunks missing at commit')
+  flushChunks(ctx, checked)
   const receipt = _signReceipt(ctx, checked)
   ctx.db.atomically(() => {
     ctx.db.commitVersion(

@@ -177,6 +177,8 @@ export async function buildVersion(opts: BuildOptions): Promise<BuildResult> {
   } finally {
     await sealer.close()
   }
+  // every new chunk is durable before a manifest can name it
+  await opts.store.flush?.()
 
   const sources: BodySource[] = opts.sources.map((s) => ({ name: s.name, kind: s.kind, origin: s.path }))
   const body: ManifestBody = { sources, files, ...(opts.vaultState ? { vaultState: opts.vaultState } : {}) }

@@ -7,7 +7,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { toHex } from '../crypto/bytes.js'
-import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
+import { ensurePrivateDir, fsyncDir, writeFileAtomic } from '../disk/atomic.js'
 import { verifyChunkId } from './chunk.js'
 
 export interface ChunkSource {
@@ -16,12 +16,20 @@ export interface ChunkSource {
 }
 
 export interface ChunkSink {
-  /** Store a chunk; idempotent. */
+  /** Store a chunk; idempotent. Durable once flush() returns. */
   put(id: Uint8Array, stored: Uint8Array): Promise<void>
+  /** Make every put so far durable. */
+  flush?(): Promise<void>
 }
 
-/** Chunks as files `<dir>/<id[0:2]>/<id>` (hex), written atomically. */
+/**
+ * Chunks as files `<dir>/<id[0:2]>/<id>` (hex): each written to a temp file, fsynced and renamed, so a
+ * chunk file is whole or absent; the directories' renames are made durable once per batch by flush().
+ */
 export class DirChunkStore implements ChunkSource, ChunkSink {
+  private readonly made = new Set<string>()
+  private readonly dirty = new Set<string>()
+
   constructor(readonly dir: string) {}
 
   private _path(id: Uint8Array): [string, string] {
@@ -34,8 +42,17 @@ export class DirChunkStore implements ChunkSource, ChunkSink {
     verifyChunkId(id, stored)
     const [sub, path] = this._path(id)
     if (await this.has(id)) return
-    await ensurePrivateDir(sub)
-    await writeFileAtomic(path, stored)
+    if (!this.made.has(sub)) {
+      await ensurePrivateDir(sub)
+      this.made.add(sub)
+    }
+    await writeFileAtomic(path, stored, { syncDir: false })
+    this.dirty.add(sub)
+  }
+
+  async flush(): Promise<void> {
+    for (const sub of this.dirty) await fsyncDir(sub)
+    this.dirty.clear()
   }
 
   async has(id: Uint8Array): Promise<boolean> {
