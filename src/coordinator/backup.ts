@@ -141,6 +141,20 @@ function _sameContent(a: ManifestBody, b: ManifestBody): boolean {
   return key(a) === key(b) && JSON.stringify(a.sources) === JSON.stringify(b.sources)
 }
 
+/**
+ * Keep locally only the chunks that can still be needed: those of the newest committed version (for
+ * lagging guardians) and of every version still in the outbox. Returns the number of files deleted.
+ */
+export async function collectLocalChunks(vault: Vault): Promise<number> {
+  const keep = new Set<string>()
+  const versions = [vault.db.newestCommitted(), ...vault.db.outbox()]
+  for (const v of versions) {
+    if (v !== undefined) for (const c of openManifest(v.manifest, vault.vaultId).chunks) keep.add(toHex(c.id))
+  }
+  if (keep.size === 0) return 0
+  return new DirChunkStore(vaultPaths(vault.dir).chunks).retainOnly(keep)
+}
+
 /** Throw QuorumNotReachedError unless the report's new version (if any) was committed. */
 export function requireCommitted(report: BackupReport): BackupReport {
   const p = report.pushed
@@ -193,5 +207,6 @@ export async function runBackup(
     createdAt: m.createdAt,
   })
   const pushed = await pushToGuardians(vault, vault.db.newestVersion()!, signal, options.progress)
+  await collectLocalChunks(vault)
   return { drained, pushed, newChunks: built.newChunks.length, bytesStored: built.bytesStored }
 }

@@ -4,7 +4,7 @@
  * content-addressed file and verifies ids both ways: it never stores or returns a chunk whose bytes
  * do not hash to its id.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { readdir, readFile, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { toHex } from '../crypto/bytes.js'
 import { ensurePrivateDir, fsyncDir, writeFileAtomic } from '../disk/atomic.js'
@@ -53,6 +53,24 @@ export class DirChunkStore implements ChunkSource, ChunkSink {
   async flush(): Promise<void> {
     for (const sub of this.dirty) await fsyncDir(sub)
     this.dirty.clear()
+  }
+
+  /**
+   * Delete every chunk file whose id (hex) is not in `keep`, and temp files left by a crash.
+   * Returns how many files were deleted.
+   */
+  async retainOnly(keep: ReadonlySet<string>): Promise<number> {
+    let deleted = 0
+    const subs = await readdir(this.dir).catch(() => [] as string[])
+    for (const sub of subs) {
+      const files = await readdir(join(this.dir, sub)).catch(() => [] as string[])
+      for (const f of files) {
+        if (keep.has(f)) continue
+        await unlink(join(this.dir, sub, f)).catch(() => {})
+        deleted++
+      }
+    }
+    return deleted
   }
 
   async has(id: Uint8Array): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { rename, stat, writeFile } from 'node:fs/promises'
+import { readdir, rename, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -125,6 +125,11 @@ describe('kith vault against three guardian daemons', () => {
       chunks: new DirChunkStore(vaultPaths(dir).chunks),
       outDir: join(work, 'v4'),
     })
+    // locally, only the chunks of the newest version are kept
+    const local = (await readdir(vaultPaths(dir).chunks, { recursive: true, withFileTypes: true })).filter(
+      (e) => e.isFile(),
+    )
+    expect(local.length).toBe(v4.chunks.length)
     const rem = await kithResult(...v('remove-guardian', final.guardians[0].peerId))
     expect(rem.code).toBe(1)
     expect(rem.stderr).toContain('[NOT_ENOUGH_GUARDIANS]')
