@@ -6,20 +6,11 @@ import { describe, expect, it } from 'vitest'
 import { generateSecretKey } from '../../src/crypto/schnorr.js'
 import { shareEnvelopeToText } from '../../src/shares/envelope.js'
 import { splitDataKey } from '../../src/shares/split.js'
+import { kithResult } from '../helpers/daemons.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const run = promisify(execFile)
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js')
-
-async function kith(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args])
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const kith = kithResult
 
 describe('kith CLI (compiled, spawned)', () => {
   it('--help lists the command groups and --version prints the package version', async () => {

@@ -6,8 +6,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { readKeyFile } from '../../src/coordinator/keyfile.js'
 import { Vault, vaultPaths } from '../../src/coordinator/vault.js'
-import { CLI, GuardianProcess, kith } from '../helpers/daemons.js'
-import { tempDir } from '../helpers/tmp.js'
+import { CLI, type GuardianProcess, guardiansAndVault, kith, waitUntil } from '../helpers/daemons.js'
 
 const started: GuardianProcess[] = []
 let watcher: ChildProcess | undefined
@@ -17,14 +16,6 @@ afterAll(async () => {
   server?.close()
   await Promise.all(started.map((g) => g.stop('SIGKILL')))
 })
-
-async function until(check: () => boolean, log: () => string, timeoutMs = 40_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met in time; output:\n${log()}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 describe('watch alerts', () => {
   it('posts a webhook and runs a command on health transitions, with no secrets in the payload', async () => {
@@ -44,14 +35,7 @@ describe('watch alerts', () => {
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r))
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`
 
-    const gs = await Promise.all([1, 2, 3].map(async () => GuardianProcess.init(await tempDir('kith-g-'))))
-    started.push(...gs)
-    await Promise.all(gs.map((g) => g.start()))
-    const work = await tempDir('kith-node-')
-    const dir = join(work, 'vault')
-    const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir, '--json']
-    await kith(...v('init', '-k', '2', '-w', '2'))
-    await kith(...v('add-guardian', ...(await Promise.all(gs.map((g) => g.inviteText())))))
+    const { gs, work, dir, v } = await guardiansAndVault(3, 2, 2, started)
     const scb = join(work, 'channel.backup')
     await writeFile(scb, randomBytes(3000))
     await kith(...v('add-source', 'lnd-scb', scb))
@@ -76,18 +60,18 @@ describe('watch alerts', () => {
     watcher.stdout!.on('data', (d: Buffer) => {
       output += d.toString()
     })
-    await until(
+    await waitUntil(
       () => /version 1 committed/.test(output),
       () => output,
     )
 
     await gs[2]!.stop()
-    await until(
+    await waitUntil(
       () => events.some((e) => e.verdict === 'degraded'),
       () => output,
     )
     await gs[2]!.start()
-    await until(
+    await waitUntil(
       () => events.some((e) => e.verdict === 'safe' && e.previous === 'degraded'),
       () => output,
     )

@@ -5,8 +5,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { vaultPaths } from '../../src/coordinator/vault.js'
-import { CLI, GuardianProcess, kith } from '../helpers/daemons.js'
-import { tempDir } from '../helpers/tmp.js'
+import { CLI, type GuardianProcess, guardiansAndVault, kith } from '../helpers/daemons.js'
 
 const started: GuardianProcess[] = []
 afterAll(async () => {
@@ -30,14 +29,7 @@ function versions(dir: string): { version: number; committed: boolean }[] {
 
 describe('coordinator killed mid-push', () => {
   it('SIGKILL while pushing, then restart: no version lost, duplicated or renumbered', async () => {
-    const gs = await Promise.all([1, 2, 3].map(async () => GuardianProcess.init(await tempDir('kith-g-'))))
-    started.push(...gs)
-    await Promise.all(gs.map((g) => g.start()))
-    const work = await tempDir('kith-node-')
-    const dir = join(work, 'vault')
-    const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir, '--json']
-    await kith(...v('init', '-k', '2', '-w', '3'))
-    await kith(...v('add-guardian', ...(await Promise.all(gs.map((g) => g.inviteText('1GiB'))))))
+    const { gs, work, dir, v } = await guardiansAndVault(3, 2, 3, started)
     const data = join(work, 'node-data.bin')
     await writeFile(data, randomBytes(2 * 1024 * 1024))
     await kith(...v('add-source', 'file', data))

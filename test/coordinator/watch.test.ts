@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CLI, GuardianProcess, kith } from '../helpers/daemons.js'
-import { tempDir } from '../helpers/tmp.js'
+import { CLI, type GuardianProcess, guardiansAndVault, kith, waitUntil } from '../helpers/daemons.js'
 
 const started: GuardianProcess[] = []
 let watcher: ChildProcess | undefined
@@ -13,30 +12,9 @@ afterAll(async () => {
   await Promise.all(started.map((g) => g.stop('SIGKILL')))
 })
 
-async function until(
-  check: () => boolean | Promise<boolean>,
-  log: () => string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met in time; output:\n${log()}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
 describe('kith vault watch', () => {
   it('5 guardians, 3-of-5, W=3: ten rename-replacements of channel.backup become ten committed versions on all', async () => {
-    const gs = await Promise.all(
-      [1, 2, 3, 4, 5].map(async () => GuardianProcess.init(await tempDir('kith-g-'))),
-    )
-    started.push(...gs)
-    await Promise.all(gs.map((g) => g.start()))
-    const work = await tempDir('kith-node-')
-    const dir = join(work, 'vault')
-    const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir, '--json']
-    await kith(...v('init', '-k', '3', '-w', '3'))
-    await kith(...v('add-guardian', ...(await Promise.all(gs.map((g) => g.inviteText())))))
+    const { gs, work, dir, v } = await guardiansAndVault(5, 3, 3, started)
     const scb = join(work, 'channel.backup')
     await writeFile(scb, randomBytes(4000))
     await kith(...v('add-source', 'lnd-scb', scb))
@@ -59,7 +37,7 @@ describe('kith vault watch', () => {
     watcher.stderr!.on('data', (d: Buffer) => {
       output += d.toString()
     })
-    await until(
+    await waitUntil(
       () => /version 1 committed/.test(output),
       () => output,
     )
@@ -67,7 +45,7 @@ describe('kith vault watch', () => {
       // like LND: write a temp file, then rename it over channel.backup
       await writeFile(`${scb}.tmp`, randomBytes(4000 + i))
       await rename(`${scb}.tmp`, scb)
-      await until(
+      await waitUntil(
         () => new RegExp(`version ${i} committed`).test(output),
         () => output,
       )

@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { inviteFromText } from '../../src/p2p/invite.js'
+import { tempDir } from './tmp.js'
 
 const run = promisify(execFile)
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js')
@@ -109,4 +110,32 @@ export class GuardianProcess {
   }> {
     return JSON.parse(await kith('guardian', 'status', '--data-dir', this.dir, '--json'))
   }
+}
+
+/** Poll `check` until it holds; on timeout, fail with `log()` (a process's output) attached. */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  log: () => string = () => '',
+  timeoutMs = 40_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met in time; output:\n${log()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/** n guardian daemons and a k-of-n vault (write quorum w) with all of them added. */
+export async function guardiansAndVault(n: number, k: number, w: number, started: GuardianProcess[]) {
+  const gs = await Promise.all(
+    Array.from({ length: n }, async () => GuardianProcess.init(await tempDir('kith-g-'))),
+  )
+  started.push(...gs)
+  await Promise.all(gs.map((g) => g.start()))
+  const work = await tempDir('kith-node-')
+  const dir = join(work, 'vault')
+  const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir, '--json']
+  await kith(...v('init', '-k', String(k), '-w', String(w)))
+  await kith(...v('add-guardian', ...(await Promise.all(gs.map((g) => g.inviteText('1GiB'))))))
+  return { gs, work, dir, v }
 }
