@@ -13,6 +13,7 @@ import { DATA_KEY_LENGTH, type DataKeys, deriveDataKeys, keyCommitment } from '.
 import { generateSecretKey, schnorrPublicKey } from '../crypto/schnorr.js'
 import { xchachaOpen, xchachaSeal } from '../crypto/xchacha.js'
 import { ensurePrivateDir } from '../disk/atomic.js'
+import { acquireLock } from '../disk/lock.js'
 import { KithError } from '../errors.js'
 import { enrollWithInvite, sendRoster } from '../p2p/client.js'
 import { InviteExpiredError } from '../p2p/errors.js'
@@ -45,6 +46,8 @@ export const vaultPaths = (dir: string) => ({
   chunks: join(dir, 'chunks'),
   /** Consistent snapshots of SQLite sources, taken before each build. */
   staging: join(dir, 'staging'),
+  /** Held by the one process allowed to change the vault (see disk/lock.ts). */
+  lock: join(dir, 'vault.lock'),
 })
 
 export interface InitOptions {
@@ -111,12 +114,34 @@ export class Vault {
     private readonly vaultKey: Uint8Array,
     private readonly kek: Uint8Array,
     readonly now: () => number,
+    private readonly release: () => void,
   ) {}
 
-  static async open(dir: string, passphrase?: string, now: () => number = Date.now): Promise<Vault> {
+  /**
+   * Open the vault. With `lock` (every command that changes it), this process becomes the only one
+   * allowed to: a second `backup` or `watch` on the same vault is refused with VAULT_BUSY.
+   */
+  static async open(
+    dir: string,
+    passphrase?: string,
+    options: { lock?: boolean; now?: () => number } = {},
+  ): Promise<Vault> {
     const paths = vaultPaths(dir)
     const secrets = await readKeyFile(paths.key, dir, passphrase)
-    return new Vault(dir, CoordinatorStore.open(paths.db), secrets.vaultKey, secrets.kek, now)
+    const release = options.lock === false ? () => {} : acquireLock(paths.lock, 'vault')
+    try {
+      return new Vault(
+        dir,
+        CoordinatorStore.open(paths.db),
+        secrets.vaultKey,
+        secrets.kek,
+        options.now ?? Date.now,
+        release,
+      )
+    } catch (err) {
+      release()
+      throw err
+    }
   }
 
   get vaultId(): Uint8Array {
@@ -162,6 +187,7 @@ export class Vault {
     this.db.close()
     this.vaultKey.fill(0)
     this.kek.fill(0)
+    this.release()
   }
 
   /** Members of the current roster. */

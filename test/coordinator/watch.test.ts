@@ -3,7 +3,14 @@ import { randomBytes } from 'node:crypto'
 import { rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CLI, type GuardianProcess, guardiansAndVault, kith, waitUntil } from '../helpers/daemons.js'
+import {
+  CLI,
+  type GuardianProcess,
+  guardiansAndVault,
+  kith,
+  kithResult,
+  waitUntil,
+} from '../helpers/daemons.js'
 
 const started: GuardianProcess[] = []
 let watcher: ChildProcess | undefined
@@ -50,6 +57,11 @@ describe('kith vault watch', () => {
         () => output,
       )
     }
+    // one coordinator process at a time: a second backup is refused, status still answers
+    const busy = await kithResult(...v('backup'))
+    expect(busy.code).toBe(1)
+    expect(busy.stderr).toMatch(/another kith process \(pid \d+\).*\[VAULT_BUSY\]/)
+    expect(JSON.parse(await kith(...v('status', '--offline'))).committedVersion).toBe(11)
     watcher.kill('SIGTERM')
     await new Promise((r) => watcher!.once('exit', r))
     expect(output).toMatch(/stopped/)

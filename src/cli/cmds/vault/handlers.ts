@@ -26,8 +26,8 @@ async function _passphrase(file?: string): Promise<string | undefined> {
   return text
 }
 
-async function _withVault<T>(a: VaultArgs, fn: (v: Vault) => Promise<T>): Promise<T> {
-  const vault = await Vault.open(a.dataDir, await _passphrase(a.passphraseFile))
+async function _withVault<T>(a: VaultArgs, fn: (v: Vault) => Promise<T>, lock = true): Promise<T> {
+  const vault = await Vault.open(a.dataDir, await _passphrase(a.passphraseFile), { lock })
   try {
     return await fn(vault)
   } finally {
@@ -130,28 +130,32 @@ export async function vaultBackup(a: VaultArgs & { timeout: string }) {
 }
 
 export async function vaultStatusCommand(a: VaultArgs & { offline: boolean }) {
-  await _withVault(a, async (vault) => {
-    const s = await vaultStatus(vault, { probe: !a.offline })
-    if (a.json) return say(JSON.stringify(s))
-    const now = Date.now()
-    say(`Vault "${s.name}" ${s.vault}`)
-    say(
-      `  ${s.verdict.toUpperCase()}: committed version ${s.committedVersion}${s.newestVersion > s.committedVersion ? ` (outbox: ${s.outbox.join(', ')})` : ''}, epoch ${s.epoch}, ${s.k}-of-${s.n}, write quorum ${s.w}`,
-    )
-    for (const r of s.reasons) say(`  - ${r}`)
-    for (const g of s.guardians) {
-      const state = !g.member
-        ? 'invited'
-        : g.reachable === null
-          ? 'not asked'
-          : g.reachable
-            ? 'reachable'
-            : 'UNREACHABLE'
+  await _withVault(
+    a,
+    async (vault) => {
+      const s = await vaultStatus(vault, { probe: !a.offline })
+      if (a.json) return say(JSON.stringify(s))
+      const now = Date.now()
+      say(`Vault "${s.name}" ${s.vault}`)
       say(
-        `  ${g.label.padEnd(20)} ${state.padEnd(11)} version ${g.version}${g.lag ? ` (${g.lag} behind)` : ''}${g.hasCurrentShare ? '' : ', no current share'}${g.lastContact ? `, seen ${formatAgo(now - g.lastContact)}` : ''}`,
+        `  ${s.verdict.toUpperCase()}: committed version ${s.committedVersion}${s.newestVersion > s.committedVersion ? ` (outbox: ${s.outbox.join(', ')})` : ''}, epoch ${s.epoch}, ${s.k}-of-${s.n}, write quorum ${s.w}`,
       )
-    }
-  })
+      for (const r of s.reasons) say(`  - ${r}`)
+      for (const g of s.guardians) {
+        const state = !g.member
+          ? 'invited'
+          : g.reachable === null
+            ? 'not asked'
+            : g.reachable
+              ? 'reachable'
+              : 'UNREACHABLE'
+        say(
+          `  ${g.label.padEnd(20)} ${state.padEnd(11)} version ${g.version}${g.lag ? ` (${g.lag} behind)` : ''}${g.hasCurrentShare ? '' : ', no current share'}${g.lastContact ? `, seen ${formatAgo(now - g.lastContact)}` : ''}`,
+        )
+      }
+    },
+    false,
+  ) // status only reads, so it works beside a running watch
 }
 
 export async function vaultWatch(

@@ -1,0 +1,48 @@
+/**
+ * A directory lock for one process at a time: a file created exclusively (0600) holding the owner's
+ * pid. A lock whose owner is gone (a crash, SIGKILL) is taken over; a live owner's lock is refused.
+ */
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs'
+import { KithError } from '../errors.js'
+
+export class LockedError extends KithError {
+  readonly code = 'VAULT_BUSY'
+  constructor(
+    what: string,
+    readonly pid: number,
+  ) {
+    super(`another kith process (pid ${pid}) is using this ${what}; stop it first, or let it do the work`, {
+      pid,
+    })
+  }
+}
+
+function _alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Take the lock at `path` or throw LockedError; returns its release function (idempotent). */
+export function acquireLock(path: string, what: string): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 })
+      let held = true
+      return () => {
+        if (held) unlinkSync(path)
+        held = false
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const pid = Number.parseInt(readFileSync(path, 'utf8'), 10)
+      if (Number.isInteger(pid) && pid !== process.pid && _alive(pid)) throw new LockedError(what, pid)
+      // the owner died without releasing it
+      unlinkSync(path)
+    }
+  }
+  throw new LockedError(what, -1)
+}
