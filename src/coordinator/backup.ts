@@ -169,10 +169,12 @@ export async function runBackup(
 ): Promise<BackupReport> {
   const s = vault.db.settings()
   if (s.epoch === 0) throw new NotEnoughGuardiansError(vault.db.guardians().length, Math.max(s.k, s.w))
-  const signal = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS)
-  await vault.deliverRosters(signal)
+  // each network phase gets its own deadline, so a long build never eats the push's time
+  const deadline = () => AbortSignal.timeout(options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS)
+  await vault.deliverRosters(deadline())
   const drained: PushReport[] = []
-  for (const v of vault.db.outbox()) drained.push(await pushToGuardians(vault, v, signal, options.progress))
+  for (const v of vault.db.outbox())
+    drained.push(await pushToGuardians(vault, v, deadline(), options.progress))
 
   const sources = vault.db.sources()
   if (sources.length === 0) throw new NoSourcesError()
@@ -206,7 +208,7 @@ export async function runBackup(
     manifest: m.bytes,
     createdAt: m.createdAt,
   })
-  const pushed = await pushToGuardians(vault, vault.db.newestVersion()!, signal, options.progress)
+  const pushed = await pushToGuardians(vault, vault.db.newestVersion()!, deadline(), options.progress)
   await collectLocalChunks(vault)
   return { drained, pushed, newChunks: built.newChunks.length, bytesStored: built.bytesStored }
 }

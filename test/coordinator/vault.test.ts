@@ -106,7 +106,7 @@ describe('kith vault against three guardian daemons', () => {
 
     // removing a guardian: new epoch and data key among the rest, the current state re-encrypted,
     // and the removed guardian deletes the vault
-    const removed = final.guardians[2].peerId as string
+    const removed = (await gs[2]!.status()).peerId
     const epochBefore = final.epoch as number
     const r = await json(...v('remove-guardian', removed))
     expect(r.removedTold).toBe(true)
@@ -130,7 +130,7 @@ describe('kith vault against three guardian daemons', () => {
       (e) => e.isFile(),
     )
     expect(local.length).toBe(v4.chunks.length)
-    const rem = await kithResult(...v('remove-guardian', final.guardians[0].peerId))
+    const rem = await kithResult(...v('remove-guardian', (await gs[0]!.status()).peerId))
     expect(rem.code).toBe(1)
     expect(rem.stderr).toContain('[NOT_ENOUGH_GUARDIANS]')
   }, 100_000)
