@@ -123,6 +123,11 @@ export async function pushToGuardians(
         receipts = vault.db.addReceipt(v.version, g.peerId, r.receipt.bytes, s.w, vault.now())
       } catch (err) {
         const code = (err as { remoteCode?: string }).remoteCode
+        // two coordinators for one node, or a newer epoch elsewhere: recorded for status and alerts
+        if (code === 'EQUIVOCATION' || code === 'STALE_EPOCH') {
+          const kind = code === 'EQUIVOCATION' ? 'equivocation' : 'fencing'
+          vault.db.event(kind, { guardian: g.label, version: v.version }, vault.now())
+        }
         failures.push({
           label: g.label,
           error: err instanceof KithError ? err.message : String(err),

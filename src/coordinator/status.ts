@@ -40,6 +40,13 @@ export interface VaultStatus {
   readonly guardians: readonly GuardianStatus[]
   readonly verdict: Verdict
   readonly reasons: readonly string[]
+  /** Equivocation (two coordinators for one node) and fencing (a newer epoch elsewhere) seen, newest first. */
+  readonly incidents: readonly {
+    kind: 'equivocation' | 'fencing'
+    at: number
+    guardian: string
+    version: number
+  }[]
 }
 
 const PROBE_TIMEOUT_MS = 3000
@@ -101,6 +108,17 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
   const noShare = members.filter((g) => !g.hasCurrentShare)
   if (noShare.length > 0) reasons.push(`${noShare.length} guardian(s) lack the current epoch's share`)
   if (newest > committed) reasons.push(`version ${newest} is in the outbox, not yet committed`)
+  const incidents = vault.db.incidents().map((e) => {
+    const d = JSON.parse(e.detail) as { guardian: string; version: number }
+    return { kind: e.kind, at: e.at, guardian: d.guardian, version: d.version }
+  })
+  for (const i of incidents.slice(0, 1)) {
+    reasons.unshift(
+      i.kind === 'equivocation'
+        ? `EQUIVOCATION: ${i.guardian} holds a different version ${i.version}; another coordinator is running for this node`
+        : `FENCED: ${i.guardian} has a newer epoch; another coordinator has taken over this vault`,
+    )
+  }
   const verdict: Verdict =
     committed === 0 || holding.length < s.k
       ? 'at-risk'
@@ -118,7 +136,11 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     newestVersion: newest,
     outbox: vault.db.outbox().map((v) => v.version),
     guardians,
-    verdict,
+    // an incident since the last commit means this node's state is in doubt until a commit succeeds
+    verdict: incidents.some((i) => i.at > (vault.db.newestCommitted()?.committedAt ?? 0))
+      ? 'at-risk'
+      : verdict,
     reasons,
+    incidents,
   }
 }

@@ -298,6 +298,14 @@ export class CoordinatorStore extends SqliteFile {
     })
   }
 
+  /** Equivocation and fencing refusals seen from guardians, newest first. */
+  incidents(): { kind: 'equivocation' | 'fencing'; at: number; detail: string }[] {
+    const rows = this._stmt(
+      "SELECT kind, at, detail FROM events WHERE kind IN ('equivocation', 'fencing') ORDER BY seq DESC LIMIT 20",
+    ).all() as { kind: 'equivocation' | 'fencing'; at: number; detail: string }[]
+    return rows
+  }
+
   receiptCount(version: number): number {
     return (
       this._stmt('SELECT count(*) AS n FROM deliveries WHERE version = ?').get(version) as { n: number }

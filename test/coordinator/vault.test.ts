@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readdir, rename, stat, writeFile } from 'node:fs/promises'
+import { cp, readdir, rename, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -106,6 +106,9 @@ describe('kith vault against three guardian daemons', () => {
 
     // removing a guardian: new epoch and data key among the rest, the current state re-encrypted,
     // and the removed guardian deletes the vault
+    // an old copy of the vault directory, as a stale restore of this node would be
+    const staleDir = join(work, 'stale-vault')
+    await cp(dir, staleDir, { recursive: true })
     const removed = (await gs[2]!.status()).peerId
     const epochBefore = final.epoch as number
     const r = await json(...v('remove-guardian', removed))
@@ -125,6 +128,19 @@ describe('kith vault against three guardian daemons', () => {
       chunks: new DirChunkStore(vaultPaths(dir).chunks),
       outDir: join(work, 'v4'),
     })
+    // the stale copy is fenced: the guardians refuse its old epoch, and its status says so loudly
+    await writeFile(`${scb}.tmp`, randomBytes(5300))
+    await rename(`${scb}.tmp`, scb)
+    const stale = await kithResult('vault', 'backup', '--data-dir', staleDir, '--timeout', '20s')
+    expect(stale.code).toBe(1)
+    expect(stale.stderr).toContain('[QUORUM_NOT_REACHED]')
+    const staleStatus = JSON.parse(
+      await kith('vault', 'status', '--data-dir', staleDir, '--json', '--offline'),
+    )
+    expect(staleStatus.verdict).toBe('at-risk')
+    expect(staleStatus.reasons[0]).toMatch(/^FENCED/)
+    expect(staleStatus.incidents[0]).toMatchObject({ kind: 'fencing' })
+
     // locally, only the chunks of the newest version are kept
     const local = (await readdir(vaultPaths(dir).chunks, { recursive: true, withFileTypes: true })).filter(
       (e) => e.isFile(),

@@ -141,6 +141,10 @@ export async function vaultStatusCommand(a: VaultArgs & { offline: boolean }) {
         `  ${s.verdict.toUpperCase()}: committed version ${s.committedVersion}${s.newestVersion > s.committedVersion ? ` (outbox: ${s.outbox.join(', ')})` : ''}, epoch ${s.epoch}, ${s.k}-of-${s.n}, write quorum ${s.w}`,
       )
       for (const r of s.reasons) say(`  - ${r}`)
+      if (s.incidents.length > 0)
+        say(
+          `  !! ${s.incidents.length} equivocation/fencing incident(s) recorded; see docs/operator.md#alerts`,
+        )
       for (const g of s.guardians) {
         const state = !g.member
           ? 'invited'
