@@ -74,14 +74,18 @@ export class HealthAlerts {
     return this.targets.webhook !== undefined || this.targets.command !== undefined
   }
 
-  /** Alert if the verdict changed (or the first one seen is not safe). */
+  /** Log the first verdict; alert if it changed since (or the first one seen is not safe). */
   async observe(status: VaultStatus): Promise<void> {
     const previous = this.last
     this.last = status.verdict
-    if (previous === status.verdict || (previous === undefined && status.verdict === 'safe')) return
+    if (previous === status.verdict) return
+    const why = status.reasons.length ? ` (${status.reasons.join('; ')})` : ''
     this.say(
-      `health: ${previous ?? 'unknown'} -> ${status.verdict}${status.reasons.length ? ` (${status.reasons.join('; ')})` : ''}`,
+      previous === undefined
+        ? `health: ${status.verdict}${why}`
+        : `health: ${previous} -> ${status.verdict}${why}`,
     )
+    if (previous === undefined && status.verdict === 'safe') return
     await this._send({ kind: 'health', status, ...(previous ? { previous } : {}) })
   }
 

@@ -60,8 +60,9 @@ describe('watch alerts', () => {
     watcher.stdout!.on('data', (d: Buffer) => {
       output += d.toString()
     })
+    // the watcher's first health check found everything safe
     await waitUntil(
-      () => /version 1 committed/.test(output),
+      () => /health: safe/.test(output),
       () => output,
     )
 
