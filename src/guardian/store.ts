@@ -185,10 +185,6 @@ export class GuardianStore extends SqliteFile {
     return (this._stmt('SELECT * FROM vaults ORDER BY created_at').all() as RawVault[]).map(toVault)
   }
 
-  touch(vaultId: Uint8Array, now: number): void {
-    this._stmt('UPDATE vaults SET last_contact = ? WHERE vault_id = ?').run(now, vaultId)
-  }
-
   // ---- manifests and chunks ----
 
   private _manifestColumn(

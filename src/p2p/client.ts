@@ -4,7 +4,7 @@
  * call opens one stream, with deadlines on every step, and verifies what it gets back.
  */
 import type { AbortOptions } from '@libp2p/interface'
-import { equalBytes, toHex } from '../crypto/bytes.js'
+import { equalBytes } from '../crypto/bytes.js'
 import { openReceipt, type Receipt } from '../replica/head.js'
 import { ProtocolViolationError } from './errors.js'
 import type { Invite } from './invite.js'
@@ -141,5 +141,3 @@ export async function fetchFromPeer(
   await stream.close().catch(() => {})
   return data
 }
-
-export const describePeer = (p: PeerRef): string => toHex(p.peerId).slice(-12)

@@ -12,10 +12,10 @@ import { type ChunkKeys, type SealedChunk, sealChunk } from './chunk.js'
 /** The compiled worker: beside this module in dist/, or in dist/ when running from TypeScript sources. */
 function _workerPath(): string | undefined {
   const here = fileURLToPath(import.meta.url)
-  const candidates = here.endsWith('.ts')
-    ? [here.replace(/([/\\])src([/\\]replica[/\\])seal-pool\.ts$/, '$1dist$1src$2seal-worker.js')]
-    : [here.replace(/seal-pool\.js$/, 'seal-worker.js')]
-  return candidates.find((p) => existsSync(p))
+  const path = here.endsWith('.ts')
+    ? here.replace(/([/\\])src([/\\]replica[/\\])seal-pool\.ts$/, '$1dist$1src$2seal-worker.js')
+    : here.replace(/seal-pool\.js$/, 'seal-worker.js')
+  return existsSync(path) ? path : undefined
 }
 
 interface Pending {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { readKeyFile } from '../../src/coordinator/keyfile.js'
 import { Vault, vaultPaths } from '../../src/coordinator/vault.js'
-import { CLI, type GuardianProcess, guardiansAndVault, kith, waitUntil } from '../helpers/daemons.js'
+import { type GuardianProcess, guardiansAndVault, kith, spawnWatch, waitUntil } from '../helpers/daemons.js'
 
 const started: GuardianProcess[] = []
 let watcher: ChildProcess | undefined
@@ -41,12 +41,7 @@ describe('watch alerts', () => {
     await kith(...v('add-source', 'lnd-scb', scb))
     const commandLog = join(work, 'alerts.jsonl')
 
-    let output = ''
-    watcher = spawn(process.execPath, [
-      CLI,
-      'vault',
-      'watch',
-      '--data-dir',
+    const spawned = spawnWatch(
       dir,
       '--retry',
       '1s',
@@ -56,26 +51,15 @@ describe('watch alerts', () => {
       url,
       '--alert-command',
       `cat >> ${commandLog}; echo >> ${commandLog}`,
-    ])
-    watcher.stdout!.on('data', (d: Buffer) => {
-      output += d.toString()
-    })
-    // the watcher's first health check found everything safe
-    await waitUntil(
-      () => /health: safe/.test(output),
-      () => output,
     )
+    watcher = spawned.proc
+    const output = spawned.output
+    await waitUntil(() => /health: safe/.test(output()), output)
 
     await gs[2]!.stop()
-    await waitUntil(
-      () => events.some((e) => e.verdict === 'degraded'),
-      () => output,
-    )
+    await waitUntil(() => events.some((e) => e.verdict === 'degraded'), output)
     await gs[2]!.start()
-    await waitUntil(
-      () => events.some((e) => e.verdict === 'safe' && e.previous === 'degraded'),
-      () => output,
-    )
+    await waitUntil(() => events.some((e) => e.verdict === 'safe' && e.previous === 'degraded'), output)
     watcher.kill('SIGTERM')
     await new Promise((r) => watcher!.once('exit', r))
 

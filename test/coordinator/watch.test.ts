@@ -1,14 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
-  CLI,
   type GuardianProcess,
   guardiansAndVault,
   kith,
   kithResult,
+  spawnWatch,
   waitUntil,
 } from '../helpers/daemons.js'
 
@@ -26,36 +26,15 @@ describe('kith vault watch', () => {
     await writeFile(scb, randomBytes(4000))
     await kith(...v('add-source', 'lnd-scb', scb))
 
-    let output = ''
-    watcher = spawn(process.execPath, [
-      CLI,
-      'vault',
-      'watch',
-      '--data-dir',
-      dir,
-      '--debounce',
-      '200ms',
-      '--retry',
-      '1h',
-    ])
-    watcher.stdout!.on('data', (d: Buffer) => {
-      output += d.toString()
-    })
-    watcher.stderr!.on('data', (d: Buffer) => {
-      output += d.toString()
-    })
-    await waitUntil(
-      () => /version 1 committed/.test(output),
-      () => output,
-    )
+    const spawned = spawnWatch(dir, '--debounce', '200ms', '--retry', '1h')
+    watcher = spawned.proc
+    const output = spawned.output
+    await waitUntil(() => /version 1 committed/.test(output()), output)
     for (let i = 2; i <= 11; i++) {
       // like LND: write a temp file, then rename it over channel.backup
       await writeFile(`${scb}.tmp`, randomBytes(4000 + i))
       await rename(`${scb}.tmp`, scb)
-      await waitUntil(
-        () => new RegExp(`version ${i} committed`).test(output),
-        () => output,
-      )
+      await waitUntil(() => new RegExp(`version ${i} committed`).test(output()), output)
     }
     // one coordinator process at a time: a second backup is refused, status still answers
     const busy = await kithResult(...v('backup'))
@@ -64,7 +43,7 @@ describe('kith vault watch', () => {
     expect(JSON.parse(await kith(...v('status', '--offline'))).committedVersion).toBe(11)
     watcher.kill('SIGTERM')
     await new Promise((r) => watcher!.once('exit', r))
-    expect(output).toMatch(/stopped/)
+    expect(output()).toMatch(/stopped/)
     for (const g of gs) expect((await g.status()).vaults[0]!.version).toBe(11)
     const status = JSON.parse(await kith(...v('status')))
     expect(status).toMatchObject({ committedVersion: 11, verdict: 'safe', n: 5 })

@@ -139,3 +139,16 @@ export async function guardiansAndVault(n: number, k: number, w: number, started
   await kith(...v('add-guardian', ...(await Promise.all(gs.map((g) => g.inviteText('1GiB'))))))
   return { gs, work, dir, v }
 }
+
+/** `kith vault watch` as a process, its output (stdout and stderr) collected. */
+export function spawnWatch(dir: string, ...args: string[]): { proc: ChildProcess; output: () => string } {
+  let output = ''
+  const proc = spawn(process.execPath, [CLI, 'vault', 'watch', '--data-dir', dir, ...args])
+  proc.stdout!.on('data', (d: Buffer) => {
+    output += d.toString()
+  })
+  proc.stderr!.on('data', (d: Buffer) => {
+    output += d.toString()
+  })
+  return { proc, output: () => output }
+}

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { decodeRecord } from '../../src/codec/record.js'
+import { decodeVaultState, encodeVaultState } from '../../src/coordinator/state.js'
 import { ed25519PublicKey, ed25519Sign } from '../../src/crypto/ed25519.js'
 import { deriveDataKeys } from '../../src/crypto/kdf.js'
 import { generateSecretKey, schnorrPublicKey, verifyRecord } from '../../src/crypto/schnorr.js'
@@ -147,6 +148,13 @@ describe('signed records', () => {
         expect(verifyRecord(other, signedBytes, signature, vaultId)).toBe(other === type)
       }
     }
+  })
+
+  it('the vault state carried in manifest bodies round-trips', () => {
+    const state = { vaultKey: sk, name: 'alice', k: 3, w: 3 }
+    const back = decodeVaultState(encodeVaultState(state))
+    expect(back).toMatchObject({ name: 'alice', k: 3, w: 3 })
+    expect(Buffer.from(back.vaultKey).equals(Buffer.from(sk))).toBe(true)
   })
 
   it('a receipt signed by another guardian key is refused', async () => {
