@@ -5,7 +5,7 @@
  * reported and never stops the watcher.
  */
 import { spawn } from 'node:child_process'
-import type { VaultStatus, Verdict } from './status.js'
+import { describeIncident, type VaultStatus, type Verdict } from './status.js'
 
 export interface AlertTargets {
   readonly webhook?: string
@@ -64,6 +64,8 @@ export async function sendAlert(targets: AlertTargets, event: AlertEvent): Promi
 /** Remembers the last verdict and turns status checks into alerts on change. */
 export class HealthAlerts {
   private last: Verdict | undefined
+  /** Incidents up to this time were alerted (or predate this watch; the first verdict shows them). */
+  private incidentsSeen = Date.now()
 
   constructor(
     private readonly targets: AlertTargets,
@@ -89,10 +91,18 @@ export class HealthAlerts {
     await this._send({ kind: 'health', status, ...(previous ? { previous } : {}) })
   }
 
-  /** Equivocation or fencing seen in a guardian's refusal. */
-  async incident(kind: 'equivocation' | 'fencing', status: VaultStatus, reason: string): Promise<void> {
-    this.say(`!! ${kind.toUpperCase()}: ${reason}`)
-    await this._send({ kind, status, reason })
+  /**
+   * Alert once for each equivocation or fencing incident recorded since the last look (from a guardian's
+   * refusal of a push, or from evidence a guardian showed a status probe).
+   */
+  async incidents(status: VaultStatus): Promise<void> {
+    const fresh = status.incidents.filter((i) => i.at > this.incidentsSeen)
+    for (const i of fresh.reverse()) {
+      const reason = describeIncident(i)
+      this.say(`!! ${reason}`)
+      await this._send({ kind: i.kind, status, reason })
+    }
+    this.incidentsSeen = Math.max(this.incidentsSeen, ...status.incidents.map((i) => i.at))
   }
 
   private async _send(e: {

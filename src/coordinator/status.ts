@@ -6,14 +6,31 @@
  * - degraded: anything in between.
  */
 
-import { toHex } from '../crypto/bytes.js'
+import { decodeRecord } from '../codec/record.js'
+import { equalBytes, toHex } from '../crypto/bytes.js'
 import { encodeText } from '../crypto/text.js'
 import { fetchFromPeer } from '../p2p/client.js'
+import { MSG } from '../p2p/messages.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
-import { openHead } from '../replica/head.js'
+import { checkEvidence, openHead } from '../replica/head.js'
+import type { GuardianRow } from './store.js'
 import type { Vault } from './vault.js'
 
 export type Verdict = 'safe' | 'degraded' | 'at-risk'
+
+export interface Incident {
+  readonly kind: 'equivocation' | 'fencing'
+  readonly at: number
+  readonly guardian: string
+  readonly version: number
+}
+
+/** One line for an incident, loud enough for the top of a status or an alert. */
+export function describeIncident(i: Incident): string {
+  return i.kind === 'equivocation'
+    ? `EQUIVOCATION: ${i.guardian} holds a different version ${i.version}; another coordinator is running for this node`
+    : `FENCED: ${i.guardian} has a newer epoch; another coordinator has taken over this vault`
+}
 
 export interface GuardianStatus {
   readonly label: string
@@ -41,15 +58,38 @@ export interface VaultStatus {
   readonly verdict: Verdict
   readonly reasons: readonly string[]
   /** Equivocation (two coordinators for one node) and fencing (a newer epoch elsewhere) seen, newest first. */
-  readonly incidents: readonly {
-    kind: 'equivocation' | 'fencing'
-    at: number
-    guardian: string
-    version: number
-  }[]
+  readonly incidents: readonly Incident[]
 }
 
 const PROBE_TIMEOUT_MS = 3000
+
+/**
+ * Ask a guardian whether it holds proof of equivocation in this vault (it may have heard it from a fellow
+ * guardian, not from us). Valid evidence is recorded once per guardian and version as an incident.
+ */
+async function _recordEvidence(vault: Vault, g: GuardianRow): Promise<void> {
+  let version: number
+  try {
+    const data = await fetchFromPeer(
+      await vault.network(),
+      g,
+      vault.vaultId,
+      { what: 'evidence' },
+      { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) },
+    )
+    const f = decodeRecord(MSG.evidence, data).fields
+    const proven = checkEvidence(f['held'] as Uint8Array, f['offered'] as Uint8Array)
+    if (!equalBytes(proven.vaultId, vault.vaultId)) return
+    version = proven.version
+  } catch {
+    return // none held (NOT_HELD), gone since its head answered, or not a proof: nothing to record
+  }
+  const known = vault.db.incidents().some((i) => {
+    const d = JSON.parse(i.detail) as { guardian: string; version: number }
+    return i.kind === 'equivocation' && d.guardian === g.label && d.version === version
+  })
+  if (!known) vault.db.event('equivocation', { guardian: g.label, version }, vault.now())
+}
 
 export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {}): Promise<VaultStatus> {
   const s = vault.db.settings()
@@ -75,6 +115,7 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
           reachable = true
           version = Math.max(version, head.version)
           vault.db.touchGuardian(g.peerId, vault.now())
+          await _recordEvidence(vault, g)
         } catch (err) {
           // a guardian that answers "nothing held yet" is reachable
           reachable = (err as { remoteCode?: string }).remoteCode === 'NOT_HELD'
@@ -112,13 +153,7 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     const d = JSON.parse(e.detail) as { guardian: string; version: number }
     return { kind: e.kind, at: e.at, guardian: d.guardian, version: d.version }
   })
-  for (const i of incidents.slice(0, 1)) {
-    reasons.unshift(
-      i.kind === 'equivocation'
-        ? `EQUIVOCATION: ${i.guardian} holds a different version ${i.version}; another coordinator is running for this node`
-        : `FENCED: ${i.guardian} has a newer epoch; another coordinator has taken over this vault`,
-    )
-  }
+  for (const i of incidents.slice(0, 1)) reasons.unshift(describeIncident(i))
   const verdict: Verdict =
     committed === 0 || holding.length < s.k
       ? 'at-risk'

@@ -10,9 +10,7 @@ import { stat } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import { toHex } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
-import { type PushReport, pushToGuardians, runBackup } from './backup.js'
-
-type PushFailure = PushReport['failures'][number]
+import { pushToGuardians, runBackup } from './backup.js'
 
 import type { Vault } from './vault.js'
 
@@ -24,8 +22,8 @@ export interface WatchOptions {
   readonly timeoutMs?: number
   /** One human line per event (never secrets). */
   readonly onEvent?: (line: string) => void
-  /** Called after every backup or retry round with the guardians' refusals (for health alerts). */
-  readonly afterRound?: (failures: readonly PushFailure[]) => Promise<void>
+  /** Called after every backup or retry round (for health and incident alerts). */
+  readonly afterRound?: () => Promise<void>
 }
 
 export class Watcher {
@@ -89,17 +87,14 @@ export class Watcher {
   private async _backup(): Promise<void> {
     if (this.stopped) return
     await this._fingerprint()
-    const failures: PushFailure[] = []
     try {
       const timeout = this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}
       const r = await runBackup(this.vault, timeout)
       for (const d of r.drained) {
-        failures.push(...d.failures)
         if (d.committed) this._say(`outbox: version ${d.version} committed (${d.receipts} receipts)`)
       }
       const p = r.pushed
       if (p !== undefined) {
-        failures.push(...p.failures)
         this._say(
           p.committed
             ? `version ${p.version} committed: ${p.receipts} guardians hold it`
@@ -108,17 +103,15 @@ export class Watcher {
         for (const f of p.failures) this._say(`  not delivered to ${f.label}: ${f.error}`)
       }
     } finally {
-      await this.opts.afterRound?.(failures)
+      await this.opts.afterRound?.()
     }
   }
 
   /** Periodic: back up if a source changed unseen; otherwise retry what is undelivered. */
   private async _round(): Promise<void> {
     if (await this._fingerprint()) return this._backup()
-    const failures: PushFailure[] = []
     for (const v of this.vault.db.outbox()) {
       const r = await pushToGuardians(this.vault, v)
-      failures.push(...r.failures)
       if (r.committed) this._say(`outbox: version ${v.version} committed (${r.receipts} receipts)`)
     }
     const newest = this.vault.db.newestCommitted()
@@ -126,11 +119,10 @@ export class Watcher {
       const have = this.vault.db.receiptedVersions()
       if (this.vault.members().some((g) => (have.get(toHex(g.peerId)) ?? 0) < newest.version)) {
         const r = await pushToGuardians(this.vault, newest)
-        failures.push(...r.failures)
         if (r.failures.length === 0) this._say(`every guardian now holds version ${newest.version}`)
       }
     }
-    await this.opts.afterRound?.(failures)
+    await this.opts.afterRound?.()
   }
 
   /** Record sources' size and mtime; true if any changed since the last call. */

@@ -73,11 +73,3 @@ export class NotHeldError extends KithError {
     super('this guardian does not hold what was asked for')
   }
 }
-
-/** Gossiped "evidence" that does not prove anything (not two signed heads of one version). */
-export class EquivocationEvidenceError extends KithError {
-  readonly code = 'INVALID_EVIDENCE'
-  constructor() {
-    super('equivocation evidence must be two vault-signed heads of one version naming different manifests')
-  }
-}

@@ -4,6 +4,7 @@
  * and stores nothing for a refused request.
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import { encodeRecordBody } from '../codec/record.js'
 import { KithError } from '../errors.js'
 import { ProtocolViolationError, UnauthorizedPeerError } from '../p2p/errors.js'
 import { inviteSecretHash } from '../p2p/invite.js'
@@ -148,6 +149,10 @@ export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connec
       data = ctx.db.manifest(vault.vaultId, req['version'] as number)
     else if (what === 3 && req['chunk_id'] !== undefined)
       data = ctx.db.chunk(vault.vaultId, req['chunk_id'] as Uint8Array)
+    else if (what === 4) {
+      const e = ctx.db.evidence(vault.vaultId)[0]
+      if (e !== undefined) data = encodeRecordBody(MSG.evidence, e)
+    }
     if (data === undefined) throw new NotHeldError()
     await wire.send(MSG.fetched, { data })
     await stream.close()

@@ -10,13 +10,12 @@ import { equalBytes, toHex } from '../crypto/bytes.js'
 import { UnauthorizedPeerError } from '../p2p/errors.js'
 import { samePeer } from '../p2p/peers.js'
 import { VersionChainError, WrongVaultError } from '../replica/errors.js'
-import { type Head, openHead } from '../replica/head.js'
+import type { Head } from '../replica/head.js'
 import { headOfManifest, type Manifest } from '../replica/manifest.js'
 import { openRoster, type Roster } from '../replica/roster.js'
 import { openShareEnvelope } from '../shares/envelope.js'
 import {
   EquivocationError,
-  EquivocationEvidenceError,
   QuotaExceededError,
   RollbackError,
   RosterMismatchError,
@@ -82,23 +81,6 @@ export function checkRosterUpdate(
     _checkShare(roster, shareBytes)
   }
   return { removed, unchanged: false }
-}
-
-/** Check gossiped equivocation evidence: two vault-signed heads of one version naming different manifests. */
-export function checkEvidence(
-  held: Uint8Array,
-  offered: Uint8Array,
-): { vaultId: Uint8Array; version: number } {
-  const a = openHead(held)
-  const b = openHead(offered)
-  if (
-    !equalBytes(a.vaultId, b.vaultId) ||
-    a.version !== b.version ||
-    equalBytes(a.manifestHash, b.manifestHash)
-  ) {
-    throw new EquivocationEvidenceError()
-  }
-  return { vaultId: a.vaultId, version: a.version }
 }
 
 /** Who may use a vault's protocols: its coordinator and the guardians its roster names. */

@@ -9,10 +9,10 @@ import { equalBytes } from '../crypto/bytes.js'
 import { fetchFromPeer, type PeerRef } from '../p2p/client.js'
 import { MSG } from '../p2p/messages.js'
 import { samePeer } from '../p2p/peers.js'
-import { openHead } from '../replica/head.js'
+import { checkEvidence, openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
 import { type GuardianContext, headsTopic, shortId } from './context.js'
-import { checkEvidence, checkOffer } from './ingest.js'
+import { checkOffer } from './ingest.js'
 import { acceptChunk, publishEvidence, retain, storeVersion } from './versions.js'
 
 /** If `peer` has a newer head, fetch its manifest and missing chunks, verify and store them. */

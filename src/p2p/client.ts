@@ -113,11 +113,12 @@ function _ed25519Key(peerId: Uint8Array): Uint8Array {
 
 export type FetchRequest =
   | { readonly what: 'head' }
+  | { readonly what: 'evidence' }
   | { readonly what: 'manifest'; readonly version: number }
   | { readonly what: 'chunk'; readonly id: Uint8Array }
 
-/** Fetch one head, manifest or chunk of a vault. The caller verifies it (heads and manifests are signed,
- * chunks hash to their id). */
+/** Fetch one head, manifest, chunk or equivocation evidence of a vault. The caller verifies it (heads,
+ * manifests and evidence are signed; chunks hash to their id). */
 export async function fetchFromPeer(
   node: KithNode,
   peer: PeerRef,

@@ -90,8 +90,8 @@ export const MSG = {
     MessageKind.fetch,
     [
       { tag: 1, name: 'vault_id', type: 'bytes', length: 32 },
-      // 1 head, 2 manifest (by version), 3 chunk (by id)
-      { tag: 2, name: 'what', type: 'u8', min: 1, max: 3 },
+      // 1 head, 2 manifest (by version), 3 chunk (by id), 4 equivocation evidence (an evidence message)
+      { tag: 2, name: 'what', type: 'u8', min: 1, max: 4 },
       { tag: 3, name: 'version', type: 'u64', optional: true },
       { tag: 4, name: 'chunk_id', type: 'bytes', length: 32, optional: true },
     ],
@@ -127,7 +127,7 @@ export const MSG = {
   ),
 } as const
 
-export const FETCH_WHAT = { head: 1, manifest: 2, chunk: 3 } as const
+export const FETCH_WHAT = { head: 1, manifest: 2, chunk: 3, evidence: 4 } as const
 
 // message kinds must never collide with stored record kinds
 for (const k of Object.values(MessageKind)) {

@@ -60,3 +60,11 @@ export class InvalidSourceError extends KithError {
     super(`source ${name}: ${reason}`, { source: name, reason })
   }
 }
+
+/** "Evidence" of equivocation that does not prove anything (not two signed heads of one version). */
+export class EquivocationEvidenceError extends KithError {
+  readonly code = 'INVALID_EVIDENCE'
+  constructor() {
+    super('equivocation evidence must be two vault-signed heads of one version naming different manifests')
+  }
+}

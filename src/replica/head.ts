@@ -16,9 +16,10 @@ import {
 } from '../codec/record.js'
 import { defineSchema } from '../codec/tlv.js'
 import { assertBytes } from '../crypto/assert.js'
-import { concatBytes } from '../crypto/bytes.js'
+import { concatBytes, equalBytes } from '../crypto/bytes.js'
 import { ed25519Verify } from '../crypto/ed25519.js'
 import { recordDigest } from '../crypto/schnorr.js'
+import { EquivocationEvidenceError } from './errors.js'
 
 const headSchema = defineSchema('head', [
   { tag: 1, name: 'vault_id', type: 'bytes', length: 32 },
@@ -64,6 +65,23 @@ export function signHead(fields: HeadFields, vaultSecretKey: Uint8Array): Head {
   assertBytes(fields.vaultId, 'vaultId', 32)
   const { bytes } = encodeVaultSigned(HEAD, _headValues(fields), vaultSecretKey)
   return { ...fields, bytes }
+}
+
+/** Check equivocation evidence: two vault-signed heads of one version naming different manifests. */
+export function checkEvidence(
+  held: Uint8Array,
+  offered: Uint8Array,
+): { vaultId: Uint8Array; version: number } {
+  const a = openHead(held)
+  const b = openHead(offered)
+  if (
+    !equalBytes(a.vaultId, b.vaultId) ||
+    a.version !== b.version ||
+    equalBytes(a.manifestHash, b.manifestHash)
+  ) {
+    throw new EquivocationEvidenceError()
+  }
+  return { vaultId: a.vaultId, version: a.version }
 }
 
 /** Rebuild a head from its fields and the signature a manifest ends with (no key needed). */

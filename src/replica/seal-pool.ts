@@ -24,7 +24,11 @@ interface Pending {
 }
 
 export interface SealerOptions {
-  /** Worker threads; 0 seals on the calling thread. Default: one per core, at most 4. */
+  /**
+   * Worker threads; 0 seals on the calling thread. Default: one per core beside the calling thread's
+   * (which chunks, hashes and writes), at least 1 and at most 3. Each worker is a V8 isolate of its own
+   * (~30 MB); on 2 cores a second worker made backups no faster and added that much to peak RSS.
+   */
   readonly workers?: number
 }
 
@@ -39,7 +43,7 @@ export class ChunkSealer {
     private readonly keys: ChunkKeys,
     options: SealerOptions = {},
   ) {
-    const wanted = options.workers ?? Math.min(4, availableParallelism())
+    const wanted = options.workers ?? Math.max(1, Math.min(3, availableParallelism() - 1))
     const path = wanted > 0 ? _workerPath() : undefined
     if (path === undefined) return
     for (let i = 0; i < wanted; i++) {

@@ -4,7 +4,9 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { HealthAlerts } from '../../src/coordinator/alerts.js'
 import { readKeyFile } from '../../src/coordinator/keyfile.js'
+import type { VaultStatus } from '../../src/coordinator/status.js'
 import { Vault, vaultPaths } from '../../src/coordinator/vault.js'
 import { type GuardianProcess, guardiansAndVault, kith, spawnWatch, waitUntil } from '../helpers/daemons.js'
 
@@ -75,4 +77,37 @@ describe('watch alerts', () => {
         expect(body).not.toContain(Buffer.from(secret).toString('hex'))
     }
   }, 120_000)
+})
+
+describe('incident alerts', () => {
+  it('fire once per equivocation or fencing incident recorded since the last look, oldest first', async () => {
+    const lines: string[] = []
+    const alerts = new HealthAlerts({}, (l) => lines.push(l))
+    const now = Date.now()
+    const status = (incidents: VaultStatus['incidents']): VaultStatus => ({
+      vault: 'kvault1test',
+      name: 'n',
+      k: 2,
+      w: 2,
+      n: 3,
+      epoch: 1,
+      committedVersion: 4,
+      newestVersion: 4,
+      outbox: [],
+      guardians: [],
+      verdict: 'at-risk',
+      reasons: [],
+      incidents,
+    })
+    const old = { kind: 'fencing' as const, at: now - 60_000, guardian: 'bob', version: 2 }
+    const first = { kind: 'equivocation' as const, at: now + 10, guardian: 'carol', version: 4 }
+    const second = { kind: 'fencing' as const, at: now + 20, guardian: 'dave', version: 5 }
+    await alerts.incidents(status([first, old]))
+    await alerts.incidents(status([second, first, old]))
+    await alerts.incidents(status([second, first, old]))
+    expect(lines).toEqual([
+      expect.stringMatching(/^!! EQUIVOCATION: carol holds a different version 4/),
+      expect.stringMatching(/^!! FENCED: dave has a newer epoch/),
+    ])
+  })
 })

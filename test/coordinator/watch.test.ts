@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { rename, writeFile } from 'node:fs/promises'
+import { cp, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
@@ -47,5 +47,47 @@ describe('kith vault watch', () => {
     for (const g of gs) expect((await g.status()).vaults[0]!.version).toBe(11)
     const status = JSON.parse(await kith(...v('status')))
     expect(status).toMatchObject({ committedVersion: 11, verdict: 'safe', n: 5 })
-  }, 180_000)
+
+    // a copy of the vault directory, as a careless restore onto a second machine would make
+    const twin = join(work, 'twin-vault')
+    await cp(dir, twin, { recursive: true })
+    const replace = async (size: number) => {
+      await writeFile(`${scb}.tmp`, randomBytes(size))
+      await rename(`${scb}.tmp`, scb)
+    }
+
+    // one guardian down: still committed, and degraded
+    await gs[4]!.stop()
+    await replace(5012)
+    expect(JSON.parse(await kith(...v('backup'))).pushed).toMatchObject({ version: 12, committed: true })
+    const degraded = JSON.parse(await kith(...v('status')))
+    expect(degraded.verdict).toBe('degraded')
+    expect(degraded.reasons.join(' ')).toMatch(/1 guardian\(s\) unreachable/)
+
+    // the twin signs its own version 12: the guardians refuse it and keep the two heads as evidence;
+    // the real coordinator hears of it from them on its next status, although it pushed nothing wrong
+    await replace(5013)
+    expect((await kithResult('vault', 'backup', '--data-dir', twin, '--timeout', '20s')).code).toBe(1)
+    const warned = JSON.parse(await kith(...v('status')))
+    expect(warned.verdict).toBe('at-risk')
+    expect(warned.reasons[0]).toMatch(/^EQUIVOCATION/)
+    expect(warned.incidents[0]).toMatchObject({ kind: 'equivocation', version: 12 })
+
+    // three of five down: the backup fails clearly and version 13 waits in the outbox
+    await Promise.all([gs[2]!.stop(), gs[3]!.stop()])
+    await replace(5014)
+    const failed = await kithResult(...v('backup', '--timeout', '15s'))
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toMatch(/version 13 reached 2 of the 3 guardians.*\[QUORUM_NOT_REACHED\]/)
+    expect(JSON.parse(await kith(...v('status', '--offline'))).outbox).toEqual([13])
+
+    // they return: the outbox is delivered, with no version number reused
+    await Promise.all([gs[2]!.start(), gs[3]!.start(), gs[4]!.start()])
+    const drained = JSON.parse(await kith(...v('backup')))
+    expect(drained.drained).toEqual([expect.objectContaining({ version: 13, committed: true })])
+    expect(drained.pushed).toBeUndefined()
+    const back = JSON.parse(await kith(...v('status')))
+    expect(back).toMatchObject({ committedVersion: 13, outbox: [] })
+    expect(back.verdict).not.toBe('at-risk')
+  }, 240_000)
 })

@@ -186,13 +186,9 @@ export async function vaultWatch(
       retryMs: parseDuration(a.retry),
       timeoutMs: parseDuration(a.timeout),
       onEvent: line,
-      afterRound: async (failures) => {
+      afterRound: async () => {
         const status = await vaultStatus(vault)
-        const equivocation = failures.find((f) => f.code === 'EQUIVOCATION')
-        if (equivocation)
-          await alerts.incident('equivocation', status, `${equivocation.label}: ${equivocation.error}`)
-        const fenced = failures.find((f) => f.code === 'STALE_EPOCH')
-        if (fenced) await alerts.incident('fencing', status, `${fenced.label}: ${fenced.error}`)
+        await alerts.incidents(status)
         await alerts.observe(status)
       },
     })
