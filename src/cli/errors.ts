@@ -4,16 +4,6 @@
  */
 import { KithError } from '../errors.js'
 
-/** A command group that exists in the CLI's shape but not yet in this release. */
-export class CommandUnavailableError extends KithError {
-  readonly code = 'COMMAND_UNAVAILABLE'
-  constructor(command: string) {
-    super(`'kith ${command}' is not part of this release yet; see README.md for what this version does`, {
-      command,
-    })
-  }
-}
-
 /** Bad command-line input that yargs itself did not catch. */
 export class UsageError extends KithError {
   readonly code = 'USAGE'

@@ -25,6 +25,7 @@ export const RecordKind = {
   manifestBody: 4,
   head: 5,
   receipt: 6,
+  veto: 11,
 } as const
 
 export interface RecordDef {

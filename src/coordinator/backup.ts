@@ -123,7 +123,7 @@ export async function pushToGuardians(
       } catch (err) {
         const code = (err as { remoteCode?: string }).remoteCode
         // two coordinators for one node, or a newer epoch elsewhere: recorded for status and alerts
-        if (code === 'EQUIVOCATION' || code === 'STALE_EPOCH') {
+        if (code === 'EQUIVOCATION' || code === 'STALE_EPOCH' || code === 'FENCED') {
           const kind = code === 'EQUIVOCATION' ? 'equivocation' : 'fencing'
           vault.db.event(kind, { guardian: g.label, version: v.version }, vault.now())
         }

@@ -59,6 +59,14 @@ export interface VaultStatus {
   readonly reasons: readonly string[]
   /** Equivocation (two coordinators for one node) and fencing (a newer epoch elsewhere) seen, newest first. */
   readonly incidents: readonly Incident[]
+  /** Open recovery requests the guardians reported: someone is trying to recover this vault. */
+  readonly recoveryRequests: readonly RecoveryRequestSeen[]
+}
+
+export interface RecoveryRequestSeen {
+  readonly request: string
+  readonly createdAt: number
+  readonly guardians: readonly string[]
 }
 
 const PROBE_TIMEOUT_MS = 3000
@@ -91,11 +99,35 @@ async function _recordEvidence(vault: Vault, g: GuardianRow): Promise<void> {
   if (!known) vault.db.event('equivocation', { guardian: g.label, version }, vault.now())
 }
 
+/** The open recovery requests a guardian holds for this vault (none if it cannot say). */
+async function _openRequests(
+  vault: Vault,
+  g: GuardianRow,
+): Promise<{ request: string; createdAt: number }[]> {
+  try {
+    const data = await fetchFromPeer(
+      await vault.network(),
+      g,
+      vault.vaultId,
+      { what: 'requests' },
+      { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) },
+    )
+    const items = decodeRecord(MSG.requests, data).fields['requests'] as Uint8Array[]
+    return items.map((i) => ({
+      request: toHex(i.subarray(0, 8)),
+      createdAt: Number(new DataView(i.buffer, i.byteOffset, 16).getBigUint64(8)),
+    }))
+  } catch {
+    return []
+  }
+}
+
 export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {}): Promise<VaultStatus> {
   const s = vault.db.settings()
   const committed = vault.db.newestCommitted()?.version ?? 0
   const newest = vault.db.newestVersion()?.version ?? 0
   const receipted = vault.db.receiptedVersions()
+  const requests = new Map<string, RecoveryRequestSeen>()
   const guardians = await Promise.all(
     vault.db.guardians().map(async (g): Promise<GuardianStatus> => {
       let reachable: boolean | null = null
@@ -116,6 +148,11 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
           version = Math.max(version, head.version)
           vault.db.touchGuardian(g.peerId, vault.now())
           await _recordEvidence(vault, g)
+          for (const r of await _openRequests(vault, g)) {
+            const seen = requests.get(r.request) ?? { ...r, guardians: [] as string[] }
+            ;(seen.guardians as string[]).push(g.label)
+            requests.set(r.request, seen)
+          }
         } catch (err) {
           // a guardian that answers "nothing held yet" is reachable
           reachable = (err as { remoteCode?: string }).remoteCode === 'NOT_HELD'
@@ -153,6 +190,10 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     const d = JSON.parse(e.detail) as { guardian: string; version: number }
     return { kind: e.kind, at: e.at, guardian: d.guardian, version: d.version }
   })
+  for (const r of requests.values())
+    reasons.unshift(
+      `RECOVERY REQUEST ${r.request} at ${r.guardians.join(', ')}: if this is not you, run 'kith vault veto ${r.request}' and call your guardians`,
+    )
   for (const i of incidents.slice(0, 1)) reasons.unshift(describeIncident(i))
   const verdict: Verdict =
     committed === 0 || holding.length < s.k
@@ -177,5 +218,6 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
       : verdict,
     reasons,
     incidents,
+    recoveryRequests: [...requests.values()],
   }
 }

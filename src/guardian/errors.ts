@@ -73,3 +73,45 @@ export class NotHeldError extends KithError {
     super('this guardian does not hold what was asked for')
   }
 }
+
+/** A push from a coordinator that a newer roster replaced (a recovered node took the vault over). */
+export class FencedError extends KithError {
+  readonly code = 'FENCED'
+  constructor() {
+    super('this coordinator was fenced out: a newer epoch names another coordinator for the vault; stop it')
+  }
+}
+
+/** No recovery request with this id (or id prefix) is kept here. */
+export class UnknownRequestError extends KithError {
+  readonly code = 'UNKNOWN_REQUEST'
+  constructor(id: string) {
+    super(`no recovery request ${id} here; 'kith guardian requests' lists them`, { request: id })
+  }
+}
+
+/** The verification code typed does not match the request's: it was not approved. */
+export class WrongCodeError extends KithError {
+  readonly code = 'WRONG_CODE'
+  constructor() {
+    super(
+      'the code does not match this request: nothing was approved. Call your friend back on a number you know',
+    )
+  }
+}
+
+/** A decision on a request that is no longer waiting for one. */
+export class RequestClosedError extends KithError {
+  readonly code = 'REQUEST_CLOSED'
+  constructor(state: string) {
+    super(`this recovery request is ${state}; nothing changed`, { state })
+  }
+}
+
+/** A new recovery request while an approved one still waits out its delay. */
+export class RecoveryPendingError extends KithError {
+  readonly code = 'RECOVERY_PENDING'
+  constructor() {
+    super('an approved recovery request for this vault is waiting out its delay; a second one is refused')
+  }
+}

@@ -5,17 +5,18 @@
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { encodeRecordBody } from '../codec/record.js'
+import { equalBytes } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
 import { ProtocolViolationError, UnauthorizedPeerError } from '../p2p/errors.js'
 import { inviteSecretHash } from '../p2p/invite.js'
 import { MSG } from '../p2p/messages.js'
-import { samePeer } from '../p2p/peers.js'
+import { peerIdBytes, samePeer } from '../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../p2p/wire.js'
 import { openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
 import { openRoster } from '../replica/roster.js'
 import { type GuardianContext, headsTopic, shortId } from './context.js'
-import { EquivocationError, NotHeldError } from './errors.js'
+import { EquivocationError, FencedError, NotHeldError } from './errors.js'
 import { authorize, checkEnrollment, checkOffer, checkRosterUpdate } from './ingest.js'
 import { acceptChunk, publishEvidence, receiptFor, storeVersion } from './versions.js'
 
@@ -31,7 +32,7 @@ function knownPeer(ctx: GuardianContext, peer: PeerId, allow: 'coordinator' | 'm
 }
 
 /** Answer with a named error; an unexpected one is also logged (its message, never data). */
-async function refuse(ctx: GuardianContext, wire: Wire, err: unknown): Promise<void> {
+export async function refuse(ctx: GuardianContext, wire: Wire, err: unknown): Promise<void> {
   if (!(err instanceof KithError))
     ctx.say(`internal error on ${wire.protocol}: ${(err as Error)?.message ?? String(err)}`)
   await wire.sendError(err)
@@ -87,7 +88,14 @@ export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Conne
           `vault ${shortId(vaultId)} removed this guardian at epoch ${roster.epoch}; its data was deleted`,
         )
       } else if (!update.unchanged) {
-        ctx.db.updateRoster(vaultId, roster.epoch, roster.bytes, share!, ctx.now())
+        const before = ctx.roster(vault).coordinator
+        const fenced =
+          before !== undefined &&
+          (roster.coordinator === undefined || !equalBytes(before, roster.coordinator))
+            ? before
+            : undefined
+        ctx.db.updateRoster(vaultId, roster.epoch, roster.bytes, share!, ctx.now(), fenced)
+        if (fenced) ctx.say(`vault ${shortId(vaultId)} has a new coordinator; the old one is fenced out`)
         ctx.say(`vault ${shortId(vaultId)} moved to epoch ${roster.epoch}`)
       }
       await wire.send(MSG.ack, {})
@@ -102,12 +110,16 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
   const wire = new Wire(stream, PROTOCOLS.push, MSG.offer.maxBytes)
   try {
     // a stranger is turned away before a (possibly 28 MiB) offer is read
-    if (!knownPeer(ctx, conn.remotePeer, 'coordinator'))
+    const peer = peerIdBytes(conn.remotePeer)
+    if (!knownPeer(ctx, conn.remotePeer, 'coordinator')) {
+      if (ctx.db.fencedAnywhere(peer)) throw new FencedError()
       throw new UnauthorizedPeerError(conn.remotePeer.toString())
+    }
     const offer = await wire.receive(MSG.offer)
     const manifest = openManifest(offer['manifest'] as Uint8Array)
     await ctx.exclusive(manifest.vaultId, async () => {
       const vault = ctx.db.requireVault(manifest.vaultId)
+      if (ctx.db.isFenced(vault.vaultId, peer)) throw new FencedError()
       authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
       const checked = checkOffer(ctx.db, vault, manifest, ctx.now())
       await wire.send(MSG.need, {
@@ -137,12 +149,15 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
 export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
   const wire = new Wire(stream, PROTOCOLS.fetch, MSG.fetch.maxBytes)
   try {
-    if (!knownPeer(ctx, conn.remotePeer, 'members'))
+    const peer = peerIdBytes(conn.remotePeer)
+    if (!knownPeer(ctx, conn.remotePeer, 'members') && !ctx.db.hasRequest(peer, ctx.now()))
       throw new UnauthorizedPeerError(conn.remotePeer.toString())
     const req = await wire.receive(MSG.fetch)
     const vault = ctx.db.requireVault(req['vault_id'] as Uint8Array)
-    authorize(ctx.roster(vault), conn.remotePeer, 'members')
     const what = req['what'] as number
+    // a recoverer with a live request may read heads, manifests and (encrypted) chunks
+    const recoverer = what <= 3 && ctx.db.hasRequest(peer, ctx.now(), vault.vaultId)
+    if (!recoverer) authorize(ctx.roster(vault), conn.remotePeer, 'members')
     let data: Uint8Array | undefined
     if (what === 1) data = vault.head ?? undefined
     else if (what === 2 && req['version'] !== undefined)
@@ -152,6 +167,17 @@ export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connec
     else if (what === 4) {
       const e = ctx.db.evidence(vault.vaultId)[0]
       if (e !== undefined) data = encodeRecordBody(MSG.evidence, e)
+    } else if (what === 5) {
+      ctx.db.expireRequests(ctx.now())
+      const open = ctx.db.requests({ vaultId: vault.vaultId, open: true })
+      data = encodeRecordBody(MSG.requests, {
+        requests: open.map((r) => {
+          const item = new Uint8Array(16)
+          item.set(r.requestId, 0)
+          new DataView(item.buffer).setBigUint64(8, BigInt(r.createdAt))
+          return item
+        }),
+      })
     }
     if (data === undefined) throw new NotHeldError()
     await wire.send(MSG.fetched, { data })

@@ -47,6 +47,22 @@ export const MIGRATIONS: readonly string[] = [
     detail TEXT NOT NULL
   );
   `,
+  // 2: recovery requests and per-vault release policy; coordinators fenced out by a newer roster
+  `
+  ALTER TABLE vaults ADD COLUMN release_delay INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE vaults ADD COLUMN request_ttl INTEGER NOT NULL DEFAULT 604800000;
+  ALTER TABLE invites ADD COLUMN release_delay INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE recovery_requests (
+    vault_id BLOB NOT NULL, request_id BLOB NOT NULL, recovery_key BLOB NOT NULL, requester BLOB NOT NULL,
+    code TEXT NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+    decided_at INTEGER, release_at INTEGER, released_at INTEGER, veto BLOB,
+    PRIMARY KEY (vault_id, request_id)
+  );
+  CREATE TABLE fenced_coordinators (
+    vault_id BLOB NOT NULL, peer_id BLOB NOT NULL, epoch INTEGER NOT NULL, at INTEGER NOT NULL,
+    PRIMARY KEY (vault_id, peer_id)
+  );
+  `,
 ]
 
 /** Bring `db` to the newest schema, one transaction per migration. */

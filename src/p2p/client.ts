@@ -62,6 +62,20 @@ export async function sendRoster(
   await stream.close().catch(() => {})
 }
 
+/** Send a guardian the vault's signed veto of one recovery request. */
+export async function sendVeto(
+  node: KithNode,
+  guardian: PeerRef,
+  veto: Uint8Array,
+  options?: AbortOptions,
+): Promise<void> {
+  const stream = await openStream(node, guardian.peerId, guardian.addrs, PROTOCOLS.veto, options?.signal)
+  const wire = new Wire(stream, PROTOCOLS.veto, MSG.ack.maxBytes)
+  await wire.send(MSG.veto, { veto }, options)
+  await wire.receive(MSG.ack, options)
+  await stream.close().catch(() => {})
+}
+
 /**
  * Push one version: offer the manifest, send only the chunks the guardian lacks, and
  * return its verified receipt (sent only once everything is durable there).
@@ -114,6 +128,7 @@ function _ed25519Key(peerId: Uint8Array): Uint8Array {
 export type FetchRequest =
   | { readonly what: 'head' }
   | { readonly what: 'evidence' }
+  | { readonly what: 'requests' }
   | { readonly what: 'manifest'; readonly version: number }
   | { readonly what: 'chunk'; readonly id: Uint8Array }
 

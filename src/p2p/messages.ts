@@ -5,11 +5,13 @@
  */
 import { defineRecord, type RecordDef, RecordKind } from '../codec/record.js'
 import { defineSchema } from '../codec/tlv.js'
+import { COMPRESSED_PUBLIC_KEY_LENGTH } from '../crypto/ecies.js'
 import { MAX_CHUNK_STORED } from '../replica/chunk.js'
 import { HEAD, RECEIPT } from '../replica/head.js'
 import { MANIFEST, MAX_MANIFEST_CHUNKS } from '../replica/manifest.js'
 import { ROSTER } from '../replica/roster.js'
 import { SHARE_ENVELOPE } from '../shares/envelope.js'
+import { REQUEST_ID_LENGTH, VETO } from '../shares/release.js'
 
 const msg = (
   name: string,
@@ -33,6 +35,21 @@ export const MessageKind = {
   evidence: 25,
   roster: 26,
   ack: 27,
+  recover: 28,
+  recovery: 29,
+  veto: 30,
+  requests: 31,
+} as const
+
+/** A recovery request's state as a recoverer hears it (docs/format.md §Recovery). */
+export const REQUEST_STATE = {
+  pending: 1,
+  approved: 2,
+  released: 3,
+  denied: 4,
+  vetoed: 5,
+  superseded: 6,
+  expired: 7,
 } as const
 
 export const MSG = {
@@ -90,8 +107,9 @@ export const MSG = {
     MessageKind.fetch,
     [
       { tag: 1, name: 'vault_id', type: 'bytes', length: 32 },
-      // 1 head, 2 manifest (by version), 3 chunk (by id), 4 equivocation evidence (an evidence message)
-      { tag: 2, name: 'what', type: 'u8', min: 1, max: 4 },
+      // 1 head, 2 manifest (by version), 3 chunk (by id), 4 equivocation evidence (an evidence message),
+      // 5 open recovery requests (a requests message)
+      { tag: 2, name: 'what', type: 'u8', min: 1, max: 5 },
       { tag: 3, name: 'version', type: 'u64', optional: true },
       { tag: 4, name: 'chunk_id', type: 'bytes', length: 32, optional: true },
     ],
@@ -125,9 +143,40 @@ export const MSG = {
     ],
     2 * HEAD.maxBytes + 64,
   ),
+  /** Ask for (or about) a vault's share, with a one-time recovery key; repeated to poll. */
+  recover: msg(
+    'recovery request',
+    MessageKind.recover,
+    [
+      { tag: 1, name: 'vault_id', type: 'bytes', length: 32 },
+      { tag: 2, name: 'recovery_key', type: 'bytes', length: COMPRESSED_PUBLIC_KEY_LENGTH },
+    ],
+    128,
+  ),
+  /** Where a request stands; the vault's signed roster; the sealed share exactly once, when released. */
+  recovery: msg(
+    'recovery reply',
+    MessageKind.recovery,
+    [
+      { tag: 1, name: 'request_id', type: 'bytes', length: REQUEST_ID_LENGTH },
+      { tag: 2, name: 'state', type: 'u8', min: 1, max: 7 },
+      { tag: 3, name: 'release_at', type: 'u64', optional: true },
+      { tag: 4, name: 'roster', type: 'varbytes', max: ROSTER.maxBytes },
+      { tag: 5, name: 'sealed_share', type: 'varbytes', max: SHARE_ENVELOPE.maxBytes + 128, optional: true },
+    ],
+    ROSTER.maxBytes + SHARE_ENVELOPE.maxBytes + 256,
+  ),
+  veto: msg('veto', MessageKind.veto, [{ tag: 1, name: 'veto', type: 'varbytes', max: VETO.maxBytes }], 256),
+  /** Open recovery requests of a vault, for its coordinator: 16 bytes each, request id then created_at. */
+  requests: msg(
+    'open requests',
+    MessageKind.requests,
+    [{ tag: 1, name: 'requests', type: 'packed', stride: 16, maxItems: 64 }],
+    16 * 64 + 32,
+  ),
 } as const
 
-export const FETCH_WHAT = { head: 1, manifest: 2, chunk: 3, evidence: 4 } as const
+export const FETCH_WHAT = { head: 1, manifest: 2, chunk: 3, evidence: 4, requests: 5 } as const
 
 // message kinds must never collide with stored record kinds
 for (const k of Object.values(MessageKind)) {

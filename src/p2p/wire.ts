@@ -17,6 +17,8 @@ export const PROTOCOLS = {
   push: '/kith/push/1.0.0',
   fetch: '/kith/fetch/1.0.0',
   roster: '/kith/roster/1.0.0',
+  recover: '/kith/recover/1.0.0',
+  veto: '/kith/veto/1.0.0',
 } as const
 
 /** Per-step deadline; a push of many chunks gets it per message, not for the whole stream. */

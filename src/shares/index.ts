@@ -2,4 +2,5 @@
 export * from './combine.js'
 export * from './envelope.js'
 export * from './errors.js'
+export * from './release.js'
 export * from './split.js'

@@ -98,6 +98,7 @@ describe('incident alerts', () => {
       verdict: 'at-risk',
       reasons: [],
       incidents,
+      recoveryRequests: [],
     })
     const old = { kind: 'fencing' as const, at: now - 60_000, guardian: 'bob', version: 2 }
     const first = { kind: 'equivocation' as const, at: now + 10, guardian: 'carol', version: 4 }

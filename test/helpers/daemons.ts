@@ -152,3 +152,62 @@ export function spawnWatch(dir: string, ...args: string[]): { proc: ChildProcess
   })
   return { proc, output: () => output }
 }
+
+/** `kith recover --json` as a process: its events parsed line by line, its exit awaited. */
+export class RecoverProcess {
+  readonly events: Record<string, unknown>[] = []
+  stderr = ''
+  private stdout = ''
+  readonly exited: Promise<number | null>
+  readonly proc: ChildProcess
+
+  constructor(...args: string[]) {
+    this.proc = spawn(process.execPath, [CLI, 'recover', '--json', '--poll', '200ms', ...args])
+    this.proc.stdout!.on('data', (d: Buffer) => {
+      this.stdout += d.toString()
+      let nl = this.stdout.indexOf('\n')
+      while (nl >= 0) {
+        const line = this.stdout.slice(0, nl).trim()
+        this.stdout = this.stdout.slice(nl + 1)
+        if (line) this.events.push(JSON.parse(line))
+        nl = this.stdout.indexOf('\n')
+      }
+    })
+    this.proc.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString()
+    })
+    this.exited = new Promise((r) => this.proc.once('exit', (code) => r(code)))
+  }
+
+  /** The first event of this kind matching `where`, waiting for it. */
+  async event(kind: string, where: (e: Record<string, unknown>) => boolean = () => true) {
+    const find = () => this.events.find((e) => e['event'] === kind && where(e))
+    await waitUntil(
+      () => find() !== undefined,
+      () => `${JSON.stringify(this.events)}\n${this.stderr}`,
+    )
+    return find()!
+  }
+
+  /** Its exit code, failing with its events and errors if it has not exited in time. */
+  async exitCode(timeoutMs = 60_000): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`recover still running:\n${JSON.stringify(this.events)}\n${this.stderr}`)),
+        timeoutMs,
+      )
+    })
+    try {
+      return await Promise.race([this.exited, late])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** The code and request this recovery shows for one guardian (by peer ID). */
+  async codeFor(peerId: string): Promise<{ request: string; code: string }> {
+    const e = await this.event('request-sent', (x) => x['peerId'] === peerId)
+    return { request: e['request'] as string, code: e['code'] as string }
+  }
+}

@@ -1,6 +1,7 @@
 /** Handlers of `kith guardian …`. Each prints for a person, or one JSON object with --json. */
 import { stat } from 'node:fs/promises'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { toHex } from '../../../crypto/bytes.js'
 import { encodeText } from '../../../crypto/text.js'
 import { ensurePrivateDir } from '../../../disk/atomic.js'
 import {
@@ -10,11 +11,13 @@ import {
   readGuardianConfig,
   writeGuardianConfig,
 } from '../../../guardian/config.js'
+import { approveRequest, denyRequest } from '../../../guardian/recovery.js'
 import { Guardian } from '../../../guardian/service.js'
-import { GuardianStore } from '../../../guardian/store.js'
+import { GuardianStore, type RecoveryRequestRow, type RequestState } from '../../../guardian/store.js'
 import { inviteSecretHash, inviteToText, newInviteSecret } from '../../../p2p/invite.js'
 import { loadOrCreatePeerKey } from '../../../p2p/peer-key.js'
 import { peerIdBytes } from '../../../p2p/peers.js'
+import { normalizeCode } from '../../../shares/release.js'
 import { UsageError } from '../../errors.js'
 import { formatAgo, formatSize, parseDuration, parseSize } from '../../parse.js'
 import { stopOnSignal } from '../../signals.js'
@@ -74,6 +77,7 @@ export async function guardianInvite(a: {
   label: string
   quota: string
   expires: string
+  releaseDelay?: string
   json: boolean
 }) {
   const config = await readGuardianConfig(a.dataDir)
@@ -90,7 +94,16 @@ export async function guardianInvite(a: {
   const secret = newInviteSecret()
   const store = GuardianStore.open(paths.db)
   try {
-    store.createInvite({ secretHash: inviteSecretHash(secret), label: a.label, quota, expiresAt }, Date.now())
+    store.createInvite(
+      {
+        secretHash: inviteSecretHash(secret),
+        label: a.label,
+        quota,
+        expiresAt,
+        ...(a.releaseDelay !== undefined ? { releaseDelay: parseDuration(a.releaseDelay) } : {}),
+      },
+      Date.now(),
+    )
   } finally {
     store.close()
   }
@@ -143,4 +156,126 @@ export async function guardianStatus(a: { dataDir: string; json: boolean }) {
         '    !! EQUIVOCATION: two different versions with one number. Tell your friend to stop all but one node NOW.',
       )
   }
+}
+
+const STATE_WORDS: Record<RequestState, string> = {
+  pending: 'waiting for you',
+  approved: 'approved, waiting out the release delay',
+  released: 'released',
+  denied: 'denied',
+  vetoed: 'VETOED by the vault owner',
+  superseded: 'replaced by a newer request',
+  expired: 'expired',
+}
+
+function _requestJson(db: GuardianStore, r: RecoveryRequestRow, now: number) {
+  return {
+    request: toHex(r.requestId),
+    vault: encodeText('vault', r.vaultId),
+    label: db.vault(r.vaultId)?.label ?? '?',
+    code: r.code,
+    state: r.state,
+    ageMs: now - r.createdAt,
+    expiresAt: r.expiresAt,
+    ...(r.releaseAt !== null ? { releaseAt: r.releaseAt } : {}),
+  }
+}
+
+/** Open the guardian's database for one short command, beside a running daemon (WAL allows it). */
+async function _withStore<T>(dataDir: string, fn: (db: GuardianStore) => T): Promise<T> {
+  await readGuardianConfig(dataDir)
+  const db = GuardianStore.open(guardianPaths(dataDir).db)
+  try {
+    return fn(db)
+  } finally {
+    db.close()
+  }
+}
+
+export async function guardianRequests(a: { dataDir: string; all: boolean; json: boolean }) {
+  const now = Date.now()
+  const rows = await _withStore(a.dataDir, (db) => {
+    db.expireRequests(now)
+    return db.requests({ open: !a.all }).map((r) => _requestJson(db, r, now))
+  })
+  if (a.json) return say(JSON.stringify({ requests: rows }))
+  if (rows.length === 0) return say(a.all ? 'No recovery requests, ever.' : 'No recovery requests waiting.')
+  for (const r of rows) {
+    say(`Request ${r.request} for "${r.label}" (${formatAgo(r.ageMs)}): ${STATE_WORDS[r.state]}`)
+    if (r.state === 'pending') {
+      say(`  Your friend's recovery shows code ${r.code} for you.`)
+      say('  Call them on a number you already know and ask them to read their code. Only if it matches:')
+      say(`    kith guardian approve ${r.request} --code <the code they read>`)
+      say(`  If you did not expect this or the code differs: kith guardian deny ${r.request}`)
+    }
+  }
+}
+
+export async function guardianApprove(a: {
+  dataDir: string
+  request: string
+  code: string
+  overrideVeto: boolean
+  json: boolean
+}) {
+  const r = await _withStore(a.dataDir, (db) =>
+    approveRequest(db, a.request, normalizeCode(a.code), { overrideVeto: a.overrideVeto }),
+  )
+  if (a.json)
+    return say(JSON.stringify({ request: toHex(r.requestId), state: r.state, releaseAt: r.releaseAt }))
+  const wait = (r.releaseAt ?? 0) - Date.now()
+  say(
+    wait > 0
+      ? `Approved. Your share will be released in ${formatAgo(wait).replace(/ ago$/, '')}, when your friend's recovery asks again.`
+      : "Approved. Your share goes to your friend's recovery the next time it asks (within seconds if it is running).",
+  )
+}
+
+export async function guardianDeny(a: { dataDir: string; request: string; json: boolean }) {
+  const r = await _withStore(a.dataDir, (db) => denyRequest(db, a.request))
+  if (a.json) return say(JSON.stringify({ request: toHex(r.requestId), state: r.state }))
+  say('Denied. Nothing was released. Tell your friend, on a number you know, that someone asked.')
+}
+
+export async function guardianPolicy(a: {
+  dataDir: string
+  vault?: string
+  releaseDelay?: string
+  expireAfter?: string
+  json: boolean
+}) {
+  const rows = await _withStore(a.dataDir, (db) => {
+    const chosen = db
+      .vaults()
+      .filter(
+        (v) =>
+          a.vault === undefined || v.label === a.vault || encodeText('vault', v.vaultId).startsWith(a.vault),
+      )
+    if (a.releaseDelay !== undefined || a.expireAfter !== undefined) {
+      if (chosen.length !== 1)
+        throw new UsageError(`name exactly one vault (by label or kvault1… id); ${chosen.length} match`)
+      db.setPolicy(
+        chosen[0]!.vaultId,
+        {
+          ...(a.releaseDelay !== undefined ? { releaseDelay: parseDuration(a.releaseDelay) } : {}),
+          ...(a.expireAfter !== undefined ? { requestTtl: parseDuration(a.expireAfter) } : {}),
+        },
+        Date.now(),
+      )
+    }
+    return chosen.map((v) => {
+      const now = db.requireVault(v.vaultId)
+      return {
+        label: v.label,
+        vault: encodeText('vault', v.vaultId),
+        releaseDelayMs: now.releaseDelay,
+        requestTtlMs: now.requestTtl,
+      }
+    })
+  })
+  if (a.json) return say(JSON.stringify({ policies: rows }))
+  for (const p of rows)
+    say(
+      `${p.label}: release ${p.releaseDelayMs > 0 ? `${p.releaseDelayMs / 1000}s after approval` : 'at approval'}; requests expire after ${p.requestTtlMs / 3_600_000}h`,
+    )
 }

@@ -1,7 +1,16 @@
 /** `kith guardian …`: run a guardian for friends' nodes. */
 import type { Argv, CommandModule } from 'yargs'
 import { DEFAULT_GUARDIAN_DIR } from '../../../guardian/config.js'
-import { guardianInit, guardianInvite, guardianStart, guardianStatus } from './handlers.js'
+import {
+  guardianApprove,
+  guardianDeny,
+  guardianInit,
+  guardianInvite,
+  guardianPolicy,
+  guardianRequests,
+  guardianStart,
+  guardianStatus,
+} from './handlers.js'
 
 const dataDir = (y: Argv) =>
   y.option('data-dir', {
@@ -61,10 +70,21 @@ export const guardianCommand: CommandModule = {
               type: 'string',
               default: '7d',
               describe: 'how long the invite stays usable',
+            })
+            .option('release-delay', {
+              type: 'string',
+              describe: 'wait this long after you approve a recovery before releasing (e.g. 24h)',
             }),
         handler: (a: Args) =>
           guardianInvite(
-            a as { dataDir: string; label: string; quota: string; expires: string; json: boolean },
+            a as {
+              dataDir: string
+              label: string
+              quota: string
+              expires: string
+              releaseDelay?: string
+              json: boolean
+            },
           ),
       })
       .command({
@@ -72,6 +92,75 @@ export const guardianCommand: CommandModule = {
         describe: 'Show the vaults this guardian keeps',
         builder: (b) => json(dataDir(b)),
         handler: (a: Args) => guardianStatus(a as { dataDir: string; json: boolean }),
+      })
+      .command({
+        command: 'requests',
+        describe: 'List recovery requests waiting for you, with the code to compare',
+        builder: (b) =>
+          json(dataDir(b)).option('all', {
+            type: 'boolean',
+            default: false,
+            describe: 'include closed ones',
+          }),
+        handler: (a: Args) => guardianRequests(a as { dataDir: string; all: boolean; json: boolean }),
+      })
+      .command({
+        command: 'approve <request>',
+        describe: "Release your share to a friend's recovery, after comparing the code by phone",
+        builder: (b) =>
+          json(dataDir(b))
+            .positional('request', {
+              type: 'string',
+              demandOption: true,
+              describe: 'request id (or its start)',
+            })
+            .option('code', {
+              type: 'string',
+              demandOption: true,
+              describe: 'the code your friend reads to you',
+            })
+            .option('override-veto', {
+              type: 'boolean',
+              default: false,
+              describe: 'approve although the vault key vetoed it (you spoke to your friend)',
+            }),
+        handler: (a: Args) =>
+          guardianApprove(
+            a as { dataDir: string; request: string; code: string; overrideVeto: boolean; json: boolean },
+          ),
+      })
+      .command({
+        command: 'deny <request>',
+        describe: 'Refuse a recovery request; nothing is released',
+        builder: (b) =>
+          json(dataDir(b)).positional('request', {
+            type: 'string',
+            demandOption: true,
+            describe: 'request id (or its start)',
+          }),
+        handler: (a: Args) => guardianDeny(a as { dataDir: string; request: string; json: boolean }),
+      })
+      .command({
+        command: 'policy [vault]',
+        describe: 'Show or set the release delay and request lifetime of a vault',
+        builder: (b) =>
+          json(dataDir(b))
+            .positional('vault', { type: 'string', describe: 'vault label or kvault1… id' })
+            .option('release-delay', {
+              type: 'string',
+              describe: 'time between approval and release, e.g. 24h',
+            })
+            .option('expire-after', { type: 'string', describe: 'how long a request may wait, e.g. 7d' }),
+        handler: (a: Args) =>
+          guardianPolicy(
+            a as {
+              dataDir: string
+              vault?: string
+              releaseDelay?: string
+              expireAfter?: string
+              json: boolean
+            },
+          ),
       })
       .demandCommand(1),
   handler: () => {},

@@ -1,11 +1,13 @@
 /** Handlers of `kith vault …`. Each prints for a person, or one JSON object with --json. */
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { HealthAlerts } from '../../../coordinator/alerts.js'
 import { requireCommitted, runBackup } from '../../../coordinator/backup.js'
+import { buildKit, vetoRequest } from '../../../coordinator/recovery.js'
 import { vaultStatus } from '../../../coordinator/status.js'
 import { initVault, Vault } from '../../../coordinator/vault.js'
 import { Watcher } from '../../../coordinator/watch.js'
 import { encodeText } from '../../../crypto/text.js'
+import { kitToHtml, kitToText } from '../../../recovery/kit.js'
 import { UsageError } from '../../errors.js'
 import { formatAgo, formatSize, parseDuration } from '../../parse.js'
 import { uploadBar } from '../../progress.js'
@@ -216,5 +218,31 @@ export async function vaultRemoveGuardian(a: VaultArgs & { peerId: string; timeo
       say(`  ${x.ok ? 'ok     ' : 'pending'} ${x.label}${x.ok ? '' : `: ${x.error}`}`)
     if (backup.pushed)
       say(`Version ${backup.pushed.version} (re-encrypted) committed by ${backup.pushed.receipts} guardians.`)
+  })
+}
+
+export async function vaultKit(a: VaultArgs & { out: string }) {
+  const kit = await _withVault(a, async (vault) => buildKit(vault), false)
+  const txt = `${a.out}.txt`
+  const html = `${a.out}.html`
+  await writeFile(txt, kitToText(kit))
+  await writeFile(html, await kitToHtml(kit))
+  if (a.json) return say(JSON.stringify({ text: txt, html, guardians: kit.guardians.length }))
+  say(`Recovery kit written: ${txt} and ${html} (no secrets; ${kit.guardians.length} guardians).`)
+  say('Print it and keep it with your seed backup. Write a new one after adding or removing a guardian.')
+}
+
+export async function vaultVeto(a: VaultArgs & { request: string }) {
+  await _withVault(a, async (vault) => {
+    const results = await vetoRequest(vault, a.request)
+    const ok = results.filter((r) => r.ok).length
+    if (a.json) say(JSON.stringify({ request: a.request, vetoed: ok, results }))
+    else {
+      say(`Veto of request ${a.request} delivered to ${ok} of ${results.length} guardians.`)
+      for (const r of results) if (!r.ok) say(`  not delivered to ${r.label}: ${r.error}`)
+      say('Call your guardians: someone is trying to recover your vault. A guardian can still override a')
+      say('veto after speaking with you, so a stolen vault key cannot block your own recovery forever.')
+    }
+    if (ok === 0) process.exitCode = 1
   })
 }

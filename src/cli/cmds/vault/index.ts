@@ -6,9 +6,11 @@ import {
   vaultAddSource,
   vaultBackup,
   vaultInit,
+  vaultKit,
   vaultRemoveGuardian,
   vaultSources,
   vaultStatusCommand,
+  vaultVeto,
   vaultWatch,
 } from './handlers.js'
 
@@ -150,6 +152,23 @@ export const vaultCommand: CommandModule = {
             describe: 'do not ask the guardians',
           }),
         handler: (a: Args) => vaultStatusCommand(a),
+      })
+      .command({
+        command: 'kit',
+        describe: 'Write the printable recovery kit (text and HTML with a QR code; no secrets)',
+        builder: (b) =>
+          common(b).option('out', {
+            type: 'string',
+            default: 'kith-recovery-kit',
+            describe: 'file name without extension: writes OUT.txt and OUT.html',
+          }),
+        handler: (a: Args) => vaultKit(a),
+      })
+      .command({
+        command: 'veto <request>',
+        describe: 'Stop a recovery request that is not yours (signed by the vault key)',
+        builder: (b) => common(b).positional('request', { type: 'string', demandOption: true }),
+        handler: (a: Args) => vaultVeto(a),
       })
       .demandCommand(1),
   handler: () => {},

@@ -1,0 +1,35 @@
+/** What to do with restored files, per source kind: the Lightning safety rules an operator needs now. */
+import type { SourceKind } from '../replica/manifest-body.js'
+
+export function nextSteps(kind: SourceKind, written: string): string[] {
+  switch (kind) {
+    case 'lnd-scb':
+      return [
+        `LND channel backup: ${written}`,
+        '  Restore it with `lncli restorechanbackup --multi_file <file>` on the node whose seed made it,',
+        '  or give it while creating the wallet from the seed (lncli create / unlock with the backup).',
+        '  Every channel will be force-closed by your peers and funds return on-chain after the timelocks;',
+        '  payments in flight (HTLCs) are lost. Never start the old node again.',
+      ]
+    case 'cln-emergency':
+      return [
+        `CLN emergency.recover: ${written}`,
+        '  Put it in the node directory (e.g. ~/.lightning/bitcoin/emergency.recover) with the same hsm_secret,',
+        '  start lightningd and run `lightning-cli emergencyrecover`. Peers force-close; funds return on-chain.',
+      ]
+    case 'sqlite':
+      return [
+        `SQLite database: ${written}`,
+        '  Stop the node before replacing its database. Restore only the newest committed version: an older',
+        '  channel state broadcast by your node lets your peers take the channel funds.',
+      ]
+    case 'file':
+      return [
+        `File: ${written}`,
+        '  If this is hsm_secret or a seed: it is the key to all funds. Put it back with mode 0600 for the node',
+        '  user (CLN: ~/.lightning/bitcoin/hsm_secret) and keep no other copy on this machine.',
+      ]
+    case 'dir':
+      return [`Directory file: ${written}`]
+  }
+}

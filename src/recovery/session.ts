@@ -1,0 +1,453 @@
+/**
+ * A recovery on a new machine (DESIGN.md §Recovery path, docs/recovery.md):
+ * 1. a one-time recovery key; a request to every guardian, polled until k shares are released;
+ * 2. the shares combined into the data key, checked against the roster's commitment (in memory only);
+ * 3. every reachable guardian asked for its newest signed head; fewer than n − W + 1 answers means a
+ *    newer committed version may exist, so the restore is refused unless `acceptStale`;
+ * 4. the newest version fetched from all holders in parallel, each chunk checked against its id (a
+ *    guardian serving bad bytes is skipped and named), decrypted, verified and written atomically.
+ * Events go to `onEvent` as they happen; none carries a key, share or content.
+ */
+
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { AbortOptions } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { equalBytes, toHex } from '../crypto/bytes.js'
+import { generateEciesKeyPair } from '../crypto/ecies.js'
+import { sha256 } from '../crypto/hash.js'
+import { type DataKeys, deriveDataKeys } from '../crypto/kdf.js'
+import { KithError } from '../errors.js'
+import { type FetchRequest, fetchFromPeer } from '../p2p/client.js'
+import { MSG, REQUEST_STATE } from '../p2p/messages.js'
+import { createKithNode, type KithNode } from '../p2p/node.js'
+import { openStream, peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
+import { PROTOCOLS, Wire } from '../p2p/wire.js'
+import type { ChunkSource } from '../replica/chunk-store.js'
+import { ChunkMissingError } from '../replica/errors.js'
+import { type Head, openHead } from '../replica/head.js'
+import { type Manifest, openManifest, openManifestBody } from '../replica/manifest.js'
+import type { ManifestBody } from '../replica/manifest-body.js'
+import { type RestoredFile, restoreVersion } from '../replica/restore.js'
+import { openRoster, type Roster } from '../replica/roster.js'
+import { combineShares } from '../shares/combine.js'
+import { openShareEnvelope } from '../shares/envelope.js'
+import { openRelease, recoveryRequestId, verificationCode } from '../shares/release.js'
+import {
+  InvalidGuardianAddressError,
+  NotEnoughApprovalsError,
+  NothingToRestoreError,
+  PossiblyStaleError,
+  RecoveryTimeoutError,
+} from './errors.js'
+
+export interface RecoveryTarget {
+  readonly label: string
+  readonly peerId: Uint8Array
+  readonly addrs: readonly string[]
+}
+
+export type RecoveryEvent =
+  | { event: 'request-sent'; guardian: string; peerId: string; request: string; code: string }
+  | { event: 'unreachable'; guardian: string; peerId: string; error: string }
+  | { event: 'approved'; guardian: string; releaseAt: number }
+  | { event: 'denied'; guardian: string; state: string }
+  | { event: 'refused'; guardian: string; code: string; error: string }
+  | { event: 'share-received'; guardian: string; have: number; need: number }
+  | { event: 'key-rebuilt'; epoch: number; shares: number; badShares: number[] }
+  | {
+      event: 'heads-collected'
+      answered: number
+      needed: number
+      version: number
+      createdAt: number
+      acceptedStale: boolean
+    }
+  | { event: 'bad-guardian'; guardian: string; chunk: string }
+  | {
+      event: 'restore-done'
+      version: number
+      createdAt: number
+      files: { source: string; kind: string; path: string; size: number }[]
+    }
+
+export interface RecoveryOptions {
+  readonly vaultId: Uint8Array
+  readonly guardians: readonly RecoveryTarget[]
+  readonly outDir: string
+  readonly acceptStale?: boolean
+  /** Give up waiting for approvals after this long; default 24 h. */
+  readonly waitMs?: number
+  /** Between polls of a guardian; default 1 s. */
+  readonly pollMs?: number
+  readonly onEvent?: (e: RecoveryEvent) => void
+  readonly signal?: AbortSignal
+}
+
+export interface RecoveryResult {
+  readonly version: number
+  readonly createdAt: number
+  readonly files: readonly RestoredFile[]
+  /** The decrypted body's vault state (the vault key and settings), for --resume. */
+  readonly body: ManifestBody
+  readonly roster: Roster
+  readonly dataKey: Uint8Array
+}
+
+/** A guardian given as a multiaddr ending in /p2p/<peer id>. */
+export function targetFromAddr(addr: string): RecoveryTarget {
+  try {
+    const ma = multiaddr(addr)
+    const id = ma.getComponents().findLast((c) => c.name === 'p2p')?.value
+    if (id === undefined) throw new Error('no peer id')
+    const peer = peerIdFromString(id)
+    return { label: id.slice(-8), peerId: peerIdBytes(peer), addrs: [addr] }
+  } catch {
+    throw new InvalidGuardianAddressError(addr)
+  }
+}
+
+import { peerIdFromString } from '@libp2p/peer-id'
+
+const FINAL = new Set(['released', 'denied', 'vetoed', 'superseded', 'expired', 'refused'])
+const STATE_NAMES = Object.fromEntries(Object.entries(REQUEST_STATE).map(([k, v]) => [v, k])) as Record<
+  number,
+  string
+>
+
+interface Tracked extends RecoveryTarget {
+  state?: string
+  reachable?: boolean
+  share?: Uint8Array
+}
+
+const _hexId = (t: RecoveryTarget) => toHex(t.peerId)
+const _sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t)
+      resolve()
+    })
+  })
+
+export class Recovery {
+  private readonly recoveryKey = generateEciesKeyPair()
+  private readonly requestId: Uint8Array
+  private readonly targets = new Map<string, Tracked>()
+  private roster: Roster | undefined
+  private node: Promise<KithNode> | undefined
+
+  constructor(private readonly opts: RecoveryOptions) {
+    this.requestId = recoveryRequestId(opts.vaultId, this.recoveryKey.publicKey)
+    for (const g of opts.guardians) this.targets.set(_hexId(g), { ...g })
+  }
+
+  get request(): string {
+    return toHex(this.requestId)
+  }
+
+  private _say(e: RecoveryEvent): void {
+    this.opts.onEvent?.(e)
+  }
+
+  /** One node (one peer identity) for the whole recovery: guardians know the recoverer by it, so
+   * concurrent first callers must share the promise, never start a node each. */
+  private _node(): Promise<KithNode> {
+    this.node ??= generateKeyPair('Ed25519').then((privateKey) => createKithNode({ privateKey, listen: [] }))
+    return this.node
+  }
+
+  async close(): Promise<void> {
+    this.recoveryKey.secretKey.fill(0)
+    const node = this.node
+    this.node = undefined
+    await node?.then(
+      (n) => n.stop(),
+      () => {},
+    )
+  }
+
+  /** Run the whole recovery; the data key is zeroed unless the caller keeps the result's copy. */
+  async run(): Promise<RecoveryResult> {
+    const { key, roster } = await this._gatherKey()
+    const keys = deriveDataKeys(key)
+    const { head, holders, createdAt } = await this._newestHead(roster, keys)
+    const manifest = await this._manifest(head, holders)
+    const body = openManifestBody(manifest, keys.manifestKey)
+    const source = new GuardianChunks(
+      await this._node(),
+      this.opts.vaultId,
+      holders,
+      body.files.flatMap((f) => f.chunks),
+      (g, chunk) => this._say({ event: 'bad-guardian', guardian: g.label, chunk }),
+    )
+    const files = await restoreVersion({ manifest, dataKeys: keys, chunks: source, outDir: this.opts.outDir })
+    this._say({
+      event: 'restore-done',
+      version: manifest.version,
+      createdAt,
+      files: files.map((f) => ({ source: f.source, kind: f.kind, path: f.written, size: f.size })),
+    })
+    return { version: manifest.version, createdAt, files, body, roster, dataKey: key }
+  }
+
+  // ---- 1, 2: approvals and the key ----
+
+  private async _poll(t: Tracked): Promise<void> {
+    const node = await this._node()
+    let reply: Record<string, unknown>
+    try {
+      const signal = AbortSignal.timeout(15_000)
+      const stream = await openStream(node, t.peerId, t.addrs, PROTOCOLS.recover, signal)
+      const wire = new Wire(stream, PROTOCOLS.recover, MSG.recovery.maxBytes)
+      await wire.send(
+        MSG.recover,
+        { vault_id: this.opts.vaultId, recovery_key: this.recoveryKey.publicKey },
+        { signal },
+      )
+      reply = await wire.receive(MSG.recovery, { signal })
+      await stream.close().catch(() => {})
+    } catch (err) {
+      const code = (err as { remoteCode?: string }).remoteCode
+      if (code !== undefined) {
+        // the guardian answered with a refusal (e.g. it does not keep this vault): final for this run
+        if (t.state !== 'refused')
+          this._say({ event: 'refused', guardian: t.label, code, error: (err as Error).message })
+        t.state = 'refused'
+        t.reachable = true
+      } else if (t.reachable !== false) {
+        t.reachable = false
+        this._say({
+          event: 'unreachable',
+          guardian: t.label,
+          peerId: peerIdFromBytes(t.peerId).toString(),
+          error: err instanceof KithError ? err.message : String(err),
+        })
+      }
+      return
+    }
+    if (t.reachable !== true && t.state === undefined)
+      this._say({
+        event: 'request-sent',
+        guardian: t.label,
+        peerId: peerIdFromBytes(t.peerId).toString(),
+        request: this.request,
+        code: verificationCode(this.opts.vaultId, this.recoveryKey.publicKey, t.peerId),
+      })
+    t.reachable = true
+    this._adoptRoster(reply['roster'] as Uint8Array)
+    const state = STATE_NAMES[reply['state'] as number] ?? 'unknown'
+    const sealed = reply['sealed_share'] as Uint8Array | undefined
+    if (sealed !== undefined && t.share === undefined) {
+      const envelope = openShareEnvelope(openRelease(this.recoveryKey.secretKey, this.requestId, sealed))
+      if (equalBytes(envelope.vaultId, this.opts.vaultId)) {
+        t.share = envelope.bytes
+        const have = [...this.targets.values()].filter((x) => x.share).length
+        this._say({ event: 'share-received', guardian: t.label, have, need: envelope.k })
+      }
+    }
+    if (state !== t.state) {
+      if (state === 'approved')
+        this._say({ event: 'approved', guardian: t.label, releaseAt: Number(reply['release_at'] ?? 0) })
+      else if (state !== 'pending' && state !== 'released')
+        this._say({ event: 'denied', guardian: t.label, state })
+      t.state = state
+    }
+  }
+
+  /** Keep the newest valid roster of this vault, and learn guardians the kit did not list. */
+  private _adoptRoster(bytes: Uint8Array): void {
+    let roster: Roster
+    try {
+      roster = openRoster(bytes)
+    } catch {
+      return
+    }
+    if (!equalBytes(roster.vaultId, this.opts.vaultId)) return
+    if (this.roster !== undefined && roster.epoch <= this.roster.epoch) return
+    this.roster = roster
+    for (const g of roster.guardians) {
+      const known = this.targets.get(toHex(g.peerId))
+      if (known === undefined)
+        this.targets.set(toHex(g.peerId), { label: g.label, peerId: g.peerId, addrs: g.addrs })
+    }
+  }
+
+  private async _gatherKey(): Promise<{ key: Uint8Array; roster: Roster }> {
+    const deadline = Date.now() + (this.opts.waitMs ?? 24 * 3600_000)
+    let tried = -1
+    for (;;) {
+      const open = [...this.targets.values()].filter((t) => !FINAL.has(t.state ?? ''))
+      await Promise.all(open.map((t) => this._poll(t)))
+      const all = [...this.targets.values()]
+      const shares = all.filter((t) => t.share !== undefined)
+      const roster = this.roster
+      const k = roster?.k ?? Number.POSITIVE_INFINITY
+      if (roster !== undefined && shares.length >= k && shares.length > tried) {
+        tried = shares.length
+        try {
+          const { key, badShares } = await combineShares(
+            shares.map((t) => t.share!),
+            { vaultId: this.opts.vaultId, epoch: roster.epoch },
+          )
+          this._say({
+            event: 'key-rebuilt',
+            epoch: roster.epoch,
+            shares: shares.length,
+            badShares: [...badShares],
+          })
+          return { key, roster }
+        } catch (err) {
+          if (!(err instanceof KithError)) throw err
+          // shares that do not fit together: wait for more guardians, if any can still release
+        }
+      }
+      const stillPossible = all.filter((t) => !FINAL.has(t.state ?? '')).length + shares.length
+      if (roster !== undefined && stillPossible < roster.k) {
+        const denied = all.filter((t) => FINAL.has(t.state ?? '') && t.state !== 'released').length
+        throw new NotEnoughApprovalsError(shares.length, roster.k, `${denied} guardian(s) denied or refused`)
+      }
+      if (Date.now() > deadline) throw new RecoveryTimeoutError(shares.length, roster?.k ?? 0)
+      if (this.opts.signal?.aborted) throw new RecoveryTimeoutError(shares.length, roster?.k ?? 0)
+      await _sleep(this.opts.pollMs ?? 1000, this.opts.signal)
+    }
+  }
+
+  // ---- 3: freshness ----
+
+  private async _fetch(t: RecoveryTarget, req: FetchRequest, options?: AbortOptions): Promise<Uint8Array> {
+    return fetchFromPeer(await this._node(), t, this.opts.vaultId, req, options)
+  }
+
+  private async _newestHead(
+    roster: Roster,
+    keys: DataKeys,
+  ): Promise<{ head: Head; holders: RecoveryTarget[]; createdAt: number }> {
+    const members = roster.guardians.map((g) => this.targets.get(toHex(g.peerId)) ?? { ...g })
+    const heads = await Promise.all(
+      members.map(async (t): Promise<{ t: RecoveryTarget; head: Head | null } | undefined> => {
+        try {
+          const head = openHead(
+            await this._fetch(t, { what: 'head' }, { signal: AbortSignal.timeout(10_000) }),
+          )
+          return equalBytes(head.vaultId, this.opts.vaultId) ? { t, head } : undefined
+        } catch (err) {
+          // "holds nothing yet" is an answer; silence or a bad head is not
+          return (err as { remoteCode?: string }).remoteCode === 'NOT_HELD' ? { t, head: null } : undefined
+        }
+      }),
+    )
+    const answered = heads.filter((h) => h !== undefined)
+    const newest = answered.reduce<Head | undefined>(
+      (best, a) => (a.head && (!best || a.head.version > best.version) ? a.head : best),
+      undefined,
+    )
+    if (newest === undefined) throw new NothingToRestoreError()
+    const needed = roster.guardians.length - roster.w + 1
+    const holders = answered
+      .filter((a) => a.head && equalBytes(a.head.manifestHash, newest.manifestHash))
+      .map((a) => a.t)
+    // the header's time, without trusting anything unsigned: read from the manifest itself
+    const manifest = await this._manifest(newest, holders)
+    void keys
+    const fresh = answered.length >= needed
+    this._say({
+      event: 'heads-collected',
+      answered: answered.length,
+      needed,
+      version: newest.version,
+      createdAt: manifest.createdAt,
+      acceptedStale: !fresh,
+    })
+    if (!fresh && this.opts.acceptStale !== true)
+      throw new PossiblyStaleError(answered.length, needed, newest.version)
+    return { head: newest, holders, createdAt: manifest.createdAt }
+  }
+
+  private manifestCache: Manifest | undefined
+
+  /** The manifest a head names, from the first holder that serves one matching it. */
+  private async _manifest(head: Head, holders: readonly RecoveryTarget[]): Promise<Manifest> {
+    if (this.manifestCache && equalBytes(this.manifestCache.hash, head.manifestHash))
+      return this.manifestCache
+    for (const t of holders) {
+      try {
+        const m = openManifest(
+          await this._fetch(t, { what: 'manifest', version: head.version }),
+          this.opts.vaultId,
+        )
+        if (equalBytes(m.hash, head.manifestHash)) {
+          this.manifestCache = m
+          return m
+        }
+      } catch {
+        // try the next holder
+      }
+    }
+    throw new NothingToRestoreError()
+  }
+}
+
+/**
+ * Chunks from the guardians that hold the version: fetched ahead of the restore in parallel, spread over
+ * holders, each checked against its id. A guardian that serves wrong bytes is dropped for the rest of
+ * the restore and named.
+ */
+export class GuardianChunks implements ChunkSource {
+  private readonly pending = new Map<string, Promise<Uint8Array>>()
+  private readonly bad = new Set<string>()
+  private cursor = 0
+  private turn = 0
+
+  constructor(
+    private readonly node: KithNode,
+    private readonly vaultId: Uint8Array,
+    private readonly holders: readonly RecoveryTarget[],
+    private readonly order: readonly Uint8Array[],
+    private readonly onBad: (g: RecoveryTarget, chunk: string) => void,
+    private readonly ahead = 8,
+  ) {}
+
+  async get(id: Uint8Array): Promise<Uint8Array | undefined> {
+    const key = toHex(id)
+    while (this.cursor < this.order.length && this.pending.size < this.ahead)
+      this._start(this.order[this.cursor++]!)
+    const p = this.pending.get(key) ?? this._fetch(id)
+    this.pending.delete(key)
+    return p
+  }
+
+  private _start(id: Uint8Array): void {
+    const key = toHex(id)
+    if (this.pending.has(key)) return
+    const p = this._fetch(id)
+    p.catch(() => {}) // awaited by get(); never an unhandled rejection while it waits
+    this.pending.set(key, p)
+  }
+
+  private async _fetch(id: Uint8Array): Promise<Uint8Array> {
+    const start = this.turn++
+    for (let i = 0; i < this.holders.length; i++) {
+      const g = this.holders[(start + i) % this.holders.length]!
+      if (this.bad.has(_hexId(g))) continue
+      let data: Uint8Array
+      try {
+        data = await fetchFromPeer(
+          this.node,
+          g,
+          this.vaultId,
+          { what: 'chunk', id },
+          {
+            signal: AbortSignal.timeout(30_000),
+          },
+        )
+      } catch {
+        continue
+      }
+      if (equalBytes(sha256(data), id)) return data
+      this.bad.add(_hexId(g))
+      this.onBad(g, toHex(id))
+    }
+    throw new ChunkMissingError(toHex(id))
+  }
+}

@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto'
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import {
+  type GuardianProcess,
+  guardiansAndVault,
+  kith,
+  kithResult,
+  RecoverProcess,
+} from '../helpers/daemons.js'
+
+const started: GuardianProcess[] = []
+const recoveries: RecoverProcess[] = []
+afterAll(async () => {
+  for (const r of recoveries) r.proc.kill('SIGKILL')
+  await Promise.all(started.map((g) => g.stop('SIGKILL')))
+})
+
+describe('the full disaster: 5 guardians, 3-of-5, W=3', () => {
+  it('10 versions; the node dir is gone and 2 guardians are down; 3 approvals restore version 10 byte for byte', async () => {
+    const { gs, work, dir, v } = await guardiansAndVault(5, 3, 3, started)
+    const scb = join(work, 'channel.backup')
+    const hsm = join(work, 'hsm_secret')
+    await writeFile(hsm, randomBytes(32))
+    await writeFile(scb, randomBytes(3000))
+    await kith(...v('add-source', 'lnd-scb', scb))
+    await kith(...v('add-source', 'file', hsm, '--name', 'hsm_secret'))
+    for (let i = 1; i <= 10; i++) {
+      if (i > 1) {
+        await writeFile(`${scb}.tmp`, randomBytes(3000 + i))
+        await rename(`${scb}.tmp`, scb)
+      }
+      expect(JSON.parse(await kith(...v('backup'))).pushed).toMatchObject({ version: i, committed: true })
+    }
+    await kith(...v('kit', '--out', join(work, 'kit')))
+    const kitText = await readFile(join(work, 'kit.txt'), 'utf8')
+    expect(kitText).toContain('kvault1')
+    expect(await readFile(join(work, 'kit.html'), 'utf8')).toContain('<svg')
+    const original = { scb: await readFile(scb), hsm: await readFile(hsm) }
+    const peers = await Promise.all(gs.map(async (g) => (await g.status()).peerId))
+
+    // disaster: the node's vault directory is gone, two guardians are down
+    await rm(dir, { recursive: true, force: true })
+    await Promise.all([gs[3]!.stop(), gs[4]!.stop()])
+
+    const out = join(work, 'restored')
+    const r = new RecoverProcess('--kit', join(work, 'kit.txt'), '--out', out)
+    recoveries.push(r)
+    const asked = await r.codeFor(peers[0]!)
+    expect(asked.code).toMatch(/^\d{3}-\d{3}$/)
+    await r.event('unreachable')
+
+    // the guardian's human sees the request, and a wrong code releases nothing
+    const listed = JSON.parse(await kith('guardian', 'requests', '--data-dir', gs[0]!.dir, '--json'))
+    expect(listed.requests).toEqual([expect.objectContaining({ request: asked.request, state: 'pending' })])
+    const wrong = await kithResult(
+      'guardian',
+      'approve',
+      asked.request,
+      '--code',
+      asked.code === '000-000' ? '111-111' : '000-000',
+      '--data-dir',
+      gs[0]!.dir,
+    )
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toContain('[WRONG_CODE]')
+
+    for (const i of [0, 1, 2]) {
+      const { request, code } = await r.codeFor(peers[i]!)
+      await kith('guardian', 'approve', request, '--code', code, '--data-dir', gs[i]!.dir)
+    }
+    expect(await r.exitCode()).toBe(0)
+    await r.event('key-rebuilt')
+    expect(await r.event('heads-collected')).toMatchObject({ answered: 3, needed: 3, version: 10 })
+    const done = await r.event('restore-done')
+    expect(done).toMatchObject({ version: 10 })
+    const files = done['files'] as { kind: string; path: string }[]
+    expect(files.map((f) => f.kind).sort()).toEqual(['file', 'lnd-scb'])
+    for (const f of files) {
+      expect(f.path.startsWith(out)).toBe(true)
+      expect(await readFile(f.path)).toEqual(f.kind === 'file' ? original.hsm : original.scb)
+    }
+
+    // a request gets its share once: every approving guardian recorded exactly one release
+    const after = JSON.parse(await kith('guardian', 'requests', '--all', '--data-dir', gs[0]!.dir, '--json'))
+    expect(after.requests[0]).toMatchObject({ request: asked.request, state: 'released' })
+    // nothing secret on the recoverer's output
+    const printed = JSON.stringify(r.events) + r.stderr
+    expect(printed).not.toContain(original.hsm.toString('hex'))
+  }, 180_000)
+})
