@@ -183,6 +183,32 @@ export class CoordinatorStore extends SqliteFile {
     })
   }
 
+  /** Take over a roster the guardians already hold (a resumed vault): its members hold their shares. */
+  importRoster(
+    epoch: number,
+    roster: Uint8Array,
+    guardians: readonly { peerId: Uint8Array; addrs: readonly string[]; label: string }[],
+    now: number,
+  ): void {
+    this.atomically(() => {
+      this._stmt('INSERT INTO rosters (epoch, bytes) VALUES (?, ?)').run(epoch, roster)
+      for (const g of guardians)
+        this._stmt(
+          `INSERT INTO guardians (peer_id, addrs, label, quota, member, delivered_epoch, added_at)
+           VALUES (?, ?, ?, 0, 1, ?, ?)`,
+        ).run(g.peerId, JSON.stringify(g.addrs), g.label, epoch, now)
+      this.event('roster-imported', { epoch, guardians: guardians.length }, now)
+    })
+  }
+
+  /** Mark a version committed without receipts of ours (a resumed vault's newest version). */
+  markCommitted(version: number, now: number): void {
+    this._stmt('UPDATE versions SET committed_at = ? WHERE version = ? AND committed_at IS NULL').run(
+      now,
+      version,
+    )
+  }
+
   /** A guardian acknowledged the roster of `epoch` (and so holds its share): forget the secrets it needed. */
   markDelivered(peerId: Uint8Array, epoch: number, now: number): void {
     this._stmt(

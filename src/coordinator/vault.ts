@@ -23,7 +23,7 @@ import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
 import { InvalidSourceError } from '../replica/errors.js'
 import { assertSafeName, SOURCE_KINDS, type SourceKind } from '../replica/manifest-body.js'
-import { signRoster } from '../replica/roster.js'
+import { type Roster, signRoster } from '../replica/roster.js'
 import { assertThreshold, splitDataKey } from '../shares/split.js'
 import {
   GuardianExistsError,
@@ -59,6 +59,19 @@ export interface InitOptions {
 
 /** Create a vault: keys (0600), state, identity. Returns its id (x-only public key). */
 export async function initVault(dir: string, opts: InitOptions): Promise<Uint8Array> {
+  return _createVault(dir, { ...opts, vaultKey: generateSecretKey(), epoch: 0, dataKey: newDataKey() })
+}
+
+/**
+ * Write a vault directory: the key file (vault key and a fresh key-encryption key), a node identity,
+ * and the state database with the data key of `epoch`; `seed` adds more rows in the same transaction.
+ * Refuses a directory that already holds a vault. Zeroes the keys it was given.
+ */
+async function _createVault(
+  dir: string,
+  opts: InitOptions & { vaultKey: Uint8Array; epoch: number; dataKey: Uint8Array },
+  seed?: (store: CoordinatorStore) => void,
+): Promise<Uint8Array> {
   const paths = vaultPaths(dir)
   if (
     await stat(paths.key).then(
@@ -70,20 +83,70 @@ export async function initVault(dir: string, opts: InitOptions): Promise<Uint8Ar
   // W may not exceed n either; n is known only as guardians are added, so W <= 255 here
   assertThreshold(opts.k, Math.max(opts.k, opts.w))
   await ensurePrivateDir(dir)
-  const vaultKey = generateSecretKey()
   const kek = new Uint8Array(randomBytes(32))
-  await writeKeyFile(paths.key, { vaultKey, kek }, opts.passphrase)
+  await writeKeyFile(paths.key, { vaultKey: opts.vaultKey, kek }, opts.passphrase)
   await loadOrCreatePeerKey(paths.peerKey)
   const store = CoordinatorStore.open(paths.db)
-  const vaultId = schnorrPublicKey(vaultKey)
-  store.atomically(() => {
-    store.createVault({ vaultId, name: opts.name, k: opts.k, w: opts.w, epoch: 0 }, Date.now())
-    store.putDataKey(0, sealDataKey(kek, 0, newDataKey()))
-  })
-  store.close()
-  vaultKey.fill(0)
-  kek.fill(0)
+  const vaultId = schnorrPublicKey(opts.vaultKey)
+  try {
+    store.atomically(() => {
+      store.createVault({ vaultId, name: opts.name, k: opts.k, w: opts.w, epoch: opts.epoch }, Date.now())
+      store.putDataKey(opts.epoch, sealDataKey(kek, opts.epoch, opts.dataKey))
+      seed?.(store)
+    })
+  } finally {
+    store.close()
+    opts.vaultKey.fill(0)
+    opts.dataKey.fill(0)
+    kek.fill(0)
+  }
   return vaultId
+}
+
+/** What a recovery hands over for `--resume`: the vault's own secrets and its newest state. */
+export interface ResumeInput {
+  readonly vaultKey: Uint8Array
+  readonly name: string
+  readonly k: number
+  readonly w: number
+  /** The newest roster the guardians hold (its signature already verified). */
+  readonly roster: Roster
+  readonly dataKey: Uint8Array
+  /** The newest committed version's manifest (verified), which the next version extends. */
+  readonly newest: { version: number; epoch: number; hash: Uint8Array; bytes: Uint8Array; createdAt: number }
+  readonly passphrase?: string
+}
+
+/**
+ * Become the coordinator of a recovered vault in `dir`: the same vault key, the guardians and epoch of
+ * the newest roster, the newest version as committed. The caller then rotates the data key, which signs
+ * a new epoch naming this node as coordinator: guardians then fence the old one out.
+ */
+export async function createResumedVault(dir: string, r: ResumeInput): Promise<Uint8Array> {
+  const now = Date.now()
+  return _createVault(
+    dir,
+    {
+      name: r.name,
+      k: r.k,
+      w: r.w,
+      vaultKey: r.vaultKey,
+      epoch: r.roster.epoch,
+      dataKey: r.dataKey,
+      ...(r.passphrase !== undefined ? { passphrase: r.passphrase } : {}),
+    },
+    (store) => {
+      store.importRoster(r.roster.epoch, r.roster.bytes, r.roster.guardians, now)
+      store.addVersion({
+        version: r.newest.version,
+        epoch: r.newest.epoch,
+        hash: r.newest.hash,
+        manifest: r.newest.bytes,
+        createdAt: r.newest.createdAt,
+      })
+      store.markCommitted(r.newest.version, now)
+    },
+  )
 }
 
 /** A fresh random data key (DEK). */
@@ -296,6 +359,12 @@ export class Vault {
     }
     this.db.deleteGuardian(gone.peerId, this.now())
     return { results, removedTold }
+  }
+
+  /** A new epoch with the same guardians under a new data key (after a recovery, or on demand). */
+  async rotateDataKey(): Promise<DeliveryResult[]> {
+    await this._newEpoch(this.members(), true)
+    return this.deliverRosters()
   }
 
   /** Give every member that lacks it the current roster and its share; safe to repeat. */

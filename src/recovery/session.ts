@@ -91,6 +91,8 @@ export interface RecoveryResult {
   readonly body: ManifestBody
   readonly roster: Roster
   readonly dataKey: Uint8Array
+  /** The restored version's manifest (verified), for --resume to extend. */
+  readonly manifest: Manifest
 }
 
 /** A guardian given as a multiaddr ending in /p2p/<peer id>. */
@@ -188,7 +190,7 @@ export class Recovery {
       createdAt,
       files: files.map((f) => ({ source: f.source, kind: f.kind, path: f.written, size: f.size })),
     })
-    return { version: manifest.version, createdAt, files, body, roster, dataKey: key }
+    return { version: manifest.version, createdAt, files, body, roster, dataKey: key, manifest }
   }
 
   // ---- 1, 2: approvals and the key ----

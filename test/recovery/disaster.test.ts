@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { cp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
@@ -40,12 +40,24 @@ describe('the full disaster: 5 guardians, 3-of-5, W=3', () => {
     const original = { scb: await readFile(scb), hsm: await readFile(hsm) }
     const peers = await Promise.all(gs.map(async (g) => (await g.status()).peerId))
 
-    // disaster: the node's vault directory is gone, two guardians are down
+    // disaster: the node's vault directory is gone, two guardians are down; an old copy of it survives
+    // somewhere (a backup of the old machine), to come back from the dead later
+    const zombie = join(work, 'zombie-vault')
+    await cp(dir, zombie, { recursive: true })
     await rm(dir, { recursive: true, force: true })
     await Promise.all([gs[3]!.stop(), gs[4]!.stop()])
 
     const out = join(work, 'restored')
-    const r = new RecoverProcess('--kit', join(work, 'kit.txt'), '--out', out)
+    const resumed = join(work, 'new-machine-vault')
+    const r = new RecoverProcess(
+      '--kit',
+      join(work, 'kit.txt'),
+      '--out',
+      out,
+      '--resume',
+      '--data-dir',
+      resumed,
+    )
     recoveries.push(r)
     const asked = await r.codeFor(peers[0]!)
     expect(asked.code).toMatch(/^\d{3}-\d{3}$/)
@@ -85,6 +97,23 @@ describe('the full disaster: 5 guardians, 3-of-5, W=3', () => {
     // a request gets its share once: every approving guardian recorded exactly one release
     const after = JSON.parse(await kith('guardian', 'requests', '--all', '--data-dir', gs[0]!.dir, '--json'))
     expect(after.requests[0]).toMatchObject({ request: asked.request, state: 'released' })
+    // --resume: this machine coordinates now, under a new epoch and data key; version 11 extends 10
+    const took = await r.event('resumed')
+    expect(took).toMatchObject({ version: 11, committed: true })
+    expect((await stat(join(resumed, 'vault.key'))).mode & 0o777).toBe(0o600)
+    const now = JSON.parse(await kith('vault', 'status', '--data-dir', resumed, '--json'))
+    expect(now).toMatchObject({ committedVersion: 11, epoch: took['epoch'] })
+
+    // the old coordinator comes back: every guardian refuses it as FENCED, and its status says so
+    await writeFile(`${scb}.tmp`, randomBytes(3100))
+    await rename(`${scb}.tmp`, scb)
+    const old = await kithResult('vault', 'backup', '--data-dir', zombie, '--timeout', '20s')
+    expect(old.code).toBe(1)
+    const oldStatus = JSON.parse(await kith('vault', 'status', '--data-dir', zombie, '--json', '--offline'))
+    expect(oldStatus.verdict).toBe('at-risk')
+    expect(oldStatus.reasons[0]).toMatch(/^FENCED/)
+    expect(oldStatus.incidents[0]).toMatchObject({ kind: 'fencing', version: 11 })
+
     // nothing secret on the recoverer's output
     const printed = JSON.stringify(r.events) + r.stderr
     expect(printed).not.toContain(original.hsm.toString('hex'))

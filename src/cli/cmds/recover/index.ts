@@ -2,8 +2,11 @@
  * `kith recover`: bring a lost node's files back from its guardians, with k friends approving by hand.
  * Human output narrates; --json prints one JSON object per event line, for scripts and tests.
  */
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import type { Argv, CommandModule } from 'yargs'
+import { VaultExistsError } from '../../../coordinator/errors.js'
+import { type ResumeReport, resumeAfterRecovery } from '../../../coordinator/resume.js'
+import { DEFAULT_VAULT_DIR, vaultPaths } from '../../../coordinator/vault.js'
 import { decodeText } from '../../../crypto/text.js'
 import { InvalidKitError } from '../../../recovery/errors.js'
 import { kitFromText, kitGuardianPeer, kitVaultId } from '../../../recovery/kit.js'
@@ -16,6 +19,7 @@ import {
 } from '../../../recovery/session.js'
 import { UsageError } from '../../errors.js'
 import { parseDuration } from '../../parse.js'
+import { readPassphrase } from '../vault/handlers.js'
 
 interface RecoverArgs {
   kit?: string
@@ -25,6 +29,9 @@ interface RecoverArgs {
   acceptStale: boolean
   wait: string
   poll: string
+  resume: boolean
+  dataDir: string
+  passphraseFile?: string
   json: boolean
 }
 
@@ -103,6 +110,15 @@ async function _targets(a: RecoverArgs): Promise<{ vaultId: Uint8Array; guardian
 
 async function recover(a: RecoverArgs): Promise<void> {
   const { vaultId, guardians } = await _targets(a)
+  // refuse before any friend is asked, not after they approved
+  if (
+    a.resume &&
+    (await stat(vaultPaths(a.dataDir).key).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw new VaultExistsError(a.dataDir)
   const stop = new AbortController()
   const onSignal = () => stop.abort()
   process.once('SIGINT', onSignal)
@@ -125,7 +141,44 @@ async function recover(a: RecoverArgs): Promise<void> {
   }
   try {
     const result = await recovery.run()
-    result.dataKey.fill(0) // without --resume the key never leaves this process
+    let resumed: ResumeReport | undefined
+    try {
+      if (a.resume)
+        resumed = await resumeAfterRecovery(a.dataDir, result, a.out, await readPassphrase(a.passphraseFile))
+    } finally {
+      result.dataKey.fill(0) // without --resume the key never leaves this process
+    }
+    if (resumed !== undefined) {
+      const r = resumed
+      const p = r.backup.pushed
+      if (a.json)
+        say(
+          JSON.stringify({
+            event: 'resumed',
+            vault: r.vault,
+            dataDir: r.dataDir,
+            epoch: r.epoch,
+            rosters: r.rosters,
+            version: p?.version ?? null,
+            committed: p?.committed ?? false,
+          }),
+        )
+      else {
+        say(
+          `✓ this machine is now the coordinator of ${r.vault} (epoch ${r.epoch}, new data key) in ${r.dataDir}`,
+        )
+        say(
+          `  guardians told: ${r.rosters.filter((x) => x.ok).length} of ${r.rosters.length}; the old coordinator is fenced out`,
+        )
+        if (p)
+          say(
+            `  version ${p.version} ${p.committed ? 'committed' : 'NOT committed yet (kept in the outbox)'}`,
+          )
+        say(
+          "  Its sources are the restored files; re-add them where your node keeps them ('kith vault add-source').",
+        )
+      }
+    }
     if (a.json) return
     say('')
     say('Next steps:')
@@ -157,6 +210,17 @@ export const recoverCommand: CommandModule = {
       })
       .option('wait', { type: 'string', default: '24h', describe: 'how long to wait for approvals' })
       .option('poll', { type: 'string', default: '1s', describe: 'how often to ask each guardian' })
+      .option('resume', {
+        type: 'boolean',
+        default: false,
+        describe: "become the vault's coordinator here (fences the old one out, rotates the data key)",
+      })
+      .option('data-dir', {
+        type: 'string',
+        default: DEFAULT_VAULT_DIR,
+        describe: 'with --resume: where the vault keeps its keys and state',
+      })
+      .option('passphrase-file', { type: 'string', describe: 'with --resume: seal the vault key with this' })
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per event' }),
   handler: (a) => recover(a as unknown as RecoverArgs),
 }

@@ -21,7 +21,7 @@ export interface VaultArgs {
   readonly json: boolean
 }
 
-async function _passphrase(file?: string): Promise<string | undefined> {
+export async function readPassphrase(file?: string): Promise<string | undefined> {
   if (file === undefined) return undefined
   const text = (await readFile(file, 'utf8')).replace(/\r?\n$/, '')
   if (text.length === 0) throw new UsageError(`the passphrase file ${file} is empty`)
@@ -29,7 +29,7 @@ async function _passphrase(file?: string): Promise<string | undefined> {
 }
 
 async function _withVault<T>(a: VaultArgs, fn: (v: Vault) => Promise<T>, lock = true): Promise<T> {
-  const vault = await Vault.open(a.dataDir, await _passphrase(a.passphraseFile), { lock })
+  const vault = await Vault.open(a.dataDir, await readPassphrase(a.passphraseFile), { lock })
   try {
     return await fn(vault)
   } finally {
@@ -43,7 +43,7 @@ export async function vaultInit(a: VaultArgs & { threshold: number; writeQuorum?
     k: a.threshold,
     w,
     name: a.name,
-    ...(a.passphraseFile ? { passphrase: (await _passphrase(a.passphraseFile))! } : {}),
+    ...(a.passphraseFile ? { passphrase: (await readPassphrase(a.passphraseFile))! } : {}),
   })
   const id = encodeText('vault', vaultId)
   if (a.json) return say(JSON.stringify({ vault: id, k: a.threshold, w, name: a.name, dataDir: a.dataDir }))

@@ -1,0 +1,74 @@
+/**
+ * `kith recover --resume`: the recovering machine becomes the vault's coordinator (DESIGN.md §Recovery
+ * path, step 8). The vault key comes back from the encrypted replica; a new epoch under a new data key
+ * names this node as coordinator, so guardians fence the old one out (FENCED); the restored files become
+ * the sources and their next version is pushed under the new key.
+ */
+import { join } from 'node:path'
+import { equalBytes } from '../crypto/bytes.js'
+import { schnorrPublicKey } from '../crypto/schnorr.js'
+import { encodeText } from '../crypto/text.js'
+import { KithError } from '../errors.js'
+import type { RecoveryResult } from '../recovery/session.js'
+import { type BackupReport, runBackup } from './backup.js'
+import { decodeVaultState } from './state.js'
+import { createResumedVault, type DeliveryResult, Vault } from './vault.js'
+
+/** The restored version carries no vault state (or one of another vault): it cannot be resumed. */
+export class NoVaultStateError extends KithError {
+  readonly code = 'NO_VAULT_STATE'
+  constructor() {
+    super(
+      "the restored version carries no usable vault key; restore without --resume and run 'kith vault init'",
+    )
+  }
+}
+
+export interface ResumeReport {
+  readonly vault: string
+  readonly dataDir: string
+  readonly epoch: number
+  readonly rosters: readonly DeliveryResult[]
+  readonly backup: BackupReport
+}
+
+export async function resumeAfterRecovery(
+  dataDir: string,
+  result: RecoveryResult,
+  outDir: string,
+  passphrase?: string,
+): Promise<ResumeReport> {
+  if (result.body.vaultState === undefined) throw new NoVaultStateError()
+  const state = decodeVaultState(result.body.vaultState)
+  if (!equalBytes(schnorrPublicKey(state.vaultKey), result.roster.vaultId)) throw new NoVaultStateError()
+  const m = result.manifest
+  await createResumedVault(dataDir, {
+    vaultKey: state.vaultKey,
+    name: state.name,
+    k: state.k,
+    w: state.w,
+    roster: result.roster,
+    dataKey: new Uint8Array(result.dataKey),
+    newest: { version: m.version, epoch: m.epoch, hash: m.hash, bytes: m.bytes, createdAt: m.createdAt },
+    ...(passphrase !== undefined ? { passphrase } : {}),
+  })
+  const vault = await Vault.open(dataDir, passphrase)
+  try {
+    const rosters = await vault.rotateDataKey()
+    for (const s of result.body.sources) {
+      const path =
+        s.kind === 'dir' ? join(outDir, s.name) : result.files.find((f) => f.source === s.name)?.written
+      if (path !== undefined) await vault.addSource(s.kind, path, s.name)
+    }
+    const backup = await runBackup(vault)
+    return {
+      vault: encodeText('vault', vault.vaultId),
+      dataDir,
+      epoch: vault.db.settings().epoch,
+      rosters,
+      backup,
+    }
+  } finally {
+    await vault.close()
+  }
+}
