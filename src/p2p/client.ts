@@ -8,7 +8,7 @@ import { equalBytes } from '../crypto/bytes.js'
 import { openReceipt, type Receipt } from '../replica/head.js'
 import { ProtocolViolationError } from './errors.js'
 import type { Invite } from './invite.js'
-import { FETCH_WHAT, MSG } from './messages.js'
+import { FETCH_WHAT, MSG, REQUEST_STATE } from './messages.js'
 import type { KithNode } from './node.js'
 import { openStream, peerIdFromBytes } from './peers.js'
 import { PROTOCOLS, Wire } from './wire.js'
@@ -156,4 +156,42 @@ export async function fetchFromPeer(
   const data = (await wire.receive(MSG.fetched, options))['data'] as Uint8Array
   await stream.close().catch(() => {})
   return data
+}
+
+/** Where a recovery request stands at one guardian (docs/format.md §Recovery). */
+export interface RecoveryReply {
+  readonly requestId: Uint8Array
+  readonly state: keyof typeof REQUEST_STATE
+  readonly releaseAt?: number
+  /** The vault's signed roster, as this guardian holds it (unverified here). */
+  readonly roster: Uint8Array
+  /** The share envelope sealed to the recovery key: present once, in the reply that released it. */
+  readonly sealedShare?: Uint8Array
+}
+
+const _STATE_NAMES = Object.fromEntries(Object.entries(REQUEST_STATE).map(([k, v]) => [v, k])) as Record<
+  number,
+  keyof typeof REQUEST_STATE
+>
+
+/** Make (or poll) a recovery request for a vault with a one-time recovery public key. */
+export async function requestRecovery(
+  node: KithNode,
+  guardian: PeerRef,
+  vaultId: Uint8Array,
+  recoveryKey: Uint8Array,
+  options?: AbortOptions,
+): Promise<RecoveryReply> {
+  const stream = await openStream(node, guardian.peerId, guardian.addrs, PROTOCOLS.recover, options?.signal)
+  const wire = new Wire(stream, PROTOCOLS.recover, MSG.recovery.maxBytes)
+  await wire.send(MSG.recover, { vault_id: vaultId, recovery_key: recoveryKey }, options)
+  const r = await wire.receive(MSG.recovery, options)
+  await stream.close().catch(() => {})
+  return {
+    requestId: r['request_id'] as Uint8Array,
+    state: _STATE_NAMES[r['state'] as number]!,
+    roster: r['roster'] as Uint8Array,
+    ...(r['release_at'] !== undefined ? { releaseAt: r['release_at'] as number } : {}),
+    ...(r['sealed_share'] !== undefined ? { sealedShare: r['sealed_share'] as Uint8Array } : {}),
+  }
 }

@@ -11,17 +11,16 @@
 
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { AbortOptions } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { generateEciesKeyPair } from '../crypto/ecies.js'
 import { sha256 } from '../crypto/hash.js'
-import { type DataKeys, deriveDataKeys } from '../crypto/kdf.js'
+import { deriveDataKeys } from '../crypto/kdf.js'
 import { KithError } from '../errors.js'
-import { type FetchRequest, fetchFromPeer } from '../p2p/client.js'
-import { MSG, REQUEST_STATE } from '../p2p/messages.js'
+import { type FetchRequest, fetchFromPeer, type RecoveryReply, requestRecovery } from '../p2p/client.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
-import { openStream, peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
-import { PROTOCOLS, Wire } from '../p2p/wire.js'
+import { peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
 import type { ChunkSource } from '../replica/chunk-store.js'
 import { ChunkMissingError } from '../replica/errors.js'
 import { type Head, openHead } from '../replica/head.js'
@@ -31,6 +30,7 @@ import { type RestoredFile, restoreVersion } from '../replica/restore.js'
 import { openRoster, type Roster } from '../replica/roster.js'
 import { combineShares } from '../shares/combine.js'
 import { openShareEnvelope } from '../shares/envelope.js'
+import { ShareMismatchError } from '../shares/errors.js'
 import { openRelease, recoveryRequestId, verificationCode } from '../shares/release.js'
 import {
   InvalidGuardianAddressError,
@@ -108,14 +108,7 @@ export function targetFromAddr(addr: string): RecoveryTarget {
   }
 }
 
-import { peerIdFromString } from '@libp2p/peer-id'
-
 const FINAL = new Set(['released', 'denied', 'vetoed', 'superseded', 'expired', 'refused'])
-const STATE_NAMES = Object.fromEntries(Object.entries(REQUEST_STATE).map(([k, v]) => [v, k])) as Record<
-  number,
-  string
->
-
 interface Tracked extends RecoveryTarget {
   state?: string
   reachable?: boolean
@@ -173,7 +166,7 @@ export class Recovery {
   async run(): Promise<RecoveryResult> {
     const { key, roster } = await this._gatherKey()
     const keys = deriveDataKeys(key)
-    const { head, holders, createdAt } = await this._newestHead(roster, keys)
+    const { head, holders, createdAt } = await this._newestHead(roster)
     const manifest = await this._manifest(head, holders)
     const body = openManifestBody(manifest, keys.manifestKey)
     const source = new GuardianChunks(
@@ -196,19 +189,11 @@ export class Recovery {
   // ---- 1, 2: approvals and the key ----
 
   private async _poll(t: Tracked): Promise<void> {
-    const node = await this._node()
-    let reply: Record<string, unknown>
+    let reply: RecoveryReply
     try {
-      const signal = AbortSignal.timeout(15_000)
-      const stream = await openStream(node, t.peerId, t.addrs, PROTOCOLS.recover, signal)
-      const wire = new Wire(stream, PROTOCOLS.recover, MSG.recovery.maxBytes)
-      await wire.send(
-        MSG.recover,
-        { vault_id: this.opts.vaultId, recovery_key: this.recoveryKey.publicKey },
-        { signal },
-      )
-      reply = await wire.receive(MSG.recovery, { signal })
-      await stream.close().catch(() => {})
+      reply = await requestRecovery(await this._node(), t, this.opts.vaultId, this.recoveryKey.publicKey, {
+        signal: AbortSignal.timeout(15_000),
+      })
     } catch (err) {
       const code = (err as { remoteCode?: string }).remoteCode
       if (code !== undefined) {
@@ -237,20 +222,29 @@ export class Recovery {
         code: verificationCode(this.opts.vaultId, this.recoveryKey.publicKey, t.peerId),
       })
     t.reachable = true
-    this._adoptRoster(reply['roster'] as Uint8Array)
-    const state = STATE_NAMES[reply['state'] as number] ?? 'unknown'
-    const sealed = reply['sealed_share'] as Uint8Array | undefined
-    if (sealed !== undefined && t.share === undefined) {
-      const envelope = openShareEnvelope(openRelease(this.recoveryKey.secretKey, this.requestId, sealed))
-      if (equalBytes(envelope.vaultId, this.opts.vaultId)) {
+    this._adoptRoster(reply.roster)
+    const state = reply.state
+    if (reply.sealedShare !== undefined && t.share === undefined) {
+      try {
+        const envelope = openShareEnvelope(
+          openRelease(this.recoveryKey.secretKey, this.requestId, reply.sealedShare),
+        )
+        if (!equalBytes(envelope.vaultId, this.opts.vaultId))
+          throw new ShareMismatchError('vault', envelope.x)
         t.share = envelope.bytes
         const have = [...this.targets.values()].filter((x) => x.share).length
         this._say({ event: 'share-received', guardian: t.label, have, need: envelope.k })
+      } catch (err) {
+        // a release that does not open or verify: this guardian's share is unusable for this request
+        const code = err instanceof KithError ? err.code : 'INTERNAL'
+        this._say({ event: 'refused', guardian: t.label, code, error: (err as Error).message })
+        t.state = 'refused'
+        return
       }
     }
     if (state !== t.state) {
       if (state === 'approved')
-        this._say({ event: 'approved', guardian: t.label, releaseAt: Number(reply['release_at'] ?? 0) })
+        this._say({ event: 'approved', guardian: t.label, releaseAt: reply.releaseAt ?? 0 })
       else if (state !== 'pending' && state !== 'released')
         this._say({ event: 'denied', guardian: t.label, state })
       t.state = state
@@ -323,7 +317,6 @@ export class Recovery {
 
   private async _newestHead(
     roster: Roster,
-    keys: DataKeys,
   ): Promise<{ head: Head; holders: RecoveryTarget[]; createdAt: number }> {
     const members = roster.guardians.map((g) => this.targets.get(toHex(g.peerId)) ?? { ...g })
     const heads = await Promise.all(
@@ -351,7 +344,6 @@ export class Recovery {
       .map((a) => a.t)
     // the header's time, without trusting anything unsigned: read from the manifest itself
     const manifest = await this._manifest(newest, holders)
-    void keys
     const fresh = answered.length >= needed
     this._say({
       event: 'heads-collected',

@@ -26,7 +26,7 @@ const recover = (...args: string[]) => {
 
 describe('recovery refuses what it must (4 guardians, 2-of-4, W=2: 3 answers needed)', () => {
   it('veto, deny, a stale pair of guardians, and a guardian serving corrupted chunks', async () => {
-    const { gs, work, dir, v } = await guardiansAndVault(4, 2, 2, started)
+    const { gs, work, v } = await guardiansAndVault(4, 2, 2, started)
     const scb = join(work, 'channel.backup')
     await writeFile(scb, randomBytes(3000))
     await writeFile(join(work, 'hsm_secret'), randomBytes(32))
