@@ -10,7 +10,7 @@ import { openRelease, signVeto, verificationCode } from '../../src/shares/releas
 import { expectCode, tempDir } from '../helpers/tmp.js'
 import { coordinatorNode, enrollAll, testVault } from '../helpers/vault.js'
 
-const stop: (() => Promise<void>)[] = []
+const stop: (() => unknown)[] = []
 afterAll(async () => {
   for (const s of stop) await s()
 })
