@@ -28,4 +28,8 @@ export const MIGRATIONS: readonly string[] = [
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL
   );
   `,
+  // 2: the hash of each guardian's current share envelope, so a drill can check it holds the share
+  `
+  ALTER TABLE guardians ADD COLUMN share_hash BLOB;
+  `,
 ]

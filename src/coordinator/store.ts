@@ -3,6 +3,7 @@
  * rosters, sources, every version it built (the outbox until W receipts commit it) and the receipts.
  * A version is written here, with its chunks already on disk, before anything is sent.
  */
+import { sha256 } from '../crypto/hash.js'
 import { SqliteFile } from '../disk/sqlite.js'
 import type { SourceKind } from '../replica/manifest-body.js'
 import { MIGRATIONS } from './schema.js'
@@ -173,9 +174,10 @@ export class CoordinatorStore extends SqliteFile {
       this._stmt('UPDATE vault SET epoch = ? WHERE id = 1').run(epoch)
       for (const g of this.guardians()) {
         const share = shares.get(Buffer.from(g.peerId).toString('hex'))
-        this._stmt('UPDATE guardians SET member = ?, share = ? WHERE peer_id = ?').run(
+        this._stmt('UPDATE guardians SET member = ?, share = ?, share_hash = ? WHERE peer_id = ?').run(
           share ? 1 : 0,
           share ?? null,
+          share ? sha256(share) : null,
           g.peerId,
         )
       }
@@ -207,6 +209,14 @@ export class CoordinatorStore extends SqliteFile {
       now,
       version,
     )
+  }
+
+  /** SHA-256 of the share envelope a guardian holds for the current epoch (what a drill checks). */
+  shareHash(peerId: Uint8Array): Uint8Array | undefined {
+    const r = this._stmt('SELECT share_hash FROM guardians WHERE peer_id = ?').get(peerId) as
+      | { share_hash: Buffer | null }
+      | undefined
+    return r?.share_hash ?? undefined
   }
 
   /** A guardian acknowledged the roster of `epoch` (and so holds its share): forget the secrets it needed. */

@@ -12,13 +12,16 @@ import type { Connection, Stream } from '@libp2p/interface'
 import * as secp from '@noble/secp256k1'
 import { toHex } from '../crypto/bytes.js'
 import { InvalidPublicKeyError } from '../crypto/errors.js'
+import { sha256 } from '../crypto/hash.js'
 import { MSG, REQUEST_STATE } from '../p2p/messages.js'
 import { peerIdBytes } from '../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../p2p/wire.js'
+import { chunkProof, shareProof } from '../shares/drill.js'
 import { openVeto, recoveryRequestId, sealRelease, verificationCode } from '../shares/release.js'
 import { type GuardianContext, shortId } from './context.js'
 import { RecoveryPendingError, RequestClosedError, UnknownRequestError, WrongCodeError } from './errors.js'
 import { refuse } from './handlers.js'
+import { authorize } from './ingest.js'
 import type { GuardianStore, RecoveryRequestRow } from './store.js'
 
 function _checkKey(key: Uint8Array): void {
@@ -148,4 +151,28 @@ export function denyRequest(db: GuardianStore, idPrefix: string, now = Date.now(
     throw new RequestClosedError(r.state)
   db.decide(r.vaultId, r.requestId, false, 0, now)
   return db.request(r.vaultId, r.requestId)!
+}
+
+/** A drill from the vault's coordinator: prove the share and the chunks it names (shares/drill.ts). */
+export async function onDrill(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
+  const wire = new Wire(stream, PROTOCOLS.drill, MSG.drill.maxBytes)
+  try {
+    const req = await wire.receive(MSG.drill)
+    const vault = ctx.db.requireVault(req['vault_id'] as Uint8Array)
+    authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
+    const nonce = req['nonce'] as Uint8Array
+    const envelope = ctx.db.currentShare(vault.vaultId)
+    const zero = new Uint8Array(32)
+    await wire.send(MSG.drilled, {
+      share_proof: envelope ? shareProof(sha256(envelope), nonce) : zero,
+      chunk_proofs: (req['chunks'] as Uint8Array[]).map((id) => {
+        const data = ctx.db.chunk(vault.vaultId, id)
+        return data ? chunkProof(nonce, data) : zero
+      }),
+      head: vault.head ?? undefined,
+    })
+    await stream.close()
+  } catch (err) {
+    await refuse(ctx, wire, err)
+  }
 }

@@ -18,7 +18,7 @@ import { openRoster, type Roster } from '../replica/roster.js'
 import { guardianPaths } from './config.js'
 import { type GuardianContext, headsTopic } from './context.js'
 import { onEnroll, onFetch, onPush, onRoster } from './handlers.js'
-import { onRecover, onVeto } from './recovery.js'
+import { onDrill, onRecover, onVeto } from './recovery.js'
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js'
 import { GuardianStore, type VaultRow } from './store.js'
 import { antiEntropy, onGossip } from './sync.js'
@@ -104,6 +104,7 @@ export class Guardian {
     await handle(PROTOCOLS.fetch, onFetch)
     await handle(PROTOCOLS.recover, onRecover)
     await handle(PROTOCOLS.veto, onVeto)
+    await handle(PROTOCOLS.drill, onDrill)
     node.services.pubsub.addEventListener('message', (ev) => {
       const from = ev.detail.type === 'signed' ? peerIdBytes(ev.detail.from) : undefined
       void onGossip(ctx, ev.detail.topic, ev.detail.data, from)

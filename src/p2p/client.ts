@@ -195,3 +195,25 @@ export async function requestRecovery(
     ...(r['sealed_share'] !== undefined ? { sealedShare: r['sealed_share'] as Uint8Array } : {}),
   }
 }
+
+/** Challenge a guardian to prove it holds its share and the named chunks (see shares/drill.ts). */
+export async function drillGuardian(
+  node: KithNode,
+  guardian: PeerRef,
+  args: { vaultId: Uint8Array; nonce: Uint8Array; chunks: readonly Uint8Array[] },
+  options?: AbortOptions,
+): Promise<{ shareProof: Uint8Array; chunkProofs: Uint8Array[]; head?: Uint8Array }> {
+  const stream = await openStream(node, guardian.peerId, guardian.addrs, PROTOCOLS.drill, options?.signal)
+  const wire = new Wire(stream, PROTOCOLS.drill, MSG.drilled.maxBytes)
+  await wire.send(MSG.drill, { vault_id: args.vaultId, nonce: args.nonce, chunks: args.chunks }, options)
+  const r = await wire.receive(MSG.drilled, options)
+  await stream.close().catch(() => {})
+  const chunkProofs = r['chunk_proofs'] as Uint8Array[]
+  if (chunkProofs.length !== args.chunks.length)
+    throw new ProtocolViolationError(PROTOCOLS.drill, 'wrong number of chunk proofs')
+  return {
+    shareProof: r['share_proof'] as Uint8Array,
+    chunkProofs,
+    ...(r['head'] !== undefined ? { head: r['head'] as Uint8Array } : {}),
+  }
+}

@@ -39,7 +39,12 @@ export const MessageKind = {
   recovery: 29,
   veto: 30,
   requests: 31,
+  drill: 32,
+  drilled: 33,
 } as const
+
+/** Most chunks one drill challenge names. */
+export const DRILL_MAX_CHUNKS = 16
 
 /** A recovery request's state as a recoverer hears it (docs/format.md §Recovery). */
 export const REQUEST_STATE = {
@@ -167,6 +172,28 @@ export const MSG = {
     ROSTER.maxBytes + SHARE_ENVELOPE.maxBytes + 256,
   ),
   veto: msg('veto', MessageKind.veto, [{ tag: 1, name: 'veto', type: 'varbytes', max: VETO.maxBytes }], 256),
+  /** A drill challenge: prove the share (keyed by it) and the chunks (hashed with the nonce). */
+  drill: msg(
+    'drill challenge',
+    MessageKind.drill,
+    [
+      { tag: 1, name: 'vault_id', type: 'bytes', length: 32 },
+      { tag: 2, name: 'nonce', type: 'bytes', length: 32 },
+      { tag: 3, name: 'chunks', type: 'packed', stride: 32, maxItems: DRILL_MAX_CHUNKS },
+    ],
+    32 * DRILL_MAX_CHUNKS + 128,
+  ),
+  /** The proofs: HMAC of the nonce under the share's hash; SHA-256(nonce || chunk) each, zero if lacking. */
+  drilled: msg(
+    'drill answer',
+    MessageKind.drilled,
+    [
+      { tag: 1, name: 'share_proof', type: 'bytes', length: 32 },
+      { tag: 2, name: 'chunk_proofs', type: 'packed', stride: 32, maxItems: DRILL_MAX_CHUNKS },
+      { tag: 3, name: 'head', type: 'varbytes', max: HEAD.maxBytes, optional: true },
+    ],
+    32 * DRILL_MAX_CHUNKS + HEAD.maxBytes + 128,
+  ),
   /** Open recovery requests of a vault, for its coordinator: 16 bytes each, request id then created_at. */
   requests: msg(
     'open requests',

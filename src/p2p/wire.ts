@@ -19,6 +19,7 @@ export const PROTOCOLS = {
   roster: '/kith/roster/1.0.0',
   recover: '/kith/recover/1.0.0',
   veto: '/kith/veto/1.0.0',
+  drill: '/kith/drill/1.0.0',
 } as const
 
 /** Per-step deadline; a push of many chunks gets it per message, not for the whole stream. */

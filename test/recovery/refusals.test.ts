@@ -25,7 +25,7 @@ const recover = (...args: string[]) => {
 }
 
 describe('recovery refuses what it must (4 guardians, 2-of-4, W=2: 3 answers needed)', () => {
-  it('veto, deny, a stale pair of guardians, and a guardian serving corrupted chunks', async () => {
+  it('drill, veto, deny, a stale pair of guardians, and a guardian serving corrupted chunks', async () => {
     const { gs, work, v } = await guardiansAndVault(4, 2, 2, started)
     const scb = join(work, 'channel.backup')
     await writeFile(scb, randomBytes(3000))
@@ -42,6 +42,27 @@ describe('recovery refuses what it must (4 guardians, 2-of-4, W=2: 3 answers nee
     const vault = JSON.parse(await kith(...v('status', '--offline'))).vault as string
     const info = await Promise.all(gs.map((g) => g.status()))
     const addr = (i: number) => `${info[i]!.addrs[0]}/p2p/${info[i]!.peerId}`
+
+    // a drill: every guardian proves its share and version 7's chunks, without any key leaving
+    const drill = JSON.parse(await kith(...v('drill')))
+    expect(drill).toMatchObject({ version: 7, pass: true })
+    for (const g of drill.guardians)
+      expect(g).toMatchObject({ share: 'ok', version: 7, chunksOk: 2, chunksChecked: 2 })
+    // guardian 3 loses a chunk of version 7: the drill fails and names it
+    await gs[3]!.stop()
+    const lossy = new Database(join(gs[3]!.dir, 'guardian.sqlite3'))
+    lossy.exec(
+      'DELETE FROM chunks WHERE id IN (SELECT chunk_id FROM manifest_chunks WHERE version = 7 LIMIT 1)',
+    )
+    lossy.close()
+    await gs[3]!.start()
+    const failedDrill = await kithResult(...v('drill'))
+    expect(failedDrill.code).toBe(1)
+    const report = JSON.parse(failedDrill.stdout)
+    expect(report.pass).toBe(false)
+    expect(report.guardians.filter((g: { pass: boolean }) => !g.pass)).toEqual([
+      expect.objectContaining({ peerId: info[3]!.peerId, share: 'ok', chunksOk: 1 }),
+    ])
 
     // without a kit: one guardian's address; the signed roster names the other three
     const r1 = recover('--vault', vault, '--guardian', addr(2), '--out', join(work, 'r1'))

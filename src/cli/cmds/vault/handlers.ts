@@ -2,6 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { HealthAlerts } from '../../../coordinator/alerts.js'
 import { requireCommitted, runBackup } from '../../../coordinator/backup.js'
+import { runDrill } from '../../../coordinator/drill.js'
 import { buildKit, vetoRequest } from '../../../coordinator/recovery.js'
 import { vaultStatus } from '../../../coordinator/status.js'
 import { initVault, Vault } from '../../../coordinator/vault.js'
@@ -244,5 +245,22 @@ export async function vaultVeto(a: VaultArgs & { request: string }) {
       say('veto after speaking with you, so a stolen vault key cannot block your own recovery forever.')
     }
     if (ok === 0) process.exitCode = 1
+  })
+}
+
+export async function vaultDrill(a: VaultArgs) {
+  await _withVault(a, async (vault) => {
+    const r = await runDrill(vault)
+    if (a.json) say(JSON.stringify(r))
+    else {
+      say(`Recovery drill on version ${r.version}: ${r.pass ? 'PASSED' : 'FAILED'}`)
+      for (const g of r.guardians) {
+        const what = g.reachable
+          ? `share ${g.share}, version ${g.version}, ${g.chunksOk}/${g.chunksChecked} chunks`
+          : `unreachable (${g.error})`
+        say(`  ${g.pass ? 'ok  ' : 'FAIL'} ${g.label.padEnd(20)} ${what}`)
+      }
+    }
+    if (!r.pass) process.exitCode = 1
   })
 }

@@ -5,6 +5,7 @@ import {
   vaultAddGuardian,
   vaultAddSource,
   vaultBackup,
+  vaultDrill,
   vaultInit,
   vaultKit,
   vaultRemoveGuardian,
@@ -163,6 +164,12 @@ export const vaultCommand: CommandModule = {
             describe: 'file name without extension: writes OUT.txt and OUT.html',
           }),
         handler: (a: Args) => vaultKit(a),
+      })
+      .command({
+        command: 'drill',
+        describe: 'Rehearse a recovery: every guardian proves its share and the newest version',
+        builder: (b) => common(b),
+        handler: (a: Args) => vaultDrill(a),
       })
       .command({
         command: 'veto <request>',
