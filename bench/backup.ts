@@ -7,37 +7,19 @@
  * - the coordinator's peak RSS backing up a 1 GiB file.
  * Targets: initial time <= 1.5 x restic; incremental bytes <= 0.5 x restic; RSS <= 250 MB.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { CLI, kith, startGuardian, stopAll } from './procs.js'
 
-const CLI = join(import.meta.dirname, '..', 'src', 'cli', 'main.js')
 const MiB = 1024 * 1024
 const DB_BYTES = 256 * MiB
 const REWRITES = 200
 const BIG_BYTES = 1024 * MiB
-
-const kith = (...args: string[]) =>
-  execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 })
-
-function startGuardian(dir: string): Promise<ChildProcess> {
-  kith('guardian', 'init', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--json')
-  const proc = spawn(process.execPath, [CLI, 'guardian', 'start', '--data-dir', dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      if (/listening on/.test(out)) resolve(proc)
-    })
-    proc.once('exit', () => reject(new Error(`guardian exited:\n${out}`)))
-  })
-}
 
 /** Run `kith vault backup`, timing it and sampling its peak RSS. */
 async function timedBackup(
@@ -185,9 +167,6 @@ try {
   )
   void block
 } finally {
-  for (const g of guardians) g.kill('SIGTERM')
-  await Promise.all(
-    guardians.map((g) => new Promise((r) => (g.exitCode !== null ? r(null) : g.once('exit', r)))),
-  )
+  await stopAll(guardians)
   await rm(work, { recursive: true, force: true })
 }

@@ -18,4 +18,24 @@ await node.handle(ECHO_PROTOCOL, async (stream) => {
     stream.abort(new Error('done'))
   }
 })
+
+/** Bulk floor for bench/recover.ts: the client sends a byte count; the node streams that many bytes in
+ * 1 MiB messages. */
+const BLOB_PROTOCOL = '/kith-bench/blob/1.0.0'
+const BLOB = new Uint8Array(1 << 20).fill(7)
+await node.handle(BLOB_PROTOCOL, async (stream) => {
+  const lp = lpStream(stream, { maxDataLength: 1 << 21 })
+  try {
+    const ask = (await lp.read()).subarray()
+    let left = Number(new DataView(ask.buffer, ask.byteOffset, 8).getBigUint64(0))
+    while (left > 0) {
+      const n = Math.min(left, BLOB.length)
+      await lp.write(BLOB.subarray(0, n))
+      left -= n
+    }
+    await stream.close()
+  } catch {
+    stream.abort(new Error('done'))
+  }
+})
 console.log(node.getMultiaddrs()[0]!.toString())

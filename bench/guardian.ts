@@ -6,7 +6,7 @@
  * Targets: push p50 <= 3 x (echo p50 + commit p50); peak RSS <= 150 MB.
  */
 import '../src/polyfill.js'
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createCipheriv, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -28,8 +28,8 @@ import { sealChunk } from '../src/replica/chunk.js'
 import { type ChunkRef, type Manifest, sealManifest, ZERO_HASH } from '../src/replica/manifest.js'
 import { signRoster } from '../src/replica/roster.js'
 import { splitDataKey } from '../src/shares/split.js'
+import { CLI, kith, waitForLine } from './procs.js'
 
-const CLI = join(import.meta.dirname, '..', 'src', 'cli', 'main.js')
 const ECHO = join(import.meta.dirname, 'echo-node.js')
 /** Served by bench/echo-node.ts. */
 const ECHO_PROTOCOL = '/kith-bench/echo/1.0.0'
@@ -40,19 +40,6 @@ const BULK_CHUNK = 4 * 1024 * 1024
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b)
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 1000) / 1000
-}
-
-function waitForLine(proc: ChildProcess, pattern: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = ''
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      if (process.env['KITH_BENCH_DEBUG']) process.stderr.write(d)
-      const m = pattern.exec(out)
-      if (m) resolve(m[1] ?? m[0])
-    })
-    proc.once('exit', () => reject(new Error(`process exited:\n${out}`)))
-  })
 }
 
 async function echoRtt(node: Awaited<ReturnType<typeof createKithNode>>): Promise<number[]> {
@@ -109,7 +96,6 @@ function peakRssMb(pid: number): number {
 
 const work = await mkdtemp(join(tmpdir(), 'kith-bench-'))
 const gdir = join(work, 'guardian')
-const kith = (...args: string[]) => execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8' })
 kith('guardian', 'init', '--data-dir', gdir, '--listen', '/ip4/127.0.0.1/tcp/0', '--json')
 const daemon = spawn(process.execPath, [CLI, 'guardian', 'start', '--data-dir', gdir], {
   stdio: ['ignore', 'pipe', 'inherit'],

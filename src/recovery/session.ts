@@ -116,13 +116,16 @@ interface Tracked extends RecoveryTarget {
 }
 
 const _hexId = (t: RecoveryTarget) => toHex(t.peerId)
+/** Sleep, cut short by `signal`; the listener is removed either way (polls sleep thousands of times). */
 const _sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(t)
+      signal?.removeEventListener('abort', done)
       resolve()
-    })
+    }
+    const t = setTimeout(done, ms)
+    signal?.addEventListener('abort', done)
   })
 
 export class Recovery {

@@ -1,0 +1,39 @@
+/** Processes the benches start: the built CLI, guardian daemons, and waiting for their output. */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { join } from 'node:path'
+
+export const CLI = join(import.meta.dirname, '..', 'src', 'cli', 'main.js')
+
+/** Run the CLI to completion; its stdout. */
+export const kith = (...args: string[]): string =>
+  execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 })
+
+/** Resolve with the first match of `pattern` in the process's stdout (group 1 if any). */
+export function waitForLine(proc: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = ''
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      if (process.env['KITH_BENCH_DEBUG']) process.stderr.write(d)
+      const m = pattern.exec(out)
+      if (m) resolve(m[1] ?? m[0])
+    })
+    proc.once('exit', () => reject(new Error(`process exited:\n${out}`)))
+  })
+}
+
+/** Init a guardian in `dir` on a free loopback port and run it until killed. */
+export async function startGuardian(dir: string): Promise<ChildProcess> {
+  kith('guardian', 'init', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--json')
+  const proc = spawn(process.execPath, [CLI, 'guardian', 'start', '--data-dir', dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  await waitForLine(proc, /listening on/)
+  return proc
+}
+
+/** SIGTERM each process and wait for it to exit. */
+export async function stopAll(procs: readonly ChildProcess[]): Promise<void> {
+  for (const p of procs) p.kill('SIGTERM')
+  await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))))
+}

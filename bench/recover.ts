@@ -1,0 +1,154 @@
+/**
+ * `npm run bench:recover`: prints one JSON object. A real vault (3 guardian daemons, 2-of-3) holds a
+ * 256 MiB file; `kith recover` runs as a process and two approvals are given. Measured: from the last
+ * approval to the files being written and verified (shares, key, heads, manifest, every chunk fetched,
+ * checked, decrypted and written). Floor, in the same run: the same number of bytes pulled over plain
+ * libp2p (kith's stack, no kith protocol) from 3 processes in parallel. Target: ratio <= 2.
+ */
+import '../src/polyfill.js'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { lpStream } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createKithNode } from '../src/p2p/node.js'
+import { CLI, kith, startGuardian, stopAll, waitForLine } from './procs.js'
+
+const MiB = 1024 * 1024
+const BYTES = 256 * MiB
+const ECHO = join(import.meta.dirname, 'echo-node.js')
+const BLOB_PROTOCOL = '/kith-bench/blob/1.0.0'
+const r2 = (x: number) => Math.round(x * 100) / 100
+
+/** Seconds to pull BYTES over plain libp2p from 3 processes at once (a third each). */
+async function floorSeconds(): Promise<number> {
+  const procs = [0, 1, 2].map(() => spawn(process.execPath, [ECHO], { stdio: ['ignore', 'pipe', 'inherit'] }))
+  const node = await createKithNode({ privateKey: await generateKeyPair('Ed25519'), listen: [] })
+  try {
+    const addrs = await Promise.all(procs.map((p) => waitForLine(p, /(\/ip4\/\S+)/)))
+    const t = performance.now()
+    await Promise.all(
+      addrs.map(async (a) => {
+        const stream = await node.dialProtocol(multiaddr(a), BLOB_PROTOCOL)
+        const lp = lpStream(stream, { maxDataLength: 1 << 21 })
+        const ask = new Uint8Array(8)
+        const want = Math.ceil(BYTES / 3)
+        new DataView(ask.buffer).setBigUint64(0, BigInt(want))
+        await lp.write(ask)
+        for (let got = 0; got < want; ) got += (await lp.read()).byteLength
+        await stream.close()
+      }),
+    )
+    return (performance.now() - t) / 1000
+  } finally {
+    await node.stop()
+    await stopAll(procs)
+  }
+}
+
+const work = await mkdtemp(join(tmpdir(), 'kith-bench-recover-'))
+const guardians: ChildProcess[] = []
+try {
+  for (let i = 0; i < 3; i++) guardians.push(await startGuardian(join(work, `g${i}`)))
+  const vault = join(work, 'vault')
+  kith('vault', 'init', '--data-dir', vault, '-k', '2', '-w', '2', '--json')
+  const dirs = [0, 1, 2].map((i) => join(work, `g${i}`))
+  const invites = dirs.map(
+    (d) => JSON.parse(kith('guardian', 'invite', '--data-dir', d, '--quota', '4GiB', '--json')).invite,
+  )
+  kith('vault', 'add-guardian', '--data-dir', vault, '--json', ...invites)
+  const big = join(work, 'channels.bin')
+  writeFileSync(big, Buffer.alloc(0))
+  for (let o = 0; o < BYTES; o += 16 * MiB) writeFileSync(big, randomBytes(16 * MiB), { flag: 'a' })
+  kith('vault', 'add-source', 'file', big, '--data-dir', vault, '--json')
+  kith('vault', 'backup', '--data-dir', vault, '--timeout', '10m', '--json')
+  kith('vault', 'kit', '--data-dir', vault, '--out', join(work, 'kit'), '--json')
+  const peers = dirs.map((d) => JSON.parse(kith('guardian', 'status', '--data-dir', d, '--json')).peerId)
+
+  const recover = spawn(
+    process.execPath,
+    [CLI, 'recover', '--json', '--poll', '50ms', '--kit', join(work, 'kit.txt'), '--out', join(work, 'out')],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const events: Record<string, unknown>[] = []
+  let buffered = ''
+  let done: (t: number) => void = () => {}
+  const restored = new Promise<number>((r) => {
+    done = r
+  })
+  recover.stdout.on('data', (d: Buffer) => {
+    buffered += d.toString()
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      const e = JSON.parse(buffered.slice(0, nl))
+      buffered = buffered.slice(nl + 1)
+      events.push({ ...e, seen: performance.now() })
+      if (e.event === 'restore-done') done(performance.now())
+    }
+  })
+  const sent = async (peer: string) => {
+    while (!events.some((e) => e['event'] === 'request-sent' && e['peerId'] === peer))
+      await new Promise((r) => setTimeout(r, 20))
+    return events.find((e) => e['event'] === 'request-sent' && e['peerId'] === peer)!
+  }
+  for (const i of [0, 1]) await sent(peers[i])
+  const first = await sent(peers[0])
+  kith(
+    'guardian',
+    'approve',
+    first['request'] as string,
+    '--code',
+    first['code'] as string,
+    '--data-dir',
+    dirs[0]!,
+  )
+  const second = await sent(peers[1])
+  kith(
+    'guardian',
+    'approve',
+    second['request'] as string,
+    '--code',
+    second['code'] as string,
+    '--data-dir',
+    dirs[1]!,
+  )
+  // the clock starts when the last approval is durable: when the friend's `approve` returns
+  const t0 = performance.now()
+  const t1 = await restored
+  await new Promise((r) => recover.once('exit', r))
+  const restoreSeconds = (t1 - t0) / 1000
+  const at = (kind: string) => events.find((e) => e['event'] === kind)?.['seen'] as number
+  const phases = {
+    to_key_rebuilt: r2((at('key-rebuilt') - t0) / 1000),
+    to_heads_collected: r2((at('heads-collected') - t0) / 1000),
+    to_restore_done: r2((t1 - t0) / 1000),
+  }
+  const floor = await floorSeconds()
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'recover',
+        node: process.version,
+        cores: availableParallelism(),
+        guardians: 3,
+        bytes: BYTES,
+        restore_seconds: r2(restoreSeconds),
+        restore_mb_s: Math.round(BYTES / 1e6 / restoreSeconds),
+        phases_seconds: phases,
+        libp2p_floor_seconds: r2(floor),
+        libp2p_floor_mb_s: Math.round(BYTES / 1e6 / floor),
+        ratio: r2(restoreSeconds / floor),
+        target_ratio: 2,
+        meets_target: restoreSeconds / floor <= 2,
+      },
+      null,
+      2,
+    ),
+  )
+} finally {
+  await stopAll(guardians)
+  await rm(work, { recursive: true, force: true })
+}
