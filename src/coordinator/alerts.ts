@@ -13,7 +13,7 @@ export interface AlertTargets {
 }
 
 export interface AlertEvent {
-  readonly kind: 'health' | 'equivocation' | 'fencing'
+  readonly kind: 'health' | 'equivocation' | 'fencing' | 'recovery-request'
   readonly vault: string
   readonly name: string
   readonly at: string
@@ -66,6 +66,7 @@ export class HealthAlerts {
   private last: Verdict | undefined
   /** Incidents up to this time were alerted (or predate this watch; the first verdict shows them). */
   private incidentsSeen = Date.now()
+  private readonly requestsSeen = new Set<string>()
 
   constructor(
     private readonly targets: AlertTargets,
@@ -103,6 +104,17 @@ export class HealthAlerts {
       await this._send({ kind: i.kind, status, reason })
     }
     this.incidentsSeen = Math.max(this.incidentsSeen, ...status.incidents.map((i) => i.at))
+  }
+
+  /** Alert once for each recovery request the guardians report: someone is recovering this vault. */
+  async recoveryRequests(status: VaultStatus): Promise<void> {
+    for (const r of status.recoveryRequests) {
+      if (this.requestsSeen.has(r.request)) continue
+      this.requestsSeen.add(r.request)
+      const reason = `RECOVERY REQUEST ${r.request} at ${r.guardians.join(', ')}: if it is not you, run 'kith vault veto ${r.request}'`
+      this.say(`!! ${reason}`)
+      await this._send({ kind: 'recovery-request', status, reason })
+    }
   }
 
   private async _send(e: {

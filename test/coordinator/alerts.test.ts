@@ -80,7 +80,7 @@ describe('watch alerts', () => {
 })
 
 describe('incident alerts', () => {
-  it('fire once per equivocation or fencing incident recorded since the last look, oldest first', async () => {
+  it('fire once per incident since the last look, oldest first, and once per recovery request', async () => {
     const lines: string[] = []
     const alerts = new HealthAlerts({}, (l) => lines.push(l))
     const now = Date.now()
@@ -109,6 +109,15 @@ describe('incident alerts', () => {
     expect(lines).toEqual([
       expect.stringMatching(/^!! EQUIVOCATION: carol holds a different version 4/),
       expect.stringMatching(/^!! FENCED: dave has a newer epoch/),
+    ])
+
+    // a recovery request someone made is announced once, however many rounds see it
+    const req = { request: '176ab6f65e2f3d1f', createdAt: now, guardians: ['bob', 'carol'] }
+    const withRequest = { ...status([]), recoveryRequests: [req] }
+    await alerts.recoveryRequests(withRequest)
+    await alerts.recoveryRequests(withRequest)
+    expect(lines.slice(2)).toEqual([
+      "!! RECOVERY REQUEST 176ab6f65e2f3d1f at bob, carol: if it is not you, run 'kith vault veto 176ab6f65e2f3d1f'",
     ])
   })
 })

@@ -192,6 +192,7 @@ export async function vaultWatch(
       afterRound: async () => {
         const status = await vaultStatus(vault)
         await alerts.incidents(status)
+        await alerts.recoveryRequests(status)
         await alerts.observe(status)
       },
     })
