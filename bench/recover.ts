@@ -23,6 +23,8 @@ const BYTES = 256 * MiB
 const ECHO = join(import.meta.dirname, 'echo-node.js')
 const BLOB_PROTOCOL = '/kith-bench/blob/1.0.0'
 const r2 = (x: number) => Math.round(x * 100) / 100
+/** KITH_BENCH_PROF=DIR writes a CPU profile of the recovering process there. */
+const PROF = process.env['KITH_BENCH_PROF']
 
 /** Seconds to pull BYTES over plain libp2p from 3 processes at once (a third each). */
 async function floorSeconds(): Promise<number> {
@@ -71,7 +73,18 @@ try {
 
   const recover = spawn(
     process.execPath,
-    [CLI, 'recover', '--json', '--poll', '50ms', '--kit', join(work, 'kit.txt'), '--out', join(work, 'out')],
+    [
+      ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []),
+      CLI,
+      'recover',
+      '--json',
+      '--poll',
+      '50ms',
+      '--kit',
+      join(work, 'kit.txt'),
+      '--out',
+      join(work, 'out'),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
   const events: Record<string, unknown>[] = []
@@ -90,8 +103,10 @@ try {
     }
   })
   const sent = async (peer: string) => {
-    while (!events.some((e) => e['event'] === 'request-sent' && e['peerId'] === peer))
+    while (!events.some((e) => e['event'] === 'request-sent' && e['peerId'] === peer)) {
+      if (recover.exitCode !== null) throw new Error(`kith recover exited (${recover.exitCode})`)
       await new Promise((r) => setTimeout(r, 20))
+    }
     return events.find((e) => e['event'] === 'request-sent' && e['peerId'] === peer)!
   }
   for (const i of [0, 1]) await sent(peers[i])

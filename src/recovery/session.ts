@@ -391,6 +391,7 @@ export class Recovery {
  * the restore and named.
  */
 export class GuardianChunks implements ChunkSource {
+  readonly verifiesIds = true
   private readonly pending = new Map<string, Promise<Uint8Array>>()
   private readonly bad = new Set<string>()
   private cursor = 0

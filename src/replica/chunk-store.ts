@@ -13,6 +13,8 @@ import { verifyChunkId } from './chunk.js'
 export interface ChunkSource {
   /** The stored bytes of a chunk, or undefined if this source lacks it. */
   get(id: Uint8Array): Promise<Uint8Array | undefined>
+  /** True if get() returns only bytes that hash to the id (a restore then skips a second check). */
+  readonly verifiesIds?: boolean
 }
 
 export interface ChunkSink {
@@ -27,6 +29,7 @@ export interface ChunkSink {
  * chunk file is whole or absent; the directories' renames are made durable once per batch by flush().
  */
 export class DirChunkStore implements ChunkSource, ChunkSink {
+  readonly verifiesIds = true
   private readonly made = new Set<string>()
   private readonly dirty = new Set<string>()
 

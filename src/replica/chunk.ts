@@ -58,9 +58,17 @@ export function verifyChunkId(id: Uint8Array, stored: Uint8Array): void {
   if (!equalBytes(sha256(stored), id)) throw new ChunkIntegrityError(toHex(id), 'hash')
 }
 
-/** Verify the id, authenticate and decrypt, then check the nonce is the plaintext's keyed hash. */
-export function openChunk(keys: ChunkKeys, id: Uint8Array, stored: Uint8Array): Uint8Array {
-  verifyChunkId(id, stored)
+/**
+ * Verify the id (unless the caller just did), authenticate and decrypt, then check the nonce is the
+ * plaintext's keyed hash.
+ */
+export function openChunk(
+  keys: ChunkKeys,
+  id: Uint8Array,
+  stored: Uint8Array,
+  idVerified = false,
+): Uint8Array {
+  if (!idVerified) verifyChunkId(id, stored)
   const nonce = stored.subarray(1, 1 + XCHACHA_NONCE_LENGTH)
   let plaintext: Uint8Array
   try {

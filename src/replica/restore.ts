@@ -58,7 +58,7 @@ async function* _plaintext(
   for (const id of file.chunks) {
     const stored = await opts.chunks.get(id)
     if (stored === undefined) throw new ChunkMissingError(toHex(id))
-    const plain = openChunk(opts.dataKeys, id, stored)
+    const plain = openChunk(opts.dataKeys, id, stored, opts.chunks.verifiesIds === true)
     // openChunk checked that the nonce is the plaintext's keyed hash: that is the MAC, no second pass
     macs.push(stored.slice(1, 1 + XCHACHA_NONCE_LENGTH))
     yield plain
