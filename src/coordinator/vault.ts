@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
+import { systemClock } from '../clock.js'
 import { toHex, u64be } from '../crypto/bytes.js'
 import { DATA_KEY_LENGTH, type DataKeys, deriveDataKeys, keyCommitment } from '../crypto/kdf.js'
 import { generateSecretKey, schnorrPublicKey } from '../crypto/schnorr.js'
@@ -198,7 +199,7 @@ export class Vault {
         CoordinatorStore.open(paths.db),
         secrets.vaultKey,
         secrets.kek,
-        options.now ?? Date.now,
+        options.now ?? systemClock(),
         release,
       )
     } catch (err) {

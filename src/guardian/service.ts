@@ -7,6 +7,7 @@
 import '../polyfill.js'
 import { unlink } from 'node:fs/promises'
 import type { Connection, Stream } from '@libp2p/interface'
+import { systemClock } from '../clock.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { ed25519Signer } from '../crypto/ed25519.js'
 import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
@@ -84,7 +85,7 @@ export class Guardian {
       node,
       sign: ed25519Signer(privateKey.raw.subarray(0, 32)),
       retention: this.opts.retention ?? DEFAULT_RETENTION,
-      now: this.opts.now ?? Date.now,
+      now: this.opts.now ?? systemClock(),
       say: (line) => this.opts.onEvent?.(line),
       exclusive: (vaultId, fn) => this._exclusive(vaultId, fn),
       roster: (vault) => this._roster(vault),

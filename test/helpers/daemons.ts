@@ -44,6 +44,10 @@ export class GuardianProcess {
   /** Where the current run's output starts, so waits never match an earlier run's lines. */
   private mark = 0
 
+  /** Extra environment (e.g. KITH_CLOCK_SKEW_MS) and a file-size limit in KiB (a "full disk"). */
+  env: Record<string, string> = {}
+  fileSizeKb: number | undefined
+
   private constructor(
     readonly dir: string,
     readonly port: number,
@@ -56,13 +60,16 @@ export class GuardianProcess {
   }
 
   async start(): Promise<void> {
-    const proc = spawn(
-      process.execPath,
-      [CLI, 'guardian', 'start', '--data-dir', this.dir, '--anti-entropy', '1s'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
+    const args = [CLI, 'guardian', 'start', '--data-dir', this.dir, '--anti-entropy', '1s']
+    const env = { ...process.env, ...this.env }
+    const proc =
+      this.fileSizeKb === undefined
+        ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
+        : // writes past the limit fail with EFBIG (node ignores SIGXFSZ), as on a full disk
+          spawn('sh', ['-c', `ulimit -f ${this.fileSizeKb * 2}; exec "$0" "$@"`, process.execPath, ...args], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env,
+          })
     this.proc = proc
     this.mark = this.output.length
     proc.stdout!.on('data', (d: Buffer) => {
