@@ -15,17 +15,35 @@ describe(`fault injection: ${runs} run(s) from seed ${base}`, () => {
     async () => {
       let faults = 0
       const broken: string[] = []
+      const errors: string[] = []
       for (let i = 0; i < runs; i++) {
         const seed = (base + i) >>> 0
-        const r = await faultRun(seed)
+        let r: Awaited<ReturnType<typeof faultRun>>
+        try {
+          r = await faultRun(seed)
+        } catch (err) {
+          // the harness itself failed (e.g. a daemon could not bind its port): not a kith invariant,
+          // but reported, and it fails the suite so that it is looked at
+          const first = (err as Error).message.split('\n')[0]
+          errors.push(`seed ${seed}: ${first}`)
+          console.log(JSON.stringify({ run: i + 1, seed, harnessError: first }))
+          continue
+        }
         faults += r.faults.length
         console.log(JSON.stringify({ run: i + 1, ...r }))
         for (const b of r.breaks) broken.push(`seed ${seed}: ${b}`)
       }
       console.log(
-        JSON.stringify({ runs, seed: base, faults_injected: faults, invariant_breaks: broken.length }),
+        JSON.stringify({
+          runs,
+          seed: base,
+          faults_injected: faults,
+          invariant_breaks: broken.length,
+          harness_errors: errors.length,
+        }),
       )
       expect(broken).toEqual([])
+      expect(errors).toEqual([])
     },
     runs * 120_000,
   )
