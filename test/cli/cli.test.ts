@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
@@ -63,13 +64,18 @@ describe('kith CLI (compiled, spawned)', () => {
 })
 
 describe('npm run demo (compiled, spawned)', () => {
-  it('runs the real round trip and prints no secret material', async () => {
+  it('tells the whole story with real processes, cleans up, and prints no secret material', async () => {
     const { stdout } = await run(process.execPath, [
-      join(import.meta.dirname, '..', '..', 'dist', 'src', 'demo', 'roundtrip.js'),
+      join(import.meta.dirname, '..', '..', 'dist', 'src', 'demo', 'story.js'),
     ])
-    expect(stdout).toContain('Byte-for-byte check passed')
-    expect(stdout).toContain('INSUFFICIENT_SHARES')
-    expect(stdout).not.toMatch(/kshare1/)
-    expect(stdout.match(/identical/g)).toHaveLength(3)
-  })
+    expect(stdout).toMatch(/SAFE: version 3/)
+    expect(stdout.match(/☎ you call/g)).toHaveLength(3)
+    expect(stdout.match(/does not answer/g)).toHaveLength(2)
+    expect(stdout.match(/identical/g)).toHaveLength(2)
+    expect(stdout).toMatch(/lncli restorechanbackup/)
+    expect(stdout).not.toMatch(/kshare1|kinvite1/)
+    const work = /\/tmp\/(kith-demo-\w+)/.exec(stdout)?.[1]
+    expect(work).toBeDefined()
+    await expect(stat(join(tmpdir(), work!))).rejects.toThrow(/ENOENT/)
+  }, 120_000)
 })
