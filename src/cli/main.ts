@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
+import { LOG_LEVELS } from '../log.js'
 import { guardianCommand } from './cmds/guardian/index.js'
 import { recoverCommand } from './cmds/recover/index.js'
 import { shareCommand } from './cmds/share/index.js'
@@ -39,6 +40,15 @@ async function main(argv: string[]): Promise<void> {
     .command(vaultCommand)
     .command(recoverCommand)
     .command(shareCommand)
+    .option('log-level', {
+      choices: LOG_LEVELS,
+      default: 'info',
+      describe: 'structured log level (daemons, backup and recover write JSON logs to --log-file)',
+    })
+    .option('log-file', {
+      type: 'string',
+      describe: 'structured JSON log file (default: kith.log in the data dir; recover: none)',
+    })
     .demandCommand(1, 'name a command; see kith --help')
     .strict()
     .version(_packageVersion())

@@ -3,6 +3,7 @@
  * clock, its voice and the per-vault lock. Handlers and sync take this, not the Guardian class.
  */
 import { toHex } from '../crypto/bytes.js'
+import type { Log } from '../log.js'
 import type { KithNode } from '../p2p/node.js'
 import type { Roster } from '../replica/roster.js'
 import type { RetentionPolicy } from './retention.js'
@@ -15,8 +16,10 @@ export interface GuardianContext {
   readonly sign: (digest: Uint8Array) => Uint8Array
   readonly retention: RetentionPolicy
   now(): number
-  /** One human line (never secrets). */
+  /** One human line (never secrets); also logged. */
   say(line: string): void
+  /** Structured log (never secrets). */
+  readonly log: Log
   /** Run `fn` alone for this vault: pushes, catch-ups, roster changes and pruning never interleave. */
   exclusive<T>(vaultId: Uint8Array, fn: () => Promise<T>): Promise<T>
   /** The vault's current roster, its signature verified once per process rather than per request. */

@@ -7,6 +7,7 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { encodeRecordBody } from '../codec/record.js'
 import { equalBytes } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
+import { errorFields } from '../log.js'
 import { ProtocolViolationError, UnauthorizedPeerError } from '../p2p/errors.js'
 import { inviteSecretHash } from '../p2p/invite.js'
 import { MSG } from '../p2p/messages.js'
@@ -33,6 +34,7 @@ function knownPeer(ctx: GuardianContext, peer: PeerId, allow: 'coordinator' | 'm
 
 /** Answer with a named error; an unexpected one is also logged (its message, never data). */
 export async function refuse(ctx: GuardianContext, wire: Wire, err: unknown): Promise<void> {
+  ctx.log.warn({ event: 'refused', protocol: wire.protocol, ...errorFields(err) })
   if (!(err instanceof KithError))
     ctx.say(`internal error on ${wire.protocol}: ${(err as Error)?.message ?? String(err)}`)
   await wire.sendError(err)
@@ -131,6 +133,13 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
         await wire.send(MSG.ack, {})
       }
       const receipt = checked.duplicate ? receiptFor(ctx, checked) : storeVersion(ctx, checked)
+      ctx.log.info({
+        event: 'version-stored',
+        vault: shortId(manifest.vaultId),
+        version: manifest.version,
+        chunks: checked.need.size,
+        duplicate: checked.duplicate,
+      })
       await wire.send(MSG.receipt, { receipt })
       await stream.close()
     })

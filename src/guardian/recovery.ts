@@ -60,6 +60,7 @@ export async function onRecover(ctx: GuardianContext, stream: Stream, conn: Conn
           now,
         )
         if (!added) throw new RecoveryPendingError()
+        ctx.log.info({ event: 'recovery-requested', vault: shortId(vaultId), request: toHex(id) })
         ctx.say(
           `RECOVERY REQUEST ${toHex(id)} for vault "${vault.label}". Call your friend on a number you know, compare the code, then: kith guardian approve ${toHex(id)} --code <code>`,
         )
@@ -72,6 +73,7 @@ export async function onRecover(ctx: GuardianContext, stream: Stream, conn: Conn
         // durable before it leaves: a request never gets its share twice, even across a crash
         if (box !== undefined && ctx.db.markReleased(vaultId, id, now)) {
           sealed = box
+          ctx.log.info({ event: 'share-released', vault: shortId(vaultId), request: toHex(id) })
           ctx.say(`released the share of vault "${vault.label}" to request ${toHex(id)}`)
         }
         r = ctx.db.request(vaultId, id)!
@@ -100,6 +102,7 @@ export async function onVeto(ctx: GuardianContext, stream: Stream): Promise<void
       if (r === undefined) throw new UnknownRequestError(toHex(veto.requestId))
       if (r.state === 'pending' || r.state === 'approved') {
         ctx.db.veto(veto.vaultId, veto.requestId, veto.bytes, ctx.now())
+        ctx.log.warn({ event: 'vetoed', vault: shortId(vault.vaultId), request: toHex(veto.requestId) })
         ctx.say(
           `VETO: the owner of vault "${vault.label}" (${shortId(vault.vaultId)}) says request ${toHex(veto.requestId)} is not them; it will not be released`,
         )

@@ -11,6 +11,7 @@ import { systemClock } from '../clock.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { ed25519Signer } from '../crypto/ed25519.js'
 import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
+import { type Log, silentLog } from '../log.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes } from '../p2p/peers.js'
@@ -33,6 +34,8 @@ export interface GuardianOptions {
   readonly retention?: RetentionPolicy
   /** One human line per notable event (never secrets). */
   readonly onEvent?: (line: string) => void
+  /** Structured log (docs/operator.md#logs); silent by default. */
+  readonly log?: Log
   readonly now?: () => number
 }
 
@@ -80,13 +83,18 @@ export class Guardian {
       ...(this.opts.listen ? { listen: this.opts.listen } : {}),
       ...(this.opts.announce ? { announce: this.opts.announce } : {}),
     })
+    const log = this.opts.log ?? silentLog
     const ctx: GuardianContext = {
       db,
       node,
       sign: ed25519Signer(privateKey.raw.subarray(0, 32)),
       retention: this.opts.retention ?? DEFAULT_RETENTION,
       now: this.opts.now ?? systemClock(),
-      say: (line) => this.opts.onEvent?.(line),
+      say: (line) => {
+        log.info({ event: 'note' }, line)
+        this.opts.onEvent?.(line)
+      },
+      log,
       exclusive: (vaultId, fn) => this._exclusive(vaultId, fn),
       roster: (vault) => this._roster(vault),
       running: () => this.ctx === ctx,

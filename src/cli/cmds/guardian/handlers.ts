@@ -1,5 +1,6 @@
 /** Handlers of `kith guardian …`. Each prints for a person, or one JSON object with --json. */
 import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { toHex } from '../../../crypto/bytes.js'
 import { encodeText } from '../../../crypto/text.js'
@@ -14,6 +15,7 @@ import {
 import { approveRequest, denyRequest } from '../../../guardian/recovery.js'
 import { Guardian } from '../../../guardian/service.js'
 import { GuardianStore, type RecoveryRequestRow, type RequestState } from '../../../guardian/store.js'
+import { createLog, type LogLevel } from '../../../log.js'
 import { inviteSecretHash, inviteToText, newInviteSecret } from '../../../p2p/invite.js'
 import { loadOrCreatePeerKey } from '../../../p2p/peer-key.js'
 import { peerIdBytes } from '../../../p2p/peers.js'
@@ -53,9 +55,19 @@ export async function guardianInit(a: {
   say(`Next: 'kith guardian start' to run it, then 'kith guardian invite' for each friend's node.`)
 }
 
-export async function guardianStart(a: { dataDir: string; antiEntropy?: string }) {
+export async function guardianStart(a: {
+  dataDir: string
+  antiEntropy?: string
+  logLevel?: LogLevel
+  logFile?: string
+}) {
   const config = await readGuardianConfig(a.dataDir)
+  const log = createLog('guardian', {
+    file: a.logFile ?? join(a.dataDir, 'kith.log'),
+    level: a.logLevel ?? 'info',
+  })
   const guardian = new Guardian({
+    log,
     dataDir: a.dataDir,
     listen: config.listen,
     announce: config.announce,

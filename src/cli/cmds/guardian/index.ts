@@ -53,7 +53,7 @@ export const guardianCommand: CommandModule = {
             type: 'string',
             describe: 'how often to compare with other guardians (default 1m)',
           }),
-        handler: (a: Args) => guardianStart(a as { dataDir: string; antiEntropy?: string }),
+        handler: (a: Args) => guardianStart(a as Parameters<typeof guardianStart>[0]),
       })
       .command({
         command: 'invite',

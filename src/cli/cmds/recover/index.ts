@@ -8,6 +8,7 @@ import { VaultExistsError } from '../../../coordinator/errors.js'
 import { type ResumeReport, resumeAfterRecovery } from '../../../coordinator/resume.js'
 import { DEFAULT_VAULT_DIR, vaultPaths } from '../../../coordinator/vault.js'
 import { decodeText } from '../../../crypto/text.js'
+import { createLog, errorFields, type LogLevel } from '../../../log.js'
 import { InvalidKitError } from '../../../recovery/errors.js'
 import { kitFromText, kitGuardianPeer, kitVaultId } from '../../../recovery/kit.js'
 import { nextSteps } from '../../../recovery/next-steps.js'
@@ -30,6 +31,8 @@ interface RecoverArgs {
   wait: string
   poll: string
   resume: boolean
+  logLevel: LogLevel
+  logFile?: string
   dataDir: string
   passphraseFile?: string
   json: boolean
@@ -123,6 +126,7 @@ async function recover(a: RecoverArgs): Promise<void> {
   const onSignal = () => stop.abort()
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
+  const log = createLog('recovery', { ...(a.logFile ? { file: a.logFile } : {}), level: a.logLevel })
   const recovery = new Recovery({
     vaultId,
     guardians,
@@ -131,7 +135,11 @@ async function recover(a: RecoverArgs): Promise<void> {
     waitMs: parseDuration(a.wait),
     pollMs: parseDuration(a.poll),
     signal: stop.signal,
-    onEvent: (e) => (a.json ? say(JSON.stringify(e)) : _human(e)),
+    onEvent: (e) => {
+      log.info({ ...e })
+      if (a.json) say(JSON.stringify(e))
+      else _human(e)
+    },
   })
   if (!a.json) {
     say(
@@ -183,6 +191,9 @@ async function recover(a: RecoverArgs): Promise<void> {
     say('')
     say('Next steps:')
     for (const f of result.files) for (const line of nextSteps(f.kind, f.written)) say(`  ${line}`)
+  } catch (err) {
+    log.error({ event: 'failed', ...errorFields(err) })
+    throw err
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

@@ -1,13 +1,15 @@
 /** Handlers of `kith vault …`. Each prints for a person, or one JSON object with --json. */
 import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { HealthAlerts } from '../../../coordinator/alerts.js'
-import { requireCommitted, runBackup } from '../../../coordinator/backup.js'
+import { type BackupReport, requireCommitted, runBackup } from '../../../coordinator/backup.js'
 import { runDrill } from '../../../coordinator/drill.js'
 import { buildKit, vetoRequest } from '../../../coordinator/recovery.js'
 import { vaultStatus } from '../../../coordinator/status.js'
 import { initVault, Vault } from '../../../coordinator/vault.js'
 import { Watcher } from '../../../coordinator/watch.js'
 import { encodeText } from '../../../crypto/text.js'
+import { createLog, type Log, type LogLevel } from '../../../log.js'
 import { kitToHtml, kitToText } from '../../../recovery/kit.js'
 import { UsageError } from '../../errors.js'
 import { formatAgo, formatSize, parseDuration } from '../../parse.js'
@@ -20,6 +22,36 @@ export interface VaultArgs {
   readonly dataDir: string
   readonly passphraseFile?: string
   readonly json: boolean
+  readonly logLevel?: LogLevel
+  readonly logFile?: string
+}
+
+/** The coordinator's structured log: --log-file, or kith.log in the vault directory. */
+function _log(a: VaultArgs): Log {
+  return createLog('coordinator', {
+    file: a.logFile ?? join(a.dataDir, 'kith.log'),
+    level: a.logLevel ?? 'info',
+  })
+}
+
+/** Log what a backup did: versions, receipts, and each guardian's refusal by code. */
+function _logReport(log: Log, r: BackupReport): void {
+  for (const p of [...r.drained, ...(r.pushed ? [r.pushed] : [])]) {
+    log.info({
+      event: 'pushed',
+      version: p.version,
+      receipts: p.receipts,
+      quorum: p.quorum,
+      committed: p.committed,
+    })
+    for (const f of p.failures)
+      log.warn({
+        event: 'not-delivered',
+        version: p.version,
+        guardian: f.label,
+        code: f.code ?? 'UNREACHABLE',
+      })
+  }
 }
 
 export async function readPassphrase(file?: string): Promise<string | undefined> {
@@ -117,6 +149,7 @@ export async function vaultBackup(a: VaultArgs & { timeout: string }) {
     } finally {
       bar?.stop()
     }
+    _logReport(_log(a), report)
     const r = requireCommitted(report)
     if (a.json) return say(JSON.stringify(r))
     for (const d of r.drained)
@@ -175,7 +208,11 @@ export async function vaultWatch(
   },
 ) {
   const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
-  const line = (l: string) => say(`${stamp()} ${l}`)
+  const log = _log(a)
+  const line = (l: string) => {
+    log.info({ event: 'note' }, l)
+    say(`${stamp()} ${l}`)
+  }
   await _withVault(a, async (vault) => {
     const alerts = new HealthAlerts(
       {

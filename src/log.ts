@@ -1,0 +1,40 @@
+/**
+ * Structured logs (pino): one JSON object per line with an ISO time, the component and, for errors, the
+ * stable code. They go to a file (mode 0600), never to the terminal, where the CLI keeps its human lines.
+ * What may be logged: ids, versions, counts, sizes, codes and peer IDs. Never a key, a share, file content
+ * or an invite secret; a test greps every log of a full backup and recovery for them.
+ */
+import { pino } from 'pino'
+import { ensureSecretFile } from './disk/atomic.js'
+import { KithError } from './errors.js'
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
+export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
+
+export type Log = pino.Logger
+
+/** A logger writing to `file` (created 0600), or a silent one without a file. */
+export function createLog(component: string, options: { file?: string; level?: LogLevel } = {}): Log {
+  const level = options.level ?? 'info'
+  if (options.file === undefined || level === 'silent') return pino({ level: 'silent' })
+  ensureSecretFile(options.file)
+  return pino(
+    {
+      level,
+      base: { component, pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    pino.destination({ dest: options.file, append: true, sync: true }),
+  )
+}
+
+/** The fields to log for an error: its code and one-line message, never its stack or its facts. */
+export function errorFields(err: unknown): { code: string; err: string } {
+  return err instanceof KithError
+    ? { code: err.code, err: err.message }
+    : { code: 'INTERNAL', err: err instanceof Error ? err.message : String(err) }
+}
+
+/** A silent logger, for library callers and tests that do not want one. */
+export const silentLog: Log = pino({ level: 'silent' })

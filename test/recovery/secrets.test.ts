@@ -1,0 +1,151 @@
+/**
+ * No secret in any log or output: a full backup and recovery (with --resume) with structured logs on,
+ * then every daemon's and command's output and every log file is searched for the data keys, the shares,
+ * the vault secret key, the invite secrets and the sample content, as raw hex, base64 and text forms.
+ */
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { readKeyFile } from '../../src/coordinator/keyfile.js'
+import { CoordinatorStore } from '../../src/coordinator/store.js'
+import { vaultPaths } from '../../src/coordinator/vault.js'
+import { u64be } from '../../src/crypto/bytes.js'
+import { xchachaOpen } from '../../src/crypto/xchacha.js'
+import { inviteFromText } from '../../src/p2p/invite.js'
+import { openShareEnvelope, shareEnvelopeToText } from '../../src/shares/envelope.js'
+import { CLI, GuardianProcess as G, type GuardianProcess, RecoverProcess } from '../helpers/daemons.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const run = promisify(execFile)
+const started: GuardianProcess[] = []
+afterAll(async () => {
+  await Promise.all(started.map((g) => g.stop('SIGKILL')))
+})
+
+/** Every way a secret could show up in text. */
+const forms = (b: Uint8Array): string[] => {
+  const buf = Buffer.from(b)
+  return [buf.toString('hex'), buf.toString('base64'), buf.toString('base64url')].filter(
+    (s) => s.length >= 16,
+  )
+}
+
+async function dataKeys(dir: string): Promise<Uint8Array[]> {
+  const { kek } = await readKeyFile(vaultPaths(dir).key, dir)
+  const db = CoordinatorStore.open(vaultPaths(dir).db)
+  try {
+    const rows = db.db.prepare('SELECT from_epoch, nonce, sealed FROM data_keys').all() as {
+      from_epoch: number
+      nonce: Buffer
+      sealed: Buffer
+    }[]
+    return rows.map((r) => xchachaOpen(kek, r.nonce, r.sealed, u64be(r.from_epoch), 'data key'))
+  } finally {
+    db.close()
+  }
+}
+
+describe('secrets never reach a log or an output', () => {
+  it('a full backup and recovery with logs on leaves no key, share, invite secret or content in them', async () => {
+    const outputs: string[] = []
+    const kith = async (...args: string[]) => {
+      const { stdout, stderr } = await run(process.execPath, [CLI, ...args])
+      outputs.push(stdout, stderr)
+      return stdout
+    }
+    const gs = await Promise.all([0, 1, 2].map(async () => G.init(await tempDir('kith-g-'))))
+    started.push(...gs)
+    await Promise.all(gs.map((g) => g.start()))
+    const work = await tempDir('kith-node-')
+    const dir = join(work, 'vault')
+    const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir, '--json']
+    await kith(...v('init', '-k', '2', '-w', '2'))
+    const invites: string[] = []
+    for (const g of gs)
+      invites.push(JSON.parse(await kith('guardian', 'invite', '--data-dir', g.dir, '--json')).invite)
+    // the invite is printed once, on purpose, by `guardian invite`; it must appear nowhere else
+    outputs.length = 0
+    await kith(...v('add-guardian', ...invites))
+    const scb = join(work, 'channel.backup')
+    const hsm = join(work, 'hsm_secret')
+    await writeFile(scb, randomBytes(4000))
+    await writeFile(hsm, randomBytes(32))
+    await kith(...v('add-source', 'lnd-scb', scb))
+    await kith(...v('add-source', 'file', hsm, '--name', 'hsm_secret'))
+    await kith(...v('backup'))
+    await writeFile(`${scb}.tmp`, randomBytes(4100))
+    await rename(`${scb}.tmp`, scb)
+    await kith(...v('backup'))
+    await kith(...v('status'))
+    await kith(...v('drill'))
+    await kith(...v('kit', '--out', join(work, 'kit')))
+    const secrets: string[] = []
+    for (const text of invites) secrets.push(text, ...forms(inviteFromText(text).secret))
+    const { vaultKey } = await readKeyFile(vaultPaths(dir).key, dir)
+    secrets.push(...forms(vaultKey))
+    for (const k of await dataKeys(dir)) secrets.push(...forms(k))
+    const content = [await readFile(scb), await readFile(hsm)]
+
+    // recovery with --resume, logging to a file
+    const out = join(work, 'restored')
+    const resumed = join(work, 'resumed')
+    const recoverLog = join(work, 'recover.log')
+    const peers = await Promise.all(gs.map(async (g) => (await g.status()).peerId))
+    const r = new RecoverProcess(
+      '--kit',
+      join(work, 'kit.txt'),
+      '--out',
+      out,
+      '--resume',
+      '--data-dir',
+      resumed,
+      '--log-file',
+      recoverLog,
+    )
+    for (const i of [0, 1]) {
+      const c = await r.codeFor(peers[i]!)
+      await kith('guardian', 'approve', c.request, '--code', c.code, '--data-dir', gs[i]!.dir)
+    }
+    expect(await r.exitCode()).toBe(0)
+    outputs.push(JSON.stringify(r.events), r.stderr)
+    for (const k of await dataKeys(resumed)) secrets.push(...forms(k))
+
+    // every share envelope any guardian ever held, in every form
+    for (const g of gs) {
+      const db = new Database(join(g.dir, 'guardian.sqlite3'), { readonly: true })
+      for (const { envelope } of db.prepare('SELECT envelope FROM shares').all() as { envelope: Buffer }[]) {
+        const e = openShareEnvelope(envelope)
+        secrets.push(...forms(envelope), ...forms(e.share), shareEnvelopeToText(e))
+      }
+      db.close()
+    }
+    for (const c of content) secrets.push(...forms(c.subarray(0, 32)), ...forms(c.subarray(-32)))
+
+    const logs = [...gs.map((g) => join(g.dir, 'kith.log')), join(dir, 'kith.log'), recoverLog]
+    const texts = [...outputs, ...gs.map((g) => g.output)]
+    for (const path of logs) {
+      const text = await readFile(path, 'utf8')
+      // structured: one JSON object per line, with a time, a level and a component
+      const lines = text.trim().split('\n')
+      expect(lines.length).toBeGreaterThan(0)
+      for (const line of lines)
+        expect(JSON.parse(line)).toMatchObject({
+          time: expect.any(String),
+          level: expect.any(String),
+          component: expect.any(String),
+        })
+      texts.push(text)
+    }
+    const all = texts.join('\n')
+    expect(secrets.length).toBeGreaterThan(30)
+    for (const s of secrets) expect(all.includes(s), `a secret leaked: ${s.slice(0, 12)}…`).toBe(false)
+    // and the logs did record what happened, by code
+    expect(all).toMatch(/"event":"version-stored"/)
+    expect(all).toMatch(/"event":"share-released"/)
+    expect(all).toMatch(/"event":"restore-done"/)
+  }, 180_000)
+})
