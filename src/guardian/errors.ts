@@ -115,3 +115,13 @@ export class RecoveryPendingError extends KithError {
     super('an approved recovery request for this vault is waiting out its delay; a second one is refused')
   }
 }
+
+/** The guardian's disk refused a write (full, over a size limit, or failing); nothing was stored. */
+export class StorageFailedError extends KithError {
+  readonly code = 'STORAGE_FAILED'
+  constructor(sqliteCode: string) {
+    super('this guardian could not write to its disk (full or failing); nothing was stored', {
+      sqlite: sqliteCode,
+    })
+  }
+}

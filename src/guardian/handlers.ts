@@ -17,7 +17,7 @@ import { openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
 import { openRoster } from '../replica/roster.js'
 import { type GuardianContext, headsTopic, shortId } from './context.js'
-import { EquivocationError, FencedError, NotHeldError } from './errors.js'
+import { EquivocationError, FencedError, NotHeldError, StorageFailedError } from './errors.js'
 import { authorize, checkEnrollment, checkOffer, checkRosterUpdate } from './ingest.js'
 import { acceptChunk, publishEvidence, receiptFor, storeVersion } from './versions.js'
 
@@ -33,7 +33,15 @@ function knownPeer(ctx: GuardianContext, peer: PeerId, allow: 'coordinator' | 'm
 }
 
 /** Answer with a named error; an unexpected one is also logged (its message, never data). */
-export async function refuse(ctx: GuardianContext, wire: Wire, err: unknown): Promise<void> {
+export async function refuse(ctx: GuardianContext, wire: Wire, thrown: unknown): Promise<void> {
+  // a full or failing disk is the friend's to fix: name it, and tell them on their terminal
+  const sqlite = (thrown as { code?: unknown })?.code
+  const storage = typeof sqlite === 'string' && /^SQLITE_(FULL|IOERR)/.test(sqlite)
+  const err = storage ? new StorageFailedError(sqlite) : thrown
+  if (storage)
+    ctx.say(
+      `!! cannot write to disk (${sqlite}): it is full or failing; free space, then restart the guardian`,
+    )
   ctx.log.warn({ event: 'refused', protocol: wire.protocol, ...errorFields(err) })
   if (!(err instanceof KithError))
     ctx.say(`internal error on ${wire.protocol}: ${(err as Error)?.message ?? String(err)}`)
