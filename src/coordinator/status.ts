@@ -9,7 +9,7 @@
 import { decodeRecord } from '../codec/record.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { encodeText } from '../crypto/text.js'
-import { fetchFromPeer } from '../p2p/client.js'
+import { type FetchRequest, fetchFromPeer } from '../p2p/client.js'
 import { MSG } from '../p2p/messages.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
 import { checkEvidence, openHead } from '../replica/head.js'
@@ -71,6 +71,13 @@ export interface RecoveryRequestSeen {
 
 const PROBE_TIMEOUT_MS = 3000
 
+/** One fetch from a guardian, with the status probe's short deadline. */
+async function _probe(vault: Vault, g: GuardianRow, req: FetchRequest): Promise<Uint8Array> {
+  return fetchFromPeer(await vault.network(), g, vault.vaultId, req, {
+    signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+  })
+}
+
 /**
  * Ask a guardian whether it holds proof of equivocation in this vault (it may have heard it from a fellow
  * guardian, not from us). Valid evidence is recorded once per guardian and version as an incident.
@@ -78,14 +85,7 @@ const PROBE_TIMEOUT_MS = 3000
 async function _recordEvidence(vault: Vault, g: GuardianRow): Promise<void> {
   let version: number
   try {
-    const data = await fetchFromPeer(
-      await vault.network(),
-      g,
-      vault.vaultId,
-      { what: 'evidence' },
-      { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) },
-    )
-    const f = decodeRecord(MSG.evidence, data).fields
+    const f = decodeRecord(MSG.evidence, await _probe(vault, g, { what: 'evidence' })).fields
     const proven = checkEvidence(f['held'] as Uint8Array, f['offered'] as Uint8Array)
     if (!equalBytes(proven.vaultId, vault.vaultId)) return
     version = proven.version
@@ -105,13 +105,7 @@ async function _openRequests(
   g: GuardianRow,
 ): Promise<{ request: string; createdAt: number }[]> {
   try {
-    const data = await fetchFromPeer(
-      await vault.network(),
-      g,
-      vault.vaultId,
-      { what: 'requests' },
-      { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) },
-    )
+    const data = await _probe(vault, g, { what: 'requests' })
     const items = decodeRecord(MSG.requests, data).fields['requests'] as Uint8Array[]
     return items.map((i) => ({
       request: toHex(i.subarray(0, 8)),
@@ -134,16 +128,7 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
       let version = receipted.get(toHex(g.peerId)) ?? 0
       if (options.probe !== false && g.member) {
         try {
-          const node = await vault.network()
-          const head = openHead(
-            await fetchFromPeer(
-              node,
-              g,
-              s.vaultId,
-              { what: 'head' },
-              { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) },
-            ),
-          )
+          const head = openHead(await _probe(vault, g, { what: 'head' }))
           reachable = true
           version = Math.max(version, head.version)
           vault.db.touchGuardian(g.peerId, vault.now())

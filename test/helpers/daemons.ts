@@ -3,6 +3,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { afterAll } from 'vitest'
 import { inviteFromText } from '../../src/p2p/invite.js'
 import { tempDir } from './tmp.js'
 
@@ -216,5 +217,26 @@ export class RecoverProcess {
   async codeFor(peerId: string): Promise<{ request: string; code: string }> {
     const e = await this.event('request-sent', (x) => x['peerId'] === peerId)
     return { request: e['request'] as string, code: e['code'] as string }
+  }
+}
+
+/**
+ * The processes one test file starts, killed after it: guardians it pushes to `started`, recoveries made
+ * with `recover(...)`. Call at module level.
+ */
+export function fleet(): { started: GuardianProcess[]; recover: (...args: string[]) => RecoverProcess } {
+  const started: GuardianProcess[] = []
+  const recoveries: RecoverProcess[] = []
+  afterAll(async () => {
+    for (const r of recoveries) r.proc.kill('SIGKILL')
+    await Promise.all(started.map((g) => g.stop('SIGKILL')))
+  })
+  return {
+    started,
+    recover: (...args) => {
+      const r = new RecoverProcess(...args)
+      recoveries.push(r)
+      return r
+    },
   }
 }

@@ -1,21 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { cp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
-import {
-  type GuardianProcess,
-  guardiansAndVault,
-  kith,
-  kithResult,
-  RecoverProcess,
-} from '../helpers/daemons.js'
+import { describe, expect, it } from 'vitest'
+import { fleet, guardiansAndVault, kith, kithResult } from '../helpers/daemons.js'
 
-const started: GuardianProcess[] = []
-const recoveries: RecoverProcess[] = []
-afterAll(async () => {
-  for (const r of recoveries) r.proc.kill('SIGKILL')
-  await Promise.all(started.map((g) => g.stop('SIGKILL')))
-})
+const { started, recover } = fleet()
 
 describe('the full disaster: 5 guardians, 3-of-5, W=3', () => {
   it('10 versions; the node dir is gone and 2 guardians are down; 3 approvals restore version 10 byte for byte', async () => {
@@ -49,16 +38,7 @@ describe('the full disaster: 5 guardians, 3-of-5, W=3', () => {
 
     const out = join(work, 'restored')
     const resumed = join(work, 'new-machine-vault')
-    const r = new RecoverProcess(
-      '--kit',
-      join(work, 'kit.txt'),
-      '--out',
-      out,
-      '--resume',
-      '--data-dir',
-      resumed,
-    )
-    recoveries.push(r)
+    const r = recover('--kit', join(work, 'kit.txt'), '--out', out, '--resume', '--data-dir', resumed)
     const asked = await r.codeFor(peers[0]!)
     expect(asked.code).toMatch(/^\d{3}-\d{3}$/)
     await r.event('unreachable')

@@ -2,27 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterAll, describe, expect, it } from 'vitest'
-import {
-  type GuardianProcess,
-  guardiansAndVault,
-  kith,
-  kithResult,
-  RecoverProcess,
-} from '../helpers/daemons.js'
+import { describe, expect, it } from 'vitest'
+import { fleet, guardiansAndVault, kith, kithResult, type RecoverProcess } from '../helpers/daemons.js'
 
-const started: GuardianProcess[] = []
-const recoveries: RecoverProcess[] = []
-afterAll(async () => {
-  for (const r of recoveries) r.proc.kill('SIGKILL')
-  await Promise.all(started.map((g) => g.stop('SIGKILL')))
-})
-
-const recover = (...args: string[]) => {
-  const r = new RecoverProcess(...args)
-  recoveries.push(r)
-  return r
-}
+const { started, recover } = fleet()
 
 describe('recovery refuses what it must (4 guardians, 2-of-4, W=2: 3 answers needed)', () => {
   it('drill, veto, deny, a stale pair of guardians, and a guardian serving corrupted chunks', async () => {

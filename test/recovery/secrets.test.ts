@@ -9,7 +9,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readKeyFile } from '../../src/coordinator/keyfile.js'
 import { CoordinatorStore } from '../../src/coordinator/store.js'
 import { vaultPaths } from '../../src/coordinator/vault.js'
@@ -17,14 +17,11 @@ import { u64be } from '../../src/crypto/bytes.js'
 import { xchachaOpen } from '../../src/crypto/xchacha.js'
 import { inviteFromText } from '../../src/p2p/invite.js'
 import { openShareEnvelope, shareEnvelopeToText } from '../../src/shares/envelope.js'
-import { CLI, GuardianProcess as G, type GuardianProcess, RecoverProcess } from '../helpers/daemons.js'
+import { CLI, fleet, GuardianProcess as G } from '../helpers/daemons.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const run = promisify(execFile)
-const started: GuardianProcess[] = []
-afterAll(async () => {
-  await Promise.all(started.map((g) => g.stop('SIGKILL')))
-})
+const { started, recover } = fleet()
 
 /** Every way a secret could show up in text. */
 const forms = (b: Uint8Array): string[] => {
@@ -95,7 +92,7 @@ describe('secrets never reach a log or an output', () => {
     const resumed = join(work, 'resumed')
     const recoverLog = join(work, 'recover.log')
     const peers = await Promise.all(gs.map(async (g) => (await g.status()).peerId))
-    const r = new RecoverProcess(
+    const r = recover(
       '--kit',
       join(work, 'kit.txt'),
       '--out',

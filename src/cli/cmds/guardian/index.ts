@@ -42,8 +42,7 @@ export const guardianCommand: CommandModule = {
               array: true,
               describe: 'multiaddr friends should dial, if not the listen one',
             }),
-        handler: (a: Args) =>
-          guardianInit(a as { dataDir: string; listen?: string[]; announce?: string[]; json: boolean }),
+        handler: (a: Args) => guardianInit(a as Parameters<typeof guardianInit>[0]),
       })
       .command({
         command: 'start',
@@ -75,23 +74,13 @@ export const guardianCommand: CommandModule = {
               type: 'string',
               describe: 'wait this long after you approve a recovery before releasing (e.g. 24h)',
             }),
-        handler: (a: Args) =>
-          guardianInvite(
-            a as {
-              dataDir: string
-              label: string
-              quota: string
-              expires: string
-              releaseDelay?: string
-              json: boolean
-            },
-          ),
+        handler: (a: Args) => guardianInvite(a as Parameters<typeof guardianInvite>[0]),
       })
       .command({
         command: 'status',
         describe: 'Show the vaults this guardian keeps',
         builder: (b) => json(dataDir(b)),
-        handler: (a: Args) => guardianStatus(a as { dataDir: string; json: boolean }),
+        handler: (a: Args) => guardianStatus(a as Parameters<typeof guardianStatus>[0]),
       })
       .command({
         command: 'requests',
@@ -102,7 +91,7 @@ export const guardianCommand: CommandModule = {
             default: false,
             describe: 'include closed ones',
           }),
-        handler: (a: Args) => guardianRequests(a as { dataDir: string; all: boolean; json: boolean }),
+        handler: (a: Args) => guardianRequests(a as Parameters<typeof guardianRequests>[0]),
       })
       .command({
         command: 'approve <request>',
@@ -124,10 +113,7 @@ export const guardianCommand: CommandModule = {
               default: false,
               describe: 'approve although the vault key vetoed it (you spoke to your friend)',
             }),
-        handler: (a: Args) =>
-          guardianApprove(
-            a as { dataDir: string; request: string; code: string; overrideVeto: boolean; json: boolean },
-          ),
+        handler: (a: Args) => guardianApprove(a as Parameters<typeof guardianApprove>[0]),
       })
       .command({
         command: 'deny <request>',
@@ -138,7 +124,7 @@ export const guardianCommand: CommandModule = {
             demandOption: true,
             describe: 'request id (or its start)',
           }),
-        handler: (a: Args) => guardianDeny(a as { dataDir: string; request: string; json: boolean }),
+        handler: (a: Args) => guardianDeny(a as Parameters<typeof guardianDeny>[0]),
       })
       .command({
         command: 'policy [vault]',
@@ -151,16 +137,7 @@ export const guardianCommand: CommandModule = {
               describe: 'time between approval and release, e.g. 24h',
             })
             .option('expire-after', { type: 'string', describe: 'how long a request may wait, e.g. 7d' }),
-        handler: (a: Args) =>
-          guardianPolicy(
-            a as {
-              dataDir: string
-              vault?: string
-              releaseDelay?: string
-              expireAfter?: string
-              json: boolean
-            },
-          ),
+        handler: (a: Args) => guardianPolicy(a as Parameters<typeof guardianPolicy>[0]),
       })
       .demandCommand(1),
   handler: () => {},
