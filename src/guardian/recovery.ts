@@ -144,7 +144,8 @@ export function approveRequest(
     throw new WrongCodeError()
   }
   const vault = db.requireVault(r.vaultId)
-  db.decide(r.vaultId, r.requestId, true, now + vault.releaseDelay, now)
+  // no delay: releasable at once, whatever the daemon's clock says (it may differ from this process's)
+  db.decide(r.vaultId, r.requestId, true, vault.releaseDelay > 0 ? now + vault.releaseDelay : 0, now)
   return db.request(r.vaultId, r.requestId)!
 }
 

@@ -121,6 +121,8 @@ export async function faultRun(seed: number, steps = 4): Promise<FaultRunResult>
       faults.push(`disk-full(g${i},${gs[i]!.fileSizeKb}KiB)`)
     }
     await Promise.all(gs.map((g) => g.start()))
+    // read before any fault: a guardian whose database is corrupted later cannot say who it is
+    const peerIds = await Promise.all(gs.map(async (g) => (await g.status()).peerId))
 
     const dir = join(root, 'vault')
     const kith = async (...args: string[]) => {
@@ -301,9 +303,7 @@ export async function faultRun(seed: number, steps = 4): Promise<FaultRunResult>
     const vaultId = vault.vaultId
     const targets = vault.members().map((g) => ({ label: toHex(g.peerId), peerId: g.peerId, addrs: g.addrs }))
     await vault.close()
-    const dirs = new Map(
-      await Promise.all(gs.map(async (g) => [(await g.status()).peerId, g.dir] as [string, string])),
-    )
+    const byPeer = new Map(peerIds.map((id, i) => [id, gs[i]!]))
     const approved = new Set<string>()
     const out = join(root, 'restored')
     const recovery = new Recovery({
@@ -315,9 +315,13 @@ export async function faultRun(seed: number, steps = 4): Promise<FaultRunResult>
       onEvent: (e) => {
         if (e.event !== 'request-sent' || approved.has(e.peerId)) return
         approved.add(e.peerId)
-        const db = GuardianStore.open(join(dirs.get(e.peerId)!, 'guardian.sqlite3'))
+        const g = byPeer.get(e.peerId)!
+        const db = GuardianStore.open(join(g.dir, 'guardian.sqlite3'))
         try {
-          approveRequest(db, e.request, e.code)
+          // the human approves on the guardian's machine, with that machine's (maybe skewed) clock
+          approveRequest(db, e.request, e.code, {
+            now: Date.now() + Number(g.env['KITH_CLOCK_SKEW_MS'] ?? 0),
+          })
         } finally {
           db.close()
         }

@@ -2,6 +2,7 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { systemClock } from '../../../clock.js'
 import { toHex } from '../../../crypto/bytes.js'
 import { encodeText } from '../../../crypto/text.js'
 import { ensurePrivateDir } from '../../../disk/atomic.js'
@@ -25,6 +26,8 @@ import { formatAgo, formatSize, parseDuration, parseSize } from '../../parse.js'
 import { stopOnSignal } from '../../signals.js'
 
 const say = (line: string) => console.log(line)
+/** The guardian's clock, the same one its daemon uses (KITH_CLOCK_SKEW_MS included). */
+const clock = systemClock()
 const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
 
 export async function guardianInit(a: {
@@ -102,7 +105,7 @@ export async function guardianInvite(a: {
     )
   }
   const quota = parseSize(a.quota)
-  const expiresAt = Date.now() + parseDuration(a.expires)
+  const expiresAt = clock() + parseDuration(a.expires)
   const secret = newInviteSecret()
   const store = GuardianStore.open(paths.db)
   try {
@@ -114,7 +117,7 @@ export async function guardianInvite(a: {
         expiresAt,
         ...(a.releaseDelay !== undefined ? { releaseDelay: parseDuration(a.releaseDelay) } : {}),
       },
-      Date.now(),
+      clock(),
     )
   } finally {
     store.close()
@@ -142,7 +145,7 @@ export async function guardianStatus(a: { dataDir: string; json: boolean }) {
   const peerId = peerIdFromPrivateKey(await loadOrCreatePeerKey(paths.peerKey)).toString()
   const addrs = await reachableAddrs(a.dataDir, config)
   const store = GuardianStore.open(paths.db)
-  const now = Date.now()
+  const now = clock()
   const vaults = store.vaults().map((v) => ({
     label: v.label,
     vault: encodeText('vault', v.vaultId),
@@ -205,7 +208,7 @@ async function _withStore<T>(dataDir: string, fn: (db: GuardianStore) => T): Pro
 }
 
 export async function guardianRequests(a: { dataDir: string; all: boolean; json: boolean }) {
-  const now = Date.now()
+  const now = clock()
   const rows = await _withStore(a.dataDir, (db) => {
     db.expireRequests(now)
     return db.requests({ open: !a.all }).map((r) => _requestJson(db, r, now))
@@ -231,11 +234,11 @@ export async function guardianApprove(a: {
   json: boolean
 }) {
   const r = await _withStore(a.dataDir, (db) =>
-    approveRequest(db, a.request, normalizeCode(a.code), { overrideVeto: a.overrideVeto }),
+    approveRequest(db, a.request, normalizeCode(a.code), { overrideVeto: a.overrideVeto, now: clock() }),
   )
   if (a.json)
     return say(JSON.stringify({ request: toHex(r.requestId), state: r.state, releaseAt: r.releaseAt }))
-  const wait = (r.releaseAt ?? 0) - Date.now()
+  const wait = (r.releaseAt ?? 0) - clock()
   say(
     wait > 0
       ? `Approved. Your share will be released in ${formatAgo(wait).replace(/ ago$/, '')}, when your friend's recovery asks again.`
@@ -244,7 +247,7 @@ export async function guardianApprove(a: {
 }
 
 export async function guardianDeny(a: { dataDir: string; request: string; json: boolean }) {
-  const r = await _withStore(a.dataDir, (db) => denyRequest(db, a.request))
+  const r = await _withStore(a.dataDir, (db) => denyRequest(db, a.request, clock()))
   if (a.json) return say(JSON.stringify({ request: toHex(r.requestId), state: r.state }))
   say('Denied. Nothing was released. Tell your friend, on a number you know, that someone asked.')
 }
@@ -272,7 +275,7 @@ export async function guardianPolicy(a: {
           ...(a.releaseDelay !== undefined ? { releaseDelay: parseDuration(a.releaseDelay) } : {}),
           ...(a.expireAfter !== undefined ? { requestTtl: parseDuration(a.expireAfter) } : {}),
         },
-        Date.now(),
+        clock(),
       )
     }
     return chosen.map((v) => {
