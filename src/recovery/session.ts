@@ -165,9 +165,21 @@ export class Recovery {
     )
   }
 
-  /** Run the whole recovery; the data key is zeroed unless the caller keeps the result's copy. */
+  /**
+   * Run the whole recovery. The rebuilt data key lives only in memory: zeroed here if anything fails,
+   * and by the caller (after `--resume` used it) on success.
+   */
   async run(): Promise<RecoveryResult> {
     const { key, roster } = await this._gatherKey()
+    try {
+      return await this._restore(key, roster)
+    } catch (err) {
+      key.fill(0)
+      throw err
+    }
+  }
+
+  private async _restore(key: Uint8Array, roster: Roster): Promise<RecoveryResult> {
     const keys = deriveDataKeys(key)
     const { head, holders, createdAt } = await this._newestHead(roster)
     const manifest = await this._manifest(head, holders)
