@@ -29,7 +29,7 @@ describe(`fault injection: ${runs} run(s) from seed ${base}`, () => {
           console.log(JSON.stringify({ run: i + 1, seed, harnessError: first }))
           continue
         }
-        faults += r.faults.length
+        faults += r.faults.filter((f) => f !== 'none').length
         console.log(JSON.stringify({ run: i + 1, ...r }))
         for (const b of r.breaks) broken.push(`seed ${seed}: ${b}`)
       }
