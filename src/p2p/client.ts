@@ -4,6 +4,8 @@
  * call opens one stream, with deadlines on every step, and verifies what it gets back.
  */
 import type { AbortOptions } from '@libp2p/interface'
+import type { RecordDef } from '../codec/record.js'
+import type { Fields } from '../codec/tlv.js'
 import { equalBytes } from '../crypto/bytes.js'
 import { openReceipt, type Receipt } from '../replica/head.js'
 import { ProtocolViolationError } from './errors.js'
@@ -29,6 +31,26 @@ export interface PeerRef {
   readonly addrs: readonly string[]
 }
 
+/**
+ * One request, one reply: open a stream for `protocol`, send `request`, read a `reply` (or the peer's
+ * named error), close. Every one-shot client below is this; only a push keeps its stream for chunks.
+ */
+async function _ask(
+  node: KithNode,
+  peer: PeerRef,
+  protocol: string,
+  request: [RecordDef, Fields],
+  reply: RecordDef,
+  options?: AbortOptions,
+): Promise<Fields> {
+  const stream = await openStream(node, peer.peerId, peer.addrs, protocol, options?.signal)
+  const wire = new Wire(stream, protocol, reply.maxBytes)
+  await wire.send(request[0], request[1], options)
+  const fields = await wire.receive(reply, options)
+  await stream.close().catch(() => {})
+  return fields
+}
+
 /** Present an invite with the vault's roster and this guardian's share envelope. */
 export async function enrollWithInvite(
   node: KithNode,
@@ -36,15 +58,14 @@ export async function enrollWithInvite(
   args: { roster: Uint8Array; share: Uint8Array; label: string },
   options?: AbortOptions,
 ): Promise<{ quota: number }> {
-  const stream = await openStream(node, invite.peerId, invite.addrs, PROTOCOLS.enroll, options?.signal)
-  const wire = new Wire(stream, PROTOCOLS.enroll, MSG.enrolled.maxBytes)
-  await wire.send(
-    MSG.enroll,
-    { secret: invite.secret, roster: args.roster, share: args.share, label: args.label },
+  const reply = await _ask(
+    node,
+    invite,
+    PROTOCOLS.enroll,
+    [MSG.enroll, { secret: invite.secret, roster: args.roster, share: args.share, label: args.label }],
+    MSG.enrolled,
     options,
   )
-  const reply = await wire.receive(MSG.enrolled, options)
-  await stream.close().catch(() => {})
   return { quota: reply['quota'] as number }
 }
 
@@ -55,11 +76,14 @@ export async function sendRoster(
   args: { roster: Uint8Array; share?: Uint8Array },
   options?: AbortOptions,
 ): Promise<void> {
-  const stream = await openStream(node, guardian.peerId, guardian.addrs, PROTOCOLS.roster, options?.signal)
-  const wire = new Wire(stream, PROTOCOLS.roster, MSG.ack.maxBytes)
-  await wire.send(MSG.roster, { roster: args.roster, share: args.share }, options)
-  await wire.receive(MSG.ack, options)
-  await stream.close().catch(() => {})
+  await _ask(
+    node,
+    guardian,
+    PROTOCOLS.roster,
+    [MSG.roster, { roster: args.roster, share: args.share }],
+    MSG.ack,
+    options,
+  )
 }
 
 /** Send a guardian the vault's signed veto of one recovery request. */
@@ -69,11 +93,7 @@ export async function sendVeto(
   veto: Uint8Array,
   options?: AbortOptions,
 ): Promise<void> {
-  const stream = await openStream(node, guardian.peerId, guardian.addrs, PROTOCOLS.veto, options?.signal)
-  const wire = new Wire(stream, PROTOCOLS.veto, MSG.ack.maxBytes)
-  await wire.send(MSG.veto, { veto }, options)
-  await wire.receive(MSG.ack, options)
-  await stream.close().catch(() => {})
+  await _ask(node, guardian, PROTOCOLS.veto, [MSG.veto, { veto }], MSG.ack, options)
 }
 
 /**
@@ -141,21 +161,23 @@ export async function fetchFromPeer(
   req: FetchRequest,
   options?: AbortOptions,
 ): Promise<Uint8Array> {
-  const stream = await openStream(node, peer.peerId, peer.addrs, PROTOCOLS.fetch, options?.signal)
-  const wire = new Wire(stream, PROTOCOLS.fetch, MSG.fetched.maxBytes)
-  await wire.send(
-    MSG.fetch,
-    {
-      vault_id: vaultId,
-      what: FETCH_WHAT[req.what],
-      version: req.what === 'manifest' ? req.version : undefined,
-      chunk_id: req.what === 'chunk' ? req.id : undefined,
-    },
+  const reply = await _ask(
+    node,
+    peer,
+    PROTOCOLS.fetch,
+    [
+      MSG.fetch,
+      {
+        vault_id: vaultId,
+        what: FETCH_WHAT[req.what],
+        version: req.what === 'manifest' ? req.version : undefined,
+        chunk_id: req.what === 'chunk' ? req.id : undefined,
+      },
+    ],
+    MSG.fetched,
     options,
   )
-  const data = (await wire.receive(MSG.fetched, options))['data'] as Uint8Array
-  await stream.close().catch(() => {})
-  return data
+  return reply['data'] as Uint8Array
 }
 
 /** Where a recovery request stands at one guardian (docs/format.md §Recovery). */
@@ -182,11 +204,14 @@ export async function requestRecovery(
   recoveryKey: Uint8Array,
   options?: AbortOptions,
 ): Promise<RecoveryReply> {
-  const stream = await openStream(node, guardian.peerId, guardian.addrs, PROTOCOLS.recover, options?.signal)
-  const wire = new Wire(stream, PROTOCOLS.recover, MSG.recovery.maxBytes)
-  await wire.send(MSG.recover, { vault_id: vaultId, recovery_key: recoveryKey }, options)
-  const r = await wire.receive(MSG.recovery, options)
-  await stream.close().catch(() => {})
+  const r = await _ask(
+    node,
+    guardian,
+    PROTOCOLS.recover,
+    [MSG.recover, { vault_id: vaultId, recovery_key: recoveryKey }],
+    MSG.recovery,
+    options,
+  )
   return {
     requestId: r['request_id'] as Uint8Array,
     state: _STATE_NAMES[r['state'] as number]!,
@@ -203,11 +228,14 @@ export async function drillGuardian(
   args: { vaultId: Uint8Array; nonce: Uint8Array; chunks: readonly Uint8Array[] },
   options?: AbortOptions,
 ): Promise<{ shareProof: Uint8Array; chunkProofs: Uint8Array[]; head?: Uint8Array }> {
-  const stream = await openStream(node, guardian.peerId, guardian.addrs, PROTOCOLS.drill, options?.signal)
-  const wire = new Wire(stream, PROTOCOLS.drill, MSG.drilled.maxBytes)
-  await wire.send(MSG.drill, { vault_id: args.vaultId, nonce: args.nonce, chunks: args.chunks }, options)
-  const r = await wire.receive(MSG.drilled, options)
-  await stream.close().catch(() => {})
+  const r = await _ask(
+    node,
+    guardian,
+    PROTOCOLS.drill,
+    [MSG.drill, { vault_id: args.vaultId, nonce: args.nonce, chunks: args.chunks }],
+    MSG.drilled,
+    options,
+  )
   const chunkProofs = r['chunk_proofs'] as Uint8Array[]
   if (chunkProofs.length !== args.chunks.length)
     throw new ProtocolViolationError(PROTOCOLS.drill, 'wrong number of chunk proofs')
