@@ -10,9 +10,10 @@ import { schnorrPublicKey } from '../crypto/schnorr.js'
 import { encodeText } from '../crypto/text.js'
 import { KithError } from '../errors.js'
 import type { RecoveryResult } from '../recovery/session.js'
+import type { Roster } from '../replica/roster.js'
 import { type BackupReport, runBackup } from './backup.js'
 import { decodeVaultState } from './state.js'
-import { createResumedVault, type DeliveryResult, Vault } from './vault.js'
+import { createVault, type DeliveryResult, Vault } from './vault.js'
 
 /** The restored version carries no vault state (or one of another vault): it cannot be resumed. */
 export class NoVaultStateError extends KithError {
@@ -22,6 +23,52 @@ export class NoVaultStateError extends KithError {
       "the restored version carries no usable vault key; restore without --resume and run 'kith vault init'",
     )
   }
+}
+
+/** What a recovery hands over for `--resume`: the vault's own secrets and its newest state. */
+export interface ResumeInput {
+  readonly vaultKey: Uint8Array
+  readonly name: string
+  readonly k: number
+  readonly w: number
+  /** The newest roster the guardians hold (its signature already verified). */
+  readonly roster: Roster
+  readonly dataKey: Uint8Array
+  /** The newest committed version's manifest (verified), which the next version extends. */
+  readonly newest: { version: number; epoch: number; hash: Uint8Array; bytes: Uint8Array; createdAt: number }
+  readonly passphrase?: string
+}
+
+/**
+ * Become the coordinator of a recovered vault in `dir`: the same vault key, the guardians and epoch of
+ * the newest roster, the newest version as committed. The caller then rotates the data key, which signs
+ * a new epoch naming this node as coordinator: guardians then fence the old one out.
+ */
+export async function createResumedVault(dir: string, r: ResumeInput): Promise<Uint8Array> {
+  const now = Date.now()
+  return createVault(
+    dir,
+    {
+      name: r.name,
+      k: r.k,
+      w: r.w,
+      vaultKey: r.vaultKey,
+      epoch: r.roster.epoch,
+      dataKey: r.dataKey,
+      ...(r.passphrase !== undefined ? { passphrase: r.passphrase } : {}),
+    },
+    (store) => {
+      store.importRoster(r.roster.epoch, r.roster.bytes, r.roster.guardians, now)
+      store.addVersion({
+        version: r.newest.version,
+        epoch: r.newest.epoch,
+        hash: r.newest.hash,
+        manifest: r.newest.bytes,
+        createdAt: r.newest.createdAt,
+      })
+      store.markCommitted(r.newest.version, now)
+    },
+  )
 }
 
 export interface ResumeReport {

@@ -24,7 +24,7 @@ import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
 import { InvalidSourceError } from '../replica/errors.js'
 import { assertSafeName, SOURCE_KINDS, type SourceKind } from '../replica/manifest-body.js'
-import { type Roster, signRoster } from '../replica/roster.js'
+import { signRoster } from '../replica/roster.js'
 import { assertThreshold, splitDataKey } from '../shares/split.js'
 import {
   GuardianExistsError,
@@ -60,7 +60,7 @@ export interface InitOptions {
 
 /** Create a vault: keys (0600), state, identity. Returns its id (x-only public key). */
 export async function initVault(dir: string, opts: InitOptions): Promise<Uint8Array> {
-  return _createVault(dir, { ...opts, vaultKey: generateSecretKey(), epoch: 0, dataKey: newDataKey() })
+  return createVault(dir, { ...opts, vaultKey: generateSecretKey(), epoch: 0, dataKey: newDataKey() })
 }
 
 /**
@@ -68,7 +68,7 @@ export async function initVault(dir: string, opts: InitOptions): Promise<Uint8Ar
  * and the state database with the data key of `epoch`; `seed` adds more rows in the same transaction.
  * Refuses a directory that already holds a vault. Zeroes the keys it was given.
  */
-async function _createVault(
+export async function createVault(
   dir: string,
   opts: InitOptions & { vaultKey: Uint8Array; epoch: number; dataKey: Uint8Array },
   seed?: (store: CoordinatorStore) => void,
@@ -102,52 +102,6 @@ async function _createVault(
     kek.fill(0)
   }
   return vaultId
-}
-
-/** What a recovery hands over for `--resume`: the vault's own secrets and its newest state. */
-export interface ResumeInput {
-  readonly vaultKey: Uint8Array
-  readonly name: string
-  readonly k: number
-  readonly w: number
-  /** The newest roster the guardians hold (its signature already verified). */
-  readonly roster: Roster
-  readonly dataKey: Uint8Array
-  /** The newest committed version's manifest (verified), which the next version extends. */
-  readonly newest: { version: number; epoch: number; hash: Uint8Array; bytes: Uint8Array; createdAt: number }
-  readonly passphrase?: string
-}
-
-/**
- * Become the coordinator of a recovered vault in `dir`: the same vault key, the guardians and epoch of
- * the newest roster, the newest version as committed. The caller then rotates the data key, which signs
- * a new epoch naming this node as coordinator: guardians then fence the old one out.
- */
-export async function createResumedVault(dir: string, r: ResumeInput): Promise<Uint8Array> {
-  const now = Date.now()
-  return _createVault(
-    dir,
-    {
-      name: r.name,
-      k: r.k,
-      w: r.w,
-      vaultKey: r.vaultKey,
-      epoch: r.roster.epoch,
-      dataKey: r.dataKey,
-      ...(r.passphrase !== undefined ? { passphrase: r.passphrase } : {}),
-    },
-    (store) => {
-      store.importRoster(r.roster.epoch, r.roster.bytes, r.roster.guardians, now)
-      store.addVersion({
-        version: r.newest.version,
-        epoch: r.newest.epoch,
-        hash: r.newest.hash,
-        manifest: r.newest.bytes,
-        createdAt: r.newest.createdAt,
-      })
-      store.markCommitted(r.newest.version, now)
-    },
-  )
 }
 
 /** A fresh random data key (DEK). */

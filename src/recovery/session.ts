@@ -15,14 +15,11 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { generateEciesKeyPair } from '../crypto/ecies.js'
-import { sha256 } from '../crypto/hash.js'
 import { deriveDataKeys } from '../crypto/kdf.js'
 import { KithError } from '../errors.js'
 import { type FetchRequest, fetchFromPeer, type RecoveryReply, requestRecovery } from '../p2p/client.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
-import type { ChunkSource } from '../replica/chunk-store.js'
-import { ChunkMissingError } from '../replica/errors.js'
 import { type Head, openHead } from '../replica/head.js'
 import { type Manifest, openManifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
@@ -32,6 +29,7 @@ import { combineShares } from '../shares/combine.js'
 import { openShareEnvelope } from '../shares/envelope.js'
 import { ShareMismatchError } from '../shares/errors.js'
 import { openRelease, recoveryRequestId, verificationCode } from '../shares/release.js'
+import { GuardianChunks } from './chunks.js'
 import {
   InvalidGuardianAddressError,
   NotEnoughApprovalsError,
@@ -115,7 +113,6 @@ interface Tracked extends RecoveryTarget {
   share?: Uint8Array
 }
 
-const _hexId = (t: RecoveryTarget) => toHex(t.peerId)
 /** Sleep, cut short by `signal`; the listener is removed either way (polls sleep thousands of times). */
 const _sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -137,7 +134,7 @@ export class Recovery {
 
   constructor(private readonly opts: RecoveryOptions) {
     this.requestId = recoveryRequestId(opts.vaultId, this.recoveryKey.publicKey)
-    for (const g of opts.guardians) this.targets.set(_hexId(g), { ...g })
+    for (const g of opts.guardians) this.targets.set(toHex(g.peerId), { ...g })
   }
 
   get request(): string {
@@ -394,70 +391,5 @@ export class Recovery {
       }
     }
     throw new NothingToRestoreError()
-  }
-}
-
-/**
- * Chunks from the guardians that hold the version: fetched ahead of the restore in parallel, spread over
- * holders, each checked against its id. A guardian that serves wrong bytes is dropped for the rest of
- * the restore and named.
- */
-export class GuardianChunks implements ChunkSource {
-  readonly verifiesIds = true
-  private readonly pending = new Map<string, Promise<Uint8Array>>()
-  private readonly bad = new Set<string>()
-  private cursor = 0
-  private turn = 0
-
-  constructor(
-    private readonly node: KithNode,
-    private readonly vaultId: Uint8Array,
-    private readonly holders: readonly RecoveryTarget[],
-    private readonly order: readonly Uint8Array[],
-    private readonly onBad: (g: RecoveryTarget, chunk: string) => void,
-    private readonly ahead = 8,
-  ) {}
-
-  async get(id: Uint8Array): Promise<Uint8Array | undefined> {
-    const key = toHex(id)
-    while (this.cursor < this.order.length && this.pending.size < this.ahead)
-      this._start(this.order[this.cursor++]!)
-    const p = this.pending.get(key) ?? this._fetch(id)
-    this.pending.delete(key)
-    return p
-  }
-
-  private _start(id: Uint8Array): void {
-    const key = toHex(id)
-    if (this.pending.has(key)) return
-    const p = this._fetch(id)
-    p.catch(() => {}) // awaited by get(); never an unhandled rejection while it waits
-    this.pending.set(key, p)
-  }
-
-  private async _fetch(id: Uint8Array): Promise<Uint8Array> {
-    const start = this.turn++
-    for (let i = 0; i < this.holders.length; i++) {
-      const g = this.holders[(start + i) % this.holders.length]!
-      if (this.bad.has(_hexId(g))) continue
-      let data: Uint8Array
-      try {
-        data = await fetchFromPeer(
-          this.node,
-          g,
-          this.vaultId,
-          { what: 'chunk', id },
-          {
-            signal: AbortSignal.timeout(30_000),
-          },
-        )
-      } catch {
-        continue
-      }
-      if (equalBytes(sha256(data), id)) return data
-      this.bad.add(_hexId(g))
-      this.onBad(g, toHex(id))
-    }
-    throw new ChunkMissingError(toHex(id))
   }
 }

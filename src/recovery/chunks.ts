@@ -1,0 +1,72 @@
+import { equalBytes, toHex } from '../crypto/bytes.js'
+import { sha256 } from '../crypto/hash.js'
+import { fetchFromPeer } from '../p2p/client.js'
+import type { KithNode } from '../p2p/node.js'
+import type { ChunkSource } from '../replica/chunk-store.js'
+import { ChunkMissingError } from '../replica/errors.js'
+import type { RecoveryTarget } from './session.js'
+
+/**
+ * Chunks from the guardians that hold the version: fetched ahead of the restore in parallel, spread over
+ * holders, each checked against its id. A guardian that serves wrong bytes is dropped for the rest of
+ * the restore and named.
+ */
+export class GuardianChunks implements ChunkSource {
+  readonly verifiesIds = true
+  private readonly pending = new Map<string, Promise<Uint8Array>>()
+  private readonly bad = new Set<string>()
+  private cursor = 0
+  private turn = 0
+
+  constructor(
+    private readonly node: KithNode,
+    private readonly vaultId: Uint8Array,
+    private readonly holders: readonly RecoveryTarget[],
+    private readonly order: readonly Uint8Array[],
+    private readonly onBad: (g: RecoveryTarget, chunk: string) => void,
+    private readonly ahead = 8,
+  ) {}
+
+  async get(id: Uint8Array): Promise<Uint8Array | undefined> {
+    const key = toHex(id)
+    while (this.cursor < this.order.length && this.pending.size < this.ahead)
+      this._start(this.order[this.cursor++]!)
+    const p = this.pending.get(key) ?? this._fetch(id)
+    this.pending.delete(key)
+    return p
+  }
+
+  private _start(id: Uint8Array): void {
+    const key = toHex(id)
+    if (this.pending.has(key)) return
+    const p = this._fetch(id)
+    p.catch(() => {}) // awaited by get(); never an unhandled rejection while it waits
+    this.pending.set(key, p)
+  }
+
+  private async _fetch(id: Uint8Array): Promise<Uint8Array> {
+    const start = this.turn++
+    for (let i = 0; i < this.holders.length; i++) {
+      const g = this.holders[(start + i) % this.holders.length]!
+      if (this.bad.has(toHex(g.peerId))) continue
+      let data: Uint8Array
+      try {
+        data = await fetchFromPeer(
+          this.node,
+          g,
+          this.vaultId,
+          { what: 'chunk', id },
+          {
+            signal: AbortSignal.timeout(30_000),
+          },
+        )
+      } catch {
+        continue
+      }
+      if (equalBytes(sha256(data), id)) return data
+      this.bad.add(toHex(g.peerId))
+      this.onBad(g, toHex(id))
+    }
+    throw new ChunkMissingError(toHex(id))
+  }
+}
