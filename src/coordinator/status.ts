@@ -132,8 +132,9 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
           reachable = true
           version = Math.max(version, head.version)
           vault.db.touchGuardian(g.peerId, vault.now())
-          await _recordEvidence(vault, g)
-          for (const r of await _openRequests(vault, g)) {
+          // both on the connection the head just used, side by side
+          const [, open] = await Promise.all([_recordEvidence(vault, g), _openRequests(vault, g)])
+          for (const r of open) {
             const seen = requests.get(r.request) ?? { ...r, guardians: [] as string[] }
             ;(seen.guardians as string[]).push(g.label)
             requests.set(r.request, seen)
