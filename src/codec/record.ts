@@ -4,6 +4,7 @@
  * covers every byte before it; checking it against the right key is the record module's job.
  */
 import { sha256 } from '../crypto/hash.js'
+import type { RandomBytes } from '../crypto/random.js'
 import { type SignedRecordType, signRecord, verifyRecord } from '../crypto/schnorr.js'
 import {
   BadSignatureError,
@@ -113,8 +114,9 @@ export function encodeVaultSigned(
   def: RecordDef,
   values: Fields,
   vaultSecretKey: Uint8Array,
+  random?: RandomBytes,
 ): { bytes: Uint8Array; signedBytes: Uint8Array } {
-  return encodeSignedRecord(def, values, (signed) => signRecord(_tag(def), signed, vaultSecretKey))
+  return encodeSignedRecord(def, values, (signed) => signRecord(_tag(def), signed, vaultSecretKey, random))
 }
 
 /**

@@ -4,11 +4,12 @@
  * transaction). Created with mode 0600, optionally sealed with a passphrase (scrypt, then
  * XChaCha20-Poly1305). Never changes after init; nothing prints or logs it.
  */
-import { randomBytes, scryptSync } from 'node:crypto'
+import { scryptSync } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { decodeRecord, defineRecord, encodeRecordBody } from '../codec/record.js'
 import { defineSchema } from '../codec/tlv.js'
 import { DecryptionFailedError } from '../crypto/errors.js'
+import { type RandomBytes, systemRandom } from '../crypto/random.js'
 import { xchachaOpen, xchachaSeal } from '../crypto/xchacha.js'
 import { writeFileAtomic } from '../disk/atomic.js'
 import { PassphraseError, VaultNotInitializedError } from './errors.js'
@@ -48,20 +49,29 @@ function _kek(passphrase: string, salt: Uint8Array, logN: number): Uint8Array {
 
 /** Write the key file (0600 at creation); sealed when a passphrase is given. */
 export async function writeKeyFile(path: string, secrets: VaultSecrets, passphrase?: string): Promise<void> {
+  await writeFileAtomic(path, encodeKeyFile(secrets, passphrase))
+}
+
+/** The key file's bytes (docs/format.md §Vault key file); salt and nonce from `random`. */
+export function encodeKeyFile(
+  secrets: VaultSecrets,
+  passphrase?: string,
+  random: RandomBytes = systemRandom,
+): Uint8Array {
   const plain = encodeRecordBody(SECRETS, { vault_key: secrets.vaultKey, kek: secrets.kek })
   let record: Uint8Array
   if (passphrase === undefined) {
     record = encodeRecordBody(KEYFILE, { kdf: 0, box: plain })
   } else {
-    const salt = new Uint8Array(randomBytes(16))
-    const nonce = new Uint8Array(randomBytes(24))
+    const salt = random(16)
+    const nonce = random(24)
     const kek = _kek(passphrase, salt, SCRYPT_LOG_N)
     const box = xchachaSeal(kek, nonce, plain, Uint8Array.of(1))
     kek.fill(0)
     record = encodeRecordBody(KEYFILE, { kdf: 1, salt, log_n: SCRYPT_LOG_N, nonce, box })
   }
   plain.fill(0)
-  await writeFileAtomic(path, record)
+  return record
 }
 
 export async function readKeyFile(path: string, dir: string, passphrase?: string): Promise<VaultSecrets> {
@@ -71,6 +81,11 @@ export async function readKeyFile(path: string, dir: string, passphrase?: string
   } catch {
     throw new VaultNotInitializedError(dir)
   }
+  return decodeKeyFile(bytes, passphrase)
+}
+
+/** Open a key file's bytes; WRONG_PASSPHRASE if sealed and the passphrase is missing or wrong. */
+export function decodeKeyFile(bytes: Uint8Array, passphrase?: string): VaultSecrets {
   const f = decodeRecord(KEYFILE, bytes).fields
   let plain = f['box'] as Uint8Array
   if (f['kdf'] === 1) {

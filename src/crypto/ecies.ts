@@ -3,12 +3,12 @@
  * one-time key, HKDF-SHA256, then XChaCha20-Poly1305. Only the holder of the recipient secret key opens it.
  * Layout (docs/format.md §ECIES): version(1) || ephemeral pubkey(33) || nonce(24) || ciphertext || tag(16).
  */
-import { randomBytes } from 'node:crypto'
 import * as secp from '@noble/secp256k1'
 import { assertBytes } from './assert.js'
 import { concatBytes } from './bytes.js'
 import { DecryptionFailedError, InvalidPublicKeyError } from './errors.js'
 import { hkdf } from './kdf.js'
+import { type RandomBytes, systemRandom } from './random.js'
 import { XCHACHA_NONCE_LENGTH, XCHACHA_TAG_LENGTH, xchachaOpen, xchachaSeal } from './xchacha.js'
 
 export const ECIES_VERSION = 1
@@ -39,13 +39,15 @@ export function eciesSeal(
   recipientPublicKey: Uint8Array,
   plaintext: Uint8Array,
   context: string,
+  random: RandomBytes = systemRandom,
 ): Uint8Array {
   assertBytes(recipientPublicKey, 'recipientPublicKey', COMPRESSED_PUBLIC_KEY_LENGTH)
-  const eph = secp.utils.randomSecretKey()
+  // 48 bytes reduced mod n: noble's own recipe for an unbiased secret key
+  const eph = secp.utils.randomSecretKey(random(48))
   const ephPub = secp.getPublicKey(eph, true)
   const key = _key(_sharedSecret(eph, recipientPublicKey), ephPub, recipientPublicKey, context)
   eph.fill(0)
-  const nonce = new Uint8Array(randomBytes(XCHACHA_NONCE_LENGTH))
+  const nonce = random(XCHACHA_NONCE_LENGTH)
   const header = concatBytes(Uint8Array.of(ECIES_VERSION), ephPub, nonce)
   const box = xchachaSeal(key, nonce, plaintext, header, header)
   key.fill(0)

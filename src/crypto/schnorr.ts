@@ -2,10 +2,10 @@
  * BIP340 Schnorr over secp256k1 (@noble/secp256k1), and record signatures over tagged hashes: each
  * record type signs under its own tag, so a signature made for one type never verifies as another.
  */
-import { randomBytes } from 'node:crypto'
 import * as secp from '@noble/secp256k1'
 import { assertBytes } from './assert.js'
 import { hmacSha256, sha256, taggedHash } from './hash.js'
+import { type RandomBytes, systemRandom } from './random.js'
 
 // noble v3's sync API needs its hash backends set; node:crypto's are the fast ones
 secp.hashes.sha256 = (msg: Uint8Array) => sha256(msg)
@@ -55,13 +55,14 @@ export function recordDigest(type: SignedRecordType, signedBytes: Uint8Array): U
   return taggedHash(signatureTag(type), signedBytes)
 }
 
-/** Sign a record's bytes with a vault key. */
+/** Sign a record's bytes with a vault key (BIP340 aux_rand from `random`). */
 export function signRecord(
   type: SignedRecordType,
   signedBytes: Uint8Array,
   secretKey: Uint8Array,
+  random: RandomBytes = systemRandom,
 ): Uint8Array {
-  return schnorrSign(recordDigest(type, signedBytes), secretKey, randomBytes(32))
+  return schnorrSign(recordDigest(type, signedBytes), secretKey, random(32))
 }
 
 /** Verify a record's vault signature. */

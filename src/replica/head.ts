@@ -18,6 +18,7 @@ import { defineSchema } from '../codec/tlv.js'
 import { assertBytes } from '../crypto/assert.js'
 import { concatBytes, equalBytes } from '../crypto/bytes.js'
 import { ed25519Verify } from '../crypto/ed25519.js'
+import type { RandomBytes } from '../crypto/random.js'
 import { recordDigest } from '../crypto/schnorr.js'
 import { EquivocationEvidenceError } from './errors.js'
 
@@ -61,9 +62,9 @@ export function headSignedPart(fields: HeadFields): Uint8Array {
 }
 
 /** Sign a head. The coordinator does this once per version: the same signature ends its manifest. */
-export function signHead(fields: HeadFields, vaultSecretKey: Uint8Array): Head {
+export function signHead(fields: HeadFields, vaultSecretKey: Uint8Array, random?: RandomBytes): Head {
   assertBytes(fields.vaultId, 'vaultId', 32)
-  const { bytes } = encodeVaultSigned(HEAD, _headValues(fields), vaultSecretKey)
+  const { bytes } = encodeVaultSigned(HEAD, _headValues(fields), vaultSecretKey, random)
   return { ...fields, bytes }
 }
 

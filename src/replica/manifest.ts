@@ -4,7 +4,6 @@
  * (sources, files, chunk order, the vault's own state). Versions step by exactly +1 and name their
  * parent's hash. Nothing from the body is trusted before the header signature and the AEAD check.
  */
-import { randomBytes } from 'node:crypto'
 import { MalformedRecordError } from '../codec/errors.js'
 import {
   decodeRecord,
@@ -18,6 +17,7 @@ import {
 import { defineSchema } from '../codec/tlv.js'
 import { assertBytes } from '../crypto/assert.js'
 import { concatBytes, equalBytes, toHex, u64be } from '../crypto/bytes.js'
+import { type RandomBytes, systemRandom } from '../crypto/random.js'
 import { verifyRecord } from '../crypto/schnorr.js'
 import { XCHACHA_NONCE_LENGTH, xchachaOpen, xchachaSeal } from '../crypto/xchacha.js'
 import { CHUNK_ID_LENGTH } from './chunk.js'
@@ -91,6 +91,7 @@ export function sealManifest(
   input: ManifestInput,
   manifestKey: Uint8Array,
   vaultSecretKey: Uint8Array,
+  random: RandomBytes = systemRandom,
 ): Manifest {
   assertBytes(input.vaultId, 'vaultId', 32)
   assertBytes(input.parent, 'parent', 32)
@@ -99,7 +100,7 @@ export function sealManifest(
     throw new RangeError('version 1 must have the zero parent, and only version 1')
   }
   const chunks = [...input.chunks].sort((a, b) => Buffer.compare(a.id, b.id))
-  const nonce = new Uint8Array(randomBytes(XCHACHA_NONCE_LENGTH))
+  const nonce = random(XCHACHA_NONCE_LENGTH)
   const plainBody = encodeManifestBody(input.body)
   const sealedBody = xchachaSeal(
     manifestKey,
@@ -123,6 +124,7 @@ export function sealManifest(
   const head = signHead(
     { vaultId: input.vaultId, epoch: input.epoch, version: input.version, manifestHash: hash },
     vaultSecretKey,
+    random,
   )
   const bytes = concatBytes(signedBytes, head.bytes.subarray(head.bytes.length - SIGNATURE_LENGTH))
   const { body: _plain, ...header } = input

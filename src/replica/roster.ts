@@ -7,6 +7,7 @@ import { MalformedRecordError } from '../codec/errors.js'
 import { decodeVaultSigned, defineRecord, encodeVaultSigned, RecordKind, recordId } from '../codec/record.js'
 import { defineSchema, type Fields } from '../codec/tlv.js'
 import { assertBytes } from '../crypto/assert.js'
+import type { RandomBytes } from '../crypto/random.js'
 
 const guardianSchema = defineSchema('roster guardian', [
   { tag: 1, name: 'peer_id', type: 'varbytes', max: 128 },
@@ -67,7 +68,7 @@ function _checkShape(r: RosterFields): void {
   if (ids.size !== n) throw new MalformedRecordError('roster', 'value', 'guardians')
 }
 
-export function signRoster(fields: RosterFields, vaultSecretKey: Uint8Array): Roster {
+export function signRoster(fields: RosterFields, vaultSecretKey: Uint8Array, random?: RandomBytes): Roster {
   assertBytes(fields.vaultId, 'vaultId', 32)
   _checkShape(fields)
   const { bytes, signedBytes } = encodeVaultSigned(
@@ -83,6 +84,7 @@ export function signRoster(fields: RosterFields, vaultSecretKey: Uint8Array): Ro
       created_at: fields.createdAt,
     },
     vaultSecretKey,
+    random,
   )
   return { ...fields, bytes, id: recordId(signedBytes) }
 }

@@ -7,6 +7,7 @@
 import { decodeVaultSigned, defineRecord, encodeVaultSigned, RecordKind } from '../codec/record.js'
 import { defineSchema } from '../codec/tlv.js'
 import { assertBytes, assertInt } from '../crypto/assert.js'
+import type { RandomBytes } from '../crypto/random.js'
 import { decodeText, encodeText } from '../crypto/text.js'
 
 export const SHARE_LENGTH = 32
@@ -50,7 +51,11 @@ export interface ShareEnvelope extends ShareFields {
 }
 
 /** Sign and encode an envelope with the vault secret key. */
-export function sealShareEnvelope(fields: ShareFields, vaultSecretKey: Uint8Array): ShareEnvelope {
+export function sealShareEnvelope(
+  fields: ShareFields,
+  vaultSecretKey: Uint8Array,
+  random?: RandomBytes,
+): ShareEnvelope {
   assertBytes(fields.vaultId, 'vaultId', 32)
   assertInt(fields.epoch, 'epoch', 0, Number.MAX_SAFE_INTEGER)
   const { bytes } = encodeVaultSigned(
@@ -65,6 +70,7 @@ export function sealShareEnvelope(fields: ShareFields, vaultSecretKey: Uint8Arra
       commitment: fields.commitment,
     },
     vaultSecretKey,
+    random,
   )
   return { ...fields, bytes }
 }

@@ -13,6 +13,7 @@ import { assertBytes } from '../crypto/assert.js'
 import { toHex } from '../crypto/bytes.js'
 import { COMPRESSED_PUBLIC_KEY_LENGTH, eciesOpen, eciesSeal } from '../crypto/ecies.js'
 import { taggedHash } from '../crypto/hash.js'
+import type { RandomBytes } from '../crypto/random.js'
 
 export const REQUEST_ID_LENGTH = 8
 const CODE_DIGITS = 6
@@ -50,8 +51,9 @@ export function sealRelease(
   recoveryKey: Uint8Array,
   requestId: Uint8Array,
   envelope: Uint8Array,
+  random?: RandomBytes,
 ): Uint8Array {
-  return eciesSeal(recoveryKey, envelope, _context(requestId))
+  return eciesSeal(recoveryKey, envelope, _context(requestId), random)
 }
 
 /** Open a released share with the recovery secret key; DecryptionFailedError if it is not ours. */
@@ -84,11 +86,16 @@ export interface Veto {
   readonly bytes: Uint8Array
 }
 
-export function signVeto(fields: Omit<Veto, 'bytes'>, vaultSecretKey: Uint8Array): Veto {
+export function signVeto(
+  fields: Omit<Veto, 'bytes'>,
+  vaultSecretKey: Uint8Array,
+  random?: RandomBytes,
+): Veto {
   const { bytes } = encodeVaultSigned(
     VETO,
     { vault_id: fields.vaultId, request_id: fields.requestId, created_at: fields.createdAt },
     vaultSecretKey,
+    random,
   )
   return { ...fields, bytes }
 }
