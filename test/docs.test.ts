@@ -26,4 +26,45 @@ describe('docs', () => {
     const missing = [...codes].filter((c) => !doc.includes(`\`${c}\``))
     expect(missing).toEqual([])
   })
+
+  it('every section a comment cites exists in the document it names', async () => {
+    const headings = new Map<string, string[]>()
+    const sectionsOf = async (doc: string) => {
+      let list = headings.get(doc)
+      if (list === undefined) {
+        const text = await readFile(join(root, 'docs', doc), 'utf8')
+        // a heading's name is its text without a trailing "(kind N)" or similar
+        list = [...text.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1]!.replace(/\s*\(.*\)\s*$/, '').trim())
+        headings.set(doc, list)
+      }
+      return list
+    }
+    const missing: string[] = []
+    for (const file of await sources(join(root, 'src'))) {
+      // comment lines wrap; join them so a citation split across lines is read whole
+      const text = (await readFile(file, 'utf8')).replace(/\n\s*(\*|\/\/)\s*/g, ' ')
+      for (const m of text.matchAll(
+        /(?:docs\/([a-z-]+\.md) )?(?<!BIP\d+ |RFC \d+ |-\d\d )§([A-Z][A-Za-z]*(?: [a-z][a-z-]*)*)/g,
+      )) {
+        const doc = m[1] ?? 'format.md'
+        const words = m[2]!.split(' ')
+        const known = await sectionsOf(doc)
+        // the longest run of words that names a section; prose may follow the name
+        const found = words.some((_, i) => known.includes(words.slice(0, words.length - i).join(' ')))
+        if (!found) missing.push(`${file.slice(root.length + 1)}: docs/${doc} §${m[2]}`)
+      }
+    }
+    expect(missing).toEqual([])
+  })
+
+  it('code and docs cite no design file outside the repository and promise no later release', async () => {
+    const stale: string[] = []
+    const docs = (await readdir(join(root, 'docs'))).map((f) => join(root, 'docs', f))
+    for (const file of [...(await sources(join(root, 'src'))), ...docs, join(root, 'README.md')]) {
+      const text = await readFile(file, 'utf8')
+      if (/DESIGN\.md|STYLE\.md|shared\/research/.test(text) || /next release|later release/i.test(text))
+        stale.push(file.slice(root.length + 1))
+    }
+    expect(stale).toEqual([])
+  })
 })

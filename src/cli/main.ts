@@ -1,69 +1,7 @@
 #!/usr/bin/env node
-/**
- * The kith command line. Every failure ends here as one human line and a non-zero exit; nothing
- * below the CLI prints.
- */
+/** The `kith` binary: the polyfill first, then one command line, then its exit status. */
 import '../polyfill.js'
-import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
-import { LOG_LEVELS } from '../log.js'
-import { guardianCommand } from './cmds/guardian/index.js'
-import { recoverCommand } from './cmds/recover/index.js'
-import { shareCommand } from './cmds/share/index.js'
-import { vaultCommand } from './cmds/vault/index.js'
-import { describeFailure, UsageError } from './errors.js'
+import { runCli } from './run.js'
 
-function _packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-        name?: string
-        version?: string
-      }
-      if (pkg.name === 'kith' && pkg.version) return pkg.version
-    } catch {
-      // keep walking up
-    }
-  }
-  return 'unknown'
-}
-
-async function main(argv: string[]): Promise<void> {
-  await yargs(argv)
-    .scriptName('kith')
-    .usage('kith: keep your Lightning node backups safe with friends\n\nUsage: $0 <command> [options]')
-    .command(guardianCommand)
-    .command(vaultCommand)
-    .command(recoverCommand)
-    .command(shareCommand)
-    .option('log-level', {
-      choices: LOG_LEVELS,
-      default: 'info',
-      describe: 'structured log level (daemons, backup and recover write JSON logs to --log-file)',
-    })
-    .option('log-file', {
-      type: 'string',
-      describe: 'structured JSON log file (default: kith.log in the data dir; recover: none)',
-    })
-    .demandCommand(1, 'name a command; see kith --help')
-    .strict()
-    .version(_packageVersion())
-    .help()
-    .alias('h', 'help')
-    .wrap(Math.min(100, process.stdout.columns || 100))
-    .fail((msg, err) => {
-      throw err ?? new UsageError(msg)
-    })
-    .parseAsync()
-}
-
-main(hideBin(process.argv)).catch((err: unknown) => {
-  const { line, exit } = describeFailure(err)
-  console.error(line)
-  if (process.env['KITH_DEBUG'] === '1' && err instanceof Error) console.error(err.stack)
-  process.exitCode = exit
-})
+process.exitCode = await runCli(hideBin(process.argv))

@@ -12,41 +12,41 @@ import {
   RecordTooLargeError,
   UnsupportedFormatError,
 } from './errors.js'
-import { decodeFields, encodeFields, type Fields, type Schema } from './tlv.js'
+import { KIND, type KindName } from './kinds.js'
+import type { BytesField, Schema, SchemaFields, Values } from './schema.js'
+import { decodeFields, encodeFields } from './tlv.js'
 
 export const RECORD_MAGIC = new Uint8Array([0x4b, 0x49, 0x54, 0x48]) // "KITH"
 export const HEADER_LENGTH = 6
 export const SIGNATURE_LENGTH = 64
 
-/** Record kinds (docs/format.md §Kinds). A kind number is never reused. */
-export const RecordKind = {
-  roster: 1,
-  share: 2,
-  manifest: 3,
-  manifestBody: 4,
-  head: 5,
-  receipt: 6,
-  veto: 11,
-} as const
-
-export interface RecordDef {
-  readonly schema: Schema
+export interface RecordDef<S extends SchemaFields = SchemaFields> {
+  readonly schema: Schema<S>
+  /** The kind number, from the registry (codec/kinds.ts). */
   readonly kind: number
   readonly version: number
   /** Largest encoded record accepted, signature included. */
   readonly maxBytes: number
   /** Whether a 64-byte signature follows the fields. */
   readonly signed: boolean
-  /** The signature tag of a signed record (docs/format.md §Signatures). */
+  /** The signature tag of a vault-signed record (docs/format.md §Signatures). */
   readonly tag?: SignedRecordType
 }
 
-export function defineRecord(def: RecordDef): RecordDef {
-  return def
+/** Define a record of a registered kind; its number comes from the registry, never from here. */
+export function defineRecord<S extends SchemaFields>(def: {
+  readonly kind: KindName
+  readonly schema: Schema<S>
+  readonly version: number
+  readonly maxBytes: number
+  readonly signed: boolean
+  readonly tag?: SignedRecordType
+}): RecordDef<S> {
+  return { ...def, kind: KIND[def.kind] }
 }
 
 /** Encode an unsigned record, or the signed part of a signed one. */
-export function encodeRecordBody(def: RecordDef, values: Fields): Uint8Array {
+export function encodeRecordBody<S extends SchemaFields>(def: RecordDef<S>, values: Values<S>): Uint8Array {
   const fields = encodeFields(def.schema, values)
   const out = new Uint8Array(HEADER_LENGTH + fields.length)
   out.set(RECORD_MAGIC, 0)
@@ -59,9 +59,9 @@ export function encodeRecordBody(def: RecordDef, values: Fields): Uint8Array {
 }
 
 /** Append a signature made by `sign` over the signed part. */
-export function encodeSignedRecord(
-  def: RecordDef,
-  values: Fields,
+export function encodeSignedRecord<S extends SchemaFields>(
+  def: RecordDef<S>,
+  values: Values<S>,
   sign: (signedBytes: Uint8Array) => Uint8Array,
 ): { bytes: Uint8Array; signedBytes: Uint8Array } {
   const signedBytes = encodeRecordBody(def, values)
@@ -73,16 +73,21 @@ export function encodeSignedRecord(
   return { bytes, signedBytes: bytes.subarray(0, signedBytes.length) }
 }
 
-export interface DecodedRecord {
-  readonly fields: Fields
+export interface DecodedRecord<S extends SchemaFields> {
+  readonly fields: Values<S>
   /** Header and fields: what the signature covers, and what a record id hashes. */
   readonly signedBytes: Uint8Array
   /** Empty for unsigned records. */
   readonly signature: Uint8Array
 }
 
+/** The kind byte of framed bytes, to tell messages apart before decoding one. */
+export function recordKind(bytes: Uint8Array): number | undefined {
+  return bytes[4]
+}
+
 /** Decode framing and fields; the signature is returned, not checked. */
-export function decodeRecord(def: RecordDef, bytes: Uint8Array): DecodedRecord {
+export function decodeRecord<S extends SchemaFields>(def: RecordDef<S>, bytes: Uint8Array): DecodedRecord<S> {
   const name = def.schema.record
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`)
   if (bytes.length > def.maxBytes) throw new RecordTooLargeError(name, bytes.length, def.maxBytes)
@@ -98,6 +103,11 @@ export function decodeRecord(def: RecordDef, bytes: Uint8Array): DecodedRecord {
   return { fields, signedBytes: bytes.subarray(0, end), signature: bytes.subarray(end) }
 }
 
+/** Decode an unsigned record's fields. */
+export function decodeUnsigned<S extends SchemaFields>(def: RecordDef<S>, bytes: Uint8Array): Values<S> {
+  return decodeRecord(def, bytes).fields
+}
+
 /** Throw BadSignatureError unless `ok`; keeps each record's verify path one line. */
 export function requireSignature(def: RecordDef, ok: boolean): void {
   if (!ok) throw new BadSignatureError(def.schema.record)
@@ -110,27 +120,32 @@ function _tag(def: RecordDef): SignedRecordType {
 }
 
 /** Encode and sign with the vault key, under the record's own tag. */
-export function encodeVaultSigned(
-  def: RecordDef,
-  values: Fields,
+export function encodeVaultSigned<S extends SchemaFields>(
+  def: RecordDef<S>,
+  values: Values<S>,
   vaultSecretKey: Uint8Array,
   random?: RandomBytes,
 ): { bytes: Uint8Array; signedBytes: Uint8Array } {
   return encodeSignedRecord(def, values, (signed) => signRecord(_tag(def), signed, vaultSecretKey, random))
 }
 
+/** The fields every vault-signed record has: the vault's key is its id. */
+export type VaultSignedFields = SchemaFields & { readonly vaultId: BytesField }
+
 /**
- * Decode a vault-signed record and verify it against the vault key in its `vault_id` field
- * (every vault-signed record has one). Nothing is returned unless the signature holds.
+ * Decode a vault-signed record and verify it against the vault key in its `vault_id` field.
+ * Nothing is returned unless the signature holds.
  */
-export function decodeVaultSigned(
-  def: RecordDef,
+export function decodeVaultSigned<S extends VaultSignedFields>(
+  def: RecordDef<S>,
   bytes: Uint8Array,
-): DecodedRecord & { vaultId: Uint8Array } {
+): DecodedRecord<S> {
   const decoded = decodeRecord(def, bytes)
-  const vaultId = decoded.fields['vault_id'] as Uint8Array
+  // the schema's type guarantees the field; checked again here rather than cast
+  const vaultId: unknown = Reflect.get(decoded.fields, 'vaultId')
+  if (!(vaultId instanceof Uint8Array)) throw new TypeError(`${def.schema.record} has no vault_id`)
   requireSignature(def, verifyRecord(_tag(def), decoded.signedBytes, decoded.signature, vaultId))
-  return { ...decoded, vaultId }
+  return decoded
 }
 
 /** A record's id: SHA-256 of its signed part (the signature itself is not covered, so re-signing

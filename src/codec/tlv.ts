@@ -1,70 +1,17 @@
 /**
- * Canonical TLV field streams (docs/format.md §TLV): tag(u8) || length(u32 BE) || value, tags strictly
+ * Canonical TLV field streams (docs/format.md §Records): tag(u8) || length(u32 BE) || value, tags strictly
  * increasing, so decode-then-encode gives the same bytes. A length is checked against its field's cap
  * before the value is touched; unknown, duplicate and out-of-order tags are refused.
  */
 import { MalformedRecordError } from './errors.js'
+import type { AnyField, EnumField, IntField, Schema, SchemaFields, Values } from './schema.js'
+import { wireName } from './schema.js'
 
-interface FieldBase {
-  readonly tag: number
-  readonly name: string
-  readonly optional?: boolean
-}
-
-export type FieldSpec = FieldBase &
-  (
-    | { readonly type: 'bytes'; readonly length: number }
-    | { readonly type: 'varbytes'; readonly max: number }
-    | { readonly type: 'u8' | 'u16' | 'u32' | 'u64'; readonly min?: number; readonly max?: number }
-    | { readonly type: 'utf8'; readonly max: number }
-    | { readonly type: 'utf8list'; readonly max: number; readonly maxItems: number }
-    | {
-        readonly type: 'packed'
-        readonly stride: number
-        readonly maxItems: number
-        /** Items must strictly increase by their first `sortKey` bytes (sorted and unique). */
-        readonly sortKey?: number
-      }
-    | {
-        readonly type: 'list'
-        readonly item: Schema
-        readonly maxItems: number
-        readonly maxItemBytes: number
-      }
-  )
-
-/** A record's (or a list item's) fields, in increasing tag order. */
-export interface Schema {
-  readonly record: string
-  readonly fields: readonly FieldSpec[]
-}
-
-export type FieldValue =
-  | Uint8Array
-  | number
-  | string
-  | readonly string[]
-  | readonly Uint8Array[]
-  | readonly Fields[]
-export type Fields = { readonly [name: string]: FieldValue | undefined }
-
-const INT_WIDTH = { u8: 1, u16: 2, u32: 4, u64: 8 } as const
+const INT_WIDTH = { u8: 1, u16: 2, u32: 4, u64: 8, enum: 1 } as const
 const utf8 = new TextEncoder()
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-/** Define a schema, checking once that its tags increase and fit in a byte. */
-export function defineSchema(record: string, fields: readonly FieldSpec[]): Schema {
-  let prev = -1
-  for (const f of fields) {
-    // tags are one byte and strictly increasing, which is what makes the encoding canonical
-    if (!Number.isInteger(f.tag) || f.tag <= prev || f.tag > 0xff)
-      throw new RangeError(`${record}: bad tag ${f.tag}`)
-    prev = f.tag
-  }
-  return { record, fields }
-}
-
-function _maxValueLength(f: FieldSpec): number {
+function _maxValueLength(f: AnyField): number {
   switch (f.type) {
     case 'bytes':
       return f.length
@@ -75,11 +22,12 @@ function _maxValueLength(f: FieldSpec): number {
     case 'u16':
     case 'u32':
     case 'u64':
+    case 'enum':
       return INT_WIDTH[f.type]
     case 'utf8list':
       return f.maxItems * (2 + f.max)
     case 'packed':
-      return f.maxItems * f.stride
+      return f.maxItems * f.item.stride
     case 'list':
       return f.maxItems * (4 + f.maxItemBytes)
   }
@@ -118,17 +66,17 @@ class Writer {
   }
 }
 
-function _encodeInt(f: FieldSpec & { type: 'u8' | 'u16' | 'u32' | 'u64' }, v: unknown): Uint8Array {
+function _encodeInt(name: string, f: IntField, v: unknown): Uint8Array {
   if (
     typeof v !== 'number' ||
     !Number.isSafeInteger(v) ||
     v < (f.min ?? 0) ||
     v > (f.max ?? Number.MAX_SAFE_INTEGER)
   ) {
-    throw new RangeError(`${f.name} out of range`)
+    throw new RangeError(`${name} out of range`)
   }
   const width = INT_WIDTH[f.type]
-  if (width < 8 && v >= 2 ** (8 * width)) throw new RangeError(`${f.name} out of range`)
+  if (width < 8 && v >= 2 ** (8 * width)) throw new RangeError(`${name} out of range`)
   const out = new Uint8Array(width)
   const view = new DataView(out.buffer)
   if (width === 8) view.setBigUint64(0, BigInt(v))
@@ -138,8 +86,14 @@ function _encodeInt(f: FieldSpec & { type: 'u8' | 'u16' | 'u32' | 'u64' }, v: un
   return out
 }
 
-function _encodeValue(f: FieldSpec, v: FieldValue): Uint8Array {
-  const bad = () => new TypeError(`${f.name} has the wrong type or size`)
+function _encodeEnum(name: string, f: EnumField<string>, v: unknown): Uint8Array {
+  const code = typeof v === 'string' && Object.hasOwn(f.values, v) ? f.values[v] : undefined
+  if (code === undefined) throw new RangeError(`${name} is not one of ${Object.keys(f.values).join(', ')}`)
+  return Uint8Array.of(code)
+}
+
+function _encodeValue(name: string, f: AnyField, v: unknown): Uint8Array {
+  const bad = () => new TypeError(`${name} has the wrong type or size`)
   switch (f.type) {
     case 'bytes':
       if (!(v instanceof Uint8Array) || v.length !== f.length) throw bad()
@@ -151,7 +105,9 @@ function _encodeValue(f: FieldSpec, v: FieldValue): Uint8Array {
     case 'u16':
     case 'u32':
     case 'u64':
-      return _encodeInt(f, v)
+      return _encodeInt(name, f, v)
+    case 'enum':
+      return _encodeEnum(name, f, v)
     case 'utf8': {
       if (typeof v !== 'string') throw bad()
       const b = utf8.encode(v)
@@ -172,13 +128,15 @@ function _encodeValue(f: FieldSpec, v: FieldValue): Uint8Array {
     }
     case 'packed': {
       if (!Array.isArray(v) || v.length > f.maxItems) throw bad()
+      const { stride, sortKey } = f.item
       const w = new Writer()
-      for (let i = 0; i < v.length; i++) {
-        const item = v[i]
-        if (!(item instanceof Uint8Array) || item.length !== f.stride) throw bad()
-        if (f.sortKey !== undefined && i > 0 && _compareKey(v[i - 1] as Uint8Array, item, f.sortKey) >= 0) {
-          throw new RangeError(`${f.name} must be sorted and unique`)
-        }
+      let prev: Uint8Array | undefined
+      for (const value of v) {
+        const item = f.item.encode(value)
+        if (!(item instanceof Uint8Array) || item.length !== stride) throw bad()
+        if (sortKey !== undefined && prev !== undefined && _compareKey(prev, item, sortKey) >= 0)
+          throw new RangeError(`${name} must be sorted and unique`)
+        prev = item
         w.push(item)
       }
       return w.finish()
@@ -186,8 +144,8 @@ function _encodeValue(f: FieldSpec, v: FieldValue): Uint8Array {
     case 'list': {
       if (!Array.isArray(v) || v.length > f.maxItems) throw bad()
       const w = new Writer()
-      for (const item of v as readonly Fields[]) {
-        const b = encodeFields(f.item, item)
+      for (const item of v) {
+        const b = _encode(f.item, item)
         if (b.length > f.maxItemBytes) throw bad()
         w.u32(b.length)
         w.push(b)
@@ -197,16 +155,16 @@ function _encodeValue(f: FieldSpec, v: FieldValue): Uint8Array {
   }
 }
 
-/** Encode `values` as a canonical TLV stream under `schema`. Wrong types or sizes are caller bugs. */
-export function encodeFields(schema: Schema, values: Fields): Uint8Array {
+function _encode(schema: Schema, values: unknown): Uint8Array {
+  if (values === null || typeof values !== 'object') throw new TypeError(`${schema.record} must be an object`)
   const w = new Writer()
-  for (const f of schema.fields) {
-    const v = values[f.name]
+  for (const [name, f] of Object.entries(schema.fields)) {
+    const v: unknown = Reflect.get(values, name)
     if (v === undefined) {
       if (f.optional) continue
-      throw new TypeError(`${schema.record}.${f.name} is required`)
+      throw new TypeError(`${schema.record}.${wireName(name)} is required`)
     }
-    const value = _encodeValue(f, v)
+    const value = _encodeValue(wireName(name), f, v)
     w.u8(f.tag)
     w.u32(value.length)
     w.push(value)
@@ -214,11 +172,16 @@ export function encodeFields(schema: Schema, values: Fields): Uint8Array {
   return w.finish()
 }
 
+/** Encode `values` as a canonical TLV stream under `schema`. Wrong types or sizes are caller bugs. */
+export function encodeFields<S extends SchemaFields>(schema: Schema<S>, values: Values<S>): Uint8Array {
+  return _encode(schema, values)
+}
+
 // ---- decoding ----
 
-function _decodeValue(schema: Schema, f: FieldSpec, b: Uint8Array): FieldValue {
+function _decodeValue(schema: Schema, name: string, f: AnyField, b: Uint8Array): unknown {
   const err = (reason: 'field-length' | 'value' | 'truncated') =>
-    new MalformedRecordError(schema.record, reason, f.name)
+    new MalformedRecordError(schema.record, reason, name)
   const view = new DataView(b.buffer, b.byteOffset, b.length)
   switch (f.type) {
     case 'bytes':
@@ -242,12 +205,14 @@ function _decodeValue(schema: Schema, f: FieldSpec, b: Uint8Array): FieldValue {
       if (v < (f.min ?? 0) || v > (f.max ?? Number.MAX_SAFE_INTEGER)) throw err('value')
       return v
     }
+    case 'enum': {
+      if (b.length !== 1) throw err('field-length')
+      const found = Object.entries(f.values).find(([, code]) => code === b[0])
+      if (found === undefined) throw err('value')
+      return found[0]
+    }
     case 'utf8':
-      try {
-        return strictUtf8.decode(b)
-      } catch {
-        throw err('value')
-      }
+      return _utf8(b, () => err('value'))
     case 'utf8list': {
       const out: string[] = []
       for (let p = 0; p < b.length; ) {
@@ -257,33 +222,27 @@ function _decodeValue(schema: Schema, f: FieldSpec, b: Uint8Array): FieldValue {
         if (len > f.max) throw err('field-length')
         if (p + len > b.length) throw err('truncated')
         if (out.length === f.maxItems) throw err('field-length')
-        try {
-          out.push(strictUtf8.decode(b.subarray(p, p + len)))
-        } catch {
-          throw err('value')
-        }
+        out.push(_utf8(b.subarray(p, p + len), () => err('value')))
         p += len
       }
       return out
     }
     case 'packed': {
-      if (b.length % f.stride !== 0) throw err('field-length')
-      const out: Uint8Array[] = []
-      for (let p = 0; p < b.length; p += f.stride) {
-        const item = b.subarray(p, p + f.stride)
-        if (
-          f.sortKey !== undefined &&
-          out.length > 0 &&
-          _compareKey(out[out.length - 1]!, item, f.sortKey) >= 0
-        ) {
+      const { stride, sortKey } = f.item
+      if (b.length % stride !== 0) throw err('field-length')
+      const out: unknown[] = []
+      let prev: Uint8Array | undefined
+      for (let p = 0; p < b.length; p += stride) {
+        const item = b.subarray(p, p + stride)
+        if (sortKey !== undefined && prev !== undefined && _compareKey(prev, item, sortKey) >= 0)
           throw err('value')
-        }
-        out.push(item)
+        prev = item
+        out.push(f.item.decode(item))
       }
       return out
     }
     case 'list': {
-      const out: Fields[] = []
+      const out: unknown[] = []
       for (let p = 0; p < b.length; ) {
         if (b.length - p < 4) throw err('truncated')
         const len = view.getUint32(p)
@@ -291,7 +250,7 @@ function _decodeValue(schema: Schema, f: FieldSpec, b: Uint8Array): FieldValue {
         if (len > f.maxItemBytes) throw err('field-length')
         if (p + len > b.length) throw err('truncated')
         if (out.length === f.maxItems) throw err('field-length')
-        out.push(decodeFields(f.item, b.subarray(p, p + len)))
+        out.push(_decode(f.item, b.subarray(p, p + len)))
         p += len
       }
       return out
@@ -299,11 +258,18 @@ function _decodeValue(schema: Schema, f: FieldSpec, b: Uint8Array): FieldValue {
   }
 }
 
-/** Decode a whole TLV stream under `schema`; every byte must belong to a known field. */
-export function decodeFields(schema: Schema, bytes: Uint8Array): Fields {
-  const byTag = new Map(schema.fields.map((f) => [f.tag, f]))
+function _utf8(b: Uint8Array, err: () => Error): string {
+  try {
+    return strictUtf8.decode(b)
+  } catch {
+    throw err() // the decoder's own error says nothing a caller can use; the field name does
+  }
+}
+
+function _decode(schema: Schema, bytes: Uint8Array): Record<string, unknown> {
+  const byTag = new Map(Object.entries(schema.fields).map(([name, f]) => [f.tag, { name, f }]))
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length)
-  const out: Record<string, FieldValue> = {}
+  const out: Record<string, unknown> = {}
   let prevTag = -1
   let pos = 0
   while (pos < bytes.length) {
@@ -311,21 +277,28 @@ export function decodeFields(schema: Schema, bytes: Uint8Array): Fields {
     const tag = bytes[pos]!
     const len = view.getUint32(pos + 1)
     pos += 5
-    if (tag === prevTag)
-      throw new MalformedRecordError(schema.record, 'duplicate-field', byTag.get(tag)?.name)
-    if (tag < prevTag) throw new MalformedRecordError(schema.record, 'field-order', byTag.get(tag)?.name)
-    const f = byTag.get(tag)
-    if (f === undefined) throw new MalformedRecordError(schema.record, 'unknown-field', `tag ${tag}`)
+    const named = byTag.get(tag)
+    const label = named && wireName(named.name)
+    if (tag === prevTag) throw new MalformedRecordError(schema.record, 'duplicate-field', label)
+    if (tag < prevTag) throw new MalformedRecordError(schema.record, 'field-order', label)
+    if (named === undefined || label === undefined)
+      throw new MalformedRecordError(schema.record, 'unknown-field', `tag ${tag}`)
     // the cap is checked on the declared length, before the value is sliced or parsed
-    if (len > _maxValueLength(f)) throw new MalformedRecordError(schema.record, 'field-length', f.name)
-    if (len > bytes.length - pos) throw new MalformedRecordError(schema.record, 'truncated', f.name)
-    out[f.name] = _decodeValue(schema, f, bytes.subarray(pos, pos + len))
+    if (len > _maxValueLength(named.f)) throw new MalformedRecordError(schema.record, 'field-length', label)
+    if (len > bytes.length - pos) throw new MalformedRecordError(schema.record, 'truncated', label)
+    out[named.name] = _decodeValue(schema, label, named.f, bytes.subarray(pos, pos + len))
     pos += len
     prevTag = tag
   }
-  for (const f of schema.fields) {
-    if (!f.optional && out[f.name] === undefined)
-      throw new MalformedRecordError(schema.record, 'missing-field', f.name)
+  for (const [name, f] of Object.entries(schema.fields)) {
+    if (!f.optional && out[name] === undefined)
+      throw new MalformedRecordError(schema.record, 'missing-field', wireName(name))
   }
   return out
+}
+
+/** Decode a whole TLV stream under `schema`; every byte must belong to a known field. */
+export function decodeFields<S extends SchemaFields>(schema: Schema<S>, bytes: Uint8Array): Values<S> {
+  // every required field was checked present and every value checked against its field above
+  return _decode(schema, bytes) as Values<S>
 }

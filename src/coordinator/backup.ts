@@ -7,6 +7,7 @@
 import { toHex } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
 import { pushVersion } from '../p2p/client.js'
+import { isRemote } from '../p2p/errors.js'
 import { buildVersion } from '../replica/build.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
 import { ChunkMissingError } from '../replica/errors.js'
@@ -14,9 +15,9 @@ import { openManifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { NoSourcesError, NotEnoughGuardiansError, QuorumNotReachedError } from './errors.js'
 import { snapshotSources } from './snapshot.js'
-import { encodeVaultState } from './state.js'
 import type { VersionRow } from './store.js'
 import { type Vault, vaultPaths } from './vault.js'
+import { encodeVaultState } from './vault-state.js'
 
 export interface PushReport {
   readonly version: number
@@ -121,7 +122,7 @@ export async function pushToGuardians(
         )
         vault.db.addReceipt(v.version, g.peerId, r.receipt.bytes, s.w, vault.now())
       } catch (err) {
-        const code = (err as { remoteCode?: string }).remoteCode
+        const code = isRemote(err) ? err.remoteCode : undefined
         // two coordinators for one node, or a newer epoch elsewhere: recorded for status and alerts
         if (code === 'EQUIVOCATION' || code === 'STALE_EPOCH' || code === 'FENCED') {
           const kind = code === 'EQUIVOCATION' ? 'equivocation' : 'fencing'

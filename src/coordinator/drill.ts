@@ -5,6 +5,7 @@
  * the coordinator recomputes from its own copy).
  */
 import { randomBytes } from 'node:crypto'
+import { chunkProof, shareProof } from '../ceremony/drill.js'
 import { equalBytes } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
 import { drillGuardian } from '../p2p/client.js'
@@ -13,7 +14,6 @@ import { peerIdFromBytes } from '../p2p/peers.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
 import { openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
-import { chunkProof, shareProof } from '../shares/drill.js'
 import { type Vault, vaultPaths } from './vault.js'
 
 /** Nothing is committed yet, so there is nothing to rehearse. */

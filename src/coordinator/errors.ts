@@ -90,3 +90,27 @@ export class QuorumNotReachedError extends KithError {
     )
   }
 }
+
+/** A request id that is not 16 hex digits. */
+export class InvalidRequestIdError extends KithError {
+  readonly code = 'INVALID_REQUEST_ID'
+  constructor(id: string) {
+    super(`'${id}' is not a recovery request id (16 hex digits, as 'kith vault status' shows it)`)
+  }
+}
+
+/** A drill in which at least one guardian could not prove its share or the newest version. */
+export class DrillFailedError extends KithError {
+  readonly code = 'DRILL_FAILED'
+  constructor(failed: readonly string[]) {
+    super(`the drill failed at ${failed.join(', ')}: see the report above`, { failed: failed.length })
+  }
+}
+
+/** A veto no guardian received: the request it names can still be approved. */
+export class VetoUndeliveredError extends KithError {
+  readonly code = 'VETO_UNDELIVERED'
+  constructor() {
+    super('no guardian received the veto; call your guardians now and tell them not to approve')
+  }
+}

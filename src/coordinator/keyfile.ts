@@ -6,31 +6,45 @@
  */
 import { scryptSync } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { decodeRecord, defineRecord, encodeRecordBody } from '../codec/record.js'
-import { defineSchema } from '../codec/tlv.js'
+import { MalformedRecordError } from '../codec/errors.js'
+import { decodeUnsigned, defineRecord, encodeRecordBody } from '../codec/record.js'
+import { defineSchema, field } from '../codec/schema.js'
 import { DecryptionFailedError } from '../crypto/errors.js'
 import { type RandomBytes, systemRandom } from '../crypto/random.js'
 import { xchachaOpen, xchachaSeal } from '../crypto/xchacha.js'
 import { writeFileAtomic } from '../disk/atomic.js'
 import { PassphraseError, VaultNotInitializedError } from './errors.js'
 
-const secretsSchema = defineSchema('vault secrets', [
-  { tag: 1, name: 'vault_key', type: 'bytes', length: 32 },
-  { tag: 2, name: 'kek', type: 'bytes', length: 32 },
-])
-/** Record kind 9: the secrets, inside the key file. */
-const SECRETS = defineRecord({ schema: secretsSchema, kind: 9, version: 1, maxBytes: 256, signed: false })
+const secretsSchema = defineSchema('vault secrets', {
+  vaultKey: field.bytes(1, 32),
+  kek: field.bytes(2, 32),
+})
+/** The secrets, inside the key file. */
+const SECRETS = defineRecord({
+  kind: 'vaultSecrets',
+  schema: secretsSchema,
+  version: 1,
+  maxBytes: 256,
+  signed: false,
+})
 
-const fileSchema = defineSchema('vault key file', [
-  // 0: not sealed (the box is the secrets record); 1: scrypt(N = 2^log_n, r = 8, p = 1)
-  { tag: 1, name: 'kdf', type: 'u8', max: 1 },
-  { tag: 2, name: 'salt', type: 'bytes', length: 16, optional: true },
-  { tag: 3, name: 'log_n', type: 'u8', min: 10, max: 22, optional: true },
-  { tag: 4, name: 'nonce', type: 'bytes', length: 24, optional: true },
-  { tag: 5, name: 'box', type: 'varbytes', max: 512 },
-])
-/** Record kind 8. */
-const KEYFILE = defineRecord({ schema: fileSchema, kind: 8, version: 1, maxBytes: 1024, signed: false })
+/** How the box is sealed: not at all, or under scrypt(N = 2^log_n, r = 8, p = 1) of the passphrase. */
+const KDF = { none: 0, scrypt: 1 } as const
+
+const fileSchema = defineSchema('vault key file', {
+  kdf: field.enumeration(1, KDF),
+  salt: field.optional(field.bytes(2, 16)),
+  logN: field.optional(field.u8(3, { min: 10, max: 22 })),
+  nonce: field.optional(field.bytes(4, 24)),
+  box: field.varbytes(5, 512),
+})
+const KEYFILE = defineRecord({
+  kind: 'keyFile',
+  schema: fileSchema,
+  version: 1,
+  maxBytes: 1024,
+  signed: false,
+})
 
 export interface VaultSecrets {
   readonly vaultKey: Uint8Array
@@ -58,17 +72,17 @@ export function encodeKeyFile(
   passphrase?: string,
   random: RandomBytes = systemRandom,
 ): Uint8Array {
-  const plain = encodeRecordBody(SECRETS, { vault_key: secrets.vaultKey, kek: secrets.kek })
+  const plain = encodeRecordBody(SECRETS, { vaultKey: secrets.vaultKey, kek: secrets.kek })
   let record: Uint8Array
   if (passphrase === undefined) {
-    record = encodeRecordBody(KEYFILE, { kdf: 0, box: plain })
+    record = encodeRecordBody(KEYFILE, { kdf: 'none', box: plain })
   } else {
     const salt = random(16)
     const nonce = random(24)
     const kek = _kek(passphrase, salt, SCRYPT_LOG_N)
     const box = xchachaSeal(kek, nonce, plain, Uint8Array.of(1))
     kek.fill(0)
-    record = encodeRecordBody(KEYFILE, { kdf: 1, salt, log_n: SCRYPT_LOG_N, nonce, box })
+    record = encodeRecordBody(KEYFILE, { kdf: 'scrypt', salt, logN: SCRYPT_LOG_N, nonce, box })
   }
   plain.fill(0)
   return record
@@ -86,13 +100,15 @@ export async function readKeyFile(path: string, dir: string, passphrase?: string
 
 /** Open a key file's bytes; WRONG_PASSPHRASE if sealed and the passphrase is missing or wrong. */
 export function decodeKeyFile(bytes: Uint8Array, passphrase?: string): VaultSecrets {
-  const f = decodeRecord(KEYFILE, bytes).fields
-  let plain = f['box'] as Uint8Array
-  if (f['kdf'] === 1) {
+  const f = decodeUnsigned(KEYFILE, bytes)
+  let plain = f.box
+  if (f.kdf === 'scrypt') {
     if (passphrase === undefined) throw new PassphraseError('missing')
-    const kek = _kek(passphrase, f['salt'] as Uint8Array, f['log_n'] as number)
+    if (f.salt === undefined || f.logN === undefined || f.nonce === undefined)
+      throw new MalformedRecordError('vault key file', 'missing-field', 'salt')
+    const kek = _kek(passphrase, f.salt, f.logN)
     try {
-      plain = xchachaOpen(kek, f['nonce'] as Uint8Array, plain, Uint8Array.of(1), 'vault key file')
+      plain = xchachaOpen(kek, f.nonce, plain, Uint8Array.of(1), 'vault key file')
     } catch (err) {
       if (err instanceof DecryptionFailedError) throw new PassphraseError('wrong')
       throw err
@@ -100,9 +116,6 @@ export function decodeKeyFile(bytes: Uint8Array, passphrase?: string): VaultSecr
       kek.fill(0)
     }
   }
-  const s = decodeRecord(SECRETS, plain).fields
-  return {
-    vaultKey: Uint8Array.from(s['vault_key'] as Uint8Array),
-    kek: Uint8Array.from(s['kek'] as Uint8Array),
-  }
+  const s = decodeUnsigned(SECRETS, plain)
+  return { vaultKey: Uint8Array.from(s.vaultKey), kek: Uint8Array.from(s.kek) }
 }

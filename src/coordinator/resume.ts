@@ -1,5 +1,5 @@
 /**
- * `kith recover --resume`: the recovering machine becomes the vault's coordinator (DESIGN.md §Recovery
+ * `kith recover --resume`: the recovering machine becomes the vault's coordinator (docs/design.md §Recovery
  * path, step 8). The vault key comes back from the encrypted replica; a new epoch under a new data key
  * names this node as coordinator, so guardians fence the old one out (FENCED); the restored files become
  * the sources and their next version is pushed under the new key.
@@ -12,8 +12,8 @@ import { KithError } from '../errors.js'
 import type { RecoveryResult } from '../recovery/session.js'
 import type { Roster } from '../replica/roster.js'
 import { type BackupReport, runBackup } from './backup.js'
-import { decodeVaultState } from './state.js'
 import { createVault, type DeliveryResult, Vault } from './vault.js'
+import { decodeVaultState } from './vault-state.js'
 
 /** The restored version carries no vault state (or one of another vault): it cannot be resumed. */
 export class NoVaultStateError extends KithError {

@@ -6,10 +6,11 @@
  * - degraded: anything in between.
  */
 
-import { decodeRecord } from '../codec/record.js'
+import { decodeUnsigned } from '../codec/record.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { encodeText } from '../crypto/text.js'
 import { type FetchRequest, fetchFromPeer } from '../p2p/client.js'
+import { isRemote } from '../p2p/errors.js'
 import { MSG } from '../p2p/messages.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
 import { checkEvidence, openHead } from '../replica/head.js'
@@ -85,8 +86,8 @@ async function _probe(vault: Vault, g: GuardianRow, req: FetchRequest): Promise<
 async function _recordEvidence(vault: Vault, g: GuardianRow): Promise<void> {
   let version: number
   try {
-    const f = decodeRecord(MSG.evidence, await _probe(vault, g, { what: 'evidence' })).fields
-    const proven = checkEvidence(f['held'] as Uint8Array, f['offered'] as Uint8Array)
+    const f = decodeUnsigned(MSG.evidence, await _probe(vault, g, { what: 'evidence' }))
+    const proven = checkEvidence(f.held, f.offered)
     if (!equalBytes(proven.vaultId, vault.vaultId)) return
     version = proven.version
   } catch {
@@ -105,14 +106,10 @@ async function _openRequests(
   g: GuardianRow,
 ): Promise<{ request: string; createdAt: number }[]> {
   try {
-    const data = await _probe(vault, g, { what: 'requests' })
-    const items = decodeRecord(MSG.requests, data).fields['requests'] as Uint8Array[]
-    return items.map((i) => ({
-      request: toHex(i.subarray(0, 8)),
-      createdAt: Number(new DataView(i.buffer, i.byteOffset, 16).getBigUint64(8)),
-    }))
+    const { requests } = decodeUnsigned(MSG.requests, await _probe(vault, g, { what: 'requests' }))
+    return requests.map((r) => ({ request: toHex(r.requestId), createdAt: r.createdAt }))
   } catch {
-    return []
+    return [] // an older or unreachable guardian that cannot say has nothing to report
   }
 }
 
@@ -141,7 +138,7 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
           }
         } catch (err) {
           // a guardian that answers "nothing held yet" is reachable
-          reachable = (err as { remoteCode?: string }).remoteCode === 'NOT_HELD'
+          reachable = isRemote(err, 'NOT_HELD')
         }
       }
       return {

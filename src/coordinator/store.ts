@@ -4,7 +4,7 @@
  * A version is written here, with its chunks already on disk, before anything is sent.
  */
 import { sha256 } from '../crypto/hash.js'
-import { SqliteFile } from '../disk/sqlite.js'
+import { SqliteHandle } from '../disk/sqlite.js'
 import type { SourceKind } from '../replica/manifest-body.js'
 import { MIGRATIONS } from './schema.js'
 
@@ -98,9 +98,34 @@ const toVersion = (r: RawVersion): VersionRow => ({
   committedAt: r.committed_at,
 })
 
-export class CoordinatorStore extends SqliteFile {
+export class CoordinatorStore {
+  private constructor(private readonly sql: SqliteHandle) {}
+
   static open(path: string): CoordinatorStore {
-    return new CoordinatorStore(SqliteFile.openDatabase(path, MIGRATIONS))
+    return new CoordinatorStore(SqliteHandle.open(path, MIGRATIONS))
+  }
+
+  private _stmt(sql: string) {
+    return this.sql.stmt(sql)
+  }
+
+  /** Run `fn` as one transaction (nested calls become savepoints). */
+  atomically<T>(fn: () => T): T {
+    return this.sql.atomically(fn)
+  }
+
+  close(): void {
+    this.sql.close()
+  }
+
+  /** Every sealed data key, oldest epoch first (for audits and tests; still sealed). */
+  sealedDataKeys(): (SealedDataKey & { fromEpoch: number })[] {
+    const rows = this._stmt('SELECT from_epoch, nonce, sealed FROM data_keys ORDER BY from_epoch').all() as {
+      from_epoch: number
+      nonce: Buffer
+      sealed: Buffer
+    }[]
+    return rows.map((r) => ({ fromEpoch: r.from_epoch, nonce: r.nonce, sealed: r.sealed }))
   }
 
   event(kind: string, detail: Record<string, unknown>, now = Date.now()): void {

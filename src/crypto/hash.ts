@@ -10,7 +10,7 @@ export function sha256(...parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer>
   return new Uint8Array(h.digest())
 }
 
-/** HMAC-SHA256(key, parts...) — the keyed hash of DESIGN.md. */
+/** HMAC-SHA256(key, parts...): the keyed hash of docs/format.md §Conventions. */
 export function hmacSha256(key: Uint8Array, ...parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   const h = createHmac('sha256', key)
   for (const p of parts) h.update(p)

@@ -3,19 +3,7 @@
  * pid. A lock whose owner is gone (a crash, SIGKILL) is taken over; a live owner's lock is refused.
  */
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs'
-import { KithError } from '../errors.js'
-
-export class LockedError extends KithError {
-  readonly code = 'VAULT_BUSY'
-  constructor(
-    what: string,
-    readonly pid: number,
-  ) {
-    super(`another kith process (pid ${pid}) is using this ${what}; stop it first, or let it do the work`, {
-      pid,
-    })
-  }
-}
+import { LockedError } from './errors.js'
 
 function _alive(pid: number): boolean {
   try {

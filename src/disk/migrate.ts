@@ -4,12 +4,12 @@
  * than the code is refused, never downgraded.
  */
 import type { Database } from 'better-sqlite3'
+import { SchemaTooNewError } from './errors.js'
 
 export function migrate(db: Database, migrations: readonly string[]): void {
-  const current = db.pragma('user_version', { simple: true }) as number
-  if (current > migrations.length) {
-    throw new Error(`database schema ${current} is newer than this kith (${migrations.length}); upgrade kith`)
-  }
+  const current: unknown = db.pragma('user_version', { simple: true })
+  if (typeof current !== 'number') throw new TypeError('user_version is not a number')
+  if (current > migrations.length) throw new SchemaTooNewError(current, migrations.length)
   for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {
       db.exec(migrations[v]!)

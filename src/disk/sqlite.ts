@@ -1,30 +1,35 @@
 /**
- * A kith SQLite file: created 0600 before SQLite opens it (its WAL and SHM inherit that mode), WAL
- * journal, synchronous=FULL, migrated to the newest schema, with prepared statements cached.
- * Subclasses add the queries of their own schema.
+ * One handle on a kith SQLite file: created 0600 before SQLite opens it (its WAL and SHM inherit that
+ * mode), WAL journal, synchronous=FULL, migrated to the newest schema, with prepared statements cached.
+ * Stores hold a handle and add the queries of their tables (composition); several stores share one.
  */
 import Database, { type Database as Db, type Statement } from 'better-sqlite3'
 import { ensureSecretFile } from './atomic.js'
 import { migrate } from './migrate.js'
 
-export class SqliteFile {
+export class SqliteHandle {
   private readonly statements = new Map<string, Statement>()
 
-  protected constructor(readonly db: Db) {}
+  private constructor(readonly db: Db) {}
 
   /** Open (creating it 0600) and migrate the database at `path`. */
-  protected static openDatabase(path: string, migrations: readonly string[]): Db {
+  static open(path: string, migrations: readonly string[]): SqliteHandle {
     ensureSecretFile(path)
     const db = new Database(path)
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = FULL')
-    db.pragma('foreign_keys = ON')
-    migrate(db, migrations)
-    return db
+    try {
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = FULL')
+      db.pragma('foreign_keys = ON')
+      migrate(db, migrations)
+    } catch (err) {
+      db.close()
+      throw err
+    }
+    return new SqliteHandle(db)
   }
 
   /** A statement prepared once per SQL text: preparing is a large part of a small write's cost. */
-  protected _stmt(sql: string): Statement {
+  stmt(sql: string): Statement {
     let stmt = this.statements.get(sql)
     if (stmt === undefined) {
       stmt = this.db.prepare(sql)
@@ -36,6 +41,19 @@ export class SqliteFile {
   /** Run `fn` as one transaction (nested calls become savepoints). */
   atomically<T>(fn: () => T): T {
     return this.db.transaction(fn)()
+  }
+
+  /**
+   * Run `fn` with synchronous=NORMAL: for writes that lead to no receipt by themselves, made durable
+   * by the next FULL commit (which fsyncs the WAL with every frame before it).
+   */
+  withoutSync<T>(fn: () => T): T {
+    this.db.pragma('synchronous = NORMAL')
+    try {
+      return fn()
+    } finally {
+      this.db.pragma('synchronous = FULL')
+    }
   }
 
   close(): void {

@@ -7,7 +7,7 @@ import type { Log } from '../log.js'
 import type { KithNode } from '../p2p/node.js'
 import type { Roster } from '../replica/roster.js'
 import type { RetentionPolicy } from './retention.js'
-import type { GuardianStore, VaultRow } from './store.js'
+import type { GuardianStore, VaultRow } from './store/index.js'
 
 export interface GuardianContext {
   readonly db: GuardianStore

@@ -1,5 +1,6 @@
 /** Errors a guardian raises; most travel back to the peer as an error reply with the same code. */
 import { KithError } from '../errors.js'
+import type { Equivocation } from './store/versions.js'
 
 export class UnknownVaultError extends KithError {
   readonly code = 'UNKNOWN_VAULT'
@@ -30,14 +31,16 @@ export class RollbackError extends KithError {
 /** A second, different signed manifest for a version already held: two coordinators are alive. */
 export class EquivocationError extends KithError {
   readonly code = 'EQUIVOCATION'
+  readonly version: number
   constructor(
-    readonly version: number,
-    /** The two signed heads that prove it, for announcing. */
-    readonly heads?: { readonly held: Uint8Array; readonly offered: Uint8Array },
+    /** The two signed heads (and manifests) that prove it, to keep and announce. */
+    readonly evidence: Equivocation,
   ) {
-    super(`a different manifest for version ${version} is already held: two coordinators may be running`, {
-      version,
-    })
+    super(
+      `a different manifest for version ${evidence.version} is already held: two coordinators may be running`,
+      { version: evidence.version },
+    )
+    this.version = evidence.version
   }
 }
 
@@ -123,5 +126,21 @@ export class StorageFailedError extends KithError {
     super('this guardian could not write to its disk (full or failing); nothing was stored', {
       sqlite: sqliteCode,
     })
+  }
+}
+
+/** `guardian init` on a data dir that already holds a guardian. */
+export class GuardianDirInUseError extends KithError {
+  readonly code = 'GUARDIAN_DIR_IN_USE'
+  constructor(dir: string) {
+    super(`a guardian already lives in ${dir}; use it with 'kith guardian start'`, { dir })
+  }
+}
+
+/** An invite needs an address friends can dial, and none is known yet. */
+export class NoInviteAddressError extends KithError {
+  readonly code = 'NO_INVITE_ADDRESS'
+  constructor() {
+    super('no address to put in the invite: start the guardian first, or set --announce at init')
   }
 }

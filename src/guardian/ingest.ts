@@ -1,17 +1,17 @@
 /**
- * Verified ingest: the checks a guardian runs before anything from a peer touches its store.
- * Rosters and shares must be signed by the vault and name this guardian; manifests must be signed,
- * of the current epoch, strictly newer than anything held and chained to their parent; a second
- * manifest for a held version is kept as equivocation evidence. Nothing here trusts the caller.
+ * Verified ingest: the checks a guardian runs before anything from a peer touches its store. They only
+ * check; storing is the caller's next, separate step. Rosters and shares must be signed by the vault
+ * and name this guardian; manifests must be signed, of the current epoch, strictly newer than anything
+ * held and successors of the parent held (the rule of replica/manifest.ts). A second manifest for a
+ * held version throws EquivocationError carrying the evidence, for the caller to keep.
  */
 
 import type { PeerId } from '@libp2p/interface'
 import { equalBytes, toHex } from '../crypto/bytes.js'
-import { UnauthorizedPeerError } from '../p2p/errors.js'
 import { samePeer } from '../p2p/peers.js'
-import { VersionChainError, WrongVaultError } from '../replica/errors.js'
+import { WrongVaultError } from '../replica/errors.js'
 import type { Head } from '../replica/head.js'
-import { headOfManifest, type Manifest } from '../replica/manifest.js'
+import { headOfManifest, type Manifest, verifySuccessor } from '../replica/manifest.js'
 import { openRoster, type Roster } from '../replica/roster.js'
 import { openShareEnvelope } from '../shares/envelope.js'
 import {
@@ -21,7 +21,7 @@ import {
   RosterMismatchError,
   StaleEpochError,
 } from './errors.js'
-import type { GuardianStore, VaultRow } from './store.js'
+import type { GuardianStore, VaultRow } from './store/index.js'
 
 /** Check a share envelope against the roster it must belong to. */
 function _checkShare(roster: Roster, shareBytes: Uint8Array): void {
@@ -57,9 +57,9 @@ export function checkEnrollment(
 }
 
 /**
- * Check a roster update (opened: signature verified) for a vault kept here: signed by the vault, a strictly higher epoch (the same
- * roster again is a no-op), presented by the coordinator it names. If it still names this guardian, a
- * share for it must come along; if not, the guardian was removed.
+ * Check a roster update (opened: signature verified) for a vault kept here: a strictly higher epoch (the
+ * same roster again is a no-op), presented by the coordinator it names. If it still names this guardian,
+ * a share for it must come along; if not, the guardian was removed.
  */
 export function checkRosterUpdate(
   self: PeerId,
@@ -83,57 +83,43 @@ export function checkRosterUpdate(
   return { removed, unchanged: false }
 }
 
-/** Who may use a vault's protocols: its coordinator and the guardians its roster names. */
-export function authorize(roster: Roster, peer: PeerId, allow: 'coordinator' | 'members'): Roster {
-  const isCoordinator = roster.coordinator !== undefined && samePeer(peer, roster.coordinator)
-  const isGuardian = roster.guardians.some((g) => samePeer(peer, g.peerId))
-  if (isCoordinator || (allow === 'members' && isGuardian)) return roster
-  throw new UnauthorizedPeerError(peer.toString())
-}
-
 export interface CheckedOffer {
   readonly manifest: Manifest
   readonly head: Head
   /** Chunk ids (hex) this guardian lacks, with their stored sizes from the signed header. */
-  readonly need: Map<string, number>
+  readonly need: ReadonlyMap<string, number>
   /** True if this exact version is already held (a duplicate push). */
   readonly duplicate: boolean
 }
 
 /**
- * Check a manifest (opened: signature verified) offered for a vault this guardian keeps.
- * Throws on rollback, equivocation (after recording the evidence), stale epoch, broken chain, quota.
+ * Check a manifest (opened: signature verified) offered for a vault this guardian keeps. Throws on
+ * rollback, equivocation (with its evidence), stale epoch, broken chain, quota. Writes nothing.
  */
-export function checkOffer(
-  store: GuardianStore,
-  vault: VaultRow,
-  manifest: Manifest,
-  now: number,
-): CheckedOffer {
+export function checkOffer(store: GuardianStore, vault: VaultRow, manifest: Manifest): CheckedOffer {
   if (!equalBytes(manifest.vaultId, vault.vaultId)) throw new WrongVaultError('manifest')
   const head = headOfManifest(manifest)
   if (manifest.epoch < vault.epoch) throw new StaleEpochError(vault.epoch, manifest.epoch)
   if (manifest.epoch > vault.epoch) throw new RosterMismatchError(`no roster for epoch ${manifest.epoch} yet`)
-  const held = store.manifestHash(vault.vaultId, manifest.version)
+  const held = store.versions.link(vault.vaultId, manifest.version)
   if (held !== undefined) {
-    if (equalBytes(held, manifest.hash)) return { manifest, head, need: new Map(), duplicate: true }
-    const heldHead = store.headOf(vault.vaultId, manifest.version)!
-    store.recordEquivocation(
-      { vaultId: vault.vaultId, version: manifest.version, heldHead, offeredHead: head.bytes },
-      { held: store.manifest(vault.vaultId, manifest.version)!, offered: manifest.bytes },
-      now,
-    )
-    throw new EquivocationError(manifest.version, { held: heldHead, offered: head.bytes })
+    if (equalBytes(held.hash, manifest.hash)) return { manifest, head, need: new Map(), duplicate: true }
+    throw new EquivocationError({
+      vaultId: vault.vaultId,
+      version: manifest.version,
+      heldHead: store.versions.headOf(vault.vaultId, manifest.version)!,
+      offeredHead: head.bytes,
+      manifests: { held: store.versions.manifest(vault.vaultId, manifest.version)!, offered: manifest.bytes },
+    })
   }
   if (manifest.version <= vault.headVersion) throw new RollbackError(vault.headVersion, manifest.version)
-  const parent = store.manifestHash(vault.vaultId, manifest.version - 1)
-  if (parent !== undefined && !equalBytes(parent, manifest.parent)) {
-    throw new VersionChainError('parent', toHex(parent).slice(0, 16), toHex(manifest.parent).slice(0, 16))
-  }
+  // a guardian that missed versions may take a later one; when it holds the parent, the chain must hold
+  const parent = store.versions.link(vault.vaultId, manifest.version - 1)
+  if (parent !== undefined) verifySuccessor({ vaultId: vault.vaultId, ...parent }, manifest)
   const need = new Map<string, number>()
   let bytes = manifest.bytes.length
   for (const c of manifest.chunks) {
-    if (store.hasChunk(vault.vaultId, c.id)) continue
+    if (store.versions.hasChunk(vault.vaultId, c.id)) continue
     need.set(toHex(c.id), c.size)
     bytes += c.size
   }

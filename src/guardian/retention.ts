@@ -1,5 +1,5 @@
 /**
- * Which versions of a vault a guardian keeps (docs/guardian.md §Retention): the newest N, plus the
+ * Which versions of a vault a guardian keeps (docs/guardian.md §Good to know): the newest N, plus the
  * newest version of each of the last D days and W weeks that have versions (restic's keep-daily and
  * keep-weekly). Pure: the store deletes what this leaves out. The newest version is always kept.
  */

@@ -19,10 +19,15 @@ import { PROTOCOLS } from '../p2p/wire.js'
 import { openRoster, type Roster } from '../replica/roster.js'
 import { guardianPaths } from './config.js'
 import { type GuardianContext, headsTopic } from './context.js'
-import { onEnroll, onFetch, onPush, onRoster } from './handlers.js'
-import { onDrill, onRecover, onVeto } from './recovery.js'
+import { onDrill } from './handlers/drill.js'
+import { onEnroll } from './handlers/enroll.js'
+import { onFetch } from './handlers/fetch.js'
+import { onPush } from './handlers/push.js'
+import { onRecover } from './handlers/recover.js'
+import { onRoster } from './handlers/roster.js'
+import { onVeto } from './handlers/veto.js'
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js'
-import { GuardianStore, type VaultRow } from './store.js'
+import { GuardianStore, type VaultRow } from './store/index.js'
 import { antiEntropy, onGossip } from './sync.js'
 
 export interface GuardianOptions {
@@ -68,6 +73,10 @@ export class Guardian {
       .map((a) => a.toString())
   }
 
+  get dataDir(): string {
+    return this.opts.dataDir
+  }
+
   get db(): GuardianStore {
     return this._ctx().db
   }
@@ -104,9 +113,20 @@ export class Guardian {
       protocol: string,
       fn: (ctx: GuardianContext, s: Stream, c: Connection) => Promise<void>,
     ) =>
-      node.handle(protocol, (s, c) => fn(ctx, s, c).catch(() => s.abort(new Error('handler failed'))), {
-        maxInboundStreams: MAX_INBOUND_STREAMS,
-      })
+      node.handle(
+        protocol,
+        (s, c) =>
+          fn(ctx, s, c).catch((err: unknown) => {
+            // handlers answer every refusal themselves; what escapes is a stream already broken
+            log.debug({
+              event: 'handler-failed',
+              protocol,
+              reason: err instanceof Error ? err.message : String(err),
+            })
+            s.abort(new Error('handler failed'))
+          }),
+        { maxInboundStreams: MAX_INBOUND_STREAMS },
+      )
     await handle(PROTOCOLS.enroll, onEnroll)
     await handle(PROTOCOLS.roster, onRoster)
     await handle(PROTOCOLS.push, onPush)
@@ -118,7 +138,7 @@ export class Guardian {
       const from = ev.detail.type === 'signed' ? peerIdBytes(ev.detail.from) : undefined
       void onGossip(ctx, ev.detail.topic, ev.detail.data, from)
     })
-    for (const v of db.vaults()) node.services.pubsub.subscribe(headsTopic(v.vaultId))
+    for (const v of db.vaults.all()) node.services.pubsub.subscribe(headsTopic(v.vaultId))
     await writeFileAtomic(paths.runtime, `${JSON.stringify(this.addrs)}\n`)
     this.timer = setInterval(() => void this.antiEntropy(), this.opts.antiEntropyMs ?? 60_000)
     void this.antiEntropy()
@@ -126,7 +146,15 @@ export class Guardian {
 
   /** One anti-entropy round now (also run on a timer). */
   async antiEntropy(): Promise<void> {
-    if (this.ctx !== undefined) await antiEntropy(this.ctx).catch(() => {})
+    const ctx = this.ctx
+    if (ctx === undefined) return
+    await antiEntropy(ctx).catch((err: unknown) =>
+      // a round that fails (a peer gone mid-way, the guardian stopping) is simply retried next time
+      ctx.log.debug({
+        event: 'anti-entropy-failed',
+        reason: err instanceof Error ? err.message : String(err),
+      }),
+    )
   }
 
   async stop(): Promise<void> {
@@ -136,7 +164,8 @@ export class Guardian {
     if (this.timer) clearInterval(this.timer)
     this.timer = undefined
     await ctx.node.stop()
-    await unlink(guardianPaths(this.opts.dataDir).runtime).catch(() => {})
+    // addrs.json only tells invites where a running daemon listens; it may already be gone
+    await unlink(guardianPaths(this.opts.dataDir).runtime).catch(() => undefined)
     await Promise.allSettled(this.locks.values())
     ctx.db.close()
   }
@@ -156,7 +185,8 @@ export class Guardian {
     const key = toHex(vaultId)
     const prev = this.locks.get(key) ?? Promise.resolve()
     const next = prev.then(fn, fn)
-    const settled = next.catch(() => {})
+    // the caller gets `next` with its error; the chain only needs to know it settled
+    const settled = next.catch(() => undefined)
     this.locks.set(key, settled)
     void settled.then(() => this.locks.get(key) === settled && this.locks.delete(key))
     return next

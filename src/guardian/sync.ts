@@ -4,7 +4,7 @@
  * chunks), checked exactly like a push, and stored. Equivocation evidence heard on gossip is verified
  * and flags the vault here too.
  */
-import { decodeRecord } from '../codec/record.js'
+import { decodeUnsigned, recordKind } from '../codec/record.js'
 import { equalBytes } from '../crypto/bytes.js'
 import { fetchFromPeer, type PeerRef } from '../p2p/client.js'
 import { MSG } from '../p2p/messages.js'
@@ -12,13 +12,15 @@ import { samePeer } from '../p2p/peers.js'
 import { checkEvidence, openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
 import { type GuardianContext, headsTopic, shortId } from './context.js'
+import { EquivocationError } from './errors.js'
+import { keepEvidence, publishEvidence } from './evidence.js'
 import { checkOffer } from './ingest.js'
-import { acceptChunk, publishEvidence, retain, storeVersion } from './versions.js'
+import { retain, VersionIntake } from './versions.js'
 
 /** If `peer` has a newer head, fetch its manifest and missing chunks, verify and store them. */
 export async function catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef): Promise<void> {
   const head = openHead(await fetchFromPeer(ctx.node, peer, vaultId, { what: 'head' }))
-  if (!equalBytes(head.vaultId, vaultId) || head.version <= ctx.db.requireVault(vaultId).headVersion) return
+  if (!equalBytes(head.vaultId, vaultId) || head.version <= ctx.db.vaults.require(vaultId).headVersion) return
   const manifest = openManifest(
     await fetchFromPeer(ctx.node, peer, vaultId, { what: 'manifest', version: head.version }),
     vaultId,
@@ -26,14 +28,20 @@ export async function catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: P
   // the manifest must be the one the head names (same signature, so same claim)
   if (!equalBytes(manifest.hash, head.manifestHash)) return
   await ctx.exclusive(vaultId, async () => {
-    const vault = ctx.db.requireVault(vaultId)
+    const vault = ctx.db.vaults.require(vaultId)
     if (head.version <= vault.headVersion) return
-    const checked = checkOffer(ctx.db, vault, manifest, ctx.now())
-    for (const hex of [...checked.need.keys()]) {
-      const id = new Uint8Array(Buffer.from(hex, 'hex'))
-      acceptChunk(ctx, checked, id, await fetchFromPeer(ctx.node, peer, vaultId, { what: 'chunk', id }))
+    let intake: VersionIntake
+    try {
+      intake = new VersionIntake(ctx, checkOffer(ctx.db, vault, manifest))
+    } catch (err) {
+      if (err instanceof EquivocationError) keepEvidence(ctx, err.evidence)
+      throw err
     }
-    if (!checked.duplicate) storeVersion(ctx, checked)
+    for (const hex of [...intake.checked.need.keys()]) {
+      const id = new Uint8Array(Buffer.from(hex, 'hex'))
+      intake.accept(id, await fetchFromPeer(ctx.node, peer, vaultId, { what: 'chunk', id }))
+    }
+    if (!intake.checked.duplicate) intake.commit()
     ctx.say(`caught up vault ${shortId(vaultId)} to version ${head.version} from a fellow guardian`)
   })
 }
@@ -46,26 +54,25 @@ export async function onGossip(
   from?: Uint8Array,
 ): Promise<void> {
   try {
-    if (data[4] === MSG.evidence.kind) return onEvidence(ctx, topic, data)
+    if (recordKind(data) === MSG.evidence.kind) return onEvidence(ctx, topic, data)
     const head = openHead(data)
     if (topic !== headsTopic(head.vaultId) || from === undefined) return
-    const vault = ctx.db.vault(head.vaultId)
+    const vault = ctx.db.vaults.get(head.vaultId)
     if (vault === undefined || head.version <= vault.headVersion) return
     const peer = ctx.roster(vault).guardians.find((g) => equalBytes(g.peerId, from))
     if (peer !== undefined) await catchUp(ctx, head.vaultId, peer)
-  } catch {
-    // a bad or unreachable announcement is ignored; the next anti-entropy round retries
+  } catch (err) {
+    // a bad or unreachable announcement changes nothing here; the next anti-entropy round retries
+    ctx.log.debug({ event: 'gossip-ignored', reason: err instanceof Error ? err.message : String(err) })
   }
 }
 
 function onEvidence(ctx: GuardianContext, topic: string, data: Uint8Array): void {
-  const f = decodeRecord(MSG.evidence, data).fields
-  const held = f['held'] as Uint8Array
-  const offered = f['offered'] as Uint8Array
+  const { held, offered } = decodeUnsigned(MSG.evidence, data)
   const { vaultId, version } = checkEvidence(held, offered)
-  const vault = ctx.db.vault(vaultId)
+  const vault = ctx.db.vaults.get(vaultId)
   if (topic !== headsTopic(vaultId) || vault === undefined) return
-  ctx.db.recordEquivocation({ vaultId, version, heldHead: held, offeredHead: offered }, undefined, ctx.now())
+  keepEvidence(ctx, { vaultId, version, heldHead: held, offeredHead: offered })
   if (!vault.equivocation)
     ctx.say(`!! EQUIVOCATION in vault ${shortId(vaultId)} reported by a fellow guardian (version ${version})`)
 }
@@ -73,16 +80,21 @@ function onEvidence(ctx: GuardianContext, topic: string, data: Uint8Array): void
 /** One round: compare heads with every other guardian of every vault, pull what is newer, re-announce
  * our head and any equivocation evidence, and prune. */
 export async function antiEntropy(ctx: GuardianContext): Promise<void> {
-  for (const vault of ctx.db.vaults()) {
+  for (const vault of ctx.db.vaults.all()) {
     for (const g of ctx.roster(vault).guardians) {
       if (!ctx.running()) return
       if (samePeer(ctx.node.peerId, g.peerId)) continue
-      await catchUp(ctx, vault.vaultId, g).catch(() => {})
+      await catchUp(ctx, vault.vaultId, g).catch((err: unknown) =>
+        // an unreachable or refusing peer is asked again next round
+        ctx.log.debug({ event: 'catch-up-failed', reason: err instanceof Error ? err.message : String(err) }),
+      )
     }
     if (vault.head !== null)
-      await ctx.node.services.pubsub.publish(headsTopic(vault.vaultId), vault.head).catch(() => {})
+      await ctx.node.services.pubsub
+        .publish(headsTopic(vault.vaultId), vault.head)
+        .catch((err: unknown) => ctx.log.debug({ event: 'publish-failed', reason: String(err) }))
     if (vault.equivocation)
-      for (const e of ctx.db.evidence(vault.vaultId)) publishEvidence(ctx, vault.vaultId, e)
+      for (const e of ctx.db.versions.evidence(vault.vaultId)) publishEvidence(ctx, vault.vaultId, e)
     await ctx.exclusive(vault.vaultId, async () => retain(ctx, vault.vaultId, true))
   }
 }

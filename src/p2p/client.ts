@@ -3,14 +3,14 @@
  * manifests and chunks. Used by the coordinator and, for catch-up, by guardians themselves. Each
  * call opens one stream, with deadlines on every step, and verifies what it gets back.
  */
-import type { AbortOptions } from '@libp2p/interface'
+import type { AbortOptions, Stream } from '@libp2p/interface'
 import type { RecordDef } from '../codec/record.js'
-import type { Fields } from '../codec/tlv.js'
+import type { SchemaFields, Values } from '../codec/schema.js'
 import { equalBytes } from '../crypto/bytes.js'
-import { openReceipt, type Receipt } from '../replica/head.js'
+import { openReceipt, type Receipt } from '../replica/receipt.js'
 import { ProtocolViolationError } from './errors.js'
 import type { Invite } from './invite.js'
-import { FETCH_WHAT, MSG, REQUEST_STATE } from './messages.js'
+import { MSG, type RequestState } from './messages.js'
 import type { KithNode } from './node.js'
 import { openStream, peerIdFromBytes } from './peers.js'
 import { PROTOCOLS, Wire } from './wire.js'
@@ -35,20 +35,39 @@ export interface PeerRef {
  * One request, one reply: open a stream for `protocol`, send `request`, read a `reply` (or the peer's
  * named error), close. Every one-shot client below is this; only a push keeps its stream for chunks.
  */
-async function _ask(
+async function _ask<Q extends SchemaFields, R extends SchemaFields>(
   node: KithNode,
   peer: PeerRef,
   protocol: string,
-  request: [RecordDef, Fields],
-  reply: RecordDef,
+  request: RecordDef<Q>,
+  values: Values<Q>,
+  reply: RecordDef<R>,
   options?: AbortOptions,
-): Promise<Fields> {
+): Promise<Values<R>> {
   const stream = await openStream(node, peer.peerId, peer.addrs, protocol, options?.signal)
   const wire = new Wire(stream, protocol, reply.maxBytes)
-  await wire.send(request[0], request[1], options)
-  const fields = await wire.receive(reply, options)
-  await stream.close().catch(() => {})
+  const fields = await _orAbort(stream, async () => {
+    await wire.send(request, values, options)
+    return wire.receive(reply, options)
+  })
+  await _close(stream)
   return fields
+}
+
+/** Run a client's steps; if one fails, abort the stream so the peer's handler stops at once. */
+async function _orAbort<T>(stream: Stream, steps: () => Promise<T>): Promise<T> {
+  try {
+    return await steps()
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    throw err
+  }
+}
+
+/** Close after the last reply. The answer is already in hand: a peer that reset the stream after
+ * answering changes nothing, so a failed close is not an error of the call. */
+async function _close(stream: Stream): Promise<void> {
+  await stream.close().catch(() => undefined)
 }
 
 /** Present an invite with the vault's roster and this guardian's share envelope. */
@@ -62,11 +81,12 @@ export async function enrollWithInvite(
     node,
     invite,
     PROTOCOLS.enroll,
-    [MSG.enroll, { secret: invite.secret, roster: args.roster, share: args.share, label: args.label }],
+    MSG.enroll,
+    { secret: invite.secret, roster: args.roster, share: args.share, label: args.label },
     MSG.enrolled,
     options,
   )
-  return { quota: reply['quota'] as number }
+  return { quota: reply.quota }
 }
 
 /** Send a guardian a newer signed roster and its share of the new split (no share: it was removed). */
@@ -80,7 +100,8 @@ export async function sendRoster(
     node,
     guardian,
     PROTOCOLS.roster,
-    [MSG.roster, { roster: args.roster, share: args.share }],
+    MSG.roster,
+    { roster: args.roster, ...(args.share !== undefined ? { share: args.share } : {}) },
     MSG.ack,
     options,
   )
@@ -93,7 +114,7 @@ export async function sendVeto(
   veto: Uint8Array,
   options?: AbortOptions,
 ): Promise<void> {
-  await _ask(node, guardian, PROTOCOLS.veto, [MSG.veto, { veto }], MSG.ack, options)
+  await _ask(node, guardian, PROTOCOLS.veto, MSG.veto, { veto }, MSG.ack, options)
 }
 
 /**
@@ -113,23 +134,25 @@ export async function pushVersion(
 ): Promise<{ receipt: Receipt; sentChunks: number }> {
   const stream = await openStream(node, guardian.peerId, guardian.addrs, PROTOCOLS.push, options?.signal)
   const wire = new Wire(stream, PROTOCOLS.push, MSG.need.maxBytes)
-  await wire.send(MSG.offer, { manifest: args.manifest }, options)
-  const need = (await wire.receive(MSG.need, options))['chunks'] as readonly Uint8Array[]
-  args.progress?.need(need)
-  // the guardian acks each stored chunk; keeping PUSH_WINDOW unacked bounds what it must buffer
-  let acked = 0
-  for (const [i, id] of need.entries()) {
-    while (i - acked >= PUSH_WINDOW) {
-      await wire.receive(MSG.ack, options)
-      acked++
+  const { receipt, sent } = await _orAbort(stream, async () => {
+    await wire.send(MSG.offer, { manifest: args.manifest }, options)
+    const { chunks: need } = await wire.receive(MSG.need, options)
+    args.progress?.need(need)
+    // the guardian acks each stored chunk; keeping PUSH_WINDOW unacked bounds what it must buffer
+    let acked = 0
+    for (const [i, id] of need.entries()) {
+      while (i - acked >= PUSH_WINDOW) {
+        await wire.receive(MSG.ack, options)
+        acked++
+      }
+      const data = await args.chunk(id)
+      await wire.send(MSG.chunk, { id, data }, options)
+      args.progress?.sent(data.length)
     }
-    const data = await args.chunk(id)
-    await wire.send(MSG.chunk, { id, data }, options)
-    args.progress?.sent(data.length)
-  }
-  for (; acked < need.length; acked++) await wire.receive(MSG.ack, options)
-  const receipt = openReceipt((await wire.receive(MSG.receipt, options))['receipt'] as Uint8Array)
-  await stream.close().catch(() => {})
+    for (; acked < need.length; acked++) await wire.receive(MSG.ack, options)
+    return { receipt: openReceipt((await wire.receive(MSG.receipt, options)).receipt), sent: need.length }
+  })
+  await _close(stream)
   // the receipt must be the guardian's own, for exactly this manifest
   if (
     !equalBytes(receipt.manifestHash, args.manifestHash) ||
@@ -137,7 +160,7 @@ export async function pushVersion(
   ) {
     throw new ProtocolViolationError(PROTOCOLS.push, 'receipt for another manifest or signer')
   }
-  return { receipt, sentChunks: need.length }
+  return { receipt, sentChunks: sent }
 }
 
 /** The raw Ed25519 key inside a peer ID (guardian receipts are signed with it). */
@@ -165,36 +188,29 @@ export async function fetchFromPeer(
     node,
     peer,
     PROTOCOLS.fetch,
-    [
-      MSG.fetch,
-      {
-        vault_id: vaultId,
-        what: FETCH_WHAT[req.what],
-        version: req.what === 'manifest' ? req.version : undefined,
-        chunk_id: req.what === 'chunk' ? req.id : undefined,
-      },
-    ],
+    MSG.fetch,
+    {
+      vaultId,
+      what: req.what,
+      ...(req.what === 'manifest' ? { version: req.version } : {}),
+      ...(req.what === 'chunk' ? { chunkId: req.id } : {}),
+    },
     MSG.fetched,
     options,
   )
-  return reply['data'] as Uint8Array
+  return reply.data
 }
 
-/** Where a recovery request stands at one guardian (docs/format.md §Recovery). */
+/** Where a recovery request stands at one guardian (docs/format.md §Recovery request). */
 export interface RecoveryReply {
   readonly requestId: Uint8Array
-  readonly state: keyof typeof REQUEST_STATE
+  readonly state: RequestState
   readonly releaseAt?: number
   /** The vault's signed roster, as this guardian holds it (unverified here). */
   readonly roster: Uint8Array
   /** The share envelope sealed to the recovery key: present once, in the reply that released it. */
   readonly sealedShare?: Uint8Array
 }
-
-const _STATE_NAMES = Object.fromEntries(Object.entries(REQUEST_STATE).map(([k, v]) => [v, k])) as Record<
-  number,
-  keyof typeof REQUEST_STATE
->
 
 /** Make (or poll) a recovery request for a vault with a one-time recovery public key. */
 export async function requestRecovery(
@@ -204,21 +220,7 @@ export async function requestRecovery(
   recoveryKey: Uint8Array,
   options?: AbortOptions,
 ): Promise<RecoveryReply> {
-  const r = await _ask(
-    node,
-    guardian,
-    PROTOCOLS.recover,
-    [MSG.recover, { vault_id: vaultId, recovery_key: recoveryKey }],
-    MSG.recovery,
-    options,
-  )
-  return {
-    requestId: r['request_id'] as Uint8Array,
-    state: _STATE_NAMES[r['state'] as number]!,
-    roster: r['roster'] as Uint8Array,
-    ...(r['release_at'] !== undefined ? { releaseAt: r['release_at'] as number } : {}),
-    ...(r['sealed_share'] !== undefined ? { sealedShare: r['sealed_share'] as Uint8Array } : {}),
-  }
+  return _ask(node, guardian, PROTOCOLS.recover, MSG.recover, { vaultId, recoveryKey }, MSG.recovery, options)
 }
 
 /** Challenge a guardian to prove it holds its share and the named chunks (see shares/drill.ts). */
@@ -227,21 +229,17 @@ export async function drillGuardian(
   guardian: PeerRef,
   args: { vaultId: Uint8Array; nonce: Uint8Array; chunks: readonly Uint8Array[] },
   options?: AbortOptions,
-): Promise<{ shareProof: Uint8Array; chunkProofs: Uint8Array[]; head?: Uint8Array }> {
+): Promise<{ shareProof: Uint8Array; chunkProofs: readonly Uint8Array[]; head?: Uint8Array }> {
   const r = await _ask(
     node,
     guardian,
     PROTOCOLS.drill,
-    [MSG.drill, { vault_id: args.vaultId, nonce: args.nonce, chunks: args.chunks }],
+    MSG.drill,
+    { vaultId: args.vaultId, nonce: args.nonce, chunks: args.chunks },
     MSG.drilled,
     options,
   )
-  const chunkProofs = r['chunk_proofs'] as Uint8Array[]
-  if (chunkProofs.length !== args.chunks.length)
+  if (r.chunkProofs.length !== args.chunks.length)
     throw new ProtocolViolationError(PROTOCOLS.drill, 'wrong number of chunk proofs')
-  return {
-    shareProof: r['share_proof'] as Uint8Array,
-    chunkProofs,
-    ...(r['head'] !== undefined ? { head: r['head'] as Uint8Array } : {}),
-  }
+  return r
 }

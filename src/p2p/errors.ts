@@ -72,3 +72,8 @@ export class InviteExpiredError extends KithError {
     super('this invite has expired; ask your friend for a new one')
   }
 }
+
+/** Whether `err` is a peer's refusal with this code (`isRemote(err, 'NOT_HELD')`), or any refusal. */
+export function isRemote(err: unknown, code?: string): err is RemoteError {
+  return err instanceof RemoteError && (code === undefined || err.remoteCode === code)
+}

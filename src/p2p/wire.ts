@@ -5,8 +5,8 @@
  */
 import type { AbortOptions, Stream } from '@libp2p/interface'
 import { type LengthPrefixedStream, lpStream } from '@libp2p/utils'
-import { decodeRecord, encodeRecordBody, type RecordDef } from '../codec/record.js'
-import type { Fields } from '../codec/tlv.js'
+import { decodeUnsigned, encodeRecordBody, type RecordDef, recordKind } from '../codec/record.js'
+import type { SchemaFields, Values } from '../codec/schema.js'
 import { KithError } from '../errors.js'
 import { MessageTooLargeError, PeerTimeoutError, ProtocolViolationError, RemoteError } from './errors.js'
 import { MSG } from './messages.js'
@@ -47,7 +47,11 @@ export class Wire {
   }
 
   /** Send one message. */
-  async send(def: RecordDef, values: Fields, options?: AbortOptions): Promise<void> {
+  async send<S extends SchemaFields>(
+    def: RecordDef<S>,
+    values: Values<S>,
+    options?: AbortOptions,
+  ): Promise<void> {
     await this._guard(() =>
       this.lp.write(encodeRecordBody(def, values), { signal: _signal(options, this.timeoutMs) }),
     )
@@ -68,16 +72,16 @@ export class Wire {
   }
 
   /** Receive the next message, which must be of kind `def`; an error reply becomes RemoteError. */
-  async receive(def: RecordDef, options?: AbortOptions): Promise<Fields> {
+  async receive<S extends SchemaFields>(def: RecordDef<S>, options?: AbortOptions): Promise<Values<S>> {
     const list = await this._guard(() => this.lp.read({ signal: _signal(options, this.timeoutMs) }))
     const bytes = list.subarray()
-    if (bytes[4] === MSG.error.kind) {
-      const f = decodeRecord(MSG.error, bytes).fields
-      throw new RemoteError(f['code'] as string, f['message'] as string)
+    if (recordKind(bytes) === MSG.error.kind) {
+      const f = decodeUnsigned(MSG.error, bytes)
+      throw new RemoteError(f.code, f.message)
     }
-    if (bytes[4] !== def.kind)
+    if (recordKind(bytes) !== def.kind)
       throw new ProtocolViolationError(this.protocol, `expected ${def.schema.record}`)
-    return decodeRecord(def, bytes).fields
+    return decodeUnsigned(def, bytes)
   }
 
   private async _guard<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,10 +1,14 @@
+/**
+ * Where a restore's chunks come from: the guardians that hold the version, fetched ahead in parallel,
+ * each checked against its id. A guardian that serves wrong bytes is named and never asked again.
+ */
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { sha256 } from '../crypto/hash.js'
 import { fetchFromPeer } from '../p2p/client.js'
 import type { KithNode } from '../p2p/node.js'
 import type { ChunkSource } from '../replica/chunk-store.js'
 import { ChunkMissingError } from '../replica/errors.js'
-import type { RecoveryTarget } from './session.js'
+import type { RecoveryTarget } from './targets.js'
 
 /**
  * Chunks from the guardians that hold the version: fetched ahead of the restore in parallel, spread over

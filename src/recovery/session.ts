@@ -1,5 +1,5 @@
 /**
- * A recovery on a new machine (DESIGN.md §Recovery path, docs/recovery.md):
+ * A recovery on a new machine (docs/design.md §Recovery path, docs/recovery.md):
  * 1. a one-time recovery key; a request to every guardian, polled until k shares are released;
  * 2. the shares combined into the data key, checked against the roster's commitment (in memory only);
  * 3. every reachable guardian asked for its newest signed head; fewer than n − W + 1 answers means a
@@ -11,15 +11,16 @@
 
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { AbortOptions } from '@libp2p/interface'
-import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
+import { openRelease } from '../ceremony/release.js'
+import { recoveryRequestId, verificationCode } from '../ceremony/request.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { generateEciesKeyPair } from '../crypto/ecies.js'
 import { deriveDataKeys } from '../crypto/kdf.js'
 import { KithError } from '../errors.js'
 import { type FetchRequest, fetchFromPeer, type RecoveryReply, requestRecovery } from '../p2p/client.js'
+import { isRemote } from '../p2p/errors.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
-import { peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
+import { peerIdFromBytes } from '../p2p/peers.js'
 import { type Head, openHead } from '../replica/head.js'
 import { type Manifest, openManifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
@@ -28,21 +29,16 @@ import { openRoster, type Roster } from '../replica/roster.js'
 import { combineShares } from '../shares/combine.js'
 import { openShareEnvelope } from '../shares/envelope.js'
 import { ShareMismatchError } from '../shares/errors.js'
-import { openRelease, recoveryRequestId, verificationCode } from '../shares/release.js'
 import { GuardianChunks } from './chunks.js'
 import {
-  InvalidGuardianAddressError,
   NotEnoughApprovalsError,
   NothingToRestoreError,
   PossiblyStaleError,
   RecoveryTimeoutError,
 } from './errors.js'
+import type { RecoveryTarget } from './targets.js'
 
-export interface RecoveryTarget {
-  readonly label: string
-  readonly peerId: Uint8Array
-  readonly addrs: readonly string[]
-}
+export type { RecoveryTarget } from './targets.js'
 
 export type RecoveryEvent =
   | { event: 'request-sent'; guardian: string; peerId: string; request: string; code: string }
@@ -91,19 +87,6 @@ export interface RecoveryResult {
   readonly dataKey: Uint8Array
   /** The restored version's manifest (verified), for --resume to extend. */
   readonly manifest: Manifest
-}
-
-/** A guardian given as a multiaddr ending in /p2p/<peer id>. */
-export function targetFromAddr(addr: string): RecoveryTarget {
-  try {
-    const ma = multiaddr(addr)
-    const id = ma.getComponents().findLast((c) => c.name === 'p2p')?.value
-    if (id === undefined) throw new Error('no peer id')
-    const peer = peerIdFromString(id)
-    return { label: id.slice(-8), peerId: peerIdBytes(peer), addrs: [addr] }
-  } catch {
-    throw new InvalidGuardianAddressError(addr)
-  }
 }
 
 const FINAL = new Set(['released', 'denied', 'vetoed', 'superseded', 'expired', 'refused'])
@@ -207,11 +190,10 @@ export class Recovery {
         signal: AbortSignal.timeout(15_000),
       })
     } catch (err) {
-      const code = (err as { remoteCode?: string }).remoteCode
-      if (code !== undefined) {
+      if (isRemote(err)) {
         // the guardian answered with a refusal (e.g. it does not keep this vault): final for this run
         if (t.state !== 'refused')
-          this._say({ event: 'refused', guardian: t.label, code, error: (err as Error).message })
+          this._say({ event: 'refused', guardian: t.label, code: err.remoteCode, error: err.message })
         t.state = 'refused'
         t.reachable = true
       } else if (t.reachable !== false) {
@@ -340,7 +322,7 @@ export class Recovery {
           return equalBytes(head.vaultId, this.opts.vaultId) ? { t, head } : undefined
         } catch (err) {
           // "holds nothing yet" is an answer; silence or a bad head is not
-          return (err as { remoteCode?: string }).remoteCode === 'NOT_HELD' ? { t, head: null } : undefined
+          return isRemote(err, 'NOT_HELD') ? { t, head: null } : undefined
         }
       }),
     )

@@ -12,7 +12,7 @@ export interface CdcParams {
   readonly max: number
 }
 
-/** DESIGN.md §Chunking: min 256 KiB, average 1 MiB, max 4 MiB. */
+/** docs/format.md §Chunking: min 256 KiB, average 1 MiB, max 4 MiB. */
 export const CDC_PARAMS: CdcParams = { min: 256 * 1024, avg: 1024 * 1024, max: 4 * 1024 * 1024 }
 
 /** Fixed chunk size for SQLite sources; a multiple of every legal SQLite page size (512..65536). */

@@ -5,8 +5,8 @@
  */
 
 import { MalformedRecordError } from '../codec/errors.js'
-import { decodeRecord, defineRecord, encodeRecordBody, RecordKind } from '../codec/record.js'
-import { defineSchema, type Fields } from '../codec/tlv.js'
+import { decodeUnsigned, defineRecord, encodeRecordBody } from '../codec/record.js'
+import { defineSchema, field, rawItems, type Values } from '../codec/schema.js'
 import { u64be } from '../crypto/bytes.js'
 import { taggedHash } from '../crypto/hash.js'
 import { CHUNK_ID_LENGTH } from './chunk.js'
@@ -23,64 +23,44 @@ export const SOURCE_KINDS = {
 
 export type SourceKind = keyof typeof SOURCE_KINDS
 
-const KIND_BY_CODE = new Map(Object.entries(SOURCE_KINDS).map(([k, v]) => [v as number, k as SourceKind]))
+const sourceSchema = defineSchema('manifest source', {
+  name: field.utf8(1, 128),
+  kind: field.enumeration(2, SOURCE_KINDS),
+  /** Where the source lived on the original machine (shown at restore, never used as a write path). */
+  origin: field.utf8(3, 4096),
+})
 
-const sourceSchema = defineSchema('manifest source', [
-  { tag: 1, name: 'name', type: 'utf8', max: 128 },
-  { tag: 2, name: 'kind', type: 'u8', min: 1, max: 5 },
-  { tag: 3, name: 'origin', type: 'utf8', max: 4096 },
-])
+const fileSchema = defineSchema('manifest file', {
+  source: field.utf8(1, 128),
+  /** '/'-separated path inside the source; '' for single-file sources. */
+  path: field.utf8(2, 4096),
+  mode: field.u32(3, { max: 0o7777 }),
+  size: field.u64(4),
+  mtime: field.u64(5),
+  /** TaggedHash("kith/file-content/v1", u64 size || chunk MACs...). */
+  contentHash: field.bytes(6, 32),
+  /** Chunk ids in file order (a chunk may repeat). */
+  chunks: field.packed(7, rawItems(CHUNK_ID_LENGTH), 262_144),
+})
 
-const fileSchema = defineSchema('manifest file', [
-  { tag: 1, name: 'source', type: 'utf8', max: 128 },
-  { tag: 2, name: 'path', type: 'utf8', max: 4096 },
-  { tag: 3, name: 'mode', type: 'u32', max: 0o7777 },
-  { tag: 4, name: 'size', type: 'u64' },
-  { tag: 5, name: 'mtime', type: 'u64' },
-  { tag: 6, name: 'content_hash', type: 'bytes', length: 32 },
-  { tag: 7, name: 'chunks', type: 'packed', stride: CHUNK_ID_LENGTH, maxItems: 262_144 },
-])
-
-const schema = defineSchema('manifest body', [
-  { tag: 1, name: 'sources', type: 'list', item: sourceSchema, maxItems: 256, maxItemBytes: 4300 },
-  { tag: 2, name: 'files', type: 'list', item: fileSchema, maxItems: 100_000, maxItemBytes: 8_400_000 },
-  { tag: 3, name: 'vault_state', type: 'varbytes', max: 65_536, optional: true },
-])
+const schema = defineSchema('manifest body', {
+  sources: field.list(1, sourceSchema, 256, 4300),
+  files: field.list(2, fileSchema, 100_000, 8_400_000),
+  /** The vault's own secrets and settings, opaque here (the coordinator owns its format). */
+  vaultState: field.optional(field.varbytes(3, 65_536)),
+})
 
 export const MANIFEST_BODY = defineRecord({
+  kind: 'manifestBody',
   schema,
-  kind: RecordKind.manifestBody,
   version: 1,
   maxBytes: 16 * 1024 * 1024 - 64,
   signed: false,
 })
 
-export interface BodySource {
-  readonly name: string
-  readonly kind: SourceKind
-  /** Where the source lived on the original machine (shown at restore, never used as a write path). */
-  readonly origin: string
-}
-
-export interface BodyFile {
-  readonly source: string
-  /** '/'-separated path inside the source; '' for single-file sources. */
-  readonly path: string
-  readonly mode: number
-  readonly size: number
-  readonly mtime: number
-  /** TaggedHash("kith/file-content/v1", u64 size || chunk MACs...). */
-  readonly contentHash: Uint8Array
-  /** Chunk ids in file order (a chunk may repeat). */
-  readonly chunks: readonly Uint8Array[]
-}
-
-export interface ManifestBody {
-  readonly sources: readonly BodySource[]
-  readonly files: readonly BodyFile[]
-  /** The vault's own secrets and settings, opaque here (the coordinator owns its format). */
-  readonly vaultState?: Uint8Array
-}
+export type BodySource = Values<typeof sourceSchema.fields>
+export type BodyFile = Values<typeof fileSchema.fields>
+export type ManifestBody = Values<typeof schema.fields>
 
 /** A file's keyed content hash: TaggedHash("kith/file-content/v1", u64 size || chunk MACs...). */
 export function fileContentHash(size: number, macs: readonly Uint8Array[]): Uint8Array {
@@ -122,40 +102,11 @@ function _checkBody(body: ManifestBody): void {
 
 export function encodeManifestBody(body: ManifestBody): Uint8Array {
   _checkBody(body)
-  return encodeRecordBody(MANIFEST_BODY, {
-    sources: body.sources.map((s) => ({ name: s.name, kind: SOURCE_KINDS[s.kind], origin: s.origin })),
-    files: body.files.map((f) => ({
-      source: f.source,
-      path: f.path,
-      mode: f.mode,
-      size: f.size,
-      mtime: f.mtime,
-      content_hash: f.contentHash,
-      chunks: f.chunks,
-    })),
-    vault_state: body.vaultState,
-  })
+  return encodeRecordBody(MANIFEST_BODY, body)
 }
 
 export function decodeManifestBody(bytes: Uint8Array): ManifestBody {
-  const { fields: f } = decodeRecord(MANIFEST_BODY, bytes)
-  const body: ManifestBody = {
-    sources: (f['sources'] as readonly Fields[]).map((s) => ({
-      name: s['name'] as string,
-      kind: KIND_BY_CODE.get(s['kind'] as number)!,
-      origin: s['origin'] as string,
-    })),
-    files: (f['files'] as readonly Fields[]).map((x) => ({
-      source: x['source'] as string,
-      path: x['path'] as string,
-      mode: x['mode'] as number,
-      size: x['size'] as number,
-      mtime: x['mtime'] as number,
-      contentHash: x['content_hash'] as Uint8Array,
-      chunks: x['chunks'] as readonly Uint8Array[],
-    })),
-    ...(f['vault_state'] !== undefined ? { vaultState: f['vault_state'] as Uint8Array } : {}),
-  }
+  const body = decodeUnsigned(MANIFEST_BODY, bytes)
   _checkBody(body)
   return body
 }

@@ -9,12 +9,11 @@ import {
   decodeRecord,
   defineRecord,
   encodeRecordBody,
-  RecordKind,
   recordId,
   requireSignature,
   SIGNATURE_LENGTH,
 } from '../codec/record.js'
-import { defineSchema } from '../codec/tlv.js'
+import { defineSchema, field, type PackedItem } from '../codec/schema.js'
 import { assertBytes } from '../crypto/assert.js'
 import { concatBytes, equalBytes, toHex, u64be } from '../crypto/bytes.js'
 import { type RandomBytes, systemRandom } from '../crypto/random.js'
@@ -30,30 +29,45 @@ export const MAX_MANIFEST_CHUNKS = 262_144
 export const MAX_BODY_BYTES = 16 * 1024 * 1024
 export const ZERO_HASH = new Uint8Array(32)
 
-const schema = defineSchema('manifest', [
-  { tag: 1, name: 'vault_id', type: 'bytes', length: 32 },
-  { tag: 2, name: 'epoch', type: 'u64' },
-  { tag: 3, name: 'version', type: 'u64', min: 1 },
-  { tag: 4, name: 'parent', type: 'bytes', length: 32 },
-  { tag: 5, name: 'created_at', type: 'u64' },
-  // id(32) || stored size(u32 BE), sorted by id, unique
-  { tag: 6, name: 'chunks', type: 'packed', stride: 36, maxItems: MAX_MANIFEST_CHUNKS, sortKey: 32 },
-  { tag: 7, name: 'body', type: 'varbytes', max: MAX_BODY_BYTES },
-])
-
-export const MANIFEST = defineRecord({
-  schema,
-  kind: RecordKind.manifest,
-  version: 1,
-  maxBytes: 28 * 1024 * 1024,
-  signed: true,
-})
-
 export interface ChunkRef {
   readonly id: Uint8Array
   /** Stored (encrypted) size in bytes. */
   readonly size: number
 }
+
+/** A header chunk entry: id[32] || stored size (u32 BE), sorted by id, unique. */
+const CHUNK_REF: PackedItem<ChunkRef> = {
+  stride: CHUNK_ID_LENGTH + 4,
+  sortKey: CHUNK_ID_LENGTH,
+  encode: (c) => {
+    const out = new Uint8Array(CHUNK_ID_LENGTH + 4)
+    out.set(c.id, 0)
+    new DataView(out.buffer).setUint32(CHUNK_ID_LENGTH, c.size)
+    return out
+  },
+  decode: (b) => ({
+    id: b.subarray(0, CHUNK_ID_LENGTH),
+    size: new DataView(b.buffer, b.byteOffset + CHUNK_ID_LENGTH, 4).getUint32(0),
+  }),
+}
+
+const schema = defineSchema('manifest', {
+  vaultId: field.bytes(1, 32),
+  epoch: field.u64(2),
+  version: field.u64(3, { min: 1 }),
+  parent: field.bytes(4, 32),
+  createdAt: field.u64(5),
+  chunks: field.packed(6, CHUNK_REF, MAX_MANIFEST_CHUNKS),
+  body: field.varbytes(7, MAX_BODY_BYTES),
+})
+
+export const MANIFEST = defineRecord({
+  kind: 'manifest',
+  schema,
+  version: 1,
+  maxBytes: 28 * 1024 * 1024,
+  signed: true,
+})
 
 /** The public header fields every manifest has. */
 export interface ManifestHeader {
@@ -111,12 +125,12 @@ export function sealManifest(
   )
   plainBody.fill(0)
   const signedBytes = encodeRecordBody(MANIFEST, {
-    vault_id: input.vaultId,
+    vaultId: input.vaultId,
     epoch: input.epoch,
     version: input.version,
     parent: input.parent,
-    created_at: input.createdAt,
-    chunks: chunks.map((c) => concatBytes(c.id, _u32(c.size))),
+    createdAt: input.createdAt,
+    chunks,
     body: sealedBody,
   })
   const hash = recordId(signedBytes)
@@ -131,52 +145,30 @@ export function sealManifest(
   return { ...header, chunks, sealedBody, bytes, hash }
 }
 
-function _u32(v: number): Uint8Array {
-  const b = new Uint8Array(4)
-  new DataView(b.buffer).setUint32(0, v)
-  return b
-}
-
 /**
  * Decode a manifest and verify its vault signature. With `vaultId`, also require that vault.
  * Keyless: this is what a guardian runs on every offered manifest.
  */
 export function openManifest(bytes: Uint8Array, vaultId?: Uint8Array): Manifest {
   const { fields: f, signedBytes, signature } = decodeRecord(MANIFEST, bytes)
-  const id = f['vault_id'] as Uint8Array
-  if (vaultId !== undefined && !equalBytes(id, vaultId)) throw new WrongVaultError('manifest')
+  if (vaultId !== undefined && !equalBytes(f.vaultId, vaultId)) throw new WrongVaultError('manifest')
   const hash = recordId(signedBytes)
   const headPart = headSignedPart({
-    vaultId: id,
-    epoch: f['epoch'] as number,
-    version: f['version'] as number,
+    vaultId: f.vaultId,
+    epoch: f.epoch,
+    version: f.version,
     manifestHash: hash,
   })
-  requireSignature(MANIFEST, verifyRecord('head', headPart, signature, id))
-  const version = f['version'] as number
-  const parent = f['parent'] as Uint8Array
-  if ((version === 1) !== equalBytes(parent, ZERO_HASH)) {
+  requireSignature(MANIFEST, verifyRecord('head', headPart, signature, f.vaultId))
+  if ((f.version === 1) !== equalBytes(f.parent, ZERO_HASH)) {
     throw new VersionChainError(
       'parent',
-      version === 1 ? 'zero parent' : 'non-zero parent',
-      toHex(parent).slice(0, 16),
+      f.version === 1 ? 'zero parent' : 'non-zero parent',
+      toHex(f.parent).slice(0, 16),
     )
   }
-  const chunks = (f['chunks'] as readonly Uint8Array[]).map((c) => ({
-    id: c.subarray(0, CHUNK_ID_LENGTH),
-    size: new DataView(c.buffer, c.byteOffset + CHUNK_ID_LENGTH, 4).getUint32(0),
-  }))
-  return {
-    vaultId: id,
-    epoch: f['epoch'] as number,
-    version,
-    parent,
-    createdAt: f['created_at'] as number,
-    chunks,
-    sealedBody: f['body'] as Uint8Array,
-    bytes,
-    hash,
-  }
+  const { body: sealedBody, ...header } = f
+  return { ...header, sealedBody, bytes, hash }
 }
 
 /** The signed head of a manifest, rebuilt from it (no key needed). */
@@ -207,8 +199,17 @@ export function openManifestBody(manifest: Manifest, manifestKey: Uint8Array): M
   return body
 }
 
-/** Require `child` to extend `parent`: same vault, epoch not lower, version +1, parent hash. */
-export function verifySuccessor(parent: Manifest, child: Manifest): void {
+/** What the successor rule needs of a parent: its place in the chain. */
+export type ChainLink = Pick<Manifest, 'vaultId' | 'epoch' | 'version' | 'hash'>
+
+/**
+ * The successor rule, for the coordinator building a version and a guardian taking one: same vault,
+ * epoch not lower, version exactly +1, and the child names the parent's hash.
+ */
+export function verifySuccessor(
+  parent: ChainLink,
+  child: Pick<ManifestHeader, 'vaultId' | 'epoch' | 'version' | 'parent'>,
+): void {
   if (!equalBytes(parent.vaultId, child.vaultId)) throw new WrongVaultError('manifest')
   if (child.epoch < parent.epoch)
     throw new VersionChainError('epoch', `>= ${parent.epoch}`, String(child.epoch))

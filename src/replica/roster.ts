@@ -4,54 +4,40 @@
  */
 
 import { MalformedRecordError } from '../codec/errors.js'
-import { decodeVaultSigned, defineRecord, encodeVaultSigned, RecordKind, recordId } from '../codec/record.js'
-import { defineSchema, type Fields } from '../codec/tlv.js'
+import { decodeVaultSigned, defineRecord, encodeVaultSigned, recordId } from '../codec/record.js'
+import { defineSchema, field, type Values } from '../codec/schema.js'
 import { assertBytes } from '../crypto/assert.js'
 import type { RandomBytes } from '../crypto/random.js'
 
-const guardianSchema = defineSchema('roster guardian', [
-  { tag: 1, name: 'peer_id', type: 'varbytes', max: 128 },
-  { tag: 2, name: 'addrs', type: 'utf8list', max: 256, maxItems: 16 },
-  { tag: 3, name: 'label', type: 'utf8', max: 64 },
-])
+const guardianSchema = defineSchema('roster guardian', {
+  /** libp2p peer ID bytes. */
+  peerId: field.varbytes(1, 128),
+  addrs: field.utf8list(2, 256, 16),
+  label: field.utf8(3, 64),
+})
 
-const schema = defineSchema('roster', [
-  { tag: 1, name: 'vault_id', type: 'bytes', length: 32 },
-  { tag: 2, name: 'epoch', type: 'u64' },
-  { tag: 3, name: 'k', type: 'u8', min: 2 },
-  { tag: 4, name: 'w', type: 'u8', min: 1 },
-  { tag: 5, name: 'commitment', type: 'bytes', length: 32 },
-  { tag: 6, name: 'coordinator', type: 'varbytes', max: 128, optional: true },
-  { tag: 7, name: 'guardians', type: 'list', item: guardianSchema, maxItems: 255, maxItemBytes: 4800 },
-  { tag: 8, name: 'created_at', type: 'u64' },
-])
+const schema = defineSchema('roster', {
+  vaultId: field.bytes(1, 32),
+  epoch: field.u64(2),
+  k: field.u8(3, { min: 2 }),
+  w: field.u8(4, { min: 1 }),
+  commitment: field.bytes(5, 32),
+  coordinator: field.optional(field.varbytes(6, 128)),
+  guardians: field.list(7, guardianSchema, 255, 4800),
+  createdAt: field.u64(8),
+})
 
 export const ROSTER = defineRecord({
+  kind: 'roster',
   schema,
-  kind: RecordKind.roster,
   version: 1,
   maxBytes: 1_300_000,
   signed: true,
   tag: 'roster',
 })
 
-export interface RosterGuardian {
-  /** libp2p peer ID bytes. */
-  readonly peerId: Uint8Array
-  readonly addrs: readonly string[]
-  readonly label: string
-}
-
-export interface RosterFields {
-  readonly vaultId: Uint8Array
-  readonly epoch: number
-  readonly k: number
-  readonly w: number
-  readonly commitment: Uint8Array
-  readonly coordinator?: Uint8Array
-  readonly guardians: readonly RosterGuardian[]
-  readonly createdAt: number
-}
+export type RosterGuardian = Values<typeof guardianSchema.fields>
+export type RosterFields = Values<typeof schema.fields>
 
 export interface Roster extends RosterFields {
   readonly bytes: Uint8Array
@@ -71,43 +57,23 @@ function _checkShape(r: RosterFields): void {
 export function signRoster(fields: RosterFields, vaultSecretKey: Uint8Array, random?: RandomBytes): Roster {
   assertBytes(fields.vaultId, 'vaultId', 32)
   _checkShape(fields)
-  const { bytes, signedBytes } = encodeVaultSigned(
-    ROSTER,
-    {
-      vault_id: fields.vaultId,
-      epoch: fields.epoch,
-      k: fields.k,
-      w: fields.w,
-      commitment: fields.commitment,
-      coordinator: fields.coordinator,
-      guardians: fields.guardians.map((g) => ({ peer_id: g.peerId, addrs: g.addrs, label: g.label })),
-      created_at: fields.createdAt,
-    },
-    vaultSecretKey,
-    random,
-  )
-  return { ...fields, bytes, id: recordId(signedBytes) }
+  const values: RosterFields = {
+    vaultId: fields.vaultId,
+    epoch: fields.epoch,
+    k: fields.k,
+    w: fields.w,
+    commitment: fields.commitment,
+    ...(fields.coordinator !== undefined ? { coordinator: fields.coordinator } : {}),
+    guardians: fields.guardians.map((g) => ({ peerId: g.peerId, addrs: g.addrs, label: g.label })),
+    createdAt: fields.createdAt,
+  }
+  const { bytes, signedBytes } = encodeVaultSigned(ROSTER, values, vaultSecretKey, random)
+  return { ...values, bytes, id: recordId(signedBytes) }
 }
 
 /** Decode and verify a roster against the vault key it names. */
 export function openRoster(bytes: Uint8Array): Roster {
-  const { fields: f, signedBytes, vaultId } = decodeVaultSigned(ROSTER, bytes)
-  const roster: Roster = {
-    vaultId,
-    epoch: f['epoch'] as number,
-    k: f['k'] as number,
-    w: f['w'] as number,
-    commitment: f['commitment'] as Uint8Array,
-    ...(f['coordinator'] !== undefined ? { coordinator: f['coordinator'] as Uint8Array } : {}),
-    guardians: (f['guardians'] as readonly Fields[]).map((g) => ({
-      peerId: g['peer_id'] as Uint8Array,
-      addrs: g['addrs'] as readonly string[],
-      label: g['label'] as string,
-    })),
-    createdAt: f['created_at'] as number,
-    bytes,
-    id: recordId(signedBytes),
-  }
-  _checkShape(roster)
-  return roster
+  const { fields, signedBytes } = decodeVaultSigned(ROSTER, bytes)
+  _checkShape(fields)
+  return { ...fields, bytes, id: recordId(signedBytes) }
 }

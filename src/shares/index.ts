@@ -2,5 +2,4 @@
 export * from './combine.js'
 export * from './envelope.js'
 export * from './errors.js'
-export * from './release.js'
 export * from './split.js'

@@ -1,23 +1,28 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeRecord, defineRecord, encodeRecordBody, HEADER_LENGTH } from '../../src/codec/record.js'
-import { decodeFields, defineSchema, encodeFields } from '../../src/codec/tlv.js'
+import { decodeRecord, encodeRecordBody, HEADER_LENGTH, type RecordDef } from '../../src/codec/record.js'
+import { defineSchema, field, rawItems } from '../../src/codec/schema.js'
+import { decodeFields, encodeFields } from '../../src/codec/tlv.js'
 import { expectCode } from '../helpers/tmp.js'
 
-const item = defineSchema('item', [
-  { tag: 1, name: 'a', type: 'u16' },
-  { tag: 2, name: 'b', type: 'utf8', max: 8 },
-])
-const schema = defineSchema('sample', [
-  { tag: 1, name: 'id', type: 'bytes', length: 4 },
-  { tag: 2, name: 'n', type: 'u64' },
-  { tag: 3, name: 'name', type: 'utf8', max: 16 },
-  { tag: 4, name: 'blob', type: 'varbytes', max: 10, optional: true },
-  { tag: 5, name: 'tags', type: 'utf8list', max: 5, maxItems: 3 },
-  { tag: 6, name: 'ids', type: 'packed', stride: 2, maxItems: 4, sortKey: 2 },
-  { tag: 7, name: 'items', type: 'list', item, maxItems: 2, maxItemBytes: 40 },
-])
-const SAMPLE = defineRecord({ schema, kind: 200, version: 1, maxBytes: 400, signed: false })
+const item = defineSchema('item', { a: field.u16(1), b: field.utf8(2, 8) })
+const schema = defineSchema('sample', {
+  id: field.bytes(1, 4),
+  n: field.u64(2),
+  name: field.utf8(3, 16),
+  blob: field.optional(field.varbytes(4, 10)),
+  tags: field.utf8list(5, 5, 3),
+  ids: field.packed(6, rawItems(2, 2), 4),
+  items: field.list(7, item, 2, 40),
+})
+// a kind outside the registry, for the codec alone; records of kith are made with defineRecord
+const SAMPLE: RecordDef<typeof schema.fields> = {
+  schema,
+  kind: 200,
+  version: 1,
+  maxBytes: 400,
+  signed: false,
+}
 
 const good = {
   id: Uint8Array.of(1, 2, 3, 4),
@@ -48,9 +53,9 @@ describe('canonical TLV', () => {
     const bytes = encodeRecordBody(SAMPLE, good)
     const { fields } = decodeRecord(SAMPLE, bytes)
     expect(Buffer.from(encodeRecordBody(SAMPLE, fields)).equals(Buffer.from(bytes))).toBe(true)
-    expect(fields['n']).toBe(2 ** 53 - 1)
-    expect(fields['name']).toBe('héllo')
-    expect(fields['blob']).toBeUndefined()
+    expect(fields.n).toBe(2 ** 53 - 1)
+    expect(fields.name).toBe('héllo')
+    expect(fields.blob).toBeUndefined()
   })
 
   it('round-trips random values canonically', () => {
@@ -73,7 +78,7 @@ describe('canonical TLV', () => {
   })
 
   it('accepts a minimal hand-built stream', () => {
-    expect(decodeFields(schema, raw(minimal))['n']).toBe(9)
+    expect(decodeFields(schema, raw(minimal)).n).toBe(9)
   })
 
   it('refuses duplicate, out-of-order and unknown fields', async () => {
@@ -138,5 +143,46 @@ describe('canonical TLV', () => {
     expect(() => encodeFields(schema, { ...good, ids: [Uint8Array.of(0, 2), Uint8Array.of(0, 1)] })).toThrow(
       RangeError,
     )
+  })
+})
+
+describe('typed fields', () => {
+  const COLOURS = { red: 1, green: 2 } as const
+  const pair = {
+    stride: 3,
+    sortKey: 1,
+    encode: (p: { k: number; v: number }) => Uint8Array.of(p.k, p.v >> 8, p.v & 0xff),
+    decode: (b: Uint8Array) => ({ k: b[0]!, v: (b[1]! << 8) | b[2]! }),
+  }
+  const typed = defineSchema('typed', {
+    colour: field.enumeration(1, COLOURS),
+    pairs: field.packed(2, pair, 4),
+  })
+
+  it('an enumeration is its name in code and its number on the wire', () => {
+    const bytes = encodeFields(typed, { colour: 'green', pairs: [] })
+    expect([...bytes.subarray(0, 6)]).toEqual([1, 0, 0, 0, 1, 2])
+    expect(decodeFields(typed, bytes).colour).toBe('green')
+  })
+
+  it('an enumeration refuses a number it does not name', async () => {
+    const bytes = encodeFields(typed, { colour: 'red', pairs: [] })
+    bytes[5] = 9
+    expect((await expectCode(() => decodeFields(typed, bytes), 'MALFORMED_RECORD')).message).toMatch(
+      /value \(colour\)/,
+    )
+  })
+
+  it('packed items decode to their own type and must stay sorted by their key', async () => {
+    const pairs = [
+      { k: 1, v: 300 },
+      { k: 2, v: 7 },
+    ]
+    expect(decodeFields(typed, encodeFields(typed, { colour: 'red', pairs })).pairs).toEqual(pairs)
+    expect(() => encodeFields(typed, { colour: 'red', pairs: [...pairs].reverse() })).toThrow(RangeError)
+  })
+
+  it('a schema refuses two names for one enumeration value', () => {
+    expect(() => defineSchema('bad', { x: field.enumeration(1, { a: 1, b: 1 }) })).toThrow(RangeError)
   })
 })

@@ -8,10 +8,14 @@
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import * as secp from '@noble/secp256k1'
+import { chunkProof, shareProof } from '../../src/ceremony/drill.js'
+import { sealRelease } from '../../src/ceremony/release.js'
+import { recoveryRequestId, verificationCode } from '../../src/ceremony/request.js'
+import { signVeto } from '../../src/ceremony/veto.js'
 import { encodeRecordBody, type RecordDef } from '../../src/codec/record.js'
-import type { Fields } from '../../src/codec/tlv.js'
+import type { SchemaFields, Values } from '../../src/codec/schema.js'
 import { encodeKeyFile } from '../../src/coordinator/keyfile.js'
-import { encodeVaultState } from '../../src/coordinator/state.js'
+import { encodeVaultState } from '../../src/coordinator/vault-state.js'
 import { concatBytes } from '../../src/crypto/bytes.js'
 import { eciesSeal } from '../../src/crypto/ecies.js'
 import { ed25519PublicKey, ed25519Sign } from '../../src/crypto/ed25519.js'
@@ -24,13 +28,11 @@ import { inviteToText } from '../../src/p2p/invite.js'
 import { MSG } from '../../src/p2p/messages.js'
 import { sealChunk } from '../../src/replica/chunk.js'
 import { gearTable } from '../../src/replica/chunker.js'
-import { signReceipt } from '../../src/replica/head.js'
 import { headOfManifest, sealManifest } from '../../src/replica/manifest.js'
 import { encodeManifestBody, type ManifestBody } from '../../src/replica/manifest-body.js'
+import { signReceipt } from '../../src/replica/receipt.js'
 import { signRoster } from '../../src/replica/roster.js'
-import { chunkProof, shareProof } from '../../src/shares/drill.js'
 import { sealShareEnvelope, shareEnvelopeToText } from '../../src/shares/envelope.js'
-import { recoveryRequestId, sealRelease, signVeto, verificationCode } from '../../src/shares/release.js'
 
 /** A reproducible byte stream: SHA-256(label || counter) blocks. Never for anything but vectors. */
 export function seededRandom(label: string): RandomBytes {
@@ -229,44 +231,47 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
   ]
 
   // ---- protocol messages (docs/format.md §Protocol messages) ----
-  const item = new Uint8Array(16)
-  item.set(requestId, 0)
-  new DataView(item.buffer).setBigUint64(8, BigInt(CREATED_AT + 1))
   const released = sealRelease(recoveryKey, requestId, share.bytes, seededRandom('release'))
   const nonce = fixed('drill-nonce')
-  const msg = (name: keyof typeof MSG, values: Fields) => {
-    const def: RecordDef = MSG[name]
-    return { kind: def.kind, message: def.schema.record, hex: encodeRecordBody(def, values) }
-  }
+  const msg = <S extends SchemaFields>(def: RecordDef<S>, values: Values<S>) => ({
+    kind: def.kind,
+    message: def.schema.record,
+    hex: encodeRecordBody(def, values),
+  })
   const messages = [
-    msg('error', { code: 'NOT_HELD', message: 'this guardian does not hold what was asked for' }),
-    msg('enroll', { secret: invite.secret, roster: roster.bytes, share: share.bytes, label: "alice's node" }),
-    msg('enrolled', { quota: invite.quota }),
-    msg('offer', { manifest: manifest.bytes }),
-    msg('need', { chunks: [fixed('chunk-b')] }),
-    msg('chunk', { id: chunk.id, data: chunk.stored }),
-    msg('receipt', { receipt: receipt.bytes }),
-    msg('fetch', { vault_id: VAULT_ID, what: 2, version: 7 }),
-    msg('fetch', { vault_id: VAULT_ID, what: 3, chunk_id: chunk.id }),
-    msg('fetched', { data: head.bytes }),
-    msg('evidence', { held: head.bytes, offered: head.bytes }),
-    msg('roster', { roster: roster.bytes, share: share.bytes }),
-    msg('roster', { roster: roster.bytes }),
-    msg('ack', {}),
-    msg('recover', { vault_id: VAULT_ID, recovery_key: recoveryKey }),
-    msg('recovery', {
-      request_id: requestId,
-      state: 3,
-      release_at: 0,
+    msg(MSG.error, { code: 'NOT_HELD', message: 'this guardian does not hold what was asked for' }),
+    msg(MSG.enroll, {
+      secret: invite.secret,
       roster: roster.bytes,
-      sealed_share: released,
+      share: share.bytes,
+      label: "alice's node",
     }),
-    msg('veto', { veto: veto.bytes }),
-    msg('requests', { requests: [item] }),
-    msg('drill', { vault_id: VAULT_ID, nonce, chunks: [chunk.id, fixed('chunk-b')] }),
-    msg('drilled', {
-      share_proof: shareProof(sha256(share.bytes), nonce),
-      chunk_proofs: [chunkProof(nonce, chunk.stored), new Uint8Array(32)],
+    msg(MSG.enrolled, { quota: invite.quota }),
+    msg(MSG.offer, { manifest: manifest.bytes }),
+    msg(MSG.need, { chunks: [fixed('chunk-b')] }),
+    msg(MSG.chunk, { id: chunk.id, data: chunk.stored }),
+    msg(MSG.receipt, { receipt: receipt.bytes }),
+    msg(MSG.fetch, { vaultId: VAULT_ID, what: 'manifest', version: 7 }),
+    msg(MSG.fetch, { vaultId: VAULT_ID, what: 'chunk', chunkId: chunk.id }),
+    msg(MSG.fetched, { data: head.bytes }),
+    msg(MSG.evidence, { held: head.bytes, offered: head.bytes }),
+    msg(MSG.roster, { roster: roster.bytes, share: share.bytes }),
+    msg(MSG.roster, { roster: roster.bytes }),
+    msg(MSG.ack, {}),
+    msg(MSG.recover, { vaultId: VAULT_ID, recoveryKey }),
+    msg(MSG.recovery, {
+      requestId,
+      state: 'released',
+      releaseAt: 0,
+      roster: roster.bytes,
+      sealedShare: released,
+    }),
+    msg(MSG.veto, { veto: veto.bytes }),
+    msg(MSG.requests, { requests: [{ requestId, createdAt: CREATED_AT + 1 }] }),
+    msg(MSG.drill, { vaultId: VAULT_ID, nonce, chunks: [chunk.id, fixed('chunk-b')] }),
+    msg(MSG.drilled, {
+      shareProof: shareProof(sha256(share.bytes), nonce),
+      chunkProofs: [chunkProof(nonce, chunk.stored), new Uint8Array(32)],
       head: head.bytes,
     }),
   ]

@@ -41,10 +41,8 @@ async function remoteCode(fn: () => Promise<unknown>): Promise<string> {
 }
 
 function snapshot(vaultId: Uint8Array) {
-  const v = guardian.db.vault(vaultId)
-  const chunks = guardian.db.db
-    .prepare('SELECT count(*) AS n FROM chunks WHERE vault_id = ?')
-    .get(vaultId) as { n: number }
+  const v = guardian.db.vaults.get(vaultId)
+  const chunks = { n: guardian.db.versions.usage(vaultId).chunks }
   return { head: v?.headVersion, bytes: v?.bytesStored, chunks: chunks.n }
 }
 
@@ -97,9 +95,9 @@ describe('bad inputs give a named error and store nothing', () => {
         enrollWithInvite(node, inv, { roster: v.roster.bytes, share: v.shares[0]!.bytes, label: 'x' }),
       ),
     ).toBe('ROSTER_MISMATCH')
-    expect(guardian.db.vault(v.roster.vaultId)).toBeUndefined()
+    expect(guardian.db.vaults.get(v.roster.vaultId)).toBeUndefined()
     // the invite was not consumed by the failed attempt
-    expect(() => guardian.db.usableInvite(inviteSecretHash(inv.secret), Date.now())).not.toThrow()
+    expect(() => guardian.db.vaults.usableInvite(inviteSecretHash(inv.secret), Date.now())).not.toThrow()
   })
 
   it('an unknown peer may neither push nor fetch', async () => {
@@ -160,10 +158,8 @@ describe('bad inputs give a named error and store nothing', () => {
       ),
     ).toBe('EQUIVOCATION')
     expect(snapshot(v.roster.vaultId)).toEqual(before)
-    expect(guardian.db.vault(v.roster.vaultId)?.equivocation).toBe(true)
-    const evidence = guardian.db.db
-      .prepare('SELECT count(*) AS n FROM equivocations WHERE vault_id = ?')
-      .get(v.roster.vaultId)
+    expect(guardian.db.vaults.get(v.roster.vaultId)?.equivocation).toBe(true)
+    const evidence = { n: guardian.db.versions.evidence(v.roster.vaultId).length }
     expect(evidence).toEqual({ n: 1 })
   })
 
@@ -204,7 +200,7 @@ describe('bad inputs give a named error and store nothing', () => {
     await enroll()
     const stream = await openStream(node, ref.peerId, ref.addrs, PROTOCOLS.push)
     const wire = new Wire(stream, PROTOCOLS.push, MSG.need.maxBytes)
-    await wire.send(MSG.fetch, { vault_id: new Uint8Array(32), what: 1 })
+    await wire.send(MSG.fetch, { vaultId: new Uint8Array(32), what: 'head' })
     expect(await remoteCode(() => wire.receive(MSG.need))).toBe('PROTOCOL_VIOLATION')
   })
 })

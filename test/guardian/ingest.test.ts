@@ -51,10 +51,10 @@ describe('guardian ingest (in-process, real libp2p and SQLite)', () => {
 
       // the other guardian never got a push; it catches up from its peer
       const deadline = Date.now() + 10_000
-      while (Date.now() < deadline && (gs[1]!.db.vault(v.roster.vaultId)?.headVersion ?? 0) < 1) {
+      while (Date.now() < deadline && (gs[1]!.db.vaults.get(v.roster.vaultId)?.headVersion ?? 0) < 1) {
         await new Promise((res) => setTimeout(res, 100))
       }
-      expect(gs[1]!.db.vault(v.roster.vaultId)?.headVersion).toBe(1)
+      expect(gs[1]!.db.vaults.get(v.roster.vaultId)?.headVersion).toBe(1)
       const head = openHead(await fetchFromPeer(node, invites[1]!, v.roster.vaultId, { what: 'head' }))
       expect(head.version).toBe(1)
     } finally {
@@ -89,12 +89,12 @@ describe('guardian ingest (in-process, real libp2p and SQLite)', () => {
       )
       expect((refused as unknown as { remoteCode: string }).remoteCode).toBe('EQUIVOCATION')
       const deadline = Date.now() + 10_000
-      while (Date.now() < deadline && !gs[1]!.db.vault(v.roster.vaultId)?.equivocation) {
+      while (Date.now() < deadline && !gs[1]!.db.vaults.get(v.roster.vaultId)?.equivocation) {
         await new Promise((res) => setTimeout(res, 100))
       }
-      expect(gs[0]!.db.vault(v.roster.vaultId)?.equivocation).toBe(true)
-      expect(gs[1]!.db.vault(v.roster.vaultId)?.equivocation).toBe(true)
-      expect(gs[1]!.db.vault(v.roster.vaultId)?.headVersion).toBe(1)
+      expect(gs[0]!.db.vaults.get(v.roster.vaultId)?.equivocation).toBe(true)
+      expect(gs[1]!.db.vaults.get(v.roster.vaultId)?.equivocation).toBe(true)
+      expect(gs[1]!.db.vaults.get(v.roster.vaultId)?.headVersion).toBe(1)
     } finally {
       await node.stop()
       await Promise.all(gs.map((g) => g.stop()))

@@ -1,12 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest'
+import { openRelease } from '../../src/ceremony/release.js'
+import { verificationCode } from '../../src/ceremony/request.js'
+import { signVeto } from '../../src/ceremony/veto.js'
 import { generateEciesKeyPair } from '../../src/crypto/ecies.js'
-import { approveRequest, denyRequest } from '../../src/guardian/recovery.js'
+import { approveRequest, denyRequest } from '../../src/guardian/approvals.js'
 import { Guardian } from '../../src/guardian/service.js'
 import { requestRecovery } from '../../src/p2p/client.js'
 import type { KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
 import { openShareEnvelope } from '../../src/shares/envelope.js'
-import { openRelease, signVeto, verificationCode } from '../../src/shares/release.js'
 import { expectCode, tempDir } from '../helpers/tmp.js'
 import { coordinatorNode, enrollAll, testVault } from '../helpers/vault.js'
 
@@ -35,7 +37,7 @@ describe('share release at a guardian (in-process, real libp2p and SQLite, injec
     await enrollAll(node, gs, v)
     const vaultId = v.roster.vaultId
     const ref = { peerId: peerIdBytes(g.node.peerId), addrs: g.addrs }
-    g.db.setPolicy(vaultId, { releaseDelay: 3_600_000, requestTtl: 86_400_000 }, clock)
+    g.db.requests.setPolicy(vaultId, { releaseDelay: 3_600_000, requestTtl: 86_400_000 }, clock)
 
     const recoverer = await coordinatorNode()
     stop.push(() => recoverer.stop())
@@ -80,7 +82,7 @@ describe('share release at a guardian (in-process, real libp2p and SQLite, injec
 
     // a veto signed by the vault key stops it; only a deliberate override approves it then
     const veto = signVeto({ vaultId, requestId: rb.requestId, createdAt: clock }, v.vaultSecretKey)
-    g.db.veto(vaultId, rb.requestId, veto.bytes, clock)
+    g.db.requests.veto(vaultId, rb.requestId, veto.bytes, clock)
     expect((await ask(b.publicKey)).state).toBe('vetoed')
     const codeB = verificationCode(vaultId, b.publicKey, ref.peerId)
     await expectCode(() => approveRequest(g.db, idB, codeB, { now: clock }), 'REQUEST_CLOSED')
@@ -94,13 +96,7 @@ describe('share release at a guardian (in-process, real libp2p and SQLite, injec
     clock += 86_400_001
     expect((await ask(c.publicKey)).state).toBe('expired')
     // the audit log has every step
-    const kinds = (
-      g.db.db
-        .prepare("SELECT kind FROM events WHERE kind LIKE 'recovery-%' OR kind = 'share-released'")
-        .all() as {
-        kind: string
-      }[]
-    ).map((e) => e.kind)
+    const kinds = g.db.audit.kinds()
     expect(kinds).toEqual(
       expect.arrayContaining([
         'recovery-requested',

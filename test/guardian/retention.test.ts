@@ -58,22 +58,12 @@ describe('a guardian applies retention and collects unreferenced chunks', () => 
       const dir = await tempDir()
       for (let i = 0; i < 6; i++) await pushVersion(node, ref, v.pushArgs(await v.nextVersion(dir)))
       const vaultId = v.roster.vaultId
-      expect(g.db.versions(vaultId).map((x) => x.version)).toEqual([4, 5, 6])
-      expect(g.db.vault(vaultId)?.headVersion).toBe(6)
-      const chunks = g.db.db
-        .prepare('SELECT count(*) AS n, sum(length(data)) AS bytes FROM chunks WHERE vault_id = ?')
-        .get(vaultId) as {
-        n: number
-        bytes: number
-      }
+      expect(g.db.versions.list(vaultId).map((x) => x.version)).toEqual([4, 5, 6])
+      expect(g.db.vaults.get(vaultId)?.headVersion).toBe(6)
+      const usage = g.db.versions.usage(vaultId)
       // each version of this test is one new chunk
-      expect(chunks.n).toBe(3)
-      const manifests = g.db.db
-        .prepare('SELECT sum(length(bytes)) AS bytes FROM manifests WHERE vault_id = ?')
-        .get(vaultId) as {
-        bytes: number
-      }
-      expect(g.db.vault(vaultId)?.bytesStored).toBe(chunks.bytes + manifests.bytes)
+      expect(usage.chunks).toBe(3)
+      expect(g.db.vaults.get(vaultId)?.bytesStored).toBe(usage.chunkBytes + usage.manifestBytes)
     } finally {
       await node.stop()
       await g.stop()

@@ -49,7 +49,7 @@ describe('roster updates', () => {
         sendRoster(node, refs[i]!, { roster: next.roster.bytes, share: next.shares[i]!.bytes }),
       ),
     )
-    expect(gs.map((g) => g.db.vault(v.roster.vaultId)?.epoch)).toEqual([2, 2])
+    expect(gs.map((g) => g.db.vaults.get(v.roster.vaultId)?.epoch)).toEqual([2, 2])
     // sending the same roster again changes nothing; an older one is refused
     await sendRoster(node, refs[0]!, { roster: next.roster.bytes, share: next.shares[0]!.bytes })
     expect(
@@ -72,10 +72,8 @@ describe('roster updates', () => {
     }
     const next = await v.rosterAt(2, [refs[0]!, replacement])
     await sendRoster(node, refs[1]!, { roster: next.roster.bytes })
-    expect(gs[1]!.db.vault(v.roster.vaultId)).toBeUndefined()
-    const left = gs[1]!.db.db
-      .prepare('SELECT count(*) AS n FROM chunks WHERE vault_id = ?')
-      .get(v.roster.vaultId)
+    expect(gs[1]!.db.vaults.get(v.roster.vaultId)).toBeUndefined()
+    const left = { n: gs[1]!.db.versions.usage(v.roster.vaultId).chunks }
     expect(left).toEqual({ n: 0 })
   })
 
@@ -95,6 +93,6 @@ describe('roster updates', () => {
     } finally {
       await stranger.stop()
     }
-    expect(gs[0]!.db.vault(v.roster.vaultId)?.epoch).toBe(1)
+    expect(gs[0]!.db.vaults.get(v.roster.vaultId)?.epoch).toBe(1)
   })
 })

@@ -35,12 +35,7 @@ async function dataKeys(dir: string): Promise<Uint8Array[]> {
   const { kek } = await readKeyFile(vaultPaths(dir).key, dir)
   const db = CoordinatorStore.open(vaultPaths(dir).db)
   try {
-    const rows = db.db.prepare('SELECT from_epoch, nonce, sealed FROM data_keys').all() as {
-      from_epoch: number
-      nonce: Buffer
-      sealed: Buffer
-    }[]
-    return rows.map((r) => xchachaOpen(kek, r.nonce, r.sealed, u64be(r.from_epoch), 'data key'))
+    return db.sealedDataKeys().map((r) => xchachaOpen(kek, r.nonce, r.sealed, u64be(r.fromEpoch), 'data key'))
   } finally {
     db.close()
   }

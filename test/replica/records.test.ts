@@ -1,19 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { decodeRecord } from '../../src/codec/record.js'
-import { decodeVaultState, encodeVaultState } from '../../src/coordinator/state.js'
+import { decodeRecord, type RecordDef } from '../../src/codec/record.js'
+import { decodeVaultState, encodeVaultState } from '../../src/coordinator/vault-state.js'
 import { ed25519PublicKey, ed25519Sign } from '../../src/crypto/ed25519.js'
 import { deriveDataKeys } from '../../src/crypto/kdf.js'
 import { generateSecretKey, schnorrPublicKey, verifyRecord } from '../../src/crypto/schnorr.js'
 import { KithError } from '../../src/errors.js'
-import {
-  HEAD,
-  headFromSignature,
-  openHead,
-  openReceipt,
-  signHead,
-  signReceipt,
-} from '../../src/replica/head.js'
+import { HEAD, headFromSignature, openHead, signHead } from '../../src/replica/head.js'
 import {
   headOfManifest,
   openManifest,
@@ -22,6 +15,7 @@ import {
   verifySuccessor,
   ZERO_HASH,
 } from '../../src/replica/manifest.js'
+import { openReceipt, signReceipt } from '../../src/replica/receipt.js'
 import { openRoster, ROSTER, signRoster } from '../../src/replica/roster.js'
 import { SHARE_ENVELOPE, sealShareEnvelope } from '../../src/shares/envelope.js'
 import { expectCode } from '../helpers/tmp.js'
@@ -141,7 +135,8 @@ describe('signed records', () => {
       share: SHARE_SAMPLE,
       head: records[2]![1],
     }
-    for (const [type, def] of Object.entries(defs) as [keyof typeof defs, typeof ROSTER][]) {
+    for (const type of ['roster', 'share', 'head'] as const) {
+      const def: RecordDef = defs[type]
       expect(def.tag).toBe(type)
       const { signedBytes, signature } = decodeRecord(def, samples[type])
       for (const other of ['roster', 'share', 'head', 'receipt', 'veto', 'fence'] as const) {

@@ -1,0 +1,16 @@
+/** `kith guardian init`: create a guardian and say what to do next. */
+import { initGuardian } from '../../../../guardian/setup.js'
+import { say, sayJson } from '../../../output.js'
+import type { InitArgs } from './options.js'
+
+export async function initHandler(a: InitArgs): Promise<void> {
+  const { peerId, listen } = await initGuardian(a.dataDir, {
+    ...(a.listen ? { listen: a.listen } : {}),
+    ...(a.announce ? { announce: a.announce } : {}),
+  })
+  if (a.json) return sayJson({ peerId, dataDir: a.dataDir, listen })
+  say(`Guardian created in ${a.dataDir}`)
+  say(`  peer ID    ${peerId}`)
+  say(`  listens on ${listen.join(', ')}`)
+  say(`Next: 'kith guardian start' to run it, then 'kith guardian invite' for each friend's node.`)
+}

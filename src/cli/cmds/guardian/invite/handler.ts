@@ -1,0 +1,25 @@
+/** `kith guardian invite`: one invite token for one friend's vault; a secret until used. */
+import { systemClock } from '../../../../clock.js'
+import { createInvite } from '../../../../guardian/setup.js'
+import { say, sayJson } from '../../../output.js'
+import { formatSize, parseDuration, parseSize } from '../../../parse.js'
+import type { InviteArgs } from './options.js'
+
+export async function inviteHandler(a: InviteArgs): Promise<void> {
+  // the guardian's clock, the same one its daemon uses (KITH_CLOCK_SKEW_MS included)
+  const now = systemClock()()
+  const { token, quota, expiresAt } = await createInvite(a.dataDir, {
+    label: a.label,
+    quota: parseSize(a.quota),
+    expiresAt: now + parseDuration(a.expires),
+    ...(a.releaseDelay !== undefined ? { releaseDelay: parseDuration(a.releaseDelay) } : {}),
+    now,
+  })
+  if (a.json) return sayJson({ invite: token, quota, expiresAt })
+  say(
+    `Invite for one vault, up to ${formatSize(quota)}, usable once until ${new Date(expiresAt).toISOString()}.`,
+  )
+  say('Give this to your friend (it is a secret until used):')
+  say('')
+  say(token)
+}

@@ -1,0 +1,45 @@
+/** `kith guardian policy`: show, or set for one vault, the release delay and the request lifetime. */
+import { systemClock } from '../../../../clock.js'
+import { encodeText } from '../../../../crypto/text.js'
+import { withGuardianStore } from '../../../../guardian/setup.js'
+import { UsageError } from '../../../errors.js'
+import { say, sayJson } from '../../../output.js'
+import { parseDuration } from '../../../parse.js'
+import type { PolicyArgs } from './options.js'
+
+export async function policyHandler(a: PolicyArgs): Promise<void> {
+  const rows = await withGuardianStore(a.dataDir, (db) => {
+    const chosen = db.vaults
+      .all()
+      .filter(
+        (v) =>
+          a.vault === undefined || v.label === a.vault || encodeText('vault', v.vaultId).startsWith(a.vault),
+      )
+    if (a.releaseDelay !== undefined || a.expireAfter !== undefined) {
+      if (chosen.length !== 1)
+        throw new UsageError(`name exactly one vault (by label or kvault1… id); ${chosen.length} match`)
+      db.requests.setPolicy(
+        chosen[0]!.vaultId,
+        {
+          ...(a.releaseDelay !== undefined ? { releaseDelay: parseDuration(a.releaseDelay) } : {}),
+          ...(a.expireAfter !== undefined ? { requestTtl: parseDuration(a.expireAfter) } : {}),
+        },
+        systemClock()(),
+      )
+    }
+    return chosen.map((v) => {
+      const now = db.vaults.require(v.vaultId)
+      return {
+        label: v.label,
+        vault: encodeText('vault', v.vaultId),
+        releaseDelayMs: now.releaseDelay,
+        requestTtlMs: now.requestTtl,
+      }
+    })
+  })
+  if (a.json) return sayJson({ policies: rows })
+  for (const p of rows)
+    say(
+      `${p.label}: release ${p.releaseDelayMs > 0 ? `${p.releaseDelayMs / 1000}s after approval` : 'at approval'}; requests expire after ${p.requestTtlMs / 3_600_000}h`,
+    )
+}

@@ -1,0 +1,31 @@
+/** `kith guardian start`: the daemon in the foreground, with its human lines and its JSON log. */
+import { join } from 'node:path'
+import { readGuardianConfig } from '../../../../guardian/config.js'
+import { Guardian } from '../../../../guardian/service.js'
+import { createLog } from '../../../../log.js'
+import type { GlobalArgs } from '../../../command.js'
+import { say, stamp } from '../../../output.js'
+import { parseDuration } from '../../../parse.js'
+import { stopOnSignal } from '../../../signals.js'
+import type { StartArgs } from './options.js'
+
+export async function startHandler(a: StartArgs & GlobalArgs): Promise<void> {
+  const config = await readGuardianConfig(a.dataDir)
+  const log = createLog('guardian', { file: a.logFile ?? join(a.dataDir, 'kith.log'), level: a.logLevel })
+  const guardian = new Guardian({
+    log,
+    dataDir: a.dataDir,
+    listen: config.listen,
+    announce: config.announce,
+    antiEntropyMs: a.antiEntropy ? parseDuration(a.antiEntropy) : 60_000,
+    onEvent: (line) => say(`${stamp()} ${line}`),
+  })
+  await guardian.start()
+  say(`${stamp()} guardian ${guardian.peerId} running; keeping ${guardian.db.vaults.all().length} vault(s)`)
+  for (const addr of guardian.addrs) say(`${stamp()} listening on ${addr}`)
+  await stopOnSignal(
+    () => guardian.stop(),
+    (l) => say(`${stamp()} ${l}`),
+  )
+  say(`${stamp()} stopped`)
+}

@@ -1,0 +1,25 @@
+/** `kith guardian status`: who this guardian is, where friends reach it, and what it keeps. */
+import { systemClock } from '../../../../clock.js'
+import { guardianOverview } from '../../../../guardian/setup.js'
+import { say, sayJson } from '../../../output.js'
+import { formatAgo, formatSize } from '../../../parse.js'
+import type { StatusArgs } from './options.js'
+
+export async function statusHandler(a: StatusArgs): Promise<void> {
+  const o = await guardianOverview(a.dataDir)
+  if (a.json) return sayJson(o)
+  const now = systemClock()()
+  say(`Guardian ${o.peerId}`)
+  say(`  reachable at ${o.addrs.length > 0 ? o.addrs.join(', ') : '(not running, no fixed address)'}`)
+  say(`Vaults: ${o.vaults.length}`)
+  for (const v of o.vaults) {
+    say(`  ${v.label}  ${v.vault}`)
+    say(
+      `    epoch ${v.epoch}, newest version ${v.version}, ${formatSize(v.bytesStored)} of ${formatSize(v.quota)}, last contact ${formatAgo(now - v.lastContact)}`,
+    )
+    if (v.equivocation)
+      say(
+        '    !! EQUIVOCATION: two different versions with one number. Tell your friend to stop all but one node NOW.',
+      )
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * `kith recover`: bring a lost node's files back from its guardians, with k friends approving by hand.
+ * Human output narrates; --json prints one JSON object per event line, for scripts and tests.
+ */
+import { readFile, stat } from 'node:fs/promises'
+import { VaultExistsError } from '../../../coordinator/errors.js'
+import { type ResumeReport, resumeAfterRecovery } from '../../../coordinator/resume.js'
+import { vaultPaths } from '../../../coordinator/vault.js'
+import { decodeText } from '../../../crypto/text.js'
+import { createLog, errorFields } from '../../../log.js'
+import { InvalidKitError } from '../../../recovery/errors.js'
+import { kitFromText, kitGuardianPeer, kitVaultId } from '../../../recovery/kit.js'
+import { nextSteps } from '../../../recovery/next-steps.js'
+import { Recovery } from '../../../recovery/session.js'
+import { type RecoveryTarget, targetFromAddr } from '../../../recovery/targets.js'
+import type { GlobalArgs } from '../../command.js'
+import { UsageError } from '../../errors.js'
+import { say, sayJson } from '../../output.js'
+import { parseDuration } from '../../parse.js'
+import { readPassphrase } from '../../passphrase.js'
+import { narrate, narrateResume } from './narrate.js'
+import type { RecoverArgs } from './options.js'
+
+async function _targets(a: RecoverArgs): Promise<{ vaultId: Uint8Array; guardians: RecoveryTarget[] }> {
+  if (a.kit !== undefined) {
+    const path = a.kit
+    const text = await readFile(path, 'utf8').catch(() => {
+      throw new InvalidKitError(`cannot read ${path}`)
+    })
+    const kit = kitFromText(text)
+    const guardians = kit.guardians.map((g) => ({
+      label: g.label,
+      peerId: kitGuardianPeer(g),
+      addrs: g.addrs,
+    }))
+    for (const addr of a.guardian ?? []) guardians.push(targetFromAddr(addr))
+    return { vaultId: kitVaultId(kit), guardians }
+  }
+  if (a.vault === undefined || (a.guardian ?? []).length === 0)
+    throw new UsageError('give --kit FILE, or --vault kvault1… with at least one --guardian address')
+  let vaultId: Uint8Array
+  try {
+    vaultId = decodeText('vault', a.vault)
+  } catch {
+    // the text-form error names a checksum; the user needs to hear which argument is wrong
+    throw new UsageError(`'${a.vault}' is not a vault id (kvault1…)`)
+  }
+  return { vaultId, guardians: (a.guardian ?? []).map(targetFromAddr) }
+}
+
+export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void> {
+  const { vaultId, guardians } = await _targets(a)
+  // refuse before any friend is asked, not after they approved
+  const taken = await stat(vaultPaths(a.dataDir).key).then(
+    () => true,
+    () => false,
+  )
+  if (a.resume && taken) throw new VaultExistsError(a.dataDir)
+  const stop = new AbortController()
+  const onSignal = () => stop.abort()
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  const log = createLog('recovery', { ...(a.logFile ? { file: a.logFile } : {}), level: a.logLevel })
+  const recovery = new Recovery({
+    vaultId,
+    guardians,
+    outDir: a.out,
+    acceptStale: a.acceptStale,
+    waitMs: parseDuration(a.wait),
+    pollMs: parseDuration(a.poll),
+    signal: stop.signal,
+    onEvent: (e) => {
+      log.info({ ...e })
+      if (a.json) sayJson(e)
+      else narrate(e)
+    },
+  })
+  if (!a.json) {
+    say(
+      `Recovering vault ${a.vault ?? a.kit} from ${guardians.length} guardian(s); request ${recovery.request}.`,
+    )
+    say('Each guardian has its own code. Read it to that friend by phone; they approve with it.')
+  }
+  try {
+    const result = await recovery.run()
+    let resumed: ResumeReport | undefined
+    try {
+      if (a.resume)
+        resumed = await resumeAfterRecovery(a.dataDir, result, a.out, await readPassphrase(a.passphraseFile))
+    } finally {
+      result.dataKey.fill(0) // without --resume the key never leaves this process
+    }
+    if (resumed !== undefined) {
+      const r = resumed
+      const p = r.backup.pushed
+      if (a.json)
+        sayJson({
+          event: 'resumed',
+          vault: r.vault,
+          dataDir: r.dataDir,
+          epoch: r.epoch,
+          rosters: r.rosters,
+          version: p?.version ?? null,
+          committed: p?.committed ?? false,
+        })
+      else narrateResume(r)
+    }
+    if (a.json) return
+    say('')
+    say('Next steps:')
+    for (const f of result.files) for (const line of nextSteps(f.kind, f.written)) say(`  ${line}`)
+  } catch (err) {
+    log.error({ event: 'failed', ...errorFields(err) })
+    throw err
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    await recovery.close()
+  }
+}

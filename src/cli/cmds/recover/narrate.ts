@@ -1,0 +1,64 @@
+/** What `kith recover` tells a person as the recovery goes (without --json): one line per event. */
+import type { ResumeReport } from '../../../coordinator/resume.js'
+import type { RecoveryEvent } from '../../../recovery/session.js'
+import { say } from '../../output.js'
+
+const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z')
+
+export function narrate(e: RecoveryEvent): void {
+  switch (e.event) {
+    case 'request-sent':
+      say(`→ ${e.guardian}: request ${e.request}, code ${e.code}`)
+      say(`    call ${e.guardian} on a number you know and read them this code`)
+      break
+    case 'unreachable':
+      say(`✗ ${e.guardian} is unreachable for now (${e.error}); still trying`)
+      break
+    case 'approved':
+      say(
+        `✓ ${e.guardian} approved${e.releaseAt > Date.now() ? `; their share is released at ${when(e.releaseAt)}` : ''}`,
+      )
+      break
+    case 'denied':
+      say(`✗ ${e.guardian}: request ${e.state}`)
+      break
+    case 'refused':
+      say(`✗ ${e.guardian} refused: ${e.error} [${e.code}]`)
+      break
+    case 'share-received':
+      say(`✓ share from ${e.guardian}: ${e.have} of ${e.need}`)
+      break
+    case 'key-rebuilt':
+      say(`✓ data key rebuilt from ${e.shares} shares and checked against the vault's commitment`)
+      for (const x of e.badShares)
+        say(`  !! the share with x=${x} does not fit the others; tell its guardian`)
+      break
+    case 'heads-collected':
+      say(
+        `✓ ${e.answered} guardian(s) answered (${e.needed} needed to be sure): newest version ${e.version}, made ${when(e.createdAt)}`,
+      )
+      if (e.acceptedStale)
+        say('  !! fewer answered than needed: this may NOT be the newest committed version')
+      break
+    case 'bad-guardian':
+      say(`!! a guardian (${e.guardian}) served a chunk that does not match its id; skipped from now on`)
+      break
+    case 'restore-done':
+      say(`✓ version ${e.version} (made ${when(e.createdAt)}) restored and verified:`)
+      for (const f of e.files) say(`    ${f.path} (${f.size} bytes)`)
+      break
+  }
+}
+
+/** After `--resume`: this machine coordinates the vault now. */
+export function narrateResume(r: ResumeReport): void {
+  const p = r.backup.pushed
+  say(`✓ this machine is now the coordinator of ${r.vault} (epoch ${r.epoch}, new data key) in ${r.dataDir}`)
+  say(
+    `  guardians told: ${r.rosters.filter((x) => x.ok).length} of ${r.rosters.length}; the old coordinator is fenced out`,
+  )
+  if (p) say(`  version ${p.version} ${p.committed ? 'committed' : 'NOT committed yet (kept in the outbox)'}`)
+  say(
+    "  Its sources are the restored files; re-add them where your node keeps them ('kith vault add-source').",
+  )
+}

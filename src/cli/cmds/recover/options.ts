@@ -1,0 +1,51 @@
+import { DEFAULT_VAULT_DIR } from '../../../coordinator/vault.js'
+import type { CliOptions } from '../../command.js'
+import { jsonOption, passphraseFileOption } from '../../options.js'
+
+export interface RecoverArgs {
+  readonly kit?: string
+  readonly vault?: string
+  readonly guardian?: readonly string[]
+  readonly out: string
+  readonly acceptStale: boolean
+  readonly wait: string
+  readonly poll: string
+  readonly resume: boolean
+  readonly dataDir: string
+  readonly passphraseFile?: string
+  readonly json: boolean
+}
+
+export const recoverCommand = {
+  command: 'recover',
+  describe: "Recover a lost node's files from its guardians (k friends approve)",
+  options: {
+    kit: { type: 'string', describe: 'the recovery kit (text or HTML)' },
+    vault: { type: 'string', describe: 'vault id (kvault1…), without a kit' },
+    guardian: {
+      type: 'string',
+      array: true,
+      describe: 'a guardian multiaddr ending in /p2p/<peer id> (repeatable)',
+    },
+    out: { type: 'string', demandOption: true, describe: 'directory to restore into' },
+    acceptStale: {
+      type: 'boolean',
+      default: false,
+      describe: 'restore even if too few guardians answered to be sure it is the newest version',
+    },
+    wait: { type: 'string', default: '24h', describe: 'how long to wait for approvals' },
+    poll: { type: 'string', default: '1s', describe: 'how often to ask each guardian' },
+    resume: {
+      type: 'boolean',
+      default: false,
+      describe: "become the vault's coordinator here (fences the old one out, rotates the data key)",
+    },
+    dataDir: {
+      type: 'string',
+      default: DEFAULT_VAULT_DIR,
+      describe: 'with --resume: where the vault keeps its keys and state',
+    },
+    passphraseFile: { ...passphraseFileOption, describe: 'with --resume: seal the vault key with this' },
+    json: { ...jsonOption, describe: 'one JSON object per event' },
+  } satisfies CliOptions<RecoverArgs>,
+}

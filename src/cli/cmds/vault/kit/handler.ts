@@ -1,0 +1,18 @@
+/** `kith vault kit`: the printable recovery kit, as text and HTML with a QR code. */
+import { writeFile } from 'node:fs/promises'
+import { buildKit } from '../../../../coordinator/kit.js'
+import { kitToHtml, kitToText } from '../../../../recovery/kit.js'
+import { say, sayJson } from '../../../output.js'
+import { withVault } from '../options.js'
+import type { KitArgs } from './options.js'
+
+export async function kitHandler(a: KitArgs): Promise<void> {
+  const kit = await withVault(a, async (vault) => buildKit(vault), false)
+  const txt = `${a.out}.txt`
+  const html = `${a.out}.html`
+  await writeFile(txt, kitToText(kit))
+  await writeFile(html, await kitToHtml(kit))
+  if (a.json) return sayJson({ text: txt, html, guardians: kit.guardians.length })
+  say(`Recovery kit written: ${txt} and ${html} (no secrets; ${kit.guardians.length} guardians).`)
+  say('Print it and keep it with your seed backup. Write a new one after adding or removing a guardian.')
+}

@@ -1,0 +1,32 @@
+/** `kith vault status`: the verdict, the reasons, and each guardian's state. */
+import { vaultStatus } from '../../../../coordinator/status.js'
+import { say, sayJson } from '../../../output.js'
+import { formatAgo } from '../../../parse.js'
+import { withVault } from '../options.js'
+import type { StatusArgs } from './options.js'
+
+export async function statusHandler(a: StatusArgs): Promise<void> {
+  // status only reads, so it opens the vault without its lock and works beside a running watch
+  const s = await withVault(a, (vault) => vaultStatus(vault, { probe: !a.offline }), false)
+  if (a.json) return sayJson(s)
+  const now = Date.now()
+  say(`Vault "${s.name}" ${s.vault}`)
+  say(
+    `  ${s.verdict.toUpperCase()}: committed version ${s.committedVersion}${s.newestVersion > s.committedVersion ? ` (outbox: ${s.outbox.join(', ')})` : ''}, epoch ${s.epoch}, ${s.k}-of-${s.n}, write quorum ${s.w}`,
+  )
+  for (const r of s.reasons) say(`  - ${r}`)
+  if (s.incidents.length > 0)
+    say(`  !! ${s.incidents.length} equivocation/fencing incident(s) recorded; see docs/operator.md#alerts`)
+  for (const g of s.guardians) {
+    const state = !g.member
+      ? 'invited'
+      : g.reachable === null
+        ? 'not asked'
+        : g.reachable
+          ? 'reachable'
+          : 'UNREACHABLE'
+    say(
+      `  ${g.label.padEnd(20)} ${state.padEnd(11)} version ${g.version}${g.lag ? ` (${g.lag} behind)` : ''}${g.hasCurrentShare ? '' : ', no current share'}${g.lastContact ? `, seen ${formatAgo(now - g.lastContact)}` : ''}`,
+    )
+  }
+}

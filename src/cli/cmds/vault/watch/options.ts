@@ -1,0 +1,23 @@
+import type { CliOptions } from '../../../command.js'
+import { type VaultArgs, vaultOptions } from '../options.js'
+
+export interface WatchArgs extends VaultArgs {
+  readonly debounce: string
+  readonly retry: string
+  readonly timeout: string
+  readonly alertWebhook?: string
+  readonly alertCommand?: string
+}
+
+export const watchCommand = {
+  command: 'watch',
+  describe: 'Back up whenever a source changes (runs until Ctrl-C)',
+  options: {
+    ...vaultOptions,
+    debounce: { type: 'string', default: '2s', describe: 'quiet time after a change before backing up' },
+    retry: { type: 'string', default: '30s', describe: 'how often to re-check and retry lagging guardians' },
+    timeout: { type: 'string', default: '60s', describe: 'give up waiting for receipts after this' },
+    alertWebhook: { type: 'string', describe: 'POST a JSON event here on health changes and incidents' },
+    alertCommand: { type: 'string', describe: 'run this (sh -c) with the JSON event on stdin' },
+  } satisfies CliOptions<WatchArgs>,
+}

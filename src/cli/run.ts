@@ -1,0 +1,70 @@
+/**
+ * The kith command line as a function: parse, run one command, and turn any failure into one human
+ * line on stderr and an exit status. The `kith` binary (main.ts) calls it; tests may too. Nothing below
+ * the CLI prints.
+ */
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import yargs from 'yargs'
+import { LOG_LEVELS } from '../log.js'
+import { guardianCommand } from './cmds/guardian/index.js'
+import { recoverCommand } from './cmds/recover/index.js'
+import { shareCommand } from './cmds/share/index.js'
+import { vaultCommand } from './cmds/vault/index.js'
+import { describeFailure, UsageError } from './errors.js'
+
+function _packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string
+        version?: string
+      }
+      if (pkg.name === 'kith' && pkg.version) return pkg.version
+    } catch {
+      // no package.json at this level: keep walking up
+    }
+  }
+  return 'unknown'
+}
+
+/** Run one kith command line (without the program name); resolves to its exit status. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  try {
+    await yargs([...argv])
+      .scriptName('kith')
+      .usage('kith: keep your Lightning node backups safe with friends\n\nUsage: $0 <command> [options]')
+      .command(guardianCommand)
+      .command(vaultCommand)
+      .command(recoverCommand)
+      .command(shareCommand)
+      .option('log-level', {
+        choices: LOG_LEVELS,
+        default: 'info',
+        describe: 'structured log level (daemons, backup and recover write JSON logs to --log-file)',
+      })
+      .option('log-file', {
+        type: 'string',
+        describe: 'structured JSON log file (default: kith.log in the data dir; recover: none)',
+      })
+      .demandCommand(1, 'name a command; see kith --help')
+      .strict()
+      .version(_packageVersion())
+      .help()
+      .alias('h', 'help')
+      .wrap(Math.min(100, process.stdout.columns || 100))
+      .exitProcess(false)
+      .fail((msg, err) => {
+        throw err ?? new UsageError(msg)
+      })
+      .parseAsync()
+    return 0
+  } catch (err) {
+    const { line, exit } = describeFailure(err)
+    console.error(line)
+    if (process.env['KITH_DEBUG'] === '1' && err instanceof Error) console.error(err.stack)
+    return exit
+  }
+}

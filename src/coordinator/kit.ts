@@ -1,0 +1,26 @@
+/**
+ * The recovery kit of this vault (docs/format.md §Recovery kit): what a new machine needs to find the
+ * guardians, and nothing secret. Its text and HTML forms are the recoverer's (recovery/kit.ts).
+ */
+import { encodeText } from '../crypto/text.js'
+import { peerIdFromBytes } from '../p2p/peers.js'
+import type { Kit } from '../recovery/kit.js'
+import type { Vault } from './vault.js'
+
+export function buildKit(vault: Vault): Kit {
+  const s = vault.db.settings()
+  const members = vault.members()
+  return {
+    version: 1,
+    vault: encodeText('vault', s.vaultId),
+    name: s.name,
+    k: s.k,
+    n: members.length,
+    w: s.w,
+    guardians: members.map((g) => ({
+      label: g.label,
+      peerId: peerIdFromBytes(g.peerId).toString(),
+      addrs: g.addrs,
+    })),
+  }
+}

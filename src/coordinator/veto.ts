@@ -1,0 +1,42 @@
+/**
+ * `kith vault veto`: the live owner's answer to a recovery request that is not theirs (docs/format.md
+ * §Veto). Signed by the vault key and sent to every member guardian; each guardian's answer is reported.
+ */
+import { REQUEST_ID_LENGTH } from '../ceremony/request.js'
+import { signVeto } from '../ceremony/veto.js'
+import { KithError } from '../errors.js'
+import { sendVeto } from '../p2p/client.js'
+import { InvalidRequestIdError } from './errors.js'
+import type { Vault } from './vault.js'
+
+export async function vetoRequest(
+  vault: Vault,
+  requestHex: string,
+): Promise<{ label: string; ok: boolean; error?: string }[]> {
+  if (!/^[0-9a-fA-F]+$/.test(requestHex) || requestHex.length !== 2 * REQUEST_ID_LENGTH)
+    throw new InvalidRequestIdError(requestHex)
+  const veto = signVeto(
+    {
+      vaultId: vault.vaultId,
+      requestId: new Uint8Array(Buffer.from(requestHex, 'hex')),
+      createdAt: vault.now(),
+    },
+    vault.signingKey(),
+  )
+  const node = await vault.network()
+  vault.db.event('veto', { request: requestHex.toLowerCase() }, vault.now())
+  return Promise.all(
+    vault.members().map(async (g) => {
+      try {
+        await sendVeto(node, g, veto.bytes, { signal: AbortSignal.timeout(15_000) })
+        return { label: g.label, ok: true }
+      } catch (err) {
+        return {
+          label: g.label,
+          ok: false,
+          error: err instanceof KithError ? `${err.message} [${err.code}]` : String(err),
+        }
+      }
+    }),
+  )
+}

@@ -1,0 +1,26 @@
+/** Errors of local storage: locks and database schemas. */
+import { KithError } from '../errors.js'
+
+/** Another live kith process holds this directory's lock. */
+export class LockedError extends KithError {
+  readonly code = 'VAULT_BUSY'
+  constructor(
+    what: string,
+    readonly pid: number,
+  ) {
+    super(`another kith process (pid ${pid}) is using this ${what}; stop it first, or let it do the work`, {
+      pid,
+    })
+  }
+}
+
+/** A database written by a newer kith: it is refused, never downgraded. */
+export class SchemaTooNewError extends KithError {
+  readonly code = 'SCHEMA_TOO_NEW'
+  constructor(found: number, known: number) {
+    super(`this database has schema ${found}, newer than this kith knows (${known}); upgrade kith`, {
+      found,
+      known,
+    })
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Equivocation evidence: two vault-signed heads of one version naming different manifests, proof that
+ * two coordinators are alive for one node. Keeping it and announcing it are named steps of their own,
+ * separate from the checks that find it (ingest.ts), and repeated every anti-entropy round (sync.ts).
+ */
+import { encodeRecordBody } from '../codec/record.js'
+import { MSG } from '../p2p/messages.js'
+import { openHead } from '../replica/head.js'
+import { type GuardianContext, headsTopic, shortId } from './context.js'
+import type { Equivocation } from './store/index.js'
+
+/** Keep the evidence and flag the vault (idempotent). */
+export function keepEvidence(ctx: GuardianContext, e: Equivocation): void {
+  ctx.db.versions.recordEquivocation(e, ctx.now())
+}
+
+/** Tell this guardian's human and every fellow guardian on the vault's topic. */
+export function announceEvidence(ctx: GuardianContext, e: Equivocation): void {
+  const vaultId = openHead(e.heldHead).vaultId
+  ctx.say(
+    `!! EQUIVOCATION in vault ${shortId(vaultId)}: two different version ${e.version}s; evidence kept and announced`,
+  )
+  publishEvidence(ctx, vaultId, { held: e.heldHead, offered: e.offeredHead })
+}
+
+/** Gossip a proof of equivocation; repeated every anti-entropy round, so late peers hear it too. */
+export function publishEvidence(
+  ctx: GuardianContext,
+  vaultId: Uint8Array,
+  heads: { held: Uint8Array; offered: Uint8Array },
+): void {
+  void ctx.node.services.pubsub
+    .publish(headsTopic(vaultId), encodeRecordBody(MSG.evidence, heads))
+    .catch((err: unknown) => ctx.log.debug({ event: 'publish-failed', reason: String(err) }))
+}

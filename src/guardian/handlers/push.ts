@@ -1,0 +1,59 @@
+/**
+ * `/kith/push/1.0.0`: the vault's coordinator offers a version; the guardian answers with the chunks it
+ * lacks, takes them one by one, and sends its receipt only once the version is durable. A stranger is
+ * turned away before a (possibly 28 MiB) offer is read; a fenced coordinator is told so.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import { UnauthorizedPeerError } from '../../p2p/errors.js'
+import { MSG } from '../../p2p/messages.js'
+import { peerIdBytes } from '../../p2p/peers.js'
+import { PROTOCOLS, Wire } from '../../p2p/wire.js'
+import { openManifest } from '../../replica/manifest.js'
+import { authorize, knownPeer } from '../access.js'
+import { type GuardianContext, shortId } from '../context.js'
+import { EquivocationError, FencedError } from '../errors.js'
+import { announceEvidence, keepEvidence } from '../evidence.js'
+import { checkOffer } from '../ingest.js'
+import { VersionIntake } from '../versions.js'
+import { refuse } from './refuse.js'
+
+export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
+  const wire = new Wire(stream, PROTOCOLS.push, MSG.offer.maxBytes)
+  try {
+    const peer = peerIdBytes(conn.remotePeer)
+    if (!knownPeer(ctx, conn.remotePeer, 'coordinator')) {
+      if (ctx.db.vaults.fencedAnywhere(peer)) throw new FencedError()
+      throw new UnauthorizedPeerError(conn.remotePeer.toString())
+    }
+    const manifest = openManifest((await wire.receive(MSG.offer)).manifest)
+    await ctx.exclusive(manifest.vaultId, async () => {
+      const vault = ctx.db.vaults.require(manifest.vaultId)
+      if (ctx.db.vaults.isFenced(vault.vaultId, peer)) throw new FencedError()
+      authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
+      const intake = new VersionIntake(ctx, checkOffer(ctx.db, vault, manifest))
+      const need = [...intake.checked.need.keys()].map((h) => new Uint8Array(Buffer.from(h, 'hex')))
+      await wire.send(MSG.need, { chunks: need })
+      for (let i = need.length; i > 0; i--) {
+        const c = await wire.receive(MSG.chunk)
+        intake.accept(c.id, c.data)
+        await wire.send(MSG.ack, {})
+      }
+      const receipt = intake.commit()
+      ctx.log.info({
+        event: 'version-stored',
+        vault: shortId(manifest.vaultId),
+        version: manifest.version,
+        chunks: need.length,
+        duplicate: intake.checked.duplicate,
+      })
+      await wire.send(MSG.receipt, { receipt })
+      await stream.close()
+    })
+  } catch (err) {
+    if (err instanceof EquivocationError) {
+      keepEvidence(ctx, err.evidence)
+      announceEvidence(ctx, err.evidence)
+    }
+    await refuse(ctx, wire, err)
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * `/kith/recover/1.0.0` (docs/recovery.md, docs/format.md §Recovery request): a stranger asks for a
+ * vault's share with a one-time recovery key. The request is recorded and waits for this guardian's
+ * human; the recoverer polls. Once approved and past the vault's release delay, the share envelope goes
+ * out sealed to the recovery key, exactly once: marked released before the reply is sent.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import * as secp from '@noble/secp256k1'
+import { sealRelease } from '../../ceremony/release.js'
+import { recoveryRequestId, verificationCode } from '../../ceremony/request.js'
+import { toHex } from '../../crypto/bytes.js'
+import { InvalidPublicKeyError } from '../../crypto/errors.js'
+import { MSG } from '../../p2p/messages.js'
+import { peerIdBytes } from '../../p2p/peers.js'
+import { PROTOCOLS, Wire } from '../../p2p/wire.js'
+import { type GuardianContext, shortId } from '../context.js'
+import { RecoveryPendingError } from '../errors.js'
+import type { RecoveryRequestRow, VaultRow } from '../store/index.js'
+import { refuse } from './refuse.js'
+
+function _checkKey(key: Uint8Array): void {
+  try {
+    secp.Point.fromBytes(key)
+  } catch {
+    // noble's parse error says nothing more than "not a point"; the named error says which key
+    throw new InvalidPublicKeyError('recovery key')
+  }
+}
+
+/** The request for this key, recorded (and its human told) if it is new. */
+function _request(
+  ctx: GuardianContext,
+  vault: VaultRow,
+  key: Uint8Array,
+  requester: Uint8Array,
+  now: number,
+): RecoveryRequestRow {
+  const id = recoveryRequestId(vault.vaultId, key)
+  const known = ctx.db.requests.get(vault.vaultId, id)
+  if (known !== undefined) return known
+  const code = verificationCode(vault.vaultId, key, peerIdBytes(ctx.node.peerId))
+  const added = ctx.db.requests.add(
+    {
+      vaultId: vault.vaultId,
+      requestId: id,
+      recoveryKey: key,
+      requester,
+      code,
+      createdAt: now,
+      expiresAt: now + vault.requestTtl,
+    },
+    now,
+  )
+  if (!added) throw new RecoveryPendingError()
+  ctx.log.info({ event: 'recovery-requested', vault: shortId(vault.vaultId), request: toHex(id) })
+  ctx.say(
+    `RECOVERY REQUEST ${toHex(id)} for vault "${vault.label}". Call your friend on a number you know, compare the code, then: kith guardian approve ${toHex(id)} --code <code>`,
+  )
+  return ctx.db.requests.get(vault.vaultId, id)!
+}
+
+/** The sealed share, if this poll is the one that releases it. */
+function _release(
+  ctx: GuardianContext,
+  vault: VaultRow,
+  r: RecoveryRequestRow,
+  now: number,
+): Uint8Array | undefined {
+  if (r.state !== 'approved' || (r.releaseAt ?? 0) > now) return undefined
+  const envelope = ctx.db.vaults.currentShare(vault.vaultId)
+  const box = envelope && sealRelease(r.recoveryKey, r.requestId, envelope)
+  // durable before it leaves: a request never gets its share twice, even across a crash
+  if (box === undefined || !ctx.db.requests.markReleased(vault.vaultId, r.requestId, now)) return undefined
+  ctx.log.info({ event: 'share-released', vault: shortId(vault.vaultId), request: toHex(r.requestId) })
+  ctx.say(`released the share of vault "${vault.label}" to request ${toHex(r.requestId)}`)
+  return box
+}
+
+export async function onRecover(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
+  const wire = new Wire(stream, PROTOCOLS.recover, MSG.recover.maxBytes)
+  try {
+    const { vaultId, recoveryKey } = await wire.receive(MSG.recover)
+    _checkKey(recoveryKey)
+    await ctx.exclusive(vaultId, async () => {
+      const vault = ctx.db.vaults.require(vaultId)
+      const now = ctx.now()
+      ctx.db.requests.expire(now)
+      const asked = _request(ctx, vault, recoveryKey, peerIdBytes(conn.remotePeer), now)
+      const sealedShare = _release(ctx, vault, asked, now)
+      const r = ctx.db.requests.get(vaultId, asked.requestId)!
+      await wire.send(MSG.recovery, {
+        requestId: r.requestId,
+        state: r.state,
+        ...(r.state === 'approved' && r.releaseAt !== null ? { releaseAt: r.releaseAt } : {}),
+        roster: vault.roster,
+        ...(sealedShare !== undefined ? { sealedShare } : {}),
+      })
+      await stream.close()
+    })
+  } catch (err) {
+    await refuse(ctx, wire, err)
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * `/kith/roster/1.0.0`: the vault's coordinator delivers a newer signed roster and this guardian's share
+ * of its split. A roster that leaves this guardian out removes the vault here; one naming a different
+ * coordinator fences the old one out.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import { equalBytes } from '../../crypto/bytes.js'
+import { MSG } from '../../p2p/messages.js'
+import { PROTOCOLS, Wire } from '../../p2p/wire.js'
+import { openRoster } from '../../replica/roster.js'
+import { type GuardianContext, headsTopic, shortId } from '../context.js'
+import { checkRosterUpdate } from '../ingest.js'
+import { refuse } from './refuse.js'
+
+export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
+  const wire = new Wire(stream, PROTOCOLS.roster, MSG.roster.maxBytes)
+  try {
+    const req = await wire.receive(MSG.roster)
+    const roster = openRoster(req.roster)
+    const vaultId = roster.vaultId
+    await ctx.exclusive(vaultId, async () => {
+      const vault = ctx.db.vaults.require(vaultId)
+      const update = checkRosterUpdate(ctx.node.peerId, conn.remotePeer, vault, roster, req.share)
+      if (update.removed) {
+        ctx.db.removeVault(vaultId, roster.epoch, ctx.now())
+        ctx.node.services.pubsub.unsubscribe(headsTopic(vaultId))
+        ctx.say(
+          `vault ${shortId(vaultId)} removed this guardian at epoch ${roster.epoch}; its data was deleted`,
+        )
+      } else if (!update.unchanged && req.share !== undefined) {
+        const before = ctx.roster(vault).coordinator
+        const replaced =
+          before !== undefined &&
+          (roster.coordinator === undefined || !equalBytes(before, roster.coordinator))
+        ctx.db.vaults.updateRoster(
+          vaultId,
+          {
+            epoch: roster.epoch,
+            roster: roster.bytes,
+            share: req.share,
+            ...(replaced ? { fenced: before } : {}),
+          },
+          ctx.now(),
+        )
+        if (replaced) ctx.say(`vault ${shortId(vaultId)} has a new coordinator; the old one is fenced out`)
+        ctx.say(`vault ${shortId(vaultId)} moved to epoch ${roster.epoch}`)
+      }
+      await wire.send(MSG.ack, {})
+      await stream.close()
+    })
+  } catch (err) {
+    await refuse(ctx, wire, err)
+  }
+}

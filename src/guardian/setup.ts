@@ -1,0 +1,129 @@
+/**
+ * Setting a guardian up and looking at it, for the CLI and for tests: create its data directory
+ * (identity, database, config), make invites, and summarize the vaults it keeps. The daemon itself is
+ * service.ts; these run beside it on the same files.
+ */
+import { stat } from 'node:fs/promises'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { encodeText } from '../crypto/text.js'
+import { ensurePrivateDir } from '../disk/atomic.js'
+import { inviteSecretHash, inviteToText, newInviteSecret } from '../p2p/invite.js'
+import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
+import { peerIdBytes } from '../p2p/peers.js'
+import {
+  DEFAULT_PORT,
+  guardianPaths,
+  reachableAddrs,
+  readGuardianConfig,
+  writeGuardianConfig,
+} from './config.js'
+import { GuardianDirInUseError, NoInviteAddressError } from './errors.js'
+import { GuardianStore } from './store/index.js'
+
+/** Create a guardian in `dataDir` (0700): its libp2p key (0600), its database and its config. */
+export async function initGuardian(
+  dataDir: string,
+  options: { listen?: readonly string[]; announce?: readonly string[] } = {},
+): Promise<{ peerId: string; listen: string[] }> {
+  const paths = guardianPaths(dataDir)
+  const exists = await stat(paths.config).then(
+    () => true,
+    () => false,
+  )
+  if (exists) throw new GuardianDirInUseError(dataDir)
+  await ensurePrivateDir(dataDir)
+  const key = await loadOrCreatePeerKey(paths.peerKey)
+  GuardianStore.open(paths.db).close()
+  const listen =
+    options.listen && options.listen.length > 0 ? [...options.listen] : [`/ip4/0.0.0.0/tcp/${DEFAULT_PORT}`]
+  await writeGuardianConfig(dataDir, { version: 1, listen, announce: [...(options.announce ?? [])] })
+  return { peerId: peerIdFromPrivateKey(key).toString(), listen }
+}
+
+/** Open the guardian's database for one short command, beside a running daemon (WAL allows it). */
+export async function withGuardianStore<T>(dataDir: string, fn: (db: GuardianStore) => T): Promise<T> {
+  await readGuardianConfig(dataDir)
+  const db = GuardianStore.open(guardianPaths(dataDir).db)
+  try {
+    return fn(db)
+  } finally {
+    db.close()
+  }
+}
+
+export interface InviteRequest {
+  readonly label: string
+  readonly quota: number
+  readonly expiresAt: number
+  readonly releaseDelay?: number
+  readonly now: number
+}
+
+/** Make a one-time invite (text form `kinvite1…`); only the secret's hash is stored. */
+export async function createInvite(
+  dataDir: string,
+  req: InviteRequest,
+): Promise<{ token: string; quota: number; expiresAt: number }> {
+  const config = await readGuardianConfig(dataDir)
+  const key = await loadOrCreatePeerKey(guardianPaths(dataDir).peerKey)
+  const addrs = await reachableAddrs(dataDir, config)
+  if (addrs.length === 0) throw new NoInviteAddressError()
+  const secret = newInviteSecret()
+  await withGuardianStore(dataDir, (db) =>
+    db.vaults.createInvite(
+      {
+        secretHash: inviteSecretHash(secret),
+        label: req.label,
+        quota: req.quota,
+        expiresAt: req.expiresAt,
+        ...(req.releaseDelay !== undefined ? { releaseDelay: req.releaseDelay } : {}),
+      },
+      req.now,
+    ),
+  )
+  const token = inviteToText({
+    peerId: peerIdBytes(peerIdFromPrivateKey(key)),
+    addrs,
+    secret,
+    quota: req.quota,
+    expiresAt: req.expiresAt,
+    label: req.label,
+  })
+  secret.fill(0)
+  return { token, quota: req.quota, expiresAt: req.expiresAt }
+}
+
+export interface GuardianOverview {
+  readonly peerId: string
+  readonly addrs: readonly string[]
+  readonly vaults: readonly {
+    readonly label: string
+    readonly vault: string
+    readonly epoch: number
+    readonly version: number
+    readonly bytesStored: number
+    readonly quota: number
+    readonly lastContact: number
+    readonly equivocation: boolean
+  }[]
+}
+
+/** Who this guardian is, where friends reach it, and the vaults it keeps. */
+export async function guardianOverview(dataDir: string): Promise<GuardianOverview> {
+  const config = await readGuardianConfig(dataDir)
+  const peerId = peerIdFromPrivateKey(await loadOrCreatePeerKey(guardianPaths(dataDir).peerKey)).toString()
+  const addrs = await reachableAddrs(dataDir, config)
+  const vaults = await withGuardianStore(dataDir, (db) =>
+    db.vaults.all().map((v) => ({
+      label: v.label,
+      vault: encodeText('vault', v.vaultId),
+      epoch: v.epoch,
+      version: v.headVersion,
+      bytesStored: v.bytesStored,
+      quota: v.quota,
+      lastContact: v.lastContact,
+      equivocation: v.equivocation,
+    })),
+  )
+  return { peerId, addrs, vaults }
+}

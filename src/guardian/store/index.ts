@@ -1,0 +1,56 @@
+/**
+ * The guardian's durable state: one SQLite file (docs/format.md §Guardian database) in WAL mode with
+ * synchronous=FULL, so a commit that returned is on disk before any receipt is signed. Four stores share
+ * one handle: vaults (invites, rosters, shares, fencing), versions (manifests, chunks, receipts,
+ * evidence), requests (recovery requests, release policy) and the audit log.
+ */
+import { SqliteHandle } from '../../disk/sqlite.js'
+import { AuditLog } from './audit.js'
+import { RequestStore } from './requests.js'
+import { MIGRATIONS } from './schema.js'
+import { VaultStore } from './vaults.js'
+import { VersionStore } from './versions.js'
+
+export type { RecoveryRequestRow, RequestState } from './requests.js'
+export type { InviteRow, VaultRow } from './vaults.js'
+export type { Equivocation, NewVersion } from './versions.js'
+
+export class GuardianStore {
+  readonly audit: AuditLog
+  readonly vaults: VaultStore
+  readonly versions: VersionStore
+  readonly requests: RequestStore
+
+  private constructor(private readonly sql: SqliteHandle) {
+    this.audit = new AuditLog(sql)
+    this.vaults = new VaultStore(sql, this.audit)
+    this.versions = new VersionStore(sql, this.audit)
+    this.requests = new RequestStore(sql, this.audit)
+  }
+
+  static open(path: string): GuardianStore {
+    return new GuardianStore(SqliteHandle.open(path, MIGRATIONS))
+  }
+
+  /** Run `fn` as one transaction across the stores. */
+  atomically<T>(fn: () => T): T {
+    return this.sql.atomically(fn)
+  }
+
+  /**
+   * Forget a vault whose signed roster no longer names this guardian: all its data, in one transaction.
+   * The audit log keeps the fact.
+   */
+  removeVault(vaultId: Uint8Array, epoch: number, now: number): void {
+    this.sql.atomically(() => {
+      this.versions.forget(vaultId)
+      this.requests.forget(vaultId)
+      this.vaults.forget(vaultId)
+      this.audit.record(vaultId, 'vault-removed', { epoch }, now)
+    })
+  }
+
+  close(): void {
+    this.sql.close()
+  }
+}

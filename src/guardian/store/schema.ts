@@ -1,0 +1,66 @@
+/**
+ * Numbered schema migrations of the guardian database. A migration is never edited once released;
+ * a change is a new number. `user_version` records how far a database has come.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: vaults, rosters, shares, manifests, chunks, receipts, invites, equivocation evidence, audit log
+  `
+  CREATE TABLE invites (
+    secret_hash BLOB PRIMARY KEY, label TEXT NOT NULL, quota INTEGER NOT NULL,
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER, vault_id BLOB
+  );
+  CREATE TABLE vaults (
+    vault_id BLOB PRIMARY KEY, label TEXT NOT NULL, quota INTEGER NOT NULL,
+    epoch INTEGER NOT NULL, roster BLOB NOT NULL,
+    head_version INTEGER NOT NULL DEFAULT 0, head_hash BLOB, head BLOB,
+    bytes_stored INTEGER NOT NULL DEFAULT 0, last_contact INTEGER NOT NULL,
+    equivocation INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL
+  );
+  CREATE TABLE shares (
+    vault_id BLOB NOT NULL, epoch INTEGER NOT NULL, envelope BLOB NOT NULL,
+    PRIMARY KEY (vault_id, epoch)
+  );
+  CREATE TABLE manifests (
+    vault_id BLOB NOT NULL, version INTEGER NOT NULL, epoch INTEGER NOT NULL, hash BLOB NOT NULL,
+    created_at INTEGER NOT NULL, size INTEGER NOT NULL, bytes BLOB NOT NULL, head BLOB NOT NULL,
+    PRIMARY KEY (vault_id, version)
+  );
+  CREATE TABLE manifest_chunks (
+    vault_id BLOB NOT NULL, version INTEGER NOT NULL, chunk_id BLOB NOT NULL,
+    PRIMARY KEY (vault_id, version, chunk_id)
+  );
+  CREATE INDEX manifest_chunks_by_chunk ON manifest_chunks (vault_id, chunk_id);
+  CREATE TABLE chunks (
+    vault_id BLOB NOT NULL, id BLOB NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (vault_id, id)
+  );
+  CREATE TABLE receipts (
+    vault_id BLOB NOT NULL, version INTEGER NOT NULL, receipt BLOB NOT NULL, PRIMARY KEY (vault_id, version)
+  );
+  CREATE TABLE equivocations (
+    vault_id BLOB NOT NULL, version INTEGER NOT NULL, held_head BLOB NOT NULL, offered_head BLOB NOT NULL,
+    held_manifest BLOB, offered_manifest BLOB, detected_at INTEGER NOT NULL,
+    PRIMARY KEY (vault_id, held_head, offered_head)
+  );
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, vault_id BLOB, kind TEXT NOT NULL,
+    detail TEXT NOT NULL
+  );
+  `,
+  // 2: recovery requests and per-vault release policy; coordinators fenced out by a newer roster
+  `
+  ALTER TABLE vaults ADD COLUMN release_delay INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE vaults ADD COLUMN request_ttl INTEGER NOT NULL DEFAULT 604800000;
+  ALTER TABLE invites ADD COLUMN release_delay INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE recovery_requests (
+    vault_id BLOB NOT NULL, request_id BLOB NOT NULL, recovery_key BLOB NOT NULL, requester BLOB NOT NULL,
+    code TEXT NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+    decided_at INTEGER, release_at INTEGER, released_at INTEGER, veto BLOB,
+    PRIMARY KEY (vault_id, request_id)
+  );
+  CREATE TABLE fenced_coordinators (
+    vault_id BLOB NOT NULL, peer_id BLOB NOT NULL, epoch INTEGER NOT NULL, at INTEGER NOT NULL,
+    PRIMARY KEY (vault_id, peer_id)
+  );
+  `,
+]

@@ -1,0 +1,220 @@
+/**
+ * The vault tables of the guardian's database: invites, the vaults kept (roster, epoch, newest head,
+ * bytes, last contact, equivocation flag), one share envelope per vault and epoch, and coordinators
+ * fenced out by a newer roster. Every multi-row change is one transaction.
+ */
+import type { SqliteHandle } from '../../disk/sqlite.js'
+import { InviteExpiredError, InviteUnknownError, InviteUsedError } from '../../p2p/errors.js'
+import { UnknownVaultError } from '../errors.js'
+import type { AuditLog } from './audit.js'
+
+export interface InviteRow {
+  readonly secretHash: Uint8Array
+  readonly label: string
+  readonly quota: number
+  readonly expiresAt: number
+  /** The release delay the vault enrolled with this invite starts with. */
+  readonly releaseDelay?: number
+}
+
+export interface VaultRow {
+  readonly vaultId: Uint8Array
+  readonly label: string
+  readonly quota: number
+  readonly epoch: number
+  readonly roster: Uint8Array
+  readonly headVersion: number
+  readonly headHash: Uint8Array | null
+  readonly head: Uint8Array | null
+  readonly bytesStored: number
+  readonly lastContact: number
+  readonly equivocation: boolean
+  /** Release policy: time between a human's approval and the share's release; request lifetime. */
+  readonly releaseDelay: number
+  readonly requestTtl: number
+}
+
+interface RawVault {
+  vault_id: Buffer
+  label: string
+  quota: number
+  epoch: number
+  roster: Buffer
+  head_version: number
+  head_hash: Buffer | null
+  head: Buffer | null
+  bytes_stored: number
+  last_contact: number
+  equivocation: number
+  release_delay: number
+  request_ttl: number
+}
+
+const toVault = (r: RawVault): VaultRow => ({
+  vaultId: r.vault_id,
+  label: r.label,
+  quota: r.quota,
+  epoch: r.epoch,
+  roster: r.roster,
+  headVersion: r.head_version,
+  headHash: r.head_hash,
+  head: r.head,
+  bytesStored: r.bytes_stored,
+  lastContact: r.last_contact,
+  equivocation: r.equivocation !== 0,
+  releaseDelay: r.release_delay,
+  requestTtl: r.request_ttl,
+})
+
+export class VaultStore {
+  constructor(
+    private readonly sql: SqliteHandle,
+    private readonly audit: AuditLog,
+  ) {}
+
+  // ---- invites ----
+
+  createInvite(row: InviteRow, now: number): void {
+    this.sql
+      .stmt(
+        'INSERT INTO invites (secret_hash, label, quota, created_at, expires_at, release_delay) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(row.secretHash, row.label, row.quota, now, row.expiresAt, row.releaseDelay ?? 0)
+    this.audit.record(
+      null,
+      'invite-created',
+      { label: row.label, quota: row.quota, expiresAt: row.expiresAt },
+      now,
+    )
+  }
+
+  /** The invite for this secret hash, if it can still be used. */
+  usableInvite(secretHash: Uint8Array, now: number): InviteRow {
+    const r = this.sql
+      .stmt('SELECT label, quota, expires_at, used_at, release_delay FROM invites WHERE secret_hash = ?')
+      .get(secretHash) as
+      | { label: string; quota: number; expires_at: number; used_at: number | null; release_delay: number }
+      | undefined
+    if (r === undefined) throw new InviteUnknownError()
+    if (r.used_at !== null) throw new InviteUsedError()
+    if (r.expires_at <= now) throw new InviteExpiredError()
+    return {
+      secretHash,
+      label: r.label,
+      quota: r.quota,
+      expiresAt: r.expires_at,
+      releaseDelay: r.release_delay,
+    }
+  }
+
+  // ---- vaults ----
+
+  /** Bind an invite to a new vault: mark it used and store roster and share, in one transaction. */
+  enroll(args: {
+    invite: InviteRow
+    vaultId: Uint8Array
+    label: string
+    epoch: number
+    roster: Uint8Array
+    share: Uint8Array
+    now: number
+  }): void {
+    this.sql.atomically(() => {
+      const used = this.sql
+        .stmt('UPDATE invites SET used_at = ?, vault_id = ? WHERE secret_hash = ? AND used_at IS NULL')
+        .run(args.now, args.vaultId, args.invite.secretHash)
+      if (used.changes !== 1) throw new InviteUsedError()
+      this.sql
+        .stmt(
+          `INSERT INTO vaults (vault_id, label, quota, epoch, roster, last_contact, created_at, release_delay)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          args.vaultId,
+          args.label,
+          args.invite.quota,
+          args.epoch,
+          args.roster,
+          args.now,
+          args.now,
+          args.invite.releaseDelay ?? 0,
+        )
+      this.sql
+        .stmt('INSERT INTO shares (vault_id, epoch, envelope) VALUES (?, ?, ?)')
+        .run(args.vaultId, args.epoch, args.share)
+      this.audit.record(args.vaultId, 'enrolled', { label: args.label, epoch: args.epoch }, args.now)
+    })
+  }
+
+  /**
+   * Adopt a newer roster and this guardian's share of its split, in one transaction. `fenced` is the
+   * previous coordinator when the new roster names another one (a recovered node took over): its
+   * pushes are refused as FENCED from now on.
+   */
+  updateRoster(
+    vaultId: Uint8Array,
+    update: { epoch: number; roster: Uint8Array; share: Uint8Array; fenced?: Uint8Array },
+    now: number,
+  ): void {
+    const { epoch, roster, share, fenced } = update
+    this.sql.atomically(() => {
+      if (fenced !== undefined) {
+        this.sql
+          .stmt(
+            'INSERT OR REPLACE INTO fenced_coordinators (vault_id, peer_id, epoch, at) VALUES (?, ?, ?, ?)',
+          )
+          .run(vaultId, fenced, epoch, now)
+        this.audit.record(vaultId, 'coordinator-fenced', { epoch }, now)
+      }
+      this.sql
+        .stmt('UPDATE vaults SET epoch = ?, roster = ?, last_contact = ? WHERE vault_id = ?')
+        .run(epoch, roster, now, vaultId)
+      this.sql
+        .stmt('INSERT OR REPLACE INTO shares (vault_id, epoch, envelope) VALUES (?, ?, ?)')
+        .run(vaultId, epoch, share)
+      this.audit.record(vaultId, 'roster-updated', { epoch }, now)
+    })
+  }
+
+  /** Delete this store's rows of a vault (the caller removes the vault from every store at once). */
+  forget(vaultId: Uint8Array): void {
+    for (const table of ['shares', 'fenced_coordinators', 'vaults'])
+      this.sql.stmt(`DELETE FROM ${table} WHERE vault_id = ?`).run(vaultId)
+  }
+
+  get(vaultId: Uint8Array): VaultRow | undefined {
+    const r = this.sql.stmt('SELECT * FROM vaults WHERE vault_id = ?').get(vaultId) as RawVault | undefined
+    return r === undefined ? undefined : toVault(r)
+  }
+
+  require(vaultId: Uint8Array): VaultRow {
+    const v = this.get(vaultId)
+    if (v === undefined) throw new UnknownVaultError()
+    return v
+  }
+
+  all(): VaultRow[] {
+    return (this.sql.stmt('SELECT * FROM vaults ORDER BY created_at').all() as RawVault[]).map(toVault)
+  }
+
+  /** The share envelope of the vault's current epoch. */
+  currentShare(vaultId: Uint8Array): Uint8Array | undefined {
+    const r = this.sql
+      .stmt(
+        'SELECT s.envelope FROM shares s JOIN vaults v ON v.vault_id = s.vault_id AND v.epoch = s.epoch WHERE s.vault_id = ?',
+      )
+      .get(vaultId) as { envelope: Buffer } | undefined
+    return r?.envelope
+  }
+
+  /** Whether `peer` coordinated this vault before a newer roster fenced it out. */
+  isFenced(vaultId: Uint8Array, peer: Uint8Array): boolean {
+    const sql = 'SELECT 1 FROM fenced_coordinators WHERE vault_id = ? AND peer_id = ?'
+    return this.sql.stmt(sql).get(vaultId, peer) !== undefined
+  }
+
+  /** Whether `peer` coordinated any vault here before being fenced out (a cheap pre-check). */
+  fencedAnywhere(peer: Uint8Array): boolean {
+    return this.sql.stmt('SELECT 1 FROM fenced_coordinators WHERE peer_id = ?').get(peer) !== undefined
+  }
+}
