@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
@@ -7,5 +8,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // many tests wait on sockets, timers and child processes: one worker per core, and at least two
+    maxWorkers: Math.max(2, availableParallelism()),
   },
 })

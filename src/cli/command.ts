@@ -98,6 +98,14 @@ export function toYargs<A>(cmd: CliCommand<A>): CommandModule {
   }
 }
 
+/** A command whose handler module is imported only when the command runs. */
+export function lazyCommand<A>(
+  spec: Omit<CliCommand<A>, 'handler'>,
+  load: () => Promise<CliCommand<A>['handler']>,
+): CommandModule {
+  return toYargs<A>({ ...spec, handler: async (args) => (await load())(args) })
+}
+
 /** A group of commands under one name (`kith guardian <command>`). */
 export function commandGroup(
   command: string,

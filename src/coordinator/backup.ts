@@ -14,9 +14,10 @@ import { ChunkMissingError } from '../replica/errors.js'
 import { openManifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { NoSourcesError, NotEnoughGuardiansError, QuorumNotReachedError } from './errors.js'
+import { vaultPaths } from './paths.js'
 import { snapshotSources } from './snapshot.js'
 import type { VersionRow } from './store.js'
-import { type Vault, vaultPaths } from './vault.js'
+import type { Vault } from './vault.js'
 import { encodeVaultState } from './vault-state.js'
 
 export interface PushReport {

@@ -14,7 +14,8 @@ import { peerIdFromBytes } from '../p2p/peers.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
 import { openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
-import { type Vault, vaultPaths } from './vault.js'
+import { vaultPaths } from './paths.js'
+import type { Vault } from './vault.js'
 
 /** Nothing is committed yet, so there is nothing to rehearse. */
 export class NothingCommittedError extends KithError {

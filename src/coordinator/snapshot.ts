@@ -23,7 +23,8 @@ export async function snapshotSources(
       continue
     }
     const copy = join(stagingDir, `${s.name}.sqlite3`)
-    await unlink(copy).catch(() => {})
+    // a snapshot left by an earlier run is replaced; usually there is none
+    await unlink(copy).catch(() => undefined)
     ensureSecretFile(copy)
     let db: Database.Database
     try {

@@ -6,8 +6,7 @@
 import '../polyfill.js'
 import { randomBytes } from 'node:crypto'
 import { stat } from 'node:fs/promises'
-import { homedir } from 'node:os'
-import { basename, join, resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { systemClock } from '../clock.js'
 import { toHex, u64be } from '../crypto/bytes.js'
 import { DATA_KEY_LENGTH, type DataKeys, deriveDataKeys, keyCommitment } from '../crypto/kdf.js'
@@ -35,21 +34,8 @@ import {
   VaultExistsError,
 } from './errors.js'
 import { readKeyFile, writeKeyFile } from './keyfile.js'
+import { vaultPaths } from './paths.js'
 import { CoordinatorStore, type GuardianRow, type SealedDataKey, type SourceRow } from './store.js'
-
-export const DEFAULT_VAULT_DIR = join(homedir(), '.kith', 'vault')
-
-export const vaultPaths = (dir: string) => ({
-  key: join(dir, 'vault.key'),
-  db: join(dir, 'vault.sqlite3'),
-  peerKey: join(dir, 'peer.key'),
-  /** Encrypted chunks of versions built here (content-addressed), what pushes read from. */
-  chunks: join(dir, 'chunks'),
-  /** Consistent snapshots of SQLite sources, taken before each build. */
-  staging: join(dir, 'staging'),
-  /** Held by the one process allowed to change the vault (see disk/lock.ts). */
-  lock: join(dir, 'vault.lock'),
-})
 
 export interface InitOptions {
   readonly k: number
@@ -372,7 +358,7 @@ export class Vault {
       kind: kind as SourceKind,
       path: absolute,
     }
-    const st = await stat(absolute).catch(() => undefined)
+    const st = await stat(absolute).catch(() => undefined) // any failure to stat is "does not exist" below
     if (st === undefined) throw new InvalidSourceError(source.name, `${absolute} does not exist`)
     if ((kind === 'dir') !== st.isDirectory()) {
       throw new InvalidSourceError(

@@ -129,6 +129,7 @@ export class Watcher {
   private async _fingerprint(): Promise<boolean> {
     let changed = false
     for (const s of this.vault.db.sources()) {
+      // a source that is gone right now (mid-rename) is 'missing': its return is a change like any other
       const st = await stat(s.path).catch(() => undefined)
       const print = st ? `${st.size}:${st.mtimeMs}:${st.ino}` : 'missing'
       if (this.seen.has(s.name) && this.seen.get(s.name) !== print) changed = true

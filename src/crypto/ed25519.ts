@@ -46,6 +46,6 @@ export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signat
     })
     return verify(null, message, key, signature)
   } catch {
-    return false
+    return false // a key node:crypto cannot parse verifies nothing
   }
 }

@@ -46,7 +46,7 @@ export function schnorrVerify(signature: Uint8Array, message: Uint8Array, public
   try {
     return secp.schnorr.verify(signature, message, publicKey)
   } catch {
-    return false
+    return false // noble throws on a key off the curve; such a signature verifies nothing
   }
 }
 

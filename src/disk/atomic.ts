@@ -63,8 +63,9 @@ export async function writeFileAtomic(
     if (options.syncDir !== false) await fsyncDir(dir)
   } finally {
     if (!done) {
-      await fh.close().catch(() => {})
-      await unlink(temp).catch(() => {})
+      // cleaning up after a failure that is already being thrown: its error is the one that matters
+      await fh.close().catch(() => undefined)
+      await unlink(temp).catch(() => undefined)
     }
   }
 }

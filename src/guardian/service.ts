@@ -42,6 +42,8 @@ export interface GuardianOptions {
   /** Structured log (docs/operator.md#logs); silent by default. */
   readonly log?: Log
   readonly now?: () => number
+  /** Most new connections one host may open per second (see p2p/node.ts). */
+  readonly inboundPerSecond?: number
 }
 
 /** Most concurrent inbound streams per protocol. */
@@ -91,6 +93,7 @@ export class Guardian {
       privateKey,
       ...(this.opts.listen ? { listen: this.opts.listen } : {}),
       ...(this.opts.announce ? { announce: this.opts.announce } : {}),
+      ...(this.opts.inboundPerSecond !== undefined ? { inboundPerSecond: this.opts.inboundPerSecond } : {}),
     })
     const log = this.opts.log ?? silentLog
     const ctx: GuardianContext = {

@@ -23,6 +23,11 @@ export interface KithNodeInit {
   readonly announce?: readonly string[]
   /** Most open connections; guardians of one vault need a handful. */
   readonly maxConnections?: number
+  /**
+   * Most new inbound connections one host may open per second (libp2p's default: 5). Tests that run
+   * every peer on 127.0.0.1 at full speed raise it; a real guardian sees a handful a minute.
+   */
+  readonly inboundPerSecond?: number
 }
 
 export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/0'
@@ -37,7 +42,11 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionManager: { maxConnections: init.maxConnections ?? 64, maxIncomingPendingConnections: 16 },
+    connectionManager: {
+      maxConnections: init.maxConnections ?? 64,
+      maxIncomingPendingConnections: 16,
+      ...(init.inboundPerSecond !== undefined ? { inboundConnectionThreshold: init.inboundPerSecond } : {}),
+    },
     services: {
       identify: identify(),
       ping: ping(),

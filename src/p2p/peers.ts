@@ -41,6 +41,7 @@ export async function openStream(
     }
     return await node.dialProtocol(id, protocol, { signal: s })
   } catch {
+    // libp2p's dial errors name addresses and internals; the user needs to hear which peer
     throw new PeerUnreachableError(id.toString())
   }
 }

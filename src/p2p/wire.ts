@@ -67,6 +67,7 @@ export class Wire {
       })
       await this.stream.close({ signal: AbortSignal.timeout(2000) })
     } catch {
+      // the peer is gone or stopped reading: the error could not be told, so the stream is dropped
       this.stream.abort(new Error('closing after error'))
     }
   }

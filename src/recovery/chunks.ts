@@ -65,7 +65,7 @@ export class GuardianChunks implements ChunkSource {
           },
         )
       } catch {
-        continue
+        continue // unreachable or refusing for this chunk: the next holder may have it
       }
       if (equalBytes(sha256(data), id)) return data
       this.bad.add(toHex(g.peerId))

@@ -64,12 +64,14 @@ export class DirChunkStore implements ChunkSource, ChunkSink {
    */
   async retainOnly(keep: ReadonlySet<string>): Promise<number> {
     let deleted = 0
+    // a store never written to has no directory yet, and nothing to delete
     const subs = await readdir(this.dir).catch(() => [] as string[])
     for (const sub of subs) {
       const files = await readdir(join(this.dir, sub)).catch(() => [] as string[])
       for (const f of files) {
         if (keep.has(f)) continue
-        await unlink(join(this.dir, sub, f)).catch(() => {})
+        // a file another sweep removed first is gone either way
+        await unlink(join(this.dir, sub, f)).catch(() => undefined)
         deleted++
       }
     }
@@ -81,7 +83,7 @@ export class DirChunkStore implements ChunkSource, ChunkSink {
       await stat(this._path(id)[1])
       return true
     } catch {
-      return false
+      return false // absent, or unreadable: either way it is written again
     }
   }
 

@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
@@ -6,17 +5,22 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { HealthAlerts } from '../../src/coordinator/alerts.js'
 import { readKeyFile } from '../../src/coordinator/keyfile.js'
-import type { VaultStatus } from '../../src/coordinator/status.js'
-import { Vault, vaultPaths } from '../../src/coordinator/vault.js'
-import { type GuardianProcess, guardiansAndVault, kith, spawnWatch, waitUntil } from '../helpers/daemons.js'
+import { vaultPaths } from '../../src/coordinator/paths.js'
+import { type VaultStatus, vaultStatus } from '../../src/coordinator/status.js'
+import { Vault } from '../../src/coordinator/vault.js'
+import { Watcher } from '../../src/coordinator/watch.js'
+import { kithJson } from '../helpers/cli.js'
+import { localFleet, localVault } from '../helpers/local.js'
+import { waitUntil } from '../helpers/wait.js'
 
-const started: GuardianProcess[] = []
-let watcher: ChildProcess | undefined
+const fleet = localFleet()
 let server: Server | undefined
+let watcher: Watcher | undefined
+let vault: Vault | undefined
 afterAll(async () => {
-  watcher?.kill('SIGKILL')
+  await watcher?.stop()
+  await vault?.close()
   server?.close()
-  await Promise.all(started.map((g) => g.stop('SIGKILL')))
 })
 
 describe('watch alerts', () => {
@@ -37,46 +41,51 @@ describe('watch alerts', () => {
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r))
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`
 
-    const { gs, work, dir, v } = await guardiansAndVault(3, 2, 2, started)
+    const { gs, work, dir, v } = await localVault(3, 2, 2, fleet)
     const scb = join(work, 'channel.backup')
     await writeFile(scb, randomBytes(3000))
-    await kith(...v('add-source', 'lnd-scb', scb))
+    await kithJson(...v('add-source', 'lnd-scb', scb))
     const commandLog = join(work, 'alerts.jsonl')
 
-    const spawned = spawnWatch(
-      dir,
-      '--retry',
-      '1s',
-      '--debounce',
-      '100ms',
-      '--alert-webhook',
-      url,
-      '--alert-command',
-      `cat >> ${commandLog}; echo >> ${commandLog}`,
+    // what `kith vault watch --alert-webhook URL --alert-command CMD` runs
+    const lines: string[] = []
+    vault = await Vault.open(dir)
+    const alerts = new HealthAlerts(
+      { webhook: url, command: `cat >> ${commandLog}; echo >> ${commandLog}` },
+      (l) => lines.push(l),
     )
-    watcher = spawned.proc
-    const output = spawned.output
+    watcher = new Watcher(vault, {
+      debounceMs: 100,
+      retryMs: 500,
+      onEvent: (l) => lines.push(l),
+      afterRound: async () => {
+        const status = await vaultStatus(vault!)
+        await alerts.incidents(status)
+        await alerts.recoveryRequests(status)
+        await alerts.observe(status)
+      },
+    })
+    await watcher.start()
+    const output = () => lines.join('\n')
     await waitUntil(() => /health: safe/.test(output()), output)
 
     await gs[2]!.stop()
     await waitUntil(() => events.some((e) => e.verdict === 'degraded'), output)
     await gs[2]!.start()
     await waitUntil(() => events.some((e) => e.verdict === 'safe' && e.previous === 'degraded'), output)
-    watcher.kill('SIGTERM')
-    await new Promise((r) => watcher!.once('exit', r))
+    await watcher.stop()
+    watcher = undefined
 
     expect(events[0]).toMatchObject({ kind: 'health', verdict: 'degraded', previous: 'safe' })
-    const lines = (await readFile(commandLog, 'utf8')).split('\n').filter((l) => l.trim() !== '')
-    expect(lines.map((l) => JSON.parse(l).verdict)).toEqual(events.map((e) => e.verdict))
+    const commandLines = (await readFile(commandLog, 'utf8')).split('\n').filter((l) => l.trim() !== '')
+    expect(commandLines.map((l) => JSON.parse(l).verdict)).toEqual(events.map((e) => e.verdict))
     const { vaultKey, kek } = await readKeyFile(vaultPaths(dir).key, dir)
-    const vault = await Vault.open(dir)
     const { chunkKey } = vault.dataKeys()
-    await vault.close()
-    for (const body of [...bodies, ...lines]) {
+    for (const body of [...bodies, ...commandLines]) {
       for (const secret of [vaultKey, kek, chunkKey])
         expect(body).not.toContain(Buffer.from(secret).toString('hex'))
     }
-  }, 120_000)
+  }, 60_000)
 })
 
 describe('incident alerts', () => {

@@ -4,7 +4,7 @@ import { rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { vaultPaths } from '../../src/coordinator/vault.js'
+import { vaultPaths } from '../../src/coordinator/paths.js'
 import { CLI, type GuardianProcess, guardiansAndVault, kith } from '../helpers/daemons.js'
 
 const started: GuardianProcess[] = []

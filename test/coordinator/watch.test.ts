@@ -1,93 +1,118 @@
-import type { ChildProcess } from 'node:child_process'
+/**
+ * `kith vault watch` against five guardians, 3-of-5, W=3: rename-replacements become committed versions,
+ * one process at a time holds the vault, a twin copy's equivocation reaches the real owner's status, and
+ * the outbox survives three guardians down. The watcher and the guardians run in this process; the
+ * competing `kith vault backup` is a real second process, as it would be.
+ */
 import { randomBytes } from 'node:crypto'
 import { cp, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
-import {
-  type GuardianProcess,
-  guardiansAndVault,
-  kith,
-  kithResult,
-  spawnWatch,
-  waitUntil,
-} from '../helpers/daemons.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Vault } from '../../src/coordinator/vault.js'
+import { Watcher } from '../../src/coordinator/watch.js'
+import { cli, kithJson } from '../helpers/cli.js'
+import { kithResult } from '../helpers/daemons.js'
+import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
+import { waitUntil } from '../helpers/wait.js'
 
-const started: GuardianProcess[] = []
-let watcher: ChildProcess | undefined
+const fleet = localFleet()
+let gs: LocalGuardian[]
+let work: string
+let dir: string
+let v: (...args: string[]) => string[]
+let scb: string
+let vault: Vault | undefined
+let watcher: Watcher | undefined
+const lines: string[] = []
 afterAll(async () => {
-  watcher?.kill('SIGKILL')
-  await Promise.all(started.map((g) => g.stop('SIGKILL')))
+  await watcher?.stop()
+  await vault?.close()
 })
 
-describe('kith vault watch', () => {
-  it('5 guardians, 3-of-5, W=3: ten rename-replacements of channel.backup become ten committed versions on all', async () => {
-    const { gs, work, dir, v } = await guardiansAndVault(5, 3, 3, started)
-    const scb = join(work, 'channel.backup')
-    await writeFile(scb, randomBytes(4000))
-    await kith(...v('add-source', 'lnd-scb', scb))
+const replace = async (size: number) => {
+  await writeFile(`${scb}.tmp`, randomBytes(size))
+  await rename(`${scb}.tmp`, scb)
+}
+const said = (pattern: RegExp) =>
+  waitUntil(
+    () => lines.some((l) => pattern.test(l)),
+    () => lines.join('\n'),
+  )
 
-    const spawned = spawnWatch(dir, '--debounce', '200ms', '--retry', '1h')
-    watcher = spawned.proc
-    const output = spawned.output
-    await waitUntil(() => /version 1 committed/.test(output()), output)
+describe('kith vault watch, 5 guardians, 3-of-5, W=3', () => {
+  beforeAll(async () => {
+    ;({ gs, work, dir, v } = await localVault(5, 3, 3, fleet))
+    scb = join(work, 'channel.backup')
+    await writeFile(scb, randomBytes(4000))
+    await kithJson(...v('add-source', 'lnd-scb', scb))
+  })
+
+  it('ten rename-replacements of channel.backup become ten committed versions', async () => {
+    vault = await Vault.open(dir)
+    watcher = new Watcher(vault, { debounceMs: 100, retryMs: 3_600_000, onEvent: (l) => lines.push(l) })
+    await watcher.start()
+    await said(/version 1 committed/)
     for (let i = 2; i <= 11; i++) {
       // like LND: write a temp file, then rename it over channel.backup
-      await writeFile(`${scb}.tmp`, randomBytes(4000 + i))
-      await rename(`${scb}.tmp`, scb)
-      await waitUntil(() => new RegExp(`version ${i} committed`).test(output()), output)
+      await replace(4000 + i)
+      await said(new RegExp(`version ${i} committed`))
     }
-    // one coordinator process at a time: a second backup is refused, status still answers
+  })
+
+  it('one process at a time: a second backup is refused while the watch runs; status still answers', async () => {
     const busy = await kithResult(...v('backup'))
     expect(busy.code).toBe(1)
     expect(busy.stderr).toMatch(/another kith process \(pid \d+\).*\[VAULT_BUSY\]/)
-    expect(JSON.parse(await kith(...v('status', '--offline'))).committedVersion).toBe(11)
-    watcher.kill('SIGTERM')
-    await new Promise((r) => watcher!.once('exit', r))
-    expect(output()).toMatch(/stopped/)
-    for (const g of gs) expect((await g.status()).vaults[0]!.version).toBe(11)
-    const status = JSON.parse(await kith(...v('status')))
-    expect(status).toMatchObject({ committedVersion: 11, verdict: 'safe', n: 5 })
+    expect((await kithJson(...v('status', '--offline')))['committedVersion']).toBe(11)
+  })
 
+  it('every guardian holds version 11, and the vault is safe', async () => {
+    await watcher!.stop()
+    await vault!.close()
+    watcher = undefined
+    vault = undefined
+    for (const g of gs) expect(g.guardian.db.vaults.all()[0]!.headVersion).toBe(11)
+    expect(await kithJson(...v('status'))).toMatchObject({ committedVersion: 11, verdict: 'safe', n: 5 })
+  })
+
+  let twin: string
+  it('one guardian down: a version still commits, and status says degraded', async () => {
     // a copy of the vault directory, as a careless restore onto a second machine would make
-    const twin = join(work, 'twin-vault')
+    twin = join(work, 'twin-vault')
     await cp(dir, twin, { recursive: true })
-    const replace = async (size: number) => {
-      await writeFile(`${scb}.tmp`, randomBytes(size))
-      await rename(`${scb}.tmp`, scb)
-    }
-
-    // one guardian down: still committed, and degraded
     await gs[4]!.stop()
     await replace(5012)
-    expect(JSON.parse(await kith(...v('backup'))).pushed).toMatchObject({ version: 12, committed: true })
-    const degraded = JSON.parse(await kith(...v('status')))
-    expect(degraded.verdict).toBe('degraded')
-    expect(degraded.reasons.join(' ')).toMatch(/1 guardian\(s\) unreachable/)
+    expect((await kithJson(...v('backup')))['pushed']).toMatchObject({ version: 12, committed: true })
+    const degraded = await kithJson(...v('status'))
+    expect(degraded['verdict']).toBe('degraded')
+    expect((degraded['reasons'] as string[]).join(' ')).toMatch(/1 guardian\(s\) unreachable/)
+  })
 
-    // the twin signs its own version 12: the guardians refuse it and keep the two heads as evidence;
-    // the real coordinator hears of it from them on its next status, although it pushed nothing wrong
+  it("a twin's own version 12 is refused and kept as evidence; the real owner's status turns at-risk", async () => {
     await replace(5013)
-    expect((await kithResult('vault', 'backup', '--data-dir', twin, '--timeout', '20s')).code).toBe(1)
-    const warned = JSON.parse(await kith(...v('status')))
-    expect(warned.verdict).toBe('at-risk')
-    expect(warned.reasons[0]).toMatch(/^EQUIVOCATION/)
-    expect(warned.incidents[0]).toMatchObject({ kind: 'equivocation', version: 12 })
+    expect((await cli('vault', 'backup', '--data-dir', twin, '--timeout', '20s')).code).toBe(1)
+    const warned = await kithJson(...v('status'))
+    expect(warned['verdict']).toBe('at-risk')
+    expect((warned['reasons'] as string[])[0]).toMatch(/^EQUIVOCATION/)
+    expect((warned['incidents'] as unknown[])[0]).toMatchObject({ kind: 'equivocation', version: 12 })
+  })
 
-    // three of five down: the backup fails clearly and version 13 waits in the outbox
+  it('three of five down: the backup fails clearly and version 13 waits in the outbox', async () => {
     await Promise.all([gs[2]!.stop(), gs[3]!.stop()])
     await replace(5014)
-    const failed = await kithResult(...v('backup', '--timeout', '15s'))
+    const failed = await cli(...v('backup', '--timeout', '15s'))
     expect(failed.code).toBe(1)
     expect(failed.stderr).toMatch(/version 13 reached 2 of the 3 guardians.*\[QUORUM_NOT_REACHED\]/)
-    expect(JSON.parse(await kith(...v('status', '--offline'))).outbox).toEqual([13])
+    expect((await kithJson(...v('status', '--offline')))['outbox']).toEqual([13])
+  })
 
-    // they return: the outbox is delivered, with no version number reused
+  it('they return: the outbox is delivered, with no version number reused', async () => {
     await Promise.all([gs[2]!.start(), gs[3]!.start(), gs[4]!.start()])
-    const drained = JSON.parse(await kith(...v('backup')))
-    expect(drained.drained).toEqual([expect.objectContaining({ version: 13, committed: true })])
-    expect(drained.pushed).toBeUndefined()
-    const back = JSON.parse(await kith(...v('status')))
+    const drained = await kithJson(...v('backup'))
+    expect(drained['drained']).toEqual([expect.objectContaining({ version: 13, committed: true })])
+    expect(drained['pushed']).toBeUndefined()
+    const back = await kithJson(...v('status'))
     expect(back).toMatchObject({ committedVersion: 13, outbox: [] })
-    expect(back.verdict).not.toBe('at-risk')
-  }, 240_000)
+    expect(back['verdict']).not.toBe('at-risk')
+  })
 })

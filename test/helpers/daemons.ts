@@ -1,11 +1,12 @@
 /** Real guardian daemons, spawned through the compiled CLI, on 127.0.0.1. */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll } from 'vitest'
+import { readGuardianConfig, writeGuardianConfig } from '../../src/guardian/config.js'
 import { inviteFromText } from '../../src/p2p/invite.js'
 import { tempDir } from './tmp.js'
+import { waitUntil } from './wait.js'
 
 const run = promisify(execFile)
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js')
@@ -28,17 +29,6 @@ export async function kithResult(
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
-
 export class GuardianProcess {
   proc: ChildProcess | undefined
   output = ''
@@ -49,15 +39,12 @@ export class GuardianProcess {
   env: Record<string, string> = {}
   fileSizeKb: number | undefined
 
-  private constructor(
-    readonly dir: string,
-    readonly port: number,
-  ) {}
+  private constructor(readonly dir: string) {}
 
+  /** A guardian on a port the kernel picks at its first start (no race for a "free" port), kept after. */
   static async init(dir: string): Promise<GuardianProcess> {
-    const port = await freePort()
-    await kith('guardian', 'init', '--data-dir', dir, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--json')
-    return new GuardianProcess(dir, port)
+    await kith('guardian', 'init', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--json')
+    return new GuardianProcess(dir)
   }
 
   async start(): Promise<void> {
@@ -80,6 +67,17 @@ export class GuardianProcess {
       this.output += d.toString()
     })
     await this.waitFor(/listening on/)
+    await this._keepPort()
+  }
+
+  /** After the first start on port 0, write the bound port into guardian.json: restarts reuse it, as
+   * the addresses in the vault's roster expect. */
+  private async _keepPort(): Promise<void> {
+    const config = await readGuardianConfig(this.dir)
+    if (!config.listen.some((a) => a.endsWith('/tcp/0'))) return
+    const port = /listening on \/ip4\/127\.0\.0\.1\/tcp\/(\d+)/.exec(this.output.slice(this.mark))?.[1]
+    if (port === undefined) throw new Error(`no bound port in:\n${this.output}`)
+    await writeGuardianConfig(this.dir, { ...config, listen: [`/ip4/127.0.0.1/tcp/${port}`] })
   }
 
   async waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<void> {
@@ -120,18 +118,7 @@ export class GuardianProcess {
   }
 }
 
-/** Poll `check` until it holds; on timeout, fail with `log()` (a process's output) attached. */
-export async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  log: () => string = () => '',
-  timeoutMs = 40_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met in time; output:\n${log()}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+export { waitUntil }
 
 /** n guardian daemons and a k-of-n vault (write quorum w) with all of them added. */
 export async function guardiansAndVault(n: number, k: number, w: number, started: GuardianProcess[]) {

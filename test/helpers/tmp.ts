@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach } from 'vitest'
+import { afterAll, afterEach } from 'vitest'
 
 const made: string[] = []
 
@@ -14,6 +14,19 @@ export async function tempDir(prefix = 'kith-test-'): Promise<string> {
 
 afterEach(async () => {
   await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })))
+})
+
+const madeForFile: string[] = []
+
+/** A fresh temp dir that lives until the test file ends: for state shared by the steps of a story. */
+export async function fileTempDir(prefix = 'kith-test-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  madeForFile.push(dir)
+  return dir
+}
+
+afterAll(async () => {
+  await Promise.all(madeForFile.splice(0).map((d) => rm(d, { recursive: true, force: true })))
 })
 
 export function hex(s: string): Uint8Array {

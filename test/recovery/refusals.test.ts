@@ -1,115 +1,177 @@
+/**
+ * What a recovery must refuse, with 4 guardians, 2-of-4, W=2 (3 answers needed to be sure): a drill that
+ * names a guardian that lost a chunk, a vetoed request, a denied one, a stale pair of guardians, and a
+ * guardian serving corrupted chunks. Guardians, the CLI and the recoveries run in this process.
+ */
 import { randomBytes } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { describe, expect, it } from 'vitest'
-import { fleet, guardiansAndVault, kith, kithResult, type RecoverProcess } from '../helpers/daemons.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { cli, kithIn, kithJson, RecoverRun } from '../helpers/cli.js'
+import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 
-const { started, recover } = fleet()
+const fleet = localFleet()
+let gs: LocalGuardian[]
+let work: string
+let v: (...args: string[]) => string[]
+let scb: string
+let vault: string
+let v7: Buffer
 
-describe('recovery refuses what it must (4 guardians, 2-of-4, W=2: 3 answers needed)', () => {
-  it('drill, veto, deny, a stale pair of guardians, and a guardian serving corrupted chunks', async () => {
-    const { gs, work, v } = await guardiansAndVault(4, 2, 2, started)
-    const scb = join(work, 'channel.backup')
+const replace = async (i: number) => {
+  await writeFile(`${scb}.tmp`, randomBytes(3000 + i))
+  await rename(`${scb}.tmp`, scb)
+  await kithIn(...v('backup'))
+}
+const approve = async (r: RecoverRun, i: number) => {
+  const c = await r.codeFor(gs[i]!.peerId)
+  await kithIn('guardian', 'approve', c.request, '--code', c.code, '--data-dir', gs[i]!.dir)
+}
+/** Change a stopped guardian's database by hand, as a failing disk or a tamperer would. */
+const tamper = (g: LocalGuardian, fn: (db: Database.Database) => void) => {
+  const db = new Database(join(g.dir, 'guardian.sqlite3'))
+  try {
+    fn(db)
+  } finally {
+    db.close()
+  }
+}
+
+describe('recovery refuses what it must (4 guardians, 2-of-4, W=2)', () => {
+  beforeAll(async () => {
+    ;({ gs, work, v } = await localVault(4, 2, 2, fleet))
+    scb = join(work, 'channel.backup')
     await writeFile(scb, randomBytes(3000))
     await writeFile(join(work, 'hsm_secret'), randomBytes(32))
-    await kith(...v('add-source', 'lnd-scb', scb))
-    await kith(...v('add-source', 'file', join(work, 'hsm_secret'), '--name', 'hsm_secret'))
-    const replace = async (i: number) => {
-      await writeFile(`${scb}.tmp`, randomBytes(3000 + i))
-      await rename(`${scb}.tmp`, scb)
-      await kith(...v('backup'))
-    }
+    await kithJson(...v('add-source', 'lnd-scb', scb))
+    await kithJson(...v('add-source', 'file', join(work, 'hsm_secret'), '--name', 'hsm_secret'))
     for (let i = 1; i <= 7; i++) await replace(i)
-    const v7 = await readFile(scb)
-    const vault = JSON.parse(await kith(...v('status', '--offline'))).vault as string
-    const info = await Promise.all(gs.map((g) => g.status()))
-    const addr = (i: number) => `${info[i]!.addrs[0]}/p2p/${info[i]!.peerId}`
+    v7 = await readFile(scb)
+    vault = (await kithJson(...v('status', '--offline')))['vault'] as string
+  })
 
-    // a drill: every guardian proves its share and version 7's chunks, without any key leaving
-    const drill = JSON.parse(await kith(...v('drill')))
+  it('a drill: every guardian proves its share and version 7, without any key leaving', async () => {
+    const drill = await kithJson(...v('drill'))
     expect(drill).toMatchObject({ version: 7, pass: true })
-    for (const g of drill.guardians)
+    for (const g of drill['guardians'] as unknown[])
       expect(g).toMatchObject({ share: 'ok', version: 7, chunksOk: 2, chunksChecked: 2 })
-    // guardian 3 loses a chunk of version 7: the drill fails and names it
+  })
+
+  it('a guardian that lost a chunk of version 7 fails the drill, which names it', async () => {
     await gs[3]!.stop()
-    const lossy = new Database(join(gs[3]!.dir, 'guardian.sqlite3'))
-    lossy.exec(
-      'DELETE FROM chunks WHERE id IN (SELECT chunk_id FROM manifest_chunks WHERE version = 7 LIMIT 1)',
+    tamper(gs[3]!, (db) =>
+      db.exec(
+        'DELETE FROM chunks WHERE id IN (SELECT chunk_id FROM manifest_chunks WHERE version = 7 LIMIT 1)',
+      ),
     )
-    lossy.close()
     await gs[3]!.start()
-    const failedDrill = await kithResult(...v('drill'))
-    expect(failedDrill.code).toBe(1)
-    const report = JSON.parse(failedDrill.stdout)
+    const failed = await cli(...v('drill', '--json'))
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toContain('[DRILL_FAILED]')
+    const report = JSON.parse(failed.stdout)
     expect(report.pass).toBe(false)
     expect(report.guardians.filter((g: { pass: boolean }) => !g.pass)).toEqual([
-      expect.objectContaining({ peerId: info[3]!.peerId, share: 'ok', chunksOk: 1 }),
+      expect.objectContaining({ peerId: gs[3]!.peerId, share: 'ok', chunksOk: 1 }),
     ])
+  })
 
-    // without a kit: one guardian's address; the signed roster names the other three
-    const r1 = recover('--vault', vault, '--guardian', addr(2), '--out', join(work, 'r1'))
-    for (const i of [0, 1, 2, 3]) await r1.codeFor(info[i]!.peerId)
-    // the live owner sees the request in status, and vetoes it with the vault key
-    const seen = JSON.parse(await kith(...v('status')))
-    expect(seen.recoveryRequests).toEqual([expect.objectContaining({ request: r1.events[0]!['request'] })])
-    expect(seen.reasons[0]).toMatch(/^RECOVERY REQUEST/)
-    const vetoed = JSON.parse(await kith(...v('veto', r1.events[0]!['request'] as string)))
-    expect(vetoed.vetoed).toBe(4)
-    expect(await r1.exitCode()).toBe(1)
-    expect(r1.stderr).toContain('[NOT_ENOUGH_APPROVALS]')
+  let r1: RecoverRun
+  it('without a kit, one guardian address is enough: the signed roster names the other three', async () => {
+    r1 = new RecoverRun('--vault', vault, '--guardian', gs[2]!.addr, '--out', join(work, 'r1'))
+    for (const g of gs) await r1.codeFor(g.peerId)
+  })
+
+  it('the live owner sees the request in status and vetoes it; nothing is released', async () => {
+    const seen = await kithJson(...v('status'))
+    const request = r1.events[0]!['request'] as string
+    expect(seen['recoveryRequests']).toEqual([expect.objectContaining({ request })])
+    expect((seen['reasons'] as string[])[0]).toMatch(/^RECOVERY REQUEST/)
+    expect((await kithJson(...v('veto', request)))['vetoed']).toBe(4)
+    const done = await r1.done
+    expect(done.code).toBe(1)
+    expect(done.stderr).toContain('[NOT_ENOUGH_APPROVALS]')
     expect(r1.events.filter((e) => e['event'] === 'denied' && e['state'] === 'vetoed')).toHaveLength(4)
     expect(r1.events.some((e) => e['event'] === 'share-received')).toBe(false)
-    // a guardian cannot approve a vetoed request by accident, only by overriding on purpose
-    const { request, code } = await r1.codeFor(info[0]!.peerId)
-    const closed = await kithResult('guardian', 'approve', request, '--code', code, '--data-dir', gs[0]!.dir)
+  })
+
+  it('a guardian cannot approve a vetoed request by accident, only by overriding on purpose', async () => {
+    const { request, code } = await r1.codeFor(gs[0]!.peerId)
+    const closed = await cli('guardian', 'approve', request, '--code', code, '--data-dir', gs[0]!.dir)
+    expect(closed.code).toBe(1)
     expect(closed.stderr).toContain('[REQUEST_CLOSED]')
+  })
 
-    // a denied request releases nothing
-    const r2 = recover('--vault', vault, '--guardian', addr(0), '--out', join(work, 'r2'))
-    const asked = await r2.codeFor(info[0]!.peerId)
-    await kith('guardian', 'deny', asked.request, '--data-dir', gs[0]!.dir)
-    await r2.event('denied', (e) => e['state'] === 'denied')
-    r2.proc.kill('SIGTERM')
-    expect(await r2.exitCode()).toBe(1)
-    expect(r2.events.some((e) => e['event'] === 'share-received')).toBe(false)
-    const after = JSON.parse(await kith('guardian', 'requests', '--all', '--json', '--data-dir', gs[0]!.dir))
-    expect(after.requests.find((x: { request: string }) => x.request === asked.request).state).toBe('denied')
+  it('a denied request releases nothing', async () => {
+    const stop = new RecoverRun(
+      '--vault',
+      vault,
+      '--guardian',
+      gs[0]!.addr,
+      '--out',
+      join(work, 'r2'),
+      '--wait',
+      '3s',
+    )
+    const asked = await stop.codeFor(gs[0]!.peerId)
+    await kithIn('guardian', 'deny', asked.request, '--data-dir', gs[0]!.dir)
+    await stop.event('denied', (e) => e['state'] === 'denied')
+    expect((await stop.done).code).toBe(1)
+    expect(stop.events.some((e) => e['event'] === 'share-received')).toBe(false)
+    const after = await kithJson('guardian', 'requests', '--all', '--data-dir', gs[0]!.dir)
+    const row = (after['requests'] as { request: string; state: string }[]).find(
+      (x) => x.request === asked.request,
+    )
+    expect(row?.state).toBe('denied')
+  })
 
+  it('with two guardians stuck at version 7 and the other two gone, nothing is restored: it may be stale', async () => {
     // guardians 0 and 1 are away while versions 8..10 commit on 2 and 3
     await Promise.all([gs[0]!.stop(), gs[1]!.stop()])
     for (let i = 8; i <= 10; i++) await replace(i)
     // then 2 and 3 are gone; 0 and 1 come back, still at version 7, and 0's chunks are damaged
     await Promise.all([gs[2]!.stop(), gs[3]!.stop()])
-    const db = new Database(join(gs[0]!.dir, 'guardian.sqlite3'))
-    const rows = db.prepare('SELECT id, data FROM chunks').all() as { id: Buffer; data: Buffer }[]
-    for (const row of rows) {
-      row.data[row.data.length - 1]! ^= 1
-      db.prepare('UPDATE chunks SET data = ? WHERE id = ?').run(row.data, row.id)
-    }
-    db.close()
-    await Promise.all([gs[0]!.start(), gs[1]!.start()])
-
-    const approveAll = async (r: RecoverProcess) => {
-      for (const i of [0, 1]) {
-        const c = await r.codeFor(info[i]!.peerId)
-        await kith('guardian', 'approve', c.request, '--code', c.code, '--data-dir', gs[i]!.dir)
+    tamper(gs[0]!, (db) => {
+      for (const row of db.prepare('SELECT id, data FROM chunks').all() as { id: Buffer; data: Buffer }[]) {
+        row.data[row.data.length - 1]! ^= 1
+        db.prepare('UPDATE chunks SET data = ? WHERE id = ?').run(row.data, row.id)
       }
-    }
-    // two answers of three needed: version 7 may be stale, so nothing is restored
-    const r3 = recover('--vault', vault, '--guardian', addr(0), addr(1), '--out', join(work, 'r3'))
-    await approveAll(r3)
-    expect(await r3.exitCode()).toBe(1)
-    expect(r3.stderr).toContain('[POSSIBLY_STALE]')
-    expect(r3.stderr).toMatch(/channel funds/)
+    })
+    await Promise.all([gs[0]!.start(), gs[1]!.start()])
+    const r3 = new RecoverRun(
+      '--vault',
+      vault,
+      '--guardian',
+      gs[0]!.addr,
+      gs[1]!.addr,
+      '--out',
+      join(work, 'r3'),
+    )
+    await approve(r3, 0)
+    await approve(r3, 1)
+    const done = await r3.done
+    expect(done.code).toBe(1)
+    expect(done.stderr).toContain('[POSSIBLY_STALE]')
+    expect(done.stderr).toMatch(/channel funds/)
     expect(await r3.event('heads-collected')).toMatchObject({ answered: 2, needed: 3, version: 7 })
     expect(r3.events.some((e) => e['event'] === 'restore-done')).toBe(false)
+  })
 
-    // told to, it restores version 7, skipping and naming the guardian that serves bad chunks
+  it('told to accept stale, it restores version 7, skipping and naming the guardian serving bad chunks', async () => {
     const out = join(work, 'r4')
-    const r4 = recover('--vault', vault, '--guardian', addr(0), addr(1), '--out', out, '--accept-stale')
-    await approveAll(r4)
-    expect(await r4.exitCode()).toBe(0)
+    const r4 = new RecoverRun(
+      '--vault',
+      vault,
+      '--guardian',
+      gs[0]!.addr,
+      gs[1]!.addr,
+      '--out',
+      out,
+      '--accept-stale',
+    )
+    await approve(r4, 0)
+    await approve(r4, 1)
+    expect((await r4.done).code).toBe(0)
     expect(await r4.event('heads-collected')).toMatchObject({ answered: 2, version: 7, acceptedStale: true })
     expect(r4.events.filter((e) => e['event'] === 'bad-guardian')).toEqual([
       expect.objectContaining({ guardian: expect.any(String) }),
@@ -118,5 +180,5 @@ describe('recovery refuses what it must (4 guardians, 2-of-4, W=2: 3 answers nee
     expect(done).toMatchObject({ version: 7 })
     const restored = (done['files'] as { kind: string; path: string }[]).find((f) => f.kind === 'lnd-scb')!
     expect(await readFile(restored.path)).toEqual(v7)
-  }, 240_000)
+  })
 })

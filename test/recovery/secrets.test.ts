@@ -3,25 +3,23 @@
  * then every daemon's and command's output and every log file is searched for the data keys, the shares,
  * the vault secret key, the invite secrets and the sample content, as raw hex, base64 and text forms.
  */
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { readKeyFile } from '../../src/coordinator/keyfile.js'
+import { vaultPaths } from '../../src/coordinator/paths.js'
 import { CoordinatorStore } from '../../src/coordinator/store.js'
-import { vaultPaths } from '../../src/coordinator/vault.js'
 import { u64be } from '../../src/crypto/bytes.js'
 import { xchachaOpen } from '../../src/crypto/xchacha.js'
 import { inviteFromText } from '../../src/p2p/invite.js'
 import { openShareEnvelope, shareEnvelopeToText } from '../../src/shares/envelope.js'
-import { CLI, fleet, GuardianProcess as G } from '../helpers/daemons.js'
-import { tempDir } from '../helpers/tmp.js'
+import { cli, RecoverRun } from '../helpers/cli.js'
+import { LocalGuardian, localFleet } from '../helpers/local.js'
+import { fileTempDir } from '../helpers/tmp.js'
 
-const run = promisify(execFile)
-const { started, recover } = fleet()
+const fleet = localFleet()
 
 /** Every way a secret could show up in text. */
 const forms = (b: Uint8Array): string[] => {
@@ -45,22 +43,20 @@ describe('secrets never reach a log or an output', () => {
   it('a full backup and recovery with logs on leaves no key, share, invite secret or content in them', async () => {
     const outputs: string[] = []
     const kith = async (...args: string[]) => {
-      const { stdout, stderr } = await run(process.execPath, [CLI, ...args])
-      outputs.push(stdout, stderr)
-      return stdout
+      const r = await cli(...args)
+      outputs.push(r.stdout, r.stderr)
+      if (r.code !== 0) throw new Error(`kith ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
+      return r.stdout
     }
-    const gs = await Promise.all([0, 1, 2].map(async () => G.init(await tempDir('kith-g-'))))
-    started.push(...gs)
+    const gs = await Promise.all([0, 1, 2].map(() => LocalGuardian.create({ log: true })))
+    fleet.guardians.push(...gs)
     await Promise.all(gs.map((g) => g.start()))
-    const work = await tempDir('kith-node-')
+    const work = await fileTempDir('kith-node-')
     const dir = join(work, 'vault')
     const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir, '--json']
     await kith(...v('init', '-k', '2', '-w', '2'))
-    const invites: string[] = []
-    for (const g of gs)
-      invites.push(JSON.parse(await kith('guardian', 'invite', '--data-dir', g.dir, '--json')).invite)
-    // the invite is printed once, on purpose, by `guardian invite`; it must appear nowhere else
-    outputs.length = 0
+    // the invite is shown once, on purpose, to the guardian's friend; it must appear nowhere else
+    const invites = gs.map((g) => g.invite())
     await kith(...v('add-guardian', ...invites))
     const scb = join(work, 'channel.backup')
     const hsm = join(work, 'hsm_secret')
@@ -82,12 +78,10 @@ describe('secrets never reach a log or an output', () => {
     for (const k of await dataKeys(dir)) secrets.push(...forms(k))
     const content = [await readFile(scb), await readFile(hsm)]
 
-    // recovery with --resume, logging to a file
     const out = join(work, 'restored')
     const resumed = join(work, 'resumed')
     const recoverLog = join(work, 'recover.log')
-    const peers = await Promise.all(gs.map(async (g) => (await g.status()).peerId))
-    const r = recover(
+    const r = new RecoverRun(
       '--kit',
       join(work, 'kit.txt'),
       '--out',
@@ -99,11 +93,12 @@ describe('secrets never reach a log or an output', () => {
       recoverLog,
     )
     for (const i of [0, 1]) {
-      const c = await r.codeFor(peers[i]!)
+      const c = await r.codeFor(gs[i]!.peerId)
       await kith('guardian', 'approve', c.request, '--code', c.code, '--data-dir', gs[i]!.dir)
     }
-    expect(await r.exitCode()).toBe(0)
-    outputs.push(JSON.stringify(r.events), r.stderr)
+    const done = await r.done
+    expect(done.code).toBe(0)
+    outputs.push(done.stdout, done.stderr)
     for (const k of await dataKeys(resumed)) secrets.push(...forms(k))
 
     // every share envelope any guardian ever held, in every form
@@ -118,7 +113,7 @@ describe('secrets never reach a log or an output', () => {
     for (const c of content) secrets.push(...forms(c.subarray(0, 32)), ...forms(c.subarray(-32)))
 
     const logs = [...gs.map((g) => join(g.dir, 'kith.log')), join(dir, 'kith.log'), recoverLog]
-    const texts = [...outputs, ...gs.map((g) => g.output)]
+    const texts = [...outputs, ...gs.flatMap((g) => g.lines)]
     for (const path of logs) {
       const text = await readFile(path, 'utf8')
       // structured: one JSON object per line, with a time, a level and a component

@@ -1,33 +1,34 @@
-/** `kith guardian …`: run a guardian for friends' nodes. */
-import { commandGroup, toYargs } from '../../command.js'
-import { approveHandler } from './approve/handler.js'
-import { approveCommand } from './approve/options.js'
-import { denyHandler } from './deny/handler.js'
-import { denyCommand } from './deny/options.js'
-import { initHandler } from './init/handler.js'
-import { initCommand } from './init/options.js'
-import { inviteHandler } from './invite/handler.js'
-import { inviteCommand } from './invite/options.js'
-import { policyHandler } from './policy/handler.js'
-import { policyCommand } from './policy/options.js'
-import { requestsHandler } from './requests/handler.js'
-import { requestsCommand } from './requests/options.js'
-import { startHandler } from './start/handler.js'
-import { startCommand } from './start/options.js'
-import { statusHandler } from './status/handler.js'
-import { statusCommand } from './status/options.js'
+/**
+ * `kith guardian …`: run a guardian for friends' nodes. Each handler is loaded only when its command
+ * runs, so `kith --help` and a guardian's `approve` never load the network stack they do not need.
+ */
+import { commandGroup, lazyCommand } from '../../command.js'
+import { type ApproveArgs, approveCommand } from './approve/options.js'
+import { type DenyArgs, denyCommand } from './deny/options.js'
+import { type InitArgs, initCommand } from './init/options.js'
+import { type InviteArgs, inviteCommand } from './invite/options.js'
+import { type PolicyArgs, policyCommand } from './policy/options.js'
+import { type RequestsArgs, requestsCommand } from './requests/options.js'
+import { type StartArgs, startCommand } from './start/options.js'
+import { type StatusArgs, statusCommand } from './status/options.js'
 
 export const guardianCommand = commandGroup(
   'guardian <command>',
   "Run a guardian that keeps friends' node backups",
   [
-    toYargs({ ...initCommand, handler: initHandler }),
-    toYargs({ ...startCommand, handler: startHandler }),
-    toYargs({ ...inviteCommand, handler: inviteHandler }),
-    toYargs({ ...statusCommand, handler: statusHandler }),
-    toYargs({ ...requestsCommand, handler: requestsHandler }),
-    toYargs({ ...approveCommand, handler: approveHandler }),
-    toYargs({ ...denyCommand, handler: denyHandler }),
-    toYargs({ ...policyCommand, handler: policyHandler }),
+    lazyCommand<InitArgs>(initCommand, async () => (await import('./init/handler.js')).initHandler),
+    lazyCommand<StartArgs>(startCommand, async () => (await import('./start/handler.js')).startHandler),
+    lazyCommand<InviteArgs>(inviteCommand, async () => (await import('./invite/handler.js')).inviteHandler),
+    lazyCommand<StatusArgs>(statusCommand, async () => (await import('./status/handler.js')).statusHandler),
+    lazyCommand<RequestsArgs>(
+      requestsCommand,
+      async () => (await import('./requests/handler.js')).requestsHandler,
+    ),
+    lazyCommand<ApproveArgs>(
+      approveCommand,
+      async () => (await import('./approve/handler.js')).approveHandler,
+    ),
+    lazyCommand<DenyArgs>(denyCommand, async () => (await import('./deny/handler.js')).denyHandler),
+    lazyCommand<PolicyArgs>(policyCommand, async () => (await import('./policy/handler.js')).policyHandler),
   ],
 )

@@ -4,8 +4,8 @@
  */
 import { readFile, stat } from 'node:fs/promises'
 import { VaultExistsError } from '../../../coordinator/errors.js'
+import { vaultPaths } from '../../../coordinator/paths.js'
 import { type ResumeReport, resumeAfterRecovery } from '../../../coordinator/resume.js'
-import { vaultPaths } from '../../../coordinator/vault.js'
 import { decodeText } from '../../../crypto/text.js'
 import { createLog, errorFields } from '../../../log.js'
 import { InvalidKitError } from '../../../recovery/errors.js'

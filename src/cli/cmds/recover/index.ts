@@ -1,6 +1,8 @@
 /** `kith recover`: one command, not a group. */
-import { toYargs } from '../../command.js'
-import { recoverHandler } from './handler.js'
-import { recoverCommand as recover } from './options.js'
+import { lazyCommand } from '../../command.js'
+import { type RecoverArgs, recoverCommand as recover } from './options.js'
 
-export const recoverCommand = toYargs({ ...recover, handler: recoverHandler })
+export const recoverCommand = lazyCommand<RecoverArgs>(
+  recover,
+  async () => (await import('./handler.js')).recoverHandler,
+)

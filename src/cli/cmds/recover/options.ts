@@ -1,4 +1,4 @@
-import { DEFAULT_VAULT_DIR } from '../../../coordinator/vault.js'
+import { DEFAULT_VAULT_DIR } from '../../../coordinator/paths.js'
 import type { CliOptions } from '../../command.js'
 import { jsonOption, passphraseFileOption } from '../../options.js'
 

@@ -1,8 +1,7 @@
 /** `kith share …`: paper shares. */
-import { commandGroup, toYargs } from '../../command.js'
-import { inspectHandler } from './inspect/handler.js'
-import { inspectCommand } from './inspect/options.js'
+import { commandGroup, lazyCommand } from '../../command.js'
+import { type InspectArgs, inspectCommand } from './inspect/options.js'
 
 export const shareCommand = commandGroup('share <command>', 'Check a paper share backup', [
-  toYargs({ ...inspectCommand, handler: inspectHandler }),
+  lazyCommand<InspectArgs>(inspectCommand, async () => (await import('./inspect/handler.js')).inspectHandler),
 ])

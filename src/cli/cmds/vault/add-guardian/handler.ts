@@ -1,6 +1,6 @@
 /** `kith vault add-guardian`: invite guardians; once there are enough, split the key among them. */
 import { say, sayJson } from '../../../output.js'
-import { withVault } from '../options.js'
+import { withVault } from '../open.js'
 import type { AddGuardianArgs } from './options.js'
 
 export async function addGuardianHandler(a: AddGuardianArgs): Promise<void> {

@@ -1,6 +1,6 @@
 /** `kith vault add-source`: back up one more file or directory from the next version on. */
 import { say, sayJson } from '../../../output.js'
-import { withVault } from '../options.js'
+import { withVault } from '../open.js'
 import type { AddSourceArgs } from './options.js'
 
 export async function addSourceHandler(a: AddSourceArgs): Promise<void> {

@@ -5,7 +5,7 @@ import type { GlobalArgs } from '../../../command.js'
 import { say, sayJson } from '../../../output.js'
 import { formatSize, parseDuration } from '../../../parse.js'
 import { uploadBar } from '../../../progress.js'
-import { vaultLog, withVault } from '../options.js'
+import { vaultLog, withVault } from '../open.js'
 import type { BackupArgs } from './options.js'
 
 /** Log what a backup did: versions, receipts, and each guardian's refusal by code. */

@@ -2,7 +2,7 @@
 import { runDrill } from '../../../../coordinator/drill.js'
 import { DrillFailedError } from '../../../../coordinator/errors.js'
 import { say, sayJson } from '../../../output.js'
-import { withVault } from '../options.js'
+import { withVault } from '../open.js'
 import type { DrillArgs } from './options.js'
 
 export async function drillHandler(a: DrillArgs): Promise<void> {

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import { buildKit } from '../../../../coordinator/kit.js'
 import { kitToHtml, kitToText } from '../../../../recovery/kit.js'
 import { say, sayJson } from '../../../output.js'
-import { withVault } from '../options.js'
+import { withVault } from '../open.js'
 import type { KitArgs } from './options.js'
 
 export async function kitHandler(a: KitArgs): Promise<void> {

@@ -2,7 +2,7 @@
 import { requireCommitted, runBackup } from '../../../../coordinator/backup.js'
 import { say, sayJson } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
-import { withVault } from '../options.js'
+import { withVault } from '../open.js'
 import type { RemoveGuardianArgs } from './options.js'
 
 export async function removeGuardianHandler(a: RemoveGuardianArgs): Promise<void> {

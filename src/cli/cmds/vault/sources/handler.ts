@@ -1,6 +1,6 @@
 /** `kith vault sources`: what the vault backs up; `--remove` drops one from the next version on. */
 import { say, sayJson } from '../../../output.js'
-import { withVault } from '../options.js'
+import { withVault } from '../open.js'
 import type { SourcesArgs } from './options.js'
 
 export async function sourcesHandler(a: SourcesArgs): Promise<void> {

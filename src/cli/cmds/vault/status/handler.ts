@@ -2,7 +2,7 @@
 import { vaultStatus } from '../../../../coordinator/status.js'
 import { say, sayJson } from '../../../output.js'
 import { formatAgo } from '../../../parse.js'
-import { withVault } from '../options.js'
+import { withVault } from '../open.js'
 import type { StatusArgs } from './options.js'
 
 export async function statusHandler(a: StatusArgs): Promise<void> {

@@ -2,7 +2,7 @@
 import { VetoUndeliveredError } from '../../../../coordinator/errors.js'
 import { vetoRequest } from '../../../../coordinator/veto.js'
 import { say, sayJson } from '../../../output.js'
-import { withVault } from '../options.js'
+import { withVault } from '../open.js'
 import type { VetoArgs } from './options.js'
 
 export async function vetoHandler(a: VetoArgs): Promise<void> {

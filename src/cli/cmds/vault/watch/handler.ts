@@ -6,7 +6,7 @@ import type { GlobalArgs } from '../../../command.js'
 import { say, stamp } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
 import { stopOnSignal } from '../../../signals.js'
-import { vaultLog, withVault } from '../options.js'
+import { vaultLog, withVault } from '../open.js'
 import type { WatchArgs } from './options.js'
 
 export async function watchHandler(a: WatchArgs & GlobalArgs): Promise<void> {

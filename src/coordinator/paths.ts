@@ -1,0 +1,21 @@
+/**
+ * The coordinator's data directory (docs/format.md §Data directories): where each file of a vault lives.
+ * Layout is defined here and nowhere else; this module loads nothing heavy, so the CLI can name paths
+ * without starting the network stack.
+ */
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+
+export const DEFAULT_VAULT_DIR = join(homedir(), '.kith', 'vault')
+
+export const vaultPaths = (dir: string) => ({
+  key: join(dir, 'vault.key'),
+  db: join(dir, 'vault.sqlite3'),
+  peerKey: join(dir, 'peer.key'),
+  /** Encrypted chunks of versions built here (content-addressed), what pushes read from. */
+  chunks: join(dir, 'chunks'),
+  /** Consistent snapshots of SQLite sources, taken before each build. */
+  staging: join(dir, 'staging'),
+  /** Held by the one process allowed to change the vault (see disk/lock.ts). */
+  lock: join(dir, 'vault.lock'),
+})

@@ -1,0 +1,101 @@
+/**
+ * The kith CLI run inside the test process: the same yargs commands, handlers and output as the binary,
+ * without spawning a Node process per step. Each run's stdout and stderr lines are collected apart,
+ * even when runs overlap (a recovery waiting while a guardian approves), by the async context they run in.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { format } from 'node:util'
+import { runCli } from '../../src/cli/run.js'
+import { waitUntil } from './wait.js'
+
+interface Sink {
+  readonly out: string[]
+  readonly err: string[]
+  readonly onLine?: (line: string) => void
+}
+
+const sinks = new AsyncLocalStorage<Sink>()
+let installed = false
+
+function _install(): void {
+  if (installed) return
+  installed = true
+  const log = console.log.bind(console)
+  const error = console.error.bind(console)
+  console.log = (...args: unknown[]) => {
+    const sink = sinks.getStore()
+    if (sink === undefined) return log(...args)
+    const line = format(...args)
+    sink.out.push(line)
+    sink.onLine?.(line)
+  }
+  console.error = (...args: unknown[]) => {
+    const sink = sinks.getStore()
+    if (sink === undefined) return error(...args)
+    sink.err.push(format(...args))
+  }
+}
+
+export interface CliResult {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const _text = (lines: readonly string[]) => (lines.length ? `${lines.join('\n')}\n` : '')
+
+/** Run one command line in-process; resolves with its exit status and output, whatever the status. */
+export async function cli(...argv: string[]): Promise<CliResult> {
+  _install()
+  const sink: Sink = { out: [], err: [] }
+  const code = await sinks.run(sink, () => runCli(argv))
+  return { code, stdout: _text(sink.out), stderr: _text(sink.err) }
+}
+
+/** Run one command line in-process; its stdout, or a failure with its stderr. */
+export async function kithIn(...argv: string[]): Promise<string> {
+  const r = await cli(...argv)
+  if (r.code !== 0) throw new Error(`kith ${argv.slice(0, 2).join(' ')} exited ${r.code}: ${r.stderr}`)
+  return r.stdout
+}
+
+/** `kith … --json` in-process, parsed. */
+export async function kithJson(...argv: string[]): Promise<Record<string, unknown>> {
+  return JSON.parse(await kithIn(...argv, '--json'))
+}
+
+/** `kith recover --json` running in-process: its events as they come, its exit awaited. */
+export class RecoverRun {
+  readonly events: Record<string, unknown>[] = []
+  private readonly sink: Sink
+  readonly done: Promise<CliResult>
+
+  constructor(...args: string[]) {
+    _install()
+    this.sink = { out: [], err: [], onLine: (line) => this.events.push(JSON.parse(line)) }
+    const argv = ['recover', '--json', '--poll', '100ms', ...args]
+    this.done = sinks
+      .run(this.sink, () => runCli(argv))
+      .then((code) => ({ code, stdout: _text(this.sink.out), stderr: _text(this.sink.err) }))
+  }
+
+  get stderr(): string {
+    return _text(this.sink.err)
+  }
+
+  /** The first event of this kind matching `where`, waiting for it. */
+  async event(kind: string, where: (e: Record<string, unknown>) => boolean = () => true) {
+    const find = () => this.events.find((e) => e['event'] === kind && where(e))
+    await waitUntil(
+      () => find() !== undefined,
+      () => `${JSON.stringify(this.events)}\n${this.stderr}`,
+    )
+    return find()!
+  }
+
+  /** The code and request this recovery shows for one guardian (by peer ID). */
+  async codeFor(peerId: string): Promise<{ request: string; code: string }> {
+    const e = await this.event('request-sent', (x) => x['peerId'] === peerId)
+    return { request: e['request'] as string, code: e['code'] as string }
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Guardians running inside the test process: the real daemon class on real libp2p (127.0.0.1) and real
+ * SQLite files, initialized like `kith guardian init` does, so the CLI (run in-process too) can approve,
+ * deny and list on the same data dir. Many of them in one process are what scenario tests use; spawned
+ * daemons are kept for the few end-to-end stories and the crashes that need a real SIGKILL.
+ */
+import { join } from 'node:path'
+import { afterAll } from 'vitest'
+import { readGuardianConfig, writeGuardianConfig } from '../../src/guardian/config.js'
+import { Guardian } from '../../src/guardian/service.js'
+import { initGuardian } from '../../src/guardian/setup.js'
+import { createLog } from '../../src/log.js'
+import { inviteSecretHash, inviteToText, newInviteSecret } from '../../src/p2p/invite.js'
+import { peerIdBytes } from '../../src/p2p/peers.js'
+import { kithJson } from './cli.js'
+import { fileTempDir } from './tmp.js'
+
+export class LocalGuardian {
+  /** Every human line the daemon said, across restarts. */
+  readonly lines: string[] = []
+  private daemon: Guardian | undefined
+
+  private constructor(
+    readonly dir: string,
+    private readonly options: { logFile?: string; now?: () => number },
+  ) {}
+
+  /** Initialize a guardian in a fresh dir (listening on a port the kernel picks at first start). */
+  static async create(options: { log?: boolean; now?: () => number } = {}): Promise<LocalGuardian> {
+    const dir = await fileTempDir('kith-g-')
+    await initGuardian(dir, { listen: ['/ip4/127.0.0.1/tcp/0'] })
+    return new LocalGuardian(dir, {
+      ...(options.log ? { logFile: join(dir, 'kith.log') } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    })
+  }
+
+  get guardian(): Guardian {
+    if (this.daemon === undefined) throw new Error('guardian not running')
+    return this.daemon
+  }
+
+  get running(): boolean {
+    return this.daemon !== undefined
+  }
+
+  get peerId(): string {
+    return this.guardian.peerId
+  }
+
+  /** Its address with its peer ID, as `kith recover --guardian` takes it. */
+  get addr(): string {
+    return this.guardian.addrs[0]!
+  }
+
+  async start(): Promise<void> {
+    if (this.daemon !== undefined) return
+    const config = await readGuardianConfig(this.dir)
+    const daemon = new Guardian({
+      dataDir: this.dir,
+      listen: config.listen,
+      antiEntropyMs: 1000,
+      // every peer of a scenario dials from 127.0.0.1, many times a second
+      inboundPerSecond: 1000,
+      onEvent: (line) => this.lines.push(line),
+      ...(this.options.logFile ? { log: createLog('guardian', { file: this.options.logFile }) } : {}),
+      ...(this.options.now ? { now: this.options.now } : {}),
+    })
+    await daemon.start()
+    this.daemon = daemon
+    // the first start bound port 0; later starts reuse that port, as the roster's addresses expect
+    if (config.listen.some((a) => a.endsWith('/tcp/0'))) {
+      const bound = daemon.addrs[0]!.replace(/\/p2p\/.*$/, '')
+      await writeGuardianConfig(this.dir, { ...config, listen: [bound] })
+    }
+  }
+
+  async stop(): Promise<void> {
+    const daemon = this.daemon
+    this.daemon = undefined
+    await daemon?.stop()
+  }
+
+  /** A one-time invite token for a vault, made in its store as `kith guardian invite` would. */
+  invite(quota = 1e9): string {
+    const secret = newInviteSecret()
+    const expiresAt = Date.now() + 3_600_000
+    this.guardian.db.vaults.createInvite(
+      { secretHash: inviteSecretHash(secret), label: 'guardian', quota, expiresAt },
+      Date.now(),
+    )
+    return inviteToText({
+      peerId: peerIdBytes(this.guardian.node.peerId),
+      addrs: this.guardian.addrs,
+      secret,
+      quota,
+      expiresAt,
+      label: 'guardian',
+    })
+  }
+}
+
+/** Guardians started in this process, stopped when the test file ends. */
+export function localFleet(): { guardians: LocalGuardian[] } {
+  const guardians: LocalGuardian[] = []
+  afterAll(async () => {
+    await Promise.all(guardians.map((g) => g.stop()))
+  })
+  return { guardians }
+}
+
+/** n in-process guardians and a k-of-n vault (write quorum w) with all of them added, through the CLI. */
+export async function localVault(
+  n: number,
+  k: number,
+  w: number,
+  fleet: { guardians: LocalGuardian[] },
+  options: { log?: boolean } = {},
+) {
+  const gs = await Promise.all(Array.from({ length: n }, () => LocalGuardian.create(options)))
+  fleet.guardians.push(...gs)
+  await Promise.all(gs.map((g) => g.start()))
+  const work = await fileTempDir('kith-node-')
+  const dir = join(work, 'vault')
+  const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir]
+  await kithJson(...v('init', '-k', String(k), '-w', String(w)))
+  await kithJson(...v('add-guardian', ...gs.map((g) => g.invite())))
+  return { gs, work, dir, v }
+}
