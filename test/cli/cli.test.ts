@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { generateSecretKey } from '../../src/crypto/schnorr.js'
 import { shareEnvelopeToText } from '../../src/shares/envelope.js'
 import { splitDataKey } from '../../src/shares/split.js'
-import { kithResult } from '../helpers/daemons.js'
+import { GuardianProcess, kithResult, spawnWatch, waitUntil } from '../helpers/daemons.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const run = promisify(execFile)
@@ -60,6 +60,28 @@ describe('kith CLI (compiled, spawned)', () => {
     const missing = await kith('share', 'inspect', join(dir, 'nope.txt'))
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/cannot access .*ENOENT/)
+  })
+})
+
+describe('daemons stop on a signal (compiled, spawned)', () => {
+  it('guardian start stops cleanly on SIGINT and on SIGTERM, exiting 0', async () => {
+    const g = await GuardianProcess.init(await tempDir('kith-g-'))
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      await g.start()
+      expect(await g.stop(signal)).toBe(0)
+      expect(g.output).toMatch(/stopped\n$/)
+    }
+  })
+
+  it('vault watch stops on SIGTERM, saying so', async () => {
+    const dir = join(await tempDir('kith-node-'), 'vault')
+    await kith('vault', 'init', '-k', '2', '--data-dir', dir)
+    const w = spawnWatch(dir, '--retry', '1h')
+    await waitUntil(() => /watching 0 source/.test(w.output()), w.output)
+    const exited = new Promise<number | null>((r) => w.proc.once('exit', (code) => r(code)))
+    w.proc.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(w.output()).toMatch(/stopped/)
   })
 })
 

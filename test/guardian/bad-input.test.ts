@@ -9,7 +9,7 @@ import { createKithNode, type KithNode } from '../../src/p2p/node.js'
 import { openStream, peerIdBytes } from '../../src/p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../src/p2p/wire.js'
 import { sealManifest } from '../../src/replica/manifest.js'
-import { expectCode, tempDir } from '../helpers/tmp.js'
+import { expectCode, remoteCode, tempDir } from '../helpers/tmp.js'
 import { coordinatorNode, localInvite, testVault } from '../helpers/vault.js'
 
 let guardian: Guardian
@@ -33,11 +33,6 @@ async function enroll(quota?: number) {
     label: 'vault',
   })
   return v
-}
-
-async function remoteCode(fn: () => Promise<unknown>): Promise<string> {
-  const e = await expectCode(fn, 'REMOTE_ERROR')
-  return (e as unknown as { remoteCode: string }).remoteCode
 }
 
 function snapshot(vaultId: Uint8Array) {

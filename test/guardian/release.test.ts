@@ -1,4 +1,10 @@
-import { afterAll, describe, expect, it } from 'vitest'
+/**
+ * Share release at one guardian, step by step (in-process, real libp2p and SQLite, an injected clock):
+ * only after a durable approval with the right code and the release delay, exactly once; a newer request
+ * supersedes a pending one; a veto stops release until overridden; an unanswered request expires; the
+ * audit log keeps every step.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openRelease } from '../../src/ceremony/release.js'
 import { verificationCode } from '../../src/ceremony/request.js'
 import { signVeto } from '../../src/ceremony/veto.js'
@@ -9,7 +15,7 @@ import { requestRecovery } from '../../src/p2p/client.js'
 import type { KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
 import { openShareEnvelope } from '../../src/shares/envelope.js'
-import { expectCode, tempDir } from '../helpers/tmp.js'
+import { expectCode, fileTempDir } from '../helpers/tmp.js'
 import { coordinatorNode, enrollAll, testVault } from '../helpers/vault.js'
 
 const stop: (() => unknown)[] = []
@@ -17,87 +23,115 @@ afterAll(async () => {
   for (const s of stop) await s()
 })
 
-describe('share release at a guardian (in-process, real libp2p and SQLite, injected clock)', () => {
-  it('releases only after a durable approval and the delay, exactly once; supersedes, expires, vetoes', async () => {
-    let clock = Date.now()
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+
+describe('share release at a guardian', () => {
+  let clock = Date.now()
+  let g: Guardian
+  let v: Awaited<ReturnType<typeof testVault>>
+  let vaultId: Uint8Array
+  let ref: { peerId: Uint8Array; addrs: string[] }
+  let recoverer: KithNode
+  const first = generateEciesKeyPair()
+  const ask = (key = first.publicKey) => requestRecovery(recoverer, ref, vaultId, key)
+  const codeOf = (key: Uint8Array) => verificationCode(vaultId, key, ref.peerId)
+  let id: string
+  let requestId: Uint8Array
+
+  beforeAll(async () => {
     const gs: Guardian[] = []
     for (let i = 0; i < 2; i++) {
-      const x = new Guardian({ dataDir: await tempDir(), now: () => clock })
+      const x = new Guardian({ dataDir: await fileTempDir(), now: () => clock })
       await x.start()
       stop.push(() => x.stop())
       gs.push(x)
     }
-    const g = gs[0]!
-    const node: KithNode = await coordinatorNode()
+    g = gs[0]!
+    const node = await coordinatorNode()
     stop.push(() => node.stop())
-    const v = await testVault(
+    v = await testVault(
       node,
       gs.map((x) => ({ peerId: peerIdBytes(x.node.peerId), addrs: x.addrs })),
     )
     await enrollAll(node, gs, v)
-    const vaultId = v.roster.vaultId
-    const ref = { peerId: peerIdBytes(g.node.peerId), addrs: g.addrs }
+    vaultId = v.roster.vaultId
+    ref = { peerId: peerIdBytes(g.node.peerId), addrs: g.addrs }
     g.db.requests.setPolicy(vaultId, { releaseDelay: 3_600_000, requestTtl: 86_400_000 }, clock)
-
-    const recoverer = await coordinatorNode()
+    recoverer = await coordinatorNode()
     stop.push(() => recoverer.stop())
-    const first = generateEciesKeyPair()
-    const ask = (key = first.publicKey) => requestRecovery(recoverer, ref, vaultId, key)
+  })
+
+  it('a new request waits for its human, with nothing released', async () => {
     const r1 = await ask()
     expect(r1.state).toBe('pending')
     expect(r1.sealedShare).toBeUndefined()
-    const id = Buffer.from(r1.requestId).toString('hex')
+    requestId = r1.requestId
+    id = hex(r1.requestId)
+  })
 
-    // the code is the one the recoverer computes for this guardian; another code approves nothing
-    const code = verificationCode(vaultId, first.publicKey, ref.peerId)
+  it('another code than the one the recoverer shows for this guardian approves nothing', async () => {
+    const code = codeOf(first.publicKey)
     await expectCode(
-      () => approveRequest(g.db, id, '000-000' === code ? '111-111' : '000-000', { now: clock }),
+      () => approveRequest(g.db, id, code === '000-000' ? '111-111' : '000-000', { now: clock }),
       'WRONG_CODE',
     )
     expect((await ask()).state).toBe('pending')
-    approveRequest(g.db, id, code, { now: clock })
+  })
 
-    // approved, but the delay holds the share back
+  it('approved with the right code, the release delay still holds the share back', async () => {
+    approveRequest(g.db, id, codeOf(first.publicKey), { now: clock })
     const waiting = await ask()
     expect(waiting).toMatchObject({ state: 'approved', releaseAt: clock + 3_600_000 })
     expect(waiting.sealedShare).toBeUndefined()
+  })
+
+  it('after the delay the share goes out sealed to the recovery key: this guardian’s own envelope', async () => {
     clock += 3_600_000
     const released = await ask()
     expect(released.state).toBe('released')
-    const envelope = openShareEnvelope(openRelease(first.secretKey, r1.requestId, released.sealedShare!))
+    const envelope = openShareEnvelope(openRelease(first.secretKey, requestId, released.sealedShare!))
     expect(Buffer.from(envelope.bytes).equals(Buffer.from(v.shares[0]!.bytes))).toBe(true)
-    // never twice
+  })
+
+  it('never twice, and a released request can no longer be decided', async () => {
     const again = await ask()
     expect(again.state).toBe('released')
     expect(again.sealedShare).toBeUndefined()
     await expectCode(() => denyRequest(g.db, id, clock), 'REQUEST_CLOSED')
+  })
 
-    // one open request per vault: a newer one supersedes a pending one
-    const a = generateEciesKeyPair()
-    const b = generateEciesKeyPair()
+  const a = generateEciesKeyPair()
+  const b = generateEciesKeyPair()
+  let idB: string
+  it('one open request per vault: a newer one supersedes a pending one', async () => {
     await ask(a.publicKey)
     const rb = await ask(b.publicKey)
     expect((await ask(a.publicKey)).state).toBe('superseded')
-    const idB = Buffer.from(rb.requestId).toString('hex')
+    idB = hex(rb.requestId)
+  })
 
-    // a veto signed by the vault key stops it; only a deliberate override approves it then
-    const veto = signVeto({ vaultId, requestId: rb.requestId, createdAt: clock }, v.vaultSecretKey)
-    g.db.requests.veto(vaultId, rb.requestId, veto.bytes, clock)
+  it('a veto signed by the vault key stops a request; only a deliberate override approves it then', async () => {
+    const veto = signVeto(
+      { vaultId, requestId: new Uint8Array(Buffer.from(idB, 'hex')), createdAt: clock },
+      v.vaultSecretKey,
+    )
+    g.db.requests.veto(vaultId, veto.requestId, veto.bytes, clock)
     expect((await ask(b.publicKey)).state).toBe('vetoed')
-    const codeB = verificationCode(vaultId, b.publicKey, ref.peerId)
-    await expectCode(() => approveRequest(g.db, idB, codeB, { now: clock }), 'REQUEST_CLOSED')
-    approveRequest(g.db, idB, codeB, { now: clock, overrideVeto: true })
+    await expectCode(() => approveRequest(g.db, idB, codeOf(b.publicKey), { now: clock }), 'REQUEST_CLOSED')
+    approveRequest(g.db, idB, codeOf(b.publicKey), { now: clock, overrideVeto: true })
     expect((await ask(b.publicKey)).state).toBe('approved')
+  })
 
-    // a request not approved within its lifetime expires
+  it('a request not approved within its lifetime expires', async () => {
     const c = generateEciesKeyPair()
     denyRequest(g.db, idB, clock)
     await ask(c.publicKey)
     clock += 86_400_001
     expect((await ask(c.publicKey)).state).toBe('expired')
-    // the audit log has every step
-    const kinds = g.db.audit.kinds()
-    expect(kinds).toEqual(
+  })
+
+  it('the audit log has every step', () => {
+    expect(g.db.audit.kinds()).toEqual(
       expect.arrayContaining([
         'recovery-requested',
         'recovery-wrong-code',

@@ -5,7 +5,7 @@ import { promisify } from 'node:util'
 import { afterAll } from 'vitest'
 import { readGuardianConfig, writeGuardianConfig } from '../../src/guardian/config.js'
 import { inviteFromText } from '../../src/p2p/invite.js'
-import { tempDir } from './tmp.js'
+import { fileTempDir } from './tmp.js'
 import { waitUntil } from './wait.js'
 
 const run = promisify(execFile)
@@ -123,11 +123,11 @@ export { waitUntil }
 /** n guardian daemons and a k-of-n vault (write quorum w) with all of them added. */
 export async function guardiansAndVault(n: number, k: number, w: number, started: GuardianProcess[]) {
   const gs = await Promise.all(
-    Array.from({ length: n }, async () => GuardianProcess.init(await tempDir('kith-g-'))),
+    Array.from({ length: n }, async () => GuardianProcess.init(await fileTempDir('kith-g-'))),
   )
   started.push(...gs)
   await Promise.all(gs.map((g) => g.start()))
-  const work = await tempDir('kith-node-')
+  const work = await fileTempDir('kith-node-')
   const dir = join(work, 'vault')
   const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir, '--json']
   await kith(...v('init', '-k', String(k), '-w', String(w)))

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach } from 'vitest'
+import { isRemote } from '../../src/p2p/errors.js'
 
 const made: string[] = []
 
@@ -43,4 +44,15 @@ export async function expectCode(fn: () => unknown, code: string): Promise<Error
     return e as Error & { code: string }
   }
   throw new Error(`expected code ${code}, but nothing was thrown`)
+}
+
+/** The code a peer refused `fn` with; fails if `fn` succeeds or fails any other way. */
+export async function remoteCode(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn()
+  } catch (err) {
+    if (isRemote(err)) return err.remoteCode
+    throw new Error(`expected a peer's refusal, got ${(err as Error).name}: ${(err as Error).message}`)
+  }
+  throw new Error("expected a peer's refusal, but the call succeeded")
 }

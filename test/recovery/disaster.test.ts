@@ -1,15 +1,44 @@
+/**
+ * The full disaster, end to end with real processes: 5 guardian daemons and the `kith` binary, 3-of-5,
+ * W=3. Ten versions; the node's vault directory is gone and 2 guardians are down; 3 friends approve by
+ * phone code; version 10 comes back byte for byte; `--resume` makes the new machine the coordinator, and
+ * the old one, come back from the dead, is fenced.
+ */
 import { randomBytes } from 'node:crypto'
 import { cp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
-import { fleet, guardiansAndVault, kith, kithResult } from '../helpers/daemons.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import {
+  fleet,
+  type GuardianProcess,
+  guardiansAndVault,
+  kith,
+  kithResult,
+  type RecoverProcess,
+} from '../helpers/daemons.js'
 
 const { started, recover } = fleet()
 
 describe('the full disaster: 5 guardians, 3-of-5, W=3', () => {
-  it('10 versions; the node dir is gone and 2 guardians are down; 3 approvals restore version 10 byte for byte', async () => {
-    const { gs, work, dir, v } = await guardiansAndVault(5, 3, 3, started)
-    const scb = join(work, 'channel.backup')
+  let gs: GuardianProcess[]
+  let work: string
+  let dir: string
+  let v: (...args: string[]) => string[]
+  let scb: string
+  let original: { scb: Buffer; hsm: Buffer }
+  let peers: string[]
+  let zombie: string
+  let r: RecoverProcess
+  let asked: { request: string; code: string }
+  const out = () => join(work, 'restored')
+  const resumed = () => join(work, 'new-machine-vault')
+
+  beforeAll(async () => {
+    ;({ gs, work, dir, v } = await guardiansAndVault(5, 3, 3, started))
+  })
+
+  it('ten versions of channel.backup and the seed, each committed', async () => {
+    scb = join(work, 'channel.backup')
     const hsm = join(work, 'hsm_secret')
     await writeFile(hsm, randomBytes(32))
     await writeFile(scb, randomBytes(3000))
@@ -22,28 +51,29 @@ describe('the full disaster: 5 guardians, 3-of-5, W=3', () => {
       }
       expect(JSON.parse(await kith(...v('backup'))).pushed).toMatchObject({ version: i, committed: true })
     }
-    await kith(...v('kit', '--out', join(work, 'kit')))
-    const kitText = await readFile(join(work, 'kit.txt'), 'utf8')
-    expect(kitText).toContain('kvault1')
-    expect(await readFile(join(work, 'kit.html'), 'utf8')).toContain('<svg')
-    const original = { scb: await readFile(scb), hsm: await readFile(hsm) }
-    const peers = await Promise.all(gs.map(async (g) => (await g.status()).peerId))
+    original = { scb: await readFile(scb), hsm: await readFile(hsm) }
+  }, 120_000)
 
-    // disaster: the node's vault directory is gone, two guardians are down; an old copy of it survives
-    // somewhere (a backup of the old machine), to come back from the dead later
-    const zombie = join(work, 'zombie-vault')
+  it('the recovery kit is written as text and as HTML with a QR code', async () => {
+    await kith(...v('kit', '--out', join(work, 'kit')))
+    expect(await readFile(join(work, 'kit.txt'), 'utf8')).toContain('kvault1')
+    expect(await readFile(join(work, 'kit.html'), 'utf8')).toContain('<svg')
+    peers = await Promise.all(gs.map(async (g) => (await g.status()).peerId))
+  })
+
+  it('disaster: the vault directory is gone and two guardians are down; the recovery asks the rest', async () => {
+    // an old copy of the vault directory survives somewhere (a backup of the old machine), to come back later
+    zombie = join(work, 'zombie-vault')
     await cp(dir, zombie, { recursive: true })
     await rm(dir, { recursive: true, force: true })
     await Promise.all([gs[3]!.stop(), gs[4]!.stop()])
-
-    const out = join(work, 'restored')
-    const resumed = join(work, 'new-machine-vault')
-    const r = recover('--kit', join(work, 'kit.txt'), '--out', out, '--resume', '--data-dir', resumed)
-    const asked = await r.codeFor(peers[0]!)
+    r = recover('--kit', join(work, 'kit.txt'), '--out', out(), '--resume', '--data-dir', resumed())
+    asked = await r.codeFor(peers[0]!)
     expect(asked.code).toMatch(/^\d{3}-\d{3}$/)
     await r.event('unreachable')
+  })
 
-    // the guardian's human sees the request, and a wrong code releases nothing
+  it("the guardian's human sees the request, and a wrong code releases nothing", async () => {
     const listed = JSON.parse(await kith('guardian', 'requests', '--data-dir', gs[0]!.dir, '--json'))
     expect(listed.requests).toEqual([expect.objectContaining({ request: asked.request, state: 'pending' })])
     const wrong = await kithResult(
@@ -57,7 +87,9 @@ describe('the full disaster: 5 guardians, 3-of-5, W=3', () => {
     )
     expect(wrong.code).toBe(1)
     expect(wrong.stderr).toContain('[WRONG_CODE]')
+  })
 
+  it('three approvals by phone code restore version 10, byte for byte', async () => {
     for (const i of [0, 1, 2]) {
       const { request, code } = await r.codeFor(peers[i]!)
       await kith('guardian', 'approve', request, '--code', code, '--data-dir', gs[i]!.dir)
@@ -70,21 +102,25 @@ describe('the full disaster: 5 guardians, 3-of-5, W=3', () => {
     const files = done['files'] as { kind: string; path: string }[]
     expect(files.map((f) => f.kind).sort()).toEqual(['file', 'lnd-scb'])
     for (const f of files) {
-      expect(f.path.startsWith(out)).toBe(true)
+      expect(f.path.startsWith(out())).toBe(true)
       expect(await readFile(f.path)).toEqual(f.kind === 'file' ? original.hsm : original.scb)
     }
+  })
 
-    // a request gets its share once: every approving guardian recorded exactly one release
+  it('each approving guardian recorded exactly one release', async () => {
     const after = JSON.parse(await kith('guardian', 'requests', '--all', '--data-dir', gs[0]!.dir, '--json'))
     expect(after.requests[0]).toMatchObject({ request: asked.request, state: 'released' })
-    // --resume: this machine coordinates now, under a new epoch and data key; version 11 extends 10
+  })
+
+  it('--resume: the new machine coordinates under a new epoch and data key; version 11 extends 10', async () => {
     const took = await r.event('resumed')
     expect(took).toMatchObject({ version: 11, committed: true })
-    expect((await stat(join(resumed, 'vault.key'))).mode & 0o777).toBe(0o600)
-    const now = JSON.parse(await kith('vault', 'status', '--data-dir', resumed, '--json'))
+    expect((await stat(join(resumed(), 'vault.key'))).mode & 0o777).toBe(0o600)
+    const now = JSON.parse(await kith('vault', 'status', '--data-dir', resumed(), '--json'))
     expect(now).toMatchObject({ committedVersion: 11, epoch: took['epoch'] })
+  })
 
-    // the old coordinator comes back: every guardian refuses it as FENCED, and its status says so
+  it('the old coordinator comes back: every guardian refuses it as FENCED, and its status says so', async () => {
     await writeFile(`${scb}.tmp`, randomBytes(3100))
     await rename(`${scb}.tmp`, scb)
     const old = await kithResult('vault', 'backup', '--data-dir', zombie, '--timeout', '20s')
@@ -93,9 +129,10 @@ describe('the full disaster: 5 guardians, 3-of-5, W=3', () => {
     expect(oldStatus.verdict).toBe('at-risk')
     expect(oldStatus.reasons[0]).toMatch(/^FENCED/)
     expect(oldStatus.incidents[0]).toMatchObject({ kind: 'fencing', version: 11 })
+  })
 
-    // nothing secret on the recoverer's output
+  it("nothing secret on the recoverer's output", () => {
     const printed = JSON.stringify(r.events) + r.stderr
     expect(printed).not.toContain(original.hsm.toString('hex'))
-  }, 180_000)
+  })
 })
