@@ -67,4 +67,25 @@ describe('docs', () => {
     }
     expect(stale).toEqual([])
   })
+
+  it('every source file the docs name exists', async () => {
+    const docs = [
+      ...(await readdir(join(root, 'docs'))).map((f) => join(root, 'docs', f)),
+      join(root, 'README.md'),
+    ]
+    const folders = 'cli|coordinator|guardian|recovery|p2p|replica|shares|ceremony|codec|crypto|disk'
+    const missing: string[] = []
+    for (const file of docs) {
+      const text = await readFile(file, 'utf8')
+      for (const m of text.matchAll(new RegExp(`(?:src/)?(?:${folders})/[\\w/.-]+\\.ts`, 'g'))) {
+        const path = m[0].startsWith('src/') ? m[0] : `src/${m[0]}`
+        const found = await readFile(join(root, path)).then(
+          () => true,
+          () => false,
+        )
+        if (!found) missing.push(`${file.slice(root.length + 1)}: ${m[0]}`)
+      }
+    }
+    expect(missing).toEqual([])
+  })
 })

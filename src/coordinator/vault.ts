@@ -33,7 +33,7 @@ import {
   UnknownSourceError,
   VaultExistsError,
 } from './errors.js'
-import { readKeyFile, writeKeyFile } from './keyfile.js'
+import { readKeyFile, writeKeyFile } from './vault-key-file.js'
 import { vaultPaths } from './paths.js'
 import { CoordinatorStore, type GuardianRow, type SealedDataKey, type SourceRow } from './store.js'
 

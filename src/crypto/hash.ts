@@ -17,17 +17,9 @@ export function hmacSha256(key: Uint8Array, ...parts: readonly Uint8Array[]): Ui
   return new Uint8Array(h.digest())
 }
 
-const tagPrefixes = new Map<string, Uint8Array>()
-
-/** BIP340 §Design: TaggedHash(tag, m) = SHA256(SHA256(tag) || SHA256(tag) || m). */
+/** BIP340 (Design section): TaggedHash(tag, m) = SHA256(SHA256(tag) || SHA256(tag) || m). */
 export function taggedHash(tag: string, ...parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let prefix = tagPrefixes.get(tag)
-  if (prefix === undefined) {
-    const t = sha256(new TextEncoder().encode(tag))
-    prefix = new Uint8Array(64)
-    prefix.set(t, 0)
-    prefix.set(t, 32)
-    tagPrefixes.set(tag, prefix)
-  }
-  return sha256(prefix, ...parts)
+  // recomputed per call rather than cached: one short hash, and no state kept between calls
+  const t = sha256(new TextEncoder().encode(tag))
+  return sha256(t, t, ...parts)
 }

@@ -13,7 +13,7 @@ import { WrongVaultError } from '../replica/errors.js'
 import type { Head } from '../replica/head.js'
 import { headOfManifest, type Manifest, verifySuccessor } from '../replica/manifest.js'
 import { openRoster, type Roster } from '../replica/roster.js'
-import { openShareEnvelope } from '../shares/envelope.js'
+import { openShareEnvelope } from '../shares/share-envelope.js'
 import {
   EquivocationError,
   QuotaExceededError,

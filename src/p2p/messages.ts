@@ -23,7 +23,7 @@ import { HEAD } from '../replica/head.js'
 import { MANIFEST, MAX_MANIFEST_CHUNKS } from '../replica/manifest.js'
 import { RECEIPT } from '../replica/receipt.js'
 import { ROSTER } from '../replica/roster.js'
-import { SHARE_ENVELOPE } from '../shares/envelope.js'
+import { SHARE_ENVELOPE } from '../shares/share-envelope.js'
 
 const msg = <S extends SchemaFields>(
   kind: KindName,

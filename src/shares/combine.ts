@@ -6,7 +6,7 @@
 import { combine } from 'shamir-secret-sharing'
 import { equalBytes } from '../crypto/bytes.js'
 import { keyCommitment } from '../crypto/kdf.js'
-import { openShareEnvelope, SHARE_LENGTH, type ShareEnvelope } from './envelope.js'
+import { openShareEnvelope, SHARE_LENGTH, type ShareEnvelope } from './share-envelope.js'
 import {
   DuplicateShareError,
   InsufficientSharesError,

@@ -6,7 +6,7 @@ import { split } from 'shamir-secret-sharing'
 import { assertBytes, assertInt } from '../crypto/assert.js'
 import { DATA_KEY_LENGTH, keyCommitment } from '../crypto/kdf.js'
 import { schnorrPublicKey } from '../crypto/schnorr.js'
-import { type ShareEnvelope, sealShareEnvelope } from './envelope.js'
+import { type ShareEnvelope, sealShareEnvelope } from './share-envelope.js'
 import { InvalidThresholdError } from './errors.js'
 
 export interface SplitOptions {

@@ -14,7 +14,7 @@ import { recoveryRequestId, verificationCode } from '../../src/ceremony/request.
 import { signVeto } from '../../src/ceremony/veto.js'
 import { encodeRecordBody, type RecordDef } from '../../src/codec/record.js'
 import type { SchemaFields, Values } from '../../src/codec/schema.js'
-import { encodeKeyFile } from '../../src/coordinator/keyfile.js'
+import { encodeKeyFile } from '../../src/coordinator/vault-key-file.js'
 import { encodeVaultState } from '../../src/coordinator/vault-state.js'
 import { concatBytes } from '../../src/crypto/bytes.js'
 import { eciesSeal } from '../../src/crypto/ecies.js'
@@ -32,7 +32,7 @@ import { headOfManifest, sealManifest } from '../../src/replica/manifest.js'
 import { encodeManifestBody, type ManifestBody } from '../../src/replica/manifest-body.js'
 import { signReceipt } from '../../src/replica/receipt.js'
 import { signRoster } from '../../src/replica/roster.js'
-import { sealShareEnvelope, shareEnvelopeToText } from '../../src/shares/envelope.js'
+import { sealShareEnvelope, shareEnvelopeToText } from '../../src/shares/share-envelope.js'
 
 /** A reproducible byte stream: SHA-256(label || counter) blocks. Never for anything but vectors. */
 export function seededRandom(label: string): RandomBytes {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { openRelease } from '../../src/ceremony/release.js'
 import { openVeto, signVeto } from '../../src/ceremony/veto.js'
 import { decodeUnsigned, encodeRecordBody, type RecordDef } from '../../src/codec/record.js'
-import { decodeKeyFile, encodeKeyFile } from '../../src/coordinator/keyfile.js'
+import { decodeKeyFile, encodeKeyFile } from '../../src/coordinator/vault-key-file.js'
 import { decodeVaultState, encodeVaultState } from '../../src/coordinator/vault-state.js'
 import { eciesOpen } from '../../src/crypto/ecies.js'
 import { decodeText } from '../../src/crypto/text.js'
@@ -22,7 +22,7 @@ import { openManifest, openManifestBody, sealManifest } from '../../src/replica/
 import { decodeManifestBody, encodeManifestBody } from '../../src/replica/manifest-body.js'
 import { openReceipt, signReceipt } from '../../src/replica/receipt.js'
 import { openRoster, signRoster } from '../../src/replica/roster.js'
-import { openShareEnvelope, sealShareEnvelope } from '../../src/shares/envelope.js'
+import { openShareEnvelope, sealShareEnvelope } from '../../src/shares/share-envelope.js'
 import { buildVectors, KEYS, seededRandom, VAULT_KEY } from './build.js'
 
 const dir = join(import.meta.dirname, '..', 'vectors')

@@ -14,7 +14,7 @@ import { Guardian } from '../../src/guardian/service.js'
 import { requestRecovery } from '../../src/p2p/client.js'
 import type { KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
-import { openShareEnvelope } from '../../src/shares/envelope.js'
+import { openShareEnvelope } from '../../src/shares/share-envelope.js'
 import { expectCode, fileTempDir } from '../helpers/tmp.js'
 import { coordinatorNode, enrollAll, testVault } from '../helpers/vault.js'
 

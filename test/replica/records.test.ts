@@ -17,7 +17,7 @@ import {
 } from '../../src/replica/manifest.js'
 import { openReceipt, signReceipt } from '../../src/replica/receipt.js'
 import { openRoster, ROSTER, signRoster } from '../../src/replica/roster.js'
-import { SHARE_ENVELOPE, sealShareEnvelope } from '../../src/shares/envelope.js'
+import { SHARE_ENVELOPE, sealShareEnvelope } from '../../src/shares/share-envelope.js'
 import { expectCode } from '../helpers/tmp.js'
 
 const sk = generateSecretKey()

@@ -11,7 +11,7 @@ import {
   sealShareEnvelope,
   shareEnvelopeFromText,
   shareEnvelopeToText,
-} from '../../src/shares/envelope.js'
+} from '../../src/shares/share-envelope.js'
 import { splitDataKey } from '../../src/shares/split.js'
 import { expectCode } from '../helpers/tmp.js'
 

@@ -1,7 +1,7 @@
 /** `kith share inspect`: check a paper share and say whose it is, never printing the share itself. */
 import { readFile } from 'node:fs/promises'
 import { encodeText } from '../../../../crypto/text.js'
-import { shareEnvelopeFromText } from '../../../../shares/envelope.js'
+import { shareEnvelopeFromText } from '../../../../shares/share-envelope.js'
 import { say, sayJson } from '../../../output.js'
 import type { InspectArgs } from './options.js'
 
