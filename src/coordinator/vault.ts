@@ -33,9 +33,9 @@ import {
   UnknownSourceError,
   VaultExistsError,
 } from './errors.js'
-import { readKeyFile, writeKeyFile } from './vault-key-file.js'
 import { vaultPaths } from './paths.js'
 import { CoordinatorStore, type GuardianRow, type SealedDataKey, type SourceRow } from './store.js'
+import { readKeyFile, writeKeyFile } from './vault-key-file.js'
 
 export interface InitOptions {
   readonly k: number

@@ -27,8 +27,8 @@ import type { ManifestBody } from '../replica/manifest-body.js'
 import { type RestoredFile, restoreVersion } from '../replica/restore.js'
 import { openRoster, type Roster } from '../replica/roster.js'
 import { combineShares } from '../shares/combine.js'
-import { openShareEnvelope } from '../shares/share-envelope.js'
 import { ShareMismatchError } from '../shares/errors.js'
+import { openShareEnvelope } from '../shares/share-envelope.js'
 import { GuardianChunks } from './chunks.js'
 import {
   NotEnoughApprovalsError,

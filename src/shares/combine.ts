@@ -6,7 +6,6 @@
 import { combine } from 'shamir-secret-sharing'
 import { equalBytes } from '../crypto/bytes.js'
 import { keyCommitment } from '../crypto/kdf.js'
-import { openShareEnvelope, SHARE_LENGTH, type ShareEnvelope } from './share-envelope.js'
 import {
   DuplicateShareError,
   InsufficientSharesError,
@@ -14,6 +13,7 @@ import {
   KeyCommitmentMismatchError,
   ShareMismatchError,
 } from './errors.js'
+import { openShareEnvelope, SHARE_LENGTH, type ShareEnvelope } from './share-envelope.js'
 
 /** A bare Shamir point: x in 1..255, y the 32 share bytes. */
 export interface RawShare {

@@ -1,5 +1,5 @@
 /** Public surface of key splitting: split, signed envelopes, verified combine. */
 export * from './combine.js'
-export * from './share-envelope.js'
 export * from './errors.js'
+export * from './share-envelope.js'
 export * from './split.js'

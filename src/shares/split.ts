@@ -6,8 +6,8 @@ import { split } from 'shamir-secret-sharing'
 import { assertBytes, assertInt } from '../crypto/assert.js'
 import { DATA_KEY_LENGTH, keyCommitment } from '../crypto/kdf.js'
 import { schnorrPublicKey } from '../crypto/schnorr.js'
-import { type ShareEnvelope, sealShareEnvelope } from './share-envelope.js'
 import { InvalidThresholdError } from './errors.js'
+import { type ShareEnvelope, sealShareEnvelope } from './share-envelope.js'
 
 export interface SplitOptions {
   readonly k: number
