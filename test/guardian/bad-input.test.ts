@@ -9,7 +9,7 @@ import { createKithNode, type KithNode } from '../../src/p2p/node.js'
 import { openStream, peerIdBytes } from '../../src/p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../src/p2p/wire.js'
 import { sealManifest } from '../../src/replica/manifest.js'
-import { expectCode, remoteCode, tempDir } from '../helpers/tmp.js'
+import { remoteCode, tempDir } from '../helpers/tmp.js'
 import { coordinatorNode, localInvite, testVault } from '../helpers/vault.js'
 
 let guardian: Guardian
