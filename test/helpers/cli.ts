@@ -6,7 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { format } from 'node:util'
 import { runCli } from '../../src/cli/run.js'
-import { waitUntil } from './wait.js'
+import { recoveryCode, recoveryEvent } from './wait.js'
 
 interface Sink {
   readonly out: string[]
@@ -84,18 +84,12 @@ export class RecoverRun {
   }
 
   /** The first event of this kind matching `where`, waiting for it. */
-  async event(kind: string, where: (e: Record<string, unknown>) => boolean = () => true) {
-    const find = () => this.events.find((e) => e['event'] === kind && where(e))
-    await waitUntil(
-      () => find() !== undefined,
-      () => `${JSON.stringify(this.events)}\n${this.stderr}`,
-    )
-    return find()!
+  event(kind: string, where?: (e: Record<string, unknown>) => boolean) {
+    return recoveryEvent(this, kind, where)
   }
 
   /** The code and request this recovery shows for one guardian (by peer ID). */
-  async codeFor(peerId: string): Promise<{ request: string; code: string }> {
-    const e = await this.event('request-sent', (x) => x['peerId'] === peerId)
-    return { request: e['request'] as string, code: e['code'] as string }
+  codeFor(peerId: string): Promise<{ request: string; code: string }> {
+    return recoveryCode(this, peerId)
   }
 }

@@ -6,7 +6,7 @@ import { afterAll } from 'vitest'
 import { readGuardianConfig, writeGuardianConfig } from '../../src/guardian/config.js'
 import { inviteFromText } from '../../src/p2p/invite.js'
 import { fileTempDir } from './tmp.js'
-import { waitUntil } from './wait.js'
+import { recoveryCode, recoveryEvent, waitUntil } from './wait.js'
 
 const run = promisify(execFile)
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js')
@@ -175,13 +175,8 @@ export class RecoverProcess {
   }
 
   /** The first event of this kind matching `where`, waiting for it. */
-  async event(kind: string, where: (e: Record<string, unknown>) => boolean = () => true) {
-    const find = () => this.events.find((e) => e['event'] === kind && where(e))
-    await waitUntil(
-      () => find() !== undefined,
-      () => `${JSON.stringify(this.events)}\n${this.stderr}`,
-    )
-    return find()!
+  event(kind: string, where?: (e: Record<string, unknown>) => boolean) {
+    return recoveryEvent(this, kind, where)
   }
 
   /** Its exit code, failing with its events and errors if it has not exited in time. */
@@ -201,9 +196,8 @@ export class RecoverProcess {
   }
 
   /** The code and request this recovery shows for one guardian (by peer ID). */
-  async codeFor(peerId: string): Promise<{ request: string; code: string }> {
-    const e = await this.event('request-sent', (x) => x['peerId'] === peerId)
-    return { request: e['request'] as string, code: e['code'] as string }
+  codeFor(peerId: string): Promise<{ request: string; code: string }> {
+    return recoveryCode(this, peerId)
   }
 }
 

@@ -28,6 +28,13 @@ const approve = async (r: RecoverRun, i: number) => {
   const c = await r.codeFor(gs[i]!.peerId)
   await kithIn('guardian', 'approve', c.request, '--code', c.code, '--data-dir', gs[i]!.dir)
 }
+/** A recovery from guardians 0 and 1 only, both of which approve. */
+const recoverFromTwo = async (out: string, ...extra: string[]) => {
+  const r = new RecoverRun('--vault', vault, '--guardian', gs[0]!.addr, gs[1]!.addr, '--out', out, ...extra)
+  await approve(r, 0)
+  await approve(r, 1)
+  return r
+}
 /** Change a stopped guardian's database by hand, as a failing disk or a tamperer would. */
 const tamper = (g: LocalGuardian, fn: (db: Database.Database) => void) => {
   const db = new Database(join(g.dir, 'guardian.sqlite3'))
@@ -138,17 +145,7 @@ describe('recovery refuses what it must (4 guardians, 2-of-4, W=2)', () => {
       }
     })
     await Promise.all([gs[0]!.start(), gs[1]!.start()])
-    const r3 = new RecoverRun(
-      '--vault',
-      vault,
-      '--guardian',
-      gs[0]!.addr,
-      gs[1]!.addr,
-      '--out',
-      join(work, 'r3'),
-    )
-    await approve(r3, 0)
-    await approve(r3, 1)
+    const r3 = await recoverFromTwo(join(work, 'r3'))
     const done = await r3.done
     expect(done.code).toBe(1)
     expect(done.stderr).toContain('[POSSIBLY_STALE]')
@@ -159,18 +156,7 @@ describe('recovery refuses what it must (4 guardians, 2-of-4, W=2)', () => {
 
   it('told to accept stale, it restores version 7, skipping and naming the guardian serving bad chunks', async () => {
     const out = join(work, 'r4')
-    const r4 = new RecoverRun(
-      '--vault',
-      vault,
-      '--guardian',
-      gs[0]!.addr,
-      gs[1]!.addr,
-      '--out',
-      out,
-      '--accept-stale',
-    )
-    await approve(r4, 0)
-    await approve(r4, 1)
+    const r4 = await recoverFromTwo(out, '--accept-stale')
     expect((await r4.done).code).toBe(0)
     expect(await r4.event('heads-collected')).toMatchObject({ answered: 2, version: 7, acceptedStale: true })
     expect(r4.events.filter((e) => e['event'] === 'bad-guardian')).toEqual([
