@@ -32,10 +32,17 @@ function _packageVersion(): string {
 
 /** Run one kith command line (without the program name); resolves to its exit status. */
 export async function runCli(argv: readonly string[]): Promise<number> {
+  // `kith --version` is answered here: yargs reserves the word, and `kith recover --version N` needs it
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    console.log(_packageVersion())
+    return 0
+  }
   try {
     await yargs([...argv])
       .scriptName('kith')
-      .usage('kith: keep your Lightning node backups safe with friends\n\nUsage: $0 <command> [options]')
+      .usage(
+        'kith: keep your Lightning node backups safe with friends\n\nUsage: $0 <command> [options]   ($0 --version prints the version)',
+      )
       .command(guardianCommand)
       .command(vaultCommand)
       .command(recoverCommand)
@@ -51,7 +58,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       })
       .demandCommand(1, 'name a command; see kith --help')
       .strict()
-      .version(_packageVersion())
+      .version(false)
       .help()
       .alias('h', 'help')
       .wrap(Math.min(100, process.stdout.columns || 100))

@@ -16,6 +16,7 @@ export const KINDS = {
   9: 'vaultSecrets',
   10: 'vaultState',
   11: 'veto',
+  12: 'certificate',
   // protocol messages (docs/format.md §Protocol messages)
   16: 'error',
   17: 'enroll',
@@ -35,6 +36,9 @@ export const KINDS = {
   31: 'requests',
   32: 'drill',
   33: 'drilled',
+  34: 'enrollHello',
+  35: 'certify',
+  36: 'freshness',
 } as const
 
 type Table = typeof KINDS

@@ -6,12 +6,13 @@
  */
 import { toHex } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
-import { pushVersion } from '../p2p/client.js'
+import { pushVersion, sendCertificate } from '../p2p/client.js'
 import { isRemote } from '../p2p/errors.js'
 import { buildVersion } from '../replica/build.js'
+import { encodeCertificate } from '../replica/certificate.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
 import { ChunkMissingError } from '../replica/errors.js'
-import { openManifest, openManifestBody } from '../replica/manifest.js'
+import { headOfManifest, openManifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { NoSourcesError, NotEnoughGuardiansError, QuorumNotReachedError } from './errors.js'
 import { vaultPaths } from './paths.js'
@@ -39,6 +40,8 @@ export interface BackupReport {
 }
 
 export const DEFAULT_PUSH_TIMEOUT_MS = 60_000
+/** How long a commit certificate's delivery may add to a backup. */
+const CERTIFY_TIMEOUT_MS = 5000
 
 /**
  * The guardians of one push ask for mostly the same chunks in the same order; a small window of recent
@@ -124,9 +127,15 @@ export async function pushToGuardians(
         vault.db.addReceipt(v.version, g.peerId, r.receipt.bytes, s.w, vault.now())
       } catch (err) {
         const code = isRemote(err) ? err.remoteCode : undefined
-        // two coordinators for one node, or a newer epoch elsewhere: recorded for status and alerts
-        if (code === 'EQUIVOCATION' || code === 'STALE_EPOCH' || code === 'FENCED') {
-          const kind = code === 'EQUIVOCATION' ? 'equivocation' : 'fencing'
+        // two coordinators for one node (a second manifest for a version, or one that does not extend
+        // what the guardian holds: a fork), or a newer epoch elsewhere: recorded for status and alerts
+        if (
+          code === 'EQUIVOCATION' ||
+          code === 'VERSION_CHAIN' ||
+          code === 'STALE_EPOCH' ||
+          code === 'FENCED'
+        ) {
+          const kind = code === 'EQUIVOCATION' || code === 'VERSION_CHAIN' ? 'equivocation' : 'fencing'
           vault.db.event(kind, { guardian: g.label, version: v.version }, vault.now())
         }
         failures.push({
@@ -138,7 +147,33 @@ export async function pushToGuardians(
     }),
   )
   const receipts = vault.db.receiptCount(v.version)
-  return { version: v.version, receipts, quorum: s.w, committed: receipts >= s.w, failures }
+  const committed = receipts >= s.w
+  if (committed) await distributeCertificate(vault, v, signal)
+  return { version: v.version, receipts, quorum: s.w, committed, failures }
+}
+
+/**
+ * Give every member the version's commit certificate (its head and the receipts), so that any guardian,
+ * even one that does not hold the version, can prove to a recoverer that it was committed. Best effort:
+ * a guardian that misses it still has the head it saw, and gets the next one.
+ */
+async function distributeCertificate(vault: Vault, v: VersionRow, signal?: AbortSignal): Promise<void> {
+  const node = await vault.network()
+  const certificate = encodeCertificate(
+    headOfManifest(openManifest(v.manifest)).bytes,
+    vault.db.receiptsOf(v.version),
+  )
+  const deadline = AbortSignal.timeout(CERTIFY_TIMEOUT_MS)
+  const opts = { signal: signal ? AbortSignal.any([signal, deadline]) : deadline }
+  await Promise.all(
+    vault
+      .members()
+      .map((g) =>
+        sendCertificate(node, g, certificate, opts).catch(
+          () => undefined /* a guardian that is away gets the next one */,
+        ),
+      ),
+  )
 }
 
 function _sameContent(a: ManifestBody, b: ManifestBody): boolean {

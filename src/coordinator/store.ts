@@ -367,6 +367,16 @@ export class CoordinatorStore {
     return rows
   }
 
+  /** Every verified receipt for a version (what its commit certificate bundles). */
+  receiptsOf(version: number): Uint8Array[] {
+    const rows = this._stmt('SELECT receipt FROM deliveries WHERE version = ? ORDER BY peer_id').all(
+      version,
+    ) as {
+      receipt: Buffer
+    }[]
+    return rows.map((r) => r.receipt)
+  }
+
   receiptCount(version: number): number {
     return (
       this._stmt('SELECT count(*) AS n FROM deliveries WHERE version = ?').get(version) as { n: number }

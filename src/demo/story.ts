@@ -1,6 +1,6 @@
 /**
  * `npm run demo`: the whole story with real processes, narrated, in about a minute.
- * Five friends run guardian daemons on 127.0.0.1; your node's vault is 3-of-5 with W=3; its LND
+ * Five friends run guardian daemons on 127.0.0.1; your node's vault is 3-of-5 with W=4; its LND
  * `channel.backup` changes a few times (replaced by rename, as LND does) and every version is pushed;
  * status; then disaster: the node's kith directory is deleted and two friends are offline; recovery with
  * three approvals, each friend comparing their code; a byte-for-byte check; everything stopped and
@@ -82,10 +82,10 @@ async function main(): Promise<void> {
     await Promise.all(friends.map((f) => f.start()))
     for (const f of friends) say(`   ${f.name.padEnd(6)} guardian ${f.peerId.slice(0, 16)}… is running`)
 
-    step(2, 'You create a vault: any 3 of the 5 can restore it; a version counts once 3 hold it')
+    step(2, 'You create a vault: any 3 of the 5 can restore it; a version counts once 4 hold it')
     const vaultDir = join(work, 'node', 'kith-vault')
     const v = (...args: string[]) => ['vault', ...args, '--data-dir', vaultDir, '--json']
-    const made = JSON.parse(await kith(...v('init', '-k', '3', '-w', '3', '--name', 'my node')))
+    const made = JSON.parse(await kith(...v('init', '-k', '3', '-w', '4', '--name', 'my node')))
     say(`   vault ${made.vault.slice(0, 24)}… (its key file is mode 0600; nothing leaves unencrypted)`)
     const invites = await Promise.all(
       friends.map(

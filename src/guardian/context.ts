@@ -6,6 +6,8 @@ import { toHex } from '../crypto/bytes.js'
 import type { Log } from '../log.js'
 import type { KithNode } from '../p2p/node.js'
 import type { Roster } from '../replica/roster.js'
+import type { VaultGossip } from './gossip.js'
+import type { RateLimiter, ReadBudget } from './limits.js'
 import type { RetentionPolicy } from './retention.js'
 import type { GuardianStore, VaultRow } from './store/index.js'
 
@@ -26,10 +28,19 @@ export interface GuardianContext {
   roster(vault: VaultRow): Roster
   /** False once the guardian is stopping. */
   running(): boolean
+  /** New recovery requests allowed per address and per peer. */
+  readonly requestLimits: { readonly byAddress: RateLimiter; readonly byPeer: RateLimiter }
+  /** Bytes held at once for messages of peers not known to be on a roster here. */
+  readonly strangerBudget: ReadBudget
+  /** Bytes held at once for rosters presented by peers that coordinate nothing here yet. */
+  readonly rosterBudget: ReadBudget
+  /** The vaults' gossip topics. */
+  readonly gossip: VaultGossip
+  /** Catch-ups in progress, by vault (hex): a second one for the same vault joins the first. */
+  readonly catchUps: Map<string, Promise<void>>
+  /** Intakes writing chunks outside the vault's lock, by vault (hex): orphan sweeps wait for them. */
+  readonly intakes: Map<string, number>
 }
-
-/** The gossip topic of a vault's heads (and equivocation evidence). */
-export const headsTopic = (vaultId: Uint8Array): string => `/kith/heads/1.0.0/${toHex(vaultId)}`
 
 /** A vault id as shown in a human line. */
 export const shortId = (id: Uint8Array): string => toHex(id).slice(0, 12)

@@ -111,14 +111,6 @@ export class RequestClosedError extends KithError {
   }
 }
 
-/** A new recovery request while an approved one still waits out its delay. */
-export class RecoveryPendingError extends KithError {
-  readonly code = 'RECOVERY_PENDING'
-  constructor() {
-    super('an approved recovery request for this vault is waiting out its delay; a second one is refused')
-  }
-}
-
 /** The guardian's disk refused a write (full, over a size limit, or failing); nothing was stored. */
 export class StorageFailedError extends KithError {
   readonly code = 'STORAGE_FAILED'
@@ -142,5 +134,29 @@ export class NoInviteAddressError extends KithError {
   readonly code = 'NO_INVITE_ADDRESS'
   constructor() {
     super('no address to put in the invite: start the guardian first, or set --announce at init')
+  }
+}
+
+/** The vault already has as many open recovery requests as it allows (in all, from this peer or address). */
+export class TooManyRequestsError extends KithError {
+  readonly code = 'TOO_MANY_REQUESTS'
+  constructor() {
+    super('too many recovery requests are open for this vault; nothing was recorded, try again later')
+  }
+}
+
+/** A peer or address asked too often; nothing was recorded. */
+export class RateLimitedError extends KithError {
+  readonly code = 'RATE_LIMITED'
+  constructor(what: string) {
+    super(`too many ${what} from this peer or address; nothing was recorded, try again in a minute`, { what })
+  }
+}
+
+/** A stranger's message would exceed what this guardian holds in memory for strangers at once. */
+export class BusyError extends KithError {
+  readonly code = 'GUARDIAN_BUSY'
+  constructor() {
+    super('this guardian is busy with other peers; try again shortly')
   }
 }

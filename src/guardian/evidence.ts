@@ -6,12 +6,12 @@
 import { encodeRecordBody } from '../codec/record.js'
 import { MSG } from '../p2p/messages.js'
 import { openHead } from '../replica/head.js'
-import { type GuardianContext, headsTopic, shortId } from './context.js'
+import { type GuardianContext, shortId } from './context.js'
 import type { Equivocation } from './store/index.js'
 
-/** Keep the evidence and flag the vault (idempotent). */
-export function keepEvidence(ctx: GuardianContext, e: Equivocation): void {
-  ctx.db.versions.recordEquivocation(e, ctx.now())
+/** Keep the evidence and flag the vault (idempotent); true if it was new. */
+export function keepEvidence(ctx: GuardianContext, e: Equivocation): boolean {
+  return ctx.db.versions.recordEquivocation(e, ctx.now())
 }
 
 /** Tell this guardian's human and every fellow guardian on the vault's topic. */
@@ -29,7 +29,9 @@ export function publishEvidence(
   vaultId: Uint8Array,
   heads: { held: Uint8Array; offered: Uint8Array },
 ): void {
-  void ctx.node.services.pubsub
-    .publish(headsTopic(vaultId), encodeRecordBody(MSG.evidence, heads))
+  const vault = ctx.db.vaults.get(vaultId)
+  if (vault === undefined) return
+  void ctx.gossip
+    .publish(ctx.roster(vault), encodeRecordBody(MSG.evidence, heads))
     .catch((err: unknown) => ctx.log.debug({ event: 'publish-failed', reason: String(err) }))
 }

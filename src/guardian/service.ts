@@ -6,7 +6,6 @@
  */
 import '../polyfill.js'
 import { unlink } from 'node:fs/promises'
-import type { Connection, Stream } from '@libp2p/interface'
 import { systemClock } from '../clock.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { ed25519Signer } from '../crypto/ed25519.js'
@@ -17,15 +16,12 @@ import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes } from '../p2p/peers.js'
 import { PROTOCOLS } from '../p2p/wire.js'
 import { openRoster, type Roster } from '../replica/roster.js'
+import { knownPeer } from './access.js'
 import { guardianPaths } from './config.js'
-import { type GuardianContext, headsTopic } from './context.js'
-import { onDrill } from './handlers/drill.js'
-import { onEnroll } from './handlers/enroll.js'
-import { onFetch } from './handlers/fetch.js'
-import { onPush } from './handlers/push.js'
-import { onRecover } from './handlers/recover.js'
-import { onRoster } from './handlers/roster.js'
-import { onVeto } from './handlers/veto.js'
+import type { GuardianContext } from './context.js'
+import { VaultGossip } from './gossip.js'
+import { ReadBudget, requestLimiters, STRANGER_READ_BUDGET, STRANGER_ROSTER_BUDGET } from './limits.js'
+import { serveProtocols } from './protocols.js'
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js'
 import { GuardianStore, type VaultRow } from './store/index.js'
 import { antiEntropy, onGossip } from './sync.js'
@@ -46,12 +42,10 @@ export interface GuardianOptions {
   readonly inboundPerSecond?: number
 }
 
-/** Most concurrent inbound streams per protocol. */
-const MAX_INBOUND_STREAMS = 32
-
 export class Guardian {
   private ctx: GuardianContext | undefined
   private timer: NodeJS.Timeout | undefined
+  private stopIdleWatch: (() => void) | undefined
   private readonly locks = new Map<string, Promise<unknown>>()
 
   constructor(private readonly opts: GuardianOptions) {}
@@ -94,6 +88,8 @@ export class Guardian {
       ...(this.opts.listen ? { listen: this.opts.listen } : {}),
       ...(this.opts.announce ? { announce: this.opts.announce } : {}),
       ...(this.opts.inboundPerSecond !== undefined ? { inboundPerSecond: this.opts.inboundPerSecond } : {}),
+      // the vaults' own peers always find room; strangers share what is left (p2p/admission.ts)
+      admission: { isMember: (peer) => this.ctx !== undefined && knownPeer(this.ctx, peer, 'members') },
     })
     const log = this.opts.log ?? silentLog
     const ctx: GuardianContext = {
@@ -110,38 +106,20 @@ export class Guardian {
       exclusive: (vaultId, fn) => this._exclusive(vaultId, fn),
       roster: (vault) => this._roster(vault),
       running: () => this.ctx === ctx,
+      requestLimits: requestLimiters(),
+      strangerBudget: new ReadBudget(STRANGER_READ_BUDGET),
+      rosterBudget: new ReadBudget(STRANGER_ROSTER_BUDGET),
+      gossip: new VaultGossip(node),
+      catchUps: new Map(),
+      intakes: new Map(),
     }
     this.ctx = ctx
-    const handle = (
-      protocol: string,
-      fn: (ctx: GuardianContext, s: Stream, c: Connection) => Promise<void>,
-    ) =>
-      node.handle(
-        protocol,
-        (s, c) =>
-          fn(ctx, s, c).catch((err: unknown) => {
-            // handlers answer every refusal themselves; what escapes is a stream already broken
-            log.debug({
-              event: 'handler-failed',
-              protocol,
-              reason: err instanceof Error ? err.message : String(err),
-            })
-            s.abort(new Error('handler failed'))
-          }),
-        { maxInboundStreams: MAX_INBOUND_STREAMS },
-      )
-    await handle(PROTOCOLS.enroll, onEnroll)
-    await handle(PROTOCOLS.roster, onRoster)
-    await handle(PROTOCOLS.push, onPush)
-    await handle(PROTOCOLS.fetch, onFetch)
-    await handle(PROTOCOLS.recover, onRecover)
-    await handle(PROTOCOLS.veto, onVeto)
-    await handle(PROTOCOLS.drill, onDrill)
+    this.stopIdleWatch = await serveProtocols(ctx)
     node.services.pubsub.addEventListener('message', (ev) => {
       const from = ev.detail.type === 'signed' ? peerIdBytes(ev.detail.from) : undefined
       void onGossip(ctx, ev.detail.topic, ev.detail.data, from)
     })
-    for (const v of db.vaults.all()) node.services.pubsub.subscribe(headsTopic(v.vaultId))
+    for (const v of db.vaults.all()) ctx.gossip.join(ctx.roster(v))
     await writeFileAtomic(paths.runtime, `${JSON.stringify(this.addrs)}\n`)
     this.timer = setInterval(() => void this.antiEntropy(), this.opts.antiEntropyMs ?? 60_000)
     void this.antiEntropy()
@@ -166,10 +144,12 @@ export class Guardian {
     this.ctx = undefined
     if (this.timer) clearInterval(this.timer)
     this.timer = undefined
+    this.stopIdleWatch?.()
+    this.stopIdleWatch = undefined
     await ctx.node.stop()
     // addrs.json only tells invites where a running daemon listens; it may already be gone
     await unlink(guardianPaths(this.opts.dataDir).runtime).catch(() => undefined)
-    await Promise.allSettled(this.locks.values())
+    await Promise.allSettled([...this.locks.values(), ...ctx.catchUps.values()])
     ctx.db.close()
   }
 

@@ -1,52 +1,106 @@
 /**
  * Catching up without the coordinator: a newer head heard on gossip, or found by asking the other
- * guardians every anti-entropy round, is pulled from a peer that has it (manifest, then missing
- * chunks), checked exactly like a push, and stored. Equivocation evidence heard on gossip is verified
- * and flags the vault here too.
+ * guardians every anti-entropy round, is pulled from a peer that has it (manifest, then missing chunks)
+ * outside the vault's lock, with one deadline for the whole catch-up; the lock is taken only to check
+ * again and commit, so a slow peer never stalls pushes or recovery polls. A head of a version held here
+ * with another hash is a fork: kept as equivocation evidence and announced. Every valid head is noted as
+ * seen (heads.ts).
  */
 import { decodeUnsigned, recordKind } from '../codec/record.js'
-import { equalBytes } from '../crypto/bytes.js'
+import { equalBytes, toHex } from '../crypto/bytes.js'
 import { fetchFromPeer, type PeerRef } from '../p2p/client.js'
 import { MSG } from '../p2p/messages.js'
 import { samePeer } from '../p2p/peers.js'
-import { checkEvidence, openHead } from '../replica/head.js'
+import { checkEvidence, type Head, openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
-import { type GuardianContext, headsTopic, shortId } from './context.js'
+import { type GuardianContext, shortId } from './context.js'
 import { EquivocationError } from './errors.js'
-import { keepEvidence, publishEvidence } from './evidence.js'
+import { announceEvidence, keepEvidence, publishEvidence } from './evidence.js'
+import { noteHead } from './heads.js'
 import { checkOffer } from './ingest.js'
+import type { VaultRow } from './store/index.js'
 import { retain, VersionIntake } from './versions.js'
 
-/** If `peer` has a newer head, fetch its manifest and missing chunks, verify and store them. */
-export async function catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef): Promise<void> {
-  const head = openHead(await fetchFromPeer(ctx.node, peer, vaultId, { what: 'head' }))
-  if (!equalBytes(head.vaultId, vaultId) || head.version <= ctx.db.vaults.require(vaultId).headVersion) return
-  const manifest = openManifest(
-    await fetchFromPeer(ctx.node, peer, vaultId, { what: 'manifest', version: head.version }),
-    vaultId,
-  )
-  // the manifest must be the one the head names (same signature, so same claim)
-  if (!equalBytes(manifest.hash, head.manifestHash)) return
-  await ctx.exclusive(vaultId, async () => {
-    const vault = ctx.db.vaults.require(vaultId)
-    if (head.version <= vault.headVersion) return
-    let intake: VersionIntake
-    try {
-      intake = new VersionIntake(ctx, checkOffer(ctx.db, vault, manifest))
-    } catch (err) {
-      if (err instanceof EquivocationError) keepEvidence(ctx, err.evidence)
-      throw err
-    }
-    for (const hex of [...intake.checked.need.keys()]) {
-      const id = new Uint8Array(Buffer.from(hex, 'hex'))
-      intake.accept(id, await fetchFromPeer(ctx.node, peer, vaultId, { what: 'chunk', id }))
-    }
-    if (!intake.checked.duplicate) intake.commit()
-    ctx.say(`caught up vault ${shortId(vaultId)} to version ${head.version} from a fellow guardian`)
-  })
+/** The longest one catch-up may take, all fetches included. */
+export const CATCH_UP_TIMEOUT_MS = 60_000
+
+/**
+ * A head of a version this guardian holds (or has seen) with another manifest hash: proof of a fork.
+ * Kept and announced once; true if it was a fork.
+ */
+export function checkFork(ctx: GuardianContext, vault: VaultRow, head: Head): boolean {
+  const held = ctx.db.versions.headOf(vault.vaultId, head.version)
+  const seen = vault.seenVersion === head.version ? vault.seenHead : null
+  const other = held ?? seen
+  if (other === undefined || other === null || equalBytes(openHead(other).manifestHash, head.manifestHash))
+    return false
+  const e = { vaultId: vault.vaultId, version: head.version, heldHead: other, offeredHead: head.bytes }
+  if (keepEvidence(ctx, e)) announceEvidence(ctx, e)
+  return true
 }
 
-/** A message on a vault's topic: a head (maybe newer) or equivocation evidence. */
+/** If `peer` has a newer head, fetch its manifest and missing chunks, verify and store them. One catch-up
+ * per vault at a time: a second caller joins the one in progress. */
+export function catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef): Promise<void> {
+  const key = toHex(vaultId)
+  const running = ctx.catchUps.get(key)
+  if (running !== undefined) return running
+  const p = _catchUp(ctx, vaultId, peer, AbortSignal.timeout(CATCH_UP_TIMEOUT_MS)).finally(() =>
+    ctx.catchUps.delete(key),
+  )
+  ctx.catchUps.set(key, p)
+  return p
+}
+
+async function _catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef, signal: AbortSignal) {
+  const ask = { signal }
+  const head = openHead(await fetchFromPeer(ctx.node, peer, vaultId, { what: 'head' }, ask))
+  if (!equalBytes(head.vaultId, vaultId)) return
+  const vault = ctx.db.vaults.require(vaultId)
+  noteHead(ctx, vault, head)
+  if (head.version <= vault.headVersion) {
+    checkFork(ctx, vault, head)
+    return
+  }
+  const bytes = await fetchFromPeer(ctx.node, peer, vaultId, { what: 'manifest', version: head.version }, ask)
+  const manifest = openManifest(bytes, vaultId)
+  // the manifest must be the one the head names (same signature, so same claim)
+  if (!equalBytes(manifest.hash, head.manifestHash)) return
+  const intake = new VersionIntake(ctx, _check(ctx, vault, manifest))
+  try {
+    for (const hex of [...intake.checked.need.keys()]) {
+      const id = new Uint8Array(Buffer.from(hex, 'hex'))
+      intake.accept(id, await fetchFromPeer(ctx.node, peer, vaultId, { what: 'chunk', id }, ask))
+    }
+    intake.flush()
+    await ctx.exclusive(vaultId, async () => {
+      const now = ctx.db.vaults.require(vaultId)
+      if (head.version <= now.headVersion) return
+      // checked again under the lock: a push may have landed meanwhile; every chunk is here now
+      const final = new VersionIntake(ctx, _check(ctx, now, manifest))
+      try {
+        final.commit()
+      } finally {
+        final.close()
+      }
+      ctx.say(`caught up vault ${shortId(vaultId)} to version ${head.version} from a fellow guardian`)
+    })
+  } finally {
+    intake.close()
+  }
+}
+
+/** checkOffer, keeping the evidence of an equivocation it finds (as a push would, without announcing). */
+function _check(ctx: GuardianContext, vault: VaultRow, manifest: ReturnType<typeof openManifest>) {
+  try {
+    return checkOffer(ctx.db, vault, manifest)
+  } catch (err) {
+    if (err instanceof EquivocationError) keepEvidence(ctx, err.evidence)
+    throw err
+  }
+}
+
+/** A message on a vault's topic (from a roster peer: the topic validator saw to it): a head or evidence. */
 export async function onGossip(
   ctx: GuardianContext,
   topic: string,
@@ -54,34 +108,43 @@ export async function onGossip(
   from?: Uint8Array,
 ): Promise<void> {
   try {
-    if (recordKind(data) === MSG.evidence.kind) return onEvidence(ctx, topic, data)
+    const vaultId = ctx.gossip.vaultOf(topic)
+    if (vaultId === undefined || from === undefined) return
+    if (recordKind(data) === MSG.evidence.kind) return onEvidence(ctx, vaultId, data)
     const head = openHead(data)
-    if (topic !== headsTopic(head.vaultId) || from === undefined) return
-    const vault = ctx.db.vaults.get(head.vaultId)
-    if (vault === undefined || head.version <= vault.headVersion) return
+    const vault = ctx.db.vaults.get(vaultId)
+    if (vault === undefined || !equalBytes(head.vaultId, vaultId)) return
+    noteHead(ctx, vault, head)
+    if (head.version <= vault.headVersion) {
+      checkFork(ctx, vault, head)
+      return
+    }
     const peer = ctx.roster(vault).guardians.find((g) => equalBytes(g.peerId, from))
-    if (peer !== undefined) await catchUp(ctx, head.vaultId, peer)
+    if (peer !== undefined) await catchUp(ctx, vaultId, peer)
   } catch (err) {
     // a bad or unreachable announcement changes nothing here; the next anti-entropy round retries
     ctx.log.debug({ event: 'gossip-ignored', reason: err instanceof Error ? err.message : String(err) })
   }
 }
 
-function onEvidence(ctx: GuardianContext, topic: string, data: Uint8Array): void {
+function onEvidence(ctx: GuardianContext, vaultId: Uint8Array, data: Uint8Array): void {
   const { held, offered } = decodeUnsigned(MSG.evidence, data)
-  const { vaultId, version } = checkEvidence(held, offered)
+  const proven = checkEvidence(held, offered)
   const vault = ctx.db.vaults.get(vaultId)
-  if (topic !== headsTopic(vaultId) || vault === undefined) return
-  keepEvidence(ctx, { vaultId, version, heldHead: held, offeredHead: offered })
+  if (vault === undefined || !equalBytes(proven.vaultId, vaultId)) return
+  keepEvidence(ctx, { vaultId, version: proven.version, heldHead: held, offeredHead: offered })
   if (!vault.equivocation)
-    ctx.say(`!! EQUIVOCATION in vault ${shortId(vaultId)} reported by a fellow guardian (version ${version})`)
+    ctx.say(
+      `!! EQUIVOCATION in vault ${shortId(vaultId)} reported by a fellow guardian (version ${proven.version})`,
+    )
 }
 
 /** One round: compare heads with every other guardian of every vault, pull what is newer, re-announce
  * our head and any equivocation evidence, and prune. */
 export async function antiEntropy(ctx: GuardianContext): Promise<void> {
   for (const vault of ctx.db.vaults.all()) {
-    for (const g of ctx.roster(vault).guardians) {
+    const roster = ctx.roster(vault)
+    for (const g of roster.guardians) {
       if (!ctx.running()) return
       if (samePeer(ctx.node.peerId, g.peerId)) continue
       await catchUp(ctx, vault.vaultId, g).catch((err: unknown) =>
@@ -90,8 +153,8 @@ export async function antiEntropy(ctx: GuardianContext): Promise<void> {
       )
     }
     if (vault.head !== null)
-      await ctx.node.services.pubsub
-        .publish(headsTopic(vault.vaultId), vault.head)
+      await ctx.gossip
+        .publish(roster, vault.head)
         .catch((err: unknown) => ctx.log.debug({ event: 'publish-failed', reason: String(err) }))
     if (vault.equivocation)
       for (const e of ctx.db.versions.evidence(vault.vaultId)) publishEvidence(ctx, vault.vaultId, e)

@@ -9,7 +9,7 @@ import { ProtocolViolationError } from '../p2p/errors.js'
 import { PROTOCOLS } from '../p2p/wire.js'
 import { verifyChunkId } from '../replica/chunk.js'
 import { signReceipt } from '../replica/receipt.js'
-import { type GuardianContext, headsTopic, shortId } from './context.js'
+import { type GuardianContext, shortId } from './context.js'
 import type { CheckedOffer } from './ingest.js'
 import { versionsToKeep } from './retention.js'
 
@@ -21,11 +21,31 @@ export class VersionIntake {
   private batch: { id: Uint8Array; data: Uint8Array }[] = []
   private batchBytes = 0
 
+  private open = true
+
   constructor(
     private readonly ctx: GuardianContext,
     readonly checked: CheckedOffer,
   ) {
     this.missing = new Map(checked.need)
+    // chunks written before the commit reference no version yet: orphan sweeps must wait for them
+    const key = toHex(checked.manifest.vaultId)
+    ctx.intakes.set(key, (ctx.intakes.get(key) ?? 0) + 1)
+  }
+
+  /** Done with this intake, committed or not (idempotent). */
+  close(): void {
+    if (!this.open) return
+    this.open = false
+    const key = toHex(this.checked.manifest.vaultId)
+    const left = (this.ctx.intakes.get(key) ?? 1) - 1
+    if (left > 0) this.ctx.intakes.set(key, left)
+    else this.ctx.intakes.delete(key)
+  }
+
+  /** Write what is batched (the catch-up does before it takes the vault's lock to commit). */
+  flush(): void {
+    this._flush()
   }
 
   /** Accept one chunk: listed by the signed manifest, asked for, once, and intact. */
@@ -72,8 +92,8 @@ export class VersionIntake {
       retain(ctx, m.vaultId)
     })
     ctx.say(`stored version ${m.version} of vault ${shortId(m.vaultId)}`)
-    void ctx.node.services.pubsub
-      .publish(headsTopic(m.vaultId), this.checked.head.bytes)
+    void ctx.gossip
+      .publish(ctx.roster(ctx.db.vaults.require(m.vaultId)), this.checked.head.bytes)
       .catch((err: unknown) => ctx.log.debug({ event: 'publish-failed', reason: String(err) }))
     return receipt
   }
@@ -90,7 +110,9 @@ export class VersionIntake {
  * interrupted pushes. */
 export function retain(ctx: GuardianContext, vaultId: Uint8Array, orphans = false): void {
   const keep = versionsToKeep(ctx.db.versions.list(vaultId), ctx.retention)
-  const freed = ctx.db.versions.prune(vaultId, keep, ctx.now(), { orphans })
+  // an intake in progress has chunks no version references yet: they are not orphans
+  const sweep = orphans && (ctx.intakes.get(toHex(vaultId)) ?? 0) === 0
+  const freed = ctx.db.versions.prune(vaultId, keep, ctx.now(), { orphans: sweep })
   if (freed.versions > 0) ctx.say(`pruned ${freed.versions} old version(s) of vault ${shortId(vaultId)}`)
 }
 

@@ -70,22 +70,26 @@ async function _close(stream: Stream): Promise<void> {
   await stream.close().catch(() => undefined)
 }
 
-/** Present an invite with the vault's roster and this guardian's share envelope. */
+/** Present an invite (its secret first, alone) with the vault's roster and this guardian's share. */
 export async function enrollWithInvite(
   node: KithNode,
   invite: Invite,
   args: { roster: Uint8Array; share: Uint8Array; label: string },
   options?: AbortOptions,
 ): Promise<{ quota: number }> {
-  const reply = await _ask(
-    node,
-    invite,
-    PROTOCOLS.enroll,
-    MSG.enroll,
-    { secret: invite.secret, roster: args.roster, share: args.share, label: args.label },
-    MSG.enrolled,
-    options,
-  )
+  const stream = await openStream(node, invite.peerId, invite.addrs, PROTOCOLS.enroll, options?.signal)
+  const wire = new Wire(stream, PROTOCOLS.enroll, MSG.enrolled.maxBytes)
+  const reply = await _orAbort(stream, async () => {
+    await wire.send(MSG.enrollHello, { secret: invite.secret }, options)
+    await wire.receive(MSG.ack, options)
+    await wire.send(
+      MSG.enroll,
+      { secret: invite.secret, roster: args.roster, share: args.share, label: args.label },
+      options,
+    )
+    return wire.receive(MSG.enrolled, options)
+  })
+  await _close(stream)
   return { quota: reply.quota }
 }
 
@@ -105,6 +109,16 @@ export async function sendRoster(
     MSG.ack,
     options,
   )
+}
+
+/** Give a guardian a version's commit certificate (docs/format.md §Commit certificate). */
+export async function sendCertificate(
+  node: KithNode,
+  guardian: PeerRef,
+  certificate: Uint8Array,
+  options?: AbortOptions,
+): Promise<void> {
+  await _ask(node, guardian, PROTOCOLS.certify, MSG.certify, { certificate }, MSG.ack, options)
 }
 
 /** Send a guardian the vault's signed veto of one recovery request. */
@@ -172,6 +186,7 @@ export type FetchRequest =
   | { readonly what: 'head' }
   | { readonly what: 'evidence' }
   | { readonly what: 'requests' }
+  | { readonly what: 'freshness' }
   | { readonly what: 'manifest'; readonly version: number }
   | { readonly what: 'chunk'; readonly id: Uint8Array }
 
@@ -206,8 +221,8 @@ export interface RecoveryReply {
   readonly requestId: Uint8Array
   readonly state: RequestState
   readonly releaseAt?: number
-  /** The vault's signed roster, as this guardian holds it (unverified here). */
-  readonly roster: Uint8Array
+  /** The vault's signed roster, as this guardian holds it (unverified here); only once approved. */
+  readonly roster?: Uint8Array
   /** The share envelope sealed to the recovery key: present once, in the reply that released it. */
   readonly sealedShare?: Uint8Array
 }

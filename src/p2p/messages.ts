@@ -18,6 +18,7 @@ import {
   type Values,
 } from '../codec/schema.js'
 import { COMPRESSED_PUBLIC_KEY_LENGTH } from '../crypto/ecies.js'
+import { CERTIFICATE } from '../replica/certificate.js'
 import { MAX_CHUNK_STORED } from '../replica/chunk.js'
 import { HEAD } from '../replica/head.js'
 import { MANIFEST, MAX_MANIFEST_CHUNKS } from '../replica/manifest.js'
@@ -37,7 +38,7 @@ const msg = <S extends SchemaFields>(
 export const DRILL_MAX_CHUNKS = 16
 
 /** What a fetch asks for (docs/format.md §Protocol messages, fetch). */
-export const FETCH_WHAT = { head: 1, manifest: 2, chunk: 3, evidence: 4, requests: 5 } as const
+export const FETCH_WHAT = { head: 1, manifest: 2, chunk: 3, evidence: 4, requests: 5, freshness: 6 } as const
 
 /** A recovery request's state as its guardian keeps it and a recoverer hears it (§Recovery request). */
 export const REQUEST_STATE = {
@@ -156,7 +157,8 @@ export const MSG = {
       requestId: field.bytes(1, REQUEST_ID_LENGTH),
       state: field.enumeration(2, REQUEST_STATE),
       releaseAt: field.optional(field.u64(3)),
-      roster: field.varbytes(4, ROSTER.maxBytes),
+      /** Only once this guardian's human approved the request. */
+      roster: field.optional(field.varbytes(4, ROSTER.maxBytes)),
       sealedShare: field.optional(field.varbytes(5, SHARE_ENVELOPE.maxBytes + 128)),
     },
     ROSTER.maxBytes + SHARE_ENVELOPE.maxBytes + 256,
@@ -179,6 +181,29 @@ export const MSG = {
       head: field.optional(field.varbytes(3, HEAD.maxBytes)),
     },
     32 * DRILL_MAX_CHUNKS + HEAD.maxBytes + 128,
+  ),
+  /** The first message of an enrollment: the invite's secret, checked before anything large is read. */
+  enrollHello: msg('enrollHello', 'enroll hello', { secret: field.bytes(1, 32) }, 64),
+  /** A version's commit certificate, from the coordinator once W guardians hold it. */
+  certify: msg(
+    'certify',
+    'certificate',
+    { certificate: field.varbytes(1, CERTIFICATE.maxBytes) },
+    CERTIFICATE.maxBytes + 64,
+  ),
+  /** What a guardian knows of a vault's newest version: held, seen, and certified. */
+  freshness: msg(
+    'freshness',
+    'freshness',
+    {
+      /** The head of the newest version it holds (data included). */
+      held: field.optional(field.varbytes(1, HEAD.maxBytes)),
+      /** A newer valid head it has seen (pushed or gossiped) without holding its data. */
+      seen: field.optional(field.varbytes(2, HEAD.maxBytes)),
+      /** The newest commit certificate it holds. */
+      certificate: field.optional(field.varbytes(3, CERTIFICATE.maxBytes)),
+    },
+    2 * HEAD.maxBytes + CERTIFICATE.maxBytes + 64,
   ),
   /** Open recovery requests of a vault, for its coordinator. */
   requests: msg('requests', 'open requests', { requests: field.packed(1, OPEN_REQUEST, 64) }, 16 * 64 + 32),

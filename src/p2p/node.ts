@@ -12,6 +12,7 @@ import type { Ed25519PrivateKey, Libp2p } from '@libp2p/interface'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
+import { ADMISSION, type AdmissionPolicy, admissionGater } from './admission.js'
 
 export type KithNode = Libp2p<{ identify: Identify; ping: Ping; pubsub: GossipSub }>
 
@@ -28,12 +29,17 @@ export interface KithNodeInit {
    * every peer on 127.0.0.1 at full speed raise it; a real guardian sees a handful a minute.
    */
   readonly inboundPerSecond?: number
+  /** For a node that serves vaults: who it must always make room for (p2p/admission.ts). */
+  readonly admission?: AdmissionPolicy
 }
 
 export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/0'
 
 export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
-  return createLibp2p({
+  // the gater asks the node for its connections, and the node is made after the gater
+  let node: KithNode | undefined
+  const gater = init.admission && admissionGater(init.admission, () => node?.getConnections() ?? [])
+  node = await createLibp2p({
     privateKey: init.privateKey,
     addresses: {
       listen: [...(init.listen ?? [DEFAULT_LISTEN])],
@@ -45,12 +51,15 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
     connectionManager: {
       maxConnections: init.maxConnections ?? 64,
       maxIncomingPendingConnections: 16,
+      inboundUpgradeTimeout: ADMISSION.upgradeTimeoutMs,
       ...(init.inboundPerSecond !== undefined ? { inboundConnectionThreshold: init.inboundPerSecond } : {}),
     },
+    ...(gater ? { connectionGater: gater } : {}),
     services: {
       identify: identify(),
       ping: ping(),
       pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
     },
   })
+  return node
 }

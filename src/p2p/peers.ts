@@ -18,6 +18,16 @@ export function peerIdFromBytes(bytes: Uint8Array): PeerId {
   return peerIdFromMultihash(Digest.decode(bytes))
 }
 
+/** The raw Ed25519 keys (hex) of a roster's guardians: what their receipts verify under. */
+export function guardianKeys(guardians: readonly { readonly peerId: Uint8Array }[]): Set<string> {
+  const keys = new Set<string>()
+  for (const g of guardians) {
+    const raw = peerIdFromBytes(g.peerId).publicKey?.raw
+    if (raw !== undefined) keys.add(Buffer.from(raw).toString('hex'))
+  }
+  return keys
+}
+
 export function samePeer(peer: PeerId, bytes: Uint8Array): boolean {
   return equalBytes(peerIdBytes(peer), bytes)
 }

@@ -13,7 +13,8 @@ import { MSG } from './messages.js'
 
 /** Versioned protocol ids. */
 export const PROTOCOLS = {
-  enroll: '/kith/enroll/1.0.0',
+  enroll: '/kith/enroll/2.0.0',
+  certify: '/kith/certify/1.0.0',
   push: '/kith/push/1.0.0',
   fetch: '/kith/fetch/1.0.0',
   roster: '/kith/roster/1.0.0',
@@ -32,6 +33,9 @@ function _signal(options: AbortOptions | undefined, ms: number): AbortSignal {
 
 export class Wire {
   private readonly lp: LengthPrefixedStream<Stream>
+  /** The framing options; lpStream reads maxDataLength at every read, so each read gets its own cap. */
+  private readonly framing: { maxDataLength: number; maxLengthLength: number; maxBufferSize: number }
+  private readonly cap: number
 
   constructor(
     readonly stream: Stream,
@@ -40,10 +44,11 @@ export class Wire {
     private readonly timeoutMs = STEP_TIMEOUT_MS,
   ) {
     // an error reply may come at any step, so it always fits
-    const cap = Math.max(maxMessageBytes, MSG.error.maxBytes)
+    this.cap = Math.max(maxMessageBytes, MSG.error.maxBytes)
     // libp2p buffers what arrives without backpressure; protocols keep at most a couple of messages
     // in flight (push acks every chunk), so room for two of the largest is enough
-    this.lp = lpStream(stream, { maxDataLength: cap, maxLengthLength: 5, maxBufferSize: 2 * cap + 64 * 1024 })
+    this.framing = { maxDataLength: this.cap, maxLengthLength: 5, maxBufferSize: 2 * this.cap + 64 * 1024 }
+    this.lp = lpStream(stream, this.framing)
   }
 
   /** Send one message. */
@@ -74,6 +79,9 @@ export class Wire {
 
   /** Receive the next message, which must be of kind `def`; an error reply becomes RemoteError. */
   async receive<S extends SchemaFields>(def: RecordDef<S>, options?: AbortOptions): Promise<Values<S>> {
+    // the length of what arrives is checked against this step's message, not the protocol's largest:
+    // a first message of a stranger is refused unread if it claims more than that message can be
+    this.framing.maxDataLength = Math.min(this.cap, Math.max(def.maxBytes, MSG.error.maxBytes))
     const list = await this._guard(() => this.lp.read({ signal: _signal(options, this.timeoutMs) }))
     const bytes = list.subarray()
     if (recordKind(bytes) === MSG.error.kind) {

@@ -8,10 +8,45 @@ export class PossiblyStaleError extends KithError {
     readonly answered: number,
     readonly needed: number,
     readonly version: number,
+    readonly tolerate: number,
   ) {
     super(
-      `only ${answered} guardian(s) answered, ${needed} are needed to be sure version ${version} is the newest committed one. Restoring stale Lightning channel state can hand your channel funds to your peers: bring more guardians online, or pass --accept-stale if you know it is the newest`,
-      { answered, needed, version },
+      `only ${answered} guardian(s) answered; assuming up to ${tolerate} of them may lie or be rolled back, ${needed} are needed to be sure version ${version} is the newest committed one. Restoring stale Lightning channel state can hand your channel funds to your peers: bring more guardians online, or pass --accept-stale if you know it is the newest`,
+      { answered, needed, version, tolerate },
+    )
+  }
+}
+
+/** A newer version is proven to exist, but no answering guardian that approved serves its data. */
+export class VersionUnavailableError extends KithError {
+  readonly code = 'NEWEST_UNAVAILABLE'
+  constructor(
+    readonly version: number,
+    committed: boolean,
+    holders: readonly string[],
+    fallback: number,
+  ) {
+    const who = holders.length > 0 ? `it is held by ${holders.join(', ')}` : 'no answering guardian holds it'
+    const older =
+      fallback > 0
+        ? `, or restore version ${fallback} on purpose with --version ${fallback} (stale: your peers may take the channels)`
+        : ''
+    super(
+      `version ${version} is the newest${committed ? ' committed' : ''} version, but its data cannot be had: ${who}. Bring them online and have them approve${older}`,
+      { version, committed, holders: holders.length, fallback },
+    )
+  }
+}
+
+/** `--version N` asked for a version no approving guardian still keeps. */
+export class VersionNotFoundError extends KithError {
+  readonly code = 'VERSION_NOT_FOUND'
+  constructor(version: number) {
+    super(
+      `no guardian that approved still keeps version ${version}; retention keeps the newest 30 and daily and weekly ones`,
+      {
+        version,
+      },
     )
   }
 }

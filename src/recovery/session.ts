@@ -1,81 +1,49 @@
 /**
  * A recovery on a new machine (docs/design.md §Recovery path, docs/recovery.md):
- * 1. a one-time recovery key; a request to every guardian, polled until k shares are released;
+ * 1. a one-time recovery key; a request to every guardian, polled until k shares are released (key.ts);
  * 2. the shares combined into the data key, checked against the roster's commitment (in memory only);
- * 3. every reachable guardian asked for its newest signed head; fewer than n − W + 1 answers means a
- *    newer committed version may exist, so the restore is refused unless `acceptStale`;
- * 4. the newest version fetched from all holders in parallel, each chunk checked against its id (a
- *    guardian serving bad bytes is skipped and named), decrypted, verified and written atomically.
+ * 3. every guardian asked what it holds, has seen and has certified (freshness.ts): the newest proven
+ *    version must be restored, and with too few answers the restore is refused unless `acceptStale`;
+ * 4. that version fetched from the guardians that hold it and approved, in parallel, each chunk checked
+ *    against its id (a guardian serving bad bytes is skipped and named), decrypted, verified and written
+ *    atomically. `version` restores an older retained one on purpose instead.
  * Events go to `onEvent` as they happen; none carries a key, share or content.
  */
-
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { AbortOptions } from '@libp2p/interface'
-import { openRelease } from '../ceremony/release.js'
-import { recoveryRequestId, verificationCode } from '../ceremony/request.js'
+import { recoveryRequestId } from '../ceremony/request.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { generateEciesKeyPair } from '../crypto/ecies.js'
 import { deriveDataKeys } from '../crypto/kdf.js'
-import { KithError } from '../errors.js'
-import { type FetchRequest, fetchFromPeer, type RecoveryReply, requestRecovery } from '../p2p/client.js'
-import { isRemote } from '../p2p/errors.js'
+import { fetchFromPeer } from '../p2p/client.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
-import { peerIdFromBytes } from '../p2p/peers.js'
-import { type Head, openHead } from '../replica/head.js'
+import { ChunkMissingError } from '../replica/errors.js'
+import type { Head } from '../replica/head.js'
 import { type Manifest, openManifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { type RestoredFile, restoreVersion } from '../replica/restore.js'
-import { openRoster, type Roster } from '../replica/roster.js'
-import { combineShares } from '../shares/combine.js'
-import { ShareMismatchError } from '../shares/errors.js'
-import { openShareEnvelope } from '../shares/share-envelope.js'
+import type { Roster } from '../replica/roster.js'
+import { poll } from './asking.js'
 import { GuardianChunks } from './chunks.js'
 import {
-  NotEnoughApprovalsError,
+  approvedBy,
+  type RecoveryContext,
+  type RecoveryEvent,
+  type RecoveryOptions,
+  sleep,
+  type Tracked,
+} from './context.js'
+import {
   NothingToRestoreError,
   PossiblyStaleError,
   RecoveryTimeoutError,
+  VersionNotFoundError,
+  VersionUnavailableError,
 } from './errors.js'
-import type { RecoveryTarget } from './targets.js'
+import { collectAnswers, type Judgement, judge } from './freshness.js'
+import { gatherKey } from './key.js'
 
+export type { RecoveryEvent, RecoveryOptions } from './context.js'
 export type { RecoveryTarget } from './targets.js'
-
-export type RecoveryEvent =
-  | { event: 'request-sent'; guardian: string; peerId: string; request: string; code: string }
-  | { event: 'unreachable'; guardian: string; peerId: string; error: string }
-  | { event: 'approved'; guardian: string; releaseAt: number }
-  | { event: 'denied'; guardian: string; state: string }
-  | { event: 'refused'; guardian: string; code: string; error: string }
-  | { event: 'share-received'; guardian: string; have: number; need: number }
-  | { event: 'key-rebuilt'; epoch: number; shares: number; badShares: number[] }
-  | {
-      event: 'heads-collected'
-      answered: number
-      needed: number
-      version: number
-      createdAt: number
-      acceptedStale: boolean
-    }
-  | { event: 'bad-guardian'; guardian: string; chunk: string }
-  | {
-      event: 'restore-done'
-      version: number
-      createdAt: number
-      files: { source: string; kind: string; path: string; size: number }[]
-    }
-
-export interface RecoveryOptions {
-  readonly vaultId: Uint8Array
-  readonly guardians: readonly RecoveryTarget[]
-  readonly outDir: string
-  readonly acceptStale?: boolean
-  /** Give up waiting for approvals after this long; default 24 h. */
-  readonly waitMs?: number
-  /** Between polls of a guardian; default 1 s. */
-  readonly pollMs?: number
-  readonly onEvent?: (e: RecoveryEvent) => void
-  readonly signal?: AbortSignal
-}
 
 export interface RecoveryResult {
   readonly version: number
@@ -89,59 +57,42 @@ export interface RecoveryResult {
   readonly manifest: Manifest
 }
 
-const FINAL = new Set(['released', 'denied', 'vetoed', 'superseded', 'expired', 'refused'])
-interface Tracked extends RecoveryTarget {
-  state?: string
-  reachable?: boolean
-  share?: Uint8Array
-}
-
-/** Sleep, cut short by `signal`; the listener is removed either way (polls sleep thousands of times). */
-const _sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(t)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const t = setTimeout(done, ms)
-    signal?.addEventListener('abort', done)
-  })
-
 export class Recovery {
-  private readonly recoveryKey = generateEciesKeyPair()
-  private readonly requestId: Uint8Array
-  private readonly targets = new Map<string, Tracked>()
-  private roster: Roster | undefined
+  private readonly ctx: RecoveryContext
   private node: Promise<KithNode> | undefined
 
-  constructor(private readonly opts: RecoveryOptions) {
-    this.requestId = recoveryRequestId(opts.vaultId, this.recoveryKey.publicKey)
-    for (const g of opts.guardians) this.targets.set(toHex(g.peerId), { ...g })
+  constructor(opts: RecoveryOptions) {
+    const recoveryKey = generateEciesKeyPair()
+    this.ctx = {
+      opts,
+      recoveryKey,
+      requestId: recoveryRequestId(opts.vaultId, recoveryKey.publicKey),
+      targets: new Map(opts.guardians.map((g) => [toHex(g.peerId), { ...g }])),
+      roster: undefined,
+      // one node (one peer identity) for the whole recovery: guardians know the recoverer by it, so
+      // concurrent first callers must share the promise, never start a node each
+      node: () => {
+        this.node ??= generateKeyPair('Ed25519').then((privateKey) =>
+          createKithNode({ privateKey, listen: [] }),
+        )
+        return this.node
+      },
+      say: (e: RecoveryEvent) => opts.onEvent?.(e),
+      deadline: Date.now() + (opts.waitMs ?? 24 * 3600_000),
+    }
   }
 
   get request(): string {
-    return toHex(this.requestId)
-  }
-
-  private _say(e: RecoveryEvent): void {
-    this.opts.onEvent?.(e)
-  }
-
-  /** One node (one peer identity) for the whole recovery: guardians know the recoverer by it, so
-   * concurrent first callers must share the promise, never start a node each. */
-  private _node(): Promise<KithNode> {
-    this.node ??= generateKeyPair('Ed25519').then((privateKey) => createKithNode({ privateKey, listen: [] }))
-    return this.node
+    return toHex(this.ctx.requestId)
   }
 
   async close(): Promise<void> {
-    this.recoveryKey.secretKey.fill(0)
+    this.ctx.recoveryKey.secretKey.fill(0)
     const node = this.node
     this.node = undefined
     await node?.then(
       (n) => n.stop(),
-      () => {},
+      () => undefined, // a node that failed to start has nothing to stop
     )
   }
 
@@ -150,7 +101,7 @@ export class Recovery {
    * and by the caller (after `--resume` used it) on success.
    */
   async run(): Promise<RecoveryResult> {
-    const { key, roster } = await this._gatherKey()
+    const { key, roster } = await gatherKey(this.ctx)
     try {
       return await this._restore(key, roster)
     } catch (err) {
@@ -161,217 +112,148 @@ export class Recovery {
 
   private async _restore(key: Uint8Array, roster: Roster): Promise<RecoveryResult> {
     const keys = deriveDataKeys(key)
-    const { head, holders, createdAt } = await this._newestHead(roster)
-    const manifest = await this._manifest(head, holders)
+    const { manifest, holders } =
+      this.ctx.opts.version !== undefined
+        ? await this._older(this.ctx.opts.version, roster)
+        : await this._newest(roster)
     const body = openManifestBody(manifest, keys.manifestKey)
     const source = new GuardianChunks(
-      await this._node(),
-      this.opts.vaultId,
+      await this.ctx.node(),
+      this.ctx.opts.vaultId,
       holders,
       body.files.flatMap((f) => f.chunks),
-      (g, chunk) => this._say({ event: 'bad-guardian', guardian: g.label, chunk }),
+      (g, chunk) => this.ctx.say({ event: 'bad-guardian', guardian: g.label, chunk }),
     )
-    const files = await restoreVersion({ manifest, dataKeys: keys, chunks: source, outDir: this.opts.outDir })
-    this._say({
+    let files: RestoredFile[]
+    try {
+      files = await restoreVersion({ manifest, dataKeys: keys, chunks: source, outDir: this.ctx.opts.outDir })
+    } catch (err) {
+      // the version's holders stopped serving it: say which version, who holds it, and the way out
+      if (err instanceof ChunkMissingError)
+        throw new VersionUnavailableError(
+          manifest.version,
+          true,
+          holders.map((h) => h.label),
+          manifest.version - 1,
+        )
+      throw err
+    }
+    this.ctx.say({
       event: 'restore-done',
       version: manifest.version,
-      createdAt,
+      createdAt: manifest.createdAt,
       files: files.map((f) => ({ source: f.source, kind: f.kind, path: f.written, size: f.size })),
     })
-    return { version: manifest.version, createdAt, files, body, roster, dataKey: key, manifest }
-  }
-
-  // ---- 1, 2: approvals and the key ----
-
-  private async _poll(t: Tracked): Promise<void> {
-    let reply: RecoveryReply
-    try {
-      reply = await requestRecovery(await this._node(), t, this.opts.vaultId, this.recoveryKey.publicKey, {
-        signal: AbortSignal.timeout(15_000),
-      })
-    } catch (err) {
-      if (isRemote(err)) {
-        // the guardian answered with a refusal (e.g. it does not keep this vault): final for this run
-        if (t.state !== 'refused')
-          this._say({ event: 'refused', guardian: t.label, code: err.remoteCode, error: err.message })
-        t.state = 'refused'
-        t.reachable = true
-      } else if (t.reachable !== false) {
-        t.reachable = false
-        this._say({
-          event: 'unreachable',
-          guardian: t.label,
-          peerId: peerIdFromBytes(t.peerId).toString(),
-          error: err instanceof KithError ? err.message : String(err),
-        })
-      }
-      return
-    }
-    if (t.reachable !== true && t.state === undefined)
-      this._say({
-        event: 'request-sent',
-        guardian: t.label,
-        peerId: peerIdFromBytes(t.peerId).toString(),
-        request: this.request,
-        code: verificationCode(this.opts.vaultId, this.recoveryKey.publicKey, t.peerId),
-      })
-    t.reachable = true
-    this._adoptRoster(reply.roster)
-    const state = reply.state
-    if (reply.sealedShare !== undefined && t.share === undefined) {
-      try {
-        const envelope = openShareEnvelope(
-          openRelease(this.recoveryKey.secretKey, this.requestId, reply.sealedShare),
-        )
-        if (!equalBytes(envelope.vaultId, this.opts.vaultId))
-          throw new ShareMismatchError('vault', envelope.x)
-        t.share = envelope.bytes
-        const have = [...this.targets.values()].filter((x) => x.share).length
-        this._say({ event: 'share-received', guardian: t.label, have, need: envelope.k })
-      } catch (err) {
-        // a release that does not open or verify: this guardian's share is unusable for this request
-        const code = err instanceof KithError ? err.code : 'INTERNAL'
-        this._say({ event: 'refused', guardian: t.label, code, error: (err as Error).message })
-        t.state = 'refused'
-        return
-      }
-    }
-    if (state !== t.state) {
-      if (state === 'approved')
-        this._say({ event: 'approved', guardian: t.label, releaseAt: reply.releaseAt ?? 0 })
-      else if (state !== 'pending' && state !== 'released')
-        this._say({ event: 'denied', guardian: t.label, state })
-      t.state = state
-    }
-  }
-
-  /** Keep the newest valid roster of this vault, and learn guardians the kit did not list. */
-  private _adoptRoster(bytes: Uint8Array): void {
-    let roster: Roster
-    try {
-      roster = openRoster(bytes)
-    } catch {
-      return // a roster that does not verify teaches nothing; the guardian's other answers still count
-    }
-    if (!equalBytes(roster.vaultId, this.opts.vaultId)) return
-    if (this.roster !== undefined && roster.epoch <= this.roster.epoch) return
-    this.roster = roster
-    for (const g of roster.guardians) {
-      const known = this.targets.get(toHex(g.peerId))
-      if (known === undefined)
-        this.targets.set(toHex(g.peerId), { label: g.label, peerId: g.peerId, addrs: g.addrs })
-    }
-  }
-
-  private async _gatherKey(): Promise<{ key: Uint8Array; roster: Roster }> {
-    const deadline = Date.now() + (this.opts.waitMs ?? 24 * 3600_000)
-    let tried = -1
-    for (;;) {
-      const open = [...this.targets.values()].filter((t) => !FINAL.has(t.state ?? ''))
-      await Promise.all(open.map((t) => this._poll(t)))
-      const all = [...this.targets.values()]
-      const shares = all.filter((t) => t.share !== undefined)
-      const roster = this.roster
-      const k = roster?.k ?? Number.POSITIVE_INFINITY
-      if (roster !== undefined && shares.length >= k && shares.length > tried) {
-        tried = shares.length
-        try {
-          const { key, badShares } = await combineShares(
-            shares.map((t) => t.share!),
-            { vaultId: this.opts.vaultId, epoch: roster.epoch },
-          )
-          this._say({
-            event: 'key-rebuilt',
-            epoch: roster.epoch,
-            shares: shares.length,
-            badShares: [...badShares],
-          })
-          return { key, roster }
-        } catch (err) {
-          if (!(err instanceof KithError)) throw err
-          // shares that do not fit together: wait for more guardians, if any can still release
-        }
-      }
-      const stillPossible = all.filter((t) => !FINAL.has(t.state ?? '')).length + shares.length
-      if (roster !== undefined && stillPossible < roster.k) {
-        const denied = all.filter((t) => FINAL.has(t.state ?? '') && t.state !== 'released').length
-        throw new NotEnoughApprovalsError(shares.length, roster.k, `${denied} guardian(s) denied or refused`)
-      }
-      if (Date.now() > deadline) throw new RecoveryTimeoutError(shares.length, roster?.k ?? 0)
-      if (this.opts.signal?.aborted) throw new RecoveryTimeoutError(shares.length, roster?.k ?? 0)
-      await _sleep(this.opts.pollMs ?? 1000, this.opts.signal)
-    }
-  }
-
-  // ---- 3: freshness ----
-
-  private async _fetch(t: RecoveryTarget, req: FetchRequest, options?: AbortOptions): Promise<Uint8Array> {
-    return fetchFromPeer(await this._node(), t, this.opts.vaultId, req, options)
-  }
-
-  private async _newestHead(
-    roster: Roster,
-  ): Promise<{ head: Head; holders: RecoveryTarget[]; createdAt: number }> {
-    const members = roster.guardians.map((g) => this.targets.get(toHex(g.peerId)) ?? { ...g })
-    const heads = await Promise.all(
-      members.map(async (t): Promise<{ t: RecoveryTarget; head: Head | null } | undefined> => {
-        try {
-          const head = openHead(
-            await this._fetch(t, { what: 'head' }, { signal: AbortSignal.timeout(10_000) }),
-          )
-          return equalBytes(head.vaultId, this.opts.vaultId) ? { t, head } : undefined
-        } catch (err) {
-          // "holds nothing yet" is an answer; silence or a bad head is not
-          return isRemote(err, 'NOT_HELD') ? { t, head: null } : undefined
-        }
-      }),
-    )
-    const answered = heads.filter((h) => h !== undefined)
-    const newest = answered.reduce<Head | undefined>(
-      (best, a) => (a.head && (!best || a.head.version > best.version) ? a.head : best),
-      undefined,
-    )
-    if (newest === undefined) throw new NothingToRestoreError()
-    const needed = roster.guardians.length - roster.w + 1
-    const holders = answered
-      .filter((a) => a.head && equalBytes(a.head.manifestHash, newest.manifestHash))
-      .map((a) => a.t)
-    // the header's time, without trusting anything unsigned: read from the manifest itself
-    const manifest = await this._manifest(newest, holders)
-    const fresh = answered.length >= needed
-    this._say({
-      event: 'heads-collected',
-      answered: answered.length,
-      needed,
-      version: newest.version,
+    return {
+      version: manifest.version,
       createdAt: manifest.createdAt,
-      acceptedStale: !fresh,
-    })
-    if (!fresh && this.opts.acceptStale !== true)
-      throw new PossiblyStaleError(answered.length, needed, newest.version)
-    return { head: newest, holders, createdAt: manifest.createdAt }
+      files,
+      body,
+      roster,
+      dataKey: key,
+      manifest,
+    }
   }
 
-  private manifestCache: Manifest | undefined
-
-  /** The manifest a head names, from the first holder that serves one matching it. */
-  private async _manifest(head: Head, holders: readonly RecoveryTarget[]): Promise<Manifest> {
-    if (this.manifestCache && equalBytes(this.manifestCache.hash, head.manifestHash))
-      return this.manifestCache
-    for (const t of holders) {
-      try {
-        const m = openManifest(
-          await this._fetch(t, { what: 'manifest', version: head.version }),
-          this.opts.vaultId,
-        )
-        if (equalBytes(m.hash, head.manifestHash)) {
-          this.manifestCache = m
-          return m
-        }
-      } catch {
-        // try the next holder
-      }
+  /** The newest version the answers prove, or a refusal that says why not. */
+  private async _newest(roster: Roster): Promise<{ manifest: Manifest; holders: Tracked[] }> {
+    const j = judge(await collectAnswers(this.ctx, roster), roster, this.ctx.opts.tolerate)
+    const best = j.best
+    if (best === undefined && j.newest === 0) throw new NothingToRestoreError()
+    if (best === undefined || j.newest > best.version) {
+      this._heads(j, j.newest, 0)
+      throw new VersionUnavailableError(
+        j.newest,
+        j.certified >= j.newest,
+        j.newestHolders,
+        best?.version ?? 0,
+      )
     }
-    throw new NothingToRestoreError()
+    const holders = await this._approvedHolders(best, j.holders)
+    const manifest = await this._manifest(best, holders)
+    const fresh = j.answered >= j.needed
+    this._heads(j, best.version, manifest.createdAt)
+    if (!fresh && this.ctx.opts.acceptStale !== true)
+      throw new PossiblyStaleError(j.answered, j.needed, best.version, j.tolerate)
+    return { manifest, holders }
+  }
+
+  private _heads(j: Judgement, version: number, createdAt: number): void {
+    this.ctx.say({
+      event: 'heads-collected',
+      answered: j.answered,
+      needed: j.needed,
+      tolerate: j.tolerate,
+      version,
+      createdAt,
+      acceptedStale: j.answered < j.needed,
+      newest: j.newest,
+      certified: j.certified,
+    })
+  }
+
+  /** The holders of `head` whose humans approved; waits (polling) until one has, or the deadline. */
+  private async _approvedHolders(head: Head, holders: readonly Tracked[]): Promise<Tracked[]> {
+    let announced = false
+    for (;;) {
+      const approved = holders.filter(approvedBy)
+      if (approved.length > 0) return approved
+      if (!announced)
+        this.ctx.say({
+          event: 'waiting-for-holder',
+          version: head.version,
+          holders: holders.map((h) => h.label),
+        })
+      announced = true
+      if (Date.now() > this.ctx.deadline || this.ctx.opts.signal?.aborted)
+        throw new RecoveryTimeoutError(0, 1)
+      await Promise.all(holders.map((t) => poll(this.ctx, t)))
+      await sleep(this.ctx.opts.pollMs ?? 1000, this.ctx.opts.signal)
+    }
+  }
+
+  /** The manifest a head names, from the first approved holder that serves one matching it. */
+  private async _manifest(head: Head, holders: readonly Tracked[]): Promise<Manifest> {
+    for (const t of holders) {
+      const m = await this._fetchManifest(t, head.version)
+      if (m !== undefined && equalBytes(m.hash, head.manifestHash)) return m
+    }
+    throw new VersionUnavailableError(
+      head.version,
+      false,
+      holders.map((h) => h.label),
+      head.version - 1,
+    )
+  }
+
+  /** `--version N`: an older version on purpose, from any approved guardian that still keeps it. */
+  private async _older(version: number, roster: Roster): Promise<{ manifest: Manifest; holders: Tracked[] }> {
+    const j = judge(await collectAnswers(this.ctx, roster), roster, this.ctx.opts.tolerate)
+    const approved = [...this.ctx.targets.values()].filter(approvedBy)
+    let manifest: Manifest | undefined
+    const holders: Tracked[] = []
+    for (const t of approved) {
+      const m = await this._fetchManifest(t, version)
+      if (m === undefined || (manifest !== undefined && !equalBytes(m.hash, manifest.hash))) continue
+      manifest = m
+      holders.push(t)
+    }
+    if (manifest === undefined) throw new VersionNotFoundError(version)
+    this._heads(j, version, manifest.createdAt)
+    this.ctx.say({ event: 'older-version', version, newest: j.newest })
+    return { manifest, holders }
+  }
+
+  private async _fetchManifest(t: Tracked, version: number): Promise<Manifest | undefined> {
+    try {
+      const bytes = await fetchFromPeer(await this.ctx.node(), t, this.ctx.opts.vaultId, {
+        what: 'manifest',
+        version,
+      })
+      const m = openManifest(bytes, this.ctx.opts.vaultId)
+      return m.version === version ? m : undefined
+    } catch {
+      return undefined // not held, unreachable or forged: the next holder may serve it
+    }
   }
 }

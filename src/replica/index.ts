@@ -1,5 +1,6 @@
 /** Public surface of the replica layer: chunking, chunks, records, build and restore. */
 export * from './build.js'
+export * from './certificate.js'
 export * from './chunk.js'
 export * from './chunk-store.js'
 export * from './chunker.js'

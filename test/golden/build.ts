@@ -26,6 +26,7 @@ import { schnorrPublicKey } from '../../src/crypto/schnorr.js'
 import { decodeText, encodeText } from '../../src/crypto/text.js'
 import { inviteToText } from '../../src/p2p/invite.js'
 import { MSG } from '../../src/p2p/messages.js'
+import { encodeCertificate } from '../../src/replica/certificate.js'
 import { sealChunk } from '../../src/replica/chunk.js'
 import { gearTable } from '../../src/replica/chunker.js'
 import { headOfManifest, sealManifest } from '../../src/replica/manifest.js'
@@ -198,6 +199,7 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     seededRandom('veto'),
   )
 
+  const certificate = encodeCertificate(head.bytes, [receipt.bytes])
   const records = [
     { kind: 1, record: 'roster', section: 'Roster', hex: roster.bytes },
     {
@@ -228,6 +230,7 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     },
     { kind: 10, record: 'vault state', section: 'Vault state', hex: vaultState },
     { kind: 11, record: 'veto', section: 'Recovery', hex: veto.bytes },
+    { kind: 12, record: 'commit certificate', section: 'Commit certificate', hex: certificate },
   ]
 
   // ---- protocol messages (docs/format.md §Protocol messages) ----
@@ -269,6 +272,10 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     msg(MSG.veto, { veto: veto.bytes }),
     msg(MSG.requests, { requests: [{ requestId, createdAt: CREATED_AT + 1 }] }),
     msg(MSG.drill, { vaultId: VAULT_ID, nonce, chunks: [chunk.id, fixed('chunk-b')] }),
+    msg(MSG.enrollHello, { secret: invite.secret }),
+    msg(MSG.certify, { certificate }),
+    msg(MSG.freshness, { held: head.bytes, certificate }),
+    msg(MSG.fetch, { vaultId: VAULT_ID, what: 'freshness' }),
     msg(MSG.drilled, {
       shareProof: shareProof(sha256(share.bytes), nonce),
       chunkProofs: [chunkProof(nonce, chunk.stored), new Uint8Array(32)],

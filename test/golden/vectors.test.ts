@@ -16,6 +16,7 @@ import { eciesOpen } from '../../src/crypto/ecies.js'
 import { decodeText } from '../../src/crypto/text.js'
 import { inviteFromText, inviteToText } from '../../src/p2p/invite.js'
 import { MSG } from '../../src/p2p/messages.js'
+import { CERTIFICATE, encodeCertificate } from '../../src/replica/certificate.js'
 import { openChunk } from '../../src/replica/chunk.js'
 import { headFromSignature, openHead } from '../../src/replica/head.js'
 import { openManifest, openManifestBody, sealManifest } from '../../src/replica/manifest.js'
@@ -90,11 +91,22 @@ describe('golden vectors: every record decodes and re-encodes to the same bytes'
     const h = byKind(10).hex
     same(encodeVaultState(decodeVaultState(bytes(h))), h)
   })
+  it('commit certificate (kind 12)', () => {
+    const h = byKind(12).hex
+    const f = decodeUnsigned(CERTIFICATE, bytes(h))
+    same(
+      encodeCertificate(
+        f.head,
+        f.receipts.map((r) => r.receipt),
+      ),
+      h,
+    )
+  })
   it('veto (kind 11)', () => {
     const h = byKind(11).hex
     same(signVeto(openVeto(bytes(h)), VAULT_KEY, seededRandom('veto')).bytes, h)
   })
-  it('protocol messages (kinds 16-33)', async () => {
+  it('protocol messages (kinds 16 and up)', async () => {
     const { messages } = await read('kith-messages.json')
     const defs = Object.values(MSG) as RecordDef[]
     const kinds = new Set<number>()

@@ -15,7 +15,7 @@ import { requestRecovery } from '../../src/p2p/client.js'
 import type { KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
 import { openShareEnvelope } from '../../src/shares/share-envelope.js'
-import { expectCode, fileTempDir } from '../helpers/tmp.js'
+import { expectCode, fileTempDir, remoteCode } from '../helpers/tmp.js'
 import { coordinatorNode, enrollAll, testVault } from '../helpers/vault.js'
 
 const stop: (() => unknown)[] = []
@@ -102,12 +102,23 @@ describe('share release at a guardian', () => {
 
   const a = generateEciesKeyPair()
   const b = generateEciesKeyPair()
+  let other: KithNode
+  const askAs = (node: KithNode, key: Uint8Array) => requestRecovery(node, ref, vaultId, key)
   let idB: string
-  it('one open request per vault: a newer one supersedes a pending one', async () => {
+  it('a new request never closes another: two requesters each keep their own pending request', async () => {
+    other = await coordinatorNode()
+    stop.push(() => other.stop())
     await ask(a.publicKey)
-    const rb = await ask(b.publicKey)
-    expect((await ask(a.publicKey)).state).toBe('superseded')
+    const rb = await askAs(other, b.publicKey)
+    expect((await ask(a.publicKey)).state).toBe('pending')
+    expect(rb.state).toBe('pending')
     idB = hex(rb.requestId)
+  })
+
+  it('one requester keeps one open request: a second key from it is refused and recorded nowhere', async () => {
+    const c = generateEciesKeyPair()
+    expect(await remoteCode(() => ask(c.publicKey))).toBe('TOO_MANY_REQUESTS')
+    expect(g.db.requests.list({ vaultId }).length).toBe(3)
   })
 
   it('a veto signed by the vault key stops a request; only a deliberate override approves it then', async () => {
@@ -116,18 +127,16 @@ describe('share release at a guardian', () => {
       v.vaultSecretKey,
     )
     g.db.requests.veto(vaultId, veto.requestId, veto.bytes, clock)
-    expect((await ask(b.publicKey)).state).toBe('vetoed')
+    expect((await askAs(other, b.publicKey)).state).toBe('vetoed')
     await expectCode(() => approveRequest(g.db, idB, codeOf(b.publicKey), { now: clock }), 'REQUEST_CLOSED')
     approveRequest(g.db, idB, codeOf(b.publicKey), { now: clock, overrideVeto: true })
-    expect((await ask(b.publicKey)).state).toBe('approved')
+    expect((await askAs(other, b.publicKey)).state).toBe('approved')
   })
 
   it('a request not approved within its lifetime expires', async () => {
-    const c = generateEciesKeyPair()
     denyRequest(g.db, idB, clock)
-    await ask(c.publicKey)
     clock += 86_400_001
-    expect((await ask(c.publicKey)).state).toBe('expired')
+    expect((await ask(a.publicKey)).state).toBe('expired')
   })
 
   it('the audit log has every step', () => {
@@ -137,7 +146,6 @@ describe('share release at a guardian', () => {
         'recovery-wrong-code',
         'recovery-approved',
         'share-released',
-        'recovery-superseded',
         'recovery-vetoed',
         'recovery-denied',
         'recovery-expired',

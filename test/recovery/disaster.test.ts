@@ -1,6 +1,6 @@
 /**
  * The full disaster, end to end with real processes: 5 guardian daemons and the `kith` binary, 3-of-5,
- * W=3. Ten versions; the node's vault directory is gone and 2 guardians are down; 3 friends approve by
+ * W=4. Ten versions; the node's vault directory is gone and 2 guardians are down; 3 friends approve by
  * phone code; version 10 comes back byte for byte; `--resume` makes the new machine the coordinator, and
  * the old one, come back from the dead, is fenced.
  */
@@ -19,7 +19,7 @@ import {
 
 const { started, recover } = fleet()
 
-describe('the full disaster: 5 guardians, 3-of-5, W=3', () => {
+describe('the full disaster: 5 guardians, 3-of-5, W=4', () => {
   let gs: GuardianProcess[]
   let work: string
   let dir: string
@@ -34,7 +34,7 @@ describe('the full disaster: 5 guardians, 3-of-5, W=3', () => {
   const resumed = () => join(work, 'new-machine-vault')
 
   beforeAll(async () => {
-    ;({ gs, work, dir, v } = await guardiansAndVault(5, 3, 3, started))
+    ;({ gs, work, dir, v } = await guardiansAndVault(5, 3, 4, started))
   })
 
   it('ten versions of channel.backup and the seed, each committed', async () => {
@@ -114,10 +114,19 @@ describe('the full disaster: 5 guardians, 3-of-5, W=3', () => {
 
   it('--resume: the new machine coordinates under a new epoch and data key; version 11 extends 10', async () => {
     const took = await r.event('resumed')
-    expect(took).toMatchObject({ version: 11, committed: true })
+    // W = 4 and two guardians are still away: version 11 waits in the new machine's outbox
+    expect(took).toMatchObject({ version: 11, committed: false })
     expect((await stat(join(resumed(), 'vault.key'))).mode & 0o777).toBe(0o600)
+    const waiting = JSON.parse(await kith('vault', 'status', '--data-dir', resumed(), '--json', '--offline'))
+    expect(waiting).toMatchObject({ committedVersion: 10, outbox: [11], epoch: took['epoch'] })
+  })
+
+  it('the away guardians return: they get the new roster and version 11 commits', async () => {
+    await Promise.all([gs[3]!.start(), gs[4]!.start()])
+    const drained = JSON.parse(await kith('vault', 'backup', '--data-dir', resumed(), '--json'))
+    expect(drained.drained).toEqual([expect.objectContaining({ version: 11, committed: true })])
     const now = JSON.parse(await kith('vault', 'status', '--data-dir', resumed(), '--json'))
-    expect(now).toMatchObject({ committedVersion: 11, epoch: took['epoch'] })
+    expect(now).toMatchObject({ committedVersion: 11, outbox: [] })
   })
 
   it('the old coordinator comes back: every guardian refuses it as FENCED, and its status says so', async () => {

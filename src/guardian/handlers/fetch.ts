@@ -1,7 +1,8 @@
 /**
  * `/kith/fetch/1.0.0`: heads, manifests, chunks, equivocation evidence and open recovery requests, for
- * the vault's coordinator and guardians; heads, manifests and (encrypted) chunks also for a recoverer
- * with a live request for the vault.
+ * the vault's coordinator and guardians. A recoverer with a live request for the vault may read its signed
+ * head (freshness needs more answers than approvals); manifests and (encrypted) chunks only once this
+ * guardian's human approved its request.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { encodeRecordBody } from '../../codec/record.js'
@@ -30,6 +31,12 @@ function _answer(ctx: GuardianContext, vault: VaultRow, req: FetchRequest): Uint
       const e = ctx.db.versions.evidence(vault.vaultId)[0]
       return e === undefined ? undefined : encodeRecordBody(MSG.evidence, e)
     }
+    case 'freshness':
+      return encodeRecordBody(MSG.freshness, {
+        ...(vault.head !== null ? { held: vault.head } : {}),
+        ...(vault.seenHead !== null && vault.seenVersion > vault.headVersion ? { seen: vault.seenHead } : {}),
+        ...(vault.certificate !== null ? { certificate: vault.certificate } : {}),
+      })
     case 'requests': {
       ctx.db.requests.expire(ctx.now())
       const open = ctx.db.requests.list({ vaultId: vault.vaultId, open: true })
@@ -38,18 +45,30 @@ function _answer(ctx: GuardianContext, vault: VaultRow, req: FetchRequest): Uint
   }
 }
 
+/** What a recoverer (not on the roster) may read: the head with a live request; data once approved. */
+function _recovererMayRead(
+  ctx: GuardianContext,
+  peer: Uint8Array,
+  vault: VaultRow,
+  req: FetchRequest,
+): boolean {
+  const now = ctx.now()
+  if (req.what === 'head' || req.what === 'freshness')
+    return ctx.db.requests.hasRequest(peer, now, { vaultId: vault.vaultId })
+  if (req.what === 'manifest' || req.what === 'chunk')
+    return ctx.db.requests.hasRequest(peer, now, { vaultId: vault.vaultId, approved: true })
+  return false
+}
+
 export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
   const wire = new Wire(stream, PROTOCOLS.fetch, MSG.fetch.maxBytes)
   try {
     const peer = peerIdBytes(conn.remotePeer)
-    if (!knownPeer(ctx, conn.remotePeer, 'members') && !ctx.db.requests.hasLive(peer, ctx.now()))
+    if (!knownPeer(ctx, conn.remotePeer, 'members') && !ctx.db.requests.hasRequest(peer, ctx.now()))
       throw new UnauthorizedPeerError(conn.remotePeer.toString())
     const req = await wire.receive(MSG.fetch)
     const vault = ctx.db.vaults.require(req.vaultId)
-    // a recoverer with a live request may read heads, manifests and (encrypted) chunks
-    const readable = req.what === 'head' || req.what === 'manifest' || req.what === 'chunk'
-    const recoverer = readable && ctx.db.requests.hasLive(peer, ctx.now(), vault.vaultId)
-    if (!recoverer) authorize(ctx.roster(vault), conn.remotePeer, 'members')
+    if (!_recovererMayRead(ctx, peer, vault, req)) authorize(ctx.roster(vault), conn.remotePeer, 'members')
     const data = _answer(ctx, vault, req)
     if (data === undefined) throw new NotHeldError()
     await wire.send(MSG.fetched, { data })

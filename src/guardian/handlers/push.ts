@@ -8,11 +8,12 @@ import { UnauthorizedPeerError } from '../../p2p/errors.js'
 import { MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
-import { openManifest } from '../../replica/manifest.js'
+import { headOfManifest, openManifest } from '../../replica/manifest.js'
 import { authorize, knownPeer } from '../access.js'
 import { type GuardianContext, shortId } from '../context.js'
 import { EquivocationError, FencedError } from '../errors.js'
 import { announceEvidence, keepEvidence } from '../evidence.js'
+import { noteHead } from '../heads.js'
 import { checkOffer } from '../ingest.js'
 import { VersionIntake } from '../versions.js'
 import { refuse } from './refuse.js'
@@ -30,15 +31,22 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
       const vault = ctx.db.vaults.require(manifest.vaultId)
       if (ctx.db.vaults.isFenced(vault.vaultId, peer)) throw new FencedError()
       authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
+      // the head is signed and from the vault's coordinator: seen, whether or not it is taken below
+      noteHead(ctx, vault, headOfManifest(manifest))
       const intake = new VersionIntake(ctx, checkOffer(ctx.db, vault, manifest))
+      let receipt: Uint8Array
       const need = [...intake.checked.need.keys()].map((h) => new Uint8Array(Buffer.from(h, 'hex')))
-      await wire.send(MSG.need, { chunks: need })
-      for (let i = need.length; i > 0; i--) {
-        const c = await wire.receive(MSG.chunk)
-        intake.accept(c.id, c.data)
-        await wire.send(MSG.ack, {})
+      try {
+        await wire.send(MSG.need, { chunks: need })
+        for (let i = need.length; i > 0; i--) {
+          const c = await wire.receive(MSG.chunk)
+          intake.accept(c.id, c.data)
+          await wire.send(MSG.ack, {})
+        }
+        receipt = intake.commit()
+      } finally {
+        intake.close()
       }
-      const receipt = intake.commit()
       ctx.log.info({
         event: 'version-stored',
         vault: shortId(manifest.vaultId),

@@ -1,8 +1,10 @@
 /**
  * `/kith/recover/1.0.0` (docs/recovery.md, docs/format.md §Recovery request): a stranger asks for a
  * vault's share with a one-time recovery key. The request is recorded and waits for this guardian's
- * human; the recoverer polls. Once approved and past the vault's release delay, the share envelope goes
- * out sealed to the recovery key, exactly once: marked released before the reply is sent.
+ * human; the recoverer polls. New requests are capped and rate-limited per peer and per address, and
+ * never close another request. Nothing about the vault (its roster) is told before this guardian's
+ * human approved. Once approved and past the vault's release delay, the share envelope goes out sealed
+ * to the recovery key, exactly once: marked released before the reply is sent.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import * as secp from '@noble/secp256k1'
@@ -10,11 +12,13 @@ import { sealRelease } from '../../ceremony/release.js'
 import { recoveryRequestId, verificationCode } from '../../ceremony/request.js'
 import { toHex } from '../../crypto/bytes.js'
 import { InvalidPublicKeyError } from '../../crypto/errors.js'
+import { hostOf } from '../../p2p/addresses.js'
 import { MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { type GuardianContext, shortId } from '../context.js'
-import { RecoveryPendingError } from '../errors.js'
+import { RateLimitedError, TooManyRequestsError } from '../errors.js'
+import { CLOSED_REQUEST_RETENTION_MS, REQUEST_CAPS } from '../limits.js'
 import type { RecoveryRequestRow, VaultRow } from '../store/index.js'
 import { refuse } from './refuse.js'
 
@@ -27,35 +31,45 @@ function _checkKey(key: Uint8Array): void {
   }
 }
 
-/** The request for this key, recorded (and its human told) if it is new. */
+/** The request for this key, recorded (and its human told, once per requester) if it is new. */
 function _request(
   ctx: GuardianContext,
   vault: VaultRow,
   key: Uint8Array,
-  requester: Uint8Array,
+  from: { peer: Uint8Array; address: string },
   now: number,
 ): RecoveryRequestRow {
   const id = recoveryRequestId(vault.vaultId, key)
   const known = ctx.db.requests.get(vault.vaultId, id)
   if (known !== undefined) return known
+  // only a new request costs a token: polling a known one is never limited
+  if (
+    !ctx.requestLimits.byAddress.take(from.address, now) ||
+    !ctx.requestLimits.byPeer.take(toHex(from.peer), now)
+  )
+    throw new RateLimitedError('recovery requests')
+  ctx.db.requests.pruneClosed(now - CLOSED_REQUEST_RETENTION_MS)
   const code = verificationCode(vault.vaultId, key, peerIdBytes(ctx.node.peerId))
   const added = ctx.db.requests.add(
     {
       vaultId: vault.vaultId,
       requestId: id,
       recoveryKey: key,
-      requester,
+      requester: from.peer,
+      requesterIp: from.address,
       code,
       createdAt: now,
       expiresAt: now + vault.requestTtl,
     },
+    REQUEST_CAPS,
     now,
   )
-  if (!added) throw new RecoveryPendingError()
+  if (!added.added) throw new TooManyRequestsError()
   ctx.log.info({ event: 'recovery-requested', vault: shortId(vault.vaultId), request: toHex(id) })
-  ctx.say(
-    `RECOVERY REQUEST ${toHex(id)} for vault "${vault.label}". Call your friend on a number you know, compare the code, then: kith guardian approve ${toHex(id)} --code <code>`,
-  )
+  if (added.newRequester)
+    ctx.say(
+      `RECOVERY REQUEST ${toHex(id)} for vault "${vault.label}". Call your friend on a number you know, compare the code, then: kith guardian approve ${toHex(id)} --code <code>`,
+    )
   return ctx.db.requests.get(vault.vaultId, id)!
 }
 
@@ -85,14 +99,17 @@ export async function onRecover(ctx: GuardianContext, stream: Stream, conn: Conn
       const vault = ctx.db.vaults.require(vaultId)
       const now = ctx.now()
       ctx.db.requests.expire(now)
-      const asked = _request(ctx, vault, recoveryKey, peerIdBytes(conn.remotePeer), now)
+      const from = { peer: peerIdBytes(conn.remotePeer), address: hostOf(conn.remoteAddr) }
+      const asked = _request(ctx, vault, recoveryKey, from, now)
       const sealedShare = _release(ctx, vault, asked, now)
       const r = ctx.db.requests.get(vaultId, asked.requestId)!
+      // the roster names every friend and where they are: only for a request this human approved
+      const approved = r.state === 'approved' || r.state === 'released'
       await wire.send(MSG.recovery, {
         requestId: r.requestId,
         state: r.state,
         ...(r.state === 'approved' && r.releaseAt !== null ? { releaseAt: r.releaseAt } : {}),
-        roster: vault.roster,
+        ...(approved ? { roster: vault.roster } : {}),
         ...(sealedShare !== undefined ? { sealedShare } : {}),
       })
       await stream.close()

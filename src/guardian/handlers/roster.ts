@@ -8,12 +8,18 @@ import { equalBytes } from '../../crypto/bytes.js'
 import { MSG } from '../../p2p/messages.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { openRoster } from '../../replica/roster.js'
-import { type GuardianContext, headsTopic, shortId } from '../context.js'
+import { knownPeer } from '../access.js'
+import { type GuardianContext, shortId } from '../context.js'
+import { BusyError } from '../errors.js'
 import { checkRosterUpdate } from '../ingest.js'
 import { refuse } from './refuse.js'
 
 export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
   const wire = new Wire(stream, PROTOCOLS.roster, MSG.roster.maxBytes)
+  // a recovered node taking a vault over is not yet its coordinator here: its (up to 1.3 MB) roster is
+  // read within the budget for such large messages of strangers
+  const stranger = !knownPeer(ctx, conn.remotePeer, 'coordinator')
+  if (stranger && !ctx.rosterBudget.reserve(MSG.roster.maxBytes)) return refuse(ctx, wire, new BusyError())
   try {
     const req = await wire.receive(MSG.roster)
     const roster = openRoster(req.roster)
@@ -23,7 +29,7 @@ export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Conne
       const update = checkRosterUpdate(ctx.node.peerId, conn.remotePeer, vault, roster, req.share)
       if (update.removed) {
         ctx.db.removeVault(vaultId, roster.epoch, ctx.now())
-        ctx.node.services.pubsub.unsubscribe(headsTopic(vaultId))
+        ctx.gossip.leave(vaultId)
         ctx.say(
           `vault ${shortId(vaultId)} removed this guardian at epoch ${roster.epoch}; its data was deleted`,
         )
@@ -42,6 +48,7 @@ export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Conne
           },
           ctx.now(),
         )
+        ctx.gossip.join(roster)
         if (replaced) ctx.say(`vault ${shortId(vaultId)} has a new coordinator; the old one is fenced out`)
         ctx.say(`vault ${shortId(vaultId)} moved to epoch ${roster.epoch}`)
       }
@@ -50,5 +57,7 @@ export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Conne
     })
   } catch (err) {
     await refuse(ctx, wire, err)
+  } finally {
+    if (stranger) ctx.rosterBudget.release(MSG.roster.maxBytes)
   }
 }

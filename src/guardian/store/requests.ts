@@ -1,8 +1,9 @@
 /**
  * The recovery tables of the guardian's database: recovery requests and their states, and each vault's
- * release policy. A request's life: pending → approved (→ released after the delay) | denied | vetoed;
- * pending → superseded (a newer request for the vault) | expired. Released is final: never twice.
- * Every multi-row change is one transaction.
+ * release policy. A request's life: pending → approved (→ released after the delay) | denied | vetoed |
+ * expired. Released is final: never twice. Requests never end each other: a vault holds a few open ones,
+ * capped per requester and per address, and closed ones are pruned after a retention period. Every
+ * multi-row change is one transaction. ('superseded' is only found in rows of older kith versions.)
  */
 import type { SqliteHandle } from '../../disk/sqlite.js'
 import type { RequestState } from '../../p2p/messages.js'
@@ -16,6 +17,8 @@ export interface RecoveryRequestRow {
   readonly requestId: Uint8Array
   readonly recoveryKey: Uint8Array
   readonly requester: Uint8Array
+  /** The IP address the request came from ('' when unknown). */
+  readonly requesterIp: string
   readonly code: string
   readonly state: RequestState
   readonly createdAt: number
@@ -30,6 +33,7 @@ interface RawRequest {
   request_id: Buffer
   recovery_key: Buffer
   requester: Buffer
+  requester_ip: string
   code: string
   state: RequestState
   created_at: number
@@ -44,6 +48,7 @@ const toRequest = (r: RawRequest): RecoveryRequestRow => ({
   requestId: r.request_id,
   recoveryKey: r.recovery_key,
   requester: r.requester,
+  requesterIp: r.requester_ip,
   code: r.code,
   state: r.state,
   createdAt: r.created_at,
@@ -54,6 +59,19 @@ const toRequest = (r: RawRequest): RecoveryRequestRow => ({
 })
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+
+/** How many requests may be open at once for one vault: in all, from one requester, from one address. */
+export interface RequestCaps {
+  readonly perVault: number
+  readonly perRequester: number
+  readonly perAddress: number
+}
+
+/** What adding a request did: recorded it (and whether its requester is new here), or refused it. */
+export type AddResult = { readonly added: true; readonly newRequester: boolean } | { readonly added: false }
+
+const OPEN = "state IN ('pending', 'approved')"
+const CLOSED = "state IN ('released', 'denied', 'vetoed', 'superseded', 'expired')"
 
 export class RequestStore {
   constructor(
@@ -92,7 +110,7 @@ export class RequestStore {
       where.push('vault_id = ?')
       args.push(options.vaultId)
     }
-    if (options.open) where.push("state IN ('pending', 'approved')")
+    if (options.open) where.push(OPEN)
     const sql = `SELECT * FROM recovery_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC`
     return (this.sql.stmt(sql).all(...args) as RawRequest[]).map(toRequest)
   }
@@ -110,24 +128,58 @@ export class RequestStore {
   }
 
   /**
-   * Record a new request. One open request per vault: a pending one is superseded by the newer request
-   * (a recoverer that restarted has a new key); one already approved is not, so the newer is refused.
-   * Returns false if an approved request is in the way.
+   * Record a new request, unless the vault already has as many open requests as `caps` allows (in all,
+   * from this requester, or from its address). A new request never closes another one.
    */
-  add(r: Omit<RecoveryRequestRow, 'state' | 'decidedAt' | 'releaseAt' | 'releasedAt'>, now: number): boolean {
+  add(
+    r: Omit<RecoveryRequestRow, 'state' | 'decidedAt' | 'releaseAt' | 'releasedAt'>,
+    caps: RequestCaps,
+    now: number,
+  ): AddResult {
     return this.sql.atomically(() => {
-      const open = this.list({ vaultId: r.vaultId, open: true })
-      if (open.some((o) => o.state === 'approved')) return false
-      for (const o of open) this._setState(o.vaultId, o.requestId, 'superseded', now)
+      const count = (extra: string, ...args: unknown[]) =>
+        (
+          this.sql
+            .stmt(`SELECT count(*) AS n FROM recovery_requests WHERE vault_id = ? AND ${OPEN}${extra}`)
+            .get(r.vaultId, ...args) as { n: number }
+        ).n
+      if (
+        count('') >= caps.perVault ||
+        count(' AND requester = ?', r.requester) >= caps.perRequester ||
+        count(' AND requester_ip = ?', r.requesterIp) >= caps.perAddress
+      )
+        return { added: false }
+      const seen = this.sql
+        .stmt('SELECT 1 FROM recovery_requests WHERE vault_id = ? AND requester = ?')
+        .get(r.vaultId, r.requester)
       this.sql
         .stmt(
-          `INSERT INTO recovery_requests (vault_id, request_id, recovery_key, requester, code, state, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
+          `INSERT INTO recovery_requests
+             (vault_id, request_id, recovery_key, requester, requester_ip, code, state, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
         )
-        .run(r.vaultId, r.requestId, r.recoveryKey, r.requester, r.code, r.createdAt, r.expiresAt)
+        .run(
+          r.vaultId,
+          r.requestId,
+          r.recoveryKey,
+          r.requester,
+          r.requesterIp,
+          r.code,
+          r.createdAt,
+          r.expiresAt,
+        )
       this.audit.record(r.vaultId, 'recovery-requested', { request: hex(r.requestId) }, now)
-      return true
+      return { added: true, newRequester: seen === undefined }
     })
+  }
+
+  /** Delete requests closed before `before` (released, denied, vetoed, expired): the audit log keeps them. */
+  pruneClosed(before: number): number {
+    return this.sql
+      .stmt(
+        `DELETE FROM recovery_requests WHERE ${CLOSED} AND coalesce(released_at, decided_at, expires_at) < ?`,
+      )
+      .run(before).changes
   }
 
   /** A human's decision, durable before anything is released. */
@@ -179,16 +231,22 @@ export class RequestStore {
   }
 
   /**
-   * Whether `peer` has a live recovery request here (pending, approved or released), for `vaultId` or
-   * for any vault. It may then read the vault's signed heads, manifests and encrypted chunks: all of it
-   * is useless without k shares, and reading while the humans decide makes the restore fast.
+   * Whether `peer` has a live request here (pending, approved or released: it may read the vault's
+   * signed head, which freshness needs from more guardians than approve) or, with `approved`, one this
+   * guardian's human approved (approved or released: it may read manifests and encrypted chunks).
+   * For `vaultId`, or for any vault.
    */
-  hasLive(peer: Uint8Array, now: number, vaultId?: Uint8Array): boolean {
-    const live = "requester = ? AND expires_at > ? AND state IN ('pending', 'approved', 'released')"
-    const r = vaultId
+  hasRequest(
+    peer: Uint8Array,
+    now: number,
+    options: { vaultId?: Uint8Array; approved?: boolean } = {},
+  ): boolean {
+    const states = options.approved ? "('approved', 'released')" : "('pending', 'approved', 'released')"
+    const live = `requester = ? AND expires_at > ? AND state IN ${states}`
+    const r = options.vaultId
       ? this.sql
           .stmt(`SELECT 1 FROM recovery_requests WHERE ${live} AND vault_id = ?`)
-          .get(peer, now, vaultId)
+          .get(peer, now, options.vaultId)
       : this.sql.stmt(`SELECT 1 FROM recovery_requests WHERE ${live}`).get(peer, now)
     return r !== undefined
   }

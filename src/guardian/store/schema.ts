@@ -63,4 +63,14 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (vault_id, peer_id)
   );
   `,
+  // 3: requests capped per requester and per IP (so the requester's address is kept), the newest signed
+  // head a guardian has seen and the newest commit certificate it holds, for each vault
+  `
+  ALTER TABLE recovery_requests ADD COLUMN requester_ip TEXT NOT NULL DEFAULT '';
+  CREATE INDEX recovery_requests_by_state ON recovery_requests (vault_id, state);
+  ALTER TABLE vaults ADD COLUMN seen_version INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE vaults ADD COLUMN seen_head BLOB;
+  ALTER TABLE vaults ADD COLUMN certified_version INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE vaults ADD COLUMN certificate BLOB;
+  `,
 ]

@@ -32,6 +32,12 @@ export interface VaultRow {
   /** Release policy: time between a human's approval and the share's release; request lifetime. */
   readonly releaseDelay: number
   readonly requestTtl: number
+  /** The newest valid signed head seen for the vault (pushed or gossiped), held or not. */
+  readonly seenVersion: number
+  readonly seenHead: Uint8Array | null
+  /** The newest commit certificate held for the vault. */
+  readonly certifiedVersion: number
+  readonly certificate: Uint8Array | null
 }
 
 interface RawVault {
@@ -48,6 +54,10 @@ interface RawVault {
   equivocation: number
   release_delay: number
   request_ttl: number
+  seen_version: number
+  seen_head: Buffer | null
+  certified_version: number
+  certificate: Buffer | null
 }
 
 const toVault = (r: RawVault): VaultRow => ({
@@ -64,6 +74,10 @@ const toVault = (r: RawVault): VaultRow => ({
   equivocation: r.equivocation !== 0,
   releaseDelay: r.release_delay,
   requestTtl: r.request_ttl,
+  seenVersion: r.seen_version,
+  seenHead: r.seen_head,
+  certifiedVersion: r.certified_version,
+  certificate: r.certificate,
 })
 
 export class VaultStore {
@@ -174,6 +188,19 @@ export class VaultStore {
         .run(vaultId, epoch, share)
       this.audit.record(vaultId, 'roster-updated', { epoch }, now)
     })
+  }
+
+  /** Remember a valid signed head (already verified) if it is newer than any seen; true if it was. */
+  noteSeen(vaultId: Uint8Array, version: number, head: Uint8Array): boolean {
+    const sql = 'UPDATE vaults SET seen_version = ?, seen_head = ? WHERE vault_id = ? AND seen_version < ?'
+    return this.sql.stmt(sql).run(version, head, vaultId, version).changes === 1
+  }
+
+  /** Keep a verified commit certificate if it is newer than the one held; true if it was. */
+  noteCertificate(vaultId: Uint8Array, version: number, certificate: Uint8Array): boolean {
+    const sql =
+      'UPDATE vaults SET certified_version = ?, certificate = ? WHERE vault_id = ? AND certified_version < ?'
+    return this.sql.stmt(sql).run(version, certificate, vaultId, version).changes === 1
   }
 
   /** Delete this store's rows of a vault (the caller removes the vault from every store at once). */

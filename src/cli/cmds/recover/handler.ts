@@ -66,6 +66,8 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
     guardians,
     outDir: a.out,
     acceptStale: a.acceptStale,
+    ...(a.tolerate !== undefined ? { tolerate: a.tolerate } : {}),
+    ...(a.version !== undefined ? { version: a.version } : {}),
     waitMs: parseDuration(a.wait),
     pollMs: parseDuration(a.poll),
     signal: stop.signal,

@@ -25,6 +25,9 @@ export function narrate(e: RecoveryEvent): void {
     case 'refused':
       say(`✗ ${e.guardian} refused: ${e.error} [${e.code}]`)
       break
+    case 'waiting':
+      say(`… ${e.guardian} is busy (${e.error} [${e.code}]); still asking`)
+      break
     case 'share-received':
       say(`✓ share from ${e.guardian}: ${e.have} of ${e.need}`)
       break

@@ -8,6 +8,8 @@ export interface RecoverArgs {
   readonly guardian?: readonly string[]
   readonly out: string
   readonly acceptStale: boolean
+  readonly tolerate?: number
+  readonly version?: number
   readonly wait: string
   readonly poll: string
   readonly resume: boolean
@@ -32,6 +34,14 @@ export const recoverCommand = {
       type: 'boolean',
       default: false,
       describe: 'restore even if too few guardians answered to be sure it is the newest version',
+    },
+    tolerate: {
+      type: 'number',
+      describe: 'how many answering guardians may lie or be rolled back (default 1, or 0 when W = 1)',
+    },
+    version: {
+      type: 'number',
+      describe: 'restore this older version on purpose (stale: your peers may take the channels)',
     },
     wait: { type: 'string', default: '24h', describe: 'how long to wait for approvals' },
     poll: { type: 'string', default: '1s', describe: 'how often to ask each guardian' },

@@ -1,0 +1,69 @@
+/**
+ * Gossip for the vaults a guardian keeps (docs/format.md §Gossip): one topic per vault whose name only
+ * members can compute (it hashes the vault id with the roster's key commitment, which strangers never
+ * see), and a validator that accepts a message only from a peer the vault's roster names, before it is
+ * delivered or relayed. Cheapest checks first: the sender, then the size; signatures are checked by the
+ * receiver (sync.ts).
+ */
+import { type Message, TopicValidatorResult } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+import { toHex } from '../crypto/bytes.js'
+import { taggedHash } from '../crypto/hash.js'
+import { MSG } from '../p2p/messages.js'
+import type { KithNode } from '../p2p/node.js'
+import { samePeer } from '../p2p/peers.js'
+import type { Roster } from '../replica/roster.js'
+
+/** The topic of a vault's heads and evidence: hex(TaggedHash("kith/v1/gossip-topic", vault_id || commitment)). */
+export function vaultTopic(roster: Pick<Roster, 'vaultId' | 'commitment'>): string {
+  return `/kith/heads/2.0.0/${toHex(taggedHash('kith/v1/gossip-topic', roster.vaultId, roster.commitment))}`
+}
+
+/** The vaults' topics of one guardian: joined, left, published to, and guarded by a validator. */
+export class VaultGossip {
+  /** Topic -> the roster that decides who may speak on it. */
+  private readonly rosters = new Map<string, Roster>()
+
+  constructor(private readonly node: KithNode) {}
+
+  /** Subscribe to a vault's topic for this roster (leaving the topic of an older roster). */
+  join(roster: Roster): void {
+    for (const [topic, r] of this.rosters)
+      if (Buffer.compare(r.vaultId, roster.vaultId) === 0 && topic !== vaultTopic(roster)) this._leave(topic)
+    const topic = vaultTopic(roster)
+    this.rosters.set(topic, roster)
+    this.node.services.pubsub.topicValidators.set(topic, (peer, msg) => this._validate(topic, peer, msg))
+    this.node.services.pubsub.subscribe(topic)
+  }
+
+  /** Stop hearing about a vault (it was removed from this guardian). */
+  leave(vaultId: Uint8Array): void {
+    for (const [topic, r] of this.rosters) if (Buffer.compare(r.vaultId, vaultId) === 0) this._leave(topic)
+  }
+
+  /** The vault a topic belongs to, if this guardian keeps it. */
+  vaultOf(topic: string): Uint8Array | undefined {
+    return this.rosters.get(topic)?.vaultId
+  }
+
+  /** Publish on a vault's topic; a failure (no peer yet) is the caller's to log. */
+  async publish(roster: Roster, data: Uint8Array): Promise<void> {
+    await this.node.services.pubsub.publish(vaultTopic(roster), data)
+  }
+
+  private _leave(topic: string): void {
+    this.rosters.delete(topic)
+    this.node.services.pubsub.topicValidators.delete(topic)
+    this.node.services.pubsub.unsubscribe(topic)
+  }
+
+  /** Accept only what a roster peer sent and relays, and only of a size a head or evidence can have. */
+  private _validate(topic: string, relay: PeerId, msg: Message): TopicValidatorResult {
+    const roster = this.rosters.get(topic)
+    if (roster === undefined) return TopicValidatorResult.Ignore
+    const member = (p: PeerId) => roster.guardians.some((g) => samePeer(p, g.peerId))
+    if (!member(relay) || msg.type !== 'signed' || !member(msg.from)) return TopicValidatorResult.Reject
+    if (msg.data.length > MSG.evidence.maxBytes) return TopicValidatorResult.Reject
+    return TopicValidatorResult.Accept
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * What a guardian allows strangers, who are not on any roster it keeps: how many recovery requests, how
+ * often, and how many bytes of their messages it holds in memory at once. The numbers are here, in one
+ * place; docs/threat-model.md explains them.
+ */
+import type { RequestCaps } from './store/requests.js'
+
+/** Open recovery requests per vault: a few at once, one per requester, two per address. */
+export const REQUEST_CAPS: RequestCaps = { perVault: 8, perRequester: 1, perAddress: 2 }
+
+/** Closed requests are kept this long, then pruned (the audit log keeps the facts). */
+export const CLOSED_REQUEST_RETENTION_MS = 30 * 86_400_000
+
+/** Bytes held at once for the messages of peers not known to be on a roster here: 4 MiB. */
+export const STRANGER_READ_BUDGET = 4 * 1024 * 1024
+
+/** Bytes held at once for rosters presented by peers not yet a vault's coordinator: two of the largest. */
+export const STRANGER_ROSTER_BUDGET = 2 * 1_300_000 + 2048
+
+/** A token bucket per key: `burst` at once, refilled at `perMinute`; the map of keys stays bounded. */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>()
+
+  constructor(
+    private readonly burst: number,
+    private readonly perMinute: number,
+    private readonly maxKeys = 4096,
+  ) {}
+
+  /** Take one token for `key`; false if it has none left. */
+  take(key: string, now: number): boolean {
+    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now }
+    const tokens = Math.min(this.burst, b.tokens + ((now - b.at) * this.perMinute) / 60_000)
+    if (tokens < 1) {
+      this.buckets.set(key, { tokens, at: now })
+      return false
+    }
+    this.buckets.set(key, { tokens: tokens - 1, at: now })
+    if (this.buckets.size > this.maxKeys) this._forgetFull(now)
+    return true
+  }
+
+  /** Drop the keys whose bucket has refilled: they are the same as never seen. */
+  private _forgetFull(now: number): void {
+    for (const [key, b] of this.buckets)
+      if (b.tokens + ((now - b.at) * this.perMinute) / 60_000 >= this.burst) this.buckets.delete(key)
+  }
+}
+
+/** New recovery requests a guardian accepts per address and per peer (polls of a known one are free). */
+export function requestLimiters(): { byAddress: RateLimiter; byPeer: RateLimiter } {
+  return { byAddress: new RateLimiter(4, 4), byPeer: new RateLimiter(2, 2) }
+}
+
+/**
+ * Bytes a guardian holds at once for messages from peers it cannot yet tell apart from strangers. A
+ * stream reserves its protocol's cap before the first byte is read and gives it back when done; when the
+ * budget is spent, new streams are refused until some finish.
+ */
+export class ReadBudget {
+  private used = 0
+
+  constructor(readonly total: number) {}
+
+  reserve(bytes: number): boolean {
+    if (this.used + bytes > this.total) return false
+    this.used += bytes
+    return true
+  }
+
+  release(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes)
+  }
+
+  get inUse(): number {
+    return this.used
+  }
+}

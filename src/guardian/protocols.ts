@@ -1,0 +1,94 @@
+/**
+ * The doors of a guardian: every kith protocol it serves, each stream of a peer that is not on a roster
+ * here paid for from the strangers' read budget (refused with GUARDIAN_BUSY when it is spent), and every
+ * connection that opened a kith stream marked, so that a stranger's connection that opens none is
+ * closed after a few seconds instead of holding a slot.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import { PROTOCOLS, Wire } from '../p2p/wire.js'
+import { knownPeer } from './access.js'
+import type { GuardianContext } from './context.js'
+import { BusyError } from './errors.js'
+import { onCertify } from './handlers/certify.js'
+import { onDrill } from './handlers/drill.js'
+import { onEnroll } from './handlers/enroll.js'
+import { onFetch } from './handlers/fetch.js'
+import { onPush } from './handlers/push.js'
+import { onRecover } from './handlers/recover.js'
+import { onRoster } from './handlers/roster.js'
+import { onVeto } from './handlers/veto.js'
+
+/** Most concurrent inbound streams per protocol and connection. */
+const MAX_INBOUND_STREAMS = 32
+/** What one stranger's stream reserves: enough for any first message a stranger may send. */
+export const STRANGER_STREAM_COST = 4 * 1024
+/** A stranger's connection that opens no kith stream this soon is closed. */
+export const IDLE_STRANGER_MS = 5000
+
+type Handler = (ctx: GuardianContext, s: Stream, c: Connection) => Promise<void>
+
+const HANDLERS: readonly [string, Handler][] = [
+  [PROTOCOLS.enroll, onEnroll],
+  [PROTOCOLS.roster, onRoster],
+  [PROTOCOLS.push, onPush],
+  [PROTOCOLS.fetch, onFetch],
+  [PROTOCOLS.recover, onRecover],
+  [PROTOCOLS.veto, onVeto],
+  [PROTOCOLS.drill, onDrill],
+  [PROTOCOLS.certify, onCertify],
+]
+
+/** Register every protocol; returns the function that stops watching for idle strangers. */
+export async function serveProtocols(ctx: GuardianContext): Promise<() => void> {
+  const active = new WeakSet<Connection>()
+  for (const [protocol, fn] of HANDLERS) {
+    await ctx.node.handle(protocol, (s, c) => _serve(ctx, protocol, fn, s, c, active), {
+      maxInboundStreams: MAX_INBOUND_STREAMS,
+    })
+  }
+  const timers = new Set<NodeJS.Timeout>()
+  const onOpen = (ev: CustomEvent<Connection>) => {
+    const c = ev.detail
+    if (c.direction !== 'inbound' || knownPeer(ctx, c.remotePeer, 'members')) return
+    const t = setTimeout(() => {
+      timers.delete(t)
+      if (!active.has(c) && c.status === 'open')
+        void c.close().catch(() => undefined /* already closing: the slot is free either way */)
+    }, IDLE_STRANGER_MS)
+    timers.add(t)
+  }
+  ctx.node.addEventListener('connection:open', onOpen)
+  return () => {
+    ctx.node.removeEventListener('connection:open', onOpen)
+    for (const t of timers) clearTimeout(t)
+  }
+}
+
+async function _serve(
+  ctx: GuardianContext,
+  protocol: string,
+  fn: Handler,
+  s: Stream,
+  c: Connection,
+  active: WeakSet<Connection>,
+): Promise<void> {
+  active.add(c)
+  const stranger = !knownPeer(ctx, c.remotePeer, 'members')
+  if (stranger && !ctx.strangerBudget.reserve(STRANGER_STREAM_COST)) {
+    await new Wire(s, protocol, 0).sendError(new BusyError())
+    return
+  }
+  try {
+    await fn(ctx, s, c)
+  } catch (err) {
+    // handlers answer every refusal themselves; what escapes is a stream already broken
+    ctx.log.debug({
+      event: 'handler-failed',
+      protocol,
+      reason: err instanceof Error ? err.message : String(err),
+    })
+    s.abort(new Error('handler failed'))
+  } finally {
+    if (stranger) ctx.strangerBudget.release(STRANGER_STREAM_COST)
+  }
+}

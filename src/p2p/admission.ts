@@ -1,0 +1,74 @@
+/**
+ * Who gets a connection (libp2p's connection gater): a node that serves vaults keeps room for their own
+ * peers. Before the handshake, one address may hold only a few half-open connections; after it (the peer
+ * ID is then known), a member of any vault is always let in, while strangers share a few slots, with
+ * caps per address and per peer. libp2p's own rate limit per address and upgrade timeout do the rest.
+ */
+import type { Connection, ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface'
+import { hostOf } from './addresses.js'
+
+export interface AdmissionLimits {
+  /** Connections of strangers at once, all addresses together. */
+  readonly strangerSlots: number
+  /** Connections of strangers at once from one address. */
+  readonly strangersPerAddress: number
+  /** Connections of one stranger peer at once. */
+  readonly connectionsPerPeer: number
+  /** Connections from one address still in their handshake. */
+  readonly pendingPerAddress: number
+  /** How long a handshake may take (and so how long a half-open connection counts). */
+  readonly upgradeTimeoutMs: number
+}
+
+/** With libp2p's maxConnections of 64, members always have at least 40. */
+export const ADMISSION: AdmissionLimits = {
+  strangerSlots: 24,
+  strangersPerAddress: 6,
+  connectionsPerPeer: 2,
+  pendingPerAddress: 4,
+  upgradeTimeoutMs: 5000,
+}
+
+export interface AdmissionPolicy {
+  /** A peer this node must always make room for: a guardian or coordinator of a vault it keeps. */
+  isMember(peer: PeerId): boolean
+}
+
+/**
+ * The gater. `connections` is the node's live connection list (the node is created after its gater,
+ * so it is asked for them at each decision).
+ */
+export function admissionGater(
+  policy: AdmissionPolicy,
+  connections: () => readonly Connection[],
+  limits: AdmissionLimits = ADMISSION,
+): ConnectionGater {
+  // half-open connections by address: when each started (they end at the handshake or its timeout)
+  const pending = new Map<string, number[]>()
+  const live = (host: string, now: number) =>
+    (pending.get(host) ?? []).filter((at) => now - at < limits.upgradeTimeoutMs)
+  return {
+    denyInboundConnection(maConn: MultiaddrConnection): boolean {
+      const host = hostOf(maConn.remoteAddr)
+      const now = Date.now()
+      const open = live(host, now)
+      if (open.length >= limits.pendingPerAddress) return true
+      open.push(now)
+      pending.set(host, open)
+      return false
+    },
+    denyInboundEncryptedConnection(peer: PeerId, maConn: MultiaddrConnection): boolean {
+      const host = hostOf(maConn.remoteAddr)
+      const open = live(host, Date.now())
+      open.shift() // this one's handshake is done
+      if (open.length > 0) pending.set(host, open)
+      else pending.delete(host)
+      if (policy.isMember(peer)) return false
+      const strangers = connections().filter((c) => !policy.isMember(c.remotePeer))
+      if (strangers.length >= limits.strangerSlots) return true
+      if (strangers.filter((c) => hostOf(c.remoteAddr) === host).length >= limits.strangersPerAddress)
+        return true
+      return strangers.filter((c) => c.remotePeer.equals(peer)).length >= limits.connectionsPerPeer
+    },
+  }
+}

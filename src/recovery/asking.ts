@@ -1,0 +1,122 @@
+/**
+ * Asking the guardians (docs/format.md §Recovery request), from the recovering side: one poll of one
+ * guardian with the one-time recovery key, what its answer means, and the roster it shows once its human
+ * approved (which names the guardians the kit did not). A "not now" refusal (too many requests, rate
+ * limits, busy) is never taken as an answer: the recoverer keeps asking.
+ */
+import { openRelease } from '../ceremony/release.js'
+import { verificationCode } from '../ceremony/request.js'
+import { equalBytes, toHex } from '../crypto/bytes.js'
+import { KithError } from '../errors.js'
+import { type RecoveryReply, requestRecovery } from '../p2p/client.js'
+import { isRemote } from '../p2p/errors.js'
+import { peerIdFromBytes } from '../p2p/peers.js'
+import { openRoster, type Roster } from '../replica/roster.js'
+import { ShareMismatchError } from '../shares/errors.js'
+import { openShareEnvelope } from '../shares/share-envelope.js'
+import type { RecoveryContext, Tracked } from './context.js'
+
+/** States after which a guardian is not asked again. */
+export const FINAL = new Set(['released', 'denied', 'vetoed', 'superseded', 'expired', 'refused'])
+/** Refusals that say "not now" rather than "no". */
+const TRANSIENT = new Set(['TOO_MANY_REQUESTS', 'RATE_LIMITED', 'GUARDIAN_BUSY'])
+
+const POLL_TIMEOUT_MS = 15_000
+
+/** Ask one guardian once, and take in what it answers. */
+export async function poll(ctx: RecoveryContext, t: Tracked): Promise<void> {
+  let reply: RecoveryReply
+  try {
+    reply = await requestRecovery(await ctx.node(), t, ctx.opts.vaultId, ctx.recoveryKey.publicKey, {
+      signal: AbortSignal.timeout(POLL_TIMEOUT_MS),
+    })
+  } catch (err) {
+    _failed(ctx, t, err)
+    return
+  }
+  if (t.reachable !== true && t.state === undefined)
+    ctx.say({
+      event: 'request-sent',
+      guardian: t.label,
+      peerId: peerIdFromBytes(t.peerId).toString(),
+      request: toHex(ctx.requestId),
+      code: verificationCode(ctx.opts.vaultId, ctx.recoveryKey.publicKey, t.peerId),
+    })
+  t.reachable = true
+  t.waiting = undefined
+  if (reply.roster !== undefined) adoptRoster(ctx, reply.roster)
+  if (reply.sealedShare !== undefined && t.share === undefined && !_takeShare(ctx, t, reply.sealedShare))
+    return
+  if (reply.state !== t.state) {
+    if (reply.state === 'approved')
+      ctx.say({ event: 'approved', guardian: t.label, releaseAt: reply.releaseAt ?? 0 })
+    else if (reply.state !== 'pending' && reply.state !== 'released')
+      ctx.say({ event: 'denied', guardian: t.label, state: reply.state })
+    t.state = reply.state
+  }
+}
+
+function _failed(ctx: RecoveryContext, t: Tracked, err: unknown): void {
+  if (isRemote(err) && TRANSIENT.has(err.remoteCode)) {
+    // busy with other requests (perhaps a stranger's): keep asking, this is not an answer
+    if (t.waiting !== err.remoteCode)
+      ctx.say({ event: 'waiting', guardian: t.label, code: err.remoteCode, error: err.message })
+    t.waiting = err.remoteCode
+    t.reachable = true
+  } else if (isRemote(err)) {
+    // the guardian answered with a refusal (e.g. it does not keep this vault): final for this run
+    if (t.state !== 'refused')
+      ctx.say({ event: 'refused', guardian: t.label, code: err.remoteCode, error: err.message })
+    t.state = 'refused'
+    t.reachable = true
+  } else if (t.reachable !== false) {
+    t.reachable = false
+    ctx.say({
+      event: 'unreachable',
+      guardian: t.label,
+      peerId: peerIdFromBytes(t.peerId).toString(),
+      error: err instanceof KithError ? err.message : String(err),
+    })
+  }
+}
+
+/** Open a released share; false (and the guardian refused for this run) if it does not verify. */
+function _takeShare(ctx: RecoveryContext, t: Tracked, sealed: Uint8Array): boolean {
+  try {
+    const envelope = openShareEnvelope(openRelease(ctx.recoveryKey.secretKey, ctx.requestId, sealed))
+    if (!equalBytes(envelope.vaultId, ctx.opts.vaultId)) throw new ShareMismatchError('vault', envelope.x)
+    t.share = envelope.bytes
+    t.shareEpoch = envelope.epoch
+    const have = [...ctx.targets.values()].filter((x) => x.share).length
+    ctx.say({ event: 'share-received', guardian: t.label, have, need: envelope.k })
+    return true
+  } catch (err) {
+    // a release that does not open or verify: this guardian's share is unusable for this request
+    const code = err instanceof KithError ? err.code : 'INTERNAL'
+    ctx.say({
+      event: 'refused',
+      guardian: t.label,
+      code,
+      error: err instanceof Error ? err.message : String(err),
+    })
+    t.state = 'refused'
+    return false
+  }
+}
+
+/** Keep the newest valid roster of this vault, and learn guardians the kit did not list. */
+export function adoptRoster(ctx: RecoveryContext, bytes: Uint8Array): void {
+  let roster: Roster
+  try {
+    roster = openRoster(bytes)
+  } catch {
+    return // a roster that does not verify teaches nothing; the guardian's other answers still count
+  }
+  if (!equalBytes(roster.vaultId, ctx.opts.vaultId)) return
+  if (ctx.roster !== undefined && roster.epoch <= ctx.roster.epoch) return
+  ctx.roster = roster
+  for (const g of roster.guardians) {
+    if (!ctx.targets.has(toHex(g.peerId)))
+      ctx.targets.set(toHex(g.peerId), { label: g.label, peerId: g.peerId, addrs: g.addrs })
+  }
+}

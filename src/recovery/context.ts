@@ -1,0 +1,98 @@
+/**
+ * What the parts of one recovery share: its options, its events, the guardians it asks and what each
+ * answered, the one-time recovery key, the newest roster it learned, and its one libp2p node. Nothing
+ * in here is ever logged or printed but the events, which carry no key, share or content.
+ */
+import type { KithNode } from '../p2p/node.js'
+import type { Roster } from '../replica/roster.js'
+import type { RecoveryTarget } from './targets.js'
+
+export type RecoveryEvent =
+  | { event: 'request-sent'; guardian: string; peerId: string; request: string; code: string }
+  | { event: 'unreachable'; guardian: string; peerId: string; error: string }
+  | { event: 'approved'; guardian: string; releaseAt: number }
+  | { event: 'denied'; guardian: string; state: string }
+  | { event: 'refused'; guardian: string; code: string; error: string }
+  | { event: 'waiting'; guardian: string; code: string; error: string }
+  | { event: 'share-received'; guardian: string; have: number; need: number }
+  | { event: 'share-set-aside'; guardian: string; epoch: number; current: number }
+  | { event: 'key-rebuilt'; epoch: number; shares: number; badShares: number[] }
+  | {
+      event: 'heads-collected'
+      answered: number
+      needed: number
+      /** How many answering guardians the rule assumes may lie or be rolled back. */
+      tolerate: number
+      version: number
+      createdAt: number
+      acceptedStale: boolean
+      /** The newest version any answer proves exists, and whether a certificate proves it committed. */
+      newest: number
+      certified: number
+    }
+  | { event: 'waiting-for-holder'; version: number; holders: string[] }
+  | { event: 'older-version'; version: number; newest: number }
+  | { event: 'bad-guardian'; guardian: string; chunk: string }
+  | {
+      event: 'restore-done'
+      version: number
+      createdAt: number
+      files: { source: string; kind: string; path: string; size: number }[]
+    }
+
+export interface RecoveryOptions {
+  readonly vaultId: Uint8Array
+  readonly guardians: readonly RecoveryTarget[]
+  readonly outDir: string
+  readonly acceptStale?: boolean
+  /** Answering guardians assumed able to lie or be rolled back; default min(1, W − 1). */
+  readonly tolerate?: number
+  /** Restore this older version on purpose instead of the newest (with the stale-state warning). */
+  readonly version?: number
+  /** Give up waiting for approvals after this long; default 24 h. */
+  readonly waitMs?: number
+  /** Between polls of a guardian; default 1 s. */
+  readonly pollMs?: number
+  readonly onEvent?: (e: RecoveryEvent) => void
+  readonly signal?: AbortSignal
+}
+
+/** A guardian being asked, and what it answered so far. */
+export interface Tracked extends RecoveryTarget {
+  state?: string
+  /** The code of a "not now" refusal, while it lasts. */
+  waiting?: string
+  reachable?: boolean
+  /** Its released share envelope, once opened and verified. */
+  share?: Uint8Array
+  shareEpoch?: number
+}
+
+export interface RecoveryContext {
+  readonly opts: RecoveryOptions
+  readonly requestId: Uint8Array
+  readonly recoveryKey: { readonly secretKey: Uint8Array; readonly publicKey: Uint8Array }
+  /** By peer id (hex). */
+  readonly targets: Map<string, Tracked>
+  /** The newest valid roster any guardian showed (after approving). */
+  roster: Roster | undefined
+  node(): Promise<KithNode>
+  say(e: RecoveryEvent): void
+  /** When waiting for humans stops. */
+  readonly deadline: number
+}
+
+/** Whether a guardian's human approved this recovery's request (it may then serve data). */
+export const approvedBy = (t: Tracked): boolean => t.state === 'approved' || t.state === 'released'
+
+/** Sleep, cut short by `signal`; the listener is removed either way (polls sleep thousands of times). */
+export const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(t)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const t = setTimeout(done, ms)
+    signal?.addEventListener('abort', done)
+  })

@@ -1,0 +1,125 @@
+/**
+ * Which version to restore (docs/design.md §Recovery path, step 5). Every guardian is asked what it holds,
+ * the newest head it has seen and the newest commit certificate it has. The newest version any answer
+ * proves exists must be the one restored: if no answering guardian holds it, the recovery stops and says
+ * which version exists and who holds it. And since a committed version is held by W guardians, when at
+ * least n − W + 1 + f guardians answer, one of them that holds the newest committed version is honest
+ * even if f of them lie or were rolled back; with fewer answers a newer version may exist unseen, and the
+ * restore is refused unless the operator accepts that.
+ */
+
+import { decodeUnsigned } from '../codec/record.js'
+import { equalBytes, toHex } from '../crypto/bytes.js'
+import { fetchFromPeer } from '../p2p/client.js'
+import { MSG } from '../p2p/messages.js'
+import { guardianKeys, peerIdFromBytes } from '../p2p/peers.js'
+import { type CommitProof, openCertificate } from '../replica/certificate.js'
+import { type Head, openHead } from '../replica/head.js'
+import type { Roster } from '../replica/roster.js'
+import type { RecoveryContext, Tracked } from './context.js'
+
+const ASK_TIMEOUT_MS = 10_000
+
+/** What one guardian told about the vault's newest version (each part verified, or dropped). */
+export interface Answer {
+  readonly t: Tracked
+  readonly held?: Head
+  readonly seen?: Head
+  readonly proof?: CommitProof
+}
+
+/** Ask every guardian of the roster what it knows; the ones that do not answer are left out. */
+export async function collectAnswers(ctx: RecoveryContext, roster: Roster): Promise<Answer[]> {
+  const trusted = { vaultId: roster.vaultId, w: roster.w, keys: guardianKeys(roster.guardians) }
+  const node = await ctx.node()
+  const asked = await Promise.all(
+    roster.guardians.map(async (g): Promise<Answer | undefined> => {
+      const t = ctx.targets.get(toHex(g.peerId)) ?? { ...g }
+      let bytes: Uint8Array
+      try {
+        bytes = await fetchFromPeer(
+          node,
+          t,
+          ctx.opts.vaultId,
+          { what: 'freshness' },
+          {
+            signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
+          },
+        )
+      } catch {
+        return undefined // silence, or a refusal: not an answer about the vault
+      }
+      const f = decodeUnsigned(MSG.freshness, bytes)
+      const head = (b: Uint8Array | undefined) => {
+        if (b === undefined) return undefined
+        const h = openHead(b)
+        return equalBytes(h.vaultId, ctx.opts.vaultId) ? h : undefined
+      }
+      const held = _maybe(() => head(f.held))
+      const seen = _maybe(() => head(f.seen))
+      const proof = _maybe(() => (f.certificate ? openCertificate(f.certificate, trusted) : undefined))
+      return { t, ...(held ? { held } : {}), ...(seen ? { seen } : {}), ...(proof ? { proof } : {}) }
+    }),
+  )
+  return asked.filter((a) => a !== undefined)
+}
+
+/** A part of an answer that does not verify is dropped; the rest of the answer still counts. */
+function _maybe<T>(fn: () => T | undefined): T | undefined {
+  try {
+    return fn()
+  } catch {
+    return undefined // a forged or damaged head or certificate proves nothing
+  }
+}
+
+export interface Judgement {
+  readonly answered: number
+  readonly needed: number
+  readonly tolerate: number
+  /** The newest version an answering guardian holds, and who holds exactly it. */
+  readonly best?: Head
+  readonly holders: readonly Tracked[]
+  /** The newest version any answer proves exists (held, seen or certified). */
+  readonly newest: number
+  /** The newest version a valid certificate proves committed (0 if none). */
+  readonly certified: number
+  /** Labels of the guardians known to hold `newest` (from certificates), for the error that names them. */
+  readonly newestHolders: readonly string[]
+}
+
+/** Apply the rule to the answers: what is proven, what is held, how many answers are needed. */
+export function judge(answers: readonly Answer[], roster: Roster, tolerate?: number): Judgement {
+  const f = tolerate ?? Math.min(1, roster.w - 1)
+  const needed = roster.guardians.length - roster.w + 1 + f
+  let best: Head | undefined
+  for (const a of answers) if (a.held && (best === undefined || a.held.version > best.version)) best = a.held
+  const versions = answers.flatMap((a) => [
+    a.held?.version ?? 0,
+    a.seen?.version ?? 0,
+    a.proof?.head.version ?? 0,
+  ])
+  const newest = Math.max(0, ...versions)
+  const certified = Math.max(0, ...answers.map((a) => a.proof?.head.version ?? 0))
+  const holders = best
+    ? answers.filter((a) => a.held && equalBytes(a.held.manifestHash, best.manifestHash)).map((a) => a.t)
+    : []
+  const proofOfNewest = answers.find((a) => a.proof?.head.version === newest)?.proof
+  const labels = new Map(
+    roster.guardians.map((g) => [
+      toHex(peerIdFromBytes(g.peerId).publicKey?.raw ?? new Uint8Array()),
+      g.label,
+    ]),
+  )
+  const newestHolders = (proofOfNewest?.holders ?? []).map((k) => labels.get(k) ?? k.slice(0, 12))
+  return {
+    answered: answers.length,
+    needed,
+    tolerate: f,
+    ...(best ? { best } : {}),
+    holders,
+    newest,
+    certified,
+    newestHolders,
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Rebuilding the data key: poll every guardian until k shares of the newest roster's epoch are released,
+ * combine them and check the result against the roster's commitment (shares/combine.ts). A share of an
+ * older epoch (its guardian missed a re-share) is set aside and named, never let into the combine, so it
+ * cannot block k current ones. The key lives only in memory.
+ */
+
+import { KithError } from '../errors.js'
+import type { Roster } from '../replica/roster.js'
+import { combineShares } from '../shares/combine.js'
+import { FINAL, poll } from './asking.js'
+import { type RecoveryContext, sleep, type Tracked } from './context.js'
+import { NotEnoughApprovalsError, RecoveryTimeoutError } from './errors.js'
+
+/** Shares of the roster's epoch; the others are named once as set aside. */
+function _current(ctx: RecoveryContext, roster: Roster, setAside: Set<Tracked>): Tracked[] {
+  const current: Tracked[] = []
+  for (const t of ctx.targets.values()) {
+    if (t.share === undefined) continue
+    if (t.shareEpoch === roster.epoch) {
+      current.push(t)
+      continue
+    }
+    if (setAside.has(t)) continue
+    setAside.add(t)
+    ctx.say({ event: 'share-set-aside', guardian: t.label, epoch: t.shareEpoch ?? -1, current: roster.epoch })
+  }
+  return current
+}
+
+export async function gatherKey(ctx: RecoveryContext): Promise<{ key: Uint8Array; roster: Roster }> {
+  const setAside = new Set<Tracked>()
+  let tried = -1
+  for (;;) {
+    const open = [...ctx.targets.values()].filter((t) => !FINAL.has(t.state ?? ''))
+    await Promise.all(open.map((t) => poll(ctx, t)))
+    const all = [...ctx.targets.values()]
+    const roster = ctx.roster
+    const shares = roster === undefined ? [] : _current(ctx, roster, setAside)
+    if (roster !== undefined && shares.length >= roster.k && shares.length > tried) {
+      tried = shares.length
+      try {
+        const { key, badShares } = await combineShares(
+          shares.map((t) => t.share!),
+          { vaultId: ctx.opts.vaultId, epoch: roster.epoch },
+        )
+        ctx.say({
+          event: 'key-rebuilt',
+          epoch: roster.epoch,
+          shares: shares.length,
+          badShares: [...badShares],
+        })
+        return { key, roster }
+      } catch (err) {
+        if (!(err instanceof KithError)) throw err
+        // shares that do not fit together: wait for more guardians, if any can still release
+      }
+    }
+    const stillPossible = all.filter((t) => !FINAL.has(t.state ?? '')).length + shares.length
+    if (roster !== undefined && stillPossible < roster.k) {
+      const denied = all.filter((t) => FINAL.has(t.state ?? '') && t.state !== 'released').length
+      throw new NotEnoughApprovalsError(shares.length, roster.k, `${denied} guardian(s) denied or refused`)
+    }
+    if (Date.now() > ctx.deadline || ctx.opts.signal?.aborted)
+      throw new RecoveryTimeoutError(shares.length, roster?.k ?? 0)
+    await sleep(ctx.opts.pollMs ?? 1000, ctx.opts.signal)
+  }
+}
