@@ -116,7 +116,9 @@ export function adoptRoster(ctx: RecoveryContext, bytes: Uint8Array): void {
   if (ctx.roster !== undefined && roster.epoch <= ctx.roster.epoch) return
   ctx.roster = roster
   for (const g of roster.guardians) {
-    if (!ctx.targets.has(toHex(g.peerId)))
-      ctx.targets.set(toHex(g.peerId), { label: g.label, peerId: g.peerId, addrs: g.addrs })
+    const known = ctx.targets.get(toHex(g.peerId))
+    // the owner's signed roster names each guardian, also those given only by address
+    if (known) known.label = g.label
+    else ctx.targets.set(toHex(g.peerId), { label: g.label, peerId: g.peerId, addrs: g.addrs })
   }
 }

@@ -59,6 +59,8 @@ export interface RecoveryOptions {
 
 /** A guardian being asked, and what it answered so far. */
 export interface Tracked extends RecoveryTarget {
+  /** The kit's name, or the tail of its peer id until the signed roster names it. */
+  label: string
   state?: string
   /** The code of a "not now" refusal, while it lasts. */
   waiting?: string

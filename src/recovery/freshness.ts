@@ -111,7 +111,7 @@ export function judge(answers: readonly Answer[], roster: Roster, tolerate?: num
       g.label,
     ]),
   )
-  const newestHolders = (proofOfNewest?.holders ?? []).map((k) => labels.get(k) ?? k.slice(0, 12))
+  const newestHolders = (proofOfNewest?.holders ?? []).map((k) => labels.get(k) ?? k.slice(0, 12)).sort()
   return {
     answered: answers.length,
     needed,

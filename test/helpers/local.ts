@@ -82,11 +82,11 @@ export class LocalGuardian {
   }
 
   /** A one-time invite token for a vault, made in its store as `kith guardian invite` would. */
-  invite(quota = 1e9): string {
+  invite(quota = 1e9, label = 'guardian'): string {
     const secret = newInviteSecret()
     const expiresAt = Date.now() + 3_600_000
     this.guardian.db.vaults.createInvite(
-      { secretHash: inviteSecretHash(secret), label: 'guardian', quota, expiresAt },
+      { secretHash: inviteSecretHash(secret), label, quota, expiresAt },
       Date.now(),
     )
     return inviteToText({
@@ -95,7 +95,7 @@ export class LocalGuardian {
       secret,
       quota,
       expiresAt,
-      label: 'guardian',
+      label,
     })
   }
 }
@@ -124,6 +124,6 @@ export async function localVault(
   const dir = join(work, 'vault')
   const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir]
   await kithJson(...v('init', '-k', String(k), '-w', String(w)))
-  await kithJson(...v('add-guardian', ...gs.map((g) => g.invite())))
+  await kithJson(...v('add-guardian', ...gs.map((g, i) => g.invite(1e9, `friend ${i}`))))
   return { gs, work, dir, v }
 }

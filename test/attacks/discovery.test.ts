@@ -1,0 +1,102 @@
+/**
+ * Attack: discovery and reading. From only a guardian's address, a stranger used to learn the vault id
+ * from its gossip subscriptions, receive the signed roster (every friend's address) with its request,
+ * and then fetch heads, manifests and chunks. Now it learns no vault id, no roster and no data before
+ * the guardian's human approves; a live request reads the signed head only.
+ */
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verificationCode } from '../../src/ceremony/request.js'
+import { toHex } from '../../src/crypto/bytes.js'
+import { generateEciesKeyPair } from '../../src/crypto/ecies.js'
+import { decodeText } from '../../src/crypto/text.js'
+import { approveRequest } from '../../src/guardian/approvals.js'
+import { fetchFromPeer, type PeerRef, requestRecovery } from '../../src/p2p/client.js'
+import type { KithNode } from '../../src/p2p/node.js'
+import { peerIdBytes } from '../../src/p2p/peers.js'
+import { openHead } from '../../src/replica/head.js'
+import { kithJson } from '../helpers/cli.js'
+import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
+import { strangerNode } from '../helpers/stranger.js'
+import { remoteCode } from '../helpers/tmp.js'
+import { waitUntil } from '../helpers/wait.js'
+
+const fleet = localFleet()
+const nodes: KithNode[] = []
+afterAll(async () => {
+  for (const n of nodes) await n.stop()
+})
+
+describe('attack: discovery and reading by a stranger who knows a guardian address', () => {
+  let g: LocalGuardian
+  let ref: PeerRef
+  let vaultId: Uint8Array
+  let stranger: KithNode
+  const key = generateEciesKeyPair()
+
+  beforeAll(async () => {
+    const { gs, work, v } = await localVault(2, 2, 2, fleet)
+    g = gs[0]!
+    const scb = join(work, 'channel.backup')
+    await writeFile(scb, randomBytes(3000))
+    await kithJson(...v('add-source', 'lnd-scb', scb))
+    await kithJson(...v('backup'))
+    vaultId = decodeText('vault', (await kithJson(...v('status', '--offline')))['vault'] as string)
+    ref = { peerId: peerIdBytes(g.guardian.node.peerId), addrs: g.guardian.addrs }
+    stranger = await strangerNode('127.0.0.2')
+    nodes.push(stranger)
+  })
+
+  it("learns no vault id from the guardian's gossip subscriptions", async () => {
+    await stranger.dial(g.guardian.node.peerId, { signal: AbortSignal.timeout(5000) }).catch(async () => {
+      await stranger.peerStore.merge(g.guardian.node.peerId, { multiaddrs: g.guardian.node.getMultiaddrs() })
+      await stranger.dial(g.guardian.node.peerId)
+    })
+    // gossipsub keeps the topics each connected peer announced
+    const topics = () => [
+      ...(stranger.services.pubsub as unknown as { topics: Map<string, unknown> }).topics.keys(),
+    ]
+    await waitUntil(() => topics().length > 0)
+    expect(topics().every((t) => /^\/kith\/heads\/2\.0\.0\/[0-9a-f]{64}$/.test(t))).toBe(true)
+    expect(topics().some((t) => t.includes(toHex(vaultId)))).toBe(false)
+  })
+
+  it("a request tells it nothing of the vault's guardians before the human approves", async () => {
+    const reply = await requestRecovery(stranger, ref, vaultId, key.publicKey)
+    expect(reply.state).toBe('pending')
+    expect(reply.roster).toBeUndefined()
+  })
+
+  it('its live request reads the signed head (freshness needs it), never a manifest or chunk', async () => {
+    const head = openHead(await fetchFromPeer(stranger, ref, vaultId, { what: 'head' }))
+    expect(head.version).toBe(1)
+    const manifest = () => fetchFromPeer(stranger, ref, vaultId, { what: 'manifest', version: 1 })
+    expect(await remoteCode(manifest)).toBe('UNAUTHORIZED_PEER')
+    const chunk = () => fetchFromPeer(stranger, ref, vaultId, { what: 'chunk', id: new Uint8Array(32) })
+    expect(await remoteCode(chunk)).toBe('UNAUTHORIZED_PEER')
+  })
+
+  it('a stranger without a request reads nothing at all', async () => {
+    const other = await strangerNode('127.0.0.3')
+    nodes.push(other)
+    expect(await remoteCode(() => fetchFromPeer(other, ref, vaultId, { what: 'head' }))).toBe(
+      'UNAUTHORIZED_PEER',
+    )
+  })
+
+  it('once the human approved with the code, the requester gets the roster and reads the data', async () => {
+    const reply = await requestRecovery(stranger, ref, vaultId, key.publicKey)
+    approveRequest(
+      g.guardian.db,
+      toHex(reply.requestId),
+      verificationCode(vaultId, key.publicKey, ref.peerId),
+    )
+    const approved = await requestRecovery(stranger, ref, vaultId, key.publicKey)
+    expect(approved.roster).toBeDefined()
+    expect(
+      (await fetchFromPeer(stranger, ref, vaultId, { what: 'manifest', version: 1 })).length,
+    ).toBeGreaterThan(0)
+  })
+})

@@ -1,0 +1,94 @@
+/**
+ * Attack: no fallback. The newest version's data is held only by a guardian that refuses its chunks. The
+ * recovery used to fail with CHUNK_MISSING after the shares were released, with no way to take the newest
+ * committed version that is reachable. Now it stops with NEWEST_UNAVAILABLE, naming the version, its
+ * holder and the way out; `--version 1` then restores the older version on purpose.
+ */
+import { randomBytes } from 'node:crypto'
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { openManifest } from '../../src/replica/manifest.js'
+import { kithIn, kithJson, RecoverRun } from '../helpers/cli.js'
+import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
+import { waitUntil } from '../helpers/wait.js'
+
+const fleet = localFleet()
+
+describe('attack: the newest version is held only by a guardian that refuses its chunks', () => {
+  let gs: LocalGuardian[]
+  let work: string
+  let vault: string
+  let v1: Buffer
+  const approve = async (r: RecoverRun, g: LocalGuardian) => {
+    const c = await r.codeFor(g.peerId)
+    await kithIn('guardian', 'approve', c.request, '--code', c.code, '--data-dir', g.dir)
+  }
+
+  beforeAll(async () => {
+    const made = await localVault(3, 2, 2, fleet)
+    ;({ gs, work } = made)
+    const scb = join(work, 'channel.backup')
+    await writeFile(scb, randomBytes(3000))
+    await kithJson(...made.v('add-source', 'lnd-scb', scb))
+    await kithJson(...made.v('backup'))
+    v1 = await readFile(scb)
+    vault = (await kithJson(...made.v('status', '--offline')))['vault'] as string
+    // version 2 commits at G0 and G1 while G2 is away
+    await gs[2]!.stop()
+    await writeFile(`${scb}.tmp`, randomBytes(3100))
+    await rename(`${scb}.tmp`, scb)
+    expect((await kithJson(...made.v('backup')))['pushed']).toMatchObject({ version: 2, committed: true })
+    // G0 goes away; G1 serves version 2's manifest but none of its new chunks
+    await gs[0]!.stop()
+    const db = gs[1]!.guardian.db
+    const vaultId = db.vaults.all()[0]!.vaultId
+    const old = new Set(
+      openManifest(db.versions.manifest(vaultId, 1)!).chunks.map((c) => Buffer.from(c.id).toString('hex')),
+    )
+    const chunk = db.versions.chunk.bind(db.versions)
+    db.versions.chunk = (id, c) => (old.has(Buffer.from(c).toString('hex')) ? chunk(id, c) : undefined)
+    // G2 comes back, hears of version 2 from G1, and cannot fetch it either
+    await gs[2]!.start()
+    await waitUntil(() => gs[2]!.guardian.db.vaults.all()[0]!.seenVersion === 2)
+  })
+
+  it('stops with NEWEST_UNAVAILABLE naming version 2, its holder, and --version 1', async () => {
+    const r = new RecoverRun(
+      '--vault',
+      vault,
+      '--guardian',
+      gs[1]!.addr,
+      gs[2]!.addr,
+      '--out',
+      join(work, 'out'),
+      '--tolerate',
+      '0',
+    )
+    await approve(r, gs[1]!)
+    await approve(r, gs[2]!)
+    const done = await r.done
+    expect(done.code).toBe(1)
+    expect(done.stderr).toMatch(/version 2 .*held by friend 1.*--version 1.*\[NEWEST_UNAVAILABLE\]/)
+  })
+
+  it('--version 1 takes the reachable older version, on purpose and with the warning', async () => {
+    const r = new RecoverRun(
+      '--vault',
+      vault,
+      '--guardian',
+      gs[1]!.addr,
+      gs[2]!.addr,
+      '--out',
+      join(work, 'v1'),
+      '--version',
+      '1',
+    )
+    await approve(r, gs[1]!)
+    await approve(r, gs[2]!)
+    expect((await r.done).code).toBe(0)
+    expect(await r.event('older-version')).toMatchObject({ version: 1, newest: 2 })
+    const file = ((await r.event('restore-done'))['files'] as { path: string }[])[0]!
+    expect(await readFile(file.path)).toEqual(v1)
+  })
+})
