@@ -195,10 +195,10 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     newestVersion: newest,
     outbox: vault.db.outbox().map((v) => v.version),
     guardians,
-    // an incident since the last commit means this node's state is in doubt until a commit succeeds
-    verdict: incidents.some((i) => i.at > (vault.db.newestCommitted()?.committedAt ?? 0))
-      ? 'at-risk'
-      : verdict,
+    // an incident about the newest committed version or a later one (two of it exist, or a guardian
+    // refused it: it holds another chain or a newer epoch) puts this node's state in doubt until a later
+    // version commits; however late the evidence of an older fork arrives, it is listed, not at-risk
+    verdict: incidents.some((i) => i.version >= committed) ? 'at-risk' : verdict,
     reasons,
     incidents,
     recoveryRequests: [...requests.values()],

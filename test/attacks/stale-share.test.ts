@@ -1,0 +1,55 @@
+/**
+ * Attack: a stale share. A guardian that missed a re-share (it was away when a fourth guardian joined)
+ * still holds its epoch-1 envelope and releases it. Combining it with current shares used to throw
+ * SHARE_MISMATCH on every attempt, even with k current shares in hand. Now it is set aside and named,
+ * and the key is rebuilt from the k current ones.
+ */
+import { randomBytes } from 'node:crypto'
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { kithIn, kithJson, RecoverRun } from '../helpers/cli.js'
+import { LocalGuardian, localFleet, localVault } from '../helpers/local.js'
+
+const fleet = localFleet()
+
+describe('attack: a guardian that missed a re-share releases its older-epoch share first', () => {
+  it('the stale share is set aside and named; k current shares rebuild the key; version 2 restores', async () => {
+    const { gs, work, v } = await localVault(3, 2, 2, fleet)
+    const scb = join(work, 'channel.backup')
+    await writeFile(scb, randomBytes(3000))
+    await kithJson(...v('add-source', 'lnd-scb', scb))
+    await kithJson(...v('backup'))
+    const vault = (await kithJson(...v('status', '--offline')))['vault'] as string
+    // friend 2 is away while friend 3 joins: the key is re-split (epoch 2) without it
+    await gs[2]!.stop()
+    const g3 = await LocalGuardian.create()
+    fleet.guardians.push(g3)
+    await g3.start()
+    await kithJson(...v('add-guardian', g3.invite(1e9, 'friend 3')))
+    await writeFile(`${scb}.tmp`, randomBytes(3100))
+    await rename(`${scb}.tmp`, scb)
+    expect((await kithJson(...v('backup')))['pushed']).toMatchObject({ version: 2, committed: true })
+    const v2 = await readFile(scb)
+    await gs[2]!.start()
+
+    const all = [...gs, g3]
+    const r = new RecoverRun('--vault', vault, '--guardian', ...all.map((g) => g.addr), '--out', join(work, 'out'))
+    const approve = async (g: LocalGuardian) => {
+      const c = await r.codeFor(g.peerId)
+      await kithIn('guardian', 'approve', c.request, '--code', c.code, '--data-dir', g.dir)
+    }
+    // the stale guardian approves first, then two current ones (the first to show the epoch-2 roster)
+    await approve(gs[2]!)
+    await r.event('share-received', (e) => e['guardian'] === 'friend 2')
+    await approve(gs[1]!)
+    await approve(g3)
+    const done = await r.done
+    expect(done.stderr).toBe('')
+    expect(done.code).toBe(0)
+    expect(await r.event('share-set-aside')).toMatchObject({ guardian: 'friend 2', epoch: 1, current: 2 })
+    expect(await r.event('key-rebuilt')).toMatchObject({ epoch: 2, shares: 2, badShares: [] })
+    const file = ((await r.event('restore-done'))['files'] as { path: string }[])[0]!
+    expect(await readFile(file.path)).toEqual(v2)
+  })
+})
