@@ -34,7 +34,14 @@ describe('attack: a guardian that missed a re-share releases its older-epoch sha
     await gs[2]!.start()
 
     const all = [...gs, g3]
-    const r = new RecoverRun('--vault', vault, '--guardian', ...all.map((g) => g.addr), '--out', join(work, 'out'))
+    const r = new RecoverRun(
+      '--vault',
+      vault,
+      '--guardian',
+      ...all.map((g) => g.addr),
+      '--out',
+      join(work, 'out'),
+    )
     const approve = async (g: LocalGuardian) => {
       const c = await r.codeFor(g.peerId)
       await kithIn('guardian', 'approve', c.request, '--code', c.code, '--data-dir', g.dir)
