@@ -50,7 +50,11 @@ describe('attack: two different version 2s pushed to two halves of the guardians
 
   it('every guardian finds the fork, keeps both heads as evidence and tells its human', async () => {
     const vaultId = () => gs[0]!.guardian.db.vaults.all()[0]!.vaultId
-    await waitUntil(() => gs.every((g) => g.guardian.db.vaults.get(vaultId())?.equivocation === true), 30_000)
+    const flagged = () => gs.map((g) => g.guardian.db.vaults.get(vaultId())?.equivocation === true)
+    await waitUntil(
+      () => flagged().every(Boolean),
+      () => JSON.stringify(flagged()),
+    )
     for (const g of gs) {
       const kept = g.guardian.db.versions.evidence(vaultId())
       expect(kept.length).toBeGreaterThan(0)
