@@ -23,6 +23,9 @@ export const PROTOCOLS = {
   drill: '/kith/drill/1.0.0',
 } as const
 
+/** How long a refused peer has to read the error and reset before the stream is reset for it. */
+export const REFUSED_GRACE_MS = 1000
+
 /** Per-step deadline; a push of many chunks gets it per message, not for the whole stream. */
 export const STEP_TIMEOUT_MS = 30_000
 
@@ -65,16 +68,46 @@ export class Wire {
   /** Send a named error reply, then close; never throws (the peer may be gone). */
   async sendError(err: unknown): Promise<void> {
     const e = err instanceof KithError ? err : undefined
+    // nothing more is read: stop granting the peer flow-control window, so it cannot keep sending
+    this.stream.pause()
     try {
       await this.send(MSG.error, {
         code: e?.code ?? 'INTERNAL',
         message: (e?.message ?? 'internal error').slice(0, 500),
       })
       await this.stream.close({ signal: AbortSignal.timeout(2000) })
+      // a refused peer has nothing more to say: an honest client resets as soon as it reads the error;
+      // whatever else arrives would sit unread in memory, so after a moment the stream is reset
+      await this._peerDone(REFUSED_GRACE_MS)
+      if (this.stream.status === 'open' || this.stream.status === 'closing')
+        this.stream.abort(new Error('refused'))
     } catch {
       // the peer is gone or stopped reading: the error could not be told, so the stream is dropped
       this.stream.abort(new Error('closing after error'))
     }
+  }
+
+  /** Resolves when the peer closed its end or reset the stream, or after `ms`. */
+  private _peerDone(ms: number): Promise<void> {
+    const s = this.stream
+    if (
+      s.remoteWriteStatus === 'closed' ||
+      s.status === 'closed' ||
+      s.status === 'reset' ||
+      s.status === 'aborted'
+    )
+      return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        s.removeEventListener('remoteCloseWrite', done)
+        s.removeEventListener('close', done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      s.addEventListener('remoteCloseWrite', done)
+      s.addEventListener('close', done)
+    })
   }
 
   /** Receive the next message, which must be of kind `def`; an error reply becomes RemoteError. */
