@@ -77,7 +77,7 @@ describe('docs', () => {
     const missing: string[] = []
     for (const file of docs) {
       const text = await readFile(file, 'utf8')
-      for (const m of text.matchAll(new RegExp(`(?:src/)?(?:${folders})/[\\w/.-]+\\.ts`, 'g'))) {
+      for (const m of text.matchAll(new RegExp(`(?<![\\w/])(?:src/)?(?:${folders})/[\\w/.-]+\\.ts`, 'g'))) {
         const path = m[0].startsWith('src/') ? m[0] : `src/${m[0]}`
         const found = await readFile(join(root, path)).then(
           () => true,
@@ -86,6 +86,27 @@ describe('docs', () => {
         if (!found) missing.push(`${file.slice(root.length + 1)}: ${m[0]}`)
       }
     }
+    expect(missing).toEqual([])
+  })
+
+  it('every test the threat model cites exists, under the name it gives', async () => {
+    const doc = await readFile(join(root, 'docs', 'threat-model.md'), 'utf8')
+    const missing: string[] = []
+    let cited = 0
+    // a cited file, then the quoted test names up to the next code span
+    for (const m of doc.matchAll(/`(test\/[\w/.-]+\.test\.ts)`([^`]*)/g)) {
+      const source = await readFile(join(root, m[1]!), 'utf8').catch(() => undefined)
+      if (source === undefined) {
+        missing.push(m[1]!)
+        continue
+      }
+      const flat = source.replace(/\s+/g, ' ')
+      for (const name of m[2]!.replace(/\s+/g, ' ').matchAll(/"([^"]+)"/g)) {
+        cited++
+        if (!flat.includes(name[1]!)) missing.push(`${m[1]}: "${name[1]}"`)
+      }
+    }
+    expect(cited).toBeGreaterThan(15)
     expect(missing).toEqual([])
   })
 })
