@@ -242,7 +242,9 @@ describe('attacks from strangers on a real guardian process', () => {
       await replace()
       expect((await backup()).pushed).toMatchObject({ committed: true, receipts: 3 })
       for (const s of held) s.abort(new Error('done'))
-      expect(after.peak - start.rss).toBeLessThan(96)
+      // what is held stays bounded; the peak also counts garbage of the ~500 MB sent, not yet collected
+      // (60 MiB on an idle machine, 100 under a parallel suite), against 605 MiB held for one round once
+      expect(after.peak - start.rss).toBeLessThan(192)
     })
   })
 })

@@ -36,12 +36,25 @@ export function narrate(e: RecoveryEvent): void {
       for (const x of e.badShares)
         say(`  !! the share with x=${x} does not fit the others; tell its guardian`)
       break
+    case 'share-set-aside':
+      say(
+        `… ${e.guardian}'s share is of epoch ${e.epoch}, the vault is at epoch ${e.current}: set aside (they missed a re-share)`,
+      )
+      break
     case 'heads-collected':
       say(
-        `✓ ${e.answered} guardian(s) answered (${e.needed} needed to be sure): newest version ${e.version}, made ${when(e.createdAt)}`,
+        `✓ ${e.answered} guardian(s) answered (${e.needed} needed to be sure, assuming at most ${e.tolerate} of them lie or were rolled back; see --tolerate): newest version ${e.version}${e.certified >= e.version ? ', proven committed' : ''}, made ${when(e.createdAt)}`,
       )
       if (e.acceptedStale)
         say('  !! fewer answered than needed: this may NOT be the newest committed version')
+      break
+    case 'waiting-for-holder':
+      say(`… version ${e.version} is held by ${e.holders.join(', ')}: waiting for one of them to approve`)
+      break
+    case 'older-version':
+      say(
+        `!! restoring version ${e.version} on purpose, though version ${e.newest} exists: running an old channel state lets your peers take the channels`,
+      )
       break
     case 'bad-guardian':
       say(`!! a guardian (${e.guardian}) served a chunk that does not match its id; skipped from now on`)

@@ -1,0 +1,44 @@
+/** What `kith recover` tells a person (without --json) for the events a careful recovery raises. */
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { narrate } from '../../src/cli/cmds/recover/narrate.js'
+import type { RecoveryEvent } from '../../src/recovery/context.js'
+
+const lines = (e: RecoveryEvent): string => {
+  const log = vi.spyOn(console, 'log').mockImplementation(() => undefined)
+  narrate(e)
+  return log.mock.calls.map((c) => String(c[0])).join('\n')
+}
+
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+describe('kith recover, told to a person', () => {
+  it('states the freshness assumption: answers needed, and how many may lie', () => {
+    const said = lines({
+      event: 'heads-collected',
+      answered: 4,
+      needed: 4,
+      tolerate: 1,
+      version: 7,
+      createdAt: 0,
+      acceptedStale: false,
+      newest: 7,
+      certified: 7,
+    })
+    expect(said).toMatch(/4 needed to be sure, assuming at most 1 of them lie or were rolled back/)
+    expect(said).toMatch(/newest version 7, proven committed/)
+  })
+
+  it('names a share set aside, the holder it waits for, and an older version taken on purpose', () => {
+    expect(lines({ event: 'share-set-aside', guardian: 'bob', epoch: 1, current: 2 })).toMatch(
+      /bob's share is of epoch 1, the vault is at epoch 2: set aside/,
+    )
+    expect(lines({ event: 'waiting-for-holder', version: 3, holders: ['carol'] })).toMatch(
+      /version 3 is held by carol: waiting for one of them to approve/,
+    )
+    expect(lines({ event: 'older-version', version: 1, newest: 2 })).toMatch(
+      /restoring version 1 on purpose, though version 2 exists/,
+    )
+  })
+})
