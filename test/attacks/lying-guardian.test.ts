@@ -11,8 +11,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Guardian } from '../../src/guardian/service.js'
 import { openManifest } from '../../src/replica/manifest.js'
-import { kithIn, kithJson, RecoverRun } from '../helpers/cli.js'
-import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
+import { kithJson, RecoverRun } from '../helpers/cli.js'
+import { localFleet, localVault } from '../helpers/local.js'
 
 const fleet = localFleet()
 
@@ -60,11 +60,6 @@ async function twoVersions() {
   return { ...made, scb, v1, vault }
 }
 
-const approve = async (r: RecoverRun, g: LocalGuardian) => {
-  const c = await r.codeFor(g.peerId)
-  await kithIn('guardian', 'approve', c.request, '--code', c.code, '--data-dir', g.dir)
-}
-
 describe('attack: one lying guardian, and a third that never heard of version 2', () => {
   it('ends in a refusal (two answers cannot outvote one liar), never in version 1', async () => {
     const { gs, work, v, vault } = await twoVersions()
@@ -75,17 +70,7 @@ describe('attack: one lying guardian, and a third that never heard of version 2'
     await gs[1]!.stop()
     lie(gs[0]!.guardian, 1)
     await gs[2]!.start()
-    const r = new RecoverRun(
-      '--vault',
-      vault,
-      '--guardian',
-      gs[0]!.addr,
-      gs[2]!.addr,
-      '--out',
-      join(work, 'out'),
-    )
-    await approve(r, gs[0]!)
-    await approve(r, gs[2]!)
+    const r = await RecoverRun.approvedBy(vault, [gs[0]!, gs[2]!], join(work, 'out'))
     const done = await r.done
     expect(done.code).toBe(1)
     expect(done.stderr).toContain('[POSSIBLY_STALE]')
@@ -114,19 +99,7 @@ describe('attack: one lying guardian, and a third that saw version 2 and holds i
     expect(g2.db.vaults.all()[0]).toMatchObject({ headVersion: 1, seenVersion: 2, certifiedVersion: 2 })
     await gs[1]!.stop()
     lie(gs[0]!.guardian, 1)
-    const r = new RecoverRun(
-      '--vault',
-      vault,
-      '--guardian',
-      gs[0]!.addr,
-      gs[2]!.addr,
-      '--out',
-      join(work, 'out'),
-      '--tolerate',
-      '0',
-    )
-    await approve(r, gs[0]!)
-    await approve(r, gs[2]!)
+    const r = await RecoverRun.approvedBy(vault, [gs[0]!, gs[2]!], join(work, 'out'), '--tolerate', '0')
     const done = await r.done
     expect(done.code).toBe(1)
     expect(done.stderr).toMatch(
@@ -137,19 +110,7 @@ describe('attack: one lying guardian, and a third that saw version 2 and holds i
 
   it('--version 1 restores version 1 on purpose, with the stale-state warning', async () => {
     const { gs, work, vault, v1 } = made
-    const r = new RecoverRun(
-      '--vault',
-      vault,
-      '--guardian',
-      gs[0]!.addr,
-      gs[2]!.addr,
-      '--out',
-      join(work, 'older'),
-      '--version',
-      '1',
-    )
-    await approve(r, gs[0]!)
-    await approve(r, gs[2]!)
+    const r = await RecoverRun.approvedBy(vault, [gs[0]!, gs[2]!], join(work, 'older'), '--version', '1')
     expect((await r.done).code).toBe(0)
     expect(await r.event('older-version')).toMatchObject({ version: 1, newest: 2 })
     const done = await r.event('restore-done')

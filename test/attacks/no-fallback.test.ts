@@ -9,7 +9,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { openManifest } from '../../src/replica/manifest.js'
-import { kithIn, kithJson, RecoverRun } from '../helpers/cli.js'
+import { kithJson, RecoverRun } from '../helpers/cli.js'
 import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 import { waitUntil } from '../helpers/wait.js'
 
@@ -20,10 +20,6 @@ describe('attack: the newest version is held only by a guardian that refuses its
   let work: string
   let vault: string
   let v1: Buffer
-  const approve = async (r: RecoverRun, g: LocalGuardian) => {
-    const c = await r.codeFor(g.peerId)
-    await kithIn('guardian', 'approve', c.request, '--code', c.code, '--data-dir', g.dir)
-  }
 
   beforeAll(async () => {
     const made = await localVault(3, 2, 2, fleet)
@@ -54,38 +50,14 @@ describe('attack: the newest version is held only by a guardian that refuses its
   })
 
   it('stops with NEWEST_UNAVAILABLE naming version 2, its holder, and --version 1', async () => {
-    const r = new RecoverRun(
-      '--vault',
-      vault,
-      '--guardian',
-      gs[1]!.addr,
-      gs[2]!.addr,
-      '--out',
-      join(work, 'out'),
-      '--tolerate',
-      '0',
-    )
-    await approve(r, gs[1]!)
-    await approve(r, gs[2]!)
+    const r = await RecoverRun.approvedBy(vault, [gs[1]!, gs[2]!], join(work, 'out'), '--tolerate', '0')
     const done = await r.done
     expect(done.code).toBe(1)
     expect(done.stderr).toMatch(/version 2 .*held by friend 1.*--version 1.*\[NEWEST_UNAVAILABLE\]/)
   })
 
   it('--version 1 takes the reachable older version, on purpose and with the warning', async () => {
-    const r = new RecoverRun(
-      '--vault',
-      vault,
-      '--guardian',
-      gs[1]!.addr,
-      gs[2]!.addr,
-      '--out',
-      join(work, 'v1'),
-      '--version',
-      '1',
-    )
-    await approve(r, gs[1]!)
-    await approve(r, gs[2]!)
+    const r = await RecoverRun.approvedBy(vault, [gs[1]!, gs[2]!], join(work, 'v1'), '--version', '1')
     expect((await r.done).code).toBe(0)
     expect(await r.event('older-version')).toMatchObject({ version: 1, newest: 2 })
     const file = ((await r.event('restore-done'))['files'] as { path: string }[])[0]!

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { kithIn, kithJson, RecoverRun } from '../helpers/cli.js'
+import { kithJson, RecoverRun } from '../helpers/cli.js'
 import { LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 
 const fleet = localFleet()
@@ -42,15 +42,11 @@ describe('attack: a guardian that missed a re-share releases its older-epoch sha
       '--out',
       join(work, 'out'),
     )
-    const approve = async (g: LocalGuardian) => {
-      const c = await r.codeFor(g.peerId)
-      await kithIn('guardian', 'approve', c.request, '--code', c.code, '--data-dir', g.dir)
-    }
     // the stale guardian approves first, then two current ones (the first to show the epoch-2 roster)
-    await approve(gs[2]!)
+    await r.approveAt(gs[2]!)
     await r.event('share-received', (e) => e['guardian'] === 'friend 2')
-    await approve(gs[1]!)
-    await approve(g3)
+    await r.approveAt(gs[1]!)
+    await r.approveAt(g3)
     const done = await r.done
     expect(done.stderr).toBe('')
     expect(done.code).toBe(0)

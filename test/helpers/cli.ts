@@ -92,4 +92,30 @@ export class RecoverRun {
   codeFor(peerId: string): Promise<{ request: string; code: string }> {
     return recoveryCode(this, peerId)
   }
+
+  /** A guardian's human approves this recovery's request, with the code it shows for that guardian. */
+  async approveAt(g: { readonly peerId: string; readonly dir: string }): Promise<void> {
+    const c = await this.codeFor(g.peerId)
+    await kithIn('guardian', 'approve', c.request, '--code', c.code, '--data-dir', g.dir)
+  }
+
+  /** `kith recover --vault V --guardian <each address> --out D …`; every one of them approves, in order. */
+  static async approvedBy(
+    vault: string,
+    guardians: readonly { readonly peerId: string; readonly dir: string; readonly addr: string }[],
+    out: string,
+    ...extra: string[]
+  ): Promise<RecoverRun> {
+    const r = new RecoverRun(
+      '--vault',
+      vault,
+      '--guardian',
+      ...guardians.map((g) => g.addr),
+      '--out',
+      out,
+      ...extra,
+    )
+    for (const g of guardians) await r.approveAt(g)
+    return r
+  }
 }

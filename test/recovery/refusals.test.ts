@@ -24,17 +24,9 @@ const replace = async (i: number) => {
   await rename(`${scb}.tmp`, scb)
   await kithIn(...v('backup'))
 }
-const approve = async (r: RecoverRun, i: number) => {
-  const c = await r.codeFor(gs[i]!.peerId)
-  await kithIn('guardian', 'approve', c.request, '--code', c.code, '--data-dir', gs[i]!.dir)
-}
 /** A recovery from guardians 0 and 1 only, both of which approve. */
-const recoverFromTwo = async (out: string, ...extra: string[]) => {
-  const r = new RecoverRun('--vault', vault, '--guardian', gs[0]!.addr, gs[1]!.addr, '--out', out, ...extra)
-  await approve(r, 0)
-  await approve(r, 1)
-  return r
-}
+const recoverFromTwo = (out: string, ...extra: string[]) =>
+  RecoverRun.approvedBy(vault, [gs[0]!, gs[1]!], out, ...extra)
 /** Change a stopped guardian's database by hand, as a failing disk or a tamperer would. */
 const tamper = (g: LocalGuardian, fn: (db: Database.Database) => void) => {
   const db = new Database(join(g.dir, 'guardian.sqlite3'))
