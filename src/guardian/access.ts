@@ -1,7 +1,8 @@
 /**
  * Who may use a vault's protocols: its coordinator, and for reading, the guardians its signed roster
- * names. A cheap pre-check over every vault kept here turns a stranger away before any large message
- * is read; each request is then authorized against its own vault's roster.
+ * names. A cheap pre-check over every vault kept here (the rosters in memory, no database read: it runs
+ * for every connection and stream) turns a stranger away before any large message is read; each request
+ * is then authorized against its own vault's roster.
  */
 import type { PeerId } from '@libp2p/interface'
 import { UnauthorizedPeerError } from '../p2p/errors.js'
@@ -11,18 +12,20 @@ import type { GuardianContext } from './context.js'
 
 export type Role = 'coordinator' | 'members'
 
-function _allowed(roster: Roster, peer: PeerId, allow: Role): boolean {
+/** Whether `peer` is the vault's coordinator (or, for 'members', one of its guardians). */
+export function allowed(roster: Roster, peer: PeerId, allow: Role): boolean {
   if (roster.coordinator !== undefined && samePeer(peer, roster.coordinator)) return true
   return allow === 'members' && roster.guardians.some((g) => samePeer(peer, g.peerId))
 }
 
 /** Whether `peer` coordinates (or, for 'members', guards) any vault kept here. */
 export function knownPeer(ctx: GuardianContext, peer: PeerId, allow: Role): boolean {
-  return ctx.db.vaults.all().some((v) => _allowed(ctx.roster(v), peer, allow))
+  for (const roster of ctx.gossip.followed()) if (allowed(roster, peer, allow)) return true
+  return false
 }
 
 /** Require `peer` to be the vault's coordinator (or, for 'members', one of its guardians). */
 export function authorize(roster: Roster, peer: PeerId, allow: Role): Roster {
-  if (_allowed(roster, peer, allow)) return roster
+  if (allowed(roster, peer, allow)) return roster
   throw new UnauthorizedPeerError(peer.toString())
 }

@@ -31,7 +31,6 @@ export class RollbackError extends KithError {
 /** A second, different signed manifest for a version already held: two coordinators are alive. */
 export class EquivocationError extends KithError {
   readonly code = 'EQUIVOCATION'
-  readonly version: number
   constructor(
     /** The two signed heads (and manifests) that prove it, to keep and announce. */
     readonly evidence: Equivocation,
@@ -40,7 +39,6 @@ export class EquivocationError extends KithError {
       `a different manifest for version ${evidence.version} is already held: two coordinators may be running`,
       { version: evidence.version },
     )
-    this.version = evidence.version
   }
 }
 

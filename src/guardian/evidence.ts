@@ -5,7 +5,6 @@
  */
 import { encodeRecordBody } from '../codec/record.js'
 import { MSG } from '../p2p/messages.js'
-import { openHead } from '../replica/head.js'
 import { type GuardianContext, shortId } from './context.js'
 import type { Equivocation } from './store/index.js'
 
@@ -16,11 +15,10 @@ export function keepEvidence(ctx: GuardianContext, e: Equivocation): boolean {
 
 /** Tell this guardian's human and every fellow guardian on the vault's topic. */
 export function announceEvidence(ctx: GuardianContext, e: Equivocation): void {
-  const vaultId = openHead(e.heldHead).vaultId
   ctx.say(
-    `!! EQUIVOCATION in vault ${shortId(vaultId)}: two different version ${e.version}s; evidence kept and announced`,
+    `!! EQUIVOCATION in vault ${shortId(e.vaultId)}: two different version ${e.version}s; evidence kept and announced`,
   )
-  publishEvidence(ctx, vaultId, { held: e.heldHead, offered: e.offeredHead })
+  publishEvidence(ctx, e.vaultId, { held: e.heldHead, offered: e.offeredHead })
 }
 
 /** Gossip a proof of equivocation; repeated every anti-entropy round, so late peers hear it too. */
@@ -29,9 +27,7 @@ export function publishEvidence(
   vaultId: Uint8Array,
   heads: { held: Uint8Array; offered: Uint8Array },
 ): void {
-  const vault = ctx.db.vaults.get(vaultId)
-  if (vault === undefined) return
   void ctx.gossip
-    .publish(ctx.roster(vault), encodeRecordBody(MSG.evidence, heads))
+    .publish(vaultId, encodeRecordBody(MSG.evidence, heads))
     .catch((err: unknown) => ctx.log.debug({ event: 'publish-failed', reason: String(err) }))
 }

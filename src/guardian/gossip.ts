@@ -46,9 +46,15 @@ export class VaultGossip {
     return this.rosters.get(topic)?.vaultId
   }
 
-  /** Publish on a vault's topic; a failure (no peer yet) is the caller's to log. */
-  async publish(roster: Roster, data: Uint8Array): Promise<void> {
-    await this.node.services.pubsub.publish(vaultTopic(roster), data)
+  /** The current roster of every vault this guardian keeps (joined at start, enroll and each update). */
+  followed(): IterableIterator<Roster> {
+    return this.rosters.values()
+  }
+
+  /** Publish on a kept vault's topic; a failure (no peer yet) is the caller's to log. */
+  async publish(vaultId: Uint8Array, data: Uint8Array): Promise<void> {
+    for (const [topic, r] of this.rosters)
+      if (Buffer.compare(r.vaultId, vaultId) === 0) await this.node.services.pubsub.publish(topic, data)
   }
 
   private _leave(topic: string): void {

@@ -71,8 +71,4 @@ export class ReadBudget {
   release(bytes: number): void {
     this.used = Math.max(0, this.used - bytes)
   }
-
-  get inUse(): number {
-    return this.used
-  }
 }

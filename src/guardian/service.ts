@@ -112,13 +112,14 @@ export class Guardian {
       catchUps: new Map(),
       intakes: new Map(),
     }
+    // the vaults' rosters first: who is a member (admission, every handler) is read from them
+    for (const v of db.vaults.all()) ctx.gossip.join(ctx.roster(v))
     this.ctx = ctx
     this.stopIdleWatch = await serveProtocols(ctx)
     node.services.pubsub.addEventListener('message', (ev) => {
       const from = ev.detail.type === 'signed' ? peerIdBytes(ev.detail.from) : undefined
       void onGossip(ctx, ev.detail.topic, ev.detail.data, from)
     })
-    for (const v of db.vaults.all()) ctx.gossip.join(ctx.roster(v))
     await writeFileAtomic(paths.runtime, `${JSON.stringify(this.addrs)}\n`)
     this.timer = setInterval(() => void this.antiEntropy(), this.opts.antiEntropyMs ?? 60_000)
     void this.antiEntropy()

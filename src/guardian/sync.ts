@@ -154,7 +154,7 @@ export async function antiEntropy(ctx: GuardianContext): Promise<void> {
     }
     if (vault.head !== null)
       await ctx.gossip
-        .publish(roster, vault.head)
+        .publish(vault.vaultId, vault.head)
         .catch((err: unknown) => ctx.log.debug({ event: 'publish-failed', reason: String(err) }))
     if (vault.equivocation)
       for (const e of ctx.db.versions.evidence(vault.vaultId)) publishEvidence(ctx, vault.vaultId, e)

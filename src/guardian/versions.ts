@@ -43,11 +43,6 @@ export class VersionIntake {
     else this.ctx.intakes.delete(key)
   }
 
-  /** Write what is batched (the catch-up does before it takes the vault's lock to commit). */
-  flush(): void {
-    this._flush()
-  }
-
   /** Accept one chunk: listed by the signed manifest, asked for, once, and intact. */
   accept(id: Uint8Array, data: Uint8Array): void {
     const hex = toHex(id)
@@ -59,7 +54,7 @@ export class VersionIntake {
     this.missing.delete(hex)
     this.batch.push({ id, data })
     this.batchBytes += data.length
-    if (this.batchBytes >= BATCH_BYTES) this._flush()
+    if (this.batchBytes >= BATCH_BYTES) this.flush()
   }
 
   /**
@@ -72,7 +67,7 @@ export class VersionIntake {
     const m = this.checked.manifest
     if (this.checked.duplicate) return receiptFor(ctx, this.checked)
     if (this.missing.size > 0) throw new ProtocolViolationError(PROTOCOLS.push, 'chunks missing at commit')
-    this._flush()
+    this.flush()
     const receipt = _signReceipt(ctx, this.checked)
     ctx.db.atomically(() => {
       ctx.db.versions.commit(
@@ -93,12 +88,13 @@ export class VersionIntake {
     })
     ctx.say(`stored version ${m.version} of vault ${shortId(m.vaultId)}`)
     void ctx.gossip
-      .publish(ctx.roster(ctx.db.vaults.require(m.vaultId)), this.checked.head.bytes)
+      .publish(m.vaultId, this.checked.head.bytes)
       .catch((err: unknown) => ctx.log.debug({ event: 'publish-failed', reason: String(err) }))
     return receipt
   }
 
-  private _flush(): void {
+  /** Write what is batched (the catch-up does before it takes the vault's lock to commit). */
+  flush(): void {
     if (this.batch.length === 0) return
     this.ctx.db.versions.putChunks(this.checked.manifest.vaultId, this.batch)
     this.batch = []

@@ -12,7 +12,7 @@ import { ProtocolViolationError } from './errors.js'
 import type { Invite } from './invite.js'
 import { MSG, type RequestState } from './messages.js'
 import type { KithNode } from './node.js'
-import { openStream, peerIdFromBytes } from './peers.js'
+import { guardianKey, openStream } from './peers.js'
 import { PROTOCOLS, Wire } from './wire.js'
 
 /** Chunks a pusher may send before the guardian acknowledges the first of them. */
@@ -170,16 +170,11 @@ export async function pushVersion(
   // the receipt must be the guardian's own, for exactly this manifest
   if (
     !equalBytes(receipt.manifestHash, args.manifestHash) ||
-    !equalBytes(receipt.guardianKey, _ed25519Key(guardian.peerId))
+    !equalBytes(receipt.guardianKey, guardianKey(guardian.peerId))
   ) {
     throw new ProtocolViolationError(PROTOCOLS.push, 'receipt for another manifest or signer')
   }
   return { receipt, sentChunks: sent }
-}
-
-/** The raw Ed25519 key inside a peer ID (guardian receipts are signed with it). */
-function _ed25519Key(peerId: Uint8Array): Uint8Array {
-  return peerIdFromBytes(peerId).publicKey?.raw ?? new Uint8Array(0)
 }
 
 export type FetchRequest =

@@ -6,7 +6,7 @@ import type { PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromMultihash } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as Digest from 'multiformats/hashes/digest'
-import { equalBytes } from '../crypto/bytes.js'
+import { equalBytes, toHex } from '../crypto/bytes.js'
 import { PeerUnreachableError } from './errors.js'
 import type { KithNode } from './node.js'
 
@@ -18,12 +18,17 @@ export function peerIdFromBytes(bytes: Uint8Array): PeerId {
   return peerIdFromMultihash(Digest.decode(bytes))
 }
 
+/** The raw Ed25519 key inside a guardian's peer ID (its receipts are signed with it); empty if none. */
+export function guardianKey(peerId: Uint8Array): Uint8Array {
+  return peerIdFromBytes(peerId).publicKey?.raw ?? new Uint8Array(0)
+}
+
 /** The raw Ed25519 keys (hex) of a roster's guardians: what their receipts verify under. */
 export function guardianKeys(guardians: readonly { readonly peerId: Uint8Array }[]): Set<string> {
   const keys = new Set<string>()
   for (const g of guardians) {
-    const raw = peerIdFromBytes(g.peerId).publicKey?.raw
-    if (raw !== undefined) keys.add(Buffer.from(raw).toString('hex'))
+    const raw = guardianKey(g.peerId)
+    if (raw.length > 0) keys.add(toHex(raw))
   }
   return keys
 }

@@ -12,7 +12,7 @@ import { decodeUnsigned } from '../codec/record.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { fetchFromPeer } from '../p2p/client.js'
 import { MSG } from '../p2p/messages.js'
-import { guardianKeys, peerIdFromBytes } from '../p2p/peers.js'
+import { guardianKey, guardianKeys } from '../p2p/peers.js'
 import { type CommitProof, openCertificate } from '../replica/certificate.js'
 import { type Head, openHead } from '../replica/head.js'
 import type { Roster } from '../replica/roster.js'
@@ -105,12 +105,7 @@ export function judge(answers: readonly Answer[], roster: Roster, tolerate?: num
     ? answers.filter((a) => a.held && equalBytes(a.held.manifestHash, best.manifestHash)).map((a) => a.t)
     : []
   const proofOfNewest = answers.find((a) => a.proof?.head.version === newest)?.proof
-  const labels = new Map(
-    roster.guardians.map((g) => [
-      toHex(peerIdFromBytes(g.peerId).publicKey?.raw ?? new Uint8Array()),
-      g.label,
-    ]),
-  )
+  const labels = new Map(roster.guardians.map((g) => [toHex(guardianKey(g.peerId)), g.label]))
   const newestHolders = (proofOfNewest?.holders ?? []).map((k) => labels.get(k) ?? k.slice(0, 12)).sort()
   return {
     answered: answers.length,

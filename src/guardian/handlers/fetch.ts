@@ -10,7 +10,7 @@ import { UnauthorizedPeerError } from '../../p2p/errors.js'
 import { type MessageOf, MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
-import { authorize, knownPeer } from '../access.js'
+import { allowed, knownPeer } from '../access.js'
 import type { GuardianContext } from '../context.js'
 import { NotHeldError } from '../errors.js'
 import type { VaultRow } from '../store/index.js'
@@ -68,7 +68,9 @@ export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connec
       throw new UnauthorizedPeerError(conn.remotePeer.toString())
     const req = await wire.receive(MSG.fetch)
     const vault = ctx.db.vaults.require(req.vaultId)
-    if (!_recovererMayRead(ctx, peer, vault, req)) authorize(ctx.roster(vault), conn.remotePeer, 'members')
+    // members first (in memory); the database is asked only about recoverers
+    if (!allowed(ctx.roster(vault), conn.remotePeer, 'members') && !_recovererMayRead(ctx, peer, vault, req))
+      throw new UnauthorizedPeerError(conn.remotePeer.toString())
     const data = _answer(ctx, vault, req)
     if (data === undefined) throw new NotHeldError()
     await wire.send(MSG.fetched, { data })

@@ -5,6 +5,8 @@
  * capped per requester and per address, and closed ones are pruned after a retention period. Every
  * multi-row change is one transaction. ('superseded' is only found in rows of older kith versions.)
  */
+
+import { toHex } from '../../crypto/bytes.js'
 import type { SqliteHandle } from '../../disk/sqlite.js'
 import type { RequestState } from '../../p2p/messages.js'
 import { UnknownVaultError } from '../errors.js'
@@ -57,8 +59,6 @@ const toRequest = (r: RawRequest): RecoveryRequestRow => ({
   releaseAt: r.release_at,
   releasedAt: r.released_at,
 })
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
 /** How many requests may be open at once for one vault: in all, from one requester, from one address. */
 export interface RequestCaps {
@@ -168,7 +168,7 @@ export class RequestStore {
           r.createdAt,
           r.expiresAt,
         )
-      this.audit.record(r.vaultId, 'recovery-requested', { request: hex(r.requestId) }, now)
+      this.audit.record(r.vaultId, 'recovery-requested', { request: toHex(r.requestId) }, now)
       return { added: true, newRequester: seen === undefined }
     })
   }
@@ -193,7 +193,7 @@ export class RequestStore {
       this.audit.record(
         vaultId,
         approve ? 'recovery-approved' : 'recovery-denied',
-        { request: hex(requestId), ...(approve ? { releaseAt } : {}) },
+        { request: toHex(requestId), ...(approve ? { releaseAt } : {}) },
         now,
       )
     })
@@ -211,7 +211,7 @@ export class RequestStore {
 
   /** A human typed a code that does not match (kept in the audit history). */
   wrongCode(vaultId: Uint8Array, requestId: Uint8Array, now: number): void {
-    this.audit.record(vaultId, 'recovery-wrong-code', { request: hex(requestId) }, now)
+    this.audit.record(vaultId, 'recovery-wrong-code', { request: toHex(requestId) }, now)
   }
 
   /**
@@ -225,7 +225,7 @@ export class RequestStore {
           "UPDATE recovery_requests SET state = 'released', released_at = ? WHERE vault_id = ? AND request_id = ? AND state = 'approved'",
         )
         .run(now, vaultId, requestId)
-      if (r.changes === 1) this.audit.record(vaultId, 'share-released', { request: hex(requestId) }, now)
+      if (r.changes === 1) this.audit.record(vaultId, 'share-released', { request: toHex(requestId) }, now)
       return r.changes === 1
     })
   }
@@ -260,6 +260,6 @@ export class RequestStore {
     this.sql
       .stmt('UPDATE recovery_requests SET state = ? WHERE vault_id = ? AND request_id = ?')
       .run(state, vaultId, requestId)
-    this.audit.record(vaultId, `recovery-${state}`, { request: hex(requestId) }, now)
+    this.audit.record(vaultId, `recovery-${state}`, { request: toHex(requestId) }, now)
   }
 }

@@ -190,17 +190,17 @@ export class VaultStore {
     })
   }
 
-  /** Remember a valid signed head (already verified) if it is newer than any seen; true if it was. */
-  noteSeen(vaultId: Uint8Array, version: number, head: Uint8Array): boolean {
+  /** Remember a valid signed head (already verified) if it is newer than any seen. */
+  noteSeen(vaultId: Uint8Array, version: number, head: Uint8Array): void {
     const sql = 'UPDATE vaults SET seen_version = ?, seen_head = ? WHERE vault_id = ? AND seen_version < ?'
-    return this.sql.stmt(sql).run(version, head, vaultId, version).changes === 1
+    this.sql.stmt(sql).run(version, head, vaultId, version)
   }
 
-  /** Keep a verified commit certificate if it is newer than the one held; true if it was. */
-  noteCertificate(vaultId: Uint8Array, version: number, certificate: Uint8Array): boolean {
+  /** Keep a verified commit certificate if it is newer than the one held. */
+  noteCertificate(vaultId: Uint8Array, version: number, certificate: Uint8Array): void {
     const sql =
       'UPDATE vaults SET certified_version = ?, certificate = ? WHERE vault_id = ? AND certified_version < ?'
-    return this.sql.stmt(sql).run(version, certificate, vaultId, version).changes === 1
+    this.sql.stmt(sql).run(version, certificate, vaultId, version)
   }
 
   /** Delete this store's rows of a vault (the caller removes the vault from every store at once). */
