@@ -40,6 +40,12 @@ export class RateLimiter {
     return true
   }
 
+  /** Give back a token taken for something that was then refused anyway. */
+  refund(key: string): void {
+    const b = this.buckets.get(key)
+    if (b !== undefined) b.tokens = Math.min(this.burst, b.tokens + 1)
+  }
+
   /** Drop the keys whose bucket has refilled: they are the same as never seen. */
   private _forgetFull(now: number): void {
     for (const [key, b] of this.buckets)

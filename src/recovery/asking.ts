@@ -14,7 +14,7 @@ import { peerIdFromBytes } from '../p2p/peers.js'
 import { openRoster, type Roster } from '../replica/roster.js'
 import { ShareMismatchError } from '../shares/errors.js'
 import { openShareEnvelope } from '../shares/share-envelope.js'
-import type { RecoveryContext, Tracked } from './context.js'
+import { type RecoveryContext, sleep, type Tracked } from './context.js'
 
 /** States after which a guardian is not asked again. */
 export const FINAL = new Set(['released', 'denied', 'vetoed', 'superseded', 'expired', 'refused'])
@@ -34,7 +34,7 @@ export async function poll(ctx: RecoveryContext, t: Tracked): Promise<void> {
     _failed(ctx, t, err)
     return
   }
-  if (t.reachable !== true && t.state === undefined)
+  if (!t.announced)
     ctx.say({
       event: 'request-sent',
       guardian: t.label,
@@ -42,6 +42,7 @@ export async function poll(ctx: RecoveryContext, t: Tracked): Promise<void> {
       request: toHex(ctx.requestId),
       code: verificationCode(ctx.opts.vaultId, ctx.recoveryKey.publicKey, t.peerId),
     })
+  t.announced = true
   t.reachable = true
   t.waiting = undefined
   if (reply.roster !== undefined) adoptRoster(ctx, reply.roster)
@@ -55,6 +56,29 @@ export async function poll(ctx: RecoveryContext, t: Tracked): Promise<void> {
     t.state = reply.state
   }
 }
+
+/**
+ * Poll every guardian of `targets()` still open, then ask `done()` for an answer; again every poll
+ * interval. Undefined once none is left open, or at the deadline (or abort): the caller says which.
+ */
+export async function pollUntil<T>(
+  ctx: RecoveryContext,
+  targets: () => Iterable<Tracked>,
+  done: () => Promise<T | undefined> | T | undefined,
+): Promise<T | undefined> {
+  const open = () => [...targets()].filter((t) => !FINAL.has(t.state ?? ''))
+  for (;;) {
+    await Promise.all(open().map((t) => poll(ctx, t)))
+    const answer = await done()
+    if (answer !== undefined) return answer
+    if (open().length === 0 || pastDeadline(ctx)) return undefined
+    await sleep(ctx.opts.pollMs ?? 1000, ctx.opts.signal)
+  }
+}
+
+/** Waiting for humans is over: the deadline passed or the recovery was aborted. */
+export const pastDeadline = (ctx: RecoveryContext): boolean =>
+  Date.now() > ctx.deadline || ctx.opts.signal?.aborted === true
 
 function _failed(ctx: RecoveryContext, t: Tracked, err: unknown): void {
   if (isRemote(err) && TRANSIENT.has(err.remoteCode)) {

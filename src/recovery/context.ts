@@ -24,6 +24,7 @@ export type RecoveryEvent =
       /** How many answering guardians the rule assumes may lie or be rolled back. */
       tolerate: number
       version: number
+      /** 0 when refused before the manifest was fetched. */
       createdAt: number
       acceptedStale: boolean
       /** The newest version any answer proves exists, and whether a certificate proves it committed. */
@@ -62,6 +63,8 @@ export interface Tracked extends RecoveryTarget {
   /** The kit's name, or the tail of its peer id until the signed roster names it. */
   label: string
   state?: string
+  /** Whether its request's code was shown (once it first accepted the request). */
+  announced?: boolean
   /** The code of a "not now" refusal, while it lasts. */
   waiting?: string
   reachable?: boolean

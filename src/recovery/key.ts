@@ -8,8 +8,8 @@
 import { KithError } from '../errors.js'
 import type { Roster } from '../replica/roster.js'
 import { combineShares } from '../shares/combine.js'
-import { FINAL, poll } from './asking.js'
-import { type RecoveryContext, sleep, type Tracked } from './context.js'
+import { FINAL, pastDeadline, pollUntil } from './asking.js'
+import type { RecoveryContext, Tracked } from './context.js'
 import { NotEnoughApprovalsError, RecoveryTimeoutError } from './errors.js'
 
 /** Shares of the roster's epoch; the others are named once as set aside. */
@@ -31,38 +31,47 @@ function _current(ctx: RecoveryContext, roster: Roster, setAside: Set<Tracked>):
 export async function gatherKey(ctx: RecoveryContext): Promise<{ key: Uint8Array; roster: Roster }> {
   const setAside = new Set<Tracked>()
   let tried = -1
-  for (;;) {
-    const open = [...ctx.targets.values()].filter((t) => !FINAL.has(t.state ?? ''))
-    await Promise.all(open.map((t) => poll(ctx, t)))
-    const all = [...ctx.targets.values()]
-    const roster = ctx.roster
-    const shares = roster === undefined ? [] : _current(ctx, roster, setAside)
-    if (roster !== undefined && shares.length >= roster.k && shares.length > tried) {
-      tried = shares.length
-      try {
-        const { key, badShares } = await combineShares(
-          shares.map((t) => t.share!),
-          { vaultId: ctx.opts.vaultId, epoch: roster.epoch },
-        )
-        ctx.say({
-          event: 'key-rebuilt',
-          epoch: roster.epoch,
-          shares: shares.length,
-          badShares: [...badShares],
-        })
-        return { key, roster }
-      } catch (err) {
-        if (!(err instanceof KithError)) throw err
-        // shares that do not fit together: wait for more guardians, if any can still release
-      }
-    }
-    const stillPossible = all.filter((t) => !FINAL.has(t.state ?? '')).length + shares.length
-    if (roster !== undefined && stillPossible < roster.k) {
-      const denied = all.filter((t) => FINAL.has(t.state ?? '') && t.state !== 'released').length
-      throw new NotEnoughApprovalsError(shares.length, roster.k, `${denied} guardian(s) denied or refused`)
-    }
-    if (Date.now() > ctx.deadline || ctx.opts.signal?.aborted)
-      throw new RecoveryTimeoutError(shares.length, roster?.k ?? 0)
-    await sleep(ctx.opts.pollMs ?? 1000, ctx.opts.signal)
+  let have = 0
+  const cannot = (roster: Roster) => {
+    const denied = [...ctx.targets.values()].filter(
+      (t) => FINAL.has(t.state ?? '') && t.state !== 'released',
+    ).length
+    return new NotEnoughApprovalsError(have, roster.k, `${denied} guardian(s) denied or refused`)
   }
+  const rebuilt = await pollUntil(
+    ctx,
+    () => ctx.targets.values(),
+    async () => {
+      const roster = ctx.roster
+      if (roster === undefined) return undefined
+      const shares = _current(ctx, roster, setAside)
+      have = shares.length
+      if (shares.length >= roster.k && shares.length > tried) {
+        tried = shares.length
+        try {
+          const { key, badShares } = await combineShares(
+            shares.map((t) => t.share!),
+            { vaultId: ctx.opts.vaultId, epoch: roster.epoch },
+          )
+          ctx.say({
+            event: 'key-rebuilt',
+            epoch: roster.epoch,
+            shares: shares.length,
+            badShares: [...badShares],
+          })
+          return { key, roster }
+        } catch (err) {
+          if (!(err instanceof KithError)) throw err
+          // shares that do not fit together: wait for more guardians, if any can still release
+        }
+      }
+      const open = [...ctx.targets.values()].filter((t) => !FINAL.has(t.state ?? '')).length
+      if (open + shares.length < roster.k) throw cannot(roster)
+      return undefined
+    },
+  )
+  if (rebuilt !== undefined) return rebuilt
+  // nobody is left to ask, or the wait is over
+  if (ctx.roster !== undefined && !pastDeadline(ctx)) throw cannot(ctx.roster)
+  throw new RecoveryTimeoutError(have, ctx.roster?.k ?? 0)
 }

@@ -22,20 +22,18 @@ import { type Manifest, openManifest, openManifestBody } from '../replica/manife
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { type RestoredFile, restoreVersion } from '../replica/restore.js'
 import type { Roster } from '../replica/roster.js'
-import { poll } from './asking.js'
+import { pollUntil } from './asking.js'
 import { GuardianChunks } from './chunks.js'
 import {
   approvedBy,
   type RecoveryContext,
   type RecoveryEvent,
   type RecoveryOptions,
-  sleep,
   type Tracked,
 } from './context.js'
 import {
   NothingToRestoreError,
   PossiblyStaleError,
-  RecoveryTimeoutError,
   VersionNotFoundError,
   VersionUnavailableError,
 } from './errors.js'
@@ -169,12 +167,14 @@ export class Recovery {
         best?.version ?? 0,
       )
     }
+    // too few answers to be sure is known now: refuse before waiting for anyone's human
+    if (j.answered < j.needed && this.ctx.opts.acceptStale !== true) {
+      this._heads(j, best.version, 0)
+      throw new PossiblyStaleError(j.answered, j.needed, best.version, j.tolerate)
+    }
     const holders = await this._approvedHolders(best, j.holders)
     const manifest = await this._manifest(best, holders)
-    const fresh = j.answered >= j.needed
     this._heads(j, best.version, manifest.createdAt)
-    if (!fresh && this.ctx.opts.acceptStale !== true)
-      throw new PossiblyStaleError(j.answered, j.needed, best.version, j.tolerate)
     return { manifest, holders }
   }
 
@@ -192,24 +192,27 @@ export class Recovery {
     })
   }
 
-  /** The holders of `head` whose humans approved; waits (polling) until one has, or the deadline. */
+  /** The holders of `head` whose humans approved; waits (polling) until one has, or none still can. */
   private async _approvedHolders(head: Head, holders: readonly Tracked[]): Promise<Tracked[]> {
-    let announced = false
-    for (;;) {
-      const approved = holders.filter(approvedBy)
-      if (approved.length > 0) return approved
-      if (!announced)
-        this.ctx.say({
-          event: 'waiting-for-holder',
-          version: head.version,
-          holders: holders.map((h) => h.label),
-        })
-      announced = true
-      if (Date.now() > this.ctx.deadline || this.ctx.opts.signal?.aborted)
-        throw new RecoveryTimeoutError(0, 1)
-      await Promise.all(holders.map((t) => poll(this.ctx, t)))
-      await sleep(this.ctx.opts.pollMs ?? 1000, this.ctx.opts.signal)
+    const approved = () => {
+      const yes = holders.filter(approvedBy)
+      return yes.length > 0 ? yes : undefined
     }
+    if (approved() === undefined)
+      this.ctx.say({
+        event: 'waiting-for-holder',
+        version: head.version,
+        holders: holders.map((h) => h.label),
+      })
+    const found = approved() ?? (await pollUntil(this.ctx, () => holders, approved))
+    if (found !== undefined) return found
+    // every holder denied or refused, or the wait is over: the version exists, its data cannot be had
+    throw new VersionUnavailableError(
+      head.version,
+      true,
+      holders.map((h) => h.label),
+      head.version - 1,
+    )
   }
 
   /** The manifest a head names, from the first approved holder that serves one matching it. */
@@ -230,13 +233,13 @@ export class Recovery {
   private async _older(version: number, roster: Roster): Promise<{ manifest: Manifest; holders: Tracked[] }> {
     const j = judge(await collectAnswers(this.ctx, roster), roster, this.ctx.opts.tolerate)
     const approved = [...this.ctx.targets.values()].filter(approvedBy)
+    const served = await Promise.all(approved.map((t) => this._fetchManifest(t, version)))
     let manifest: Manifest | undefined
     const holders: Tracked[] = []
-    for (const t of approved) {
-      const m = await this._fetchManifest(t, version)
+    for (const [i, m] of served.entries()) {
       if (m === undefined || (manifest !== undefined && !equalBytes(m.hash, manifest.hash))) continue
       manifest = m
-      holders.push(t)
+      holders.push(approved[i]!)
     }
     if (manifest === undefined) throw new VersionNotFoundError(version)
     this._heads(j, version, manifest.createdAt)

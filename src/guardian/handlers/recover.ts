@@ -42,12 +42,14 @@ function _request(
   const id = recoveryRequestId(vault.vaultId, key)
   const known = ctx.db.requests.get(vault.vaultId, id)
   if (known !== undefined) return known
-  // only a new request costs a token: polling a known one is never limited
-  if (
-    !ctx.requestLimits.byAddress.take(from.address, now) ||
-    !ctx.requestLimits.byPeer.take(toHex(from.peer), now)
-  )
+  // only a new request that is recorded costs a token: polling a known one is never limited, and one
+  // the caps refuse (the owner's, while strangers fill them) leaves the asker's tokens as they were
+  const peer = toHex(from.peer)
+  if (!ctx.requestLimits.byAddress.take(from.address, now)) throw new RateLimitedError('recovery requests')
+  if (!ctx.requestLimits.byPeer.take(peer, now)) {
+    ctx.requestLimits.byAddress.refund(from.address)
     throw new RateLimitedError('recovery requests')
+  }
   ctx.db.requests.pruneClosed(now - CLOSED_REQUEST_RETENTION_MS)
   const code = verificationCode(vault.vaultId, key, peerIdBytes(ctx.node.peerId))
   const added = ctx.db.requests.add(
@@ -64,7 +66,11 @@ function _request(
     REQUEST_CAPS,
     now,
   )
-  if (!added.added) throw new TooManyRequestsError()
+  if (!added.added) {
+    ctx.requestLimits.byAddress.refund(from.address)
+    ctx.requestLimits.byPeer.refund(peer)
+    throw new TooManyRequestsError()
+  }
   ctx.log.info({ event: 'recovery-requested', vault: shortId(vault.vaultId), request: toHex(id) })
   if (added.newRequester)
     ctx.say(

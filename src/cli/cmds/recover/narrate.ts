@@ -43,7 +43,7 @@ export function narrate(e: RecoveryEvent): void {
       break
     case 'heads-collected':
       say(
-        `✓ ${e.answered} guardian(s) answered (${e.needed} needed to be sure, assuming at most ${e.tolerate} of them lie or were rolled back; see --tolerate): newest version ${e.version}${e.certified >= e.version ? ', proven committed' : ''}, made ${when(e.createdAt)}`,
+        `✓ ${e.answered} guardian(s) answered (${e.needed} needed to be sure, assuming at most ${e.tolerate} of them lie or were rolled back; see --tolerate): newest version ${e.version}${e.certified >= e.version ? ', proven committed' : ''}${e.createdAt > 0 ? `, made ${when(e.createdAt)}` : ''}`,
       )
       if (e.acceptedStale)
         say('  !! fewer answered than needed: this may NOT be the newest committed version')
