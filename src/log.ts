@@ -8,8 +8,9 @@ import { pino } from 'pino'
 import { ensureSecretFile } from './disk/atomic.js'
 import { KithError } from './errors.js'
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
-export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
+import type { LogLevel } from './log-levels.js'
+
+export type { LogLevel } from './log-levels.js'
 
 export type Log = pino.Logger
 

@@ -82,7 +82,7 @@ function _args<A>(options: CliOptions<A>, argv: Record<string, unknown>): A & Gl
 }
 
 /** The yargs module of a typed command. */
-export function toYargs<A>(cmd: CliCommand<A>): CommandModule {
+function toYargs<A>(cmd: CliCommand<A>): CommandModule {
   return {
     command: cmd.command,
     describe: cmd.describe,

@@ -4,5 +4,5 @@ export const say = (line = ''): void => console.log(line)
 
 export const sayJson = (value: unknown): void => console.log(JSON.stringify(value))
 
-/** The time as an ISO string to the second, for a daemon's lines. */
-export const stamp = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+/** A time (now by default) as an ISO string to the second: a daemon's lines, a version's date. */
+export const stamp = (ms = Date.now()): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z')

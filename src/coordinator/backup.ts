@@ -96,6 +96,7 @@ export async function pushToGuardians(
   const node = await vault.network()
   const chunks = new SharedReads(new DirChunkStore(vaultPaths(vault.dir).chunks))
   const have = vault.db.receiptedVersions()
+  const before = vault.db.receiptCount(v.version)
   const sizes = progress
     ? new Map(openManifest(v.manifest).chunks.map((c) => [toHex(c.id), c.size]))
     : undefined
@@ -127,17 +128,8 @@ export async function pushToGuardians(
         vault.db.addReceipt(v.version, g.peerId, r.receipt.bytes, s.w, vault.now())
       } catch (err) {
         const code = isRemote(err) ? err.remoteCode : undefined
-        // two coordinators for one node (a second manifest for a version, or one that does not extend
-        // what the guardian holds: a fork), or a newer epoch elsewhere: recorded for status and alerts
-        if (
-          code === 'EQUIVOCATION' ||
-          code === 'VERSION_CHAIN' ||
-          code === 'STALE_EPOCH' ||
-          code === 'FENCED'
-        ) {
-          const kind = code === 'EQUIVOCATION' || code === 'VERSION_CHAIN' ? 'equivocation' : 'fencing'
-          vault.db.event(kind, { guardian: g.label, version: v.version }, vault.now())
-        }
+        const kind = code === undefined ? undefined : INCIDENTS.get(code)
+        if (kind !== undefined) vault.db.event(kind, { guardian: g.label, version: v.version }, vault.now())
         failures.push({
           label: g.label,
           error: err instanceof KithError ? err.message : String(err),
@@ -146,23 +138,38 @@ export async function pushToGuardians(
       }
     }),
   )
-  const receipts = vault.db.receiptCount(v.version)
-  const committed = receipts >= s.w
-  if (committed) await distributeCertificate(vault, v, signal)
-  return { version: v.version, receipts, quorum: s.w, committed, failures }
+  const receipts = vault.db.receiptsOf(v.version)
+  const committed = receipts.length >= s.w
+  // a certificate goes out when this push added to it (a retry of a version every member holds sends none)
+  if (committed && receipts.length > before) await distributeCertificate(vault, v, receipts, signal)
+  return { version: v.version, receipts: receipts.length, quorum: s.w, committed, failures }
 }
+
+/**
+ * Refusals that are incidents, recorded for status and alerts: two coordinators for one node (a second
+ * manifest for a version, or one that does not extend what the guardian holds: a fork), or a newer
+ * epoch elsewhere.
+ */
+const INCIDENTS: ReadonlyMap<string, 'equivocation' | 'fencing'> = new Map([
+  ['EQUIVOCATION', 'equivocation'],
+  ['VERSION_CHAIN', 'equivocation'],
+  ['STALE_EPOCH', 'fencing'],
+  ['FENCED', 'fencing'],
+])
 
 /**
  * Give every member the version's commit certificate (its head and the receipts), so that any guardian,
  * even one that does not hold the version, can prove to a recoverer that it was committed. Best effort:
  * a guardian that misses it still has the head it saw, and gets the next one.
  */
-async function distributeCertificate(vault: Vault, v: VersionRow, signal?: AbortSignal): Promise<void> {
+async function distributeCertificate(
+  vault: Vault,
+  v: VersionRow,
+  receipts: readonly Uint8Array[],
+  signal?: AbortSignal,
+): Promise<void> {
   const node = await vault.network()
-  const certificate = encodeCertificate(
-    headOfManifest(openManifest(v.manifest)).bytes,
-    vault.db.receiptsOf(v.version),
-  )
+  const certificate = encodeCertificate(headOfManifest(openManifest(v.manifest)).bytes, receipts)
   const deadline = AbortSignal.timeout(CERTIFY_TIMEOUT_MS)
   const opts = { signal: signal ? AbortSignal.any([signal, deadline]) : deadline }
   await Promise.all(

@@ -37,6 +37,15 @@ import { vaultPaths } from './paths.js'
 import { CoordinatorStore, type GuardianRow, type SealedDataKey, type SourceRow } from './store.js'
 import { readKeyFile, writeKeyFile } from './vault-key-file.js'
 
+/** Refuse a data dir that already holds a vault (VAULT_EXISTS): nothing is ever written over one. */
+export async function refuseExistingVault(dir: string): Promise<void> {
+  const taken = await stat(vaultPaths(dir).key).then(
+    () => true,
+    () => false,
+  )
+  if (taken) throw new VaultExistsError(dir)
+}
+
 export interface InitOptions {
   readonly k: number
   readonly w: number
@@ -60,13 +69,7 @@ export async function createVault(
   seed?: (store: CoordinatorStore) => void,
 ): Promise<Uint8Array> {
   const paths = vaultPaths(dir)
-  if (
-    await stat(paths.key).then(
-      () => true,
-      () => false,
-    )
-  )
-    throw new VaultExistsError(dir)
+  await refuseExistingVault(dir)
   // W may not exceed n either; n is known only as guardians are added, so W <= 255 here
   assertThreshold(opts.k, Math.max(opts.k, opts.w))
   await ensurePrivateDir(dir)

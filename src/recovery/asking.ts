@@ -129,7 +129,7 @@ function _takeShare(ctx: RecoveryContext, t: Tracked, sealed: Uint8Array): boole
 }
 
 /** Keep the newest valid roster of this vault, and learn guardians the kit did not list. */
-export function adoptRoster(ctx: RecoveryContext, bytes: Uint8Array): void {
+function adoptRoster(ctx: RecoveryContext, bytes: Uint8Array): void {
   let roster: Roster
   try {
     roster = openRoster(bytes)

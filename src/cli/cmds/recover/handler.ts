@@ -2,10 +2,9 @@
  * `kith recover`: bring a lost node's files back from its guardians, with k friends approving by hand.
  * Human output narrates; --json prints one JSON object per event line, for scripts and tests.
  */
-import { readFile, stat } from 'node:fs/promises'
-import { VaultExistsError } from '../../../coordinator/errors.js'
-import { vaultPaths } from '../../../coordinator/paths.js'
+import { readFile } from 'node:fs/promises'
 import { type ResumeReport, resumeAfterRecovery } from '../../../coordinator/resume.js'
+import { refuseExistingVault } from '../../../coordinator/vault.js'
 import { decodeText } from '../../../crypto/text.js'
 import { createLog, errorFields } from '../../../log.js'
 import { InvalidKitError } from '../../../recovery/errors.js'
@@ -51,11 +50,7 @@ async function _targets(a: RecoverArgs): Promise<{ vaultId: Uint8Array; guardian
 export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void> {
   const { vaultId, guardians } = await _targets(a)
   // refuse before any friend is asked, not after they approved
-  const taken = await stat(vaultPaths(a.dataDir).key).then(
-    () => true,
-    () => false,
-  )
-  if (a.resume && taken) throw new VaultExistsError(a.dataDir)
+  if (a.resume) await refuseExistingVault(a.dataDir)
   const stop = new AbortController()
   const onSignal = () => stop.abort()
   process.once('SIGINT', onSignal)

@@ -1,9 +1,7 @@
 /** What `kith recover` tells a person as the recovery goes (without --json): one line per event. */
 import type { ResumeReport } from '../../../coordinator/resume.js'
 import type { RecoveryEvent } from '../../../recovery/session.js'
-import { say } from '../../output.js'
-
-const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z')
+import { say, stamp } from '../../output.js'
 
 export function narrate(e: RecoveryEvent): void {
   switch (e.event) {
@@ -16,7 +14,7 @@ export function narrate(e: RecoveryEvent): void {
       break
     case 'approved':
       say(
-        `✓ ${e.guardian} approved${e.releaseAt > Date.now() ? `; their share is released at ${when(e.releaseAt)}` : ''}`,
+        `✓ ${e.guardian} approved${e.releaseAt > Date.now() ? `; their share is released at ${stamp(e.releaseAt)}` : ''}`,
       )
       break
     case 'denied':
@@ -43,7 +41,7 @@ export function narrate(e: RecoveryEvent): void {
       break
     case 'heads-collected':
       say(
-        `✓ ${e.answered} guardian(s) answered (${e.needed} needed to be sure, assuming at most ${e.tolerate} of them lie or were rolled back; see --tolerate): newest version ${e.version}${e.certified >= e.version ? ', proven committed' : ''}${e.createdAt > 0 ? `, made ${when(e.createdAt)}` : ''}`,
+        `✓ ${e.answered} guardian(s) answered (${e.needed} needed to be sure, assuming at most ${e.tolerate} of them lie or were rolled back; see --tolerate): newest version ${e.version}${e.certified >= e.version ? ', proven committed' : ''}${e.createdAt > 0 ? `, made ${stamp(e.createdAt)}` : ''}`,
       )
       if (e.acceptedStale)
         say('  !! fewer answered than needed: this may NOT be the newest committed version')
@@ -60,7 +58,7 @@ export function narrate(e: RecoveryEvent): void {
       say(`!! a guardian (${e.guardian}) served a chunk that does not match its id; skipped from now on`)
       break
     case 'restore-done':
-      say(`✓ version ${e.version} (made ${when(e.createdAt)}) restored and verified:`)
+      say(`✓ version ${e.version} (made ${stamp(e.createdAt)}) restored and verified:`)
       for (const f of e.files) say(`    ${f.path} (${f.size} bytes)`)
       break
   }
