@@ -3,25 +3,16 @@
  * included), no file in src/ over 400 lines, decoded records read as typed objects (no `['field'] as T`),
  * and kind numbers only in the registry.
  */
-import { readdir, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { tsFiles } from './helpers/files.js'
 
 const root = join(import.meta.dirname, '..')
 const src = join(root, 'src')
 
-async function files(dir: string): Promise<string[]> {
-  const out: string[] = []
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    if (e.isDirectory()) out.push(...(await files(p)))
-    else if (e.name.endsWith('.ts')) out.push(p)
-  }
-  return out
-}
-
 const sources = new Map<string, string>()
-for (const f of await files(src)) sources.set(relative(src, f), await readFile(f, 'utf8'))
+for (const f of await tsFiles(src)) sources.set(relative(src, f), await readFile(f, 'utf8'))
 
 /** Relative imports of a module (value and type-only, re-exports and side-effect imports). */
 function imports(file: string, text: string): string[] {

@@ -1,23 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { tsFiles } from './helpers/files.js'
 
 const root = join(import.meta.dirname, '..')
-
-async function sources(dir: string): Promise<string[]> {
-  const out: string[] = []
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    if (e.isDirectory()) out.push(...(await sources(p)))
-    else if (e.name.endsWith('.ts')) out.push(p)
-  }
-  return out
-}
 
 describe('docs', () => {
   it('troubleshooting.md lists every error code the source can raise', async () => {
     const codes = new Set<string>()
-    for (const file of await sources(join(root, 'src'))) {
+    for (const file of await tsFiles(join(root, 'src'))) {
       for (const m of (await readFile(file, 'utf8')).matchAll(/readonly code = '([A-Z_]+)'/g))
         codes.add(m[1]!)
     }
@@ -40,7 +31,7 @@ describe('docs', () => {
       return list
     }
     const missing: string[] = []
-    for (const file of await sources(join(root, 'src'))) {
+    for (const file of await tsFiles(join(root, 'src'))) {
       // comment lines wrap; join them so a citation split across lines is read whole
       const text = (await readFile(file, 'utf8')).replace(/\n\s*(\*|\/\/)\s*/g, ' ')
       for (const m of text.matchAll(
@@ -60,7 +51,7 @@ describe('docs', () => {
   it('code and docs cite no design file outside the repository and promise no later release', async () => {
     const stale: string[] = []
     const docs = (await readdir(join(root, 'docs'))).map((f) => join(root, 'docs', f))
-    for (const file of [...(await sources(join(root, 'src'))), ...docs, join(root, 'README.md')]) {
+    for (const file of [...(await tsFiles(join(root, 'src'))), ...docs, join(root, 'README.md')]) {
       const text = await readFile(file, 'utf8')
       if (/DESIGN\.md|STYLE\.md|shared\/research/.test(text) || /next release|later release/i.test(text))
         stale.push(file.slice(root.length + 1))

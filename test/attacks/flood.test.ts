@@ -78,8 +78,7 @@ describe('attacks from strangers on a real guardian process', () => {
     const r = f.recover('--vault', vault, '--guardian', ...addrs, '--out', join(work, out), '--wait', '60s')
     for (const i of [0, 1]) {
       const peerId = addrs[i]!.split('/p2p/')[1]!
-      const { request, code } = await r.codeFor(peerId)
-      await kith('guardian', 'approve', request, '--code', code, '--data-dir', gs[i]!.dir)
+      await r.approveAt(peerId, gs[i]!.dir)
     }
     return { code: await r.exitCode(), stderr: r.stderr }
   }

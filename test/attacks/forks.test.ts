@@ -1,17 +1,9 @@
-/**
- * Attack: a fork across guardians. A twin of the coordinator (a copy of its directory on a second machine)
- * pushes its own version 2 to the two guardians the owner could not reach. Each half used to accept its
- * version 2 and nobody ever noticed: anti-entropy ignored heads at or below a guardian's own version, and
- * the coordinator did not record VERSION_CHAIN refusals. Now every guardian keeps both heads as evidence
- * and says so, and the owner's next backup records the refusals as an equivocation incident.
- */
-import { randomBytes } from 'node:crypto'
-import { cp, rename, writeFile } from 'node:fs/promises'
+import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { openHead } from '../../src/replica/head.js'
 import { kithJson } from '../helpers/cli.js'
-import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
+import { backedUpVault, type LocalGuardian, localFleet } from '../helpers/local.js'
 import { waitUntil } from '../helpers/wait.js'
 
 const fleet = localFleet()
@@ -19,19 +11,11 @@ const fleet = localFleet()
 describe('attack: two different version 2s pushed to two halves of the guardians', () => {
   let gs: LocalGuardian[]
   let v: (...args: string[]) => string[]
-  let scb: string
-  const replace = async (size: number) => {
-    await writeFile(`${scb}.tmp`, randomBytes(size))
-    await rename(`${scb}.tmp`, scb)
-  }
+  let replace: (size: number) => Promise<void>
 
   beforeAll(async () => {
-    const made = await localVault(4, 2, 2, fleet)
-    ;({ gs, v } = made)
-    scb = join(made.work, 'channel.backup')
-    await replace(3000)
-    await kithJson(...v('add-source', 'lnd-scb', scb))
-    await kithJson(...v('backup'))
+    const made = await backedUpVault(4, 2, 2, fleet)
+    ;({ gs, v, replace } = made)
     const twin = join(made.work, 'twin')
     await cp(made.dir, twin, { recursive: true })
     // the owner's version 2 commits at friends 0 and 1 while 2 and 3 are away

@@ -1,18 +1,9 @@
-/**
- * Attack: a lock stall. A fellow guardian that sends slowly (here: never) used to stall its peers, because
- * catch-up fetched chunks from it while holding the vault lock: recovery polls (15 s timeouts), pushes
- * (30 s) and anti-entropy (60 s) all waited, at the slow guardian's will. Now catch-up fetches outside the
- * lock, with one deadline, and takes the lock only to commit: a push and a recovery request at the lagging
- * guardian go through while its catch-up is still stuck.
- */
-import { randomBytes } from 'node:crypto'
-import { rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Stream } from '@libp2p/interface'
 import { afterAll, describe, expect, it } from 'vitest'
 import { PROTOCOLS } from '../../src/p2p/wire.js'
 import { kithJson, RecoverRun } from '../helpers/cli.js'
-import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
+import { backedUpVault, type LocalGuardian, localFleet } from '../helpers/local.js'
 import { waitUntil } from '../helpers/wait.js'
 
 const fleet = localFleet()
@@ -40,16 +31,7 @@ describe('attack: a fellow guardian that never finishes sending what a lagging g
   })
 
   it('a push and a recovery request at the lagging guardian complete while its catch-up is stuck', async () => {
-    const { gs, work, v } = await localVault(3, 2, 2, fleet)
-    const scb = join(work, 'channel.backup')
-    const replace = async (size: number) => {
-      await writeFile(`${scb}.tmp`, randomBytes(size))
-      await rename(`${scb}.tmp`, scb)
-    }
-    await replace(3000)
-    await kithJson(...v('add-source', 'lnd-scb', scb))
-    await kithJson(...v('backup'))
-    const vault = (await kithJson(...v('status', '--offline')))['vault'] as string
+    const { gs, work, v, vault, replace } = await backedUpVault(3, 2, 2, fleet)
     // friend 0 misses version 2; friends 1 and 2 will serve it to nobody
     await gs[0]!.stop()
     await replace(3100)

@@ -1,18 +1,10 @@
-/**
- * Attack: one lying guardian. n=3, k=2, W=2: version 2 committed at G0 and G1; G1 offline at recovery;
- * G0 answers with its old, validly signed version-1 head and hides version 2. The n−W+1 rule used to be
- * met and version 1 restored. Now the recoverer either refuses (too few answers to outvote one liar) or,
- * when the third guardian has seen version 2 and holds its commit certificate, names version 2 and who
- * holds it: never version 1 silently. `--version 1` still restores it on purpose, with the warning.
- */
-import { randomBytes } from 'node:crypto'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Guardian } from '../../src/guardian/service.js'
 import { openManifest } from '../../src/replica/manifest.js'
 import { kithJson, RecoverRun } from '../helpers/cli.js'
-import { localFleet, localVault } from '../helpers/local.js'
+import { backedUpVault, localFleet } from '../helpers/local.js'
 
 const fleet = localFleet()
 
@@ -48,16 +40,10 @@ function lie(g: Guardian, upTo: number): void {
 }
 
 async function twoVersions() {
-  const made = await localVault(3, 2, 2, fleet)
-  const scb = join(made.work, 'channel.backup')
-  await writeFile(scb, randomBytes(3000))
-  await kithJson(...made.v('add-source', 'lnd-scb', scb))
-  await kithJson(...made.v('backup'))
-  const v1 = await readFile(scb)
-  await writeFile(`${scb}.tmp`, randomBytes(3100))
-  await rename(`${scb}.tmp`, scb)
-  const vault = (await kithJson(...made.v('status', '--offline')))['vault'] as string
-  return { ...made, scb, v1, vault }
+  const made = await backedUpVault(3, 2, 2, fleet)
+  const v1 = await readFile(made.scb)
+  await made.replace(3100)
+  return { ...made, v1 }
 }
 
 describe('attack: one lying guardian, and a third that never heard of version 2', () => {

@@ -1,16 +1,9 @@
-/**
- * Attack: no fallback. The newest version's data is held only by a guardian that refuses its chunks. The
- * recovery used to fail with CHUNK_MISSING after the shares were released, with no way to take the newest
- * committed version that is reachable. Now it stops with NEWEST_UNAVAILABLE, naming the version, its
- * holder and the way out; `--version 1` then restores the older version on purpose.
- */
-import { randomBytes } from 'node:crypto'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { openManifest } from '../../src/replica/manifest.js'
 import { kithJson, RecoverRun } from '../helpers/cli.js'
-import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
+import { backedUpVault, type LocalGuardian, localFleet } from '../helpers/local.js'
 import { waitUntil } from '../helpers/wait.js'
 
 const fleet = localFleet()
@@ -22,18 +15,12 @@ describe('attack: the newest version is held only by a guardian that refuses its
   let v1: Buffer
 
   beforeAll(async () => {
-    const made = await localVault(3, 2, 2, fleet)
-    ;({ gs, work } = made)
-    const scb = join(work, 'channel.backup')
-    await writeFile(scb, randomBytes(3000))
-    await kithJson(...made.v('add-source', 'lnd-scb', scb))
-    await kithJson(...made.v('backup'))
-    v1 = await readFile(scb)
-    vault = (await kithJson(...made.v('status', '--offline')))['vault'] as string
+    const made = await backedUpVault(3, 2, 2, fleet)
+    ;({ gs, work, vault } = made)
+    v1 = await readFile(made.scb)
     // version 2 commits at G0 and G1 while G2 is away
     await gs[2]!.stop()
-    await writeFile(`${scb}.tmp`, randomBytes(3100))
-    await rename(`${scb}.tmp`, scb)
+    await made.replace(3100)
     expect((await kithJson(...made.v('backup')))['pushed']).toMatchObject({ version: 2, committed: true })
     // G0 goes away; G1 serves version 2's manifest but none of its new chunks
     await gs[0]!.stop()

@@ -1,11 +1,3 @@
-/**
- * Attack: a vault's open recovery requests filled from many addresses. Eight strangers (two per address,
- * four addresses) hold every open request a guardian allows for the vault; the owner's recovery gets
- * TOO_MANY_REQUESTS there and keeps asking. Once the friend denies the strangers' requests, the owner's
- * request is taken, its code is shown, and the recovery completes.
- */
-import { randomBytes } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { generateEciesKeyPair } from '../../src/crypto/ecies.js'
@@ -14,7 +6,7 @@ import { requestRecovery } from '../../src/p2p/client.js'
 import type { KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
 import { kithIn, kithJson, RecoverRun } from '../helpers/cli.js'
-import { localFleet, localVault } from '../helpers/local.js'
+import { backedUpVault, localFleet } from '../helpers/local.js'
 import { strangerNode } from '../helpers/stranger.js'
 
 const fleet = localFleet()
@@ -25,12 +17,7 @@ afterAll(async () => {
 
 describe("attack: a vault's open recovery requests filled from many addresses", () => {
   it("the owner's request is taken once the friend denies the strangers', its code shown then", async () => {
-    const { gs, work, v } = await localVault(2, 2, 2, fleet)
-    const scb = join(work, 'channel.backup')
-    await writeFile(scb, randomBytes(3000))
-    await kithJson(...v('add-source', 'lnd-scb', scb))
-    await kithJson(...v('backup'))
-    const vault = (await kithJson(...v('status', '--offline')))['vault'] as string
+    const { gs, work, vault } = await backedUpVault(2, 2, 2, fleet)
     const g0 = gs[0]!
     const ref = { peerId: peerIdBytes(g0.guardian.node.peerId), addrs: g0.guardian.addrs }
     for (const from of [

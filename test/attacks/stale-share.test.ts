@@ -1,34 +1,21 @@
-/**
- * Attack: a stale share. A guardian that missed a re-share (it was away when a fourth guardian joined)
- * still holds its epoch-1 envelope and releases it. Combining it with current shares used to throw
- * SHARE_MISMATCH on every attempt, even with k current shares in hand. Now it is set aside and named,
- * and the key is rebuilt from the k current ones.
- */
-import { randomBytes } from 'node:crypto'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { kithJson, RecoverRun } from '../helpers/cli.js'
-import { LocalGuardian, localFleet, localVault } from '../helpers/local.js'
+import { backedUpVault, LocalGuardian, localFleet } from '../helpers/local.js'
 
 const fleet = localFleet()
 
 describe('attack: a guardian that missed a re-share releases its older-epoch share first', () => {
   it('the stale share is set aside and named; k current shares rebuild the key; version 2 restores', async () => {
-    const { gs, work, v } = await localVault(3, 2, 2, fleet)
-    const scb = join(work, 'channel.backup')
-    await writeFile(scb, randomBytes(3000))
-    await kithJson(...v('add-source', 'lnd-scb', scb))
-    await kithJson(...v('backup'))
-    const vault = (await kithJson(...v('status', '--offline')))['vault'] as string
+    const { gs, work, v, vault, scb, replace } = await backedUpVault(3, 2, 2, fleet)
     // friend 2 is away while friend 3 joins: the key is re-split (epoch 2) without it
     await gs[2]!.stop()
     const g3 = await LocalGuardian.create()
     fleet.guardians.push(g3)
     await g3.start()
     await kithJson(...v('add-guardian', g3.invite(1e9, 'friend 3')))
-    await writeFile(`${scb}.tmp`, randomBytes(3100))
-    await rename(`${scb}.tmp`, scb)
+    await replace(3100)
     expect((await kithJson(...v('backup')))['pushed']).toMatchObject({ version: 2, committed: true })
     const v2 = await readFile(scb)
     await gs[2]!.start()

@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest'
 import { generateSecretKey } from '../../src/crypto/schnorr.js'
 import { shareEnvelopeToText } from '../../src/shares/share-envelope.js'
 import { splitDataKey } from '../../src/shares/split.js'
-import { GuardianProcess, kithResult, spawnWatch, waitUntil } from '../helpers/daemons.js'
+import { GuardianProcess, kithResult, spawnWatch } from '../helpers/daemons.js'
 import { tempDir } from '../helpers/tmp.js'
+import { waitUntil } from '../helpers/wait.js'
 
 const run = promisify(execFile)
 const kith = kithResult

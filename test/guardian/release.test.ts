@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openRelease } from '../../src/ceremony/release.js'
 import { verificationCode } from '../../src/ceremony/request.js'
 import { signVeto } from '../../src/ceremony/veto.js'
+import { toHex } from '../../src/crypto/bytes.js'
 import { generateEciesKeyPair } from '../../src/crypto/ecies.js'
 import { approveRequest, denyRequest } from '../../src/guardian/approvals.js'
 import { Guardian } from '../../src/guardian/service.js'
@@ -22,8 +23,6 @@ const stop: (() => unknown)[] = []
 afterAll(async () => {
   for (const s of stop) await s()
 })
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
 describe('share release at a guardian', () => {
   let clock = Date.now()
@@ -66,7 +65,7 @@ describe('share release at a guardian', () => {
     expect(r1.state).toBe('pending')
     expect(r1.sealedShare).toBeUndefined()
     requestId = r1.requestId
-    id = hex(r1.requestId)
+    id = toHex(r1.requestId)
   })
 
   it('another code than the one the recoverer shows for this guardian approves nothing', async () => {
@@ -112,7 +111,7 @@ describe('share release at a guardian', () => {
     const rb = await askAs(other, b.publicKey)
     expect((await ask(a.publicKey)).state).toBe('pending')
     expect(rb.state).toBe('pending')
-    idB = hex(rb.requestId)
+    idB = toHex(rb.requestId)
   })
 
   it('one requester keeps one open request: a second key from it is refused and recorded nowhere', async () => {

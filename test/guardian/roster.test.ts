@@ -4,7 +4,7 @@ import { Guardian } from '../../src/guardian/service.js'
 import { pushVersion, sendRoster } from '../../src/p2p/client.js'
 import { createKithNode, type KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
-import { expectCode, tempDir } from '../helpers/tmp.js'
+import { remoteCode, tempDir } from '../helpers/tmp.js'
 import { coordinatorNode, enrollAll, testVault } from '../helpers/vault.js'
 
 let gs: Guardian[] = []
@@ -32,10 +32,6 @@ async function enrolled() {
   const v = await testVault(node, refs)
   await enrollAll(node, gs, v)
   return v
-}
-
-async function remoteCode(fn: () => Promise<unknown>): Promise<string> {
-  return ((await expectCode(fn, 'REMOTE_ERROR')) as unknown as { remoteCode: string }).remoteCode
 }
 
 describe('roster updates', () => {

@@ -3,10 +3,10 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll } from 'vitest'
-import { readGuardianConfig, writeGuardianConfig } from '../../src/guardian/config.js'
 import { inviteFromText } from '../../src/p2p/invite.js'
+import { keepBoundPort } from './local.js'
 import { fileTempDir } from './tmp.js'
-import { recoveryCode, recoveryEvent, waitUntil } from './wait.js'
+import { recoveryCode, recoveryEvent } from './wait.js'
 
 const run = promisify(execFile)
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js')
@@ -70,14 +70,11 @@ export class GuardianProcess {
     await this._keepPort()
   }
 
-  /** After the first start on port 0, write the bound port into guardian.json: restarts reuse it, as
-   * the addresses in the vault's roster expect. */
+  /** The port the daemon said it bound, kept for its restarts (keepBoundPort). */
   private async _keepPort(): Promise<void> {
-    const config = await readGuardianConfig(this.dir)
-    if (!config.listen.some((a) => a.endsWith('/tcp/0'))) return
     const port = /listening on \/ip4\/127\.0\.0\.1\/tcp\/(\d+)/.exec(this.output.slice(this.mark))?.[1]
     if (port === undefined) throw new Error(`no bound port in:\n${this.output}`)
-    await writeGuardianConfig(this.dir, { ...config, listen: [`/ip4/127.0.0.1/tcp/${port}`] })
+    await keepBoundPort(this.dir, `/ip4/127.0.0.1/tcp/${port}`)
   }
 
   async waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<void> {
@@ -117,8 +114,6 @@ export class GuardianProcess {
     return JSON.parse(await kith('guardian', 'status', '--data-dir', this.dir, '--json'))
   }
 }
-
-export { waitUntil }
 
 /** n guardian daemons and a k-of-n vault (write quorum w) with all of them added. */
 export async function guardiansAndVault(n: number, k: number, w: number, started: GuardianProcess[]) {
@@ -198,6 +193,12 @@ export class RecoverProcess {
   /** The code and request this recovery shows for one guardian (by peer ID). */
   codeFor(peerId: string): Promise<{ request: string; code: string }> {
     return recoveryCode(this, peerId)
+  }
+
+  /** That guardian's human approves this recovery's request (`kith guardian approve`, spawned). */
+  async approveAt(peerId: string, dir: string): Promise<void> {
+    const { request, code } = await this.codeFor(peerId)
+    await kith('guardian', 'approve', request, '--code', code, '--data-dir', dir)
   }
 }
 

@@ -4,16 +4,28 @@
  * deny and list on the same data dir. Many of them in one process are what scenario tests use; spawned
  * daemons are kept for the few end-to-end stories and the crashes that need a real SIGKILL.
  */
+import { randomBytes } from 'node:crypto'
+import { rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll } from 'vitest'
 import { readGuardianConfig, writeGuardianConfig } from '../../src/guardian/config.js'
 import { Guardian } from '../../src/guardian/service.js'
 import { initGuardian } from '../../src/guardian/setup.js'
 import { createLog } from '../../src/log.js'
-import { inviteSecretHash, inviteToText, newInviteSecret } from '../../src/p2p/invite.js'
-import { peerIdBytes } from '../../src/p2p/peers.js'
+import { inviteToText } from '../../src/p2p/invite.js'
 import { kithJson } from './cli.js'
 import { fileTempDir } from './tmp.js'
+import { localInvite } from './vault.js'
+
+/**
+ * After a guardian's first start on port 0, write the address it bound into guardian.json: restarts
+ * reuse that port, as the addresses in the vault's roster expect.
+ */
+export async function keepBoundPort(dir: string, bound: string): Promise<void> {
+  const config = await readGuardianConfig(dir)
+  if (config.listen.some((a) => a.endsWith('/tcp/0')))
+    await writeGuardianConfig(dir, { ...config, listen: [bound] })
+}
 
 export class LocalGuardian {
   /** Every human line the daemon said, across restarts. */
@@ -68,11 +80,7 @@ export class LocalGuardian {
     })
     await daemon.start()
     this.daemon = daemon
-    // the first start bound port 0; later starts reuse that port, as the roster's addresses expect
-    if (config.listen.some((a) => a.endsWith('/tcp/0'))) {
-      const bound = daemon.addrs[0]!.replace(/\/p2p\/.*$/, '')
-      await writeGuardianConfig(this.dir, { ...config, listen: [bound] })
-    }
+    await keepBoundPort(this.dir, daemon.addrs[0]!.replace(/\/p2p\/.*$/, ''))
   }
 
   async stop(): Promise<void> {
@@ -83,20 +91,7 @@ export class LocalGuardian {
 
   /** A one-time invite token for a vault, made in its store as `kith guardian invite` would. */
   invite(quota = 1e9, label = 'guardian'): string {
-    const secret = newInviteSecret()
-    const expiresAt = Date.now() + 3_600_000
-    this.guardian.db.vaults.createInvite(
-      { secretHash: inviteSecretHash(secret), label, quota, expiresAt },
-      Date.now(),
-    )
-    return inviteToText({
-      peerId: peerIdBytes(this.guardian.node.peerId),
-      addrs: this.guardian.addrs,
-      secret,
-      quota,
-      expiresAt,
-      label,
-    })
+    return inviteToText(localInvite(this.guardian, quota, Date.now() + 3_600_000, label))
   }
 }
 
@@ -126,4 +121,22 @@ export async function localVault(
   await kithJson(...v('init', '-k', String(k), '-w', String(w)))
   await kithJson(...v('add-guardian', ...gs.map((g, i) => g.invite(1e9, `friend ${i}`))))
   return { gs, work, dir, v }
+}
+
+/**
+ * A vault (as localVault) whose source is an LND channel backup, with version 1 committed. `replace(size)`
+ * gives the file new random content the way LND writes it: a temp file, then a rename.
+ */
+export async function backedUpVault(n: number, k: number, w: number, fleet: { guardians: LocalGuardian[] }) {
+  const made = await localVault(n, k, w, fleet)
+  const scb = join(made.work, 'channel.backup')
+  const replace = async (size: number) => {
+    await writeFile(`${scb}.tmp`, randomBytes(size))
+    await rename(`${scb}.tmp`, scb)
+  }
+  await replace(3000)
+  await kithJson(...made.v('add-source', 'lnd-scb', scb))
+  await kithJson(...made.v('backup'))
+  const vault = (await kithJson(...made.v('status', '--offline')))['vault'] as string
+  return { ...made, scb, vault, replace }
 }

@@ -87,13 +87,15 @@ export async function testVault(
 }
 
 /** An invite made directly in an in-process guardian's store (the CLI path is tested with daemons). */
-export function localInvite(g: Guardian, quota = 1e9, expiresAt = Date.now() + 60_000): Invite {
+export function localInvite(
+  g: Guardian,
+  quota = 1e9,
+  expiresAt = Date.now() + 60_000,
+  label = 'test',
+): Invite {
   const secret = newInviteSecret()
-  g.db.vaults.createInvite(
-    { secretHash: inviteSecretHash(secret), label: 'test', quota, expiresAt },
-    Date.now(),
-  )
-  return { peerId: peerIdBytes(g.node.peerId), addrs: g.addrs, secret, quota, expiresAt, label: 'test' }
+  g.db.vaults.createInvite({ secretHash: inviteSecretHash(secret), label, quota, expiresAt }, Date.now())
+  return { peerId: peerIdBytes(g.node.peerId), addrs: g.addrs, secret, quota, expiresAt, label }
 }
 
 /** Enroll `v` with each guardian, guardian i getting share i. */

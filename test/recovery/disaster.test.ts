@@ -91,8 +91,7 @@ describe('the full disaster: 5 guardians, 3-of-5, W=4', () => {
 
   it('three approvals by phone code restore version 10, byte for byte', async () => {
     for (const i of [0, 1, 2]) {
-      const { request, code } = await r.codeFor(peers[i]!)
-      await kith('guardian', 'approve', request, '--code', code, '--data-dir', gs[i]!.dir)
+      await r.approveAt(peers[i]!, gs[i]!.dir)
     }
     expect(await r.exitCode()).toBe(0)
     await r.event('key-rebuilt')
