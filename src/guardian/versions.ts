@@ -69,6 +69,9 @@ export class VersionIntake {
     if (this.missing.size > 0) throw new ProtocolViolationError(PROTOCOLS.push, 'chunks missing at commit')
     this.flush()
     const receipt = _signReceipt(ctx, this.checked)
+    // its chunks are referenced from here on (the transaction below runs with nothing in between), so
+    // this intake no longer holds back the chunk sweep of the retention it triggers
+    this.close()
     ctx.db.atomically(() => {
       ctx.db.versions.commit(
         {
@@ -106,9 +109,10 @@ export class VersionIntake {
  * interrupted pushes. */
 export function retain(ctx: GuardianContext, vaultId: Uint8Array, orphans = false): void {
   const keep = versionsToKeep(ctx.db.versions.list(vaultId), ctx.retention)
-  // an intake in progress has chunks no version references yet: they are not orphans
-  const sweep = orphans && (ctx.intakes.get(toHex(vaultId)) ?? 0) === 0
-  const freed = ctx.db.versions.prune(vaultId, keep, ctx.now(), { orphans: sweep })
+  // an intake in progress has chunks no version references yet: they are not orphans, and stay until a
+  // later sweep (every anti-entropy round) finds no intake open
+  const intake = (ctx.intakes.get(toHex(vaultId)) ?? 0) > 0
+  const freed = ctx.db.versions.prune(vaultId, keep, ctx.now(), { orphans, keepChunks: intake })
   if (freed.versions > 0) ctx.say(`pruned ${freed.versions} old version(s) of vault ${shortId(vaultId)}`)
 }
 

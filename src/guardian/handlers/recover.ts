@@ -108,7 +108,8 @@ export async function onRecover(ctx: GuardianContext, stream: Stream, conn: Conn
       const from = { peer: peerIdBytes(conn.remotePeer), address: hostOf(conn.remoteAddr) }
       const asked = _request(ctx, vault, recoveryKey, from, now)
       const sealedShare = _release(ctx, vault, asked, now)
-      const r = ctx.db.requests.get(vaultId, asked.requestId)!
+      // only a release changed the row since it was read
+      const r = sealedShare === undefined ? asked : ctx.db.requests.get(vaultId, asked.requestId)!
       // the roster names every friend and where they are: only for a request this human approved
       const approved = r.state === 'approved' || r.state === 'released'
       await wire.send(MSG.recovery, {

@@ -141,14 +141,14 @@ export class VersionStore {
   /**
    * Delete the versions not in `keep` and then every chunk no kept version references, in one
    * transaction, and recount the vault's bytes. Chunks are only swept when a version went, or when
-   * `orphans` asks for it (chunks of interrupted pushes). The caller holds the vault's lock, so no
-   * push is mid-way.
+   * `orphans` asks for it (chunks of interrupted pushes), and never with `keepChunks`: the caller holds
+   * the vault's lock, but a catch-up writes its chunks outside it, before its version is committed.
    */
   prune(
     vaultId: Uint8Array,
     keep: ReadonlySet<number>,
     now: number,
-    options: { orphans?: boolean } = {},
+    options: { orphans?: boolean; keepChunks?: boolean } = {},
   ): { versions: number; chunks: number } {
     return this.sql.atomically(() => {
       let versions = 0
@@ -159,12 +159,15 @@ export class VersionStore {
         versions++
       }
       if (versions === 0 && !options.orphans) return { versions, chunks: 0 }
-      const chunks = this.sql
-        .stmt(
-          `DELETE FROM chunks WHERE vault_id = ? AND id NOT IN
-             (SELECT chunk_id FROM manifest_chunks WHERE vault_id = ?)`,
-        )
-        .run(vaultId, vaultId).changes
+      const chunks =
+        options.keepChunks === true
+          ? 0
+          : this.sql
+              .stmt(
+                `DELETE FROM chunks WHERE vault_id = ? AND id NOT IN
+                   (SELECT chunk_id FROM manifest_chunks WHERE vault_id = ?)`,
+              )
+              .run(vaultId, vaultId).changes
       this.sql
         .stmt(
           `UPDATE vaults SET bytes_stored =
