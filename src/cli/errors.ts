@@ -11,16 +11,29 @@ export class UsageError extends KithError {
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, internal: 70 } as const
 
-/** Map any thrown value to the line the user sees and the exit status. */
-export function describeFailure(err: unknown): { line: string; exit: number } {
-  if (err instanceof UsageError) return { line: `kith: ${err.message}`, exit: EXIT.usage }
-  if (err instanceof KithError) return { line: `kith: ${err.message} [${err.code}]`, exit: EXIT.failure }
+/**
+ * A command that printed its whole answer and ends with a non-zero status that is part of that answer
+ * (`vault status`: degraded, at-risk, fenced). Nothing more is printed.
+ */
+export class ExitStatus extends Error {
+  constructor(readonly exit: number) {
+    super(`exit ${exit}`)
+  }
+}
+
+/** Map any thrown value to the line the user sees, its code, and the exit status. */
+export function describeFailure(err: unknown): { line: string; exit: number; code?: string } {
+  if (err instanceof ExitStatus) return { line: '', exit: err.exit }
+  if (err instanceof UsageError) return { line: `kith: ${err.message}`, exit: EXIT.usage, code: err.code }
+  if (err instanceof KithError)
+    return { line: `kith: ${err.message} [${err.code}]`, exit: EXIT.failure, code: err.code }
   const e = err as NodeJS.ErrnoException
   if (e && typeof e.code === 'string' && typeof e.path === 'string') {
-    return { line: `kith: cannot access ${e.path} (${e.code})`, exit: EXIT.failure }
+    return { line: `kith: cannot access ${e.path} (${e.code})`, exit: EXIT.failure, code: 'FILE_ACCESS' }
   }
   return {
     line: `kith: internal error: ${e?.message ?? String(err)} (set KITH_DEBUG=1 for details)`,
     exit: EXIT.internal,
+    code: 'INTERNAL',
   }
 }

@@ -69,7 +69,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       .parseAsync()
     return 0
   } catch (err) {
-    const { line, exit } = describeFailure(err)
+    const { line, exit, code } = describeFailure(err)
+    if (line === '') return exit
+    // under --json, the failure is a JSON object on stdout too, so a script never parses a human line
+    if (argv.includes('--json')) {
+      const message = line.replace(/^kith: /, '').replace(/ \[[A-Z_]+\]$/, '')
+      console.log(JSON.stringify({ error: { code, message } }))
+    }
     console.error(line)
     if (process.env['KITH_DEBUG'] === '1' && err instanceof Error) console.error(err.stack)
     return exit

@@ -15,9 +15,10 @@ import { ChunkMissingError } from '../replica/errors.js'
 import { headOfManifest, openManifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { NoSourcesError, NotEnoughGuardiansError, QuorumNotReachedError } from './errors.js'
+import { checkFenced, mayBeFenced, refuseIfFenced } from './fence.js'
 import { vaultPaths } from './paths.js'
 import { snapshotSources } from './snapshot.js'
-import type { VersionRow } from './store.js'
+import type { GuardianRow, VersionRow } from './store.js'
 import type { Vault } from './vault.js'
 import { encodeVaultState } from './vault-state.js'
 
@@ -37,6 +38,8 @@ export interface BackupReport {
   readonly pushed?: PushReport
   readonly newChunks: number
   readonly bytesStored: number
+  /** The newest committed version after this run (0 if none). */
+  readonly committedVersion: number
 }
 
 export const DEFAULT_PUSH_TIMEOUT_MS = 60_000
@@ -85,7 +88,10 @@ export interface ByteProgress {
   addDone(bytes: number): void
 }
 
-/** Push one stored version to every member without a receipt for it; record receipts; commit at W. */
+/**
+ * Push one stored version to every member without a receipt for it; record receipts; commit at W.
+ * Throws FencedError when a guardian proves that another coordinator took the vault over.
+ */
 export async function pushToGuardians(
   vault: Vault,
   v: VersionRow,
@@ -106,6 +112,7 @@ export async function pushToGuardians(
     sent: (bytes: number) => progress.addDone(bytes),
   }
   const failures: { label: string; error: string; code?: string }[] = []
+  const refused: GuardianRow[] = []
   await Promise.all(
     vault.members().map(async (g) => {
       if ((have.get(toHex(g.peerId)) ?? 0) >= v.version) return
@@ -130,6 +137,7 @@ export async function pushToGuardians(
         const code = isRemote(err) ? err.remoteCode : undefined
         const kind = code === undefined ? undefined : INCIDENTS.get(code)
         if (kind !== undefined) vault.db.event(kind, { guardian: g.label, version: v.version }, vault.now())
+        if (mayBeFenced(err)) refused.push(g)
         failures.push({
           label: g.label,
           error: err instanceof KithError ? err.message : String(err),
@@ -138,6 +146,7 @@ export async function pushToGuardians(
       }
     }),
   )
+  await checkFenced(vault, refused)
   const receipts = vault.db.receiptsOf(v.version)
   const committed = receipts.length >= s.w
   // a certificate goes out when this push added to it (a retry of a version every member holds sends none)
@@ -203,12 +212,22 @@ export async function collectLocalChunks(vault: Vault): Promise<number> {
   return new DirChunkStore(vaultPaths(vault.dir).chunks).retainOnly(keep)
 }
 
-/** Throw QuorumNotReachedError unless the report's new version (if any) was committed. */
+/**
+ * Throw QuorumNotReachedError unless every version this run pushed (the new one and the outbox's) was
+ * committed: a backup that leaves a version uncommitted has not done its job.
+ */
 export function requireCommitted(report: BackupReport): BackupReport {
-  const p = report.pushed
-  if (p !== undefined && !p.committed) throw new QuorumNotReachedError(p.version, p.receipts, p.quorum)
+  // an outbox version older than a committed one is passed over for good (guardians refuse it as a
+  // rollback), not waiting
+  const left = [...report.drained, ...(report.pushed ? [report.pushed] : [])].filter(
+    (p) => !p.committed && p.version > report.committedVersion,
+  )
+  const p = left.at(-1)
+  if (p !== undefined) throw new QuorumNotReachedError(p.version, p.receipts, p.quorum)
   return report
 }
+
+const committedNow = (vault: Vault) => ({ committedVersion: vault.db.newestCommitted()?.version ?? 0 })
 
 /** Run one backup; the report says whether its new version was committed (see requireCommitted). */
 export async function runBackup(
@@ -217,6 +236,7 @@ export async function runBackup(
 ): Promise<BackupReport> {
   const s = vault.db.settings()
   if (s.epoch === 0) throw new NotEnoughGuardiansError(vault.db.guardians().length, Math.max(s.k, s.w))
+  refuseIfFenced(vault)
   // each network phase gets its own deadline, so a long build never eats the push's time
   const deadline = () => AbortSignal.timeout(options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS)
   await vault.deliverRosters(deadline())
@@ -245,7 +265,12 @@ export async function runBackup(
     previous.epoch === s.epoch &&
     _sameContent(openManifestBody(previous, keys.manifestKey), built.body)
   ) {
-    return { drained, newChunks: built.newChunks.length, bytesStored: built.bytesStored }
+    return {
+      drained,
+      newChunks: built.newChunks.length,
+      bytesStored: built.bytesStored,
+      ...committedNow(vault),
+    }
   }
   // persisted (its chunks are already durable on disk) before anything is sent
   const m = built.manifest
@@ -258,5 +283,11 @@ export async function runBackup(
   })
   const pushed = await pushToGuardians(vault, vault.db.newestVersion()!, deadline(), options.progress)
   await collectLocalChunks(vault)
-  return { drained, pushed, newChunks: built.newChunks.length, bytesStored: built.bytesStored }
+  return {
+    drained,
+    pushed,
+    newChunks: built.newChunks.length,
+    bytesStored: built.bytesStored,
+    ...committedNow(vault),
+  }
 }

@@ -114,3 +114,18 @@ export class VetoUndeliveredError extends KithError {
     super('no guardian received the veto; call your guardians now and tell them not to approve')
   }
 }
+
+/**
+ * Another coordinator took this vault over (a recovery with --resume elsewhere), proven by the vault's
+ * own signed roster at a newer epoch. This node must stop: two live copies of one Lightning node lose
+ * channels.
+ */
+export class FencedError extends KithError {
+  readonly code = 'FENCED'
+  constructor(guardian: string, epoch: number) {
+    super(
+      `this node was replaced: ${guardian} holds the vault's epoch ${epoch}, naming another coordinator (a recovery took it over). STOP THIS NODE NOW and keep it stopped; run only the recovered one`,
+      { guardian, epoch },
+    )
+  }
+}

@@ -3,7 +3,8 @@
  * (asked live, else its last receipt), whether it holds the current epoch's share; and a verdict.
  * - safe: at least max(k, W) guardians hold the newest committed version and their current share;
  * - at-risk: fewer than k do, or nothing is committed: recovery would fail now;
- * - degraded: anything in between.
+ * - degraded: anything in between;
+ * - fenced: a guardian proved that another coordinator took the vault over; this node must stop.
  */
 
 import { decodeUnsigned } from '../codec/record.js'
@@ -14,10 +15,11 @@ import { isRemote } from '../p2p/errors.js'
 import { MSG } from '../p2p/messages.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
 import { checkEvidence, openHead } from '../replica/head.js'
+import { activeFence, mayBeFenced, proveFence, recordFence } from './fence.js'
 import type { GuardianRow } from './store.js'
 import type { Vault } from './vault.js'
 
-export type Verdict = 'safe' | 'degraded' | 'at-risk'
+export type Verdict = 'safe' | 'degraded' | 'at-risk' | 'fenced'
 
 export interface Incident {
   readonly kind: 'equivocation' | 'fencing'
@@ -93,9 +95,9 @@ async function _recordEvidence(vault: Vault, g: GuardianRow): Promise<void> {
   } catch {
     return // none held (NOT_HELD), gone since its head answered, or not a proof: nothing to record
   }
-  const known = vault.db.incidents().some((i) => {
+  const known = vault.db.eventsOf('equivocation').some((i) => {
     const d = JSON.parse(i.detail) as { guardian: string; version: number }
-    return i.kind === 'equivocation' && d.guardian === g.label && d.version === version
+    return d.guardian === g.label && d.version === version
   })
   if (!known) vault.db.event('equivocation', { guardian: g.label, version }, vault.now())
 }
@@ -137,8 +139,11 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
             requests.set(r.request, seen)
           }
         } catch (err) {
-          // a guardian that answers "nothing held yet" is reachable
-          reachable = isRemote(err, 'NOT_HELD')
+          // a guardian that answers "nothing held yet" is reachable; one that says this node was
+          // fenced is asked for the proof
+          reachable = isRemote(err, 'NOT_HELD') || mayBeFenced(err)
+          const fence = mayBeFenced(err) ? await proveFence(vault, g) : undefined
+          if (fence !== undefined) recordFence(vault, fence)
         }
       }
       return {
@@ -169,15 +174,25 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
   const noShare = members.filter((g) => !g.hasCurrentShare)
   if (noShare.length > 0) reasons.push(`${noShare.length} guardian(s) lack the current epoch's share`)
   if (newest > committed) reasons.push(`version ${newest} is in the outbox, not yet committed`)
-  const incidents = vault.db.incidents().map((e) => {
+  const incidents = vault.db.eventsOf('equivocation', 'fencing').map((e) => {
     const d = JSON.parse(e.detail) as { guardian: string; version: number }
-    return { kind: e.kind, at: e.at, guardian: d.guardian, version: d.version }
+    return {
+      kind: e.kind === 'fencing' ? e.kind : 'equivocation',
+      at: e.at,
+      guardian: d.guardian,
+      version: d.version,
+    } as const
   })
   for (const r of requests.values())
     reasons.unshift(
       `RECOVERY REQUEST ${r.request} at ${r.guardians.join(', ')}: if this is not you, run 'kith vault veto ${r.request}' and call your guardians`,
     )
   for (const i of incidents.slice(0, 1)) reasons.unshift(describeIncident(i))
+  const fence = activeFence(vault)
+  if (fence !== undefined)
+    reasons.unshift(
+      `FENCED: ${fence.guardian} holds the vault's epoch ${fence.epoch}, naming another coordinator. STOP THIS NODE NOW: a recovery took the vault over`,
+    )
   const verdict: Verdict =
     committed === 0 || holding.length < s.k
       ? 'at-risk'
@@ -198,7 +213,8 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     // an incident about the newest committed version or a later one (two of it exist, or a guardian
     // refused it: it holds another chain or a newer epoch) puts this node's state in doubt until a later
     // version commits; however late the evidence of an older fork arrives, it is listed, not at-risk
-    verdict: incidents.some((i) => i.version >= committed) ? 'at-risk' : verdict,
+    verdict:
+      fence !== undefined ? 'fenced' : incidents.some((i) => i.version >= committed) ? 'at-risk' : verdict,
     reasons,
     incidents,
     recoveryRequests: [...requests.values()],

@@ -359,12 +359,11 @@ export class CoordinatorStore {
     })
   }
 
-  /** Equivocation and fencing refusals seen from guardians, newest first. */
-  incidents(): { kind: 'equivocation' | 'fencing'; at: number; detail: string }[] {
-    const rows = this._stmt(
-      "SELECT kind, at, detail FROM events WHERE kind IN ('equivocation', 'fencing') ORDER BY seq DESC LIMIT 20",
-    ).all() as { kind: 'equivocation' | 'fencing'; at: number; detail: string }[]
-    return rows
+  /** The newest events of these kinds (at most 20), newest first; `detail` is their JSON. */
+  eventsOf(...kinds: string[]): { kind: string; at: number; detail: string }[] {
+    const which = kinds.map(() => '?').join(', ')
+    const sql = `SELECT kind, at, detail FROM events WHERE kind IN (${which}) ORDER BY seq DESC LIMIT 20`
+    return this._stmt(sql).all(...kinds) as { kind: string; at: number; detail: string }[]
   }
 
   /** Every verified receipt for a version (what its commit certificate bundles). */

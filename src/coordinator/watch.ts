@@ -3,7 +3,8 @@
  * directory (LND replaces channel.backup by rename, which a watch on the file itself would miss),
  * changes are debounced, backups never overlap, and a periodic round re-checks sources by size and
  * mtime (watches can miss events), drains the outbox and re-pushes the newest committed version to
- * guardians that lack it. stop() lets a running backup finish.
+ * guardians that lack it. stop() lets a running backup finish. A proven takeover (FENCED) stops the
+ * watch for good: `failed` rejects with it.
  */
 import { type FSWatcher, watch } from 'node:fs'
 import { stat } from 'node:fs/promises'
@@ -11,6 +12,7 @@ import { basename, dirname } from 'node:path'
 import { toHex } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
 import { pushToGuardians, runBackup } from './backup.js'
+import { FencedError } from './errors.js'
 
 import type { Vault } from './vault.js'
 
@@ -33,11 +35,16 @@ export class Watcher {
   private running: Promise<void> = Promise.resolve()
   private stopped = false
   private readonly seen = new Map<string, string>()
+  private readonly failure = Promise.withResolvers<never>()
+  /** Rejects when the watch stopped itself (this node was fenced); never resolves. */
+  readonly failed: Promise<never> = this.failure.promise
 
   constructor(
     private readonly vault: Vault,
     private readonly opts: WatchOptions = {},
-  ) {}
+  ) {
+    this.failed.catch(() => {}) // awaited by whoever runs the watch; never an unhandled rejection
+  }
 
   private _say(line: string): void {
     this.opts.onEvent?.(line)
@@ -81,6 +88,10 @@ export class Watcher {
     if (this.stopped) return
     this.running = this.running.then(fn).catch((err: unknown) => {
       this._say(`error: ${err instanceof KithError ? `${err.message} [${err.code}]` : String(err)}`)
+      if (err instanceof FencedError) {
+        this.stopped = true
+        this.failure.reject(err)
+      }
     })
   }
 

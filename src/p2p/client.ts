@@ -182,6 +182,7 @@ export type FetchRequest =
   | { readonly what: 'evidence' }
   | { readonly what: 'requests' }
   | { readonly what: 'freshness' }
+  | { readonly what: 'roster' }
   | { readonly what: 'manifest'; readonly version: number }
   | { readonly what: 'chunk'; readonly id: Uint8Array }
 

@@ -38,7 +38,15 @@ const msg = <S extends SchemaFields>(
 export const DRILL_MAX_CHUNKS = 16
 
 /** What a fetch asks for (docs/format.md §Protocol messages, fetch). */
-export const FETCH_WHAT = { head: 1, manifest: 2, chunk: 3, evidence: 4, requests: 5, freshness: 6 } as const
+export const FETCH_WHAT = {
+  head: 1,
+  manifest: 2,
+  chunk: 3,
+  evidence: 4,
+  requests: 5,
+  freshness: 6,
+  roster: 7,
+} as const
 
 /** A recovery request's state as its guardian keeps it and a recoverer hears it (§Recovery request). */
 export const REQUEST_STATE = {

@@ -17,7 +17,7 @@ import { fetchFromPeer, type PeerRef, requestRecovery } from '../../src/p2p/clie
 import type { KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
 import { openHead } from '../../src/replica/head.js'
-import { kithJson } from '../helpers/cli.js'
+import { kithJson, statusJson } from '../helpers/cli.js'
 import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 import { strangerNode } from '../helpers/stranger.js'
 import { remoteCode } from '../helpers/tmp.js'
@@ -43,7 +43,7 @@ describe('attack: discovery and reading by a stranger who knows a guardian addre
     await writeFile(scb, randomBytes(3000))
     await kithJson(...v('add-source', 'lnd-scb', scb))
     await kithJson(...v('backup'))
-    vaultId = decodeText('vault', (await kithJson(...v('status', '--offline')))['vault'] as string)
+    vaultId = decodeText('vault', (await statusJson(...v('status', '--offline')))['vault'] as string)
     ref = { peerId: peerIdBytes(g.guardian.node.peerId), addrs: g.guardian.addrs }
     stranger = await strangerNode('127.0.0.2')
     nodes.push(stranger)

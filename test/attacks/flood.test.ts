@@ -24,7 +24,7 @@ import { MSG } from '../../src/p2p/messages.js'
 import type { KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
 import { PROTOCOLS } from '../../src/p2p/wire.js'
-import { fleet, type GuardianProcess, guardiansAndVault, kith } from '../helpers/daemons.js'
+import { fleet, type GuardianProcess, guardiansAndVault, kith, statusOf } from '../helpers/daemons.js'
 import { strangerNode } from '../helpers/stranger.js'
 import { waitUntil } from '../helpers/wait.js'
 
@@ -89,7 +89,7 @@ describe('attacks from strangers on a real guardian process', () => {
     await replace()
     await kith(...v('add-source', 'lnd-scb', scb))
     await backup()
-    vault = JSON.parse(await kith(...v('status', '--offline')))['vault'] as string
+    vault = (await statusOf(...v('--offline').slice(1, -1)))['vault'] as string
     vaultId = decodeText('vault', vault)
     addrs = await Promise.all(
       gs.map(async (g) => {

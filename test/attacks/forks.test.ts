@@ -2,7 +2,7 @@ import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { openHead } from '../../src/replica/head.js'
-import { kithJson } from '../helpers/cli.js'
+import { kithJson, statusJson } from '../helpers/cli.js'
 import { backedUpVault, type LocalGuardian, localFleet } from '../helpers/local.js'
 import { waitUntil } from '../helpers/wait.js'
 
@@ -59,7 +59,7 @@ describe('attack: two different version 2s pushed to two halves of the guardians
       ['friend 2', 'VERSION_CHAIN'],
       ['friend 3', 'VERSION_CHAIN'],
     ])
-    const status = await kithJson(...v('status', '--offline'))
+    const status = await statusJson(...v('status', '--offline'))
     expect(status['verdict']).toBe('at-risk')
     expect((status['reasons'] as string[])[0]).toMatch(/^EQUIVOCATION/)
     expect(status['incidents']).toEqual(

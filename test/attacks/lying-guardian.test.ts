@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Guardian } from '../../src/guardian/service.js'
 import { openManifest } from '../../src/replica/manifest.js'
-import { kithJson, RecoverRun } from '../helpers/cli.js'
+import { cli, kithJson, RecoverRun, statusJson } from '../helpers/cli.js'
 import { backedUpVault, localFleet } from '../helpers/local.js'
 
 const fleet = localFleet()
@@ -102,5 +102,20 @@ describe('attack: one lying guardian, and a third that saw version 2 and holds i
     const done = await r.event('restore-done')
     const file = (done['files'] as { path: string }[])[0]!
     expect(await readFile(file.path)).toEqual(v1)
+  })
+})
+
+describe('attack: a guardian claims the node was taken over, without the proof', () => {
+  it('the backup goes on at the others: a FENCED refusal counts only with the vault-signed newer roster', async () => {
+    const { gs, v, replace } = await backedUpVault(3, 2, 2, fleet)
+    const db = gs[0]!.guardian.db
+    db.vaults.isFenced = () => true
+    db.vaults.fencedAnywhere = () => true
+    await replace(3300)
+    const r = await cli(...v('backup'), '--json')
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)['pushed']).toMatchObject({ version: 2, receipts: 2, committed: true })
+    expect(JSON.parse(r.stdout)['pushed']['failures']).toEqual([expect.objectContaining({ code: 'FENCED' })])
+    expect((await statusJson(...v('status')))['verdict']).not.toBe('fenced')
   })
 })

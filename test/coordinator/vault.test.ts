@@ -16,7 +16,7 @@ import type { DataKeys } from '../../src/crypto/kdf.js'
 import { DirChunkStore } from '../../src/replica/chunk-store.js'
 import { type Manifest, openManifest } from '../../src/replica/manifest.js'
 import { restoreVersion } from '../../src/replica/restore.js'
-import { cli, kithJson } from '../helpers/cli.js'
+import { cli, kithJson, statusJson } from '../helpers/cli.js'
 import { LocalGuardian as G, type LocalGuardian, localFleet } from '../helpers/local.js'
 import { fileTempDir } from '../helpers/tmp.js'
 
@@ -88,7 +88,7 @@ describe('kith vault against three guardians', () => {
     const b1 = await kithJson(...v('backup'))
     writer.kill('SIGKILL')
     expect(b1['pushed']).toMatchObject({ version: 1, committed: true, receipts: 3 })
-    expect((await kithJson(...v('status')))['verdict']).toBe('safe')
+    expect((await statusJson(...v('status')))['verdict']).toBe('safe')
   })
 
   it('the SQLite copy inside version 1 is a consistent database', async () => {
@@ -114,7 +114,7 @@ describe('kith vault against three guardians', () => {
       committed: true,
       receipts: 2,
     })
-    const degraded = await kithJson(...v('status'))
+    const degraded = await statusJson(...v('status'))
     expect(degraded['verdict']).toBe('degraded')
     expect((degraded['reasons'] as string[]).join(' ')).toMatch(/unreachable/)
   })
@@ -125,7 +125,7 @@ describe('kith vault against three guardians', () => {
     const failed = await cli(...v('backup', '--timeout', '20s'))
     expect(failed.code).toBe(1)
     expect(failed.stderr).toMatch(/version 3 reached 1 of the 2 guardians.*\[QUORUM_NOT_REACHED\]/)
-    expect((await kithJson(...v('status', '--offline')))['outbox']).toEqual([3])
+    expect((await statusJson(...v('status', '--offline')))['outbox']).toEqual([3])
   })
 
   it('they come back: the next backup delivers the outbox first and reuses no version number', async () => {
@@ -134,7 +134,7 @@ describe('kith vault against three guardians', () => {
     const drained = await kithJson(...v('backup'))
     expect(drained['drained']).toEqual([expect.objectContaining({ version: 3, committed: true })])
     expect(drained['pushed']).toBeUndefined()
-    const status = await kithJson(...v('status'))
+    const status = await statusJson(...v('status'))
     expect(status).toMatchObject({ committedVersion: 3, outbox: [] })
   })
 
@@ -143,7 +143,7 @@ describe('kith vault against three guardians', () => {
     // an old copy of the vault directory, as a stale restore of this node would be
     staleDir = join(work, 'stale-vault')
     await cp(dir, staleDir, { recursive: true })
-    const epochBefore = (await kithJson(...v('status', '--offline')))['epoch'] as number
+    const epochBefore = (await statusJson(...v('status', '--offline')))['epoch'] as number
     const r = await kithJson(...v('remove-guardian', gs[2]!.peerId))
     expect(r['removedTold']).toBe(true)
     expect((r['backup'] as { pushed: unknown }).pushed).toMatchObject({
@@ -152,7 +152,7 @@ describe('kith vault against three guardians', () => {
       receipts: 2,
     })
     expect(gs[2]!.guardian.db.vaults.all()).toEqual([])
-    expect(await kithJson(...v('status'))).toMatchObject({
+    expect(await statusJson(...v('status'))).toMatchObject({
       epoch: epochBefore + 1,
       n: 2,
       committedVersion: 4,
@@ -176,7 +176,7 @@ describe('kith vault against three guardians', () => {
     const stale = await cli('vault', 'backup', '--data-dir', staleDir, '--timeout', '20s')
     expect(stale.code).toBe(1)
     expect(stale.stderr).toContain('[QUORUM_NOT_REACHED]')
-    const staleStatus = await kithJson('vault', 'status', '--data-dir', staleDir, '--offline')
+    const staleStatus = await statusJson('vault', 'status', '--data-dir', staleDir, '--offline')
     expect(staleStatus['verdict']).toBe('at-risk')
     expect((staleStatus['reasons'] as string[])[0]).toMatch(/^FENCED/)
     expect((staleStatus['incidents'] as unknown[])[0]).toMatchObject({ kind: 'fencing' })

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Vault } from '../../src/coordinator/vault.js'
 import { Watcher } from '../../src/coordinator/watch.js'
-import { cli, kithJson } from '../helpers/cli.js'
+import { cli, kithJson, statusJson } from '../helpers/cli.js'
 import { kithResult } from '../helpers/daemons.js'
 import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 import { waitUntil } from '../helpers/wait.js'
@@ -63,7 +63,7 @@ describe('kith vault watch, 5 guardians, 3-of-5, W=3', () => {
     const busy = await kithResult(...v('backup'))
     expect(busy.code).toBe(1)
     expect(busy.stderr).toMatch(/another kith process \(pid \d+\).*\[VAULT_BUSY\]/)
-    expect((await kithJson(...v('status', '--offline')))['committedVersion']).toBe(11)
+    expect((await statusJson(...v('status', '--offline')))['committedVersion']).toBe(11)
   })
 
   it('every guardian holds version 11, and the vault is safe', async () => {
@@ -72,7 +72,7 @@ describe('kith vault watch, 5 guardians, 3-of-5, W=3', () => {
     watcher = undefined
     vault = undefined
     for (const g of gs) expect(g.guardian.db.vaults.all()[0]!.headVersion).toBe(11)
-    expect(await kithJson(...v('status'))).toMatchObject({ committedVersion: 11, verdict: 'safe', n: 5 })
+    expect(await statusJson(...v('status'))).toMatchObject({ committedVersion: 11, verdict: 'safe', n: 5 })
   })
 
   let twin: string
@@ -83,7 +83,7 @@ describe('kith vault watch, 5 guardians, 3-of-5, W=3', () => {
     await gs[4]!.stop()
     await replace(5012)
     expect((await kithJson(...v('backup')))['pushed']).toMatchObject({ version: 12, committed: true })
-    const degraded = await kithJson(...v('status'))
+    const degraded = await statusJson(...v('status'))
     expect(degraded['verdict']).toBe('degraded')
     expect((degraded['reasons'] as string[]).join(' ')).toMatch(/1 guardian\(s\) unreachable/)
   })
@@ -91,7 +91,7 @@ describe('kith vault watch, 5 guardians, 3-of-5, W=3', () => {
   it("a twin's own version 12 is refused and kept as evidence; the real owner's status turns at-risk", async () => {
     await replace(5013)
     expect((await cli('vault', 'backup', '--data-dir', twin, '--timeout', '20s')).code).toBe(1)
-    const warned = await kithJson(...v('status'))
+    const warned = await statusJson(...v('status'))
     expect(warned['verdict']).toBe('at-risk')
     expect((warned['reasons'] as string[])[0]).toMatch(/^EQUIVOCATION/)
     expect((warned['incidents'] as unknown[])[0]).toMatchObject({ kind: 'equivocation', version: 12 })
@@ -103,7 +103,13 @@ describe('kith vault watch, 5 guardians, 3-of-5, W=3', () => {
     const failed = await cli(...v('backup', '--timeout', '15s'))
     expect(failed.code).toBe(1)
     expect(failed.stderr).toMatch(/version 13 reached 2 of the 3 guardians.*\[QUORUM_NOT_REACHED\]/)
-    expect((await kithJson(...v('status', '--offline')))['outbox']).toEqual([13])
+    // run again with nothing new: still a failure while version 13 waits, and JSON under --json
+    const again = await cli(...v('backup', '--timeout', '15s'), '--json')
+    expect(again.code).toBe(1)
+    expect(JSON.parse(again.stdout)).toEqual({
+      error: { code: 'QUORUM_NOT_REACHED', message: expect.stringMatching(/^version 13 reached 2/) },
+    })
+    expect((await statusJson(...v('status', '--offline')))['outbox']).toEqual([13])
   })
 
   it('they return: the outbox is delivered, with no version number reused', async () => {
@@ -111,7 +117,7 @@ describe('kith vault watch, 5 guardians, 3-of-5, W=3', () => {
     const drained = await kithJson(...v('backup'))
     expect(drained['drained']).toEqual([expect.objectContaining({ version: 13, committed: true })])
     expect(drained['pushed']).toBeUndefined()
-    const back = await kithJson(...v('status'))
+    const back = await statusJson(...v('status'))
     expect(back).toMatchObject({ committedVersion: 13, outbox: [] })
     expect(back['verdict']).not.toBe('at-risk')
   })

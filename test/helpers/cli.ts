@@ -64,6 +64,17 @@ export async function kithJson(...argv: string[]): Promise<Record<string, unknow
   return JSON.parse(await kithIn(...argv, '--json'))
 }
 
+/** `kith vault status … --json` in-process, parsed: its exit status is its verdict (0 to 3), not a failure. */
+export async function statusJson(...argv: string[]): Promise<Record<string, unknown>> {
+  const r = await cli(...argv, '--json')
+  if (r.code > 3) throw new Error(`kith vault status exited ${r.code}: ${r.stderr}`)
+  const status = JSON.parse(r.stdout) as Record<string, unknown>
+  const exits: Record<string, number> = { safe: 0, degraded: 1, 'at-risk': 2, fenced: 3 }
+  if (exits[String(status['verdict'])] !== r.code)
+    throw new Error(`status ${status['verdict']} exited ${r.code}`)
+  return status
+}
+
 /** `kith recover --json` running in-process: its events as they come, its exit awaited. */
 export class RecoverRun {
   readonly events: Record<string, unknown>[] = []

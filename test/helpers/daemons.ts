@@ -29,6 +29,13 @@ export async function kithResult(
   }
 }
 
+/** `kith vault status … --json`, parsed: its exit status is its verdict (0 to 3), not a failure. */
+export async function statusOf(...args: string[]): Promise<Record<string, unknown>> {
+  const r = await kithResult('vault', 'status', ...args, '--json')
+  if (r.code > 3) throw new Error(`kith vault status exited ${r.code}: ${r.stderr}`)
+  return JSON.parse(r.stdout) as Record<string, unknown>
+}
+
 export class GuardianProcess {
   proc: ChildProcess | undefined
   output = ''

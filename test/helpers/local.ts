@@ -13,7 +13,7 @@ import { Guardian } from '../../src/guardian/service.js'
 import { initGuardian } from '../../src/guardian/setup.js'
 import { createLog } from '../../src/log.js'
 import { inviteToText } from '../../src/p2p/invite.js'
-import { kithJson } from './cli.js'
+import { kithJson, statusJson } from './cli.js'
 import { fileTempDir } from './tmp.js'
 import { localInvite } from './vault.js'
 
@@ -137,6 +137,6 @@ export async function backedUpVault(n: number, k: number, w: number, fleet: { gu
   await replace(3000)
   await kithJson(...made.v('add-source', 'lnd-scb', scb))
   await kithJson(...made.v('backup'))
-  const vault = (await kithJson(...made.v('status', '--offline')))['vault'] as string
+  const vault = (await statusJson(...made.v('status', '--offline')))['vault'] as string
   return { ...made, scb, vault, replace }
 }

@@ -15,6 +15,7 @@ import {
   kith,
   kithResult,
   type RecoverProcess,
+  statusOf,
 } from '../helpers/daemons.js'
 
 const { started, recover } = fleet()
@@ -116,7 +117,7 @@ describe('the full disaster: 5 guardians, 3-of-5, W=4', () => {
     // W = 4 and two guardians are still away: version 11 waits in the new machine's outbox
     expect(took).toMatchObject({ version: 11, committed: false })
     expect((await stat(join(resumed(), 'vault.key'))).mode & 0o777).toBe(0o600)
-    const waiting = JSON.parse(await kith('vault', 'status', '--data-dir', resumed(), '--json', '--offline'))
+    const waiting = await statusOf('--data-dir', resumed(), '--offline')
     expect(waiting).toMatchObject({ committedVersion: 10, outbox: [11], epoch: took['epoch'] })
   })
 
@@ -124,19 +125,34 @@ describe('the full disaster: 5 guardians, 3-of-5, W=4', () => {
     await Promise.all([gs[3]!.start(), gs[4]!.start()])
     const drained = JSON.parse(await kith('vault', 'backup', '--data-dir', resumed(), '--json'))
     expect(drained.drained).toEqual([expect.objectContaining({ version: 11, committed: true })])
-    const now = JSON.parse(await kith('vault', 'status', '--data-dir', resumed(), '--json'))
+    const now = await statusOf('--data-dir', resumed())
     expect(now).toMatchObject({ committedVersion: 11, outbox: [] })
   })
 
-  it('the old coordinator comes back: every guardian refuses it as FENCED, and its status says so', async () => {
+  it('the old coordinator comes back: every backup, watch and status stops with FENCED, loudly', async () => {
     await writeFile(`${scb}.tmp`, randomBytes(3100))
     await rename(`${scb}.tmp`, scb)
-    const old = await kithResult('vault', 'backup', '--data-dir', zombie, '--timeout', '20s')
-    expect(old.code).toBe(1)
-    const oldStatus = JSON.parse(await kith('vault', 'status', '--data-dir', zombie, '--json', '--offline'))
-    expect(oldStatus.verdict).toBe('at-risk')
-    expect(oldStatus.reasons[0]).toMatch(/^FENCED/)
-    expect(oldStatus.incidents[0]).toMatchObject({ kind: 'fencing', version: 11 })
+    const first = await kithResult('vault', 'backup', '--data-dir', zombie, '--timeout', '20s')
+    expect(first.code).toBe(1)
+    expect(first.stderr).toMatch(/STOP THIS NODE NOW.*\[FENCED\]/)
+    // again, with nothing new to back up: still FENCED, never "Nothing changed" with exit 0
+    const again = await kithResult('vault', 'backup', '--data-dir', zombie, '--json')
+    expect(again.code).toBe(1)
+    expect(JSON.parse(again.stdout)).toEqual({
+      error: { code: 'FENCED', message: expect.stringMatching(/replaced/) },
+    })
+    const watch = await kithResult('vault', 'watch', '--data-dir', zombie, '--retry', '1s')
+    expect(watch.code).toBe(1)
+    expect(watch.stderr).toMatch(/\[FENCED\]/)
+    for (const offline of [[], ['--offline']]) {
+      const status = await kithResult('vault', 'status', '--data-dir', zombie, '--json', ...offline)
+      expect(status.code).toBe(3)
+      const oldStatus = JSON.parse(status.stdout)
+      expect(oldStatus.verdict).toBe('fenced')
+      expect(oldStatus.reasons[0]).toMatch(/^FENCED: .* STOP THIS NODE NOW/)
+    }
+    const human = await kithResult('vault', 'status', '--data-dir', zombie)
+    expect(human.stdout.split('\n')[1]).toMatch(/^ {2}FENCED/)
   })
 
   it("nothing secret on the recoverer's output", () => {

@@ -8,7 +8,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { cli, kithIn, kithJson, RecoverRun } from '../helpers/cli.js'
+import { cli, kithIn, kithJson, RecoverRun, statusJson } from '../helpers/cli.js'
 import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 
 const fleet = localFleet()
@@ -47,7 +47,7 @@ describe('recovery refuses what it must (4 guardians, 2-of-4, W=2)', () => {
     await kithJson(...v('add-source', 'file', join(work, 'hsm_secret'), '--name', 'hsm_secret'))
     for (let i = 1; i <= 7; i++) await replace(i)
     v7 = await readFile(scb)
-    vault = (await kithJson(...v('status', '--offline')))['vault'] as string
+    vault = (await statusJson(...v('status', '--offline')))['vault'] as string
   })
 
   it('a drill: every guardian proves its share and version 7, without any key leaving', async () => {
@@ -88,7 +88,7 @@ describe('recovery refuses what it must (4 guardians, 2-of-4, W=2)', () => {
   })
 
   it('the live owner sees the request in status and vetoes it; nothing is released', async () => {
-    const seen = await kithJson(...v('status'))
+    const seen = await statusJson(...v('status'))
     const request = r1.events[0]!['request'] as string
     expect(seen['recoveryRequests']).toEqual([expect.objectContaining({ request })])
     expect((seen['reasons'] as string[])[0]).toMatch(/^RECOVERY REQUEST/)

@@ -2,7 +2,8 @@
  * `/kith/fetch/1.0.0`: heads, manifests, chunks, equivocation evidence and open recovery requests, for
  * the vault's coordinator and guardians. A recoverer with a live request for the vault may read its signed
  * head (freshness needs more answers than approvals); manifests and (encrypted) chunks only once this
- * guardian's human approved its request.
+ * guardian's human approved its request. A coordinator a newer roster fenced out is told FENCED, and may
+ * read that roster: the vault-signed proof that it must stop.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { encodeRecordBody } from '../../codec/record.js'
@@ -12,7 +13,7 @@ import { peerIdBytes } from '../../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { allowed, knownPeer } from '../access.js'
 import type { GuardianContext } from '../context.js'
-import { NotHeldError } from '../errors.js'
+import { FencedError, NotHeldError } from '../errors.js'
 import type { VaultRow } from '../store/index.js'
 import { refuse } from './refuse.js'
 
@@ -37,6 +38,8 @@ function _answer(ctx: GuardianContext, vault: VaultRow, req: FetchRequest): Uint
         ...(vault.seenHead !== null && vault.seenVersion > vault.headVersion ? { seen: vault.seenHead } : {}),
         ...(vault.certificate !== null ? { certificate: vault.certificate } : {}),
       })
+    case 'roster':
+      return vault.roster
     case 'requests': {
       ctx.db.requests.expire(ctx.now())
       const open = ctx.db.requests.list({ vaultId: vault.vaultId, open: true })
@@ -64,10 +67,19 @@ export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connec
   const wire = new Wire(stream, PROTOCOLS.fetch, MSG.fetch.maxBytes)
   try {
     const peer = peerIdBytes(conn.remotePeer)
-    if (!knownPeer(ctx, conn.remotePeer, 'members') && !ctx.db.requests.hasRequest(peer, ctx.now()))
+    if (
+      !knownPeer(ctx, conn.remotePeer, 'members') &&
+      !ctx.db.requests.hasRequest(peer, ctx.now()) &&
+      !ctx.db.vaults.fencedAnywhere(peer)
+    )
       throw new UnauthorizedPeerError(conn.remotePeer.toString())
     const req = await wire.receive(MSG.fetch)
     const vault = ctx.db.vaults.require(req.vaultId)
+    if (ctx.db.vaults.isFenced(vault.vaultId, peer)) {
+      if (req.what !== 'roster') throw new FencedError()
+      await wire.send(MSG.fetched, { data: vault.roster })
+      return await stream.close()
+    }
     // members first (in memory); the database is asked only about recoverers
     if (!allowed(ctx.roster(vault), conn.remotePeer, 'members') && !_recovererMayRead(ctx, peer, vault, req))
       throw new UnauthorizedPeerError(conn.remotePeer.toString())

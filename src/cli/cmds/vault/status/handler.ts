@@ -1,13 +1,24 @@
-/** `kith vault status`: the verdict, the reasons, and each guardian's state. */
-import { vaultStatus } from '../../../../coordinator/status.js'
+/**
+ * `kith vault status`: the verdict, the reasons, and each guardian's state. Its exit status is the
+ * verdict (docs/troubleshooting.md §Exit status): 0 safe, 1 degraded, 2 at-risk, 3 fenced.
+ */
+import { type VaultStatus, type Verdict, vaultStatus } from '../../../../coordinator/status.js'
+import { ExitStatus } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
 import { formatAgo } from '../../../parse.js'
 import { withVault } from '../open.js'
 import type { StatusArgs } from './options.js'
 
+const EXIT_OF: Record<Verdict, number> = { safe: 0, degraded: 1, 'at-risk': 2, fenced: 3 }
+
 export async function statusHandler(a: StatusArgs): Promise<void> {
   // status only reads, so it opens the vault without its lock and works beside a running watch
   const s = await withVault(a, (vault) => vaultStatus(vault, { probe: !a.offline }), false)
+  _print(a, s)
+  if (EXIT_OF[s.verdict] !== 0) throw new ExitStatus(EXIT_OF[s.verdict])
+}
+
+function _print(a: StatusArgs, s: VaultStatus): void {
   if (a.json) return sayJson(s)
   const now = Date.now()
   say(`Vault "${s.name}" ${s.vault}`)

@@ -37,7 +37,7 @@ export async function watchHandler(a: WatchArgs & GlobalArgs): Promise<void> {
     })
     await watcher.start()
     line(`watching ${vault.db.sources().length} source(s) of vault "${vault.db.settings().name}"`)
-    await stopOnSignal(() => watcher.stop(), line)
+    await stopOnSignal(() => watcher.stop(), line, watcher.failed)
     line('stopped')
   })
 }
