@@ -19,7 +19,10 @@ export async function statusHandler(a: StatusArgs): Promise<void> {
 }
 
 function _print(a: StatusArgs, s: VaultStatus): void {
-  if (a.json) return sayJson(s)
+  if (a.json) {
+    sayJson(s)
+    return
+  }
   const now = Date.now()
   say(`Vault "${s.name}" ${s.vault}`)
   say(
