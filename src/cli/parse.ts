@@ -50,10 +50,13 @@ export function formatSize(bytes: number): string {
   return `${v.toFixed(1)} ${units[i]}`
 }
 
-export function formatAgo(ms: number): string {
+/** A span of time in the largest unit that reads well: "45s", "20m", "24h", "7d". */
+export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000))
-  if (s < 90) return `${s}s ago`
-  if (s < 5400) return `${Math.round(s / 60)}m ago`
-  if (s < 129600) return `${Math.round(s / 3600)}h ago`
-  return `${Math.round(s / 86400)}d ago`
+  if (s < 90) return `${s}s`
+  if (s < 5400) return `${Math.round(s / 60)}m`
+  if (s < 129600) return `${Math.round(s / 3600)}h`
+  return `${Math.round(s / 86400)}d`
 }
+
+export const formatAgo = (ms: number): string => `${formatDuration(ms)} ago`

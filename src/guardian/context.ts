@@ -17,6 +17,8 @@ export interface GuardianContext {
   /** Signs with the libp2p Ed25519 identity (receipts). */
   readonly sign: (digest: Uint8Array) => Uint8Array
   readonly retention: RetentionPolicy
+  /** How long a vault whose roster dropped this guardian is kept before its data is deleted. */
+  readonly removalGraceMs: number
   now(): number
   /** One human line (never secrets); also logged. */
   say(line: string): void

@@ -11,6 +11,9 @@ export const REQUEST_CAPS: RequestCaps = { perVault: 8, perRequester: 1, perAddr
 /** Closed requests are kept this long, then pruned (the audit log keeps the facts). */
 export const CLOSED_REQUEST_RETENTION_MS = 30 * 86_400_000
 
+/** How long a vault whose signed roster dropped this guardian stays before its data is deleted. */
+export const REMOVAL_GRACE_MS = 7 * 86_400_000
+
 /** Bytes held at once for the messages of peers not known to be on a roster here: 4 MiB. */
 export const STRANGER_READ_BUDGET = 4 * 1024 * 1024
 

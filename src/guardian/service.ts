@@ -19,7 +19,13 @@ import { knownPeer } from './access.js'
 import { guardianPaths } from './config.js'
 import type { GuardianContext } from './context.js'
 import { VaultGossip } from './gossip.js'
-import { ReadBudget, requestLimiters, STRANGER_READ_BUDGET, STRANGER_ROSTER_BUDGET } from './limits.js'
+import {
+  REMOVAL_GRACE_MS,
+  ReadBudget,
+  requestLimiters,
+  STRANGER_READ_BUDGET,
+  STRANGER_ROSTER_BUDGET,
+} from './limits.js'
 import { serveProtocols } from './protocols.js'
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js'
 import { GuardianStore, type VaultRow } from './store/index.js'
@@ -37,6 +43,8 @@ export interface GuardianOptions {
   /** Structured log (docs/operator.md#logs); silent by default. */
   readonly log?: Log
   readonly now?: () => number
+  /** How long a vault whose roster dropped this guardian is kept; default 7 days. */
+  readonly removalGraceMs?: number
   /** Most new connections one host may open per second (see p2p/node.ts). */
   readonly inboundPerSecond?: number
 }
@@ -96,6 +104,7 @@ export class Guardian {
       node,
       sign: ed25519Signer(privateKey.raw.subarray(0, 32)),
       retention: this.opts.retention ?? DEFAULT_RETENTION,
+      removalGraceMs: this.opts.removalGraceMs ?? REMOVAL_GRACE_MS,
       now: this.opts.now ?? systemClock(),
       say: (line) => {
         log.info({ event: 'note' }, line)

@@ -105,6 +105,9 @@ export interface GuardianOverview {
     readonly quota: number
     readonly lastContact: number
     readonly equivocation: boolean
+    /** A roster dropped this guardian: when its data goes (unless kept), or that it was kept. */
+    readonly removal: { readonly epoch: number; readonly at: number; readonly kept: boolean } | null
+    readonly releaseDelay: number
   }[]
 }
 
@@ -123,6 +126,8 @@ export async function guardianOverview(dataDir: string): Promise<GuardianOvervie
       quota: v.quota,
       lastContact: v.lastContact,
       equivocation: v.equivocation,
+      removal: v.removal,
+      releaseDelay: v.releaseDelay,
     })),
   )
   return { peerId, addrs, vaults }

@@ -18,6 +18,7 @@ import { EquivocationError } from './errors.js'
 import { announceEvidence, keepEvidence, publishEvidence } from './evidence.js'
 import { noteHead } from './heads.js'
 import { checkOffer } from './ingest.js'
+import { sweepRemovals } from './removal.js'
 import type { VaultRow } from './store/index.js'
 import { retain, VersionIntake } from './versions.js'
 
@@ -142,6 +143,7 @@ function onEvidence(ctx: GuardianContext, vaultId: Uint8Array, data: Uint8Array)
 /** One round: compare heads with every other guardian of every vault, pull what is newer, re-announce
  * our head and any equivocation evidence, and prune. */
 export async function antiEntropy(ctx: GuardianContext): Promise<void> {
+  await sweepRemovals(ctx)
   for (const vault of ctx.db.vaults.all()) {
     const roster = ctx.roster(vault)
     for (const g of roster.guardians) {

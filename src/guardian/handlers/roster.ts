@@ -1,7 +1,8 @@
 /**
  * `/kith/roster/1.0.0`: the vault's coordinator delivers a newer signed roster and this guardian's share
- * of its split. A roster that leaves this guardian out removes the vault here; one naming a different
- * coordinator fences the old one out.
+ * of its split. A roster that leaves this guardian out schedules the vault's removal here, after a grace
+ * period its human is told about (guardian/removal.ts); one naming a different coordinator fences the old
+ * one out, and one naming a fenced coordinator again lifts its fence.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { equalBytes } from '../../crypto/bytes.js'
@@ -12,6 +13,7 @@ import { knownPeer } from '../access.js'
 import { type GuardianContext, shortId } from '../context.js'
 import { BusyError } from '../errors.js'
 import { checkRosterUpdate } from '../ingest.js'
+import { scheduleRemoval } from '../removal.js'
 import { refuse } from './refuse.js'
 
 export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
@@ -27,13 +29,8 @@ export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Conne
     await ctx.exclusive(vaultId, async () => {
       const vault = ctx.db.vaults.require(vaultId)
       const update = checkRosterUpdate(ctx.node.peerId, conn.remotePeer, vault, roster, req.share)
-      if (update.removed) {
-        ctx.db.removeVault(vaultId, roster.epoch, ctx.now())
-        ctx.gossip.leave(vaultId)
-        ctx.say(
-          `vault ${shortId(vaultId)} removed this guardian at epoch ${roster.epoch}; its data was deleted`,
-        )
-      } else if (!update.unchanged && req.share !== undefined) {
+      if (update.removed) scheduleRemoval(ctx, vault, roster.epoch)
+      else if (!update.unchanged && req.share !== undefined) {
         const before = ctx.roster(vault).coordinator
         const replaced =
           before !== undefined &&
@@ -44,6 +41,7 @@ export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Conne
             epoch: roster.epoch,
             roster: roster.bytes,
             share: req.share,
+            coordinator: roster.coordinator,
             ...(replaced ? { fenced: before } : {}),
           },
           ctx.now(),

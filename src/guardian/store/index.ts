@@ -38,8 +38,8 @@ export class GuardianStore {
   }
 
   /**
-   * Forget a vault whose signed roster no longer names this guardian: all its data, in one transaction.
-   * The audit log keeps the fact.
+   * Forget a vault whose signed roster no longer names this guardian, once its grace period is over:
+   * its data, shares and requests, in one transaction. Equivocation evidence and the audit log stay.
    */
   removeVault(vaultId: Uint8Array, epoch: number, now: number): void {
     this.sql.atomically(() => {

@@ -73,4 +73,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE vaults ADD COLUMN certified_version INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE vaults ADD COLUMN certificate BLOB;
   `,
+  // 4: a roster that drops this guardian deletes nothing at once: the removal waits out a grace period
+  // (its human may keep the data); wrong codes typed for a request are counted, and lock it
+  `
+  ALTER TABLE vaults ADD COLUMN removal_epoch INTEGER;
+  ALTER TABLE vaults ADD COLUMN remove_at INTEGER;
+  ALTER TABLE vaults ADD COLUMN kept_at INTEGER;
+  ALTER TABLE recovery_requests ADD COLUMN wrong_codes INTEGER NOT NULL DEFAULT 0;
+  `,
 ]

@@ -38,6 +38,8 @@ export interface VaultRow {
   /** The newest commit certificate held for the vault. */
   readonly certifiedVersion: number
   readonly certificate: Uint8Array | null
+  /** A roster without this guardian arrived (its epoch): the data goes at `removeAt` unless kept. */
+  readonly removal: { readonly epoch: number; readonly at: number; readonly kept: boolean } | null
 }
 
 interface RawVault {
@@ -58,6 +60,9 @@ interface RawVault {
   seen_head: Buffer | null
   certified_version: number
   certificate: Buffer | null
+  removal_epoch: number | null
+  remove_at: number | null
+  kept_at: number | null
 }
 
 const toVault = (r: RawVault): VaultRow => ({
@@ -78,6 +83,10 @@ const toVault = (r: RawVault): VaultRow => ({
   seenHead: r.seen_head,
   certifiedVersion: r.certified_version,
   certificate: r.certificate,
+  removal:
+    r.removal_epoch === null
+      ? null
+      : { epoch: r.removal_epoch, at: r.remove_at ?? 0, kept: r.kept_at !== null },
 })
 
 export class VaultStore {
@@ -163,15 +172,34 @@ export class VaultStore {
   /**
    * Adopt a newer roster and this guardian's share of its split, in one transaction. `fenced` is the
    * previous coordinator when the new roster names another one (a recovered node took over): its
-   * pushes are refused as FENCED from now on.
+   * pushes are refused as FENCED from now on. A coordinator the roster names is never fenced (a later
+   * roster naming a fenced one again lifts its fence), and a pending removal is called off.
    */
   updateRoster(
     vaultId: Uint8Array,
-    update: { epoch: number; roster: Uint8Array; share: Uint8Array; fenced?: Uint8Array },
+    update: {
+      epoch: number
+      roster: Uint8Array
+      share: Uint8Array
+      coordinator: Uint8Array | undefined
+      fenced?: Uint8Array
+    },
     now: number,
   ): void {
-    const { epoch, roster, share, fenced } = update
+    const { epoch, roster, share, fenced, coordinator } = update
     this.sql.atomically(() => {
+      if (coordinator !== undefined) {
+        const lifted = this.sql
+          .stmt('DELETE FROM fenced_coordinators WHERE vault_id = ? AND peer_id = ?')
+          .run(vaultId, coordinator)
+        if (lifted.changes > 0) this.audit.record(vaultId, 'coordinator-unfenced', { epoch }, now)
+      }
+      const removal = this.sql
+        .stmt(
+          'UPDATE vaults SET removal_epoch = NULL, remove_at = NULL, kept_at = NULL WHERE vault_id = ? AND removal_epoch IS NOT NULL',
+        )
+        .run(vaultId)
+      if (removal.changes > 0) this.audit.record(vaultId, 'removal-cancelled', { epoch }, now)
       if (fenced !== undefined) {
         this.sql
           .stmt(
@@ -188,6 +216,41 @@ export class VaultStore {
         .run(vaultId, epoch, share)
       this.audit.record(vaultId, 'roster-updated', { epoch }, now)
     })
+  }
+
+  /**
+   * A roster signed at `epoch` leaves this guardian out: its data is deleted at `removeAt`, not now,
+   * unless its human keeps it. A second delivery changes nothing; true if this call scheduled it.
+   */
+  scheduleRemoval(vaultId: Uint8Array, epoch: number, removeAt: number, now: number): boolean {
+    return this.sql.atomically(() => {
+      const r = this.sql
+        .stmt(
+          'UPDATE vaults SET removal_epoch = ?, remove_at = ? WHERE vault_id = ? AND removal_epoch IS NULL',
+        )
+        .run(epoch, removeAt, vaultId)
+      if (r.changes === 1) this.audit.record(vaultId, 'removal-scheduled', { epoch, removeAt }, now)
+      return r.changes === 1
+    })
+  }
+
+  /** This guardian's human keeps a vault its roster dropped: nothing is deleted. False if none pending. */
+  keep(vaultId: Uint8Array, now: number): boolean {
+    return this.sql.atomically(() => {
+      const r = this.sql
+        .stmt(
+          'UPDATE vaults SET kept_at = ?, remove_at = NULL WHERE vault_id = ? AND removal_epoch IS NOT NULL AND kept_at IS NULL',
+        )
+        .run(now, vaultId)
+      if (r.changes === 1) this.audit.record(vaultId, 'removal-declined', {}, now)
+      return r.changes === 1
+    })
+  }
+
+  /** Vaults whose removal grace period is over (and that nobody kept). */
+  dueRemovals(now: number): VaultRow[] {
+    const sql = 'SELECT * FROM vaults WHERE remove_at IS NOT NULL AND kept_at IS NULL AND remove_at <= ?'
+    return (this.sql.stmt(sql).all(now) as RawVault[]).map(toVault)
   }
 
   /** Remember a valid signed head (already verified) if it is newer than any seen. */

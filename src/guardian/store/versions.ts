@@ -233,7 +233,8 @@ export class VersionStore {
   /** Delete this store's rows of a vault, equivocation evidence included (the caller removes the
    * vault from every store at once). */
   forget(vaultId: Uint8Array): void {
-    for (const table of ['chunks', 'manifest_chunks', 'manifests', 'receipts', 'equivocations'])
+    // equivocation evidence stays: proof that two coordinators ran is never deleted by a roster
+    for (const table of ['chunks', 'manifest_chunks', 'manifests', 'receipts'])
       this.sql.stmt(`DELETE FROM ${table} WHERE vault_id = ?`).run(vaultId)
   }
 }

@@ -7,6 +7,7 @@ import { type ApproveArgs, approveCommand } from './approve/options.js'
 import { type DenyArgs, denyCommand } from './deny/options.js'
 import { type InitArgs, initCommand } from './init/options.js'
 import { type InviteArgs, inviteCommand } from './invite/options.js'
+import { type KeepArgs, keepCommand } from './keep/options.js'
 import { type PolicyArgs, policyCommand } from './policy/options.js'
 import { type RequestsArgs, requestsCommand } from './requests/options.js'
 import { type StartArgs, startCommand } from './start/options.js'
@@ -30,5 +31,6 @@ export const guardianCommand = commandGroup(
     ),
     lazyCommand<DenyArgs>(denyCommand, async () => (await import('./deny/handler.js')).denyHandler),
     lazyCommand<PolicyArgs>(policyCommand, async () => (await import('./policy/handler.js')).policyHandler),
+    lazyCommand<KeepArgs>(keepCommand, async () => (await import('./keep/handler.js')).keepHandler),
   ],
 )

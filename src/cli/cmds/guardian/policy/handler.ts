@@ -5,21 +5,15 @@ import { withGuardianStore } from '../../../../guardian/setup.js'
 import { UsageError } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
+import { matchVaults, oneVault } from '../vaults.js'
 import type { PolicyArgs } from './options.js'
 
 export async function policyHandler(a: PolicyArgs): Promise<void> {
   const rows = await withGuardianStore(a.dataDir, (db) => {
-    const chosen = db.vaults
-      .all()
-      .filter(
-        (v) =>
-          a.vault === undefined || v.label === a.vault || encodeText('vault', v.vaultId).startsWith(a.vault),
-      )
+    const chosen = matchVaults(db, a.vault)
     if (a.releaseDelay !== undefined || a.expireAfter !== undefined) {
-      if (chosen.length !== 1)
-        throw new UsageError(`name exactly one vault (by label or kvault1… id); ${chosen.length} match`)
       db.requests.setPolicy(
-        chosen[0]!.vaultId,
+        oneVault(db, a.vault).vaultId,
         {
           ...(a.releaseDelay !== undefined ? { releaseDelay: parseDuration(a.releaseDelay) } : {}),
           ...(a.expireAfter !== undefined ? { requestTtl: parseDuration(a.expireAfter) } : {}),

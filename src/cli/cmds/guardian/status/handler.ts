@@ -1,8 +1,8 @@
 /** `kith guardian status`: who this guardian is, where friends reach it, and what it keeps. */
 import { systemClock } from '../../../../clock.js'
 import { guardianOverview } from '../../../../guardian/setup.js'
-import { say, sayJson } from '../../../output.js'
-import { formatAgo, formatSize } from '../../../parse.js'
+import { say, sayJson, stamp } from '../../../output.js'
+import { formatAgo, formatDuration, formatSize } from '../../../parse.js'
 import type { StatusArgs } from './options.js'
 
 export async function statusHandler(a: StatusArgs): Promise<void> {
@@ -17,6 +17,15 @@ export async function statusHandler(a: StatusArgs): Promise<void> {
     say(
       `    epoch ${v.epoch}, newest version ${v.version}, ${formatSize(v.bytesStored)} of ${formatSize(v.quota)}, last contact ${formatAgo(now - v.lastContact)}`,
     )
+    say(
+      `    shares are released ${formatDuration(v.releaseDelay)} after you approve (the owner can veto meanwhile)`,
+    )
+    if (v.removal?.kept)
+      say(`    a new roster (epoch ${v.removal.epoch}) dropped you; you kept the data: nothing is deleted`)
+    else if (v.removal)
+      say(
+        `    !! REMOVAL: a new roster (epoch ${v.removal.epoch}) dropped you; the data is deleted on ${stamp(v.removal.at)} unless you run: kith guardian keep "${v.label}"`,
+      )
     if (v.equivocation)
       say(
         '    !! EQUIVOCATION: two different versions with one number. Tell your friend to stop all but one node NOW.',
