@@ -2,7 +2,6 @@
 import { systemClock } from '../../../../clock.js'
 import { encodeText } from '../../../../crypto/text.js'
 import { withGuardianStore } from '../../../../guardian/setup.js'
-import { UsageError } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
 import { matchVaults, oneVault } from '../vaults.js'
