@@ -12,18 +12,29 @@ export class UsageError extends KithError {
 export const EXIT = { ok: 0, failure: 1, usage: 2, internal: 70 } as const
 
 /**
- * A command that printed its whole answer and ends with a non-zero status that is part of that answer
- * (`vault status`: degraded, at-risk, fenced). Nothing more is printed.
+ * A command that printed its whole answer (its JSON report included) and ends with a non-zero status
+ * that is part of that answer (`vault status`: degraded, at-risk, fenced; a failed drill). Nothing more
+ * goes to stdout; a `failure`, if given, is its one line on stderr.
  */
 export class ExitStatus extends Error {
-  constructor(readonly exit: number) {
+  constructor(
+    readonly exit: number,
+    readonly failure?: KithError,
+  ) {
     super(`exit ${exit}`)
   }
 }
 
 /** Map any thrown value to the line the user sees, its code, and the exit status. */
-export function describeFailure(err: unknown): { line: string; exit: number; code?: string } {
-  if (err instanceof ExitStatus) return { line: '', exit: err.exit }
+export function describeFailure(err: unknown): {
+  line: string
+  exit: number
+  code?: string
+  /** The command already printed its answer: no JSON error object follows it. */
+  reported?: boolean
+} {
+  if (err instanceof ExitStatus)
+    return { line: err.failure ? describeFailure(err.failure).line : '', exit: err.exit, reported: true }
   if (err instanceof UsageError) return { line: `kith: ${err.message}`, exit: EXIT.usage, code: err.code }
   if (err instanceof KithError)
     return { line: `kith: ${err.message} [${err.code}]`, exit: EXIT.failure, code: err.code }

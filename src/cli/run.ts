@@ -69,10 +69,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       .parseAsync()
     return 0
   } catch (err) {
-    const { line, exit, code } = describeFailure(err)
+    const { line, exit, code, reported } = describeFailure(err)
     if (line === '') return exit
     // under --json, the failure is a JSON object on stdout too, so a script never parses a human line
-    if (argv.includes('--json')) {
+    if (argv.includes('--json') && !reported) {
       const message = line.replace(/^kith: /, '').replace(/ \[[A-Z_]+\]$/, '')
       console.log(JSON.stringify({ error: { code, message } }))
     }

@@ -95,7 +95,7 @@ export class QuorumNotReachedError extends KithError {
 export class InvalidRequestIdError extends KithError {
   readonly code = 'INVALID_REQUEST_ID'
   constructor(id: string) {
-    super(`'${id}' is not a recovery request id (16 hex digits, as 'kith vault status' shows it)`)
+    super(`'${id}' is not a recovery request id (32 hex digits, as 'kith vault status' shows it)`)
   }
 }
 

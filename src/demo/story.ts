@@ -18,6 +18,8 @@ import type { SourceKind } from '../replica/manifest-body.js'
 
 const run = promisify(execFile)
 const CLI = join(import.meta.dirname, '..', 'cli', 'main.js')
+/** The demo's release delay, set on purpose (a guardian's default is 24 h). */
+const DEMO_RELEASE_DELAY_S = 3
 const FRIENDS = ['Bob', 'Carol', 'Dave', 'Erin', 'Frank'] as const
 
 const t0 = Date.now()
@@ -100,12 +102,17 @@ async function main(): Promise<void> {
               f.name,
               '--quota',
               '100MiB',
+              '--release-delay',
+              `${DEMO_RELEASE_DELAY_S}s`,
               '--json',
             ),
           ).invite as string,
       ),
     )
     say('   each friend sends you a one-time invite; you add all five:')
+    say(
+      `   (in this demo each guardian releases its share ${DEMO_RELEASE_DELAY_S} s after its human approves; a real guardian waits 24 h by default, so you could veto a recovery that is not you)`,
+    )
     const added = JSON.parse(await kith(...v('add-guardian', ...invites)))
     say(
       `   ${added.results.filter((r: { ok: boolean }) => r.ok).length} guardians enrolled, each with its own share of the data key`,
@@ -203,11 +210,9 @@ async function narrateRecovery(
           case 'request-sent': {
             const f = byPeer.get(e.peerId)!
             say(`   ☎ you call ${f.name} and read the code kith shows for them: ${e.code}`)
-            say(`     ${f.name} sees request ${e.request.slice(0, 6)}… with the same code and runs:`)
-            say(`     kith guardian approve ${e.request.slice(0, 6)} --code ${e.code}`)
-            approvals.push(
-              kith('guardian', 'approve', e.request, '--code', e.code, '--data-dir', f.dir).then(() => {}),
-            )
+            say(`     ${f.name}'s guardian never shows it: they type what they hear:`)
+            say(`     kith guardian approve --code ${e.code}`)
+            approvals.push(kith('guardian', 'approve', '--code', e.code, '--data-dir', f.dir).then(() => {}))
             break
           }
           case 'unreachable':

@@ -1,12 +1,14 @@
 /**
- * The human side of the ceremony at one guardian: find a request, approve it with the code the operator
- * read out, deny it. What `kith guardian approve|deny` do, on the same database as the running daemon,
- * from another process. An approval is durable before anything can be released; release follows after
- * the vault's delay, when the recoverer next polls.
+ * The human side of the ceremony at one guardian: approve a request with the code the operator read out
+ * (the code alone finds it), deny it. What `kith guardian approve|deny` do, on the same database as the
+ * running daemon, from another process. Wrong codes are counted and lock a request; every decision is a
+ * conditional update of the state it read. An approval is durable before anything can be released;
+ * release follows after the vault's delay, when the recoverer next polls.
  */
+import { timingSafeEqual } from 'node:crypto'
 import { toHex } from '../crypto/bytes.js'
-import { RequestClosedError, UnknownRequestError, WrongCodeError } from './errors.js'
-import type { GuardianStore, RecoveryRequestRow } from './store/index.js'
+import { AmbiguousCodeError, RequestClosedError, UnknownRequestError, WrongCodeError } from './errors.js'
+import type { GuardianStore, RecoveryRequestRow, RequestState } from './store/index.js'
 
 /** The one request whose id starts with `idPrefix` (hex, at least 4 characters). */
 export function findRequest(db: GuardianStore, idPrefix: string): RecoveryRequestRow {
@@ -17,35 +19,48 @@ export function findRequest(db: GuardianStore, idPrefix: string): RecoveryReques
   return matches[0]!
 }
 
+const _same = (a: string, b: string) =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
+
 /**
- * A human approves: only with the request's code, only while it waits (a vetoed one only with
- * `overrideVeto`).
+ * A human approves with the code the operator read out: the one open request it belongs to, or, with
+ * `idPrefix`, that request only. Only while it waits (a vetoed one only with `overrideVeto`). A code that
+ * matches nothing counts as a wrong code against every request it could have been for.
  */
 export function approveRequest(
   db: GuardianStore,
-  idPrefix: string,
+  idPrefix: string | undefined,
   code: string | undefined,
   options: { overrideVeto?: boolean; now?: number } = {},
 ): RecoveryRequestRow {
   const now = options.now ?? Date.now()
   db.requests.expire(now)
-  const r = findRequest(db, idPrefix)
-  const open = r.state === 'pending' || (r.state === 'vetoed' && options.overrideVeto === true)
-  if (!open) throw new RequestClosedError(r.state)
-  if (code === undefined || code !== r.code) {
-    db.requests.wrongCode(r.vaultId, r.requestId, now)
-    throw new WrongCodeError()
+  const from: RequestState[] = options.overrideVeto ? ['pending', 'vetoed'] : ['pending']
+  let candidates: RecoveryRequestRow[]
+  if (idPrefix !== undefined) {
+    const r = findRequest(db, idPrefix)
+    if (!from.includes(r.state)) throw new RequestClosedError(r.state)
+    candidates = [r]
+  } else candidates = db.requests.list().filter((r) => from.includes(r.state))
+  const matching = code === undefined ? [] : candidates.filter((r) => _same(r.code, code))
+  if (matching.length > 1) throw new AmbiguousCodeError(matching.map((r) => toHex(r.requestId)))
+  const r = matching[0]
+  if (r === undefined) {
+    let locked = false
+    for (const c of candidates) locked = db.requests.wrongCode(c.vaultId, c.requestId, now) || locked
+    throw new WrongCodeError(locked)
   }
   const vault = db.vaults.require(r.vaultId)
   // no delay: releasable at once, whatever the daemon's clock says (it may differ from this process's)
-  db.requests.decide(r.vaultId, r.requestId, true, vault.releaseDelay > 0 ? now + vault.releaseDelay : 0, now)
+  const releaseAt = vault.releaseDelay > 0 ? now + vault.releaseDelay : 0
+  db.requests.decide(r.vaultId, r.requestId, { approve: true, releaseAt, from }, now)
   return db.requests.get(r.vaultId, r.requestId)!
 }
 
 export function denyRequest(db: GuardianStore, idPrefix: string, now = Date.now()): RecoveryRequestRow {
   const r = findRequest(db, idPrefix)
-  if (r.state !== 'pending' && r.state !== 'approved' && r.state !== 'vetoed')
-    throw new RequestClosedError(r.state)
-  db.requests.decide(r.vaultId, r.requestId, false, 0, now)
+  const from: RequestState[] = ['pending', 'approved', 'vetoed']
+  if (!from.includes(r.state)) throw new RequestClosedError(r.state)
+  db.requests.decide(r.vaultId, r.requestId, { approve: false, releaseAt: 0, from }, now)
   return db.requests.get(r.vaultId, r.requestId)!
 }

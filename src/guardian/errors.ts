@@ -94,9 +94,23 @@ export class UnknownRequestError extends KithError {
 /** The verification code typed does not match the request's: it was not approved. */
 export class WrongCodeError extends KithError {
   readonly code = 'WRONG_CODE'
-  constructor() {
+  constructor(locked = false) {
     super(
-      'the code does not match this request: nothing was approved. Call your friend back on a number you know',
+      locked
+        ? 'the code does not match, too many times: the request is now locked and can never be approved. If it was your friend, they start their recovery again'
+        : 'the code does not match any recovery request: nothing was approved. Call your friend back on a number you know and ask them to read it again',
+      { locked },
+    )
+  }
+}
+
+/** Two open requests have the code typed (a one-in-a-million coincidence): name the request too. */
+export class AmbiguousCodeError extends KithError {
+  readonly code = 'AMBIGUOUS_CODE'
+  constructor(requests: readonly string[]) {
+    super(
+      `${requests.length} open requests have this code; approve with the request id your friend reads too: kith guardian approve <request> --code <code> (${requests.join(', ')})`,
+      { requests: requests.length },
     )
   }
 }

@@ -55,7 +55,8 @@ export interface InviteRequest {
   readonly label: string
   readonly quota: number
   readonly expiresAt: number
-  readonly releaseDelay?: number
+  /** Time between this human's approval and the share's release, for the vault this invite enrolls. */
+  readonly releaseDelay: number
   readonly now: number
 }
 
@@ -76,7 +77,7 @@ export async function createInvite(
         label: req.label,
         quota: req.quota,
         expiresAt: req.expiresAt,
-        ...(req.releaseDelay !== undefined ? { releaseDelay: req.releaseDelay } : {}),
+        releaseDelay: req.releaseDelay,
       },
       req.now,
     ),

@@ -221,6 +221,8 @@ export interface RecoveryReply {
   readonly roster?: Uint8Array
   /** The share envelope sealed to the recovery key: present once, in the reply that released it. */
   readonly sealedShare?: Uint8Array
+  /** This guardian's phone code for the request, sealed to the recovery key; while it is pending. */
+  readonly sealedCode?: Uint8Array
 }
 
 /** Make (or poll) a recovery request for a vault with a one-time recovery public key. */

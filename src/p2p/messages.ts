@@ -31,8 +31,9 @@ const msg = <S extends SchemaFields>(
   name: string,
   fields: S,
   maxBytes: number,
+  version = 1,
 ): RecordDef<S> =>
-  defineRecord({ kind, schema: defineSchema(name, fields), version: 1, maxBytes, signed: false })
+  defineRecord({ kind, schema: defineSchema(name, fields), version, maxBytes, signed: false })
 
 /** Most chunks one drill challenge names. */
 export const DRILL_MAX_CHUNKS = 16
@@ -57,6 +58,8 @@ export const REQUEST_STATE = {
   vetoed: 5,
   superseded: 6,
   expired: 7,
+  /** Too many wrong codes were typed for it: closed, like a denial. */
+  locked: 8,
 } as const
 export type RequestState = keyof typeof REQUEST_STATE
 
@@ -66,7 +69,7 @@ export interface OpenRequest {
   readonly createdAt: number
 }
 
-/** request id[8] || created_at u64 */
+/** request id[16] || created_at u64 */
 const OPEN_REQUEST: PackedItem<OpenRequest> = {
   stride: REQUEST_ID_LENGTH + 8,
   encode: (r) => {
@@ -168,8 +171,11 @@ export const MSG = {
       /** Only once this guardian's human approved the request. */
       roster: field.optional(field.varbytes(4, ROSTER.maxBytes)),
       sealedShare: field.optional(field.varbytes(5, SHARE_ENVELOPE.maxBytes + 128)),
+      /** This guardian's code for the request, sealed to the recovery key; while it is pending. */
+      sealedCode: field.optional(field.varbytes(6, 128)),
     },
-    ROSTER.maxBytes + SHARE_ENVELOPE.maxBytes + 256,
+    ROSTER.maxBytes + SHARE_ENVELOPE.maxBytes + 512,
+    2,
   ),
   veto: msg('vetoMessage', 'veto', { veto: field.varbytes(1, VETO.maxBytes) }, 256),
   /** A drill challenge: prove the share (keyed by it) and the chunks (hashed with the nonce). */
@@ -214,7 +220,13 @@ export const MSG = {
     2 * HEAD.maxBytes + CERTIFICATE.maxBytes + 64,
   ),
   /** Open recovery requests of a vault, for its coordinator. */
-  requests: msg('requests', 'open requests', { requests: field.packed(1, OPEN_REQUEST, 64) }, 16 * 64 + 32),
+  requests: msg(
+    'requests',
+    'open requests',
+    { requests: field.packed(1, OPEN_REQUEST, 64) },
+    (REQUEST_ID_LENGTH + 8) * 64 + 32,
+    2,
+  ),
 } as const
 
 /** The typed content of one message. */

@@ -18,7 +18,7 @@ export const PROTOCOLS = {
   push: '/kith/push/1.0.0',
   fetch: '/kith/fetch/1.0.0',
   roster: '/kith/roster/1.0.0',
-  recover: '/kith/recover/1.0.0',
+  recover: '/kith/recover/2.0.0',
   veto: '/kith/veto/1.0.0',
   drill: '/kith/drill/1.0.0',
 } as const

@@ -5,7 +5,7 @@
  * limits, busy) is never taken as an answer: the recoverer keeps asking.
  */
 import { openRelease } from '../ceremony/release.js'
-import { verificationCode } from '../ceremony/request.js'
+import { openCode } from '../ceremony/request.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
 import { type RecoveryReply, requestRecovery } from '../p2p/client.js'
@@ -17,7 +17,7 @@ import { openShareEnvelope } from '../shares/share-envelope.js'
 import { type RecoveryContext, sleep, type Tracked } from './context.js'
 
 /** States after which a guardian is not asked again. */
-export const FINAL = new Set(['released', 'denied', 'vetoed', 'superseded', 'expired', 'refused'])
+export const FINAL = new Set(['released', 'denied', 'vetoed', 'superseded', 'expired', 'locked', 'refused'])
 /** Refusals that say "not now" rather than "no". */
 const TRANSIENT = new Set(['TOO_MANY_REQUESTS', 'RATE_LIMITED', 'GUARDIAN_BUSY'])
 
@@ -34,13 +34,15 @@ export async function poll(ctx: RecoveryContext, t: Tracked): Promise<void> {
     _failed(ctx, t, err)
     return
   }
+  // the guardian's code, sealed to our recovery key: only this run can read it out
+  const code = reply.sealedCode && openCode(ctx.recoveryKey.secretKey, ctx.requestId, reply.sealedCode)
   if (!t.announced)
     ctx.say({
       event: 'request-sent',
       guardian: t.label,
       peerId: peerIdFromBytes(t.peerId).toString(),
       request: toHex(ctx.requestId),
-      code: verificationCode(ctx.opts.vaultId, ctx.recoveryKey.publicKey, t.peerId),
+      code: code ?? '',
     })
   t.announced = true
   t.reachable = true

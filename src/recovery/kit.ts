@@ -51,7 +51,7 @@ export function kitToText(kit: Kit): string {
     'If the node is lost: install kith on a new machine and run',
     '  kith recover --kit <this file> --out ./restored',
     'It prints one code per guardian. Call each friend on a number you know; they approve with',
-    '  kith guardian approve <request> --code <your code>',
+    '  kith guardian approve --code <the code you read them>',
     `When ${kit.k} have approved, kith restores the newest committed version and says what to do next.`,
     'Never run two nodes from one backup: restoring stale channel state can lose the channel funds.',
     '',
@@ -83,7 +83,7 @@ ${kit.guardians.map((g) => `<li>${h(g.label)}<br><code>${h(g.peerId)}</code><br>
 <h2>If the node is lost</h2>
 <ol><li>Install kith on a new machine; save the text below (or scan the code) to <code>kit.txt</code>.</li>
 <li>Run <code>kith recover --kit kit.txt --out ./restored</code>. It prints one code per guardian.</li>
-<li>Call each friend on a number you know. They run <code>kith guardian approve &lt;request&gt; --code &lt;your code&gt;</code>.</li>
+<li>Call each friend on a number you know. They type the code you read them: <code>kith guardian approve --code &lt;code&gt;</code>.</li>
 <li>When ${kit.k} have approved, kith restores the newest committed version and prints the next steps.</li></ol>
 <p><b>Never run two nodes from one backup</b>: restoring stale channel state can lose the channel funds.</p>
 <div class="qr">${qr}</div>

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { verificationCode } from '../../src/ceremony/request.js'
+import { openCode } from '../../src/ceremony/request.js'
 import { toHex } from '../../src/crypto/bytes.js'
 import { generateEciesKeyPair } from '../../src/crypto/ecies.js'
 import { decodeText } from '../../src/crypto/text.js'
@@ -88,11 +88,7 @@ describe('attack: discovery and reading by a stranger who knows a guardian addre
 
   it('once the human approved with the code, the requester gets the roster and reads the data', async () => {
     const reply = await requestRecovery(stranger, ref, vaultId, key.publicKey)
-    approveRequest(
-      g.guardian.db,
-      toHex(reply.requestId),
-      verificationCode(vaultId, key.publicKey, ref.peerId),
-    )
+    approveRequest(g.guardian.db, undefined, openCode(key.secretKey, reply.requestId, reply.sealedCode!))
     const approved = await requestRecovery(stranger, ref, vaultId, key.publicKey)
     expect(approved.roster).toBeDefined()
     expect(

@@ -1,7 +1,7 @@
 /**
  * Builds kith's golden vectors (test/vectors/kith-*.json) from fixed keys and inputs: the exact bytes
  * of every record kind and protocol message, the key schedule, the gear table, a sealed chunk, an ECIES
- * box, a recovery request id and its phone code, drill proofs, text forms and a sealed key file.
+ * box, a recovery request id and a sealed phone code, drill proofs, text forms and a sealed key file.
  * Randomness (BIP340 aux_rand, nonces, salts, ephemeral keys) comes from a seeded stream, so every
  * byte is reproducible. vectors.test.ts rebuilds them all and compares with the committed files.
  */
@@ -10,7 +10,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import * as secp from '@noble/secp256k1'
 import { chunkProof, shareProof } from '../../src/ceremony/drill.js'
 import { sealRelease } from '../../src/ceremony/release.js'
-import { recoveryRequestId, verificationCode } from '../../src/ceremony/request.js'
+import { recoveryRequestId, sealCode } from '../../src/ceremony/request.js'
 import { signVeto } from '../../src/ceremony/veto.js'
 import { encodeRecordBody, type RecordDef } from '../../src/codec/record.js'
 import type { SchemaFields, Values } from '../../src/codec/schema.js'
@@ -235,6 +235,7 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
 
   // ---- protocol messages (docs/format.md §Protocol messages) ----
   const released = sealRelease(recoveryKey, requestId, share.bytes, seededRandom('release'))
+  const sealedCode = sealCode(recoveryKey, requestId, '042-917', seededRandom('code'))
   const nonce = fixed('drill-nonce')
   const msg = <S extends SchemaFields>(def: RecordDef<S>, values: Values<S>) => ({
     kind: def.kind,
@@ -269,6 +270,7 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
       roster: roster.bytes,
       sealedShare: released,
     }),
+    msg(MSG.recovery, { requestId, state: 'pending', sealedCode }),
     msg(MSG.veto, { veto: veto.bytes }),
     msg(MSG.requests, { requests: [{ requestId, createdAt: CREATED_AT + 1 }] }),
     msg(MSG.drill, { vaultId: VAULT_ID, nonce, chunks: [chunk.id, fixed('chunk-b')] }),
@@ -289,10 +291,7 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     recoveryKeySecret,
     recoveryKey,
     requestId,
-    codes: guardians.map((g) => ({
-      peerId: g.text,
-      code: verificationCode(VAULT_ID, recoveryKey, g.peerId),
-    })),
+    sealedCode: { context: `recovery-code/${hex(requestId)}`, code: '042-917', box: sealedCode },
     releasedShare: { context: `share-release/${hex(requestId)}`, box: released },
     drill: {
       nonce,

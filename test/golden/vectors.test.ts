@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openRelease } from '../../src/ceremony/release.js'
+import { openCode } from '../../src/ceremony/request.js'
 import { openVeto, signVeto } from '../../src/ceremony/veto.js'
 import { decodeUnsigned, encodeRecordBody, type RecordDef } from '../../src/codec/record.js'
 import { decodeKeyFile, encodeKeyFile } from '../../src/coordinator/vault-key-file.js'
@@ -131,5 +132,11 @@ describe('golden vectors: every record decodes and re-encodes to the same bytes'
       bytes(recovery.releasedShare.box),
     )
     same(share, byKind(2).hex)
+    const code = openCode(
+      bytes(recovery.recoveryKeySecret),
+      bytes(recovery.requestId),
+      bytes(recovery.sealedCode.box),
+    )
+    expect(code).toBe(recovery.sealedCode.code)
   })
 })

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openRelease } from '../../src/ceremony/release.js'
-import { verificationCode } from '../../src/ceremony/request.js'
+import { openCode } from '../../src/ceremony/request.js'
 import { signVeto } from '../../src/ceremony/veto.js'
 import { toHex } from '../../src/crypto/bytes.js'
 import { generateEciesKeyPair } from '../../src/crypto/ecies.js'
@@ -32,8 +32,18 @@ describe('share release at a guardian', () => {
   let ref: { peerId: Uint8Array; addrs: string[] }
   let recoverer: KithNode
   const first = generateEciesKeyPair()
-  const ask = (key = first.publicKey) => requestRecovery(recoverer, ref, vaultId, key)
-  const codeOf = (key: Uint8Array) => verificationCode(vaultId, key, ref.peerId)
+  const a = generateEciesKeyPair()
+  const b = generateEciesKeyPair()
+  /** Each key's code, as only its recoverer can read it: opened from the guardian's sealed reply. */
+  const codes = new Map<string, string>()
+  const asked = async (key: Uint8Array, reply: Awaited<ReturnType<typeof requestRecovery>>) => {
+    const pair = [first, a, b].find((p) => toHex(p.publicKey) === toHex(key))
+    const code = pair && reply.sealedCode && openCode(pair.secretKey, reply.requestId, reply.sealedCode)
+    if (code) codes.set(toHex(key), code)
+    return reply
+  }
+  const ask = async (key = first.publicKey) => asked(key, await requestRecovery(recoverer, ref, vaultId, key))
+  const codeOf = (key: Uint8Array) => codes.get(toHex(key))!
   let id: string
   let requestId: Uint8Array
 
@@ -64,6 +74,11 @@ describe('share release at a guardian', () => {
     const r1 = await ask()
     expect(r1.state).toBe('pending')
     expect(r1.sealedShare).toBeUndefined()
+    expect(r1.requestId.length).toBe(16)
+    // the code travels sealed to the recovery key: a stranger who knows every public input cannot read it
+    const stranger = generateEciesKeyPair()
+    expect(openCode(stranger.secretKey, r1.requestId, r1.sealedCode!)).toBeUndefined()
+    expect(codeOf(first.publicKey)).toMatch(/^\d{3}-\d{3}$/)
     requestId = r1.requestId
     id = toHex(r1.requestId)
   })
@@ -99,10 +114,9 @@ describe('share release at a guardian', () => {
     await expectCode(() => denyRequest(g.db, id, clock), 'REQUEST_CLOSED')
   })
 
-  const a = generateEciesKeyPair()
-  const b = generateEciesKeyPair()
   let other: KithNode
-  const askAs = (node: KithNode, key: Uint8Array) => requestRecovery(node, ref, vaultId, key)
+  const askAs = async (node: KithNode, key: Uint8Array) =>
+    asked(key, await requestRecovery(node, ref, vaultId, key))
   let idB: string
   it('a new request never closes another: two requesters each keep their own pending request', async () => {
     other = await coordinatorNode()
@@ -138,6 +152,44 @@ describe('share release at a guardian', () => {
     expect((await ask(a.publicKey)).state).toBe('expired')
   })
 
+  it('the code alone finds its request; one that matches nothing counts against every open one', async () => {
+    const c = generateEciesKeyPair()
+    const third = await coordinatorNode()
+    stop.push(() => third.stop())
+    const rc = await requestRecovery(third, ref, vaultId, c.publicKey)
+    const code = openCode(c.secretKey, rc.requestId, rc.sealedCode!)!
+    const wrong = code === '000-000' ? '111-111' : '000-000'
+    await expectCode(() => approveRequest(g.db, undefined, wrong, { now: clock }), 'WRONG_CODE')
+    expect(g.db.requests.get(vaultId, rc.requestId)!.wrongCodes).toBe(1)
+    const approved = approveRequest(g.db, undefined, code, { now: clock })
+    expect(toHex(approved.requestId)).toBe(toHex(rc.requestId))
+    expect(approved.state).toBe('approved')
+    // a decision only moves the state it read: approving it again is refused, nothing changes
+    await expectCode(() => approveRequest(g.db, toHex(rc.requestId), code, { now: clock }), 'REQUEST_CLOSED')
+    denyRequest(g.db, toHex(rc.requestId), clock)
+  })
+
+  it('five wrong codes lock a request for good; its recoverer hears "locked"', async () => {
+    const d = generateEciesKeyPair()
+    const fourth = await coordinatorNode()
+    stop.push(() => fourth.stop())
+    const rd = await requestRecovery(fourth, ref, vaultId, d.publicKey)
+    const code = openCode(d.secretKey, rd.requestId, rd.sealedCode!)!
+    const wrong = code === '000-000' ? '111-111' : '000-000'
+    for (let i = 1; i < 5; i++)
+      await expectCode(() => approveRequest(g.db, toHex(rd.requestId), wrong, { now: clock }), 'WRONG_CODE')
+    expect(g.db.requests.get(vaultId, rd.requestId)!.state).toBe('pending')
+    const err = await expectCode(
+      () => approveRequest(g.db, toHex(rd.requestId), wrong, { now: clock }),
+      'WRONG_CODE',
+    )
+    expect(err.message).toMatch(/locked/)
+    await expectCode(() => approveRequest(g.db, toHex(rd.requestId), code, { now: clock }), 'REQUEST_CLOSED')
+    const heard = await requestRecovery(fourth, ref, vaultId, d.publicKey)
+    expect(heard.state).toBe('locked')
+    expect(heard.sealedCode).toBeUndefined()
+  })
+
   it('the audit log has every step', () => {
     expect(g.db.audit.kinds()).toEqual(
       expect.arrayContaining([
@@ -148,6 +200,7 @@ describe('share release at a guardian', () => {
         'recovery-vetoed',
         'recovery-denied',
         'recovery-expired',
+        'recovery-locked',
       ]),
     )
   })

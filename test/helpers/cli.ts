@@ -107,7 +107,7 @@ export class RecoverRun {
   /** A guardian's human approves this recovery's request, with the code it shows for that guardian. */
   async approveAt(g: { readonly peerId: string; readonly dir: string }): Promise<void> {
     const c = await this.codeFor(g.peerId)
-    await kithIn('guardian', 'approve', c.request, '--code', c.code, '--data-dir', g.dir)
+    await kithIn('guardian', 'approve', '--code', c.code, '--data-dir', g.dir)
   }
 
   /** `kith recover --vault V --guardian <each address> --out D …`; every one of them approves, in order. */

@@ -109,7 +109,18 @@ export class GuardianProcess {
   }
 
   async inviteText(quota = '100MiB'): Promise<string> {
-    const out = await kith('guardian', 'invite', '--data-dir', this.dir, '--quota', quota, '--json')
+    // no release delay: the stories approve and restore at once (a guardian's default is 24 h)
+    const out = await kith(
+      'guardian',
+      'invite',
+      '--data-dir',
+      this.dir,
+      '--quota',
+      quota,
+      '--release-delay',
+      '0s',
+      '--json',
+    )
     return JSON.parse(out).invite as string
   }
 
@@ -202,10 +213,13 @@ export class RecoverProcess {
     return recoveryCode(this, peerId)
   }
 
-  /** That guardian's human approves this recovery's request (`kith guardian approve`, spawned). */
-  async approveAt(peerId: string, dir: string): Promise<void> {
+  /**
+   * That guardian's human approves this recovery's request (`kith guardian approve`, spawned) by the code
+   * alone, as they would; with `byId`, naming the request too.
+   */
+  async approveAt(peerId: string, dir: string, byId = false): Promise<void> {
     const { request, code } = await this.codeFor(peerId)
-    await kith('guardian', 'approve', request, '--code', code, '--data-dir', dir)
+    await kith('guardian', 'approve', ...(byId ? [request] : []), '--code', code, '--data-dir', dir)
   }
 }
 

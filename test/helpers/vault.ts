@@ -94,7 +94,11 @@ export function localInvite(
   label = 'test',
 ): Invite {
   const secret = newInviteSecret()
-  g.db.vaults.createInvite({ secretHash: inviteSecretHash(secret), label, quota, expiresAt }, Date.now())
+  // no release delay: scenarios approve and restore at once (a guardian's default is 24 h)
+  g.db.vaults.createInvite(
+    { secretHash: inviteSecretHash(secret), label, quota, expiresAt, releaseDelay: 0 },
+    Date.now(),
+  )
   return { peerId: peerIdBytes(g.node.peerId), addrs: g.addrs, secret, quota, expiresAt, label }
 }
 

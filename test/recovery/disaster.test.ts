@@ -74,9 +74,12 @@ describe('the full disaster: 5 guardians, 3-of-5, W=4', () => {
     await r.event('unreachable')
   })
 
-  it("the guardian's human sees the request, and a wrong code releases nothing", async () => {
+  it("the guardian's human sees the request but never its code, and a wrong code releases nothing", async () => {
     const listed = JSON.parse(await kith('guardian', 'requests', '--data-dir', gs[0]!.dir, '--json'))
     expect(listed.requests).toEqual([expect.objectContaining({ request: asked.request, state: 'pending' })])
+    const human = await kith('guardian', 'requests', '--data-dir', gs[0]!.dir)
+    expect(JSON.stringify(listed) + human).not.toContain(asked.code)
+    expect(JSON.stringify(listed) + human).not.toContain(asked.code.replace('-', ''))
     const wrong = await kithResult(
       'guardian',
       'approve',
@@ -88,11 +91,14 @@ describe('the full disaster: 5 guardians, 3-of-5, W=4', () => {
     )
     expect(wrong.code).toBe(1)
     expect(wrong.stderr).toContain('[WRONG_CODE]')
+    const daemonSaid = gs[0]!.output
+    expect(daemonSaid).toContain('RECOVERY REQUEST')
+    expect(daemonSaid).not.toContain(asked.code)
   })
 
   it('three approvals by phone code restore version 10, byte for byte', async () => {
     for (const i of [0, 1, 2]) {
-      await r.approveAt(peers[i]!, gs[i]!.dir)
+      await r.approveAt(peers[i]!, gs[i]!.dir, i === 0)
     }
     expect(await r.exitCode()).toBe(0)
     await r.event('key-rebuilt')

@@ -1,16 +1,17 @@
 /**
- * `/kith/recover/1.0.0` (docs/recovery.md, docs/format.md §Recovery request): a stranger asks for a
+ * `/kith/recover/2.0.0` (docs/recovery.md, docs/format.md §Recovery request): a stranger asks for a
  * vault's share with a one-time recovery key. The request is recorded and waits for this guardian's
  * human; the recoverer polls. New requests are capped and rate-limited per peer and per address, and
- * never close another request. Nothing about the vault (its roster) is told before this guardian's
- * human approved. Once approved and past the vault's release delay, the share envelope goes out sealed
+ * never close another request. Each request gets a random phone code, sent sealed to the recovery key
+ * and never shown here. Nothing about the vault (its roster) is told before this guardian's human
+ * approved. Once approved and past the vault's release delay, the share envelope goes out sealed
  * to the recovery key, exactly once: marked released before the reply is sent.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import * as secp from '@noble/secp256k1'
 import { sealRelease } from '../../ceremony/release.js'
-import { recoveryRequestId, verificationCode } from '../../ceremony/request.js'
-import { toHex } from '../../crypto/bytes.js'
+import { newCode, recoveryRequestId, sealCode } from '../../ceremony/request.js'
+import { equalBytes, toHex } from '../../crypto/bytes.js'
 import { InvalidPublicKeyError } from '../../crypto/errors.js'
 import { hostOf } from '../../p2p/addresses.js'
 import { MSG } from '../../p2p/messages.js'
@@ -41,6 +42,9 @@ function _request(
 ): RecoveryRequestRow {
   const id = recoveryRequestId(vault.vaultId, key)
   const known = ctx.db.requests.get(vault.vaultId, id)
+  // the id binds the key; a row is only ever answered (and its share sealed) for the key it was made with
+  if (known !== undefined && !equalBytes(known.recoveryKey, key))
+    throw new InvalidPublicKeyError('recovery key')
   if (known !== undefined) return known
   // only a new request that is recorded costs a token: polling a known one is never limited, and one
   // the caps refuse (the owner's, while strangers fill them) leaves the asker's tokens as they were
@@ -51,7 +55,7 @@ function _request(
     throw new RateLimitedError('recovery requests')
   }
   ctx.db.requests.pruneClosed(now - CLOSED_REQUEST_RETENTION_MS)
-  const code = verificationCode(vault.vaultId, key, peerIdBytes(ctx.node.peerId))
+  const code = newCode()
   const added = ctx.db.requests.add(
     {
       vaultId: vault.vaultId,
@@ -74,7 +78,7 @@ function _request(
   ctx.log.info({ event: 'recovery-requested', vault: shortId(vault.vaultId), request: toHex(id) })
   if (added.newRequester)
     ctx.say(
-      `RECOVERY REQUEST ${toHex(id)} for vault "${vault.label}". Call your friend on a number you know, compare the code, then: kith guardian approve ${toHex(id)} --code <code>`,
+      `RECOVERY REQUEST for vault "${vault.label}". Call your friend on a number you already know and ask them to read you the code their recovery shows for you. Only if they called and you know their voice: kith guardian approve --code <the code they read>`,
     )
   return ctx.db.requests.get(vault.vaultId, id)!
 }
@@ -118,6 +122,8 @@ export async function onRecover(ctx: GuardianContext, stream: Stream, conn: Conn
         ...(r.state === 'approved' && r.releaseAt !== null ? { releaseAt: r.releaseAt } : {}),
         ...(approved ? { roster: vault.roster } : {}),
         ...(sealedShare !== undefined ? { sealedShare } : {}),
+        // sealed to the key the request was made with: only the person recovering can read it out
+        ...(r.state === 'pending' ? { sealedCode: sealCode(r.recoveryKey, r.requestId, r.code) } : {}),
       })
       await stream.close()
     })

@@ -21,7 +21,9 @@ export async function onVeto(ctx: GuardianContext, stream: Stream): Promise<void
       const r = ctx.db.requests.get(veto.vaultId, veto.requestId)
       if (r === undefined) throw new UnknownRequestError(toHex(veto.requestId))
       if (r.state === 'pending' || r.state === 'approved') {
-        ctx.db.requests.veto(veto.vaultId, veto.requestId, veto.bytes, ctx.now())
+        // conditional: a release that slipped in between is final, and said so
+        if (!ctx.db.requests.veto(veto.vaultId, veto.requestId, veto.bytes, ctx.now()))
+          throw new RequestClosedError(ctx.db.requests.get(veto.vaultId, veto.requestId)?.state ?? 'expired')
         ctx.log.warn({ event: 'vetoed', vault: shortId(vault.vaultId), request: toHex(veto.requestId) })
         ctx.say(
           `VETO: the owner of vault "${vault.label}" (${shortId(vault.vaultId)}) says request ${toHex(veto.requestId)} is not them; it will not be released`,

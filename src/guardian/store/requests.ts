@@ -1,15 +1,17 @@
 /**
  * The recovery tables of the guardian's database: recovery requests and their states, and each vault's
  * release policy. A request's life: pending → approved (→ released after the delay) | denied | vetoed |
- * expired. Released is final: never twice. Requests never end each other: a vault holds a few open ones,
- * capped per requester and per address, and closed ones are pruned after a retention period. Every
- * multi-row change is one transaction. ('superseded' is only found in rows of older kith versions.)
+ * expired | locked (too many wrong codes). Released is final: never twice. Requests never end each
+ * other: a vault holds a few open ones, capped per requester and per address, and closed ones are pruned
+ * after a retention period. Every state change is a conditional update that fails if the state moved
+ * since it was read (the daemon and the CLI write the same rows); every multi-row change is one
+ * transaction. ('superseded' is only found in rows of older kith versions.)
  */
 
 import { toHex } from '../../crypto/bytes.js'
 import type { SqliteHandle } from '../../disk/sqlite.js'
 import type { RequestState } from '../../p2p/messages.js'
-import { UnknownVaultError } from '../errors.js'
+import { RequestClosedError, UnknownVaultError } from '../errors.js'
 import type { AuditLog } from './audit.js'
 
 export type { RequestState }
@@ -28,7 +30,12 @@ export interface RecoveryRequestRow {
   readonly decidedAt: number | null
   readonly releaseAt: number | null
   readonly releasedAt: number | null
+  /** Codes typed for it that did not match. */
+  readonly wrongCodes: number
 }
+
+/** Wrong codes after which a request is locked. */
+export const MAX_WRONG_CODES = 5
 
 interface RawRequest {
   vault_id: Buffer
@@ -43,6 +50,7 @@ interface RawRequest {
   decided_at: number | null
   release_at: number | null
   released_at: number | null
+  wrong_codes: number
 }
 
 const toRequest = (r: RawRequest): RecoveryRequestRow => ({
@@ -58,6 +66,7 @@ const toRequest = (r: RawRequest): RecoveryRequestRow => ({
   decidedAt: r.decided_at,
   releaseAt: r.release_at,
   releasedAt: r.released_at,
+  wrongCodes: r.wrong_codes,
 })
 
 /** How many requests may be open at once for one vault: in all, from one requester, from one address. */
@@ -71,7 +80,7 @@ export interface RequestCaps {
 export type AddResult = { readonly added: true; readonly newRequester: boolean } | { readonly added: false }
 
 const OPEN = "state IN ('pending', 'approved')"
-const CLOSED = "state IN ('released', 'denied', 'vetoed', 'superseded', 'expired')"
+const CLOSED = "state IN ('released', 'denied', 'vetoed', 'superseded', 'expired', 'locked')"
 
 export class RequestStore {
   constructor(
@@ -123,7 +132,7 @@ export class RequestStore {
           "SELECT vault_id, request_id FROM recovery_requests WHERE state IN ('pending', 'approved') AND expires_at <= ?",
         )
         .all(now) as { vault_id: Buffer; request_id: Buffer }[]
-      for (const r of due) this._setState(r.vault_id, r.request_id, 'expired', now)
+      for (const r of due) this._setState(r.vault_id, r.request_id, 'expired', ['pending', 'approved'], now)
     })
   }
 
@@ -132,7 +141,7 @@ export class RequestStore {
    * from this requester, or from its address). A new request never closes another one.
    */
   add(
-    r: Omit<RecoveryRequestRow, 'state' | 'decidedAt' | 'releaseAt' | 'releasedAt'>,
+    r: Omit<RecoveryRequestRow, 'state' | 'decidedAt' | 'releaseAt' | 'releasedAt' | 'wrongCodes'>,
     caps: RequestCaps,
     now: number,
   ): AddResult {
@@ -182,14 +191,24 @@ export class RequestStore {
       .run(before).changes
   }
 
-  /** A human's decision, durable before anything is released. */
-  decide(vaultId: Uint8Array, requestId: Uint8Array, approve: boolean, releaseAt: number, now: number): void {
+  /**
+   * A human's decision, durable before anything is released; only from one of the states `from` (what
+   * the caller read): RequestClosedError if it moved since.
+   */
+  decide(
+    vaultId: Uint8Array,
+    requestId: Uint8Array,
+    decision: { approve: boolean; releaseAt: number; from: readonly RequestState[] },
+    now: number,
+  ): void {
+    const { approve, releaseAt, from } = decision
     this.sql.atomically(() => {
-      this.sql
+      const r = this.sql
         .stmt(
-          'UPDATE recovery_requests SET state = ?, decided_at = ?, release_at = ? WHERE vault_id = ? AND request_id = ?',
+          `UPDATE recovery_requests SET state = ?, decided_at = ?, release_at = ? WHERE vault_id = ? AND request_id = ? AND state IN (${_list(from)})`,
         )
-        .run(approve ? 'approved' : 'denied', now, approve ? releaseAt : null, vaultId, requestId)
+        .run(approve ? 'approved' : 'denied', now, approve ? releaseAt : null, vaultId, requestId, ...from)
+      if (r.changes !== 1) throw new RequestClosedError(this.get(vaultId, requestId)?.state ?? 'expired')
       this.audit.record(
         vaultId,
         approve ? 'recovery-approved' : 'recovery-denied',
@@ -199,19 +218,34 @@ export class RequestStore {
     })
   }
 
-  /** A vault-signed veto of one request (kept as evidence). */
-  veto(vaultId: Uint8Array, requestId: Uint8Array, veto: Uint8Array, now: number): void {
-    this.sql.atomically(() => {
+  /** A vault-signed veto of one request still open (kept as evidence); false if it was not open. */
+  veto(vaultId: Uint8Array, requestId: Uint8Array, veto: Uint8Array, now: number): boolean {
+    return this.sql.atomically(() => {
+      if (!this._setState(vaultId, requestId, 'vetoed', ['pending', 'approved'], now)) return false
       this.sql
         .stmt('UPDATE recovery_requests SET veto = ? WHERE vault_id = ? AND request_id = ?')
         .run(veto, vaultId, requestId)
-      this._setState(vaultId, requestId, 'vetoed', now)
+      return true
     })
   }
 
-  /** A human typed a code that does not match (kept in the audit history). */
-  wrongCode(vaultId: Uint8Array, requestId: Uint8Array, now: number): void {
-    this.audit.record(vaultId, 'recovery-wrong-code', { request: toHex(requestId) }, now)
+  /**
+   * A human typed a code that does not match this pending request (kept in the audit history); at
+   * MAX_WRONG_CODES it is locked. True if this call locked it.
+   */
+  wrongCode(vaultId: Uint8Array, requestId: Uint8Array, now: number): boolean {
+    return this.sql.atomically(() => {
+      const r = this.sql
+        .stmt(
+          "UPDATE recovery_requests SET wrong_codes = wrong_codes + 1 WHERE vault_id = ? AND request_id = ? AND state = 'pending' RETURNING wrong_codes",
+        )
+        .get(vaultId, requestId) as { wrong_codes: number } | undefined
+      if (r === undefined) return false
+      this.audit.record(vaultId, 'recovery-wrong-code', { request: toHex(requestId) }, now)
+      return (
+        r.wrong_codes >= MAX_WRONG_CODES && this._setState(vaultId, requestId, 'locked', ['pending'], now)
+      )
+    })
   }
 
   /**
@@ -256,10 +290,23 @@ export class RequestStore {
     this.sql.stmt('DELETE FROM recovery_requests WHERE vault_id = ?').run(vaultId)
   }
 
-  private _setState(vaultId: Uint8Array, requestId: Uint8Array, state: RequestState, now: number): void {
-    this.sql
-      .stmt('UPDATE recovery_requests SET state = ? WHERE vault_id = ? AND request_id = ?')
-      .run(state, vaultId, requestId)
-    this.audit.record(vaultId, `recovery-${state}`, { request: toHex(requestId) }, now)
+  /** Move a request to `state` if it is in one of `from`; true if it moved (and the audit log says so). */
+  private _setState(
+    vaultId: Uint8Array,
+    requestId: Uint8Array,
+    state: RequestState,
+    from: readonly RequestState[],
+    now: number,
+  ): boolean {
+    const r = this.sql
+      .stmt(
+        `UPDATE recovery_requests SET state = ? WHERE vault_id = ? AND request_id = ? AND state IN (${_list(from)})`,
+      )
+      .run(state, vaultId, requestId, ...from)
+    if (r.changes === 1) this.audit.record(vaultId, `recovery-${state}`, { request: toHex(requestId) }, now)
+    return r.changes === 1
   }
 }
+
+/** SQL placeholders for a list of states. */
+const _list = (states: readonly RequestState[]) => states.map(() => '?').join(', ')

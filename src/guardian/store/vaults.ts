@@ -14,7 +14,7 @@ export interface InviteRow {
   readonly quota: number
   readonly expiresAt: number
   /** The release delay the vault enrolled with this invite starts with. */
-  readonly releaseDelay?: number
+  readonly releaseDelay: number
 }
 
 export interface VaultRow {
@@ -102,7 +102,7 @@ export class VaultStore {
       .stmt(
         'INSERT INTO invites (secret_hash, label, quota, created_at, expires_at, release_delay) VALUES (?, ?, ?, ?, ?, ?)',
       )
-      .run(row.secretHash, row.label, row.quota, now, row.expiresAt, row.releaseDelay ?? 0)
+      .run(row.secretHash, row.label, row.quota, now, row.expiresAt, row.releaseDelay)
     this.audit.record(
       null,
       'invite-created',
@@ -160,7 +160,7 @@ export class VaultStore {
           args.roster,
           args.now,
           args.now,
-          args.invite.releaseDelay ?? 0,
+          args.invite.releaseDelay,
         )
       this.sql
         .stmt('INSERT INTO shares (vault_id, epoch, envelope) VALUES (?, ?, ?)')

@@ -6,8 +6,12 @@ import { say, stamp } from '../../output.js'
 export function narrate(e: RecoveryEvent): void {
   switch (e.event) {
     case 'request-sent':
-      say(`→ ${e.guardian}: request ${e.request}, code ${e.code}`)
-      say(`    call ${e.guardian} on a number you know and read them this code`)
+      if (e.code === '') {
+        say(`→ ${e.guardian}: request ${e.request} (already decided)`)
+        break
+      }
+      say(`→ ${e.guardian}: code ${e.code}`)
+      say(`    call ${e.guardian} on a number they know is yours and read them this code; they type it`)
       break
     case 'unreachable':
       say(`✗ ${e.guardian} is unreachable for now (${e.error}); still trying`)
@@ -18,7 +22,11 @@ export function narrate(e: RecoveryEvent): void {
       )
       break
     case 'denied':
-      say(`✗ ${e.guardian}: request ${e.state}`)
+      say(
+        e.state === 'locked'
+          ? `✗ ${e.guardian}: too many wrong codes were typed; the request is locked (start the recovery again for a new one)`
+          : `✗ ${e.guardian}: request ${e.state}`,
+      )
       break
     case 'refused':
       say(`✗ ${e.guardian} refused: ${e.error} [${e.code}]`)

@@ -5,7 +5,7 @@ import { toHex } from '../../../../crypto/bytes.js'
 import { approveRequest } from '../../../../guardian/approvals.js'
 import { withGuardianStore } from '../../../../guardian/setup.js'
 import { say, sayJson } from '../../../output.js'
-import { formatAgo } from '../../../parse.js'
+import { formatDuration } from '../../../parse.js'
 import type { ApproveArgs } from './options.js'
 
 export async function approveHandler(a: ApproveArgs): Promise<void> {
@@ -18,7 +18,7 @@ export async function approveHandler(a: ApproveArgs): Promise<void> {
   const wait = (r.releaseAt ?? 0) - clock()
   say(
     wait > 0
-      ? `Approved. Your share will be released in ${formatAgo(wait).replace(/ ago$/, '')}, when your friend's recovery asks again.`
+      ? `Approved. Your share will be released in ${formatDuration(wait)}, when your friend's recovery asks again. Until then, the vault's owner can still veto it.`
       : "Approved. Your share goes to your friend's recovery the next time it asks (within seconds if it is running).",
   )
 }

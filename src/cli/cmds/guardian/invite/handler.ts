@@ -2,7 +2,7 @@
 import { systemClock } from '../../../../clock.js'
 import { createInvite } from '../../../../guardian/setup.js'
 import { say, sayJson } from '../../../output.js'
-import { formatSize, parseDuration, parseSize } from '../../../parse.js'
+import { formatDuration, formatSize, parseDuration, parseSize } from '../../../parse.js'
 import type { InviteArgs } from './options.js'
 
 export async function inviteHandler(a: InviteArgs): Promise<void> {
@@ -12,12 +12,15 @@ export async function inviteHandler(a: InviteArgs): Promise<void> {
     label: a.label,
     quota: parseSize(a.quota),
     expiresAt: now + parseDuration(a.expires),
-    ...(a.releaseDelay !== undefined ? { releaseDelay: parseDuration(a.releaseDelay) } : {}),
+    releaseDelay: parseDuration(a.releaseDelay),
     now,
   })
   if (a.json) return sayJson({ invite: token, quota, expiresAt })
   say(
     `Invite for one vault, up to ${formatSize(quota)}, usable once until ${new Date(expiresAt).toISOString()}.`,
+  )
+  say(
+    `After you approve a recovery of this vault, your share goes out ${formatDuration(parseDuration(a.releaseDelay))} later (the owner can veto meanwhile).`,
   )
   say('Give this to your friend (it is a secret until used):')
   say('')

@@ -5,7 +5,7 @@ export interface InviteArgs extends GuardianJsonArgs {
   readonly label: string
   readonly quota: string
   readonly expires: string
-  readonly releaseDelay?: string
+  readonly releaseDelay: string
 }
 
 export const inviteCommand = {
@@ -18,7 +18,9 @@ export const inviteCommand = {
     expires: { type: 'string', default: '7d', describe: 'how long the invite stays usable' },
     releaseDelay: {
       type: 'string',
-      describe: 'wait this long after you approve a recovery before releasing (e.g. 24h)',
+      default: '24h',
+      describe:
+        "after you approve a recovery, wait this long before your share goes out: the owner's veto window",
     },
   } satisfies CliOptions<InviteArgs>,
 }

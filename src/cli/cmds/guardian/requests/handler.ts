@@ -16,6 +16,7 @@ const STATE_WORDS: Record<RequestState, string> = {
   vetoed: 'VETOED by the vault owner',
   superseded: 'replaced by a newer request',
   expired: 'expired',
+  locked: 'LOCKED: too many wrong codes were typed',
 }
 
 export async function requestsHandler(a: RequestsArgs): Promise<void> {
@@ -26,8 +27,8 @@ export async function requestsHandler(a: RequestsArgs): Promise<void> {
       request: toHex(r.requestId),
       vault: encodeText('vault', r.vaultId),
       label: db.vaults.get(r.vaultId)?.label ?? '?',
-      code: r.code,
       state: r.state,
+      wrongCodes: r.wrongCodes,
       ageMs: now - r.createdAt,
       expiresAt: r.expiresAt,
       ...(r.releaseAt !== null ? { releaseAt: r.releaseAt } : {}),
@@ -38,10 +39,11 @@ export async function requestsHandler(a: RequestsArgs): Promise<void> {
   for (const r of rows) {
     say(`Request ${r.request} for "${r.label}" (${formatAgo(r.ageMs)}): ${STATE_WORDS[r.state]}`)
     if (r.state === 'pending') {
-      say(`  Your friend's recovery shows code ${r.code} for you.`)
-      say('  Call them on a number you already know and ask them to read their code. Only if it matches:')
-      say(`    kith guardian approve ${r.request} --code <the code they read>`)
-      say(`  If you did not expect this or the code differs: kith guardian deny ${r.request}`)
+      say("  Your friend's recovery shows them a code for you. It is not shown here: it proves the call.")
+      say('  Call them on a number you already know and ask them to read it to you. Then type it:')
+      say('    kith guardian approve --code <the code they read>')
+      say(`  If you did not expect this: kith guardian deny ${r.request}`)
+      if (r.wrongCodes > 0) say(`  ${r.wrongCodes} wrong code(s) typed so far; 5 lock it`)
     }
   }
 }

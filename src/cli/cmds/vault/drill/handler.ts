@@ -1,6 +1,7 @@
 /** `kith vault drill`: every guardian proves its share and the newest version; exit 1 if any fails. */
 import { runDrill } from '../../../../coordinator/drill.js'
 import { DrillFailedError } from '../../../../coordinator/errors.js'
+import { ExitStatus } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
 import { withVault } from '../open.js'
 import type { DrillArgs } from './options.js'
@@ -18,6 +19,9 @@ export async function drillHandler(a: DrillArgs): Promise<void> {
         say(`  ${g.pass ? 'ok  ' : 'FAIL'} ${g.label.padEnd(20)} ${what}`)
       }
     }
-    if (!r.pass) throw new DrillFailedError(r.guardians.filter((g) => !g.pass).map((g) => g.label))
+    if (r.pass) return
+    const failed = new DrillFailedError(r.guardians.filter((g) => !g.pass).map((g) => g.label))
+    // under --json the report above is the answer; the error is its line on stderr
+    throw a.json ? new ExitStatus(1, failed) : failed
   })
 }

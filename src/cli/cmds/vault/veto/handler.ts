@@ -1,6 +1,7 @@
 /** `kith vault veto`: tell every guardian that a recovery request is not the owner's. */
 import { VetoUndeliveredError } from '../../../../coordinator/errors.js'
 import { vetoRequest } from '../../../../coordinator/veto.js'
+import { ExitStatus } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
 import { withVault } from '../open.js'
 import type { VetoArgs } from './options.js'
@@ -16,6 +17,7 @@ export async function vetoHandler(a: VetoArgs): Promise<void> {
       say('Call your guardians: someone is trying to recover your vault. A guardian can still override a')
       say('veto after speaking with you, so a stolen vault key cannot block your own recovery forever.')
     }
-    if (ok === 0) throw new VetoUndeliveredError()
+    // under --json the report above is the answer; the error is its line on stderr
+    if (ok === 0) throw a.json ? new ExitStatus(1, new VetoUndeliveredError()) : new VetoUndeliveredError()
   })
 }
