@@ -1,6 +1,10 @@
-/** The CLI's voice: human lines and JSON objects on stdout, and a timestamp for daemon lines. */
+/**
+ * The CLI's voice: human lines and JSON objects on stdout, and a timestamp for daemon lines. A human line
+ * never carries a control or bidirectional character, whoever wrote the text in it (src/text.ts).
+ */
+import { stripUnsafe } from '../text.js'
 
-export const say = (line = ''): void => console.log(line)
+export const say = (line = ''): void => console.log(stripUnsafe(line))
 
 export const sayJson = (value: unknown): void => console.log(JSON.stringify(value))
 

@@ -4,7 +4,9 @@
  * holds ids, labels, versions and reasons only, never a key, share or file content. A failing alert is
  * reported and never stops the watcher.
  */
+
 import { spawn } from 'node:child_process'
+import { cleanText } from '../text.js'
 import { describeIncident, type VaultStatus, type Verdict } from './status.js'
 
 export interface AlertTargets {
@@ -132,7 +134,8 @@ export class HealthAlerts {
       verdict: e.status.verdict,
       ...(e.previous ? { previous: e.previous } : {}),
       committedVersion: e.status.committedVersion,
-      reasons: e.reason ? [e.reason, ...e.status.reasons] : e.status.reasons,
+      // reasons name guardians and quote their refusals: one safe line each, whoever wrote them
+      reasons: (e.reason ? [e.reason, ...e.status.reasons] : e.status.reasons).map((r) => cleanText(r, 500)),
     })
     for (const f of failures) this.say(`alert not delivered: ${f}`)
   }

@@ -3,6 +3,7 @@
  * operations on them: create, add guardians (a roster is signed and the data key re-split once the
  * vault has enough), and manage sources. Backup and status live in their own modules.
  */
+import { checkLabel } from '../text.js'
 import '../polyfill.js'
 import { randomBytes } from 'node:crypto'
 import { stat } from 'node:fs/promises'
@@ -69,6 +70,7 @@ export async function createVault(
   seed?: (store: CoordinatorStore) => void,
 ): Promise<Uint8Array> {
   const paths = vaultPaths(dir)
+  checkLabel(opts.name, "vault's name")
   await refuseExistingVault(dir)
   // W may not exceed n either; n is known only as guardians are added, so W <= 255 here
   assertThreshold(opts.k, Math.max(opts.k, opts.w))

@@ -15,6 +15,7 @@ import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes } from '../p2p/peers.js'
 import { openRoster, type Roster } from '../replica/roster.js'
+import { cleanText } from '../text.js'
 import { knownPeer } from './access.js'
 import { guardianPaths } from './config.js'
 import type { GuardianContext } from './context.js'
@@ -106,7 +107,9 @@ export class Guardian {
       retention: this.opts.retention ?? DEFAULT_RETENTION,
       removalGraceMs: this.opts.removalGraceMs ?? REMOVAL_GRACE_MS,
       now: this.opts.now ?? systemClock(),
-      say: (line) => {
+      say: (text) => {
+        // labels in these lines were written by other parties: one safe line, whatever they wrote
+        const line = cleanText(text, 1000)
         log.info({ event: 'note' }, line)
         this.opts.onEvent?.(line)
       },

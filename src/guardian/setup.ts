@@ -3,6 +3,7 @@
  * (identity, database, config), make invites, and summarize the vaults it keeps. The daemon itself is
  * service.ts; these run beside it on the same files.
  */
+
 import { stat } from 'node:fs/promises'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { encodeText } from '../crypto/text.js'
@@ -10,6 +11,7 @@ import { ensurePrivateDir } from '../disk/atomic.js'
 import { inviteSecretHash, inviteToText, newInviteSecret } from '../p2p/invite.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes } from '../p2p/peers.js'
+import { checkLabel } from '../text.js'
 import {
   DEFAULT_PORT,
   guardianPaths,
@@ -65,6 +67,7 @@ export async function createInvite(
   dataDir: string,
   req: InviteRequest,
 ): Promise<{ token: string; quota: number; expiresAt: number }> {
+  checkLabel(req.label, "guardian's name")
   const config = await readGuardianConfig(dataDir)
   const key = await loadOrCreatePeerKey(guardianPaths(dataDir).peerKey)
   const addrs = await reachableAddrs(dataDir, config)

@@ -1,5 +1,6 @@
 /** Errors of the p2p layer: wire framing, deadlines, authorization, and errors a peer reported. */
 import { KithError } from '../errors.js'
+import { cleanText } from '../text.js'
 
 /** A peer announced a message longer than the protocol allows; the stream is reset unread. */
 export class MessageTooLargeError extends KithError {
@@ -42,13 +43,17 @@ export class UnauthorizedPeerError extends KithError {
 }
 
 /** The remote side refused with a named error; `remoteCode` is its stable code. */
+/**
+ * Another peer's refusal. Its code and message were written by that peer: the code must look like one
+ * (else 'UNKNOWN'), and the message is cleaned (src/text.ts) before anything can print or log it.
+ */
 export class RemoteError extends KithError {
   readonly code = 'REMOTE_ERROR'
-  constructor(
-    readonly remoteCode: string,
-    message: string,
-  ) {
-    super(`peer refused: ${message} [${remoteCode}]`, { remoteCode })
+  readonly remoteCode: string
+  constructor(remoteCode: string, message: string) {
+    const code = /^[A-Z][A-Z0-9_]{0,63}$/.test(remoteCode) ? remoteCode : 'UNKNOWN'
+    super(`peer refused: ${cleanText(message)} [${code}]`, { remoteCode: code })
+    this.remoteCode = code
   }
 }
 

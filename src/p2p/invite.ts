@@ -3,11 +3,13 @@
  * and a one-time secret that binds one vault to it. Text form "kinvite1…". The secret is a bearer
  * credential: it is never logged, and the guardian stores only its hash.
  */
+
 import { decodeUnsigned, defineRecord, encodeRecordBody } from '../codec/record.js'
 import { defineSchema, field, type Values } from '../codec/schema.js'
 import { sha256 } from '../crypto/hash.js'
 import { systemRandom } from '../crypto/random.js'
 import { decodeText, encodeText } from '../crypto/text.js'
+import { checkLabel } from '../text.js'
 
 const schema = defineSchema('invite', {
   peerId: field.varbytes(1, 128),
@@ -39,5 +41,9 @@ export function inviteToText(invite: Invite): string {
 }
 
 export function inviteFromText(text: string): Invite {
-  return decodeUnsigned(INVITE, decodeText('invite', text))
+  const invite = decodeUnsigned(INVITE, decodeText('invite', text))
+  // the friend wrote these: printable one-line text, or the invite is refused before anything is stored
+  checkLabel(invite.label, "guardian's name in the invite")
+  for (const a of invite.addrs) checkLabel(a, 'address in the invite', 256)
+  return invite
 }

@@ -14,6 +14,7 @@ import { peerIdFromBytes } from '../p2p/peers.js'
 import { openRoster, type Roster } from '../replica/roster.js'
 import { ShareMismatchError } from '../shares/errors.js'
 import { openShareEnvelope } from '../shares/share-envelope.js'
+import { cleanText } from '../text.js'
 import { type RecoveryContext, sleep, type Tracked } from './context.js'
 
 /** States after which a guardian is not asked again. */
@@ -143,8 +144,9 @@ function adoptRoster(ctx: RecoveryContext, bytes: Uint8Array): void {
   ctx.roster = roster
   for (const g of roster.guardians) {
     const known = ctx.targets.get(toHex(g.peerId))
-    // the owner's signed roster names each guardian, also those given only by address
-    if (known) known.label = g.label
-    else ctx.targets.set(toHex(g.peerId), { label: g.label, peerId: g.peerId, addrs: g.addrs })
+    // the owner's signed roster names each guardian, also those given only by address (one safe line)
+    const label = cleanText(g.label, 64)
+    if (known) known.label = label
+    else ctx.targets.set(toHex(g.peerId), { label, peerId: g.peerId, addrs: g.addrs })
   }
 }

@@ -3,11 +3,13 @@
  * and nothing secret. Text for reading back with `kith recover --kit`, HTML with a QR code of the same
  * data for paper. The data block is base64url JSON between two marker lines; the rest is for people.
  */
+
 import { peerIdFromString } from '@libp2p/peer-id'
 import { base64url } from '@scure/base'
 import QRCode from 'qrcode'
 import { decodeText } from '../crypto/text.js'
 import { peerIdBytes } from '../p2p/peers.js'
+import { cleanText } from '../text.js'
 import { InvalidKitError } from './errors.js'
 
 export interface KitGuardian {
@@ -121,7 +123,12 @@ export function kitFromText(text: string): Kit {
     if (!g.addrs.every((a: unknown) => typeof a === 'string'))
       throw new InvalidKitError('a guardian address is not text')
   }
-  return kit
+  // whoever edited the file: names are shown as one safe line each
+  return {
+    ...kit,
+    name: cleanText(kit.name, 64),
+    guardians: kit.guardians.map((g) => ({ ...g, label: cleanText(g.label, 64) })),
+  }
 }
 
 export function kitVaultId(kit: Kit): Uint8Array {

@@ -3,12 +3,14 @@
  * with its vault's signed roster and this guardian's share. The invite's secret comes first, alone, and
  * is checked before the (up to 1.3 MB) roster is read. Bound in one transaction, or not at all.
  */
+
 import type { Connection, Stream } from '@libp2p/interface'
 import { equalBytes } from '../../crypto/bytes.js'
 import { ProtocolViolationError } from '../../p2p/errors.js'
 import { inviteSecretHash } from '../../p2p/invite.js'
 import { MSG } from '../../p2p/messages.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
+import { checkLabel } from '../../text.js'
 import { type GuardianContext, shortId } from '../context.js'
 import { checkEnrollment } from '../ingest.js'
 import { refuse } from './refuse.js'
@@ -28,7 +30,8 @@ export async function onEnroll(ctx: GuardianContext, stream: Stream, conn: Conne
     if (ctx.db.vaults.get(roster.vaultId) !== undefined) {
       throw new ProtocolViolationError(PROTOCOLS.enroll, 'vault already enrolled here')
     }
-    const label = req.label || invite.label
+    // the vault's name comes from the friend's node: printable and one line, or the enrollment is refused
+    const label = req.label ? checkLabel(req.label, "vault's name") : invite.label
     ctx.db.vaults.enroll({
       invite,
       vaultId: roster.vaultId,
