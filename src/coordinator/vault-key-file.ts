@@ -4,6 +4,7 @@
  * transaction). Created with mode 0600, optionally sealed with a passphrase (scrypt, then
  * XChaCha20-Poly1305). Never changes after init; nothing prints or logs it.
  */
+
 import { scryptSync } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { MalformedRecordError } from '../codec/errors.js'
@@ -12,7 +13,7 @@ import { defineSchema, field } from '../codec/schema.js'
 import { DecryptionFailedError } from '../crypto/errors.js'
 import { type RandomBytes, systemRandom } from '../crypto/random.js'
 import { xchachaOpen, xchachaSeal } from '../crypto/xchacha.js'
-import { writeFileAtomic } from '../disk/atomic.js'
+import { tightenSecretFile, writeFileAtomic } from '../disk/atomic.js'
 import { PassphraseError, VaultNotInitializedError } from './errors.js'
 
 const secretsSchema = defineSchema('vault secrets', {
@@ -89,6 +90,8 @@ export function encodeKeyFile(
 }
 
 export async function readKeyFile(path: string, dir: string, passphrase?: string): Promise<VaultSecrets> {
+  // another user's key file is refused; a wider mode than 0600 is taken back first
+  await tightenSecretFile(path)
   let bytes: Uint8Array
   try {
     bytes = new Uint8Array(await readFile(path))

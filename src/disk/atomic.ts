@@ -4,23 +4,76 @@
  * Must never chmod after creation (the secret would be briefly readable) or leave a temp behind.
  */
 import { randomBytes } from 'node:crypto'
-import { closeSync, openSync } from 'node:fs'
-import { mkdir, open, rename, unlink } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { closeSync, fchmodSync, fstatSync, openSync, type Stats } from 'node:fs'
+import { chmod, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises'
+import { basename, dirname, join, relative, sep } from 'node:path'
+import { LocalPathRefusedError } from './errors.js'
 
 /** Owner-only modes for secrets and data directories. */
 export const SECRET_FILE_MODE = 0o600
 export const PRIVATE_DIR_MODE = 0o700
 
-/** Create a directory tree with mode 0700 on every directory it creates. */
-export async function ensurePrivateDir(path: string): Promise<void> {
-  await mkdir(path, { recursive: true, mode: PRIVATE_DIR_MODE })
+/** The user kith runs as (undefined where the platform has no uids). */
+const _uid = (): number | undefined => process.getuid?.()
+
+/** Refuse what another user owns; true if `st` has group or other permission bits (to be tightened). */
+function _ownAndLoose(path: string, st: Stats): boolean {
+  const uid = _uid()
+  if (uid !== undefined && st.uid !== uid)
+    throw new LocalPathRefusedError(
+      path,
+      `it belongs to another user (uid ${st.uid}); kith keeps secrets there`,
+    )
+  return (st.mode & 0o077) !== 0
 }
 
-/** Create `path` empty with mode 0600 if it does not exist, so a library that opens it later
- * (SQLite) never creates it with a wider mode. */
+/**
+ * Create a directory tree with mode 0700 on every directory it creates. An existing one must be a
+ * directory of this user; group or other permissions on it are taken away (it holds secrets).
+ */
+export async function ensurePrivateDir(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: PRIVATE_DIR_MODE })
+  const st = await stat(path)
+  if (!st.isDirectory()) throw new LocalPathRefusedError(path, 'it is not a directory')
+  if (_ownAndLoose(path, st)) await chmod(path, PRIVATE_DIR_MODE)
+}
+
+/**
+ * Create `path` empty with mode 0600 if it does not exist, so a library that opens it later (SQLite, the
+ * log) never creates it with a wider mode. An existing one must be this user's; a wider mode is taken
+ * back to 0600 on the open descriptor.
+ */
 export function ensureSecretFile(path: string): void {
-  closeSync(openSync(path, 'a', SECRET_FILE_MODE))
+  const fd = openSync(path, 'a', SECRET_FILE_MODE)
+  try {
+    if (_ownAndLoose(path, fstatSync(fd))) fchmodSync(fd, SECRET_FILE_MODE)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** An existing secret file (if there is one) made owner-only; another user's is refused. */
+export async function tightenSecretFile(path: string): Promise<void> {
+  const st = await stat(path).catch(() => undefined)
+  if (st !== undefined && _ownAndLoose(path, st)) await chmod(path, SECRET_FILE_MODE)
+}
+
+/**
+ * Refuse to write below `root` through a symbolic link: `root` itself and every existing directory
+ * between it and `dir` must be a real directory. Restored files never land outside the folder named.
+ */
+export async function refuseSymlinks(root: string, dir: string): Promise<void> {
+  const rel = relative(root, dir)
+  if (rel.startsWith('..')) throw new LocalPathRefusedError(dir, `it is outside ${root}`)
+  let at = root
+  for (const part of ['', ...(rel === '' ? [] : rel.split(sep))]) {
+    at = part === '' ? at : join(at, part)
+    const st = await lstat(at).catch(() => undefined)
+    if (st === undefined) return // not there yet: created below as a real directory
+    if (st.isSymbolicLink())
+      throw new LocalPathRefusedError(at, 'it is a symbolic link; restore never follows one')
+    if (!st.isDirectory()) throw new LocalPathRefusedError(at, 'it is not a directory')
+  }
 }
 
 /** fsync a directory so a rename inside it is durable. */

@@ -1,4 +1,4 @@
-/** Errors of local storage: locks and database schemas. */
+/** Errors of local storage: locks, database schemas, and paths kith will not trust. */
 import { KithError } from '../errors.js'
 
 /** Another live kith process holds this directory's lock. */
@@ -22,5 +22,16 @@ export class SchemaTooNewError extends KithError {
       found,
       known,
     })
+  }
+}
+
+/**
+ * A data directory or secret file that belongs to another user, or is not what it should be (a symlink
+ * where kith writes restored files, a file where a directory belongs): refused, nothing written.
+ */
+export class LocalPathRefusedError extends KithError {
+  readonly code = 'LOCAL_PATH_REFUSED'
+  constructor(path: string, reason: string) {
+    super(`refusing ${path}: ${reason}`, { path, reason })
   }
 }

@@ -1,8 +1,10 @@
 /**
  * One handle on a kith SQLite file: created 0600 before SQLite opens it (its WAL and SHM inherit that
- * mode), WAL journal, synchronous=FULL, migrated to the newest schema, with prepared statements cached.
+ * mode; existing ones of this user are tightened to it, another user's are refused), WAL journal, synchronous=FULL, migrated to the newest schema, with prepared statements cached.
  * Stores hold a handle and add the queries of their tables (composition); several stores share one.
  */
+
+import { existsSync } from 'node:fs'
 import Database, { type Database as Db, type Statement } from 'better-sqlite3'
 import { ensureSecretFile } from './atomic.js'
 import { migrate } from './migrate.js'
@@ -15,6 +17,8 @@ export class SqliteHandle {
   /** Open (creating it 0600) and migrate the database at `path`. */
   static open(path: string, migrations: readonly string[]): SqliteHandle {
     ensureSecretFile(path)
+    // a WAL or shared-memory file left with a wider mode (or made by someone else) holds pages too
+    for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) ensureSecretFile(side)
     const db = new Database(path)
     try {
       db.pragma('journal_mode = WAL')

@@ -17,6 +17,8 @@ export const guardianPaths = (dir: string) => ({
   config: join(dir, 'guardian.json'),
   db: join(dir, 'guardian.sqlite3'),
   peerKey: join(dir, 'peer.key'),
+  /** Held by the running daemon: one daemon per data directory. */
+  lock: join(dir, 'guardian.lock'),
   /** Written by the running daemon: its real listen addresses. */
   runtime: join(dir, 'addrs.json'),
 })

@@ -172,3 +172,26 @@ export class BusyError extends KithError {
     super('this guardian is busy with other peers; try again shortly')
   }
 }
+
+/** Another guardian daemon is running on this data directory (it holds the lock). */
+export class GuardianRunningError extends KithError {
+  readonly code = 'GUARDIAN_RUNNING'
+  constructor(dir: string, pid: number) {
+    super(
+      `a guardian (pid ${pid}) is already running on ${dir}; stop it first (one daemon per data directory)`,
+      {
+        pid,
+      },
+    )
+  }
+}
+
+/** The address this guardian should listen on is taken by another program. */
+export class AddressInUseError extends KithError {
+  readonly code = 'ADDRESS_IN_USE'
+  constructor(listen: readonly string[]) {
+    super(
+      `another program already listens on ${listen.join(', ') || 'the port asked for'}; stop it or choose another port in guardian.json`,
+    )
+  }
+}

@@ -10,6 +10,8 @@ import { systemClock } from '../clock.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { ed25519Signer } from '../crypto/ed25519.js'
 import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
+import { LockedError } from '../disk/errors.js'
+import { acquireLock } from '../disk/lock.js'
 import { type Log, silentLog } from '../log.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
@@ -19,6 +21,7 @@ import { cleanText } from '../text.js'
 import { knownPeer } from './access.js'
 import { guardianPaths } from './config.js'
 import type { GuardianContext } from './context.js'
+import { AddressInUseError, GuardianRunningError } from './errors.js'
 import { VaultGossip } from './gossip.js'
 import {
   REMOVAL_GRACE_MS,
@@ -85,11 +88,36 @@ export class Guardian {
     return this._ctx().db
   }
 
+  /**
+   * Start serving. One daemon per data directory: a second one gets GUARDIAN_RUNNING (it would share the
+   * identity and the database); a listen address already taken gets ADDRESS_IN_USE.
+   */
   async start(): Promise<void> {
     if (this.ctx !== undefined) return
     await ensurePrivateDir(this.opts.dataDir)
     const paths = guardianPaths(this.opts.dataDir)
+    let release: () => void
+    try {
+      release = acquireLock(paths.lock, 'guardian data directory')
+    } catch (err) {
+      throw err instanceof LockedError ? new GuardianRunningError(this.opts.dataDir, err.pid) : err
+    }
     const db = GuardianStore.open(paths.db)
+    try {
+      await this._start(paths, db)
+      this.releaseLock = release
+    } catch (err) {
+      db.close()
+      release()
+      throw /EADDRINUSE/.test(String(err instanceof Error ? `${err.message} ${String(err.cause)}` : err))
+        ? new AddressInUseError(this.opts.listen ?? [])
+        : err
+    }
+  }
+
+  private releaseLock: (() => void) | undefined
+
+  private async _start(paths: ReturnType<typeof guardianPaths>, db: GuardianStore): Promise<void> {
     const privateKey = await loadOrCreatePeerKey(paths.peerKey)
     const node = await createKithNode({
       privateKey,
@@ -163,6 +191,8 @@ export class Guardian {
     await unlink(guardianPaths(this.opts.dataDir).runtime).catch(() => undefined)
     await Promise.allSettled([...this.locks.values(), ...ctx.catchUps.values()])
     ctx.db.close()
+    this.releaseLock?.()
+    this.releaseLock = undefined
   }
 
   private readonly rosters = new Map<string, Roster>()

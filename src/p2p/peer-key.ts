@@ -5,12 +5,13 @@
 import { readFile } from 'node:fs/promises'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { Ed25519PrivateKey, PrivateKey } from '@libp2p/interface'
-import { writeFileAtomic } from '../disk/atomic.js'
+import { tightenSecretFile, writeFileAtomic } from '../disk/atomic.js'
 
-/** Load the key at `path`, or create it there (0600) if absent. */
+/** Load the key at `path` (another user's is refused, a wider mode tightened), or create it (0600). */
 export async function loadOrCreatePeerKey(path: string): Promise<Ed25519PrivateKey> {
   let bytes: Uint8Array
   try {
+    await tightenSecretFile(path)
     bytes = new Uint8Array(await readFile(path))
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err

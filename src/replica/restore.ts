@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import type { DataKeys } from '../crypto/kdf.js'
 import { XCHACHA_NONCE_LENGTH } from '../crypto/xchacha.js'
-import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
+import { ensurePrivateDir, refuseSymlinks, writeFileAtomic } from '../disk/atomic.js'
 import { openChunk } from './chunk.js'
 import type { ChunkSource } from './chunk-store.js'
 import { ChunkMissingError, FileIntegrityError, UnsafePathError } from './errors.js'
@@ -69,10 +69,13 @@ async function* _plaintext(
 export async function restoreVersion(opts: RestoreOptions): Promise<RestoredFile[]> {
   const body = openManifestBody(opts.manifest, opts.dataKeys.manifestKey)
   const sources = new Map(body.sources.map((s) => [s.name, s]))
+  await refuseSymlinks(opts.outDir, opts.outDir)
   await ensurePrivateDir(opts.outDir)
   const out: RestoredFile[] = []
   for (const file of body.files) {
     const target = _target(opts.outDir, file)
+    // never through a symbolic link someone left in the folder (the file itself is replaced by rename)
+    await refuseSymlinks(opts.outDir, dirname(target))
     await ensurePrivateDir(dirname(target))
     const macs: Uint8Array[] = []
     let size = 0
