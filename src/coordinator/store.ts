@@ -184,12 +184,13 @@ export class CoordinatorStore {
 
   /**
    * Adopt a new epoch in one transaction: its signed roster, and for each guardian it names, the
-   * share envelope to deliver. Guardians it does not name stop being members.
+   * share envelope to deliver (sealed under the key-encryption key) and its hash. Guardians it does not
+   * name stop being members.
    */
   adoptRoster(
     epoch: number,
     roster: Uint8Array,
-    shares: ReadonlyMap<string, Uint8Array>,
+    shares: ReadonlyMap<string, { readonly sealed: Uint8Array; readonly hash: Uint8Array }>,
     now: number,
     newDataKey?: SealedDataKey,
   ): void {
@@ -201,8 +202,8 @@ export class CoordinatorStore {
         const share = shares.get(Buffer.from(g.peerId).toString('hex'))
         this._stmt('UPDATE guardians SET member = ?, share = ?, share_hash = ? WHERE peer_id = ?').run(
           share ? 1 : 0,
-          share ?? null,
-          share ? sha256(share) : null,
+          share?.sealed ?? null,
+          share?.hash ?? null,
           g.peerId,
         )
       }
@@ -242,6 +243,11 @@ export class CoordinatorStore {
       | { share_hash: Buffer | null }
       | undefined
     return r?.share_hash ?? undefined
+  }
+
+  /** Replace a guardian's stored undelivered share (sealing one an older kith kept in the clear). */
+  setShare(peerId: Uint8Array, sealed: Uint8Array): void {
+    this._stmt('UPDATE guardians SET share = ? WHERE peer_id = ?').run(sealed, peerId)
   }
 
   /** A guardian acknowledged the roster of `epoch` (and so holds its share): forget the secrets it needed. */

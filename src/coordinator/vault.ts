@@ -3,7 +3,6 @@
  * operations on them: create, add guardians (a roster is signed and the data key re-split once the
  * vault has enough), and manage sources. Backup and status live in their own modules.
  */
-import { checkLabel } from '../text.js'
 import '../polyfill.js'
 import { randomBytes } from 'node:crypto'
 import { stat } from 'node:fs/promises'
@@ -26,6 +25,7 @@ import { InvalidSourceError } from '../replica/errors.js'
 import { assertSafeName, SOURCE_KINDS, type SourceKind } from '../replica/manifest-body.js'
 import { signRoster } from '../replica/roster.js'
 import { assertThreshold, splitDataKey } from '../shares/split.js'
+import { checkLabel } from '../text.js'
 import {
   GuardianExistsError,
   NotEnoughGuardiansError,
@@ -35,6 +35,7 @@ import {
   VaultExistsError,
 } from './errors.js'
 import { vaultPaths } from './paths.js'
+import { openShare, sealLegacyShares, sealShare } from './sealed-shares.js'
 import { CoordinatorStore, type GuardianRow, type SealedDataKey, type SourceRow } from './store.js'
 import { readKeyFile, writeKeyFile } from './vault-key-file.js'
 
@@ -139,14 +140,10 @@ export class Vault {
     const secrets = await readKeyFile(paths.key, dir, passphrase)
     const release = options.lock === false ? () => {} : acquireLock(paths.lock, 'vault')
     try {
-      return new Vault(
-        dir,
-        CoordinatorStore.open(paths.db),
-        secrets.vaultKey,
-        secrets.kek,
-        options.now ?? systemClock(),
-        release,
-      )
+      const db = CoordinatorStore.open(paths.db)
+      // shares an older kith kept in the clear are sealed now (only a command that may change the vault)
+      if (options.lock !== false) sealLegacyShares(db, secrets.kek)
+      return new Vault(dir, db, secrets.vaultKey, secrets.kek, options.now ?? systemClock(), release)
     } catch (err) {
       release()
       throw err
@@ -276,7 +273,10 @@ export class Vault {
       epoch,
       vaultSecretKey: this.vaultKey,
     })
-    const shares = new Map(guardians.map((g, i) => [toHex(g.peerId), envelopes[i]!.bytes]))
+    // at rest until delivered: sealed under the key-encryption key, like the data keys
+    const shares = new Map(
+      guardians.map((g, i) => [toHex(g.peerId), sealShare(this.kek, epoch, g.peerId, envelopes[i]!.bytes)]),
+    )
     const sealed = rotate ? sealDataKey(this.kek, epoch, dataKey) : undefined
     this.db.adoptRoster(epoch, roster.bytes, shares, this.now(), sealed)
     dataKey.fill(0)
@@ -329,11 +329,16 @@ export class Vault {
             await enrollWithInvite(
               node,
               inviteFromText(g.invite),
-              { roster, share: g.share!, label: s.name },
+              { roster, share: openShare(this.kek, s.epoch, g.peerId, g.share!), label: s.name },
               opts,
             )
           } else {
-            await sendRoster(node, g, { roster, share: g.share! }, opts)
+            await sendRoster(
+              node,
+              g,
+              { roster, share: openShare(this.kek, s.epoch, g.peerId, g.share!) },
+              opts,
+            )
           }
           this.db.markDelivered(g.peerId, s.epoch, this.now())
           return { label: g.label, peerId, ok: true }

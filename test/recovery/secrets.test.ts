@@ -135,4 +135,36 @@ describe('secrets never reach a log or an output', () => {
     expect(all).toMatch(/"event":"share-released"/)
     expect(all).toMatch(/"event":"restore-done"/)
   }, 180_000)
+
+  it('undelivered shares are sealed at rest: a stolen vault.sqlite3 gives no share without the key file', async () => {
+    const gs = await Promise.all([0, 1, 2].map(() => LocalGuardian.create()))
+    fleet.guardians.push(...gs)
+    await Promise.all(gs.map((g) => g.start()))
+    const dir = join(await fileTempDir('kith-node-'), 'vault')
+    const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir, '--json']
+    expect((await cli(...v('init', '-k', '2', '-w', '2'))).code).toBe(0)
+    const invites = gs.map((g) => g.invite())
+    await Promise.all(gs.map((g) => g.stop()))
+    // every guardian away: the vault is split, and all three shares wait in the database
+    await cli(...v('add-guardian', ...invites))
+    const db = new Database(vaultPaths(dir).db, { readonly: true })
+    const stored = db.prepare('SELECT share FROM guardians').all() as { share: Buffer | null }[]
+    db.close()
+    expect(stored).toHaveLength(3)
+    for (const { share } of stored) {
+      expect(share).not.toBeNull()
+      expect(share!.subarray(0, 4).toString()).not.toBe('KITH')
+      expect(() => openShareEnvelope(share!)).toThrow()
+    }
+    // back online: the sealed shares open with the key file and are delivered
+    await Promise.all(gs.map((g) => g.start()))
+    await writeFile(join(dir, '..', 'a'), 'a')
+    expect((await cli(...v('add-source', 'file', join(dir, '..', 'a')))).code).toBe(0)
+    expect((await cli(...v('backup'))).code).toBe(0)
+    const after = new Database(vaultPaths(dir).db, { readonly: true })
+    expect(after.prepare('SELECT count(*) AS n FROM guardians WHERE share IS NOT NULL').get()).toEqual({
+      n: 0,
+    })
+    after.close()
+  })
 })
