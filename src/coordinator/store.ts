@@ -3,7 +3,6 @@
  * rosters, sources, every version it built (the outbox until W receipts commit it) and the receipts.
  * A version is written here, with its chunks already on disk, before anything is sent.
  */
-import { sha256 } from '../crypto/hash.js'
 import { SqliteHandle } from '../disk/sqlite.js'
 import type { SourceKind } from '../replica/manifest-body.js'
 import { MIGRATIONS } from './schema.js'
