@@ -11,5 +11,5 @@ export const dataDirOption = (defaultDir: string, describe: string): CliOption<s
 
 export const passphraseFileOption: CliOption<string | undefined> = {
   type: 'string',
-  describe: 'file holding the passphrase that seals the vault key',
+  describe: "file holding the passphrase that seals the vault key ('-': standard input)",
 }

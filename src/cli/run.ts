@@ -30,6 +30,17 @@ function _packageVersion(): string {
   return 'unknown'
 }
 
+/** `--passphrase-file -` as `--passphrase-file=-`: yargs would take a lone '-' for a positional. */
+function _joinDash(argv: readonly string[]): string[] {
+  const out: string[] = []
+  for (const a of argv) {
+    const last = out.at(-1)
+    if (a === '-' && last !== undefined && /^--[a-z][a-z-]*$/.test(last)) out[out.length - 1] = `${last}=-`
+    else out.push(a)
+  }
+  return out
+}
+
 /** Run one kith command line (without the program name); resolves to its exit status. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   // `kith --version` is answered here: yargs reserves the word, and `kith recover --version N` needs it
@@ -38,7 +49,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return 0
   }
   try {
-    await yargs([...argv])
+    await yargs(_joinDash(argv))
       .scriptName('kith')
       .usage(
         'kith: keep your Lightning node backups safe with friends\n\nUsage: $0 <command> [options]   ($0 --version prints the version)',

@@ -113,7 +113,10 @@ async function main(): Promise<void> {
     say(
       `   (in this demo each guardian releases its share ${DEMO_RELEASE_DELAY_S} s after its human approves; a real guardian waits 24 h by default, so you could veto a recovery that is not you)`,
     )
-    const added = JSON.parse(await kith(...v('add-guardian', ...invites)))
+    // invites are secrets: from a file (0600), never on the command line where ps would show them
+    const inviteFile = join(work, 'invites.txt')
+    await writeFile(inviteFile, `${invites.join('\n')}\n`, { mode: 0o600 })
+    const added = JSON.parse(await kith(...v('add-guardian', '--invite-file', inviteFile)))
     say(
       `   ${added.results.filter((r: { ok: boolean }) => r.ok).length} guardians enrolled, each with its own share of the data key`,
     )

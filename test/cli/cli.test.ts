@@ -7,12 +7,13 @@ import { describe, expect, it } from 'vitest'
 import { generateSecretKey } from '../../src/crypto/schnorr.js'
 import { shareEnvelopeToText } from '../../src/shares/share-envelope.js'
 import { splitDataKey } from '../../src/shares/split.js'
-import { GuardianProcess, kithResult, spawnWatch } from '../helpers/daemons.js'
+import { CLI, fleet, GuardianProcess, kithResult, spawnWatch } from '../helpers/daemons.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitUntil } from '../helpers/wait.js'
 
 const run = promisify(execFile)
 const kith = kithResult
+const { started } = fleet()
 
 describe('kith CLI (compiled, spawned)', () => {
   it('--help lists the command groups and --version prints the package version', async () => {
@@ -61,6 +62,73 @@ describe('kith CLI (compiled, spawned)', () => {
     const missing = await kith('share', 'inspect', join(dir, 'nope.txt'))
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/cannot access .*ENOENT/)
+  })
+})
+
+/** The compiled CLI with `input` on its standard input. */
+function withStdin(
+  input: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [CLI, ...args], (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    )
+    child.stdin!.end(input)
+  })
+}
+
+describe('secrets never on the command line (compiled, spawned)', () => {
+  it('the passphrase and the invites come from standard input or a file; the key file is sealed with it', async () => {
+    const g = await GuardianProcess.init(await tempDir())
+    started.push(g)
+    await g.start()
+    const dir = join(await tempDir(), 'vault')
+    const init = await withStdin(
+      'correct horse\n',
+      'vault',
+      'init',
+      '-k',
+      '2',
+      '--data-dir',
+      dir,
+      '--passphrase-file',
+      '-',
+    )
+    expect(init.code).toBe(0)
+    // without the passphrase the key file does not open
+    expect((await kith('vault', 'status', '--data-dir', dir, '--offline')).stderr).toContain(
+      '[WRONG_PASSPHRASE]',
+    )
+    const pass = join(dir, '..', 'pass')
+    await writeFile(pass, 'correct horse\n', { mode: 0o600 })
+    const invite = await g.inviteText()
+    const added = await withStdin(
+      `${invite}\n`,
+      'vault',
+      'add-guardian',
+      '--invite-file',
+      '-',
+      '--data-dir',
+      dir,
+      '--passphrase-file',
+      pass,
+      '--json',
+    )
+    expect(added.code).toBe(0)
+    expect(JSON.parse(added.stdout)).toMatchObject({ guardians: 1 })
+    const both = await withStdin(
+      'x',
+      'vault',
+      'add-guardian',
+      '--invite-file',
+      '-',
+      '--passphrase-file',
+      '-',
+      '--data-dir',
+      dir,
+    )
+    expect(both.code).toBe(2)
   })
 })
 

@@ -1,11 +1,24 @@
 /** `kith vault add-guardian`: invite guardians; once there are enough, split the key among them. */
+import { UsageError } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
+import { readSecretText } from '../../../passphrase.js'
 import { withVault } from '../open.js'
 import type { AddGuardianArgs } from './options.js'
 
+/** The invites given: in a file (or on standard input) and on the command line. */
+async function _invites(a: AddGuardianArgs): Promise<string[]> {
+  if (a.inviteFile === '-' && a.passphraseFile === '-')
+    throw new UsageError('only one of the invites and the passphrase can come from standard input')
+  const listed = a.inviteFile ? (await readSecretText(a.inviteFile)).split(/\s+/) : []
+  const all = [...listed, ...(a.invite ?? [])].map((t) => t.trim()).filter((t) => t.length > 0)
+  if (all.length === 0) throw new UsageError('give the invites: --invite-file FILE (or - for standard input)')
+  return all
+}
+
 export async function addGuardianHandler(a: AddGuardianArgs): Promise<void> {
+  const invites = await _invites(a)
   await withVault(a, async (vault) => {
-    const r = await vault.addGuardians(a.invite)
+    const r = await vault.addGuardians(invites)
     const n = vault.db.guardians().length
     if (a.json) return sayJson({ guardians: n, activated: r.activated, needed: r.needed, results: r.results })
     if (!r.activated) {
