@@ -14,6 +14,15 @@ function _alive(pid: number): boolean {
   }
 }
 
+/** Remove a lock file; one already gone (its directory was removed) is released as well. */
+function _removeIfThere(path: string): void {
+  try {
+    unlinkSync(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+}
+
 /** Take the lock at `path` or throw LockedError; returns its release function (idempotent). */
 export function acquireLock(path: string, what: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -21,7 +30,7 @@ export function acquireLock(path: string, what: string): () => void {
       writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 })
       let held = true
       return () => {
-        if (held) unlinkSync(path)
+        if (held) _removeIfThere(path)
         held = false
       }
     } catch (err) {
