@@ -190,6 +190,21 @@ describe('share release at a guardian', () => {
     expect(heard.sealedCode).toBeUndefined()
   })
 
+  it("the owner's veto works throughout the release delay: an approved request is stopped before release", async () => {
+    const e = generateEciesKeyPair()
+    const fifth = recoverer // its earlier requests are closed; strangers' connections per address are capped
+    const re = await requestRecovery(fifth, ref, vaultId, e.publicKey)
+    approveRequest(g.db, undefined, openCode(e.secretKey, re.requestId, re.sealedCode!), { now: clock })
+    expect((await requestRecovery(fifth, ref, vaultId, e.publicKey)).state).toBe('approved')
+    clock += 3_600_000 - 1
+    const veto = signVeto({ vaultId, requestId: re.requestId, createdAt: clock }, v.vaultSecretKey)
+    expect(g.db.requests.veto(vaultId, re.requestId, veto.bytes, clock)).toBe(true)
+    clock += 1
+    const after = await requestRecovery(fifth, ref, vaultId, e.publicKey)
+    expect(after.state).toBe('vetoed')
+    expect(after.sealedShare).toBeUndefined()
+  })
+
   it('the audit log has every step', () => {
     expect(g.db.audit.kinds()).toEqual(
       expect.arrayContaining([
