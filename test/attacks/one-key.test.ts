@@ -16,7 +16,7 @@ import { createKithNode } from '../../src/p2p/node.js'
 import { loadOrCreatePeerKey } from '../../src/p2p/peer-key.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
 import { openRoster, signRoster } from '../../src/replica/roster.js'
-import { cli, RecoverRun } from '../helpers/cli.js'
+import { cli, RecoverRun, recoverArgs } from '../helpers/cli.js'
 import { backedUpVault, localFleet } from '../helpers/local.js'
 
 const fleet = localFleet()
@@ -66,14 +66,7 @@ describe('attack: one stolen key signs the friends away', () => {
       )
     }
     // the owner recovers from the friends during the grace period, byte for byte
-    const r = new RecoverRun(
-      '--vault',
-      vault,
-      '--guardian',
-      ...gs.map((g) => g.addr),
-      '--out',
-      join(work, 'out'),
-    )
+    const r = new RecoverRun(...recoverArgs(vault, gs, join(work, 'out')))
     for (const g of [gs[0]!, gs[1]!]) await r.approveAt(g)
     const result = await r.done
     expect(result.stderr).toBe('')

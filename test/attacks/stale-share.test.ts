@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { kithJson, RecoverRun } from '../helpers/cli.js'
+import { kithJson, RecoverRun, recoverArgs } from '../helpers/cli.js'
 import { backedUpVault, LocalGuardian, localFleet } from '../helpers/local.js'
 
 const fleet = localFleet()
@@ -21,14 +21,7 @@ describe('attack: a guardian that missed a re-share releases its older-epoch sha
     await gs[2]!.start()
 
     const all = [...gs, g3]
-    const r = new RecoverRun(
-      '--vault',
-      vault,
-      '--guardian',
-      ...all.map((g) => g.addr),
-      '--out',
-      join(work, 'out'),
-    )
+    const r = new RecoverRun(...recoverArgs(vault, all, join(work, 'out')))
     // the stale guardian approves first, then two current ones (the first to show the epoch-2 roster)
     await r.approveAt(gs[2]!)
     await r.event('share-received', (e) => e['guardian'] === 'friend 2')

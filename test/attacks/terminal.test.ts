@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { KithError } from '../../src/errors.js'
 import { inviteFromText, inviteToText } from '../../src/p2p/invite.js'
-import { cli, statusJson } from '../helpers/cli.js'
+import { cli, recoverArgs, statusJson } from '../helpers/cli.js'
 import { backedUpVault, localFleet } from '../helpers/local.js'
 
 const fleet = localFleet()
@@ -26,16 +26,7 @@ describe('attack: a guardian and a friend write escape sequences for the operato
     }
     const r = await cli(
       'recover',
-      '--vault',
-      vault,
-      '--guardian',
-      ...gs.map((g) => g.addr),
-      '--out',
-      join(work, 'out'),
-      '--wait',
-      '3s',
-      '--poll',
-      '100ms',
+      ...recoverArgs(vault, gs, join(work, 'out'), '--wait', '3s', '--poll', '100ms'),
     )
     const printed = r.stdout + r.stderr
     expect(printed).toContain('424-242') // shown, as the text it is

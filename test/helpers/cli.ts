@@ -75,6 +75,16 @@ export async function statusJson(...argv: string[]): Promise<Record<string, unkn
   return status
 }
 
+/** `--vault V --guardian <each address> --out D …`: a recovery from a vault id and guardians' addresses. */
+export function recoverArgs(
+  vault: string,
+  guardians: readonly { readonly addr: string }[],
+  out: string,
+  ...extra: string[]
+): string[] {
+  return ['--vault', vault, '--guardian', ...guardians.map((g) => g.addr), '--out', out, ...extra]
+}
+
 /** `kith recover --json` running in-process: its events as they come, its exit awaited. */
 export class RecoverRun {
   readonly events: Record<string, unknown>[] = []
@@ -117,15 +127,7 @@ export class RecoverRun {
     out: string,
     ...extra: string[]
   ): Promise<RecoverRun> {
-    const r = new RecoverRun(
-      '--vault',
-      vault,
-      '--guardian',
-      ...guardians.map((g) => g.addr),
-      '--out',
-      out,
-      ...extra,
-    )
+    const r = new RecoverRun(...recoverArgs(vault, guardians, out, ...extra))
     for (const g of guardians) await r.approveAt(g)
     return r
   }
