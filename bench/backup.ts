@@ -100,8 +100,19 @@ try {
   kith('vault', 'init', '--data-dir', vault, '-k', '2', '-w', '2', '--json')
   const invites = [0, 1, 2].map(
     (i) =>
-      JSON.parse(kith('guardian', 'invite', '--data-dir', join(work, `g${i}`), '--quota', '8GiB', '--json'))
-        .invite,
+      JSON.parse(
+        kith(
+          'guardian',
+          'invite',
+          '--data-dir',
+          join(work, `g${i}`),
+          '--quota',
+          '8GiB',
+          '--release-delay',
+          '0s',
+          '--json',
+        ),
+      ).invite,
   )
   kith('vault', 'add-guardian', '--data-dir', vault, '--json', ...invites)
   const dbPath = join(work, 'channels.sqlite3')
