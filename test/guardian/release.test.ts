@@ -4,6 +4,8 @@
  * supersedes a pending one; a veto stops release until overridden; an unanswered request expires; the
  * audit log keeps every step.
  */
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openRelease } from '../../src/ceremony/release.js'
 import { openCode } from '../../src/ceremony/request.js'
@@ -12,10 +14,12 @@ import { toHex } from '../../src/crypto/bytes.js'
 import { generateEciesKeyPair } from '../../src/crypto/ecies.js'
 import { approveRequest, denyRequest } from '../../src/guardian/approvals.js'
 import { Guardian } from '../../src/guardian/service.js'
+import { initGuardian } from '../../src/guardian/setup.js'
 import { requestRecovery } from '../../src/p2p/client.js'
 import type { KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
 import { openShareEnvelope } from '../../src/shares/share-envelope.js'
+import { cli } from '../helpers/cli.js'
 import { expectCode, fileTempDir, remoteCode } from '../helpers/tmp.js'
 import { coordinatorNode, enrollAll, testVault } from '../helpers/vault.js'
 
@@ -218,5 +222,19 @@ describe('share release at a guardian', () => {
         'recovery-locked',
       ]),
     )
+  })
+})
+
+describe('the release delay a friend starts with', () => {
+  it('is 24 h unless the invite says otherwise, and a guardian shows it', async () => {
+    const dir = await fileTempDir()
+    await initGuardian(dir, { listen: ['/ip4/127.0.0.1/tcp/4999'] })
+    const made = await cli('guardian', 'invite', '--data-dir', dir, '--json')
+    expect(made.code).toBe(0)
+    const db = new Database(join(dir, 'guardian.sqlite3'), { readonly: true })
+    expect(db.prepare('SELECT release_delay FROM invites').all()).toEqual([{ release_delay: 86_400_000 }])
+    db.close()
+    const human = await cli('guardian', 'invite', '--data-dir', dir, '--release-delay', '6h')
+    expect(human.stdout).toMatch(/your share goes out 6h later \(the owner can veto meanwhile\)/)
   })
 })
