@@ -38,10 +38,12 @@ const LAYER: Record<string, number> = {
   shares: 2,
   replica: 2,
   ceremony: 2,
+  stream: 2,
   p2p: 3,
   guardian: 4,
   recovery: 4,
   coordinator: 5,
+  cln: 5,
   cli: 6,
   demo: 6,
 }

@@ -17,6 +17,8 @@ export const KINDS = {
   10: 'vaultState',
   11: 'veto',
   12: 'certificate',
+  13: 'writerCertificate',
+  14: 'streamEntry',
   // protocol messages (docs/format.md §Protocol messages)
   16: 'error',
   17: 'enroll',
@@ -39,6 +41,11 @@ export const KINDS = {
   34: 'enrollHello',
   35: 'certify',
   36: 'freshness',
+  37: 'streamOpen',
+  38: 'streamState',
+  39: 'entryMessage',
+  40: 'entryAck',
+  41: 'streamEntries',
 } as const
 
 type Table = typeof KINDS

@@ -16,6 +16,7 @@ import { onFetch } from './handlers/fetch.js'
 import { onPush } from './handlers/push.js'
 import { onRecover } from './handlers/recover.js'
 import { onRoster } from './handlers/roster.js'
+import { onStream } from './handlers/stream.js'
 import { onVeto } from './handlers/veto.js'
 
 /** Most concurrent inbound streams per protocol and connection. */
@@ -36,6 +37,7 @@ const HANDLERS: readonly [string, Handler][] = [
   [PROTOCOLS.veto, onVeto],
   [PROTOCOLS.drill, onDrill],
   [PROTOCOLS.certify, onCertify],
+  [PROTOCOLS.stream, onStream],
 ]
 
 /** Register every protocol; returns the function that stops watching for idle strangers. */

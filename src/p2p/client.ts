@@ -183,6 +183,8 @@ export type FetchRequest =
   | { readonly what: 'requests' }
   | { readonly what: 'freshness' }
   | { readonly what: 'roster' }
+  | { readonly what: 'streamHead'; readonly stream: string }
+  | { readonly what: 'entries'; readonly stream: string; readonly from: number }
   | { readonly what: 'manifest'; readonly version: number }
   | { readonly what: 'chunk'; readonly id: Uint8Array }
 
@@ -205,6 +207,8 @@ export async function fetchFromPeer(
       what: req.what,
       ...(req.what === 'manifest' ? { version: req.version } : {}),
       ...(req.what === 'chunk' ? { chunkId: req.id } : {}),
+      ...(req.what === 'streamHead' ? { stream: req.stream } : {}),
+      ...(req.what === 'entries' ? { stream: req.stream, version: req.from } : {}),
     },
     MSG.fetched,
     options,

@@ -25,6 +25,7 @@ import { MANIFEST, MAX_MANIFEST_CHUNKS } from '../replica/manifest.js'
 import { RECEIPT } from '../replica/receipt.js'
 import { ROSTER } from '../replica/roster.js'
 import { SHARE_ENVELOPE } from '../shares/share-envelope.js'
+import { STREAM_ENTRY, WRITER_CERTIFICATE } from '../stream/entry.js'
 
 const msg = <S extends SchemaFields>(
   kind: KindName,
@@ -47,6 +48,10 @@ export const FETCH_WHAT = {
   requests: 5,
   freshness: 6,
   roster: 7,
+  /** A live stream's writer certificate and newest entry (§Live stream). */
+  streamHead: 8,
+  /** A live stream's entries from a position on, as many as fit one reply. */
+  entries: 9,
 } as const
 
 /** A recovery request's state as its guardian keeps it and a recoverer hears it (§Recovery request). */
@@ -83,6 +88,8 @@ const OPEN_REQUEST: PackedItem<OpenRequest> = {
     createdAt: Number(new DataView(b.buffer, b.byteOffset + REQUEST_ID_LENGTH, 8).getBigUint64(0)),
   }),
 }
+
+const ENTRY_ITEM = defineSchema('stream entries item', { entry: field.varbytes(1, STREAM_ENTRY.maxBytes) })
 
 const ids = (tag: number, maxItems: number) => field.packed(tag, rawItems(32), maxItems)
 
@@ -125,8 +132,10 @@ export const MSG = {
       version: field.optional(field.u64(3)),
       /** The chunk's id, for a chunk. */
       chunkId: field.optional(field.bytes(4, 32)),
+      /** The live stream's name, for a stream head or entries (`version` is then the first position). */
+      stream: field.optional(field.utf8(5, 32)),
     },
-    128,
+    160,
   ),
   fetched: msg(
     'fetched',
@@ -218,6 +227,29 @@ export const MSG = {
       certificate: field.optional(field.varbytes(3, CERTIFICATE.maxBytes)),
     },
     2 * HEAD.maxBytes + CERTIFICATE.maxBytes + 64,
+  ),
+  /** Open a live stream (§Live stream): the vault-signed certificate of the writer key. */
+  streamOpen: msg(
+    'streamOpen',
+    'stream open',
+    { certificate: field.varbytes(1, WRITER_CERTIFICATE.maxBytes) },
+    WRITER_CERTIFICATE.maxBytes + 64,
+  ),
+  /** Where a guardian's copy of a stream ends: its newest entry's position and hash (0 and none: empty). */
+  streamState: msg('streamState', 'stream state', { position: field.u64(1), hash: field.bytes(2, 32) }, 96),
+  /** One entry to append (or, at the newest position, to replace). */
+  entry: msg('entryMessage', 'stream entry', { entry: field.varbytes(1, STREAM_ENTRY.maxBytes) }, STREAM_ENTRY.maxBytes + 64),
+  /** A durable append. */
+  entryAck: msg('entryAck', 'entry ack', { position: field.u64(1) }, 32),
+  /** A stream's head (its writer certificate and newest entry), or a run of its entries. */
+  streamEntries: msg(
+    'streamEntries',
+    'stream entries',
+    {
+      certificate: field.optional(field.varbytes(1, WRITER_CERTIFICATE.maxBytes)),
+      entries: field.list(2, ENTRY_ITEM, 4096, STREAM_ENTRY.maxBytes + 64),
+    },
+    STREAM_ENTRY.maxBytes + 4096,
   ),
   /** Open recovery requests of a vault, for its coordinator. */
   requests: msg(

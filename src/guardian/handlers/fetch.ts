@@ -19,6 +19,9 @@ import { refuse } from './refuse.js'
 
 type FetchRequest = MessageOf<'fetch'>
 
+/** About how many bytes of stream entries one reply carries. */
+const ENTRIES_REPLY_BYTES = 4 * 1024 * 1024
+
 /** What to answer a fetch with, or undefined when it is not held. */
 function _answer(ctx: GuardianContext, vault: VaultRow, req: FetchRequest): Uint8Array | undefined {
   switch (req.what) {
@@ -40,6 +43,20 @@ function _answer(ctx: GuardianContext, vault: VaultRow, req: FetchRequest): Uint
       })
     case 'roster':
       return vault.roster
+    case 'streamHead': {
+      const st = req.stream === undefined ? undefined : ctx.db.streams.get(vault.vaultId, req.stream)
+      if (st === undefined || req.stream === undefined) return undefined
+      const newest = ctx.db.streams.newest(vault.vaultId, req.stream)
+      return encodeRecordBody(MSG.streamEntries, {
+        certificate: st.certificate,
+        entries: newest === undefined ? [] : [{ entry: newest }],
+      })
+    }
+    case 'entries': {
+      if (req.stream === undefined || req.version === undefined) return undefined
+      const run = ctx.db.streams.entries(vault.vaultId, req.stream, req.version, ENTRIES_REPLY_BYTES)
+      return encodeRecordBody(MSG.streamEntries, { entries: run.map((entry) => ({ entry })) })
+    }
     case 'requests': {
       ctx.db.requests.expire(ctx.now())
       const open = ctx.db.requests.list({ vaultId: vault.vaultId, open: true })
@@ -56,9 +73,9 @@ function _recovererMayRead(
   req: FetchRequest,
 ): boolean {
   const now = ctx.now()
-  if (req.what === 'head' || req.what === 'freshness')
+  if (req.what === 'head' || req.what === 'freshness' || req.what === 'streamHead')
     return ctx.db.requests.hasRequest(peer, now, { vaultId: vault.vaultId })
-  if (req.what === 'manifest' || req.what === 'chunk')
+  if (req.what === 'manifest' || req.what === 'chunk' || req.what === 'entries')
     return ctx.db.requests.hasRequest(peer, now, { vaultId: vault.vaultId, approved: true })
   return false
 }

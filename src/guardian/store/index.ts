@@ -8,6 +8,7 @@ import { SqliteHandle } from '../../disk/sqlite.js'
 import { AuditLog } from './audit.js'
 import { RequestStore } from './requests.js'
 import { MIGRATIONS } from './schema.js'
+import { StreamStore } from './streams.js'
 import { VaultStore } from './vaults.js'
 import { VersionStore } from './versions.js'
 
@@ -20,12 +21,14 @@ export class GuardianStore {
   readonly vaults: VaultStore
   readonly versions: VersionStore
   readonly requests: RequestStore
+  readonly streams: StreamStore
 
   private constructor(private readonly sql: SqliteHandle) {
     this.audit = new AuditLog(sql)
     this.vaults = new VaultStore(sql, this.audit)
     this.versions = new VersionStore(sql, this.audit)
     this.requests = new RequestStore(sql, this.audit)
+    this.streams = new StreamStore(sql, this.audit)
   }
 
   static open(path: string): GuardianStore {
@@ -45,6 +48,7 @@ export class GuardianStore {
     this.sql.atomically(() => {
       this.versions.forget(vaultId)
       this.requests.forget(vaultId)
+      this.streams.forget(vaultId)
       this.vaults.forget(vaultId)
       this.audit.record(vaultId, 'vault-removed', { epoch }, now)
     })

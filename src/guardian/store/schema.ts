@@ -81,4 +81,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE vaults ADD COLUMN kept_at INTEGER;
   ALTER TABLE recovery_requests ADD COLUMN wrong_codes INTEGER NOT NULL DEFAULT 0;
   `,
+  // 5: live streams: each stream's writer certificate and newest entry, and the entries a committed
+  // snapshot does not cover yet
+  `
+  CREATE TABLE streams (
+    vault_id BLOB NOT NULL, stream TEXT NOT NULL, certificate BLOB NOT NULL,
+    last_position INTEGER NOT NULL DEFAULT 0, last_hash BLOB, last_prev BLOB,
+    covered INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (vault_id, stream)
+  );
+  CREATE TABLE stream_entries (
+    vault_id BLOB NOT NULL, stream TEXT NOT NULL, position INTEGER NOT NULL, prev BLOB NOT NULL,
+    hash BLOB NOT NULL, entry BLOB NOT NULL,
+    PRIMARY KEY (vault_id, stream, position)
+  );
+  `,
 ]

@@ -1,0 +1,53 @@
+/**
+ * `/kith/stream/1.0.0` (docs/format.md §Live stream): the vault's coordinator (a node's live-database
+ * plugin runs under its identity) keeps one stream open per live stream and sends entries; each is
+ * verified (writer key certified by the vault key, Ed25519 signature, hash chain), appended durably and
+ * acknowledged. One open carries one stream; a broken one is simply opened again by the writer.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import { equalBytes } from '../../crypto/bytes.js'
+import { UnauthorizedPeerError } from '../../p2p/errors.js'
+import { MSG } from '../../p2p/messages.js'
+import { PROTOCOLS, Wire } from '../../p2p/wire.js'
+import { openEntry, openWriterCertificate } from '../../stream/entry.js'
+import { BadEntryError } from '../../stream/errors.js'
+import { authorize, knownPeer } from '../access.js'
+import { type GuardianContext, shortId } from '../context.js'
+import { refuse } from './refuse.js'
+
+/** A writer may stay quiet between transactions this long before the stream is dropped (it reopens). */
+const IDLE_MS = 6 * 3600_000
+
+export async function onStream(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
+  const wire = new Wire(stream, PROTOCOLS.stream, MSG.entry.maxBytes, IDLE_MS)
+  try {
+    if (!knownPeer(ctx, conn.remotePeer, 'coordinator')) throw new UnauthorizedPeerError(conn.remotePeer.toString())
+    const cert = openWriterCertificate((await wire.receive(MSG.streamOpen)).certificate)
+    const vault = ctx.db.vaults.require(cert.vaultId)
+    authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
+    const known = ctx.db.streams.get(cert.vaultId, cert.stream)
+    // a newer certificate (a re-installed writer) replaces an older one, never the other way
+    if (known === undefined || openWriterCertificate(known.certificate).createdAt <= cert.createdAt)
+      ctx.db.streams.setCertificate(cert.vaultId, cert.stream, cert.bytes, ctx.now())
+    const s = ctx.db.streams.get(cert.vaultId, cert.stream)!
+    if (!equalBytes(s.certificate, cert.bytes)) throw new BadEntryError(0, 'writer')
+    await wire.send(MSG.streamState, { position: s.lastPosition, hash: s.lastHash ?? new Uint8Array(32) })
+    for (;;) {
+      const msg = await wire.receive(MSG.entry).catch((err: unknown) => {
+        // the writer closed its end: the stream is over, not an error
+        if (stream.remoteWriteStatus === 'closed' || stream.status !== 'open') return undefined
+        throw err
+      })
+      if (msg === undefined) break
+      const e = openEntry(msg.entry, cert.writerKey)
+      if (!equalBytes(e.vaultId, cert.vaultId) || e.stream !== cert.stream) throw new BadEntryError(e.position, 'stream')
+      const result = ctx.db.streams.append(e)
+      if (result === 'replaced')
+        ctx.log.info({ event: 'stream-rewind', vault: shortId(cert.vaultId), stream: cert.stream, position: e.position })
+      await wire.send(MSG.entryAck, { position: e.position })
+    }
+    await stream.close().catch(() => undefined)
+  } catch (err) {
+    await refuse(ctx, wire, err)
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The live-stream tables of the guardian's database (docs/format.md §Live stream): per stream, the
+ * writer certificate in force and the newest entry; the entries themselves until a committed snapshot
+ * covers them. An append is one FULL-synchronous transaction: durable before it is acknowledged.
+ */
+import { equalBytes } from '../../crypto/bytes.js'
+import type { SqliteHandle } from '../../disk/sqlite.js'
+import { BadEntryError } from '../../stream/errors.js'
+import type { StreamEntry } from '../../stream/entry.js'
+import type { AuditLog } from './audit.js'
+
+export interface StreamRow {
+  readonly certificate: Uint8Array
+  /** The newest entry held (0: none yet). */
+  readonly lastPosition: number
+  readonly lastHash: Uint8Array | null
+  readonly lastPrev: Uint8Array | null
+  /** Entries up to here are covered by a committed snapshot and were dropped. */
+  readonly covered: number
+  /** Bytes of the entries held. */
+  readonly bytes: number
+}
+
+interface RawStream {
+  certificate: Buffer
+  last_position: number
+  last_hash: Buffer | null
+  last_prev: Buffer | null
+  covered: number
+  bytes: number
+}
+
+/** What an append did: a new entry, the newest one replaced (a rewind), or the same entry again. */
+export type AppendResult = 'appended' | 'replaced' | 'duplicate'
+
+export class StreamStore {
+  constructor(
+    private readonly sql: SqliteHandle,
+    private readonly audit: AuditLog,
+  ) {}
+
+  get(vaultId: Uint8Array, stream: string): StreamRow | undefined {
+    const r = this.sql.stmt('SELECT * FROM streams WHERE vault_id = ? AND stream = ?').get(vaultId, stream) as
+      | RawStream
+      | undefined
+    return r === undefined
+      ? undefined
+      : {
+          certificate: r.certificate,
+          lastPosition: r.last_position,
+          lastHash: r.last_hash,
+          lastPrev: r.last_prev,
+          covered: r.covered,
+          bytes: r.bytes,
+        }
+  }
+
+  /** Adopt a (verified) writer certificate for a stream; a newer one replaces an older. */
+  setCertificate(vaultId: Uint8Array, stream: string, certificate: Uint8Array, now: number): void {
+    this.sql.atomically(() => {
+      const known = this.get(vaultId, stream)
+      if (known !== undefined && equalBytes(known.certificate, certificate)) return
+      if (known === undefined)
+        this.sql
+          .stmt('INSERT INTO streams (vault_id, stream, certificate) VALUES (?, ?, ?)')
+          .run(vaultId, stream, certificate)
+      else
+        this.sql
+          .stmt('UPDATE streams SET certificate = ? WHERE vault_id = ? AND stream = ?')
+          .run(certificate, vaultId, stream)
+      this.audit.record(vaultId, 'stream-writer', { stream }, now)
+    })
+  }
+
+  /**
+   * Append an entry (its signature verified): the next position after the newest, chained to it; or a
+   * replacement of the newest (same position, same predecessor: the writer's transaction was not
+   * committed); or a later position after a gap (a snapshot covers what is missing). An older position
+   * is accepted only as the very entry already held there. Refused: anything else (BadEntryError).
+   */
+  append(e: StreamEntry): AppendResult {
+    return this.sql.atomically(() => {
+      const s = this.get(e.vaultId, e.stream)
+      if (s === undefined) throw new BadEntryError(e.position, 'stream')
+      const last = s.lastPosition
+      let result: AppendResult
+      if (s.lastHash === null || e.position > last) {
+        if (s.lastHash !== null && e.position === last + 1 && !equalBytes(e.prev, s.lastHash))
+          throw new BadEntryError(e.position, 'chain')
+        if (e.position <= s.covered) throw new BadEntryError(e.position, 'position')
+        result = 'appended'
+      } else if (e.position === last) {
+        if (equalBytes(e.hash, s.lastHash)) return 'duplicate'
+        if (s.lastPrev === null || !equalBytes(e.prev, s.lastPrev)) throw new BadEntryError(e.position, 'chain')
+        result = 'replaced'
+      } else {
+        const held = this.sql
+          .stmt('SELECT hash FROM stream_entries WHERE vault_id = ? AND stream = ? AND position = ?')
+          .get(e.vaultId, e.stream, e.position) as { hash: Buffer } | undefined
+        if (held !== undefined && equalBytes(held.hash, e.hash)) return 'duplicate'
+        throw new BadEntryError(e.position, 'position')
+      }
+      const before = result === 'replaced' ? this._size(e.vaultId, e.stream, e.position) : 0
+      this.sql
+        .stmt(
+          'INSERT OR REPLACE INTO stream_entries (vault_id, stream, position, prev, hash, entry) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(e.vaultId, e.stream, e.position, e.prev, e.hash, e.bytes)
+      this.sql
+        .stmt(
+          'UPDATE streams SET last_position = ?, last_hash = ?, last_prev = ?, bytes = bytes + ? WHERE vault_id = ? AND stream = ?',
+        )
+        .run(e.position, e.hash, e.prev, e.bytes.length - before, e.vaultId, e.stream)
+      return result
+    })
+  }
+
+  private _size(vaultId: Uint8Array, stream: string, position: number): number {
+    const r = this.sql
+      .stmt('SELECT length(entry) AS n FROM stream_entries WHERE vault_id = ? AND stream = ? AND position = ?')
+      .get(vaultId, stream, position) as { n: number } | undefined
+    return r?.n ?? 0
+  }
+
+  /** The newest entry held, if any. */
+  newest(vaultId: Uint8Array, stream: string): Uint8Array | undefined {
+    const r = this.sql
+      .stmt('SELECT entry FROM stream_entries WHERE vault_id = ? AND stream = ? ORDER BY position DESC LIMIT 1')
+      .get(vaultId, stream) as { entry: Buffer } | undefined
+    return r?.entry
+  }
+
+  /** Entries from `from` on, in order, up to about `maxBytes` (at least one if there is one). */
+  entries(vaultId: Uint8Array, stream: string, from: number, maxBytes: number): Uint8Array[] {
+    const rows = this.sql
+      .stmt(
+        'SELECT entry FROM stream_entries WHERE vault_id = ? AND stream = ? AND position >= ? ORDER BY position LIMIT 4096',
+      )
+      .iterate(vaultId, stream, from) as IterableIterator<{ entry: Buffer }>
+    const out: Uint8Array[] = []
+    let bytes = 0
+    for (const r of rows) {
+      if (out.length > 0 && bytes + r.entry.length > maxBytes) break
+      out.push(r.entry)
+      bytes += r.entry.length
+    }
+    return out
+  }
+
+  /** A committed snapshot covers the stream up to `position`: drop those entries. */
+  cover(vaultId: Uint8Array, stream: string, position: number, now: number): number {
+    return this.sql.atomically(() => {
+      const s = this.get(vaultId, stream)
+      if (s === undefined || position <= s.covered) return 0
+      // the newest entry stays, so a writer that reconnects still finds its chain
+      const keepFrom = Math.min(position, s.lastPosition - 1)
+      const freed = this.sql
+        .stmt(
+          'SELECT coalesce(sum(length(entry)), 0) AS n, count(*) AS c FROM stream_entries WHERE vault_id = ? AND stream = ? AND position <= ?',
+        )
+        .get(vaultId, stream, keepFrom) as { n: number; c: number }
+      this.sql
+        .stmt('DELETE FROM stream_entries WHERE vault_id = ? AND stream = ? AND position <= ?')
+        .run(vaultId, stream, keepFrom)
+      this.sql
+        .stmt('UPDATE streams SET covered = ?, bytes = bytes - ? WHERE vault_id = ? AND stream = ?')
+        .run(position, freed.n, vaultId, stream)
+      this.audit.record(vaultId, 'stream-covered', { stream, position, dropped: freed.c }, now)
+      return freed.c
+    })
+  }
+
+  /** Delete this store's rows of a vault (the caller removes the vault from every store at once). */
+  forget(vaultId: Uint8Array): void {
+    for (const table of ['stream_entries', 'streams'])
+      this.sql.stmt(`DELETE FROM ${table} WHERE vault_id = ?`).run(vaultId)
+  }
+}

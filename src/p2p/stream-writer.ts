@@ -1,0 +1,168 @@
+/**
+ * The writer's side of a live stream (docs/format.md §Live stream): one kept-open `/kith/stream/1.0.0`
+ * stream per guardian, entries sent to all of them at once, and an append that resolves as soon as W of
+ * them hold the entry durably. Each guardian gets its entries in order; one that is behind (it was away,
+ * or its stream broke) is first sent what it lacks from the writer's own log, and a broken stream is
+ * opened again at the next entry. Nothing here knows what the entries hold.
+ */
+import type { Stream } from '@libp2p/interface'
+import { toHex } from '../crypto/bytes.js'
+import { KithError } from '../errors.js'
+import { MSG } from './messages.js'
+import type { KithNode } from './node.js'
+import { openStream } from './peers.js'
+import { PROTOCOLS, Wire } from './wire.js'
+
+export interface StreamTarget {
+  readonly label: string
+  readonly peerId: Uint8Array
+  readonly addrs: readonly string[]
+}
+
+/** The writer's own log of entries not yet covered by a committed snapshot. */
+export interface EntrySource {
+  /** Entries from `position` on (encoded records), in order, as far as the log has them. */
+  entriesFrom(position: number): Iterable<{ position: number; bytes: Uint8Array }>
+}
+
+/** How one guardian took an entry. */
+export interface AppendOutcome {
+  readonly acks: number
+  readonly failures: readonly { label: string; error: string }[]
+}
+
+/** A guardian's end of the stream, while it is open. */
+interface Link {
+  readonly stream: Stream
+  readonly wire: Wire
+  /** The newest position the guardian holds. */
+  position: number
+}
+
+class GuardianStream {
+  private link: Link | undefined
+  /** Entries go out one at a time, in order. */
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    readonly target: StreamTarget,
+    private readonly node: KithNode,
+    private readonly certificate: Uint8Array,
+    private readonly log: EntrySource,
+  ) {}
+
+  /** Send one entry (after whatever the guardian lacks before it); resolves once it is acknowledged. */
+  send(position: number, bytes: Uint8Array, signal: AbortSignal): Promise<void> {
+    const run = this.queue.then(() => this._send(position, bytes, signal))
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  private async _send(position: number, bytes: Uint8Array, signal: AbortSignal): Promise<void> {
+    try {
+      const link = this.link ?? (await this._open(signal))
+      if (link.position < position - 1)
+        for (const e of this.log.entriesFrom(link.position + 1)) {
+          if (e.position >= position) break
+          await this._one(link, e.position, e.bytes, signal)
+        }
+      await this._one(link, position, bytes, signal)
+    } catch (err) {
+      this.close(err)
+      throw err
+    }
+  }
+
+  private async _one(link: Link, position: number, bytes: Uint8Array, signal: AbortSignal): Promise<void> {
+    await link.wire.send(MSG.entry, { entry: bytes }, { signal })
+    const ack = await link.wire.receive(MSG.entryAck, { signal })
+    link.position = Math.max(link.position, ack.position)
+  }
+
+  private async _open(signal: AbortSignal): Promise<Link> {
+    const stream = await openStream(this.node, this.target.peerId, this.target.addrs, PROTOCOLS.stream, signal)
+    const wire = new Wire(stream, PROTOCOLS.stream, MSG.streamState.maxBytes)
+    try {
+      await wire.send(MSG.streamOpen, { certificate: this.certificate }, { signal })
+      const state = await wire.receive(MSG.streamState, { signal })
+      this.link = { stream, wire, position: state.position }
+      return this.link
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      throw err
+    }
+  }
+
+  /** Drop the link (it is opened again for the next entry). */
+  close(err?: unknown): void {
+    const link = this.link
+    this.link = undefined
+    if (link === undefined) return
+    if (err === undefined) void link.stream.close().catch(() => undefined)
+    else link.stream.abort(err instanceof Error ? err : new Error(String(err)))
+  }
+}
+
+/** Replicates one stream's entries to a vault's guardians. */
+export class StreamWriter {
+  private readonly guardians = new Map<string, GuardianStream>()
+
+  constructor(
+    private readonly node: KithNode,
+    private readonly certificate: Uint8Array,
+    private readonly log: EntrySource,
+  ) {}
+
+  /** The guardians to write to (the vault's members); links to those no longer listed are closed. */
+  setTargets(targets: readonly StreamTarget[]): void {
+    const keep = new Set(targets.map((t) => toHex(t.peerId)))
+    for (const [k, g] of this.guardians)
+      if (!keep.has(k)) {
+        g.close()
+        this.guardians.delete(k)
+      }
+    for (const t of targets)
+      if (!this.guardians.has(toHex(t.peerId)))
+        this.guardians.set(toHex(t.peerId), new GuardianStream(t, this.node, this.certificate, this.log))
+  }
+
+  /**
+   * Send an entry to every guardian; resolves when `quorum` acknowledged it (the others keep going in
+   * the background), or when too few can still answer, or at `signal`'s end: the outcome says how many.
+   */
+  append(position: number, bytes: Uint8Array, quorum: number, signal: AbortSignal): Promise<AppendOutcome> {
+    const all = [...this.guardians.values()]
+    return new Promise((resolve) => {
+      let acks = 0
+      let settled = 0
+      const failures: { label: string; error: string }[] = []
+      let done = false
+      const finish = () => {
+        if (done) return
+        done = true
+        signal.removeEventListener('abort', finish)
+        resolve({ acks, failures: [...failures] })
+      }
+      signal.addEventListener('abort', finish)
+      if (all.length === 0) finish()
+      for (const g of all)
+        g.send(position, bytes, signal).then(
+          () => {
+            acks++
+            settled++
+            if (acks >= quorum || settled === all.length) finish()
+          },
+          (err: unknown) => {
+            settled++
+            failures.push({ label: g.target.label, error: err instanceof KithError ? err.message : String(err) })
+            if (all.length - failures.length < quorum || settled === all.length) finish()
+          },
+        )
+    })
+  }
+
+  close(): void {
+    for (const g of this.guardians.values()) g.close()
+    this.guardians.clear()
+  }
+}

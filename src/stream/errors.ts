@@ -1,0 +1,10 @@
+/** Errors of live streams. Facts name positions and streams, never payloads or keys. */
+import { KithError } from '../errors.js'
+
+/** An entry whose signature, hash chain or position does not hold. */
+export class BadEntryError extends KithError {
+  readonly code = 'BAD_ENTRY'
+  constructor(position: number, what: 'signature' | 'chain' | 'position' | 'stream' | 'writer') {
+    super(`stream entry ${position} is refused: its ${what} does not hold`, { position, what })
+  }
+}
