@@ -43,9 +43,9 @@ const LAYER: Record<string, number> = {
   guardian: 4,
   recovery: 4,
   coordinator: 5,
-  cln: 5,
-  cli: 6,
-  demo: 6,
+  cln: 6,
+  cli: 7,
+  demo: 7,
 }
 
 describe('architecture', () => {

@@ -4,9 +4,11 @@
  * certificate. A recoverer asks for both, so one guardian that hides or rolls back a version cannot make
  * a restore stale. Both are verified before they are kept.
  */
+
 import { guardianKeys } from '../p2p/peers.js'
 import { openCertificate } from '../replica/certificate.js'
 import type { Head } from '../replica/head.js'
+import { openManifest } from '../replica/manifest.js'
 import type { GuardianContext } from './context.js'
 import type { VaultRow } from './store/index.js'
 
@@ -25,4 +27,16 @@ export function acceptCertificate(ctx: GuardianContext, vault: VaultRow, bytes: 
   })
   ctx.db.vaults.noteCertificate(vault.vaultId, proof.head.version, bytes)
   noteHead(ctx, vault, proof.head)
+  coverStreams(ctx, vault.vaultId, proof.head.version)
+}
+
+/**
+ * A committed version whose manifest this guardian holds covers its live streams up to its marks: the
+ * entries before them are dropped (compaction), the newest one kept.
+ */
+export function coverStreams(ctx: GuardianContext, vaultId: Uint8Array, version: number): void {
+  const bytes = ctx.db.versions.manifest(vaultId, version)
+  if (bytes === undefined) return
+  for (const m of openManifest(bytes).marks ?? [])
+    ctx.db.streams.cover(vaultId, m.stream, m.position, ctx.now())
 }

@@ -238,7 +238,12 @@ export const MSG = {
   /** Where a guardian's copy of a stream ends: its newest entry's position and hash (0 and none: empty). */
   streamState: msg('streamState', 'stream state', { position: field.u64(1), hash: field.bytes(2, 32) }, 96),
   /** One entry to append (or, at the newest position, to replace). */
-  entry: msg('entryMessage', 'stream entry', { entry: field.varbytes(1, STREAM_ENTRY.maxBytes) }, STREAM_ENTRY.maxBytes + 64),
+  entry: msg(
+    'entryMessage',
+    'stream entry',
+    { entry: field.varbytes(1, STREAM_ENTRY.maxBytes) },
+    STREAM_ENTRY.maxBytes + 64,
+  ),
   /** A durable append. */
   entryAck: msg('entryAck', 'entry ack', { position: field.u64(1) }, 32),
   /** A stream's head (its writer certificate and newest entry), or a run of its entries. */

@@ -80,7 +80,13 @@ class GuardianStream {
   }
 
   private async _open(signal: AbortSignal): Promise<Link> {
-    const stream = await openStream(this.node, this.target.peerId, this.target.addrs, PROTOCOLS.stream, signal)
+    const stream = await openStream(
+      this.node,
+      this.target.peerId,
+      this.target.addrs,
+      PROTOCOLS.stream,
+      signal,
+    )
     const wire = new Wire(stream, PROTOCOLS.stream, MSG.streamState.maxBytes)
     try {
       await wire.send(MSG.streamOpen, { certificate: this.certificate }, { signal })
@@ -154,7 +160,10 @@ export class StreamWriter {
           },
           (err: unknown) => {
             settled++
-            failures.push({ label: g.target.label, error: err instanceof KithError ? err.message : String(err) })
+            failures.push({
+              label: g.target.label,
+              error: err instanceof KithError ? err.message : String(err),
+            })
             if (all.length - failures.length < quorum || settled === all.length) finish()
           },
         )

@@ -51,6 +51,20 @@ const CHUNK_REF: PackedItem<ChunkRef> = {
   }),
 }
 
+/** Where a live stream stands in this version: its entries up to `position` are in the snapshot. */
+export interface StreamMark {
+  readonly stream: string
+  readonly position: number
+  /** The hash of the entry at `position` (or the stream's genesis hash): what the next entry follows. */
+  readonly hash: Uint8Array
+}
+
+const MARK = defineSchema('stream mark', {
+  stream: field.utf8(1, 32),
+  position: field.u64(2),
+  hash: field.bytes(3, 32),
+})
+
 const schema = defineSchema('manifest', {
   vaultId: field.bytes(1, 32),
   epoch: field.u64(2),
@@ -59,6 +73,8 @@ const schema = defineSchema('manifest', {
   createdAt: field.u64(5),
   chunks: field.packed(6, CHUNK_REF, MAX_MANIFEST_CHUNKS),
   body: field.varbytes(7, MAX_BODY_BYTES),
+  /** Live streams this version's snapshot includes (§Live stream), public so guardians can compact. */
+  marks: field.optional(field.list(8, MARK, 16, 128)),
 })
 
 export const MANIFEST = defineRecord({
@@ -80,6 +96,8 @@ export interface ManifestHeader {
   readonly createdAt: number
   /** Every chunk this version references (sorted by id once sealed). */
   readonly chunks: readonly ChunkRef[]
+  /** The live-stream positions this version's snapshot includes. */
+  readonly marks?: readonly StreamMark[]
 }
 
 export interface Manifest extends ManifestHeader {
@@ -132,6 +150,7 @@ export function sealManifest(
     createdAt: input.createdAt,
     chunks,
     body: sealedBody,
+    ...(input.marks !== undefined && input.marks.length > 0 ? { marks: input.marks } : {}),
   })
   const hash = recordId(signedBytes)
   // the manifest ends with its head's signature: one signature per version (§Manifest)

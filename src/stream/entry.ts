@@ -10,7 +10,13 @@
  *   encrypted under the stream key (random, carried in the vault state of every version), signed by the
  *   writer key. Entries are hash-chained; the first after a snapshot follows the snapshot's mark.
  */
-import { decodeUnsigned, decodeVaultSigned, defineRecord, encodeRecordBody, encodeVaultSigned } from '../codec/record.js'
+import {
+  decodeUnsigned,
+  decodeVaultSigned,
+  defineRecord,
+  encodeRecordBody,
+  encodeVaultSigned,
+} from '../codec/record.js'
 import { defineSchema, field, type Values } from '../codec/schema.js'
 import { concatBytes, u64be } from '../crypto/bytes.js'
 import { ED25519_SIGNATURE_LENGTH, ed25519Verify } from '../crypto/ed25519.js'
@@ -43,7 +49,10 @@ export interface WriterCertificate extends WriterCertificateFields {
   readonly bytes: Uint8Array
 }
 
-export function signWriterCertificate(f: WriterCertificateFields, vaultSecretKey: Uint8Array): WriterCertificate {
+export function signWriterCertificate(
+  f: WriterCertificateFields,
+  vaultSecretKey: Uint8Array,
+): WriterCertificate {
   const values = { vaultId: f.vaultId, stream: f.stream, writerKey: f.writerKey, createdAt: f.createdAt }
   return { ...values, bytes: encodeVaultSigned(WRITER_CERTIFICATE, values, vaultSecretKey).bytes }
 }
@@ -87,8 +96,21 @@ export interface StreamEntry {
 const _utf8 = (s: string) => new TextEncoder().encode(s)
 
 /** The hash an entry is signed over and chained by: vault, stream, position, prev and payload. */
-function _entryHash(vaultId: Uint8Array, stream: string, position: number, prev: Uint8Array, payload: Uint8Array) {
-  return taggedHash('kith/stream-entry', vaultId, _utf8(stream), u64be(position), prev, taggedHash('kith/stream-payload', payload))
+function _entryHash(
+  vaultId: Uint8Array,
+  stream: string,
+  position: number,
+  prev: Uint8Array,
+  payload: Uint8Array,
+) {
+  return taggedHash(
+    'kith/stream-entry',
+    vaultId,
+    _utf8(stream),
+    u64be(position),
+    prev,
+    taggedHash('kith/stream-payload', payload),
+  )
 }
 
 /** The mark a stream starts from before its first entry (a snapshot taken at `position` with no entry). */
@@ -114,7 +136,14 @@ export function makeEntry(args: {
   const payload = concatBytes(nonce, xchachaSeal(args.streamKey, nonce, args.plaintext, aad))
   const hash = _entryHash(args.vaultId, args.stream, args.position, args.prev, payload)
   const signature = args.sign(hash)
-  const values = { vaultId: args.vaultId, stream: args.stream, position: args.position, prev: args.prev, payload, signature }
+  const values = {
+    vaultId: args.vaultId,
+    stream: args.stream,
+    position: args.position,
+    prev: args.prev,
+    payload,
+    signature,
+  }
   return { ...values, bytes: encodeRecordBody(STREAM_ENTRY, values), hash }
 }
 

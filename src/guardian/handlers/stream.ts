@@ -21,7 +21,8 @@ const IDLE_MS = 6 * 3600_000
 export async function onStream(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
   const wire = new Wire(stream, PROTOCOLS.stream, MSG.entry.maxBytes, IDLE_MS)
   try {
-    if (!knownPeer(ctx, conn.remotePeer, 'coordinator')) throw new UnauthorizedPeerError(conn.remotePeer.toString())
+    if (!knownPeer(ctx, conn.remotePeer, 'coordinator'))
+      throw new UnauthorizedPeerError(conn.remotePeer.toString())
     const cert = openWriterCertificate((await wire.receive(MSG.streamOpen)).certificate)
     const vault = ctx.db.vaults.require(cert.vaultId)
     authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
@@ -40,10 +41,16 @@ export async function onStream(ctx: GuardianContext, stream: Stream, conn: Conne
       })
       if (msg === undefined) break
       const e = openEntry(msg.entry, cert.writerKey)
-      if (!equalBytes(e.vaultId, cert.vaultId) || e.stream !== cert.stream) throw new BadEntryError(e.position, 'stream')
+      if (!equalBytes(e.vaultId, cert.vaultId) || e.stream !== cert.stream)
+        throw new BadEntryError(e.position, 'stream')
       const result = ctx.db.streams.append(e)
       if (result === 'replaced')
-        ctx.log.info({ event: 'stream-rewind', vault: shortId(cert.vaultId), stream: cert.stream, position: e.position })
+        ctx.log.info({
+          event: 'stream-rewind',
+          vault: shortId(cert.vaultId),
+          stream: cert.stream,
+          position: e.position,
+        })
       await wire.send(MSG.entryAck, { position: e.position })
     }
     await stream.close().catch(() => undefined)

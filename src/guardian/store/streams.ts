@@ -5,8 +5,8 @@
  */
 import { equalBytes } from '../../crypto/bytes.js'
 import type { SqliteHandle } from '../../disk/sqlite.js'
-import { BadEntryError } from '../../stream/errors.js'
 import type { StreamEntry } from '../../stream/entry.js'
+import { BadEntryError } from '../../stream/errors.js'
 import type { AuditLog } from './audit.js'
 
 export interface StreamRow {
@@ -91,7 +91,8 @@ export class StreamStore {
         result = 'appended'
       } else if (e.position === last) {
         if (equalBytes(e.hash, s.lastHash)) return 'duplicate'
-        if (s.lastPrev === null || !equalBytes(e.prev, s.lastPrev)) throw new BadEntryError(e.position, 'chain')
+        if (s.lastPrev === null || !equalBytes(e.prev, s.lastPrev))
+          throw new BadEntryError(e.position, 'chain')
         result = 'replaced'
       } else {
         const held = this.sql
@@ -117,7 +118,9 @@ export class StreamStore {
 
   private _size(vaultId: Uint8Array, stream: string, position: number): number {
     const r = this.sql
-      .stmt('SELECT length(entry) AS n FROM stream_entries WHERE vault_id = ? AND stream = ? AND position = ?')
+      .stmt(
+        'SELECT length(entry) AS n FROM stream_entries WHERE vault_id = ? AND stream = ? AND position = ?',
+      )
       .get(vaultId, stream, position) as { n: number } | undefined
     return r?.n ?? 0
   }
@@ -125,7 +128,9 @@ export class StreamStore {
   /** The newest entry held, if any. */
   newest(vaultId: Uint8Array, stream: string): Uint8Array | undefined {
     const r = this.sql
-      .stmt('SELECT entry FROM stream_entries WHERE vault_id = ? AND stream = ? ORDER BY position DESC LIMIT 1')
+      .stmt(
+        'SELECT entry FROM stream_entries WHERE vault_id = ? AND stream = ? ORDER BY position DESC LIMIT 1',
+      )
       .get(vaultId, stream) as { entry: Buffer } | undefined
     return r?.entry
   }
