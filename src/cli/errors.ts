@@ -20,6 +20,8 @@ export class ExitStatus extends Error {
   constructor(
     readonly exit: number,
     readonly failure?: KithError,
+    /** False: nothing was printed yet, so under --json the failure is its JSON object too. */
+    readonly reported = true,
   ) {
     super(`exit ${exit}`)
   }
@@ -34,7 +36,12 @@ export function describeFailure(err: unknown): {
   reported?: boolean
 } {
   if (err instanceof ExitStatus)
-    return { line: err.failure ? describeFailure(err.failure).line : '', exit: err.exit, reported: true }
+    return {
+      line: err.failure ? describeFailure(err.failure).line : '',
+      exit: err.exit,
+      ...(err.failure ? { code: err.failure.code } : {}),
+      reported: err.reported,
+    }
   if (err instanceof UsageError) return { line: `kith: ${err.message}`, exit: EXIT.usage, code: err.code }
   if (err instanceof KithError)
     return { line: `kith: ${err.message} [${err.code}]`, exit: EXIT.failure, code: err.code }

@@ -15,7 +15,8 @@ import { ChunkMissingError } from '../replica/errors.js'
 import { headOfManifest, openManifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { NoSourcesError, NotEnoughGuardiansError, QuorumNotReachedError } from './errors.js'
-import { checkFenced, mayBeFenced, refuseIfFenced } from './fence.js'
+import { checkFenced, mayBeFenced, probeFence } from './fence.js'
+import { refuseIfFenced } from './fence-record.js'
 import { vaultPaths } from './paths.js'
 import { snapshotSources } from './snapshot.js'
 import type { GuardianRow, VersionRow } from './store.js'
@@ -102,7 +103,7 @@ export async function pushToGuardians(
   const node = await vault.network()
   const chunks = new SharedReads(new DirChunkStore(vaultPaths(vault.dir).chunks))
   const have = vault.db.receiptedVersions()
-  const before = vault.db.receiptCount(v.version)
+  const before = vault.db.receiptsOf(v.version).length
   const sizes = progress
     ? new Map(openManifest(v.manifest).chunks.map((c) => [toHex(c.id), c.size]))
     : undefined
@@ -156,14 +157,12 @@ export async function pushToGuardians(
 
 /**
  * Refusals that are incidents, recorded for status and alerts: two coordinators for one node (a second
- * manifest for a version, or one that does not extend what the guardian holds: a fork), or a newer
- * epoch elsewhere.
+ * manifest for a version, or one that does not extend what the guardian holds: a fork). A refusal that
+ * says this node was fenced counts only with its proof (fence.ts).
  */
-const INCIDENTS: ReadonlyMap<string, 'equivocation' | 'fencing'> = new Map([
+const INCIDENTS: ReadonlyMap<string, 'equivocation'> = new Map([
   ['EQUIVOCATION', 'equivocation'],
   ['VERSION_CHAIN', 'equivocation'],
-  ['STALE_EPOCH', 'fencing'],
-  ['FENCED', 'fencing'],
 ])
 
 /**
@@ -236,7 +235,7 @@ export async function runBackup(
 ): Promise<BackupReport> {
   const s = vault.db.settings()
   if (s.epoch === 0) throw new NotEnoughGuardiansError(vault.db.guardians().length, Math.max(s.k, s.w))
-  refuseIfFenced(vault)
+  refuseIfFenced(vault.db)
   // each network phase gets its own deadline, so a long build never eats the push's time
   const deadline = () => AbortSignal.timeout(options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS)
   await vault.deliverRosters(deadline())
@@ -265,6 +264,8 @@ export async function runBackup(
     previous.epoch === s.epoch &&
     _sameContent(openManifestBody(previous, keys.manifestKey), built.body)
   ) {
+    // nothing to push: a quiet old node still hears, and is stopped, if the vault was taken over
+    await probeFence(vault)
     return {
       drained,
       newChunks: built.newChunks.length,

@@ -91,7 +91,7 @@ export class QuorumNotReachedError extends KithError {
   }
 }
 
-/** A request id that is not 16 hex digits. */
+/** A request id that is not 32 hex digits. */
 export class InvalidRequestIdError extends KithError {
   readonly code = 'INVALID_REQUEST_ID'
   constructor(id: string) {

@@ -57,9 +57,9 @@ export function openShare(
 /** Seal every undelivered share an older kith stored in the clear. */
 export function sealLegacyShares(db: CoordinatorStore, kek: Uint8Array): void {
   const epoch = db.settings().epoch
-  db.atomically(() => {
-    for (const g of db.guardians())
-      if (g.share !== null && !isSealedShare(g.share))
-        db.setShare(g.peerId, sealShare(kek, epoch, g.peerId, g.share).sealed)
-  })
+  const sealed = new Map<Uint8Array, Uint8Array>()
+  for (const g of db.guardians())
+    if (g.share !== null && !isSealedShare(g.share))
+      sealed.set(g.peerId, sealShare(kek, epoch, g.peerId, g.share).sealed)
+  db.setShares(sealed)
 }

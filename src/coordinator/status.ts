@@ -15,7 +15,8 @@ import { isRemote } from '../p2p/errors.js'
 import { MSG } from '../p2p/messages.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
 import { checkEvidence, openHead } from '../replica/head.js'
-import { activeFence, mayBeFenced, proveFence, recordFence } from './fence.js'
+import { mayBeFenced, proveFence } from './fence.js'
+import { knownFence, recordFence } from './fence-record.js'
 import type { GuardianRow } from './store.js'
 import type { Vault } from './vault.js'
 
@@ -25,6 +26,7 @@ export interface Incident {
   readonly kind: 'equivocation' | 'fencing'
   readonly at: number
   readonly guardian: string
+  /** The version two of exist (equivocation), or the epoch that replaced this node (fencing). */
   readonly version: number
 }
 
@@ -32,7 +34,7 @@ export interface Incident {
 export function describeIncident(i: Incident): string {
   return i.kind === 'equivocation'
     ? `EQUIVOCATION: ${i.guardian} holds a different version ${i.version}; another coordinator is running for this node`
-    : `FENCED: ${i.guardian} has a newer epoch; another coordinator has taken over this vault`
+    : `FENCED: ${i.guardian} holds the vault's epoch ${i.version}, newer than this node's: another machine took the vault over (or this is a stale copy). STOP THIS NODE NOW`
 }
 
 export interface GuardianStatus {
@@ -143,7 +145,7 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
           // fenced is asked for the proof
           reachable = isRemote(err, 'NOT_HELD') || mayBeFenced(err)
           const fence = mayBeFenced(err) ? await proveFence(vault, g) : undefined
-          if (fence !== undefined) recordFence(vault, fence)
+          if (fence !== undefined) recordFence(vault.db, fence, vault.now())
         }
       }
       return {
@@ -174,24 +176,22 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
   const noShare = members.filter((g) => !g.hasCurrentShare)
   if (noShare.length > 0) reasons.push(`${noShare.length} guardian(s) lack the current epoch's share`)
   if (newest > committed) reasons.push(`version ${newest} is in the outbox, not yet committed`)
-  const incidents = vault.db.eventsOf('equivocation', 'fencing').map((e) => {
-    const d = JSON.parse(e.detail) as { guardian: string; version: number }
-    return {
-      kind: e.kind === 'fencing' ? e.kind : 'equivocation',
-      at: e.at,
-      guardian: d.guardian,
-      version: d.version,
-    } as const
+  // equivocation evidence, and proven fences (a bare FENCED refusal is no incident: a liar could send it)
+  const incidents = vault.db.eventsOf('equivocation', 'fenced').map((e): Incident => {
+    const d = JSON.parse(e.detail) as { guardian: string; version?: number; epoch?: number }
+    return e.kind === 'fenced'
+      ? { kind: 'fencing', at: e.at, guardian: d.guardian, version: d.epoch ?? 0 }
+      : { kind: 'equivocation', at: e.at, guardian: d.guardian, version: d.version ?? 0 }
   })
   for (const r of requests.values())
     reasons.unshift(
       `RECOVERY REQUEST ${r.request} at ${r.guardians.join(', ')}: if this is not you, run 'kith vault veto ${r.request}' and call your guardians`,
     )
+  const fence = knownFence(vault.db)
   for (const i of incidents.slice(0, 1)) reasons.unshift(describeIncident(i))
-  const fence = activeFence(vault)
-  if (fence !== undefined)
+  if (fence !== undefined && incidents[0]?.kind !== 'fencing')
     reasons.unshift(
-      `FENCED: ${fence.guardian} holds the vault's epoch ${fence.epoch}, naming another coordinator. STOP THIS NODE NOW: a recovery took the vault over`,
+      describeIncident({ kind: 'fencing', at: fence.at, guardian: fence.guardian, version: fence.epoch }),
     )
   const verdict: Verdict =
     committed === 0 || holding.length < s.k
@@ -214,7 +214,11 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     // refused it: it holds another chain or a newer epoch) puts this node's state in doubt until a later
     // version commits; however late the evidence of an older fork arrives, it is listed, not at-risk
     verdict:
-      fence !== undefined ? 'fenced' : incidents.some((i) => i.version >= committed) ? 'at-risk' : verdict,
+      fence !== undefined
+        ? 'fenced'
+        : incidents.some((i) => i.kind === 'equivocation' && i.version >= committed)
+          ? 'at-risk'
+          : verdict,
     reasons,
     incidents,
     recoveryRequests: [...requests.values()],

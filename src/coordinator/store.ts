@@ -101,7 +101,8 @@ export class CoordinatorStore {
   private constructor(private readonly sql: SqliteHandle) {}
 
   static open(path: string): CoordinatorStore {
-    return new CoordinatorStore(SqliteHandle.open(path, MIGRATIONS))
+    // undelivered shares are replaced by sealed forms: what is deleted is overwritten
+    return new CoordinatorStore(SqliteHandle.open(path, MIGRATIONS, { secureDelete: true }))
   }
 
   private _stmt(sql: string) {
@@ -244,9 +245,14 @@ export class CoordinatorStore {
     return r?.share_hash ?? undefined
   }
 
-  /** Replace a guardian's stored undelivered share (sealing one an older kith kept in the clear). */
-  setShare(peerId: Uint8Array, sealed: Uint8Array): void {
-    this._stmt('UPDATE guardians SET share = ? WHERE peer_id = ?').run(sealed, peerId)
+  /** Replace guardians' stored undelivered shares (sealing those an older kith kept in the clear). */
+  setShares(sealed: ReadonlyMap<Uint8Array, Uint8Array>): void {
+    if (sealed.size === 0) return
+    this.atomically(() => {
+      for (const [peerId, s] of sealed)
+        this._stmt('UPDATE guardians SET share = ? WHERE peer_id = ?').run(s, peerId)
+    })
+    this.sql.checkpoint()
   }
 
   /** A guardian acknowledged the roster of `epoch` (and so holds its share): forget the secrets it needed. */
@@ -379,12 +385,6 @@ export class CoordinatorStore {
       receipt: Buffer
     }[]
     return rows.map((r) => r.receipt)
-  }
-
-  receiptCount(version: number): number {
-    return (
-      this._stmt('SELECT count(*) AS n FROM deliveries WHERE version = ?').get(version) as { n: number }
-    ).n
   }
 
   /** The newest version each guardian has a receipt for. */

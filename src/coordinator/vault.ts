@@ -34,6 +34,7 @@ import {
   UnknownSourceError,
   VaultExistsError,
 } from './errors.js'
+import { refuseIfFenced } from './fence-record.js'
 import { vaultPaths } from './paths.js'
 import { openShare, sealLegacyShares, sealShare } from './sealed-shares.js'
 import { CoordinatorStore, type GuardianRow, type SealedDataKey, type SourceRow } from './store.js'
@@ -248,6 +249,7 @@ export class Vault {
    * `rotate`), and adopt roster, shares and key in one transaction.
    */
   private async _newEpoch(guardians: readonly GuardianRow[], rotate = false): Promise<void> {
+    refuseIfFenced(this.db)
     const s = this.db.settings()
     const need = Math.max(s.k, s.w)
     if (guardians.length < need) throw new NotEnoughGuardiansError(guardians.length, need)
@@ -315,6 +317,7 @@ export class Vault {
 
   /** Give every member that lacks it the current roster and its share; safe to repeat. */
   async deliverRosters(signal?: AbortSignal): Promise<DeliveryResult[]> {
+    refuseIfFenced(this.db)
     const s = this.db.settings()
     const roster = this.db.roster(s.epoch)
     if (roster === undefined) return []

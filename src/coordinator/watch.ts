@@ -13,6 +13,7 @@ import { toHex } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
 import { pushToGuardians, runBackup } from './backup.js'
 import { FencedError } from './errors.js'
+import { refuseIfFenced } from './fence-record.js'
 
 import type { Vault } from './vault.js'
 
@@ -116,6 +117,8 @@ export class Watcher {
     } finally {
       await this.opts.afterRound?.()
     }
+    // a round's status probe may have recorded a proven takeover: this node stops
+    refuseIfFenced(this.vault.db)
   }
 
   /** Periodic: back up if a source changed unseen; otherwise retry what is undelivered. */
@@ -134,6 +137,7 @@ export class Watcher {
       }
     }
     await this.opts.afterRound?.()
+    refuseIfFenced(this.vault.db)
   }
 
   /** Record sources' size and mtime; true if any changed since the last call. */

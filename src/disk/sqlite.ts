@@ -14,8 +14,15 @@ export class SqliteHandle {
 
   private constructor(readonly db: Db) {}
 
-  /** Open (creating it 0600) and migrate the database at `path`. */
-  static open(path: string, migrations: readonly string[]): SqliteHandle {
+  /**
+   * Open (creating it 0600) and migrate the database at `path`. With `secureDelete`, deleted content is
+   * overwritten (for a database whose secrets are replaced by sealed forms).
+   */
+  static open(
+    path: string,
+    migrations: readonly string[],
+    options: { secureDelete?: boolean } = {},
+  ): SqliteHandle {
     ensureSecretFile(path)
     // a WAL or shared-memory file left with a wider mode (or made by someone else) holds pages too
     for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) ensureSecretFile(side)
@@ -24,6 +31,7 @@ export class SqliteHandle {
       db.pragma('journal_mode = WAL')
       db.pragma('synchronous = FULL')
       db.pragma('foreign_keys = ON')
+      if (options.secureDelete) db.pragma('secure_delete = ON')
       migrate(db, migrations)
     } catch (err) {
       db.close()
@@ -58,6 +66,11 @@ export class SqliteHandle {
     } finally {
       this.db.pragma('synchronous = FULL')
     }
+  }
+
+  /** Move the WAL's pages into the database and empty it (after replacing secrets). */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)')
   }
 
   close(): void {

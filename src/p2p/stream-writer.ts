@@ -64,16 +64,16 @@ class GuardianStream {
       if (link.position < position - 1)
         for (const e of this.log.entriesFrom(link.position + 1)) {
           if (e.position >= position) break
-          await this._one(link, e.position, e.bytes, signal)
+          await this._one(link, e.bytes, signal)
         }
-      await this._one(link, position, bytes, signal)
+      await this._one(link, bytes, signal)
     } catch (err) {
       this.close(err)
       throw err
     }
   }
 
-  private async _one(link: Link, position: number, bytes: Uint8Array, signal: AbortSignal): Promise<void> {
+  private async _one(link: Link, bytes: Uint8Array, signal: AbortSignal): Promise<void> {
     await link.wire.send(MSG.entry, { entry: bytes }, { signal })
     const ack = await link.wire.receive(MSG.entryAck, { signal })
     link.position = Math.max(link.position, ack.position)

@@ -37,7 +37,8 @@ export async function poll(ctx: RecoveryContext, t: Tracked): Promise<void> {
   }
   // the guardian's code, sealed to our recovery key: only this run can read it out
   const code = reply.sealedCode && openCode(ctx.recoveryKey.secretKey, ctx.requestId, reply.sealedCode)
-  if (!t.announced)
+  // announced once the guardian took the request: with its code (pending), or without (already decided)
+  if (!t.announced && (code !== undefined || reply.state !== 'pending'))
     ctx.say({
       event: 'request-sent',
       guardian: t.label,
@@ -45,7 +46,7 @@ export async function poll(ctx: RecoveryContext, t: Tracked): Promise<void> {
       request: toHex(ctx.requestId),
       code: code ?? '',
     })
-  t.announced = true
+  t.announced ||= code !== undefined || reply.state !== 'pending'
   t.reachable = true
   t.waiting = undefined
   if (reply.roster !== undefined) adoptRoster(ctx, reply.roster)

@@ -21,7 +21,7 @@ import { defineSchema, field, type Values } from '../codec/schema.js'
 import { concatBytes, u64be } from '../crypto/bytes.js'
 import { ED25519_SIGNATURE_LENGTH, ed25519Verify } from '../crypto/ed25519.js'
 import { taggedHash } from '../crypto/hash.js'
-import { systemRandom } from '../crypto/random.js'
+import { type RandomBytes, systemRandom } from '../crypto/random.js'
 import { XCHACHA_NONCE_LENGTH, xchachaOpen, xchachaSeal } from '../crypto/xchacha.js'
 import { BadEntryError } from './errors.js'
 
@@ -52,9 +52,10 @@ export interface WriterCertificate extends WriterCertificateFields {
 export function signWriterCertificate(
   f: WriterCertificateFields,
   vaultSecretKey: Uint8Array,
+  random?: RandomBytes,
 ): WriterCertificate {
   const values = { vaultId: f.vaultId, stream: f.stream, writerKey: f.writerKey, createdAt: f.createdAt }
-  return { ...values, bytes: encodeVaultSigned(WRITER_CERTIFICATE, values, vaultSecretKey).bytes }
+  return { ...values, bytes: encodeVaultSigned(WRITER_CERTIFICATE, values, vaultSecretKey, random).bytes }
 }
 
 /** Decode a writer certificate and verify the vault's signature on it. */
@@ -130,8 +131,9 @@ export function makeEntry(args: {
   plaintext: Uint8Array
   streamKey: Uint8Array
   sign: (message: Uint8Array) => Uint8Array
+  random?: RandomBytes
 }): StreamEntry {
-  const nonce = systemRandom(XCHACHA_NONCE_LENGTH)
+  const nonce = (args.random ?? systemRandom)(XCHACHA_NONCE_LENGTH)
   const aad = _aad(args.vaultId, args.stream, args.position, args.prev)
   const payload = concatBytes(nonce, xchachaSeal(args.streamKey, nonce, args.plaintext, aad))
   const hash = _entryHash(args.vaultId, args.stream, args.position, args.prev, payload)

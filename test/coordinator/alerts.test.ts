@@ -117,7 +117,7 @@ describe('incident alerts', () => {
     await alerts.incidents(status([second, first, old]))
     expect(lines).toEqual([
       expect.stringMatching(/^!! EQUIVOCATION: carol holds a different version 4/),
-      expect.stringMatching(/^!! FENCED: dave has a newer epoch/),
+      expect.stringMatching(/^!! FENCED: dave holds the vault's epoch 5, newer than this node's/),
     ])
 
     // a recovery request someone made is announced once, however many rounds see it

@@ -175,11 +175,16 @@ describe('kith vault against three guardians', () => {
     await replace(5300)
     const stale = await cli('vault', 'backup', '--data-dir', staleDir, '--timeout', '20s')
     expect(stale.code).toBe(1)
-    expect(stale.stderr).toContain('[QUORUM_NOT_REACHED]')
+    // the guardians show it the vault's own newer roster: a stale copy is stopped like a replaced node
+    expect(stale.stderr).toContain('[FENCED]')
     const staleStatus = await statusJson('vault', 'status', '--data-dir', staleDir, '--offline')
-    expect(staleStatus['verdict']).toBe('at-risk')
+    expect(staleStatus['verdict']).toBe('fenced')
     expect((staleStatus['reasons'] as string[])[0]).toMatch(/^FENCED/)
     expect((staleStatus['incidents'] as unknown[])[0]).toMatchObject({ kind: 'fencing' })
+    // and it signs nothing more: no new epoch, no roster delivery
+    const add = await cli('vault', 'remove-guardian', gs[0]!.peerId, '--data-dir', staleDir)
+    expect(add.code).toBe(1)
+    expect(add.stderr).toContain('[FENCED]')
   })
 
   it('locally, only the chunks of the newest version are kept', async () => {

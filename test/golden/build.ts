@@ -34,6 +34,7 @@ import { encodeManifestBody, type ManifestBody } from '../../src/replica/manifes
 import { signReceipt } from '../../src/replica/receipt.js'
 import { signRoster } from '../../src/replica/roster.js'
 import { sealShareEnvelope, shareEnvelopeToText } from '../../src/shares/share-envelope.js'
+import { genesisHash, makeEntry, signWriterCertificate } from '../../src/stream/entry.js'
 
 /** A reproducible byte stream: SHA-256(label || counter) blocks. Never for anything but vectors. */
 export function seededRandom(label: string): RandomBytes {
@@ -200,6 +201,27 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
   )
 
   const certificate = encodeCertificate(head.bytes, [receipt.bytes])
+  const writerSeed = fixed('writer-key')
+  const writer = signWriterCertificate(
+    {
+      vaultId: VAULT_ID,
+      stream: 'cln-db',
+      writerKey: ed25519PublicKey(writerSeed),
+      createdAt: CREATED_AT + 10,
+    },
+    VAULT_KEY,
+    seededRandom('writer'),
+  )
+  const entry = makeEntry({
+    vaultId: VAULT_ID,
+    stream: 'cln-db',
+    position: 42,
+    prev: genesisHash(VAULT_ID, 'cln-db', 41),
+    plaintext: new TextEncoder().encode('["UPDATE vars SET intval=42 WHERE name=\'data_version\';"]'),
+    streamKey: fixed('stream-key'),
+    sign: (m) => ed25519Sign(writerSeed, m),
+    random: seededRandom('entry'),
+  })
   const records = [
     { kind: 1, record: 'roster', section: 'Roster', hex: roster.bytes },
     {
@@ -231,6 +253,8 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     { kind: 10, record: 'vault state', section: 'Vault state', hex: vaultState },
     { kind: 11, record: 'veto', section: 'Recovery', hex: veto.bytes },
     { kind: 12, record: 'commit certificate', section: 'Commit certificate', hex: certificate },
+    { kind: 13, record: 'writer certificate', section: 'Live stream', hex: writer.bytes },
+    { kind: 14, record: 'stream entry', section: 'Live stream', hex: entry.bytes, hash: entry.hash },
   ]
 
   // ---- protocol messages (docs/format.md §Protocol messages) ----
@@ -278,6 +302,12 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     msg(MSG.certify, { certificate }),
     msg(MSG.freshness, { held: head.bytes, certificate }),
     msg(MSG.fetch, { vaultId: VAULT_ID, what: 'freshness' }),
+    msg(MSG.fetch, { vaultId: VAULT_ID, what: 'entries', stream: 'cln-db', version: 42 }),
+    msg(MSG.streamOpen, { certificate: writer.bytes }),
+    msg(MSG.streamState, { position: 41, hash: genesisHash(VAULT_ID, 'cln-db', 41) }),
+    msg(MSG.entry, { entry: entry.bytes }),
+    msg(MSG.entryAck, { position: 42 }),
+    msg(MSG.streamEntries, { certificate: writer.bytes, entries: [{ entry: entry.bytes }] }),
     msg(MSG.drilled, {
       shareProof: shareProof(sha256(share.bytes), nonce),
       chunkProofs: [chunkProof(nonce, chunk.stored), new Uint8Array(32)],

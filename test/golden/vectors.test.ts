@@ -25,6 +25,12 @@ import { decodeManifestBody, encodeManifestBody } from '../../src/replica/manife
 import { openReceipt, signReceipt } from '../../src/replica/receipt.js'
 import { openRoster, signRoster } from '../../src/replica/roster.js'
 import { openShareEnvelope, sealShareEnvelope } from '../../src/shares/share-envelope.js'
+import {
+  openEntry,
+  openWriterCertificate,
+  STREAM_ENTRY,
+  signWriterCertificate,
+} from '../../src/stream/entry.js'
 import { buildVectors, KEYS, seededRandom, VAULT_KEY } from './build.js'
 
 const dir = join(import.meta.dirname, '..', 'vectors')
@@ -50,7 +56,9 @@ const { records } = await read('kith-records.json')
 
 describe('golden vectors: every record decodes and re-encodes to the same bytes', () => {
   const byKind = (kind: number, nth = 0) =>
-    (records as { kind: number; hex: string; passphrase?: string }[]).filter((r) => r.kind === kind)[nth]!
+    (records as { kind: number; hex: string; passphrase?: string; hash?: string }[]).filter(
+      (r) => r.kind === kind,
+    )[nth]!
   it('roster (kind 1)', () => {
     const h = byKind(1).hex
     same(signRoster(openRoster(bytes(h)), VAULT_KEY, seededRandom('roster')).bytes, h)
@@ -106,6 +114,13 @@ describe('golden vectors: every record decodes and re-encodes to the same bytes'
   it('veto (kind 11)', () => {
     const h = byKind(11).hex
     same(signVeto(openVeto(bytes(h)), VAULT_KEY, seededRandom('veto')).bytes, h)
+  })
+  it('writer certificate (kind 13) and stream entry (kind 14)', () => {
+    const cert = openWriterCertificate(bytes(byKind(13).hex))
+    same(signWriterCertificate(cert, VAULT_KEY, seededRandom('writer')).bytes, byKind(13).hex)
+    const e = openEntry(bytes(byKind(14).hex), cert.writerKey)
+    same(e.hash, byKind(14).hash!)
+    same(encodeRecordBody(STREAM_ENTRY, decodeUnsigned(STREAM_ENTRY, e.bytes)), byKind(14).hex)
   })
   it('protocol messages (kinds 16 and up)', async () => {
     const { messages } = await read('kith-messages.json')

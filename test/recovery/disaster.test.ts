@@ -159,6 +159,14 @@ describe('the full disaster: 5 guardians, 3-of-5, W=4', () => {
     }
     const human = await kithResult('vault', 'status', '--data-dir', zombie)
     expect(human.stdout.split('\n')[1]).toMatch(/^ {2}FENCED/)
+    // it cannot sign its way back: no new epoch from the fenced node
+    const rotate = await kithResult('vault', 'remove-guardian', peers[0]!, '--data-dir', zombie)
+    expect(rotate.code).toBe(1)
+    expect(rotate.stderr).toContain('[FENCED]')
+    // a status that cannot give a verdict exits 4, never a verdict's code
+    const broken = await kithResult('vault', 'status', '--data-dir', join(work, 'no-such-vault'), '--json')
+    expect(broken.code).toBe(4)
+    expect(JSON.parse(broken.stdout).error.code).toBe('VAULT_NOT_INITIALIZED')
   })
 
   it("nothing secret on the recoverer's output", () => {

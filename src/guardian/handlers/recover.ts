@@ -94,7 +94,8 @@ function _release(
   const envelope = ctx.db.vaults.currentShare(vault.vaultId)
   const box = envelope && sealRelease(r.recoveryKey, r.requestId, envelope)
   // durable before it leaves: a request never gets its share twice, even across a crash
-  if (box === undefined || !ctx.db.requests.markReleased(vault.vaultId, r.requestId, now)) return undefined
+  if (box === undefined || !ctx.db.requests.markReleased(vault.vaultId, r.requestId, box, now))
+    return undefined
   ctx.log.info({ event: 'share-released', vault: shortId(vault.vaultId), request: toHex(r.requestId) })
   ctx.say(`released the share of vault "${vault.label}" to request ${toHex(r.requestId)}`)
   return box
@@ -111,9 +112,12 @@ export async function onRecover(ctx: GuardianContext, stream: Stream, conn: Conn
       ctx.db.requests.expire(now)
       const from = { peer: peerIdBytes(conn.remotePeer), address: hostOf(conn.remoteAddr) }
       const asked = _request(ctx, vault, recoveryKey, from, now)
-      const sealedShare = _release(ctx, vault, asked, now)
+      const released = _release(ctx, vault, asked, now)
       // only a release changed the row since it was read
-      const r = sealedShare === undefined ? asked : ctx.db.requests.get(vaultId, asked.requestId)!
+      const r = released === undefined ? asked : ctx.db.requests.get(vaultId, asked.requestId)!
+      // a released share goes out again on every poll: it opens only with the recovery key, and a peer
+      // that polls with someone else's public key must not be able to use up their one release
+      const sealedShare = r.state === 'released' ? (r.sealedShare ?? undefined) : undefined
       // the roster names every friend and where they are: only for a request this human approved
       const approved = r.state === 'approved' || r.state === 'released'
       await wire.send(MSG.recovery, {

@@ -54,6 +54,19 @@ export class GuardianStore {
     })
   }
 
+  /**
+   * Remove a vault whose removal is due and that nobody kept, in one transaction with that check (a
+   * `kith guardian keep` from another process wins if it came first). True if it was removed.
+   */
+  removeIfDue(vaultId: Uint8Array, now: number): boolean {
+    return this.sql.atomically(() => {
+      const v = this.vaults.get(vaultId)
+      if (!v?.removal || v.removal.kept || v.removal.at > now) return false
+      this.removeVault(vaultId, v.removal.epoch, now)
+      return true
+    })
+  }
+
   close(): void {
     this.sql.close()
   }

@@ -32,6 +32,8 @@ export interface RecoveryRequestRow {
   readonly releasedAt: number | null
   /** Codes typed for it that did not match. */
   readonly wrongCodes: number
+  /** Once released: the share envelope sealed to the recovery key, sent again on every poll. */
+  readonly sealedShare: Uint8Array | null
 }
 
 /** Wrong codes after which a request is locked. */
@@ -51,6 +53,7 @@ interface RawRequest {
   release_at: number | null
   released_at: number | null
   wrong_codes: number
+  sealed_share: Buffer | null
 }
 
 const toRequest = (r: RawRequest): RecoveryRequestRow => ({
@@ -67,6 +70,7 @@ const toRequest = (r: RawRequest): RecoveryRequestRow => ({
   releaseAt: r.release_at,
   releasedAt: r.released_at,
   wrongCodes: r.wrong_codes,
+  sealedShare: r.sealed_share,
 })
 
 /** How many requests may be open at once for one vault: in all, from one requester, from one address. */
@@ -141,7 +145,10 @@ export class RequestStore {
    * from this requester, or from its address). A new request never closes another one.
    */
   add(
-    r: Omit<RecoveryRequestRow, 'state' | 'decidedAt' | 'releaseAt' | 'releasedAt' | 'wrongCodes'>,
+    r: Omit<
+      RecoveryRequestRow,
+      'state' | 'decidedAt' | 'releaseAt' | 'releasedAt' | 'wrongCodes' | 'sealedShare'
+    >,
     caps: RequestCaps,
     now: number,
   ): AddResult {
@@ -203,11 +210,20 @@ export class RequestStore {
   ): void {
     const { approve, releaseAt, from } = decision
     this.sql.atomically(() => {
+      // an approved request lives at least a day past its release, whatever its lifetime had left
       const r = this.sql
         .stmt(
-          `UPDATE recovery_requests SET state = ?, decided_at = ?, release_at = ? WHERE vault_id = ? AND request_id = ? AND state IN (${_list(from)})`,
+          `UPDATE recovery_requests SET state = ?, decided_at = ?, release_at = ?, expires_at = max(expires_at, ?) WHERE vault_id = ? AND request_id = ? AND state IN (${_list(from)})`,
         )
-        .run(approve ? 'approved' : 'denied', now, approve ? releaseAt : null, vaultId, requestId, ...from)
+        .run(
+          approve ? 'approved' : 'denied',
+          now,
+          approve ? releaseAt : null,
+          approve ? Math.max(releaseAt, now) + 86_400_000 : 0,
+          vaultId,
+          requestId,
+          ...from,
+        )
       if (r.changes !== 1) throw new RequestClosedError(this.get(vaultId, requestId)?.state ?? 'expired')
       this.audit.record(
         vaultId,
@@ -230,14 +246,14 @@ export class RequestStore {
   }
 
   /**
-   * A human typed a code that does not match this pending request (kept in the audit history); at
+   * A human typed a code that does not match this pending (or vetoed) request (kept in the audit history); at
    * MAX_WRONG_CODES it is locked. True if this call locked it.
    */
   wrongCode(vaultId: Uint8Array, requestId: Uint8Array, now: number): boolean {
     return this.sql.atomically(() => {
       const r = this.sql
         .stmt(
-          "UPDATE recovery_requests SET wrong_codes = wrong_codes + 1 WHERE vault_id = ? AND request_id = ? AND state = 'pending' RETURNING wrong_codes",
+          "UPDATE recovery_requests SET wrong_codes = wrong_codes + 1 WHERE vault_id = ? AND request_id = ? AND state IN ('pending', 'vetoed') RETURNING wrong_codes",
         )
         .get(vaultId, requestId) as { wrong_codes: number } | undefined
       if (r === undefined) return false
@@ -252,13 +268,13 @@ export class RequestStore {
    * Mark a request released, once: true if this call did it (the caller then sends the sealed share),
    * false if it was already released or is no longer approved.
    */
-  markReleased(vaultId: Uint8Array, requestId: Uint8Array, now: number): boolean {
+  markReleased(vaultId: Uint8Array, requestId: Uint8Array, sealedShare: Uint8Array, now: number): boolean {
     return this.sql.atomically(() => {
       const r = this.sql
         .stmt(
-          "UPDATE recovery_requests SET state = 'released', released_at = ? WHERE vault_id = ? AND request_id = ? AND state = 'approved'",
+          "UPDATE recovery_requests SET state = 'released', released_at = ?, sealed_share = ? WHERE vault_id = ? AND request_id = ? AND state = 'approved'",
         )
-        .run(now, vaultId, requestId)
+        .run(now, sealedShare, vaultId, requestId)
       if (r.changes === 1) this.audit.record(vaultId, 'share-released', { request: toHex(requestId) }, now)
       return r.changes === 1
     })

@@ -82,7 +82,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE recovery_requests ADD COLUMN wrong_codes INTEGER NOT NULL DEFAULT 0;
   `,
   // 5: live streams: each stream's writer certificate and newest entry, and the entries a committed
-  // snapshot does not cover yet
+  // snapshot does not cover yet; a released share kept (sealed to its recovery key) so every later poll
+  // of its request gets it again; open requests of older kith (8-byte ids) closed
   `
   CREATE TABLE streams (
     vault_id BLOB NOT NULL, stream TEXT NOT NULL, certificate BLOB NOT NULL,
@@ -95,5 +96,8 @@ export const MIGRATIONS: readonly string[] = [
     hash BLOB NOT NULL, entry BLOB NOT NULL,
     PRIMARY KEY (vault_id, stream, position)
   );
+  ALTER TABLE recovery_requests ADD COLUMN sealed_share BLOB;
+  UPDATE recovery_requests SET state = 'expired'
+    WHERE length(request_id) <> 16 AND state IN ('pending', 'approved');
   `,
 ]

@@ -10,8 +10,8 @@ import type { KeepArgs } from './options.js'
 export async function keepHandler(a: KeepArgs): Promise<void> {
   const v = await withGuardianStore(a.dataDir, (db) => {
     const vault = oneVault(db, a.vault)
-    if (vault.removal === null) throw new UsageError(`vault "${vault.label}" is not being removed`)
-    db.vaults.keep(vault.vaultId, systemClock()())
+    if (vault.removal === null || !db.vaults.keep(vault.vaultId, systemClock()()))
+      throw new UsageError(`vault "${vault.label}" is not waiting to be removed (kept already, or gone)`)
     return vault
   })
   if (a.json) return sayJson({ vault: encodeText('vault', v.vaultId), kept: true })

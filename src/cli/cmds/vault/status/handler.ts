@@ -1,8 +1,10 @@
 /**
  * `kith vault status`: the verdict, the reasons, and each guardian's state. Its exit status is the
- * verdict (docs/troubleshooting.md §Exit status): 0 safe, 1 degraded, 2 at-risk, 3 fenced.
+ * verdict (docs/troubleshooting.md §Exit status): 0 safe, 1 degraded, 2 at-risk, 3 fenced; 4 when it
+ * could not give one (an error), so a monitor never takes a failure for a verdict.
  */
 import { type VaultStatus, type Verdict, vaultStatus } from '../../../../coordinator/status.js'
+import { KithError } from '../../../../errors.js'
 import { ExitStatus } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
 import { formatAgo } from '../../../parse.js'
@@ -13,7 +15,12 @@ const EXIT_OF: Record<Verdict, number> = { safe: 0, degraded: 1, 'at-risk': 2, f
 
 export async function statusHandler(a: StatusArgs): Promise<void> {
   // status only reads, so it opens the vault without its lock and works beside a running watch
-  const s = await withVault(a, (vault) => vaultStatus(vault, { probe: !a.offline }), false)
+  let s: VaultStatus
+  try {
+    s = await withVault(a, (vault) => vaultStatus(vault, { probe: !a.offline }), false)
+  } catch (err) {
+    throw err instanceof KithError ? new ExitStatus(4, err, false) : err
+  }
   _print(a, s)
   if (EXIT_OF[s.verdict] !== 0) throw new ExitStatus(EXIT_OF[s.verdict])
 }
