@@ -246,15 +246,30 @@ export async function runBackup(
   const sources = vault.db.sources()
   if (sources.length === 0) throw new NoSourcesError()
   const keys = vault.dataKeys()
+  const streams = vault.db.streams.all()
+  // each streamed database is copied with the stream position it includes, read from the copy itself
+  const snapshot = await snapshotSources(sources, vaultPaths(vault.dir).staging, {
+    vaultDir: vault.dir,
+    vaultId: vault.vaultId,
+    all: streams,
+  })
+  const marks = snapshot.marks
   const newest = vault.db.newestVersion()
   const previous = newest ? openManifest(newest.manifest, vault.vaultId) : undefined
   const built = await buildVersion({
     vaultSecretKey: vault.signingKey(),
     dataKeys: keys,
     epoch: s.epoch,
-    sources: await snapshotSources(sources, vaultPaths(vault.dir).staging),
+    sources: snapshot.specs,
     store: new DirChunkStore(vaultPaths(vault.dir).chunks),
-    vaultState: encodeVaultState({ vaultKey: vault.signingKey(), name: s.name, k: s.k, w: s.w }),
+    vaultState: encodeVaultState({
+      vaultKey: vault.signingKey(),
+      name: s.name,
+      k: s.k,
+      w: s.w,
+      ...(streams.length > 0 ? { streams: vault.streamKeys() } : {}),
+    }),
+    ...(marks.length > 0 ? { marks } : {}),
     now: vault.now,
     ...(previous ? { previous } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),

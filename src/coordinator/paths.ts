@@ -16,6 +16,12 @@ export const vaultPaths = (dir: string) => ({
   chunks: join(dir, 'chunks'),
   /** Consistent snapshots of SQLite sources, taken before each build. */
   staging: join(dir, 'staging'),
+  /** Live streams: each writer's log (`<name>.sqlite3`), and the CLN plugin's files. */
+  streams: join(dir, 'streams'),
   /** Held by the one process allowed to change the vault (see disk/lock.ts). */
   lock: join(dir, 'vault.lock'),
 })
+
+/** A live stream's writer log in a vault directory. */
+export const streamLogPath = (dir: string, stream: string): string =>
+  join(dir, 'streams', `${stream}.sqlite3`)

@@ -4,6 +4,7 @@
  * names this node as coordinator, so guardians fence the old one out (FENCED); the restored files become
  * the sources and their next version is pushed under the new key.
  */
+
 import { join } from 'node:path'
 import { equalBytes } from '../crypto/bytes.js'
 import { schnorrPublicKey } from '../crypto/schnorr.js'
@@ -12,6 +13,7 @@ import { KithError } from '../errors.js'
 import type { RecoveryResult } from '../recovery/session.js'
 import type { Roster } from '../replica/roster.js'
 import { type BackupReport, runBackup } from './backup.js'
+import { addSource } from './sources.js'
 import { createVault, type DeliveryResult, Vault } from './vault.js'
 import { decodeVaultState } from './vault-state.js'
 
@@ -105,7 +107,7 @@ export async function resumeAfterRecovery(
     for (const s of result.body.sources) {
       const path =
         s.kind === 'dir' ? join(outDir, s.name) : result.files.find((f) => f.source === s.name)?.written
-      if (path !== undefined) await vault.addSource(s.kind, path, s.name)
+      if (path !== undefined) await addSource(vault, s.kind, path, s.name)
     }
     const backup = await runBackup(vault)
     return {

@@ -32,4 +32,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE guardians ADD COLUMN share_hash BLOB;
   `,
+  // 3: live streams written beside the versions (a CLN node's db_write plugin): the stream key sealed
+  // under the key-encryption key, the writer certificate, and the database the stream follows
+  `
+  CREATE TABLE streams (
+    name TEXT PRIMARY KEY, key_nonce BLOB NOT NULL, key_sealed BLOB NOT NULL, certificate BLOB NOT NULL,
+    source TEXT NOT NULL, created_at INTEGER NOT NULL
+  );
+  `,
 ]

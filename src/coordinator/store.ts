@@ -6,6 +6,7 @@
 import { SqliteHandle } from '../disk/sqlite.js'
 import type { SourceKind } from '../replica/manifest-body.js'
 import { MIGRATIONS } from './schema.js'
+import { StreamStore } from './stream-store.js'
 
 export interface VaultSettings {
   readonly vaultId: Uint8Array
@@ -98,7 +99,12 @@ const toVersion = (r: RawVersion): VersionRow => ({
 })
 
 export class CoordinatorStore {
-  private constructor(private readonly sql: SqliteHandle) {}
+  /** The live streams written beside the versions. */
+  readonly streams: StreamStore
+
+  private constructor(private readonly sql: SqliteHandle) {
+    this.streams = new StreamStore(sql)
+  }
 
   static open(path: string): CoordinatorStore {
     // undelivered shares are replaced by sealed forms: what is deleted is overwritten

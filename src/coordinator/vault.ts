@@ -6,7 +6,6 @@
 import '../polyfill.js'
 import { randomBytes } from 'node:crypto'
 import { stat } from 'node:fs/promises'
-import { basename, resolve } from 'node:path'
 import { systemClock } from '../clock.js'
 import { toHex, u64be } from '../crypto/bytes.js'
 import { DATA_KEY_LENGTH, type DataKeys, deriveDataKeys, keyCommitment } from '../crypto/kdf.js'
@@ -21,23 +20,19 @@ import { inviteFromText } from '../p2p/invite.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
-import { InvalidSourceError } from '../replica/errors.js'
-import { assertSafeName, SOURCE_KINDS, type SourceKind } from '../replica/manifest-body.js'
 import { signRoster } from '../replica/roster.js'
 import { assertThreshold, splitDataKey } from '../shares/split.js'
 import { checkLabel } from '../text.js'
 import {
   GuardianExistsError,
   NotEnoughGuardiansError,
-  SourceExistsError,
   UnknownGuardianError,
-  UnknownSourceError,
   VaultExistsError,
 } from './errors.js'
 import { refuseIfFenced } from './fence-record.js'
 import { vaultPaths } from './paths.js'
 import { openShare, sealLegacyShares, sealShare } from './sealed-shares.js'
-import { CoordinatorStore, type GuardianRow, type SealedDataKey, type SourceRow } from './store.js'
+import { CoordinatorStore, type GuardianRow, type SealedDataKey } from './store.js'
 import { readKeyFile, writeKeyFile } from './vault-key-file.js'
 
 /** Refuse a data dir that already holds a vault (VAULT_EXISTS): nothing is ever written over one. */
@@ -108,6 +103,8 @@ function sealDataKey(kek: Uint8Array, fromEpoch: number, dataKey: Uint8Array): S
   return { nonce, sealed: xchachaSeal(kek, nonce, dataKey, u64be(fromEpoch)) }
 }
 
+const _streamAad = (name: string) => new TextEncoder().encode(`kith/stream-key/${name}`)
+
 /** What happened to each guardian during a roster change. */
 export interface DeliveryResult {
   readonly label: string
@@ -169,6 +166,26 @@ export class Vault {
     } finally {
       key.fill(0)
     }
+  }
+
+  /** Record a live stream: its key sealed under the key-encryption key, bound to its name. */
+  putStream(s: { name: string; key: Uint8Array; certificate: Uint8Array; source: string }): void {
+    const keyNonce = new Uint8Array(randomBytes(24))
+    const keySealed = xchachaSeal(this.kek, keyNonce, s.key, _streamAad(s.name))
+    this.db.streams.put(
+      { name: s.name, keyNonce, keySealed, certificate: s.certificate, source: s.source },
+      this.now(),
+    )
+  }
+
+  /** The keys of the vault's live streams (never logged), for the vault state every version carries. */
+  streamKeys(): { name: string; key: Uint8Array }[] {
+    return this.db.streams
+      .all()
+      .map((s) => ({
+        name: s.name,
+        key: xchachaOpen(this.kek, s.keyNonce, s.keySealed, _streamAad(s.name), 'stream key'),
+      }))
   }
 
   /** The vault's signing key, for the modules that sign (never logged). */
@@ -356,41 +373,4 @@ export class Vault {
       }),
     )
   }
-
-  // ---- sources ----
-
-  async addSource(kind: string, path: string, name?: string): Promise<SourceRow> {
-    if (!(kind in SOURCE_KINDS))
-      throw new InvalidSourceError(
-        name ?? kind,
-        `unknown kind ${kind} (use ${Object.keys(SOURCE_KINDS).join(', ')})`,
-      )
-    const absolute = resolve(path)
-    const source: SourceRow = {
-      name: assertSafeName(name ?? _defaultName(kind as SourceKind, absolute)),
-      kind: kind as SourceKind,
-      path: absolute,
-    }
-    const st = await stat(absolute).catch(() => undefined) // any failure to stat is "does not exist" below
-    if (st === undefined) throw new InvalidSourceError(source.name, `${absolute} does not exist`)
-    if ((kind === 'dir') !== st.isDirectory()) {
-      throw new InvalidSourceError(
-        source.name,
-        kind === 'dir' ? `${absolute} is not a directory` : `${absolute} is not a file`,
-      )
-    }
-    if (this.db.sources().some((x) => x.name === source.name)) throw new SourceExistsError(source.name)
-    this.db.addSource(source, this.now())
-    return source
-  }
-
-  removeSource(name: string): void {
-    if (!this.db.removeSource(name, this.now())) throw new UnknownSourceError(name)
-  }
-}
-
-function _defaultName(kind: SourceKind, path: string): string {
-  return kind === 'file' || kind === 'dir' || kind === 'sqlite'
-    ? basename(path).replace(/[^\w.-]/g, '_') || kind
-    : kind
 }

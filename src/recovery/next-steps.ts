@@ -17,6 +17,13 @@ export function nextSteps(kind: SourceKind, written: string): string[] {
         '  Put it in the node directory (e.g. ~/.lightning/bitcoin/emergency.recover) with the same hsm_secret,',
         '  start lightningd and run `lightning-cli emergencyrecover`. Peers force-close; funds return on-chain.',
       ]
+    case 'cln-db':
+      return [
+        `CLN database (lightningd.sqlite3), with every replicated transaction applied: ${written}`,
+        '  Put hsm_secret back first (the same one), then this file as ~/.lightning/bitcoin/lightningd.sqlite3',
+        '  (mode 0600, the node user), and start lightningd with the kith-cln plugin installed again',
+        '  (`kith cln install-plugin`) before it writes anything. Never start the old node again.',
+      ]
     case 'sqlite':
       return [
         `SQLite database: ${written}`,

@@ -142,7 +142,8 @@ export async function buildVersion(opts: BuildOptions): Promise<BuildResult> {
         try {
           const st = await fh.stat()
           const pieces = _read(fh)
-          const chunks = source.kind === 'sqlite' ? chunkFixed(pieces) : chunkContentDefined(pieces, gear)
+          const paged = source.kind === 'sqlite' || source.kind === 'cln-db'
+          const chunks = paged ? chunkFixed(pieces) : chunkContentDefined(pieces, gear)
           const ids: Uint8Array[] = []
           const macs: Uint8Array[] = []
           let size = 0

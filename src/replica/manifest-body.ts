@@ -19,6 +19,8 @@ export const SOURCE_KINDS = {
   sqlite: 3,
   'lnd-scb': 4,
   'cln-emergency': 5,
+  /** CLN's lightningd.sqlite3, continued between snapshots by the live stream of its db_write plugin. */
+  'cln-db': 6,
 } as const
 
 export type SourceKind = keyof typeof SOURCE_KINDS

@@ -1,11 +1,12 @@
 /** `kith vault sources`: what the vault backs up; `--remove` drops one from the next version on. */
+import { removeSource } from '../../../../coordinator/sources.js'
 import { say, sayJson } from '../../../output.js'
 import { withVault } from '../open.js'
 import type { SourcesArgs } from './options.js'
 
 export async function sourcesHandler(a: SourcesArgs): Promise<void> {
   await withVault(a, async (vault) => {
-    if (a.remove !== undefined) vault.removeSource(a.remove)
+    if (a.remove !== undefined) removeSource(vault, a.remove)
     const sources = vault.db.sources()
     if (a.json) return sayJson({ sources })
     if (a.remove !== undefined) say(`Source ${a.remove} removed; the next version will not include it.`)
