@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import yargs from 'yargs'
 import { LOG_LEVELS } from '../log-levels.js'
+import { clnCommand } from './cmds/cln/index.js'
 import { guardianCommand } from './cmds/guardian/index.js'
 import { recoverCommand } from './cmds/recover/index.js'
 import { shareCommand } from './cmds/share/index.js'
@@ -58,6 +59,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       .command(vaultCommand)
       .command(recoverCommand)
       .command(shareCommand)
+      .command(clnCommand)
       .option('log-level', {
         choices: LOG_LEVELS,
         default: 'info',

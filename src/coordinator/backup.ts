@@ -14,14 +14,14 @@ import { DirChunkStore } from '../replica/chunk-store.js'
 import { ChunkMissingError } from '../replica/errors.js'
 import { headOfManifest, openManifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
+import { encodeVaultState } from '../replica/vault-state.js'
 import { NoSourcesError, NotEnoughGuardiansError, QuorumNotReachedError } from './errors.js'
 import { checkFenced, mayBeFenced, probeFence } from './fence.js'
 import { refuseIfFenced } from './fence-record.js'
 import { vaultPaths } from './paths.js'
-import { snapshotSources } from './snapshot.js'
+import { snapshotSources, trimStreamLogs } from './snapshot.js'
 import type { GuardianRow, VersionRow } from './store.js'
 import type { Vault } from './vault.js'
-import { encodeVaultState } from './vault-state.js'
 
 export interface PushReport {
   readonly version: number
@@ -298,6 +298,7 @@ export async function runBackup(
     createdAt: m.createdAt,
   })
   const pushed = await pushToGuardians(vault, vault.db.newestVersion()!, deadline(), options.progress)
+  if (pushed.committed) trimStreamLogs(vault.dir, marks)
   await collectLocalChunks(vault)
   return {
     drained,

@@ -12,10 +12,10 @@ import { encodeText } from '../crypto/text.js'
 import { KithError } from '../errors.js'
 import type { RecoveryResult } from '../recovery/session.js'
 import type { Roster } from '../replica/roster.js'
+import { decodeVaultState } from '../replica/vault-state.js'
 import { type BackupReport, runBackup } from './backup.js'
 import { addSource } from './sources.js'
 import { createVault, type DeliveryResult, Vault } from './vault.js'
-import { decodeVaultState } from './vault-state.js'
 
 /** The restored version carries no vault state (or one of another vault): it cannot be resumed. */
 export class NoVaultStateError extends KithError {

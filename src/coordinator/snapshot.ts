@@ -90,3 +90,15 @@ export async function snapshotSources(
   }
   return { specs, marks }
 }
+
+/** A committed version covers its streams up to its marks: the writers' logs keep only what follows. */
+export function trimStreamLogs(vaultDir: string, marks: readonly StreamMark[]): void {
+  for (const m of marks) {
+    const log = LocalLog.open(streamLogPath(vaultDir, m.stream))
+    try {
+      log.trim(m.position)
+    } finally {
+      log.close()
+    }
+  }
+}

@@ -180,12 +180,10 @@ export class Vault {
 
   /** The keys of the vault's live streams (never logged), for the vault state every version carries. */
   streamKeys(): { name: string; key: Uint8Array }[] {
-    return this.db.streams
-      .all()
-      .map((s) => ({
-        name: s.name,
-        key: xchachaOpen(this.kek, s.keyNonce, s.keySealed, _streamAad(s.name), 'stream key'),
-      }))
+    return this.db.streams.all().map((s) => ({
+      name: s.name,
+      key: xchachaOpen(this.kek, s.keyNonce, s.keySealed, _streamAad(s.name), 'stream key'),
+    }))
   }
 
   /** The vault's signing key, for the modules that sign (never logged). */

@@ -43,3 +43,16 @@ export function acquireLock(path: string, what: string): () => void {
   }
   throw new LockedError(what, -1)
 }
+
+/** Take the lock at `path`, waiting (polling) while another live process holds it, up to `timeoutMs`. */
+export async function acquireLockWaiting(path: string, what: string, timeoutMs: number): Promise<() => void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return acquireLock(path, what)
+    } catch (err) {
+      if (!(err instanceof LockedError) || Date.now() > deadline) throw err
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+}

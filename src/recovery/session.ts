@@ -9,6 +9,8 @@
  *    atomically. `version` restores an older retained one on purpose instead.
  * Events go to `onEvent` as they happen; none carries a key, share or content.
  */
+
+import { rename } from 'node:fs/promises'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { recoveryRequestId } from '../ceremony/request.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
@@ -22,6 +24,7 @@ import { type Manifest, openManifest, openManifestBody } from '../replica/manife
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { type RestoredFile, restoreVersion } from '../replica/restore.js'
 import type { Roster } from '../replica/roster.js'
+import { decodeVaultState } from '../replica/vault-state.js'
 import { pollUntil } from './asking.js'
 import { GuardianChunks } from './chunks.js'
 import {
@@ -39,6 +42,7 @@ import {
 } from './errors.js'
 import { collectAnswers, type Judgement, judge } from './freshness.js'
 import { gatherKey } from './key.js'
+import { replayStream } from './stream.js'
 
 export type { RecoveryEvent, RecoveryOptions } from './context.js'
 export type { RecoveryTarget } from './targets.js'
@@ -136,6 +140,7 @@ export class Recovery {
         )
       throw err
     }
+    await this._replayStreams(manifest, body, files)
     this.ctx.say({
       event: 'restore-done',
       version: manifest.version,
@@ -150,6 +155,36 @@ export class Recovery {
       roster,
       dataKey: key,
       manifest,
+    }
+  }
+
+  /**
+   * A restored database that a live stream continues (a CLN node's) is brought up to the newest entry
+   * the guardians prove. If that fails, the snapshot's file is renamed so nobody starts a node on it.
+   */
+  private async _replayStreams(
+    manifest: Manifest,
+    body: ManifestBody,
+    files: readonly RestoredFile[],
+  ): Promise<void> {
+    const keys = body.vaultState === undefined ? [] : (decodeVaultState(body.vaultState).streams ?? [])
+    for (const mark of manifest.marks ?? []) {
+      const file = files.find((f) => f.source === mark.stream)
+      const key = keys.find((k) => k.name === mark.stream)?.key
+      if (file === undefined || key === undefined) continue
+      try {
+        const r = await replayStream(this.ctx, [...this.ctx.targets.values()], mark, key, file.written)
+        this.ctx.say({
+          event: 'stream-replayed',
+          stream: mark.stream,
+          from: mark.position,
+          to: r.position,
+          applied: r.applied,
+        })
+      } catch (err) {
+        await rename(file.written, `${file.written}.STALE-DO-NOT-USE`).catch(() => undefined)
+        throw err
+      }
     }
   }
 

@@ -48,6 +48,14 @@ export class LocalLog {
     })
   }
 
+  /** Forget everything: a new writer starts the stream again from a new snapshot. */
+  reset(): void {
+    this.sql.atomically(() => {
+      this.sql.stmt('DELETE FROM base').run()
+      this.sql.stmt('DELETE FROM entries').run()
+    })
+  }
+
   /** The newest entry, with the hash it followed. */
   newest(): (StreamPoint & { prev: Uint8Array }) | undefined {
     const r = this.sql

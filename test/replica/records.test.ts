@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { decodeRecord, type RecordDef } from '../../src/codec/record.js'
-import { decodeVaultState, encodeVaultState } from '../../src/coordinator/vault-state.js'
+import { decodeVaultState, encodeVaultState } from '../../src/replica/vault-state.js'
 import { ed25519PublicKey, ed25519Sign } from '../../src/crypto/ed25519.js'
 import { deriveDataKeys } from '../../src/crypto/kdf.js'
 import { generateSecretKey, schnorrPublicKey, verifyRecord } from '../../src/crypto/schnorr.js'

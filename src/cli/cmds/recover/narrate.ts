@@ -65,6 +65,11 @@ export function narrate(e: RecoveryEvent): void {
     case 'bad-guardian':
       say(`!! a guardian (${e.guardian}) served a chunk that does not match its id; skipped from now on`)
       break
+    case 'stream-replayed':
+      say(
+        `✓ ${e.stream}: ${e.applied} replicated transaction(s) applied after the snapshot's ${e.from}, up to ${e.to}, each checked`,
+      )
+      break
     case 'restore-done':
       say(`✓ version ${e.version} (made ${stamp(e.createdAt)}) restored and verified:`)
       for (const f of e.files) say(`    ${f.path} (${f.size} bytes)`)

@@ -1,0 +1,31 @@
+import type { CliOptions } from '../../../command.js'
+import { type VaultArgs, vaultOptions } from '../../vault/options.js'
+
+export interface InstallPluginArgs extends VaultArgs {
+  readonly db: string
+  readonly pluginDir: string
+  readonly hold: string
+  readonly alertWebhook?: string
+  readonly alertCommand?: string
+}
+
+export const installPluginCommand = {
+  command: 'install-plugin',
+  describe: "Replicate every transaction of a CLN node's database to your guardians before it commits",
+  options: {
+    ...vaultOptions,
+    db: { type: 'string', demandOption: true, describe: 'lightningd.sqlite3 of the node' },
+    pluginDir: {
+      type: 'string',
+      demandOption: true,
+      describe: 'where lightningd loads plugins (e.g. ~/.lightning/plugins); kith-cln is written there',
+    },
+    hold: {
+      type: 'string',
+      default: '60s',
+      describe: 'how long lightningd waits for W guardians before the plugin refuses and it stops',
+    },
+    alertWebhook: { type: 'string', describe: 'POST a JSON alert here when replication falls short' },
+    alertCommand: { type: 'string', describe: 'run this command (alert JSON on stdin) when it falls short' },
+  } satisfies CliOptions<InstallPluginArgs>,
+}

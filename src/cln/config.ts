@@ -1,0 +1,92 @@
+/**
+ * The plugin's own files (docs/format.md §CLN plugin files), in the vault's `streams/` directory: the
+ * plugin finds everything from them, never from lightningd's options or RPC (the hook can come before
+ * `init`), and no secret is ever on a command line.
+ * - `cln-plugin.json` (0600): the vault directory, the stream, the database, the hold time, the alert
+ *   targets, and the passphrase file if the vault key is sealed;
+ * - `cln-db.key` (0600): the writer's Ed25519 seed, the stream key and the writer certificate.
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { vaultPaths } from '../coordinator/paths.js'
+import { tightenSecretFile, writeFileAtomic } from '../disk/atomic.js'
+import { KithError } from '../errors.js'
+
+export const CLN_STREAM = 'cln-db'
+
+export interface PluginConfig {
+  readonly version: 1
+  readonly vaultDir: string
+  readonly stream: string
+  /** lightningd.sqlite3, for snapshots after a gap. */
+  readonly db: string
+  /** How long lightningd is kept waiting for W guardians before the plugin refuses (ms). */
+  readonly holdMs: number
+  readonly passphraseFile?: string
+  readonly alertWebhook?: string
+  readonly alertCommand?: string
+}
+
+export interface WriterSecrets {
+  readonly writerSeed: Uint8Array
+  readonly streamKey: Uint8Array
+  readonly certificate: Uint8Array
+}
+
+export const pluginPaths = (vaultDir: string) => ({
+  config: join(vaultPaths(vaultDir).streams, 'cln-plugin.json'),
+  secrets: join(vaultPaths(vaultDir).streams, `${CLN_STREAM}.key`),
+  log: join(vaultPaths(vaultDir).streams, 'cln-plugin.log'),
+})
+
+/** The plugin's files are missing or unreadable: it was not installed (or not completely). */
+export class PluginNotInstalledError extends KithError {
+  readonly code = 'PLUGIN_NOT_INSTALLED'
+  constructor(path: string) {
+    super(`the kith-cln plugin's file ${path} is missing or damaged; run 'kith cln install-plugin' again`, {
+      path,
+    })
+  }
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+const bytes = (h: unknown) => {
+  if (typeof h !== 'string' || !/^([0-9a-f]{2})+$/.test(h)) throw new TypeError('not hex')
+  return new Uint8Array(Buffer.from(h, 'hex'))
+}
+
+export async function writePluginFiles(config: PluginConfig, secrets: WriterSecrets): Promise<void> {
+  const p = pluginPaths(config.vaultDir)
+  await writeFileAtomic(p.config, `${JSON.stringify(config, null, 2)}\n`)
+  await writeFileAtomic(
+    p.secrets,
+    `${JSON.stringify({ version: 1, writerSeed: hex(secrets.writerSeed), streamKey: hex(secrets.streamKey), certificate: hex(secrets.certificate) })}\n`,
+  )
+}
+
+export async function readPluginConfig(path: string): Promise<PluginConfig> {
+  try {
+    const c = JSON.parse(await readFile(path, 'utf8')) as PluginConfig
+    if (c.version !== 1 || typeof c.vaultDir !== 'string' || typeof c.db !== 'string')
+      throw new TypeError('bad config')
+    return c
+  } catch {
+    throw new PluginNotInstalledError(path)
+  }
+}
+
+export async function readWriterSecrets(vaultDir: string): Promise<WriterSecrets> {
+  const path = pluginPaths(vaultDir).secrets
+  try {
+    await tightenSecretFile(path)
+    const s = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>
+    return {
+      writerSeed: bytes(s['writerSeed']),
+      streamKey: bytes(s['streamKey']),
+      certificate: bytes(s['certificate']),
+    }
+  } catch (err) {
+    if (err instanceof KithError) throw err
+    throw new PluginNotInstalledError(path)
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * `kith cln install-plugin`: make this vault follow a CLN node's live database. A writer key is made and
+ * certified once by the vault key, a stream key drawn, both kept (0600) for the plugin with its
+ * configuration; the database becomes the vault's `cln-db` source; the first snapshot is taken and
+ * committed, and the stream starts from its mark; one executable `kith-cln` (0700) is written where
+ * lightningd loads plugins. No secret goes on a command line: the plugin reads its own files.
+ */
+import { randomBytes } from 'node:crypto'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { requireCommitted, runBackup } from '../coordinator/backup.js'
+import { streamLogPath, vaultPaths } from '../coordinator/paths.js'
+import { clnDataVersion } from '../coordinator/snapshot.js'
+import { addSource } from '../coordinator/sources.js'
+import type { Vault } from '../coordinator/vault.js'
+import { ed25519PublicKey } from '../crypto/ed25519.js'
+import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
+import { InvalidSourceError } from '../replica/errors.js'
+import { openManifest } from '../replica/manifest.js'
+import { signWriterCertificate } from '../stream/entry.js'
+import { LocalLog } from '../stream/local-log.js'
+import { CLN_STREAM, pluginPaths, writePluginFiles } from './config.js'
+
+export interface InstallOptions {
+  readonly db: string
+  readonly pluginDir: string
+  readonly holdMs: number
+  readonly passphraseFile?: string
+  readonly alertWebhook?: string
+  readonly alertCommand?: string
+}
+
+export interface InstallReport {
+  readonly plugin: string
+  readonly version: number
+  readonly position: number
+}
+
+/** A shell word for a path, quoted so that nothing in it is interpreted. */
+const _quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`
+
+export async function installPlugin(vault: Vault, o: InstallOptions): Promise<InstallReport> {
+  const db = resolve(o.db)
+  try {
+    const probe = new Database(db, { readonly: true, fileMustExist: true })
+    try {
+      clnDataVersion(probe)
+    } finally {
+      probe.close()
+    }
+  } catch {
+    throw new InvalidSourceError(CLN_STREAM, `${db} is not a CLN database (no vars table)`)
+  }
+  const writerSeed = new Uint8Array(randomBytes(32))
+  const streamKey = new Uint8Array(randomBytes(32))
+  const certificate = signWriterCertificate(
+    {
+      vaultId: vault.vaultId,
+      stream: CLN_STREAM,
+      writerKey: ed25519PublicKey(writerSeed),
+      createdAt: vault.now(),
+    },
+    vault.signingKey(),
+  )
+  await ensurePrivateDir(vaultPaths(vault.dir).streams)
+  const config = {
+    version: 1 as const,
+    vaultDir: resolve(vault.dir),
+    stream: CLN_STREAM,
+    db,
+    holdMs: o.holdMs,
+    ...(o.passphraseFile ? { passphraseFile: resolve(o.passphraseFile) } : {}),
+    ...(o.alertWebhook ? { alertWebhook: o.alertWebhook } : {}),
+    ...(o.alertCommand ? { alertCommand: o.alertCommand } : {}),
+  }
+  await writePluginFiles(config, { writerSeed, streamKey, certificate: certificate.bytes })
+  vault.putStream({ name: CLN_STREAM, key: streamKey, certificate: certificate.bytes, source: CLN_STREAM })
+  if (!vault.db.sources().some((s) => s.name === CLN_STREAM)) await addSource(vault, 'cln-db', db, CLN_STREAM)
+  // a fresh writer log; the stream starts from the first snapshot's mark
+  const log = LocalLog.open(streamLogPath(vault.dir, CLN_STREAM))
+  try {
+    log.reset()
+    requireCommitted(await runBackup(vault))
+    const newest = vault.db.newestCommitted()!
+    const mark = openManifest(newest.manifest).marks?.find((m) => m.stream === CLN_STREAM)
+    if (mark === undefined)
+      throw new InvalidSourceError(CLN_STREAM, 'the first snapshot names no stream position')
+    log.setBase({ position: mark.position, hash: mark.hash })
+    const plugin = join(resolve(o.pluginDir), 'kith-cln')
+    await ensurePrivateDir(dirname(plugin))
+    const main = join(dirname(fileURLToPath(import.meta.url)), 'main.js')
+    await writeFileAtomic(
+      plugin,
+      `#!/bin/sh\n# kith live replication of ${db} (written by 'kith cln install-plugin'; its files: ${pluginPaths(vault.dir).config})\nexec ${_quote(process.execPath)} ${_quote(main)} ${_quote(pluginPaths(config.vaultDir).config)}\n`,
+      { mode: 0o700 },
+    )
+    return { plugin, version: newest.version, position: mark.position }
+  } finally {
+    log.close()
+  }
+}

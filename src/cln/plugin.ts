@@ -1,0 +1,127 @@
+/**
+ * The heart of kith-cln: one `db_write` at a time, under CLN's version rules (rules.ts). Each
+ * transaction becomes a live-stream entry (its statements, encrypted, signed by the writer key), kept
+ * in the writer's log first, then sent to every guardian; lightningd hears `continue` as soon as W of
+ * them hold it durably. When W cannot be reached it keeps trying for the hold time, alerting at once,
+ * then refuses: lightningd stops before committing anything unreplicated.
+ */
+import type { AppendOutcome } from '../p2p/stream-writer.js'
+import type { StreamMark } from '../replica/manifest.js'
+import { makeEntry } from '../stream/entry.js'
+import type { LocalLog } from '../stream/local-log.js'
+import { classify } from './rules.js'
+
+export interface PluginDeps {
+  readonly vaultId: Uint8Array
+  readonly stream: string
+  readonly streamKey: Uint8Array
+  readonly sign: (message: Uint8Array) => Uint8Array
+  readonly log: LocalLog
+  /** W: how many guardians must hold an entry. */
+  readonly quorum: () => number
+  readonly append: (
+    position: number,
+    bytes: Uint8Array,
+    quorum: number,
+    signal: AbortSignal,
+  ) => Promise<AppendOutcome>
+  /** Take, push and commit a new snapshot version (after lost writes); its mark for this stream. */
+  readonly snapshot: () => Promise<StreamMark>
+  readonly holdMs: number
+  /** A line for lightningd's log and the plugin's own. */
+  readonly say: (level: 'info' | 'unusual' | 'broken', line: string) => void
+  /** Tell the operator now (webhook, command), beside the log. */
+  readonly alert: (reason: string) => Promise<void>
+}
+
+/** A refusal: lightningd gets an error and stops without committing. */
+export class Refusal extends Error {}
+
+const RETRY_MS = 1000
+
+export class ClnPlugin {
+  constructor(private readonly d: PluginDeps) {}
+
+  /** Replicate one transaction; resolves when lightningd may commit it, throws Refusal when it must not. */
+  async dbWrite(dataVersion: number, writes: readonly string[]): Promise<void> {
+    const log = this.d.log
+    let tip = log.tip()
+    if (tip === undefined)
+      throw new Refusal('kith-cln has no snapshot to start from; run `kith cln install-plugin` again')
+    let newest = log.newest()
+    let action = classify(tip.position, newest?.position === tip.position, dataVersion)
+    if (action.kind === 'halt') {
+      this.d.say(
+        'broken',
+        `data_version ${dataVersion} is lower than the replicated ${action.last}: this database went back in time (a stale copy?). Refusing: lightningd must stop.`,
+      )
+      throw new Refusal(`data_version ${dataVersion} is lower than ${action.last}`)
+    }
+    if (action.kind === 'gap') {
+      this.d.say(
+        'unusual',
+        `transactions ${action.last + 1} to ${action.position - 1} were never replicated: taking a new snapshot first`,
+      )
+      const mark = await this.d.snapshot().catch((err: unknown) => {
+        throw new Refusal(
+          `a new snapshot after lost writes failed: ${err instanceof Error ? err.message : String(err)}`,
+        )
+      })
+      log.setBase({ position: mark.position, hash: mark.hash })
+      tip = log.tip()!
+      newest = log.newest()
+      action = classify(tip.position, false, dataVersion)
+      if (action.kind !== 'append')
+        throw new Refusal(
+          `after a new snapshot at ${mark.position}, data_version ${dataVersion} still does not follow`,
+        )
+    }
+    const prev = action.kind === 'rewind' ? newest!.prev : tip.hash
+    if (action.kind === 'rewind')
+      this.d.say('info', `transaction ${action.position} was not committed: replacing it`)
+    const entry = makeEntry({
+      vaultId: this.d.vaultId,
+      stream: this.d.stream,
+      position: action.position,
+      prev,
+      plaintext: new TextEncoder().encode(JSON.stringify(writes)),
+      streamKey: this.d.streamKey,
+      sign: this.d.sign,
+    })
+    // in the writer's log before anything leaves: a guardian that is behind is sent it from there
+    log.put({ position: entry.position, prev: entry.prev, hash: entry.hash, bytes: entry.bytes })
+    await this._replicate(entry.position, entry.bytes)
+  }
+
+  private async _replicate(position: number, bytes: Uint8Array): Promise<void> {
+    const deadline = Date.now() + this.d.holdMs
+    let alerted = false
+    for (;;) {
+      const w = this.d.quorum()
+      const left = Math.max(1, deadline - Date.now())
+      const outcome = await this.d.append(position, bytes, w, AbortSignal.timeout(Math.min(left, 15_000)))
+      if (outcome.acks >= w) {
+        if (alerted)
+          this.d.say(
+            'info',
+            `transaction ${position} replicated to ${outcome.acks} guardians: lightningd goes on`,
+          )
+        return
+      }
+      const why = `transaction ${position} reached ${outcome.acks} of the ${w} guardians it needs${outcome.failures.length ? ` (${outcome.failures.map((f) => `${f.label}: ${f.error}`).join('; ')})` : ''}`
+      if (!alerted) {
+        alerted = true
+        this.d.say(
+          'broken',
+          `${why}; lightningd waits up to ${Math.round(this.d.holdMs / 1000)} s, then stops`,
+        )
+        await this.d.alert(why).catch(() => undefined)
+      }
+      if (Date.now() >= deadline) {
+        this.d.say('broken', `${why}; refusing: lightningd stops before committing it`)
+        throw new Refusal(why)
+      }
+      await new Promise((r) => setTimeout(r, Math.min(RETRY_MS, Math.max(0, deadline - Date.now()))))
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * kith-cln as a process: read lightningd's JSON-RPC from stdin, answer on stdout, replicate each
+ * `db_write` (plugin.ts). Everything it needs comes from its own files (config.ts); `getmanifest` is
+ * answered at once, while the network starts; hooks are taken one at a time, in order.
+ */
+import '../polyfill.js'
+import type { Readable, Writable } from 'node:stream'
+import { sendAlert } from '../coordinator/alerts.js'
+import { requireCommitted, runBackup } from '../coordinator/backup.js'
+import { streamLogPath, vaultPaths } from '../coordinator/paths.js'
+import { CoordinatorStore } from '../coordinator/store.js'
+import { Vault } from '../coordinator/vault.js'
+import { ed25519Signer } from '../crypto/ed25519.js'
+import { encodeText } from '../crypto/text.js'
+import { acquireLockWaiting } from '../disk/lock.js'
+import { createLog, type Log } from '../log.js'
+import { createKithNode, type KithNode } from '../p2p/node.js'
+import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
+import { StreamWriter } from '../p2p/stream-writer.js'
+import type { StreamMark } from '../replica/manifest.js'
+import { openManifest } from '../replica/manifest.js'
+import { openWriterCertificate } from '../stream/entry.js'
+import { LocalLog } from '../stream/local-log.js'
+import { type PluginConfig, pluginPaths, readPluginConfig, readWriterSecrets } from './config.js'
+import { ClnPlugin, Refusal } from './plugin.js'
+import { JsonObjectSplitter, logNotification, MANIFEST, type RpcMessage, result, rpcError } from './rpc.js'
+
+/** Take a new snapshot version of the vault (after lost writes), under the vault's lock. */
+async function _snapshot(config: PluginConfig, stream: string): Promise<StreamMark> {
+  const passphrase = config.passphraseFile
+    ? (await import('node:fs/promises'))
+        .readFile(config.passphraseFile, 'utf8')
+        .then((t) => t.replace(/\r?\n$/, ''))
+    : undefined
+  const vault = await Vault.open(config.vaultDir, await passphrase, { lock: false })
+  const release = await acquireLockWaiting(vaultPaths(config.vaultDir).lock, 'vault', config.holdMs)
+  try {
+    const report = requireCommitted(await runBackup(vault))
+    const v = report.pushed ?? report.drained.at(-1)
+    const newest = vault.db.newestCommitted()
+    const mark = newest && openManifest(newest.manifest).marks?.find((m) => m.stream === stream)
+    if (v === undefined || mark === undefined)
+      throw new Error('the new snapshot names no position of the stream')
+    return mark
+  } finally {
+    release()
+    await vault.close()
+  }
+}
+
+/** Serve lightningd on `input`/`output` until `input` ends. */
+export async function runPlugin(configPath: string, input: Readable, output: Writable): Promise<void> {
+  const config = await readPluginConfig(configPath)
+  const log: Log = createLog('cln', { file: pluginPaths(config.vaultDir).log })
+  const write = (s: string) => output.write(s)
+  const say = (level: 'info' | 'unusual' | 'broken', line: string) => {
+    write(logNotification(level, `kith-cln: ${line}`))
+    if (level === 'info') log.info({ event: 'note' }, line)
+    else log.warn({ event: 'note' }, line)
+  }
+  // the network and the stores start while lightningd asks for the manifest
+  const ready = (async () => {
+    const secrets = await readWriterSecrets(config.vaultDir)
+    const cert = openWriterCertificate(secrets.certificate)
+    const store = CoordinatorStore.open(vaultPaths(config.vaultDir).db)
+    const streamLog = LocalLog.open(streamLogPath(config.vaultDir, config.stream))
+    const node: KithNode = await createKithNode({
+      privateKey: await loadOrCreatePeerKey(vaultPaths(config.vaultDir).peerKey),
+    })
+    const writer = new StreamWriter(node, cert.bytes, streamLog)
+    const targets = () =>
+      writer.setTargets(
+        store
+          .guardians()
+          .filter((g) => g.member)
+          .map((g) => ({ label: g.label, peerId: g.peerId, addrs: g.addrs })),
+      )
+    targets()
+    const plugin = new ClnPlugin({
+      vaultId: cert.vaultId,
+      stream: config.stream,
+      streamKey: secrets.streamKey,
+      sign: ed25519Signer(secrets.writerSeed),
+      log: streamLog,
+      quorum: () => store.settings().w,
+      append: (position, bytes, quorum, signal) => {
+        targets() // a roster change since the last entry is followed at the next one
+        return writer.append(position, bytes, quorum, signal)
+      },
+      snapshot: () => _snapshot(config, config.stream),
+      holdMs: config.holdMs,
+      say,
+      alert: async (reason) => {
+        const targetsOf = {
+          ...(config.alertWebhook ? { webhook: config.alertWebhook } : {}),
+          ...(config.alertCommand ? { command: config.alertCommand } : {}),
+        }
+        if (!targetsOf.webhook && !targetsOf.command) return
+        const s = store.settings()
+        await sendAlert(targetsOf, {
+          kind: 'health',
+          vault: encodeText('vault', s.vaultId),
+          name: s.name,
+          at: new Date().toISOString(),
+          verdict: 'at-risk',
+          committedVersion: store.newestCommitted()?.version ?? 0,
+          reasons: [`CLN replication: ${reason}`],
+        })
+      },
+    })
+    return {
+      plugin,
+      close: async () => {
+        writer.close()
+        await node.stop()
+        streamLog.close()
+        store.close()
+      },
+    }
+  })()
+  ready.catch((err: unknown) =>
+    say('broken', `cannot start: ${err instanceof Error ? err.message : String(err)}`),
+  )
+
+  const splitter = new JsonObjectSplitter()
+  let queue: Promise<void> = Promise.resolve()
+  const handle = async (m: RpcMessage) => {
+    if (m.id === undefined) return // a notification (shutdown, …): nothing to answer
+    if (m.method === 'getmanifest') return void write(result(m.id, MANIFEST))
+    if (m.method === 'init') return void write(result(m.id, {}))
+    if (m.method !== 'db_write') return void write(rpcError(m.id, `unknown method ${m.method}`))
+    const params = (m.params ?? {}) as { data_version?: unknown; writes?: unknown }
+    if (typeof params.data_version !== 'number' || !Array.isArray(params.writes))
+      return void write(rpcError(m.id, 'db_write without data_version and writes'))
+    try {
+      const { plugin } = await ready
+      await plugin.dbWrite(params.data_version, params.writes.map(String))
+      write(result(m.id, { result: 'continue' }))
+    } catch (err) {
+      const why =
+        err instanceof Refusal
+          ? err.message
+          : `internal error: ${err instanceof Error ? err.message : String(err)}`
+      log.error({ event: 'refused', reason: why })
+      write(rpcError(m.id, `kith-cln refuses: ${why}`))
+    }
+  }
+  input.setEncoding('utf8')
+  for await (const chunk of input) {
+    for (const m of splitter.push(String(chunk))) queue = queue.then(() => handle(m as RpcMessage))
+  }
+  await queue
+  await (await ready.catch(() => undefined))?.close()
+}

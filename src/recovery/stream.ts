@@ -1,0 +1,139 @@
+/**
+ * A live stream on recovery (docs/recovery.md, docs/format.md §Live stream): the snapshot in the restored
+ * version stops at its mark; every reachable guardian is asked for the stream's newest entry (signed by
+ * a writer key the vault key certified), the newest any of them proves is the target, and the entries
+ * between are fetched from the approving guardians, each checked (signature, position, hash chain from
+ * the mark) before it is applied, one SQLite transaction each. A guardian can withhold entries, never
+ * forge one; too few answers were already refused by the versions' freshness rule.
+ */
+import Database from 'better-sqlite3'
+import { decodeUnsigned } from '../codec/record.js'
+import { equalBytes } from '../crypto/bytes.js'
+import { fetchFromPeer } from '../p2p/client.js'
+import { MSG } from '../p2p/messages.js'
+import type { StreamMark } from '../replica/manifest.js'
+import {
+  entryPlaintext,
+  openEntry,
+  openWriterCertificate,
+  type StreamEntry,
+  type WriterCertificate,
+} from '../stream/entry.js'
+import { BadEntryError } from '../stream/errors.js'
+import { approvedBy, type RecoveryContext, type Tracked } from './context.js'
+import { StreamIncompleteError } from './errors.js'
+
+const ASK_TIMEOUT_MS = 15_000
+
+/** A guardian's view of the stream: its writer certificate (verified) and newest entry (verified). */
+interface StreamHead {
+  readonly t: Tracked
+  readonly cert: WriterCertificate
+  readonly newest?: StreamEntry
+}
+
+async function _head(ctx: RecoveryContext, t: Tracked, stream: string): Promise<StreamHead | undefined> {
+  try {
+    const bytes = await fetchFromPeer(
+      await ctx.node(),
+      t,
+      ctx.opts.vaultId,
+      { what: 'streamHead', stream },
+      {
+        signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
+      },
+    )
+    const r = decodeUnsigned(MSG.streamEntries, bytes)
+    if (r.certificate === undefined) return undefined
+    const cert = openWriterCertificate(r.certificate)
+    if (!equalBytes(cert.vaultId, ctx.opts.vaultId) || cert.stream !== stream) return undefined
+    const e = r.entries[0] === undefined ? undefined : openEntry(r.entries[0].entry, cert.writerKey)
+    if (e !== undefined && (e.stream !== stream || !equalBytes(e.vaultId, ctx.opts.vaultId))) return undefined
+    return { t, cert, ...(e !== undefined ? { newest: e } : {}) }
+  } catch {
+    return undefined // unreachable, holds no such stream, or proves nothing: it counts for nothing
+  }
+}
+
+/** Entries after `mark` up to `target`, from approving guardians, each verified and chained. */
+async function _entries(
+  ctx: RecoveryContext,
+  heads: readonly StreamHead[],
+  mark: StreamMark,
+  target: number,
+): Promise<StreamEntry[]> {
+  const out: StreamEntry[] = []
+  let prev = mark.hash
+  let next = mark.position + 1
+  const sources = heads.filter((h) => approvedBy(h.t) && (h.newest?.position ?? 0) >= next)
+  while (next <= target) {
+    let progressed = false
+    for (const h of sources) {
+      let run: readonly { entry: Uint8Array }[]
+      try {
+        const bytes = await fetchFromPeer(
+          await ctx.node(),
+          h.t,
+          ctx.opts.vaultId,
+          { what: 'entries', stream: mark.stream, from: next },
+          {
+            signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
+          },
+        )
+        run = decodeUnsigned(MSG.streamEntries, bytes).entries
+      } catch {
+        continue
+      }
+      for (const { entry } of run) {
+        let e: StreamEntry
+        try {
+          e = openEntry(entry, h.cert.writerKey)
+        } catch {
+          break // not this guardian's writer, or tampered: try the next guardian from here
+        }
+        if (e.position !== next || !equalBytes(e.prev, prev) || e.stream !== mark.stream) break
+        out.push(e)
+        prev = e.hash
+        next++
+        progressed = true
+        if (next > target) break
+      }
+      if (next > target) break
+    }
+    if (!progressed) throw new StreamIncompleteError(mark.stream, next, target)
+  }
+  return out
+}
+
+/**
+ * Bring the restored database at `path` from its snapshot's mark to the newest position the guardians
+ * prove: every entry applied in order, one transaction each. Returns the position it ends at.
+ */
+export async function replayStream(
+  ctx: RecoveryContext,
+  targets: readonly Tracked[],
+  mark: StreamMark,
+  streamKey: Uint8Array,
+  path: string,
+): Promise<{ position: number; applied: number; answered: number }> {
+  const heads = (await Promise.all(targets.map((t) => _head(ctx, t, mark.stream)))).filter(
+    (h): h is StreamHead => h !== undefined,
+  )
+  const target = Math.max(mark.position, ...heads.map((h) => h.newest?.position ?? 0))
+  const entries = target > mark.position ? await _entries(ctx, heads, mark, target) : []
+  const db = new Database(path)
+  try {
+    for (const e of entries) {
+      const writes = JSON.parse(new TextDecoder().decode(entryPlaintext(e, streamKey))) as unknown
+      if (!Array.isArray(writes)) throw new BadEntryError(e.position, 'stream')
+      db.transaction(() => {
+        for (const w of writes) db.exec(String(w))
+      })()
+    }
+    const check = db.pragma('integrity_check', { simple: true })
+    if (check !== 'ok') throw new StreamIncompleteError(mark.stream, target, target)
+  } finally {
+    db.close()
+  }
+  return { position: target, applied: entries.length, answered: heads.length }
+}
