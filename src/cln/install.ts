@@ -6,6 +6,7 @@
  * lightningd loads plugins. No secret goes on a command line: the plugin reads its own files.
  */
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
@@ -35,6 +36,16 @@ export interface InstallReport {
   readonly plugin: string
   readonly version: number
   readonly position: number
+}
+
+/** The compiled plugin entry of this kith installation (found from the package root, also in tests). */
+export function pluginMain(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 6; i++, dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'dist', 'src', 'cln', 'main.js')))
+      return join(dir, 'dist', 'src', 'cln', 'main.js')
+  }
+  return join(dirname(fileURLToPath(import.meta.url)), 'main.js')
 }
 
 /** A shell word for a path, quoted so that nothing in it is interpreted. */
@@ -89,7 +100,7 @@ export async function installPlugin(vault: Vault, o: InstallOptions): Promise<In
     log.setBase({ position: mark.position, hash: mark.hash })
     const plugin = join(resolve(o.pluginDir), 'kith-cln')
     await ensurePrivateDir(dirname(plugin))
-    const main = join(dirname(fileURLToPath(import.meta.url)), 'main.js')
+    const main = pluginMain()
     await writeFileAtomic(
       plugin,
       `#!/bin/sh\n# kith live replication of ${db} (written by 'kith cln install-plugin'; its files: ${pluginPaths(vault.dir).config})\nexec ${_quote(process.execPath)} ${_quote(main)} ${_quote(pluginPaths(config.vaultDir).config)}\n`,

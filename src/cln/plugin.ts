@@ -96,6 +96,7 @@ export class ClnPlugin {
   private async _replicate(position: number, bytes: Uint8Array): Promise<void> {
     const deadline = Date.now() + this.d.holdMs
     let alerted = false
+    let best: AppendOutcome = { acks: 0, failures: [] }
     for (;;) {
       const w = this.d.quorum()
       const left = Math.max(1, deadline - Date.now())
@@ -108,7 +109,9 @@ export class ClnPlugin {
           )
         return
       }
-      const why = `transaction ${position} reached ${outcome.acks} of the ${w} guardians it needs${outcome.failures.length ? ` (${outcome.failures.map((f) => `${f.label}: ${f.error}`).join('; ')})` : ''}`
+      // a retry cut short by the deadline says less than the try before it: report the most seen
+      if (outcome.acks >= best.acks) best = outcome
+      const why = `transaction ${position} reached ${best.acks} of the ${w} guardians it needs${best.failures.length ? ` (${best.failures.map((f) => `${f.label}: ${f.error}`).join('; ')})` : ''}`
       if (!alerted) {
         alerted = true
         this.d.say(

@@ -134,7 +134,8 @@ export class StreamWriter {
 
   /**
    * Send an entry to every guardian; resolves when `quorum` acknowledged it (the others keep going in
-   * the background), or when too few can still answer, or at `signal`'s end: the outcome says how many.
+   * the background), or when every guardian answered or failed, or at `signal`'s end: the outcome says
+   * how many.
    */
   append(position: number, bytes: Uint8Array, quorum: number, signal: AbortSignal): Promise<AppendOutcome> {
     const all = [...this.guardians.values()]
@@ -164,7 +165,7 @@ export class StreamWriter {
               label: g.target.label,
               error: err instanceof KithError ? err.message : String(err),
             })
-            if (all.length - failures.length < quorum || settled === all.length) finish()
+            if (settled === all.length) finish()
           },
         )
     })

@@ -12,7 +12,6 @@ import { openCode } from '../../src/ceremony/request.js'
 import { openVeto, signVeto } from '../../src/ceremony/veto.js'
 import { decodeUnsigned, encodeRecordBody, type RecordDef } from '../../src/codec/record.js'
 import { decodeKeyFile, encodeKeyFile } from '../../src/coordinator/vault-key-file.js'
-import { decodeVaultState, encodeVaultState } from '../../src/replica/vault-state.js'
 import { eciesOpen } from '../../src/crypto/ecies.js'
 import { decodeText } from '../../src/crypto/text.js'
 import { inviteFromText, inviteToText } from '../../src/p2p/invite.js'
@@ -24,6 +23,7 @@ import { openManifest, openManifestBody, sealManifest } from '../../src/replica/
 import { decodeManifestBody, encodeManifestBody } from '../../src/replica/manifest-body.js'
 import { openReceipt, signReceipt } from '../../src/replica/receipt.js'
 import { openRoster, signRoster } from '../../src/replica/roster.js'
+import { decodeVaultState, encodeVaultState } from '../../src/replica/vault-state.js'
 import { openShareEnvelope, sealShareEnvelope } from '../../src/shares/share-envelope.js'
 import {
   openEntry,

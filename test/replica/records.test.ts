@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { decodeRecord, type RecordDef } from '../../src/codec/record.js'
-import { decodeVaultState, encodeVaultState } from '../../src/replica/vault-state.js'
 import { ed25519PublicKey, ed25519Sign } from '../../src/crypto/ed25519.js'
 import { deriveDataKeys } from '../../src/crypto/kdf.js'
 import { generateSecretKey, schnorrPublicKey, verifyRecord } from '../../src/crypto/schnorr.js'
@@ -17,6 +16,7 @@ import {
 } from '../../src/replica/manifest.js'
 import { openReceipt, signReceipt } from '../../src/replica/receipt.js'
 import { openRoster, ROSTER, signRoster } from '../../src/replica/roster.js'
+import { decodeVaultState, encodeVaultState } from '../../src/replica/vault-state.js'
 import { SHARE_ENVELOPE, sealShareEnvelope } from '../../src/shares/share-envelope.js'
 import { expectCode } from '../helpers/tmp.js'
 

@@ -1,0 +1,160 @@
+/**
+ * A CLN node's live database, end to end: the real kith-cln plugin (spawned, as lightningd spawns it)
+ * under a lightningd emulator that speaks the plugin protocol over its stdio and commits each transaction
+ * only after `continue`; three in-process guardians, W = 2; the recovery from the guardians alone.
+ */
+import { copyFile, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { pluginPaths } from '../../src/cln/config.js'
+import { kithJson, RecoverRun, statusJson } from '../helpers/cli.js'
+import { createClnDb, dataVersionOf, dumpDb, Lightningd, paymentWrites } from '../helpers/lightningd.js'
+import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
+
+const fleet = localFleet()
+
+describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, W = 2', () => {
+  let gs: LocalGuardian[]
+  let work: string
+  let dir: string
+  let v: (...args: string[]) => string[]
+  let clnDb: string
+  let plugin: string
+  let ln: Lightningd
+  let vault: string
+  const held = () =>
+    gs.map((g) => g.guardian.db.streams.get(g.guardian.db.vaults.all()[0]!.vaultId, 'cln-db'))
+
+  beforeAll(async () => {
+    ;({ gs, work, dir, v } = await localVault(3, 2, 2, fleet))
+    clnDb = join(work, 'lightningd.sqlite3')
+    createClnDb(clnDb, 5)
+    vault = (await statusJson(...v('status', '--offline')))['vault'] as string
+  })
+
+  it('install-plugin takes the first snapshot and writes one executable; no secret is on its command line', async () => {
+    const r = await kithJson(
+      'cln',
+      'install-plugin',
+      '--db',
+      clnDb,
+      '--plugin-dir',
+      join(work, 'plugins'),
+      '--data-dir',
+      dir,
+      '--hold',
+      '3s',
+    )
+    expect(r).toMatchObject({ version: 1, position: 5 })
+    plugin = r['plugin'] as string
+    expect((await stat(plugin)).mode & 0o777).toBe(0o700)
+    const script = await readFile(plugin, 'utf8')
+    const secrets = JSON.parse(await readFile(pluginPaths(dir).secrets, 'utf8')) as Record<string, string>
+    for (const s of [secrets['writerSeed']!, secrets['streamKey']!]) expect(script).not.toContain(s)
+    expect((await stat(pluginPaths(dir).secrets)).mode & 0o777).toBe(0o600)
+  })
+
+  it('a hook before init, then every transaction is held by W guardians before lightningd commits it', async () => {
+    ln = new Lightningd(plugin, clnDb)
+    await ln.start()
+    expect(await ln.pay(1)).toBe('continue') // before init
+    await ln.init()
+    for (let n = 2; n <= 30; n++) expect(await ln.pay(n)).toBe('continue')
+    expect(ln.dataVersion).toBe(35)
+    expect(held().filter((s) => s?.lastPosition === 35).length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('a rewind: a transaction lightningd never committed is replaced by the one it sends again', async () => {
+    expect(await ln.pay(100, false)).toBe('continue') // answered, then lightningd dies before committing
+    await ln.kill()
+    ln.close()
+    ln = new Lightningd(plugin, clnDb)
+    await ln.start()
+    await ln.init()
+    expect(ln.dataVersion).toBe(35)
+    expect(await ln.pay(36)).toBe('continue') // data_version 36 again, other statements
+    expect(held().filter((s) => s?.lastPosition === 36).length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('a lower data_version halts lightningd: nothing is replicated', async () => {
+    const r = await ln.transaction(paymentWrites(999, 30), 30)
+    expect(r).toMatch(/lower/)
+    expect(
+      ln.notifications.some(
+        (n) => n.params.level === 'broken' && /went back in time/.test(n.params.message ?? ''),
+      ),
+    ).toBe(true)
+  })
+
+  it('lost writes: a new snapshot is committed first, then the transaction goes on', async () => {
+    for (const n of [37, 38, 39]) ln.commitUnreplicated(n)
+    expect(await ln.pay(40)).toBe('continue')
+    expect((await statusJson(...v('status', '--offline')))['committedVersion']).toBe(2)
+    for (let n = 41; n <= 45; n++) expect(await ln.pay(n)).toBe('continue')
+  })
+
+  it('the recovery rebuilds the database exactly as lightningd committed it', async () => {
+    const r = await RecoverRun.approvedBy(vault, gs, join(work, 'out'))
+    expect((await r.done).code).toBe(0)
+    expect(await r.event('stream-replayed')).toMatchObject({ stream: 'cln-db', from: 39, to: 45, applied: 6 })
+    const done = await r.event('restore-done')
+    const file = (done['files'] as { source: string; path: string }[]).find((f) => f.source === 'cln-db')!
+    expect(dumpDb(file.path)).toBe(dumpDb(clnDb))
+    expect(dataVersionOf(file.path)).toBe(45)
+    const db = new Database(file.path, { readonly: true })
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+    db.close()
+  })
+
+  it('killed between the answer and the commit: the recovery is at most that one transaction ahead', async () => {
+    expect(await ln.pay(46, false)).toBe('continue')
+    await ln.kill()
+    ln.close()
+    const expected = join(work, 'expected.sqlite3')
+    await copyFile(clnDb, expected)
+    const e = new Database(expected)
+    e.transaction(() => {
+      for (const w of paymentWrites(46, 46)) e.exec(w)
+    })()
+    e.close()
+    const r = await RecoverRun.approvedBy(vault, gs, join(work, 'out-2'))
+    expect((await r.done).code).toBe(0)
+    const done = await r.event('restore-done')
+    const file = (done['files'] as { source: string; path: string }[]).find((f) => f.source === 'cln-db')!
+    expect(dumpDb(file.path)).toBe(dumpDb(expected))
+  })
+
+  it('W guardians down: lightningd waits the hold time, the operator is told, then it is refused', async () => {
+    ln = new Lightningd(plugin, clnDb)
+    await ln.start()
+    await ln.init()
+    // lightningd restarted without committing 46: it sends 46 again (a rewind), with a new payment
+    expect(ln.dataVersion).toBe(45)
+    await Promise.all([gs[1]!.stop(), gs[2]!.stop()])
+    const t0 = Date.now()
+    const r = await ln.pay(47)
+    expect(r).toMatch(/refuses: transaction 46 reached 1 of the 2 guardians/)
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2900)
+    expect(
+      ln.notifications.some(
+        (n) => n.params.level === 'broken' && /lightningd waits up to 3 s/.test(n.params.message ?? ''),
+      ),
+    ).toBe(true)
+    expect(ln.dataVersion).toBe(45)
+    await Promise.all([gs[1]!.start(), gs[2]!.start()])
+    expect(await ln.pay(47)).toBe('continue')
+    expect(ln.dataVersion).toBe(46)
+  })
+
+  it('compaction: a committed snapshot lets the guardians drop the entries it covers', async () => {
+    const before = held().map((s) => s?.bytes ?? 0)
+    await kithJson(...v('backup'))
+    await new Promise((r) => setTimeout(r, 300))
+    const after = held()
+    expect(after.every((s, i) => (s?.bytes ?? 0) < before[i]! || before[i] === 0)).toBe(true)
+    expect(after.some((s) => s?.covered === 46)).toBe(true)
+    await ln.stop()
+    ln.close()
+  })
+})
