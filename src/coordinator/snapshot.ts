@@ -5,7 +5,7 @@
  * A CLN database followed by a live stream is marked with the position its copy includes: its
  * `data_version`, read from the copy itself, and the hash the writer's log has for that position.
  */
-import { unlink } from 'node:fs/promises'
+import { stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { ensurePrivateDir, ensureSecretFile } from '../disk/atomic.js'
@@ -101,4 +101,22 @@ export function trimStreamLogs(vaultDir: string, marks: readonly StreamMark[]): 
       log.close()
     }
   }
+}
+
+/** Whether some stream's entries since its last snapshot outweigh the database it follows (compaction). */
+export async function streamsNeedSnapshot(vault: {
+  dir: string
+  db: { streams: { all(): StreamInfo[] }; sources(): SourceRow[] }
+}): Promise<boolean> {
+  for (const st of vault.db.streams.all()) {
+    const source = vault.db.sources().find((s) => s.name === st.source)
+    const size = source ? ((await stat(source.path).catch(() => undefined))?.size ?? 0) : 0
+    const log = LocalLog.open(streamLogPath(vault.dir, st.name))
+    try {
+      if (log.bytes() > Math.max(size, 1024 * 1024)) return true
+    } finally {
+      log.close()
+    }
+  }
+  return false
 }

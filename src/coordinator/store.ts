@@ -124,16 +124,6 @@ export class CoordinatorStore {
     this.sql.close()
   }
 
-  /** Every sealed data key, oldest epoch first (for audits and tests; still sealed). */
-  sealedDataKeys(): (SealedDataKey & { fromEpoch: number })[] {
-    const rows = this._stmt('SELECT from_epoch, nonce, sealed FROM data_keys ORDER BY from_epoch').all() as {
-      from_epoch: number
-      nonce: Buffer
-      sealed: Buffer
-    }[]
-    return rows.map((r) => ({ fromEpoch: r.from_epoch, nonce: r.nonce, sealed: r.sealed }))
-  }
-
   event(kind: string, detail: Record<string, unknown>, now = Date.now()): void {
     this._stmt('INSERT INTO events (at, kind, detail) VALUES (?, ?, ?)').run(
       now,

@@ -10,10 +10,13 @@ import { type FSWatcher, watch } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import { toHex } from '../crypto/bytes.js'
+import { acquireLockWaiting } from '../disk/lock.js'
 import { KithError } from '../errors.js'
 import { pushToGuardians, runBackup } from './backup.js'
 import { FencedError } from './errors.js'
 import { refuseIfFenced } from './fence-record.js'
+import { vaultPaths } from './paths.js'
+import { streamsNeedSnapshot } from './snapshot.js'
 
 import type { Vault } from './vault.js'
 
@@ -27,6 +30,24 @@ export interface WatchOptions {
   readonly onEvent?: (line: string) => void
   /** Called after every backup or retry round (for health and incident alerts). */
   readonly afterRound?: () => Promise<void>
+  /**
+   * Runs what changes the vault (a backup, a retry) as the vault's one writer (exclusiveVault): the
+   * watch holds the vault's lock only for that, so a `kith vault backup` or the CLN plugin's snapshot
+   * after lost writes takes its turn in between. Default: run directly (a vault opened with its lock).
+   */
+  readonly exclusive?: <T>(fn: () => Promise<T>) => Promise<T>
+}
+
+/** Run `fn` holding the vault's lock, waiting (up to 10 minutes) while another process holds it. */
+export function exclusiveVault(dir: string): <T>(fn: () => Promise<T>) => Promise<T> {
+  return async (fn) => {
+    const release = await acquireLockWaiting(vaultPaths(dir).lock, 'vault', 600_000)
+    try {
+      return await fn()
+    } finally {
+      release()
+    }
+  }
 }
 
 export class Watcher {
@@ -51,8 +72,19 @@ export class Watcher {
     this.opts.onEvent?.(line)
   }
 
+  /** Sources a live stream follows: replicated per transaction, snapshotted only to compact. */
+  private _streamed(): Set<string> {
+    return new Set(this.vault.db.streams.all().map((s) => s.source))
+  }
+
+  private _exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.opts.exclusive ? this.opts.exclusive(fn) : fn()
+  }
+
   async start(): Promise<void> {
+    const streamed = this._streamed()
     for (const s of this.vault.db.sources()) {
+      if (streamed.has(s.name)) continue
       const isDir = s.kind === 'dir'
       const target = isDir ? s.path : dirname(s.path)
       const name = basename(s.path)
@@ -101,7 +133,7 @@ export class Watcher {
     await this._fingerprint()
     try {
       const timeout = this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}
-      const r = await runBackup(this.vault, timeout)
+      const r = await this._exclusive(() => runBackup(this.vault, timeout))
       for (const d of r.drained) {
         if (d.committed) this._say(`outbox: version ${d.version} committed (${d.receipts} receipts)`)
       }
@@ -123,7 +155,15 @@ export class Watcher {
 
   /** Periodic: back up if a source changed unseen; otherwise retry what is undelivered. */
   private async _round(): Promise<void> {
-    if (await this._fingerprint()) return this._backup()
+    // a streamed database is snapshotted when its entries since the last snapshot outweigh it
+    if ((await this._fingerprint()) || (await streamsNeedSnapshot(this.vault))) return this._backup()
+    await this._exclusive(() => this._retry())
+    await this.opts.afterRound?.()
+    refuseIfFenced(this.vault.db)
+  }
+
+  /** Deliver the outbox, and the newest committed version to guardians that lack it. */
+  private async _retry(): Promise<void> {
     for (const v of this.vault.db.outbox()) {
       const r = await pushToGuardians(this.vault, v)
       if (r.committed) this._say(`outbox: version ${v.version} committed (${r.receipts} receipts)`)
@@ -136,14 +176,14 @@ export class Watcher {
         if (r.failures.length === 0) this._say(`every guardian now holds version ${newest.version}`)
       }
     }
-    await this.opts.afterRound?.()
-    refuseIfFenced(this.vault.db)
   }
 
   /** Record sources' size and mtime; true if any changed since the last call. */
   private async _fingerprint(): Promise<boolean> {
     let changed = false
+    const streamed = this._streamed()
     for (const s of this.vault.db.sources()) {
+      if (streamed.has(s.name)) continue
       // a source that is gone right now (mid-rename) is 'missing': its return is a change like any other
       const st = await stat(s.path).catch(() => undefined)
       const print = st ? `${st.size}:${st.mtimeMs}:${st.ino}` : 'missing'

@@ -9,7 +9,7 @@ import { cp, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Vault } from '../../src/coordinator/vault.js'
-import { Watcher } from '../../src/coordinator/watch.js'
+import { exclusiveVault, Watcher } from '../../src/coordinator/watch.js'
 import { cli, kithJson, statusJson } from '../helpers/cli.js'
 import { kithResult } from '../helpers/daemons.js'
 import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
@@ -48,8 +48,13 @@ describe('kith vault watch, 5 guardians, 3-of-5, W=3', () => {
   })
 
   it('ten rename-replacements of channel.backup become ten committed versions', async () => {
-    vault = await Vault.open(dir)
-    watcher = new Watcher(vault, { debounceMs: 100, retryMs: 3_600_000, onEvent: (l) => lines.push(l) })
+    vault = await Vault.open(dir, undefined, { lock: false })
+    watcher = new Watcher(vault, {
+      debounceMs: 100,
+      retryMs: 3_600_000,
+      onEvent: (l) => lines.push(l),
+      exclusive: exclusiveVault(dir),
+    })
     await watcher.start()
     await said(/version 1 committed/)
     for (let i = 2; i <= 11; i++) {
@@ -59,11 +64,13 @@ describe('kith vault watch, 5 guardians, 3-of-5, W=3', () => {
     }
   })
 
-  it('one process at a time: a second backup is refused while the watch runs; status still answers', async () => {
-    const busy = await kithResult(...v('backup'))
-    expect(busy.code).toBe(1)
-    expect(busy.stderr).toMatch(/another kith process \(pid \d+\).*\[VAULT_BUSY\]/)
-    expect((await statusJson(...v('status', '--offline')))['committedVersion']).toBe(11)
+  it('one writer at a time: a backup beside the running watch takes its turn (the lock is held per round)', async () => {
+    const manual = await kithResult(...v('backup', '--json'))
+    expect(manual.code).toBe(0)
+    expect(JSON.parse(manual.stdout)['pushed']).toBeUndefined()
+    const s = await statusJson(...v('status', '--offline'))
+    expect(s['committedVersion']).toBe(11)
+    expect(s['outbox']).toEqual([])
   })
 
   it('every guardian holds version 11, and the vault is safe', async () => {

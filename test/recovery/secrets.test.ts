@@ -9,7 +9,6 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { vaultPaths } from '../../src/coordinator/paths.js'
-import { CoordinatorStore } from '../../src/coordinator/store.js'
 import { readKeyFile } from '../../src/coordinator/vault-key-file.js'
 import { u64be } from '../../src/crypto/bytes.js'
 import { xchachaOpen } from '../../src/crypto/xchacha.js'
@@ -31,9 +30,14 @@ const forms = (b: Uint8Array): string[] => {
 
 async function dataKeys(dir: string): Promise<Uint8Array[]> {
   const { kek } = await readKeyFile(vaultPaths(dir).key, dir)
-  const db = CoordinatorStore.open(vaultPaths(dir).db)
+  const db = new Database(vaultPaths(dir).db, { readonly: true })
   try {
-    return db.sealedDataKeys().map((r) => xchachaOpen(kek, r.nonce, r.sealed, u64be(r.fromEpoch), 'data key'))
+    const rows = db.prepare('SELECT from_epoch, nonce, sealed FROM data_keys ORDER BY from_epoch').all() as {
+      from_epoch: number
+      nonce: Buffer
+      sealed: Buffer
+    }[]
+    return rows.map((r) => xchachaOpen(kek, r.nonce, r.sealed, u64be(r.from_epoch), 'data key'))
   } finally {
     db.close()
   }

@@ -1,7 +1,7 @@
 /** `kith vault watch`: back up on every change, retry laggards, and alert on what needs a human. */
 import { HealthAlerts } from '../../../../coordinator/alerts.js'
 import { vaultStatus } from '../../../../coordinator/status.js'
-import { Watcher } from '../../../../coordinator/watch.js'
+import { exclusiveVault, Watcher } from '../../../../coordinator/watch.js'
 import type { GlobalArgs } from '../../../command.js'
 import { say, stamp } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
@@ -15,29 +15,36 @@ export async function watchHandler(a: WatchArgs & GlobalArgs): Promise<void> {
     log.info({ event: 'note' }, l)
     say(`${stamp()} ${l}`)
   }
-  await withVault(a, async (vault) => {
-    const alerts = new HealthAlerts(
-      {
-        ...(a.alertWebhook ? { webhook: a.alertWebhook } : {}),
-        ...(a.alertCommand ? { command: a.alertCommand } : {}),
-      },
-      line,
-    )
-    const watcher = new Watcher(vault, {
-      debounceMs: parseDuration(a.debounce),
-      retryMs: parseDuration(a.retry),
-      timeoutMs: parseDuration(a.timeout),
-      onEvent: line,
-      afterRound: async () => {
-        const status = await vaultStatus(vault)
-        await alerts.incidents(status)
-        await alerts.recoveryRequests(status)
-        await alerts.observe(status)
-      },
-    })
-    await watcher.start()
-    line(`watching ${vault.db.sources().length} source(s) of vault "${vault.db.settings().name}"`)
-    await stopOnSignal(() => watcher.stop(), line, watcher.failed)
-    line('stopped')
-  })
+  await withVault(
+    a,
+    async (vault) => {
+      const alerts = new HealthAlerts(
+        {
+          ...(a.alertWebhook ? { webhook: a.alertWebhook } : {}),
+          ...(a.alertCommand ? { command: a.alertCommand } : {}),
+        },
+        line,
+      )
+      const watcher = new Watcher(vault, {
+        debounceMs: parseDuration(a.debounce),
+        retryMs: parseDuration(a.retry),
+        timeoutMs: parseDuration(a.timeout),
+        onEvent: line,
+        // the vault's lock only while a backup or retry runs: a manual backup, or the CLN plugin's
+        // snapshot after lost writes, takes its turn in between
+        exclusive: exclusiveVault(a.dataDir),
+        afterRound: async () => {
+          const status = await vaultStatus(vault)
+          await alerts.incidents(status)
+          await alerts.recoveryRequests(status)
+          await alerts.observe(status)
+        },
+      })
+      await watcher.start()
+      line(`watching ${vault.db.sources().length} source(s) of vault "${vault.db.settings().name}"`)
+      await stopOnSignal(() => watcher.stop(), line, watcher.failed)
+      line('stopped')
+    },
+    false,
+  )
 }
