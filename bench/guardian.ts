@@ -14,9 +14,6 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { lpStream } from '@libp2p/utils'
-import { multiaddr } from '@multiformats/multiaddr'
-import Database from 'better-sqlite3'
 import { sha256 } from '../src/crypto/hash.js'
 import { deriveDataKeys, keyCommitment } from '../src/crypto/kdf.js'
 import { generateSecretKey, schnorrPublicKey } from '../src/crypto/schnorr.js'
@@ -28,55 +25,12 @@ import { sealChunk } from '../src/replica/chunk.js'
 import { type ChunkRef, type Manifest, sealManifest, ZERO_HASH } from '../src/replica/manifest.js'
 import { signRoster } from '../src/replica/roster.js'
 import { splitDataKey } from '../src/shares/split.js'
+import { echoRtt, pct, sqliteCommits } from './floors.js'
 import { CLI, kith, waitForLine } from './procs.js'
 
-const ECHO = join(import.meta.dirname, 'echo-node.js')
-/** Served by bench/echo-node.ts. */
-const ECHO_PROTOCOL = '/kith-bench/echo/1.0.0'
 const SAMPLES = 300
 const BULK_CHUNKS = 256
 const BULK_CHUNK = 4 * 1024 * 1024
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 1000) / 1000
-}
-
-async function echoRtt(node: Awaited<ReturnType<typeof createKithNode>>): Promise<number[]> {
-  const proc = spawn(process.execPath, [ECHO], { stdio: ['ignore', 'pipe', 'inherit'] })
-  try {
-    const addr = await waitForLine(proc, /(\/ip4\/\S+)/)
-    const lp = lpStream(await node.dialProtocol(multiaddr(addr), ECHO_PROTOCOL), { maxDataLength: 1 << 20 })
-    const msg = randomBytes(1024)
-    const times: number[] = []
-    for (let i = 0; i < SAMPLES + 20; i++) {
-      const t = performance.now()
-      await lp.write(msg)
-      await lp.read()
-      if (i >= 20) times.push(performance.now() - t)
-    }
-    return times
-  } finally {
-    proc.kill('SIGKILL')
-  }
-}
-
-function sqliteCommits(dir: string): number[] {
-  const db = new Database(join(dir, 'floor.sqlite3'))
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = FULL')
-  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, data BLOB)')
-  const insert = db.prepare('INSERT INTO t (data) VALUES (?)')
-  const data = randomBytes(1024)
-  const times: number[] = []
-  for (let i = 0; i < SAMPLES; i++) {
-    const t = performance.now()
-    insert.run(data)
-    times.push(performance.now() - t)
-  }
-  db.close()
-  return times
-}
 
 /** Deterministic pseudo-random stored chunk i (format byte first), without holding 1 GiB. */
 function bulkChunk(i: number): Uint8Array {
@@ -151,8 +105,8 @@ try {
     return { manifest: m.bytes, manifestHash: m.hash }
   }
 
-  const echo = await echoRtt(node)
-  const commits = sqliteCommits(work)
+  const echo = await echoRtt(node, SAMPLES)
+  const commits = sqliteCommits(work, SAMPLES)
   const push: number[] = []
   for (let i = 0; i < SAMPLES + 20; i++) {
     const sealed = sealChunk(keys, randomBytes(1024))

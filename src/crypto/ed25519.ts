@@ -2,7 +2,7 @@
  * Ed25519 (RFC 8032) on node:crypto, for what guardians sign with their libp2p identity key (receipts).
  * Keys are raw 32-byte seeds / public keys; the DER wrapping below is fixed by RFC 8410.
  */
-import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
+import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
 import { assertBytes } from './assert.js'
 import { concatBytes } from './bytes.js'
 
@@ -34,17 +34,31 @@ export function ed25519Signer(seed: Uint8Array): (message: Uint8Array) => Uint8A
   return (message) => new Uint8Array(sign(null, message, key))
 }
 
+/** Parsed public keys, by hex: a guardian verifies every entry of a stream with the same writer key. */
+const KEY_CACHE = new Map<string, KeyObject>()
+const KEY_CACHE_SIZE = 256
+
+function _publicKeyObject(publicKey: Uint8Array): KeyObject {
+  const id = Buffer.from(publicKey).toString('hex')
+  let key = KEY_CACHE.get(id)
+  if (key === undefined) {
+    key = createPublicKey({
+      key: Buffer.from(concatBytes(SPKI_PREFIX, publicKey)),
+      format: 'der',
+      type: 'spki',
+    })
+    if (KEY_CACHE.size >= KEY_CACHE_SIZE) KEY_CACHE.delete(KEY_CACHE.keys().next().value!)
+    KEY_CACHE.set(id, key)
+  }
+  return key
+}
+
 /** False (never throws) for a malformed key or signature. */
 export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== ED25519_PUBLIC_KEY_LENGTH || signature.length !== ED25519_SIGNATURE_LENGTH)
     return false
   try {
-    const key = createPublicKey({
-      key: Buffer.from(concatBytes(SPKI_PREFIX, publicKey)),
-      format: 'der',
-      type: 'spki',
-    })
-    return verify(null, message, key, signature)
+    return verify(null, message, _publicKeyObject(publicKey), signature)
   } catch {
     return false // a key node:crypto cannot parse verifies nothing
   }

@@ -21,7 +21,7 @@ export class SqliteHandle {
   static open(
     path: string,
     migrations: readonly string[],
-    options: { secureDelete?: boolean } = {},
+    options: { secureDelete?: boolean; synchronous?: 'FULL' | 'NORMAL' } = {},
   ): SqliteHandle {
     ensureSecretFile(path)
     // a WAL or shared-memory file left with a wider mode (or made by someone else) holds pages too
@@ -29,7 +29,7 @@ export class SqliteHandle {
     const db = new Database(path)
     try {
       db.pragma('journal_mode = WAL')
-      db.pragma('synchronous = FULL')
+      db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
       db.pragma('foreign_keys = ON')
       if (options.secureDelete) db.pragma('secure_delete = ON')
       migrate(db, migrations)

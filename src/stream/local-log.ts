@@ -2,7 +2,7 @@
  * The writer's own log of a live stream (docs/format.md §Live stream, "writer's log"): every entry it
  * made since the snapshot the stream now starts from (its base), kept so that a guardian that was away
  * can be sent what it missed, and so that a snapshot can name the hash of the entry at its position.
- * One SQLite file beside the vault (0600, WAL, FULL): an entry is in it before it is sent anywhere.
+ * One SQLite file beside the vault (0600, WAL): an entry is in it before it is sent anywhere.
  */
 import { SqliteHandle } from '../disk/sqlite.js'
 
@@ -22,8 +22,12 @@ export interface StreamPoint {
 export class LocalLog {
   private constructor(private readonly sql: SqliteHandle) {}
 
+  /**
+   * WAL with synchronous=NORMAL: an entry survives the writer's crash at once, and a power loss once the
+   * WAL syncs; W guardians hold it durably before lightningd commits, and the log only serves catch-up.
+   */
   static open(path: string): LocalLog {
-    return new LocalLog(SqliteHandle.open(path, MIGRATIONS))
+    return new LocalLog(SqliteHandle.open(path, MIGRATIONS, { synchronous: 'NORMAL' }))
   }
 
   close(): void {
