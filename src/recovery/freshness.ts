@@ -89,9 +89,14 @@ export interface Judgement {
 }
 
 /** Apply the rule to the answers: what is proven, what is held, how many answers are needed. */
-export function judge(answers: readonly Answer[], roster: Roster, tolerate?: number): Judgement {
+/** How many answers the rule needs (n − W + 1 + f), and the f it assumes (default min(1, W − 1)). */
+export function answersNeeded(roster: Roster, tolerate?: number): { needed: number; tolerate: number } {
   const f = tolerate ?? Math.min(1, roster.w - 1)
-  const needed = roster.guardians.length - roster.w + 1 + f
+  return { needed: roster.guardians.length - roster.w + 1 + f, tolerate: f }
+}
+
+export function judge(answers: readonly Answer[], roster: Roster, tolerate?: number): Judgement {
+  const { needed, tolerate: f } = answersNeeded(roster, tolerate)
   let best: Head | undefined
   for (const a of answers) if (a.held && (best === undefined || a.held.version > best.version)) best = a.held
   const versions = answers.flatMap((a) => [

@@ -40,7 +40,7 @@ import {
   VersionNotFoundError,
   VersionUnavailableError,
 } from './errors.js'
-import { collectAnswers, type Judgement, judge } from './freshness.js'
+import { answersNeeded, collectAnswers, type Judgement, judge } from './freshness.js'
 import { gatherKey } from './key.js'
 import { replayStream } from './stream.js'
 
@@ -140,7 +140,7 @@ export class Recovery {
         )
       throw err
     }
-    await this._replayStreams(manifest, body, files)
+    await this._replayStreams(manifest, body, files, answersNeeded(roster, this.ctx.opts.tolerate))
     this.ctx.say({
       event: 'restore-done',
       version: manifest.version,
@@ -166,6 +166,7 @@ export class Recovery {
     manifest: Manifest,
     body: ManifestBody,
     files: readonly RestoredFile[],
+    rule: { needed: number; tolerate: number },
   ): Promise<void> {
     const keys = body.vaultState === undefined ? [] : (decodeVaultState(body.vaultState).streams ?? [])
     for (const mark of manifest.marks ?? []) {
@@ -173,7 +174,7 @@ export class Recovery {
       const key = keys.find((k) => k.name === mark.stream)?.key
       if (file === undefined || key === undefined) continue
       try {
-        const r = await replayStream(this.ctx, [...this.ctx.targets.values()], mark, key, file.written)
+        const r = await replayStream(this.ctx, [...this.ctx.targets.values()], mark, key, file.written, rule)
         this.ctx.say({
           event: 'stream-replayed',
           stream: mark.stream,

@@ -21,7 +21,7 @@ import {
 } from '../stream/entry.js'
 import { BadEntryError } from '../stream/errors.js'
 import { approvedBy, type RecoveryContext, type Tracked } from './context.js'
-import { StreamIncompleteError } from './errors.js'
+import { PossiblyStaleError, StreamIncompleteError } from './errors.js'
 
 const ASK_TIMEOUT_MS = 15_000
 
@@ -115,10 +115,15 @@ export async function replayStream(
   mark: StreamMark,
   streamKey: Uint8Array,
   path: string,
+  rule: { needed: number; tolerate: number },
 ): Promise<{ position: number; applied: number; answered: number }> {
   const heads = (await Promise.all(targets.map((t) => _head(ctx, t, mark.stream)))).filter(
     (h): h is StreamHead => h !== undefined,
   )
+  // the versions' rule, for the stream too: a committed entry is on W guardians, so with n − W + 1 + f
+  // answers one of them holds it even if f of those who answered lie or were rolled back
+  if (heads.length < rule.needed && ctx.opts.acceptStale !== true)
+    throw new PossiblyStaleError(heads.length, rule.needed, mark.position, rule.tolerate)
   const target = Math.max(mark.position, ...heads.map((h) => h.newest?.position ?? 0))
   const entries = target > mark.position ? await _entries(ctx, heads, mark, target) : []
   const db = new Database(path)

@@ -59,9 +59,15 @@ export function dataVersionOf(path: string): number {
   }
 }
 
-/** The statements of one payment on channel 1, as CLN's db_write would list them (values expanded). */
-export function paymentWrites(n: number, dataVersion: number): string[] {
+/**
+ * The statements of one payment on channel 1, as CLN's db_write would list them (values expanded); with
+ * `pad`, a larger transaction (the other channel's peer blob rewritten with that many bytes).
+ */
+export function paymentWrites(n: number, dataVersion: number, pad = 0): string[] {
   return [
+    ...(pad > 0
+      ? [`UPDATE channels SET peer = x'${Buffer.alloc(pad, n % 251).toString('hex')}' WHERE id = 2;`]
+      : []),
     `INSERT INTO payments (id, channel, payment_hash, msat, status) VALUES (${n}, 1, x'${n.toString(16).padStart(64, '0')}', ${1000 * n}, 2);`,
     `UPDATE channels SET our_msat = our_msat - ${1000 * n}, their_msat = their_msat + ${1000 * n}, commit_num = commit_num + 1 WHERE id = 1;`,
     `UPDATE vars SET intval = ${dataVersion} WHERE name = 'data_version';`,
@@ -124,9 +130,19 @@ export class Lightningd {
   }
 
   /** One payment as the next transaction. */
-  pay(n: number, commit = true): Promise<'continue' | string> {
+  pay(n: number, commit = true, pad = 0): Promise<'continue' | string> {
     const dv = this.dataVersion + 1
-    return this.transaction(paymentWrites(n, dv), dv, commit)
+    return this.transaction(paymentWrites(n, dv, pad), dv, commit)
+  }
+
+  /** Send the next payment's hook and kill the plugin before its answer can be used (a crash mid-hook). */
+  async payAndDie(n: number): Promise<void> {
+    const dv = this.dataVersion + 1
+    const id = this.nextId++
+    this.proc!.stdin!.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id, method: 'db_write', params: { data_version: dv, writes: paymentWrites(n, dv) } })}\n\n`,
+    )
+    await this.kill()
   }
 
   /** A transaction lightningd commits without the plugin (it was not loaded): lost writes. */
