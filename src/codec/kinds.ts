@@ -46,6 +46,7 @@ export const KINDS = {
   39: 'entryMessage',
   40: 'entryAck',
   41: 'streamEntries',
+  42: 'addresses',
 } as const
 
 type Table = typeof KINDS

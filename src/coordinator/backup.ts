@@ -15,6 +15,7 @@ import { ChunkMissingError } from '../replica/errors.js'
 import { headOfManifest, openManifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { encodeVaultState } from '../replica/vault-state.js'
+import { pathTo, refreshAddresses } from './addresses.js'
 import { NoSourcesError, NotEnoughGuardiansError, QuorumNotReachedError } from './errors.js'
 import { checkFenced, mayBeFenced, probeFence } from './fence.js'
 import { refuseIfFenced } from './fence-record.js'
@@ -114,39 +115,53 @@ export async function pushToGuardians(
   }
   const failures: { label: string; error: string; code?: string }[] = []
   const refused: GuardianRow[] = []
-  await Promise.all(
-    vault.members().map(async (g) => {
-      if ((have.get(toHex(g.peerId)) ?? 0) >= v.version) return
-      try {
-        const r = await pushVersion(
-          node,
-          g,
-          {
-            manifest: v.manifest,
-            manifestHash: v.hash,
-            chunk: async (id) => {
-              const stored = await chunks.get(id)
-              if (stored === undefined) throw new ChunkMissingError(toHex(id))
-              return stored
-            },
-            ...(track ? { progress: track } : {}),
+  const unreached: GuardianRow[] = []
+  const push = async (g: GuardianRow, last: boolean) => {
+    if ((have.get(toHex(g.peerId)) ?? 0) >= v.version) return
+    try {
+      const r = await pushVersion(
+        node,
+        g,
+        {
+          manifest: v.manifest,
+          manifestHash: v.hash,
+          chunk: async (id) => {
+            const stored = await chunks.get(id)
+            if (stored === undefined) throw new ChunkMissingError(toHex(id))
+            return stored
           },
-          signal ? { signal } : undefined,
-        )
-        vault.db.addReceipt(v.version, g.peerId, r.receipt.bytes, s.w, vault.now())
-      } catch (err) {
-        const code = isRemote(err) ? err.remoteCode : undefined
-        const kind = code === undefined ? undefined : INCIDENTS.get(code)
-        if (kind !== undefined) vault.db.event(kind, { guardian: g.label, version: v.version }, vault.now())
-        if (mayBeFenced(err)) refused.push(g)
-        failures.push({
-          label: g.label,
-          error: err instanceof KithError ? err.message : String(err),
-          ...(code ? { code } : {}),
-        })
-      }
-    }),
-  )
+          ...(track ? { progress: track } : {}),
+        },
+        signal ? { signal } : undefined,
+      )
+      vault.db.addReceipt(v.version, g.peerId, r.receipt.bytes, s.w, vault.now())
+      vault.db.net.reached(g.peerId, true, pathTo(node, g), vault.now())
+    } catch (err) {
+      const code = isRemote(err) ? err.remoteCode : undefined
+      // one that did not answer may have moved: asked again at its newest address below
+      if (code === undefined && !last) return void unreached.push(g)
+      if (code === undefined) vault.db.net.reached(g.peerId, false, undefined, vault.now())
+      const kind = code === undefined ? undefined : INCIDENTS.get(code)
+      if (kind !== undefined) vault.db.event(kind, { guardian: g.label, version: v.version }, vault.now())
+      if (mayBeFenced(err)) refused.push(g)
+      failures.push({
+        label: g.label,
+        error: err instanceof KithError ? err.message : String(err),
+        ...(code ? { code } : {}),
+      })
+    }
+  }
+  await Promise.all(vault.members().map((g) => push(g, false)))
+  if (unreached.length > 0) {
+    // the others may know where they are now (signed address records); then each is tried once more
+    const gone = new Set(unreached.map((g) => toHex(g.peerId)))
+    await refreshAddresses(
+      vault,
+      vault.members().filter((g) => !gone.has(toHex(g.peerId))),
+    )
+    const now = vault.members().filter((g) => gone.has(toHex(g.peerId)))
+    await Promise.all(now.map((g) => push(g, true)))
+  }
   await checkFenced(vault, refused)
   const receipts = vault.db.receiptsOf(v.version)
   const committed = receipts.length >= s.w

@@ -40,4 +40,12 @@ export const MIGRATIONS: readonly string[] = [
     source TEXT NOT NULL, created_at INTEGER NOT NULL
   );
   `,
+  // 4: where each guardian is now: the newest signed peer record's addresses (or an operator's manual
+  // update) over the invite's, and since when it has not answered
+  `
+  CREATE TABLE guardian_net (
+    peer_id BLOB PRIMARY KEY, addrs TEXT, seq INTEGER NOT NULL DEFAULT 0, updated_at INTEGER,
+    unreachable_since INTEGER, path TEXT
+  );
+  `,
 ]

@@ -15,6 +15,7 @@ import { isRemote } from '../p2p/errors.js'
 import { MSG } from '../p2p/messages.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
 import { checkEvidence, openHead } from '../replica/head.js'
+import { pathTo, refreshAddresses } from './addresses.js'
 import { mayBeFenced, proveFence } from './fence.js'
 import { knownFence, recordFence } from './fence-record.js'
 import type { GuardianRow } from './store.js'
@@ -42,6 +43,12 @@ export interface GuardianStatus {
   readonly peerId: string
   readonly member: boolean
   readonly reachable: boolean | null
+  /** How it was last reached: directly, or through a relay. */
+  readonly path?: 'direct' | 'relayed'
+  /** Since when it has not answered (null: it answered last time, or was never asked). */
+  readonly unreachableSince: number | null
+  /** Where it is reached: its newest signed address record's addresses, else its invite's. */
+  readonly addrs: readonly string[]
   /** Newest version this guardian holds: its live head if it answered, else its newest receipt. */
   readonly version: number
   readonly lag: number
@@ -123,43 +130,67 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
   const newest = vault.db.newestVersion()?.version ?? 0
   const receipted = vault.db.receiptedVersions()
   const requests = new Map<string, RecoveryRequestSeen>()
-  const guardians = await Promise.all(
-    vault.db.guardians().map(async (g): Promise<GuardianStatus> => {
-      let reachable: boolean | null = null
-      let version = receipted.get(toHex(g.peerId)) ?? 0
-      if (options.probe !== false && g.member) {
-        try {
-          const head = openHead(await _probe(vault, g, { what: 'head' }))
-          reachable = true
-          version = Math.max(version, head.version)
-          vault.db.touchGuardian(g.peerId, vault.now())
-          // both on the connection the head just used, side by side
-          const [, open] = await Promise.all([_recordEvidence(vault, g), _openRequests(vault, g)])
-          for (const r of open) {
-            const seen = requests.get(r.request) ?? { ...r, guardians: [] as string[] }
-            ;(seen.guardians as string[]).push(g.label)
-            requests.set(r.request, seen)
-          }
-        } catch (err) {
-          // a guardian that answers "nothing held yet" is reachable; one that says this node was
-          // fenced is asked for the proof
-          reachable = isRemote(err, 'NOT_HELD') || mayBeFenced(err)
-          const fence = mayBeFenced(err) ? await proveFence(vault, g) : undefined
-          if (fence !== undefined) recordFence(vault.db, fence, vault.now())
-        }
+  const probe = async (g: GuardianRow): Promise<{ reachable: boolean | null; version: number }> => {
+    let version = receipted.get(toHex(g.peerId)) ?? 0
+    if (options.probe === false || !g.member) return { reachable: null, version }
+    try {
+      const head = openHead(await _probe(vault, g, { what: 'head' }))
+      version = Math.max(version, head.version)
+      vault.db.touchGuardian(g.peerId, vault.now())
+      // both on the connection the head just used, side by side
+      const [, open] = await Promise.all([_recordEvidence(vault, g), _openRequests(vault, g)])
+      for (const r of open) {
+        const seen = requests.get(r.request) ?? { ...r, guardians: [] as string[] }
+        ;(seen.guardians as string[]).push(g.label)
+        requests.set(r.request, seen)
       }
-      return {
-        label: g.label,
-        peerId: peerIdFromBytes(g.peerId).toString(),
-        member: g.member,
-        reachable,
-        version,
-        lag: Math.max(0, committed - version),
-        hasCurrentShare: g.member && g.deliveredEpoch === s.epoch,
-        lastContact: g.lastContact,
-      }
-    }),
-  )
+      return { reachable: true, version }
+    } catch (err) {
+      // a guardian that answers "nothing held yet" is reachable; one that says this node was
+      // fenced is asked for the proof
+      const fence = mayBeFenced(err) ? await proveFence(vault, g) : undefined
+      if (fence !== undefined) recordFence(vault.db, fence, vault.now())
+      return { reachable: isRemote(err, 'NOT_HELD') || mayBeFenced(err), version }
+    }
+  }
+  let probed = await Promise.all(vault.db.guardians().map(async (g) => ({ g, ...(await probe(g)) })))
+  // a guardian that did not answer may have moved: the others say where it is now, and it is asked again
+  const lost = probed.filter((p) => p.reachable === false)
+  if (
+    lost.length > 0 &&
+    (await refreshAddresses(
+      vault,
+      probed.filter((p) => p.reachable).map((p) => p.g),
+    )) > 0
+  ) {
+    const now = new Map(vault.db.guardians().map((g) => [toHex(g.peerId), g]))
+    probed = await Promise.all(
+      probed.map(async (p) =>
+        p.reachable === false ? { ...p, ...(await probe(now.get(toHex(p.g.peerId))!)) } : p,
+      ),
+    )
+  }
+  const node = options.probe === false ? undefined : await vault.network()
+  for (const p of probed)
+    if (p.reachable !== null)
+      vault.db.net.reached(p.g.peerId, p.reachable, node && pathTo(node, p.g), vault.now())
+  const rows = new Map(vault.db.guardians().map((g) => [toHex(g.peerId), g]))
+  const guardians = probed.map(({ g, reachable, version }): GuardianStatus => {
+    const row = rows.get(toHex(g.peerId)) ?? g
+    return {
+      label: g.label,
+      peerId: peerIdFromBytes(g.peerId).toString(),
+      member: g.member,
+      reachable,
+      ...(row.path !== null ? { path: row.path } : {}),
+      unreachableSince: row.unreachableSince,
+      addrs: row.addrs,
+      version,
+      lag: Math.max(0, committed - version),
+      hasCurrentShare: g.member && g.deliveredEpoch === s.epoch,
+      lastContact: row.lastContact,
+    }
+  })
   const members = guardians.filter((g) => g.member)
   const holding = members.filter(
     (g) => committed > 0 && g.version >= committed && g.hasCurrentShare && g.reachable !== false,

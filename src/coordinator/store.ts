@@ -4,106 +4,32 @@
  * A version is written here, with its chunks already on disk, before anything is sent.
  */
 import { SqliteHandle } from '../disk/sqlite.js'
-import type { SourceKind } from '../replica/manifest-body.js'
+import { NetStore } from './net-store.js'
 import { MIGRATIONS } from './schema.js'
+import {
+  type GuardianRow,
+  type RawGuardian,
+  type RawVersion,
+  type SealedDataKey,
+  type SourceRow,
+  toGuardian,
+  toVersion,
+  type VaultSettings,
+  type VersionRow,
+} from './store-rows.js'
 import { StreamStore } from './stream-store.js'
 
-export interface VaultSettings {
-  readonly vaultId: Uint8Array
-  readonly name: string
-  readonly k: number
-  readonly w: number
-  readonly epoch: number
-}
-
-export interface GuardianRow {
-  readonly peerId: Uint8Array
-  readonly addrs: string[]
-  readonly label: string
-  readonly quota: number
-  /** Named in the current roster (false: invited, waiting for the vault to reach k guardians). */
-  readonly member: boolean
-  /** Until enrolled: the invite to present (a secret). */
-  readonly invite: string | null
-  readonly inviteExpires: number | null
-  /** Until delivered: this guardian's share envelope of the current epoch (a secret). */
-  readonly share: Uint8Array | null
-  /** The newest roster epoch this guardian acknowledged. */
-  readonly deliveredEpoch: number | null
-  readonly lastContact: number | null
-}
-
-/** A data key sealed with the key-encryption key of the key file. */
-export interface SealedDataKey {
-  readonly nonce: Uint8Array
-  readonly sealed: Uint8Array
-}
-
-export interface SourceRow {
-  readonly name: string
-  readonly kind: SourceKind
-  readonly path: string
-}
-
-export interface VersionRow {
-  readonly version: number
-  readonly epoch: number
-  readonly hash: Uint8Array
-  readonly manifest: Uint8Array
-  readonly createdAt: number
-  readonly committedAt: number | null
-}
-
-interface RawGuardian {
-  peer_id: Buffer
-  addrs: string
-  label: string
-  quota: number
-  member: number
-  invite: string | null
-  invite_expires: number | null
-  share: Buffer | null
-  delivered_epoch: number | null
-  last_contact: number | null
-}
-
-const toGuardian = (r: RawGuardian): GuardianRow => ({
-  peerId: r.peer_id,
-  addrs: JSON.parse(r.addrs) as string[],
-  label: r.label,
-  quota: r.quota,
-  member: r.member === 1,
-  invite: r.invite,
-  inviteExpires: r.invite_expires,
-  share: r.share,
-  deliveredEpoch: r.delivered_epoch,
-  lastContact: r.last_contact,
-})
-
-interface RawVersion {
-  version: number
-  epoch: number
-  hash: Buffer
-  manifest: Buffer
-  created_at: number
-  committed_at: number | null
-}
-
-const toVersion = (r: RawVersion): VersionRow => ({
-  version: r.version,
-  epoch: r.epoch,
-  hash: r.hash,
-  manifest: r.manifest,
-  createdAt: r.created_at,
-  committedAt: r.committed_at,
-})
+export type { GuardianRow, SealedDataKey, SourceRow, VaultSettings, VersionRow } from './store-rows.js'
 
 export class CoordinatorStore {
   /** The live streams written beside the versions. */
   readonly streams: StreamStore
+  /** Where each guardian is now, and whether it answers. */
+  readonly net: NetStore
 
   private constructor(private readonly sql: SqliteHandle) {
     this.streams = new StreamStore(sql)
+    this.net = new NetStore(sql)
   }
 
   static open(path: string): CoordinatorStore {
@@ -154,10 +80,11 @@ export class CoordinatorStore {
 
   // ---- guardians and rosters ----
 
+  /** Every guardian, with its newest known addresses (a signed peer record's, else the invite's). */
   guardians(): GuardianRow[] {
-    return (this._stmt('SELECT * FROM guardians ORDER BY added_at, peer_id').all() as RawGuardian[]).map(
-      toGuardian,
-    )
+    const sql = `SELECT g.*, coalesce(n.addrs, g.addrs) AS addrs, n.unreachable_since, n.path
+      FROM guardians g LEFT JOIN guardian_net n ON n.peer_id = g.peer_id ORDER BY g.added_at, g.peer_id`
+    return (this._stmt(sql).all() as RawGuardian[]).map(toGuardian)
   }
 
   addInvitedGuardian(

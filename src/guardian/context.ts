@@ -16,6 +16,8 @@ export interface GuardianContext {
   readonly node: KithNode
   /** Signs with the libp2p Ed25519 identity (receipts). */
   readonly sign: (digest: Uint8Array) => Uint8Array
+  /** This guardian's addresses, as a signed address record made now. */
+  readonly ownAddressRecord: () => Promise<Uint8Array>
   readonly retention: RetentionPolicy
   /** How long a vault whose roster dropped this guardian is kept before its data is deleted. */
   readonly removalGraceMs: number

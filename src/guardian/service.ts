@@ -15,6 +15,7 @@ import { acquireLock } from '../disk/lock.js'
 import { type Log, silentLog } from '../log.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
+import { sealAddressRecord } from '../p2p/peer-records.js'
 import { peerIdBytes } from '../p2p/peers.js'
 import { openRoster, type Roster } from '../replica/roster.js'
 import { cleanText } from '../text.js'
@@ -132,6 +133,11 @@ export class Guardian {
       db,
       node,
       sign: ed25519Signer(privateKey.raw.subarray(0, 32)),
+      ownAddressRecord: () =>
+        sealAddressRecord(
+          privateKey,
+          node.getMultiaddrs().map((m) => m.toString().replace(/\/p2p\/[^/]+$/, '')),
+        ),
       retention: this.opts.retention ?? DEFAULT_RETENTION,
       removalGraceMs: this.opts.removalGraceMs ?? REMOVAL_GRACE_MS,
       now: this.opts.now ?? systemClock(),

@@ -42,6 +42,25 @@ export async function initGuardian(
   return { peerId: peerIdFromPrivateKey(key).toString(), listen }
 }
 
+/**
+ * What friends cannot use in an invite: a port the kernel picks at each start (`tcp/0`: it changes on
+ * every restart) or only loopback addresses (reachable from this machine alone). The demo and the tests
+ * use both on purpose; a real guardian is told.
+ */
+export function addressWarnings(listen: readonly string[], announce: readonly string[]): string[] {
+  const told = announce.length > 0 ? announce : listen
+  const out: string[] = []
+  if (told.some((a) => /\/tcp\/0(\/|$)/.test(a)))
+    out.push(
+      'a tcp/0 address picks a new port at every start; friends need a fixed one (e.g. /ip4/0.0.0.0/tcp/4646)',
+    )
+  if (told.every((a) => /\/ip4\/127\.|\/ip6\/::1(\/|$)/.test(a)))
+    out.push(
+      'only loopback addresses: friends on other machines cannot reach them; listen on 0.0.0.0 or --announce a public one',
+    )
+  return out
+}
+
 /** Open the guardian's database for one short command, beside a running daemon (WAL allows it). */
 export async function withGuardianStore<T>(dataDir: string, fn: (db: GuardianStore) => T): Promise<T> {
   await readGuardianConfig(dataDir)

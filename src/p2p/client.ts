@@ -183,6 +183,7 @@ export type FetchRequest =
   | { readonly what: 'requests' }
   | { readonly what: 'freshness' }
   | { readonly what: 'roster' }
+  | { readonly what: 'addresses' }
   | { readonly what: 'streamHead'; readonly stream: string }
   | { readonly what: 'entries'; readonly stream: string; readonly from: number }
   | { readonly what: 'manifest'; readonly version: number }
@@ -227,6 +228,8 @@ export interface RecoveryReply {
   readonly sealedShare?: Uint8Array
   /** This guardian's phone code for the request, sealed to the recovery key; while it is pending. */
   readonly sealedCode?: Uint8Array
+  /** Signed address records of the vault's guardians (unverified here); only once approved. */
+  readonly addresses?: readonly { readonly record: Uint8Array }[]
 }
 
 /** Make (or poll) a recovery request for a vault with a one-time recovery public key. */

@@ -26,6 +26,7 @@ import { RECEIPT } from '../replica/receipt.js'
 import { ROSTER } from '../replica/roster.js'
 import { SHARE_ENVELOPE } from '../shares/share-envelope.js'
 import { STREAM_ENTRY, WRITER_CERTIFICATE } from '../stream/entry.js'
+import { MAX_ADDRESS_RECORD } from './peer-records.js'
 
 const msg = <S extends SchemaFields>(
   kind: KindName,
@@ -52,6 +53,8 @@ export const FETCH_WHAT = {
   streamHead: 8,
   /** A live stream's entries from a position on, as many as fit one reply. */
   entries: 9,
+  /** The newest signed address records this guardian holds: its own and its fellow guardians'. */
+  addresses: 10,
 } as const
 
 /** A recovery request's state as its guardian keeps it and a recoverer hears it (§Recovery request). */
@@ -88,6 +91,9 @@ const OPEN_REQUEST: PackedItem<OpenRequest> = {
     createdAt: Number(new DataView(b.buffer, b.byteOffset + REQUEST_ID_LENGTH, 8).getBigUint64(0)),
   }),
 }
+
+const ADDRESS_ITEM = defineSchema('address record item', { record: field.varbytes(1, MAX_ADDRESS_RECORD) })
+const addressList = (tag: number) => field.list(tag, ADDRESS_ITEM, 64, MAX_ADDRESS_RECORD + 8)
 
 const ENTRY_ITEM = defineSchema('stream entries item', { entry: field.varbytes(1, STREAM_ENTRY.maxBytes) })
 
@@ -182,8 +188,10 @@ export const MSG = {
       sealedShare: field.optional(field.varbytes(5, SHARE_ENVELOPE.maxBytes + 128)),
       /** This guardian's code for the request, sealed to the recovery key; while it is pending. */
       sealedCode: field.optional(field.varbytes(6, 128)),
+      /** Where the vault's guardians are now (signed address records); only once approved. */
+      addresses: field.optional(addressList(7)),
     },
-    ROSTER.maxBytes + SHARE_ENVELOPE.maxBytes + 512,
+    ROSTER.maxBytes + SHARE_ENVELOPE.maxBytes + 64 * (MAX_ADDRESS_RECORD + 16) + 512,
     2,
   ),
   veto: msg('vetoMessage', 'veto', { veto: field.varbytes(1, VETO.maxBytes) }, 256),
@@ -255,6 +263,13 @@ export const MSG = {
       entries: field.list(2, ENTRY_ITEM, 4096, STREAM_ENTRY.maxBytes + 64),
     },
     STREAM_ENTRY.maxBytes + 4096,
+  ),
+  /** Signed address records (libp2p peer records): where guardians are now. */
+  addresses: msg(
+    'addresses',
+    'address records',
+    { records: addressList(1) },
+    64 * (MAX_ADDRESS_RECORD + 16) + 64,
   ),
   /** Open recovery requests of a vault, for its coordinator. */
   requests: msg(

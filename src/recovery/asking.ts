@@ -10,6 +10,7 @@ import { equalBytes, toHex } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
 import { type RecoveryReply, requestRecovery } from '../p2p/client.js'
 import { isRemote } from '../p2p/errors.js'
+import { openAddressRecord } from '../p2p/peer-records.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
 import { openRoster, type Roster } from '../replica/roster.js'
 import { ShareMismatchError } from '../shares/errors.js'
@@ -50,6 +51,7 @@ export async function poll(ctx: RecoveryContext, t: Tracked): Promise<void> {
   t.reachable = true
   t.waiting = undefined
   if (reply.roster !== undefined) adoptRoster(ctx, reply.roster)
+  if (reply.addresses !== undefined) await adoptAddresses(ctx, reply.addresses)
   if (reply.sealedShare !== undefined && t.share === undefined && !_takeShare(ctx, t, reply.sealedShare))
     return
   if (reply.state !== t.state) {
@@ -129,6 +131,23 @@ function _takeShare(ctx: RecoveryContext, t: Tracked, sealed: Uint8Array): boole
     })
     t.state = 'refused'
     return false
+  }
+}
+
+/**
+ * Where the guardians are now, from an approving guardian: each verified record newer than what is known
+ * puts its addresses first, so a guardian that moved since the kit was printed is still found.
+ */
+async function adoptAddresses(
+  ctx: RecoveryContext,
+  records: readonly { record: Uint8Array }[],
+): Promise<void> {
+  for (const { record } of records) {
+    const r = await openAddressRecord(record)
+    const t = r && ctx.targets.get(toHex(r.peerId))
+    if (r === undefined || t === undefined || r.seq <= (t.seq ?? 0)) continue
+    t.addrs = [...r.addrs, ...t.addrs.filter((a) => !r.addrs.includes(a))]
+    t.seq = r.seq
   }
 }
 

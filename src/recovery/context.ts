@@ -72,6 +72,9 @@ export interface Tracked extends RecoveryTarget {
   /** Its released share envelope, once opened and verified. */
   share?: Uint8Array
   shareEpoch?: number
+  /** Where to reach it: the kit's addresses, then those of the newest signed record seen (`seq`). */
+  addrs: readonly string[]
+  seq?: number
 }
 
 export interface RecoveryContext {

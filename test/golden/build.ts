@@ -25,6 +25,7 @@ import { schnorrPublicKey } from '../../src/crypto/schnorr.js'
 import { decodeText, encodeText } from '../../src/crypto/text.js'
 import { inviteToText } from '../../src/p2p/invite.js'
 import { MSG } from '../../src/p2p/messages.js'
+import { sealAddressRecord } from '../../src/p2p/peer-records.js'
 import { encodeCertificate } from '../../src/replica/certificate.js'
 import { sealChunk } from '../../src/replica/chunk.js'
 import { gearTable } from '../../src/replica/chunker.js'
@@ -77,8 +78,9 @@ export const CREATED_AT = 1_767_225_600_000 // 2026-01-01T00:00:00Z
 
 async function peer(label: string) {
   const seed = fixed(label)
-  const id = peerIdFromPrivateKey(await generateKeyPairFromSeed('Ed25519', seed))
-  return { seed, peerId: id.toMultihash().bytes, text: id.toString() }
+  const privateKey = await generateKeyPairFromSeed('Ed25519', seed)
+  const id = peerIdFromPrivateKey(privateKey)
+  return { seed, privateKey, peerId: id.toMultihash().bytes, text: id.toString() }
 }
 
 export async function buildVectors(): Promise<Record<string, unknown>> {
@@ -303,6 +305,17 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     msg(MSG.freshness, { held: head.bytes, certificate }),
     msg(MSG.fetch, { vaultId: VAULT_ID, what: 'freshness' }),
     msg(MSG.fetch, { vaultId: VAULT_ID, what: 'entries', stream: 'cln-db', version: 42 }),
+    msg(MSG.addresses, {
+      records: [
+        {
+          record: await sealAddressRecord(
+            guardians[0]!.privateKey,
+            ['/ip4/203.0.113.7/tcp/4646'],
+            CREATED_AT,
+          ),
+        },
+      ],
+    }),
     msg(MSG.streamOpen, { certificate: writer.bytes }),
     msg(MSG.streamState, { position: 41, hash: genesisHash(VAULT_ID, 'cln-db', 41) }),
     msg(MSG.entry, { entry: entry.bytes }),

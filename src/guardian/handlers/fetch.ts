@@ -12,6 +12,7 @@ import { type MessageOf, MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { allowed, knownPeer } from '../access.js'
+import { addressRecords } from '../addresses.js'
 import type { GuardianContext } from '../context.js'
 import { FencedError, NotHeldError } from '../errors.js'
 import type { VaultRow } from '../store/index.js'
@@ -43,6 +44,8 @@ function _answer(ctx: GuardianContext, vault: VaultRow, req: FetchRequest): Uint
       })
     case 'roster':
       return vault.roster
+    case 'addresses':
+      return undefined // answered by onFetch (async)
     case 'streamHead': {
       const st = req.stream === undefined ? undefined : ctx.db.streams.get(vault.vaultId, req.stream)
       if (st === undefined || req.stream === undefined) return undefined
@@ -100,7 +103,13 @@ export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connec
     // members first (in memory); the database is asked only about recoverers
     if (!allowed(ctx.roster(vault), conn.remotePeer, 'members') && !_recovererMayRead(ctx, peer, vault, req))
       throw new UnauthorizedPeerError(conn.remotePeer.toString())
-    const data = _answer(ctx, vault, req)
+    // where the guardians are now: async (the peer store), and only for members
+    const data =
+      req.what === 'addresses'
+        ? encodeRecordBody(MSG.addresses, {
+            records: (await addressRecords(ctx, vault)).map((record) => ({ record })),
+          })
+        : _answer(ctx, vault, req)
     if (data === undefined) throw new NotHeldError()
     await wire.send(MSG.fetched, { data })
     await stream.close()

@@ -17,6 +17,7 @@ import { hostOf } from '../../p2p/addresses.js'
 import { MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
+import { addressRecords } from '../addresses.js'
 import { type GuardianContext, shortId } from '../context.js'
 import { RateLimitedError, TooManyRequestsError } from '../errors.js'
 import { CLOSED_REQUEST_RETENTION_MS, REQUEST_CAPS } from '../limits.js'
@@ -125,6 +126,8 @@ export async function onRecover(ctx: GuardianContext, stream: Stream, conn: Conn
         state: r.state,
         ...(r.state === 'approved' && r.releaseAt !== null ? { releaseAt: r.releaseAt } : {}),
         ...(approved ? { roster: vault.roster } : {}),
+        // and where they are now: a recoverer with an old kit finds those who moved
+        ...(approved ? { addresses: (await addressRecords(ctx, vault)).map((record) => ({ record })) } : {}),
         ...(sealedShare !== undefined ? { sealedShare } : {}),
         // sealed to the key the request was made with: only the person recovering can read it out
         ...(r.state === 'pending' ? { sealedCode: sealCode(r.recoveryKey, r.requestId, r.code) } : {}),

@@ -12,6 +12,7 @@ import { type KitArgs, kitCommand } from './kit/options.js'
 import { type RemoveGuardianArgs, removeGuardianCommand } from './remove-guardian/options.js'
 import { type SourcesArgs, sourcesCommand } from './sources/options.js'
 import { type StatusArgs, statusCommand } from './status/options.js'
+import { type UpdateGuardianArgs, updateGuardianCommand } from './update-guardian/options.js'
 import { type VetoArgs, vetoCommand } from './veto/options.js'
 import { type WatchArgs, watchCommand } from './watch/options.js'
 
@@ -24,6 +25,10 @@ export const vaultCommand = commandGroup('vault <command>', "Back up this node's
   lazyCommand<RemoveGuardianArgs>(
     removeGuardianCommand,
     async () => (await import('./remove-guardian/handler.js')).removeGuardianHandler,
+  ),
+  lazyCommand<UpdateGuardianArgs>(
+    updateGuardianCommand,
+    async () => (await import('./update-guardian/handler.js')).updateGuardianHandler,
   ),
   lazyCommand<AddSourceArgs>(
     addSourceCommand,

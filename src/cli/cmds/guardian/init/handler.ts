@@ -1,5 +1,5 @@
 /** `kith guardian init`: create a guardian and say what to do next. */
-import { initGuardian } from '../../../../guardian/setup.js'
+import { addressWarnings, initGuardian } from '../../../../guardian/setup.js'
 import { say, sayJson } from '../../../output.js'
 import type { InitArgs } from './options.js'
 
@@ -8,9 +8,16 @@ export async function initHandler(a: InitArgs): Promise<void> {
     ...(a.listen ? { listen: a.listen } : {}),
     ...(a.announce ? { announce: a.announce } : {}),
   })
-  if (a.json) return sayJson({ peerId, dataDir: a.dataDir, listen })
+  if (a.json)
+    return sayJson({
+      peerId,
+      dataDir: a.dataDir,
+      listen,
+      warnings: addressWarnings(listen, a.announce ?? []),
+    })
   say(`Guardian created in ${a.dataDir}`)
   say(`  peer ID    ${peerId}`)
   say(`  listens on ${listen.join(', ')}`)
+  for (const w of addressWarnings(listen, a.announce ?? [])) say(`Warning: ${w}`)
   say(`Next: 'kith guardian start' to run it, then 'kith guardian invite' for each friend's node.`)
 }

@@ -7,7 +7,7 @@ import { type VaultStatus, type Verdict, vaultStatus } from '../../../../coordin
 import { KithError } from '../../../../errors.js'
 import { ExitStatus } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
-import { formatAgo } from '../../../parse.js'
+import { formatAgo, formatDuration } from '../../../parse.js'
 import { withVault } from '../open.js'
 import type { StatusArgs } from './options.js'
 
@@ -44,8 +44,8 @@ function _print(a: StatusArgs, s: VaultStatus): void {
       : g.reachable === null
         ? 'not asked'
         : g.reachable
-          ? 'reachable'
-          : 'UNREACHABLE'
+          ? (g.path ?? 'reachable')
+          : `UNREACHABLE${g.unreachableSince !== null ? ` for ${formatDuration(now - g.unreachableSince)}` : ''}`
     say(
       `  ${g.label.padEnd(20)} ${state.padEnd(11)} version ${g.version}${g.lag ? ` (${g.lag} behind)` : ''}${g.hasCurrentShare ? '' : ', no current share'}${g.lastContact ? `, seen ${formatAgo(now - g.lastContact)}` : ''}`,
     )

@@ -1,0 +1,56 @@
+/**
+ * Guardians whose address moved (a home IP that changed, a restart on a new port): each guardian keeps
+ * the newest signed address record of its fellows (libp2p's identify hands them over on every
+ * connection), so the coordinator asks the ones it can reach and keeps the newest verified record of
+ * each member (net-store.ts). Nobody edits a file.
+ */
+import { decodeUnsigned } from '../codec/record.js'
+import { toHex } from '../crypto/bytes.js'
+import { fetchFromPeer } from '../p2p/client.js'
+import { MSG } from '../p2p/messages.js'
+import type { KithNode } from '../p2p/node.js'
+import { openAddressRecord } from '../p2p/peer-records.js'
+import { peerIdFromBytes } from '../p2p/peers.js'
+import type { GuardianRow } from './store.js'
+import type { Vault } from './vault.js'
+
+const ASK_TIMEOUT_MS = 5000
+
+/** How the open connection to a guardian runs: direct, or through a relay (a p2p-circuit address). */
+export function pathTo(node: KithNode, g: GuardianRow): 'direct' | 'relayed' | undefined {
+  const c = node.getConnections(peerIdFromBytes(g.peerId))[0]
+  if (c === undefined) return undefined
+  return c.remoteAddr.toString().includes('/p2p-circuit') ? 'relayed' : 'direct'
+}
+
+/** Ask `from` where the vault's members are now; keep every newer verified record. How many moved. */
+export async function refreshAddresses(vault: Vault, from: readonly GuardianRow[]): Promise<number> {
+  const node = await vault.network()
+  const members = new Set(vault.members().map((g) => toHex(g.peerId)))
+  let moved = 0
+  await Promise.all(
+    from.map(async (g) => {
+      let records: readonly { record: Uint8Array }[]
+      try {
+        const bytes = await fetchFromPeer(
+          node,
+          g,
+          vault.vaultId,
+          { what: 'addresses' },
+          {
+            signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
+          },
+        )
+        records = decodeUnsigned(MSG.addresses, bytes).records
+      } catch {
+        return // unreachable or an older guardian: it tells us nothing
+      }
+      for (const { record } of records) {
+        const r = await openAddressRecord(record)
+        if (r === undefined || !members.has(toHex(r.peerId))) continue
+        if (vault.db.net.offer(r.peerId, r.addrs, r.seq, vault.now())) moved++
+      }
+    }),
+  )
+  return moved
+}
