@@ -27,6 +27,10 @@ export interface GuardianConfig {
   readonly version: 1
   readonly listen: readonly string[]
   readonly announce: readonly string[]
+  /** Relays to keep a reservation on (multiaddrs ending in /p2p/<relay>): for a guardian behind NAT. */
+  readonly relays?: readonly string[]
+  /** Ask the router for a port mapping (UPnP / NAT-PMP) where it offers one. */
+  readonly upnp?: boolean
 }
 
 export async function readGuardianConfig(dir: string): Promise<GuardianConfig> {

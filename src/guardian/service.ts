@@ -48,6 +48,10 @@ export interface GuardianOptions {
   /** Structured log (docs/operator.md#logs); silent by default. */
   readonly log?: Log
   readonly now?: () => number
+  /** Relays to keep a reservation on (multiaddrs ending in /p2p/<relay>). */
+  readonly relays?: readonly string[]
+  /** Ask the router for a port mapping (UPnP / NAT-PMP). */
+  readonly upnp?: boolean
   /** How long a vault whose roster dropped this guardian is kept; default 7 days. */
   readonly removalGraceMs?: number
   /** Most new connections one host may open per second (see p2p/node.ts). */
@@ -122,7 +126,16 @@ export class Guardian {
     const privateKey = await loadOrCreatePeerKey(paths.peerKey)
     const node = await createKithNode({
       privateKey,
-      ...(this.opts.listen ? { listen: this.opts.listen } : {}),
+      // a guardian behind NAT is reached through its relays: it listens on `<relay>/p2p-circuit` too
+      ...(this.opts.listen || this.opts.relays
+        ? {
+            listen: [
+              ...(this.opts.listen ?? ['/ip4/127.0.0.1/tcp/0']),
+              ...(this.opts.relays ?? []).map((r) => `${r.replace(/\/p2p-circuit$/, '')}/p2p-circuit`),
+            ],
+          }
+        : {}),
+      serve: { upnp: this.opts.upnp === true },
       ...(this.opts.announce ? { announce: this.opts.announce } : {}),
       ...(this.opts.inboundPerSecond !== undefined ? { inboundPerSecond: this.opts.inboundPerSecond } : {}),
       // the vaults' own peers always find room; strangers share what is left (p2p/admission.ts)

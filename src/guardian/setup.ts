@@ -25,7 +25,12 @@ import { GuardianStore } from './store/index.js'
 /** Create a guardian in `dataDir` (0700): its libp2p key (0600), its database and its config. */
 export async function initGuardian(
   dataDir: string,
-  options: { listen?: readonly string[]; announce?: readonly string[] } = {},
+  options: {
+    listen?: readonly string[]
+    announce?: readonly string[]
+    relays?: readonly string[]
+    upnp?: boolean
+  } = {},
 ): Promise<{ peerId: string; listen: string[] }> {
   const paths = guardianPaths(dataDir)
   const exists = await stat(paths.config).then(
@@ -38,7 +43,13 @@ export async function initGuardian(
   GuardianStore.open(paths.db).close()
   const listen =
     options.listen && options.listen.length > 0 ? [...options.listen] : [`/ip4/0.0.0.0/tcp/${DEFAULT_PORT}`]
-  await writeGuardianConfig(dataDir, { version: 1, listen, announce: [...(options.announce ?? [])] })
+  await writeGuardianConfig(dataDir, {
+    version: 1,
+    listen,
+    announce: [...(options.announce ?? [])],
+    ...(options.relays && options.relays.length > 0 ? { relays: [...options.relays] } : {}),
+    ...(options.upnp ? { upnp: true } : {}),
+  })
   return { peerId: peerIdFromPrivateKey(key).toString(), listen }
 }
 

@@ -3,6 +3,7 @@
  * peers. Before the handshake, one address may hold only a few half-open connections; after it (the peer
  * ID is then known), a member of any vault is always let in, while strangers share a few slots, with
  * caps per address and per peer. libp2p's own rate limit per address and upgrade timeout do the rest.
+ * As a relay, it carries only connections with a vault peer at one end.
  */
 import type { Connection, ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface'
 import { hostOf } from './addresses.js'
@@ -18,6 +19,8 @@ export interface AdmissionLimits {
   readonly pendingPerAddress: number
   /** How long a handshake may take (and so how long a half-open connection counts). */
   readonly upgradeTimeoutMs: number
+  /** Relay reservations granted to strangers (a guardian not yet enrolled) per reservation lifetime. */
+  readonly strangerReservations: number
 }
 
 /** With libp2p's maxConnections of 64, members always have at least 40. */
@@ -27,7 +30,11 @@ export const ADMISSION: AdmissionLimits = {
   connectionsPerPeer: 2,
   pendingPerAddress: 4,
   upgradeTimeoutMs: 5000,
+  strangerReservations: 8,
 }
+
+/** How long libp2p's relay keeps a reservation (its default): strangers' grants are counted over it. */
+const RESERVATION_TTL_MS = 2 * 3600_000
 
 export interface AdmissionPolicy {
   /** A peer this node must always make room for: a guardian or coordinator of a vault it keeps. */
@@ -47,7 +54,21 @@ export function admissionGater(
   const pending = new Map<string, number[]>()
   const live = (host: string, now: number) =>
     (pending.get(host) ?? []).filter((at) => now - at < limits.upgradeTimeoutMs)
+  let strangerGrants: number[] = []
   return {
+    // a relay keeps room for its vaults' peers; a few strangers (a friend's guardian that is not yet
+    // enrolled, behind NAT) may reserve too, but nothing is relayed unless a vault peer is at one end
+    denyInboundRelayReservation(source: PeerId): boolean {
+      if (policy.isMember(source)) return false
+      const now = Date.now()
+      strangerGrants = strangerGrants.filter((at) => now - at < RESERVATION_TTL_MS)
+      if (strangerGrants.length >= limits.strangerReservations) return true
+      strangerGrants.push(now)
+      return false
+    },
+    denyOutboundRelayedConnection(source: PeerId, destination: PeerId): boolean {
+      return !policy.isMember(source) && !policy.isMember(destination)
+    },
     denyInboundConnection(maConn: MultiaddrConnection): boolean {
       const host = hostOf(maConn.remoteAddr)
       const now = Date.now()

@@ -1,16 +1,24 @@
 /**
  * The one libp2p node factory kith uses: TCP + Noise + Yamux, identify, ping and gossipsub, with
- * connection limits. Every kith protocol is registered on such a node by its owner (guardian or
- * coordinator); this module knows nothing of vaults.
+ * connection limits, and libp2p's own NAT machinery (docs/format.md §Reachability): every node can dial
+ * relayed addresses (circuit relay v2) and upgrade them to direct ones (DCUtR); a node that serves vaults
+ * also learns its reachability (AutoNAT), may map a port on a router that offers UPnP / NAT-PMP, keeps
+ * reservations on relays, and relays for others, on the terms its admission policy sets. Every kith
+ * protocol is registered on such a node by its owner (guardian or coordinator); this module knows
+ * nothing of vaults.
  */
 import '../polyfill.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
+import { autoNAT } from '@libp2p/autonat'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { type Identify, identify } from '@libp2p/identify'
 import type { Ed25519PrivateKey, Libp2p } from '@libp2p/interface'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
+import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
 import { ADMISSION, type AdmissionPolicy, admissionGater } from './admission.js'
 
@@ -31,6 +39,8 @@ export interface KithNodeInit {
   readonly inboundPerSecond?: number
   /** For a node that serves vaults: who it must always make room for (p2p/admission.ts). */
   readonly admission?: AdmissionPolicy
+  /** A node that serves vaults: relay for its vaults' peers, AutoNAT, and UPnP / NAT-PMP if asked. */
+  readonly serve?: { readonly upnp?: boolean }
 }
 
 export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/0'
@@ -45,7 +55,8 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
       listen: [...(init.listen ?? [DEFAULT_LISTEN])],
       ...(init.announce && init.announce.length > 0 ? { announce: [...init.announce] } : {}),
     },
-    transports: [tcp()],
+    // relayed addresses can always be dialed; a node behind NAT listens on `<relay>/p2p-circuit` too
+    transports: [tcp(), circuitRelayTransport({ reservationCompletionTimeout: 10_000 })],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: {
@@ -59,7 +70,21 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
       identify: identify(),
       ping: ping(),
       pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
+      dcutr: dcutr(),
+      ...(init.serve
+        ? {
+            autonat: autoNAT(),
+            // whom it relays for is the gater's decision (admission.ts): a vault peer at one end
+            relay: circuitRelayServer({
+              reservations: { maxReservations: RELAY_RESERVATIONS, applyDefaultLimit: false },
+            }),
+            ...(init.serve.upnp ? { upnp: uPnPNAT() } : {}),
+          }
+        : {}),
     },
   })
   return node
 }
+
+/** Reservations a relay holds at once. */
+export const RELAY_RESERVATIONS = 32

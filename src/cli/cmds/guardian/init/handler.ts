@@ -7,6 +7,8 @@ export async function initHandler(a: InitArgs): Promise<void> {
   const { peerId, listen } = await initGuardian(a.dataDir, {
     ...(a.listen ? { listen: a.listen } : {}),
     ...(a.announce ? { announce: a.announce } : {}),
+    ...(a.relay ? { relays: a.relay } : {}),
+    ...(a.upnp ? { upnp: true } : {}),
   })
   if (a.json)
     return sayJson({

@@ -17,6 +17,8 @@ export async function startHandler(a: StartArgs & GlobalArgs): Promise<void> {
     dataDir: a.dataDir,
     listen: config.listen,
     announce: config.announce,
+    ...(config.relays ? { relays: config.relays } : {}),
+    ...(config.upnp ? { upnp: true } : {}),
     antiEntropyMs: a.antiEntropy ? parseDuration(a.antiEntropy) : 60_000,
     onEvent: (line) => say(`${stamp()} ${line}`),
   })
