@@ -54,7 +54,9 @@ export async function serveProtocols(ctx: GuardianContext): Promise<() => void> 
     if (c.direction !== 'inbound' || knownPeer(ctx, c.remotePeer, 'members')) return
     const t = setTimeout(() => {
       timers.delete(t)
-      if (!active.has(c) && c.status === 'open')
+      // a connection that holds a relay reservation here is in use, though it opens no kith stream
+      const reserved = ctx.node.services.relay?.reservations.has(c.remotePeer) === true
+      if (!active.has(c) && !reserved && c.status === 'open')
         void c.close().catch(() => undefined /* already closing: the slot is free either way */)
     }, IDLE_STRANGER_MS)
     timers.add(t)

@@ -179,7 +179,12 @@ export class Guardian {
       const from = ev.detail.type === 'signed' ? peerIdBytes(ev.detail.from) : undefined
       void onGossip(ctx, ev.detail.topic, ev.detail.data, from)
     })
-    await writeFileAtomic(paths.runtime, `${JSON.stringify(this.addrs)}\n`)
+    // where friends reach it: rewritten when it changes (a relay reservation, a UPnP mapping)
+    const writeAddrs = () => writeFileAtomic(paths.runtime, `${JSON.stringify(this.addrs)}\n`)
+    await writeAddrs()
+    node.addEventListener('self:peer:update', () => {
+      if (this.ctx === ctx) void writeAddrs().catch(() => undefined)
+    })
     this.timer = setInterval(() => void this.antiEntropy(), this.opts.antiEntropyMs ?? 60_000)
     void this.antiEntropy()
   }

@@ -11,7 +11,7 @@ import '../polyfill.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { autoNAT } from '@libp2p/autonat'
-import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { type CircuitRelayService, circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { type Identify, identify } from '@libp2p/identify'
@@ -22,7 +22,13 @@ import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
 import { ADMISSION, type AdmissionPolicy, admissionGater } from './admission.js'
 
-export type KithNode = Libp2p<{ identify: Identify; ping: Ping; pubsub: GossipSub }>
+export type KithNode = Libp2p<{
+  identify: Identify
+  ping: Ping
+  pubsub: GossipSub
+  /** Present on a node that serves vaults (it relays for their peers). */
+  relay?: CircuitRelayService
+}>
 
 export interface KithNodeInit {
   readonly privateKey: Ed25519PrivateKey
