@@ -6,6 +6,7 @@
  */
 import '../polyfill.js'
 import { unlink } from 'node:fs/promises'
+import { multiaddr } from '@multiformats/multiaddr'
 import { systemClock } from '../clock.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { ed25519Signer } from '../crypto/ed25519.js'
@@ -57,6 +58,9 @@ export interface GuardianOptions {
   /** Most new connections one host may open per second (see p2p/node.ts). */
   readonly inboundPerSecond?: number
 }
+
+/** How often a guardian behind NAT checks that it is connected to its relays. */
+const RELAY_CHECK_MS = 10_000
 
 export class Guardian {
   private ctx: GuardianContext | undefined
@@ -121,17 +125,31 @@ export class Guardian {
   }
 
   private releaseLock: (() => void) | undefined
+  private relayTimer: NodeJS.Timeout | undefined
+
+  /** Stay connected to the relays named in guardian.json: a reconnected relay is reserved on again. */
+  private async _keepRelays(): Promise<void> {
+    const node = this.ctx?.node
+    if (node === undefined) return
+    for (const relay of this.opts.relays ?? []) {
+      const at = relay.replace(/\/p2p-circuit$/, '')
+      const peer = /\/p2p\/([^/]+)$/.exec(at)?.[1]
+      if (peer !== undefined && node.getConnections().some((c) => c.remotePeer.toString() === peer)) continue
+      await node.dial(multiaddr(at), { signal: AbortSignal.timeout(RELAY_CHECK_MS) }).catch(() => undefined)
+    }
+  }
 
   private async _start(paths: ReturnType<typeof guardianPaths>, db: GuardianStore): Promise<void> {
     const privateKey = await loadOrCreatePeerKey(paths.peerKey)
     const node = await createKithNode({
       privateKey,
-      // a guardian behind NAT is reached through its relays: it listens on `<relay>/p2p-circuit` too
+      // a guardian behind NAT is reached through its relays: listening on `/p2p-circuit`, it reserves on
+      // each relay it is connected to (and again whenever it reconnects: see _keepRelays)
       ...(this.opts.listen || this.opts.relays
         ? {
             listen: [
               ...(this.opts.listen ?? ['/ip4/127.0.0.1/tcp/0']),
-              ...(this.opts.relays ?? []).map((r) => `${r.replace(/\/p2p-circuit$/, '')}/p2p-circuit`),
+              ...(this.opts.relays && this.opts.relays.length > 0 ? ['/p2p-circuit'] : []),
             ],
           }
         : {}),
@@ -186,6 +204,10 @@ export class Guardian {
       if (this.ctx === ctx) void writeAddrs().catch(() => undefined)
     })
     this.timer = setInterval(() => void this.antiEntropy(), this.opts.antiEntropyMs ?? 60_000)
+    if (this.opts.relays && this.opts.relays.length > 0) {
+      this.relayTimer = setInterval(() => void this._keepRelays(), RELAY_CHECK_MS)
+      void this._keepRelays()
+    }
     void this.antiEntropy()
   }
 
@@ -207,6 +229,8 @@ export class Guardian {
     if (ctx === undefined) return
     this.ctx = undefined
     if (this.timer) clearInterval(this.timer)
+    if (this.relayTimer) clearInterval(this.relayTimer)
+    this.relayTimer = undefined
     this.timer = undefined
     this.stopIdleWatch?.()
     this.stopIdleWatch = undefined

@@ -158,11 +158,126 @@ describe.skipIf(unavailable !== undefined)('friends at home: NAT on every side, 
       () => `${last}\n${guardians['g1']!.out.slice(-2000)}`,
       40_000,
     )
-    const status = JSON.parse(
-      kith('coord', 'vault', 'status', '--data-dir', vaultDir, '--json').toString(),
-    ) as {
-      guardians: { label: string; reachable: boolean; path?: string }[]
-    }
+    const status = statusNow()
     expect(status.guardians.filter((g) => g.reachable).length).toBeGreaterThanOrEqual(2)
+    expect(status.guardians.find((g) => g.peerId === guardians['g1']!.peerId)?.path).toMatch(/relayed|direct/)
   }, 180_000)
+
+  it('a guardian behind NAT that was away catches up from its fellows', async () => {
+    await guardians['g2']!.stop!()
+    await writeFile(join(work, 'channel.backup'), randomBytes(5100))
+    await backupUntil(2)
+    await startGuardian('g2')
+    await waitUntil(
+      () => /stored version 2|caught up/.test(guardians['g2']!.out),
+      () => guardians['g2']!.out.slice(-3000),
+      60_000,
+    )
+  }, 120_000)
+
+  it('the public guardian goes down and comes back: the homes reserve again and backups go on', async () => {
+    await guardians['pub']!.stop!()
+    await startGuardian('pub')
+    for (const n of ['g1', 'g2'])
+      await waitUntil(
+        async () => (await addrsOf(n)).some((a) => a.includes('/p2p-circuit')),
+        () => guardians[n]!.out.slice(-2000),
+        60_000,
+      )
+    await writeFile(join(work, 'channel.backup'), randomBytes(5200))
+    await backupUntil(3)
+  }, 180_000)
+
+  it('a guardian whose address changes mid-life is reached again with no file edited', async () => {
+    await guardians['g1']!.stop!()
+    const config = JSON.parse(await readFile(join(guardians['g1']!.dir, 'guardian.json'), 'utf8')) as {
+      listen: string[]
+    }
+    await writeFile(
+      join(guardians['g1']!.dir, 'guardian.json'),
+      JSON.stringify({ ...config, listen: ['/ip4/0.0.0.0/tcp/4747'] }),
+    )
+    await startGuardian('g1')
+    await waitUntil(
+      async () => (await addrsOf('g1')).some((a) => a.includes('/p2p-circuit')),
+      () => '',
+      60_000,
+    )
+    await writeFile(join(work, 'channel.backup'), randomBytes(5300))
+    await backupUntil(4, 3)
+  }, 180_000)
+
+  it('a recovery from a fourth home, with only the kit, gets every approval and version 4', async () => {
+    v('kit', '--out', join(work, 'kit'))
+    const out = join(work, 'restored')
+    const rec = lab.spawn(hosts['rec']!.ns, process.execPath, [
+      CLI,
+      'recover',
+      '--kit',
+      join(work, 'kit.txt'),
+      '--out',
+      out,
+      '--json',
+      '--poll',
+      '500ms',
+    ])
+    let events = ''
+    rec.stdout!.on('data', (d: Buffer) => {
+      events += d.toString()
+    })
+    rec.stderr!.on('data', (d: Buffer) => {
+      events += d.toString()
+    })
+    const code = (peerId: string) =>
+      events
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { event: string; peerId?: string; code?: string })
+        .find((e) => e.event === 'request-sent' && e.peerId === peerId && e.code)?.code
+    for (const n of ['g1', 'g2']) {
+      await waitUntil(
+        () => code(guardians[n]!.peerId) !== undefined,
+        () => events.slice(-3000),
+        60_000,
+      )
+      kith(n, 'guardian', 'approve', '--code', code(guardians[n]!.peerId)!, '--data-dir', guardians[n]!.dir)
+    }
+    const exit = await new Promise<number | null>((r) => rec.once('exit', r))
+    expect(exit, events.slice(-3000)).toBe(0)
+    expect(events).toMatch(/"event":"restore-done","version":4/)
+  }, 180_000)
+
+  /** `kith vault status --json` at the coordinator, whatever its verdict's exit status. */
+  function statusNow(): {
+    guardians: { peerId: string; label: string; reachable: boolean; path?: string }[]
+  } {
+    try {
+      return JSON.parse(v('status')) as ReturnType<typeof statusNow>
+    } catch (err) {
+      return JSON.parse((err as { stdout: string }).stdout) as ReturnType<typeof statusNow>
+    }
+  }
+
+  /** Back up until `version` is committed (with `receipts` receipts at least), retrying while relays settle. */
+  async function backupUntil(version: number, receipts = 2): Promise<void> {
+    let last = ''
+    await waitUntil(
+      () => {
+        try {
+          last = v('backup', '--timeout', '20s')
+          const r = JSON.parse(last) as {
+            pushed?: { version: number; receipts: number }
+            drained: { version: number; receipts: number; committed: boolean }[]
+          }
+          const done = [...r.drained, ...(r.pushed ? [r.pushed] : [])].find((p) => p.version === version)
+          return done !== undefined && done.receipts >= receipts
+        } catch (err) {
+          last = `${(err as { stdout?: string }).stdout ?? ''} ${(err as { stderr?: string }).stderr ?? String(err)}`
+          return false
+        }
+      },
+      () => last,
+      120_000,
+    )
+  }
 })
