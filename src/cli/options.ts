@@ -11,5 +11,6 @@ export const dataDirOption = (defaultDir: string, describe: string): CliOption<s
 
 export const passphraseFileOption: CliOption<string | undefined> = {
   type: 'string',
-  describe: "file holding the passphrase that seals the vault key ('-': standard input)",
+  describe:
+    "file holding the passphrase that seals the vault key ('-': standard input; KITH_PASSPHRASE_FILE)",
 }

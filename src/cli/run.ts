@@ -13,6 +13,7 @@ import { guardianCommand } from './cmds/guardian/index.js'
 import { recoverCommand } from './cmds/recover/index.js'
 import { shareCommand } from './cmds/share/index.js'
 import { vaultCommand } from './cmds/vault/index.js'
+import { cliDefaults } from './defaults.js'
 import { describeFailure, UsageError } from './errors.js'
 
 function _packageVersion(): string {
@@ -42,6 +43,27 @@ function _joinDash(argv: readonly string[]): string[] {
   return out
 }
 
+/**
+ * Defaults from the config file and `KITH_*` (cli/defaults.ts) for what the command line did not say:
+ * the data directory of the command's group, and the passphrase file.
+ */
+function _applyDefaults(argv: readonly string[], args: Record<string, unknown>): void {
+  const given = (flag: string) => argv.some((a) => a === flag || a.startsWith(`${flag}=`))
+  const group = String((args['_'] as unknown[] | undefined)?.[0] ?? '')
+  const d = cliDefaults()
+  const set = (camel: string, kebab: string, value: string) => {
+    args[camel] = value
+    args[kebab] = value
+  }
+  if (!given('--data-dir')) {
+    if (group === 'guardian') set('dataDir', 'data-dir', d.guardianDir)
+    else if (group === 'vault' || group === 'cln' || group === 'recover')
+      set('dataDir', 'data-dir', d.vaultDir)
+  }
+  if (!given('--passphrase-file') && d.passphraseFile !== undefined && group !== 'guardian')
+    set('passphraseFile', 'passphrase-file', d.passphraseFile)
+}
+
 /** Run one kith command line (without the program name); resolves to its exit status. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   // `kith --version` is answered here: yargs reserves the word, and `kith recover --version N` needs it
@@ -49,6 +71,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     console.log(_packageVersion())
     return 0
   }
+  // `kith` alone shows what it can do
+  if (argv.length === 0) return runCli(['--help'])
   try {
     await yargs(_joinDash(argv))
       .scriptName('kith')
@@ -69,6 +93,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         type: 'string',
         describe: 'structured JSON log file (default: kith.log in the data dir; recover: none)',
       })
+      .middleware((args) => _applyDefaults(argv, args))
+      .completion('completion', 'print a shell completion script (bash, zsh): kith completion >> ~/.bashrc')
+      .recommendCommands()
       .demandCommand(1, 'name a command; see kith --help')
       .strict()
       .version(false)
@@ -77,7 +104,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       .wrap(Math.min(100, process.stdout.columns || 100))
       .exitProcess(false)
       .fail((msg, err) => {
-        throw err ?? new UsageError(msg)
+        throw err ?? new UsageError(/^Did you mean/.test(msg) ? `unknown command. ${msg}` : msg)
       })
       .parseAsync()
     return 0

@@ -25,6 +25,38 @@ describe('kith CLI (compiled, spawned)', () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
   })
 
+  it('kith alone shows help; a mistyped command gets a suggestion; completion prints a script', async () => {
+    const bare = await kith()
+    expect(bare.code).toBe(0)
+    expect(bare.stdout).toContain('kith vault')
+    const typo = await kith('vualt', 'status')
+    expect(typo.code).toBe(2)
+    expect(typo.stderr.trim()).toBe('kith: unknown command. Did you mean vault?')
+    expect((await kith('completion')).stdout).toContain('kith-completions')
+  })
+
+  it('data dirs and the passphrase file come from KITH_* or the config file, unless the command line says', async () => {
+    const root = await tempDir()
+    const env = (extra: Record<string, string>) => ({ ...process.env, ...extra })
+    const viaEnv = join(root, 'env-vault')
+    await run(process.execPath, [CLI, 'vault', 'init', '-k', '2', '--json'], {
+      env: env({ KITH_VAULT_DIR: viaEnv }),
+    })
+    expect((await stat(join(viaEnv, 'vault.key'))).isFile()).toBe(true)
+    const config = join(root, 'config.json')
+    const viaConfig = join(root, 'config-guardian')
+    await writeFile(config, JSON.stringify({ guardian: { 'data-dir': viaConfig } }))
+    await run(process.execPath, [CLI, 'guardian', 'init', '--listen', '/ip4/127.0.0.1/tcp/0', '--json'], {
+      env: env({ KITH_CONFIG: config }),
+    })
+    expect((await stat(join(viaConfig, 'guardian.json'))).isFile()).toBe(true)
+    await writeFile(config, '{ not json')
+    const bad = await run(process.execPath, [CLI, 'vault', 'status', '--offline'], {
+      env: env({ KITH_CONFIG: config }),
+    }).catch((e: { code: number; stderr: string }) => e)
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('is not JSON') })
+  })
+
   it('bad input gives one line and a non-zero exit', async () => {
     const kit = await kith('recover', '--kit', '/nonexistent/kit.txt', '--out', '/tmp/never')
     expect(kit.code).toBe(1)
