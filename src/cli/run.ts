@@ -11,7 +11,6 @@ import { LOG_LEVELS } from '../log-levels.js'
 import { clnCommand } from './cmds/cln/index.js'
 import { guardianCommand } from './cmds/guardian/index.js'
 import { recoverCommand } from './cmds/recover/index.js'
-import { shareCommand } from './cmds/share/index.js'
 import { vaultCommand } from './cmds/vault/index.js'
 import { cliDefaults } from './defaults.js'
 import { describeFailure, UsageError } from './errors.js'
@@ -82,7 +81,6 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       .command(guardianCommand)
       .command(vaultCommand)
       .command(recoverCommand)
-      .command(shareCommand)
       .command(clnCommand)
       .option('log-level', {
         choices: LOG_LEVELS,

@@ -4,9 +4,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { generateSecretKey } from '../../src/crypto/schnorr.js'
-import { shareEnvelopeToText } from '../../src/shares/share-envelope.js'
-import { splitDataKey } from '../../src/shares/split.js'
 import { CLI, fleet, GuardianProcess, kithResult, spawnWatch } from '../helpers/daemons.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitUntil } from '../helpers/wait.js'
@@ -19,7 +16,7 @@ describe('kith CLI (compiled, spawned)', () => {
   it('--help lists the command groups and --version prints the package version', async () => {
     const help = await kith('--help')
     expect(help.code).toBe(0)
-    for (const group of ['guardian', 'vault', 'recover', 'share'])
+    for (const group of ['guardian', 'vault', 'recover', 'cln'])
       expect(help.stdout).toContain(`kith ${group}`)
     const version = await kith('--version')
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
@@ -65,35 +62,6 @@ describe('kith CLI (compiled, spawned)', () => {
     const unknown = await kith('frobnicate')
     expect(unknown.code).toBe(2)
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1)
-  })
-
-  it('share inspect verifies a paper share and never prints its secret bytes', async () => {
-    const [envelope] = await splitDataKey(new Uint8Array(32).fill(9), {
-      k: 2,
-      n: 3,
-      epoch: 4,
-      vaultSecretKey: generateSecretKey(),
-    })
-    const text = shareEnvelopeToText(envelope!)
-    const ok = await kith('share', 'inspect', text, '--json')
-    expect(ok.code).toBe(0)
-    const facts = JSON.parse(ok.stdout)
-    expect(facts).toMatchObject({ valid: true, epoch: 4, index: envelope!.x, threshold: 2, shares: 3 })
-    expect(ok.stdout).not.toContain(Buffer.from(envelope!.share).toString('hex'))
-    expect(ok.stdout).not.toContain(text.slice(20))
-
-    const dir = await tempDir()
-    const file = join(dir, 'share.txt')
-    await writeFile(file, `${text.slice(0, 100)}\n${text.slice(100)}\n`)
-    expect((await kith('share', 'inspect', file)).stdout).toContain('intact and signed')
-
-    const typo = text.slice(0, 50) + (text[50] === 'q' ? 'p' : 'q') + text.slice(51)
-    const bad = await kith('share', 'inspect', typo)
-    expect(bad.code).toBe(1)
-    expect(bad.stderr).toContain('[INVALID_TEXT_FORM]')
-    const missing = await kith('share', 'inspect', join(dir, 'nope.txt'))
-    expect(missing.code).toBe(1)
-    expect(missing.stderr).toMatch(/cannot access .*ENOENT/)
   })
 })
 
