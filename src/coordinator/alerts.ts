@@ -5,17 +5,14 @@
  * reported and never stops the watcher.
  */
 
-import { spawn } from 'node:child_process'
+import { hasTargets, type NotifyTargets, notify } from '../notify.js'
 import { cleanText } from '../text.js'
 import { describeIncident, type VaultStatus, type Verdict } from './status.js'
 
-export interface AlertTargets {
-  readonly webhook?: string
-  readonly command?: string
-}
+export type AlertTargets = NotifyTargets
 
 export interface AlertEvent {
-  readonly kind: 'health' | 'equivocation' | 'fencing' | 'recovery-request'
+  readonly kind: 'health' | 'equivocation' | 'fencing' | 'recovery-request' | 'silent-guardian'
   readonly vault: string
   readonly name: string
   readonly at: string
@@ -25,42 +22,17 @@ export interface AlertEvent {
   readonly reasons: readonly string[]
 }
 
-const ALERT_TIMEOUT_MS = 10_000
-
-async function _post(url: string, body: string): Promise<void> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-    signal: AbortSignal.timeout(ALERT_TIMEOUT_MS),
-  })
-  if (!res.ok) throw new Error(`webhook answered ${res.status}`)
-}
-
-function _run(command: string, body: string, kind: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], {
-      stdio: ['pipe', 'ignore', 'ignore'],
-      env: { ...process.env, KITH_ALERT_KIND: kind },
-      timeout: ALERT_TIMEOUT_MS,
-    })
-    child.on('error', reject)
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`alert command exited with ${code}`)),
-    )
-    child.stdin!.end(body)
-  })
-}
-
 /** Deliver one alert to every target; returns the failures as lines (never throws). */
-export async function sendAlert(targets: AlertTargets, event: AlertEvent): Promise<string[]> {
-  const body = JSON.stringify(event)
-  const failures: string[] = []
-  if (targets.webhook)
-    await _post(targets.webhook, body).catch((e: Error) => failures.push(`webhook: ${e.message}`))
-  if (targets.command)
-    await _run(targets.command, body, event.kind).catch((e: Error) => failures.push(`command: ${e.message}`))
-  return failures
+export function sendAlert(targets: AlertTargets, event: AlertEvent): Promise<string[]> {
+  const urgent =
+    event.kind === 'equivocation' || event.kind === 'fencing' || event.kind === 'recovery-request'
+  return notify(targets, {
+    kind: event.kind,
+    title: `kith: "${event.name}" ${event.kind === 'health' ? event.verdict.toUpperCase() : event.kind}`,
+    message: event.reasons.join('\n') || `vault ${event.name} is ${event.verdict}`,
+    priority: urgent ? 'urgent' : event.verdict === 'safe' ? 'default' : 'high',
+    body: event,
+  })
 }
 
 /** Remembers the last verdict and turns status checks into alerts on change. */
@@ -69,6 +41,7 @@ export class HealthAlerts {
   /** Incidents up to this time were alerted (or predate this watch; the first verdict shows them). */
   private incidentsSeen = Date.now()
   private readonly requestsSeen = new Set<string>()
+  private readonly silentSeen = new Set<string>()
 
   constructor(
     private readonly targets: AlertTargets,
@@ -76,7 +49,7 @@ export class HealthAlerts {
   ) {}
 
   get enabled(): boolean {
-    return this.targets.webhook !== undefined || this.targets.command !== undefined
+    return hasTargets(this.targets)
   }
 
   /** Log the first verdict; alert if it changed since (or the first one seen is not safe). */
@@ -116,6 +89,28 @@ export class HealthAlerts {
       const reason = `RECOVERY REQUEST ${r.request} at ${r.guardians.join(', ')}: if it is not you, run 'kith vault veto ${r.request}'`
       this.say(`!! ${reason}`)
       await this._send({ kind: 'recovery-request', status, reason })
+    }
+  }
+
+  /**
+   * Alert once for each guardian not heard from for `afterMs` (no answer since then), and again only
+   * after it was heard in between.
+   */
+  async silentGuardians(status: VaultStatus, afterMs: number, now = Date.now()): Promise<void> {
+    for (const g of status.guardians) {
+      if (!g.member) continue
+      const since = g.unreachableSince ?? (g.reachable === false ? g.lastContact : null)
+      const silent = since !== null && now - since >= afterMs
+      if (!silent) {
+        this.silentSeen.delete(g.peerId)
+        continue
+      }
+      if (this.silentSeen.has(g.peerId)) continue
+      this.silentSeen.add(g.peerId)
+      const hours = Math.round((now - since) / 3_600_000)
+      const reason = `${g.label} has not answered for ${hours} h: ask your friend whether their guardian runs (kith guardian status)`
+      this.say(`!! ${reason}`)
+      await this._send({ kind: 'silent-guardian', status, reason })
     }
   }
 

@@ -31,6 +31,8 @@ export interface GuardianConfig {
   readonly relays?: readonly string[]
   /** Ask the router for a port mapping (UPnP / NAT-PMP) where it offers one. */
   readonly upnp?: boolean
+  /** Where to tell this guardian's human about what needs them: webhook, ntfy topic, command. */
+  readonly notify?: { readonly webhook?: string; readonly ntfy?: string; readonly command?: string }
 }
 
 export async function readGuardianConfig(dir: string): Promise<GuardianConfig> {

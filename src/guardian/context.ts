@@ -24,6 +24,17 @@ export interface GuardianContext {
   now(): number
   /** One human line (never secrets); also logged. */
   say(line: string): void
+  /**
+   * Tell the guardian's human who is not watching (guardian.json `notify`: webhook, ntfy, command);
+   * `once` (a key) sends it only the first time while this daemon runs. Never a secret in it.
+   */
+  notify(
+    kind: string,
+    title: string,
+    message: string,
+    fields: Record<string, string | number>,
+    once?: string,
+  ): void
   /** Structured log (never secrets). */
   readonly log: Log
   /** Run `fn` alone for this vault: pushes, catch-ups, roster changes and pruning never interleave. */

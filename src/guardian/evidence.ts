@@ -15,6 +15,14 @@ export function keepEvidence(ctx: GuardianContext, e: Equivocation): boolean {
 
 /** Tell this guardian's human and every fellow guardian on the vault's topic. */
 export function announceEvidence(ctx: GuardianContext, e: Equivocation): void {
+  const label = ctx.db.vaults.get(e.vaultId)?.label ?? shortId(e.vaultId)
+  ctx.notify(
+    'equivocation',
+    `Two copies of "${label}" are running`,
+    `Your guardian saw two different versions ${e.version} of your friend's node "${label}": two copies of it are running, which can lose its channels. Tell your friend now to stop all but one.`,
+    { vault: label, version: e.version },
+    `equivocation:${shortId(e.vaultId)}:${e.version}`,
+  )
   ctx.say(
     `!! EQUIVOCATION in vault ${shortId(e.vaultId)}: two different version ${e.version}s; evidence kept and announced`,
   )

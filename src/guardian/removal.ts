@@ -13,6 +13,12 @@ export function scheduleRemoval(ctx: GuardianContext, vault: VaultRow, epoch: nu
   const at = now + ctx.removalGraceMs
   if (!ctx.db.vaults.scheduleRemoval(vault.vaultId, epoch, at, now)) return
   ctx.log.warn({ event: 'removal-scheduled', vault: vault.label, epoch, removeAt: at })
+  ctx.notify(
+    'removal',
+    `"${vault.label}" no longer names you`,
+    `A new guardian list for your friend's node "${vault.label}" leaves you out. Its data stays until ${new Date(at).toISOString().slice(0, 10)}. If your friend did not tell you, call them and keep it: kith guardian keep "${vault.label}"`,
+    { vault: vault.label, epoch, removeAt: new Date(at).toISOString() },
+  )
   ctx.say(
     `REMOVAL: vault "${vault.label}" was signed over to other guardians (epoch ${epoch}) and no longer names you. Its data stays until ${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC; nothing is deleted before. If your friend did not tell you about this, call them, and keep it: kith guardian keep "${vault.label}"`,
   )

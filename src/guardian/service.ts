@@ -14,6 +14,7 @@ import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
 import { LockedError } from '../disk/errors.js'
 import { acquireLock } from '../disk/lock.js'
 import { type Log, silentLog } from '../log.js'
+import { hasTargets, type NotifyTargets, notify } from '../notify.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { sealAddressRecord } from '../p2p/peer-records.js'
@@ -49,6 +50,8 @@ export interface GuardianOptions {
   /** Structured log (docs/operator.md#logs); silent by default. */
   readonly log?: Log
   readonly now?: () => number
+  /** Where to tell the guardian's human about what needs them (guardian.json `notify`). */
+  readonly notify?: NotifyTargets
   /** Relays to keep a reservation on (multiaddrs ending in /p2p/<relay>). */
   readonly relays?: readonly string[]
   /** Ask the router for a port mapping (UPnP / NAT-PMP). */
@@ -125,6 +128,7 @@ export class Guardian {
   }
 
   private releaseLock: (() => void) | undefined
+  private readonly notified = new Set<string>()
   private relayTimer: NodeJS.Timeout | undefined
 
   /** Stay connected to the relays named in guardian.json: a reconnected relay is reserved on again. */
@@ -179,6 +183,31 @@ export class Guardian {
         this.opts.onEvent?.(line)
       },
       log,
+      notify: (kind, title, message, fields, once) => {
+        const targets = this.opts.notify
+        if (targets === undefined || !hasTargets(targets)) return
+        if (once !== undefined) {
+          if (this.notified.has(once)) return
+          this.notified.add(once)
+        }
+        const body = {
+          kind,
+          at: new Date(ctx.now()).toISOString(),
+          guardian: node.peerId.toString(),
+          title,
+          message,
+          ...fields,
+        }
+        void notify(targets, {
+          kind,
+          title,
+          message,
+          priority: kind === 'quota' ? 'high' : 'urgent',
+          body,
+        }).then((failures) => {
+          for (const f of failures) log.warn({ event: 'notify-failed', kind, reason: f })
+        })
+      },
       exclusive: (vaultId, fn) => this._exclusive(vaultId, fn),
       roster: (vault) => this._roster(vault),
       running: () => this.ctx === ctx,

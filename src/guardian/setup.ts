@@ -30,6 +30,7 @@ export async function initGuardian(
     announce?: readonly string[]
     relays?: readonly string[]
     upnp?: boolean
+    notify?: { webhook?: string; ntfy?: string; command?: string }
   } = {},
 ): Promise<{ peerId: string; listen: string[] }> {
   const paths = guardianPaths(dataDir)
@@ -49,6 +50,7 @@ export async function initGuardian(
     announce: [...(options.announce ?? [])],
     ...(options.relays && options.relays.length > 0 ? { relays: [...options.relays] } : {}),
     ...(options.upnp ? { upnp: true } : {}),
+    ...(options.notify ? { notify: options.notify } : {}),
   })
   return { peerId: peerIdFromPrivateKey(key).toString(), listen }
 }

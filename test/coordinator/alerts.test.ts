@@ -130,3 +130,48 @@ describe('incident alerts', () => {
     ])
   })
 })
+
+describe('a guardian not heard from', () => {
+  it('is alerted once after the configured silence, and again only after it was heard in between', async () => {
+    const lines: string[] = []
+    const alerts = new HealthAlerts({}, (l) => lines.push(l))
+    const now = Date.now()
+    const status = (unreachableSince: number | null): VaultStatus => ({
+      vault: 'kvault1test',
+      name: 'n',
+      k: 2,
+      w: 2,
+      n: 2,
+      epoch: 1,
+      committedVersion: 1,
+      newestVersion: 1,
+      outbox: [],
+      guardians: [
+        {
+          label: 'bob',
+          peerId: '12D3KooWbob',
+          member: true,
+          reachable: unreachableSince === null,
+          unreachableSince,
+          addrs: [],
+          version: 1,
+          lag: 0,
+          hasCurrentShare: true,
+          lastContact: now - 3 * 86_400_000,
+        },
+      ],
+      verdict: 'degraded',
+      reasons: [],
+      incidents: [],
+      recoveryRequests: [],
+    })
+    await alerts.silentGuardians(status(now - 3_600_000), 86_400_000, now)
+    expect(lines).toEqual([])
+    await alerts.silentGuardians(status(now - 2 * 86_400_000), 86_400_000, now)
+    await alerts.silentGuardians(status(now - 2 * 86_400_000), 86_400_000, now)
+    expect(lines).toEqual([expect.stringMatching(/^!! bob has not answered for 48 h/)])
+    await alerts.silentGuardians(status(null), 86_400_000, now)
+    await alerts.silentGuardians(status(now - 2 * 86_400_000), 86_400_000, now)
+    expect(lines).toHaveLength(2)
+  })
+})

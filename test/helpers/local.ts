@@ -12,6 +12,7 @@ import { readGuardianConfig, writeGuardianConfig } from '../../src/guardian/conf
 import { Guardian } from '../../src/guardian/service.js'
 import { initGuardian } from '../../src/guardian/setup.js'
 import { createLog } from '../../src/log.js'
+import type { NotifyTargets } from '../../src/notify.js'
 import { inviteToText } from '../../src/p2p/invite.js'
 import { kithJson, statusJson } from './cli.js'
 import { fileTempDir } from './tmp.js'
@@ -27,6 +28,13 @@ export async function keepBoundPort(dir: string, bound: string): Promise<void> {
     await writeGuardianConfig(dir, { ...config, listen: [bound] })
 }
 
+/** How an in-process guardian is made: a JSON log file, a clock, where it notifies its human. */
+export interface LocalOptions {
+  readonly log?: boolean
+  readonly now?: () => number
+  readonly notify?: NotifyTargets
+}
+
 export class LocalGuardian {
   /** Every human line the daemon said, across restarts. */
   readonly lines: string[] = []
@@ -34,16 +42,17 @@ export class LocalGuardian {
 
   private constructor(
     readonly dir: string,
-    private readonly options: { logFile?: string; now?: () => number },
+    private readonly options: { logFile?: string; now?: () => number; notify?: NotifyTargets },
   ) {}
 
   /** Initialize a guardian in a fresh dir (listening on a port the kernel picks at first start). */
-  static async create(options: { log?: boolean; now?: () => number } = {}): Promise<LocalGuardian> {
+  static async create(options: LocalOptions = {}): Promise<LocalGuardian> {
     const dir = await fileTempDir('kith-g-')
     await initGuardian(dir, { listen: ['/ip4/127.0.0.1/tcp/0'] })
     return new LocalGuardian(dir, {
       ...(options.log ? { logFile: join(dir, 'kith.log') } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.notify ? { notify: options.notify } : {}),
     })
   }
 
@@ -77,6 +86,7 @@ export class LocalGuardian {
       onEvent: (line) => this.lines.push(line),
       ...(this.options.logFile ? { log: createLog('guardian', { file: this.options.logFile }) } : {}),
       ...(this.options.now ? { now: this.options.now } : {}),
+      ...(this.options.notify ? { notify: this.options.notify } : {}),
     })
     await daemon.start()
     this.daemon = daemon
@@ -110,7 +120,7 @@ export async function localVault(
   k: number,
   w: number,
   fleet: { guardians: LocalGuardian[] },
-  options: { log?: boolean } = {},
+  options: LocalOptions = {},
 ) {
   const gs = await Promise.all(Array.from({ length: n }, () => LocalGuardian.create(options)))
   fleet.guardians.push(...gs)
@@ -130,8 +140,14 @@ export async function localVault(
  * A vault (as localVault) whose source is an LND channel backup, with version 1 committed. `replace(size)`
  * gives the file new random content the way LND writes it: a temp file, then a rename.
  */
-export async function backedUpVault(n: number, k: number, w: number, fleet: { guardians: LocalGuardian[] }) {
-  const made = await localVault(n, k, w, fleet)
+export async function backedUpVault(
+  n: number,
+  k: number,
+  w: number,
+  fleet: { guardians: LocalGuardian[] },
+  options: LocalOptions = {},
+) {
+  const made = await localVault(n, k, w, fleet, options)
   const scb = join(made.work, 'channel.backup')
   const replace = async (size: number) => {
     await writeFile(`${scb}.tmp`, randomBytes(size))

@@ -54,6 +54,15 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
         chunks: need.length,
         duplicate: intake.checked.duplicate,
       })
+      const held = ctx.db.vaults.get(manifest.vaultId)
+      if (held !== undefined && held.bytesStored >= 0.9 * held.quota)
+        ctx.notify(
+          'quota',
+          `"${held.label}" is nearly at its limit`,
+          `Your friend's node "${held.label}" uses ${Math.round((100 * held.bytesStored) / held.quota)}% of the space you gave it. Tell your friend: what would not fit is refused.`,
+          { vault: held.label, bytesStored: held.bytesStored, quota: held.quota },
+          `quota:${shortId(manifest.vaultId)}`,
+        )
       await wire.send(MSG.receipt, { receipt })
       await stream.close()
     })

@@ -78,6 +78,13 @@ function _request(
   }
   ctx.log.info({ event: 'recovery-requested', vault: shortId(vault.vaultId), request: toHex(id) })
   if (added.newRequester)
+    ctx.notify(
+      'recovery-request',
+      `Recovery request for "${vault.label}"`,
+      `Someone is recovering your friend's node "${vault.label}". Call your friend on a number you already know and ask them to read you the code kith shows them; approve only with that code (kith guardian approve --code …). If you did not expect this, deny it.`,
+      { vault: vault.label, request: toHex(id).slice(0, 8) },
+    )
+  if (added.newRequester)
     ctx.say(
       `RECOVERY REQUEST for vault "${vault.label}". Call your friend on a number you already know and ask them to read you the code their recovery shows for you. Only if they called and you know their voice: kith guardian approve --code <the code they read>`,
     )

@@ -47,6 +47,13 @@ export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Conne
           ctx.now(),
         )
         ctx.gossip.join(roster)
+        if (replaced)
+          ctx.notify(
+            'fencing',
+            `"${vault.label}" was taken over`,
+            `Your friend's node "${vault.label}" has a new coordinator (a recovery on a new machine). The old one is refused from now on. If your friend did not just recover, call them.`,
+            { vault: vault.label, epoch: roster.epoch },
+          )
         if (replaced) ctx.say(`vault ${shortId(vaultId)} has a new coordinator; the old one is fenced out`)
         ctx.say(`vault ${shortId(vaultId)} moved to epoch ${roster.epoch}`)
       }

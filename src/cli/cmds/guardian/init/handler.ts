@@ -9,6 +9,15 @@ export async function initHandler(a: InitArgs): Promise<void> {
     ...(a.announce ? { announce: a.announce } : {}),
     ...(a.relay ? { relays: a.relay } : {}),
     ...(a.upnp ? { upnp: true } : {}),
+    ...(a.notifyNtfy || a.notifyWebhook || a.notifyCommand
+      ? {
+          notify: {
+            ...(a.notifyNtfy ? { ntfy: a.notifyNtfy } : {}),
+            ...(a.notifyWebhook ? { webhook: a.notifyWebhook } : {}),
+            ...(a.notifyCommand ? { command: a.notifyCommand } : {}),
+          },
+        }
+      : {}),
   })
   if (a.json)
     return sayJson({

@@ -6,6 +6,9 @@ export interface InitArgs extends GuardianJsonArgs {
   readonly announce?: readonly string[]
   readonly relay?: readonly string[]
   readonly upnp: boolean
+  readonly notifyNtfy?: string
+  readonly notifyWebhook?: string
+  readonly notifyCommand?: string
 }
 
 export const initCommand = {
@@ -29,5 +32,11 @@ export const initCommand = {
       describe: 'behind NAT with no port forwarded: a relay to be reached through (…/p2p/<relay peer id>)',
     },
     upnp: { type: 'boolean', default: false, describe: 'ask the router to forward a port (UPnP / NAT-PMP)' },
+    notifyNtfy: {
+      type: 'string',
+      describe: 'an ntfy topic URL (https://ntfy.sh/<secret topic>): your phone hears of recovery requests',
+    },
+    notifyWebhook: { type: 'string', describe: 'POST a JSON notice here when something needs you' },
+    notifyCommand: { type: 'string', describe: 'run this (sh -c) with the JSON notice on stdin' },
   } satisfies CliOptions<InitArgs>,
 }

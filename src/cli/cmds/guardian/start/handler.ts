@@ -19,6 +19,7 @@ export async function startHandler(a: StartArgs & GlobalArgs): Promise<void> {
     announce: config.announce,
     ...(config.relays ? { relays: config.relays } : {}),
     ...(config.upnp ? { upnp: true } : {}),
+    ...(config.notify ? { notify: config.notify } : {}),
     antiEntropyMs: a.antiEntropy ? parseDuration(a.antiEntropy) : 60_000,
     onEvent: (line) => say(`${stamp()} ${line}`),
   })

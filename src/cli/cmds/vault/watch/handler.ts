@@ -21,6 +21,7 @@ export async function watchHandler(a: WatchArgs & GlobalArgs): Promise<void> {
       const alerts = new HealthAlerts(
         {
           ...(a.alertWebhook ? { webhook: a.alertWebhook } : {}),
+          ...(a.alertNtfy ? { ntfy: a.alertNtfy } : {}),
           ...(a.alertCommand ? { command: a.alertCommand } : {}),
         },
         line,
@@ -38,6 +39,7 @@ export async function watchHandler(a: WatchArgs & GlobalArgs): Promise<void> {
           await alerts.incidents(status)
           await alerts.recoveryRequests(status)
           await alerts.observe(status)
+          await alerts.silentGuardians(status, parseDuration(a.silentAfter))
         },
       })
       await watcher.start()

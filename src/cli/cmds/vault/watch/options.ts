@@ -6,7 +6,9 @@ export interface WatchArgs extends VaultArgs {
   readonly retry: string
   readonly timeout: string
   readonly alertWebhook?: string
+  readonly alertNtfy?: string
   readonly alertCommand?: string
+  readonly silentAfter: string
 }
 
 export const watchCommand = {
@@ -18,6 +20,15 @@ export const watchCommand = {
     retry: { type: 'string', default: '30s', describe: 'how often to re-check and retry lagging guardians' },
     timeout: { type: 'string', default: '60s', describe: 'give up waiting for receipts after this' },
     alertWebhook: { type: 'string', describe: 'POST a JSON event here on health changes and incidents' },
+    alertNtfy: {
+      type: 'string',
+      describe: 'an ntfy topic URL (e.g. https://ntfy.sh/<secret topic>): phone alerts',
+    },
     alertCommand: { type: 'string', describe: 'run this (sh -c) with the JSON event on stdin' },
+    silentAfter: {
+      type: 'string',
+      default: '24h',
+      describe: 'alert when a guardian has not answered this long',
+    },
   } satisfies CliOptions<WatchArgs>,
 }
