@@ -51,7 +51,7 @@ function peakRssMb(pid: number): number {
 const work = await mkdtemp(join(tmpdir(), 'kith-bench-'))
 const gdir = join(work, 'guardian')
 kith('guardian', 'init', '--data-dir', gdir, '--listen', '/ip4/127.0.0.1/tcp/0', '--json')
-const daemon = spawn(process.execPath, [CLI, 'guardian', 'start', '--data-dir', gdir], {
+const daemon = spawn(process.execPath, [CLI, 'guardian', 'start', '--data-dir', gdir, '--no-web'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 })
 const node = await createKithNode({ privateKey: await generateKeyPair('Ed25519') })

@@ -25,7 +25,7 @@ export function waitForLine(proc: ChildProcess, pattern: RegExp): Promise<string
 /** Init a guardian in `dir` on a free loopback port and run it until killed. */
 export async function startGuardian(dir: string): Promise<ChildProcess> {
   kith('guardian', 'init', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--json')
-  const proc = spawn(process.execPath, [CLI, 'guardian', 'start', '--data-dir', dir], {
+  const proc = spawn(process.execPath, [CLI, 'guardian', 'start', '--data-dir', dir, '--no-web'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   await waitForLine(proc, /listening on/)

@@ -48,7 +48,8 @@ class Friend {
 
   async start(): Promise<void> {
     await kith('guardian', 'init', '--data-dir', this.dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--json')
-    const proc = spawn(process.execPath, [CLI, 'guardian', 'start', '--data-dir', this.dir], {
+    // five guardians on one machine: no local page each (they would share its port)
+    const proc = spawn(process.execPath, [CLI, 'guardian', 'start', '--data-dir', this.dir, '--no-web'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     this.proc = proc

@@ -4,6 +4,7 @@
  */
 import { toHex } from '../crypto/bytes.js'
 import type { Log } from '../log.js'
+import type { Metrics } from '../metrics.js'
 import type { KithNode } from '../p2p/node.js'
 import type { Roster } from '../replica/roster.js'
 import type { VaultGossip } from './gossip.js'
@@ -37,6 +38,8 @@ export interface GuardianContext {
   ): void
   /** Structured log (never secrets). */
   readonly log: Log
+  /** Prometheus metrics, served on the guardian's local server. */
+  readonly metrics: Metrics
   /** Run `fn` alone for this vault: pushes, catch-ups, roster changes and pruning never interleave. */
   exclusive<T>(vaultId: Uint8Array, fn: () => Promise<T>): Promise<T>
   /** The vault's current roster, its signature verified once per process rather than per request. */

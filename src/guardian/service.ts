@@ -14,6 +14,7 @@ import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
 import { LockedError } from '../disk/errors.js'
 import { acquireLock } from '../disk/lock.js'
 import { type Log, silentLog } from '../log.js'
+import { Metrics } from '../metrics.js'
 import { hasTargets, type NotifyTargets, notify } from '../notify.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
@@ -129,6 +130,50 @@ export class Guardian {
 
   private releaseLock: (() => void) | undefined
   private readonly notified = new Set<string>()
+  /** What `/metrics` serves (docs/operator.md §Metrics). */
+  readonly metrics = new Metrics()
+
+  /** Refresh the gauges from the database: per vault (by its name), what is held and how full. */
+  refreshMetrics(): void {
+    const ctx = this.ctx
+    if (ctx === undefined) return
+    const now = ctx.now()
+    for (const v of ctx.db.vaults.all()) {
+      const labels = { vault: v.label }
+      this.metrics.set(
+        'kith_guardian_versions_held',
+        'Versions of a vault held',
+        ctx.db.versions.list(v.vaultId).length,
+        labels,
+      )
+      this.metrics.set(
+        'kith_guardian_newest_version',
+        'Newest version of a vault held',
+        v.headVersion,
+        labels,
+      )
+      this.metrics.set(
+        'kith_guardian_certified_version',
+        'Newest version proven committed',
+        v.certifiedVersion,
+        labels,
+      )
+      this.metrics.set('kith_guardian_bytes_stored', 'Bytes a vault uses here', v.bytesStored, labels)
+      this.metrics.set('kith_guardian_quota_bytes', 'Bytes a vault may use here', v.quota, labels)
+      this.metrics.set(
+        'kith_guardian_last_contact_seconds',
+        'Seconds since the vault last pushed or changed here',
+        Math.max(0, (now - v.lastContact) / 1000),
+        labels,
+      )
+      this.metrics.set(
+        'kith_guardian_open_requests',
+        'Open recovery requests',
+        ctx.db.requests.list({ vaultId: v.vaultId, open: true }).length,
+        labels,
+      )
+    }
+  }
   private relayTimer: NodeJS.Timeout | undefined
 
   /** Stay connected to the relays named in guardian.json: a reconnected relay is reserved on again. */
@@ -183,6 +228,7 @@ export class Guardian {
         this.opts.onEvent?.(line)
       },
       log,
+      metrics: this.metrics,
       notify: (kind, title, message, fields, once) => {
         const targets = this.opts.notify
         if (targets === undefined || !hasTargets(targets)) return

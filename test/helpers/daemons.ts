@@ -55,7 +55,7 @@ export class GuardianProcess {
   }
 
   async start(): Promise<void> {
-    const args = [CLI, 'guardian', 'start', '--data-dir', this.dir, '--anti-entropy', '1s']
+    const args = [CLI, 'guardian', 'start', '--data-dir', this.dir, '--anti-entropy', '1s', '--no-web']
     const env = { ...process.env, ...this.env }
     const proc =
       this.fileSizeKb === undefined

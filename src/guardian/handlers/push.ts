@@ -27,6 +27,7 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
       throw new UnauthorizedPeerError(conn.remotePeer.toString())
     }
     const manifest = openManifest((await wire.receive(MSG.offer)).manifest)
+    const started = performance.now()
     await ctx.exclusive(manifest.vaultId, async () => {
       const vault = ctx.db.vaults.require(manifest.vaultId)
       if (ctx.db.vaults.isFenced(vault.vaultId, peer)) throw new FencedError()
@@ -64,6 +65,7 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
           `quota:${shortId(manifest.vaultId)}`,
         )
       await wire.send(MSG.receipt, { receipt })
+      ctx.metrics.pushSeconds.observe((performance.now() - started) / 1000)
       await stream.close()
     })
   } catch (err) {

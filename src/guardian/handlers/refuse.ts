@@ -19,6 +19,7 @@ export async function refuse(ctx: GuardianContext, wire: Wire, thrown: unknown):
       `!! cannot write to disk (${sqlite}): it is full or failing; free space, then restart the guardian`,
     )
   ctx.log.warn({ event: 'refused', protocol: wire.protocol, ...errorFields(err) })
+  ctx.metrics.refused(err instanceof KithError ? err.code : 'INTERNAL')
   if (!(err instanceof KithError))
     ctx.say(`internal error on ${wire.protocol}: ${err instanceof Error ? err.message : String(err)}`)
   await wire.sendError(err)

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { readGuardianConfig } from '../../../../guardian/config.js'
 import { Guardian } from '../../../../guardian/service.js'
 import { createLog } from '../../../../log.js'
+import { serveMetrics } from '../../../../metrics.js'
 import type { GlobalArgs } from '../../../command.js'
 import { say, stamp } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
@@ -24,10 +25,25 @@ export async function startHandler(a: StartArgs & GlobalArgs): Promise<void> {
     onEvent: (line) => say(`${stamp()} ${line}`),
   })
   await guardian.start()
+  // the local page (for now /metrics): a busy port costs the page, never the guardian
+  const web = a.web
+    ? await serveMetrics(guardian.metrics, a.webListen, async () => guardian.refreshMetrics()).catch(
+        (err: unknown) => {
+          say(
+            `${stamp()} local page not served on ${a.webListen}: ${err instanceof Error ? err.message : String(err)}`,
+          )
+          return undefined
+        },
+      )
+    : undefined
+  if (web) say(`${stamp()} metrics at http://${a.webListen}/metrics`)
   say(`${stamp()} guardian ${guardian.peerId} running; keeping ${guardian.db.vaults.all().length} vault(s)`)
   for (const addr of guardian.addrs) say(`${stamp()} listening on ${addr}`)
   await stopOnSignal(
-    () => guardian.stop(),
+    async () => {
+      web?.close()
+      await guardian.stop()
+    },
     (l) => say(`${stamp()} ${l}`),
   )
   say(`${stamp()} stopped`)

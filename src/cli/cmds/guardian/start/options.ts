@@ -3,6 +3,8 @@ import { type GuardianArgs, guardianOptions } from '../options.js'
 
 export interface StartArgs extends GuardianArgs {
   readonly antiEntropy?: string
+  readonly web: boolean
+  readonly webListen: string
 }
 
 export const startCommand = {
@@ -11,5 +13,15 @@ export const startCommand = {
   options: {
     ...guardianOptions,
     antiEntropy: { type: 'string', describe: 'how often to compare with other guardians (default 1m)' },
+    web: {
+      type: 'boolean',
+      default: true,
+      describe: 'serve the local page (/metrics) on --web-listen (--no-web: not)',
+    },
+    webListen: {
+      type: 'string',
+      default: '127.0.0.1:4647',
+      describe: 'host:port of the local page; keep 127.0.0.1 unless you mean it',
+    },
   } satisfies CliOptions<StartArgs>,
 }

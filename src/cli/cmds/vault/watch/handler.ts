@@ -1,7 +1,9 @@
 /** `kith vault watch`: back up on every change, retry laggards, and alert on what needs a human. */
 import { HealthAlerts } from '../../../../coordinator/alerts.js'
+import { vaultMetrics } from '../../../../coordinator/metrics.js'
 import { vaultStatus } from '../../../../coordinator/status.js'
 import { exclusiveVault, Watcher } from '../../../../coordinator/watch.js'
+import { Metrics, serveMetrics } from '../../../../metrics.js'
 import type { GlobalArgs } from '../../../command.js'
 import { say, stamp } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
@@ -43,8 +45,21 @@ export async function watchHandler(a: WatchArgs & GlobalArgs): Promise<void> {
         },
       })
       await watcher.start()
+      const metrics = a.metricsListen === undefined ? undefined : new Metrics()
+      const server =
+        metrics && a.metricsListen !== undefined
+          ? await serveMetrics(metrics, a.metricsListen, async () => vaultMetrics(vault, metrics))
+          : undefined
+      if (server) line(`metrics at http://${a.metricsListen}/metrics`)
       line(`watching ${vault.db.sources().length} source(s) of vault "${vault.db.settings().name}"`)
-      await stopOnSignal(() => watcher.stop(), line, watcher.failed)
+      await stopOnSignal(
+        async () => {
+          server?.close()
+          await watcher.stop()
+        },
+        line,
+        watcher.failed,
+      ).finally(() => server?.close())
       line('stopped')
     },
     false,

@@ -9,6 +9,7 @@ export interface WatchArgs extends VaultArgs {
   readonly alertNtfy?: string
   readonly alertCommand?: string
   readonly silentAfter: string
+  readonly metricsListen?: string
 }
 
 export const watchCommand = {
@@ -29,6 +30,10 @@ export const watchCommand = {
       type: 'string',
       default: '24h',
       describe: 'alert when a guardian has not answered this long',
+    },
+    metricsListen: {
+      type: 'string',
+      describe: 'serve Prometheus /metrics on host:port (e.g. 127.0.0.1:9464)',
     },
   } satisfies CliOptions<WatchArgs>,
 }

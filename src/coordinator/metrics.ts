@@ -1,0 +1,37 @@
+/** The vault's state as Prometheus gauges (docs/operator.md §Metrics), read from its database. */
+
+import { toHex } from '../crypto/bytes.js'
+import type { Metrics } from '../metrics.js'
+import type { Vault } from './vault.js'
+
+export function vaultMetrics(vault: Vault, m: Metrics): void {
+  const now = vault.now()
+  m.set('kith_vault_committed_version', 'Newest committed version', vault.db.newestCommitted()?.version ?? 0)
+  m.set('kith_vault_newest_version', 'Newest version built', vault.db.newestVersion()?.version ?? 0)
+  m.set('kith_vault_outbox_versions', 'Versions built and not yet committed', vault.db.outbox().length)
+  m.set('kith_vault_epoch', 'The roster epoch in force', vault.db.settings().epoch)
+  const receipted = vault.db.receiptedVersions()
+  for (const g of vault.members()) {
+    const labels = { guardian: g.label }
+    m.set(
+      'kith_guardian_receipted_version',
+      'Newest version a guardian acknowledged',
+      receipted.get(toHex(g.peerId)) ?? 0,
+      labels,
+    )
+    m.set('kith_guardian_quota_bytes', 'Space a guardian gave this vault', g.quota, labels)
+    m.set(
+      'kith_guardian_reachable',
+      'Whether a guardian answered last time (1) or not (0)',
+      g.unreachableSince === null ? 1 : 0,
+      labels,
+    )
+    if (g.lastContact !== null)
+      m.set(
+        'kith_guardian_last_contact_seconds',
+        'Seconds since a guardian last answered',
+        Math.max(0, (now - g.lastContact) / 1000),
+        labels,
+      )
+  }
+}
