@@ -7,12 +7,14 @@ import { createServer, type Server } from 'node:http'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { cleanText } from './text.js'
 
+const CODE_LABEL: readonly ['code'] = ['code']
+
 export class Metrics {
   readonly registry = new Registry()
   private readonly refusals = new Counter({
     name: 'kith_refusals_total',
     help: 'Requests refused, by error code',
-    labelNames: ['code'] as const,
+    labelNames: CODE_LABEL,
     registers: [this.registry],
   })
   readonly pushSeconds = new Histogram({

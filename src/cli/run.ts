@@ -48,7 +48,8 @@ function _joinDash(argv: readonly string[]): string[] {
  */
 function _applyDefaults(argv: readonly string[], args: Record<string, unknown>): void {
   const given = (flag: string) => argv.some((a) => a === flag || a.startsWith(`${flag}=`))
-  const group = String((args['_'] as unknown[] | undefined)?.[0] ?? '')
+  const positionals: unknown = args['_']
+  const group = Array.isArray(positionals) ? String(positionals[0] ?? '') : ''
   const d = cliDefaults()
   const set = (camel: string, kebab: string, value: string) => {
     args[camel] = value
