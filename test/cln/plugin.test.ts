@@ -28,6 +28,15 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
   let plugin: string
   let ln: Lightningd
   let vault: string
+  /** A recovery by every guardian into `out` (what earlier ones left open denied first): the restored database. */
+  const recovered = async (out: string): Promise<{ path: string; events: RecoverRun }> => {
+    closeOpenRequests()
+    const r = await RecoverRun.approvedBy(vault, gs, join(work, out))
+    expect((await r.done).code).toBe(0)
+    const done = await r.event('restore-done')
+    const file = (done['files'] as { source: string; path: string }[]).find((f) => f.source === 'cln-db')!
+    return { path: file.path, events: r }
+  }
   const held = () =>
     gs.map((g) => g.guardian.db.streams.get(g.guardian.db.vaults.all()[0]!.vaultId, 'cln-db'))
   /** Each guardian's human denies what is still open from earlier recoveries (2 per address are kept). */
@@ -106,11 +115,13 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
   })
 
   it('the recovery rebuilds the database exactly as lightningd committed it', async () => {
-    const r = await RecoverRun.approvedBy(vault, gs, join(work, 'out'))
-    expect((await r.done).code).toBe(0)
-    expect(await r.event('stream-replayed')).toMatchObject({ stream: 'cln-db', from: 39, to: 45, applied: 6 })
-    const done = await r.event('restore-done')
-    const file = (done['files'] as { source: string; path: string }[]).find((f) => f.source === 'cln-db')!
+    const file = await recovered('out')
+    expect(await file.events.event('stream-replayed')).toMatchObject({
+      stream: 'cln-db',
+      from: 39,
+      to: 45,
+      applied: 6,
+    })
     expect(dumpDb(file.path)).toBe(dumpDb(clnDb))
     expect(dataVersionOf(file.path)).toBe(45)
     const db = new Database(file.path, { readonly: true })
@@ -129,11 +140,7 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
       for (const w of paymentWrites(46, 46)) e.exec(w)
     })()
     e.close()
-    closeOpenRequests()
-    const r = await RecoverRun.approvedBy(vault, gs, join(work, 'out-2'))
-    expect((await r.done).code).toBe(0)
-    const done = await r.event('restore-done')
-    const file = (done['files'] as { source: string; path: string }[]).find((f) => f.source === 'cln-db')!
+    const file = await recovered('out-2')
     expect(dumpDb(file.path)).toBe(dumpDb(expected))
   })
 
@@ -195,11 +202,7 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
       await ln.init()
     }
     expect(await ln.pay(n++)).toBe('continue')
-    closeOpenRequests()
-    const r = await RecoverRun.approvedBy(vault, gs, join(work, 'out-3'))
-    expect((await r.done).code).toBe(0)
-    const done = await r.event('restore-done')
-    const file = (done['files'] as { source: string; path: string }[]).find((f) => f.source === 'cln-db')!
+    const file = await recovered('out-3')
     expect(dumpDb(file.path)).toBe(dumpDb(clnDb))
   })
 
@@ -213,11 +216,7 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
     db.streams.entries = (id, stream, from, max) =>
       entries(id, stream, from, max).filter((_e, i) => from + i <= upTo)
     try {
-      closeOpenRequests()
-      const r = await RecoverRun.approvedBy(vault, gs, join(work, 'out-4'))
-      expect((await r.done).code).toBe(0)
-      const done = await r.event('restore-done')
-      const file = (done['files'] as { source: string; path: string }[]).find((f) => f.source === 'cln-db')!
+      const file = await recovered('out-4')
       expect(dataVersionOf(file.path)).toBe(ln.dataVersion)
       expect(dumpDb(file.path)).toBe(dumpDb(clnDb))
     } finally {

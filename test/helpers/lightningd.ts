@@ -160,14 +160,17 @@ export class Lightningd {
         () => reject(new Error(`no answer to ${method} in time; stderr: ${this.stderr}`)),
         90_000,
       )
-      this.waiting.set(id, (r) => {
-        clearTimeout(timer)
-        resolve(r)
-      })
-      this.proc!.once('exit', (code) => {
+      const proc = this.proc!
+      const died = (code: number | null) => {
         clearTimeout(timer)
         reject(new Error(`plugin exited (${code}) before answering ${method}: ${this.stderr}`))
+      }
+      this.waiting.set(id, (r) => {
+        clearTimeout(timer)
+        proc.off('exit', died)
+        resolve(r)
       })
+      proc.once('exit', died)
     })
     this.proc!.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n\n`)
     return answer
