@@ -23,12 +23,6 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   })
-  readonly hookSeconds = new Histogram({
-    name: 'kith_hook_seconds',
-    help: 'A live-stream entry (a CLN transaction) from hook to W acknowledgements',
-    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5],
-    registers: [this.registry],
-  })
   private readonly gauges = new Map<string, Gauge<string>>()
 
   /** Count a refusal by its code (kith's own codes: a bounded set). */

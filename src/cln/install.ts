@@ -13,7 +13,7 @@ import Database from 'better-sqlite3'
 import { requireCommitted, runBackup } from '../coordinator/backup.js'
 import { streamLogPath, vaultPaths } from '../coordinator/paths.js'
 import { clnDataVersion } from '../coordinator/snapshot.js'
-import { addSource } from '../coordinator/sources.js'
+import { addSource, removeSource } from '../coordinator/sources.js'
 import type { Vault } from '../coordinator/vault.js'
 import { ed25519PublicKey } from '../crypto/ed25519.js'
 import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
@@ -87,7 +87,11 @@ export async function installPlugin(vault: Vault, o: InstallOptions): Promise<In
   }
   await writePluginFiles(config, { writerSeed, streamKey, certificate: certificate.bytes })
   vault.putStream({ name: CLN_STREAM, key: streamKey, certificate: certificate.bytes, source: CLN_STREAM })
-  if (!vault.db.sources().some((s) => s.name === CLN_STREAM)) await addSource(vault, 'cln-db', db, CLN_STREAM)
+  // the database named now (a recovered node's may live elsewhere than before)
+  const known = vault.db.sources().find((s) => s.name === CLN_STREAM)
+  if (known !== undefined && (known.path !== db || known.kind !== 'cln-db')) removeSource(vault, CLN_STREAM)
+  if (known === undefined || known.path !== db || known.kind !== 'cln-db')
+    await addSource(vault, 'cln-db', db, CLN_STREAM)
   // a fresh writer log; the stream starts from the first snapshot's mark
   const log = LocalLog.open(streamLogPath(vault.dir, CLN_STREAM))
   try {

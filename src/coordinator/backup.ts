@@ -241,6 +241,12 @@ export function requireCommitted(report: BackupReport): BackupReport {
   return report
 }
 
+/** The writers' logs keep only what follows the newest committed version's marks (however it committed). */
+export function trimCommitted(vault: Vault): void {
+  const newest = vault.db.newestCommitted()
+  if (newest !== undefined) trimStreamLogs(vault.dir, openManifest(newest.manifest).marks ?? [])
+}
+
 const committedNow = (vault: Vault) => ({ committedVersion: vault.db.newestCommitted()?.version ?? 0 })
 
 /** Run one backup; the report says whether its new version was committed (see requireCommitted). */
@@ -296,6 +302,7 @@ export async function runBackup(
   ) {
     // nothing to push: a quiet old node still hears, and is stopped, if the vault was taken over
     await probeFence(vault)
+    trimCommitted(vault)
     return {
       drained,
       newChunks: built.newChunks.length,
@@ -313,7 +320,7 @@ export async function runBackup(
     createdAt: m.createdAt,
   })
   const pushed = await pushToGuardians(vault, vault.db.newestVersion()!, deadline(), options.progress)
-  if (pushed.committed) trimStreamLogs(vault.dir, marks)
+  trimCommitted(vault)
   await collectLocalChunks(vault)
   return {
     drained,

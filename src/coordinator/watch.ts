@@ -12,7 +12,7 @@ import { basename, dirname } from 'node:path'
 import { toHex } from '../crypto/bytes.js'
 import { acquireLockWaiting } from '../disk/lock.js'
 import { KithError } from '../errors.js'
-import { pushToGuardians, runBackup } from './backup.js'
+import { pushToGuardians, runBackup, trimCommitted } from './backup.js'
 import { FencedError } from './errors.js'
 import { refuseIfFenced } from './fence-record.js'
 import { vaultPaths } from './paths.js'
@@ -157,7 +157,10 @@ export class Watcher {
   private async _round(): Promise<void> {
     // a streamed database is snapshotted when its entries since the last snapshot outweigh it
     if ((await this._fingerprint()) || (await streamsNeedSnapshot(this.vault))) return this._backup()
-    await this._exclusive(() => this._retry())
+    await this._exclusive(async () => {
+      await this._retry()
+      trimCommitted(this.vault)
+    })
     await this.opts.afterRound?.()
     refuseIfFenced(this.vault.db)
   }

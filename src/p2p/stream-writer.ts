@@ -6,7 +6,7 @@
  * opened again at the next entry. Nothing here knows what the entries hold.
  */
 import type { Stream } from '@libp2p/interface'
-import { toHex } from '../crypto/bytes.js'
+import { equalBytes, toHex } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
 import { MSG } from './messages.js'
 import type { KithNode } from './node.js'
@@ -23,6 +23,8 @@ export interface StreamTarget {
 export interface EntrySource {
   /** Entries from `position` on (encoded records), in order, as far as the log has them. */
   entriesFrom(position: number): Iterable<{ position: number; bytes: Uint8Array }>
+  /** The hash of the entry the log has at `position`, if any. */
+  hashAt(position: number): Uint8Array | undefined
 }
 
 /** How one guardian took an entry. */
@@ -91,8 +93,16 @@ class GuardianStream {
     try {
       await wire.send(MSG.streamOpen, { certificate: this.certificate }, { signal })
       const state = await wire.receive(MSG.streamState, { signal })
-      this.link = { stream, wire, position: state.position }
-      return this.link
+      const link: Link = { stream, wire, position: state.position }
+      // a guardian that was away during a rewind still holds the replaced entry as its newest: it is
+      // sent the entry the log has there (a replacement), so its chain follows the committed one
+      const mine = this.log.hashAt(state.position)
+      if (state.position > 0 && mine !== undefined && !equalBytes(mine, state.hash)) {
+        const same = [...this.log.entriesFrom(state.position)].find((e) => e.position === state.position)
+        if (same !== undefined) await this._one(link, same.bytes, signal)
+      }
+      this.link = link
+      return link
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))
       throw err

@@ -22,12 +22,9 @@ export interface StreamPoint {
 export class LocalLog {
   private constructor(private readonly sql: SqliteHandle) {}
 
-  /**
-   * WAL with synchronous=NORMAL: an entry survives the writer's crash at once, and a power loss once the
-   * WAL syncs; W guardians hold it durably before lightningd commits, and the log only serves catch-up.
-   */
+  /** WAL, synchronous=FULL: an entry is on disk before it is sent, so the log never falls behind a guardian. */
   static open(path: string): LocalLog {
-    return new LocalLog(SqliteHandle.open(path, MIGRATIONS, { synchronous: 'NORMAL' }))
+    return new LocalLog(SqliteHandle.open(path, MIGRATIONS))
   }
 
   close(): void {

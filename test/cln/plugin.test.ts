@@ -235,4 +235,27 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
     await ln.stop()
     ln.close()
   })
+
+  it('a reinstall (as after a recovery) starts the stream again from a new snapshot; lightningd goes on', async () => {
+    const r = await kithJson(
+      'cln',
+      'install-plugin',
+      '--db',
+      clnDb,
+      '--plugin-dir',
+      join(work, 'plugins'),
+      '--data-dir',
+      dir,
+      '--hold',
+      '3s',
+    )
+    expect(r['position']).toBe(dataVersionOf(clnDb))
+    ln = new Lightningd(r['plugin'] as string, clnDb)
+    await ln.start()
+    await ln.init()
+    for (let n = 900; n < 905; n++) expect(await ln.pay(n)).toBe('continue')
+    expect(held().filter((s) => s?.lastPosition === ln.dataVersion).length).toBeGreaterThanOrEqual(2)
+    await ln.stop()
+    ln.close()
+  })
 })

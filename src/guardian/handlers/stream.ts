@@ -13,6 +13,7 @@ import { openEntry, openWriterCertificate } from '../../stream/entry.js'
 import { BadEntryError } from '../../stream/errors.js'
 import { authorize, knownPeer } from '../access.js'
 import { type GuardianContext, shortId } from '../context.js'
+import { QuotaExceededError } from '../errors.js'
 import { refuse } from './refuse.js'
 
 /** A writer may stay quiet between transactions this long before the stream is dropped (it reopens). */
@@ -43,6 +44,10 @@ export async function onStream(ctx: GuardianContext, stream: Stream, conn: Conne
       const e = openEntry(msg.entry, cert.writerKey)
       if (!equalBytes(e.vaultId, cert.vaultId) || e.stream !== cert.stream)
         throw new BadEntryError(e.position, 'stream')
+      // entries count toward the vault's quota, like its versions
+      const v = ctx.db.vaults.require(cert.vaultId)
+      const used = v.bytesStored + (ctx.db.streams.get(cert.vaultId, cert.stream)?.bytes ?? 0)
+      if (used + e.bytes.length > v.quota) throw new QuotaExceededError(v.quota, used + e.bytes.length)
       const result = ctx.db.streams.append(e)
       if (result === 'replaced')
         ctx.log.info({

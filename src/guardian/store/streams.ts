@@ -6,6 +6,7 @@
 import { equalBytes } from '../../crypto/bytes.js'
 import type { SqliteHandle } from '../../disk/sqlite.js'
 import type { StreamEntry } from '../../stream/entry.js'
+import { genesisHash } from '../../stream/entry.js'
 import { BadEntryError } from '../../stream/errors.js'
 import type { AuditLog } from './audit.js'
 
@@ -84,14 +85,25 @@ export class StreamStore {
       if (s === undefined) throw new BadEntryError(e.position, 'stream')
       const last = s.lastPosition
       let result: AppendResult
+      // a committed snapshot covers everything up to e.position - 1: a writer that starts again from that
+      // snapshot (a reinstall, a recovered node) follows its mark, the genesis hash there
+      const fromSnapshot =
+        s.covered >= e.position - 1 && equalBytes(e.prev, genesisHash(e.vaultId, e.stream, e.position - 1))
       if (s.lastHash === null || e.position > last) {
-        if (s.lastHash !== null && e.position === last + 1 && !equalBytes(e.prev, s.lastHash))
+        if (
+          s.lastHash !== null &&
+          e.position === last + 1 &&
+          !equalBytes(e.prev, s.lastHash) &&
+          !fromSnapshot
+        )
           throw new BadEntryError(e.position, 'chain')
         if (e.position <= s.covered) throw new BadEntryError(e.position, 'position')
         result = 'appended'
       } else if (e.position === last) {
         if (equalBytes(e.hash, s.lastHash)) return 'duplicate'
-        if (s.lastPrev === null || !equalBytes(e.prev, s.lastPrev))
+        // what a committed snapshot covers is never replaced
+        if (e.position <= s.covered) throw new BadEntryError(e.position, 'position')
+        if ((s.lastPrev === null || !equalBytes(e.prev, s.lastPrev)) && !fromSnapshot)
           throw new BadEntryError(e.position, 'chain')
         result = 'replaced'
       } else {
