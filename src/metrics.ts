@@ -46,11 +46,15 @@ export class Metrics {
   }
 }
 
-/** Serve `/metrics` (and nothing else) on `host:port`; 127.0.0.1 unless told otherwise. */
+/**
+ * Serve `/metrics` (and nothing else) on `host:port`; 127.0.0.1 unless told otherwise. `extra` adds
+ * Prometheus text another process wrote (the CLN plugin's file).
+ */
 export function serveMetrics(
   metrics: Metrics,
   listen: string,
   before?: () => Promise<void>,
+  extra?: () => Promise<string>,
 ): Promise<Server> {
   const [host, port] = listen.includes(':')
     ? [listen.slice(0, listen.lastIndexOf(':')), listen.slice(listen.lastIndexOf(':') + 1)]
@@ -61,7 +65,7 @@ export function serveMetrics(
       return
     }
     void (before?.() ?? Promise.resolve())
-      .then(() => metrics.text())
+      .then(async () => (await metrics.text()) + ((await extra?.().catch(() => '')) ?? ''))
       .then(
         (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
         () => res.writeHead(500).end(),

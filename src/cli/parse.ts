@@ -37,26 +37,3 @@ export function parseDuration(text: string): number {
   if (m === null) throw new UsageError(`not a duration: ${text} (try 500ms, 30s, 24h or 7d)`)
   return Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!
 }
-
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let v = bytes / 1024
-  let i = 0
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024
-    i++
-  }
-  return `${v.toFixed(1)} ${units[i]}`
-}
-
-/** A span of time in the largest unit that reads well: "45s", "20m", "24h", "7d". */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000))
-  if (s < 90) return `${s}s`
-  if (s < 5400) return `${Math.round(s / 60)}m`
-  if (s < 129600) return `${Math.round(s / 3600)}h`
-  return `${Math.round(s / 86400)}d`
-}
-
-export const formatAgo = (ms: number): string => `${formatDuration(ms)} ago`

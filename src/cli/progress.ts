@@ -4,7 +4,7 @@
  */
 import { SingleBar } from 'cli-progress'
 import type { ByteProgress } from '../coordinator/backup.js'
-import { formatSize } from './parse.js'
+import { formatSize } from '../format.js'
 
 export interface ProgressBar extends ByteProgress {
   stop(): void

@@ -37,6 +37,8 @@ export const pluginPaths = (vaultDir: string) => ({
   config: join(vaultPaths(vaultDir).streams, 'cln-plugin.json'),
   secrets: join(vaultPaths(vaultDir).streams, `${CLN_STREAM}.key`),
   log: join(vaultPaths(vaultDir).streams, 'cln-plugin.log'),
+  /** The plugin's metrics in Prometheus text, rewritten every 10 s (docs/operator.md §Metrics). */
+  metrics: join(vaultPaths(vaultDir).streams, 'cln-plugin.prom'),
 })
 
 /** The plugin's files are missing or unreadable: it was not installed (or not completely). */

@@ -24,6 +24,7 @@ import { LocalLog } from '../stream/local-log.js'
 import { type PluginConfig, pluginPaths, readPluginConfig, readWriterSecrets } from './config.js'
 import { ClnPlugin, Refusal } from './plugin.js'
 import { JsonObjectSplitter, logNotification, MANIFEST, type RpcMessage, result, rpcError } from './rpc.js'
+import { HookStats } from './stats.js'
 
 /** Take a new snapshot version of the vault (after lost writes), under the vault's lock. */
 async function _snapshot(config: PluginConfig, stream: string): Promise<StreamMark> {
@@ -122,6 +123,8 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
     say('broken', `cannot start: ${err instanceof Error ? err.message : String(err)}`),
   )
 
+  const stats = new HookStats(pluginPaths(config.vaultDir).metrics)
+  stats.start()
   const splitter = new JsonObjectSplitter()
   let queue: Promise<void> = Promise.resolve()
   const handle = async (m: RpcMessage) => {
@@ -132,11 +135,14 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
     const params = (m.params ?? {}) as { data_version?: unknown; writes?: unknown }
     if (typeof params.data_version !== 'number' || !Array.isArray(params.writes))
       return void write(rpcError(m.id, 'db_write without data_version and writes'))
+    const asked = performance.now()
     try {
       const { plugin } = await ready
       await plugin.dbWrite(params.data_version, params.writes.map(String))
       write(result(m.id, { result: 'continue' }))
+      stats.hook((performance.now() - asked) / 1000, true, params.data_version)
     } catch (err) {
+      stats.hook((performance.now() - asked) / 1000, false, params.data_version)
       const why =
         err instanceof Refusal
           ? err.message
@@ -150,5 +156,6 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
     for (const m of splitter.push(String(chunk))) queue = queue.then(() => handle(m as RpcMessage))
   }
   await queue
+  await stats.stop()
   await (await ready.catch(() => undefined))?.close()
 }

@@ -17,3 +17,31 @@ export async function addressRecords(ctx: GuardianContext, vault: VaultRow): Pro
   }
   return out
 }
+
+/** A guardian's addresses sorted by how friends reach them: open on the internet, relayed, or any direct. */
+export function addressKinds(addrs: readonly string[]): {
+  open: string[]
+  relayed: string[]
+  direct: string[]
+} {
+  const relayed = addrs.filter((a) => a.includes('/p2p-circuit'))
+  const direct = addrs.filter((a) => !a.includes('/p2p-circuit'))
+  const open = direct.filter(
+    (a) => !/\/ip4\/(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)|\/ip6\/(::1|f[cd])/.test(a),
+  )
+  return { open, relayed, direct }
+}
+
+/** How friends reach this guardian, in plain words, from the addresses it has now. */
+export function reachability(addrs: readonly string[]): string[] {
+  if (addrs.length === 0) return ['not running (start it to see how friends reach it)']
+  const { open, relayed, direct } = addressKinds(addrs)
+  const out: string[] = []
+  if (open.length > 0) out.push(`friends can reach it directly at ${open.join(', ')}`)
+  if (relayed.length > 0) out.push(`friends can reach it through a relay: ${relayed.join(', ')}`)
+  if (out.length === 0)
+    out.push(
+      `only home-network addresses (${direct.join(', ')}): friends elsewhere cannot reach it. Name a relay (kith guardian init --relay …) or forward the port`,
+    )
+  return out
+}

@@ -21,6 +21,8 @@ export const guardianPaths = (dir: string) => ({
   lock: join(dir, 'guardian.lock'),
   /** Written by the running daemon: its real listen addresses. */
   runtime: join(dir, 'addrs.json'),
+  /** Written by the running daemon: where its local page is (for `kith guardian open`). */
+  web: join(dir, 'web.json'),
 })
 
 export interface GuardianConfig {

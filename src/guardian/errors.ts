@@ -195,3 +195,15 @@ export class AddressInUseError extends KithError {
     )
   }
 }
+
+/** `kith guardian open` found no page to log in to: the daemon is not running, or runs with --no-web. */
+export class PageNotRunningError extends KithError {
+  readonly code = 'PAGE_NOT_RUNNING'
+  constructor(where?: string) {
+    super(
+      where === undefined
+        ? 'your guardian is not running, or runs without its page (--no-web): start it with kith guardian start'
+        : `your guardian's page does not answer at ${where}: is kith guardian start still running?`,
+    )
+  }
+}

@@ -38,6 +38,7 @@ import { serveProtocols } from './protocols.js'
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js'
 import { GuardianStore, type VaultRow } from './store/index.js'
 import { antiEntropy, onGossip } from './sync.js'
+import { GuardianPage } from './web/server.js'
 
 export interface GuardianOptions {
   readonly dataDir: string
@@ -61,6 +62,8 @@ export interface GuardianOptions {
   readonly removalGraceMs?: number
   /** Most new connections one host may open per second (see p2p/node.ts). */
   readonly inboundPerSecond?: number
+  /** Serve the local page (and /metrics) on this host:port; a busy port costs the page, not the guardian. */
+  readonly web?: string
 }
 
 /** How often a guardian behind NAT checks that it is connected to its relays. */
@@ -71,6 +74,7 @@ export class Guardian {
   private timer: NodeJS.Timeout | undefined
   private stopIdleWatch: (() => void) | undefined
   private readonly locks = new Map<string, Promise<unknown>>()
+  private page: GuardianPage | undefined
 
   constructor(private readonly opts: GuardianOptions) {}
 
@@ -99,6 +103,11 @@ export class Guardian {
 
   get db(): GuardianStore {
     return this._ctx().db
+  }
+
+  /** The local page's base URL, while it is served. */
+  get pageUrl(): string | undefined {
+    return this.page?.url
   }
 
   /**
@@ -283,7 +292,32 @@ export class Guardian {
       this.relayTimer = setInterval(() => void this._keepRelays(), RELAY_CHECK_MS)
       void this._keepRelays()
     }
+    if (this.opts.web !== undefined) await this._servePage(ctx, paths.web, this.opts.web)
     void this.antiEntropy()
+  }
+
+  /** The local page for this guardian's human; web.json tells `kith guardian open` where it is. */
+  private async _servePage(ctx: GuardianContext, file: string, listen: string): Promise<void> {
+    const page = new GuardianPage({
+      db: ctx.db,
+      now: ctx.now,
+      listen,
+      peerId: ctx.node.peerId.toString(),
+      addrs: () => this.addrs,
+      metrics: async () => {
+        this.refreshMetrics()
+        return { contentType: this.metrics.registry.contentType, text: await this.metrics.text() }
+      },
+      onEvent: (line) => ctx.say(line),
+    })
+    try {
+      await page.start()
+    } catch (err) {
+      ctx.say(`local page not served on ${listen}: ${err instanceof Error ? err.message : String(err)}`)
+      return
+    }
+    this.page = page
+    await writeFileAtomic(file, `${JSON.stringify({ url: page.url })}\n`)
   }
 
   /** One anti-entropy round now (also run on a timer). */
@@ -309,6 +343,9 @@ export class Guardian {
     this.timer = undefined
     this.stopIdleWatch?.()
     this.stopIdleWatch = undefined
+    await this.page?.close()
+    this.page = undefined
+    await unlink(guardianPaths(this.opts.dataDir).web).catch(() => undefined)
     await ctx.node.stop()
     // addrs.json only tells invites where a running daemon listens; it may already be gone
     await unlink(guardianPaths(this.opts.dataDir).runtime).catch(() => undefined)

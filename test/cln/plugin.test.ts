@@ -258,4 +258,12 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
     await ln.stop()
     ln.close()
   })
+
+  it("the plugin's hook latencies are written for Prometheus when it stops (and every 10 s)", async () => {
+    const text = await readFile(pluginPaths(dir).metrics, 'utf8')
+    expect(text).toContain('kith_cln_hook_seconds_count 5')
+    expect(text).toContain(`kith_cln_data_version ${dataVersionOf(clnDb)}`)
+    expect(text).toContain('kith_cln_refusals_total 0')
+    expect(text).toMatch(/kith_cln_hook_seconds_bucket\{le="0.1"\} [1-5]/)
+  })
 })

@@ -3,7 +3,6 @@
  * `kith vault watch --metrics-listen`): what is held, how full, pushes timed, refusals by code; bounded
  * labels, nothing secret, nothing served but /metrics.
  */
-import type { Server } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { vaultMetrics } from '../../src/coordinator/metrics.js'
 import { Vault } from '../../src/coordinator/vault.js'
@@ -15,15 +14,14 @@ import { strangerNode } from '../helpers/stranger.js'
 import { remoteCode } from '../helpers/tmp.js'
 
 const fleet = localFleet()
-const get = async (server: Server, path: string) => {
-  const { port } = server.address() as { port: number }
-  const res = await fetch(`http://127.0.0.1:${port}${path}`)
+const get = async (base: string, path: string) => {
+  const res = await fetch(`${base}${path}`)
   return { status: res.status, text: await res.text() }
 }
 
 describe('metrics', () => {
   it("a guardian's /metrics: versions, bytes, quota, pushes timed, refusals by code; nothing else served", async () => {
-    const { gs, replace, v } = await backedUpVault(2, 2, 2, fleet)
+    const { gs, replace, v } = await backedUpVault(2, 2, 2, fleet, { web: true })
     await replace(3200)
     await kithJson(...v('backup'))
     const g = gs[0]!.guardian
@@ -44,9 +42,8 @@ describe('metrics', () => {
       ),
     ).toBe('UNAUTHORIZED_PEER')
     await stranger.stop()
-    const server = await serveMetrics(g.metrics, '127.0.0.1:0', async () => g.refreshMetrics())
-    try {
-      const m = await get(server, '/metrics')
+    {
+      const m = await get(g.pageUrl!, '/metrics')
       expect(m.status).toBe(200)
       const label = g.db.vaults.all()[0]!.label
       expect(m.text).toContain(`kith_guardian_versions_held{vault="${label}"} 2`)
@@ -54,7 +51,20 @@ describe('metrics', () => {
       expect(m.text).toMatch(/kith_push_seconds_count [1-9]/)
       expect(m.text).toContain('kith_refusals_total{code="UNAUTHORIZED_PEER"} 1')
       expect(m.text).not.toContain(Buffer.from(vaultId).toString('hex'))
-      expect((await get(server, '/')).status).toBe(404)
+      // the rest of the page needs a login (test/web/page.test.ts)
+      expect((await get(g.pageUrl!, '/')).text).not.toContain(label)
+    }
+  })
+
+  it('vault watch adds what another process wrote (the CLN plugin) to its own', async () => {
+    const m = new Metrics()
+    m.set('kith_vault_epoch', 'The roster epoch in force', 3)
+    const server = await serveMetrics(m, '127.0.0.1:0', undefined, async () => 'kith_cln_data_version 42\n')
+    try {
+      const { port } = server.address() as { port: number }
+      const text = (await get(`http://127.0.0.1:${port}`, '/metrics')).text
+      expect(text).toContain('kith_vault_epoch 3')
+      expect(text).toContain('kith_cln_data_version 42')
     } finally {
       server.close()
     }

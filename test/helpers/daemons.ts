@@ -45,6 +45,8 @@ export class GuardianProcess {
   /** Extra environment (e.g. KITH_CLOCK_SKEW_MS) and a file-size limit in KiB (a "full disk"). */
   env: Record<string, string> = {}
   fileSizeKb: number | undefined
+  /** Serve the local page (on a port the kernel picks); the stories run without it. */
+  web = false
 
   private constructor(readonly dir: string) {}
 
@@ -55,7 +57,16 @@ export class GuardianProcess {
   }
 
   async start(): Promise<void> {
-    const args = [CLI, 'guardian', 'start', '--data-dir', this.dir, '--anti-entropy', '1s', '--no-web']
+    const args = [
+      CLI,
+      'guardian',
+      'start',
+      '--data-dir',
+      this.dir,
+      '--anti-entropy',
+      '1s',
+      ...(this.web ? ['--web-listen', '127.0.0.1:0'] : ['--no-web']),
+    ]
     const env = { ...process.env, ...this.env }
     const proc =
       this.fileSizeKb === undefined
@@ -133,11 +144,18 @@ export class GuardianProcess {
   }
 }
 
-/** n guardian daemons and a k-of-n vault (write quorum w) with all of them added. */
-export async function guardiansAndVault(n: number, k: number, w: number, started: GuardianProcess[]) {
+/** n guardian daemons (those named in `web` with their local page) and a k-of-n vault (write quorum w) with all of them added. */
+export async function guardiansAndVault(
+  n: number,
+  k: number,
+  w: number,
+  started: GuardianProcess[],
+  options: { web?: readonly number[] } = {},
+) {
   const gs = await Promise.all(
     Array.from({ length: n }, async () => GuardianProcess.init(await fileTempDir('kith-g-'))),
   )
+  for (const i of options.web ?? []) gs[i]!.web = true
   started.push(...gs)
   await Promise.all(gs.map((g) => g.start()))
   const work = await fileTempDir('kith-node-')

@@ -33,6 +33,8 @@ export interface LocalOptions {
   readonly log?: boolean
   readonly now?: () => number
   readonly notify?: NotifyTargets
+  /** Serve the local page on 127.0.0.1, on a port the kernel picks. */
+  readonly web?: boolean
 }
 
 export class LocalGuardian {
@@ -42,7 +44,7 @@ export class LocalGuardian {
 
   private constructor(
     readonly dir: string,
-    private readonly options: { logFile?: string; now?: () => number; notify?: NotifyTargets },
+    private readonly options: { logFile?: string; now?: () => number; notify?: NotifyTargets; web?: boolean },
   ) {}
 
   /** Initialize a guardian in a fresh dir (listening on a port the kernel picks at first start). */
@@ -53,6 +55,7 @@ export class LocalGuardian {
       ...(options.log ? { logFile: join(dir, 'kith.log') } : {}),
       ...(options.now ? { now: options.now } : {}),
       ...(options.notify ? { notify: options.notify } : {}),
+      ...(options.web ? { web: true } : {}),
     })
   }
 
@@ -87,6 +90,7 @@ export class LocalGuardian {
       ...(this.options.logFile ? { log: createLog('guardian', { file: this.options.logFile }) } : {}),
       ...(this.options.now ? { now: this.options.now } : {}),
       ...(this.options.notify ? { notify: this.options.notify } : {}),
+      ...(this.options.web ? { web: '127.0.0.1:0' } : {}),
     })
     await daemon.start()
     this.daemon = daemon
@@ -120,7 +124,7 @@ export async function localVault(
   k: number,
   w: number,
   fleet: { guardians: LocalGuardian[] },
-  options: LocalOptions = {},
+  options: LocalOptions & { readonly name?: string } = {},
 ) {
   const gs = await Promise.all(Array.from({ length: n }, () => LocalGuardian.create(options)))
   fleet.guardians.push(...gs)
@@ -128,7 +132,9 @@ export async function localVault(
   const work = await fileTempDir('kith-node-')
   const dir = join(work, 'vault')
   const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir]
-  await kithJson(...v('init', '-k', String(k), '-w', String(w)))
+  await kithJson(
+    ...v('init', '-k', String(k), '-w', String(w), ...(options.name ? ['--name', options.name] : [])),
+  )
   // invites are secrets: from a file, as the docs tell operators (never on the command line)
   const invites = join(work, 'invites.txt')
   await writeFile(invites, gs.map((g, i) => g.invite(1e9, `friend ${i}`)).join('\n'), { mode: 0o600 })
@@ -145,7 +151,7 @@ export async function backedUpVault(
   k: number,
   w: number,
   fleet: { guardians: LocalGuardian[] },
-  options: LocalOptions = {},
+  options: LocalOptions & { readonly name?: string } = {},
 ) {
   const made = await localVault(n, k, w, fleet, options)
   const scb = join(made.work, 'channel.backup')

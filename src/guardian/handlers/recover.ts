@@ -81,7 +81,7 @@ function _request(
     ctx.notify(
       'recovery-request',
       `Recovery request for "${vault.label}"`,
-      `Someone is recovering your friend's node "${vault.label}". Call your friend on a number you already know and ask them to read you the code kith shows them; approve only with that code (kith guardian approve --code …). If you did not expect this, deny it.`,
+      `Someone is recovering your friend's node "${vault.label}". Call your friend on a number you already know and ask them to read you the code kith shows them; approve only with that code, on your guardian's page (kith guardian open) or with kith guardian approve --code …. If you did not expect this, deny it.`,
       { vault: vault.label, request: toHex(id).slice(0, 8) },
     )
   if (added.newRequester)

@@ -4,6 +4,29 @@
  */
 import type { SqliteHandle } from '../../disk/sqlite.js'
 
+export interface AuditEvent {
+  readonly seq: number
+  readonly at: number
+  readonly vaultId: Uint8Array | null
+  readonly kind: string
+  /** Small facts: numbers and short strings only (anything else is dropped when read). */
+  readonly detail: Readonly<Record<string, number | string>>
+}
+
+/** An event's detail as stored: a JSON object of numbers and strings, whatever else a row may hold. */
+function _detail(text: string): Record<string, number | string> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return {}
+  }
+  if (parsed === null || typeof parsed !== 'object') return {}
+  const out: Record<string, number | string> = {}
+  for (const [k, v] of Object.entries(parsed)) if (typeof v === 'number' || typeof v === 'string') out[k] = v
+  return out
+}
+
 export class AuditLog {
   constructor(private readonly sql: SqliteHandle) {}
 
@@ -11,6 +34,26 @@ export class AuditLog {
     this.sql
       .stmt('INSERT INTO events (at, vault_id, kind, detail) VALUES (?, ?, ?, ?)')
       .run(now, vaultId, kind, JSON.stringify(detail))
+  }
+
+  /** The newest events first, `limit` of them, older than `before` (a seq) when given. */
+  recent(limit: number, before?: number): AuditEvent[] {
+    const rows = this.sql
+      .stmt('SELECT seq, at, vault_id, kind, detail FROM events WHERE seq < ? ORDER BY seq DESC LIMIT ?')
+      .all(before ?? Number.MAX_SAFE_INTEGER, limit) as {
+      seq: number
+      at: number
+      vault_id: Uint8Array | null
+      kind: string
+      detail: string
+    }[]
+    return rows.map((r) => ({
+      seq: r.seq,
+      at: r.at,
+      vaultId: r.vault_id,
+      kind: r.kind,
+      detail: _detail(r.detail),
+    }))
   }
 
   /** The kinds of every event recorded, oldest first (for the audit history and its tests). */

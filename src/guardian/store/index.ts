@@ -6,12 +6,14 @@
  */
 import { SqliteHandle } from '../../disk/sqlite.js'
 import { AuditLog } from './audit.js'
+import { LoginStore } from './logins.js'
 import { RequestStore } from './requests.js'
 import { MIGRATIONS } from './schema.js'
 import { StreamStore } from './streams.js'
 import { VaultStore } from './vaults.js'
 import { VersionStore } from './versions.js'
 
+export type { AuditEvent } from './audit.js'
 export type { RecoveryRequestRow, RequestState } from './requests.js'
 export type { InviteRow, VaultRow } from './vaults.js'
 export type { Equivocation, NewVersion } from './versions.js'
@@ -22,6 +24,7 @@ export class GuardianStore {
   readonly versions: VersionStore
   readonly requests: RequestStore
   readonly streams: StreamStore
+  readonly logins: LoginStore
 
   private constructor(private readonly sql: SqliteHandle) {
     this.audit = new AuditLog(sql)
@@ -29,6 +32,7 @@ export class GuardianStore {
     this.versions = new VersionStore(sql, this.audit)
     this.requests = new RequestStore(sql, this.audit)
     this.streams = new StreamStore(sql, this.audit)
+    this.logins = new LoginStore(sql)
   }
 
   static open(path: string): GuardianStore {

@@ -100,4 +100,10 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE recovery_requests SET state = 'expired'
     WHERE length(request_id) <> 16 AND state IN ('pending', 'approved');
   `,
+  // 6: one-time logins to the guardian's local page (\`kith guardian open\`): only each token's hash
+  `
+  CREATE TABLE web_logins (
+    token_hash BLOB PRIMARY KEY, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER
+  );
+  `,
 ]

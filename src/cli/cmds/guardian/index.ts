@@ -8,6 +8,7 @@ import { type DenyArgs, denyCommand } from './deny/options.js'
 import { type InitArgs, initCommand } from './init/options.js'
 import { type InviteArgs, inviteCommand } from './invite/options.js'
 import { type KeepArgs, keepCommand } from './keep/options.js'
+import { type OpenArgs, openCommand } from './open/options.js'
 import { type PolicyArgs, policyCommand } from './policy/options.js'
 import { type RequestsArgs, requestsCommand } from './requests/options.js'
 import { type StartArgs, startCommand } from './start/options.js'
@@ -20,6 +21,7 @@ export const guardianCommand = commandGroup(
     lazyCommand<InitArgs>(initCommand, async () => (await import('./init/handler.js')).initHandler),
     lazyCommand<StartArgs>(startCommand, async () => (await import('./start/handler.js')).startHandler),
     lazyCommand<InviteArgs>(inviteCommand, async () => (await import('./invite/handler.js')).inviteHandler),
+    lazyCommand<OpenArgs>(openCommand, async () => (await import('./open/handler.js')).openHandler),
     lazyCommand<StatusArgs>(statusCommand, async () => (await import('./status/handler.js')).statusHandler),
     lazyCommand<RequestsArgs>(
       requestsCommand,

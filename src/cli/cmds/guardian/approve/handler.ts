@@ -2,10 +2,10 @@
 import { normalizeCode } from '../../../../ceremony/request.js'
 import { systemClock } from '../../../../clock.js'
 import { toHex } from '../../../../crypto/bytes.js'
+import { formatDuration } from '../../../../format.js'
 import { approveRequest } from '../../../../guardian/approvals.js'
 import { withGuardianStore } from '../../../../guardian/setup.js'
 import { say, sayJson } from '../../../output.js'
-import { formatDuration } from '../../../parse.js'
 import type { ApproveArgs } from './options.js'
 
 export async function approveHandler(a: ApproveArgs): Promise<void> {

@@ -1,8 +1,9 @@
 /** `kith guardian invite`: one invite token for one friend's vault; a secret until used. */
 import { systemClock } from '../../../../clock.js'
+import { formatDuration, formatSize } from '../../../../format.js'
 import { createInvite } from '../../../../guardian/setup.js'
 import { say, sayJson } from '../../../output.js'
-import { formatDuration, formatSize, parseDuration, parseSize } from '../../../parse.js'
+import { parseDuration, parseSize } from '../../../parse.js'
 import type { InviteArgs } from './options.js'
 
 export async function inviteHandler(a: InviteArgs): Promise<void> {

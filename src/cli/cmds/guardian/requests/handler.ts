@@ -2,10 +2,10 @@
 import { systemClock } from '../../../../clock.js'
 import { toHex } from '../../../../crypto/bytes.js'
 import { encodeText } from '../../../../crypto/text.js'
+import { formatAgo } from '../../../../format.js'
 import { withGuardianStore } from '../../../../guardian/setup.js'
 import type { RequestState } from '../../../../guardian/store/index.js'
 import { say, sayJson } from '../../../output.js'
-import { formatAgo } from '../../../parse.js'
 import type { RequestsArgs } from './options.js'
 
 const STATE_WORDS: Record<RequestState, string> = {

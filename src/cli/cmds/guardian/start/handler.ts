@@ -3,7 +3,6 @@ import { join } from 'node:path'
 import { readGuardianConfig } from '../../../../guardian/config.js'
 import { Guardian } from '../../../../guardian/service.js'
 import { createLog } from '../../../../log.js'
-import { serveMetrics } from '../../../../metrics.js'
 import type { GlobalArgs } from '../../../command.js'
 import { say, stamp } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
@@ -22,26 +21,17 @@ export async function startHandler(a: StartArgs & GlobalArgs): Promise<void> {
     ...(config.upnp ? { upnp: true } : {}),
     ...(config.notify ? { notify: config.notify } : {}),
     antiEntropyMs: a.antiEntropy ? parseDuration(a.antiEntropy) : 60_000,
+    ...(a.web ? { web: a.webListen } : {}),
     onEvent: (line) => say(`${stamp()} ${line}`),
   })
   await guardian.start()
-  // the local page (for now /metrics): a busy port costs the page, never the guardian
-  const web = a.web
-    ? await serveMetrics(guardian.metrics, a.webListen, async () => guardian.refreshMetrics()).catch(
-        (err: unknown) => {
-          say(
-            `${stamp()} local page not served on ${a.webListen}: ${err instanceof Error ? err.message : String(err)}`,
-          )
-          return undefined
-        },
-      )
-    : undefined
-  if (web) say(`${stamp()} metrics at http://${a.webListen}/metrics`)
+  const page = guardian.pageUrl
+  if (page !== undefined)
+    say(`${stamp()} your page: ${page} (to log in: kith guardian open); metrics at ${page}/metrics`)
   say(`${stamp()} guardian ${guardian.peerId} running; keeping ${guardian.db.vaults.all().length} vault(s)`)
   for (const addr of guardian.addrs) say(`${stamp()} listening on ${addr}`)
   await stopOnSignal(
     async () => {
-      web?.close()
       await guardian.stop()
     },
     (l) => say(`${stamp()} ${l}`),

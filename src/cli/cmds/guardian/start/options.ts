@@ -16,7 +16,8 @@ export const startCommand = {
     web: {
       type: 'boolean',
       default: true,
-      describe: 'serve the local page (/metrics) on --web-listen (--no-web: not)',
+      describe:
+        'serve your local page (requests, approvals, history, /metrics) on --web-listen (--no-web: not)',
     },
     webListen: {
       type: 'string',

@@ -1,9 +1,10 @@
 /** `kith vault backup`: one version now, pushed to every guardian; fails unless W guardians hold it. */
 import { type BackupReport, requireCommitted, runBackup } from '../../../../coordinator/backup.js'
+import { formatSize } from '../../../../format.js'
 import type { Log } from '../../../../log.js'
 import type { GlobalArgs } from '../../../command.js'
 import { say, sayJson } from '../../../output.js'
-import { formatSize, parseDuration } from '../../../parse.js'
+import { parseDuration } from '../../../parse.js'
 import { uploadBar } from '../../../progress.js'
 import { vaultLog, withVault } from '../open.js'
 import type { BackupArgs } from './options.js'

@@ -5,9 +5,9 @@
  */
 import { type VaultStatus, type Verdict, vaultStatus } from '../../../../coordinator/status.js'
 import { KithError } from '../../../../errors.js'
+import { formatAgo, formatDuration } from '../../../../format.js'
 import { ExitStatus } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
-import { formatAgo, formatDuration } from '../../../parse.js'
 import { withVault } from '../open.js'
 import type { StatusArgs } from './options.js'
 

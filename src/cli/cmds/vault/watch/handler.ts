@@ -1,4 +1,6 @@
 /** `kith vault watch`: back up on every change, retry laggards, and alert on what needs a human. */
+import { readFile } from 'node:fs/promises'
+import { pluginPaths } from '../../../../cln/config.js'
 import { HealthAlerts } from '../../../../coordinator/alerts.js'
 import { vaultMetrics } from '../../../../coordinator/metrics.js'
 import { vaultStatus } from '../../../../coordinator/status.js'
@@ -48,7 +50,13 @@ export async function watchHandler(a: WatchArgs & GlobalArgs): Promise<void> {
       const metrics = a.metricsListen === undefined ? undefined : new Metrics()
       const server =
         metrics && a.metricsListen !== undefined
-          ? await serveMetrics(metrics, a.metricsListen, async () => vaultMetrics(vault, metrics))
+          ? await serveMetrics(
+              metrics,
+              a.metricsListen,
+              async () => vaultMetrics(vault, metrics),
+              // the CLN plugin's hook latencies, if it runs beside this vault
+              () => readFile(pluginPaths(a.dataDir).metrics, 'utf8'),
+            )
           : undefined
       if (server) line(`metrics at http://${a.metricsListen}/metrics`)
       line(`watching ${vault.db.sources().length} source(s) of vault "${vault.db.settings().name}"`)

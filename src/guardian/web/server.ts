@@ -1,0 +1,318 @@
+/**
+ * The guardian's local page (docs/guardian.md §The local page): an HTTP server on 127.0.0.1 by default,
+ * beside the daemon, on the daemon's own database. What it defends against, and how:
+ * - another local user or a web page in the friend's browser: nothing but /metrics, the assets and a
+ *   login explanation without a session; a session only from a one-time link `kith guardian open` makes
+ *   (256-bit token, only its hash stored, 10 minutes, once);
+ * - cross-site requests: the session cookie is HttpOnly and SameSite=Strict, every form carries the
+ *   session's CSRF token, and a POST whose Origin or Sec-Fetch-Site says another site is refused;
+ * - DNS rebinding: a Host that is neither an IP literal nor localhost is refused (421);
+ * - injected markup: every value is escaped (html.ts), and the content security policy allows only this
+ *   server's own style sheet and script, no frames, no form targets elsewhere.
+ * Decisions go through the same functions as `kith guardian approve|deny|keep`.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { normalizeCode } from '../../ceremony/request.js'
+import { KithError } from '../../errors.js'
+import { cleanText } from '../../text.js'
+import { approveRequest, denyRequest } from '../approvals.js'
+import type { GuardianStore } from '../store/index.js'
+import { ICON, SCRIPT, STYLE } from './assets.js'
+import { type Flash, historyPage, loginPage, overviewPage } from './pages.js'
+import { historyLines, reachWords, requestViews, vaultViews } from './view.js'
+
+/** A browser's session: made at login, kept in memory (a restart logs out), 12 hours at most. */
+interface Session {
+  readonly csrf: string
+  readonly expiresAt: number
+  flash?: Flash
+}
+
+const SESSION_MS = 12 * 3_600_000
+const MAX_SESSIONS = 16
+const MAX_BODY = 4096
+const COOKIE = 'kith_session'
+
+const HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+  'cache-control': 'no-store',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+} as const
+
+export interface GuardianPageOptions {
+  readonly db: GuardianStore
+  readonly now: () => number
+  /** host:port to listen on; 127.0.0.1 unless the friend says otherwise. */
+  readonly listen: string
+  readonly peerId: string
+  /** The daemon's addresses now, for "how friends reach it". */
+  readonly addrs: () => readonly string[]
+  /** Prometheus text for /metrics (refreshed before each scrape). */
+  readonly metrics?: () => Promise<{ contentType: string; text: string }>
+  /** A line for the daemon's output: what was decided here (never a code or a token). */
+  readonly onEvent?: (line: string) => void
+}
+
+const _same = (a: string, b: string) =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
+
+/** host:port split; a bare port means 127.0.0.1. */
+export function splitListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':')
+  const [host, port] = i >= 0 ? [listen.slice(0, i), listen.slice(i + 1)] : ['127.0.0.1', listen]
+  return { host: host.replace(/^\[|\]$/g, ''), port: Number(port) }
+}
+
+export class GuardianPage {
+  private readonly sessions = new Map<string, Session>()
+  private server: Server | undefined
+  private port = 0
+
+  constructor(private readonly o: GuardianPageOptions) {}
+
+  /** Listen; resolves with the page's base URL (http://host:port). */
+  async start(): Promise<string> {
+    const { host, port } = splitListen(this.o.listen)
+    const server = createServer((req, res) => {
+      this._handle(req, res).catch((err: unknown) => {
+        this.o.onEvent?.(
+          `local page error: ${cleanText(err instanceof Error ? err.message : String(err), 200)}`,
+        )
+        if (!res.headersSent) res.writeHead(500, { ...HEADERS, 'content-type': 'text/plain' })
+        res.end('Something went wrong here; the guardian keeps running.')
+      })
+    })
+    server.headersTimeout = 10_000
+    server.requestTimeout = 15_000
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => resolve())
+    })
+    this.server = server
+    this.port = (server.address() as AddressInfo).port
+    return this.url
+  }
+
+  get url(): string {
+    const { host } = splitListen(this.o.listen)
+    const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
+    return `http://${shown.includes(':') ? `[${shown}]` : shown}:${this.port}`
+  }
+
+  close(): Promise<void> {
+    const s = this.server
+    this.server = undefined
+    if (s === undefined) return Promise.resolve()
+    s.closeAllConnections()
+    return new Promise((resolve) => s.close(() => resolve()))
+  }
+
+  private async _handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this._hostAllowed(req.headers.host)) return this._send(res, 421, 'text/plain', 'Misdirected request')
+    const url = new URL(req.url ?? '/', 'http://local')
+    const route = `${req.method ?? 'GET'} ${url.pathname}`
+    switch (route) {
+      case 'GET /style.css':
+        return this._send(res, 200, 'text/css; charset=utf-8', STYLE)
+      case 'GET /icon.svg':
+        return this._send(res, 200, 'image/svg+xml', ICON)
+      case 'GET /app.js':
+        return this._send(res, 200, 'text/javascript; charset=utf-8', SCRIPT)
+      case 'GET /metrics': {
+        if (this.o.metrics === undefined) break
+        const m = await this.o.metrics()
+        return this._send(res, 200, m.contentType, m.text)
+      }
+      case 'GET /login':
+        return this._login(res, url.searchParams.get('token') ?? '')
+      case 'GET /':
+      case 'GET /history': {
+        const s = this._session(req)
+        if (s === undefined) return this._send(res, 200, 'text/html; charset=utf-8', loginPage())
+        return this._send(res, 200, 'text/html; charset=utf-8', this._page(url, s))
+      }
+      case 'POST /approve':
+      case 'POST /deny':
+      case 'POST /keep':
+      case 'POST /logout':
+        return this._post(req, res, url.pathname)
+    }
+    this._send(res, 404, 'text/plain', 'Not found')
+  }
+
+  /** Loopback names, or an IP literal (a rebinding attack needs a name), on this server's port. */
+  private _hostAllowed(host: string | undefined): boolean {
+    const m = host === undefined ? null : /^(\[[0-9a-f:.]+\]|[^:]+):(\d+)$/i.exec(host)
+    if (m === null || Number(m[2]) !== this.port) return false
+    const name = m[1]!.toLowerCase()
+    return name === 'localhost' || name.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(name)
+  }
+
+  private _page(url: URL, s: Session): string {
+    const now = this.o.now()
+    const flash = s.flash
+    delete s.flash
+    if (url.pathname === '/history') {
+      const before = Number(url.searchParams.get('before'))
+      return historyPage({
+        csrf: s.csrf,
+        ...historyLines(this.o.db, 100, Number.isSafeInteger(before) && before > 0 ? before : undefined),
+      })
+    }
+    return overviewPage({
+      csrf: s.csrf,
+      flash,
+      requests: requestViews(this.o.db, now),
+      vaults: vaultViews(this.o.db, now),
+      reach: reachWords(this.o.addrs()),
+      peerId: this.o.peerId,
+    })
+  }
+
+  private _login(res: ServerResponse, token: string): void {
+    const now = this.o.now()
+    if (!this.o.db.logins.consume(token, now)) {
+      this._send(
+        res,
+        403,
+        'text/html; charset=utf-8',
+        loginPage('This link was used already, or is too old. Run kith guardian open again.'),
+      )
+      return
+    }
+    for (const [id, s] of this.sessions) if (s.expiresAt < now) this.sessions.delete(id)
+    while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!)
+    const id = randomBytes(32).toString('base64url')
+    this.sessions.set(id, { csrf: randomBytes(32).toString('base64url'), expiresAt: now + SESSION_MS })
+    this.o.onEvent?.('local page: logged in with a one-time link')
+    res.writeHead(303, {
+      ...HEADERS,
+      location: '/',
+      'set-cookie': `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_MS / 1000}`,
+    })
+    res.end()
+  }
+
+  private _sessionId(req: IncomingMessage): string | undefined {
+    for (const part of (req.headers.cookie ?? '').split(';')) {
+      const [k, v] = part.trim().split('=')
+      if (k === COOKIE && v !== undefined && this.sessions.has(v)) return v
+    }
+    return undefined
+  }
+
+  private _session(req: IncomingMessage): Session | undefined {
+    const id = this._sessionId(req)
+    const s = id === undefined ? undefined : this.sessions.get(id)
+    if (s === undefined || s.expiresAt < this.o.now()) return undefined
+    return s
+  }
+
+  private async _post(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const s = this._session(req)
+    const site = req.headers['sec-fetch-site']
+    const origin = req.headers.origin
+    const sameSite =
+      (site === undefined || site === 'same-origin' || site === 'none') &&
+      (origin === undefined || origin === `http://${req.headers.host}`)
+    const form = await this._form(req)
+    if (s === undefined || !sameSite || form === undefined || !_same(form.get('csrf') ?? '', s.csrf))
+      return this._send(
+        res,
+        403,
+        'text/html; charset=utf-8',
+        loginPage('That did not come from this page. Nothing changed.'),
+      )
+    if (path === '/logout') {
+      this.sessions.delete(this._sessionId(req)!)
+      return this._redirect(res, '/')
+    }
+    s.flash = this._decide(path, form)
+    this._redirect(res, '/')
+  }
+
+  /** Carry out one decision; what the human is told. */
+  private _decide(path: string, form: URLSearchParams): Flash {
+    const now = this.o.now()
+    const request = form.get('request') ?? ''
+    try {
+      if (path === '/approve') {
+        const r = approveRequest(this.o.db, request, normalizeCode(form.get('code') ?? ''), { now })
+        const label = this.o.db.vaults.get(r.vaultId)?.label ?? '?'
+        this.o.onEvent?.(`APPROVED on the local page: the recovery of "${label}"`)
+        const wait = (r.releaseAt ?? 0) - now
+        return {
+          kind: 'ok',
+          text:
+            wait > 0
+              ? `Approved. Your share for “${label}” is released when the countdown ends; until then the owner can still veto it.`
+              : `Approved. Your share for “${label}” goes to your friend's recovery the next time it asks.`,
+        }
+      }
+      if (path === '/deny') {
+        denyRequest(this.o.db, request, now)
+        this.o.onEvent?.('DENIED on the local page: a recovery request')
+        return {
+          kind: 'ok',
+          text: 'Denied. Nothing was released. Tell your friend, on a number you know, that someone asked.',
+        }
+      }
+      const vault = this.o.db.vaults
+        .all()
+        .find((v) => Buffer.from(v.vaultId).toString('hex') === form.get('vault'))
+      if (vault === undefined || vault.removal === null || !this.o.db.vaults.keep(vault.vaultId, now))
+        return { kind: 'error', text: 'That backup is not waiting to be deleted (kept already, or gone).' }
+      this.o.onEvent?.(`KEPT on the local page: vault "${vault.label}" will not be deleted`)
+      return {
+        kind: 'ok',
+        text: `Kept: “${vault.label}” stays here. Call your friend and ask what happened.`,
+      }
+    } catch (err) {
+      if (err instanceof KithError) return { kind: 'error', text: _plain(err) }
+      throw err
+    }
+  }
+
+  private async _form(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+    if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return undefined
+    let size = 0
+    const parts: Buffer[] = []
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > MAX_BODY) return undefined
+      parts.push(chunk)
+    }
+    return new URLSearchParams(Buffer.concat(parts).toString('utf8'))
+  }
+
+  private _redirect(res: ServerResponse, to: string): void {
+    res.writeHead(303, { ...HEADERS, location: to })
+    res.end()
+  }
+
+  private _send(res: ServerResponse, status: number, type: string, body: string): void {
+    res.writeHead(status, { ...HEADERS, 'content-type': type })
+    res.end(body)
+  }
+}
+
+/** A kith error in the page's words: the CLI's message, without the command-line advice. */
+function _plain(err: KithError): string {
+  switch (err.code) {
+    case 'WRONG_CODE':
+      return err.facts['locked'] === true
+        ? 'That code is wrong, too many times: the request is now locked and can never be approved. If it was your friend, they start their recovery again.'
+        : 'That code is not right, so nothing was approved. Call your friend back on a number you know and ask them to read it again.'
+    case 'UNKNOWN_REQUEST':
+      return 'That request is not here any more.'
+    default:
+      return cleanText(err.message, 300)
+  }
+}
