@@ -50,7 +50,9 @@ describe('docs', () => {
 
   it('code and docs cite no design file outside the repository and promise no later release', async () => {
     const stale: string[] = []
-    const docs = (await readdir(join(root, 'docs'))).map((f) => join(root, 'docs', f))
+    const docs = (await readdir(join(root, 'docs')))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => join(root, 'docs', f))
     for (const file of [...(await tsFiles(join(root, 'src'))), ...docs, join(root, 'README.md')]) {
       const text = await readFile(file, 'utf8')
       if (/DESIGN\.md|STYLE\.md|shared\/research/.test(text) || /next release|later release/i.test(text))
@@ -61,7 +63,9 @@ describe('docs', () => {
 
   it('every source file the docs name exists', async () => {
     const docs = [
-      ...(await readdir(join(root, 'docs'))).map((f) => join(root, 'docs', f)),
+      ...(await readdir(join(root, 'docs')))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => join(root, 'docs', f)),
       join(root, 'README.md'),
     ]
     const folders = 'cli|coordinator|guardian|recovery|p2p|replica|shares|ceremony|codec|crypto|disk'

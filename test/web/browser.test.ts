@@ -102,7 +102,7 @@ describe.skipIf(CHROMIUM === undefined)("a friend approves on their guardian's p
     await page.click(`[data-request="${asked.request}"] button.primary`)
     await expect.poll(() => page.locator('.flash.error').textContent()).toMatch(/not right/)
     expect(await page.locator(`[data-request="${asked.request}"] .warn`).textContent()).toMatch(
-      /1 wrong code/,
+      /One wrong code/,
     )
     const listed = JSON.parse(await kith('guardian', 'requests', '--json', '--data-dir', gs[0]!.dir))
     expect(listed.requests[0]).toMatchObject({ request: asked.request, state: 'pending', wrongCodes: 1 })

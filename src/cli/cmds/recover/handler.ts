@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { type ResumeReport, resumeAfterRecovery } from '../../../coordinator/resume.js'
 import { refuseExistingVault } from '../../../coordinator/vault.js'
-import { decodeText } from '../../../crypto/text.js'
+import { decodeText, encodeText } from '../../../crypto/text.js'
 import { createLog, errorFields } from '../../../log.js'
 import { InvalidKitError } from '../../../recovery/errors.js'
 import { kitFromText, kitGuardianPeer, kitVaultId } from '../../../recovery/kit.js'
@@ -74,7 +74,7 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
   })
   if (!a.json) {
     say(
-      `Recovering vault ${a.vault ?? a.kit} from ${guardians.length} guardian(s); request ${recovery.request}.`,
+      `Recovering vault ${encodeText('vault', vaultId)} from ${guardians.length} guardian(s); request ${recovery.request}.`,
     )
     say('Each guardian has its own code. Read it to that friend by phone; they approve with it.')
   }

@@ -1,6 +1,7 @@
 /** `kith guardian policy`: show, or set for one vault, the release delay and the request lifetime. */
 import { systemClock } from '../../../../clock.js'
 import { encodeText } from '../../../../crypto/text.js'
+import { formatDuration } from '../../../../format.js'
 import { withGuardianStore } from '../../../../guardian/setup.js'
 import { say, sayJson } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
@@ -33,6 +34,6 @@ export async function policyHandler(a: PolicyArgs): Promise<void> {
   if (a.json) return sayJson({ policies: rows })
   for (const p of rows)
     say(
-      `${p.label}: release ${p.releaseDelayMs > 0 ? `${p.releaseDelayMs / 1000}s after approval` : 'at approval'}; requests expire after ${p.requestTtlMs / 3_600_000}h`,
+      `${p.label}: release ${p.releaseDelayMs > 0 ? `${formatDuration(p.releaseDelayMs)} after approval` : 'at approval'}; requests expire after ${formatDuration(p.requestTtlMs)}`,
     )
 }

@@ -7,7 +7,7 @@ export interface RequestsArgs extends GuardianJsonArgs {
 
 export const requestsCommand = {
   command: 'requests',
-  describe: 'List recovery requests waiting for you, with the code to compare',
+  describe: 'List recovery requests waiting for you (the code comes from your friend, by phone)',
   options: {
     ...guardianJsonOptions,
     all: { type: 'boolean', default: false, describe: 'include closed ones' },
