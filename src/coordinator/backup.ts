@@ -29,6 +29,8 @@ export interface PushReport {
   readonly receipts: number
   readonly quorum: number
   readonly committed: boolean
+  /** Bytes of chunks this node sent for it (each guardian's share counted): its uplink's load. */
+  readonly sentBytes: number
   /** Guardians that did not take it: a one-line reason and, if the guardian refused, its code. */
   readonly failures: readonly { label: string; error: string; code?: string }[]
 }
@@ -114,10 +116,17 @@ export async function pushToGuardians(
     sent: (bytes: number) => progress.addDone(bytes),
   }
   const failures: { label: string; error: string; code?: string }[] = []
+  let sentBytes = 0
   const refused: GuardianRow[] = []
   const unreached: GuardianRow[] = []
-  const push = async (g: GuardianRow, last: boolean) => {
+  /** Members that hold this version now: the sources named to the others (upload once). */
+  const holders = () => {
+    const held = vault.db.receiptedVersions()
+    return vault.members().filter((g) => (held.get(toHex(g.peerId)) ?? 0) >= v.version)
+  }
+  const push = async (g: GuardianRow, last: boolean, relay = false) => {
     if ((have.get(toHex(g.peerId)) ?? 0) >= v.version) return
+    const sources = relay ? holders().map((h) => h.peerId) : []
     try {
       const r = await pushVersion(
         node,
@@ -131,9 +140,11 @@ export async function pushToGuardians(
             return stored
           },
           ...(track ? { progress: track } : {}),
+          ...(sources.length > 0 ? { sources } : {}),
         },
         signal ? { signal } : undefined,
       )
+      sentBytes += r.sentBytes
       vault.db.addReceipt(v.version, g.peerId, r.receipt.bytes, s.w, vault.now())
       vault.db.net.reached(g.peerId, true, pathTo(node, g), vault.now())
     } catch (err) {
@@ -151,7 +162,17 @@ export async function pushToGuardians(
       })
     }
   }
-  await Promise.all(vault.members().map((g) => push(g, false)))
+  const lacking = vault.members().filter((g) => (have.get(toHex(g.peerId)) ?? 0) < v.version)
+  if (lacking.length >= 2 && freshBytes(vault, v) >= RELAY_MIN_BYTES) {
+    // upload once: one guardian takes the new chunks from this node, the others from it
+    const tried = new Set<string>()
+    for (const g of seedOrder(lacking)) {
+      tried.add(toHex(g.peerId))
+      await push(g, false)
+      if (holders().length > 0) break
+    }
+    await Promise.all(lacking.filter((g) => !tried.has(toHex(g.peerId))).map((g) => push(g, false, true)))
+  } else await Promise.all(vault.members().map((g) => push(g, false)))
   if (unreached.length > 0) {
     // the others may know where they are now (signed address records); then each is tried once more
     const gone = new Set(unreached.map((g) => toHex(g.peerId)))
@@ -160,14 +181,35 @@ export async function pushToGuardians(
       vault.members().filter((g) => !gone.has(toHex(g.peerId))),
     )
     const now = vault.members().filter((g) => gone.has(toHex(g.peerId)))
-    await Promise.all(now.map((g) => push(g, true)))
+    await Promise.all(now.map((g) => push(g, true, true)))
   }
   await checkFenced(vault, refused)
   const receipts = vault.db.receiptsOf(v.version)
   const committed = receipts.length >= s.w
   // a certificate goes out when this push added to it (a retry of a version every member holds sends none)
   if (committed && receipts.length > before) await distributeCertificate(vault, v, receipts, signal)
-  return { version: v.version, receipts: receipts.length, quorum: s.w, committed, failures }
+  return { version: v.version, receipts: receipts.length, quorum: s.w, committed, sentBytes, failures }
+}
+
+/** Below this many new bytes a version goes to every guardian at once: latency counts more than uplink. */
+const RELAY_MIN_BYTES = 256 * 1024
+
+/** Bytes of chunks `v` has that the newest committed version before it did not. */
+function freshBytes(vault: Vault, v: VersionRow): number {
+  const before = vault.db.newestCommitted()
+  const old =
+    before === undefined || before.version >= v.version
+      ? new Set<string>()
+      : new Set(openManifest(before.manifest).chunks.map((c) => toHex(c.id)))
+  return openManifest(v.manifest)
+    .chunks.filter((c) => !old.has(toHex(c.id)))
+    .reduce((n, c) => n + c.size, 0)
+}
+
+/** Who should take a version first: reached last time, directly, most recently. */
+function seedOrder(gs: readonly GuardianRow[]): GuardianRow[] {
+  const rank = (g: GuardianRow) => (g.unreachableSince === null ? 0 : 2) + (g.path === 'relayed' ? 1 : 0)
+  return [...gs].sort((a, b) => rank(a) - rank(b) || (b.lastContact ?? 0) - (a.lastContact ?? 0))
 }
 
 /**

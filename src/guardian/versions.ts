@@ -43,6 +43,11 @@ export class VersionIntake {
     else this.ctx.intakes.delete(key)
   }
 
+  /** The chunks still to come, in the manifest's order. */
+  needed(): Uint8Array[] {
+    return [...this.missing.keys()].map((h) => new Uint8Array(Buffer.from(h, 'hex')))
+  }
+
   /** Accept one chunk: listed by the signed manifest, asked for, once, and intact. */
   accept(id: Uint8Array, data: Uint8Array): void {
     const hex = toHex(id)

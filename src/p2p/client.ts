@@ -15,6 +15,9 @@ import type { KithNode } from './node.js'
 import { guardianKey, openStream } from './peers.js'
 import { PROTOCOLS, Wire } from './wire.js'
 
+/** The longest a guardian may take its chunks from fellow guardians before it answers a push. */
+export const RELAY_STEP_TIMEOUT_MS = 10 * 60_000
+
 /** Chunks a pusher may send before the guardian acknowledges the first of them. */
 export const PUSH_WINDOW = 2
 
@@ -143,17 +146,37 @@ export async function pushVersion(
     manifestHash: Uint8Array
     chunk: (id: Uint8Array) => Promise<Uint8Array>
     progress?: PushProgress
+    /** Fellow guardians that hold this version: the guardian takes what it can from them first. */
+    sources?: readonly Uint8Array[]
   },
   options?: AbortOptions,
-): Promise<{ receipt: Receipt; sentChunks: number }> {
+): Promise<{ receipt: Receipt; sentChunks: number; sentBytes: number }> {
   const stream = await openStream(node, guardian.peerId, guardian.addrs, PROTOCOLS.push, options?.signal)
-  const wire = new Wire(stream, PROTOCOLS.push, MSG.need.maxBytes)
-  const { receipt, sent } = await _orAbort(stream, async () => {
-    await wire.send(MSG.offer, { manifest: args.manifest }, options)
+  // with sources, the guardian first takes chunks from its fellows before it answers: only the push's
+  // own deadline bounds that step
+  const relayed = args.sources !== undefined && args.sources.length > 0
+  const wire = new Wire(
+    stream,
+    PROTOCOLS.push,
+    MSG.need.maxBytes,
+    relayed ? RELAY_STEP_TIMEOUT_MS : undefined,
+  )
+  const { receipt, sent, bytes } = await _orAbort(stream, async () => {
+    await wire.send(
+      MSG.offer,
+      {
+        manifest: args.manifest,
+        ...(args.sources && args.sources.length > 0
+          ? { sources: args.sources.map((peerId) => ({ peerId })) }
+          : {}),
+      },
+      options,
+    )
     const { chunks: need } = await wire.receive(MSG.need, options)
     args.progress?.need(need)
     // the guardian acks each stored chunk; keeping PUSH_WINDOW unacked bounds what it must buffer
     let acked = 0
+    let bytes = 0
     for (const [i, id] of need.entries()) {
       while (i - acked >= PUSH_WINDOW) {
         await wire.receive(MSG.ack, options)
@@ -161,10 +184,12 @@ export async function pushVersion(
       }
       const data = await args.chunk(id)
       await wire.send(MSG.chunk, { id, data }, options)
+      bytes += data.length
       args.progress?.sent(data.length)
     }
     for (; acked < need.length; acked++) await wire.receive(MSG.ack, options)
-    return { receipt: openReceipt((await wire.receive(MSG.receipt, options)).receipt), sent: need.length }
+    const receipt = openReceipt((await wire.receive(MSG.receipt, options)).receipt)
+    return { receipt, sent: need.length, bytes }
   })
   await _close(stream)
   // the receipt must be the guardian's own, for exactly this manifest
@@ -174,7 +199,7 @@ export async function pushVersion(
   ) {
     throw new ProtocolViolationError(PROTOCOLS.push, 'receipt for another manifest or signer')
   }
-  return { receipt, sentChunks: sent }
+  return { receipt, sentChunks: sent, sentBytes: bytes }
 }
 
 export type FetchRequest =

@@ -95,6 +95,9 @@ const OPEN_REQUEST: PackedItem<OpenRequest> = {
 const ADDRESS_ITEM = defineSchema('address record item', { record: field.varbytes(1, MAX_ADDRESS_RECORD) })
 const addressList = (tag: number) => field.list(tag, ADDRESS_ITEM, 64, MAX_ADDRESS_RECORD + 8)
 
+/** Most fellow guardians a push offer names as holding the version's chunks. */
+export const MAX_PUSH_SOURCES = 16
+const SOURCE_ITEM = defineSchema('push source item', { peerId: field.varbytes(1, 64) })
 const ENTRY_ITEM = defineSchema('stream entries item', { entry: field.varbytes(1, STREAM_ENTRY.maxBytes) })
 
 const ids = (tag: number, maxItems: number) => field.packed(tag, rawItems(32), maxItems)
@@ -117,8 +120,12 @@ export const MSG = {
   offer: msg(
     'offer',
     'push offer',
-    { manifest: field.varbytes(1, MANIFEST.maxBytes) },
-    MANIFEST.maxBytes + 1024,
+    {
+      manifest: field.varbytes(1, MANIFEST.maxBytes),
+      /** Fellow guardians that already hold this version: take the chunks from them first. */
+      sources: field.optional(field.list(2, SOURCE_ITEM, MAX_PUSH_SOURCES, 72)),
+    },
+    MANIFEST.maxBytes + 2048,
   ),
   need: msg('need', 'push need', { chunks: ids(1, MAX_MANIFEST_CHUNKS) }, MAX_MANIFEST_CHUNKS * 32 + 64),
   chunk: msg(

@@ -15,6 +15,7 @@ import { EquivocationError, FencedError } from '../errors.js'
 import { announceEvidence, keepEvidence } from '../evidence.js'
 import { noteHead } from '../heads.js'
 import { checkOffer } from '../ingest.js'
+import { takeFromFellows } from '../relay.js'
 import { VersionIntake } from '../versions.js'
 import { refuse } from './refuse.js'
 
@@ -26,7 +27,8 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
       if (ctx.db.vaults.fencedAnywhere(peer)) throw new FencedError()
       throw new UnauthorizedPeerError(conn.remotePeer.toString())
     }
-    const manifest = openManifest((await wire.receive(MSG.offer)).manifest)
+    const offer = await wire.receive(MSG.offer)
+    const manifest = openManifest(offer.manifest)
     const started = performance.now()
     await ctx.exclusive(manifest.vaultId, async () => {
       const vault = ctx.db.vaults.require(manifest.vaultId)
@@ -36,8 +38,18 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
       noteHead(ctx, vault, headOfManifest(manifest))
       const intake = new VersionIntake(ctx, checkOffer(ctx.db, vault, manifest))
       let receipt: Uint8Array
-      const need = [...intake.checked.need.keys()].map((h) => new Uint8Array(Buffer.from(h, 'hex')))
+      let need: Uint8Array[] = []
+      let relayed = 0
       try {
+        // upload once: what fellow guardians already hold comes from them, the rest from the coordinator
+        if (offer.sources !== undefined)
+          relayed = await takeFromFellows(
+            ctx,
+            vault,
+            intake,
+            offer.sources.map((s) => s.peerId),
+          )
+        need = intake.needed()
         await wire.send(MSG.need, { chunks: need })
         for (let i = need.length; i > 0; i--) {
           const c = await wire.receive(MSG.chunk)
@@ -53,6 +65,7 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
         vault: shortId(manifest.vaultId),
         version: manifest.version,
         chunks: need.length,
+        relayedBytes: relayed,
         duplicate: intake.checked.duplicate,
       })
       const held = ctx.db.vaults.get(manifest.vaultId)
