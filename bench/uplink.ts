@@ -58,8 +58,10 @@ try {
   scribble(file, 0, 64 * MiB)
   kith('vault', 'add-source', 'file', file, '--data-dir', vault, '--json')
   const backup = () => {
+    const t = performance.now()
     const r = JSON.parse(kith('vault', 'backup', '--data-dir', vault, '--timeout', '10m', '--json'))
     return {
+      seconds: (performance.now() - t) / 1000,
       sent: r.pushed.sentBytes as number,
       fresh: r.bytesStored as number,
       receipts: r.pushed.receipts as number,
@@ -69,11 +71,12 @@ try {
   scribble(file, 24 * MiB, 16 * MiB)
   const second = backup()
   const r2 = (x: number) => Math.round(x * 100) / 100
-  const figure = (b: { sent: number; fresh: number; receipts: number }) => ({
+  const figure = (b: { sent: number; fresh: number; receipts: number; seconds: number }) => ({
     new_bytes: b.fresh,
     coordinator_sent_bytes: b.sent,
     ratio: r2(b.sent / b.fresh),
     receipts: b.receipts,
+    backup_seconds: r2(b.seconds),
   })
   const ratios = [first, second].map((b) => b.sent / b.fresh)
   console.log(
