@@ -8,16 +8,19 @@ export const CLI = join(import.meta.dirname, '..', 'src', 'cli', 'main.js')
 export const kith = (...args: string[]): string =>
   execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 })
 
-/** Resolve with the first match of `pattern` in the process's stdout (group 1 if any). */
+/** Resolve with the first match of `pattern` in the process's output (group 1 if any). */
 export function waitForLine(proc: ChildProcess, pattern: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = ''
-    proc.stdout!.on('data', (d: Buffer) => {
+    // both streams, when piped: a daemon may say it on either, and a full pipe would block it
+    const read = (d: Buffer) => {
       out += d.toString()
       if (process.env['KITH_BENCH_DEBUG']) process.stderr.write(d)
       const m = pattern.exec(out)
       if (m) resolve(m[1] ?? m[0])
-    })
+    }
+    proc.stdout!.on('data', read)
+    proc.stderr?.on('data', read)
     proc.once('exit', () => reject(new Error(`process exited:\n${out}`)))
   })
 }

@@ -1,5 +1,6 @@
 /**
- * A small internet inside network namespaces the test creates and removes itself (Linux, root): one
+ * A small internet inside network namespaces the caller (the NAT tests, bench:home) creates and removes
+ * itself (Linux, root): one
  * "internet" namespace with a bridge (50.50.50.0/24: the namespaces are connected to nothing, so
  * any range is safe, and libp2p ranks documentation ranges as private, which a real internet address is
  * not), public hosts on it, and homes behind NAT (a router namespace with
@@ -95,6 +96,37 @@ table ip filter {
 }`
     execFileSync('ip', ['netns', 'exec', router, 'nft', '-f', '-'], { input: rules })
     return { ns, ip: `192.168.${n}.2`, router }
+  }
+
+  /** Limit what a home sends to the internet (its uplink) to `mbit` Mbit/s: a token bucket on its router. */
+  limitUplink(router: string, mbit: number): void {
+    run(
+      'ip',
+      'netns',
+      'exec',
+      router,
+      'tc',
+      'qdisc',
+      'add',
+      'dev',
+      'wan',
+      'root',
+      'tbf',
+      'rate',
+      `${mbit}mbit`,
+      'burst',
+      '64kb',
+      'latency',
+      '400ms',
+    )
+  }
+
+  /** Bytes a home's router has sent to the internet so far (its uplink's counter). */
+  uplinkBytes(router: string): number {
+    const [link] = JSON.parse(this.exec(router, 'ip', ['-j', '-s', 'link', 'show', 'dev', 'wan'])) as {
+      stats64: { tx: { bytes: number } }
+    }[]
+    return link!.stats64.tx.bytes
   }
 
   /** Start `cmd args…` inside `ns`; killed when the lab is destroyed. */
