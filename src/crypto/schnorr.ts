@@ -1,8 +1,12 @@
 /**
- * BIP340 Schnorr over secp256k1 (@noble/secp256k1), and record signatures over tagged hashes: each
- * record type signs under its own tag, so a signature made for one type never verifies as another.
+ * BIP340 Schnorr over secp256k1, and record signatures over tagged hashes: each record type signs under
+ * its own tag, so a signature made for one type never verifies as another. Keys and signatures come
+ * from @noble/secp256k1. Verifying a 32-byte digest (every record's) runs in libsecp256k1, compiled to
+ * WebAssembly by tiny-secp256k1: about 12 times faster than noble's, and it is on every push's path.
+ * Both must agree on every BIP340 vector (test/crypto/signatures.test.ts).
  */
 import * as secp from '@noble/secp256k1'
+import { verifySchnorr as libsecpVerify } from 'tiny-secp256k1'
 import { assertBytes } from './assert.js'
 import { hmacSha256, sha256, taggedHash } from './hash.js'
 import { type RandomBytes, systemRandom } from './random.js'
@@ -44,9 +48,12 @@ export function schnorrVerify(signature: Uint8Array, message: Uint8Array, public
   if (signature.length !== SCHNORR_SIGNATURE_LENGTH || publicKey.length !== XONLY_PUBLIC_KEY_LENGTH)
     return false
   try {
-    return secp.schnorr.verify(signature, message, publicKey)
+    // libsecp256k1 takes only 32-byte messages (BIP340 allows any length: noble verifies the others)
+    return message.length === 32
+      ? libsecpVerify(message, publicKey, signature)
+      : secp.schnorr.verify(signature, message, publicKey)
   } catch {
-    return false // noble throws on a key off the curve; such a signature verifies nothing
+    return false // both throw on a key off the curve or a value out of range: it verifies nothing
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import * as secp from '@noble/secp256k1'
 import { describe, expect, it } from 'vitest'
 import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../../src/crypto/ed25519.js'
 import {
@@ -23,6 +24,32 @@ describe('BIP340 Schnorr', () => {
       expect(schnorrVerify(hex(v.signature), hex(v.message), hex(v.publicKey))).toBe(v.valid)
     })
   }
+
+  it('the fast verifier (libsecp256k1) and noble agree, also on damaged signatures and keys', () => {
+    for (let i = 0; i < 64; i++) {
+      const sk = generateSecretKey()
+      const pk = schnorrPublicKey(sk)
+      const msg = new Uint8Array(randomBytes(32))
+      const sig = schnorrSign(msg, sk, new Uint8Array(randomBytes(32)))
+      const cases: [Uint8Array, Uint8Array, Uint8Array][] = [[sig, msg, pk]]
+      const flip = (b: Uint8Array, at: number) => {
+        const c = b.slice()
+        c[at % c.length]! ^= 1 << (i % 8)
+        return c
+      }
+      cases.push([flip(sig, i), msg, pk], [flip(sig, 32 + i), msg, pk], [sig, flip(msg, i), pk])
+      cases.push([sig, msg, flip(pk, i)], [sig.fill(0xff, 32), msg, pk])
+      for (const [s, m, p] of cases) {
+        let noble: boolean
+        try {
+          noble = secp.schnorr.verify(s, m, p)
+        } catch {
+          noble = false
+        }
+        expect(schnorrVerify(s, m, p)).toBe(noble)
+      }
+    }
+  })
 
   it('record signatures are bound to their record type', () => {
     const sk = generateSecretKey()
