@@ -21,44 +21,78 @@ export const pct = (xs: number[], p: number): number => {
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 1000) / 1000
 }
 
+/**
+ * An echo node in another process and one kept-open stream to it: round trips timed one at a time, so
+ * a bench can interleave them with what it measures (a busy moment of the machine then weighs on both).
+ */
+export async function echoNode(
+  node: Awaited<ReturnType<typeof createKithNode>>,
+): Promise<{ rtt(bytes?: number): Promise<number>; close(): void }> {
+  const proc = spawn(process.execPath, [ECHO], { stdio: ['ignore', 'pipe', 'inherit'] })
+  try {
+    const addr = await waitForLine(proc, /(\/ip4\/\S+)/)
+    const lp = lpStream(await node.dialProtocol(multiaddr(addr), ECHO_PROTOCOL), { maxDataLength: 1 << 20 })
+    const messages = new Map<number, Uint8Array>()
+    return {
+      async rtt(bytes = 1024) {
+        const msg = messages.get(bytes) ?? randomBytes(bytes)
+        messages.set(bytes, msg)
+        const t = performance.now()
+        await lp.write(msg)
+        await lp.read()
+        return performance.now() - t
+      },
+      close: () => proc.kill('SIGKILL'),
+    }
+  } catch (err) {
+    proc.kill('SIGKILL')
+    throw err
+  }
+}
+
 /** `samples` round trips of `bytes` on one kept-open stream to an echo node in another process (ms). */
 export async function echoRtt(
   node: Awaited<ReturnType<typeof createKithNode>>,
   samples: number,
   bytes = 1024,
 ): Promise<number[]> {
-  const proc = spawn(process.execPath, [ECHO], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const echo = await echoNode(node)
   try {
-    const addr = await waitForLine(proc, /(\/ip4\/\S+)/)
-    const lp = lpStream(await node.dialProtocol(multiaddr(addr), ECHO_PROTOCOL), { maxDataLength: 1 << 20 })
-    const msg = randomBytes(bytes)
     const times: number[] = []
     for (let i = 0; i < samples + 20; i++) {
-      const t = performance.now()
-      await lp.write(msg)
-      await lp.read()
-      if (i >= 20) times.push(performance.now() - t)
+      const t = await echo.rtt(bytes)
+      if (i >= 20) times.push(t)
     }
     return times
   } finally {
-    proc.kill('SIGKILL')
+    echo.close()
   }
 }
 
-/** `samples` durable appends of `bytes` to a SQLite file in `dir` (ms each). */
-export function sqliteCommits(dir: string, samples: number, bytes = 1024): number[] {
+/** A SQLite file in `dir` (WAL, synchronous=FULL) taking durable appends of `bytes`, timed one at a time. */
+export function sqliteAppender(dir: string): { commit(bytes?: number): number; close(): void } {
   const db = new Database(join(dir, 'floor.sqlite3'))
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
   db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, data BLOB)')
   const insert = db.prepare('INSERT INTO t (data) VALUES (?)')
-  const data = randomBytes(bytes)
-  const times: number[] = []
-  for (let i = 0; i < samples; i++) {
-    const t = performance.now()
-    insert.run(data)
-    times.push(performance.now() - t)
+  const data = new Map<number, Uint8Array>()
+  return {
+    commit(bytes = 1024) {
+      const d = data.get(bytes) ?? randomBytes(bytes)
+      data.set(bytes, d)
+      const t = performance.now()
+      insert.run(d)
+      return performance.now() - t
+    },
+    close: () => db.close(),
   }
+}
+
+/** `samples` durable appends of `bytes` to a SQLite file in `dir` (ms each). */
+export function sqliteCommits(dir: string, samples: number, bytes = 1024): number[] {
+  const db = sqliteAppender(dir)
+  const times = Array.from({ length: samples }, () => db.commit(bytes))
   db.close()
   return times
 }

@@ -1,7 +1,10 @@
 /**
  * `npm run bench:guardian`: prints one JSON object about a real guardian daemon on loopback.
- * - push->receipt latency for a 1 KiB update (p50, p99), against a floor measured in the same run:
- *   a plain libp2p 1 KiB echo round trip to another process, plus one SQLite WAL+FULL commit;
+ * - push->receipt latency for a 1 KiB update (p50, p99), against a floor measured in the same run: a
+ *   plain libp2p 1 KiB echo round trip to another process, plus one SQLite WAL+FULL commit. The push
+ *   goes as the coordinator sends a small version: on the kept-open session stream, its chunk inline.
+ *   Measured twice: back to back (each part in a tight loop), and spaced (10 ms apart, the floor's parts
+ *   just before each push), since a shared machine's figures differ between the two;
  * - bulk chunk ingest (MB/s) of 1 GiB, and the daemon's peak RSS while ingesting it.
  * Targets: push p50 <= 3 x (echo p50 + commit p50); peak RSS <= 150 MB.
  */
@@ -25,7 +28,7 @@ import { sealChunk } from '../src/replica/chunk.js'
 import { type ChunkRef, type Manifest, sealManifest, ZERO_HASH } from '../src/replica/manifest.js'
 import { signRoster } from '../src/replica/roster.js'
 import { splitDataKey } from '../src/shares/split.js'
-import { echoRtt, pct, sqliteCommits } from './floors.js'
+import { echoNode, pct, sqliteAppender } from './floors.js'
 import { CLI, kith, waitForLine } from './procs.js'
 
 const SAMPLES = 300
@@ -105,10 +108,8 @@ try {
     return { manifest: m.bytes, manifestHash: m.hash }
   }
 
-  const echo = await echoRtt(node, SAMPLES)
-  const commits = sqliteCommits(work, SAMPLES)
-  const push: number[] = []
-  for (let i = 0; i < SAMPLES + 20; i++) {
+  /** One small version, pushed as the coordinator sends it: on the session's stream, its chunk inline. */
+  const pushOne = async (): Promise<number> => {
     const sealed = sealChunk(keys, randomBytes(1024))
     chunks.set(Buffer.from(sealed.id).toString('hex'), sealed.stored)
     const v = version([{ id: sealed.id, size: sealed.stored.length }])
@@ -116,8 +117,48 @@ try {
     await pushVersion(node, invite, {
       ...v,
       chunk: async (id) => chunks.get(Buffer.from(id).toString('hex'))!,
+      inline: [sealed.id],
     })
-    if (i >= 20) push.push(performance.now() - t)
+    return performance.now() - t
+  }
+  const echoes = await echoNode(node)
+  const appender = sqliteAppender(work)
+  /** Each part `SAMPLES` times in a row (after 20 to warm up): a busy machine at its fastest. */
+  const backToBack = { echo: [] as number[], commit: [] as number[], push: [] as number[] }
+  for (let i = 0; i < SAMPLES + 20; i++) {
+    const t = await echoes.rtt()
+    if (i >= 20) backToBack.echo.push(t)
+  }
+  for (let i = 0; i < SAMPLES; i++) backToBack.commit.push(appender.commit())
+  for (let i = 0; i < SAMPLES + 20; i++) {
+    const t = await pushOne()
+    if (i >= 20) backToBack.push.push(t)
+  }
+  /**
+   * As a node's updates come: one at a time with the machine quiet between (10 ms), the floor's parts
+   * sampled just before each push. The pause also lets the guardian's work after a receipt (retention,
+   * the head's announcement) end before the next floor sample, which it would slow.
+   */
+  const spaced = { echo: [] as number[], commit: [] as number[], push: [] as number[] }
+  for (let i = 0; i < SAMPLES; i++) {
+    await new Promise((r) => setTimeout(r, 10))
+    spaced.echo.push(await echoes.rtt())
+    spaced.commit.push(appender.commit())
+    spaced.push.push(await pushOne())
+  }
+  echoes.close()
+  appender.close()
+  const latency = (m: { echo: number[]; commit: number[]; push: number[] }) => {
+    const floor = pct(m.echo, 50) + pct(m.commit, 50)
+    const ratio = Math.round((pct(m.push, 50) / floor) * 100) / 100
+    return {
+      echo_rtt_1kib_ms: { p50: pct(m.echo, 50), p99: pct(m.echo, 99) },
+      sqlite_wal_full_commit_ms: { p50: pct(m.commit, 50), p99: pct(m.commit, 99) },
+      push_receipt_1kib_ms: { p50: pct(m.push, 50), p99: pct(m.push, 99) },
+      floor_ms: Math.round(floor * 1000) / 1000,
+      latency_ratio: ratio,
+      meets_latency_target: ratio <= 3,
+    }
   }
 
   const rssBeforeBulk = peakRssMb(daemon.pid!)
@@ -133,8 +174,6 @@ try {
   const bulkSeconds = (performance.now() - t) / 1000
   const rss = peakRssMb(daemon.pid!)
 
-  const floor = pct(echo, 50) + pct(commits, 50)
-  const ratio = pct(push, 50) / floor
   console.log(
     JSON.stringify(
       {
@@ -142,13 +181,9 @@ try {
         node: process.version,
         cores: availableParallelism(),
         samples: SAMPLES,
-        echo_rtt_1kib_ms: { p50: pct(echo, 50), p99: pct(echo, 99) },
-        sqlite_wal_full_commit_ms: { p50: pct(commits, 50), p99: pct(commits, 99) },
-        push_receipt_1kib_ms: { p50: pct(push, 50), p99: pct(push, 99) },
-        floor_ms: Math.round(floor * 1000) / 1000,
-        latency_ratio: Math.round(ratio * 100) / 100,
         latency_target_ratio: 3,
-        meets_latency_target: ratio <= 3,
+        back_to_back: latency(backToBack),
+        spaced: latency(spaced),
         bulk_ingest_bytes: BULK_CHUNKS * BULK_CHUNK,
         bulk_ingest_mb_s: Math.round((BULK_CHUNKS * BULK_CHUNK) / 1e6 / bulkSeconds),
         guardian_peak_rss_before_bulk_mb: rssBeforeBulk,

@@ -8,6 +8,7 @@ import { toHex } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
 import { pushVersion, sendCertificate } from '../p2p/client.js'
 import { isRemote } from '../p2p/errors.js'
+import { MAX_INLINE_BYTES, MAX_INLINE_CHUNKS } from '../p2p/messages.js'
 import { buildVersion } from '../replica/build.js'
 import { encodeCertificate } from '../replica/certificate.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
@@ -124,9 +125,13 @@ export async function pushToGuardians(
     const held = vault.db.receiptedVersions()
     return vault.members().filter((g) => (held.get(toHex(g.peerId)) ?? 0) >= v.version)
   }
+  const inline = inlineChunks(vault, v)
   const push = async (g: GuardianRow, last: boolean, relay = false) => {
-    if ((have.get(toHex(g.peerId)) ?? 0) >= v.version) return
+    const held = have.get(toHex(g.peerId)) ?? 0
+    if (held >= v.version) return
     const sources = relay ? holders().map((h) => h.peerId) : []
+    // a small version goes with its new chunks to a guardian that holds its parent: one round trip
+    const withChunks = inline !== undefined && !relay && held === v.version - 1
     try {
       const r = await pushVersion(
         node,
@@ -141,6 +146,7 @@ export async function pushToGuardians(
           },
           ...(track ? { progress: track } : {}),
           ...(sources.length > 0 ? { sources } : {}),
+          ...(withChunks ? { inline } : {}),
         },
         signal ? { signal } : undefined,
       )
@@ -204,6 +210,22 @@ function freshBytes(vault: Vault, v: VersionRow): number {
   return openManifest(v.manifest)
     .chunks.filter((c) => !old.has(toHex(c.id)))
     .reduce((n, c) => n + c.size, 0)
+}
+
+/**
+ * The chunks `v` has that its parent does not, when they fit in an offer (MAX_INLINE_BYTES): what a
+ * guardian holding the parent lacks. Undefined for a larger version, or none new.
+ */
+function inlineChunks(vault: Vault, v: VersionRow): Uint8Array[] | undefined {
+  const parent = v.version > 1 ? vault.db.version(v.version - 1) : undefined
+  if (v.version > 1 && parent === undefined) return undefined
+  const old = new Set(parent ? openManifest(parent.manifest).chunks.map((c) => toHex(c.id)) : [])
+  const fresh = [
+    ...new Map(openManifest(v.manifest).chunks.map((c) => [toHex(c.id), c] as const)).values(),
+  ].filter((c) => !old.has(toHex(c.id)))
+  const bytes = fresh.reduce((n, c) => n + c.size, 0)
+  if (fresh.length === 0 || fresh.length > MAX_INLINE_CHUNKS || bytes > MAX_INLINE_BYTES) return undefined
+  return fresh.map((c) => c.id)
 }
 
 /** Who should take a version first: reached last time, directly, most recently. */

@@ -250,6 +250,11 @@ export class CoordinatorStore {
     return r === undefined ? undefined : toVersion(r)
   }
 
+  version(version: number): VersionRow | undefined {
+    const r = this._stmt('SELECT * FROM versions WHERE version = ?').get(version) as RawVersion | undefined
+    return r === undefined ? undefined : toVersion(r)
+  }
+
   /** Versions built but not yet committed (fewer than W receipts), oldest first. */
   outbox(): VersionRow[] {
     return (

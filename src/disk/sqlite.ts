@@ -57,14 +57,17 @@ export class SqliteHandle {
 
   /**
    * Run `fn` with synchronous=NORMAL: for writes that lead to no receipt by themselves, made durable
-   * by the next FULL commit (which fsyncs the WAL with every frame before it).
+   * by the next FULL commit (which fsyncs the WAL with every frame before it). Within a transaction,
+   * the transaction's level.
    */
   withoutSync<T>(fn: () => T): T {
-    this.db.pragma('synchronous = NORMAL')
+    // inside a transaction the level cannot change (SQLite refuses): the enclosing commit's applies
+    if (this.db.inTransaction) return fn()
+    this.stmt('PRAGMA synchronous = NORMAL').run()
     try {
       return fn()
     } finally {
-      this.db.pragma('synchronous = FULL')
+      this.stmt('PRAGMA synchronous = FULL').run()
     }
   }
 

@@ -32,6 +32,7 @@ const HANDLERS: readonly [string, Handler][] = [
   [PROTOCOLS.enroll, onEnroll],
   [PROTOCOLS.roster, onRoster],
   [PROTOCOLS.push, onPush],
+  [PROTOCOLS.pushOnce, onPush],
   [PROTOCOLS.fetch, onFetch],
   [PROTOCOLS.recover, onRecover],
   [PROTOCOLS.veto, onVeto],

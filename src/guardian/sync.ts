@@ -81,6 +81,7 @@ async function _catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef
       const final = new VersionIntake(ctx, _check(ctx, now, manifest))
       try {
         final.commit()
+        final.settle()
       } finally {
         final.close()
       }

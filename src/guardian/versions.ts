@@ -1,11 +1,12 @@
 /**
  * Storing versions: a VersionIntake per push or catch-up accepts each chunk a checked offer asked for
  * (batched, since a transaction per small chunk costs more than the chunk), then commits the version
- * with its receipt and the retention it triggers in one transaction, announces the head, and only then
- * hands out the receipt.
+ * with its receipt in one transaction and only then hands out the receipt; the retention it triggers and
+ * the head's announcement follow once the receipt is out.
  */
 import { toHex } from '../crypto/bytes.js'
 import { ProtocolViolationError } from '../p2p/errors.js'
+import { MAX_INLINE_BYTES } from '../p2p/messages.js'
 import { PROTOCOLS } from '../p2p/wire.js'
 import { verifyChunkId } from '../replica/chunk.js'
 import { signReceipt } from '../replica/receipt.js'
@@ -22,6 +23,7 @@ export class VersionIntake {
   private batchBytes = 0
 
   private open = true
+  private committed = false
 
   constructor(
     private readonly ctx: GuardianContext,
@@ -63,21 +65,38 @@ export class VersionIntake {
   }
 
   /**
-   * Commit the fully received version with its receipt and the retention it triggers, in one
-   * transaction (one fsync), then announce its head. Returns the receipt, to send only now. A version
-   * already held gets the receipt kept for it (or a new one).
+   * Accept the chunks an offer carried inline: each must be one the signed manifest lists; those this
+   * guardian already holds (or that came twice) are passed over. At most MAX_INLINE_BYTES in all.
+   */
+  acceptInline(chunks: readonly { id: Uint8Array; data: Uint8Array }[]): void {
+    const bytes = chunks.reduce((n, c) => n + c.data.length, 0)
+    if (bytes > MAX_INLINE_BYTES) throw new ProtocolViolationError(PROTOCOLS.push, 'too many bytes inline')
+    if (this.checked.duplicate) return
+    const listed = new Set(this.checked.manifest.chunks.map((c) => toHex(c.id)))
+    for (const c of chunks) {
+      const hex = toHex(c.id)
+      if (!listed.has(hex))
+        throw new ProtocolViolationError(PROTOCOLS.push, 'inline chunk not in the manifest')
+      if (this.missing.has(hex)) this.accept(c.id, c.data)
+    }
+  }
+
+  /**
+   * Commit the fully received version with its receipt in one transaction (one fsync). Returns the
+   * receipt, to send only now; then settle(). A version already held gets the receipt kept for it (or a
+   * new one).
    */
   commit(): Uint8Array {
     const ctx = this.ctx
     const m = this.checked.manifest
     if (this.checked.duplicate) return receiptFor(ctx, this.checked)
     if (this.missing.size > 0) throw new ProtocolViolationError(PROTOCOLS.push, 'chunks missing at commit')
-    this.flush()
     const receipt = _signReceipt(ctx, this.checked)
     // its chunks are referenced from here on (the transaction below runs with nothing in between), so
-    // this intake no longer holds back the chunk sweep of the retention it triggers
+    // this intake no longer holds back the chunk sweeps of retention
     this.close()
     ctx.db.atomically(() => {
+      this.flush()
       ctx.db.versions.commit(
         {
           vaultId: m.vaultId,
@@ -92,13 +111,26 @@ export class VersionIntake {
         ctx.now(),
       )
       ctx.db.versions.putReceipt(m.vaultId, m.version, receipt)
-      retain(ctx, m.vaultId)
     })
+    this.committed = true
+    return receipt
+  }
+
+  /**
+   * After the receipt is out (the caller still holds the vault's lock): apply the retention the new
+   * version triggers, and announce its head. Nothing here is promised to anyone, so a crash before it
+   * loses nothing: the next version's retention drops what this one would have.
+   */
+  settle(): void {
+    if (!this.committed) return
+    this.committed = false
+    const ctx = this.ctx
+    const m = this.checked.manifest
+    retain(ctx, m.vaultId)
     ctx.say(`stored version ${m.version} of vault ${shortId(m.vaultId)}`)
     void ctx.gossip
       .publish(m.vaultId, this.checked.head.bytes)
       .catch((err: unknown) => ctx.log.debug({ event: 'publish-failed', reason: String(err) }))
-    return receipt
   }
 
   /** Write what is batched (the catch-up does before it takes the vault's lock to commit). */
@@ -117,7 +149,9 @@ export function retain(ctx: GuardianContext, vaultId: Uint8Array, orphans = fals
   // an intake in progress has chunks no version references yet: they are not orphans, and stay until a
   // later sweep (every anti-entropy round) finds no intake open
   const intake = (ctx.intakes.get(toHex(vaultId)) ?? 0) > 0
-  const freed = ctx.db.versions.prune(vaultId, keep, ctx.now(), { orphans, keepChunks: intake })
+  const freed = ctx.db.withoutSync(() =>
+    ctx.db.versions.prune(vaultId, keep, ctx.now(), { orphans, keepChunks: intake }),
+  )
   if (freed.versions > 0) ctx.say(`pruned ${freed.versions} old version(s) of vault ${shortId(vaultId)}`)
 }
 

@@ -8,7 +8,7 @@ import type { RecordDef } from '../codec/record.js'
 import type { SchemaFields, Values } from '../codec/schema.js'
 import { equalBytes } from '../crypto/bytes.js'
 import { openReceipt, type Receipt } from '../replica/receipt.js'
-import { ProtocolViolationError } from './errors.js'
+import { isRemote, PeerTimeoutError, ProtocolViolationError } from './errors.js'
 import type { Invite } from './invite.js'
 import { MSG, type RequestState } from './messages.js'
 import type { KithNode } from './node.js'
@@ -135,48 +135,140 @@ export async function sendVeto(
 }
 
 /**
- * Push one version: offer the manifest, send only the chunks the guardian lacks, and
- * return its verified receipt (sent only once everything is durable there).
+ * Kept-open push sessions (`/kith/push/2.0.0`), per node and guardian: the next version to a guardian
+ * goes on the stream the last one used, with no stream to open. One push at a time uses a session; a
+ * second push to the same guardian meanwhile opens a stream of its own.
+ */
+interface PushSession {
+  readonly stream: Stream
+  readonly wire: Wire
+  busy: boolean
+}
+const sessions = new WeakMap<KithNode, Map<string, PushSession>>()
+
+function _sessionsOf(node: KithNode): Map<string, PushSession> {
+  const m = sessions.get(node) ?? new Map<string, PushSession>()
+  sessions.set(node, m)
+  return m
+}
+
+function _usable(s: PushSession): boolean {
+  const st = s.stream
+  return st.status === 'open' && st.writeStatus === 'writable' && st.remoteWriteStatus === 'writable'
+}
+
+/** Close every kept push session of `node` (they also end when the node stops). */
+export async function closePushSessions(node: KithNode): Promise<void> {
+  const m = sessions.get(node)
+  if (m === undefined) return
+  sessions.delete(node)
+  await Promise.all([...m.values()].map((s) => _close(s.stream)))
+}
+
+export interface PushArgs {
+  manifest: Uint8Array
+  manifestHash: Uint8Array
+  chunk: (id: Uint8Array) => Promise<Uint8Array>
+  progress?: PushProgress
+  /** Fellow guardians that hold this version: the guardian takes what it can from them first. */
+  sources?: readonly Uint8Array[]
+  /**
+   * Chunks to send with the offer (a small version: at most MAX_INLINE_BYTES in all), those the
+   * guardian most likely lacks. A guardian speaking only /kith/push/1.0.0 asks for them instead.
+   */
+  inline?: readonly Uint8Array[]
+}
+
+/**
+ * Push one version: offer the manifest (with small versions' chunks inline), send only the chunks the
+ * guardian still lacks, and return its verified receipt (sent only once everything is durable there).
+ * The stream stays open for the next push to this guardian. A kept stream found closed when used is
+ * replaced once: an offer may be repeated (a version already held gets its receipt again).
  */
 export async function pushVersion(
   node: KithNode,
   guardian: PeerRef,
-  args: {
-    manifest: Uint8Array
-    manifestHash: Uint8Array
-    chunk: (id: Uint8Array) => Promise<Uint8Array>
-    progress?: PushProgress
-    /** Fellow guardians that hold this version: the guardian takes what it can from them first. */
-    sources?: readonly Uint8Array[]
-  },
+  args: PushArgs,
   options?: AbortOptions,
 ): Promise<{ receipt: Receipt; sentChunks: number; sentBytes: number }> {
-  const stream = await openStream(node, guardian.peerId, guardian.addrs, PROTOCOLS.push, options?.signal)
+  const key = Buffer.from(guardian.peerId).toString('hex')
+  const kept = _sessionsOf(node)
+  let session = kept.get(key)
+  if (session !== undefined && (session.busy || !_usable(session))) {
+    if (!session.busy) kept.delete(key)
+    session = undefined
+  }
+  if (session !== undefined) {
+    session.busy = true
+    try {
+      return await _push(session, guardian, args, options)
+    } catch (err) {
+      // a session the guardian ended while it sat idle fails before any answer: try a new stream
+      if (isRemote(err) || err instanceof PeerTimeoutError || options?.signal?.aborted) throw err
+    } finally {
+      session.busy = false
+      if (!_usable(session)) kept.delete(key)
+    }
+  }
+  const stream = await openStream(
+    node,
+    guardian.peerId,
+    guardian.addrs,
+    [PROTOCOLS.push, PROTOCOLS.pushOnce],
+    options?.signal,
+  )
+  const fresh: PushSession = {
+    stream,
+    wire: new Wire(stream, stream.protocol || PROTOCOLS.push, MSG.need.maxBytes),
+    busy: true,
+  }
+  const r = await _push(fresh, guardian, args, options)
+  fresh.busy = false
+  if (stream.protocol !== PROTOCOLS.push) await _close(stream)
+  else if (_usable(fresh) && !kept.get(key)?.busy) {
+    const old = kept.get(key)
+    kept.set(key, fresh)
+    if (old !== undefined) void _close(old.stream)
+  } else await _close(stream)
+  return r
+}
+
+/** One offer and what follows it, on a session's stream (aborted if anything fails). */
+async function _push(
+  session: PushSession,
+  guardian: PeerRef,
+  args: PushArgs,
+  options?: AbortOptions,
+): Promise<{ receipt: Receipt; sentChunks: number; sentBytes: number }> {
+  const { stream, wire } = session
+  const inline = stream.protocol === PROTOCOLS.push ? (args.inline ?? []) : []
   // with sources, the guardian first takes chunks from its fellows before it answers: only the push's
   // own deadline bounds that step
   const relayed = args.sources !== undefined && args.sources.length > 0
-  const wire = new Wire(
-    stream,
-    PROTOCOLS.push,
-    MSG.need.maxBytes,
-    relayed ? RELAY_STEP_TIMEOUT_MS : undefined,
-  )
   const { receipt, sent, bytes } = await _orAbort(stream, async () => {
+    const chunks = await Promise.all(inline.map(async (id) => ({ id, data: await args.chunk(id) })))
     await wire.send(
       MSG.offer,
       {
         manifest: args.manifest,
-        ...(args.sources && args.sources.length > 0
-          ? { sources: args.sources.map((peerId) => ({ peerId })) }
-          : {}),
+        ...(relayed ? { sources: args.sources!.map((peerId) => ({ peerId })) } : {}),
+        ...(chunks.length > 0 ? { chunks } : {}),
       },
       options,
     )
-    const { chunks: need } = await wire.receive(MSG.need, options)
+    let bytes = chunks.reduce((n, c) => n + c.data.length, 0)
+    const step = relayed ? { ...options, timeoutMs: RELAY_STEP_TIMEOUT_MS } : options
+    // on a session, a guardian that lacks nothing more answers with its receipt at once
+    const [needed, early] =
+      stream.protocol === PROTOCOLS.push
+        ? await wire.receiveEither(MSG.need, MSG.receipt, step)
+        : [await wire.receive(MSG.need, step), undefined]
+    if (chunks.length > 0) args.progress?.sent(bytes)
+    if (early !== undefined) return { receipt: openReceipt(early.receipt), sent: chunks.length, bytes }
+    const need = needed!.chunks
     args.progress?.need(need)
     // the guardian acks each stored chunk; keeping PUSH_WINDOW unacked bounds what it must buffer
     let acked = 0
-    let bytes = 0
     for (const [i, id] of need.entries()) {
       while (i - acked >= PUSH_WINDOW) {
         await wire.receive(MSG.ack, options)
@@ -189,14 +281,14 @@ export async function pushVersion(
     }
     for (; acked < need.length; acked++) await wire.receive(MSG.ack, options)
     const receipt = openReceipt((await wire.receive(MSG.receipt, options)).receipt)
-    return { receipt, sent: need.length, bytes }
+    return { receipt, sent: need.length + chunks.length, bytes }
   })
-  await _close(stream)
   // the receipt must be the guardian's own, for exactly this manifest
   if (
     !equalBytes(receipt.manifestHash, args.manifestHash) ||
     !equalBytes(receipt.guardianKey, guardianKey(guardian.peerId))
   ) {
+    stream.abort(new Error('receipt for another manifest or signer'))
     throw new ProtocolViolationError(PROTOCOLS.push, 'receipt for another manifest or signer')
   }
   return { receipt, sentChunks: sent, sentBytes: bytes }

@@ -98,6 +98,14 @@ const addressList = (tag: number) => field.list(tag, ADDRESS_ITEM, 64, MAX_ADDRE
 /** Most fellow guardians a push offer names as holding the version's chunks. */
 export const MAX_PUSH_SOURCES = 16
 const SOURCE_ITEM = defineSchema('push source item', { peerId: field.varbytes(1, 64) })
+/** Most bytes of chunks an offer may carry inline (a small version, in one round trip). */
+export const MAX_INLINE_BYTES = 256 * 1024
+/** Most chunks an offer may carry inline. */
+export const MAX_INLINE_CHUNKS = 256
+const INLINE_ITEM = defineSchema('inline chunk item', {
+  id: field.bytes(1, 32),
+  data: field.varbytes(2, MAX_INLINE_BYTES),
+})
 const ENTRY_ITEM = defineSchema('stream entries item', { entry: field.varbytes(1, STREAM_ENTRY.maxBytes) })
 
 const ids = (tag: number, maxItems: number) => field.packed(tag, rawItems(32), maxItems)
@@ -124,8 +132,10 @@ export const MSG = {
       manifest: field.varbytes(1, MANIFEST.maxBytes),
       /** Fellow guardians that already hold this version: take the chunks from them first. */
       sources: field.optional(field.list(2, SOURCE_ITEM, MAX_PUSH_SOURCES, 72)),
+      /** Chunks of the version, sent with it (/kith/push/2.0.0; at most MAX_INLINE_BYTES in all). */
+      chunks: field.optional(field.list(3, INLINE_ITEM, MAX_INLINE_CHUNKS, MAX_INLINE_BYTES + 48)),
     },
-    MANIFEST.maxBytes + 2048,
+    MANIFEST.maxBytes + 2048 + MAX_INLINE_BYTES + MAX_INLINE_CHUNKS * 48,
   ),
   need: msg('need', 'push need', { chunks: ids(1, MAX_MANIFEST_CHUNKS) }, MAX_MANIFEST_CHUNKS * 32 + 64),
   chunk: msg(

@@ -44,7 +44,8 @@ export async function openStream(
   node: KithNode,
   peer: Uint8Array,
   addrs: readonly string[],
-  protocol: string,
+  /** One protocol, or several in order of preference (the stream's `protocol` tells which was agreed). */
+  protocol: string | readonly string[],
   signal?: AbortSignal,
 ): Promise<Stream> {
   const id = peerIdFromBytes(peer)
@@ -54,7 +55,7 @@ export async function openStream(
     if (addrs.length > 0 && node.getConnections(id).length === 0) {
       await node.peerStore.merge(id, { multiaddrs: addrs.map((a) => multiaddr(a)) })
     }
-    return await node.dialProtocol(id, protocol, { signal: s })
+    return await node.dialProtocol(id, typeof protocol === 'string' ? protocol : [...protocol], { signal: s })
   } catch {
     // libp2p's dial errors name addresses and internals; the user needs to hear which peer
     throw new PeerUnreachableError(id.toString())

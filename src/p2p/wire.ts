@@ -15,7 +15,10 @@ import { MSG } from './messages.js'
 export const PROTOCOLS = {
   enroll: '/kith/enroll/2.0.0',
   certify: '/kith/certify/1.0.0',
-  push: '/kith/push/1.0.0',
+  /** A session: offers follow each other on one stream, small versions with their chunks inline. */
+  push: '/kith/push/2.0.0',
+  /** One offer per stream, as coordinators and guardians before 2.0.0 speak it. */
+  pushOnce: '/kith/push/1.0.0',
   fetch: '/kith/fetch/1.0.0',
   roster: '/kith/roster/1.0.0',
   recover: '/kith/recover/2.0.0',
@@ -30,8 +33,13 @@ export const REFUSED_GRACE_MS = 1000
 /** Per-step deadline; a push of many chunks gets it per message, not for the whole stream. */
 export const STEP_TIMEOUT_MS = 30_000
 
-function _signal(options: AbortOptions | undefined, ms: number): AbortSignal {
-  const timeout = AbortSignal.timeout(ms)
+/** A step's options: its own deadline may replace the wire's (a push session's wait between offers). */
+export interface StepOptions extends AbortOptions {
+  readonly timeoutMs?: number
+}
+
+function _signal(options: StepOptions | undefined, ms: number): AbortSignal {
+  const timeout = AbortSignal.timeout(options?.timeoutMs ?? ms)
   return options?.signal ? AbortSignal.any([options.signal, timeout]) : timeout
 }
 
@@ -59,7 +67,7 @@ export class Wire {
   async send<S extends SchemaFields>(
     def: RecordDef<S>,
     values: Values<S>,
-    options?: AbortOptions,
+    options?: StepOptions,
   ): Promise<void> {
     await this._guard(() =>
       this.lp.write(encodeRecordBody(def, values), { signal: _signal(options, this.timeoutMs) }),
@@ -112,19 +120,37 @@ export class Wire {
   }
 
   /** Receive the next message, which must be of kind `def`; an error reply becomes RemoteError. */
-  async receive<S extends SchemaFields>(def: RecordDef<S>, options?: AbortOptions): Promise<Values<S>> {
+  async receive<S extends SchemaFields>(def: RecordDef<S>, options?: StepOptions): Promise<Values<S>> {
+    const bytes = await this._read(def.maxBytes, options)
+    if (recordKind(bytes) !== def.kind)
+      throw new ProtocolViolationError(this.protocol, `expected ${def.schema.record}`)
+    return decodeUnsigned(def, bytes)
+  }
+
+  /** Receive the next message, of kind `a` (first of the pair) or `b` (second). */
+  async receiveEither<A extends SchemaFields, B extends SchemaFields>(
+    a: RecordDef<A>,
+    b: RecordDef<B>,
+    options?: StepOptions,
+  ): Promise<[Values<A>, undefined] | [undefined, Values<B>]> {
+    const bytes = await this._read(Math.max(a.maxBytes, b.maxBytes), options)
+    if (recordKind(bytes) === a.kind) return [decodeUnsigned(a, bytes), undefined]
+    if (recordKind(bytes) === b.kind) return [undefined, decodeUnsigned(b, bytes)]
+    throw new ProtocolViolationError(this.protocol, `expected ${a.schema.record} or ${b.schema.record}`)
+  }
+
+  /** The next message's bytes, at most `maxBytes`; an error reply becomes RemoteError. */
+  private async _read(maxBytes: number, options?: StepOptions): Promise<Uint8Array> {
     // the length of what arrives is checked against this step's message, not the protocol's largest:
     // a first message of a stranger is refused unread if it claims more than that message can be
-    this.framing.maxDataLength = Math.min(this.cap, Math.max(def.maxBytes, MSG.error.maxBytes))
+    this.framing.maxDataLength = Math.min(this.cap, Math.max(maxBytes, MSG.error.maxBytes))
     const list = await this._guard(() => this.lp.read({ signal: _signal(options, this.timeoutMs) }))
     const bytes = list.subarray()
     if (recordKind(bytes) === MSG.error.kind) {
       const f = decodeUnsigned(MSG.error, bytes)
       throw new RemoteError(f.code, f.message)
     }
-    if (recordKind(bytes) !== def.kind)
-      throw new ProtocolViolationError(this.protocol, `expected ${def.schema.record}`)
-    return decodeUnsigned(def, bytes)
+    return bytes
   }
 
   private async _guard<T>(fn: () => Promise<T>): Promise<T> {

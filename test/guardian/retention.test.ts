@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_RETENTION, versionsToKeep } from '../../src/guardian/retention.js'
 import { Guardian } from '../../src/guardian/service.js'
 import { enrollWithInvite, pushVersion } from '../../src/p2p/client.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
+import { openManifest } from '../../src/replica/manifest.js'
 import { tempDir } from '../helpers/tmp.js'
 import { coordinatorNode, localInvite, testVault } from '../helpers/vault.js'
 
@@ -64,6 +66,32 @@ describe('a guardian applies retention and collects unreferenced chunks', () => 
       // each version of this test is one new chunk
       expect(usage.chunks).toBe(3)
       expect(g.db.vaults.get(vaultId)?.bytesStored).toBe(usage.chunkBytes + usage.manifestBytes)
+
+      // a pruning looks only at the chunks of the versions it drops: one a kept version shares stays
+      const store = g.db.versions
+      const [shared] = openManifest(store.manifest(vaultId, 6)!).chunks.map((c) => c.id)
+      const a = { id: new Uint8Array(randomBytes(32)), data: new Uint8Array(randomBytes(300)) }
+      const b = { id: new Uint8Array(randomBytes(32)), data: new Uint8Array(randomBytes(400)) }
+      store.putChunks(vaultId, [a, b])
+      const version = (n: number, chunkIds: Uint8Array[]) => ({
+        vaultId,
+        version: n,
+        epoch: 1,
+        hash: new Uint8Array(randomBytes(32)),
+        createdAt: Date.now(),
+        manifest: new Uint8Array(100),
+        head: new Uint8Array(100),
+        chunkIds,
+      })
+      store.commit(version(7, [a.id, shared!]), Date.now())
+      store.commit(version(8, [b.id]), Date.now())
+      expect(store.prune(vaultId, new Set([6, 8]), Date.now())).toEqual({ versions: 3, chunks: 3 })
+      expect(store.hasChunk(vaultId, shared!)).toBe(true)
+      expect(store.hasChunk(vaultId, a.id)).toBe(false)
+      expect(store.hasChunk(vaultId, b.id)).toBe(true)
+      const after = store.usage(vaultId)
+      expect(after.chunks).toBe(2)
+      expect(g.db.vaults.get(vaultId)?.bytesStored).toBe(after.chunkBytes + after.manifestBytes)
     } finally {
       await node.stop()
       await g.stop()

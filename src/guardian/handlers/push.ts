@@ -1,11 +1,15 @@
 /**
- * `/kith/push/1.0.0`: the vault's coordinator offers a version; the guardian answers with the chunks it
- * lacks, takes them one by one, and sends its receipt only once the version is durable. A stranger is
- * turned away before a (possibly 28 MiB) offer is read; a fenced coordinator is told so.
+ * `/kith/push/2.0.0`: the vault's coordinator offers versions, one after another on one stream (a
+ * session, kept open between backups). For each, the guardian takes the chunks that came inline, then
+ * what fellow guardians hold, asks for the rest (if any), takes them one by one, and sends its receipt
+ * only once the version is durable. A small version whose chunks all came inline costs one round trip:
+ * offer, receipt.
+ * `/kith/push/1.0.0` is the same for one offer per stream, as older coordinators speak it. A stranger
+ * is turned away before a (possibly 28 MiB) offer is read; a fenced coordinator is told so.
  */
 import type { Connection, Stream } from '@libp2p/interface'
-import { UnauthorizedPeerError } from '../../p2p/errors.js'
-import { MSG } from '../../p2p/messages.js'
+import { PeerTimeoutError, UnauthorizedPeerError } from '../../p2p/errors.js'
+import { type MessageOf, MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { headOfManifest, openManifest } from '../../replica/manifest.js'
@@ -19,68 +23,33 @@ import { takeFromFellows } from '../relay.js'
 import { VersionIntake } from '../versions.js'
 import { refuse } from './refuse.js'
 
+/** How long a push session waits for the coordinator's next offer before it ends. */
+export const PUSH_SESSION_IDLE_MS = 5 * 60_000
+
+type Offer = MessageOf<'offer'>
+
 export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
-  const wire = new Wire(stream, PROTOCOLS.push, MSG.offer.maxBytes)
+  const session = stream.protocol === PROTOCOLS.push
+  const wire = new Wire(stream, stream.protocol || PROTOCOLS.push, MSG.offer.maxBytes)
   try {
     const peer = peerIdBytes(conn.remotePeer)
     if (!knownPeer(ctx, conn.remotePeer, 'coordinator')) {
       if (ctx.db.vaults.fencedAnywhere(peer)) throw new FencedError()
       throw new UnauthorizedPeerError(conn.remotePeer.toString())
     }
-    const offer = await wire.receive(MSG.offer)
-    const manifest = openManifest(offer.manifest)
-    const started = performance.now()
-    await ctx.exclusive(manifest.vaultId, async () => {
-      const vault = ctx.db.vaults.require(manifest.vaultId)
-      if (ctx.db.vaults.isFenced(vault.vaultId, peer)) throw new FencedError()
-      authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
-      // the head is signed and from the vault's coordinator: seen, whether or not it is taken below
-      noteHead(ctx, vault, headOfManifest(manifest))
-      const intake = new VersionIntake(ctx, checkOffer(ctx.db, vault, manifest))
-      let receipt: Uint8Array
-      let need: Uint8Array[] = []
-      let relayed = 0
+    await _takeOffer(ctx, wire, conn, await wire.receive(MSG.offer))
+    // a session waits for the next offer; it ends when the coordinator closes it or stays quiet
+    while (session) {
+      let offer: Offer
       try {
-        // upload once: what fellow guardians already hold comes from them, the rest from the coordinator
-        if (offer.sources !== undefined)
-          relayed = await takeFromFellows(
-            ctx,
-            vault,
-            intake,
-            offer.sources.map((s) => s.peerId),
-          )
-        need = intake.needed()
-        await wire.send(MSG.need, { chunks: need })
-        for (let i = need.length; i > 0; i--) {
-          const c = await wire.receive(MSG.chunk)
-          intake.accept(c.id, c.data)
-          await wire.send(MSG.ack, {})
-        }
-        receipt = intake.commit()
-      } finally {
-        intake.close()
+        offer = await wire.receive(MSG.offer, { timeoutMs: PUSH_SESSION_IDLE_MS })
+      } catch (err) {
+        if (err instanceof PeerTimeoutError || _ended(stream)) return
+        throw err
       }
-      ctx.log.info({
-        event: 'version-stored',
-        vault: shortId(manifest.vaultId),
-        version: manifest.version,
-        chunks: need.length,
-        relayedBytes: relayed,
-        duplicate: intake.checked.duplicate,
-      })
-      const held = ctx.db.vaults.get(manifest.vaultId)
-      if (held !== undefined && held.bytesStored >= 0.9 * held.quota)
-        ctx.notify(
-          'quota',
-          `"${held.label}" is nearly at its limit`,
-          `Your friend's node "${held.label}" uses ${Math.round((100 * held.bytesStored) / held.quota)}% of the space you gave it. Tell your friend: what would not fit is refused.`,
-          { vault: held.label, bytesStored: held.bytesStored, quota: held.quota },
-          `quota:${shortId(manifest.vaultId)}`,
-        )
-      await wire.send(MSG.receipt, { receipt })
-      ctx.metrics.pushSeconds.observe((performance.now() - started) / 1000)
-      await stream.close()
-    })
+      await _takeOffer(ctx, wire, conn, offer)
+    }
+    await stream.close()
   } catch (err) {
     if (err instanceof EquivocationError) {
       keepEvidence(ctx, err.evidence)
@@ -88,4 +57,71 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
     }
     await refuse(ctx, wire, err)
   }
+}
+
+/** The coordinator closed its end (or the stream is gone) between offers: the session is over. */
+function _ended(stream: Stream): boolean {
+  if (stream.remoteWriteStatus !== 'closed' && stream.status === 'open') return false
+  void stream.close().catch(() => undefined /* gone already */)
+  return true
+}
+
+/** Take one offered version and send its receipt once it is durable. */
+async function _takeOffer(ctx: GuardianContext, wire: Wire, conn: Connection, offer: Offer): Promise<void> {
+  const peer = peerIdBytes(conn.remotePeer)
+  const manifest = openManifest(offer.manifest)
+  const started = performance.now()
+  await ctx.exclusive(manifest.vaultId, async () => {
+    const vault = ctx.db.vaults.require(manifest.vaultId)
+    if (ctx.db.vaults.isFenced(vault.vaultId, peer)) throw new FencedError()
+    authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
+    // the head is signed and from the vault's coordinator: seen, whether or not it is taken below
+    noteHead(ctx, vault, headOfManifest(manifest))
+    const intake = new VersionIntake(ctx, checkOffer(ctx.db, vault, manifest))
+    let need: Uint8Array[] = []
+    let relayed = 0
+    try {
+      if (offer.chunks !== undefined) intake.acceptInline(offer.chunks)
+      // upload once: what fellow guardians already hold comes from them, the rest from the coordinator
+      if (offer.sources !== undefined && intake.needed().length > 0)
+        relayed = await takeFromFellows(
+          ctx,
+          vault,
+          intake,
+          offer.sources.map((s) => s.peerId),
+        )
+      need = intake.needed()
+      // a session's offer that brought every chunk it lacked is answered with the receipt alone
+      if (need.length > 0 || wire.protocol !== PROTOCOLS.push) await wire.send(MSG.need, { chunks: need })
+      for (let i = need.length; i > 0; i--) {
+        const c = await wire.receive(MSG.chunk)
+        intake.accept(c.id, c.data)
+        await wire.send(MSG.ack, {})
+      }
+      await wire.send(MSG.receipt, { receipt: intake.commit() })
+      ctx.metrics.pushSeconds.observe((performance.now() - started) / 1000)
+    } finally {
+      // retention and the head's announcement, once the receipt is out (or could not be sent)
+      intake.settle()
+      intake.close()
+    }
+    ctx.log.info({
+      event: 'version-stored',
+      vault: shortId(manifest.vaultId),
+      version: manifest.version,
+      chunks: need.length,
+      inline: offer.chunks?.length ?? 0,
+      relayedBytes: relayed,
+      duplicate: intake.checked.duplicate,
+    })
+    const held = ctx.db.vaults.get(manifest.vaultId)
+    if (held !== undefined && held.bytesStored >= 0.9 * held.quota)
+      ctx.notify(
+        'quota',
+        `"${held.label}" is nearly at its limit`,
+        `Your friend's node "${held.label}" uses ${Math.round((100 * held.bytesStored) / held.quota)}% of the space you gave it. Tell your friend: what would not fit is refused.`,
+        { vault: held.label, bytesStored: held.bytesStored, quota: held.quota },
+        `quota:${shortId(manifest.vaultId)}`,
+      )
+  })
 }

@@ -44,6 +44,11 @@ export class GuardianStore {
     return this.sql.atomically(fn)
   }
 
+  /** Writes that promise nothing by themselves: no fsync of their own (the next durable commit's). */
+  withoutSync<T>(fn: () => T): T {
+    return this.sql.withoutSync(fn)
+  }
+
   /**
    * Forget a vault whose signed roster no longer names this guardian, once its grace period is over:
    * its data, shares and requests, in one transaction. Equivocation evidence and the audit log stay.

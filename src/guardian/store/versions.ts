@@ -139,10 +139,12 @@ export class VersionStore {
   }
 
   /**
-   * Delete the versions not in `keep` and then every chunk no kept version references, in one
-   * transaction, and recount the vault's bytes. Chunks are only swept when a version went, or when
-   * `orphans` asks for it (chunks of interrupted pushes), and never with `keepChunks`: the caller holds
-   * the vault's lock, but a catch-up writes its chunks outside it, before its version is committed.
+   * Delete the versions not in `keep` and then the chunks no kept version references, in one
+   * transaction, and count the vault's bytes down. Only the chunks the deleted versions listed are
+   * looked at (an index probe each), so a pruning costs what the pruned version held, not what the vault
+   * holds. `orphans` sweeps every chunk no version references instead (chunks of interrupted pushes)
+   * and recounts the vault's bytes from scratch; `keepChunks` sweeps none: the caller holds the vault's
+   * lock, but a catch-up writes its chunks outside it, before its version is committed.
    */
   prune(
     vaultId: Uint8Array,
@@ -152,30 +154,56 @@ export class VersionStore {
   ): { versions: number; chunks: number } {
     return this.sql.atomically(() => {
       let versions = 0
+      let freed = 0
+      const candidates: Buffer[] = []
+      const sweep = options.keepChunks !== true
       for (const { version } of this.list(vaultId)) {
         if (keep.has(version)) continue
+        if (sweep && !options.orphans)
+          for (const r of this.sql
+            .stmt('SELECT chunk_id FROM manifest_chunks WHERE vault_id = ? AND version = ?')
+            .all(vaultId, version) as { chunk_id: Buffer }[])
+            candidates.push(r.chunk_id)
+        const m = this.sql
+          .stmt('SELECT size FROM manifests WHERE vault_id = ? AND version = ?')
+          .get(vaultId, version) as { size: number }
+        freed += m.size
         for (const table of ['manifests', 'manifest_chunks', 'receipts'])
           this.sql.stmt(`DELETE FROM ${table} WHERE vault_id = ? AND version = ?`).run(vaultId, version)
         versions++
       }
       if (versions === 0 && !options.orphans) return { versions, chunks: 0 }
-      const chunks =
-        options.keepChunks === true
-          ? 0
-          : this.sql
-              .stmt(
-                `DELETE FROM chunks WHERE vault_id = ? AND id NOT IN
-                   (SELECT chunk_id FROM manifest_chunks WHERE vault_id = ?)`,
-              )
-              .run(vaultId, vaultId).changes
-      this.sql
-        .stmt(
-          `UPDATE vaults SET bytes_stored =
-               (SELECT coalesce(sum(size), 0) FROM chunks WHERE vault_id = @v) +
-               (SELECT coalesce(sum(size), 0) FROM manifests WHERE vault_id = @v)
-             WHERE vault_id = @v`,
+      let chunks = 0
+      if (sweep && options.orphans) {
+        chunks = this.sql
+          .stmt(
+            `DELETE FROM chunks WHERE vault_id = ? AND id NOT IN
+               (SELECT chunk_id FROM manifest_chunks WHERE vault_id = ?)`,
+          )
+          .run(vaultId, vaultId).changes
+        this.sql
+          .stmt(
+            `UPDATE vaults SET bytes_stored =
+                 (SELECT coalesce(sum(size), 0) FROM chunks WHERE vault_id = @v) +
+                 (SELECT coalesce(sum(size), 0) FROM manifests WHERE vault_id = @v)
+               WHERE vault_id = @v`,
+          )
+          .run({ v: vaultId })
+      } else {
+        const drop = this.sql.stmt(
+          `DELETE FROM chunks WHERE vault_id = ? AND id = ? AND NOT EXISTS
+             (SELECT 1 FROM manifest_chunks WHERE vault_id = ? AND chunk_id = ?) RETURNING size`,
         )
-        .run({ v: vaultId })
+        for (const id of candidates) {
+          const r = drop.get(vaultId, id, vaultId, id) as { size: number } | undefined
+          if (r === undefined) continue
+          chunks++
+          freed += r.size
+        }
+        this.sql
+          .stmt('UPDATE vaults SET bytes_stored = max(0, bytes_stored - ?) WHERE vault_id = ?')
+          .run(freed, vaultId)
+      }
       if (versions > 0 || chunks > 0) this.audit.record(vaultId, 'pruned', { versions, chunks }, now)
       return { versions, chunks }
     })
