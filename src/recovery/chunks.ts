@@ -1,9 +1,9 @@
 /**
- * Where a restore's chunks come from: the guardians that hold the version, fetched ahead in parallel,
- * each checked against its id. A guardian that serves wrong bytes is named and never asked again.
+ * Where a restore's chunks come from: the guardians that hold the version, fetched ahead in parallel.
+ * The restore checks each against its id (on its worker threads, with the decryption); a guardian whose
+ * bytes fail that check is named and never asked again, and the chunk is asked of another.
  */
-import { equalBytes, toHex } from '../crypto/bytes.js'
-import { sha256 } from '../crypto/hash.js'
+import { toHex } from '../crypto/bytes.js'
 import { fetchFromPeer } from '../p2p/client.js'
 import type { KithNode } from '../p2p/node.js'
 import type { ChunkSource } from '../replica/chunk-store.js'
@@ -12,13 +12,15 @@ import type { RecoveryTarget } from './targets.js'
 
 /**
  * Chunks from the guardians that hold the version: fetched ahead of the restore in parallel, spread over
- * holders, each checked against its id. A guardian that serves wrong bytes is dropped for the rest of
- * the restore and named.
+ * holders. A guardian that served bytes the restore refused is dropped for the rest of the restore and
+ * named.
  */
 export class GuardianChunks implements ChunkSource {
-  readonly verifiesIds = true
+  readonly verifiesIds = false
   private readonly pending = new Map<string, Promise<Uint8Array>>()
   private readonly bad = new Set<string>()
+  /** Who gave each chunk handed out and not yet accepted or refused. */
+  private readonly givers = new Map<string, RecoveryTarget>()
   private cursor = 0
   private turn = 0
 
@@ -30,6 +32,15 @@ export class GuardianChunks implements ChunkSource {
     private readonly onBad: (g: RecoveryTarget, chunk: string) => void,
     private readonly ahead = 8,
   ) {}
+
+  refused(id: Uint8Array): void {
+    const key = toHex(id)
+    const g = this.givers.get(key)
+    this.givers.delete(key)
+    if (g === undefined || this.bad.has(toHex(g.peerId))) return
+    this.bad.add(toHex(g.peerId))
+    this.onBad(g, key)
+  }
 
   async get(id: Uint8Array): Promise<Uint8Array | undefined> {
     const key = toHex(id)
@@ -67,9 +78,8 @@ export class GuardianChunks implements ChunkSource {
       } catch {
         continue // unreachable or refusing for this chunk: the next holder may have it
       }
-      if (equalBytes(sha256(data), id)) return data
-      this.bad.add(toHex(g.peerId))
-      this.onBad(g, toHex(id))
+      this.givers.set(toHex(id), g)
+      return data
     }
     throw new ChunkMissingError(toHex(id))
   }

@@ -15,6 +15,11 @@ export interface ChunkSource {
   get(id: Uint8Array): Promise<Uint8Array | undefined>
   /** True if get() returns only bytes that hash to the id (a restore then skips a second check). */
   readonly verifiesIds?: boolean
+  /**
+   * The bytes get() last returned for `id` do not hash to it (the restore checked): whoever gave them
+   * is not trusted again, and the next get() of `id` asks elsewhere.
+   */
+  refused?(id: Uint8Array): void
 }
 
 export interface ChunkSink {

@@ -1,7 +1,7 @@
 /**
  * Restore the files of one version from any chunk source: every chunk is checked against its id,
- * authenticated, decrypted and checked against its keyed hash; every file against its size and
- * content hash. Files are written atomically (mode 0600) under `outDir`, so a failed restore leaves
+ * authenticated, decrypted and checked against its keyed hash (on worker threads); every file against
+ * its size and content hash. Files are written atomically (mode 0600) under `outDir`, so a failed restore leaves
  * no partial file, and no manifest path can write outside `outDir`.
  */
 import { dirname, join, relative, resolve, sep } from 'node:path'
@@ -9,9 +9,8 @@ import { equalBytes, toHex } from '../crypto/bytes.js'
 import type { DataKeys } from '../crypto/kdf.js'
 import { XCHACHA_NONCE_LENGTH } from '../crypto/xchacha.js'
 import { ensurePrivateDir, refuseSymlinks, writeFileAtomic } from '../disk/atomic.js'
-import { openChunk } from './chunk.js'
 import type { ChunkSource } from './chunk-store.js'
-import { ChunkMissingError, FileIntegrityError, UnsafePathError } from './errors.js'
+import { ChunkIntegrityError, ChunkMissingError, FileIntegrityError, UnsafePathError } from './errors.js'
 import { type Manifest, openManifestBody } from './manifest.js'
 import {
   assertSafeName,
@@ -20,6 +19,7 @@ import {
   fileContentHash,
   type SourceKind,
 } from './manifest-body.js'
+import { ChunkOpener } from './open-pool.js'
 
 export interface RestoreOptions {
   /** A manifest already opened (signature checked) with openManifest. */
@@ -27,6 +27,8 @@ export interface RestoreOptions {
   readonly dataKeys: DataKeys
   readonly chunks: ChunkSource
   readonly outDir: string
+  /** Worker threads that open chunks (default: one per core beside this one, at most 3; 0: none). */
+  readonly workers?: number
 }
 
 export interface RestoredFile {
@@ -50,23 +52,62 @@ function _target(outDir: string, file: BodyFile): string {
   return target
 }
 
+/**
+ * A file's plaintext in order. Chunks are asked for and opened (on the opener's workers) a few ahead of
+ * the one being written, so fetching, decrypting and writing overlap; at most `ahead` are held at once.
+ */
 async function* _plaintext(
   opts: RestoreOptions,
+  opener: ChunkOpener,
   file: BodyFile,
   macs: Uint8Array[],
 ): AsyncGenerator<Uint8Array> {
-  for (const id of file.chunks) {
-    const stored = await opts.chunks.get(id)
-    if (stored === undefined) throw new ChunkMissingError(toHex(id))
-    const plain = openChunk(opts.dataKeys, id, stored, opts.chunks.verifiesIds === true)
-    // openChunk checked that the nonce is the plaintext's keyed hash: that is the MAC, no second pass
-    macs.push(stored.slice(1, 1 + XCHACHA_NONCE_LENGTH))
+  const ahead = Math.max(2, opener.workerCount * 2)
+  const opening: Promise<Uint8Array>[] = []
+  let next = 0
+  const start = () => {
+    const i = next++
+    const id = file.chunks[i]!
+    const p = (async () => {
+      for (;;) {
+        const stored = await opts.chunks.get(id)
+        if (stored === undefined) throw new ChunkMissingError(toHex(id))
+        // openChunk checks that the nonce is the plaintext's keyed hash: that is the MAC, no second pass
+        // (a copy: `stored` may be a Buffer, whose slice() is a view, and it moves to a worker below)
+        macs[i] = Uint8Array.from(stored.subarray(1, 1 + XCHACHA_NONCE_LENGTH))
+        try {
+          return await opener.open(id, stored, opts.chunks.verifiesIds === true)
+        } catch (err) {
+          // bytes that are not the chunk: their giver is not asked again, and another is asked
+          const notIt =
+            err instanceof ChunkIntegrityError && (err.reason === 'hash' || err.reason === 'format')
+          if (!notIt || opts.chunks.refused === undefined) throw err
+          opts.chunks.refused(id)
+        }
+      }
+    })()
+    p.catch(() => {}) // awaited below, in order; this only silences the early-rejection warning
+    opening.push(p)
+  }
+  while (next < file.chunks.length && opening.length < ahead) start()
+  while (opening.length > 0) {
+    const plain = await opening.shift()!
+    if (next < file.chunks.length) start()
     yield plain
   }
 }
 
 /** Restore every file of `manifest` into `outDir`. */
 export async function restoreVersion(opts: RestoreOptions): Promise<RestoredFile[]> {
+  const opener = new ChunkOpener(opts.dataKeys, opts.workers !== undefined ? { workers: opts.workers } : {})
+  try {
+    return await _restore(opts, opener)
+  } finally {
+    await opener.close()
+  }
+}
+
+async function _restore(opts: RestoreOptions, opener: ChunkOpener): Promise<RestoredFile[]> {
   const body = openManifestBody(opts.manifest, opts.dataKeys.manifestKey)
   const sources = new Map(body.sources.map((s) => [s.name, s]))
   await refuseSymlinks(opts.outDir, opts.outDir)
@@ -85,7 +126,7 @@ export async function restoreVersion(opts: RestoreOptions): Promise<RestoredFile
         yield piece
       }
     }
-    await writeFileAtomic(target, counted(_plaintext(opts, file, macs)), {
+    await writeFileAtomic(target, counted(_plaintext(opts, opener, file, macs)), {
       verify: () => {
         if (size !== file.size) throw new FileIntegrityError(join(file.source, file.path), 'size')
         if (!equalBytes(fileContentHash(size, macs), file.contentHash)) {

@@ -9,13 +9,21 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { type ChunkKeys, type SealedChunk, sealChunk } from './chunk.js'
 
-/** The compiled worker: beside this module in dist/, or in dist/ when running from TypeScript sources. */
-function _workerPath(): string | undefined {
+/**
+ * A compiled worker of this folder (`seal-worker`, `open-worker`): beside this module in dist/, or in
+ * dist/ when running from TypeScript sources.
+ */
+export function compiledWorker(name: string): string | undefined {
   const here = fileURLToPath(import.meta.url)
   const path = here.endsWith('.ts')
-    ? here.replace(/([/\\])src([/\\]replica[/\\])seal-pool\.ts$/, '$1dist$1src$2seal-worker.js')
-    : here.replace(/seal-pool\.js$/, 'seal-worker.js')
+    ? here.replace(/([/\\])src([/\\]replica[/\\])seal-pool\.ts$/, `$1dist$1src$2${name}.js`)
+    : here.replace(/seal-pool\.js$/, `${name}.js`)
   return existsSync(path) ? path : undefined
+}
+
+/** Worker threads by default: one per core beside the calling thread's, at least 1 and at most 3. */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(3, availableParallelism() - 1))
 }
 
 interface Pending {
@@ -43,8 +51,8 @@ export class ChunkSealer {
     private readonly keys: ChunkKeys,
     options: SealerOptions = {},
   ) {
-    const wanted = options.workers ?? Math.max(1, Math.min(3, availableParallelism() - 1))
-    const path = wanted > 0 ? _workerPath() : undefined
+    const wanted = options.workers ?? defaultWorkers()
+    const path = wanted > 0 ? compiledWorker('seal-worker') : undefined
     if (path === undefined) return
     for (let i = 0; i < wanted; i++) {
       const w = new Worker(path, {
@@ -86,7 +94,7 @@ export class ChunkSealer {
     const done = new Promise<SealedChunk>((resolve, reject) => this.pending.set(seq, { resolve, reject }))
     // the chunker hands over owned buffers, so they move to the worker without a copy
     const transferable = plaintext.byteOffset === 0 && plaintext.byteLength === plaintext.buffer.byteLength
-    const job = { seq, plaintext: transferable ? plaintext : plaintext.slice() }
+    const job = { seq, plaintext: transferable ? plaintext : new Uint8Array(plaintext) }
     worker.postMessage(job, [job.plaintext.buffer as ArrayBuffer])
     return done
   }
