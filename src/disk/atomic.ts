@@ -95,6 +95,9 @@ export interface AtomicWriteOptions {
   readonly syncDir?: boolean
 }
 
+/** How much of a large file is written before it is flushed to disk on the side. */
+const FLUSH_EVERY_BYTES = 32 * 1024 * 1024
+
 /** Write `data` (text, bytes, or a stream of bytes) to `path` atomically and durably. */
 export async function writeFileAtomic(
   path: string,
@@ -107,7 +110,23 @@ export async function writeFileAtomic(
   let done = false
   try {
     if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data)
-    else for await (const piece of data) await fh.write(piece)
+    else {
+      // a large file is flushed to disk as it is written (one flush in flight, beside the writing), so
+      // the sync below waits only for the last piece instead of for the whole file
+      let unsynced = 0
+      let flushing: Promise<void> | undefined
+      for await (const piece of data) {
+        await fh.write(piece)
+        unsynced += piece.length
+        if (unsynced >= FLUSH_EVERY_BYTES) {
+          await flushing
+          flushing = fh.datasync()
+          flushing.catch(() => undefined) // awaited below; a failure is thrown there, not left unhandled
+          unsynced = 0
+        }
+      }
+      await flushing
+    }
     await fh.sync()
     await fh.close()
     options.verify?.()

@@ -22,6 +22,17 @@ type Reply = {
   error?: string
 }
 
+/**
+ * Whether `stored` may move to a worker with its whole buffer: the buffer is its own, or holds only it
+ * and the few bytes of the message that carried it. A message of 128 KiB or more never fits one
+ * network frame, so its buffer was made for it alone (joined from its frames); a smaller one may share
+ * a frame's buffer with other messages, and is copied.
+ */
+function _movable(stored: Uint8Array): boolean {
+  if (stored.byteOffset === 0 && stored.byteLength === stored.buffer.byteLength) return true
+  return stored.byteLength >= 128 * 1024 && stored.buffer.byteLength - stored.byteLength <= 64
+}
+
 export class ChunkOpener {
   private readonly workers: Worker[] = []
   private readonly pending = new Map<number, Pending>()
@@ -55,8 +66,8 @@ export class ChunkOpener {
   }
 
   /**
-   * Check and decrypt one stored chunk (openChunk, on a worker). `stored` moves to the worker when it
-   * owns its whole buffer: the caller must not use it afterwards.
+   * Check and decrypt one stored chunk (openChunk, on a worker). `stored` moves to the worker, with
+   * its buffer, when that buffer is its own (see _movable): the caller must not use it afterwards.
    */
   open(id: Uint8Array, stored: Uint8Array, idVerified = false): Promise<Uint8Array> {
     if (this.workers.length === 0) {
@@ -70,8 +81,7 @@ export class ChunkOpener {
     const seq = this.seq++
     const worker = this.workers[seq % this.workers.length]!
     const done = new Promise<Uint8Array>((resolve, reject) => this.pending.set(seq, { id, resolve, reject }))
-    const owned = stored.byteOffset === 0 && stored.byteLength === stored.buffer.byteLength
-    const job = { seq, id, stored: owned ? stored : new Uint8Array(stored), idVerified }
+    const job = { seq, id, stored: _movable(stored) ? stored : new Uint8Array(stored), idVerified }
     worker.postMessage(job, [job.stored.buffer as ArrayBuffer])
     return done
   }
