@@ -4,7 +4,10 @@
  * installed (`apt-get install restic`):
  * - initial backup of a 256 MiB SQLite database: MB/s, and the time ratio to restic;
  * - bytes added after 200 random row rewrites (~200 pages of 4 KiB), against restic's added bytes;
- * - the coordinator's peak RSS backing up a 1 GiB file.
+ * - the coordinator's peak RSS backing up a 1 GiB file;
+ * - restic writing the same database to 3 repositories at once (what kith does for 3 guardians);
+ * - both through a rate-limited home uplink to 5 guardians / repositories: bench:home's figures
+ *   (network namespaces, root only; otherwise why not).
  * Targets: initial time <= 1.5 x restic; incremental bytes <= 0.5 x restic; RSS <= 250 MB.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
@@ -92,6 +95,29 @@ function restic(repo: string, ...args: string[]): { seconds: number; added: numb
   return { seconds: (performance.now() - t) / 1000, added: summary?.data_added ?? 0 }
 }
 
+/** `restic backup` as a child process, resolving when it exits 0. */
+function resticAsync(repo: string, ...args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('restic', ['--repo', repo, '--quiet', ...args], {
+      env: { ...process.env, RESTIC_PASSWORD: 'bench-only' },
+      stdio: 'ignore',
+    })
+    p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`restic exited ${code}`))))
+  })
+}
+
+/** bench:home's figures (both through a rate-limited home uplink), or why it could not run here. */
+function throughUplink(): unknown {
+  const r = spawnSync(process.execPath, [join(import.meta.dirname, 'home.js')], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    timeout: 15 * 60_000,
+  })
+  if (r.status !== 0)
+    return { failed: (r.stderr || `exit ${r.status}`).trim().split('\n').slice(-3).join(' ') }
+  return JSON.parse(r.stdout)
+}
+
 const work = await mkdtemp(join(tmpdir(), 'kith-bench-backup-'))
 const guardians: ChildProcess[] = []
 try {
@@ -126,6 +152,16 @@ try {
     spawnSync('restic', ['init', '--repo', repo], { env: { ...process.env, RESTIC_PASSWORD: 'bench-only' } })
     resticInitial = restic(repo, 'backup', dbPath)
   }
+  // what kith does for its 3 guardians, restic does once per repository: 3 at once
+  let resticToAll: number | undefined
+  if (hasRestic) {
+    const repos = [0, 1, 2].map((i) => join(work, `restic-repo-${i}`))
+    for (const r of repos)
+      spawnSync('restic', ['init', '--repo', r], { env: { ...process.env, RESTIC_PASSWORD: 'bench-only' } })
+    const t = performance.now()
+    await Promise.all(repos.map((r) => resticAsync(r, 'backup', dbPath)))
+    resticToAll = (performance.now() - t) / 1000
+  }
   rewriteRows(dbPath, ids)
   const incremental = await timedBackup(vault)
   const resticIncremental = hasRestic ? restic(repo, 'backup', dbPath) : undefined
@@ -158,6 +194,8 @@ try {
         initial_mb_s: Math.round(DB_BYTES / 1e6 / initial.seconds),
         restic_initial_seconds: resticInitial ? r2(resticInitial.seconds) : null,
         initial_time_ratio: initialRatio !== undefined ? r2(initialRatio) : null,
+        restic_to_3_repositories_seconds: resticToAll !== undefined ? r2(resticToAll) : null,
+        initial_time_ratio_to_restic_3: resticToAll !== undefined ? r2(initial.seconds / resticToAll) : null,
         initial_target_ratio: 1.5,
         meets_initial_target: initialRatio !== undefined ? initialRatio <= 1.5 : null,
         incremental_page_rewrites: REWRITES,
@@ -171,6 +209,8 @@ try {
         coordinator_peak_rss_mb: large.rssMb,
         rss_target_mb: 250,
         meets_rss_target: large.rssMb > 0 && large.rssMb <= 250,
+        // kith and restic to 5 guardians / repositories through a 40 Mbit/s home uplink (bench:home)
+        through_uplink: throughUplink(),
       },
       null,
       2,
