@@ -157,14 +157,6 @@ function _usable(s: PushSession): boolean {
   return st.status === 'open' && st.writeStatus === 'writable' && st.remoteWriteStatus === 'writable'
 }
 
-/** Close every kept push session of `node` (they also end when the node stops). */
-export async function closePushSessions(node: KithNode): Promise<void> {
-  const m = sessions.get(node)
-  if (m === undefined) return
-  sessions.delete(node)
-  await Promise.all([...m.values()].map((s) => _close(s.stream)))
-}
-
 export interface PushArgs {
   manifest: Uint8Array
   manifestHash: Uint8Array
