@@ -7,6 +7,7 @@ import type { AbortOptions, Stream } from '@libp2p/interface'
 import type { RecordDef } from '../codec/record.js'
 import type { SchemaFields, Values } from '../codec/schema.js'
 import { equalBytes } from '../crypto/bytes.js'
+import { MAX_CHUNK_STORED } from '../replica/chunk.js'
 import { openReceipt, type Receipt } from '../replica/receipt.js'
 import { isRemote, PeerTimeoutError, ProtocolViolationError } from './errors.js'
 import type { Invite } from './invite.js'
@@ -18,8 +19,13 @@ import { PROTOCOLS, Wire } from './wire.js'
 /** The longest a guardian may take its chunks from fellow guardians before it answers a push. */
 export const RELAY_STEP_TIMEOUT_MS = 10 * 60_000
 
-/** Chunks a pusher may send before the guardian acknowledges the first of them. */
-export const PUSH_WINDOW = 2
+/**
+ * Bytes of chunks a pusher may have sent and not yet seen acknowledged: two of the largest chunks, as
+ * many small ones as fit (a SQLite source's chunks are a few pages each). What a guardian must buffer.
+ */
+export const PUSH_WINDOW_BYTES = 2 * MAX_CHUNK_STORED
+/** Chunks a pusher reads ahead of the one it sends (its chunk store's reads wait on the disk). */
+const READ_AHEAD = 8
 
 /** Byte counts of a push, for a progress display. */
 export interface PushProgress {
@@ -259,19 +265,30 @@ async function _push(
     if (early !== undefined) return { receipt: openReceipt(early.receipt), sent: chunks.length, bytes }
     const need = needed!.chunks
     args.progress?.need(need)
-    // the guardian acks each stored chunk; keeping PUSH_WINDOW unacked bounds what it must buffer
-    let acked = 0
-    for (const [i, id] of need.entries()) {
-      while (i - acked >= PUSH_WINDOW) {
-        await wire.receive(MSG.ack, options)
-        acked++
+    // the guardian acks each stored chunk; keeping PUSH_WINDOW_BYTES unacked bounds what it must buffer
+    const reads: Promise<Uint8Array>[] = []
+    let next = 0
+    const unacked: number[] = []
+    let unackedBytes = 0
+    const acked = async () => {
+      await wire.receive(MSG.ack, options)
+      unackedBytes -= unacked.shift()!
+    }
+    for (const id of need) {
+      while (next < need.length && reads.length < READ_AHEAD) {
+        const read = args.chunk(need[next++]!)
+        read.catch(() => {}) // awaited below, in order; this only silences the early-rejection warning
+        reads.push(read)
       }
-      const data = await args.chunk(id)
+      const data = await reads.shift()!
+      while (unacked.length > 0 && unackedBytes + data.length > PUSH_WINDOW_BYTES) await acked()
       await wire.send(MSG.chunk, { id, data }, options)
+      unacked.push(data.length)
+      unackedBytes += data.length
       bytes += data.length
       args.progress?.sent(data.length)
     }
-    for (; acked < need.length; acked++) await wire.receive(MSG.ack, options)
+    while (unacked.length > 0) await acked()
     const receipt = openReceipt((await wire.receive(MSG.receipt, options)).receipt)
     return { receipt, sent: need.length + chunks.length, bytes }
   })
