@@ -111,6 +111,9 @@ async function* _read(fh: FileHandle): AsyncGenerator<Uint8Array> {
   for await (const piece of stream) yield piece as Buffer
 }
 
+/** New chunks written to the store at once (each write ends with its own fsync). */
+const WRITES_AT_ONCE = 4
+
 /** Build, store and sign the next version. */
 export async function buildVersion(opts: BuildOptions): Promise<BuildResult> {
   const vaultId = schnorrPublicKey(opts.vaultSecretKey)
@@ -132,6 +135,7 @@ export async function buildVersion(opts: BuildOptions): Promise<BuildResult> {
     ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
   })
   const files: BodyFile[] = []
+  const writing: Promise<void>[] = []
   let bytesRead = 0
   let bytesStored = 0
   let reused = 0
@@ -158,7 +162,11 @@ export async function buildVersion(opts: BuildOptions): Promise<BuildResult> {
               reused++
               continue
             }
-            await opts.store.put(sealed.id, sealed.stored)
+            // a few writes under way at once: each waits on its own fsync
+            const write = opts.store.put(sealed.id, sealed.stored)
+            write.catch(() => {}) // awaited below, in order; this only silences the early-rejection warning
+            writing.push(write)
+            if (writing.length >= WRITES_AT_ONCE) await writing.shift()
             newChunks.push(sealed.id)
             bytesStored += sealed.stored.length
           }
@@ -177,8 +185,10 @@ export async function buildVersion(opts: BuildOptions): Promise<BuildResult> {
         }
       }
     }
+    for (const write of writing.splice(0)) await write
   } finally {
     await sealer.close()
+    await Promise.allSettled(writing)
   }
   // every new chunk is durable before a manifest can name it
   await opts.store.flush?.()
