@@ -17,7 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { CLI, kith, startGuardian, stopAll } from './procs.js'
+import { CLI, inviteFrom, kith, startGuardian, stopAll } from './procs.js'
 
 const MiB = 1024 * 1024
 const DB_BYTES = 256 * MiB
@@ -124,22 +124,7 @@ try {
   for (let i = 0; i < 3; i++) guardians.push(await startGuardian(join(work, `g${i}`)))
   const vault = join(work, 'vault')
   kith('vault', 'init', '--data-dir', vault, '-k', '2', '-w', '2', '--json')
-  const invites = [0, 1, 2].map(
-    (i) =>
-      JSON.parse(
-        kith(
-          'guardian',
-          'invite',
-          '--data-dir',
-          join(work, `g${i}`),
-          '--quota',
-          '8GiB',
-          '--release-delay',
-          '0s',
-          '--json',
-        ),
-      ).invite,
-  )
+  const invites = [0, 1, 2].map((i) => inviteFrom(join(work, `g${i}`), '8GiB'))
   kith('vault', 'add-guardian', '--data-dir', vault, '--json', ...invites)
   const dbPath = join(work, 'channels.sqlite3')
   const ids = makeDatabase(dbPath)

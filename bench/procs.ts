@@ -8,6 +8,12 @@ export const CLI = join(import.meta.dirname, '..', 'src', 'cli', 'main.js')
 export const kith = (...args: string[]): string =>
   execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 })
 
+/** An invite from the guardian in `dir` with no release delay (a bench approves and restores at once). */
+export const inviteFrom = (dir: string, quota = '4GiB'): string =>
+  JSON.parse(
+    kith('guardian', 'invite', '--data-dir', dir, '--quota', quota, '--release-delay', '0s', '--json'),
+  ).invite as string
+
 /** Resolve with the first match of `pattern` in the process's output (group 1 if any). */
 export function waitForLine(proc: ChildProcess, pattern: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {

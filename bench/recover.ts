@@ -16,7 +16,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createKithNode } from '../src/p2p/node.js'
-import { CLI, kith, startGuardian, stopAll, waitForLine } from './procs.js'
+import { CLI, inviteFrom, kith, startGuardian, stopAll, waitForLine } from './procs.js'
 
 const MiB = 1024 * 1024
 const BYTES = 256 * MiB
@@ -59,12 +59,7 @@ try {
   const vault = join(work, 'vault')
   kith('vault', 'init', '--data-dir', vault, '-k', '2', '-w', '2', '--json')
   const dirs = [0, 1, 2].map((i) => join(work, `g${i}`))
-  const invites = dirs.map(
-    (d) =>
-      JSON.parse(
-        kith('guardian', 'invite', '--data-dir', d, '--quota', '4GiB', '--release-delay', '0s', '--json'),
-      ).invite,
-  )
+  const invites = dirs.map((d) => inviteFrom(d))
   kith('vault', 'add-guardian', '--data-dir', vault, '--json', ...invites)
   const big = join(work, 'channels.bin')
   writeFileSync(big, Buffer.alloc(0))

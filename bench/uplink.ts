@@ -13,7 +13,7 @@ import { closeSync, openSync, writeSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { kith, startGuardian, stopAll } from './procs.js'
+import { inviteFrom, kith, startGuardian, stopAll } from './procs.js'
 
 const MiB = 1024 * 1024
 const N = 5
@@ -35,22 +35,7 @@ try {
   for (let i = 0; i < N; i++) guardians.push(await startGuardian(join(work, `g${i}`)))
   const vault = join(work, 'vault')
   kith('vault', 'init', '--data-dir', vault, '-k', '3', '-w', '4', '--json')
-  const invites = guardians.map(
-    (_, i) =>
-      JSON.parse(
-        kith(
-          'guardian',
-          'invite',
-          '--data-dir',
-          join(work, `g${i}`),
-          '--quota',
-          '4GiB',
-          '--release-delay',
-          '0s',
-          '--json',
-        ),
-      ).invite as string,
-  )
+  const invites = guardians.map((_, i) => inviteFrom(join(work, `g${i}`)))
   kith('vault', 'add-guardian', '--data-dir', vault, '--json', ...invites)
   const file = join(work, 'data.bin')
   const fd = openSync(file, 'w')

@@ -13,7 +13,7 @@ import { buildVersion } from '../replica/build.js'
 import { encodeCertificate } from '../replica/certificate.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
 import { ChunkMissingError } from '../replica/errors.js'
-import { headOfManifest, openManifest, openManifestBody } from '../replica/manifest.js'
+import { type ChunkRef, headOfManifest, openManifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { encodeVaultState } from '../replica/vault-state.js'
 import { pathTo, refreshAddresses } from './addresses.js'
@@ -200,16 +200,20 @@ export async function pushToGuardians(
 /** Below this many new bytes a version goes to every guardian at once: latency counts more than uplink. */
 const RELAY_MIN_BYTES = 256 * 1024
 
+/** The distinct chunks of `v` that `other` (an earlier version, if any) does not list. */
+function chunksBeyond(v: VersionRow, other: VersionRow | undefined): ChunkRef[] {
+  const old = new Set(other ? openManifest(other.manifest).chunks.map((c) => toHex(c.id)) : [])
+  const mine = new Map(openManifest(v.manifest).chunks.map((c) => [toHex(c.id), c] as const))
+  return [...mine].filter(([hex]) => !old.has(hex)).map(([, c]) => c)
+}
+
 /** Bytes of chunks `v` has that the newest committed version before it did not. */
 function freshBytes(vault: Vault, v: VersionRow): number {
   const before = vault.db.newestCommitted()
-  const old =
-    before === undefined || before.version >= v.version
-      ? new Set<string>()
-      : new Set(openManifest(before.manifest).chunks.map((c) => toHex(c.id)))
-  return openManifest(v.manifest)
-    .chunks.filter((c) => !old.has(toHex(c.id)))
-    .reduce((n, c) => n + c.size, 0)
+  return chunksBeyond(v, before !== undefined && before.version < v.version ? before : undefined).reduce(
+    (n, c) => n + c.size,
+    0,
+  )
 }
 
 /**
@@ -219,10 +223,7 @@ function freshBytes(vault: Vault, v: VersionRow): number {
 function inlineChunks(vault: Vault, v: VersionRow): Uint8Array[] | undefined {
   const parent = v.version > 1 ? vault.db.version(v.version - 1) : undefined
   if (v.version > 1 && parent === undefined) return undefined
-  const old = new Set(parent ? openManifest(parent.manifest).chunks.map((c) => toHex(c.id)) : [])
-  const fresh = [
-    ...new Map(openManifest(v.manifest).chunks.map((c) => [toHex(c.id), c] as const)).values(),
-  ].filter((c) => !old.has(toHex(c.id)))
+  const fresh = chunksBeyond(v, parent)
   const bytes = fresh.reduce((n, c) => n + c.size, 0)
   if (fresh.length === 0 || fresh.length > MAX_INLINE_CHUNKS || bytes > MAX_INLINE_BYTES) return undefined
   return fresh.map((c) => c.id)

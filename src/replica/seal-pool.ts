@@ -3,33 +3,8 @@
  * id hash are three full passes per chunk, so this is where a build spends its CPU. In-flight chunks
  * are bounded (2 per worker), so memory stays bounded however large the input.
  */
-import { existsSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
-import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
 import { type ChunkKeys, type SealedChunk, sealChunk } from './chunk.js'
-
-/**
- * A compiled worker of this folder (`seal-worker`, `open-worker`): beside this module in dist/, or in
- * dist/ when running from TypeScript sources.
- */
-export function compiledWorker(name: string): string | undefined {
-  const here = fileURLToPath(import.meta.url)
-  const path = here.endsWith('.ts')
-    ? here.replace(/([/\\])src([/\\]replica[/\\])seal-pool\.ts$/, `$1dist$1src$2${name}.js`)
-    : here.replace(/seal-pool\.js$/, `${name}.js`)
-  return existsSync(path) ? path : undefined
-}
-
-/** Worker threads by default: one per core beside the calling thread's, at least 1 and at most 3. */
-export function defaultWorkers(): number {
-  return Math.max(1, Math.min(3, availableParallelism() - 1))
-}
-
-interface Pending {
-  resolve(sealed: SealedChunk): void
-  reject(err: Error): void
-}
+import { ChunkWorkers } from './chunk-workers.js'
 
 export interface SealerOptions {
   /**
@@ -40,69 +15,37 @@ export interface SealerOptions {
   readonly workers?: number
 }
 
+type Reply = { readonly seq: number; readonly sealed?: SealedChunk; readonly error?: string }
+
 export class ChunkSealer {
-  private readonly workers: Worker[] = []
-  private readonly pending = new Map<number, Pending>()
-  private seq = 0
-  /** Set once a worker fails: every later seal fails at once instead of waiting forever. */
-  private failure: Error | undefined
+  private readonly pool: ChunkWorkers<Reply>
 
   constructor(
     private readonly keys: ChunkKeys,
     options: SealerOptions = {},
   ) {
-    const wanted = options.workers ?? defaultWorkers()
-    const path = wanted > 0 ? compiledWorker('seal-worker') : undefined
-    if (path === undefined) return
-    for (let i = 0; i < wanted; i++) {
-      const w = new Worker(path, {
-        workerData: { chunkKey: keys.chunkKey, chunkNonceKey: keys.chunkNonceKey },
-      })
-      w.on('message', (m: { seq: number; sealed?: SealedChunk; error?: string }) => this._settle(m))
-      w.on('error', (err) => this._failAll(err))
-      w.on('exit', (code) => {
-        if (code !== 0) this._failAll(new Error(`seal worker exited with code ${code}`))
-      })
-      this.workers.push(w)
-    }
+    this.pool = new ChunkWorkers('seal-worker', keys, options.workers)
   }
 
   /** How many worker threads seal; 0 means inline. */
   get workerCount(): number {
-    return this.workers.length
+    return this.pool.count
   }
 
-  private _settle(m: { seq: number; sealed?: SealedChunk; error?: string }): void {
-    const p = this.pending.get(m.seq)
-    if (p === undefined) return
-    this.pending.delete(m.seq)
-    if (m.sealed !== undefined) p.resolve(m.sealed)
-    else p.reject(new Error(m.error ?? 'seal failed'))
-  }
-
-  private _failAll(err: Error): void {
-    this.failure ??= err
-    for (const p of this.pending.values()) p.reject(err)
-    this.pending.clear()
-  }
-
-  private _submit(plaintext: Uint8Array): Promise<SealedChunk> {
-    if (this.workers.length === 0) return Promise.resolve(sealChunk(this.keys, plaintext))
-    if (this.failure !== undefined) return Promise.reject(this.failure)
-    const seq = this.seq++
-    const worker = this.workers[seq % this.workers.length]!
-    const done = new Promise<SealedChunk>((resolve, reject) => this.pending.set(seq, { resolve, reject }))
+  private async _submit(plaintext: Uint8Array): Promise<SealedChunk> {
+    if (this.pool.count === 0) return sealChunk(this.keys, plaintext)
     // the chunker hands over owned buffers, so they move to the worker without a copy
     const transferable = plaintext.byteOffset === 0 && plaintext.byteLength === plaintext.buffer.byteLength
-    const job = { seq, plaintext: transferable ? plaintext : new Uint8Array(plaintext) }
-    worker.postMessage(job, [job.plaintext.buffer as ArrayBuffer])
-    return done
+    const own = transferable ? plaintext : new Uint8Array(plaintext)
+    const m = await this.pool.run({ plaintext: own }, [own.buffer as ArrayBuffer])
+    if (m.sealed === undefined) throw new Error(m.error ?? 'seal failed')
+    return m.sealed
   }
 
   /** Seal `chunks` in order, yielding each sealed chunk. */
   async *seal(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<SealedChunk> {
     const window: Promise<SealedChunk>[] = []
-    const limit = Math.max(1, this.workers.length * 2)
+    const limit = Math.max(1, this.pool.count * 2)
     for await (const chunk of chunks) {
       const p = this._submit(chunk)
       p.catch(() => {}) // observed below, in order; this only silences the early-rejection warning
@@ -113,9 +56,7 @@ export class ChunkSealer {
   }
 
   /** Stop the workers; idempotent. */
-  async close(): Promise<void> {
-    const ws = this.workers.splice(0)
-    this._failAll(new Error('sealer closed'))
-    await Promise.all(ws.map((w) => w.terminate()))
+  close(): Promise<void> {
+    return this.pool.close()
   }
 }
