@@ -1,7 +1,8 @@
 /**
  * One shutdown path per process: the first SIGINT/SIGTERM stops the daemon gracefully, a second one
  * forces exit at once. A daemon that fails by itself (`failed` rejects) is stopped the same way, and
- * the returned promise rejects with its error.
+ * the returned promise rejects with its error. The handlers are in place when it returns: call it
+ * before printing that the daemon runs, since whoever waits for that line may signal at once.
  */
 export function stopOnSignal(
   stop: () => Promise<void>,

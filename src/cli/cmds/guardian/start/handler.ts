@@ -25,16 +25,18 @@ export async function startHandler(a: StartArgs & GlobalArgs): Promise<void> {
     onEvent: (line) => say(`${stamp()} ${line}`),
   })
   await guardian.start()
-  const page = guardian.pageUrl
-  if (page !== undefined)
-    say(`${stamp()} your page: ${page} (to log in: kith guardian open); metrics at ${page}/metrics`)
-  say(`${stamp()} guardian ${guardian.peerId} running; keeping ${guardian.db.vaults.all().length} vault(s)`)
-  for (const addr of guardian.addrs) say(`${stamp()} listening on ${addr}`)
-  await stopOnSignal(
+  // the handlers go in before the lines that say it runs: whoever waits for them may signal at once
+  const stopped = stopOnSignal(
     async () => {
       await guardian.stop()
     },
     (l) => say(`${stamp()} ${l}`),
   )
+  const page = guardian.pageUrl
+  if (page !== undefined)
+    say(`${stamp()} your page: ${page} (to log in: kith guardian open); metrics at ${page}/metrics`)
+  say(`${stamp()} guardian ${guardian.peerId} running; keeping ${guardian.db.vaults.all().length} vault(s)`)
+  for (const addr of guardian.addrs) say(`${stamp()} listening on ${addr}`)
+  await stopped
   say(`${stamp()} stopped`)
 }

@@ -58,16 +58,18 @@ export async function watchHandler(a: WatchArgs & GlobalArgs): Promise<void> {
               () => readFile(pluginPaths(a.dataDir).metrics, 'utf8'),
             )
           : undefined
-      if (server) line(`metrics at http://${a.metricsListen}/metrics`)
-      line(`watching ${vault.db.sources().length} source(s) of vault "${vault.db.settings().name}"`)
-      await stopOnSignal(
+      // the handlers go in before the lines that say it runs: whoever waits for them may signal at once
+      const stopped = stopOnSignal(
         async () => {
           server?.close()
           await watcher.stop()
         },
         line,
         watcher.failed,
-      ).finally(() => server?.close())
+      )
+      if (server) line(`metrics at http://${a.metricsListen}/metrics`)
+      line(`watching ${vault.db.sources().length} source(s) of vault "${vault.db.settings().name}"`)
+      await stopped.finally(() => server?.close())
       line('stopped')
     },
     false,
