@@ -1,11 +1,13 @@
 /**
  * A bare libp2p node (kith's stack) that echoes 1-message requests: the network floor for
- * bench/guardian.ts (which names the same protocol id). Prints its address, then serves until killed.
+ * bench/guardian.ts (which names the same protocol id); it also streams bulk for bench/recover.ts and
+ * takes bulk for bench/guardian.ts's memory floor. Prints its address, then serves until killed.
  */
 import '../src/polyfill.js'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { lpStream } from '@libp2p/utils'
 import { createKithNode } from '../src/p2p/node.js'
+import { MAX_CHUNK_STORED } from '../src/replica/chunk.js'
 
 const ECHO_PROTOCOL = '/kith-bench/echo/1.0.0'
 
@@ -34,6 +36,24 @@ await node.handle(BLOB_PROTOCOL, async (stream) => {
       left -= n
     }
     await stream.close()
+  } catch {
+    stream.abort(new Error('done'))
+  }
+})
+/**
+ * Memory floor for bench/guardian.ts: the node takes length-prefixed messages of up to a chunk's size and
+ * acknowledges each, as a guardian takes pushed chunks, and keeps nothing. Its peak RSS is what the
+ * transport alone costs to receive the same bytes.
+ */
+const SINK_PROTOCOL = '/kith-bench/sink/1.0.0'
+const ACK = new Uint8Array(1)
+await node.handle(SINK_PROTOCOL, async (stream) => {
+  const lp = lpStream(stream, { maxDataLength: MAX_CHUNK_STORED + 64, maxBufferSize: 3 * MAX_CHUNK_STORED })
+  try {
+    for (;;) {
+      ;(await lp.read()).subarray()
+      await lp.write(ACK)
+    }
   } catch {
     stream.abort(new Error('done'))
   }

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -14,6 +15,13 @@ import { waitForLine } from './procs.js'
 const ECHO = join(import.meta.dirname, 'echo-node.js')
 /** Served by bench/echo-node.ts. */
 const ECHO_PROTOCOL = '/kith-bench/echo/1.0.0'
+const SINK_PROTOCOL = '/kith-bench/sink/1.0.0'
+
+/** A process's peak resident memory so far (VmHWM), in MB; -1 if it cannot be read. */
+export function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Math.round(Number(m[1]) / 1024) : -1
+}
 
 /** The p-th percentile of `xs`, to the microsecond. */
 export const pct = (xs: number[], p: number): number => {
@@ -25,9 +33,12 @@ export const pct = (xs: number[], p: number): number => {
  * An echo node in another process and one kept-open stream to it: round trips timed one at a time, so
  * a bench can interleave them with what it measures (a busy moment of the machine then weighs on both).
  */
-export async function echoNode(
-  node: Awaited<ReturnType<typeof createKithNode>>,
-): Promise<{ rtt(bytes?: number): Promise<number>; close(): void }> {
+export async function echoNode(node: Awaited<ReturnType<typeof createKithNode>>): Promise<{
+  rtt(bytes?: number): Promise<number>
+  sink(messages: Iterable<Uint8Array>, windowBytes: number): Promise<void>
+  peakRssMb(): number
+  close(): void
+}> {
   const proc = spawn(process.execPath, [ECHO], { stdio: ['ignore', 'pipe', 'inherit'] })
   try {
     const addr = await waitForLine(proc, /(\/ip4\/\S+)/)
@@ -42,6 +53,27 @@ export async function echoNode(
         await lp.read()
         return performance.now() - t
       },
+      /** Send each message on a new stream of the sink protocol, keeping at most `windowBytes` unacked. */
+      async sink(messages, windowBytes) {
+        const out = lpStream(await node.dialProtocol(multiaddr(addr), SINK_PROTOCOL), {
+          maxDataLength: 16,
+        })
+        const unacked: number[] = []
+        let unackedBytes = 0
+        const acked = async () => {
+          await out.read()
+          unackedBytes -= unacked.shift()!
+        }
+        for (const m of messages) {
+          while (unacked.length > 0 && unackedBytes + m.length > windowBytes) await acked()
+          await out.write(m)
+          unacked.push(m.length)
+          unackedBytes += m.length
+        }
+        while (unacked.length > 0) await acked()
+        await out.unwrap().close()
+      },
+      peakRssMb: () => peakRssMb(proc.pid!),
       close: () => proc.kill('SIGKILL'),
     }
   } catch (err) {
