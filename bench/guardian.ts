@@ -3,8 +3,9 @@
  * - push->receipt latency for a 1 KiB update (p50, p99), against a floor measured in the same run: a
  *   plain libp2p 1 KiB echo round trip to another process, plus one SQLite WAL+FULL commit. The push
  *   goes as the coordinator sends a small version: on the kept-open session stream, its chunk inline.
- *   Measured twice: back to back (each part in a tight loop), and spaced (10 ms apart, the floor's parts
- *   just before each push), since a shared machine's figures differ between the two;
+ *   Measured twice: back to back (each part in runs of 30, the parts taking turns), and spaced (10 ms
+ *   apart, the floor's parts just before each push), since a shared machine's figures differ between
+ *   the two;
  * - bulk chunk ingest (MB/s) of 1 GiB, and the daemon's peak RSS while ingesting it, against a floor:
  *   the peak RSS of a bare libp2p node of kith's stack (bench/echo-node.ts) taking the same bytes in the
  *   same window and dropping them.
@@ -33,6 +34,8 @@ import { echoNode, pct, peakRssMb, sqliteAppender } from './floors.js'
 import { CLI, kith, waitForLine } from './procs.js'
 
 const SAMPLES = 300
+/** Back-to-back samples of one part before the next part takes its turn. */
+const BLOCK = 30
 const BULK_CHUNKS = 256
 const BULK_CHUNK = 4 * 1024 * 1024
 
@@ -119,16 +122,21 @@ try {
   }
   const echoes = await echoNode(node)
   const appender = sqliteAppender(work)
-  /** Each part `SAMPLES` times in a row (after 20 to warm up): a busy machine at its fastest. */
+  /**
+   * Each part in runs of `BLOCK` back to back, the three parts taking turns until each has `SAMPLES`
+   * (after 20 of each to warm up): a busy machine at its fastest, and a slow minute of a shared one
+   * falls on all three parts alike.
+   */
   const backToBack = { echo: [] as number[], commit: [] as number[], push: [] as number[] }
-  for (let i = 0; i < SAMPLES + 20; i++) {
-    const t = await echoes.rtt()
-    if (i >= 20) backToBack.echo.push(t)
+  for (let i = 0; i < 20; i++) {
+    await echoes.rtt()
+    appender.commit()
+    await pushOne()
   }
-  for (let i = 0; i < SAMPLES; i++) backToBack.commit.push(appender.commit())
-  for (let i = 0; i < SAMPLES + 20; i++) {
-    const t = await pushOne()
-    if (i >= 20) backToBack.push.push(t)
+  for (let done = 0; done < SAMPLES; done += BLOCK) {
+    for (let i = 0; i < BLOCK; i++) backToBack.echo.push(await echoes.rtt())
+    for (let i = 0; i < BLOCK; i++) backToBack.commit.push(appender.commit())
+    for (let i = 0; i < BLOCK; i++) backToBack.push.push(await pushOne())
   }
   /**
    * As a node's updates come: one at a time with the machine quiet between (10 ms), the floor's parts
