@@ -1,6 +1,7 @@
 /**
  * Floors the benches measure in the same run: a plain libp2p round trip on a kept-open stream to another
- * process (bench/echo-node.ts), and one durable SQLite append (WAL, synchronous=FULL).
+ * process (bench/echo-node.ts), the peak memory of that process taking bulk it drops, and one durable
+ * SQLite append (WAL, synchronous=FULL).
  */
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -53,7 +54,7 @@ export async function echoNode(node: Awaited<ReturnType<typeof createKithNode>>)
         await lp.read()
         return performance.now() - t
       },
-      /** Send each message on a new stream of the sink protocol, keeping at most `windowBytes` unacked. */
+      /** Send the messages on one new stream of the sink protocol, at most `windowBytes` of them unacked. */
       async sink(messages, windowBytes) {
         const out = lpStream(await node.dialProtocol(multiaddr(addr), SINK_PROTOCOL), {
           maxDataLength: 16,
