@@ -11,6 +11,7 @@ import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import Database from 'better-sqlite3'
 import type { createKithNode } from '../src/p2p/node.js'
+import type { MemoryLimit } from './memory-limit.js'
 import { waitForLine } from './procs.js'
 
 const ECHO = join(import.meta.dirname, 'echo-node.js')
@@ -33,14 +34,19 @@ export const pct = (xs: number[], p: number): number => {
 /**
  * An echo node in another process and one kept-open stream to it: round trips timed one at a time, so
  * a bench can interleave them with what it measures (a busy moment of the machine then weighs on both).
+ * With `limit`, the process runs inside that memory cgroup.
  */
-export async function echoNode(node: Awaited<ReturnType<typeof createKithNode>>): Promise<{
+export async function echoNode(
+  node: Awaited<ReturnType<typeof createKithNode>>,
+  limit?: MemoryLimit,
+): Promise<{
   rtt(bytes?: number): Promise<number>
   sink(messages: Iterable<Uint8Array>, windowBytes: number): Promise<void>
   peakRssMb(): number
   close(): void
 }> {
-  const proc = spawn(process.execPath, [ECHO], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const [cmd, args] = limit ? limit.wrap(process.execPath, [ECHO]) : [process.execPath, [ECHO]]
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   try {
     const addr = await waitForLine(proc, /(\/ip4\/\S+)/)
     const lp = lpStream(await node.dialProtocol(multiaddr(addr), ECHO_PROTOCOL), { maxDataLength: 1 << 20 })

@@ -9,7 +9,8 @@
  * - bulk chunk ingest (MB/s) of 1 GiB, and the daemon's peak RSS while ingesting it, against a floor:
  *   the peak RSS of a bare libp2p node of kith's stack (bench/echo-node.ts) taking the same bytes in the
  *   same window and dropping them.
- * Targets: push p50 <= 3 x (echo p50 + commit p50); peak RSS <= 150 MB.
+ * Targets: push p50 <= 3 x (echo p50 + commit p50); peak RSS <= 150 MB. KITH_BENCH_MEMORY_LIMIT runs the
+ * guardian and the floor's node with a small machine's memory (below).
  */
 import '../src/polyfill.js'
 import { spawn } from 'node:child_process'
@@ -19,6 +20,7 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { parseSize } from '../src/cli/parse.js'
 import { sha256 } from '../src/crypto/hash.js'
 import { deriveDataKeys, keyCommitment } from '../src/crypto/kdf.js'
 import { generateSecretKey, schnorrPublicKey } from '../src/crypto/schnorr.js'
@@ -31,6 +33,7 @@ import { type ChunkRef, type Manifest, sealManifest, ZERO_HASH } from '../src/re
 import { signRoster } from '../src/replica/roster.js'
 import { splitDataKey } from '../src/shares/split.js'
 import { echoNode, pct, peakRssMb, sqliteAppender } from './floors.js'
+import { memoryLimit } from './memory-limit.js'
 import { CLI, kith, waitForLine } from './procs.js'
 
 const SAMPLES = 300
@@ -50,12 +53,29 @@ function bulkChunk(i: number): Uint8Array {
   return out
 }
 
+/**
+ * KITH_BENCH_MEMORY_LIMIT=1GiB (root): the guardian and the floor's node run in a memory cgroup of that
+ * size, as on a Raspberry Pi with that much RAM (Node sizes its heap from it).
+ */
+const limitText = process.env['KITH_BENCH_MEMORY_LIMIT']
+const limit = (() => {
+  if (limitText === undefined) return undefined
+  try {
+    return memoryLimit(parseSize(limitText))
+  } catch (err) {
+    return err as Error // not a size
+  }
+})()
+if (limit instanceof Error) {
+  console.error(`bench:guardian: KITH_BENCH_MEMORY_LIMIT=${limitText}: ${limit.message}`)
+  process.exit(1)
+}
 const work = await mkdtemp(join(tmpdir(), 'kith-bench-'))
 const gdir = join(work, 'guardian')
 kith('guardian', 'init', '--data-dir', gdir, '--listen', '/ip4/127.0.0.1/tcp/0', '--json')
-const daemon = spawn(process.execPath, [CLI, 'guardian', 'start', '--data-dir', gdir, '--no-web'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-})
+const start = [CLI, 'guardian', 'start', '--data-dir', gdir, '--no-web']
+const [cmd, args] = limit ? limit.wrap(process.execPath, start) : [process.execPath, start]
+const daemon = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
 const node = await createKithNode({ privateKey: await generateKeyPair('Ed25519') })
 try {
   await waitForLine(daemon, /listening on/)
@@ -120,7 +140,7 @@ try {
     })
     return performance.now() - t
   }
-  const echoes = await echoNode(node)
+  const echoes = await echoNode(node, limit)
   const appender = sqliteAppender(work)
   /**
    * Each part in runs of `BLOCK` back to back, the three parts taking turns until each has `SAMPLES`
@@ -198,6 +218,7 @@ try {
         latency_target_ratio: 3,
         back_to_back: latency(backToBack),
         spaced: latency(spaced),
+        memory_limit_bytes: limit?.bytes ?? null,
         bulk_ingest_bytes: BULK_CHUNKS * BULK_CHUNK,
         bulk_ingest_mb_s: Math.round((BULK_CHUNKS * BULK_CHUNK) / 1e6 / bulkSeconds),
         guardian_peak_rss_before_bulk_mb: rssBeforeBulk,
@@ -215,6 +236,7 @@ try {
 } finally {
   await node.stop()
   daemon.kill('SIGTERM')
-  await new Promise((r) => daemon.once('exit', r))
+  await new Promise((r) => (daemon.exitCode === null ? daemon.once('exit', r) : r(undefined)))
   await rm(work, { recursive: true, force: true })
+  await limit?.remove()
 }
