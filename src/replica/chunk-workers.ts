@@ -21,6 +21,11 @@ function _compiledWorker(name: string): string | undefined {
   return existsSync(path) ? path : undefined
 }
 
+/** True when `bytes` is its whole buffer: it can move to a worker without a copy, taking nothing else. */
+export function ownsBuffer(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+}
+
 /** Worker threads by default: one per core beside the calling thread's, at least 1 and at most 3. */
 function _defaultWorkers(): number {
   return Math.max(1, Math.min(3, availableParallelism() - 1))

@@ -5,7 +5,7 @@
  */
 import { toHex } from '../crypto/bytes.js'
 import { type ChunkKeys, openChunk } from './chunk.js'
-import { ChunkWorkers } from './chunk-workers.js'
+import { ChunkWorkers, ownsBuffer } from './chunk-workers.js'
 import { ChunkIntegrityError } from './errors.js'
 import type { SealerOptions } from './seal-pool.js'
 
@@ -23,7 +23,7 @@ type Reply = {
  * a frame's buffer with other messages, and is copied.
  */
 function _movable(stored: Uint8Array): boolean {
-  if (stored.byteOffset === 0 && stored.byteLength === stored.buffer.byteLength) return true
+  if (ownsBuffer(stored)) return true
   return stored.byteLength >= 128 * 1024 && stored.buffer.byteLength - stored.byteLength <= 64
 }
 

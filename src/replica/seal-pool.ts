@@ -4,7 +4,7 @@
  * are bounded (2 per worker), so memory stays bounded however large the input.
  */
 import { type ChunkKeys, type SealedChunk, sealChunk } from './chunk.js'
-import { ChunkWorkers } from './chunk-workers.js'
+import { ChunkWorkers, ownsBuffer } from './chunk-workers.js'
 
 export interface SealerOptions {
   /**
@@ -35,8 +35,7 @@ export class ChunkSealer {
   private async _submit(plaintext: Uint8Array): Promise<SealedChunk> {
     if (this.pool.count === 0) return sealChunk(this.keys, plaintext)
     // the chunker hands over owned buffers, so they move to the worker without a copy
-    const transferable = plaintext.byteOffset === 0 && plaintext.byteLength === plaintext.buffer.byteLength
-    const own = transferable ? plaintext : new Uint8Array(plaintext)
+    const own = ownsBuffer(plaintext) ? plaintext : new Uint8Array(plaintext)
     const m = await this.pool.run({ plaintext: own }, [own.buffer as ArrayBuffer])
     if (m.sealed === undefined) throw new Error(m.error ?? 'seal failed')
     return m.sealed
