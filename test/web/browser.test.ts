@@ -4,7 +4,8 @@
  * with the one-time link `kith guardian open` prints, sees the request in plain words, types a wrong code
  * (refused, counted), types the right one (approved, a countdown), and the recovery completes. Each page
  * state is saved as a screenshot under test-results/guardian-page/. Skipped, saying why, only where no
- * Chromium is installed (.ci/run installs it).
+ * Chromium is installed; with KITH_REQUIRE_CHROMIUM=1 (.ci/run, which installs it) a missing Chromium
+ * fails the run instead.
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -21,6 +22,8 @@ import {
 } from '../helpers/daemons.js'
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p))
+if (CHROMIUM === undefined && process.env['KITH_REQUIRE_CHROMIUM'] === '1')
+  throw new Error('KITH_REQUIRE_CHROMIUM=1 but no chromium here (apt-get install chromium)')
 if (CHROMIUM === undefined)
   console.warn('skipping the browser test: no chromium here (apt-get install chromium)')
 
