@@ -34,6 +34,7 @@ const HANDLERS: readonly [string, Handler][] = [
   [PROTOCOLS.push, onPush],
   [PROTOCOLS.pushOnce, onPush],
   [PROTOCOLS.fetch, onFetch],
+  [PROTOCOLS.fetchSession, onFetch],
   [PROTOCOLS.recover, onRecover],
   [PROTOCOLS.veto, onVeto],
   [PROTOCOLS.drill, onDrill],

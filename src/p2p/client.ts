@@ -329,18 +329,23 @@ export async function fetchFromPeer(
     peer,
     PROTOCOLS.fetch,
     MSG.fetch,
-    {
-      vaultId,
-      what: req.what,
-      ...(req.what === 'manifest' ? { version: req.version } : {}),
-      ...(req.what === 'chunk' ? { chunkId: req.id } : {}),
-      ...(req.what === 'streamHead' ? { stream: req.stream } : {}),
-      ...(req.what === 'entries' ? { stream: req.stream, version: req.from } : {}),
-    },
+    fetchFields(vaultId, req),
     MSG.fetched,
     options,
   )
   return reply.data
+}
+
+/** A fetch message's fields for `req`. */
+export function fetchFields(vaultId: Uint8Array, req: FetchRequest): Values<typeof MSG.fetch.schema.fields> {
+  return {
+    vaultId,
+    what: req.what,
+    ...(req.what === 'manifest' ? { version: req.version } : {}),
+    ...(req.what === 'chunk' ? { chunkId: req.id } : {}),
+    ...(req.what === 'streamHead' ? { stream: req.stream } : {}),
+    ...(req.what === 'entries' ? { stream: req.stream, version: req.from } : {}),
+  }
 }
 
 /** Where a recovery request stands at one guardian (docs/format.md §Recovery request). */

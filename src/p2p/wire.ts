@@ -19,7 +19,10 @@ export const PROTOCOLS = {
   push: '/kith/push/2.0.0',
   /** One offer per stream, as coordinators and guardians before 2.0.0 speak it. */
   pushOnce: '/kith/push/1.0.0',
+  /** One fetch per stream. */
   fetch: '/kith/fetch/1.0.0',
+  /** A session: fetches follow each other on one stream, answered in order (a restore's chunks). */
+  fetchSession: '/kith/fetch/2.0.0',
   roster: '/kith/roster/1.0.0',
   recover: '/kith/recover/2.0.0',
   veto: '/kith/veto/1.0.0',
@@ -29,6 +32,16 @@ export const PROTOCOLS = {
 
 /** How long a refused peer has to read the error and reset before the stream is reset for it. */
 export const REFUSED_GRACE_MS = 1000
+
+/**
+ * Whether the peer closed its end (or the stream is gone): between a session's messages, that is its end,
+ * and this end is closed too. False while the stream is open both ways.
+ */
+export function sessionEnded(stream: Stream): boolean {
+  if (stream.remoteWriteStatus !== 'closed' && stream.status === 'open') return false
+  void stream.close().catch(() => undefined /* gone already */)
+  return true
+}
 
 /** Per-step deadline; a push of many chunks gets it per message, not for the whole stream. */
 export const STEP_TIMEOUT_MS = 30_000

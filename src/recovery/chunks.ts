@@ -1,19 +1,25 @@
 /**
- * Where a restore's chunks come from: the guardians that hold the version, fetched ahead in parallel.
- * The restore checks each against its id (on its worker threads, with the decryption); a guardian whose
- * bytes fail that check is named and never asked again, and the chunk is asked of another.
+ * Where a restore's chunks come from: the guardians that hold the version, fetched ahead in parallel,
+ * on one fetch session per guardian (requests in a row on one stream). The restore checks each against
+ * its id (on its worker threads, with the decryption); a guardian whose bytes fail that check is named
+ * and never asked again, and the chunk is asked of another.
  */
 import { toHex } from '../crypto/bytes.js'
 import { fetchFromPeer } from '../p2p/client.js'
+import { FetchSession } from '../p2p/fetch-session.js'
 import type { KithNode } from '../p2p/node.js'
 import type { ChunkSource } from '../replica/chunk-store.js'
 import { ChunkMissingError } from '../replica/errors.js'
 import type { RecoveryTarget } from './targets.js'
 
+/** The longest one chunk may take to arrive. */
+const CHUNK_TIMEOUT_MS = 30_000
+
 /**
  * Chunks from the guardians that hold the version: fetched ahead of the restore in parallel, spread over
  * holders. A guardian that served bytes the restore refused is dropped for the rest of the restore and
- * named.
+ * named. Each holder is asked on a session; a chunk whose session broke is asked once more on a stream
+ * of its own, and the next ones on a new session. close() ends the sessions.
  */
 export class GuardianChunks implements ChunkSource {
   readonly verifiesIds = false
@@ -21,6 +27,9 @@ export class GuardianChunks implements ChunkSource {
   private readonly bad = new Set<string>()
   /** Who gave each chunk handed out and not yet accepted or refused. */
   private readonly givers = new Map<string, RecoveryTarget>()
+  /** Per holder (hex id): its session, or undefined where it has none (speaks only one fetch per
+   * stream, or could not be reached). */
+  private readonly sessions = new Map<string, Promise<FetchSession | undefined>>()
   private cursor = 0
   private turn = 0
 
@@ -66,15 +75,7 @@ export class GuardianChunks implements ChunkSource {
       if (this.bad.has(toHex(g.peerId))) continue
       let data: Uint8Array
       try {
-        data = await fetchFromPeer(
-          this.node,
-          g,
-          this.vaultId,
-          { what: 'chunk', id },
-          {
-            signal: AbortSignal.timeout(30_000),
-          },
-        )
+        data = await this._fromHolder(g, id)
       } catch {
         continue // unreachable or refusing for this chunk: the next holder may have it
       }
@@ -82,5 +83,49 @@ export class GuardianChunks implements ChunkSource {
       return data
     }
     throw new ChunkMissingError(toHex(id))
+  }
+
+  /** One chunk from one holder: on its session, or on a stream of its own where that fails. */
+  private async _fromHolder(g: RecoveryTarget, id: Uint8Array): Promise<Uint8Array> {
+    const session = await this._session(g)
+    if (session !== undefined) {
+      try {
+        return await session.fetch(this.vaultId, { what: 'chunk', id }, { timeoutMs: CHUNK_TIMEOUT_MS })
+      } catch {
+        // the session broke (on this chunk or one before it): this one alone, the next on a new one
+      }
+    }
+    return fetchFromPeer(
+      this.node,
+      g,
+      this.vaultId,
+      { what: 'chunk', id },
+      {
+        signal: AbortSignal.timeout(CHUNK_TIMEOUT_MS),
+      },
+    )
+  }
+
+  /** The holder's session: the one open, or a new one in place of one that broke. */
+  private async _session(g: RecoveryTarget): Promise<FetchSession | undefined> {
+    const key = toHex(g.peerId)
+    const held = this.sessions.get(key)
+    if (held !== undefined) {
+      const s = await held
+      if (s === undefined || !s.broken) return s
+      if (this.sessions.get(key) !== held) return this._session(g) // another caller reopened it
+    }
+    const opening = FetchSession.open(this.node, g, AbortSignal.timeout(CHUNK_TIMEOUT_MS)).catch(
+      () => undefined, // unreachable now: its chunks are asked one stream each, as before sessions
+    )
+    this.sessions.set(key, opening)
+    return opening
+  }
+
+  /** End every session; idempotent. */
+  async close(): Promise<void> {
+    const open = [...this.sessions.values()]
+    this.sessions.clear()
+    await Promise.all(open.map(async (p) => (await p)?.close()))
   }
 }

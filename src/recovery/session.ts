@@ -139,6 +139,8 @@ export class Recovery {
           manifest.version - 1,
         )
       throw err
+    } finally {
+      await source.close()
     }
     await this._replayStreams(manifest, body, files, answersNeeded(roster, this.ctx.opts.tolerate))
     this.ctx.say({

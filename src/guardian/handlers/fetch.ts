@@ -1,16 +1,16 @@
 /**
- * `/kith/fetch/1.0.0`: heads, manifests, chunks, equivocation evidence and open recovery requests, for
- * the vault's coordinator and guardians. A recoverer with a live request for the vault may read its signed
+ * `/kith/fetch/1.0.0` and its session `/kith/fetch/2.0.0`: heads, manifests, chunks, equivocation
+ * evidence and open recovery requests, for the vault's coordinator and guardians. A recoverer with a live request for the vault may read its signed
  * head (freshness needs more answers than approvals); manifests and (encrypted) chunks only once this
  * guardian's human approved its request. A coordinator a newer roster fenced out is told FENCED, and may
  * read that roster: the vault-signed proof that it must stop.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { encodeRecordBody } from '../../codec/record.js'
-import { UnauthorizedPeerError } from '../../p2p/errors.js'
+import { PeerTimeoutError, UnauthorizedPeerError } from '../../p2p/errors.js'
 import { type MessageOf, MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
-import { PROTOCOLS, Wire } from '../../p2p/wire.js'
+import { PROTOCOLS, STEP_TIMEOUT_MS, sessionEnded, Wire } from '../../p2p/wire.js'
 import { allowed, knownPeer } from '../access.js'
 import { addressRecords } from '../addresses.js'
 import type { GuardianContext } from '../context.js'
@@ -83,8 +83,18 @@ function _recovererMayRead(
   return false
 }
 
+/** How long a fetch session waits for the next request before it ends: no longer than a one-shot
+ * stream may wait for its only one, so a session holds nothing longer than a stream did before. */
+export const FETCH_SESSION_IDLE_MS = STEP_TIMEOUT_MS
+
+/**
+ * `/kith/fetch/1.0.0` answers one request; `/kith/fetch/2.0.0` answers requests one after another on
+ * the same stream, in the order they came, until the peer closes its end or stays quiet. Every request
+ * is checked on its own (a veto or an expiry takes effect mid-session); a refusal ends the session.
+ */
 export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
-  const wire = new Wire(stream, PROTOCOLS.fetch, MSG.fetch.maxBytes)
+  const session = stream.protocol === PROTOCOLS.fetchSession
+  const wire = new Wire(stream, stream.protocol || PROTOCOLS.fetch, MSG.fetch.maxBytes)
   try {
     const peer = peerIdBytes(conn.remotePeer)
     if (
@@ -93,27 +103,49 @@ export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connec
       !ctx.db.vaults.fencedAnywhere(peer)
     )
       throw new UnauthorizedPeerError(conn.remotePeer.toString())
-    const req = await wire.receive(MSG.fetch)
-    const vault = ctx.db.vaults.require(req.vaultId)
-    if (ctx.db.vaults.isFenced(vault.vaultId, peer)) {
-      if (req.what !== 'roster') throw new FencedError()
-      await wire.send(MSG.fetched, { data: vault.roster })
-      return await stream.close()
+    if (!(await _answerOne(ctx, wire, conn, peer, await wire.receive(MSG.fetch)))) return
+    while (session) {
+      let req: FetchRequest
+      try {
+        req = await wire.receive(MSG.fetch, { timeoutMs: FETCH_SESSION_IDLE_MS })
+      } catch (err) {
+        if (err instanceof PeerTimeoutError || sessionEnded(stream)) return
+        throw err
+      }
+      if (!(await _answerOne(ctx, wire, conn, peer, req))) return
     }
-    // members first (in memory); the database is asked only about recoverers
-    if (!allowed(ctx.roster(vault), conn.remotePeer, 'members') && !_recovererMayRead(ctx, peer, vault, req))
-      throw new UnauthorizedPeerError(conn.remotePeer.toString())
-    // where the guardians are now: async (the peer store), and only for members
-    const data =
-      req.what === 'addresses'
-        ? encodeRecordBody(MSG.addresses, {
-            records: (await addressRecords(ctx, vault)).map((record) => ({ record })),
-          })
-        : _answer(ctx, vault, req)
-    if (data === undefined) throw new NotHeldError()
-    await wire.send(MSG.fetched, { data })
     await stream.close()
   } catch (err) {
     await refuse(ctx, wire, err)
   }
+}
+
+/** Answer one request; false when the stream is done with (a fenced coordinator was given its proof). */
+async function _answerOne(
+  ctx: GuardianContext,
+  wire: Wire,
+  conn: Connection,
+  peer: Uint8Array,
+  req: FetchRequest,
+): Promise<boolean> {
+  const vault = ctx.db.vaults.require(req.vaultId)
+  if (ctx.db.vaults.isFenced(vault.vaultId, peer)) {
+    if (req.what !== 'roster') throw new FencedError()
+    await wire.send(MSG.fetched, { data: vault.roster })
+    await wire.stream.close()
+    return false
+  }
+  // members first (in memory); the database is asked only about recoverers
+  if (!allowed(ctx.roster(vault), conn.remotePeer, 'members') && !_recovererMayRead(ctx, peer, vault, req))
+    throw new UnauthorizedPeerError(conn.remotePeer.toString())
+  // where the guardians are now: async (the peer store), and only for members
+  const data =
+    req.what === 'addresses'
+      ? encodeRecordBody(MSG.addresses, {
+          records: (await addressRecords(ctx, vault)).map((record) => ({ record })),
+        })
+      : _answer(ctx, vault, req)
+  if (data === undefined) throw new NotHeldError()
+  await wire.send(MSG.fetched, { data })
+  return true
 }

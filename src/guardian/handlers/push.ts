@@ -11,7 +11,7 @@ import type { Connection, Stream } from '@libp2p/interface'
 import { PeerTimeoutError, UnauthorizedPeerError } from '../../p2p/errors.js'
 import { type MessageOf, MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
-import { PROTOCOLS, Wire } from '../../p2p/wire.js'
+import { PROTOCOLS, sessionEnded, Wire } from '../../p2p/wire.js'
 import { headOfManifest, openManifest } from '../../replica/manifest.js'
 import { authorize, knownPeer } from '../access.js'
 import { type GuardianContext, shortId } from '../context.js'
@@ -44,7 +44,7 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
       try {
         offer = await wire.receive(MSG.offer, { timeoutMs: PUSH_SESSION_IDLE_MS })
       } catch (err) {
-        if (err instanceof PeerTimeoutError || _ended(stream)) return
+        if (err instanceof PeerTimeoutError || sessionEnded(stream)) return
         throw err
       }
       await _takeOffer(ctx, wire, conn, offer)
@@ -57,13 +57,6 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
     }
     await refuse(ctx, wire, err)
   }
-}
-
-/** The coordinator closed its end (or the stream is gone) between offers: the session is over. */
-function _ended(stream: Stream): boolean {
-  if (stream.remoteWriteStatus !== 'closed' && stream.status === 'open') return false
-  void stream.close().catch(() => undefined /* gone already */)
-  return true
 }
 
 /** Take one offered version and send its receipt once it is durable. */

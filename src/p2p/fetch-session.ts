@@ -1,0 +1,82 @@
+/**
+ * The client side of `/kith/fetch/2.0.0`: many fetches on one stream, for a restore's chunks.
+ */
+import type { Stream } from '@libp2p/interface'
+import { type FetchRequest, fetchFields, type PeerRef } from './client.js'
+import { ProtocolViolationError } from './errors.js'
+import { MSG } from './messages.js'
+import type { KithNode } from './node.js'
+import { openStream } from './peers.js'
+import { PROTOCOLS, type StepOptions, Wire } from './wire.js'
+
+/**
+ * Many fetches from one peer on one stream (`/kith/fetch/2.0.0`): each request goes out when it is
+ * asked, without waiting for the replies before it, and the replies come back in the same order. One
+ * failed request (a refusal, a deadline, a reset) ends the session: it and every request after it
+ * reject, and `broken` turns true; the caller asks elsewhere or opens another. A restore's chunks come
+ * this way, without a new stream and a protocol negotiation for each.
+ */
+export class FetchSession {
+  private sending: Promise<unknown> = Promise.resolve()
+  private reading: Promise<unknown> = Promise.resolve()
+  private failed = false
+
+  private constructor(
+    private readonly stream: Stream,
+    private readonly wire: Wire,
+  ) {}
+
+  /**
+   * Open a session with `peer`, or undefined if it speaks only one fetch per stream (a guardian before
+   * 2.0.0): the caller then fetches with fetchFromPeer. Throws if the peer cannot be reached.
+   */
+  static async open(node: KithNode, peer: PeerRef, signal?: AbortSignal): Promise<FetchSession | undefined> {
+    const stream = await openStream(
+      node,
+      peer.peerId,
+      peer.addrs,
+      [PROTOCOLS.fetchSession, PROTOCOLS.fetch],
+      signal,
+    )
+    if (stream.protocol !== PROTOCOLS.fetchSession) {
+      await stream.close().catch(() => undefined)
+      return undefined
+    }
+    return new FetchSession(stream, new Wire(stream, PROTOCOLS.fetchSession, MSG.fetched.maxBytes))
+  }
+
+  /** True once a request failed: the session takes no more. */
+  get broken(): boolean {
+    return this.failed
+  }
+
+  /** Ask for one thing; resolves with its bytes, in the order asked. The caller verifies them. */
+  fetch(vaultId: Uint8Array, req: FetchRequest, options?: StepOptions): Promise<Uint8Array> {
+    const fields = fetchFields(vaultId, req)
+    const sent = this.sending.then(() => this._step(() => this.wire.send(MSG.fetch, fields, options)))
+    this.sending = sent.catch(() => undefined)
+    const got = Promise.all([sent, this.reading]).then(() =>
+      this._step(() => this.wire.receive(MSG.fetched, options)),
+    )
+    this.reading = got.catch(() => undefined)
+    return got.then((reply) => reply.data)
+  }
+
+  /** End the session (the peer's side ends when it reads the close). */
+  async close(): Promise<void> {
+    if (this.failed) return
+    this.failed = true
+    await this.stream.close().catch(() => undefined)
+  }
+
+  private async _step<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.failed) throw new ProtocolViolationError(PROTOCOLS.fetchSession, 'the session ended')
+    try {
+      return await fn()
+    } catch (err) {
+      this.failed = true
+      this.stream.abort(err instanceof Error ? err : new Error(String(err)))
+      throw err
+    }
+  }
+}
