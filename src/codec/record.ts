@@ -47,12 +47,10 @@ export function defineRecord<S extends SchemaFields>(def: {
 
 /** Encode an unsigned record, or the signed part of a signed one. */
 export function encodeRecordBody<S extends SchemaFields>(def: RecordDef<S>, values: Values<S>): Uint8Array {
-  const fields = encodeFields(def.schema, values)
-  const out = new Uint8Array(HEADER_LENGTH + fields.length)
+  const out = encodeFields(def.schema, values, HEADER_LENGTH)
   out.set(RECORD_MAGIC, 0)
   out[4] = def.kind
   out[5] = def.version
-  out.set(fields, HEADER_LENGTH)
   const total = out.length + (def.signed ? SIGNATURE_LENGTH : 0)
   if (total > def.maxBytes) throw new RecordTooLargeError(def.schema.record, total, def.maxBytes)
   return out
