@@ -1,13 +1,15 @@
 /**
  * Upload once: a push offer may name fellow guardians that already hold the version. The guardian takes
- * the chunks it lacks from them first (a few fetches at a time, spread over them) and asks the
- * coordinator only for what they could not give, so a home uplink carries each new byte about once.
+ * the chunks it lacks from them first (a few fetches at a time, spread over them, on one fetch session
+ * per fellow) and asks the coordinator only for what they could not give, so a home uplink carries each
+ * new byte about once.
  * Every chunk is verified against its id and the signed manifest's size, whoever sent it: a fellow that
  * lies or is away only costs time, and the coordinator still sends what is missing.
  */
 import { equalBytes } from '../crypto/bytes.js'
-import { fetchFromPeer, RELAY_STEP_TIMEOUT_MS } from '../p2p/client.js'
+import { RELAY_STEP_TIMEOUT_MS } from '../p2p/client.js'
 import { isRemote } from '../p2p/errors.js'
+import { FetchSessions } from '../p2p/fetch-session.js'
 import { samePeer } from '../p2p/peers.js'
 import type { GuardianContext } from './context.js'
 import type { VaultRow } from './store/index.js'
@@ -39,6 +41,7 @@ export async function takeFromFellows(
   const away = new Set<number>()
   let next = 0
   let taken = 0
+  const sessions = new FetchSessions(ctx.node, FETCH_TIMEOUT_MS)
   const worker = async () => {
     while (next < ids.length && !deadline.aborted && away.size < fellows.length) {
       const i = next++
@@ -47,13 +50,7 @@ export async function takeFromFellows(
         const f = (i + k) % fellows.length
         if (away.has(f)) continue
         try {
-          const data = await fetchFromPeer(
-            ctx.node,
-            fellows[f]!,
-            vault.vaultId,
-            { what: 'chunk', id },
-            { signal: AbortSignal.any([deadline, AbortSignal.timeout(FETCH_TIMEOUT_MS)]) },
-          )
+          const data = await sessions.fetch(fellows[f]!, vault.vaultId, { what: 'chunk', id }, deadline)
           intake.accept(id, data)
           taken += data.length
           break
@@ -64,6 +61,10 @@ export async function takeFromFellows(
       }
     }
   }
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, ids.length) }, worker))
+  try {
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, ids.length) }, worker))
+  } finally {
+    await sessions.close()
+  }
   return taken
 }

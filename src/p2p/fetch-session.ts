@@ -1,9 +1,11 @@
 /**
- * The client side of `/kith/fetch/2.0.0`: many fetches on one stream, for a restore's chunks.
+ * The client side of `/kith/fetch/2.0.0`: many fetches on one stream, for a restore's chunks and the
+ * chunks a guardian takes from its fellows.
  */
 import type { Stream } from '@libp2p/interface'
-import { type FetchRequest, fetchFields, type PeerRef } from './client.js'
-import { ProtocolViolationError } from './errors.js'
+import { toHex } from '../crypto/bytes.js'
+import { type FetchRequest, fetchFields, fetchFromPeer, type PeerRef } from './client.js'
+import { isRemote, ProtocolViolationError } from './errors.js'
 import { MSG } from './messages.js'
 import type { KithNode } from './node.js'
 import { openStream } from './peers.js'
@@ -11,9 +13,10 @@ import { PROTOCOLS, type StepOptions, Wire } from './wire.js'
 
 /**
  * Many fetches from one peer on one stream (`/kith/fetch/2.0.0`): each request goes out when it is
- * asked, without waiting for the replies before it, and the replies come back in the same order. One
- * failed request (a refusal, a deadline, a reset) ends the session: it and every request after it
- * reject, and `broken` turns true; the caller asks elsewhere or opens another. A restore's chunks come
+ * asked, without waiting for the replies before it, and the replies come back in the same order. A
+ * NOT_HELD answer rejects its request alone. Any other failure (a refusal, a deadline, a reset) ends
+ * the session: it and every request after it reject, and `broken` turns true; the caller asks
+ * elsewhere or opens another. A restore's chunks come
  * this way, without a new stream and a protocol negotiation for each.
  */
 export class FetchSession {
@@ -74,9 +77,68 @@ export class FetchSession {
     try {
       return await fn()
     } catch (err) {
+      if (isRemote(err) && err.remoteCode === 'NOT_HELD') throw err // an answer: the session goes on
       this.failed = true
       this.stream.abort(err instanceof Error ? err : new Error(String(err)))
       throw err
     }
+  }
+}
+
+/**
+ * Sessions with several peers: each opened when first needed, and again after it broke. A fetch goes
+ * on the peer's session; where the peer has none (it speaks only 1.0.0, or could not be reached) or its
+ * session broke on this request, on a stream of its own.
+ */
+export class FetchSessions {
+  private readonly byPeer = new Map<string, Promise<FetchSession | undefined>>()
+
+  constructor(
+    private readonly node: KithNode,
+    /** The longest one fetch may take. */
+    private readonly timeoutMs: number,
+  ) {}
+
+  async fetch(
+    peer: PeerRef,
+    vaultId: Uint8Array,
+    req: FetchRequest,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
+    const session = await this._session(peer)
+    if (session !== undefined) {
+      try {
+        return await session.fetch(vaultId, req, { timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) })
+      } catch (err) {
+        if (!session.broken) throw err // NOT_HELD: the peer's answer, not a broken session
+      }
+    }
+    const timeout = AbortSignal.timeout(this.timeoutMs)
+    return fetchFromPeer(this.node, peer, vaultId, req, {
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    })
+  }
+
+  /** The peer's session: the one open, or a new one in place of one that broke. */
+  private async _session(peer: PeerRef): Promise<FetchSession | undefined> {
+    const key = toHex(peer.peerId)
+    const held = this.byPeer.get(key)
+    if (held !== undefined) {
+      const s = await held
+      if (s === undefined || !s.broken) return s
+      if (this.byPeer.get(key) !== held) return this._session(peer) // another caller reopened it
+    }
+    const opening = FetchSession.open(this.node, peer, AbortSignal.timeout(this.timeoutMs)).catch(
+      () => undefined, // unreachable now: its fetches go one stream each, which name the failure
+    )
+    this.byPeer.set(key, opening)
+    return opening
+  }
+
+  /** End every session; idempotent. */
+  async close(): Promise<void> {
+    const open = [...this.byPeer.values()]
+    this.byPeer.clear()
+    await Promise.all(open.map(async (p) => (await p)?.close()))
   }
 }

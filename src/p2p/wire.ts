@@ -87,16 +87,21 @@ export class Wire {
     )
   }
 
+  /** Send a named error reply as the answer to one request, and go on (sendError ends the stream). */
+  async tell(err: unknown): Promise<void> {
+    const e = err instanceof KithError ? err : undefined
+    await this.send(MSG.error, {
+      code: e?.code ?? 'INTERNAL',
+      message: (e?.message ?? 'internal error').slice(0, 500),
+    })
+  }
+
   /** Send a named error reply, then close; never throws (the peer may be gone). */
   async sendError(err: unknown): Promise<void> {
-    const e = err instanceof KithError ? err : undefined
     // nothing more is read: stop granting the peer flow-control window, so it cannot keep sending
     this.stream.pause()
     try {
-      await this.send(MSG.error, {
-        code: e?.code ?? 'INTERNAL',
-        message: (e?.message ?? 'internal error').slice(0, 500),
-      })
+      await this.tell(err)
       await this.stream.close({ signal: AbortSignal.timeout(2000) })
       // a refused peer has nothing more to say: an honest client resets as soon as it reads the error;
       // whatever else arrives would sit unread in memory, so after a moment the stream is reset

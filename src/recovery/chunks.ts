@@ -5,8 +5,7 @@
  * and never asked again, and the chunk is asked of another.
  */
 import { toHex } from '../crypto/bytes.js'
-import { fetchFromPeer } from '../p2p/client.js'
-import { FetchSession } from '../p2p/fetch-session.js'
+import { FetchSessions } from '../p2p/fetch-session.js'
 import type { KithNode } from '../p2p/node.js'
 import type { ChunkSource } from '../replica/chunk-store.js'
 import { ChunkMissingError } from '../replica/errors.js'
@@ -27,20 +26,20 @@ export class GuardianChunks implements ChunkSource {
   private readonly bad = new Set<string>()
   /** Who gave each chunk handed out and not yet accepted or refused. */
   private readonly givers = new Map<string, RecoveryTarget>()
-  /** Per holder (hex id): its session, or undefined where it has none (speaks only one fetch per
-   * stream, or could not be reached). */
-  private readonly sessions = new Map<string, Promise<FetchSession | undefined>>()
+  private readonly sessions: FetchSessions
   private cursor = 0
   private turn = 0
 
   constructor(
-    private readonly node: KithNode,
+    node: KithNode,
     private readonly vaultId: Uint8Array,
     private readonly holders: readonly RecoveryTarget[],
     private readonly order: readonly Uint8Array[],
     private readonly onBad: (g: RecoveryTarget, chunk: string) => void,
     private readonly ahead = 8,
-  ) {}
+  ) {
+    this.sessions = new FetchSessions(node, CHUNK_TIMEOUT_MS)
+  }
 
   refused(id: Uint8Array): void {
     const key = toHex(id)
@@ -75,7 +74,7 @@ export class GuardianChunks implements ChunkSource {
       if (this.bad.has(toHex(g.peerId))) continue
       let data: Uint8Array
       try {
-        data = await this._fromHolder(g, id)
+        data = await this.sessions.fetch(g, this.vaultId, { what: 'chunk', id })
       } catch {
         continue // unreachable or refusing for this chunk: the next holder may have it
       }
@@ -85,47 +84,8 @@ export class GuardianChunks implements ChunkSource {
     throw new ChunkMissingError(toHex(id))
   }
 
-  /** One chunk from one holder: on its session, or on a stream of its own where that fails. */
-  private async _fromHolder(g: RecoveryTarget, id: Uint8Array): Promise<Uint8Array> {
-    const session = await this._session(g)
-    if (session !== undefined) {
-      try {
-        return await session.fetch(this.vaultId, { what: 'chunk', id }, { timeoutMs: CHUNK_TIMEOUT_MS })
-      } catch {
-        // the session broke (on this chunk or one before it): this one alone, the next on a new one
-      }
-    }
-    return fetchFromPeer(
-      this.node,
-      g,
-      this.vaultId,
-      { what: 'chunk', id },
-      {
-        signal: AbortSignal.timeout(CHUNK_TIMEOUT_MS),
-      },
-    )
-  }
-
-  /** The holder's session: the one open, or a new one in place of one that broke. */
-  private async _session(g: RecoveryTarget): Promise<FetchSession | undefined> {
-    const key = toHex(g.peerId)
-    const held = this.sessions.get(key)
-    if (held !== undefined) {
-      const s = await held
-      if (s === undefined || !s.broken) return s
-      if (this.sessions.get(key) !== held) return this._session(g) // another caller reopened it
-    }
-    const opening = FetchSession.open(this.node, g, AbortSignal.timeout(CHUNK_TIMEOUT_MS)).catch(
-      () => undefined, // unreachable now: its chunks are asked one stream each, as before sessions
-    )
-    this.sessions.set(key, opening)
-    return opening
-  }
-
   /** End every session; idempotent. */
-  async close(): Promise<void> {
-    const open = [...this.sessions.values()]
-    this.sessions.clear()
-    await Promise.all(open.map(async (p) => (await p)?.close()))
+  close(): Promise<void> {
+    return this.sessions.close()
   }
 }

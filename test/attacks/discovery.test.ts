@@ -113,7 +113,7 @@ describe('attack: discovery and reading by a stranger who knows a guardian addre
     ).toBeGreaterThan(0)
   })
 
-  it('approved, it reads a version on one session: requests in a row, replies in order, each the bytes asked', async () => {
+  it('approved, it reads a version on one session: requests in a row, replies in order, each the bytes asked; NOT_HELD is an answer, a refusal the end', async () => {
     const session = (await FetchSession.open(stranger, ref))!
     const manifest = openManifest(await session.fetch(vaultId, { what: 'manifest', version: 1 }))
     const ids = manifest.chunks.map((c) => c.id)
@@ -121,11 +121,17 @@ describe('attack: discovery and reading by a stranger who knows a guardian addre
     const replies = await Promise.all(ids.map((id) => session.fetch(vaultId, { what: 'chunk', id })))
     expect(ids.length).toBeGreaterThan(1)
     expect(replies.map((bytes) => toHex(sha256(bytes)))).toEqual(ids.map(toHex))
-    // a chunk it does not hold is named, and ends the session; what was asked after it is not answered
+    // a chunk it does not hold is named, and the session goes on
     const missing = session.fetch(vaultId, { what: 'chunk', id: new Uint8Array(32) })
     const after = session.fetch(vaultId, { what: 'chunk', id: ids[0]! })
     expect(await remoteCode(() => missing)).toBe('NOT_HELD')
-    await expect(after).rejects.toThrow()
+    expect(toHex(sha256(await after))).toBe(toHex(ids[0]!))
+    expect(session.broken).toBe(false)
+    // a refusal ends it: a peer's sealed roster is for members only, and nothing after it is answered
+    const refused = session.fetch(vaultId, { what: 'roster' })
+    const late = session.fetch(vaultId, { what: 'chunk', id: ids[0]! })
+    expect(await remoteCode(() => refused)).toBe('UNAUTHORIZED_PEER')
+    await expect(late).rejects.toThrow()
     expect(session.broken).toBe(true)
   })
 

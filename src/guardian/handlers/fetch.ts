@@ -90,7 +90,8 @@ export const FETCH_SESSION_IDLE_MS = STEP_TIMEOUT_MS
 /**
  * `/kith/fetch/1.0.0` answers one request; `/kith/fetch/2.0.0` answers requests one after another on
  * the same stream, in the order they came, until the peer closes its end or stays quiet. Every request
- * is checked on its own (a veto or an expiry takes effect mid-session); a refusal ends the session.
+ * is checked on its own (a veto or an expiry takes effect mid-session). NOT_HELD answers one request
+ * and the session goes on; any other refusal ends it.
  */
 export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
   const session = stream.protocol === PROTOCOLS.fetchSession
@@ -103,7 +104,17 @@ export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connec
       !ctx.db.vaults.fencedAnywhere(peer)
     )
       throw new UnauthorizedPeerError(conn.remotePeer.toString())
-    if (!(await _answerOne(ctx, wire, conn, peer, await wire.receive(MSG.fetch)))) return
+    // on a session, "not held" answers that request and the session goes on; any other refusal ends it
+    const answer = async (req: FetchRequest): Promise<boolean> => {
+      try {
+        return await _answerOne(ctx, wire, conn, peer, req)
+      } catch (err) {
+        if (!session || !(err instanceof NotHeldError)) throw err
+        await wire.tell(err)
+        return true
+      }
+    }
+    if (!(await answer(await wire.receive(MSG.fetch)))) return
     while (session) {
       let req: FetchRequest
       try {
@@ -112,7 +123,7 @@ export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connec
         if (err instanceof PeerTimeoutError || sessionEnded(stream)) return
         throw err
       }
-      if (!(await _answerOne(ctx, wire, conn, peer, req))) return
+      if (!(await answer(req))) return
     }
     await stream.close()
   } catch (err) {
