@@ -37,7 +37,7 @@ export const REFUSED_GRACE_MS = 1000
  * Whether the peer closed its end (or the stream is gone): between a session's messages, that is its end,
  * and this end is closed too. False while the stream is open both ways.
  */
-export function sessionEnded(stream: Stream): boolean {
+function _sessionEnded(stream: Stream): boolean {
   if (stream.remoteWriteStatus !== 'closed' && stream.status === 'open') return false
   void stream.close().catch(() => undefined /* gone already */)
   return true
@@ -143,6 +143,22 @@ export class Wire {
     if (recordKind(bytes) !== def.kind)
       throw new ProtocolViolationError(this.protocol, `expected ${def.schema.record}`)
     return decodeUnsigned(def, bytes)
+  }
+
+  /**
+   * A session's next message, or undefined when the session is over: the peer closed its end between
+   * messages, or sent nothing for `idleMs`.
+   */
+  async receiveNext<S extends SchemaFields>(
+    def: RecordDef<S>,
+    idleMs: number,
+  ): Promise<Values<S> | undefined> {
+    try {
+      return await this.receive(def, { timeoutMs: idleMs })
+    } catch (err) {
+      if (err instanceof PeerTimeoutError || _sessionEnded(this.stream)) return undefined
+      throw err
+    }
   }
 
   /** Receive the next message, of kind `a` (first of the pair) or `b` (second). */

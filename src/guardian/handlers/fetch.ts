@@ -7,10 +7,10 @@
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { encodeRecordBody } from '../../codec/record.js'
-import { PeerTimeoutError, UnauthorizedPeerError } from '../../p2p/errors.js'
+import { UnauthorizedPeerError } from '../../p2p/errors.js'
 import { type MessageOf, MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
-import { PROTOCOLS, STEP_TIMEOUT_MS, sessionEnded, Wire } from '../../p2p/wire.js'
+import { PROTOCOLS, STEP_TIMEOUT_MS, Wire } from '../../p2p/wire.js'
 import { allowed, knownPeer } from '../access.js'
 import { addressRecords } from '../addresses.js'
 import type { GuardianContext } from '../context.js'
@@ -116,14 +116,8 @@ export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connec
     }
     if (!(await answer(await wire.receive(MSG.fetch)))) return
     while (session) {
-      let req: FetchRequest
-      try {
-        req = await wire.receive(MSG.fetch, { timeoutMs: FETCH_SESSION_IDLE_MS })
-      } catch (err) {
-        if (err instanceof PeerTimeoutError || sessionEnded(stream)) return
-        throw err
-      }
-      if (!(await answer(req))) return
+      const req = await wire.receiveNext(MSG.fetch, FETCH_SESSION_IDLE_MS)
+      if (req === undefined || !(await answer(req))) return
     }
     await stream.close()
   } catch (err) {

@@ -8,10 +8,10 @@
  * is turned away before a (possibly 28 MiB) offer is read; a fenced coordinator is told so.
  */
 import type { Connection, Stream } from '@libp2p/interface'
-import { PeerTimeoutError, UnauthorizedPeerError } from '../../p2p/errors.js'
+import { UnauthorizedPeerError } from '../../p2p/errors.js'
 import { type MessageOf, MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
-import { PROTOCOLS, sessionEnded, Wire } from '../../p2p/wire.js'
+import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { headOfManifest, openManifest } from '../../replica/manifest.js'
 import { authorize, knownPeer } from '../access.js'
 import { type GuardianContext, shortId } from '../context.js'
@@ -40,13 +40,8 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
     await _takeOffer(ctx, wire, conn, await wire.receive(MSG.offer))
     // a session waits for the next offer; it ends when the coordinator closes it or stays quiet
     while (session) {
-      let offer: Offer
-      try {
-        offer = await wire.receive(MSG.offer, { timeoutMs: PUSH_SESSION_IDLE_MS })
-      } catch (err) {
-        if (err instanceof PeerTimeoutError || sessionEnded(stream)) return
-        throw err
-      }
+      const offer = await wire.receiveNext(MSG.offer, PUSH_SESSION_IDLE_MS)
+      if (offer === undefined) return
       await _takeOffer(ctx, wire, conn, offer)
     }
     await stream.close()
