@@ -16,8 +16,8 @@ import { PROTOCOLS, type StepOptions, Wire } from './wire.js'
  * asked, without waiting for the replies before it, and the replies come back in the same order. A
  * NOT_HELD answer rejects its request alone. Any other failure (a refusal, a deadline, a reset) ends
  * the session: it and every request after it reject, and `broken` turns true; the caller asks
- * elsewhere or opens another. A restore's chunks come
- * this way, without a new stream and a protocol negotiation for each.
+ * elsewhere or opens another. A restore's chunks come this way, without a new stream and a protocol
+ * negotiation for each.
  */
 export class FetchSession {
   private sending: Promise<unknown> = Promise.resolve()
@@ -48,7 +48,7 @@ export class FetchSession {
     return new FetchSession(stream, new Wire(stream, PROTOCOLS.fetchSession, MSG.fetched.maxBytes))
   }
 
-  /** True once a request failed: the session takes no more. */
+  /** True once the session ended (a failure other than NOT_HELD, or close()): it takes no more. */
   get broken(): boolean {
     return this.failed
   }

@@ -1,9 +1,10 @@
 /**
  * `/kith/fetch/1.0.0` and its session `/kith/fetch/2.0.0`: heads, manifests, chunks, equivocation
- * evidence and open recovery requests, for the vault's coordinator and guardians. A recoverer with a live request for the vault may read its signed
- * head (freshness needs more answers than approvals); manifests and (encrypted) chunks only once this
- * guardian's human approved its request. A coordinator a newer roster fenced out is told FENCED, and may
- * read that roster: the vault-signed proof that it must stop.
+ * evidence and open recovery requests, for the vault's coordinator and guardians. A recoverer with a
+ * live request for the vault may read its signed head (freshness needs more answers than approvals);
+ * manifests and (encrypted) chunks only once this guardian's human approved its request. A coordinator
+ * a newer roster fenced out is told FENCED, and may read that roster: the vault-signed proof that it
+ * must stop.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { encodeRecordBody } from '../../codec/record.js'
@@ -83,8 +84,10 @@ function _recovererMayRead(
   return false
 }
 
-/** How long a fetch session waits for the next request before it ends: no longer than a one-shot
- * stream may wait for its only one, so a session holds nothing longer than a stream did before. */
+/**
+ * How long a fetch session waits for the next request before it ends: no longer than a one-shot stream
+ * may wait for its only one, so a session holds nothing longer than a stream did before.
+ */
 export const FETCH_SESSION_IDLE_MS = STEP_TIMEOUT_MS
 
 /**
