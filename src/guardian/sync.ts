@@ -8,9 +8,11 @@
  */
 import { decodeUnsigned, recordKind } from '../codec/record.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
-import { fetchFromPeer, type PeerRef } from '../p2p/client.js'
+import type { FetchRequest, PeerRef } from '../p2p/client.js'
+import { FetchSessions } from '../p2p/fetch-session.js'
 import { MSG } from '../p2p/messages.js'
 import { samePeer } from '../p2p/peers.js'
+import { STEP_TIMEOUT_MS } from '../p2p/wire.js'
 import { checkEvidence, type Head, openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
 import { type GuardianContext, shortId } from './context.js'
@@ -53,44 +55,63 @@ export function catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef
   return p
 }
 
+/** Chunks a catch-up asks for before the first of them has come (one session: replies in order). */
+const CATCH_UP_AHEAD = 4
+
 async function _catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef, signal: AbortSignal) {
-  const ask = { signal }
-  const head = openHead(await fetchFromPeer(ctx.node, peer, vaultId, { what: 'head' }, ask))
-  if (!equalBytes(head.vaultId, vaultId)) return
-  const vault = ctx.db.vaults.require(vaultId)
-  noteHead(ctx, vault, head)
-  if (head.version <= vault.headVersion) {
-    checkFork(ctx, vault, head)
-    return
-  }
-  const bytes = await fetchFromPeer(ctx.node, peer, vaultId, { what: 'manifest', version: head.version }, ask)
-  const manifest = openManifest(bytes, vaultId)
-  // the manifest must be the one the head names (same signature, so same claim)
-  if (!equalBytes(manifest.hash, head.manifestHash)) return
-  const intake = new VersionIntake(ctx, _check(ctx, vault, manifest))
+  // head, manifest and chunks on one fetch session with the fellow (a stream each where it has none)
+  const sessions = new FetchSessions(ctx.node, STEP_TIMEOUT_MS)
+  const fetch = (req: FetchRequest) => sessions.fetch(peer, vaultId, req, signal)
   try {
-    for (const hex of [...intake.checked.need.keys()]) {
-      const id = new Uint8Array(Buffer.from(hex, 'hex'))
-      intake.accept(id, await fetchFromPeer(ctx.node, peer, vaultId, { what: 'chunk', id }, ask))
+    const head = openHead(await fetch({ what: 'head' }))
+    if (!equalBytes(head.vaultId, vaultId)) return
+    const vault = ctx.db.vaults.require(vaultId)
+    noteHead(ctx, vault, head)
+    if (head.version <= vault.headVersion) {
+      checkFork(ctx, vault, head)
+      return
     }
-    intake.flush()
-    await ctx.exclusive(vaultId, async () => {
-      const now = ctx.db.vaults.require(vaultId)
-      if (head.version <= now.headVersion) return
-      // checked again under the lock: a push may have landed meanwhile; every chunk is here now
-      const final = new VersionIntake(ctx, _check(ctx, now, manifest))
-      try {
-        final.commit()
-        final.settle()
-      } finally {
-        final.close()
+    const manifest = openManifest(await fetch({ what: 'manifest', version: head.version }), vaultId)
+    // the manifest must be the one the head names (same signature, so same claim)
+    if (!equalBytes(manifest.hash, head.manifestHash)) return
+    const intake = new VersionIntake(ctx, _check(ctx, vault, manifest))
+    try {
+      const ids = [...intake.checked.need.keys()].map((hex) => new Uint8Array(Buffer.from(hex, 'hex')))
+      // a few asked ahead of the one taken, so the fellow's replies follow each other
+      const asked: Promise<Uint8Array>[] = []
+      const ask = () => {
+        const p = fetch({ what: 'chunk', id: ids[asked.length]! })
+        p.catch(() => undefined) // awaited below in order; a failure is thrown there
+        asked.push(p)
       }
-      ctx.say(`caught up vault ${shortId(vaultId)} to version ${head.version} from a fellow guardian`)
-    })
+      for (let i = 0; i < ids.length; i++) {
+        while (asked.length < ids.length && asked.length <= i + CATCH_UP_AHEAD) ask()
+        intake.accept(ids[i]!, await asked[i]!)
+        asked[i] = Promise.resolve(EMPTY) // taken: its bytes are not held here twice
+      }
+      intake.flush()
+      await ctx.exclusive(vaultId, async () => {
+        const now = ctx.db.vaults.require(vaultId)
+        if (head.version <= now.headVersion) return
+        // checked again under the lock: a push may have landed meanwhile; every chunk is here now
+        const final = new VersionIntake(ctx, _check(ctx, now, manifest))
+        try {
+          final.commit()
+          final.settle()
+        } finally {
+          final.close()
+        }
+        ctx.say(`caught up vault ${shortId(vaultId)} to version ${head.version} from a fellow guardian`)
+      })
+    } finally {
+      intake.close()
+    }
   } finally {
-    intake.close()
+    await sessions.close()
   }
 }
+
+const EMPTY = new Uint8Array(0)
 
 /** checkOffer, keeping the evidence of an equivocation it finds (as a push would, without announcing). */
 function _check(ctx: GuardianContext, vault: VaultRow, manifest: ReturnType<typeof openManifest>) {

@@ -12,10 +12,12 @@ const fleet = localFleet()
 async function stall(g: LocalGuardian) {
   const held: Stream[] = []
   const node = g.guardian.node
-  await node.unhandle(PROTOCOLS.fetch)
-  await node.handle(PROTOCOLS.fetch, (stream) => {
-    held.push(stream)
-  })
+  for (const protocol of [PROTOCOLS.fetch, PROTOCOLS.fetchSession]) {
+    await node.unhandle(protocol)
+    await node.handle(protocol, (stream) => {
+      held.push(stream)
+    })
+  }
   return {
     held,
     release: () => {

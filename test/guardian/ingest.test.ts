@@ -1,7 +1,7 @@
 /**
  * Guardian ingest in-process (real libp2p and SQLite): enroll by invite, a push answered with a verified
- * receipt, a repeated push that sends nothing, gossip catch-up, and an equivocation announced to the
- * other guardians.
+ * receipt, a repeated push that sends nothing, gossip catch-up (of many chunks too), and an equivocation
+ * announced to the other guardians.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Guardian } from '../../src/guardian/service.js'
@@ -98,5 +98,27 @@ describe('guardian ingest', () => {
     await waitUntil(() => gs[1]!.db.vaults.get(v.roster.vaultId)?.equivocation === true)
     expect(gs[1]!.db.versions.evidence(v.roster.vaultId)).toHaveLength(1)
     expect(gs[1]!.db.vaults.get(v.roster.vaultId)?.headVersion).toBe(1)
+  })
+})
+
+describe('guardian catch-up of a large version', () => {
+  it('the lagging guardian takes every chunk of a version larger than it asks ahead', async () => {
+    const gs = await startGuardians(2)
+    const node = await coordinatorNode()
+    stop.push(() => node.stop())
+    const invites = gs.map((g) => localInvite(g))
+    const v = await testVault(node, invites)
+    for (const [i, inv] of invites.entries())
+      await enrollWithInvite(node, inv, { roster: v.roster.bytes, share: v.shares[i]!.bytes, label: 'big' })
+    const v1 = await v.nextVersion(await fileTempDir(), 12 * 1024 * 1024)
+    const ids = v1.manifest.chunks.map((c) => c.id)
+    expect(ids.length).toBeGreaterThan(5) // more than the catch-up asks ahead
+    // only the first guardian gets the push; the second hears the head by gossip and fetches the rest
+    await pushVersion(node, invites[0]!, v.pushArgs(v1))
+    await waitUntil(() => (gs[1]!.db.vaults.get(v.roster.vaultId)?.headVersion ?? 0) >= 1)
+    expect(ids.every((id) => gs[1]!.db.versions.hasChunk(v.roster.vaultId, id))).toBe(true)
+    expect(Buffer.from(gs[1]!.db.versions.manifest(v.roster.vaultId, 1)!)).toEqual(
+      Buffer.from(v1.manifest.bytes),
+    )
   })
 })
