@@ -6,6 +6,7 @@
  * with another hash is a fork: kept as equivocation evidence and announced. Every valid head is noted as
  * seen (heads.ts).
  */
+import { inOrderAhead } from '../ahead.js'
 import { decodeUnsigned, recordKind } from '../codec/record.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import type { FetchRequest, PeerRef } from '../p2p/client.js'
@@ -55,8 +56,8 @@ export function catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef
   return p
 }
 
-/** Chunks a catch-up asks for before the first of them has come (one session: replies in order). */
-const CATCH_UP_AHEAD = 4
+/** Chunks a catch-up has asked for and not yet been given (one session: replies in order). */
+const CATCH_UP_AHEAD = 5
 
 async function _catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef, signal: AbortSignal) {
   // head, manifest and chunks on one fetch session with the fellow (a stream each where it has none)
@@ -78,17 +79,9 @@ async function _catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef
     try {
       const ids = [...intake.checked.need.keys()].map((hex) => new Uint8Array(Buffer.from(hex, 'hex')))
       // a few asked ahead of the one taken, so the fellow's replies follow each other
-      const asked: Promise<Uint8Array>[] = []
-      const ask = () => {
-        const p = fetch({ what: 'chunk', id: ids[asked.length]! })
-        p.catch(() => undefined) // awaited below in order; a failure is thrown there
-        asked.push(p)
-      }
-      for (let i = 0; i < ids.length; i++) {
-        while (asked.length < ids.length && asked.length <= i + CATCH_UP_AHEAD) ask()
-        intake.accept(ids[i]!, await asked[i]!)
-        asked[i] = Promise.resolve(EMPTY) // taken: its bytes are not held here twice
-      }
+      let i = 0
+      for await (const data of inOrderAhead(ids, CATCH_UP_AHEAD, (id) => fetch({ what: 'chunk', id })))
+        intake.accept(ids[i++]!, data)
       intake.flush()
       await ctx.exclusive(vaultId, async () => {
         const now = ctx.db.vaults.require(vaultId)
@@ -110,8 +103,6 @@ async function _catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef
     await sessions.close()
   }
 }
-
-const EMPTY = new Uint8Array(0)
 
 /** checkOffer, keeping the evidence of an equivocation it finds (as a push would, without announcing). */
 function _check(ctx: GuardianContext, vault: VaultRow, manifest: ReturnType<typeof openManifest>) {

@@ -4,6 +4,7 @@
  * call opens one stream, with deadlines on every step, and verifies what it gets back.
  */
 import type { AbortOptions, Stream } from '@libp2p/interface'
+import { inOrderAhead } from '../ahead.js'
 import type { RecordDef } from '../codec/record.js'
 import type { SchemaFields, Values } from '../codec/schema.js'
 import { equalBytes } from '../crypto/bytes.js'
@@ -24,8 +25,8 @@ export const RELAY_STEP_TIMEOUT_MS = 10 * 60_000
  * many small ones as fit (a SQLite source's chunks are a few pages each). What a guardian must buffer.
  */
 export const PUSH_WINDOW_BYTES = 2 * MAX_CHUNK_STORED
-/** Chunks a pusher reads ahead of the one it sends (its chunk store's reads wait on the disk). */
-const READ_AHEAD = 8
+/** Chunks a pusher reads beside the one it sends (its chunk store's reads wait on the disk). */
+const READ_AHEAD = 7
 
 /** Byte counts of a push, for a progress display. */
 export interface PushProgress {
@@ -266,21 +267,15 @@ async function _push(
     const need = needed!.chunks
     args.progress?.need(need)
     // the guardian acks each stored chunk; keeping PUSH_WINDOW_BYTES unacked bounds what it must buffer
-    const reads: Promise<Uint8Array>[] = []
-    let next = 0
     const unacked: number[] = []
     let unackedBytes = 0
     const acked = async () => {
       await wire.receive(MSG.ack, options)
       unackedBytes -= unacked.shift()!
     }
-    for (const id of need) {
-      while (next < need.length && reads.length < READ_AHEAD) {
-        const read = args.chunk(need[next++]!)
-        read.catch(() => {}) // awaited below, in order; this only silences the early-rejection warning
-        reads.push(read)
-      }
-      const data = await reads.shift()!
+    let i = 0
+    for await (const data of inOrderAhead(need, READ_AHEAD, (id) => args.chunk(id))) {
+      const id = need[i++]!
       while (unacked.length > 0 && unackedBytes + data.length > PUSH_WINDOW_BYTES) await acked()
       await wire.send(MSG.chunk, { id, data }, options)
       unacked.push(data.length)

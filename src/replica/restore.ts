@@ -5,6 +5,7 @@
  * no partial file, and no manifest path can write outside `outDir`.
  */
 import { dirname, join, relative, resolve, sep } from 'node:path'
+import { inOrderAhead } from '../ahead.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import type { DataKeys } from '../crypto/kdf.js'
 import { XCHACHA_NONCE_LENGTH } from '../crypto/xchacha.js'
@@ -63,38 +64,23 @@ async function* _plaintext(
   macs: Uint8Array[],
 ): AsyncGenerator<Uint8Array> {
   const ahead = Math.max(2, opener.workerCount * 2)
-  const opening: Promise<Uint8Array>[] = []
-  let next = 0
-  const start = () => {
-    const i = next++
-    const id = file.chunks[i]!
-    const p = (async () => {
-      for (;;) {
-        const stored = await opts.chunks.get(id)
-        if (stored === undefined) throw new ChunkMissingError(toHex(id))
-        // openChunk checks that the nonce is the plaintext's keyed hash: that is the MAC, no second pass
-        // (a copy: `stored` may be a Buffer, whose slice() is a view, and it moves to a worker below)
-        macs[i] = Uint8Array.from(stored.subarray(1, 1 + XCHACHA_NONCE_LENGTH))
-        try {
-          return await opener.open(id, stored, opts.chunks.verifiesIds === true)
-        } catch (err) {
-          // bytes that are not the chunk: their giver is not asked again, and another is asked
-          const notIt =
-            err instanceof ChunkIntegrityError && (err.reason === 'hash' || err.reason === 'format')
-          if (!notIt || opts.chunks.refused === undefined) throw err
-          opts.chunks.refused(id)
-        }
+  yield* inOrderAhead(file.chunks, ahead, async (id, i) => {
+    for (;;) {
+      const stored = await opts.chunks.get(id)
+      if (stored === undefined) throw new ChunkMissingError(toHex(id))
+      // openChunk checks that the nonce is the plaintext's keyed hash: that is the MAC, no second pass
+      // (a copy: `stored` may be a Buffer, whose slice() is a view, and it moves to a worker below)
+      macs[i] = Uint8Array.from(stored.subarray(1, 1 + XCHACHA_NONCE_LENGTH))
+      try {
+        return await opener.open(id, stored, opts.chunks.verifiesIds === true)
+      } catch (err) {
+        // bytes that are not the chunk: their giver is not asked again, and another is asked
+        const notIt = err instanceof ChunkIntegrityError && (err.reason === 'hash' || err.reason === 'format')
+        if (!notIt || opts.chunks.refused === undefined) throw err
+        opts.chunks.refused(id)
       }
-    })()
-    p.catch(() => {}) // awaited below, in order; this only silences the early-rejection warning
-    opening.push(p)
-  }
-  while (next < file.chunks.length && opening.length < ahead) start()
-  while (opening.length > 0) {
-    const plain = await opening.shift()!
-    if (next < file.chunks.length) start()
-    yield plain
-  }
+    }
+  })
 }
 
 /** Restore every file of `manifest` into `outDir`. */
