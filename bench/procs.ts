@@ -31,12 +31,21 @@ export function waitForLine(proc: ChildProcess, pattern: RegExp): Promise<string
   })
 }
 
-/** Init a guardian in `dir` on a free loopback port and run it until killed. */
-export async function startGuardian(dir: string): Promise<ChildProcess> {
+/**
+ * `[cmd, args]` to run `cmd args` on CPU `cpu` alone (through taskset), when `pin` is set; else as is.
+ * A bench pins the two sides of a transfer to a core each, as two machines would be, so that neither
+ * side's work takes the other's CPU.
+ */
+export function onCpu(pin: boolean, cpu: number, cmd: string, args: string[]): [string, string[]] {
+  return pin ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]
+}
+
+/** Init a guardian in `dir` on a free loopback port and run it until killed (on CPU `cpu` alone, if given). */
+export async function startGuardian(dir: string, cpu?: number): Promise<ChildProcess> {
   kith('guardian', 'init', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--json')
-  const proc = spawn(process.execPath, [CLI, 'guardian', 'start', '--data-dir', dir, '--no-web'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const start = [CLI, 'guardian', 'start', '--data-dir', dir, '--no-web']
+  const [cmd, args] = onCpu(cpu !== undefined, cpu ?? 0, process.execPath, start)
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   await waitForLine(proc, /listening on/)
   return proc
 }

@@ -3,57 +3,65 @@
  * 256 MiB file; `kith recover` runs as a process and two approvals are given. Measured: from the last
  * approval to the files being written and verified (shares, key, heads, manifest, every chunk fetched,
  * checked, decrypted and written). Floor, in the same run: the same number of bytes pulled over plain
- * libp2p (kith's stack, no kith protocol) from 3 processes in parallel. Three rounds of floor then
- * restore (each restore a new recovery, into its own directory, after the disk has written back what
- * came before); the figures are the medians. Target: ratio <= 2.
+ * libp2p (kith's stack, no kith protocol) from 3 processes in parallel, by a process started for it, as
+ * `kith recover` is (bench/pull-node.ts). The same process then pulls them again: the warm floor, which
+ * the JSON gives beside it. Three rounds of floor then restore (each restore a new recovery, into its
+ * own directory, after the disk has written back what came before); the figures are the medians, in
+ * seconds and in the receiving process's CPU seconds. Target: ratio <= 2.
  */
 import '../src/polyfill.js'
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { lpStream } from '@libp2p/utils'
-import { multiaddr } from '@multiformats/multiaddr'
-import { createKithNode } from '../src/p2p/node.js'
-import { CLI, inviteFrom, kith, startGuardian, stopAll, waitForLine } from './procs.js'
+import { promisify } from 'node:util'
+import { CLI, inviteFrom, kith, onCpu, startGuardian, stopAll, waitForLine } from './procs.js'
 
 const MiB = 1024 * 1024
 const BYTES = 256 * MiB
 const ECHO = join(import.meta.dirname, 'echo-node.js')
-const BLOB_PROTOCOL = '/kith-bench/blob/1.0.0'
+const PULL = join(import.meta.dirname, 'pull-node.js')
+const run = promisify(execFile)
 const r2 = (x: number) => Math.round(x * 100) / 100
 /** Restores (and floors) measured; the figures are their medians. */
 const ROUNDS = 3
 /** KITH_BENCH_PROF=DIR writes a CPU profile of the recovering process there. */
 const PROF = process.env['KITH_BENCH_PROF']
+/**
+ * KITH_BENCH_PIN=1 (2 cores or more, taskset): the senders (guardians; the floor's echo nodes) run on
+ * CPU 0, the receiver (`kith recover`; this process, which receives the floor's bytes) on CPU 1, as two
+ * machines would. Unpinned, the two sides share the cores, and each takes what the other waits on.
+ */
+const PIN = process.env['KITH_BENCH_PIN'] === '1' && availableParallelism() >= 2
+if (PIN) execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
 
-/** Seconds to pull BYTES over plain libp2p from 3 processes at once (a third each). */
-async function floorSeconds(): Promise<number> {
-  const procs = [0, 1, 2].map(() => spawn(process.execPath, [ECHO], { stdio: ['ignore', 'pipe', 'inherit'] }))
-  const node = await createKithNode({ privateKey: await generateKeyPair('Ed25519'), listen: [] })
+/** CPU seconds (user and system, all threads) process `pid` has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+}
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }))
+
+type Pulled = { seconds: number; cpu: number }
+
+/**
+ * Pull BYTES over plain libp2p from 3 processes at once (a third each), into a process of its own
+ * started for it (bench/pull-node.ts), as `kith recover` is: the seconds it took, and the CPU seconds
+ * the receiving process used.
+ */
+async function floorTransfer(): Promise<Pulled & { warm: Pulled }> {
+  const procs = [0, 1, 2].map(() => {
+    const [cmd, args] = onCpu(PIN, 0, process.execPath, [ECHO])
+    return spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  })
   try {
     const addrs = await Promise.all(procs.map((p) => waitForLine(p, /(\/ip4\/\S+)/)))
-    const t = performance.now()
-    await Promise.all(
-      addrs.map(async (a) => {
-        const stream = await node.dialProtocol(multiaddr(a), BLOB_PROTOCOL)
-        // the sender streams without waiting for reads: room for all that yamux lets be in flight (16 MiB), so
-        // a pause of this process (a GC, the busy machine) does not overflow it
-        const lp = lpStream(stream, { maxDataLength: 1 << 21, maxBufferSize: 32 * MiB })
-        const ask = new Uint8Array(8)
-        const want = Math.ceil(BYTES / 3)
-        new DataView(ask.buffer).setBigUint64(0, BigInt(want))
-        await lp.write(ask)
-        for (let got = 0; got < want; ) got += (await lp.read()).byteLength
-        await stream.close()
-      }),
-    )
-    return (performance.now() - t) / 1000
+    const [cmd, args] = onCpu(PIN, 1, process.execPath, [PULL, String(BYTES), ...addrs])
+    const { stdout } = await run(cmd, args)
+    return JSON.parse(stdout) as Pulled & { warm: Pulled }
   } finally {
-    await node.stop()
     await stopAll(procs)
   }
 }
@@ -61,7 +69,7 @@ async function floorSeconds(): Promise<number> {
 const work = await mkdtemp(join(tmpdir(), 'kith-bench-recover-'))
 const guardians: ChildProcess[] = []
 try {
-  for (let i = 0; i < 3; i++) guardians.push(await startGuardian(join(work, `g${i}`)))
+  for (let i = 0; i < 3; i++) guardians.push(await startGuardian(join(work, `g${i}`), PIN ? 0 : undefined))
   const vault = join(work, 'vault')
   kith('vault', 'init', '--data-dir', vault, '-k', '2', '-w', '2', '--json')
   const dirs = [0, 1, 2].map((i) => join(work, `g${i}`))
@@ -77,24 +85,22 @@ try {
 
   /** One recovery into `out`: `kith recover` as a process, two approvals, timed from the last one. */
   const restoreOnce = async (out: string) => {
-    const recover = spawn(
-      process.execPath,
-      [
-        ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []),
-        CLI,
-        'recover',
-        '--json',
-        '--poll',
-        '50ms',
-        '--kit',
-        join(work, 'kit.txt'),
-        '--out',
-        out,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    )
+    const [cmd, args] = onCpu(PIN, 1, process.execPath, [
+      ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []),
+      CLI,
+      'recover',
+      '--json',
+      '--poll',
+      '50ms',
+      '--kit',
+      join(work, 'kit.txt'),
+      '--out',
+      out,
+    ])
+    const recover = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
     const events: Record<string, unknown>[] = []
     let buffered = ''
+    let cpuAtDone = 0
     let done: (t: number) => void = () => {}
     const restored = new Promise<number>((resolve, reject) => {
       done = resolve
@@ -106,7 +112,10 @@ try {
         const e = JSON.parse(buffered.slice(0, nl))
         buffered = buffered.slice(nl + 1)
         events.push({ ...e, seen: performance.now() })
-        if (e.event === 'restore-done') done(performance.now())
+        if (e.event === 'restore-done') {
+          cpuAtDone = cpuSeconds(recover.pid!)
+          done(performance.now())
+        }
       }
     })
     const sent = async (peer: string) => {
@@ -124,6 +133,7 @@ try {
     kith('guardian', 'approve', '--code', second['code'] as string, '--data-dir', dirs[1]!)
     // the clock starts when the last approval is durable: when the friend's `approve` returns
     const t0 = performance.now()
+    const cpuAtStart = cpuSeconds(recover.pid!)
     const t1 = await restored
     await new Promise((r) => (recover.exitCode === null ? recover.once('exit', r) : r(undefined)))
     // the third friend was asked too and never answered: it turns the request down, so the next round's
@@ -137,26 +147,44 @@ try {
       to_heads_collected: r2((at('heads-collected') - t0) / 1000),
       to_restore_done: r2((t1 - t0) / 1000),
     }
-    return { seconds: restoreSeconds, phases }
+    return { seconds: restoreSeconds, cpu: cpuAtDone - cpuAtStart, phases }
   }
   // rounds of floor then restore, one after the other: a shared machine's slow minute weighs on both
-  const rounds: { floor: number; restore: number; phases: Record<string, number> }[] = []
+  const rounds: {
+    floor: number
+    restore: number
+    floor_warm: number
+    floor_cpu: number
+    restore_cpu: number
+    phases: Record<string, number>
+  }[] = []
   for (let i = 0; i < ROUNDS; i++) {
-    const floor = await floorSeconds()
+    const floor = await floorTransfer()
     // what the disk still has to write back (the backup, the last restore) is not the restore's cost
     execFileSync('sync')
     const r = await restoreOnce(join(work, `out${i}`))
-    rounds.push({ floor: r2(floor), restore: r2(r.seconds), phases: r.phases })
+    rounds.push({
+      floor: r2(floor.seconds),
+      restore: r2(r.seconds),
+      floor_warm: r2(floor.warm.seconds),
+      floor_cpu: r2(floor.cpu),
+      restore_cpu: r2(r.cpu),
+      phases: r.phases,
+    })
   }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
   const restoreSeconds = med(rounds.map((r) => r.restore))
   const floor = med(rounds.map((r) => r.floor))
+  const floorWarm = med(rounds.map((r) => r.floor_warm))
+  const restoreCpu = med(rounds.map((r) => r.restore_cpu))
+  const floorCpu = med(rounds.map((r) => r.floor_cpu))
   console.log(
     JSON.stringify(
       {
         bench: 'recover',
         node: process.version,
         cores: availableParallelism(),
+        pinned: PIN,
         guardians: 3,
         bytes: BYTES,
         rounds,
@@ -167,6 +195,11 @@ try {
         ratio: r2(restoreSeconds / floor),
         target_ratio: 2,
         meets_target: restoreSeconds / floor <= 2,
+        libp2p_floor_warm_seconds: r2(floorWarm),
+        ratio_to_warm_floor: r2(restoreSeconds / floorWarm),
+        restore_cpu_seconds: r2(restoreCpu),
+        floor_receiver_cpu_seconds: r2(floorCpu),
+        cpu_ratio: r2(restoreCpu / floorCpu),
       },
       null,
       2,

@@ -36,8 +36,12 @@ export async function poll(ctx: RecoveryContext, t: Tracked): Promise<void> {
     _failed(ctx, t, err)
     return
   }
-  // the guardian's code, sealed to our recovery key: only this run can read it out
-  const code = reply.sealedCode && openCode(ctx.recoveryKey.secretKey, ctx.requestId, reply.sealedCode)
+  // the guardian's code, sealed to our recovery key: only this run can read it out. Read once: it is
+  // only announced, and each read is an ECDH, every poll of every guardian still waiting for its human
+  const code =
+    !t.announced && reply.sealedCode !== undefined
+      ? openCode(ctx.recoveryKey.secretKey, ctx.requestId, reply.sealedCode)
+      : undefined
   // announced once the guardian took the request: with its code (pending), or without (already decided)
   if (!t.announced && (code !== undefined || reply.state !== 'pending'))
     ctx.say({
