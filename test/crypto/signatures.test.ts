@@ -51,6 +51,28 @@ describe('BIP340 Schnorr', () => {
     }
   })
 
+  it('the fast signer (libsecp256k1) signs as noble does, and noble verifies it', () => {
+    for (let i = 0; i < 32; i++) {
+      const sk = generateSecretKey()
+      const msg = new Uint8Array(randomBytes(32))
+      const aux = new Uint8Array(randomBytes(32))
+      const sig = schnorrSign(msg, sk, aux)
+      expect(Buffer.from(sig).toString('hex')).toBe(
+        Buffer.from(secp.schnorr.sign(msg, sk, aux)).toString('hex'),
+      )
+      expect(secp.schnorr.verify(sig, msg, schnorrPublicKey(sk))).toBe(true)
+    }
+    // without auxiliary randomness given, each signature takes fresh randomness: two differ, both verify
+    const sk = generateSecretKey()
+    const msg = new Uint8Array(32).fill(7)
+    const [a, b] = [schnorrSign(msg, sk), schnorrSign(msg, sk)]
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false)
+    for (const sig of [a, b]) expect(schnorrVerify(sig, msg, schnorrPublicKey(sk))).toBe(true)
+    // a secret key out of range is refused, as noble refuses it
+    expect(() => schnorrSign(msg, new Uint8Array(32))).toThrow()
+    expect(() => schnorrSign(msg, new Uint8Array(32).fill(0xff))).toThrow()
+  })
+
   it('record signatures are bound to their record type', () => {
     const sk = generateSecretKey()
     const pk = schnorrPublicKey(sk)
