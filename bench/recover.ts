@@ -31,16 +31,19 @@ const ROUNDS = 3
 const PROF = process.env['KITH_BENCH_PROF']
 /**
  * KITH_BENCH_PIN=1 (2 cores or more, taskset): the senders (guardians; the floor's echo nodes) run on
- * CPU 0, the receiver (`kith recover`; this process, which receives the floor's bytes) on CPU 1, as two
- * machines would. Unpinned, the two sides share the cores, and each takes what the other waits on.
+ * CPU 0, the receiver (`kith recover`; the floor's pull-node) on CPU 1, as two machines would.
+ * Unpinned, the two sides share the cores, and each takes what the other waits on.
  */
 const PIN = process.env['KITH_BENCH_PIN'] === '1' && availableParallelism() >= 2
-if (PIN) execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
 
-/** CPU seconds (user and system, all threads) process `pid` has used so far, from /proc. */
+/** CPU seconds (user and system, all threads) process `pid` has used so far, from /proc; NaN once gone. */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+  } catch {
+    return Number.NaN
+  }
 }
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }))
 
