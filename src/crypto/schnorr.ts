@@ -1,10 +1,11 @@
 /**
  * BIP340 Schnorr over secp256k1, and record signatures over tagged hashes: each record type signs under
- * its own tag, so a signature made for one type never verifies as another. Keys and signatures come
- * from @noble/secp256k1. Signing and verifying a 32-byte digest (every record's) run in libsecp256k1,
+ * its own tag, so a signature made for one type never verifies as another. Keys come from
+ * @noble/secp256k1. Signing and verifying a 32-byte digest (every record's) run in libsecp256k1,
  * compiled to WebAssembly by tiny-secp256k1: about 12 times faster than noble's for a verify and 15
- * times for a signature, and both are on every push's path (a guardian signs each receipt). Both must
- * agree on every BIP340 vector and on random keys (test/crypto/signatures.test.ts).
+ * times for a signature. A guardian verifies every pushed manifest; the coordinator signs every
+ * version's head and every live-state entry. Both libraries must agree on every BIP340 vector and on
+ * random keys (test/crypto/signatures.test.ts).
  */
 import * as secp from '@noble/secp256k1'
 import { signSchnorr as libsecpSign, verifySchnorr as libsecpVerify } from 'tiny-secp256k1'
