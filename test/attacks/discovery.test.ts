@@ -152,13 +152,20 @@ describe('attack: discovery and reading by a stranger who knows a guardian addre
       }
     }
     const opened = vi.spyOn(FetchSession, 'open')
+    // what each open gave: a session, or none (the guardian does not speak 2.0.0; or it failed)
+    const gave = async (from: number) =>
+      Promise.all(opened.mock.results.slice(from).map((r) => Promise.resolve(r.value).catch(() => undefined)))
     await read()
-    expect(await opened.mock.results[0]?.value).toBeInstanceOf(FetchSession)
-    // an older guardian (the last test here: the protocol stays gone): the chunks still come, a stream each
+    expect((await gave(0))[0]).toBeInstanceOf(FetchSession)
+    // an older guardian (the last test here: the protocol stays gone): the chunks still come, a stream
+    // each. A busy machine may break a session and open another (the restore allows it), so the test
+    // counts what the opens gave, not how many there were
+    const before = opened.mock.calls.length
     await g.guardian.node.unhandle(PROTOCOLS.fetchSession)
     await read()
-    expect(opened).toHaveBeenCalledTimes(2)
-    expect(await opened.mock.results[1]?.value).toBeUndefined()
+    const after = await gave(before)
+    expect(after.length).toBeGreaterThan(0)
+    for (const s of after) expect(s).toBeUndefined()
     opened.mockRestore()
   })
 })
