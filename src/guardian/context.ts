@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics.js'
 import type { KithNode } from '../p2p/node.js'
 import type { Roster } from '../replica/roster.js'
 import type { VaultGossip } from './gossip.js'
+import type { Later } from './later.js'
 import type { RateLimiter, ReadBudget } from './limits.js'
 import type { RetentionPolicy } from './retention.js'
 import type { GuardianStore, VaultRow } from './store/index.js'
@@ -54,6 +55,8 @@ export interface GuardianContext {
   readonly rosterBudget: ReadBudget
   /** The vaults' gossip topics. */
   readonly gossip: VaultGossip
+  /** Work done once a burst of pushes is over: head announcements, retention. */
+  readonly later: Later
   /** Catch-ups in progress, by vault (hex): a second one for the same vault joins the first. */
   readonly catchUps: Map<string, Promise<void>>
   /** Intakes writing chunks outside the vault's lock, by vault (hex): orphan sweeps wait for them. */

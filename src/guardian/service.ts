@@ -27,6 +27,7 @@ import { guardianPaths } from './config.js'
 import type { GuardianContext } from './context.js'
 import { AddressInUseError, GuardianRunningError } from './errors.js'
 import { VaultGossip } from './gossip.js'
+import { Later } from './later.js'
 import {
   REMOVAL_GRACE_MS,
   ReadBudget,
@@ -270,6 +271,7 @@ export class Guardian {
       strangerBudget: new ReadBudget(STRANGER_READ_BUDGET),
       rosterBudget: new ReadBudget(STRANGER_ROSTER_BUDGET),
       gossip: new VaultGossip(node),
+      later: new Later(),
       catchUps: new Map(),
       intakes: new Map(),
     }
@@ -343,6 +345,7 @@ export class Guardian {
     this.timer = undefined
     this.stopIdleWatch?.()
     this.stopIdleWatch = undefined
+    ctx.later.close()
     await this.page?.close()
     this.page = undefined
     await unlink(guardianPaths(this.opts.dataDir).web).catch(() => undefined)

@@ -2,7 +2,7 @@
  * Storing versions: a VersionIntake per push or catch-up accepts each chunk a checked offer asked for
  * (batched, since a transaction per small chunk costs more than the chunk), then commits the version
  * with its receipt in one transaction and only then hands out the receipt; the retention it triggers and
- * the head's announcement follow once the receipt is out.
+ * the head's announcement follow once the receipt is out, once for a burst of pushes.
  */
 import { toHex } from '../crypto/bytes.js'
 import { ProtocolViolationError } from '../p2p/errors.js'
@@ -12,6 +12,7 @@ import { verifyChunkId } from '../replica/chunk.js'
 import { signReceipt } from '../replica/receipt.js'
 import { type GuardianContext, shortId } from './context.js'
 import type { CheckedOffer } from './ingest.js'
+import { ANNOUNCE_DELAY, RETAIN_DELAY } from './later.js'
 import { versionsToKeep } from './retention.js'
 
 const BATCH_BYTES = 8 * 1024 * 1024
@@ -117,20 +118,31 @@ export class VersionIntake {
   }
 
   /**
-   * After the receipt is out (the caller still holds the vault's lock): apply the retention the new
-   * version triggers, and announce its head. Nothing here is promised to anyone, so a crash before it
-   * loses nothing: the next version's retention drops what this one would have.
+   * After the receipt is out: say so, and ask for the head's announcement and the retention the new
+   * version triggers (guardian/later.ts: once a burst of pushes is over, not at each). Nothing there is
+   * promised to anyone, so a crash before it loses nothing: the next round of anti-entropy announces
+   * the head and applies retention.
    */
   settle(): void {
     if (!this.committed) return
     this.committed = false
     const ctx = this.ctx
     const m = this.checked.manifest
-    retain(ctx, m.vaultId)
+    const head = this.checked.head.bytes
+    const key = toHex(m.vaultId)
     ctx.say(`stored version ${m.version} of vault ${shortId(m.vaultId)}`)
-    void ctx.gossip
-      .publish(m.vaultId, this.checked.head.bytes)
-      .catch((err: unknown) => ctx.log.debug({ event: 'publish-failed', reason: String(err) }))
+    ctx.later.ask(`${key}/announce`, ANNOUNCE_DELAY, () => {
+      void ctx.gossip
+        .publish(m.vaultId, head)
+        .catch((err: unknown) => ctx.log.debug({ event: 'publish-failed', reason: String(err) }))
+    })
+    ctx.later.ask(`${key}/retain`, RETAIN_DELAY, () => {
+      void ctx
+        .exclusive(m.vaultId, async () => {
+          if (ctx.running()) retain(ctx, m.vaultId)
+        })
+        .catch((err: unknown) => ctx.log.debug({ event: 'retain-failed', reason: String(err) }))
+    })
   }
 
   /** Write what is batched (the catch-up does before it takes the vault's lock to commit). */

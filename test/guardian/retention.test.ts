@@ -7,6 +7,7 @@ import { peerIdBytes } from '../../src/p2p/peers.js'
 import { openManifest } from '../../src/replica/manifest.js'
 import { tempDir } from '../helpers/tmp.js'
 import { coordinatorNode, localInvite, testVault } from '../helpers/vault.js'
+import { waitUntil } from '../helpers/wait.js'
 
 const DAY = 86_400_000
 const at = (version: number, createdAt: number) => ({ version, createdAt })
@@ -60,7 +61,13 @@ describe('a guardian applies retention and collects unreferenced chunks', () => 
       const dir = await tempDir()
       for (let i = 0; i < 6; i++) await pushVersion(node, ref, v.pushArgs(await v.nextVersion(dir)))
       const vaultId = v.roster.vaultId
-      expect(g.db.versions.list(vaultId).map((x) => x.version)).toEqual([4, 5, 6])
+      // retention runs once the burst of pushes is over
+      const held = () => g.db.versions.list(vaultId).map((x) => x.version)
+      await waitUntil(
+        () => held().length === 3,
+        () => JSON.stringify(held()),
+      )
+      expect(held()).toEqual([4, 5, 6])
       expect(g.db.vaults.get(vaultId)?.headVersion).toBe(6)
       const usage = g.db.versions.usage(vaultId)
       // each version of this test is one new chunk
@@ -92,6 +99,44 @@ describe('a guardian applies retention and collects unreferenced chunks', () => 
       const after = store.usage(vaultId)
       expect(after.chunks).toBe(2)
       expect(g.db.vaults.get(vaultId)?.bytesStored).toBe(after.chunkBytes + after.manifestBytes)
+    } finally {
+      await node.stop()
+      await g.stop()
+    }
+  })
+
+  it('a burst of pushes is pruned once it is over; a push that needs the room the policy frees gets it at once', async () => {
+    const g = new Guardian({
+      dataDir: await tempDir(),
+      antiEntropyMs: 3_600_000,
+      retention: { keepLast: 2, daily: 0, weekly: 0 },
+    })
+    await g.start()
+    const node = await coordinatorNode()
+    try {
+      const ref = { peerId: peerIdBytes(g.node.peerId), addrs: g.addrs }
+      const v = await testVault(node, [ref, { peerId: peerIdBytes(node.peerId), addrs: [] }], 2, 1)
+      // room for three versions of 20 kB, not four: the fourth push fits only if retention runs first
+      await enrollWithInvite(node, localInvite(g, 70_000), {
+        roster: v.roster.bytes,
+        share: v.shares[0]!.bytes,
+        label: 'v',
+      })
+      const dir = await tempDir()
+      const vaultId = v.roster.vaultId
+      const held = () => g.db.versions.list(vaultId).map((x) => x.version)
+      for (let i = 1; i <= 6; i++) {
+        await pushVersion(node, ref, v.pushArgs(await v.nextVersion(dir, 20_000)))
+        expect(g.db.vaults.get(vaultId)!.bytesStored).toBeLessThanOrEqual(70_000)
+        expect(held().at(-1)).toBe(i)
+      }
+      await waitUntil(
+        () => held().length === 2,
+        () => JSON.stringify(held()),
+      )
+      expect(held()).toEqual([5, 6])
+      const usage = g.db.versions.usage(vaultId)
+      expect(g.db.vaults.get(vaultId)?.bytesStored).toBe(usage.chunkBytes + usage.manifestBytes)
     } finally {
       await node.stop()
       await g.stop()

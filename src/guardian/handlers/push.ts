@@ -12,15 +12,16 @@ import { UnauthorizedPeerError } from '../../p2p/errors.js'
 import { type MessageOf, MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
-import { headOfManifest, openManifest } from '../../replica/manifest.js'
+import { headOfManifest, type Manifest, openManifest } from '../../replica/manifest.js'
 import { authorize, knownPeer } from '../access.js'
 import { type GuardianContext, shortId } from '../context.js'
-import { EquivocationError, FencedError } from '../errors.js'
+import { EquivocationError, FencedError, QuotaExceededError } from '../errors.js'
 import { announceEvidence, keepEvidence } from '../evidence.js'
 import { noteHead } from '../heads.js'
-import { checkOffer } from '../ingest.js'
+import { type CheckedOffer, checkOffer } from '../ingest.js'
 import { takeFromFellows } from '../relay.js'
-import { VersionIntake } from '../versions.js'
+import type { VaultRow } from '../store/index.js'
+import { retain, VersionIntake } from '../versions.js'
 import { refuse } from './refuse.js'
 
 /** How long a push session waits for the coordinator's next offer before it ends. */
@@ -65,7 +66,7 @@ async function _takeOffer(ctx: GuardianContext, wire: Wire, conn: Connection, of
     authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
     // the head is signed and from the vault's coordinator: seen, whether or not it is taken below
     noteHead(ctx, vault, headOfManifest(manifest))
-    const intake = new VersionIntake(ctx, checkOffer(ctx.db, vault, manifest))
+    const intake = new VersionIntake(ctx, _checkWithRoom(ctx, vault, manifest))
     let need: Uint8Array[] = []
     let relayed = 0
     try {
@@ -112,4 +113,19 @@ async function _takeOffer(ctx: GuardianContext, wire: Wire, conn: Connection, of
         `quota:${shortId(manifest.vaultId)}`,
       )
   })
+}
+
+/**
+ * checkOffer; an offer that would not fit in the quota is checked again after the vault's retention,
+ * which runs once a burst of pushes is over (guardian/later.ts), is applied now (the caller holds the
+ * vault's lock): versions the policy drops never cost a push its room.
+ */
+function _checkWithRoom(ctx: GuardianContext, vault: VaultRow, manifest: Manifest): CheckedOffer {
+  try {
+    return checkOffer(ctx.db, vault, manifest)
+  } catch (err) {
+    if (!(err instanceof QuotaExceededError)) throw err
+    retain(ctx, vault.vaultId)
+    return checkOffer(ctx.db, ctx.db.vaults.require(vault.vaultId), manifest)
+  }
 }
