@@ -77,6 +77,8 @@ const start = [CLI, 'guardian', 'start', '--data-dir', gdir, '--no-web']
 const [cmd, args] = limit ? limit.wrap(process.execPath, start) : [process.execPath, start]
 const daemon = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
 const node = await createKithNode({ privateKey: await generateKeyPair('Ed25519') })
+/** The floor's echo node, a process of its own: killed however the bench ends. */
+let echoes: Awaited<ReturnType<typeof echoNode>> | undefined
 try {
   await waitForLine(daemon, /listening on/)
   const invite = inviteFromText(
@@ -140,7 +142,7 @@ try {
     })
     return performance.now() - t
   }
-  const echoes = await echoNode(node, limit)
+  echoes = await echoNode(node, limit)
   const appender = sqliteAppender(work)
   /**
    * Each part in runs of `BLOCK` back to back, the three parts taking turns until each has `SAMPLES`
@@ -206,7 +208,6 @@ try {
     PUSH_WINDOW_BYTES,
   )
   const floorRss = echoes.peakRssMb()
-  echoes.close()
 
   console.log(
     JSON.stringify(
@@ -234,6 +235,7 @@ try {
     ),
   )
 } finally {
+  echoes?.close()
   await node.stop()
   daemon.kill('SIGTERM')
   await new Promise((r) => (daemon.exitCode === null ? daemon.once('exit', r) : r(undefined)))
