@@ -10,14 +10,17 @@
  *   the peak RSS of a bare libp2p node of kith's stack (bench/echo-node.ts) taking the same bytes in the
  *   same window and dropping them.
  * Targets: push p50 <= 3 x (echo p50 + commit p50); peak RSS <= 150 MB. KITH_BENCH_MEMORY_LIMIT runs the
- * guardian and the floor's node with a small machine's memory (below).
+ * guardian and the floor's node with a small machine's memory, KITH_BENCH_AS_DEPLOYED=1 with the
+ * systemd unit's environment (below).
  */
 import '../src/polyfill.js'
 import { spawn } from 'node:child_process'
 import { createCipheriv, randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { parseSize } from '../src/cli/parse.js'
@@ -70,6 +73,22 @@ if (limit instanceof Error) {
   console.error(`bench:guardian: KITH_BENCH_MEMORY_LIMIT=${limitText}: ${limit.message}`)
   process.exit(1)
 }
+/**
+ * KITH_BENCH_AS_DEPLOYED=1: the guardian and the floor's node run with the memory settings the systemd
+ * unit (deploy/systemd/kith-guardian.service) gives the daemon, read from the unit itself, so the bench
+ * measures what is shipped. The JSON says which settings the two processes had.
+ */
+const DEPLOYED_SETTINGS = ['NODE_OPTIONS', 'GLIBC_TUNABLES']
+if (process.env['KITH_BENCH_AS_DEPLOYED'] === '1') {
+  const unit = readFileSync(
+    fileURLToPath(new URL('../../deploy/systemd/kith-guardian.service', import.meta.url)),
+    'utf8',
+  )
+  for (const m of unit.matchAll(/^Environment=(\w+)=(.*)$/gm))
+    if (DEPLOYED_SETTINGS.includes(m[1]!)) process.env[m[1]!] = m[2]!
+}
+const settings = Object.fromEntries(DEPLOYED_SETTINGS.map((k) => [k, process.env[k] ?? null]))
+
 const work = await mkdtemp(join(tmpdir(), 'kith-bench-'))
 const gdir = join(work, 'guardian')
 kith('guardian', 'init', '--data-dir', gdir, '--listen', '/ip4/127.0.0.1/tcp/0', '--json')
@@ -220,6 +239,8 @@ try {
         back_to_back: latency(backToBack),
         spaced: latency(spaced),
         memory_limit_bytes: limit?.bytes ?? null,
+        // what the guardian and the floor's node ran with (KITH_BENCH_AS_DEPLOYED=1: the systemd unit's)
+        memory_settings: settings,
         bulk_ingest_bytes: BULK_CHUNKS * BULK_CHUNK,
         bulk_ingest_mb_s: Math.round((BULK_CHUNKS * BULK_CHUNK) / 1e6 / bulkSeconds),
         guardian_peak_rss_before_bulk_mb: rssBeforeBulk,

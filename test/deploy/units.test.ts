@@ -45,4 +45,24 @@ describe('systemd units', () => {
       expect(text).not.toMatch(/passphrase=|KITH_PASSPHRASE=/i)
     }
   })
+
+  it("the guardian's memory settings are the same in the unit and the Docker image, and Node starts with them", async () => {
+    const unit = await readFile(join(dir, 'kith-guardian.service'), 'utf8')
+    const docker = await readFile(join(dir, '..', 'docker', 'Dockerfile'), 'utf8')
+    const fromUnit = Object.fromEntries(
+      [...unit.matchAll(/^Environment=(NODE_OPTIONS|GLIBC_TUNABLES)=(.*)$/gm)].map((m) => [m[1], m[2]]),
+    )
+    const fromDocker = Object.fromEntries(
+      [...docker.matchAll(/^ENV (NODE_OPTIONS|GLIBC_TUNABLES)=(.*)$/gm)].map((m) => [m[1], m[2]]),
+    )
+    expect(Object.keys(fromUnit).sort()).toEqual(['GLIBC_TUNABLES', 'NODE_OPTIONS'])
+    expect(fromDocker).toEqual(fromUnit)
+    // an option Node does not take in NODE_OPTIONS stops it at once, with a message
+    const out = execFileSync(process.execPath, ['-e', "process.stdout.write('started')"], {
+      env: { ...process.env, ...fromUnit },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    expect(out).toBe('started')
+  })
 })
