@@ -45,11 +45,6 @@ export class Later {
     else this.due.set(key, { first, timer })
   }
 
-  /** Whether `key` waits to run. */
-  pending(key: string): boolean {
-    return this.due.has(key)
-  }
-
   /** Drop what waits, and take no more (the guardian stops). */
   close(): void {
     this.closed = true
