@@ -79,7 +79,14 @@ describe('kith vault watch, 5 guardians, 3-of-5, W=3', () => {
     watcher = undefined
     vault = undefined
     for (const g of gs) expect(g.guardian.db.vaults.all()[0]!.headVersion).toBe(11)
-    expect(await statusJson(...v('status'))).toMatchObject({ committedVersion: 11, verdict: 'safe', n: 5 })
+    // status gives each guardian 3 s to answer: on a loaded machine (CI runs the fault suite beside this)
+    // some may not, and are reported unreachable. That, and only that, is asked about once more
+    let s = await statusJson(...v('status'))
+    if (s['verdict'] !== 'safe') {
+      for (const r of s['reasons'] as string[]) expect(r).toMatch(/guardian\(s\) unreachable/)
+      s = await statusJson(...v('status'))
+    }
+    expect(s, JSON.stringify(s['reasons'])).toMatchObject({ committedVersion: 11, verdict: 'safe', n: 5 })
   })
 
   let twin: string
