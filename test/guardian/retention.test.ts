@@ -40,29 +40,47 @@ describe('retention policy', () => {
   })
 })
 
+/**
+ * A guardian keeping the newest `keepLast` versions (no daily or weekly ones), enrolled with `quota` in
+ * a 2-of-2 vault whose coordinator is `node`; `held()` lists the versions it holds.
+ */
+async function keepingGuardian(keepLast: number, quota?: number) {
+  const g = new Guardian({
+    dataDir: await tempDir(),
+    antiEntropyMs: 3_600_000,
+    retention: { keepLast, daily: 0, weekly: 0 },
+  })
+  await g.start()
+  const node = await coordinatorNode()
+  const ref = { peerId: peerIdBytes(g.node.peerId), addrs: g.addrs }
+  const v = await testVault(node, [ref, { peerId: peerIdBytes(node.peerId), addrs: [] }], 2, 1)
+  await enrollWithInvite(node, localInvite(g, quota), {
+    roster: v.roster.bytes,
+    share: v.shares[0]!.bytes,
+    label: 'v',
+  })
+  const vaultId = v.roster.vaultId
+  return {
+    g,
+    node,
+    ref,
+    v,
+    vaultId,
+    held: () => g.db.versions.list(vaultId).map((x) => x.version),
+    stop: async () => {
+      await node.stop()
+      await g.stop()
+    },
+  }
+}
+
 describe('a guardian applies retention and collects unreferenced chunks', () => {
   it('prunes old versions and their chunks, never the newest, and recounts its bytes', async () => {
-    const g = new Guardian({
-      dataDir: await tempDir(),
-      antiEntropyMs: 3_600_000,
-      retention: { keepLast: 3, daily: 0, weekly: 0 },
-    })
-    await g.start()
-    const node = await coordinatorNode()
+    const { g, node, ref, v, vaultId, held, stop } = await keepingGuardian(3)
     try {
-      const ref = { peerId: peerIdBytes(g.node.peerId), addrs: g.addrs }
-      const other = { peerId: peerIdBytes(node.peerId), addrs: [] }
-      const v = await testVault(node, [ref, other], 2, 1)
-      await enrollWithInvite(node, localInvite(g), {
-        roster: v.roster.bytes,
-        share: v.shares[0]!.bytes,
-        label: 'v',
-      })
       const dir = await tempDir()
       for (let i = 0; i < 6; i++) await pushVersion(node, ref, v.pushArgs(await v.nextVersion(dir)))
-      const vaultId = v.roster.vaultId
       // retention runs once the burst of pushes is over
-      const held = () => g.db.versions.list(vaultId).map((x) => x.version)
       await waitUntil(
         () => held().length === 3,
         () => JSON.stringify(held()),
@@ -100,31 +118,15 @@ describe('a guardian applies retention and collects unreferenced chunks', () => 
       expect(after.chunks).toBe(2)
       expect(g.db.vaults.get(vaultId)?.bytesStored).toBe(after.chunkBytes + after.manifestBytes)
     } finally {
-      await node.stop()
-      await g.stop()
+      await stop()
     }
   })
 
   it('a burst of pushes is pruned once it is over; a push that needs the room the policy frees gets it at once', async () => {
-    const g = new Guardian({
-      dataDir: await tempDir(),
-      antiEntropyMs: 3_600_000,
-      retention: { keepLast: 2, daily: 0, weekly: 0 },
-    })
-    await g.start()
-    const node = await coordinatorNode()
+    // room for three versions of 20 kB, not four: the fourth push fits only if retention runs first
+    const { g, node, ref, v, vaultId, held, stop } = await keepingGuardian(2, 70_000)
     try {
-      const ref = { peerId: peerIdBytes(g.node.peerId), addrs: g.addrs }
-      const v = await testVault(node, [ref, { peerId: peerIdBytes(node.peerId), addrs: [] }], 2, 1)
-      // room for three versions of 20 kB, not four: the fourth push fits only if retention runs first
-      await enrollWithInvite(node, localInvite(g, 70_000), {
-        roster: v.roster.bytes,
-        share: v.shares[0]!.bytes,
-        label: 'v',
-      })
       const dir = await tempDir()
-      const vaultId = v.roster.vaultId
-      const held = () => g.db.versions.list(vaultId).map((x) => x.version)
       for (let i = 1; i <= 6; i++) {
         await pushVersion(node, ref, v.pushArgs(await v.nextVersion(dir, 20_000)))
         expect(g.db.vaults.get(vaultId)!.bytesStored).toBeLessThanOrEqual(70_000)
@@ -138,8 +140,7 @@ describe('a guardian applies retention and collects unreferenced chunks', () => 
       const usage = g.db.versions.usage(vaultId)
       expect(g.db.vaults.get(vaultId)?.bytesStored).toBe(usage.chunkBytes + usage.manifestBytes)
     } finally {
-      await node.stop()
-      await g.stop()
+      await stop()
     }
   })
 })
