@@ -96,8 +96,19 @@ describe('recovery refuses what it must (4 guardians, 2-of-4, W=2)', () => {
     const done = await r1.done
     expect(done.code).toBe(1)
     expect(done.stderr).toContain('[NOT_ENOUGH_APPROVALS]')
-    expect(r1.events.filter((e) => e['event'] === 'denied' && e['state'] === 'vetoed')).toHaveLength(4)
+    // the run stops as soon as 2 approvals can no longer come: after 3 vetoes it may not wait for the 4th
+    const denied = r1.events.filter((e) => e['event'] === 'denied')
+    expect(denied.length).toBeGreaterThanOrEqual(3)
+    expect(denied.every((e) => e['state'] === 'vetoed')).toBe(true)
     expect(r1.events.some((e) => e['event'] === 'share-received')).toBe(false)
+    // and every guardian holds the request as vetoed, the one whose human approved among them
+    for (const g of gs) {
+      const held = await kithJson('guardian', 'requests', '--all', '--data-dir', g.dir)
+      const row = (held['requests'] as { request: string; state: string }[]).find(
+        (x) => x.request === request,
+      )
+      expect(row?.state).toBe('vetoed')
+    }
   })
 
   it('a guardian cannot approve a vetoed request by accident, only by overriding on purpose', async () => {
