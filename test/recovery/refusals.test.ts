@@ -37,6 +37,12 @@ const tamper = (g: LocalGuardian, fn: (db: Database.Database) => void) => {
   }
 }
 
+/** The state guardian `g` holds request `request` in, from `kith guardian requests --all`. */
+const heldState = async (g: LocalGuardian, request: string) => {
+  const held = await kithJson('guardian', 'requests', '--all', '--data-dir', g.dir)
+  return (held['requests'] as { request: string; state: string }[]).find((x) => x.request === request)?.state
+}
+
 describe('recovery refuses what it must (4 guardians, 2-of-4, W=2)', () => {
   beforeAll(async () => {
     ;({ gs, work, v } = await localVault(4, 2, 2, fleet))
@@ -102,13 +108,7 @@ describe('recovery refuses what it must (4 guardians, 2-of-4, W=2)', () => {
     expect(denied.every((e) => e['state'] === 'vetoed')).toBe(true)
     expect(r1.events.some((e) => e['event'] === 'share-received')).toBe(false)
     // and every guardian holds the request as vetoed, the one whose human approved among them
-    for (const g of gs) {
-      const held = await kithJson('guardian', 'requests', '--all', '--data-dir', g.dir)
-      const row = (held['requests'] as { request: string; state: string }[]).find(
-        (x) => x.request === request,
-      )
-      expect(row?.state).toBe('vetoed')
-    }
+    for (const g of gs) expect(await heldState(g, request)).toBe('vetoed')
   })
 
   it('a guardian cannot approve a vetoed request by accident, only by overriding on purpose', async () => {
@@ -134,11 +134,7 @@ describe('recovery refuses what it must (4 guardians, 2-of-4, W=2)', () => {
     await stop.event('denied', (e) => e['state'] === 'denied')
     expect((await stop.done).code).toBe(1)
     expect(stop.events.some((e) => e['event'] === 'share-received')).toBe(false)
-    const after = await kithJson('guardian', 'requests', '--all', '--data-dir', gs[0]!.dir)
-    const row = (after['requests'] as { request: string; state: string }[]).find(
-      (x) => x.request === asked.request,
-    )
-    expect(row?.state).toBe('denied')
+    expect(await heldState(gs[0]!, asked.request)).toBe('denied')
   })
 
   it('with two guardians stuck at version 7 and the other two gone, nothing is restored: it may be stale', async () => {
