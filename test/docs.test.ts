@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { declares, declaresMember, missingCitations } from './helpers/citations.js'
 import { tsFiles } from './helpers/files.js'
 
 const root = join(import.meta.dirname, '..')
@@ -103,5 +104,96 @@ describe('docs', () => {
     }
     expect(cited).toBeGreaterThan(15)
     expect(missing).toEqual([])
+  })
+
+  it('every file and function design.md names exists, declared where it says', async () => {
+    // the rule (test/helpers/citations.ts): per step, bullet, row or paragraph, a `file.ts` span is
+    // the current file; a code name after it (`Class.member`, camelCase, ALL_CAPS, or any identifier
+    // right after the file) must be declared in it, and with no file named yet, somewhere in src/
+    const src = join(root, 'src')
+    const sources = new Map<string, string>()
+    for (const f of await tsFiles(src)) sources.set(relative(src, f), await readFile(f, 'utf8'))
+    const doc = await readFile(join(root, 'docs', 'design.md'), 'utf8')
+    const { missing, checked } = missingCitations(doc, sources)
+    expect(checked).toBeGreaterThan(100)
+    expect(missing.map((m) => `docs/design.md:${m.line}: \`${m.cited}\` ${m.why}`)).toEqual([])
+  })
+})
+
+describe('the citation rule of design.md', () => {
+  const sources = new Map([
+    [
+      'coordinator/vault.ts',
+      [
+        '/** Vault.open and openVault are only named in this comment */',
+        'export class Vault {',
+        '  static async open(dir: string): Promise<Vault> {',
+        '    deliver(dir)',
+        '  }',
+        '  get name(): string {',
+        '    return vaultHelper()',
+        '  }',
+        '}',
+        'export function vaultHelper(): string {',
+        "  return 'readKeyFile'",
+        '}',
+        'const _private = 1',
+        'export { _private as exported }',
+        "export class NotFoundError extends Error { readonly code = 'NOT_FOUND' }",
+        'export const MAX_GUARDIANS = 255',
+      ].join('\n'),
+    ],
+    [
+      'coordinator/backup.ts',
+      'export async function pushToGuardians(): Promise<void> {}\nexport function poll() {}',
+    ],
+  ])
+  const check = (doc: string) => missingCitations(doc, sources).missing.map((m) => `${m.line}: ${m.cited}`)
+
+  it('takes a function, a method, an accessor and an export as declared', () => {
+    const src = sources.get('coordinator/vault.ts')!
+    expect([declares(src, 'vaultHelper'), declares(src, 'exported'), declares(src, 'MAX_GUARDIANS')]).toEqual(
+      [true, true, true],
+    )
+    expect([declaresMember(src, 'Vault', 'open'), declaresMember(src, 'Vault', 'name')]).toEqual([true, true])
+  })
+
+  it('does not take a call, a comment or a string as a declaration', () => {
+    const src = sources.get('coordinator/vault.ts')!
+    expect([declares(src, 'deliver'), declares(src, 'openVault'), declares(src, 'readKeyFile')]).toEqual([
+      false,
+      false,
+      false,
+    ])
+    expect(declaresMember(src, 'Vault', 'deliver')).toBe(false)
+  })
+
+  it('catches a renamed function, method or file, with the line it is named on', () => {
+    const doc = [
+      '1. **Open** (`coordinator/vault.ts` `Vault.open`, `Vault.close`): then',
+      '   `coordinator/backup.ts` `pushVersions`; and `coordinator/gone.ts`.',
+    ].join('\n')
+    expect(check(doc)).toEqual(['1: Vault.close', '2: pushVersions', '2: coordinator/gone.ts'])
+  })
+
+  it('looks a name up in the file named before it in the same block, and no further back', () => {
+    const doc = [
+      '- `coordinator/backup.ts` `pushToGuardians`, then `vaultHelper` (not in backup.ts).',
+      '',
+      '- `vaultHelper`, `Vault.open` and `NOT_FOUND` anywhere in src/, with no file named here.',
+    ].join('\n')
+    expect(check(doc)).toEqual(['1: vaultHelper'])
+  })
+
+  it('checks a lowercase word only right after a file; elsewhere it is prose', () => {
+    const doc =
+      '- `coordinator/backup.ts` `poll`, `coordinator/vault.ts` `poll`; the `marks` and `base` fields.'
+    expect(check(doc)).toEqual(['1: poll'])
+  })
+
+  it('finds a bare file name in a folder named before it in the block', () => {
+    expect(check('| `coordinator/` | the vault (`vault.ts`, `backup.ts`, `status.ts`) |')).toEqual([
+      '1: status.ts',
+    ])
   })
 })
