@@ -50,10 +50,13 @@ export function admissionGater(
   connections: () => readonly Connection[],
   limits: AdmissionLimits = ADMISSION,
 ): ConnectionGater {
-  // half-open connections by address: when each started (they end at the handshake or its timeout)
-  const pending = new Map<string, number[]>()
+  // half-open connections by address, and when each started. One counts until its handshake is done,
+  // it closes, or its time is up: a connection whose dialer gave up (a backlog the kernel kept while this
+  // process was paused or starved of CPU) must not hold the address's slots for the whole timeout, or
+  // the vault's own peers behind that address are refused, dial after dial, long after the pause.
+  const pending = new Map<string, { conn: MultiaddrConnection; at: number }[]>()
   const live = (host: string, now: number) =>
-    (pending.get(host) ?? []).filter((at) => now - at < limits.upgradeTimeoutMs)
+    (pending.get(host) ?? []).filter((p) => p.conn.status === 'open' && now - p.at < limits.upgradeTimeoutMs)
   let strangerGrants: number[] = []
   return {
     // a relay keeps room for its vaults' peers; a few strangers (a friend's guardian that is not yet
@@ -74,14 +77,14 @@ export function admissionGater(
       const now = Date.now()
       const open = live(host, now)
       if (open.length >= limits.pendingPerAddress) return true
-      open.push(now)
+      open.push({ conn: maConn, at: now })
       pending.set(host, open)
       return false
     },
     denyInboundEncryptedConnection(peer: PeerId, maConn: MultiaddrConnection): boolean {
       const host = hostOf(maConn.remoteAddr)
-      const open = live(host, Date.now())
-      open.shift() // this one's handshake is done
+      // this one's handshake is done
+      const open = live(host, Date.now()).filter((p) => p.conn !== maConn)
       if (open.length > 0) pending.set(host, open)
       else pending.delete(host)
       if (policy.isMember(peer)) return false
