@@ -256,9 +256,17 @@ export class CoordinatorStore {
   }
 
   /** Versions built but not yet committed (fewer than W receipts), oldest first. */
+  /**
+   * Versions built and not yet committed, oldest first. One older than the newest committed version is
+   * superseded, not pending: guardians refuse it as a rollback, and the newer version holds every source
+   * as it is now, so it is never sent again (a coordinator killed mid-push can leave one behind).
+   */
   outbox(): VersionRow[] {
     return (
-      this._stmt('SELECT * FROM versions WHERE committed_at IS NULL ORDER BY version').all() as RawVersion[]
+      this._stmt(
+        `SELECT * FROM versions WHERE committed_at IS NULL AND version >
+           (SELECT COALESCE(MAX(version), 0) FROM versions WHERE committed_at IS NOT NULL) ORDER BY version`,
+      ).all() as RawVersion[]
     ).map(toVersion)
   }
 
