@@ -1,14 +1,13 @@
-import { availableParallelism } from 'node:os'
-import { defineConfig } from 'vitest/config'
+/**
+ * The fast tier, `npm test`: unit tests, golden vectors, docs and architecture tests, and scenarios that
+ * run many nodes in this process. The stories that need a process boundary (spawned daemons, SIGKILL,
+ * network namespaces, Chromium, the demo) are the second tier, test/e2e/ (vitest.e2e.config.ts).
+ */
+import { tier } from './test/setup/tier.js'
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    setupFiles: ['src/polyfill.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
-    // many tests wait on sockets, timers and child processes: one worker per core, and at least two
-    maxWorkers: Math.max(2, availableParallelism()),
-  },
+export default tier({
+  include: ['test/**/*.test.ts'],
+  exclude: ['test/e2e/**'],
+  // a scenario waits on events, never on a fixed sleep: 30 s is only the bound that names a hang
+  timeoutMs: 30_000,
 })

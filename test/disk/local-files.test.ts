@@ -1,26 +1,24 @@
 /**
  * The hurried operator's machine: data directories and secret files made loosely before kith ran, or by
  * another user; a restore folder with a symbolic link in it; a second daemon started on the same data
- * directory, or on a port another program holds. Each is tightened or refused with a named error, and
- * nothing is lost or written where it should not be.
+ * directory, or on a port another program holds (those two spawn daemons: test/e2e/daemon-files.test.ts).
+ * Each is tightened or refused with a named error, and nothing is lost or written where it should not be.
  */
 import { randomBytes } from 'node:crypto'
 import { chmod, chown, mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { deriveDataKeys } from '../../src/crypto/kdf.js'
 import { generateSecretKey } from '../../src/crypto/schnorr.js'
-import { readGuardianConfig, writeGuardianConfig } from '../../src/guardian/config.js'
+import { Guardian } from '../../src/guardian/service.js'
+import { createLog } from '../../src/log.js'
 import { buildVersion } from '../../src/replica/build.js'
 import { DirChunkStore } from '../../src/replica/chunk-store.js'
 import { restoreVersion } from '../../src/replica/restore.js'
 import { cli } from '../helpers/cli.js'
-import { fleet, GuardianProcess, kithResult } from '../helpers/daemons.js'
 import { expectCode, tempDir } from '../helpers/tmp.js'
 
 const mode = async (p: string) => (await stat(p)).mode & 0o777
-const { started } = fleet()
 
 describe('local files a hurried operator left behind', () => {
   it('a data dir made 0777 with its database and log at 0666 is taken back to 0700 / 0600', async () => {
@@ -31,14 +29,24 @@ describe('local files a hurried operator left behind', () => {
       await writeFile(join(dir, f), '')
       await chmod(join(dir, f), 0o666)
     }
-    const g = await GuardianProcess.init(dir)
+    expect((await cli('guardian', 'init', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0')).code).toBe(
+      0,
+    )
     expect(await mode(dir)).toBe(0o700)
     expect(await mode(join(dir, 'guardian.sqlite3'))).toBe(0o600)
     expect(await mode(join(dir, 'peer.key'))).toBe(0o600)
-    started.push(g)
+    // the daemon as `kith guardian start` makes it: its JSON log in the data dir
+    const g = new Guardian({
+      dataDir: dir,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      log: createLog('guardian', { file: join(dir, 'kith.log') }),
+    })
     await g.start()
-    expect(await mode(join(dir, 'kith.log'))).toBe(0o600)
-    await g.stop()
+    try {
+      expect(await mode(join(dir, 'kith.log'))).toBe(0o600)
+    } finally {
+      await g.stop()
+    }
   })
 
   it.skipIf(process.getuid?.() !== 0)(
@@ -83,32 +91,6 @@ describe('local files a hurried operator left behind', () => {
         'LOCAL_PATH_REFUSED',
       )
       expect(await readdir(elsewhere)).toEqual([])
-    }
-  })
-
-  it('a second daemon on one data dir gets GUARDIAN_RUNNING, a taken port ADDRESS_IN_USE, never a stack trace', async () => {
-    const dir = join(await tempDir(), 'g')
-    const g = await GuardianProcess.init(dir)
-    started.push(g)
-    await g.start()
-    const second = await kithResult('guardian', 'start', '--data-dir', dir)
-    expect(second.code).toBe(1)
-    expect(second.stderr).toMatch(/already running on .*\[GUARDIAN_RUNNING\]/)
-    expect(second.stderr).not.toMatch(/\n\s+at /)
-    await g.stop()
-    // another program holds the guardian's fixed port
-    const busy = createServer()
-    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r))
-    const port = (busy.address() as { port: number }).port
-    const config = await readGuardianConfig(dir)
-    await writeGuardianConfig(dir, { ...config, listen: [`/ip4/127.0.0.1/tcp/${port}`] })
-    try {
-      const taken = await kithResult('guardian', 'start', '--data-dir', dir)
-      expect(taken.code).toBe(1)
-      expect(taken.stderr).toMatch(/already listens on .*\[ADDRESS_IN_USE\]/)
-      expect(taken.stderr).not.toMatch(/\n\s+at /)
-    } finally {
-      busy.close()
     }
   })
 })

@@ -1,32 +1,30 @@
 /** Real guardian daemons, spawned through the compiled CLI, on 127.0.0.1. */
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll } from 'vitest'
 import { inviteFromText } from '../../src/p2p/invite.js'
 import { keepBoundPort } from './local.js'
+import { type Finished, runTracked, spawnTracked } from './procs.js'
 import { fileTempDir } from './tmp.js'
 import { recoveryCode, recoveryEvent } from './wait.js'
 
-const run = promisify(execFile)
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js')
 
-export async function kith(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [CLI, ...args])
-  return stdout
+/** Run the CLI (spawned) with `env` added; its exit status and output, whatever the status. */
+export function kithWith(env: Record<string, string>, ...args: string[]): Promise<Finished> {
+  return runTracked(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } })
 }
 
 /** Run the CLI and return its exit code and output, whatever the code. */
-export async function kithResult(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args])
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
+export function kithResult(...args: string[]): Promise<Finished> {
+  return kithWith({}, ...args)
+}
+
+/** Run the CLI; its stdout, or a failure with its stderr. */
+export async function kith(...args: string[]): Promise<string> {
+  const r = await kithResult(...args)
+  if (r.code !== 0) throw new Error(`kith ${args.slice(0, 2).join(' ')} exited ${r.code}: ${r.stderr}`)
+  return r.stdout
 }
 
 /** `kith vault status … --json`, parsed: its exit status is its verdict (0 to 3), not a failure. */
@@ -70,12 +68,15 @@ export class GuardianProcess {
     const env = { ...process.env, ...this.env }
     const proc =
       this.fileSizeKb === undefined
-        ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
+        ? spawnTracked(process.execPath, args, { env })
         : // writes past the limit fail with EFBIG (node ignores SIGXFSZ), as on a full disk
-          spawn('sh', ['-c', `ulimit -f ${this.fileSizeKb * 2}; exec "$0" "$@"`, process.execPath, ...args], {
-            stdio: ['ignore', 'pipe', 'pipe'],
-            env,
-          })
+          spawnTracked(
+            'sh',
+            ['-c', `ulimit -f ${this.fileSizeKb * 2}; exec "$0" "$@"`, process.execPath, ...args],
+            {
+              env,
+            },
+          )
     this.proc = proc
     this.mark = this.output.length
     proc.stdout!.on('data', (d: Buffer) => {
@@ -144,21 +145,25 @@ export class GuardianProcess {
   }
 }
 
-/** n guardian daemons (those named in `web` with their local page) and a k-of-n vault (write quorum w) with all of them added. */
+/**
+ * n guardian daemons (those named in `web` with their local page) and a k-of-n vault (write quorum w)
+ * with all of them added; with `durable`, their files on a real disk (tmp.ts).
+ */
 export async function guardiansAndVault(
   n: number,
   k: number,
   w: number,
   started: GuardianProcess[],
-  options: { web?: readonly number[] } = {},
+  options: { web?: readonly number[]; durable?: boolean } = {},
 ) {
+  const durable = { durable: options.durable ?? false }
   const gs = await Promise.all(
-    Array.from({ length: n }, async () => GuardianProcess.init(await fileTempDir('kith-g-'))),
+    Array.from({ length: n }, async () => GuardianProcess.init(await fileTempDir('kith-g-', durable))),
   )
   for (const i of options.web ?? []) gs[i]!.web = true
   started.push(...gs)
   await Promise.all(gs.map((g) => g.start()))
-  const work = await fileTempDir('kith-node-')
+  const work = await fileTempDir('kith-node-', durable)
   const dir = join(work, 'vault')
   const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir, '--json']
   await kith(...v('init', '-k', String(k), '-w', String(w)))
@@ -169,7 +174,7 @@ export async function guardiansAndVault(
 /** `kith vault watch` as a process, its output (stdout and stderr) collected. */
 export function spawnWatch(dir: string, ...args: string[]): { proc: ChildProcess; output: () => string } {
   let output = ''
-  const proc = spawn(process.execPath, [CLI, 'vault', 'watch', '--data-dir', dir, ...args])
+  const proc = spawnTracked(process.execPath, [CLI, 'vault', 'watch', '--data-dir', dir, ...args])
   proc.stdout!.on('data', (d: Buffer) => {
     output += d.toString()
   })
@@ -188,7 +193,7 @@ export class RecoverProcess {
   readonly proc: ChildProcess
 
   constructor(...args: string[]) {
-    this.proc = spawn(process.execPath, [CLI, 'recover', '--json', '--poll', '200ms', ...args])
+    this.proc = spawnTracked(process.execPath, [CLI, 'recover', '--json', '--poll', '200ms', ...args])
     this.proc.stdout!.on('data', (d: Buffer) => {
       this.stdout += d.toString()
       let nl = this.stdout.indexOf('\n')

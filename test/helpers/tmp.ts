@@ -4,11 +4,24 @@ import { join } from 'node:path'
 import { afterAll, afterEach } from 'vitest'
 import { isRemote } from '../../src/p2p/errors.js'
 
+/**
+ * Where a test's files go. The run (test/setup/run-scope.ts) points TMPDIR at tmpfs: most tests check
+ * what kith does, not what a disk keeps. A test that checks fsync or crash behaviour asks for `durable`
+ * and gets a directory on a real disk, and says so in its header.
+ */
+export interface TempOptions {
+  readonly durable?: boolean
+}
+
+function _root(options: TempOptions): string {
+  return options.durable ? (process.env['KITH_TEST_DISK_DIR'] ?? tmpdir()) : tmpdir()
+}
+
 const made: string[] = []
 
 /** A fresh temp dir, removed after the current test. */
-export async function tempDir(prefix = 'kith-test-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix))
+export async function tempDir(prefix = 'kith-test-', options: TempOptions = {}): Promise<string> {
+  const dir = await mkdtemp(join(_root(options), prefix))
   made.push(dir)
   return dir
 }
@@ -20,8 +33,8 @@ afterEach(async () => {
 const madeForFile: string[] = []
 
 /** A fresh temp dir that lives until the test file ends: for state shared by the steps of a story. */
-export async function fileTempDir(prefix = 'kith-test-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix))
+export async function fileTempDir(prefix = 'kith-test-', options: TempOptions = {}): Promise<string> {
+  const dir = await mkdtemp(join(_root(options), prefix))
   madeForFile.push(dir)
   return dir
 }

@@ -1,14 +1,16 @@
-import { execFile } from 'node:child_process'
+/**
+ * The compiled `kith` binary, spawned as a user runs it: help and suggestions, defaults from KITH_* and
+ * the config file, one-line failures, secrets from standard input or a file, and daemons that stop
+ * cleanly on a signal.
+ */
 import { stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { CLI, fleet, GuardianProcess, kithResult, spawnWatch } from '../helpers/daemons.js'
+import { CLI, fleet, GuardianProcess, kithResult, kithWith, spawnWatch } from '../helpers/daemons.js'
+import { runTracked } from '../helpers/procs.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitUntil } from '../helpers/wait.js'
 
-const run = promisify(execFile)
 const kith = kithResult
 const { started } = fleet()
 
@@ -34,23 +36,19 @@ describe('kith CLI (compiled, spawned)', () => {
 
   it('data dirs and the passphrase file come from KITH_* or the config file, unless the command line says', async () => {
     const root = await tempDir()
-    const env = (extra: Record<string, string>) => ({ ...process.env, ...extra })
     const viaEnv = join(root, 'env-vault')
-    await run(process.execPath, [CLI, 'vault', 'init', '-k', '2', '--json'], {
-      env: env({ KITH_VAULT_DIR: viaEnv }),
-    })
-    expect((await stat(join(viaEnv, 'vault.key'))).isFile()).toBe(true)
     const config = join(root, 'config.json')
     const viaConfig = join(root, 'config-guardian')
     await writeFile(config, JSON.stringify({ guardian: { 'data-dir': viaConfig } }))
-    await run(process.execPath, [CLI, 'guardian', 'init', '--listen', '/ip4/127.0.0.1/tcp/0', '--json'], {
-      env: env({ KITH_CONFIG: config }),
-    })
+    const [byEnv, byConfig] = await Promise.all([
+      kithWith({ KITH_VAULT_DIR: viaEnv }, 'vault', 'init', '-k', '2', '--json'),
+      kithWith({ KITH_CONFIG: config }, 'guardian', 'init', '--listen', '/ip4/127.0.0.1/tcp/0', '--json'),
+    ])
+    expect([byEnv.code, byConfig.code]).toEqual([0, 0])
+    expect((await stat(join(viaEnv, 'vault.key'))).isFile()).toBe(true)
     expect((await stat(join(viaConfig, 'guardian.json'))).isFile()).toBe(true)
     await writeFile(config, '{ not json')
-    const bad = await run(process.execPath, [CLI, 'vault', 'status', '--offline'], {
-      env: env({ KITH_CONFIG: config }),
-    }).catch((e: { code: number; stderr: string }) => e)
+    const bad = await kithWith({ KITH_CONFIG: config }, 'vault', 'status', '--offline')
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('is not JSON') })
   })
 
@@ -66,16 +64,8 @@ describe('kith CLI (compiled, spawned)', () => {
 })
 
 /** The compiled CLI with `input` on its standard input. */
-function withStdin(
-  input: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    )
-    child.stdin!.end(input)
-  })
+function withStdin(input: string, ...args: string[]) {
+  return runTracked(process.execPath, [CLI, ...args], { input })
 }
 
 describe('secrets never on the command line (compiled, spawned)', () => {
@@ -152,21 +142,4 @@ describe('daemons stop on a signal (compiled, spawned)', () => {
     expect(await exited).toBe(0)
     expect(w.output()).toMatch(/stopped/)
   })
-})
-
-describe('npm run demo (compiled, spawned)', () => {
-  it('tells the whole story with real processes, cleans up, and prints no secret material', async () => {
-    const { stdout } = await run(process.execPath, [
-      join(import.meta.dirname, '..', '..', 'dist', 'src', 'demo', 'story.js'),
-    ])
-    expect(stdout).toMatch(/SAFE: version 3/)
-    expect(stdout.match(/☎ you call/g)).toHaveLength(3)
-    expect(stdout.match(/does not answer/g)).toHaveLength(2)
-    expect(stdout.match(/identical/g)).toHaveLength(2)
-    expect(stdout).toMatch(/lncli restorechanbackup/)
-    expect(stdout).not.toMatch(/kshare1|kinvite1/)
-    const work = /\/tmp\/(kith-demo-\w+)/.exec(stdout)?.[1]
-    expect(work).toBeDefined()
-    await expect(stat(join(tmpdir(), work!))).rejects.toThrow(/ENOENT/)
-  }, 120_000)
 })

@@ -8,8 +8,19 @@ const arg = (name) => {
 }
 const env = { ...process.env, FAULT_RUNS: arg('runs') ?? '20' }
 if (arg('seed') !== undefined) env.FAULT_SEED = arg('seed')
-const r = spawnSync('npx', ['vitest', 'run', 'test/faults/faults.test.ts', '--reporter=verbose'], {
-  stdio: 'inherit',
-  env,
-})
+const r = spawnSync(
+  'npx',
+  [
+    'vitest',
+    'run',
+    '--config',
+    'vitest.e2e.config.ts',
+    'test/e2e/faults/faults.test.ts',
+    '--reporter=verbose',
+  ],
+  {
+    stdio: 'inherit',
+    env,
+  },
+)
 process.exit(r.status ?? 1)

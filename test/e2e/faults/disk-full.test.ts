@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type GuardianProcess, guardiansAndVault, kith } from '../helpers/daemons.js'
-import { waitUntil } from '../helpers/wait.js'
+import { type GuardianProcess, guardiansAndVault, kith } from '../../helpers/daemons.js'
+import { waitUntil } from '../../helpers/wait.js'
 
 const started: GuardianProcess[] = []
 afterAll(async () => {

@@ -1,0 +1,82 @@
+/**
+ * One scope per test run (vitest globalSetup, both tiers): a temp root on tmpfs that every test and every
+ * process it starts inherits as TMPDIR, a real-disk root for the tests that check fsync and crashes, and a
+ * run id in the environment. At the end, whatever a test left behind (a process carrying the run id, a
+ * network namespace with the run's prefix, a temp dir) is removed, and the run fails, naming it.
+ */
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** tmpfs where the machine has one (files there cost no disk I/O; nothing in them survives a reboot). */
+function _fastRoot(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK)
+    return '/dev/shm'
+  } catch {
+    return tmpdir()
+  }
+}
+
+/** Processes (not this one, not its workers) whose environment carries `marker`. */
+function _marked(marker: string): { pid: number; args: string }[] {
+  const found: { pid: number; args: string }[] = []
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry)
+    if (!Number.isInteger(pid) || pid === process.pid) continue
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+      if (Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]) === process.pid) continue // a vitest worker
+      if (!readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(marker)) continue
+      found.push({ pid, args: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() })
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found
+}
+
+function _namespaces(prefix: string): string[] {
+  try {
+    return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n')
+      .map((l) => l.split(' ')[0]!)
+      .filter((ns) => ns.startsWith(prefix))
+  } catch {
+    return []
+  }
+}
+
+export function setup(): () => void {
+  const id = randomBytes(3).toString('hex')
+  const fast = mkdtempSync(join(_fastRoot(), `kith-run-${id}-`))
+  const disk = mkdtempSync(join(tmpdir(), `kith-run-${id}-disk-`))
+  process.env['TMPDIR'] = fast
+  process.env['KITH_TEST_DISK_DIR'] = disk
+  process.env['KITH_TEST_RUN'] = id
+  process.env['KITH_TEST_NETNS_PREFIX'] = `kt${id}`
+  return () => {
+    const left: string[] = []
+    for (const p of _marked(`KITH_TEST_RUN=${id}`)) {
+      left.push(`process ${p.pid}: ${p.args}`)
+      try {
+        process.kill(p.pid, 'SIGKILL')
+      } catch {
+        // exited meanwhile
+      }
+    }
+    for (const ns of _namespaces(`kt${id}`)) {
+      left.push(`network namespace ${ns}`)
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' })
+    }
+    for (const root of [fast, disk]) {
+      const inside = readdirSync(root)
+      if (inside.length > 0)
+        left.push(`${inside.length} temp entries in ${root}: ${inside.slice(0, 5).join(', ')}`)
+      rmSync(root, { recursive: true, force: true })
+    }
+    if (left.length > 0) throw new Error(`the tests left behind (now removed):\n  ${left.join('\n  ')}`)
+  }
+}
