@@ -21,7 +21,7 @@ import { NoSourcesError, NotEnoughGuardiansError, QuorumNotReachedError } from '
 import { checkFenced, mayBeFenced, probeFence } from './fence.js'
 import { refuseIfFenced } from './fence-record.js'
 import { vaultPaths } from './paths.js'
-import { snapshotSources, trimStreamLogs } from './snapshot.js'
+import { snapshotSources, trimJournalLogs } from './snapshot.js'
 import type { GuardianRow, VersionRow } from './store.js'
 import type { Vault } from './vault.js'
 
@@ -309,7 +309,7 @@ export function requireCommitted(report: BackupReport): BackupReport {
 /** The writers' logs keep only what follows the newest committed version's marks (however it committed). */
 export function trimCommitted(vault: Vault): void {
   const newest = vault.db.newestCommitted()
-  if (newest !== undefined) trimStreamLogs(vault.dir, openManifest(newest.manifest).marks ?? [])
+  if (newest !== undefined) trimJournalLogs(vault.dir, openManifest(newest.manifest).marks ?? [])
 }
 
 const committedNow = (vault: Vault) => ({ committedVersion: vault.db.newestCommitted()?.version ?? 0 })
@@ -332,12 +332,12 @@ export async function runBackup(
   const sources = vault.db.sources()
   if (sources.length === 0) throw new NoSourcesError()
   const keys = vault.dataKeys()
-  const streams = vault.db.streams.all()
-  // each streamed database is copied with the stream position it includes, read from the copy itself
+  const journals = vault.db.journals.all()
+  // each journaled database is copied with the journal position it includes, read from the copy itself
   const snapshot = await snapshotSources(sources, vaultPaths(vault.dir).staging, {
     vaultDir: vault.dir,
     vaultId: vault.vaultId,
-    all: streams,
+    all: journals,
   })
   const marks = snapshot.marks
   const newest = vault.db.newestVersion()
@@ -353,7 +353,7 @@ export async function runBackup(
       name: s.name,
       k: s.k,
       w: s.w,
-      ...(streams.length > 0 ? { streams: vault.streamKeys() } : {}),
+      ...(journals.length > 0 ? { journals: vault.journalKeys() } : {}),
     }),
     ...(marks.length > 0 ? { marks } : {}),
     now: vault.now,

@@ -305,8 +305,8 @@ export type FetchRequest =
   | { readonly what: 'freshness' }
   | { readonly what: 'roster' }
   | { readonly what: 'addresses' }
-  | { readonly what: 'streamHead'; readonly stream: string }
-  | { readonly what: 'entries'; readonly stream: string; readonly from: number }
+  | { readonly what: 'journalHead'; readonly journal: string }
+  | { readonly what: 'entries'; readonly journal: string; readonly from: number }
   | { readonly what: 'manifest'; readonly version: number }
   | { readonly what: 'chunk'; readonly id: Uint8Array }
 
@@ -338,8 +338,8 @@ export function fetchFields(vaultId: Uint8Array, req: FetchRequest): Values<type
     what: req.what,
     ...(req.what === 'manifest' ? { version: req.version } : {}),
     ...(req.what === 'chunk' ? { chunkId: req.id } : {}),
-    ...(req.what === 'streamHead' ? { stream: req.stream } : {}),
-    ...(req.what === 'entries' ? { stream: req.stream, version: req.from } : {}),
+    ...(req.what === 'journalHead' ? { journal: req.journal } : {}),
+    ...(req.what === 'entries' ? { journal: req.journal, version: req.from } : {}),
   }
 }
 

@@ -27,7 +27,8 @@ export const PROTOCOLS = {
   recover: '/kith/recover/2.0.0',
   veto: '/kith/veto/1.0.0',
   drill: '/kith/drill/1.0.0',
-  stream: '/kith/stream/1.0.0',
+  /** A journal's entries (the id keeps the journal's historical name, stream). */
+  journal: '/kith/stream/1.0.0',
 } as const
 
 /** How long a refused peer has to read the error and reset before the stream is reset for it. */
