@@ -6,7 +6,7 @@
  */
 import { toHex } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
-import { pushVersion, sendCertificate } from '../p2p/client.js'
+import { sendCertificate } from '../p2p/client.js'
 import { isRemote } from '../p2p/errors.js'
 import { MAX_INLINE_BYTES, MAX_INLINE_CHUNKS } from '../p2p/messages.js'
 import { encodeCertificate } from '../replica/certificate.js'
@@ -87,6 +87,7 @@ export async function pushToGuardians(
 ): Promise<PushReport> {
   const s = vault.db.settings()
   const node = await vault.network()
+  const sessions = await vault.pushSessions()
   const chunks = new SharedReads(new DirChunkStore(vaultPaths(vault.dir).chunks))
   const have = vault.db.receiptedVersions()
   const before = vault.db.receiptsOf(v.version).length
@@ -115,8 +116,7 @@ export async function pushToGuardians(
     // a small version goes with its new chunks to a guardian that holds its parent: one round trip
     const withChunks = inline !== undefined && !relay && held === v.version - 1
     try {
-      const r = await pushVersion(
-        node,
+      const r = await sessions.push(
         g,
         {
           manifest: v.manifest,

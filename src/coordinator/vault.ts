@@ -20,6 +20,7 @@ import { inviteFromText } from '../p2p/invite.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
+import { PushSessions } from '../p2p/push-session.js'
 import { signRoster } from '../replica/roster.js'
 import { assertThreshold, splitDataKey } from '../shares/split.js'
 import { checkLabel } from '../text.js'
@@ -116,6 +117,7 @@ export interface DeliveryResult {
 
 export class Vault {
   private node: Promise<KithNode> | undefined
+  private sessions: Promise<PushSessions> | undefined
 
   private constructor(
     readonly dir: string,
@@ -200,7 +202,19 @@ export class Vault {
     return this.node
   }
 
+  /** The push sessions kept open to the guardians, on the node; closed with the vault. */
+  pushSessions(): Promise<PushSessions> {
+    this.sessions ??= this.network().then((node) => new PushSessions(node))
+    return this.sessions
+  }
+
   async close(): Promise<void> {
+    const sessions = this.sessions
+    this.sessions = undefined
+    await sessions?.then(
+      (s) => s.close(),
+      () => {},
+    )
     const node = this.node
     this.node = undefined
     await node?.then(

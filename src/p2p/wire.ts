@@ -44,6 +44,22 @@ function _sessionEnded(stream: Stream): boolean {
   return true
 }
 
+/** Run a client's steps; if one fails, abort the stream so the peer's handler stops at once. */
+export async function abortOnFailure<T>(stream: Stream, steps: () => Promise<T>): Promise<T> {
+  try {
+    return await steps()
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    throw err
+  }
+}
+
+/** Close after the last reply. The answer is already in hand: a peer that reset the stream after
+ * answering changes nothing, so a failed close is not an error of the call. */
+export async function closeAfterReply(stream: Stream): Promise<void> {
+  await stream.close().catch(() => undefined)
+}
+
 /** Per-step deadline; a push of many chunks gets it per message, not for the whole stream. */
 export const STEP_TIMEOUT_MS = 30_000
 
