@@ -5,8 +5,8 @@
  * - hook latency (db_write sent -> continue) p50 and p99, and sustained transactions per second;
  * - the floor, measured in the same run: one round trip on a kept-open libp2p stream to another process
  *   plus one durable SQLite append of the same size;
- * - guardian storage per transaction, and after a snapshot compacts the stream, the guardians' stream
- *   storage against the database's size.
+ * - guardian storage per transaction, and after a snapshot compacts the journal, the guardians' journal
+ *   storage against the database's size (its JSON key keeps the journal's historical name, stream).
  * Targets: p50 <= 3 x floor, p99 <= 10 x floor; storage after compaction <= 2 x the database.
  */
 import '../src/polyfill.js'
@@ -108,7 +108,7 @@ try {
   plugin.stdin.end()
   await new Promise((r) => plugin.once('exit', r))
 
-  const streamBytes = () =>
+  const journalBytes = () =>
     [0, 1, 2].map((i) => {
       const g = new Database(join(work, `g${i}`, 'guardian.sqlite3'), { readonly: true })
       try {
@@ -119,11 +119,11 @@ try {
         g.close()
       }
     })
-  const before = streamBytes()
+  const before = journalBytes()
   // compaction: a snapshot commits, and each guardian drops what it covers
   kith('vault', 'backup', '--data-dir', vault, '--json')
   await new Promise((r) => setTimeout(r, 500))
-  const after = streamBytes()
+  const after = journalBytes()
   db.close()
   const dbSize = statSync(dbPath).size
 

@@ -27,10 +27,11 @@ import { parseSize } from '../src/cli/parse.js'
 import { sha256 } from '../src/crypto/hash.js'
 import { deriveDataKeys, keyCommitment } from '../src/crypto/kdf.js'
 import { generateSecretKey, schnorrPublicKey } from '../src/crypto/schnorr.js'
-import { enrollWithInvite, PUSH_WINDOW_BYTES, pushVersion } from '../src/p2p/client.js'
+import { enrollWithInvite } from '../src/p2p/client.js'
 import { inviteFromText } from '../src/p2p/invite.js'
 import { createKithNode } from '../src/p2p/node.js'
 import { peerIdBytes } from '../src/p2p/peers.js'
+import { PUSH_WINDOW_BYTES, PushSessions } from '../src/p2p/push-session.js'
 import { sealChunk } from '../src/replica/chunk.js'
 import { type ChunkRef, type Manifest, sealManifest, ZERO_HASH } from '../src/replica/manifest.js'
 import { signRoster } from '../src/replica/roster.js'
@@ -98,6 +99,8 @@ const daemon = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
 const node = await createKithNode({ privateKey: await generateKeyPair('Ed25519') })
 /** The floor's echo node, a process of its own: killed however the bench ends. */
 let echoes: Awaited<ReturnType<typeof echoNode>> | undefined
+/** The coordinator's push sessions, kept open from one version to the next as the vault keeps them. */
+const pushes = new PushSessions(node)
 try {
   await waitForLine(daemon, /listening on/)
   const invite = inviteFromText(
@@ -154,7 +157,7 @@ try {
     chunks.set(Buffer.from(sealed.id).toString('hex'), sealed.stored)
     const v = version([{ id: sealed.id, size: sealed.stored.length }])
     const t = performance.now()
-    await pushVersion(node, invite, {
+    await pushes.push(invite, {
       ...v,
       chunk: async (id) => chunks.get(Buffer.from(id).toString('hex'))!,
       inline: [sealed.id],
@@ -211,7 +214,7 @@ try {
   const index = new Map(refs.map((r, i) => [Buffer.from(r.id).toString('hex'), i]))
   const bulk = version(refs)
   const t = performance.now()
-  await pushVersion(node, invite, {
+  await pushes.push(invite, {
     ...bulk,
     chunk: async (id) => bulkChunk(index.get(Buffer.from(id).toString('hex'))!),
   })
@@ -257,6 +260,7 @@ try {
   )
 } finally {
   echoes?.close()
+  pushes.close()
   await node.stop()
   daemon.kill('SIGTERM')
   await new Promise((r) => (daemon.exitCode === null ? daemon.once('exit', r) : r(undefined)))

@@ -38,7 +38,7 @@ const LAYER: Record<string, number> = {
   shares: 2,
   replica: 2,
   ceremony: 2,
-  stream: 2,
+  journal: 2,
   p2p: 3,
   guardian: 4,
   recovery: 4,

@@ -3,7 +3,7 @@
  * output is piped or JSON is asked for. The total grows as each guardian says what it lacks.
  */
 import { SingleBar } from 'cli-progress'
-import type { ByteProgress } from '../coordinator/backup.js'
+import type { ByteProgress } from '../coordinator/push.js'
 import { formatSize } from '../format.js'
 
 export interface ProgressBar extends ByteProgress {

@@ -2,9 +2,10 @@
  * The plugin's own files (docs/format.md §CLN plugin files), in the vault's `streams/` directory: the
  * plugin finds everything from them, never from lightningd's options or RPC (the hook can come before
  * `init`), and no secret is ever on a command line.
- * - `cln-plugin.json` (0600): the vault directory, the stream, the database, the hold time, the alert
+ * - `cln-plugin.json` (0600): the vault directory, the journal, the database, the hold time, the alert
  *   targets, and the passphrase file if the vault key is sealed;
- * - `cln-db.key` (0600): the writer's Ed25519 seed, the stream key and the writer certificate.
+ * - `cln-db.key` (0600): the writer's Ed25519 seed, the journal key and the writer certificate.
+ * The directory and the files' keys `stream` and `streamKey` keep the journal's historical name.
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -12,11 +13,12 @@ import { vaultPaths } from '../coordinator/paths.js'
 import { tightenSecretFile, writeFileAtomic } from '../disk/atomic.js'
 import { KithError } from '../errors.js'
 
-export const CLN_STREAM = 'cln-db'
+export const CLN_JOURNAL = 'cln-db'
 
 export interface PluginConfig {
   readonly version: 1
   readonly vaultDir: string
+  /** The journal's name (the file's key keeps its historical name). */
   readonly stream: string
   /** lightningd.sqlite3, for snapshots after a gap. */
   readonly db: string
@@ -29,16 +31,16 @@ export interface PluginConfig {
 
 export interface WriterSecrets {
   readonly writerSeed: Uint8Array
-  readonly streamKey: Uint8Array
+  readonly journalKey: Uint8Array
   readonly certificate: Uint8Array
 }
 
 export const pluginPaths = (vaultDir: string) => ({
-  config: join(vaultPaths(vaultDir).streams, 'cln-plugin.json'),
-  secrets: join(vaultPaths(vaultDir).streams, `${CLN_STREAM}.key`),
-  log: join(vaultPaths(vaultDir).streams, 'cln-plugin.log'),
+  config: join(vaultPaths(vaultDir).journals, 'cln-plugin.json'),
+  secrets: join(vaultPaths(vaultDir).journals, `${CLN_JOURNAL}.key`),
+  log: join(vaultPaths(vaultDir).journals, 'cln-plugin.log'),
   /** The plugin's metrics in Prometheus text, rewritten every 10 s (docs/operator.md §Metrics). */
-  metrics: join(vaultPaths(vaultDir).streams, 'cln-plugin.prom'),
+  metrics: join(vaultPaths(vaultDir).journals, 'cln-plugin.prom'),
 })
 
 /** The plugin's files are missing or unreadable: it was not installed (or not completely). */
@@ -62,7 +64,7 @@ export async function writePluginFiles(config: PluginConfig, secrets: WriterSecr
   await writeFileAtomic(p.config, `${JSON.stringify(config, null, 2)}\n`)
   await writeFileAtomic(
     p.secrets,
-    `${JSON.stringify({ version: 1, writerSeed: hex(secrets.writerSeed), streamKey: hex(secrets.streamKey), certificate: hex(secrets.certificate) })}\n`,
+    `${JSON.stringify({ version: 1, writerSeed: hex(secrets.writerSeed), streamKey: hex(secrets.journalKey), certificate: hex(secrets.certificate) })}\n`,
   )
 }
 
@@ -84,7 +86,7 @@ export async function readWriterSecrets(vaultDir: string): Promise<WriterSecrets
     const s = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>
     return {
       writerSeed: bytes(s['writerSeed']),
-      streamKey: bytes(s['streamKey']),
+      journalKey: bytes(s['streamKey']),
       certificate: bytes(s['certificate']),
     }
   } catch (err) {

@@ -1,8 +1,8 @@
 /**
  * `kith cln install-plugin`: make this vault follow a CLN node's live database. A writer key is made and
- * certified once by the vault key, a stream key drawn, both kept (0600) for the plugin with its
+ * certified once by the vault key, a journal key drawn, both kept (0600) for the plugin with its
  * configuration; the database becomes the vault's `cln-db` source; the first snapshot is taken and
- * committed, and the stream starts from its mark; one executable `kith-cln` (0700) is written where
+ * committed, and the journal starts from its mark; one executable `kith-cln` (0700) is written where
  * lightningd loads plugins. No secret goes on a command line: the plugin reads its own files.
  */
 import { randomBytes } from 'node:crypto'
@@ -11,17 +11,17 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { requireCommitted, runBackup } from '../coordinator/backup.js'
-import { streamLogPath, vaultPaths } from '../coordinator/paths.js'
+import { journalLogPath, vaultPaths } from '../coordinator/paths.js'
 import { clnDataVersion } from '../coordinator/snapshot.js'
 import { addSource, removeSource } from '../coordinator/sources.js'
 import type { Vault } from '../coordinator/vault.js'
 import { ed25519PublicKey } from '../crypto/ed25519.js'
 import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
+import { signWriterCertificate } from '../journal/entry.js'
+import { LocalLog } from '../journal/local-log.js'
 import { InvalidSourceError } from '../replica/errors.js'
 import { openManifest } from '../replica/manifest.js'
-import { signWriterCertificate } from '../stream/entry.js'
-import { LocalLog } from '../stream/local-log.js'
-import { CLN_STREAM, pluginPaths, writePluginFiles } from './config.js'
+import { CLN_JOURNAL, pluginPaths, writePluginFiles } from './config.js'
 
 export interface InstallOptions {
   readonly db: string
@@ -61,46 +61,51 @@ export async function installPlugin(vault: Vault, o: InstallOptions): Promise<In
       probe.close()
     }
   } catch {
-    throw new InvalidSourceError(CLN_STREAM, `${db} is not a CLN database (no vars table)`)
+    throw new InvalidSourceError(CLN_JOURNAL, `${db} is not a CLN database (no vars table)`)
   }
   const writerSeed = new Uint8Array(randomBytes(32))
-  const streamKey = new Uint8Array(randomBytes(32))
+  const journalKey = new Uint8Array(randomBytes(32))
   const certificate = signWriterCertificate(
     {
       vaultId: vault.vaultId,
-      stream: CLN_STREAM,
+      journal: CLN_JOURNAL,
       writerKey: ed25519PublicKey(writerSeed),
       createdAt: vault.now(),
     },
     vault.signingKey(),
   )
-  await ensurePrivateDir(vaultPaths(vault.dir).streams)
+  await ensurePrivateDir(vaultPaths(vault.dir).journals)
   const config = {
     version: 1 as const,
     vaultDir: resolve(vault.dir),
-    stream: CLN_STREAM,
+    stream: CLN_JOURNAL,
     db,
     holdMs: o.holdMs,
     ...(o.passphraseFile ? { passphraseFile: resolve(o.passphraseFile) } : {}),
     ...(o.alertWebhook ? { alertWebhook: o.alertWebhook } : {}),
     ...(o.alertCommand ? { alertCommand: o.alertCommand } : {}),
   }
-  await writePluginFiles(config, { writerSeed, streamKey, certificate: certificate.bytes })
-  vault.putStream({ name: CLN_STREAM, key: streamKey, certificate: certificate.bytes, source: CLN_STREAM })
+  await writePluginFiles(config, { writerSeed, journalKey, certificate: certificate.bytes })
+  vault.putJournal({
+    name: CLN_JOURNAL,
+    key: journalKey,
+    certificate: certificate.bytes,
+    source: CLN_JOURNAL,
+  })
   // the database named now (a recovered node's may live elsewhere than before)
-  const known = vault.db.sources().find((s) => s.name === CLN_STREAM)
-  if (known !== undefined && (known.path !== db || known.kind !== 'cln-db')) removeSource(vault, CLN_STREAM)
+  const known = vault.db.sources().find((s) => s.name === CLN_JOURNAL)
+  if (known !== undefined && (known.path !== db || known.kind !== 'cln-db')) removeSource(vault, CLN_JOURNAL)
   if (known === undefined || known.path !== db || known.kind !== 'cln-db')
-    await addSource(vault, 'cln-db', db, CLN_STREAM)
-  // a fresh writer log; the stream starts from the first snapshot's mark
-  const log = LocalLog.open(streamLogPath(vault.dir, CLN_STREAM))
+    await addSource(vault, 'cln-db', db, CLN_JOURNAL)
+  // a fresh writer log; the journal starts from the first snapshot's mark
+  const log = LocalLog.open(journalLogPath(vault.dir, CLN_JOURNAL))
   try {
     log.reset()
     requireCommitted(await runBackup(vault))
     const newest = vault.db.newestCommitted()!
-    const mark = openManifest(newest.manifest).marks?.find((m) => m.stream === CLN_STREAM)
+    const mark = openManifest(newest.manifest).marks?.find((m) => m.journal === CLN_JOURNAL)
     if (mark === undefined)
-      throw new InvalidSourceError(CLN_STREAM, 'the first snapshot names no stream position')
+      throw new InvalidSourceError(CLN_JOURNAL, 'the first snapshot names no journal position')
     log.setBase({ position: mark.position, hash: mark.hash })
     const plugin = join(resolve(o.pluginDir), 'kith-cln')
     await ensurePrivateDir(dirname(plugin))

@@ -1,20 +1,21 @@
 /**
  * The heart of kith-cln: one `db_write` at a time, under CLN's version rules (rules.ts). Each
- * transaction becomes a live-stream entry (its statements, encrypted, signed by the writer key), kept
+ * transaction becomes a journal entry (its statements, encrypted, signed by the writer key), kept
  * in the writer's log first, then sent to every guardian; lightningd hears `continue` as soon as W of
  * them hold it durably. When W cannot be reached it keeps trying for the hold time, alerting at once,
  * then refuses: lightningd stops before committing anything unreplicated.
  */
-import type { AppendOutcome } from '../p2p/stream-writer.js'
-import type { StreamMark } from '../replica/manifest.js'
-import { makeEntry } from '../stream/entry.js'
-import type { LocalLog } from '../stream/local-log.js'
+
+import { makeEntry } from '../journal/entry.js'
+import type { LocalLog } from '../journal/local-log.js'
+import type { AppendOutcome } from '../p2p/journal-writer.js'
+import type { JournalMark } from '../replica/manifest.js'
 import { classify } from './rules.js'
 
 export interface PluginDeps {
   readonly vaultId: Uint8Array
-  readonly stream: string
-  readonly streamKey: Uint8Array
+  readonly journal: string
+  readonly journalKey: Uint8Array
   readonly sign: (message: Uint8Array) => Uint8Array
   readonly log: LocalLog
   /** W: how many guardians must hold an entry. */
@@ -25,8 +26,8 @@ export interface PluginDeps {
     quorum: number,
     signal: AbortSignal,
   ) => Promise<AppendOutcome>
-  /** Take, push and commit a new snapshot version (after lost writes); its mark for this stream. */
-  readonly snapshot: () => Promise<StreamMark>
+  /** Take, push and commit a new snapshot version (after lost writes); its mark for this journal. */
+  readonly snapshot: () => Promise<JournalMark>
   readonly holdMs: number
   /** A line for lightningd's log and the plugin's own. */
   readonly say: (level: 'info' | 'unusual' | 'broken', line: string) => void
@@ -81,11 +82,11 @@ export class ClnPlugin {
       this.d.say('info', `transaction ${action.position} was not committed: replacing it`)
     const entry = makeEntry({
       vaultId: this.d.vaultId,
-      stream: this.d.stream,
+      journal: this.d.journal,
       position: action.position,
       prev,
       plaintext: new TextEncoder().encode(JSON.stringify(writes)),
-      streamKey: this.d.streamKey,
+      journalKey: this.d.journalKey,
       sign: this.d.sign,
     })
     // in the writer's log before anything leaves: a guardian that is behind is sent it from there

@@ -1,12 +1,12 @@
 /**
- * CLN's `db_write` version rules (doc/schemas/hook/db_write.json), as positions of the live stream: the
+ * CLN's `db_write` version rules (doc/schemas/hook/db_write.json), as positions of the journal: the
  * hook's `data_version` is +1 per transaction and wraps at 2^32.
  * - +1: append;
  * - equal to the previous: the previous transaction was not committed: replace it (a rewind);
  * - lower: halt (this database went back in time: never replicate it);
  * - higher by more than 1: writes were lost: a new snapshot first.
  */
-import { positionOf } from '../stream/local-log.js'
+import { positionOf } from '../journal/local-log.js'
 
 export type WriteAction =
   | { readonly kind: 'append'; readonly position: number }
@@ -15,7 +15,7 @@ export type WriteAction =
   | { readonly kind: 'halt'; readonly position: number; readonly last: number }
 
 /**
- * What to do with the transaction at `dataVersion`, given the stream's newest position `last` and
+ * What to do with the transaction at `dataVersion`, given the journal's newest position `last` and
  * whether that position has an entry of its own (false: it is the snapshot's base).
  */
 export function classify(last: number, lastIsEntry: boolean, dataVersion: number): WriteAction {

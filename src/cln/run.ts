@@ -7,27 +7,27 @@ import '../polyfill.js'
 import type { Readable, Writable } from 'node:stream'
 import { sendAlert } from '../coordinator/alerts.js'
 import { requireCommitted, runBackup } from '../coordinator/backup.js'
-import { streamLogPath, vaultPaths } from '../coordinator/paths.js'
+import { journalLogPath, vaultPaths } from '../coordinator/paths.js'
 import { CoordinatorStore } from '../coordinator/store.js'
 import { Vault } from '../coordinator/vault.js'
 import { ed25519Signer } from '../crypto/ed25519.js'
 import { encodeText } from '../crypto/text.js'
 import { acquireLockWaiting } from '../disk/lock.js'
+import { openWriterCertificate } from '../journal/entry.js'
+import { LocalLog } from '../journal/local-log.js'
 import { createLog, type Log } from '../log.js'
+import { JournalWriter } from '../p2p/journal-writer.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
-import { StreamWriter } from '../p2p/stream-writer.js'
-import type { StreamMark } from '../replica/manifest.js'
+import type { JournalMark } from '../replica/manifest.js'
 import { openManifest } from '../replica/manifest.js'
-import { openWriterCertificate } from '../stream/entry.js'
-import { LocalLog } from '../stream/local-log.js'
 import { type PluginConfig, pluginPaths, readPluginConfig, readWriterSecrets } from './config.js'
 import { ClnPlugin, Refusal } from './plugin.js'
 import { JsonObjectSplitter, logNotification, MANIFEST, type RpcMessage, result, rpcError } from './rpc.js'
 import { HookStats } from './stats.js'
 
 /** Take a new snapshot version of the vault (after lost writes), under the vault's lock. */
-async function _snapshot(config: PluginConfig, stream: string): Promise<StreamMark> {
+async function _snapshot(config: PluginConfig, journal: string): Promise<JournalMark> {
   const passphrase = config.passphraseFile
     ? (await import('node:fs/promises'))
         .readFile(config.passphraseFile, 'utf8')
@@ -39,9 +39,9 @@ async function _snapshot(config: PluginConfig, stream: string): Promise<StreamMa
     const report = requireCommitted(await runBackup(vault))
     const v = report.pushed ?? report.drained.at(-1)
     const newest = vault.db.newestCommitted()
-    const mark = newest && openManifest(newest.manifest).marks?.find((m) => m.stream === stream)
+    const mark = newest && openManifest(newest.manifest).marks?.find((m) => m.journal === journal)
     if (v === undefined || mark === undefined)
-      throw new Error('the new snapshot names no position of the stream')
+      throw new Error('the new snapshot names no position of the journal')
     return mark
   } finally {
     release()
@@ -64,11 +64,11 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
     const secrets = await readWriterSecrets(config.vaultDir)
     const cert = openWriterCertificate(secrets.certificate)
     const store = CoordinatorStore.open(vaultPaths(config.vaultDir).db)
-    const streamLog = LocalLog.open(streamLogPath(config.vaultDir, config.stream))
+    const journalLog = LocalLog.open(journalLogPath(config.vaultDir, config.stream))
     const node: KithNode = await createKithNode({
       privateKey: await loadOrCreatePeerKey(vaultPaths(config.vaultDir).peerKey),
     })
-    const writer = new StreamWriter(node, cert.bytes, streamLog)
+    const writer = new JournalWriter(node, cert.bytes, journalLog)
     const targets = () =>
       writer.setTargets(
         store
@@ -79,10 +79,10 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
     targets()
     const plugin = new ClnPlugin({
       vaultId: cert.vaultId,
-      stream: config.stream,
-      streamKey: secrets.streamKey,
+      journal: config.stream,
+      journalKey: secrets.journalKey,
       sign: ed25519Signer(secrets.writerSeed),
-      log: streamLog,
+      log: journalLog,
       quorum: () => store.settings().w,
       append: (position, bytes, quorum, signal) => {
         targets() // a roster change since the last entry is followed at the next one
@@ -114,7 +114,7 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
       close: async () => {
         writer.close()
         await node.stop()
-        streamLog.close()
+        journalLog.close()
         store.close()
       },
     }

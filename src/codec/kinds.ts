@@ -18,6 +18,7 @@ export const KINDS = {
   11: 'veto',
   12: 'certificate',
   13: 'writerCertificate',
+  // a journal entry: the names of kinds 14, 37, 38 and 41 keep the journal's historical name, stream
   14: 'streamEntry',
   // protocol messages (docs/format.md §Protocol messages)
   16: 'error',

@@ -16,12 +16,15 @@ export const vaultPaths = (dir: string) => ({
   chunks: join(dir, 'chunks'),
   /** Consistent snapshots of SQLite sources, taken before each build. */
   staging: join(dir, 'staging'),
-  /** Live streams: each writer's log (`<name>.sqlite3`), and the CLN plugin's files. */
-  streams: join(dir, 'streams'),
+  /**
+   * Journals: each writer's log (`<name>.sqlite3`), and the CLN plugin's files. The directory keeps the
+   * journal's historical name.
+   */
+  journals: join(dir, 'streams'),
   /** Held by the one process allowed to change the vault (see disk/lock.ts). */
   lock: join(dir, 'vault.lock'),
 })
 
-/** A live stream's writer log in a vault directory. */
-export const streamLogPath = (dir: string, stream: string): string =>
-  join(dir, 'streams', `${stream}.sqlite3`)
+/** A journal's writer log in a vault directory. */
+export const journalLogPath = (dir: string, journal: string): string =>
+  join(dir, 'streams', `${journal}.sqlite3`)

@@ -32,8 +32,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE guardians ADD COLUMN share_hash BLOB;
   `,
-  // 3: live streams written beside the versions (a CLN node's db_write plugin): the stream key sealed
-  // under the key-encryption key, the writer certificate, and the database the stream follows
+  // 3: journals written beside the versions (a CLN node's db_write plugin): the journal key sealed
+  // under the key-encryption key, the writer certificate, and the database the journal follows (the
+  // table keeps the journal's historical name, `streams`)
   `
   CREATE TABLE streams (
     name TEXT PRIMARY KEY, key_nonce BLOB NOT NULL, key_sealed BLOB NOT NULL, certificate BLOB NOT NULL,

@@ -2,25 +2,25 @@
  * Consistent snapshots of sources before a build. A SQLite database is copied through SQLite's online
  * backup API (never by copying a live file) into the private staging directory; other sources are
  * read in place (LND replaces channel.backup by rename, so an open file is one consistent version).
- * A CLN database followed by a live stream is marked with the position its copy includes: its
+ * A CLN database followed by a journal is marked with the position its copy includes: its
  * `data_version`, read from the copy itself, and the hash the writer's log has for that position.
  */
 import { stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { ensurePrivateDir, ensureSecretFile } from '../disk/atomic.js'
+import { genesisHash } from '../journal/entry.js'
+import { LocalLog, positionOf } from '../journal/local-log.js'
 import type { SourceSpec } from '../replica/build.js'
 import { InvalidSourceError } from '../replica/errors.js'
-import type { StreamMark } from '../replica/manifest.js'
-import { genesisHash } from '../stream/entry.js'
-import { LocalLog, positionOf } from '../stream/local-log.js'
-import { streamLogPath } from './paths.js'
+import type { JournalMark } from '../replica/manifest.js'
+import type { JournalInfo } from './journal-store.js'
+import { journalLogPath } from './paths.js'
 import type { SourceRow } from './store.js'
-import type { StreamInfo } from './stream-store.js'
 
 export interface Snapshot {
   readonly specs: SourceSpec[]
-  readonly marks: StreamMark[]
+  readonly marks: JournalMark[]
 }
 
 /** CLN's transaction counter in a copy of its database (the `vars` table). */
@@ -31,13 +31,13 @@ export function clnDataVersion(db: Database.Database): number {
   return row?.intval ?? 0
 }
 
-/** Where a stream stands in a copy at `dataVersion`: its position, and the hash its next entry follows. */
-function _mark(vaultDir: string, vaultId: Uint8Array, stream: string, dataVersion: number): StreamMark {
-  const log = LocalLog.open(streamLogPath(vaultDir, stream))
+/** Where a journal stands in a copy at `dataVersion`: its position, and the hash its next entry follows. */
+function _mark(vaultDir: string, vaultId: Uint8Array, journal: string, dataVersion: number): JournalMark {
+  const log = LocalLog.open(journalLogPath(vaultDir, journal))
   try {
     const tip = log.tip()
     const position = tip === undefined ? dataVersion : positionOf(tip.position, dataVersion)
-    return { stream, position, hash: log.hashAt(position) ?? genesisHash(vaultId, stream, position) }
+    return { journal, position, hash: log.hashAt(position) ?? genesisHash(vaultId, journal, position) }
   } finally {
     log.close()
   }
@@ -46,7 +46,7 @@ function _mark(vaultDir: string, vaultId: Uint8Array, stream: string, dataVersio
 export async function snapshotSources(
   sources: readonly SourceRow[],
   stagingDir: string,
-  streams: { vaultDir: string; vaultId: Uint8Array; all: readonly StreamInfo[] } = {
+  journals: { vaultDir: string; vaultId: Uint8Array; all: readonly JournalInfo[] } = {
     vaultDir: '',
     vaultId: new Uint8Array(32),
     all: [],
@@ -54,7 +54,7 @@ export async function snapshotSources(
 ): Promise<Snapshot> {
   await ensurePrivateDir(stagingDir)
   const specs: SourceSpec[] = []
-  const marks: StreamMark[] = []
+  const marks: JournalMark[] = []
   for (const s of sources) {
     if (s.kind !== 'sqlite' && s.kind !== 'cln-db') {
       specs.push({ name: s.name, kind: s.kind, path: s.path })
@@ -77,11 +77,11 @@ export async function snapshotSources(
     } finally {
       db.close()
     }
-    const stream = streams.all.find((x) => x.source === s.name)
-    if (stream !== undefined) {
+    const journal = journals.all.find((x) => x.source === s.name)
+    if (journal !== undefined) {
       const copied = new Database(copy, { readonly: true })
       try {
-        marks.push(_mark(streams.vaultDir, streams.vaultId, stream.name, clnDataVersion(copied)))
+        marks.push(_mark(journals.vaultDir, journals.vaultId, journal.name, clnDataVersion(copied)))
       } finally {
         copied.close()
       }
@@ -91,10 +91,10 @@ export async function snapshotSources(
   return { specs, marks }
 }
 
-/** A committed version covers its streams up to its marks: the writers' logs keep only what follows. */
-export function trimStreamLogs(vaultDir: string, marks: readonly StreamMark[]): void {
+/** A committed version covers its journals up to its marks: the writers' logs keep only what follows. */
+export function trimJournalLogs(vaultDir: string, marks: readonly JournalMark[]): void {
   for (const m of marks) {
-    const log = LocalLog.open(streamLogPath(vaultDir, m.stream))
+    const log = LocalLog.open(journalLogPath(vaultDir, m.journal))
     try {
       log.trim(m.position)
     } finally {
@@ -103,15 +103,15 @@ export function trimStreamLogs(vaultDir: string, marks: readonly StreamMark[]): 
   }
 }
 
-/** Whether some stream's entries since its last snapshot outweigh the database it follows (compaction). */
-export async function streamsNeedSnapshot(vault: {
+/** Whether some journal's entries since its last snapshot outweigh the database it follows (compaction). */
+export async function journalsNeedSnapshot(vault: {
   dir: string
-  db: { streams: { all(): StreamInfo[] }; sources(): SourceRow[] }
+  db: { journals: { all(): JournalInfo[] }; sources(): SourceRow[] }
 }): Promise<boolean> {
-  for (const st of vault.db.streams.all()) {
-    const source = vault.db.sources().find((s) => s.name === st.source)
+  for (const j of vault.db.journals.all()) {
+    const source = vault.db.sources().find((s) => s.name === j.source)
     const size = source ? ((await stat(source.path).catch(() => undefined))?.size ?? 0) : 0
-    const log = LocalLog.open(streamLogPath(vault.dir, st.name))
+    const log = LocalLog.open(journalLogPath(vault.dir, j.name))
     try {
       if (log.bytes() > Math.max(size, 1024 * 1024)) return true
     } finally {

@@ -4,6 +4,7 @@
  * A version is written here, with its chunks already on disk, before anything is sent.
  */
 import { SqliteHandle } from '../disk/sqlite.js'
+import { JournalStore } from './journal-store.js'
 import { NetStore } from './net-store.js'
 import { MIGRATIONS } from './schema.js'
 import {
@@ -17,18 +18,17 @@ import {
   type VaultSettings,
   type VersionRow,
 } from './store-rows.js'
-import { StreamStore } from './stream-store.js'
 
 export type { GuardianRow, SealedDataKey, SourceRow, VaultSettings, VersionRow } from './store-rows.js'
 
 export class CoordinatorStore {
-  /** The live streams written beside the versions. */
-  readonly streams: StreamStore
+  /** The journals written beside the versions. */
+  readonly journals: JournalStore
   /** Where each guardian is now, and whether it answers. */
   readonly net: NetStore
 
   private constructor(private readonly sql: SqliteHandle) {
-    this.streams = new StreamStore(sql)
+    this.journals = new JournalStore(sql)
     this.net = new NetStore(sql)
   }
 

@@ -20,6 +20,7 @@ import { inviteFromText } from '../p2p/invite.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
+import { PushSessions } from '../p2p/push-session.js'
 import { signRoster } from '../replica/roster.js'
 import { assertThreshold, splitDataKey } from '../shares/split.js'
 import { checkLabel } from '../text.js'
@@ -103,7 +104,8 @@ function sealDataKey(kek: Uint8Array, fromEpoch: number, dataKey: Uint8Array): S
   return { nonce, sealed: xchachaSeal(kek, nonce, dataKey, u64be(fromEpoch)) }
 }
 
-const _streamAad = (name: string) => new TextEncoder().encode(`kith/stream-key/${name}`)
+/** A journal key's AAD (its text keeps the journal's historical name, as the sealed keys on disk do). */
+const _journalAad = (name: string) => new TextEncoder().encode(`kith/stream-key/${name}`)
 
 /** What happened to each guardian during a roster change. */
 export interface DeliveryResult {
@@ -115,6 +117,7 @@ export interface DeliveryResult {
 
 export class Vault {
   private node: Promise<KithNode> | undefined
+  private sessions: Promise<PushSessions> | undefined
 
   private constructor(
     readonly dir: string,
@@ -168,21 +171,21 @@ export class Vault {
     }
   }
 
-  /** Record a live stream: its key sealed under the key-encryption key, bound to its name. */
-  putStream(s: { name: string; key: Uint8Array; certificate: Uint8Array; source: string }): void {
+  /** Record a journal: its key sealed under the key-encryption key, bound to its name. */
+  putJournal(s: { name: string; key: Uint8Array; certificate: Uint8Array; source: string }): void {
     const keyNonce = new Uint8Array(randomBytes(24))
-    const keySealed = xchachaSeal(this.kek, keyNonce, s.key, _streamAad(s.name))
-    this.db.streams.put(
+    const keySealed = xchachaSeal(this.kek, keyNonce, s.key, _journalAad(s.name))
+    this.db.journals.put(
       { name: s.name, keyNonce, keySealed, certificate: s.certificate, source: s.source },
       this.now(),
     )
   }
 
-  /** The keys of the vault's live streams (never logged), for the vault state every version carries. */
-  streamKeys(): { name: string; key: Uint8Array }[] {
-    return this.db.streams.all().map((s) => ({
+  /** The keys of the vault's journals (never logged), for the vault state every version carries. */
+  journalKeys(): { name: string; key: Uint8Array }[] {
+    return this.db.journals.all().map((s) => ({
       name: s.name,
-      key: xchachaOpen(this.kek, s.keyNonce, s.keySealed, _streamAad(s.name), 'stream key'),
+      key: xchachaOpen(this.kek, s.keyNonce, s.keySealed, _journalAad(s.name), 'journal key'),
     }))
   }
 
@@ -199,7 +202,19 @@ export class Vault {
     return this.node
   }
 
+  /** The push sessions kept open to the guardians, on the node; closed with the vault. */
+  pushSessions(): Promise<PushSessions> {
+    this.sessions ??= this.network().then((node) => new PushSessions(node))
+    return this.sessions
+  }
+
   async close(): Promise<void> {
+    const sessions = this.sessions
+    this.sessions = undefined
+    await sessions?.then(
+      (s) => s.close(),
+      () => {},
+    )
     const node = this.node
     this.node = undefined
     await node?.then(

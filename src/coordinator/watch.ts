@@ -12,11 +12,12 @@ import { basename, dirname } from 'node:path'
 import { toHex } from '../crypto/bytes.js'
 import { acquireLockWaiting } from '../disk/lock.js'
 import { KithError } from '../errors.js'
-import { pushToGuardians, runBackup, trimCommitted } from './backup.js'
+import { runBackup, trimCommitted } from './backup.js'
 import { FencedError } from './errors.js'
 import { refuseIfFenced } from './fence-record.js'
 import { vaultPaths } from './paths.js'
-import { streamsNeedSnapshot } from './snapshot.js'
+import { pushToGuardians } from './push.js'
+import { journalsNeedSnapshot } from './snapshot.js'
 
 import type { Vault } from './vault.js'
 
@@ -72,9 +73,9 @@ export class Watcher {
     this.opts.onEvent?.(line)
   }
 
-  /** Sources a live stream follows: replicated per transaction, snapshotted only to compact. */
-  private _streamed(): Set<string> {
-    return new Set(this.vault.db.streams.all().map((s) => s.source))
+  /** Sources a journal follows: replicated per transaction, snapshotted only to compact. */
+  private _journaled(): Set<string> {
+    return new Set(this.vault.db.journals.all().map((s) => s.source))
   }
 
   private _exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -82,9 +83,9 @@ export class Watcher {
   }
 
   async start(): Promise<void> {
-    const streamed = this._streamed()
+    const journaled = this._journaled()
     for (const s of this.vault.db.sources()) {
-      if (streamed.has(s.name)) continue
+      if (journaled.has(s.name)) continue
       const isDir = s.kind === 'dir'
       const target = isDir ? s.path : dirname(s.path)
       const name = basename(s.path)
@@ -155,8 +156,8 @@ export class Watcher {
 
   /** Periodic: back up if a source changed unseen; otherwise retry what is undelivered. */
   private async _round(): Promise<void> {
-    // a streamed database is snapshotted when its entries since the last snapshot outweigh it
-    if ((await this._fingerprint()) || (await streamsNeedSnapshot(this.vault))) return this._backup()
+    // a journaled database is snapshotted when its entries since the last snapshot outweigh it
+    if ((await this._fingerprint()) || (await journalsNeedSnapshot(this.vault))) return this._backup()
     await this._exclusive(async () => {
       await this._retry()
       trimCommitted(this.vault)
@@ -184,9 +185,9 @@ export class Watcher {
   /** Record sources' size and mtime; true if any changed since the last call. */
   private async _fingerprint(): Promise<boolean> {
     let changed = false
-    const streamed = this._streamed()
+    const journaled = this._journaled()
     for (const s of this.vault.db.sources()) {
-      if (streamed.has(s.name)) continue
+      if (journaled.has(s.name)) continue
       // a source that is gone right now (mid-rename) is 'missing': its return is a change like any other
       const st = await stat(s.path).catch(() => undefined)
       const print = st ? `${st.size}:${st.mtimeMs}:${st.ino}` : 'missing'

@@ -34,7 +34,7 @@ export function ed25519Signer(seed: Uint8Array): (message: Uint8Array) => Uint8A
   return (message) => new Uint8Array(sign(null, message, key))
 }
 
-/** Parsed public keys, by hex: a guardian verifies every entry of a stream with the same writer key. */
+/** Parsed public keys, by hex: a guardian verifies every entry of a journal with the same writer key. */
 const KEY_CACHE = new Map<string, KeyObject>()
 const KEY_CACHE_SIZE = 256
 

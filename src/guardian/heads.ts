@@ -27,16 +27,16 @@ export function acceptCertificate(ctx: GuardianContext, vault: VaultRow, bytes: 
   })
   ctx.db.vaults.noteCertificate(vault.vaultId, proof.head.version, bytes)
   noteHead(ctx, vault, proof.head)
-  coverStreams(ctx, vault.vaultId, proof.head.version)
+  coverJournals(ctx, vault.vaultId, proof.head.version)
 }
 
 /**
- * A committed version whose manifest this guardian holds covers its live streams up to its marks: the
+ * A committed version whose manifest this guardian holds covers its journals up to its marks: the
  * entries before them are dropped (compaction), the newest one kept.
  */
-export function coverStreams(ctx: GuardianContext, vaultId: Uint8Array, version: number): void {
+export function coverJournals(ctx: GuardianContext, vaultId: Uint8Array, version: number): void {
   const bytes = ctx.db.versions.manifest(vaultId, version)
   if (bytes === undefined) return
   for (const m of openManifest(bytes).marks ?? [])
-    ctx.db.streams.cover(vaultId, m.stream, m.position, ctx.now())
+    ctx.db.journals.cover(vaultId, m.journal, m.position, ctx.now())
 }

@@ -13,10 +13,10 @@ import { onCertify } from './handlers/certify.js'
 import { onDrill } from './handlers/drill.js'
 import { onEnroll } from './handlers/enroll.js'
 import { onFetch } from './handlers/fetch.js'
+import { onJournal } from './handlers/journal.js'
 import { onPush } from './handlers/push.js'
 import { onRecover } from './handlers/recover.js'
 import { onRoster } from './handlers/roster.js'
-import { onStream } from './handlers/stream.js'
 import { onVeto } from './handlers/veto.js'
 
 /** Most concurrent inbound streams per protocol and connection. */
@@ -39,7 +39,7 @@ const HANDLERS: readonly [string, Handler][] = [
   [PROTOCOLS.veto, onVeto],
   [PROTOCOLS.drill, onDrill],
   [PROTOCOLS.certify, onCertify],
-  [PROTOCOLS.stream, onStream],
+  [PROTOCOLS.journal, onJournal],
 ]
 
 /** Register every protocol; returns the function that stops watching for idle strangers. */

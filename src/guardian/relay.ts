@@ -7,10 +7,10 @@
  * lies or is away only costs time, and the coordinator still sends what is missing.
  */
 import { equalBytes } from '../crypto/bytes.js'
-import { RELAY_STEP_TIMEOUT_MS } from '../p2p/client.js'
 import { isRemote } from '../p2p/errors.js'
 import { FetchSessions } from '../p2p/fetch-session.js'
 import { samePeer } from '../p2p/peers.js'
+import { RELAY_STEP_TIMEOUT_MS } from '../p2p/push-session.js'
 import type { GuardianContext } from './context.js'
 import type { VaultRow } from './store/index.js'
 import type { VersionIntake } from './versions.js'

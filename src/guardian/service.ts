@@ -1,7 +1,8 @@
 /**
- * The guardian daemon: a libp2p node serving enroll, roster, push and fetch for the vaults it keeps,
- * a gossip topic per vault carrying signed heads, and an anti-entropy round that compares heads with
- * the other guardians, so one that was offline catches up without the coordinator.
+ * The guardian daemon's lifecycle: a libp2p node serving enroll, roster, push and fetch for the vaults it
+ * keeps, a gossip topic per vault carrying signed heads, and an anti-entropy round that compares heads
+ * with the other guardians, so one that was offline catches up without the coordinator. Here it is
+ * wired and run; its gauges, notices and vault lock are metrics.ts, notices.ts and vault-lock.ts.
  * start() and stop() are idempotent.
  */
 import '../polyfill.js'
@@ -15,13 +16,12 @@ import { LockedError } from '../disk/errors.js'
 import { acquireLock } from '../disk/lock.js'
 import { type Log, silentLog } from '../log.js'
 import { Metrics } from '../metrics.js'
-import { hasTargets, type NotifyTargets, notify } from '../notify.js'
+import type { NotifyTargets } from '../notify.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { sealAddressRecord } from '../p2p/peer-records.js'
 import { peerIdBytes } from '../p2p/peers.js'
 import { openRoster, type Roster } from '../replica/roster.js'
-import { cleanText } from '../text.js'
 import { knownPeer } from './access.js'
 import { guardianPaths } from './config.js'
 import type { GuardianContext } from './context.js'
@@ -35,10 +35,13 @@ import {
   STRANGER_READ_BUDGET,
   STRANGER_ROSTER_BUDGET,
 } from './limits.js'
+import { refreshGauges } from './metrics.js'
+import { Notices } from './notices.js'
 import { serveProtocols } from './protocols.js'
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js'
 import { GuardianStore, type VaultRow } from './store/index.js'
 import { antiEntropy, onGossip } from './sync.js'
+import { VaultLocks } from './vault-lock.js'
 import { GuardianPage } from './web/server.js'
 
 export interface GuardianOptions {
@@ -73,11 +76,23 @@ const RELAY_CHECK_MS = 10_000
 export class Guardian {
   private ctx: GuardianContext | undefined
   private timer: NodeJS.Timeout | undefined
+  private relayTimer: NodeJS.Timeout | undefined
   private stopIdleWatch: (() => void) | undefined
-  private readonly locks = new Map<string, Promise<unknown>>()
+  private releaseLock: (() => void) | undefined
   private page: GuardianPage | undefined
+  private readonly locks = new VaultLocks()
+  private readonly rosters = new Map<string, Roster>()
+  private readonly notices: Notices
+  /** What `/metrics` serves (docs/operator.md §Metrics). */
+  readonly metrics = new Metrics()
 
-  constructor(private readonly opts: GuardianOptions) {}
+  constructor(private readonly opts: GuardianOptions) {
+    this.notices = new Notices({
+      log: opts.log ?? silentLog,
+      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+      ...(opts.notify ? { targets: opts.notify } : {}),
+    })
+  }
 
   private _ctx(): GuardianContext {
     if (this.ctx === undefined) throw new Error('guardian not started')
@@ -138,53 +153,12 @@ export class Guardian {
     }
   }
 
-  private releaseLock: (() => void) | undefined
-  private readonly notified = new Set<string>()
-  /** What `/metrics` serves (docs/operator.md §Metrics). */
-  readonly metrics = new Metrics()
-
   /** Refresh the gauges from the database: per vault (by its name), what is held and how full. */
   refreshMetrics(): void {
     const ctx = this.ctx
     if (ctx === undefined) return
-    const now = ctx.now()
-    for (const v of ctx.db.vaults.all()) {
-      const labels = { vault: v.label }
-      this.metrics.set(
-        'kith_guardian_versions_held',
-        'Versions of a vault held',
-        ctx.db.versions.list(v.vaultId).length,
-        labels,
-      )
-      this.metrics.set(
-        'kith_guardian_newest_version',
-        'Newest version of a vault held',
-        v.headVersion,
-        labels,
-      )
-      this.metrics.set(
-        'kith_guardian_certified_version',
-        'Newest version proven committed',
-        v.certifiedVersion,
-        labels,
-      )
-      this.metrics.set('kith_guardian_bytes_stored', 'Bytes a vault uses here', v.bytesStored, labels)
-      this.metrics.set('kith_guardian_quota_bytes', 'Bytes a vault may use here', v.quota, labels)
-      this.metrics.set(
-        'kith_guardian_last_contact_seconds',
-        'Seconds since the vault last pushed or changed here',
-        Math.max(0, (now - v.lastContact) / 1000),
-        labels,
-      )
-      this.metrics.set(
-        'kith_guardian_open_requests',
-        'Open recovery requests',
-        ctx.db.requests.list({ vaultId: v.vaultId, open: true }).length,
-        labels,
-      )
-    }
+    refreshGauges(this.metrics, ctx.db, ctx.now())
   }
-  private relayTimer: NodeJS.Timeout | undefined
 
   /** Stay connected to the relays named in guardian.json: a reconnected relay is reserved on again. */
   private async _keepRelays(): Promise<void> {
@@ -219,6 +193,7 @@ export class Guardian {
       admission: { isMember: (peer) => this.ctx !== undefined && knownPeer(this.ctx, peer, 'members') },
     })
     const log = this.opts.log ?? silentLog
+    const now = this.opts.now ?? systemClock()
     const ctx: GuardianContext = {
       db,
       node,
@@ -230,41 +205,11 @@ export class Guardian {
         ),
       retention: this.opts.retention ?? DEFAULT_RETENTION,
       removalGraceMs: this.opts.removalGraceMs ?? REMOVAL_GRACE_MS,
-      now: this.opts.now ?? systemClock(),
-      say: (text) => {
-        // labels in these lines were written by other parties: one safe line, whatever they wrote
-        const line = cleanText(text, 1000)
-        log.info({ event: 'note' }, line)
-        this.opts.onEvent?.(line)
-      },
+      now,
+      ...this.notices.voice(node.peerId.toString(), now),
       log,
       metrics: this.metrics,
-      notify: (kind, title, message, fields, once) => {
-        const targets = this.opts.notify
-        if (targets === undefined || !hasTargets(targets)) return
-        if (once !== undefined) {
-          if (this.notified.has(once)) return
-          this.notified.add(once)
-        }
-        const body = {
-          kind,
-          at: new Date(ctx.now()).toISOString(),
-          guardian: node.peerId.toString(),
-          title,
-          message,
-          ...fields,
-        }
-        void notify(targets, {
-          kind,
-          title,
-          message,
-          priority: kind === 'quota' ? 'high' : 'urgent',
-          body,
-        }).then((failures) => {
-          for (const f of failures) log.warn({ event: 'notify-failed', kind, reason: f })
-        })
-      },
-      exclusive: (vaultId, fn) => this._exclusive(vaultId, fn),
+      exclusive: (vaultId, fn) => this.locks.exclusive(vaultId, fn),
       roster: (vault) => this._roster(vault),
       running: () => this.ctx === ctx,
       requestLimits: requestLimiters(),
@@ -352,13 +297,11 @@ export class Guardian {
     await ctx.node.stop()
     // addrs.json only tells invites where a running daemon listens; it may already be gone
     await unlink(guardianPaths(this.opts.dataDir).runtime).catch(() => undefined)
-    await Promise.allSettled([...this.locks.values(), ...ctx.catchUps.values()])
+    await Promise.allSettled([...this.locks.pending(), ...ctx.catchUps.values()])
     ctx.db.close()
     this.releaseLock?.()
     this.releaseLock = undefined
   }
-
-  private readonly rosters = new Map<string, Roster>()
 
   private _roster(vault: VaultRow): Roster {
     const key = toHex(vault.vaultId)
@@ -367,16 +310,5 @@ export class Guardian {
     const roster = openRoster(vault.roster)
     this.rosters.set(key, roster)
     return roster
-  }
-
-  private _exclusive<T>(vaultId: Uint8Array, fn: () => Promise<T>): Promise<T> {
-    const key = toHex(vaultId)
-    const prev = this.locks.get(key) ?? Promise.resolve()
-    const next = prev.then(fn, fn)
-    // the caller gets `next` with its error; the chain only needs to know it settled
-    const settled = next.catch(() => undefined)
-    this.locks.set(key, settled)
-    void settled.then(() => this.locks.get(key) === settled && this.locks.delete(key))
-    return next
   }
 }

@@ -1,40 +1,18 @@
 /**
- * The client side of every guardian protocol: enroll with an invite, push a version, fetch heads,
- * manifests and chunks. Used by the coordinator and, for catch-up, by guardians themselves. Each
- * call opens one stream, with deadlines on every step, and verifies what it gets back.
+ * The client side of the one-shot guardian protocols: enroll with an invite, send a roster, a commit
+ * certificate or a veto, fetch heads, manifests, chunks and journal entries, ask for a recovery, drill.
+ * Used by the coordinator, the recoverer and, for catch-up, by guardians themselves. Each call opens one
+ * stream, with deadlines on every step, and verifies what it gets back; pushes are push-session.ts's.
  */
-import type { AbortOptions, Stream } from '@libp2p/interface'
-import { inOrderAhead } from '../ahead.js'
+import type { AbortOptions } from '@libp2p/interface'
 import type { RecordDef } from '../codec/record.js'
 import type { SchemaFields, Values } from '../codec/schema.js'
-import { equalBytes } from '../crypto/bytes.js'
-import { MAX_CHUNK_STORED } from '../replica/chunk.js'
-import { openReceipt, type Receipt } from '../replica/receipt.js'
-import { isRemote, PeerTimeoutError, ProtocolViolationError } from './errors.js'
+import { ProtocolViolationError } from './errors.js'
 import type { Invite } from './invite.js'
 import { MSG, type RequestState } from './messages.js'
 import type { KithNode } from './node.js'
-import { guardianKey, openStream } from './peers.js'
-import { PROTOCOLS, Wire } from './wire.js'
-
-/** The longest a guardian may take its chunks from fellow guardians before it answers a push. */
-export const RELAY_STEP_TIMEOUT_MS = 10 * 60_000
-
-/**
- * Bytes of chunks a pusher may have sent and not yet seen acknowledged: two of the largest chunks, as
- * many small ones as fit (a SQLite source's chunks are a few pages each). What a guardian must buffer.
- */
-export const PUSH_WINDOW_BYTES = 2 * MAX_CHUNK_STORED
-/** Chunks a pusher reads beside the one it sends (its chunk store's reads wait on the disk). */
-const READ_AHEAD = 7
-
-/** Byte counts of a push, for a progress display. */
-export interface PushProgress {
-  /** The guardian asked for these chunks. */
-  need(chunkIds: readonly Uint8Array[]): void
-  /** This many more bytes of chunks were sent. */
-  sent(bytes: number): void
-}
+import { openStream } from './peers.js'
+import { abortOnFailure, closeAfterReply, PROTOCOLS, Wire } from './wire.js'
 
 export interface PeerRef {
   readonly peerId: Uint8Array
@@ -43,7 +21,7 @@ export interface PeerRef {
 
 /**
  * One request, one reply: open a stream for `protocol`, send `request`, read a `reply` (or the peer's
- * named error), close. Every one-shot client below is this; only a push keeps its stream for chunks.
+ * named error), close. Every one-shot client below is this.
  */
 async function _ask<Q extends SchemaFields, R extends SchemaFields>(
   node: KithNode,
@@ -56,28 +34,12 @@ async function _ask<Q extends SchemaFields, R extends SchemaFields>(
 ): Promise<Values<R>> {
   const stream = await openStream(node, peer.peerId, peer.addrs, protocol, options?.signal)
   const wire = new Wire(stream, protocol, reply.maxBytes)
-  const fields = await _orAbort(stream, async () => {
+  const fields = await abortOnFailure(stream, async () => {
     await wire.send(request, values, options)
     return wire.receive(reply, options)
   })
-  await _close(stream)
+  await closeAfterReply(stream)
   return fields
-}
-
-/** Run a client's steps; if one fails, abort the stream so the peer's handler stops at once. */
-async function _orAbort<T>(stream: Stream, steps: () => Promise<T>): Promise<T> {
-  try {
-    return await steps()
-  } catch (err) {
-    stream.abort(err instanceof Error ? err : new Error(String(err)))
-    throw err
-  }
-}
-
-/** Close after the last reply. The answer is already in hand: a peer that reset the stream after
- * answering changes nothing, so a failed close is not an error of the call. */
-async function _close(stream: Stream): Promise<void> {
-  await stream.close().catch(() => undefined)
 }
 
 /** Present an invite (its secret first, alone) with the vault's roster and this guardian's share. */
@@ -89,7 +51,7 @@ export async function enrollWithInvite(
 ): Promise<{ quota: number }> {
   const stream = await openStream(node, invite.peerId, invite.addrs, PROTOCOLS.enroll, options?.signal)
   const wire = new Wire(stream, PROTOCOLS.enroll, MSG.enrolled.maxBytes)
-  const reply = await _orAbort(stream, async () => {
+  const reply = await abortOnFailure(stream, async () => {
     await wire.send(MSG.enrollHello, { secret: invite.secret }, options)
     await wire.receive(MSG.ack, options)
     await wire.send(
@@ -99,7 +61,7 @@ export async function enrollWithInvite(
     )
     return wire.receive(MSG.enrolled, options)
   })
-  await _close(stream)
+  await closeAfterReply(stream)
   return { quota: reply.quota }
 }
 
@@ -141,163 +103,6 @@ export async function sendVeto(
   await _ask(node, guardian, PROTOCOLS.veto, MSG.veto, { veto }, MSG.ack, options)
 }
 
-/**
- * Kept-open push sessions (`/kith/push/2.0.0`), per node and guardian: the next version to a guardian
- * goes on the stream the last one used, with no stream to open. One push at a time uses a session; a
- * second push to the same guardian meanwhile opens a stream of its own.
- */
-interface PushSession {
-  readonly stream: Stream
-  readonly wire: Wire
-  busy: boolean
-}
-const sessions = new WeakMap<KithNode, Map<string, PushSession>>()
-
-function _sessionsOf(node: KithNode): Map<string, PushSession> {
-  const m = sessions.get(node) ?? new Map<string, PushSession>()
-  sessions.set(node, m)
-  return m
-}
-
-function _usable(s: PushSession): boolean {
-  const st = s.stream
-  return st.status === 'open' && st.writeStatus === 'writable' && st.remoteWriteStatus === 'writable'
-}
-
-export interface PushArgs {
-  manifest: Uint8Array
-  manifestHash: Uint8Array
-  chunk: (id: Uint8Array) => Promise<Uint8Array>
-  progress?: PushProgress
-  /** Fellow guardians that hold this version: the guardian takes what it can from them first. */
-  sources?: readonly Uint8Array[]
-  /**
-   * Chunks to send with the offer (a small version: at most MAX_INLINE_BYTES in all), those the
-   * guardian most likely lacks. A guardian speaking only /kith/push/1.0.0 asks for them instead.
-   */
-  inline?: readonly Uint8Array[]
-}
-
-/**
- * Push one version: offer the manifest (with small versions' chunks inline), send only the chunks the
- * guardian still lacks, and return its verified receipt (sent only once everything is durable there).
- * The stream stays open for the next push to this guardian. A kept stream found closed when used is
- * replaced once: an offer may be repeated (a version already held gets its receipt again).
- */
-export async function pushVersion(
-  node: KithNode,
-  guardian: PeerRef,
-  args: PushArgs,
-  options?: AbortOptions,
-): Promise<{ receipt: Receipt; sentChunks: number; sentBytes: number }> {
-  const key = Buffer.from(guardian.peerId).toString('hex')
-  const kept = _sessionsOf(node)
-  let session = kept.get(key)
-  if (session !== undefined && (session.busy || !_usable(session))) {
-    if (!session.busy) kept.delete(key)
-    session = undefined
-  }
-  if (session !== undefined) {
-    session.busy = true
-    try {
-      return await _push(session, guardian, args, options)
-    } catch (err) {
-      // a session the guardian ended while it sat idle fails before any answer: try a new stream
-      if (isRemote(err) || err instanceof PeerTimeoutError || options?.signal?.aborted) throw err
-    } finally {
-      session.busy = false
-      if (!_usable(session)) kept.delete(key)
-    }
-  }
-  const stream = await openStream(
-    node,
-    guardian.peerId,
-    guardian.addrs,
-    [PROTOCOLS.push, PROTOCOLS.pushOnce],
-    options?.signal,
-  )
-  const fresh: PushSession = {
-    stream,
-    wire: new Wire(stream, stream.protocol || PROTOCOLS.push, MSG.need.maxBytes),
-    busy: true,
-  }
-  const r = await _push(fresh, guardian, args, options)
-  fresh.busy = false
-  if (stream.protocol !== PROTOCOLS.push) await _close(stream)
-  else if (_usable(fresh) && !kept.get(key)?.busy) {
-    const old = kept.get(key)
-    kept.set(key, fresh)
-    if (old !== undefined) void _close(old.stream)
-  } else await _close(stream)
-  return r
-}
-
-/** One offer and what follows it, on a session's stream (aborted if anything fails). */
-async function _push(
-  session: PushSession,
-  guardian: PeerRef,
-  args: PushArgs,
-  options?: AbortOptions,
-): Promise<{ receipt: Receipt; sentChunks: number; sentBytes: number }> {
-  const { stream, wire } = session
-  const inline = stream.protocol === PROTOCOLS.push ? (args.inline ?? []) : []
-  // with sources, the guardian first takes chunks from its fellows before it answers: only the push's
-  // own deadline bounds that step
-  const relayed = args.sources !== undefined && args.sources.length > 0
-  const { receipt, sent, bytes } = await _orAbort(stream, async () => {
-    const chunks = await Promise.all(inline.map(async (id) => ({ id, data: await args.chunk(id) })))
-    await wire.send(
-      MSG.offer,
-      {
-        manifest: args.manifest,
-        ...(relayed ? { sources: args.sources!.map((peerId) => ({ peerId })) } : {}),
-        ...(chunks.length > 0 ? { chunks } : {}),
-      },
-      options,
-    )
-    let bytes = chunks.reduce((n, c) => n + c.data.length, 0)
-    const step = relayed ? { ...options, timeoutMs: RELAY_STEP_TIMEOUT_MS } : options
-    // on a session, a guardian that lacks nothing more answers with its receipt at once
-    const [needed, early] =
-      stream.protocol === PROTOCOLS.push
-        ? await wire.receiveEither(MSG.need, MSG.receipt, step)
-        : [await wire.receive(MSG.need, step), undefined]
-    if (chunks.length > 0) args.progress?.sent(bytes)
-    if (early !== undefined) return { receipt: openReceipt(early.receipt), sent: chunks.length, bytes }
-    const need = needed!.chunks
-    args.progress?.need(need)
-    // the guardian acks each stored chunk; keeping PUSH_WINDOW_BYTES unacked bounds what it must buffer
-    const unacked: number[] = []
-    let unackedBytes = 0
-    const acked = async () => {
-      await wire.receive(MSG.ack, options)
-      unackedBytes -= unacked.shift()!
-    }
-    let i = 0
-    for await (const data of inOrderAhead(need, READ_AHEAD, (id) => args.chunk(id))) {
-      const id = need[i++]!
-      while (unacked.length > 0 && unackedBytes + data.length > PUSH_WINDOW_BYTES) await acked()
-      await wire.send(MSG.chunk, { id, data }, options)
-      unacked.push(data.length)
-      unackedBytes += data.length
-      bytes += data.length
-      args.progress?.sent(data.length)
-    }
-    while (unacked.length > 0) await acked()
-    const receipt = openReceipt((await wire.receive(MSG.receipt, options)).receipt)
-    return { receipt, sent: need.length + chunks.length, bytes }
-  })
-  // the receipt must be the guardian's own, for exactly this manifest
-  if (
-    !equalBytes(receipt.manifestHash, args.manifestHash) ||
-    !equalBytes(receipt.guardianKey, guardianKey(guardian.peerId))
-  ) {
-    stream.abort(new Error('receipt for another manifest or signer'))
-    throw new ProtocolViolationError(PROTOCOLS.push, 'receipt for another manifest or signer')
-  }
-  return { receipt, sentChunks: sent, sentBytes: bytes }
-}
-
 export type FetchRequest =
   | { readonly what: 'head' }
   | { readonly what: 'evidence' }
@@ -305,8 +110,8 @@ export type FetchRequest =
   | { readonly what: 'freshness' }
   | { readonly what: 'roster' }
   | { readonly what: 'addresses' }
-  | { readonly what: 'streamHead'; readonly stream: string }
-  | { readonly what: 'entries'; readonly stream: string; readonly from: number }
+  | { readonly what: 'journalHead'; readonly journal: string }
+  | { readonly what: 'entries'; readonly journal: string; readonly from: number }
   | { readonly what: 'manifest'; readonly version: number }
   | { readonly what: 'chunk'; readonly id: Uint8Array }
 
@@ -338,8 +143,8 @@ export function fetchFields(vaultId: Uint8Array, req: FetchRequest): Values<type
     what: req.what,
     ...(req.what === 'manifest' ? { version: req.version } : {}),
     ...(req.what === 'chunk' ? { chunkId: req.id } : {}),
-    ...(req.what === 'streamHead' ? { stream: req.stream } : {}),
-    ...(req.what === 'entries' ? { stream: req.stream, version: req.from } : {}),
+    ...(req.what === 'journalHead' ? { journal: req.journal } : {}),
+    ...(req.what === 'entries' ? { journal: req.journal, version: req.from } : {}),
   }
 }
 

@@ -18,6 +18,7 @@ import {
   type Values,
 } from '../codec/schema.js'
 import { COMPRESSED_PUBLIC_KEY_LENGTH } from '../crypto/ecies.js'
+import { JOURNAL_ENTRY, WRITER_CERTIFICATE } from '../journal/entry.js'
 import { CERTIFICATE } from '../replica/certificate.js'
 import { MAX_CHUNK_STORED } from '../replica/chunk.js'
 import { HEAD } from '../replica/head.js'
@@ -25,7 +26,6 @@ import { MANIFEST, MAX_MANIFEST_CHUNKS } from '../replica/manifest.js'
 import { RECEIPT } from '../replica/receipt.js'
 import { ROSTER } from '../replica/roster.js'
 import { SHARE_ENVELOPE } from '../shares/share-envelope.js'
-import { STREAM_ENTRY, WRITER_CERTIFICATE } from '../stream/entry.js'
 import { MAX_ADDRESS_RECORD } from './peer-records.js'
 
 const msg = <S extends SchemaFields>(
@@ -49,9 +49,9 @@ export const FETCH_WHAT = {
   requests: 5,
   freshness: 6,
   roster: 7,
-  /** A live stream's writer certificate and newest entry (§Live stream). */
-  streamHead: 8,
-  /** A live stream's entries from a position on, as many as fit one reply. */
+  /** A journal's writer certificate and newest entry (§Live stream). */
+  journalHead: 8,
+  /** A journal's entries from a position on, as many as fit one reply. */
   entries: 9,
   /** The newest signed address records this guardian holds: its own and its fellow guardians'. */
   addresses: 10,
@@ -106,7 +106,7 @@ const INLINE_ITEM = defineSchema('inline chunk item', {
   id: field.bytes(1, 32),
   data: field.varbytes(2, MAX_INLINE_BYTES),
 })
-const ENTRY_ITEM = defineSchema('stream entries item', { entry: field.varbytes(1, STREAM_ENTRY.maxBytes) })
+const ENTRY_ITEM = defineSchema('stream entries item', { entry: field.varbytes(1, JOURNAL_ENTRY.maxBytes) })
 
 const ids = (tag: number, maxItems: number) => field.packed(tag, rawItems(32), maxItems)
 
@@ -155,8 +155,8 @@ export const MSG = {
       version: field.optional(field.u64(3)),
       /** The chunk's id, for a chunk. */
       chunkId: field.optional(field.bytes(4, 32)),
-      /** The live stream's name, for a stream head or entries (`version` is then the first position). */
-      stream: field.optional(field.utf8(5, 32)),
+      /** The journal's name, for a journal head or entries (`version` is then the first position). */
+      journal: field.optional(field.utf8(5, 32)),
     },
     160,
   ),
@@ -253,33 +253,36 @@ export const MSG = {
     },
     2 * HEAD.maxBytes + CERTIFICATE.maxBytes + 64,
   ),
-  /** Open a live stream (§Live stream): the vault-signed certificate of the writer key. */
-  streamOpen: msg(
+  /**
+   * Open a journal (§Live stream): the vault-signed certificate of the writer key. The journal's
+   * messages keep its historical name, stream, in their kinds and record names.
+   */
+  journalOpen: msg(
     'streamOpen',
     'stream open',
     { certificate: field.varbytes(1, WRITER_CERTIFICATE.maxBytes) },
     WRITER_CERTIFICATE.maxBytes + 64,
   ),
-  /** Where a guardian's copy of a stream ends: its newest entry's position and hash (0 and none: empty). */
-  streamState: msg('streamState', 'stream state', { position: field.u64(1), hash: field.bytes(2, 32) }, 96),
+  /** Where a guardian's copy of a journal ends: its newest entry's position and hash (0 and none: empty). */
+  journalState: msg('streamState', 'stream state', { position: field.u64(1), hash: field.bytes(2, 32) }, 96),
   /** One entry to append (or, at the newest position, to replace). */
   entry: msg(
     'entryMessage',
     'stream entry',
-    { entry: field.varbytes(1, STREAM_ENTRY.maxBytes) },
-    STREAM_ENTRY.maxBytes + 64,
+    { entry: field.varbytes(1, JOURNAL_ENTRY.maxBytes) },
+    JOURNAL_ENTRY.maxBytes + 64,
   ),
   /** A durable append. */
   entryAck: msg('entryAck', 'entry ack', { position: field.u64(1) }, 32),
-  /** A stream's head (its writer certificate and newest entry), or a run of its entries. */
-  streamEntries: msg(
+  /** A journal's head (its writer certificate and newest entry), or a run of its entries. */
+  journalEntries: msg(
     'streamEntries',
     'stream entries',
     {
       certificate: field.optional(field.varbytes(1, WRITER_CERTIFICATE.maxBytes)),
-      entries: field.list(2, ENTRY_ITEM, 4096, STREAM_ENTRY.maxBytes + 64),
+      entries: field.list(2, ENTRY_ITEM, 4096, JOURNAL_ENTRY.maxBytes + 64),
     },
-    STREAM_ENTRY.maxBytes + 4096,
+    JOURNAL_ENTRY.maxBytes + 4096,
   ),
   /** Signed address records (libp2p peer records): where guardians are now. */
   addresses: msg(

@@ -27,7 +27,8 @@ export const PROTOCOLS = {
   recover: '/kith/recover/2.0.0',
   veto: '/kith/veto/1.0.0',
   drill: '/kith/drill/1.0.0',
-  stream: '/kith/stream/1.0.0',
+  /** A journal's entries (the id keeps the journal's historical name, stream). */
+  journal: '/kith/stream/1.0.0',
 } as const
 
 /** How long a refused peer has to read the error and reset before the stream is reset for it. */
@@ -41,6 +42,22 @@ function _sessionEnded(stream: Stream): boolean {
   if (stream.remoteWriteStatus !== 'closed' && stream.status === 'open') return false
   void stream.close().catch(() => undefined /* gone already */)
   return true
+}
+
+/** Run a client's steps; if one fails, abort the stream so the peer's handler stops at once. */
+export async function abortOnFailure<T>(stream: Stream, steps: () => Promise<T>): Promise<T> {
+  try {
+    return await steps()
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    throw err
+  }
+}
+
+/** Close after the last reply. The answer is already in hand: a peer that reset the stream after
+ * answering changes nothing, so a failed close is not an error of the call. */
+export async function closeAfterReply(stream: Stream): Promise<void> {
+  await stream.close().catch(() => undefined)
 }
 
 /** Per-step deadline; a push of many chunks gets it per message, not for the whole stream. */

@@ -32,6 +32,7 @@ export type RecoveryEvent =
       certified: number
     }
   | { event: 'waiting-for-holder'; version: number; holders: string[] }
+  // a journal replayed (the event and its field keep the journal's historical name)
   | { event: 'stream-replayed'; stream: string; from: number; to: number; applied: number }
   | { event: 'older-version'; version: number; newest: number }
   | { event: 'bad-guardian'; guardian: string; chunk: string }

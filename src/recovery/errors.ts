@@ -94,13 +94,16 @@ export class RecoveryTimeoutError extends KithError {
   }
 }
 
-/** A live stream's entries up to the newest proven position could not all be had (or chained). */
-export class StreamIncompleteError extends KithError {
+/**
+ * A journal's entries up to the newest proven position could not all be had (or chained). The code
+ * keeps the journal's historical name, stream.
+ */
+export class JournalIncompleteError extends KithError {
   readonly code = 'STREAM_INCOMPLETE'
-  constructor(stream: string, missing: number, target: number) {
+  constructor(journal: string, missing: number, target: number) {
     super(
-      `the ${stream} stream's entries from ${missing} to ${target} could not be had from the approving guardians; nothing was written over the snapshot's state beyond what could be checked. Bring more guardians online and run the recovery again`,
-      { stream, missing, target },
+      `the ${journal} journal's entries from ${missing} to ${target} could not be had from the approving guardians; nothing was written over the snapshot's state beyond what could be checked. Bring more guardians online and run the recovery again`,
+      { journal, missing, target },
     )
   }
 }

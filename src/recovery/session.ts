@@ -41,8 +41,8 @@ import {
   VersionUnavailableError,
 } from './errors.js'
 import { answersNeeded, collectAnswers, type Judgement, judge } from './freshness.js'
+import { replayJournal } from './journal.js'
 import { gatherKey } from './key.js'
-import { replayStream } from './stream.js'
 
 export type { RecoveryEvent, RecoveryOptions } from './context.js'
 export type { RecoveryTarget } from './targets.js'
@@ -142,7 +142,7 @@ export class Recovery {
     } finally {
       await source.close()
     }
-    await this._replayStreams(manifest, body, files, answersNeeded(roster, this.ctx.opts.tolerate))
+    await this._replayJournals(manifest, body, files, answersNeeded(roster, this.ctx.opts.tolerate))
     this.ctx.say({
       event: 'restore-done',
       version: manifest.version,
@@ -161,25 +161,26 @@ export class Recovery {
   }
 
   /**
-   * A restored database that a live stream continues (a CLN node's) is brought up to the newest entry
+   * A restored database that a journal continues (a CLN node's) is brought up to the newest entry
    * the guardians prove. If that fails, the snapshot's file is renamed so nobody starts a node on it.
    */
-  private async _replayStreams(
+  private async _replayJournals(
     manifest: Manifest,
     body: ManifestBody,
     files: readonly RestoredFile[],
     rule: { needed: number; tolerate: number },
   ): Promise<void> {
-    const keys = body.vaultState === undefined ? [] : (decodeVaultState(body.vaultState).streams ?? [])
+    const keys = body.vaultState === undefined ? [] : (decodeVaultState(body.vaultState).journals ?? [])
     for (const mark of manifest.marks ?? []) {
-      const file = files.find((f) => f.source === mark.stream)
-      const key = keys.find((k) => k.name === mark.stream)?.key
+      const file = files.find((f) => f.source === mark.journal)
+      const key = keys.find((k) => k.name === mark.journal)?.key
       if (file === undefined || key === undefined) continue
       try {
-        const r = await replayStream(this.ctx, [...this.ctx.targets.values()], mark, key, file.written, rule)
+        const r = await replayJournal(this.ctx, [...this.ctx.targets.values()], mark, key, file.written, rule)
+        // the event and its field keep the journal's historical name: the CLI prints them as they are
         this.ctx.say({
           event: 'stream-replayed',
-          stream: mark.stream,
+          stream: mark.journal,
           from: mark.position,
           to: r.position,
           applied: r.applied,

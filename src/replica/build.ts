@@ -12,7 +12,7 @@ import { schnorrPublicKey } from '../crypto/schnorr.js'
 import type { ChunkSink } from './chunk-store.js'
 import { chunkContentDefined, chunkFixed, gearTable } from './chunker.js'
 import { InvalidSourceError, WrongVaultError } from './errors.js'
-import { type ChunkRef, type Manifest, type StreamMark, sealManifest, ZERO_HASH } from './manifest.js'
+import { type ChunkRef, type JournalMark, type Manifest, sealManifest, ZERO_HASH } from './manifest.js'
 import {
   assertSafeName,
   type BodyFile,
@@ -44,8 +44,8 @@ export interface BuildOptions {
   readonly vaultState?: Uint8Array
   /** Seal threads; default one per core. */
   readonly workers?: number
-  /** The live-stream positions the sources' snapshots include (read from the snapshots themselves). */
-  readonly marks?: readonly StreamMark[]
+  /** The journal positions the sources' snapshots include (read from the snapshots themselves). */
+  readonly marks?: readonly JournalMark[]
   readonly now?: () => number
 }
 

@@ -19,7 +19,7 @@ export const SOURCE_KINDS = {
   sqlite: 3,
   'lnd-scb': 4,
   'cln-emergency': 5,
-  /** CLN's lightningd.sqlite3, continued between snapshots by the live stream of its db_write plugin. */
+  /** CLN's lightningd.sqlite3, continued between snapshots by the journal of its db_write plugin. */
   'cln-db': 6,
 } as const
 

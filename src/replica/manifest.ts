@@ -51,16 +51,17 @@ const CHUNK_REF: PackedItem<ChunkRef> = {
   }),
 }
 
-/** Where a live stream stands in this version: its entries up to `position` are in the snapshot. */
-export interface StreamMark {
-  readonly stream: string
+/** Where a journal stands in this version: its entries up to `position` are in the snapshot. */
+export interface JournalMark {
+  readonly journal: string
   readonly position: number
-  /** The hash of the entry at `position` (or the stream's genesis hash): what the next entry follows. */
+  /** The hash of the entry at `position` (or the journal's genesis hash): what the next entry follows. */
   readonly hash: Uint8Array
 }
 
+// the record names here and in vault-state.ts keep the journal's historical name, stream
 const MARK = defineSchema('stream mark', {
-  stream: field.utf8(1, 32),
+  journal: field.utf8(1, 32),
   position: field.u64(2),
   hash: field.bytes(3, 32),
 })
@@ -73,7 +74,7 @@ const schema = defineSchema('manifest', {
   createdAt: field.u64(5),
   chunks: field.packed(6, CHUNK_REF, MAX_MANIFEST_CHUNKS),
   body: field.varbytes(7, MAX_BODY_BYTES),
-  /** Live streams this version's snapshot includes (§Live stream), public so guardians can compact. */
+  /** Journals this version's snapshot includes (§Live stream), public so guardians can compact. */
   marks: field.optional(field.list(8, MARK, 16, 128)),
 })
 
@@ -96,8 +97,8 @@ export interface ManifestHeader {
   readonly createdAt: number
   /** Every chunk this version references (sorted by id once sealed). */
   readonly chunks: readonly ChunkRef[]
-  /** The live-stream positions this version's snapshot includes. */
-  readonly marks?: readonly StreamMark[]
+  /** The journal positions this version's snapshot includes. */
+  readonly marks?: readonly JournalMark[]
 }
 
 export interface Manifest extends ManifestHeader {

@@ -38,7 +38,7 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
     return { path: file.path, events: r }
   }
   const held = () =>
-    gs.map((g) => g.guardian.db.streams.get(g.guardian.db.vaults.all()[0]!.vaultId, 'cln-db'))
+    gs.map((g) => g.guardian.db.journals.get(g.guardian.db.vaults.all()[0]!.vaultId, 'cln-db'))
   /** Each guardian's human denies what is still open from earlier recoveries (2 per address are kept). */
   const closeOpenRequests = () => {
     for (const g of gs)
@@ -209,19 +209,19 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
   it('a guardian that withholds its newest entries cannot roll the database back', async () => {
     const db = gs[0]!.guardian.db
     const vaultId = db.vaults.all()[0]!.vaultId
-    const newest = db.streams.newest.bind(db.streams)
-    const entries = db.streams.entries.bind(db.streams)
+    const newest = db.journals.newest.bind(db.journals)
+    const entries = db.journals.entries.bind(db.journals)
     const upTo = ln.dataVersion - 3
-    db.streams.newest = () => entries(vaultId, 'cln-db', upTo, 1 << 20)[0] ?? newest(vaultId, 'cln-db')
-    db.streams.entries = (id, stream, from, max) =>
-      entries(id, stream, from, max).filter((_e, i) => from + i <= upTo)
+    db.journals.newest = () => entries(vaultId, 'cln-db', upTo, 1 << 20)[0] ?? newest(vaultId, 'cln-db')
+    db.journals.entries = (id, journal, from, max) =>
+      entries(id, journal, from, max).filter((_e, i) => from + i <= upTo)
     try {
       const file = await recovered('out-4')
       expect(dataVersionOf(file.path)).toBe(ln.dataVersion)
       expect(dumpDb(file.path)).toBe(dumpDb(clnDb))
     } finally {
-      db.streams.newest = newest
-      db.streams.entries = entries
+      db.journals.newest = newest
+      db.journals.entries = entries
     }
   })
 
@@ -236,7 +236,7 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
     ln.close()
   })
 
-  it('a reinstall (as after a recovery) starts the stream again from a new snapshot; lightningd goes on', async () => {
+  it('a reinstall (as after a recovery) starts the journal again from a new snapshot; lightningd goes on', async () => {
     const r = await kithJson(
       'cln',
       'install-plugin',

@@ -23,6 +23,7 @@ import { deriveDataKeys } from '../../src/crypto/kdf.js'
 import type { RandomBytes } from '../../src/crypto/random.js'
 import { schnorrPublicKey } from '../../src/crypto/schnorr.js'
 import { decodeText, encodeText } from '../../src/crypto/text.js'
+import { genesisHash, makeEntry, signWriterCertificate } from '../../src/journal/entry.js'
 import { inviteToText } from '../../src/p2p/invite.js'
 import { MSG } from '../../src/p2p/messages.js'
 import { sealAddressRecord } from '../../src/p2p/peer-records.js'
@@ -35,7 +36,6 @@ import { signReceipt } from '../../src/replica/receipt.js'
 import { signRoster } from '../../src/replica/roster.js'
 import { encodeVaultState } from '../../src/replica/vault-state.js'
 import { sealShareEnvelope, shareEnvelopeToText } from '../../src/shares/share-envelope.js'
-import { genesisHash, makeEntry, signWriterCertificate } from '../../src/stream/entry.js'
 
 /** A reproducible byte stream: SHA-256(label || counter) blocks. Never for anything but vectors. */
 export function seededRandom(label: string): RandomBytes {
@@ -207,7 +207,7 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
   const writer = signWriterCertificate(
     {
       vaultId: VAULT_ID,
-      stream: 'cln-db',
+      journal: 'cln-db',
       writerKey: ed25519PublicKey(writerSeed),
       createdAt: CREATED_AT + 10,
     },
@@ -216,11 +216,11 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
   )
   const entry = makeEntry({
     vaultId: VAULT_ID,
-    stream: 'cln-db',
+    journal: 'cln-db',
     position: 42,
     prev: genesisHash(VAULT_ID, 'cln-db', 41),
     plaintext: new TextEncoder().encode('["UPDATE vars SET intval=42 WHERE name=\'data_version\';"]'),
-    streamKey: fixed('stream-key'),
+    journalKey: fixed('stream-key'),
     sign: (m) => ed25519Sign(writerSeed, m),
     random: seededRandom('entry'),
   })
@@ -304,7 +304,7 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     msg(MSG.certify, { certificate }),
     msg(MSG.freshness, { held: head.bytes, certificate }),
     msg(MSG.fetch, { vaultId: VAULT_ID, what: 'freshness' }),
-    msg(MSG.fetch, { vaultId: VAULT_ID, what: 'entries', stream: 'cln-db', version: 42 }),
+    msg(MSG.fetch, { vaultId: VAULT_ID, what: 'entries', journal: 'cln-db', version: 42 }),
     msg(MSG.addresses, {
       records: [
         {
@@ -316,11 +316,11 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
         },
       ],
     }),
-    msg(MSG.streamOpen, { certificate: writer.bytes }),
-    msg(MSG.streamState, { position: 41, hash: genesisHash(VAULT_ID, 'cln-db', 41) }),
+    msg(MSG.journalOpen, { certificate: writer.bytes }),
+    msg(MSG.journalState, { position: 41, hash: genesisHash(VAULT_ID, 'cln-db', 41) }),
     msg(MSG.entry, { entry: entry.bytes }),
     msg(MSG.entryAck, { position: 42 }),
-    msg(MSG.streamEntries, { certificate: writer.bytes, entries: [{ entry: entry.bytes }] }),
+    msg(MSG.journalEntries, { certificate: writer.bytes, entries: [{ entry: entry.bytes }] }),
     msg(MSG.drilled, {
       shareProof: shareProof(sha256(share.bytes), nonce),
       chunkProofs: [chunkProof(nonce, chunk.stored), new Uint8Array(32)],

@@ -14,6 +14,12 @@ import { decodeUnsigned, encodeRecordBody, type RecordDef } from '../../src/code
 import { decodeKeyFile, encodeKeyFile } from '../../src/coordinator/vault-key-file.js'
 import { eciesOpen } from '../../src/crypto/ecies.js'
 import { decodeText } from '../../src/crypto/text.js'
+import {
+  JOURNAL_ENTRY,
+  openEntry,
+  openWriterCertificate,
+  signWriterCertificate,
+} from '../../src/journal/entry.js'
 import { inviteFromText, inviteToText } from '../../src/p2p/invite.js'
 import { MSG } from '../../src/p2p/messages.js'
 import { CERTIFICATE, encodeCertificate } from '../../src/replica/certificate.js'
@@ -25,12 +31,6 @@ import { openReceipt, signReceipt } from '../../src/replica/receipt.js'
 import { openRoster, signRoster } from '../../src/replica/roster.js'
 import { decodeVaultState, encodeVaultState } from '../../src/replica/vault-state.js'
 import { openShareEnvelope, sealShareEnvelope } from '../../src/shares/share-envelope.js'
-import {
-  openEntry,
-  openWriterCertificate,
-  STREAM_ENTRY,
-  signWriterCertificate,
-} from '../../src/stream/entry.js'
 import { buildVectors, KEYS, seededRandom, VAULT_KEY } from './build.js'
 
 const dir = join(import.meta.dirname, '..', 'vectors')
@@ -120,7 +120,7 @@ describe('golden vectors: every record decodes and re-encodes to the same bytes'
     same(signWriterCertificate(cert, VAULT_KEY, seededRandom('writer')).bytes, byKind(13).hex)
     const e = openEntry(bytes(byKind(14).hex), cert.writerKey)
     same(e.hash, byKind(14).hash!)
-    same(encodeRecordBody(STREAM_ENTRY, decodeUnsigned(STREAM_ENTRY, e.bytes)), byKind(14).hex)
+    same(encodeRecordBody(JOURNAL_ENTRY, decodeUnsigned(JOURNAL_ENTRY, e.bytes)), byKind(14).hex)
   })
   it('protocol messages (kinds 16 and up)', async () => {
     const { messages } = await read('kith-messages.json')

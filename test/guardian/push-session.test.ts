@@ -12,10 +12,11 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toHex } from '../../src/crypto/bytes.js'
 import { Guardian } from '../../src/guardian/service.js'
-import { enrollWithInvite, pushVersion } from '../../src/p2p/client.js'
+import { enrollWithInvite } from '../../src/p2p/client.js'
 import { MAX_INLINE_BYTES, MSG } from '../../src/p2p/messages.js'
 import { createKithNode, type KithNode } from '../../src/p2p/node.js'
 import { openStream, peerIdBytes } from '../../src/p2p/peers.js'
+import { PushSessions } from '../../src/p2p/push-session.js'
 import { PROTOCOLS, Wire } from '../../src/p2p/wire.js'
 import type { Manifest } from '../../src/replica/manifest.js'
 import { openReceipt } from '../../src/replica/receipt.js'
@@ -25,6 +26,8 @@ import { coordinatorNode, localInvite, testVault } from '../helpers/vault.js'
 
 let guardian: Guardian
 let node: KithNode
+/** The coordinator's kept sessions, as a vault keeps them. */
+let sessions: PushSessions
 let ref: { peerId: Uint8Array; addrs: readonly string[] }
 let v: Awaited<ReturnType<typeof testVault>>
 /** Streams this coordinator opened to the guardian for a push. */
@@ -41,6 +44,7 @@ beforeAll(async () => {
     return dial(...a)
   }) as KithNode['dialProtocol']
   ref = { peerId: peerIdBytes(guardian.node.peerId), addrs: guardian.addrs }
+  sessions = new PushSessions(node)
   const phantom = {
     peerId: peerIdBytes((await createKithNode({ privateKey: await generateKeyPair('Ed25519') })).peerId),
     addrs: [],
@@ -54,6 +58,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  sessions.close()
   await node.stop()
   await guardian.stop()
 })
@@ -95,7 +100,7 @@ describe('push sessions: the small update', () => {
     const said = await guardianSays(async () => {
       for (let i = 1; i <= 3; i++) {
         const { manifest } = await v.nextVersion(await tempDir(), 2000)
-        const r = await pushVersion(node, ref, { ...v.pushArgs({ manifest }), inline: fresh(manifest) })
+        const r = await sessions.push(ref, { ...v.pushArgs({ manifest }), inline: fresh(manifest) })
         expect(r.receipt.version).toBe(i)
         expect(r.sentChunks).toBeGreaterThan(0)
       }
@@ -110,7 +115,7 @@ describe('push sessions: the small update', () => {
     const missing = fresh(manifest).length
     expect(missing).toBeGreaterThan(0)
     const said = await guardianSays(async () => {
-      const r = await pushVersion(node, ref, v.pushArgs({ manifest }))
+      const r = await sessions.push(ref, v.pushArgs({ manifest }))
       expect(r.receipt.version).toBe(4)
       expect(r.sentChunks).toBe(missing)
     })
@@ -122,7 +127,7 @@ describe('push sessions: the small update', () => {
     for (const c of guardian.node.getConnections())
       for (const s of c.streams) if (s.protocol === PROTOCOLS.push) s.abort(new Error('gone'))
     const { manifest } = await v.nextVersion(await tempDir(), 2000)
-    const r = await pushVersion(node, ref, { ...v.pushArgs({ manifest }), inline: fresh(manifest) })
+    const r = await sessions.push(ref, { ...v.pushArgs({ manifest }), inline: fresh(manifest) })
     expect(r.receipt.version).toBe(5)
     expect(opened).toBe(2)
   })
@@ -133,7 +138,7 @@ describe('push sessions: the small update', () => {
     const stray = new Uint8Array(randomBytes(32))
     const args = v.pushArgs({ manifest })
     const code = await remoteCode(() =>
-      pushVersion(node, ref, {
+      sessions.push(ref, {
         ...args,
         chunk: async (id) => (toHex(id) === toHex(stray) ? new Uint8Array(randomBytes(500)) : args.chunk(id)),
         inline: [...fresh(manifest), stray],
@@ -142,7 +147,7 @@ describe('push sessions: the small update', () => {
     expect(code).toBe('PROTOCOL_VIOLATION')
     expect(held()).toEqual(before)
     // the version itself is fine: sent honestly, it is taken
-    expect((await pushVersion(node, ref, { ...args, inline: fresh(manifest) })).receipt.version).toBe(6)
+    expect((await sessions.push(ref, { ...args, inline: fresh(manifest) })).receipt.version).toBe(6)
   })
 
   it('inline bytes that are not the chunk they claim to be: refused, nothing stored', async () => {
@@ -150,7 +155,7 @@ describe('push sessions: the small update', () => {
     const { manifest } = await v.nextVersion(await tempDir(), 2000)
     const args = v.pushArgs({ manifest })
     const code = await remoteCode(() =>
-      pushVersion(node, ref, {
+      sessions.push(ref, {
         ...args,
         chunk: async (id) => new Uint8Array(randomBytes((await args.chunk(id)).length)),
         inline: fresh(manifest),
@@ -158,7 +163,7 @@ describe('push sessions: the small update', () => {
     )
     expect(code).toBe('CHUNK_INTEGRITY')
     expect(held()).toEqual(before)
-    expect((await pushVersion(node, ref, { ...args, inline: fresh(manifest) })).receipt.version).toBe(7)
+    expect((await sessions.push(ref, { ...args, inline: fresh(manifest) })).receipt.version).toBe(7)
   })
 
   it('more than MAX_INLINE_BYTES inline: refused before anything is checked or stored', async () => {
@@ -167,7 +172,7 @@ describe('push sessions: the small update', () => {
     const args = v.pushArgs({ manifest })
     const ids = fresh(manifest)
     const code = await remoteCode(() =>
-      pushVersion(node, ref, {
+      sessions.push(ref, {
         ...args,
         chunk: async () => new Uint8Array(randomBytes(MAX_INLINE_BYTES / 2 + 1)),
         inline: [ids[0]!, ids[0]!],
@@ -175,7 +180,7 @@ describe('push sessions: the small update', () => {
     )
     expect(code).toBe('PROTOCOL_VIOLATION')
     expect(held()).toEqual(before)
-    expect((await pushVersion(node, ref, { ...args, inline: ids })).receipt.version).toBe(8)
+    expect((await sessions.push(ref, { ...args, inline: ids })).receipt.version).toBe(8)
   })
 
   it('a coordinator that speaks only /kith/push/1.0.0: one offer per stream, the chunks asked for', async () => {

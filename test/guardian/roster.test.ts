@@ -1,9 +1,10 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Guardian } from '../../src/guardian/service.js'
-import { pushVersion, sendRoster } from '../../src/p2p/client.js'
+import { sendRoster } from '../../src/p2p/client.js'
 import { createKithNode, type KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
+import { pushVersion } from '../../src/p2p/push-session.js'
 import { remoteCode, tempDir } from '../helpers/tmp.js'
 import { coordinatorNode, enrollAll, testVault } from '../helpers/vault.js'
 

@@ -21,7 +21,7 @@ import { refuse } from './refuse.js'
 
 type FetchRequest = MessageOf<'fetch'>
 
-/** About how many bytes of stream entries one reply carries. */
+/** About how many bytes of journal entries one reply carries. */
 const ENTRIES_REPLY_BYTES = 4 * 1024 * 1024
 
 /** What to answer a fetch with, or undefined when it is not held. */
@@ -47,19 +47,19 @@ function _answer(ctx: GuardianContext, vault: VaultRow, req: FetchRequest): Uint
       return vault.roster
     case 'addresses':
       return undefined // answered by onFetch (async)
-    case 'streamHead': {
-      const st = req.stream === undefined ? undefined : ctx.db.streams.get(vault.vaultId, req.stream)
-      if (st === undefined || req.stream === undefined) return undefined
-      const newest = ctx.db.streams.newest(vault.vaultId, req.stream)
-      return encodeRecordBody(MSG.streamEntries, {
-        certificate: st.certificate,
+    case 'journalHead': {
+      const j = req.journal === undefined ? undefined : ctx.db.journals.get(vault.vaultId, req.journal)
+      if (j === undefined || req.journal === undefined) return undefined
+      const newest = ctx.db.journals.newest(vault.vaultId, req.journal)
+      return encodeRecordBody(MSG.journalEntries, {
+        certificate: j.certificate,
         entries: newest === undefined ? [] : [{ entry: newest }],
       })
     }
     case 'entries': {
-      if (req.stream === undefined || req.version === undefined) return undefined
-      const run = ctx.db.streams.entries(vault.vaultId, req.stream, req.version, ENTRIES_REPLY_BYTES)
-      return encodeRecordBody(MSG.streamEntries, { entries: run.map((entry) => ({ entry })) })
+      if (req.journal === undefined || req.version === undefined) return undefined
+      const run = ctx.db.journals.entries(vault.vaultId, req.journal, req.version, ENTRIES_REPLY_BYTES)
+      return encodeRecordBody(MSG.journalEntries, { entries: run.map((entry) => ({ entry })) })
     }
     case 'requests': {
       ctx.db.requests.expire(ctx.now())
@@ -77,7 +77,7 @@ function _recovererMayRead(
   req: FetchRequest,
 ): boolean {
   const now = ctx.now()
-  if (req.what === 'head' || req.what === 'freshness' || req.what === 'streamHead')
+  if (req.what === 'head' || req.what === 'freshness' || req.what === 'journalHead')
     return ctx.db.requests.hasRequest(peer, now, { vaultId: vault.vaultId })
   if (req.what === 'manifest' || req.what === 'chunk' || req.what === 'entries')
     return ctx.db.requests.hasRequest(peer, now, { vaultId: vault.vaultId, approved: true })

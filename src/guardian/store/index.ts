@@ -6,10 +6,10 @@
  */
 import { SqliteHandle } from '../../disk/sqlite.js'
 import { AuditLog } from './audit.js'
+import { JournalStore } from './journals.js'
 import { LoginStore } from './logins.js'
 import { RequestStore } from './requests.js'
 import { MIGRATIONS } from './schema.js'
-import { StreamStore } from './streams.js'
 import { VaultStore } from './vaults.js'
 import { VersionStore } from './versions.js'
 
@@ -23,7 +23,7 @@ export class GuardianStore {
   readonly vaults: VaultStore
   readonly versions: VersionStore
   readonly requests: RequestStore
-  readonly streams: StreamStore
+  readonly journals: JournalStore
   readonly logins: LoginStore
 
   private constructor(private readonly sql: SqliteHandle) {
@@ -31,7 +31,7 @@ export class GuardianStore {
     this.vaults = new VaultStore(sql, this.audit)
     this.versions = new VersionStore(sql, this.audit)
     this.requests = new RequestStore(sql, this.audit)
-    this.streams = new StreamStore(sql, this.audit)
+    this.journals = new JournalStore(sql, this.audit)
     this.logins = new LoginStore(sql)
   }
 
@@ -57,7 +57,7 @@ export class GuardianStore {
     this.sql.atomically(() => {
       this.versions.forget(vaultId)
       this.requests.forget(vaultId)
-      this.streams.forget(vaultId)
+      this.journals.forget(vaultId)
       this.vaults.forget(vaultId)
       this.audit.record(vaultId, 'vault-removed', { epoch }, now)
     })

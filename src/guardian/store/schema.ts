@@ -81,9 +81,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE vaults ADD COLUMN kept_at INTEGER;
   ALTER TABLE recovery_requests ADD COLUMN wrong_codes INTEGER NOT NULL DEFAULT 0;
   `,
-  // 5: live streams: each stream's writer certificate and newest entry, and the entries a committed
-  // snapshot does not cover yet; a released share kept (sealed to its recovery key) so every later poll
-  // of its request gets it again; open requests of older kith (8-byte ids) closed
+  // 5: journals (the tables keep their historical name, streams): each one's writer certificate and
+  // newest entry, and the entries a committed snapshot does not cover yet; a released share kept (sealed
+  // to its recovery key) so every later poll of its request gets it again; open requests of older kith
+  // (8-byte ids) closed
   `
   CREATE TABLE streams (
     vault_id BLOB NOT NULL, stream TEXT NOT NULL, certificate BLOB NOT NULL,

@@ -139,6 +139,7 @@ function _words(e: AuditEvent): { words: string; alarm: boolean } {
       return { words: "The owner's node was let in again", alarm: false }
     case 'equivocation':
       return { words: `Two different backups both called version ${version ?? '?'}`, alarm: true }
+    // the journal's audit events keep its historical name, stream
     case 'stream-writer':
       return { words: "The owner's node started sending live updates", alarm: false }
     case 'stream-covered':

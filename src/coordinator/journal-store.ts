@@ -1,23 +1,24 @@
 /**
- * The coordinator's record of its live streams (docs/format.md §Coordinator database): per stream, its
- * key sealed under the key-encryption key (bound to the stream's name), the writer certificate the
+ * The coordinator's record of its journals (docs/format.md §Coordinator database): per journal, its
+ * key sealed under the key-encryption key (bound to the journal's name), the writer certificate the
  * vault key signed, and the source it follows. Composed into CoordinatorStore over the same handle.
+ * The table is `streams`, the journal's historical name, kept so no migration is needed.
  */
 import type { SqliteHandle } from '../disk/sqlite.js'
 
-export interface StreamInfo {
+export interface JournalInfo {
   readonly name: string
   readonly keyNonce: Uint8Array
   readonly keySealed: Uint8Array
   readonly certificate: Uint8Array
-  /** The vault source whose snapshots this stream continues. */
+  /** The vault source whose snapshots this journal continues. */
   readonly source: string
 }
 
-export class StreamStore {
+export class JournalStore {
   constructor(private readonly sql: SqliteHandle) {}
 
-  all(): StreamInfo[] {
+  all(): JournalInfo[] {
     const rows = this.sql.stmt('SELECT * FROM streams ORDER BY name').all() as {
       name: string
       key_nonce: Buffer
@@ -34,12 +35,12 @@ export class StreamStore {
     }))
   }
 
-  get(name: string): StreamInfo | undefined {
+  get(name: string): JournalInfo | undefined {
     return this.all().find((s) => s.name === name)
   }
 
-  /** Record (or replace, for a re-installed writer) a stream. */
-  put(s: StreamInfo, now: number): void {
+  /** Record (or replace, for a re-installed writer) a journal. */
+  put(s: JournalInfo, now: number): void {
     this.sql
       .stmt(
         'INSERT OR REPLACE INTO streams (name, key_nonce, key_sealed, certificate, source, created_at) VALUES (?, ?, ?, ?, ?, ?)',

@@ -1,9 +1,10 @@
 /**
- * The writer's side of a live stream (docs/format.md §Live stream): one kept-open `/kith/stream/1.0.0`
- * stream per guardian, entries sent to all of them at once, and an append that resolves as soon as W of
- * them hold the entry durably. Each guardian gets its entries in order; one that is behind (it was away,
- * or its stream broke) is first sent what it lacks from the writer's own log, and a broken stream is
- * opened again at the next entry. Nothing here knows what the entries hold.
+ * The writer's side of a journal (docs/format.md §Live stream): one kept-open libp2p stream per guardian
+ * (`/kith/stream/1.0.0`, the journal's historical name), entries sent to all of them at once, and an
+ * append that resolves as soon as W of them hold the entry durably. Each guardian gets its entries in
+ * order; one that is behind (it was away, or its stream broke) is first sent what it lacks from the
+ * writer's own log, and a broken stream is opened again at the next entry. Nothing here knows what the
+ * entries hold.
  */
 import type { Stream } from '@libp2p/interface'
 import { equalBytes, toHex } from '../crypto/bytes.js'
@@ -13,7 +14,7 @@ import type { KithNode } from './node.js'
 import { openStream } from './peers.js'
 import { PROTOCOLS, Wire } from './wire.js'
 
-export interface StreamTarget {
+export interface JournalTarget {
   readonly label: string
   readonly peerId: Uint8Array
   readonly addrs: readonly string[]
@@ -33,7 +34,7 @@ export interface AppendOutcome {
   readonly failures: readonly { label: string; error: string }[]
 }
 
-/** A guardian's end of the stream, while it is open. */
+/** The libp2p stream to a guardian, while it is open. */
 interface Link {
   readonly stream: Stream
   readonly wire: Wire
@@ -41,13 +42,14 @@ interface Link {
   position: number
 }
 
-class GuardianStream {
+/** The journal's entries to one guardian, in order, on a stream opened when needed. */
+class GuardianWriter {
   private link: Link | undefined
   /** Entries go out one at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor(
-    readonly target: StreamTarget,
+    readonly target: JournalTarget,
     private readonly node: KithNode,
     private readonly certificate: Uint8Array,
     private readonly log: EntrySource,
@@ -86,13 +88,13 @@ class GuardianStream {
       this.node,
       this.target.peerId,
       this.target.addrs,
-      PROTOCOLS.stream,
+      PROTOCOLS.journal,
       signal,
     )
-    const wire = new Wire(stream, PROTOCOLS.stream, MSG.streamState.maxBytes)
+    const wire = new Wire(stream, PROTOCOLS.journal, MSG.journalState.maxBytes)
     try {
-      await wire.send(MSG.streamOpen, { certificate: this.certificate }, { signal })
-      const state = await wire.receive(MSG.streamState, { signal })
+      await wire.send(MSG.journalOpen, { certificate: this.certificate }, { signal })
+      const state = await wire.receive(MSG.journalState, { signal })
       const link: Link = { stream, wire, position: state.position }
       // a guardian that was away during a rewind still holds the replaced entry as its newest: it is
       // sent the entry the log has there (a replacement), so its chain follows the committed one
@@ -119,9 +121,9 @@ class GuardianStream {
   }
 }
 
-/** Replicates one stream's entries to a vault's guardians. */
-export class StreamWriter {
-  private readonly guardians = new Map<string, GuardianStream>()
+/** Replicates one journal's entries to a vault's guardians. */
+export class JournalWriter {
+  private readonly guardians = new Map<string, GuardianWriter>()
 
   constructor(
     private readonly node: KithNode,
@@ -130,7 +132,7 @@ export class StreamWriter {
   ) {}
 
   /** The guardians to write to (the vault's members); links to those no longer listed are closed. */
-  setTargets(targets: readonly StreamTarget[]): void {
+  setTargets(targets: readonly JournalTarget[]): void {
     const keep = new Set(targets.map((t) => toHex(t.peerId)))
     for (const [k, g] of this.guardians)
       if (!keep.has(k)) {
@@ -139,7 +141,7 @@ export class StreamWriter {
       }
     for (const t of targets)
       if (!this.guardians.has(toHex(t.peerId)))
-        this.guardians.set(toHex(t.peerId), new GuardianStream(t, this.node, this.certificate, this.log))
+        this.guardians.set(toHex(t.peerId), new GuardianWriter(t, this.node, this.certificate, this.log))
   }
 
   /**

@@ -1,16 +1,17 @@
 /**
- * `/kith/stream/1.0.0` (docs/format.md §Live stream): the vault's coordinator (a node's live-database
- * plugin runs under its identity) keeps one stream open per live stream and sends entries; each is
- * verified (writer key certified by the vault key, Ed25519 signature, hash chain), appended durably and
- * acknowledged. One open carries one stream; a broken one is simply opened again by the writer.
+ * `/kith/stream/1.0.0` (docs/format.md §Live stream; the id keeps the journal's historical name): the
+ * vault's coordinator (a node's live-database plugin runs under its identity) keeps one libp2p stream
+ * open per journal and sends entries; each is verified (writer key certified by the vault key, Ed25519
+ * signature, hash chain), appended durably and acknowledged. One stream carries one journal; a broken
+ * one is simply opened again by the writer.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { equalBytes } from '../../crypto/bytes.js'
+import { openEntry, openWriterCertificate } from '../../journal/entry.js'
+import { BadEntryError } from '../../journal/errors.js'
 import { UnauthorizedPeerError } from '../../p2p/errors.js'
 import { MSG } from '../../p2p/messages.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
-import { openEntry, openWriterCertificate } from '../../stream/entry.js'
-import { BadEntryError } from '../../stream/errors.js'
 import { authorize, knownPeer } from '../access.js'
 import { type GuardianContext, shortId } from '../context.js'
 import { QuotaExceededError } from '../errors.js'
@@ -19,21 +20,21 @@ import { refuse } from './refuse.js'
 /** A writer may stay quiet between transactions this long before the stream is dropped (it reopens). */
 const IDLE_MS = 6 * 3600_000
 
-export async function onStream(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
-  const wire = new Wire(stream, PROTOCOLS.stream, MSG.entry.maxBytes, IDLE_MS)
+export async function onJournal(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
+  const wire = new Wire(stream, PROTOCOLS.journal, MSG.entry.maxBytes, IDLE_MS)
   try {
     if (!knownPeer(ctx, conn.remotePeer, 'coordinator'))
       throw new UnauthorizedPeerError(conn.remotePeer.toString())
-    const cert = openWriterCertificate((await wire.receive(MSG.streamOpen)).certificate)
+    const cert = openWriterCertificate((await wire.receive(MSG.journalOpen)).certificate)
     const vault = ctx.db.vaults.require(cert.vaultId)
     authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
-    const known = ctx.db.streams.get(cert.vaultId, cert.stream)
+    const known = ctx.db.journals.get(cert.vaultId, cert.journal)
     // a newer certificate (a re-installed writer) replaces an older one, never the other way
     if (known === undefined || openWriterCertificate(known.certificate).createdAt <= cert.createdAt)
-      ctx.db.streams.setCertificate(cert.vaultId, cert.stream, cert.bytes, ctx.now())
-    const s = ctx.db.streams.get(cert.vaultId, cert.stream)!
+      ctx.db.journals.setCertificate(cert.vaultId, cert.journal, cert.bytes, ctx.now())
+    const s = ctx.db.journals.get(cert.vaultId, cert.journal)!
     if (!equalBytes(s.certificate, cert.bytes)) throw new BadEntryError(0, 'writer')
-    await wire.send(MSG.streamState, { position: s.lastPosition, hash: s.lastHash ?? new Uint8Array(32) })
+    await wire.send(MSG.journalState, { position: s.lastPosition, hash: s.lastHash ?? new Uint8Array(32) })
     for (;;) {
       const msg = await wire.receive(MSG.entry).catch((err: unknown) => {
         // the writer closed its end: the stream is over, not an error
@@ -42,18 +43,19 @@ export async function onStream(ctx: GuardianContext, stream: Stream, conn: Conne
       })
       if (msg === undefined) break
       const e = openEntry(msg.entry, cert.writerKey)
-      if (!equalBytes(e.vaultId, cert.vaultId) || e.stream !== cert.stream)
-        throw new BadEntryError(e.position, 'stream')
+      if (!equalBytes(e.vaultId, cert.vaultId) || e.journal !== cert.journal)
+        throw new BadEntryError(e.position, 'journal')
       // entries count toward the vault's quota, like its versions
       const v = ctx.db.vaults.require(cert.vaultId)
-      const used = v.bytesStored + (ctx.db.streams.get(cert.vaultId, cert.stream)?.bytes ?? 0)
+      const used = v.bytesStored + (ctx.db.journals.get(cert.vaultId, cert.journal)?.bytes ?? 0)
       if (used + e.bytes.length > v.quota) throw new QuotaExceededError(v.quota, used + e.bytes.length)
-      const result = ctx.db.streams.append(e)
+      const result = ctx.db.journals.append(e)
       if (result === 'replaced')
+        // the log's event and field keep the journal's historical name
         ctx.log.info({
           event: 'stream-rewind',
           vault: shortId(cert.vaultId),
-          stream: cert.stream,
+          stream: cert.journal,
           position: e.position,
         })
       await wire.send(MSG.entryAck, { position: e.position })

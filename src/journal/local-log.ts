@@ -1,6 +1,6 @@
 /**
- * The writer's own log of a live stream (docs/format.md §Live stream, "writer's log"): every entry it
- * made since the snapshot the stream now starts from (its base), kept so that a guardian that was away
+ * The writer's own log of a journal (docs/format.md §Live stream, "writer's log"): every entry it
+ * made since the snapshot the journal now starts from (its base), kept so that a guardian that was away
  * can be sent what it missed, and so that a snapshot can name the hash of the entry at its position.
  * One SQLite file beside the vault (0600, WAL): an entry is in it before it is sent anywhere.
  */
@@ -14,7 +14,7 @@ const MIGRATIONS = [
 ]
 
 /** A position and the hash the next entry follows. */
-export interface StreamPoint {
+export interface JournalPoint {
   readonly position: number
   readonly hash: Uint8Array
 }
@@ -31,8 +31,8 @@ export class LocalLog {
     this.sql.close()
   }
 
-  /** Where the stream starts: the snapshot position and hash the first entry follows. */
-  base(): StreamPoint | undefined {
+  /** Where the journal starts: the snapshot position and hash the first entry follows. */
+  base(): JournalPoint | undefined {
     const r = this.sql.stmt('SELECT position, hash FROM base WHERE id = 1').get() as
       | { position: number; hash: Buffer }
       | undefined
@@ -40,7 +40,7 @@ export class LocalLog {
   }
 
   /** Start over from a snapshot at `point` (an initial or a new one): entries before it go. */
-  setBase(point: StreamPoint): void {
+  setBase(point: JournalPoint): void {
     this.sql.atomically(() => {
       this.sql
         .stmt('INSERT OR REPLACE INTO base (id, position, hash) VALUES (1, ?, ?)')
@@ -49,7 +49,7 @@ export class LocalLog {
     })
   }
 
-  /** Forget everything: a new writer starts the stream again from a new snapshot. */
+  /** Forget everything: a new writer starts the journal again from a new snapshot. */
   reset(): void {
     this.sql.atomically(() => {
       this.sql.stmt('DELETE FROM base').run()
@@ -58,7 +58,7 @@ export class LocalLog {
   }
 
   /** The newest entry, with the hash it followed. */
-  newest(): (StreamPoint & { prev: Uint8Array }) | undefined {
+  newest(): (JournalPoint & { prev: Uint8Array }) | undefined {
     const r = this.sql
       .stmt('SELECT position, prev, hash FROM entries ORDER BY position DESC LIMIT 1')
       .get() as { position: number; prev: Buffer; hash: Buffer } | undefined
@@ -66,7 +66,7 @@ export class LocalLog {
   }
 
   /** The newest point: the newest entry, else the base. */
-  tip(): StreamPoint | undefined {
+  tip(): JournalPoint | undefined {
     return this.newest() ?? this.base()
   }
 
@@ -100,7 +100,7 @@ export class LocalLog {
       .n
   }
 
-  /** A committed snapshot covers the stream up to `position`: older entries are no longer needed. */
+  /** A committed snapshot covers the journal up to `position`: older entries are no longer needed. */
   trim(position: number): void {
     this.sql.stmt('DELETE FROM entries WHERE position < ?').run(position)
   }

@@ -1,6 +1,6 @@
 /**
- * A live stream on recovery (docs/recovery.md, docs/format.md §Live stream): the snapshot in the restored
- * version stops at its mark; every reachable guardian is asked for the stream's newest entry (signed by
+ * A journal on recovery (docs/recovery.md, docs/format.md §Live stream): the snapshot in the restored
+ * version stops at its mark; every reachable guardian is asked for the journal's newest entry (signed by
  * a writer key the vault key certified), the newest any of them proves is the target, and the entries
  * between are fetched from the approving guardians, each checked (signature, position, hash chain from
  * the mark) before it is applied, one SQLite transaction each. A guardian can withhold entries, never
@@ -9,60 +9,61 @@
 import Database from 'better-sqlite3'
 import { decodeUnsigned } from '../codec/record.js'
 import { equalBytes } from '../crypto/bytes.js'
-import { fetchFromPeer } from '../p2p/client.js'
-import { MSG } from '../p2p/messages.js'
-import type { StreamMark } from '../replica/manifest.js'
 import {
   entryPlaintext,
+  type JournalEntry,
   openEntry,
   openWriterCertificate,
-  type StreamEntry,
   type WriterCertificate,
-} from '../stream/entry.js'
-import { BadEntryError } from '../stream/errors.js'
+} from '../journal/entry.js'
+import { BadEntryError } from '../journal/errors.js'
+import { fetchFromPeer } from '../p2p/client.js'
+import { MSG } from '../p2p/messages.js'
+import type { JournalMark } from '../replica/manifest.js'
 import { approvedBy, type RecoveryContext, type Tracked } from './context.js'
-import { PossiblyStaleError, StreamIncompleteError } from './errors.js'
+import { JournalIncompleteError, PossiblyStaleError } from './errors.js'
 
 const ASK_TIMEOUT_MS = 15_000
 
-/** A guardian's view of the stream: its writer certificate (verified) and newest entry (verified). */
-interface StreamHead {
+/** A guardian's view of the journal: its writer certificate (verified) and newest entry (verified). */
+interface JournalHead {
   readonly t: Tracked
   readonly cert: WriterCertificate
-  readonly newest?: StreamEntry
+  readonly newest?: JournalEntry
 }
 
-async function _head(ctx: RecoveryContext, t: Tracked, stream: string): Promise<StreamHead | undefined> {
+async function _head(ctx: RecoveryContext, t: Tracked, journal: string): Promise<JournalHead | undefined> {
   try {
     const bytes = await fetchFromPeer(
       await ctx.node(),
       t,
       ctx.opts.vaultId,
-      { what: 'streamHead', stream },
+      { what: 'journalHead', journal },
       {
         signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
       },
     )
-    const r = decodeUnsigned(MSG.streamEntries, bytes)
+    const r = decodeUnsigned(MSG.journalEntries, bytes)
     if (r.certificate === undefined) return undefined
     const cert = openWriterCertificate(r.certificate)
-    if (!equalBytes(cert.vaultId, ctx.opts.vaultId) || cert.stream !== stream) return undefined
+    if (!equalBytes(cert.vaultId, ctx.opts.vaultId) || cert.journal !== journal) return undefined
     const e = r.entries[0] === undefined ? undefined : openEntry(r.entries[0].entry, cert.writerKey)
-    if (e !== undefined && (e.stream !== stream || !equalBytes(e.vaultId, ctx.opts.vaultId))) return undefined
+    if (e !== undefined && (e.journal !== journal || !equalBytes(e.vaultId, ctx.opts.vaultId)))
+      return undefined
     return { t, cert, ...(e !== undefined ? { newest: e } : {}) }
   } catch {
-    return undefined // unreachable, holds no such stream, or proves nothing: it counts for nothing
+    return undefined // unreachable, holds no such journal, or proves nothing: it counts for nothing
   }
 }
 
 /** Entries after `mark` up to `target`, from approving guardians, each verified and chained. */
 async function _entries(
   ctx: RecoveryContext,
-  heads: readonly StreamHead[],
-  mark: StreamMark,
+  heads: readonly JournalHead[],
+  mark: JournalMark,
   target: number,
-): Promise<StreamEntry[]> {
-  const out: StreamEntry[] = []
+): Promise<JournalEntry[]> {
+  const out: JournalEntry[] = []
   let prev = mark.hash
   let next = mark.position + 1
   const sources = heads.filter((h) => approvedBy(h.t) && (h.newest?.position ?? 0) >= next)
@@ -75,23 +76,23 @@ async function _entries(
           await ctx.node(),
           h.t,
           ctx.opts.vaultId,
-          { what: 'entries', stream: mark.stream, from: next },
+          { what: 'entries', journal: mark.journal, from: next },
           {
             signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
           },
         )
-        run = decodeUnsigned(MSG.streamEntries, bytes).entries
+        run = decodeUnsigned(MSG.journalEntries, bytes).entries
       } catch {
         continue
       }
       for (const { entry } of run) {
-        let e: StreamEntry
+        let e: JournalEntry
         try {
           e = openEntry(entry, h.cert.writerKey)
         } catch {
           break // not this guardian's writer, or tampered: try the next guardian from here
         }
-        if (e.position !== next || !equalBytes(e.prev, prev) || e.stream !== mark.stream) break
+        if (e.position !== next || !equalBytes(e.prev, prev) || e.journal !== mark.journal) break
         out.push(e)
         prev = e.hash
         next++
@@ -100,7 +101,7 @@ async function _entries(
       }
       if (next > target) break
     }
-    if (!progressed) throw new StreamIncompleteError(mark.stream, next, target)
+    if (!progressed) throw new JournalIncompleteError(mark.journal, next, target)
   }
   return out
 }
@@ -109,18 +110,18 @@ async function _entries(
  * Bring the restored database at `path` from its snapshot's mark to the newest position the guardians
  * prove: every entry applied in order, one transaction each. Returns the position it ends at.
  */
-export async function replayStream(
+export async function replayJournal(
   ctx: RecoveryContext,
   targets: readonly Tracked[],
-  mark: StreamMark,
-  streamKey: Uint8Array,
+  mark: JournalMark,
+  journalKey: Uint8Array,
   path: string,
   rule: { needed: number; tolerate: number },
 ): Promise<{ position: number; applied: number; answered: number }> {
-  const heads = (await Promise.all(targets.map((t) => _head(ctx, t, mark.stream)))).filter(
-    (h): h is StreamHead => h !== undefined,
+  const heads = (await Promise.all(targets.map((t) => _head(ctx, t, mark.journal)))).filter(
+    (h): h is JournalHead => h !== undefined,
   )
-  // the versions' rule, for the stream too: a committed entry is on W guardians, so with n − W + 1 + f
+  // the versions' rule, for the journal too: a committed entry is on W guardians, so with n − W + 1 + f
   // answers one of them holds it even if f of those who answered lie or were rolled back
   if (heads.length < rule.needed && ctx.opts.acceptStale !== true)
     throw new PossiblyStaleError(heads.length, rule.needed, mark.position, rule.tolerate)
@@ -129,14 +130,14 @@ export async function replayStream(
   const db = new Database(path)
   try {
     for (const e of entries) {
-      const writes = JSON.parse(new TextDecoder().decode(entryPlaintext(e, streamKey))) as unknown
-      if (!Array.isArray(writes)) throw new BadEntryError(e.position, 'stream')
+      const writes = JSON.parse(new TextDecoder().decode(entryPlaintext(e, journalKey))) as unknown
+      if (!Array.isArray(writes)) throw new BadEntryError(e.position, 'journal')
       db.transaction(() => {
         for (const w of writes) db.exec(String(w))
       })()
     }
     const check = db.pragma('integrity_check', { simple: true })
-    if (check !== 'ok') throw new StreamIncompleteError(mark.stream, target, target)
+    if (check !== 'ok') throw new JournalIncompleteError(mark.journal, target, target)
   } finally {
     db.close()
   }

@@ -1,16 +1,17 @@
 /**
- * The live-stream tables of the guardian's database (docs/format.md §Live stream): per stream, the
+ * The journal tables of the guardian's database (docs/format.md §Live stream): per journal, the
  * writer certificate in force and the newest entry; the entries themselves until a committed snapshot
  * covers them. An append is one FULL-synchronous transaction: durable before it is acknowledged.
+ * Tables, columns and audit events keep the journal's historical name, stream (no migration).
  */
 import { equalBytes } from '../../crypto/bytes.js'
 import type { SqliteHandle } from '../../disk/sqlite.js'
-import type { StreamEntry } from '../../stream/entry.js'
-import { genesisHash } from '../../stream/entry.js'
-import { BadEntryError } from '../../stream/errors.js'
+import type { JournalEntry } from '../../journal/entry.js'
+import { genesisHash } from '../../journal/entry.js'
+import { BadEntryError } from '../../journal/errors.js'
 import type { AuditLog } from './audit.js'
 
-export interface StreamRow {
+export interface JournalRow {
   readonly certificate: Uint8Array
   /** The newest entry held (0: none yet). */
   readonly lastPosition: number
@@ -22,7 +23,7 @@ export interface StreamRow {
   readonly bytes: number
 }
 
-interface RawStream {
+interface RawJournal {
   certificate: Buffer
   last_position: number
   last_hash: Buffer | null
@@ -34,16 +35,16 @@ interface RawStream {
 /** What an append did: a new entry, the newest one replaced (a rewind), or the same entry again. */
 export type AppendResult = 'appended' | 'replaced' | 'duplicate'
 
-export class StreamStore {
+export class JournalStore {
   constructor(
     private readonly sql: SqliteHandle,
     private readonly audit: AuditLog,
   ) {}
 
-  get(vaultId: Uint8Array, stream: string): StreamRow | undefined {
-    const r = this.sql.stmt('SELECT * FROM streams WHERE vault_id = ? AND stream = ?').get(vaultId, stream) as
-      | RawStream
-      | undefined
+  get(vaultId: Uint8Array, journal: string): JournalRow | undefined {
+    const r = this.sql
+      .stmt('SELECT * FROM streams WHERE vault_id = ? AND stream = ?')
+      .get(vaultId, journal) as RawJournal | undefined
     return r === undefined
       ? undefined
       : {
@@ -56,20 +57,20 @@ export class StreamStore {
         }
   }
 
-  /** Adopt a (verified) writer certificate for a stream; a newer one replaces an older. */
-  setCertificate(vaultId: Uint8Array, stream: string, certificate: Uint8Array, now: number): void {
+  /** Adopt a (verified) writer certificate for a journal; a newer one replaces an older. */
+  setCertificate(vaultId: Uint8Array, journal: string, certificate: Uint8Array, now: number): void {
     this.sql.atomically(() => {
-      const known = this.get(vaultId, stream)
+      const known = this.get(vaultId, journal)
       if (known !== undefined && equalBytes(known.certificate, certificate)) return
       if (known === undefined)
         this.sql
           .stmt('INSERT INTO streams (vault_id, stream, certificate) VALUES (?, ?, ?)')
-          .run(vaultId, stream, certificate)
+          .run(vaultId, journal, certificate)
       else
         this.sql
           .stmt('UPDATE streams SET certificate = ? WHERE vault_id = ? AND stream = ?')
-          .run(certificate, vaultId, stream)
-      this.audit.record(vaultId, 'stream-writer', { stream }, now)
+          .run(certificate, vaultId, journal)
+      this.audit.record(vaultId, 'stream-writer', { stream: journal }, now)
     })
   }
 
@@ -79,16 +80,16 @@ export class StreamStore {
    * committed); or a later position after a gap (a snapshot covers what is missing). An older position
    * is accepted only as the very entry already held there. Refused: anything else (BadEntryError).
    */
-  append(e: StreamEntry): AppendResult {
+  append(e: JournalEntry): AppendResult {
     return this.sql.atomically(() => {
-      const s = this.get(e.vaultId, e.stream)
-      if (s === undefined) throw new BadEntryError(e.position, 'stream')
+      const s = this.get(e.vaultId, e.journal)
+      if (s === undefined) throw new BadEntryError(e.position, 'journal')
       const last = s.lastPosition
       let result: AppendResult
       // a committed snapshot covers everything up to e.position - 1: a writer that starts again from that
       // snapshot (a reinstall, a recovered node) follows its mark, the genesis hash there
       const fromSnapshot =
-        s.covered >= e.position - 1 && equalBytes(e.prev, genesisHash(e.vaultId, e.stream, e.position - 1))
+        s.covered >= e.position - 1 && equalBytes(e.prev, genesisHash(e.vaultId, e.journal, e.position - 1))
       if (s.lastHash === null || e.position > last) {
         if (
           s.lastHash !== null &&
@@ -109,51 +110,51 @@ export class StreamStore {
       } else {
         const held = this.sql
           .stmt('SELECT hash FROM stream_entries WHERE vault_id = ? AND stream = ? AND position = ?')
-          .get(e.vaultId, e.stream, e.position) as { hash: Buffer } | undefined
+          .get(e.vaultId, e.journal, e.position) as { hash: Buffer } | undefined
         if (held !== undefined && equalBytes(held.hash, e.hash)) return 'duplicate'
         throw new BadEntryError(e.position, 'position')
       }
-      const before = result === 'replaced' ? this._size(e.vaultId, e.stream, e.position) : 0
+      const before = result === 'replaced' ? this._size(e.vaultId, e.journal, e.position) : 0
       this.sql
         .stmt(
           'INSERT OR REPLACE INTO stream_entries (vault_id, stream, position, prev, hash, entry) VALUES (?, ?, ?, ?, ?, ?)',
         )
-        .run(e.vaultId, e.stream, e.position, e.prev, e.hash, e.bytes)
+        .run(e.vaultId, e.journal, e.position, e.prev, e.hash, e.bytes)
       this.sql
         .stmt(
           'UPDATE streams SET last_position = ?, last_hash = ?, last_prev = ?, bytes = bytes + ? WHERE vault_id = ? AND stream = ?',
         )
-        .run(e.position, e.hash, e.prev, e.bytes.length - before, e.vaultId, e.stream)
+        .run(e.position, e.hash, e.prev, e.bytes.length - before, e.vaultId, e.journal)
       return result
     })
   }
 
-  private _size(vaultId: Uint8Array, stream: string, position: number): number {
+  private _size(vaultId: Uint8Array, journal: string, position: number): number {
     const r = this.sql
       .stmt(
         'SELECT length(entry) AS n FROM stream_entries WHERE vault_id = ? AND stream = ? AND position = ?',
       )
-      .get(vaultId, stream, position) as { n: number } | undefined
+      .get(vaultId, journal, position) as { n: number } | undefined
     return r?.n ?? 0
   }
 
   /** The newest entry held, if any. */
-  newest(vaultId: Uint8Array, stream: string): Uint8Array | undefined {
+  newest(vaultId: Uint8Array, journal: string): Uint8Array | undefined {
     const r = this.sql
       .stmt(
         'SELECT entry FROM stream_entries WHERE vault_id = ? AND stream = ? ORDER BY position DESC LIMIT 1',
       )
-      .get(vaultId, stream) as { entry: Buffer } | undefined
+      .get(vaultId, journal) as { entry: Buffer } | undefined
     return r?.entry
   }
 
   /** Entries from `from` on, in order, up to about `maxBytes` (at least one if there is one). */
-  entries(vaultId: Uint8Array, stream: string, from: number, maxBytes: number): Uint8Array[] {
+  entries(vaultId: Uint8Array, journal: string, from: number, maxBytes: number): Uint8Array[] {
     const rows = this.sql
       .stmt(
         'SELECT entry FROM stream_entries WHERE vault_id = ? AND stream = ? AND position >= ? ORDER BY position LIMIT 4096',
       )
-      .iterate(vaultId, stream, from) as IterableIterator<{ entry: Buffer }>
+      .iterate(vaultId, journal, from) as IterableIterator<{ entry: Buffer }>
     const out: Uint8Array[] = []
     let bytes = 0
     for (const r of rows) {
@@ -164,10 +165,10 @@ export class StreamStore {
     return out
   }
 
-  /** A committed snapshot covers the stream up to `position`: drop those entries. */
-  cover(vaultId: Uint8Array, stream: string, position: number, now: number): number {
+  /** A committed snapshot covers the journal up to `position`: drop those entries. */
+  cover(vaultId: Uint8Array, journal: string, position: number, now: number): number {
     return this.sql.atomically(() => {
-      const s = this.get(vaultId, stream)
+      const s = this.get(vaultId, journal)
       if (s === undefined || position <= s.covered) return 0
       // the newest entry stays, so a writer that reconnects still finds its chain
       const keepFrom = Math.min(position, s.lastPosition - 1)
@@ -175,14 +176,14 @@ export class StreamStore {
         .stmt(
           'SELECT coalesce(sum(length(entry)), 0) AS n, count(*) AS c FROM stream_entries WHERE vault_id = ? AND stream = ? AND position <= ?',
         )
-        .get(vaultId, stream, keepFrom) as { n: number; c: number }
+        .get(vaultId, journal, keepFrom) as { n: number; c: number }
       this.sql
         .stmt('DELETE FROM stream_entries WHERE vault_id = ? AND stream = ? AND position <= ?')
-        .run(vaultId, stream, keepFrom)
+        .run(vaultId, journal, keepFrom)
       this.sql
         .stmt('UPDATE streams SET covered = ?, bytes = bytes - ? WHERE vault_id = ? AND stream = ?')
-        .run(position, freed.n, vaultId, stream)
-      this.audit.record(vaultId, 'stream-covered', { stream, position, dropped: freed.c }, now)
+        .run(position, freed.n, vaultId, journal)
+      this.audit.record(vaultId, 'stream-covered', { stream: journal, position, dropped: freed.c }, now)
       return freed.c
     })
   }
