@@ -68,7 +68,7 @@ describe('docs', () => {
         .map((f) => join(root, 'docs', f)),
       join(root, 'README.md'),
     ]
-    const folders = 'cli|coordinator|guardian|recovery|p2p|replica|shares|ceremony|codec|crypto|disk'
+    const folders = 'cli|coordinator|guardian|recovery|p2p|replica|shares|ceremony|codec|crypto|disk|time'
     const missing: string[] = []
     for (const file of docs) {
       const text = await readFile(file, 'utf8')
