@@ -11,16 +11,14 @@ import { MSG } from '../../p2p/messages.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { openEntry, openWriterCertificate } from '../../stream/entry.js'
 import { BadEntryError } from '../../stream/errors.js'
+import { duration } from '../../time/durations.js'
 import { authorize, knownPeer } from '../access.js'
 import { type GuardianContext, shortId } from '../context.js'
 import { QuotaExceededError } from '../errors.js'
 import { refuse } from './refuse.js'
 
-/** A writer may stay quiet between transactions this long before the stream is dropped (it reopens). */
-const IDLE_MS = 6 * 3600_000
-
 export async function onStream(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
-  const wire = new Wire(stream, PROTOCOLS.stream, MSG.entry.maxBytes, IDLE_MS)
+  const wire = new Wire(stream, PROTOCOLS.stream, MSG.entry.maxBytes, duration('streamIdle'))
   try {
     if (!knownPeer(ctx, conn.remotePeer, 'coordinator'))
       throw new UnauthorizedPeerError(conn.remotePeer.toString())
