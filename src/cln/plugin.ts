@@ -9,6 +9,7 @@ import type { AppendOutcome } from '../p2p/stream-writer.js'
 import type { StreamMark } from '../replica/manifest.js'
 import { makeEntry } from '../stream/entry.js'
 import type { LocalLog } from '../stream/local-log.js'
+import { duration } from '../time/durations.js'
 import { classify } from './rules.js'
 
 export interface PluginDeps {
@@ -36,8 +37,6 @@ export interface PluginDeps {
 
 /** A refusal: lightningd gets an error and stops without committing. */
 export class Refusal extends Error {}
-
-const RETRY_MS = 1000
 
 export class ClnPlugin {
   constructor(private readonly d: PluginDeps) {}
@@ -100,7 +99,8 @@ export class ClnPlugin {
     for (;;) {
       const w = this.d.quorum()
       const left = Math.max(1, deadline - Date.now())
-      const outcome = await this.d.append(position, bytes, w, AbortSignal.timeout(Math.min(left, 15_000)))
+      const tried = AbortSignal.timeout(Math.min(left, duration('clnAppend')))
+      const outcome = await this.d.append(position, bytes, w, tried)
       if (outcome.acks >= w) {
         if (alerted)
           this.d.say(
@@ -124,7 +124,8 @@ export class ClnPlugin {
         this.d.say('broken', `${why}; refusing: lightningd stops before committing it`)
         throw new Refusal(why)
       }
-      await new Promise((r) => setTimeout(r, Math.min(RETRY_MS, Math.max(0, deadline - Date.now()))))
+      const pause = Math.min(duration('clnRetry'), Math.max(0, deadline - Date.now()))
+      await new Promise((r) => setTimeout(r, pause))
     }
   }
 }

@@ -16,6 +16,7 @@ import { ChunkMissingError } from '../replica/errors.js'
 import { type ChunkRef, headOfManifest, openManifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { encodeVaultState } from '../replica/vault-state.js'
+import { duration } from '../time/durations.js'
 import { pathTo, refreshAddresses } from './addresses.js'
 import { NoSourcesError, NotEnoughGuardiansError, QuorumNotReachedError } from './errors.js'
 import { checkFenced, mayBeFenced, probeFence } from './fence.js'
@@ -46,10 +47,6 @@ export interface BackupReport {
   /** The newest committed version after this run (0 if none). */
   readonly committedVersion: number
 }
-
-export const DEFAULT_PUSH_TIMEOUT_MS = 60_000
-/** How long a commit certificate's delivery may add to a backup. */
-const CERTIFY_TIMEOUT_MS = 5000
 
 /**
  * The guardians of one push ask for mostly the same chunks in the same order; a small window of recent
@@ -258,7 +255,7 @@ async function distributeCertificate(
 ): Promise<void> {
   const node = await vault.network()
   const certificate = encodeCertificate(headOfManifest(openManifest(v.manifest)).bytes, receipts)
-  const deadline = AbortSignal.timeout(CERTIFY_TIMEOUT_MS)
+  const deadline = AbortSignal.timeout(duration('certify'))
   const opts = { signal: signal ? AbortSignal.any([signal, deadline]) : deadline }
   await Promise.all(
     vault
@@ -323,7 +320,7 @@ export async function runBackup(
   if (s.epoch === 0) throw new NotEnoughGuardiansError(vault.db.guardians().length, Math.max(s.k, s.w))
   refuseIfFenced(vault.db)
   // each network phase gets its own deadline, so a long build never eats the push's time
-  const deadline = () => AbortSignal.timeout(options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS)
+  const deadline = () => AbortSignal.timeout(options.timeoutMs ?? duration('push'))
   await vault.deliverRosters(deadline())
   const drained: PushReport[] = []
   for (const v of vault.db.outbox())

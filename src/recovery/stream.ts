@@ -20,10 +20,9 @@ import {
   type WriterCertificate,
 } from '../stream/entry.js'
 import { BadEntryError } from '../stream/errors.js'
+import { duration } from '../time/durations.js'
 import { approvedBy, type RecoveryContext, type Tracked } from './context.js'
 import { PossiblyStaleError, StreamIncompleteError } from './errors.js'
-
-const ASK_TIMEOUT_MS = 15_000
 
 /** A guardian's view of the stream: its writer certificate (verified) and newest entry (verified). */
 interface StreamHead {
@@ -40,7 +39,7 @@ async function _head(ctx: RecoveryContext, t: Tracked, stream: string): Promise<
       ctx.opts.vaultId,
       { what: 'streamHead', stream },
       {
-        signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
+        signal: AbortSignal.timeout(duration('askStream')),
       },
     )
     const r = decodeUnsigned(MSG.streamEntries, bytes)
@@ -77,7 +76,7 @@ async function _entries(
           ctx.opts.vaultId,
           { what: 'entries', stream: mark.stream, from: next },
           {
-            signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
+            signal: AbortSignal.timeout(duration('askStream')),
           },
         )
         run = decodeUnsigned(MSG.streamEntries, bytes).entries
