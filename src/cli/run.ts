@@ -79,7 +79,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     checkDurations()
     const durations = process.env['KITH_DURATIONS']?.trim()
     if (durations)
-      console.error(`kith: KITH_DURATIONS=${durations} is in force: for tests, never for real use`)
+      console.error(
+        `kith: KITH_DURATIONS is in force (${durations}): not kith's own waits; for tests and diagnosis only`,
+      )
     await yargs(_joinDash(argv))
       .scriptName('kith')
       .usage(
