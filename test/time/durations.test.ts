@@ -1,9 +1,11 @@
 /**
  * The one table of durations (src/time/durations.ts): sane defaults, in-process overrides that restore,
- * KITH_DURATIONS parsed strictly (a typo is an error, never ignored), and read by a spawned process.
+ * KITH_DURATIONS parsed strictly (a typo is an error, never ignored) and read by a spawned process, and
+ * no duration written anywhere else in src/.
  */
 import { execFile } from 'node:child_process'
-import { join } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -14,6 +16,7 @@ import {
   setDurations,
 } from '../../src/time/durations.js'
 import { DAY, durationFromText, MINUTE, SECOND } from '../../src/time/units.js'
+import { tsFiles } from '../helpers/files.js'
 import { expectCode } from '../helpers/tmp.js'
 
 const run = promisify(execFile)
@@ -152,5 +155,90 @@ process.stdout.write(JSON.stringify([duration('step'), duration('antiEntropy'), 
     expect(typo.code).toBe(1)
     expect(typo.stderr).toMatch(/^kith: KITH_DURATIONS: unknown name "stepp" .*\[BAD_DURATIONS\]$/m)
     expect(typo.stdout).toBe('')
+  })
+})
+
+/** A number as written in source ("15_000", "3000"), if it is one. */
+const _number = (text: string) => Number(text.replace(/_/g, ''))
+
+/**
+ * Where `text` calls a timer with a number above 999 written inline, or a span built of time/units.ts
+ * constants (`5 * SECOND`) instead of a duration from the table: "file:line: the call".
+ */
+function inlineWaits(file: string, text: string): string[] {
+  const found: string[] = []
+  for (const m of text.matchAll(/\b(?:setTimeout|setInterval|AbortSignal\.timeout)\s*\(/g)) {
+    // the call's arguments, up to its closing parenthesis
+    let depth = 1
+    let end = m.index + m[0].length
+    while (end < text.length && depth > 0) {
+      if (text[end] === '(') depth++
+      else if (text[end] === ')') depth--
+      end++
+    }
+    const call = text.slice(m.index, end)
+    const numbers = [...call.matchAll(/(?<![\w.])\d[\d_]*(?:\.\d+)?(?![\w.])/g)].map((n) => _number(n[0]))
+    if (numbers.some((n) => n > 999) || /\b(?:SECOND|MINUTE|HOUR|DAY|WEEK)\b/.test(call)) {
+      const line = text.slice(0, m.index).split('\n').length
+      found.push(`${file}:${line}: ${call.replace(/\s+/g, ' ').slice(0, 80)}`)
+    }
+  }
+  return found
+}
+
+/** Constants and fields named as durations (FOO_MS, fooMs, fooTimeout) given a number above 999. */
+function namedWaits(file: string, text: string): string[] {
+  const found: string[] = []
+  const named = /\b(\w*(?:_MS|Ms|Timeout|TIMEOUT))\s*[:=]\s*([^,;\n)}]*)/g
+  for (const m of text.matchAll(named)) {
+    const numbers = [...m[2]!.matchAll(/(?<![\w.])\d[\d_]*(?![\w.])/g)].map((n) => _number(n[0]))
+    if (numbers.some((n) => n > 999)) {
+      const line = text.slice(0, m.index).split('\n').length
+      found.push(`${file}:${line}: ${m[0].slice(0, 80)}`)
+    }
+  }
+  return found
+}
+
+describe('the table is the one place durations are written', async () => {
+  const root = join(import.meta.dirname, '..', '..', 'src')
+  const sources = await Promise.all(
+    (await tsFiles(root)).map(async (f) => [relative(root, f), await readFile(f, 'utf8')] as const),
+  )
+  const outside = sources.filter(([file]) => !file.startsWith('time/'))
+
+  it('no timer in src/ is given a number of ms above 999, or a span of units, written inline', () => {
+    expect(outside.flatMap(([file, text]) => inlineWaits(file, text))).toEqual([])
+  })
+
+  it('no constant or field named as a duration holds one written inline', () => {
+    expect(outside.flatMap(([file, text]) => namedWaits(file, text))).toEqual([])
+  })
+
+  it('only time/ reads the defaults; everything else asks duration()', () => {
+    expect(outside.filter(([, text]) => text.includes('DEFAULT_DURATIONS')).map(([f]) => f)).toEqual([])
+  })
+
+  it('the scans see what they look for', () => {
+    const sample = [
+      'setTimeout(() => go(), 15_000)',
+      'await new Promise((r) => setTimeout(r, Math.min(left, 2000)))',
+      'fetch(url, { signal: AbortSignal.timeout(3000) })',
+      'setInterval(tick, 1000)',
+      'setTimeout(done, ms)',
+      "AbortSignal.timeout(duration('step'))",
+      'setTimeout(r, 50)',
+      'setInterval(flush, 10 * SECOND)',
+    ].join('\n')
+    expect(inlineWaits('x.ts', sample).map((f) => f.split(':')[1])).toEqual(['1', '2', '3', '4', '8'])
+    const named = [
+      'const PROOF_TIMEOUT_MS = 5000',
+      '  upgradeTimeoutMs: 5000,',
+      'server.headersTimeout = 10_000',
+      'const RECENT_MS = 3 * DAY',
+      'const MAX_BYTES = 4096',
+      "server.requestTimeout = duration('pageRequest')",
+    ].join('\n')
+    expect(namedWaits('x.ts', named).map((f) => f.split(':')[1])).toEqual(['1', '2', '3'])
   })
 })
