@@ -215,6 +215,11 @@ describe('the table is the one place durations are written', async () => {
     expect(outside.flatMap(([file, text]) => namedWaits(file, text))).toEqual([])
   })
 
+  it('every entry of the table is read somewhere (an unused one would shorten nothing)', () => {
+    const unused = names.filter((n) => !outside.some(([, text]) => text.includes(`'${n}'`)))
+    expect(unused).toEqual([])
+  })
+
   it('only time/ reads the defaults; everything else asks duration()', () => {
     expect(outside.filter(([, text]) => text.includes('DEFAULT_DURATIONS')).map(([f]) => f)).toEqual([])
   })
