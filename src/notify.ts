@@ -5,6 +5,7 @@
  * and times, never a key, share, code or content. A failing target is reported, never thrown.
  */
 import { spawn } from 'node:child_process'
+import { duration } from './time/durations.js'
 
 export interface NotifyTargets {
   /** Receives the notice's JSON by POST. */
@@ -26,10 +27,9 @@ export interface Notice {
   readonly body: object
 }
 
-const TIMEOUT_MS = 10_000
-
 async function _post(url: string, body: string, headers: Record<string, string>): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(TIMEOUT_MS) })
+  const signal = AbortSignal.timeout(duration('notify'))
+  const res = await fetch(url, { method: 'POST', headers, body, signal })
   if (!res.ok) throw new Error(`answered ${res.status}`)
 }
 
@@ -38,7 +38,7 @@ function _run(command: string, body: string, kind: string): Promise<void> {
     const child = spawn('/bin/sh', ['-c', command], {
       stdio: ['pipe', 'ignore', 'ignore'],
       env: { ...process.env, KITH_ALERT_KIND: kind },
-      timeout: TIMEOUT_MS,
+      timeout: duration('notify'),
     })
     child.on('error', reject)
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`exited with ${code}`))))

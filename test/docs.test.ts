@@ -78,7 +78,7 @@ describe('docs', () => {
       join(root, 'README.md'),
     ]
     const folders =
-      'cli|demo|cln|coordinator|guardian|recovery|p2p|replica|shares|ceremony|stream|codec|crypto|disk'
+      'cli|demo|cln|coordinator|guardian|recovery|p2p|replica|shares|ceremony|journal|codec|crypto|disk|time'
     const missing: string[] = []
     for (const file of docs) {
       const text = await readFile(file, 'utf8')

@@ -1,4 +1,5 @@
 /** Parsing of human-typed sizes and durations, with the CLI's UsageError on anything else. */
+import { durationFromText } from '../time/units.js'
 import { UsageError } from './errors.js'
 
 const SIZE_UNITS: Record<string, number> = {
@@ -22,18 +23,9 @@ export function parseSize(text: string): number {
   return Math.round(Number(m[1]) * unit)
 }
 
-const DURATION_UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1e3,
-  m: 60e3,
-  h: 3600e3,
-  d: 86400e3,
-  w: 7 * 86400e3,
-}
-
-/** "500ms", "30m", "24h", "7d" -> milliseconds. */
+/** "500ms", "30m", "24h", "7d" -> milliseconds (time/units.ts reads them). */
 export function parseDuration(text: string): number {
-  const m = /^\s*(\d+)\s*(ms|s|m|h|d|w)\s*$/i.exec(text)
-  if (m === null) throw new UsageError(`not a duration: ${text} (try 500ms, 30s, 24h or 7d)`)
-  return Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!
+  const ms = durationFromText(text)
+  if (ms === undefined) throw new UsageError(`not a duration: ${text} (try 500ms, 30s, 24h or 7d)`)
+  return ms
 }

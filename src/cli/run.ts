@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import yargs from 'yargs'
 import { LOG_LEVELS } from '../log-levels.js'
+import { checkDurations } from '../time/durations.js'
 import { clnCommand } from './cmds/cln/index.js'
 import { guardianCommand } from './cmds/guardian/index.js'
 import { recoverCommand } from './cmds/recover/index.js'
@@ -74,6 +75,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   // `kith` alone shows what it can do
   if (argv.length === 0) return runCli(['--help'])
   try {
+    // a typo in KITH_DURATIONS stops every command before it starts; one in force is said, every time
+    checkDurations()
+    const durations = process.env['KITH_DURATIONS']?.trim()
+    if (durations)
+      console.error(
+        `kith: KITH_DURATIONS is in force (${durations}): not kith's own waits; for tests and diagnosis only`,
+      )
     await yargs(_joinDash(argv))
       .scriptName('kith')
       .usage(

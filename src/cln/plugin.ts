@@ -5,11 +5,11 @@
  * them hold it durably. When W cannot be reached it keeps trying for the hold time, alerting at once,
  * then refuses: lightningd stops before committing anything unreplicated.
  */
-
 import { makeEntry } from '../journal/entry.js'
 import type { LocalLog } from '../journal/local-log.js'
 import type { AppendOutcome } from '../p2p/journal-writer.js'
 import type { JournalMark } from '../replica/manifest.js'
+import { duration } from '../time/durations.js'
 import { classify } from './rules.js'
 
 export interface PluginDeps {
@@ -37,8 +37,6 @@ export interface PluginDeps {
 
 /** A refusal: lightningd gets an error and stops without committing. */
 export class Refusal extends Error {}
-
-const RETRY_MS = 1000
 
 export class ClnPlugin {
   constructor(private readonly d: PluginDeps) {}
@@ -101,7 +99,8 @@ export class ClnPlugin {
     for (;;) {
       const w = this.d.quorum()
       const left = Math.max(1, deadline - Date.now())
-      const outcome = await this.d.append(position, bytes, w, AbortSignal.timeout(Math.min(left, 15_000)))
+      const tried = AbortSignal.timeout(Math.min(left, duration('clnAppend')))
+      const outcome = await this.d.append(position, bytes, w, tried)
       if (outcome.acks >= w) {
         if (alerted)
           this.d.say(
@@ -125,7 +124,8 @@ export class ClnPlugin {
         this.d.say('broken', `${why}; refusing: lightningd stops before committing it`)
         throw new Refusal(why)
       }
-      await new Promise((r) => setTimeout(r, Math.min(RETRY_MS, Math.max(0, deadline - Date.now()))))
+      const pause = Math.min(duration('clnRetry'), Math.max(0, deadline - Date.now()))
+      await new Promise((r) => setTimeout(r, pause))
     }
   }
 }

@@ -1,13 +1,12 @@
 /**
  * The plugin's own metrics. kith-cln serves nothing (it speaks only to lightningd), so it writes its
- * registry as Prometheus text to a file beside its log every 10 s and when it stops, the way
- * node_exporter's textfile collector reads such files; `kith vault watch --metrics-listen` serves it too.
+ * registry as Prometheus text to a file beside its log every 10 s (`statsFlush`) and when it stops, the
+ * way node_exporter's textfile collector reads such files; `kith vault watch --metrics-listen` serves it.
  * Nothing in it is secret: latencies, counts and a version number.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { writeFileAtomic } from '../disk/atomic.js'
-
-const FLUSH_MS = 10_000
+import { duration } from '../time/durations.js'
 
 export class HookStats {
   private readonly registry = new Registry()
@@ -44,7 +43,7 @@ export class HookStats {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.flush().catch(() => undefined), FLUSH_MS)
+    this.timer = setInterval(() => void this.flush().catch(() => undefined), duration('statsFlush'))
     this.timer.unref()
   }
 

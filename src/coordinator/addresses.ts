@@ -11,10 +11,9 @@ import { MSG } from '../p2p/messages.js'
 import type { KithNode } from '../p2p/node.js'
 import { openAddressRecord } from '../p2p/peer-records.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
+import { duration } from '../time/durations.js'
 import type { GuardianRow } from './store.js'
 import type { Vault } from './vault.js'
-
-const ASK_TIMEOUT_MS = 5000
 
 /** How the open connection to a guardian runs: direct, or through a relay (a p2p-circuit address). */
 export function pathTo(node: KithNode, g: GuardianRow): 'direct' | 'relayed' | undefined {
@@ -38,7 +37,7 @@ export async function refreshAddresses(vault: Vault, from: readonly GuardianRow[
           vault.vaultId,
           { what: 'addresses' },
           {
-            signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
+            signal: AbortSignal.timeout(duration('askAddresses')),
           },
         )
         records = decodeUnsigned(MSG.addresses, bytes).records

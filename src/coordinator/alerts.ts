@@ -7,6 +7,7 @@
 
 import { hasTargets, type NotifyTargets, notify } from '../notify.js'
 import { cleanText } from '../text.js'
+import { HOUR } from '../time/units.js'
 import { describeIncident, type VaultStatus, type Verdict } from './status.js'
 
 export type AlertTargets = NotifyTargets
@@ -107,7 +108,7 @@ export class HealthAlerts {
       }
       if (this.silentSeen.has(g.peerId)) continue
       this.silentSeen.add(g.peerId)
-      const hours = Math.round((now - since) / 3_600_000)
+      const hours = Math.round((now - since) / HOUR)
       const reason = `${g.label} has not answered for ${hours} h: ask your friend whether their guardian runs (kith guardian status)`
       this.say(`!! ${reason}`)
       await this._send({ kind: 'silent-guardian', status, reason })

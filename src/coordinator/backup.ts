@@ -10,6 +10,7 @@ import { DirChunkStore } from '../replica/chunk-store.js'
 import { openManifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { encodeVaultState } from '../replica/vault-state.js'
+import { duration } from '../time/durations.js'
 import { NoSourcesError, NotEnoughGuardiansError, QuorumNotReachedError } from './errors.js'
 import { probeFence } from './fence.js'
 import { refuseIfFenced } from './fence-record.js'
@@ -28,8 +29,6 @@ export interface BackupReport {
   /** The newest committed version after this run (0 if none). */
   readonly committedVersion: number
 }
-
-export const DEFAULT_PUSH_TIMEOUT_MS = 60_000
 
 function _sameContent(a: ManifestBody, b: ManifestBody): boolean {
   const key = (x: ManifestBody) =>
@@ -83,7 +82,7 @@ export async function runBackup(
   if (s.epoch === 0) throw new NotEnoughGuardiansError(vault.db.guardians().length, Math.max(s.k, s.w))
   refuseIfFenced(vault.db)
   // each network phase gets its own deadline, so a long build never eats the push's time
-  const deadline = () => AbortSignal.timeout(options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS)
+  const deadline = () => AbortSignal.timeout(options.timeoutMs ?? duration('push'))
   await vault.deliverRosters(deadline())
   const drained: PushReport[] = []
   for (const v of vault.db.outbox())

@@ -14,6 +14,7 @@ import { peerIdFromBytes } from '../p2p/peers.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
 import { openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
+import { duration } from '../time/durations.js'
 import { vaultPaths } from './paths.js'
 import type { Vault } from './vault.js'
 
@@ -70,7 +71,7 @@ export async function runDrill(vault: Vault, options: { chunks?: number } = {}):
           node,
           g,
           { vaultId: vault.vaultId, nonce, chunks: sample.map((c) => c.id) },
-          { signal: AbortSignal.timeout(15_000) },
+          { signal: AbortSignal.timeout(duration('drill')) },
         )
         const hash = vault.db.shareHash(g.peerId)
         const share = equalBytes(r.shareProof, ZERO)

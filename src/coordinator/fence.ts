@@ -10,12 +10,11 @@ import { equalBytes } from '../crypto/bytes.js'
 import { fetchFromPeer } from '../p2p/client.js'
 import { isRemote } from '../p2p/errors.js'
 import { openRoster } from '../replica/roster.js'
+import { duration } from '../time/durations.js'
 import { FencedError } from './errors.js'
 import { type Fence, recordFence } from './fence-record.js'
 import type { GuardianRow } from './store.js'
 import type { Vault } from './vault.js'
-
-const PROOF_TIMEOUT_MS = 5000
 
 /** Refusals that may mean another coordinator took over: worth asking for the proof. */
 export const FENCE_CODES: ReadonlySet<string> = new Set(['FENCED', 'STALE_EPOCH'])
@@ -37,7 +36,7 @@ export async function proveFence(vault: Vault, g: GuardianRow): Promise<Omit<Fen
       vault.vaultId,
       { what: 'roster' },
       {
-        signal: AbortSignal.timeout(PROOF_TIMEOUT_MS),
+        signal: AbortSignal.timeout(duration('fenceProof')),
       },
     )
     const roster = openRoster(bytes)
@@ -64,7 +63,7 @@ export async function probeFence(vault: Vault): Promise<void> {
         g,
         vault.vaultId,
         { what: 'head' },
-        { signal: AbortSignal.timeout(PROOF_TIMEOUT_MS) },
+        { signal: AbortSignal.timeout(duration('fenceProof')) },
       ).catch((err: unknown) => {
         if (mayBeFenced(err)) refused.push(g)
       }),

@@ -13,6 +13,7 @@ import { encodeCertificate } from '../replica/certificate.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
 import { ChunkMissingError } from '../replica/errors.js'
 import { type ChunkRef, headOfManifest, openManifest } from '../replica/manifest.js'
+import { duration } from '../time/durations.js'
 import { pathTo, refreshAddresses } from './addresses.js'
 import { checkFenced, mayBeFenced } from './fence.js'
 import { vaultPaths } from './paths.js'
@@ -31,7 +32,6 @@ export interface PushReport {
 }
 
 /** How long a commit certificate's delivery may add to a backup. */
-const CERTIFY_TIMEOUT_MS = 5000
 
 /**
  * The guardians of one push ask for mostly the same chunks in the same order; a small window of recent
@@ -240,7 +240,7 @@ async function distributeCertificate(
 ): Promise<void> {
   const node = await vault.network()
   const certificate = encodeCertificate(headOfManifest(openManifest(v.manifest)).bytes, receipts)
-  const deadline = AbortSignal.timeout(CERTIFY_TIMEOUT_MS)
+  const deadline = AbortSignal.timeout(duration('certify'))
   const opts = { signal: signal ? AbortSignal.any([signal, deadline]) : deadline }
   await Promise.all(
     vault

@@ -15,6 +15,7 @@ import { isRemote } from '../p2p/errors.js'
 import { MSG } from '../p2p/messages.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
 import { checkEvidence, openHead } from '../replica/head.js'
+import { duration } from '../time/durations.js'
 import { pathTo, refreshAddresses } from './addresses.js'
 import { mayBeFenced, proveFence } from './fence.js'
 import { knownFence, recordFence } from './fence-record.js'
@@ -81,12 +82,10 @@ export interface RecoveryRequestSeen {
   readonly guardians: readonly string[]
 }
 
-const PROBE_TIMEOUT_MS = 3000
-
 /** One fetch from a guardian, with the status probe's short deadline. */
 async function _probe(vault: Vault, g: GuardianRow, req: FetchRequest): Promise<Uint8Array> {
   return fetchFromPeer(await vault.network(), g, vault.vaultId, req, {
-    signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    signal: AbortSignal.timeout(duration('probe')),
   })
 }
 

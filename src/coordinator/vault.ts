@@ -6,7 +6,6 @@
 import '../polyfill.js'
 import { randomBytes } from 'node:crypto'
 import { stat } from 'node:fs/promises'
-import { systemClock } from '../clock.js'
 import { toHex, u64be } from '../crypto/bytes.js'
 import { DATA_KEY_LENGTH, type DataKeys, deriveDataKeys, keyCommitment } from '../crypto/kdf.js'
 import { generateSecretKey, schnorrPublicKey } from '../crypto/schnorr.js'
@@ -24,6 +23,7 @@ import { PushSessions } from '../p2p/push-session.js'
 import { signRoster } from '../replica/roster.js'
 import { assertThreshold, splitDataKey } from '../shares/split.js'
 import { checkLabel } from '../text.js'
+import { systemClock } from '../time/clock.js'
 import {
   GuardianExistsError,
   NotEnoughGuardiansError,

@@ -6,6 +6,7 @@ import { REQUEST_ID_LENGTH } from '../ceremony/request.js'
 import { signVeto } from '../ceremony/veto.js'
 import { KithError } from '../errors.js'
 import { sendVeto } from '../p2p/client.js'
+import { duration } from '../time/durations.js'
 import { InvalidRequestIdError } from './errors.js'
 import type { Vault } from './vault.js'
 
@@ -28,7 +29,7 @@ export async function vetoRequest(
   return Promise.all(
     vault.members().map(async (g) => {
       try {
-        await sendVeto(node, g, veto.bytes, { signal: AbortSignal.timeout(15_000) })
+        await sendVeto(node, g, veto.bytes, { signal: AbortSignal.timeout(duration('veto')) })
         return { label: g.label, ok: true }
       } catch (err) {
         return {

@@ -12,6 +12,7 @@ import { basename, dirname } from 'node:path'
 import { toHex } from '../crypto/bytes.js'
 import { acquireLockWaiting } from '../disk/lock.js'
 import { KithError } from '../errors.js'
+import { duration } from '../time/durations.js'
 import { runBackup, trimCommitted } from './backup.js'
 import { FencedError } from './errors.js'
 import { refuseIfFenced } from './fence-record.js'
@@ -22,9 +23,9 @@ import { journalsNeedSnapshot } from './snapshot.js'
 import type { Vault } from './vault.js'
 
 export interface WatchOptions {
-  /** Quiet time after the last change before backing up; default 2 s. */
+  /** Quiet time after the last change before backing up; default: the table's watchDebounce. */
   readonly debounceMs?: number
-  /** How often to re-check sources and retry lagging guardians; default 30 s. */
+  /** How often to re-check sources and retry lagging guardians; default: the table's watchRetry. */
   readonly retryMs?: number
   readonly timeoutMs?: number
   /** One human line per event (never secrets). */
@@ -39,10 +40,10 @@ export interface WatchOptions {
   readonly exclusive?: <T>(fn: () => Promise<T>) => Promise<T>
 }
 
-/** Run `fn` holding the vault's lock, waiting (up to 10 minutes) while another process holds it. */
+/** Run `fn` holding the vault's lock, waiting (up to `lockWait`) while another process holds it. */
 export function exclusiveVault(dir: string): <T>(fn: () => Promise<T>) => Promise<T> {
   return async (fn) => {
-    const release = await acquireLockWaiting(vaultPaths(dir).lock, 'vault', 600_000)
+    const release = await acquireLockWaiting(vaultPaths(dir).lock, 'vault', duration('lockWait'))
     try {
       return await fn()
     } finally {
@@ -97,7 +98,10 @@ export class Watcher {
       this.watchers.push(w)
     }
     await this._fingerprint()
-    this.timer = setInterval(() => this._enqueue(() => this._round()), this.opts.retryMs ?? 30_000)
+    this.timer = setInterval(
+      () => this._enqueue(() => this._round()),
+      this.opts.retryMs ?? duration('watchRetry'),
+    )
     // an outbox left by a previous run, or changes made while stopped, go out now
     this._enqueue(() => this._backup())
   }
@@ -114,7 +118,10 @@ export class Watcher {
   private _changed(): void {
     if (this.stopped) return
     if (this.debounce) clearTimeout(this.debounce)
-    this.debounce = setTimeout(() => this._enqueue(() => this._backup()), this.opts.debounceMs ?? 2000)
+    this.debounce = setTimeout(
+      () => this._enqueue(() => this._backup()),
+      this.opts.debounceMs ?? duration('watchDebounce'),
+    )
   }
 
   /** Backups and rounds run one at a time; a change during a backup leads to one more. */

@@ -3,6 +3,7 @@
  * pid. A lock whose owner is gone (a crash, SIGKILL) is taken over; a live owner's lock is refused.
  */
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs'
+import { duration } from '../time/durations.js'
 import { LockedError } from './errors.js'
 
 function _alive(pid: number): boolean {
@@ -52,7 +53,7 @@ export async function acquireLockWaiting(path: string, what: string, timeoutMs: 
       return acquireLock(path, what)
     } catch (err) {
       if (!(err instanceof LockedError) || Date.now() > deadline) throw err
-      await new Promise((r) => setTimeout(r, 50))
+      await new Promise((r) => setTimeout(r, duration('lockPoll')))
     }
   }
 }

@@ -5,6 +5,7 @@
  * steady stream of pushes still gets it. Asking again replaces what runs: the newest head is the one
  * announced. Nothing here is promised to anyone: what close() drops, the next anti-entropy round does.
  */
+import { duration } from '../time/durations.js'
 
 /** How long to wait for the next ask, and at most, per kind of work. */
 export interface Delay {
@@ -13,12 +14,18 @@ export interface Delay {
 }
 
 /** A version's head announced to fellow guardians: a burst's newest one, soon after the burst. */
-export const ANNOUNCE_DELAY: Delay = { quietMs: 25, maxMs: 250 }
+export const announceDelay = (): Delay => ({
+  quietMs: duration('announceQuiet'),
+  maxMs: duration('announceLatest'),
+})
 /**
  * Retention once a burst of pushes ends (a catch-up, a node's busy minute), and at least every few
  * seconds while it goes on. A push that would not fit in the quota applies it at once (handlers/push.ts).
  */
-export const RETAIN_DELAY: Delay = { quietMs: 500, maxMs: 5000 }
+export const retainDelay = (): Delay => ({
+  quietMs: duration('retainQuiet'),
+  maxMs: duration('retainLatest'),
+})
 
 interface Due {
   readonly first: number

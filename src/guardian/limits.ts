@@ -3,16 +3,11 @@
  * often, and how many bytes of their messages it holds in memory at once. The numbers are here, in one
  * place; docs/threat-model.md explains them.
  */
+import { MINUTE } from '../time/units.js'
 import type { RequestCaps } from './store/requests.js'
 
 /** Open recovery requests per vault: a few at once, one per requester, two per address. */
 export const REQUEST_CAPS: RequestCaps = { perVault: 8, perRequester: 1, perAddress: 2 }
-
-/** Closed requests are kept this long, then pruned (the audit log keeps the facts). */
-export const CLOSED_REQUEST_RETENTION_MS = 30 * 86_400_000
-
-/** How long a vault whose signed roster dropped this guardian stays before its data is deleted. */
-export const REMOVAL_GRACE_MS = 7 * 86_400_000
 
 /** Bytes held at once for the messages of peers not known to be on a roster here: 4 MiB. */
 export const STRANGER_READ_BUDGET = 4 * 1024 * 1024
@@ -33,7 +28,7 @@ export class RateLimiter {
   /** Take one token for `key`; false if it has none left. */
   take(key: string, now: number): boolean {
     const b = this.buckets.get(key) ?? { tokens: this.burst, at: now }
-    const tokens = Math.min(this.burst, b.tokens + ((now - b.at) * this.perMinute) / 60_000)
+    const tokens = Math.min(this.burst, b.tokens + ((now - b.at) * this.perMinute) / MINUTE)
     if (tokens < 1) {
       this.buckets.set(key, { tokens, at: now })
       return false
@@ -52,7 +47,7 @@ export class RateLimiter {
   /** Drop the keys whose bucket has refilled: they are the same as never seen. */
   private _forgetFull(now: number): void {
     for (const [key, b] of this.buckets)
-      if (b.tokens + ((now - b.at) * this.perMinute) / 60_000 >= this.burst) this.buckets.delete(key)
+      if (b.tokens + ((now - b.at) * this.perMinute) / MINUTE >= this.burst) this.buckets.delete(key)
   }
 }
 

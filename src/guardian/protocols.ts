@@ -6,6 +6,7 @@
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { PROTOCOLS, Wire } from '../p2p/wire.js'
+import { duration } from '../time/durations.js'
 import { knownPeer } from './access.js'
 import type { GuardianContext } from './context.js'
 import { BusyError } from './errors.js'
@@ -23,8 +24,6 @@ import { onVeto } from './handlers/veto.js'
 const MAX_INBOUND_STREAMS = 32
 /** What one stranger's stream reserves: enough for any first message a stranger may send. */
 export const STRANGER_STREAM_COST = 4 * 1024
-/** A stranger's connection that opens no kith stream this soon is closed. */
-export const IDLE_STRANGER_MS = 5000
 
 type Handler = (ctx: GuardianContext, s: Stream, c: Connection) => Promise<void>
 
@@ -60,7 +59,7 @@ export async function serveProtocols(ctx: GuardianContext): Promise<() => void> 
       const reserved = ctx.node.services.relay?.reservations.has(c.remotePeer) === true
       if (!active.has(c) && !reserved && c.status === 'open')
         void c.close().catch(() => undefined /* already closing: the slot is free either way */)
-    }, IDLE_STRANGER_MS)
+    }, duration('idleStranger'))
     timers.add(t)
   }
   ctx.node.addEventListener('connection:open', onOpen)

@@ -10,17 +10,13 @@ import { equalBytes } from '../crypto/bytes.js'
 import { isRemote } from '../p2p/errors.js'
 import { FetchSessions } from '../p2p/fetch-session.js'
 import { samePeer } from '../p2p/peers.js'
-import { RELAY_STEP_TIMEOUT_MS } from '../p2p/push-session.js'
+import { duration } from '../time/durations.js'
 import type { GuardianContext } from './context.js'
 import type { VaultRow } from './store/index.js'
 import type { VersionIntake } from './versions.js'
 
 /** Fetches from fellows in flight at once. */
 const PARALLEL = 4
-/** One chunk from one fellow. */
-const FETCH_TIMEOUT_MS = 15_000
-/** All of it, a little under what the coordinator waits: after this, the coordinator sends the rest. */
-const RELAY_TIMEOUT_MS = RELAY_STEP_TIMEOUT_MS - 30_000
 
 /** Take what `intake` still needs from the named fellows; returns the bytes they gave. */
 export async function takeFromFellows(
@@ -36,12 +32,13 @@ export async function takeFromFellows(
   )
   const ids = intake.needed()
   if (fellows.length === 0 || ids.length === 0) return 0
-  const overall = AbortSignal.timeout(RELAY_TIMEOUT_MS)
+  // all of it, a little under what the coordinator waits: after this, the coordinator sends the rest
+  const overall = AbortSignal.timeout(Math.max(0, duration('relayStep') - duration('relayHeadroom')))
   const deadline = signal ? AbortSignal.any([signal, overall]) : overall
   const away = new Set<number>()
   let next = 0
   let taken = 0
-  const sessions = new FetchSessions(ctx.node, FETCH_TIMEOUT_MS)
+  const sessions = new FetchSessions(ctx.node, duration('fellowChunk'))
   const worker = async () => {
     while (next < ids.length && !deadline.aborted && away.size < fellows.length) {
       const i = next++

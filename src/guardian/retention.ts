@@ -3,6 +3,7 @@
  * newest version of each of the last D days and W weeks that have versions (restic's keep-daily and
  * keep-weekly). Pure: the store deletes what this leaves out. The newest version is always kept.
  */
+import { DAY } from '../time/units.js'
 
 export interface RetentionPolicy {
   /** Newest versions kept whatever their age. */
@@ -14,8 +15,6 @@ export interface RetentionPolicy {
 }
 
 export const DEFAULT_RETENTION: RetentionPolicy = { keepLast: 30, daily: 14, weekly: 8 }
-
-const DAY_MS = 86_400_000
 
 export interface VersionInfo {
   readonly version: number
@@ -46,7 +45,7 @@ export function versionsToKeep(
   policy: RetentionPolicy = DEFAULT_RETENTION,
 ): Set<number> {
   const newestFirst = [...versions].sort((a, b) => b.version - a.version)
-  const day = (v: VersionInfo) => Math.floor(v.createdAt / DAY_MS)
+  const day = (v: VersionInfo) => Math.floor(v.createdAt / DAY)
   // 1970-01-01 was a Thursday; shifting by 3 days makes weeks start on Monday
   const week = (v: VersionInfo) => Math.floor((day(v) + 3) / 7)
   const keep = new Set<number>(newestFirst.slice(0, Math.max(1, policy.keepLast)).map((v) => v.version))

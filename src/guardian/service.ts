@@ -8,7 +8,6 @@
 import '../polyfill.js'
 import { unlink } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
-import { systemClock } from '../clock.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { ed25519Signer } from '../crypto/ed25519.js'
 import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
@@ -22,19 +21,15 @@ import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { sealAddressRecord } from '../p2p/peer-records.js'
 import { peerIdBytes } from '../p2p/peers.js'
 import { openRoster, type Roster } from '../replica/roster.js'
+import { systemClock } from '../time/clock.js'
+import { duration } from '../time/durations.js'
 import { knownPeer } from './access.js'
 import { guardianPaths } from './config.js'
 import type { GuardianContext } from './context.js'
 import { AddressInUseError, GuardianRunningError } from './errors.js'
 import { VaultGossip } from './gossip.js'
 import { Later } from './later.js'
-import {
-  REMOVAL_GRACE_MS,
-  ReadBudget,
-  requestLimiters,
-  STRANGER_READ_BUDGET,
-  STRANGER_ROSTER_BUDGET,
-} from './limits.js'
+import { ReadBudget, requestLimiters, STRANGER_READ_BUDGET, STRANGER_ROSTER_BUDGET } from './limits.js'
 import { refreshGauges } from './metrics.js'
 import { Notices } from './notices.js'
 import { serveProtocols } from './protocols.js'
@@ -69,9 +64,6 @@ export interface GuardianOptions {
   /** Serve the local page (and /metrics) on this host:port; a busy port costs the page, not the guardian. */
   readonly web?: string
 }
-
-/** How often a guardian behind NAT checks that it is connected to its relays. */
-const RELAY_CHECK_MS = 10_000
 
 export class Guardian {
   private ctx: GuardianContext | undefined
@@ -168,7 +160,9 @@ export class Guardian {
       const at = relay.replace(/\/p2p-circuit$/, '')
       const peer = /\/p2p\/([^/]+)$/.exec(at)?.[1]
       if (peer !== undefined && node.getConnections().some((c) => c.remotePeer.toString() === peer)) continue
-      await node.dial(multiaddr(at), { signal: AbortSignal.timeout(RELAY_CHECK_MS) }).catch(() => undefined)
+      await node
+        .dial(multiaddr(at), { signal: AbortSignal.timeout(duration('relayCheck')) })
+        .catch(() => undefined)
     }
   }
 
@@ -204,7 +198,7 @@ export class Guardian {
           node.getMultiaddrs().map((m) => m.toString().replace(/\/p2p\/[^/]+$/, '')),
         ),
       retention: this.opts.retention ?? DEFAULT_RETENTION,
-      removalGraceMs: this.opts.removalGraceMs ?? REMOVAL_GRACE_MS,
+      removalGraceMs: this.opts.removalGraceMs ?? duration('removalGrace'),
       now,
       ...this.notices.voice(node.peerId.toString(), now),
       log,
@@ -234,9 +228,12 @@ export class Guardian {
     node.addEventListener('self:peer:update', () => {
       if (this.ctx === ctx) void writeAddrs().catch(() => undefined)
     })
-    this.timer = setInterval(() => void this.antiEntropy(), this.opts.antiEntropyMs ?? 60_000)
+    this.timer = setInterval(
+      () => void this.antiEntropy(),
+      this.opts.antiEntropyMs ?? duration('antiEntropy'),
+    )
     if (this.opts.relays && this.opts.relays.length > 0) {
-      this.relayTimer = setInterval(() => void this._keepRelays(), RELAY_CHECK_MS)
+      this.relayTimer = setInterval(() => void this._keepRelays(), duration('relayKeepAlive'))
       void this._keepRelays()
     }
     if (this.opts.web !== undefined) await this._servePage(ctx, paths.web, this.opts.web)

@@ -13,9 +13,9 @@ import type { FetchRequest, PeerRef } from '../p2p/client.js'
 import { FetchSessions } from '../p2p/fetch-session.js'
 import { MSG } from '../p2p/messages.js'
 import { samePeer } from '../p2p/peers.js'
-import { STEP_TIMEOUT_MS } from '../p2p/wire.js'
 import { checkEvidence, type Head, openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
+import { duration } from '../time/durations.js'
 import { type GuardianContext, shortId } from './context.js'
 import { EquivocationError } from './errors.js'
 import { announceEvidence, keepEvidence, publishEvidence } from './evidence.js'
@@ -24,9 +24,6 @@ import { checkOffer } from './ingest.js'
 import { sweepRemovals } from './removal.js'
 import type { VaultRow } from './store/index.js'
 import { retain, VersionIntake } from './versions.js'
-
-/** The longest one catch-up may take, all fetches included. */
-export const CATCH_UP_TIMEOUT_MS = 60_000
 
 /**
  * A head of a version this guardian holds (or has seen) with another manifest hash: proof of a fork.
@@ -49,7 +46,7 @@ export function catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef
   const key = toHex(vaultId)
   const running = ctx.catchUps.get(key)
   if (running !== undefined) return running
-  const p = _catchUp(ctx, vaultId, peer, AbortSignal.timeout(CATCH_UP_TIMEOUT_MS)).finally(() =>
+  const p = _catchUp(ctx, vaultId, peer, AbortSignal.timeout(duration('catchUp'))).finally(() =>
     ctx.catchUps.delete(key),
   )
   ctx.catchUps.set(key, p)
@@ -61,7 +58,7 @@ const CATCH_UP_AHEAD = 5
 
 async function _catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef, signal: AbortSignal) {
   // head, manifest and chunks on one fetch session with the fellow (a stream each where it has none)
-  const sessions = new FetchSessions(ctx.node, STEP_TIMEOUT_MS)
+  const sessions = new FetchSessions(ctx.node, duration('step'))
   const fetch = (req: FetchRequest) => sessions.fetch(peer, vaultId, req, signal)
   try {
     const head = openHead(await fetch({ what: 'head' }))

@@ -12,7 +12,7 @@ import { verifyChunkId } from '../replica/chunk.js'
 import { signReceipt } from '../replica/receipt.js'
 import { type GuardianContext, shortId } from './context.js'
 import type { CheckedOffer } from './ingest.js'
-import { ANNOUNCE_DELAY, RETAIN_DELAY } from './later.js'
+import { announceDelay, retainDelay } from './later.js'
 import { versionsToKeep } from './retention.js'
 
 const BATCH_BYTES = 8 * 1024 * 1024
@@ -131,12 +131,12 @@ export class VersionIntake {
     const head = this.checked.head.bytes
     const key = toHex(m.vaultId)
     ctx.say(`stored version ${m.version} of vault ${shortId(m.vaultId)}`)
-    ctx.later.ask(`${key}/announce`, ANNOUNCE_DELAY, () => {
+    ctx.later.ask(`${key}/announce`, announceDelay(), () => {
       void ctx.gossip
         .publish(m.vaultId, head)
         .catch((err: unknown) => ctx.log.debug({ event: 'publish-failed', reason: String(err) }))
     })
-    ctx.later.ask(`${key}/retain`, RETAIN_DELAY, () => {
+    ctx.later.ask(`${key}/retain`, retainDelay(), () => {
       void ctx
         .exclusive(m.vaultId, async () => {
           if (ctx.running()) retain(ctx, m.vaultId)

@@ -6,6 +6,7 @@
  * As a relay, it carries only connections with a vault peer at one end.
  */
 import type { Connection, ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface'
+import { duration } from '../time/durations.js'
 import { hostOf } from './addresses.js'
 
 export interface AdmissionLimits {
@@ -15,10 +16,8 @@ export interface AdmissionLimits {
   readonly strangersPerAddress: number
   /** Connections of one stranger peer at once. */
   readonly connectionsPerPeer: number
-  /** Connections from one address still in their handshake. */
+  /** Connections from one address still in their handshake (each counts for `connectionUpgrade`). */
   readonly pendingPerAddress: number
-  /** How long a handshake may take (and so how long a half-open connection counts). */
-  readonly upgradeTimeoutMs: number
   /** Relay reservations granted to strangers (a guardian not yet enrolled) per reservation lifetime. */
   readonly strangerReservations: number
 }
@@ -29,12 +28,8 @@ export const ADMISSION: AdmissionLimits = {
   strangersPerAddress: 6,
   connectionsPerPeer: 2,
   pendingPerAddress: 4,
-  upgradeTimeoutMs: 5000,
   strangerReservations: 8,
 }
-
-/** How long libp2p's relay keeps a reservation (its default): strangers' grants are counted over it. */
-const RESERVATION_TTL_MS = 2 * 3600_000
 
 export interface AdmissionPolicy {
   /** A peer this node must always make room for: a guardian or coordinator of a vault it keeps. */
@@ -56,7 +51,9 @@ export function admissionGater(
   // the vault's own peers behind that address are refused, dial after dial, long after the pause.
   const pending = new Map<string, { conn: MultiaddrConnection; at: number }[]>()
   const live = (host: string, now: number) =>
-    (pending.get(host) ?? []).filter((p) => p.conn.status === 'open' && now - p.at < limits.upgradeTimeoutMs)
+    (pending.get(host) ?? []).filter(
+      (p) => p.conn.status === 'open' && now - p.at < duration('connectionUpgrade'),
+    )
   let strangerGrants: number[] = []
   return {
     // a relay keeps room for its vaults' peers; a few strangers (a friend's guardian that is not yet
@@ -64,7 +61,8 @@ export function admissionGater(
     denyInboundRelayReservation(source: PeerId): boolean {
       if (policy.isMember(source)) return false
       const now = Date.now()
-      strangerGrants = strangerGrants.filter((at) => now - at < RESERVATION_TTL_MS)
+      // over the lifetime node.ts gives the relay's reservations
+      strangerGrants = strangerGrants.filter((at) => now - at < duration('reservationTtl'))
       if (strangerGrants.length >= limits.strangerReservations) return true
       strangerGrants.push(now)
       return false

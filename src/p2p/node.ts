@@ -20,7 +20,8 @@ import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
-import { ADMISSION, type AdmissionPolicy, admissionGater } from './admission.js'
+import { duration } from '../time/durations.js'
+import { type AdmissionPolicy, admissionGater } from './admission.js'
 
 export type KithNode = Libp2p<{
   identify: Identify
@@ -62,13 +63,16 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
       ...(init.announce && init.announce.length > 0 ? { announce: [...init.announce] } : {}),
     },
     // relayed addresses can always be dialed; a node behind NAT listens on `<relay>/p2p-circuit` too
-    transports: [tcp(), circuitRelayTransport({ reservationCompletionTimeout: 10_000 })],
+    transports: [
+      tcp(),
+      circuitRelayTransport({ reservationCompletionTimeout: duration('reservationCompletion') }),
+    ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: {
       maxConnections: init.maxConnections ?? 64,
       maxIncomingPendingConnections: 16,
-      inboundUpgradeTimeout: ADMISSION.upgradeTimeoutMs,
+      inboundUpgradeTimeout: duration('connectionUpgrade'),
       ...(init.inboundPerSecond !== undefined ? { inboundConnectionThreshold: init.inboundPerSecond } : {}),
     },
     ...(gater ? { connectionGater: gater } : {}),
@@ -82,7 +86,12 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
             autonat: autoNAT(),
             // whom it relays for is the gater's decision (admission.ts): a vault peer at one end
             relay: circuitRelayServer({
-              reservations: { maxReservations: RELAY_RESERVATIONS, applyDefaultLimit: false },
+              reservations: {
+                maxReservations: RELAY_RESERVATIONS,
+                applyDefaultLimit: false,
+                // libp2p's default, given here so the gater counts strangers' grants over the same lifetime
+                reservationTtl: duration('reservationTtl'),
+              },
             }),
             ...(init.serve.upnp ? { upnp: uPnPNAT() } : {}),
           }

@@ -7,6 +7,7 @@ import { peerIdFromMultihash } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as Digest from 'multiformats/hashes/digest'
 import { equalBytes, toHex } from '../crypto/bytes.js'
+import { duration } from '../time/durations.js'
 import { PeerUnreachableError } from './errors.js'
 import type { KithNode } from './node.js'
 
@@ -37,8 +38,6 @@ export function samePeer(peer: PeerId, bytes: Uint8Array): boolean {
   return equalBytes(peerIdBytes(peer), bytes)
 }
 
-export const DIAL_TIMEOUT_MS = 10_000
-
 /** Open a stream for `protocol` to the peer, trying the given addresses. */
 export async function openStream(
   node: KithNode,
@@ -49,7 +48,7 @@ export async function openStream(
   signal?: AbortSignal,
 ): Promise<Stream> {
   const id = peerIdFromBytes(peer)
-  const deadline = AbortSignal.timeout(DIAL_TIMEOUT_MS)
+  const deadline = AbortSignal.timeout(duration('dial'))
   const s = signal ? AbortSignal.any([signal, deadline]) : deadline
   try {
     if (addrs.length > 0 && node.getConnections(id).length === 0) {

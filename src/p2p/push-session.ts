@@ -8,15 +8,13 @@ import { inOrderAhead } from '../ahead.js'
 import { equalBytes } from '../crypto/bytes.js'
 import { MAX_CHUNK_STORED } from '../replica/chunk.js'
 import { openReceipt, type Receipt } from '../replica/receipt.js'
+import { duration } from '../time/durations.js'
 import type { PeerRef } from './client.js'
 import { isRemote, PeerTimeoutError, ProtocolViolationError } from './errors.js'
 import { MSG } from './messages.js'
 import type { KithNode } from './node.js'
 import { guardianKey, openStream } from './peers.js'
 import { abortOnFailure, closeAfterReply, PROTOCOLS, Wire } from './wire.js'
-
-/** The longest a guardian may take its chunks from fellow guardians before it answers a push. */
-export const RELAY_STEP_TIMEOUT_MS = 10 * 60_000
 
 /**
  * Bytes of chunks a pusher may have sent and not yet seen acknowledged: two of the largest chunks, as
@@ -182,7 +180,7 @@ async function _push(
       options,
     )
     let bytes = chunks.reduce((n, c) => n + c.data.length, 0)
-    const step = relayed ? { ...options, timeoutMs: RELAY_STEP_TIMEOUT_MS } : options
+    const step = relayed ? { ...options, timeoutMs: duration('relayStep') } : options
     // on a session, a guardian that lacks nothing more answers with its receipt at once
     const [needed, early] =
       stream.protocol === PROTOCOLS.push

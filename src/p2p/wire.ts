@@ -8,6 +8,7 @@ import { type LengthPrefixedStream, lpStream } from '@libp2p/utils'
 import { decodeUnsigned, encodeRecordBody, type RecordDef, recordKind } from '../codec/record.js'
 import type { SchemaFields, Values } from '../codec/schema.js'
 import { KithError } from '../errors.js'
+import { duration } from '../time/durations.js'
 import { MessageTooLargeError, PeerTimeoutError, ProtocolViolationError, RemoteError } from './errors.js'
 import { MSG } from './messages.js'
 
@@ -30,9 +31,6 @@ export const PROTOCOLS = {
   /** A journal's entries (the id keeps the journal's historical name, stream). */
   journal: '/kith/stream/1.0.0',
 } as const
-
-/** How long a refused peer has to read the error and reset before the stream is reset for it. */
-export const REFUSED_GRACE_MS = 1000
 
 /**
  * Whether the peer closed its end (or the stream is gone): between a session's messages, that is its end,
@@ -60,9 +58,6 @@ export async function closeAfterReply(stream: Stream): Promise<void> {
   await stream.close().catch(() => undefined)
 }
 
-/** Per-step deadline; a push of many chunks gets it per message, not for the whole stream. */
-export const STEP_TIMEOUT_MS = 30_000
-
 /** A step's options: its own deadline may replace the wire's (a push session's wait between offers). */
 export interface StepOptions extends AbortOptions {
   readonly timeoutMs?: number
@@ -83,7 +78,8 @@ export class Wire {
     readonly stream: Stream,
     readonly protocol: string,
     maxMessageBytes: number,
-    private readonly timeoutMs = STEP_TIMEOUT_MS,
+    /** Per-step deadline; a push of many chunks gets it per message, not for the whole stream. */
+    private readonly timeoutMs = duration('step'),
   ) {
     // an error reply may come at any step, so it always fits
     this.cap = Math.max(maxMessageBytes, MSG.error.maxBytes)
@@ -119,10 +115,10 @@ export class Wire {
     this.stream.pause()
     try {
       await this.tell(err)
-      await this.stream.close({ signal: AbortSignal.timeout(2000) })
+      await this.stream.close({ signal: AbortSignal.timeout(duration('streamClose')) })
       // a refused peer has nothing more to say: an honest client resets as soon as it reads the error;
       // whatever else arrives would sit unread in memory, so after a moment the stream is reset
-      await this._peerDone(REFUSED_GRACE_MS)
+      await this._peerDone(duration('refusedGrace'))
       if (this.stream.status === 'open' || this.stream.status === 'closing')
         this.stream.abort(new Error('refused'))
     } catch {

@@ -16,6 +16,7 @@ import { openRoster, type Roster } from '../replica/roster.js'
 import { ShareMismatchError } from '../shares/errors.js'
 import { openShareEnvelope } from '../shares/share-envelope.js'
 import { cleanText } from '../text.js'
+import { duration } from '../time/durations.js'
 import { type RecoveryContext, sleep, type Tracked } from './context.js'
 
 /** States after which a guardian is not asked again. */
@@ -23,14 +24,12 @@ export const FINAL = new Set(['released', 'denied', 'vetoed', 'superseded', 'exp
 /** Refusals that say "not now" rather than "no". */
 const TRANSIENT = new Set(['TOO_MANY_REQUESTS', 'RATE_LIMITED', 'GUARDIAN_BUSY'])
 
-const POLL_TIMEOUT_MS = 15_000
-
 /** Ask one guardian once, and take in what it answers. */
 export async function poll(ctx: RecoveryContext, t: Tracked): Promise<void> {
   let reply: RecoveryReply
   try {
     reply = await requestRecovery(await ctx.node(), t, ctx.opts.vaultId, ctx.recoveryKey.publicKey, {
-      signal: AbortSignal.timeout(POLL_TIMEOUT_MS),
+      signal: AbortSignal.timeout(duration('askRecovery')),
     })
   } catch (err) {
     _failed(ctx, t, err)
@@ -82,7 +81,7 @@ export async function pollUntil<T>(
     const answer = await done()
     if (answer !== undefined) return answer
     if (open().length === 0 || pastDeadline(ctx)) return undefined
-    await sleep(ctx.opts.pollMs ?? 1000, ctx.opts.signal)
+    await sleep(ctx.opts.pollMs ?? duration('recoveryPoll'), ctx.opts.signal)
   }
 }
 

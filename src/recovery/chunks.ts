@@ -9,10 +9,8 @@ import { FetchSessions } from '../p2p/fetch-session.js'
 import type { KithNode } from '../p2p/node.js'
 import type { ChunkSource } from '../replica/chunk-store.js'
 import { ChunkMissingError } from '../replica/errors.js'
+import { duration } from '../time/durations.js'
 import type { RecoveryTarget } from './targets.js'
-
-/** The longest one chunk may take to arrive. */
-const CHUNK_TIMEOUT_MS = 30_000
 
 /**
  * Chunks from the guardians that hold the version: fetched ahead of the restore in parallel, spread over
@@ -38,7 +36,7 @@ export class GuardianChunks implements ChunkSource {
     private readonly onBad: (g: RecoveryTarget, chunk: string) => void,
     private readonly ahead = 8,
   ) {
-    this.sessions = new FetchSessions(node, CHUNK_TIMEOUT_MS)
+    this.sessions = new FetchSessions(node, duration('restoreChunk'))
   }
 
   refused(id: Uint8Array): void {

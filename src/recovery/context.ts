@@ -52,9 +52,9 @@ export interface RecoveryOptions {
   readonly tolerate?: number
   /** Restore this older version on purpose instead of the newest (with the stale-state warning). */
   readonly version?: number
-  /** Give up waiting for approvals after this long; default 24 h. */
+  /** Give up waiting for approvals after this long; default: the table's recoveryWait. */
   readonly waitMs?: number
-  /** Between polls of a guardian; default 1 s. */
+  /** Between polls of a guardian; default: the table's recoveryPoll. */
   readonly pollMs?: number
   readonly onEvent?: (e: RecoveryEvent) => void
   readonly signal?: AbortSignal

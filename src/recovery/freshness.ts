@@ -16,9 +16,8 @@ import { guardianKey, guardianKeys } from '../p2p/peers.js'
 import { type CommitProof, openCertificate } from '../replica/certificate.js'
 import { type Head, openHead } from '../replica/head.js'
 import type { Roster } from '../replica/roster.js'
+import { duration } from '../time/durations.js'
 import type { RecoveryContext, Tracked } from './context.js'
-
-const ASK_TIMEOUT_MS = 10_000
 
 /** What one guardian told about the vault's newest version (each part verified, or dropped). */
 export interface Answer {
@@ -43,7 +42,7 @@ export async function collectAnswers(ctx: RecoveryContext, roster: Roster): Prom
           ctx.opts.vaultId,
           { what: 'freshness' },
           {
-            signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
+            signal: AbortSignal.timeout(duration('askFreshness')),
           },
         )
       } catch {

@@ -20,10 +20,9 @@ import { BadEntryError } from '../journal/errors.js'
 import { fetchFromPeer } from '../p2p/client.js'
 import { MSG } from '../p2p/messages.js'
 import type { JournalMark } from '../replica/manifest.js'
+import { duration } from '../time/durations.js'
 import { approvedBy, type RecoveryContext, type Tracked } from './context.js'
 import { JournalIncompleteError, PossiblyStaleError } from './errors.js'
-
-const ASK_TIMEOUT_MS = 15_000
 
 /** A guardian's view of the journal: its writer certificate (verified) and newest entry (verified). */
 interface JournalHead {
@@ -40,7 +39,7 @@ async function _head(ctx: RecoveryContext, t: Tracked, journal: string): Promise
       ctx.opts.vaultId,
       { what: 'journalHead', journal },
       {
-        signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
+        signal: AbortSignal.timeout(duration('askJournal')),
       },
     )
     const r = decodeUnsigned(MSG.journalEntries, bytes)
@@ -78,7 +77,7 @@ async function _entries(
           ctx.opts.vaultId,
           { what: 'entries', journal: mark.journal, from: next },
           {
-            signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
+            signal: AbortSignal.timeout(duration('askJournal')),
           },
         )
         run = decodeUnsigned(MSG.journalEntries, bytes).entries

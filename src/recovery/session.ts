@@ -25,6 +25,7 @@ import type { ManifestBody } from '../replica/manifest-body.js'
 import { type RestoredFile, restoreVersion } from '../replica/restore.js'
 import type { Roster } from '../replica/roster.js'
 import { decodeVaultState } from '../replica/vault-state.js'
+import { duration } from '../time/durations.js'
 import { pollUntil } from './asking.js'
 import { GuardianChunks } from './chunks.js'
 import {
@@ -80,7 +81,7 @@ export class Recovery {
         return this.node
       },
       say: (e: RecoveryEvent) => opts.onEvent?.(e),
-      deadline: Date.now() + (opts.waitMs ?? 24 * 3600_000),
+      deadline: Date.now() + (opts.waitMs ?? duration('recoveryWait')),
     }
   }
 

@@ -11,7 +11,8 @@ import { encodeRecordBody } from '../../codec/record.js'
 import { UnauthorizedPeerError } from '../../p2p/errors.js'
 import { type MessageOf, MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
-import { PROTOCOLS, STEP_TIMEOUT_MS, Wire } from '../../p2p/wire.js'
+import { PROTOCOLS, Wire } from '../../p2p/wire.js'
+import { duration } from '../../time/durations.js'
 import { allowed, knownPeer } from '../access.js'
 import { addressRecords } from '../addresses.js'
 import type { GuardianContext } from '../context.js'
@@ -85,12 +86,6 @@ function _recovererMayRead(
 }
 
 /**
- * How long a fetch session waits for the next request before it ends: no longer than a one-shot stream
- * may wait for its only one, so a session holds nothing longer than a stream did before.
- */
-export const FETCH_SESSION_IDLE_MS = STEP_TIMEOUT_MS
-
-/**
  * `/kith/fetch/1.0.0` answers one request; `/kith/fetch/2.0.0` answers requests one after another on
  * the same stream, in the order they came, until the peer closes its end or stays quiet. Every request
  * is checked on its own (a veto or an expiry takes effect mid-session). NOT_HELD answers one request
@@ -119,7 +114,7 @@ export async function onFetch(ctx: GuardianContext, stream: Stream, conn: Connec
     }
     if (!(await answer(await wire.receive(MSG.fetch)))) return
     while (session) {
-      const req = await wire.receiveNext(MSG.fetch, FETCH_SESSION_IDLE_MS)
+      const req = await wire.receiveNext(MSG.fetch, duration('fetchSessionIdle'))
       if (req === undefined || !(await answer(req))) return
     }
     await stream.close()

@@ -12,16 +12,14 @@ import { BadEntryError } from '../../journal/errors.js'
 import { UnauthorizedPeerError } from '../../p2p/errors.js'
 import { MSG } from '../../p2p/messages.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
+import { duration } from '../../time/durations.js'
 import { authorize, knownPeer } from '../access.js'
 import { type GuardianContext, shortId } from '../context.js'
 import { QuotaExceededError } from '../errors.js'
 import { refuse } from './refuse.js'
 
-/** A writer may stay quiet between transactions this long before the stream is dropped (it reopens). */
-const IDLE_MS = 6 * 3600_000
-
 export async function onJournal(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
-  const wire = new Wire(stream, PROTOCOLS.journal, MSG.entry.maxBytes, IDLE_MS)
+  const wire = new Wire(stream, PROTOCOLS.journal, MSG.entry.maxBytes, duration('journalIdle'))
   try {
     if (!knownPeer(ctx, conn.remotePeer, 'coordinator'))
       throw new UnauthorizedPeerError(conn.remotePeer.toString())

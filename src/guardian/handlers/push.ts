@@ -13,6 +13,7 @@ import { type MessageOf, MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { headOfManifest, type Manifest, openManifest } from '../../replica/manifest.js'
+import { duration } from '../../time/durations.js'
 import { authorize, knownPeer } from '../access.js'
 import { type GuardianContext, shortId } from '../context.js'
 import { EquivocationError, FencedError, QuotaExceededError } from '../errors.js'
@@ -23,9 +24,6 @@ import { takeFromFellows } from '../relay.js'
 import type { VaultRow } from '../store/index.js'
 import { retain, VersionIntake } from '../versions.js'
 import { refuse } from './refuse.js'
-
-/** How long a push session waits for the coordinator's next offer before it ends. */
-export const PUSH_SESSION_IDLE_MS = 5 * 60_000
 
 type Offer = MessageOf<'offer'>
 
@@ -41,7 +39,7 @@ export async function onPush(ctx: GuardianContext, stream: Stream, conn: Connect
     await _takeOffer(ctx, wire, conn, await wire.receive(MSG.offer))
     // a session waits for the next offer; it ends when the coordinator closes it or stays quiet
     while (session) {
-      const offer = await wire.receiveNext(MSG.offer, PUSH_SESSION_IDLE_MS)
+      const offer = await wire.receiveNext(MSG.offer, duration('pushSessionIdle'))
       if (offer === undefined) return
       await _takeOffer(ctx, wire, conn, offer)
     }

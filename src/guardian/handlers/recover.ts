@@ -17,10 +17,11 @@ import { hostOf } from '../../p2p/addresses.js'
 import { MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
+import { duration } from '../../time/durations.js'
 import { addressRecords } from '../addresses.js'
 import { type GuardianContext, shortId } from '../context.js'
 import { RateLimitedError, TooManyRequestsError } from '../errors.js'
-import { CLOSED_REQUEST_RETENTION_MS, REQUEST_CAPS } from '../limits.js'
+import { REQUEST_CAPS } from '../limits.js'
 import type { RecoveryRequestRow, VaultRow } from '../store/index.js'
 import { refuse } from './refuse.js'
 
@@ -55,7 +56,7 @@ function _request(
     ctx.requestLimits.byAddress.refund(from.address)
     throw new RateLimitedError('recovery requests')
   }
-  ctx.db.requests.pruneClosed(now - CLOSED_REQUEST_RETENTION_MS)
+  ctx.db.requests.pruneClosed(now - duration('closedRequestRetention'))
   const code = newCode()
   const added = ctx.db.requests.add(
     {

@@ -5,9 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import type { SqliteHandle } from '../../disk/sqlite.js'
-
-/** How long a login link works, unused. */
-export const LOGIN_TTL_MS = 10 * 60_000
+import { duration } from '../../time/durations.js'
 
 const _hash = (token: string) => createHash('sha256').update(token, 'utf8').digest()
 
@@ -21,7 +19,7 @@ export class LoginStore {
       this.sql.stmt('DELETE FROM web_logins WHERE expires_at < ? OR used_at IS NOT NULL').run(now)
       this.sql
         .stmt('INSERT INTO web_logins (token_hash, created_at, expires_at) VALUES (?, ?, ?)')
-        .run(_hash(token), now, now + LOGIN_TTL_MS)
+        .run(_hash(token), now, now + duration('loginLink'))
     })
     return token
   }

@@ -11,6 +11,7 @@
 import { toHex } from '../../crypto/bytes.js'
 import type { SqliteHandle } from '../../disk/sqlite.js'
 import type { RequestState } from '../../p2p/messages.js'
+import { duration } from '../../time/durations.js'
 import { RequestClosedError, UnknownVaultError } from '../errors.js'
 import type { AuditLog } from './audit.js'
 
@@ -219,7 +220,7 @@ export class RequestStore {
           approve ? 'approved' : 'denied',
           now,
           approve ? releaseAt : null,
-          approve ? Math.max(releaseAt, now) + 86_400_000 : 0,
+          approve ? Math.max(releaseAt, now) + duration('approvedRequestLife') : 0,
           vaultId,
           requestId,
           ...from,

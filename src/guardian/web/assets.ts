@@ -1,7 +1,8 @@
 /**
  * The page's only style sheet and script, served from the guardian itself (the content security policy
  * allows nothing else). The script only counts down release times and reloads the page now and then,
- * unless the human is typing a code.
+ * unless the human is typing a code; how often, and how long after a countdown ends, the page says in
+ * its body's data-refresh and data-settle (ms, from the table of durations when it was rendered).
  */
 
 export const STYLE = `
@@ -55,18 +56,22 @@ const spell = (ms) => {
   return (s % 60) + ' s'
 }
 let reloading = false
+const settle = Number(document.body.dataset.settle)
+const refresh = Number(document.body.dataset.refresh)
 const tick = () => {
   const passed = performance.now() - started
   for (const el of document.querySelectorAll('[data-left]')) {
     const left = Number(el.dataset.left) - passed
     el.textContent = spell(left)
-    if (left <= 0 && !reloading) { reloading = true; setTimeout(() => location.reload(), 2000) }
+    if (left <= 0 && !reloading) { reloading = true; setTimeout(() => location.reload(), settle) }
   }
 }
 tick()
-setInterval(tick, 1000)
+// the countdowns show whole seconds: redrawn each one (a display, not a wait)
+const second = 1000
+setInterval(tick, second)
 const typing = () => [...document.querySelectorAll('input[type=text]')].some((i) => i.value !== '' || i === document.activeElement)
-if (document.body.dataset.refresh === 'yes') setInterval(() => { if (!typing()) location.reload() }, 15000)
+if (refresh > 0) setInterval(() => { if (!typing()) location.reload() }, refresh)
 `
 
 /** A small key on a shield, drawn here: browsers ask for an icon, and nothing is fetched elsewhere. */

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic } from '../../disk/atomic.js'
+import { duration } from '../../time/durations.js'
 import { guardianPaths } from '../config.js'
 import { PageNotRunningError } from '../errors.js'
 import { withGuardianStore } from '../setup.js'
@@ -24,7 +25,9 @@ export async function runningPage(dataDir: string): Promise<string> {
     throw new PageNotRunningError()
   }
   if (!/^http:\/\/[^/]+$/.test(url)) throw new PageNotRunningError()
-  const answered = await fetch(`${url}/style.css`, { signal: AbortSignal.timeout(3000) }).then(
+  const answered = await fetch(`${url}/style.css`, {
+    signal: AbortSignal.timeout(duration('pageCheck')),
+  }).then(
     (r) => r.ok,
     () => false,
   )
@@ -32,7 +35,7 @@ export async function runningPage(dataDir: string): Promise<string> {
   return url
 }
 
-/** A one-time login link (10 minutes) to the running page, and a 0600 file that redirects to it. */
+/** A one-time login link (`loginLink`) to the running page, and a 0600 file that redirects to it. */
 export async function loginLink(dataDir: string, now: number): Promise<{ link: string; file: string }> {
   const url = await runningPage(dataDir)
   const token = await withGuardianStore(dataDir, (db) => db.logins.create(now))

@@ -4,6 +4,8 @@
  * carries the session's CSRF token. No external asset: one style sheet and one script, both served here.
  */
 import { spellDuration } from '../../format.js'
+import { duration } from '../../time/durations.js'
+import { MINUTE } from '../../time/units.js'
 import { type Html, html } from './html.js'
 import type { HistoryLine, RequestView, VaultView } from './view.js'
 
@@ -12,7 +14,7 @@ export interface Flash {
   readonly text: string
 }
 
-const _ago = (ms: number) => (ms < 60_000 ? 'just now' : `${spellDuration(ms)} ago`)
+const _ago = (ms: number) => (ms < MINUTE ? 'just now' : `${spellDuration(ms)} ago`)
 const _stamp = (ms: number) =>
   new Date(ms)
     .toISOString()
@@ -33,6 +35,9 @@ function layout(
   const flash = options.flash
     ? html`<p class="flash ${options.flash.kind}" role="status">${options.flash.text}</p>`
     : html``
+  // the page's script reloads it by these (ms): now and then, and once a countdown ends
+  const refresh = options.refresh ? duration('pageRefresh') : 0
+  const settle = duration('countdownReload')
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -40,7 +45,7 @@ function layout(
 <link rel="stylesheet" href="/style.css">
 <link rel="icon" href="/icon.svg" type="image/svg+xml">
 <script src="/app.js" defer></script>
-</head><body data-refresh="${options.refresh ? 'yes' : 'no'}">
+</head><body data-refresh="${refresh}" data-settle="${settle}">
 <header><h1>kith guardian</h1>${nav}</header>
 <main>${flash}${body}</main>
 </body></html>

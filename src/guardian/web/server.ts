@@ -17,20 +17,20 @@ import type { AddressInfo } from 'node:net'
 import { normalizeCode } from '../../ceremony/request.js'
 import { KithError } from '../../errors.js'
 import { cleanText } from '../../text.js'
+import { duration } from '../../time/durations.js'
 import { approveRequest, denyRequest } from '../approvals.js'
 import type { GuardianStore } from '../store/index.js'
 import { ICON, SCRIPT, STYLE } from './assets.js'
 import { type Flash, historyPage, loginPage, overviewPage } from './pages.js'
 import { historyLines, reachWords, requestViews, vaultViews } from './view.js'
 
-/** A browser's session: made at login, kept in memory (a restart logs out), 12 hours at most. */
+/** A browser's session: made at login, kept in memory (a restart logs out), `pageSession` at most. */
 interface Session {
   readonly csrf: string
   readonly expiresAt: number
   flash?: Flash
 }
 
-const SESSION_MS = 12 * 3_600_000
 const MAX_SESSIONS = 16
 const MAX_BODY = 4096
 const COOKIE = 'kith_session'
@@ -89,8 +89,8 @@ export class GuardianPage {
         res.end('Something went wrong here; the guardian keeps running.')
       })
     })
-    server.headersTimeout = 10_000
-    server.requestTimeout = 15_000
+    server.headersTimeout = duration('pageHeaders')
+    server.requestTimeout = duration('pageRequest')
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(port, host, () => resolve())
@@ -190,12 +190,13 @@ export class GuardianPage {
     for (const [id, s] of this.sessions) if (s.expiresAt < now) this.sessions.delete(id)
     while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!)
     const id = randomBytes(32).toString('base64url')
-    this.sessions.set(id, { csrf: randomBytes(32).toString('base64url'), expiresAt: now + SESSION_MS })
+    const lasts = duration('pageSession')
+    this.sessions.set(id, { csrf: randomBytes(32).toString('base64url'), expiresAt: now + lasts })
     this.o.onEvent?.('local page: logged in with a one-time link')
     res.writeHead(303, {
       ...HEADERS,
       location: '/',
-      'set-cookie': `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_MS / 1000}`,
+      'set-cookie': `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.ceil(lasts / 1000)}`,
     })
     res.end()
   }

@@ -7,12 +7,13 @@ import { toHex } from '../../crypto/bytes.js'
 import { encodeText } from '../../crypto/text.js'
 import { formatSize, spellDuration } from '../../format.js'
 import { cleanText } from '../../text.js'
+import { DAY } from '../../time/units.js'
 import { addressKinds } from '../addresses.js'
 import type { AuditEvent, GuardianStore, RecoveryRequestRow, VaultRow } from '../store/index.js'
 import { MAX_WRONG_CODES } from '../store/requests.js'
 
 /** Closed requests stay on the first page this long, so the human sees how they ended. */
-const RECENT_MS = 3 * 86_400_000
+const RECENT_MS = 3 * DAY
 
 export interface RequestView {
   readonly id: string

@@ -1,6 +1,6 @@
 import { DEFAULT_VAULT_DIR } from '../../../coordinator/paths.js'
 import type { CliOptions } from '../../command.js'
-import { jsonOption, passphraseFileOption } from '../../options.js'
+import { durationOption, jsonOption, passphraseFileOption } from '../../options.js'
 
 export interface RecoverArgs {
   readonly kit?: string
@@ -43,8 +43,8 @@ export const recoverCommand = {
       type: 'number',
       describe: 'restore this older version on purpose (stale: your peers may take the channels)',
     },
-    wait: { type: 'string', default: '24h', describe: 'how long to wait for approvals' },
-    poll: { type: 'string', default: '1s', describe: 'how often to ask each guardian' },
+    wait: durationOption('recoveryWait', 'how long to wait for approvals'),
+    poll: durationOption('recoveryPoll', 'how often to ask each guardian'),
     resume: {
       type: 'boolean',
       default: false,

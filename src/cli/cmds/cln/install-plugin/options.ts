@@ -1,4 +1,5 @@
 import type { CliOptions } from '../../../command.js'
+import { durationOption } from '../../../options.js'
 import { type VaultArgs, vaultOptions } from '../../vault/options.js'
 
 export interface InstallPluginArgs extends VaultArgs {
@@ -20,11 +21,10 @@ export const installPluginCommand = {
       demandOption: true,
       describe: 'where lightningd loads plugins (e.g. ~/.lightning/plugins); kith-cln is written there',
     },
-    hold: {
-      type: 'string',
-      default: '60s',
-      describe: 'how long lightningd waits for W guardians before the plugin refuses and it stops',
-    },
+    hold: durationOption(
+      'clnHold',
+      'how long lightningd waits for W guardians before the plugin refuses and it stops',
+    ),
     alertWebhook: { type: 'string', describe: 'POST a JSON alert here when replication falls short' },
     alertCommand: { type: 'string', describe: 'run this command (alert JSON on stdin) when it falls short' },
   } satisfies CliOptions<InstallPluginArgs>,

@@ -1,10 +1,10 @@
 /** `kith guardian approve`: this human's approval, with the code the operator read out. */
 import { normalizeCode } from '../../../../ceremony/request.js'
-import { systemClock } from '../../../../clock.js'
 import { toHex } from '../../../../crypto/bytes.js'
 import { formatDuration } from '../../../../format.js'
 import { approveRequest } from '../../../../guardian/approvals.js'
 import { withGuardianStore } from '../../../../guardian/setup.js'
+import { systemClock } from '../../../../time/clock.js'
 import { say, sayJson } from '../../../output.js'
 import type { ApproveArgs } from './options.js'
 

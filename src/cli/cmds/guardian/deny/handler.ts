@@ -1,8 +1,8 @@
 /** `kith guardian deny`: refuse a recovery request; nothing is released. */
-import { systemClock } from '../../../../clock.js'
 import { toHex } from '../../../../crypto/bytes.js'
 import { denyRequest } from '../../../../guardian/approvals.js'
 import { withGuardianStore } from '../../../../guardian/setup.js'
+import { systemClock } from '../../../../time/clock.js'
 import { say, sayJson } from '../../../output.js'
 import type { DenyArgs } from './options.js'
 

@@ -1,7 +1,7 @@
 /** `kith guardian invite`: one invite token for one friend's vault; a secret until used. */
-import { systemClock } from '../../../../clock.js'
 import { formatDuration, formatSize } from '../../../../format.js'
 import { createInvite } from '../../../../guardian/setup.js'
+import { systemClock } from '../../../../time/clock.js'
 import { say, sayJson } from '../../../output.js'
 import { parseDuration, parseSize } from '../../../parse.js'
 import type { InviteArgs } from './options.js'

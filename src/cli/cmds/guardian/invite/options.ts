@@ -1,4 +1,5 @@
 import type { CliOptions } from '../../../command.js'
+import { durationOption } from '../../../options.js'
 import { type GuardianJsonArgs, guardianJsonOptions } from '../options.js'
 
 export interface InviteArgs extends GuardianJsonArgs {
@@ -15,12 +16,10 @@ export const inviteCommand = {
     ...guardianJsonOptions,
     label: { type: 'string', default: 'guardian', describe: 'how this guardian is named to your friend' },
     quota: { type: 'string', default: '1GiB', describe: 'most space the vault may use' },
-    expires: { type: 'string', default: '7d', describe: 'how long the invite stays usable' },
-    releaseDelay: {
-      type: 'string',
-      default: '24h',
-      describe:
-        "after you approve a recovery, wait this long before your share goes out: the owner's veto window",
-    },
+    expires: durationOption('inviteExpiry', 'how long the invite stays usable'),
+    releaseDelay: durationOption(
+      'releaseDelay',
+      "after you approve a recovery, wait this long before your share goes out: the owner's veto window",
+    ),
   } satisfies CliOptions<InviteArgs>,
 }

@@ -1,7 +1,7 @@
 /** `kith guardian keep`: a vault whose roster dropped this guardian stays, data and share, until you say. */
-import { systemClock } from '../../../../clock.js'
 import { encodeText } from '../../../../crypto/text.js'
 import { withGuardianStore } from '../../../../guardian/setup.js'
+import { systemClock } from '../../../../time/clock.js'
 import { UsageError } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
 import { oneVault } from '../vaults.js'

@@ -1,7 +1,7 @@
 /** `kith guardian open`: a one-time login link to the running guardian's page, opened where possible. */
 import { spawn } from 'node:child_process'
-import { systemClock } from '../../../../clock.js'
 import { loginLink } from '../../../../guardian/web/login.js'
+import { systemClock } from '../../../../time/clock.js'
 import { say, sayJson } from '../../../output.js'
 import type { OpenArgs } from './options.js'
 

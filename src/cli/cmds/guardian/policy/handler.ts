@@ -1,8 +1,8 @@
 /** `kith guardian policy`: show, or set for one vault, the release delay and the request lifetime. */
-import { systemClock } from '../../../../clock.js'
 import { encodeText } from '../../../../crypto/text.js'
 import { formatDuration } from '../../../../format.js'
 import { withGuardianStore } from '../../../../guardian/setup.js'
+import { systemClock } from '../../../../time/clock.js'
 import { say, sayJson } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
 import { matchVaults, oneVault } from '../vaults.js'

@@ -1,10 +1,10 @@
 /** `kith guardian requests`: the recovery requests this guardian's human is asked to decide. */
-import { systemClock } from '../../../../clock.js'
 import { toHex } from '../../../../crypto/bytes.js'
 import { encodeText } from '../../../../crypto/text.js'
 import { formatAgo } from '../../../../format.js'
 import { withGuardianStore } from '../../../../guardian/setup.js'
 import type { RequestState } from '../../../../guardian/store/index.js'
+import { systemClock } from '../../../../time/clock.js'
 import { say, sayJson } from '../../../output.js'
 import type { RequestsArgs } from './options.js'
 

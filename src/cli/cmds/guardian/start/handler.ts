@@ -20,7 +20,7 @@ export async function startHandler(a: StartArgs & GlobalArgs): Promise<void> {
     ...(config.relays ? { relays: config.relays } : {}),
     ...(config.upnp ? { upnp: true } : {}),
     ...(config.notify ? { notify: config.notify } : {}),
-    antiEntropyMs: a.antiEntropy ? parseDuration(a.antiEntropy) : 60_000,
+    antiEntropyMs: parseDuration(a.antiEntropy),
     ...(a.web ? { web: a.webListen } : {}),
     onEvent: (line) => say(`${stamp()} ${line}`),
   })

@@ -1,8 +1,9 @@
 import type { CliOptions } from '../../../command.js'
+import { durationOption } from '../../../options.js'
 import { type GuardianArgs, guardianOptions } from '../options.js'
 
 export interface StartArgs extends GuardianArgs {
-  readonly antiEntropy?: string
+  readonly antiEntropy: string
   readonly web: boolean
   readonly webListen: string
 }
@@ -12,7 +13,7 @@ export const startCommand = {
   describe: 'Run the guardian in the foreground (Ctrl-C stops it)',
   options: {
     ...guardianOptions,
-    antiEntropy: { type: 'string', describe: 'how often to compare with other guardians (default 1m)' },
+    antiEntropy: durationOption('antiEntropy', 'how often to compare with other guardians'),
     web: {
       type: 'boolean',
       default: true,

@@ -1,8 +1,8 @@
 /** `kith guardian status`: who this guardian is, where friends reach it, and what it keeps. */
-import { systemClock } from '../../../../clock.js'
 import { formatAgo, formatDuration, formatSize } from '../../../../format.js'
 import { reachability } from '../../../../guardian/addresses.js'
 import { guardianOverview } from '../../../../guardian/setup.js'
+import { systemClock } from '../../../../time/clock.js'
 import { say, sayJson, stamp } from '../../../output.js'
 import type { StatusArgs } from './options.js'
 

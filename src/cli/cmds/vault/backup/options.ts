@@ -1,4 +1,5 @@
 import type { CliOptions } from '../../../command.js'
+import { durationOption } from '../../../options.js'
 import { type VaultArgs, vaultOptions } from '../options.js'
 
 export interface BackupArgs extends VaultArgs {
@@ -10,6 +11,6 @@ export const backupCommand = {
   describe: 'Make a new version now and push it to every guardian',
   options: {
     ...vaultOptions,
-    timeout: { type: 'string', default: '60s', describe: 'give up waiting for receipts after this' },
+    timeout: durationOption('push', 'give up waiting for receipts after this'),
   } satisfies CliOptions<BackupArgs>,
 }

@@ -1,4 +1,5 @@
 import type { CliOptions } from '../../../command.js'
+import { durationOption } from '../../../options.js'
 import { type VaultArgs, vaultOptions } from '../options.js'
 
 export interface RemoveGuardianArgs extends VaultArgs {
@@ -12,6 +13,6 @@ export const removeGuardianCommand = {
   options: {
     ...vaultOptions,
     peerId: { type: 'string', positional: true, demandOption: true, describe: "the guardian's peer ID" },
-    timeout: { type: 'string', default: '60s', describe: 'give up waiting for receipts after this' },
+    timeout: durationOption('push', 'give up waiting for receipts after this'),
   } satisfies CliOptions<RemoveGuardianArgs>,
 }

@@ -1,4 +1,5 @@
 import type { CliOptions } from '../../../command.js'
+import { durationOption } from '../../../options.js'
 import { type VaultArgs, vaultOptions } from '../options.js'
 
 export interface WatchArgs extends VaultArgs {
@@ -17,20 +18,16 @@ export const watchCommand = {
   describe: 'Back up whenever a source changes (runs until Ctrl-C)',
   options: {
     ...vaultOptions,
-    debounce: { type: 'string', default: '2s', describe: 'quiet time after a change before backing up' },
-    retry: { type: 'string', default: '30s', describe: 'how often to re-check and retry lagging guardians' },
-    timeout: { type: 'string', default: '60s', describe: 'give up waiting for receipts after this' },
+    debounce: durationOption('watchDebounce', 'quiet time after a change before backing up'),
+    retry: durationOption('watchRetry', 'how often to re-check and retry lagging guardians'),
+    timeout: durationOption('push', 'give up waiting for receipts after this'),
     alertWebhook: { type: 'string', describe: 'POST a JSON event here on health changes and incidents' },
     alertNtfy: {
       type: 'string',
       describe: 'an ntfy topic URL (e.g. https://ntfy.sh/<secret topic>): phone alerts',
     },
     alertCommand: { type: 'string', describe: 'run this (sh -c) with the JSON event on stdin' },
-    silentAfter: {
-      type: 'string',
-      default: '24h',
-      describe: 'alert when a guardian has not answered this long',
-    },
+    silentAfter: durationOption('silentGuardian', 'alert when a guardian has not answered this long'),
     metricsListen: {
       type: 'string',
       describe: 'serve Prometheus /metrics on host:port (e.g. 127.0.0.1:9464)',
