@@ -2,11 +2,19 @@
  * A lightningd emulator for the kith-cln plugin: it speaks CLN's plugin protocol over the plugin's stdio
  * (getmanifest, a db_write that may come before init, init, then db_write hooks), keeps its own real
  * SQLite database with a CLN-like schema (`vars` holding `data_version`), and applies each transaction
- * only after the plugin answered `continue`, as lightningd commits only then. It can be killed between
- * the answer and the commit, and restarted on the same database.
+ * only after the plugin answered `continue`, as lightningd commits only then. It can die between the
+ * answer and the commit, and restart on the same database.
+ *
+ * The plugin runs either as lightningd runs it, the installed executable spawned with its stdio piped
+ * (`Lightningd.spawned`, for the stories that kill it), or in this process on in-memory pipes
+ * (`Lightningd.inProcess`: the same `runPlugin` on the same files, for the scenarios). lightningd dying
+ * is the same to both: the plugin's standard input ends.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { PassThrough } from 'node:stream'
 import Database from 'better-sqlite3'
+import { pluginPaths } from '../../src/cln/config.js'
+import { runPlugin } from '../../src/cln/run.js'
+import { spawnTracked } from './procs.js'
 
 interface Reply {
   readonly id: number
@@ -74,21 +82,88 @@ export function paymentWrites(n: number, dataVersion: number, pad = 0): string[]
   ]
 }
 
+/** The plugin as lightningd sees it: its standard input, what it writes, and how it ends. */
+interface PluginPipe {
+  write(line: string): void
+  onData(read: (text: string) => void): void
+  /** Resolves with its exit status once it has ended. */
+  readonly exited: Promise<number | null>
+  /** Its standard input ends (lightningd exited): it finishes what it holds and exits by itself. */
+  endInput(): void
+  /** Killed at once (SIGKILL), in the middle of whatever it does: only a spawned plugin can be. */
+  kill(): void
+  readonly stderr: () => string
+}
+
+function _spawned(executable: string): PluginPipe {
+  const proc = spawnTracked(executable, [], { stdio: ['pipe', 'pipe', 'pipe'] })
+  let stderr = ''
+  proc.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString()
+  })
+  proc.stdout!.setEncoding('utf8')
+  return {
+    write: (line) => proc.stdin!.write(line),
+    onData: (read) => proc.stdout!.on('data', read),
+    exited: new Promise((r) => proc.once('exit', (code) => r(code))),
+    endInput: () => proc.stdin!.end(),
+    kill: () => proc.kill('SIGKILL'),
+    stderr: () => stderr,
+  }
+}
+
+function _inProcess(configPath: string): PluginPipe {
+  const input = new PassThrough()
+  const output = new PassThrough()
+  output.setEncoding('utf8')
+  let failure = ''
+  const exited = runPlugin(configPath, input, output).then(
+    () => 0,
+    (err: unknown) => {
+      failure = String(err)
+      return 1
+    },
+  )
+  return {
+    write: (line) => input.write(line),
+    onData: (read) => output.on('data', read),
+    exited,
+    endInput: () => input.end(),
+    kill: () => {
+      throw new Error('a plugin in this process cannot be killed mid-hook: use Lightningd.spawned')
+    },
+    stderr: () => failure,
+  }
+}
+
 export class Lightningd {
-  private proc: ChildProcess | undefined
+  private pipe: PluginPipe | undefined
   private buffer = ''
   private nextId = 1
   private readonly waiting = new Map<number, (r: Reply) => void>()
   /** Everything the plugin wrote on stdout that was not an answer (its log notifications). */
   readonly notifications: { method: string; params: { level?: string; message?: string } }[] = []
-  stderr = ''
   private readonly db: Database.Database
 
-  constructor(
-    readonly plugin: string,
+  private constructor(
+    private readonly start_: () => PluginPipe,
     readonly dbPath: string,
   ) {
     this.db = new Database(dbPath)
+  }
+
+  /** lightningd running the installed plugin executable, as it would. */
+  static spawned(executable: string, dbPath: string): Lightningd {
+    return new Lightningd(() => _spawned(executable), dbPath)
+  }
+
+  /** lightningd running the plugin of the vault in `vaultDir` in this process (its installed files). */
+  static inProcess(vaultDir: string, dbPath: string): Lightningd {
+    return new Lightningd(() => _inProcess(pluginPaths(vaultDir).config), dbPath)
+  }
+
+  get stderr(): string {
+    return this.pipe?.stderr() ?? ''
   }
 
   get dataVersion(): number {
@@ -99,13 +174,10 @@ export class Lightningd {
 
   /** Start the plugin; with `hookFirst`, one transaction is sent before `init` (as lightningd may). */
   async start(): Promise<void> {
-    const proc = spawn(this.plugin, [], { stdio: ['pipe', 'pipe', 'pipe'] })
-    this.proc = proc
-    proc.stdout!.setEncoding('utf8')
-    proc.stdout!.on('data', (d: string) => this._data(d))
-    proc.stderr!.on('data', (d: Buffer) => {
-      this.stderr += d.toString()
-    })
+    this.buffer = ''
+    const pipe = this.start_()
+    this.pipe = pipe
+    pipe.onData((d) => this._data(d))
     const manifest = await this.call('getmanifest', { 'allow-deprecated-apis': false })
     if (!JSON.stringify(manifest.result).includes('db_write'))
       throw new Error('the plugin did not register db_write')
@@ -139,7 +211,7 @@ export class Lightningd {
   async payAndDie(n: number): Promise<void> {
     const dv = this.dataVersion + 1
     const id = this.nextId++
-    this.proc!.stdin!.write(
+    this.pipe!.write(
       `${JSON.stringify({ jsonrpc: '2.0', id, method: 'db_write', params: { data_version: dv, writes: paymentWrites(n, dv) } })}\n\n`,
     )
     await this.kill()
@@ -153,26 +225,22 @@ export class Lightningd {
     })()
   }
 
+  /** One request; its answer, or a failure if the plugin ends first (a test's own timeout bounds it). */
   call(method: string, params: unknown): Promise<Reply> {
     const id = this.nextId++
+    const pipe = this.pipe!
     const answer = new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no answer to ${method} in time; stderr: ${this.stderr}`)),
-        90_000,
-      )
-      const proc = this.proc!
-      const died = (code: number | null) => {
-        clearTimeout(timer)
-        reject(new Error(`plugin exited (${code}) before answering ${method}: ${this.stderr}`))
-      }
+      let answered = false
       this.waiting.set(id, (r) => {
-        clearTimeout(timer)
-        proc.off('exit', died)
+        answered = true
         resolve(r)
       })
-      proc.once('exit', died)
+      void pipe.exited.then((code) => {
+        if (!answered)
+          reject(new Error(`plugin exited (${code}) before answering ${method}: ${pipe.stderr()}`))
+      })
     })
-    this.proc!.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n\n`)
+    pipe.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n\n`)
     return answer
   }
 
@@ -188,22 +256,22 @@ export class Lightningd {
     }
   }
 
-  /** Kill the plugin (lightningd dies too, as far as the test is concerned). */
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const proc = this.proc
-    if (proc === undefined || proc.exitCode !== null) return
-    const exited = new Promise((r) => proc.once('exit', r))
-    proc.kill(signal)
-    await exited
+  /** Kill the plugin at once (SIGKILL: lightningd dies too, as far as the test is concerned). */
+  async kill(): Promise<void> {
+    const pipe = this.pipe
+    if (pipe === undefined) return
+    pipe.kill()
+    await pipe.exited
+    this.pipe = undefined
   }
 
-  /** lightningd shuts down cleanly: stdin closes and the plugin exits by itself. */
+  /** lightningd exits (cleanly or not, before committing anything more): the plugin's stdin ends. */
   async stop(): Promise<void> {
-    const proc = this.proc
-    if (proc === undefined || proc.exitCode !== null) return
-    const exited = new Promise((r) => proc.once('exit', r))
-    proc.stdin!.end()
-    await exited
+    const pipe = this.pipe
+    if (pipe === undefined) return
+    pipe.endInput()
+    await pipe.exited
+    this.pipe = undefined
   }
 
   close(): void {

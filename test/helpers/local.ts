@@ -35,6 +35,8 @@ export interface LocalOptions {
   readonly notify?: NotifyTargets
   /** Serve the local page on 127.0.0.1, on a port the kernel picks. */
   readonly web?: boolean
+  /** Its files on a real disk, for a test of crashes or fsync (tmp.ts); tmpfs otherwise. */
+  readonly durable?: boolean
 }
 
 export class LocalGuardian {
@@ -49,7 +51,7 @@ export class LocalGuardian {
 
   /** Initialize a guardian in a fresh dir (listening on a port the kernel picks at first start). */
   static async create(options: LocalOptions = {}): Promise<LocalGuardian> {
-    const dir = await fileTempDir('kith-g-')
+    const dir = await fileTempDir('kith-g-', { durable: options.durable ?? false })
     await initGuardian(dir, { listen: ['/ip4/127.0.0.1/tcp/0'] })
     return new LocalGuardian(dir, {
       ...(options.log ? { logFile: join(dir, 'kith.log') } : {}),
@@ -129,7 +131,7 @@ export async function localVault(
   const gs = await Promise.all(Array.from({ length: n }, () => LocalGuardian.create(options)))
   fleet.guardians.push(...gs)
   await Promise.all(gs.map((g) => g.start()))
-  const work = await fileTempDir('kith-node-')
+  const work = await fileTempDir('kith-node-', { durable: options.durable ?? false })
   const dir = join(work, 'vault')
   const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir]
   await kithJson(

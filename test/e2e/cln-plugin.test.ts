@@ -1,0 +1,86 @@
+/**
+ * kith-cln as lightningd runs it: the installed executable, spawned with its stdio piped, under the
+ * lightningd emulator; three in-process guardians, W = 2. A hook may come before init; the plugin is
+ * killed (SIGKILL) again and again at random points, after its answer or mid-hook, and nothing lightningd
+ * committed is lost: the recovery rebuilds the database exactly. Its files are on a real disk (durable),
+ * as a crash test's should be. The rest of the plugin's story runs in process: test/cln/plugin.test.ts.
+ */
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { setDurations } from '../../src/time/durations.js'
+import { kithJson, RecoverRun, statusJson } from '../helpers/cli.js'
+import { createClnDb, dumpDb, Lightningd } from '../helpers/lightningd.js'
+import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
+
+const fleet = localFleet()
+afterAll(setDurations({ clnRetry: 100 }))
+
+describe('CLN: the kith-cln executable, killed at random points', () => {
+  let gs: LocalGuardian[]
+  let work: string
+  let dir: string
+  let clnDb: string
+  let plugin: string
+  let ln: Lightningd
+  const held = () =>
+    gs.map((g) => g.guardian.db.journals.get(g.guardian.db.vaults.all()[0]!.vaultId, 'cln-db'))
+
+  beforeAll(async () => {
+    let v: (...args: string[]) => string[]
+    ;({ gs, work, dir, v } = await localVault(3, 2, 2, fleet, { durable: true }))
+    clnDb = join(work, 'lightningd.sqlite3')
+    createClnDb(clnDb, 5)
+    expect((await statusJson(...v('status', '--offline')))['vault']).toBeDefined()
+    const r = await kithJson(
+      'cln',
+      'install-plugin',
+      '--db',
+      clnDb,
+      '--plugin-dir',
+      join(work, 'plugins'),
+      '--data-dir',
+      dir,
+      '--hold',
+      '10s',
+    )
+    plugin = r['plugin'] as string
+  })
+
+  it('lightningd starts the executable; a hook before init, then each transaction held by W first', async () => {
+    ln = Lightningd.spawned(plugin, clnDb)
+    await ln.start()
+    expect(await ln.pay(1)).toBe('continue') // before init
+    await ln.init()
+    for (let n = 2; n <= 5; n++) expect(await ln.pay(n)).toBe('continue')
+    expect(ln.dataVersion).toBe(10)
+    expect(held().filter((s) => s?.lastPosition === 10).length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('killed again and again at random points (after the answer, or mid-hook): nothing committed is lost', async () => {
+    let seed = 12345
+    const rand = (k: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % k
+    }
+    let n = 400
+    for (let round = 0; round < 5; round++) {
+      for (let i = rand(6); i > 0; i--) expect(await ln.pay(n++)).toBe('continue')
+      if (rand(2) === 0) expect(await ln.pay(n++, false)).toBe('continue')
+      else await ln.payAndDie(n++)
+      await ln.kill()
+      ln.close()
+      ln = Lightningd.spawned(plugin, clnDb)
+      await ln.start()
+      await ln.init()
+    }
+    expect(await ln.pay(n++)).toBe('continue')
+    await ln.stop()
+    ln.close()
+    const vault = (await statusJson('vault', 'status', '--data-dir', dir, '--offline'))['vault'] as string
+    const r = await RecoverRun.approvedBy(vault, gs, join(work, 'out'))
+    expect((await r.done).code).toBe(0)
+    const done = await r.event('restore-done')
+    const file = (done['files'] as { source: string; path: string }[]).find((f) => f.source === 'cln-db')!
+    expect(dumpDb(file.path)).toBe(dumpDb(clnDb))
+  })
+})
