@@ -47,7 +47,16 @@ class Friend {
   ) {}
 
   async start(): Promise<void> {
-    await kith('guardian', 'init', '--data-dir', this.dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--json')
+    const made = await kith(
+      'guardian',
+      'init',
+      '--data-dir',
+      this.dir,
+      '--listen',
+      '/ip4/127.0.0.1/tcp/0',
+      '--json',
+    )
+    this.peerId = (JSON.parse(made) as { peerId: string }).peerId
     // five guardians on one machine: no local page each (they would share its port)
     const proc = spawn(process.execPath, [CLI, 'guardian', 'start', '--data-dir', this.dir, '--no-web'], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,7 +70,6 @@ class Friend {
       })
       proc.once('exit', () => reject(new Error(`${this.name}'s guardian exited:\n${out}`)))
     })
-    this.peerId = JSON.parse(await kith('guardian', 'status', '--data-dir', this.dir, '--json')).peerId
   }
 
   async stop(): Promise<void> {

@@ -1,8 +1,15 @@
-/** Real guardian daemons, spawned through the compiled CLI, on 127.0.0.1. */
+/**
+ * Real guardian daemons, spawned through the compiled CLI, on 127.0.0.1, and the CLI spawned as a user
+ * runs it. What only sets a story up (a guardian's init and invites, asking its status, a vault's init
+ * and enrolment, a human's approval) runs through the same CLI in this process (cli.ts): the stories
+ * spawn what they test across a process boundary, and not a process a step besides.
+ */
 import type { ChildProcess } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll } from 'vitest'
 import { inviteFromText } from '../../src/p2p/invite.js'
+import { kithIn } from './cli.js'
 import { keepBoundPort } from './local.js'
 import { type Finished, runTracked, spawnTracked } from './procs.js'
 import { fileTempDir } from './tmp.js'
@@ -50,7 +57,7 @@ export class GuardianProcess {
 
   /** A guardian on a port the kernel picks at its first start (no race for a "free" port), kept after. */
   static async init(dir: string): Promise<GuardianProcess> {
-    await kith('guardian', 'init', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--json')
+    await kithIn('guardian', 'init', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--json')
     return new GuardianProcess(dir)
   }
 
@@ -122,7 +129,7 @@ export class GuardianProcess {
 
   async inviteText(quota = '100MiB'): Promise<string> {
     // no release delay: the stories approve and restore at once (a guardian's default is 24 h)
-    const out = await kith(
+    const out = await kithIn(
       'guardian',
       'invite',
       '--data-dir',
@@ -141,7 +148,7 @@ export class GuardianProcess {
     addrs: string[]
     vaults: { version: number; equivocation: boolean; bytesStored: number }[]
   }> {
-    return JSON.parse(await kith('guardian', 'status', '--data-dir', this.dir, '--json'))
+    return JSON.parse(await kithIn('guardian', 'status', '--data-dir', this.dir, '--json'))
   }
 }
 
@@ -166,8 +173,13 @@ export async function guardiansAndVault(
   const work = await fileTempDir('kith-node-', durable)
   const dir = join(work, 'vault')
   const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir, '--json']
-  await kith(...v('init', '-k', String(k), '-w', String(w)))
-  await kith(...v('add-guardian', ...(await Promise.all(gs.map((g) => g.inviteText('1GiB'))))))
+  await kithIn(...v('init', '-k', String(k), '-w', String(w)))
+  // invites are secrets: from a file, as the docs tell operators (never on the command line)
+  const invites = join(work, 'invites.txt')
+  await writeFile(invites, (await Promise.all(gs.map((g) => g.inviteText('1GiB')))).join('\n'), {
+    mode: 0o600,
+  })
+  await kithIn(...v('add-guardian', '--invite-file', invites))
   return { gs, work, dir, v }
 }
 
@@ -237,12 +249,12 @@ export class RecoverProcess {
   }
 
   /**
-   * That guardian's human approves this recovery's request (`kith guardian approve`, spawned) by the code
-   * alone, as they would; with `byId`, naming the request too.
+   * That guardian's human approves this recovery's request (`kith guardian approve`) by the code alone,
+   * as they would; with `byId`, naming the request too.
    */
   async approveAt(peerId: string, dir: string, byId = false): Promise<void> {
     const { request, code } = await this.codeFor(peerId)
-    await kith('guardian', 'approve', ...(byId ? [request] : []), '--code', code, '--data-dir', dir)
+    await kithIn('guardian', 'approve', ...(byId ? [request] : []), '--code', code, '--data-dir', dir)
   }
 }
 

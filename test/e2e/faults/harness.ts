@@ -15,12 +15,11 @@
  * 5. no share is released without a durable approval before it (guardians' audit logs).
  * The seed is printed by the caller; the same seed replays the same faults at the same steps.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
 import { pushToGuardians } from '../../../src/coordinator/push.js'
 import { Vault } from '../../../src/coordinator/vault.js'
@@ -29,8 +28,7 @@ import { approveRequest } from '../../../src/guardian/approvals.js'
 import { GuardianStore } from '../../../src/guardian/store/index.js'
 import { Recovery } from '../../../src/recovery/session.js'
 import { CLI, GuardianProcess } from '../../helpers/daemons.js'
-
-const run = promisify(execFile)
+import { runTracked, spawnTracked } from '../../helpers/procs.js'
 
 /** A small seeded generator (mulberry32): the same seed gives the same run. */
 export function prng(seed: number): () => number {
@@ -64,16 +62,9 @@ const FAULTS = [
   'corrupt-page',
 ] as const
 
-async function cli(env: Record<string, string>, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...env },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
+/** The coordinator's CLI, spawned with its environment (its clock's skew). */
+function cli(env: Record<string, string>, ...args: string[]) {
+  return runTracked(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } })
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -97,7 +88,8 @@ export async function faultRun(seed: number, steps = 4): Promise<FaultRunResult>
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!
   const faults: string[] = []
   const breaks: string[] = []
-  const root = await mkdtemp(join(tmpdir(), `kith-fault-${seed}-`))
+  // kills and corrupted pages: on a real disk, as crash tests are (test/helpers/tmp.ts)
+  const root = await mkdtemp(join(process.env['KITH_TEST_DISK_DIR'] ?? tmpdir(), `kith-fault-${seed}-`))
   const gs = await Promise.all([0, 1, 2, 3].map((i) => GuardianProcess.init(join(root, `g${i}`))))
   const lost = new Set<number>()
   let destructive = false
@@ -154,7 +146,7 @@ export async function faultRun(seed: number, steps = 4): Promise<FaultRunResult>
       }
     }
     const backup = (timeout = '8s') =>
-      spawn(process.execPath, [CLI, ...v('backup', '--timeout', timeout)], {
+      spawnTracked(process.execPath, [CLI, ...v('backup', '--timeout', timeout)], {
         env: { ...process.env, ...coordinatorEnv },
         stdio: 'ignore',
       })

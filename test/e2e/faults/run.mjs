@@ -15,7 +15,7 @@ const r = spawnSync(
     'run',
     '--config',
     'vitest.e2e.config.ts',
-    'test/e2e/faults/faults.test.ts',
+    'test/e2e/faults/random.test.ts',
     '--reporter=verbose',
   ],
   {
