@@ -1,6 +1,7 @@
 /**
  * The guardian's local page in real Chromium (Debian's `chromium`, driven by playwright-core), against
- * real processes: three guardian daemons, the `kith` CLI and a running `kith recover`. A friend logs in
+ * real processes: three guardian daemons and a running `kith recover` (the friends' other commands run
+ * through the CLI in this process). A friend logs in
  * with the one-time link `kith guardian open` prints, sees the request in plain words, types a wrong code
  * (refused, counted), types the right one (approved, a countdown), and the recovery completes. Each page
  * state is saved as a screenshot under test-results/guardian-page/. Skipped, saying why, only where no
@@ -13,13 +14,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  fleet,
-  type GuardianProcess,
-  guardiansAndVault,
-  kith,
-  type RecoverProcess,
-} from '../helpers/daemons.js'
+import { kithIn as kith } from '../helpers/cli.js'
+import { fleet, type GuardianProcess, guardiansAndVault, type RecoverProcess } from '../helpers/daemons.js'
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p))
 if (CHROMIUM === undefined && process.env['KITH_REQUIRE_CHROMIUM'] === '1')
@@ -64,7 +60,7 @@ describe.skipIf(CHROMIUM === undefined)("a friend approves on their guardian's p
     await kith(...v('kit', '--out', join(work, 'kit')))
     peers = await Promise.all(gs.map(async (g) => (await g.status()).peerId))
     // the friend at guardian 0 keeps a short release delay, so the page's countdown is seen running out
-    await kith('guardian', 'policy', '--release-delay', '6s', '--data-dir', gs[0]!.dir)
+    await kith('guardian', 'policy', '--release-delay', '4s', '--data-dir', gs[0]!.dir)
   }, 120_000)
 
   afterAll(async () => {
@@ -118,7 +114,9 @@ describe.skipIf(CHROMIUM === undefined)("a friend approves on their guardian's p
     await expect.poll(() => page.locator('.flash.ok').textContent()).toMatch(/^Approved/)
     await expect.poll(() => page.locator(`[data-request="${asked.request}"] [data-left]`).count()).toBe(1)
     const first = await page.locator('[data-left]').textContent()
-    await expect.poll(() => page.locator('[data-left]').first().textContent()).not.toBe(first)
+    await expect
+      .poll(() => page.locator('[data-left]').first().textContent(), { timeout: 5000 })
+      .not.toBe(first)
     await shot('04-approved-countdown')
   })
 
