@@ -68,7 +68,7 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
       '--data-dir',
       dir,
       '--hold',
-      '3s',
+      '10s',
     )
     expect(r).toMatchObject({ version: 1, position: 5 })
     plugin = r['plugin'] as string
@@ -149,7 +149,8 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
   })
 
   it('W guardians down: lightningd waits the hold time, the operator is told, then it is refused', async () => {
-    // the operator chose a hold of 1 s (the other tests keep 3 s, so a loaded machine never refuses)
+    // the operator chose a hold of 1 s (the other tests keep 10 s: a plugin just started on a loaded
+    // machine may take seconds to reach its guardians, and lightningd would be refused meanwhile)
     const config = await readPluginConfig(pluginPaths(dir).config)
     await writeFile(pluginPaths(dir).config, JSON.stringify({ ...config, holdMs: 1000 }))
     ln = Lightningd.inProcess(dir, clnDb)
@@ -242,7 +243,7 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
       '--data-dir',
       dir,
       '--hold',
-      '3s',
+      '10s',
     )
     expect(r['position']).toBe(dataVersionOf(clnDb))
     ln = Lightningd.inProcess(dir, clnDb)
@@ -259,6 +260,13 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
     expect(text).toContain('kith_cln_hook_seconds_count 5')
     expect(text).toContain(`kith_cln_data_version ${dataVersionOf(clnDb)}`)
     expect(text).toContain('kith_cln_refusals_total 0')
-    expect(text).toMatch(/kith_cln_hook_seconds_bucket\{le="0.1"\} [1-5]/)
+    // a histogram: every hook in the +Inf bucket, and no bucket counting more than the next one up (how
+    // fast the hooks were is the bench's to say: a loaded machine may take longer than 0.1 s for each)
+    const buckets = [...text.matchAll(/kith_cln_hook_seconds_bucket\{le="([^"]+)"\} (\d+)/g)].map((m) =>
+      Number(m[2]),
+    )
+    expect(buckets.length).toBeGreaterThan(5)
+    expect(buckets.at(-1)).toBe(5)
+    expect(buckets).toEqual([...buckets].sort((a, b) => a - b))
   })
 })

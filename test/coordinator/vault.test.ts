@@ -4,6 +4,7 @@
  * guardian, fence a stale copy. Guardians run in this process (real libp2p, real SQLite); every step goes
  * through the real CLI, in-process.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { cp, readdir, rename, stat, writeFile } from 'node:fs/promises'
@@ -19,6 +20,7 @@ import { restoreVersion } from '../../src/replica/restore.js'
 import { cli, kithJson, statusJson } from '../helpers/cli.js'
 import { LocalGuardian as G, type LocalGuardian, localFleet } from '../helpers/local.js'
 import { fileTempDir } from '../helpers/tmp.js'
+import { waitUntil } from '../helpers/wait.js'
 
 const fleet = localFleet()
 let gs: LocalGuardian[]
@@ -84,7 +86,16 @@ describe('kith vault against three guardians', () => {
       '-e',
       `const D=require(${JSON.stringify(require.resolve('better-sqlite3'))});const d=new D(${JSON.stringify(dbPath)});d.pragma('journal_mode = WAL');const s=d.prepare('INSERT INTO htlcs (payload) VALUES (?)');setInterval(()=>{for(let i=0;i<50;i++)s.run(require('crypto').randomBytes(200))},5)`,
     ])
-    await new Promise((r) => setTimeout(r, 300))
+    // once it writes, the snapshot below runs beside it
+    const rows = () => {
+      const d = new Database(dbPath, { readonly: true })
+      try {
+        return (d.prepare('SELECT count(*) AS n FROM htlcs').get() as { n: number }).n
+      } finally {
+        d.close()
+      }
+    }
+    await waitUntil(() => rows() > 0)
     const b1 = await kithJson(...v('backup'))
     writer.kill('SIGKILL')
     expect(b1['pushed']).toMatchObject({ version: 1, committed: true, receipts: 3 })
