@@ -255,7 +255,6 @@ export class CoordinatorStore {
     return r === undefined ? undefined : toVersion(r)
   }
 
-  /** Versions built but not yet committed (fewer than W receipts), oldest first. */
   /**
    * Versions built and not yet committed, oldest first. One older than the newest committed version is
    * superseded, not pending: guardians refuse it as a rollback, and the newer version holds every source

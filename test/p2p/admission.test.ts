@@ -1,0 +1,69 @@
+/**
+ * Who gets a connection before its handshake (the gater's half-open slots per address): the logic alone,
+ * with connections that are only an address and a status. A slot is held while the connection is open
+ * and in its handshake, not for the whole upgrade time: a backlog of connections whose dialers gave up
+ * (a guardian paused, asleep or starved of CPU) must not lock the vault's own peers out of an address.
+ */
+import type { MultiaddrConnection, PeerId } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { ADMISSION, admissionGater } from '../../src/p2p/admission.js'
+import { duration } from '../../src/time/durations.js'
+
+type Status = 'open' | 'closing' | 'closed' | 'aborted' | 'reset'
+
+/** A raw inbound connection from `ip`, as far as the gater looks at one. */
+function conn(ip: string): MultiaddrConnection & { status: Status } {
+  return {
+    remoteAddr: multiaddr(`/ip4/${ip}/tcp/4000`),
+    status: 'open',
+  } as unknown as MultiaddrConnection & {
+    status: Status
+  }
+}
+
+const member = { equals: () => false } as unknown as PeerId
+const gater = () => admissionGater({ isMember: () => true }, () => [])
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('half-open connections per address', () => {
+  it(`admits ${ADMISSION.pendingPerAddress} handshakes at once from one address, and refuses one more`, () => {
+    const g = gater()
+    for (let i = 0; i < ADMISSION.pendingPerAddress; i++)
+      expect(g.denyInboundConnection!(conn('10.0.0.1'))).toBe(false)
+    expect(g.denyInboundConnection!(conn('10.0.0.1'))).toBe(true)
+    // another address has slots of its own
+    expect(g.denyInboundConnection!(conn('10.0.0.2'))).toBe(false)
+  })
+
+  it('a connection that closed in its handshake frees its slot at once, not after the upgrade time', () => {
+    const g = gater()
+    const stale = Array.from({ length: ADMISSION.pendingPerAddress }, () => conn('10.0.0.1'))
+    for (const c of stale) expect(g.denyInboundConnection!(c)).toBe(false)
+    // their dialers had given up while this node was paused: each fails its handshake and closes
+    for (const c of stale) c.status = 'reset'
+    expect(g.denyInboundConnection!(conn('10.0.0.1'))).toBe(false)
+  })
+
+  it('a finished handshake frees its own slot and no other', async () => {
+    const g = gater()
+    const cs = Array.from({ length: ADMISSION.pendingPerAddress }, () => conn('10.0.0.1'))
+    for (const c of cs) g.denyInboundConnection!(c)
+    expect(await g.denyInboundEncryptedConnection!(member, cs[2]!)).toBe(false)
+    expect(g.denyInboundConnection!(conn('10.0.0.1'))).toBe(false)
+    // the three others still hold theirs
+    expect(g.denyInboundConnection!(conn('10.0.0.1'))).toBe(true)
+  })
+
+  it('a handshake that takes longer than the upgrade time holds its slot no longer', () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const g = gater()
+    for (let i = 0; i < ADMISSION.pendingPerAddress; i++) g.denyInboundConnection!(conn('10.0.0.1'))
+    expect(g.denyInboundConnection!(conn('10.0.0.1'))).toBe(true)
+    vi.advanceTimersByTime(duration('connectionUpgrade'))
+    expect(g.denyInboundConnection!(conn('10.0.0.1'))).toBe(false)
+  })
+})
