@@ -26,8 +26,11 @@ export async function tempDir(prefix = 'kith-test-', options: TempOptions = {}):
   return dir
 }
 
+/** Remove a test's dir; retried while a daemon it stopped may still be closing a file in it. */
+const _remove = (d: string) => rm(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
+
 afterEach(async () => {
-  await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })))
+  await Promise.all(made.splice(0).map(_remove))
 })
 
 const madeForFile: string[] = []
@@ -40,7 +43,7 @@ export async function fileTempDir(prefix = 'kith-test-', options: TempOptions = 
 }
 
 afterAll(async () => {
-  await Promise.all(madeForFile.splice(0).map((d) => rm(d, { recursive: true, force: true })))
+  await Promise.all(madeForFile.splice(0).map(_remove))
 })
 
 export function hex(s: string): Uint8Array {
