@@ -56,7 +56,11 @@ describe('coordinator killed mid-push', () => {
       const paused = gs[round]!.proc!
       paused.kill('SIGSTOP')
       try {
-        const proc = spawnTracked(process.execPath, [CLI, 'vault', 'backup', '--data-dir', dir])
+        // it first delivers the version the last round left in the outbox, and gives up on the paused
+        // guardian after a 2 s dial instead of 10 s: then the new version is built, and pushed
+        const proc = spawnTracked(process.execPath, [CLI, 'vault', 'backup', '--data-dir', dir], {
+          env: { ...process.env, KITH_DURATIONS: 'dial=2s' },
+        })
         const exited = new Promise((r) => proc.once('exit', r))
         // the new version is in the outbox: it is being pushed, and cannot commit while one is paused
         await waitUntil(() => {
