@@ -6,7 +6,7 @@
  */
 import { pino } from 'pino'
 import { ensureSecretFile } from './disk/atomic.js'
-import { KithError } from './errors.js'
+import { KithError, thrownText } from './errors.js'
 
 import type { LogLevel } from './log-levels.js'
 
@@ -34,7 +34,7 @@ export function createLog(component: string, options: { file?: string; level?: L
 export function errorFields(err: unknown): { code: string; err: string } {
   return err instanceof KithError
     ? { code: err.code, err: err.message }
-    : { code: 'INTERNAL', err: err instanceof Error ? err.message : String(err) }
+    : { code: 'INTERNAL', err: thrownText(err) }
 }
 
 /** A silent logger, for library callers and tests that do not want one. */

@@ -18,6 +18,21 @@ export class ProtocolViolationError extends KithError {
   }
 }
 
+/**
+ * The libp2p stream broke before the exchange ended: reset by the peer (its process died, its connection
+ * dropped, it gave up), or aborted here. Not the peer's refusal and not a bug: what it carried stops.
+ */
+export class StreamBrokenError extends KithError {
+  readonly code = 'STREAM_BROKEN'
+  constructor(
+    protocol: string,
+    /** 'reset' (by the peer), 'aborted' (here), 'closed' or 'ended'. */
+    readonly how: string,
+  ) {
+    super(`the stream of ${protocol} broke before the exchange ended (${how})`, { protocol, how })
+  }
+}
+
 /** A stream did not finish before its deadline. */
 export class PeerTimeoutError extends KithError {
   readonly code = 'PEER_TIMEOUT'
