@@ -14,8 +14,9 @@ import type { RecoveryResult } from '../recovery/session.js'
 import type { Roster } from '../replica/roster.js'
 import { decodeVaultState } from '../replica/vault-state.js'
 import { type BackupReport, runBackup } from './backup.js'
+import { createVault } from './create.js'
 import { addSource } from './sources.js'
-import { createVault, type DeliveryResult, Vault } from './vault.js'
+import { type DeliveryResult, Vault } from './vault.js'
 
 /** The restored version carries no vault state (or one of another vault): it cannot be resumed. */
 export class NoVaultStateError extends KithError {

@@ -1,16 +1,14 @@
 /**
  * The operator's vault: its keys (key file), its state (SQLite), its libp2p identity, and the
- * operations on them: create, add guardians (a roster is signed and the data key re-split once the
+ * operations on them: open, add guardians (a roster is signed and the data key re-split once the
  * vault has enough), and manage sources. Backup and status live in their own modules.
  */
 import '../polyfill.js'
 import { randomBytes } from 'node:crypto'
-import { stat } from 'node:fs/promises'
 import { toHex, u64be } from '../crypto/bytes.js'
-import { DATA_KEY_LENGTH, type DataKeys, deriveDataKeys, keyCommitment } from '../crypto/kdf.js'
-import { generateSecretKey, schnorrPublicKey } from '../crypto/schnorr.js'
+import { type DataKeys, deriveDataKeys, keyCommitment } from '../crypto/kdf.js'
+import { schnorrPublicKey } from '../crypto/schnorr.js'
 import { xchachaOpen, xchachaSeal } from '../crypto/xchacha.js'
-import { ensurePrivateDir } from '../disk/atomic.js'
 import { acquireLock } from '../disk/lock.js'
 import { KithError } from '../errors.js'
 import { enrollWithInvite, sendRoster } from '../p2p/client.js'
@@ -21,88 +19,15 @@ import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
 import { PushSessions } from '../p2p/push-session.js'
 import { signRoster } from '../replica/roster.js'
-import { assertThreshold, splitDataKey } from '../shares/split.js'
-import { checkLabel } from '../text.js'
+import { splitDataKey } from '../shares/split.js'
 import { systemClock } from '../time/clock.js'
-import {
-  GuardianExistsError,
-  NotEnoughGuardiansError,
-  UnknownGuardianError,
-  VaultExistsError,
-} from './errors.js'
+import { newDataKey, sealDataKey } from './create.js'
+import { GuardianExistsError, NotEnoughGuardiansError, UnknownGuardianError } from './errors.js'
 import { refuseIfFenced } from './fence-record.js'
 import { vaultPaths } from './paths.js'
 import { openShare, sealLegacyShares, sealShare } from './sealed-shares.js'
-import { CoordinatorStore, type GuardianRow, type SealedDataKey } from './store.js'
-import { readKeyFile, writeKeyFile } from './vault-key-file.js'
-
-/** Refuse a data dir that already holds a vault (VAULT_EXISTS): nothing is ever written over one. */
-export async function refuseExistingVault(dir: string): Promise<void> {
-  const taken = await stat(vaultPaths(dir).key).then(
-    () => true,
-    () => false,
-  )
-  if (taken) throw new VaultExistsError(dir)
-}
-
-export interface InitOptions {
-  readonly k: number
-  readonly w: number
-  readonly name: string
-  readonly passphrase?: string
-}
-
-/** Create a vault: keys (0600), state, identity. Returns its id (x-only public key). */
-export async function initVault(dir: string, opts: InitOptions): Promise<Uint8Array> {
-  return createVault(dir, { ...opts, vaultKey: generateSecretKey(), epoch: 0, dataKey: newDataKey() })
-}
-
-/**
- * Write a vault directory: the key file (vault key and a fresh key-encryption key), a node identity,
- * and the state database with the data key of `epoch`; `seed` adds more rows in the same transaction.
- * Refuses a directory that already holds a vault. Zeroes the keys it was given.
- */
-export async function createVault(
-  dir: string,
-  opts: InitOptions & { vaultKey: Uint8Array; epoch: number; dataKey: Uint8Array },
-  seed?: (store: CoordinatorStore) => void,
-): Promise<Uint8Array> {
-  const paths = vaultPaths(dir)
-  checkLabel(opts.name, "vault's name")
-  await refuseExistingVault(dir)
-  // W may not exceed n either; n is known only as guardians are added, so W <= 255 here
-  assertThreshold(opts.k, Math.max(opts.k, opts.w))
-  await ensurePrivateDir(dir)
-  const kek = new Uint8Array(randomBytes(32))
-  await writeKeyFile(paths.key, { vaultKey: opts.vaultKey, kek }, opts.passphrase)
-  await loadOrCreatePeerKey(paths.peerKey)
-  const store = CoordinatorStore.open(paths.db)
-  const vaultId = schnorrPublicKey(opts.vaultKey)
-  try {
-    store.atomically(() => {
-      store.createVault({ vaultId, name: opts.name, k: opts.k, w: opts.w, epoch: opts.epoch }, Date.now())
-      store.putDataKey(opts.epoch, sealDataKey(kek, opts.epoch, opts.dataKey))
-      seed?.(store)
-    })
-  } finally {
-    store.close()
-    opts.vaultKey.fill(0)
-    opts.dataKey.fill(0)
-    kek.fill(0)
-  }
-  return vaultId
-}
-
-/** A fresh random data key (DEK). */
-function newDataKey(): Uint8Array {
-  return new Uint8Array(randomBytes(DATA_KEY_LENGTH))
-}
-
-/** Seal a data key with the key-encryption key, bound to the epoch it starts at. */
-function sealDataKey(kek: Uint8Array, fromEpoch: number, dataKey: Uint8Array): SealedDataKey {
-  const nonce = new Uint8Array(randomBytes(24))
-  return { nonce, sealed: xchachaSeal(kek, nonce, dataKey, u64be(fromEpoch)) }
-}
+import { CoordinatorStore, type GuardianRow } from './store.js'
+import { readKeyFile } from './vault-key-file.js'
 
 /** A journal key's AAD (its text keeps the journal's historical name, as the sealed keys on disk do). */
 const _journalAad = (name: string) => new TextEncoder().encode(`kith/stream-key/${name}`)

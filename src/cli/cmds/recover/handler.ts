@@ -3,8 +3,8 @@
  * Human output narrates; --json prints one JSON object per event line, for scripts and tests.
  */
 import { readFile } from 'node:fs/promises'
+import { refuseExistingVault } from '../../../coordinator/create.js'
 import { type ResumeReport, resumeAfterRecovery } from '../../../coordinator/resume.js'
-import { refuseExistingVault } from '../../../coordinator/vault.js'
 import { decodeText, encodeText } from '../../../crypto/text.js'
 import { createLog, errorFields } from '../../../log.js'
 import { InvalidKitError } from '../../../recovery/errors.js'
