@@ -15,7 +15,7 @@ import { encodeText } from '../crypto/text.js'
 import { acquireLockWaiting } from '../disk/lock.js'
 import { openWriterCertificate } from '../journal/entry.js'
 import { LocalLog } from '../journal/local-log.js'
-import { createLog, type Log } from '../log.js'
+import { createLog, type Log, moduleLog } from '../log.js'
 import { JournalWriter } from '../p2p/journal-writer.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
@@ -27,13 +27,13 @@ import { JsonObjectSplitter, logNotification, MANIFEST, type RpcMessage, result,
 import { HookStats } from './stats.js'
 
 /** Take a new snapshot version of the vault (after lost writes), under the vault's lock. */
-async function _snapshot(config: PluginConfig, journal: string): Promise<JournalMark> {
+async function _snapshot(config: PluginConfig, journal: string, log: Log): Promise<JournalMark> {
   const passphrase = config.passphraseFile
     ? (await import('node:fs/promises'))
         .readFile(config.passphraseFile, 'utf8')
         .then((t) => t.replace(/\r?\n$/, ''))
     : undefined
-  const vault = await Vault.open(config.vaultDir, await passphrase, { lock: false })
+  const vault = await Vault.open(config.vaultDir, await passphrase, { lock: false, log })
   const release = await acquireLockWaiting(vaultPaths(config.vaultDir).lock, 'vault', config.holdMs)
   try {
     const report = requireCommitted(await runBackup(vault))
@@ -68,7 +68,7 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
     const node: KithNode = await createKithNode({
       privateKey: await loadOrCreatePeerKey(vaultPaths(config.vaultDir).peerKey),
     })
-    const writer = new JournalWriter(node, cert.bytes, journalLog)
+    const writer = new JournalWriter(node, cert.bytes, journalLog, moduleLog(log, 'p2p'))
     const targets = () =>
       writer.setTargets(
         store
@@ -88,7 +88,7 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
         targets() // a roster change since the last entry is followed at the next one
         return writer.append(position, bytes, quorum, signal)
       },
-      snapshot: () => _snapshot(config, config.stream),
+      snapshot: () => _snapshot(config, config.stream, log),
       holdMs: config.holdMs,
       say,
       alert: async (reason) => {

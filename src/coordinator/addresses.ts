@@ -36,9 +36,7 @@ export async function refreshAddresses(vault: Vault, from: readonly GuardianRow[
           g,
           vault.vaultId,
           { what: 'addresses' },
-          {
-            signal: AbortSignal.timeout(duration('askAddresses')),
-          },
+          { signal: AbortSignal.timeout(duration('askAddresses')), log: vault.p2pLog },
         )
         records = decodeUnsigned(MSG.addresses, bytes).records
       } catch {
@@ -47,7 +45,14 @@ export async function refreshAddresses(vault: Vault, from: readonly GuardianRow[
       for (const { record } of records) {
         const r = await openAddressRecord(record)
         if (r === undefined || !members.has(toHex(r.peerId))) continue
-        if (vault.db.net.offer(r.peerId, r.addrs, r.seq, vault.now())) moved++
+        if (!vault.db.net.offer(r.peerId, r.addrs, r.seq, vault.now())) continue
+        moved++
+        vault.log.info({
+          event: 'address-updated',
+          peer: peerIdFromBytes(r.peerId).toString(),
+          seq: r.seq,
+          from: g.label,
+        })
       }
     }),
   )

@@ -71,7 +71,7 @@ export async function runDrill(vault: Vault, options: { chunks?: number } = {}):
           node,
           g,
           { vaultId: vault.vaultId, nonce, chunks: sample.map((c) => c.id) },
-          { signal: AbortSignal.timeout(duration('drill')) },
+          { signal: AbortSignal.timeout(duration('drill')), log: vault.p2pLog },
         )
         const hash = vault.db.shareHash(g.peerId)
         const share = equalBytes(r.shareProof, ZERO)
@@ -108,6 +108,16 @@ export async function runDrill(vault: Vault, options: { chunks?: number } = {}):
       }
     }),
   )
+  for (const g of guardians)
+    (g.pass ? vault.log.info : vault.log.warn).call(vault.log, {
+      event: 'drilled',
+      version: newest.version,
+      guardian: g.label,
+      pass: g.pass,
+      share: g.share,
+      chunks: `${g.chunksOk}/${g.chunksChecked}`,
+      held: g.version,
+    })
   vault.db.event('drill', { version: newest.version, pass: guardians.every((g) => g.pass) }, vault.now())
   return { version: newest.version, pass: guardians.every((g) => g.pass), guardians }
 }

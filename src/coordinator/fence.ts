@@ -35,9 +35,7 @@ export async function proveFence(vault: Vault, g: GuardianRow): Promise<Omit<Fen
       g,
       vault.vaultId,
       { what: 'roster' },
-      {
-        signal: AbortSignal.timeout(duration('fenceProof')),
-      },
+      { signal: AbortSignal.timeout(duration('fenceProof')), log: vault.p2pLog },
     )
     const roster = openRoster(bytes)
     const epoch = vault.db.settings().epoch
@@ -63,7 +61,7 @@ export async function probeFence(vault: Vault): Promise<void> {
         g,
         vault.vaultId,
         { what: 'head' },
-        { signal: AbortSignal.timeout(duration('fenceProof')) },
+        { signal: AbortSignal.timeout(duration('fenceProof')), log: vault.p2pLog },
       ).catch((err: unknown) => {
         if (mayBeFenced(err)) refused.push(g)
       }),
@@ -77,6 +75,7 @@ export async function checkFenced(vault: Vault, refused: readonly GuardianRow[])
   for (const g of refused) {
     const fence = await proveFence(vault, g)
     if (fence === undefined) continue
+    vault.log.error({ event: 'fenced', guardian: fence.guardian, epoch: fence.epoch })
     recordFence(vault.db, fence, vault.now())
     throw new FencedError(fence.guardian, fence.epoch)
   }

@@ -10,6 +10,7 @@
 import { decodeUnsigned } from '../codec/record.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { encodeText } from '../crypto/text.js'
+import { errorFields } from '../log.js'
 import { type FetchRequest, fetchFromPeer } from '../p2p/client.js'
 import { isRemote } from '../p2p/errors.js'
 import { MSG } from '../p2p/messages.js'
@@ -86,6 +87,7 @@ export interface RecoveryRequestSeen {
 async function _probe(vault: Vault, g: GuardianRow, req: FetchRequest): Promise<Uint8Array> {
   return fetchFromPeer(await vault.network(), g, vault.vaultId, req, {
     signal: AbortSignal.timeout(duration('probe')),
+    log: vault.p2pLog,
   })
 }
 
@@ -148,7 +150,11 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
       // a guardian that answers "nothing held yet" is reachable; one that says this node was
       // fenced is asked for the proof
       const fence = mayBeFenced(err) ? await proveFence(vault, g) : undefined
-      if (fence !== undefined) recordFence(vault.db, fence, vault.now())
+      if (fence !== undefined) {
+        vault.log.error({ event: 'fenced', guardian: fence.guardian, epoch: fence.epoch })
+        recordFence(vault.db, fence, vault.now())
+      }
+      vault.log.debug({ event: 'probe-failed', guardian: g.label, ...errorFields(err) })
       return { reachable: isRemote(err, 'NOT_HELD') || mayBeFenced(err), version }
     }
   }

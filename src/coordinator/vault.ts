@@ -11,6 +11,7 @@ import { schnorrPublicKey } from '../crypto/schnorr.js'
 import { xchachaOpen, xchachaSeal } from '../crypto/xchacha.js'
 import { acquireLock } from '../disk/lock.js'
 import { KithError } from '../errors.js'
+import { errorFields, type Log, moduleLog, silentLog } from '../log.js'
 import { enrollWithInvite, sendRoster } from '../p2p/client.js'
 import { InviteExpiredError } from '../p2p/errors.js'
 import { inviteFromText } from '../p2p/invite.js'
@@ -43,6 +44,10 @@ export interface DeliveryResult {
 export class Vault {
   private node: Promise<KithNode> | undefined
   private sessions: Promise<PushSessions> | undefined
+  /** The coordinator's log lines (module `coordinator`): backups, pushes, receipts, commits, fences. */
+  readonly log: Log
+  /** What the vault's network calls log (module `p2p`): dials, sessions, failed calls. */
+  readonly p2pLog: Log
 
   private constructor(
     readonly dir: string,
@@ -51,16 +56,21 @@ export class Vault {
     private readonly kek: Uint8Array,
     readonly now: () => number,
     private readonly release: () => void,
-  ) {}
+    log: Log,
+  ) {
+    this.log = moduleLog(log, 'coordinator')
+    this.p2pLog = moduleLog(log, 'p2p')
+  }
 
   /**
    * Open the vault. With `lock` (every command that changes it), this process becomes the only one
-   * allowed to: a second `backup` or `watch` on the same vault is refused with VAULT_BUSY.
+   * allowed to: a second `backup` or `watch` on the same vault is refused with VAULT_BUSY. `log` is
+   * the process's logger (silent by default); the vault's parts log through children of it.
    */
   static async open(
     dir: string,
     passphrase?: string,
-    options: { lock?: boolean; now?: () => number } = {},
+    options: { lock?: boolean; now?: () => number; log?: Log } = {},
   ): Promise<Vault> {
     const paths = vaultPaths(dir)
     const secrets = await readKeyFile(paths.key, dir, passphrase)
@@ -69,7 +79,8 @@ export class Vault {
       const db = CoordinatorStore.open(paths.db)
       // shares an older kith kept in the clear are sealed now (only a command that may change the vault)
       if (options.lock !== false) sealLegacyShares(db, secrets.kek)
-      return new Vault(dir, db, secrets.vaultKey, secrets.kek, options.now ?? systemClock(), release)
+      const now = options.now ?? systemClock()
+      return new Vault(dir, db, secrets.vaultKey, secrets.kek, now, release, options.log ?? silentLog)
     } catch (err) {
       release()
       throw err
@@ -129,7 +140,7 @@ export class Vault {
 
   /** The push sessions kept open to the guardians, on the node; closed with the vault. */
   pushSessions(): Promise<PushSessions> {
-    this.sessions ??= this.network().then((node) => new PushSessions(node))
+    this.sessions ??= this.network().then((node) => new PushSessions(node, this.p2pLog))
     return this.sessions
   }
 
@@ -237,6 +248,7 @@ export class Vault {
     const sealed = rotate ? sealDataKey(this.kek, epoch, dataKey) : undefined
     this.db.adoptRoster(epoch, roster.bytes, shares, this.now(), sealed)
     dataKey.fill(0)
+    this.log.info({ event: 'epoch', epoch, guardians: guardians.length, newDataKey: rotate })
   }
 
   /**
@@ -254,13 +266,15 @@ export class Vault {
     let removedTold = false
     if (gone.member) {
       try {
-        await sendRoster(await this.network(), gone, { roster: this.db.roster(this.db.settings().epoch)! })
+        const roster = this.db.roster(this.db.settings().epoch)!
+        await sendRoster(await this.network(), gone, { roster }, { log: this.p2pLog })
         removedTold = true
       } catch {
         // unreachable or refusing: it keeps only ciphertext under the old key and an old share
       }
     }
     this.db.deleteGuardian(gone.peerId, this.now())
+    this.log.info({ event: 'guardian-removed', guardian: gone.label, peer: peerIdText, told: removedTold })
     return { results, removedTold }
   }
 
@@ -281,8 +295,9 @@ export class Vault {
     return Promise.all(
       pending.map(async (g): Promise<DeliveryResult> => {
         const peerId = peerIdFromBytes(g.peerId).toString()
+        const who = { guardian: g.label, peer: peerId, epoch: s.epoch }
         try {
-          const opts = signal ? { signal } : undefined
+          const opts = { ...(signal ? { signal } : {}), log: this.p2pLog }
           if (g.invite !== null) {
             await enrollWithInvite(
               node,
@@ -299,8 +314,10 @@ export class Vault {
             )
           }
           this.db.markDelivered(g.peerId, s.epoch, this.now())
+          this.log.info({ event: 'roster-delivered', ...who, enrolled: g.invite !== null })
           return { label: g.label, peerId, ok: true }
         } catch (err) {
+          this.log.warn({ event: 'roster-not-delivered', ...who, ...errorFields(err) })
           return {
             label: g.label,
             peerId,

@@ -30,6 +30,7 @@ export async function poll(ctx: RecoveryContext, t: Tracked): Promise<void> {
   try {
     reply = await requestRecovery(await ctx.node(), t, ctx.opts.vaultId, ctx.recoveryKey.publicKey, {
       signal: AbortSignal.timeout(duration('askRecovery')),
+      log: ctx.p2pLog,
     })
   } catch (err) {
     _failed(ctx, t, err)

@@ -1,8 +1,10 @@
 /**
  * What the parts of one recovery share: its options, its events, the guardians it asks and what each
  * answered, the one-time recovery key, the newest roster it learned, and its one libp2p node. Nothing
- * in here is ever logged or printed but the events, which carry no key, share or content.
+ * in here is ever logged or printed but the events, which carry no key, share or content (and are logged
+ * without the phone codes they show).
  */
+import type { Log } from '../log.js'
 import type { KithNode } from '../p2p/node.js'
 import type { Roster } from '../replica/roster.js'
 import type { RecoveryTarget } from './targets.js'
@@ -58,6 +60,8 @@ export interface RecoveryOptions {
   readonly pollMs?: number
   readonly onEvent?: (e: RecoveryEvent) => void
   readonly signal?: AbortSignal
+  /** The process's logger: the recovery logs its events and steps through children of it. */
+  readonly log?: Log
 }
 
 /** A guardian being asked, and what it answered so far. */
@@ -87,9 +91,27 @@ export interface RecoveryContext {
   /** The newest valid roster any guardian showed (after approving). */
   roster: Roster | undefined
   node(): Promise<KithNode>
+  /** Tell the event to `onEvent`, and log it (without a phone code). */
   say(e: RecoveryEvent): void
+  /** The recovery's own log lines (module `recovery`): steps, answers, what failed and why. */
+  readonly log: Log
+  /** What its network calls log (module `p2p`). */
+  readonly p2pLog: Log
   /** When waiting for humans stops. */
   readonly deadline: number
+}
+
+/** Events that say something went wrong with a guardian: logged as warnings. */
+const WARNINGS = new Set<RecoveryEvent['event']>(['unreachable', 'refused', 'denied', 'bad-guardian'])
+
+/** Log an event as a line of its own: everything in it but a phone code, which only the terminal shows. */
+export function logEvent(log: Log, e: RecoveryEvent): void {
+  const line =
+    e.event === 'request-sent'
+      ? { event: e.event, guardian: e.guardian, peerId: e.peerId, request: e.request, decided: e.code === '' }
+      : e
+  if (WARNINGS.has(e.event)) log.warn(line)
+  else log.info(line)
 }
 
 /** Whether a guardian's human approved this recovery's request (it may then serve data). */

@@ -41,9 +41,7 @@ export async function collectAnswers(ctx: RecoveryContext, roster: Roster): Prom
           t,
           ctx.opts.vaultId,
           { what: 'freshness' },
-          {
-            signal: AbortSignal.timeout(duration('askFreshness')),
-          },
+          { signal: AbortSignal.timeout(duration('askFreshness')), log: ctx.p2pLog },
         )
       } catch {
         return undefined // silence, or a refusal: not an answer about the vault

@@ -38,9 +38,7 @@ async function _head(ctx: RecoveryContext, t: Tracked, journal: string): Promise
       t,
       ctx.opts.vaultId,
       { what: 'journalHead', journal },
-      {
-        signal: AbortSignal.timeout(duration('askJournal')),
-      },
+      { signal: AbortSignal.timeout(duration('askJournal')), log: ctx.p2pLog },
     )
     const r = decodeUnsigned(MSG.journalEntries, bytes)
     if (r.certificate === undefined) return undefined
@@ -76,9 +74,7 @@ async function _entries(
           h.t,
           ctx.opts.vaultId,
           { what: 'entries', journal: mark.journal, from: next },
-          {
-            signal: AbortSignal.timeout(duration('askJournal')),
-          },
+          { signal: AbortSignal.timeout(duration('askJournal')), log: ctx.p2pLog },
         )
         run = decodeUnsigned(MSG.journalEntries, bytes).entries
       } catch {
@@ -125,6 +121,14 @@ export async function replayJournal(
   if (heads.length < rule.needed && ctx.opts.acceptStale !== true)
     throw new PossiblyStaleError(heads.length, rule.needed, mark.position, rule.tolerate)
   const target = Math.max(mark.position, ...heads.map((h) => h.newest?.position ?? 0))
+  ctx.log.info({
+    event: 'journal-heads',
+    journal: mark.journal,
+    answered: heads.length,
+    needed: rule.needed,
+    from: mark.position,
+    to: target,
+  })
   const entries = target > mark.position ? await _entries(ctx, heads, mark, target) : []
   const db = new Database(path)
   try {

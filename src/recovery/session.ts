@@ -16,6 +16,7 @@ import { recoveryRequestId } from '../ceremony/request.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { generateEciesKeyPair } from '../crypto/ecies.js'
 import { deriveDataKeys } from '../crypto/kdf.js'
+import { moduleLog, silentLog } from '../log.js'
 import { fetchFromPeer } from '../p2p/client.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { ChunkMissingError } from '../replica/errors.js'
@@ -30,6 +31,7 @@ import { pollUntil } from './asking.js'
 import { GuardianChunks } from './chunks.js'
 import {
   approvedBy,
+  logEvent,
   type RecoveryContext,
   type RecoveryEvent,
   type RecoveryOptions,
@@ -66,6 +68,7 @@ export class Recovery {
 
   constructor(opts: RecoveryOptions) {
     const recoveryKey = generateEciesKeyPair()
+    const log = moduleLog(opts.log ?? silentLog, 'recovery')
     this.ctx = {
       opts,
       recoveryKey,
@@ -80,7 +83,12 @@ export class Recovery {
         )
         return this.node
       },
-      say: (e: RecoveryEvent) => opts.onEvent?.(e),
+      say: (e: RecoveryEvent) => {
+        logEvent(log, e)
+        opts.onEvent?.(e)
+      },
+      log,
+      p2pLog: moduleLog(opts.log ?? silentLog, 'p2p'),
       deadline: Date.now() + (opts.waitMs ?? duration('recoveryWait')),
     }
   }
@@ -120,12 +128,20 @@ export class Recovery {
         ? await this._older(this.ctx.opts.version, roster)
         : await this._newest(roster)
     const body = openManifestBody(manifest, keys.manifestKey)
+    this.ctx.log.info({
+      event: 'restoring',
+      version: manifest.version,
+      files: body.files.length,
+      chunks: manifest.chunks.length,
+      holders: holders.map((h) => h.label),
+    })
     const source = new GuardianChunks(
       await this.ctx.node(),
       this.ctx.opts.vaultId,
       holders,
       body.files.flatMap((f) => f.chunks),
       (g, chunk) => this.ctx.say({ event: 'bad-guardian', guardian: g.label, chunk }),
+      this.ctx.p2pLog,
     )
     let files: RestoredFile[]
     try {
@@ -289,10 +305,13 @@ export class Recovery {
 
   private async _fetchManifest(t: Tracked, version: number): Promise<Manifest | undefined> {
     try {
-      const bytes = await fetchFromPeer(await this.ctx.node(), t, this.ctx.opts.vaultId, {
-        what: 'manifest',
-        version,
-      })
+      const bytes = await fetchFromPeer(
+        await this.ctx.node(),
+        t,
+        this.ctx.opts.vaultId,
+        { what: 'manifest', version },
+        { log: this.ctx.p2pLog },
+      )
       const m = openManifest(bytes, this.ctx.opts.vaultId)
       return m.version === version ? m : undefined
     } catch {
