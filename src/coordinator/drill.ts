@@ -9,12 +9,14 @@ import { chunkProof, shareProof } from '../ceremony/drill.js'
 import { equalBytes } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
 import { drillGuardian } from '../p2p/client.js'
+import { isBadAnswer } from '../p2p/errors.js'
 import { DRILL_MAX_CHUNKS } from '../p2p/messages.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
 import { openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
 import { duration } from '../time/durations.js'
+import { distrust } from './distrust.js'
 import { vaultPaths } from './paths.js'
 import type { Vault } from './vault.js'
 
@@ -95,6 +97,7 @@ export async function runDrill(vault: Vault, options: { chunks?: number } = {}):
           pass: share === 'ok' && version >= newest.version && chunksOk === sample.length,
         }
       } catch (err) {
+        if (isBadAnswer(err)) distrust(vault, g, 'its drill proofs', err)
         return {
           ...base,
           reachable: false,

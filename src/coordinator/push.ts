@@ -8,7 +8,7 @@ import { toHex } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
 import { errorFields } from '../log.js'
 import { sendCertificate } from '../p2p/client.js'
-import { isRemote } from '../p2p/errors.js'
+import { isBadAnswer, isRemote } from '../p2p/errors.js'
 import { MAX_INLINE_BYTES, MAX_INLINE_CHUNKS } from '../p2p/messages.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
 import { encodeCertificate } from '../replica/certificate.js'
@@ -17,6 +17,7 @@ import { ChunkMissingError } from '../replica/errors.js'
 import { type ChunkRef, headOfManifest, openManifest } from '../replica/manifest.js'
 import { duration } from '../time/durations.js'
 import { pathTo, refreshAddresses } from './addresses.js'
+import { distrust } from './distrust.js'
 import { checkFenced, mayBeFenced } from './fence.js'
 import { vaultPaths } from './paths.js'
 import type { GuardianRow, VersionRow } from './store.js'
@@ -154,6 +155,8 @@ export async function pushToGuardians(
       // one that did not answer is asked again once its address is refreshed (below)
       const retry = code === undefined && !last
       vault.log.warn({ event: 'push-failed', ...who, ms: _since(started), retry, ...errorFields(err) })
+      // a receipt for another manifest or signer, or an answer out of the protocol: not a mere failure
+      if (isBadAnswer(err)) distrust(vault, g, `its answer to the push of version ${v.version}`, err)
       // one that did not answer may have moved: asked again at its newest address below
       if (code === undefined && !last) return void unreached.push(g)
       if (code === undefined) vault.db.net.reached(g.peerId, false, undefined, vault.now())

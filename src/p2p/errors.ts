@@ -93,6 +93,36 @@ export class InviteExpiredError extends KithError {
   }
 }
 
+/**
+ * Codes of what a peer sent that did not verify (a signature, a record's format, a vault, a chain, a
+ * certificate, a chunk's id, the protocol's order), as opposed to its refusal or its silence.
+ */
+const BAD_ANSWER_CODES: ReadonlySet<string> = new Set([
+  'BAD_SIGNATURE',
+  'MALFORMED_RECORD',
+  'UNSUPPORTED_FORMAT',
+  'RECORD_TOO_LARGE',
+  'MESSAGE_TOO_LARGE',
+  'WRONG_VAULT',
+  'VERSION_CHAIN',
+  'INVALID_CERTIFICATE',
+  'INVALID_EVIDENCE',
+  'CHUNK_INTEGRITY',
+  'BAD_ENTRY',
+  'PROTOCOL_VIOLATION',
+])
+
+/** Why a peer's answer was dropped where no error was thrown: a code of troubleshooting.md and one line. */
+export interface Why {
+  readonly code: string
+  readonly reason: string
+}
+
+/** Whether `err` says a peer answered with something that does not verify (never its own refusal). */
+export function isBadAnswer(err: unknown): err is KithError {
+  return err instanceof KithError && !(err instanceof RemoteError) && BAD_ANSWER_CODES.has(err.code)
+}
+
 /** Whether `err` is a peer's refusal with this code (`isRemote(err, 'NOT_HELD')`), or any refusal. */
 export function isRemote(err: unknown, code?: string): err is RemoteError {
   return err instanceof RemoteError && (code === undefined || err.remoteCode === code)

@@ -4,9 +4,14 @@
  * in here is ever logged or printed but the events, which carry no key, share or content (and are logged
  * without the phone codes they show).
  */
+import { toHex } from '../crypto/bytes.js'
+import { KithError, thrownText } from '../errors.js'
 import type { Log } from '../log.js'
+import type { Why } from '../p2p/errors.js'
 import type { KithNode } from '../p2p/node.js'
+import { peerIdFromBytes } from '../p2p/peers.js'
 import type { Roster } from '../replica/roster.js'
+import { cleanText } from '../text.js'
 import type { RecoveryTarget } from './targets.js'
 
 export type RecoveryEvent =
@@ -37,13 +42,39 @@ export type RecoveryEvent =
   // a journal replayed (the event and its field keep the journal's historical name)
   | { event: 'stream-replayed'; stream: string; from: number; to: number; applied: number }
   | { event: 'older-version'; version: number; newest: number }
-  | { event: 'bad-guardian'; guardian: string; chunk: string }
+  | {
+      /** A guardian answered with something that does not verify: it was not used (see BadAnswer). */
+      event: 'bad-guardian'
+      guardian: string
+      peerId: string
+      what: BadAnswer
+      /** The stable code of what failed (BAD_SIGNATURE, CHUNK_INTEGRITY, WRONG_VAULT, …). */
+      code: string
+      /** One line: what did not hold. */
+      reason: string
+      /** For a chunk: its id. */
+      chunk?: string
+    }
   | {
       event: 'restore-done'
       version: number
       createdAt: number
       files: { source: string; kind: string; path: string; size: number }[]
     }
+
+/** What a guardian can answer with that must verify before it is used. */
+export type BadAnswer =
+  | 'freshness'
+  | 'head'
+  | 'seen-head'
+  | 'certificate'
+  | 'share'
+  | 'roster'
+  | 'address-record'
+  | 'manifest'
+  | 'chunk'
+  | 'journal-head'
+  | 'journal-entry'
 
 export interface RecoveryOptions {
   readonly vaultId: Uint8Array
@@ -77,6 +108,8 @@ export interface Tracked extends RecoveryTarget {
   /** Its released share envelope, once opened and verified. */
   share?: Uint8Array
   shareEpoch?: number
+  /** Its share's x, to name it if the combine finds that share bad. */
+  shareX?: number
   /** Where to reach it: the kit's addresses, then those of the newest signed record seen (`seq`). */
   addrs: readonly string[]
   seq?: number
@@ -93,6 +126,11 @@ export interface RecoveryContext {
   node(): Promise<KithNode>
   /** Tell the event to `onEvent`, and log it (without a phone code). */
   say(e: RecoveryEvent): void
+  /**
+   * A guardian's answer did not verify and was dropped: said once per guardian and kind of answer
+   * (a `bad-guardian` event, logged as a warning), with `err`'s code and one line.
+   */
+  distrust(t: Tracked, what: BadAnswer, why: unknown, chunk?: string): void
   /** The recovery's own log lines (module `recovery`): steps, answers, what failed and why. */
   readonly log: Log
   /** What its network calls log (module `p2p`). */
@@ -112,6 +150,37 @@ export function logEvent(log: Log, e: RecoveryEvent): void {
       : e
   if (WARNINGS.has(e.event)) log.warn(line)
   else log.info(line)
+}
+
+const _isWhy = (x: unknown): x is Why =>
+  typeof x === 'object' &&
+  x !== null &&
+  typeof Reflect.get(x, 'code') === 'string' &&
+  typeof Reflect.get(x, 'reason') === 'string'
+
+/** A recovery's `distrust`: each guardian's bad answer of one kind said once, whatever it repeats. */
+export function distruster(say: (e: RecoveryEvent) => void): RecoveryContext['distrust'] {
+  const said = new Set<string>()
+  return (t, what, why, chunk) => {
+    const key = `${toHex(t.peerId)} ${what}`
+    if (said.has(key)) return
+    said.add(key)
+    const w: Why =
+      why instanceof KithError
+        ? { code: why.code, reason: why.message }
+        : _isWhy(why)
+          ? why
+          : { code: 'INTERNAL', reason: thrownText(why) }
+    say({
+      event: 'bad-guardian',
+      guardian: cleanText(t.label, 64),
+      peerId: peerIdFromBytes(t.peerId).toString(),
+      what,
+      code: w.code,
+      reason: cleanText(w.reason, 200),
+      ...(chunk !== undefined ? { chunk } : {}),
+    })
+  }
 }
 
 /** Whether a guardian's human approved this recovery's request (it may then serve data). */

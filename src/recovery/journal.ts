@@ -17,8 +17,10 @@ import {
   type WriterCertificate,
 } from '../journal/entry.js'
 import { BadEntryError } from '../journal/errors.js'
+import { errorFields } from '../log.js'
 import { fetchFromPeer } from '../p2p/client.js'
 import { MSG } from '../p2p/messages.js'
+import { WrongVaultError } from '../replica/errors.js'
 import type { JournalMark } from '../replica/manifest.js'
 import { duration } from '../time/durations.js'
 import { approvedBy, type RecoveryContext, type Tracked } from './context.js'
@@ -32,24 +34,34 @@ interface JournalHead {
 }
 
 async function _head(ctx: RecoveryContext, t: Tracked, journal: string): Promise<JournalHead | undefined> {
+  let bytes: Uint8Array
   try {
-    const bytes = await fetchFromPeer(
+    bytes = await fetchFromPeer(
       await ctx.node(),
       t,
       ctx.opts.vaultId,
       { what: 'journalHead', journal },
       { signal: AbortSignal.timeout(duration('askJournal')), log: ctx.p2pLog },
     )
+  } catch (err) {
+    // unreachable, or holds no such journal: it counts for nothing
+    ctx.log.debug({ event: 'journal-head-not-given', guardian: t.label, journal, ...errorFields(err) })
+    return undefined
+  }
+  try {
     const r = decodeUnsigned(MSG.journalEntries, bytes)
     if (r.certificate === undefined) return undefined
     const cert = openWriterCertificate(r.certificate)
-    if (!equalBytes(cert.vaultId, ctx.opts.vaultId) || cert.journal !== journal) return undefined
+    if (!equalBytes(cert.vaultId, ctx.opts.vaultId)) throw new WrongVaultError('writer certificate')
+    if (cert.journal !== journal) throw new BadEntryError(0, 'writer')
     const e = r.entries[0] === undefined ? undefined : openEntry(r.entries[0].entry, cert.writerKey)
     if (e !== undefined && (e.journal !== journal || !equalBytes(e.vaultId, ctx.opts.vaultId)))
-      return undefined
+      throw new BadEntryError(e.position, 'journal')
     return { t, cert, ...(e !== undefined ? { newest: e } : {}) }
-  } catch {
-    return undefined // unreachable, holds no such journal, or proves nothing: it counts for nothing
+  } catch (err) {
+    // proves nothing, and counts for nothing: said, since an honest guardian sends no such thing
+    ctx.distrust(t, 'journal-head', err)
+    return undefined
   }
 }
 
@@ -77,17 +89,32 @@ async function _entries(
           { signal: AbortSignal.timeout(duration('askJournal')), log: ctx.p2pLog },
         )
         run = decodeUnsigned(MSG.journalEntries, bytes).entries
-      } catch {
+      } catch (err) {
+        ctx.log.debug({ event: 'entries-not-given', guardian: h.t.label, from: next, ...errorFields(err) })
         continue
       }
       for (const { entry } of run) {
         let e: JournalEntry
         try {
           e = openEntry(entry, h.cert.writerKey)
-        } catch {
-          break // not this guardian's writer, or tampered: try the next guardian from here
+        } catch (err) {
+          // not this guardian's writer, or tampered: try the next guardian from here
+          ctx.distrust(h.t, 'journal-entry', err)
+          break
         }
-        if (e.position !== next || !equalBytes(e.prev, prev) || e.journal !== mark.journal) break
+        const wrong =
+          e.journal !== mark.journal
+            ? 'journal'
+            : e.position !== next
+              ? 'position'
+              : !equalBytes(e.prev, prev)
+                ? 'chain'
+                : undefined
+        if (wrong !== undefined) {
+          // an entry a rewind replaced (a guardian away at the time) does not chain either: said, not used
+          ctx.distrust(h.t, 'journal-entry', new BadEntryError(e.position, wrong))
+          break
+        }
         out.push(e)
         prev = e.hash
         next++

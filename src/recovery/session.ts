@@ -16,7 +16,7 @@ import { recoveryRequestId } from '../ceremony/request.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { generateEciesKeyPair } from '../crypto/ecies.js'
 import { deriveDataKeys } from '../crypto/kdf.js'
-import { moduleLog, silentLog } from '../log.js'
+import { errorFields, moduleLog, silentLog } from '../log.js'
 import { fetchFromPeer } from '../p2p/client.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { ChunkMissingError } from '../replica/errors.js'
@@ -31,6 +31,7 @@ import { pollUntil } from './asking.js'
 import { GuardianChunks } from './chunks.js'
 import {
   approvedBy,
+  distruster,
   logEvent,
   type RecoveryContext,
   type RecoveryEvent,
@@ -69,6 +70,10 @@ export class Recovery {
   constructor(opts: RecoveryOptions) {
     const recoveryKey = generateEciesKeyPair()
     const log = moduleLog(opts.log ?? silentLog, 'recovery')
+    const say = (e: RecoveryEvent) => {
+      logEvent(log, e)
+      opts.onEvent?.(e)
+    }
     this.ctx = {
       opts,
       recoveryKey,
@@ -83,10 +88,8 @@ export class Recovery {
         )
         return this.node
       },
-      say: (e: RecoveryEvent) => {
-        logEvent(log, e)
-        opts.onEvent?.(e)
-      },
+      say,
+      distrust: distruster(say),
       log,
       p2pLog: moduleLog(opts.log ?? silentLog, 'p2p'),
       deadline: Date.now() + (opts.waitMs ?? duration('recoveryWait')),
@@ -140,7 +143,13 @@ export class Recovery {
       this.ctx.opts.vaultId,
       holders,
       body.files.flatMap((f) => f.chunks),
-      (g, chunk) => this.ctx.say({ event: 'bad-guardian', guardian: g.label, chunk }),
+      (g, chunk) =>
+        this.ctx.distrust(
+          g,
+          'chunk',
+          { code: 'CHUNK_INTEGRITY', reason: 'a chunk that does not match its id; not asked again' },
+          chunk,
+        ),
       this.ctx.p2pLog,
     )
     let files: RestoredFile[]
@@ -276,6 +285,12 @@ export class Recovery {
     for (const t of holders) {
       const m = await this._fetchManifest(t, head.version)
       if (m !== undefined && equalBytes(m.hash, head.manifestHash)) return m
+      // it holds this head (signed), and served another manifest under it
+      if (m !== undefined)
+        this.ctx.distrust(t, 'manifest', {
+          code: 'VERSION_CHAIN',
+          reason: `a manifest of version ${head.version} that is not the one its own head names`,
+        })
     }
     throw new VersionUnavailableError(
       head.version,
@@ -303,19 +318,32 @@ export class Recovery {
     return { manifest, holders }
   }
 
+  /** Version `version`'s manifest from `t`, verified; undefined if it has none, or what it sent is forged. */
   private async _fetchManifest(t: Tracked, version: number): Promise<Manifest | undefined> {
+    let bytes: Uint8Array
     try {
-      const bytes = await fetchFromPeer(
+      bytes = await fetchFromPeer(
         await this.ctx.node(),
         t,
         this.ctx.opts.vaultId,
         { what: 'manifest', version },
         { log: this.ctx.p2pLog },
       )
-      const m = openManifest(bytes, this.ctx.opts.vaultId)
-      return m.version === version ? m : undefined
-    } catch {
-      return undefined // not held, unreachable or forged: the next holder may serve it
+    } catch (err) {
+      // not held, or unreachable: the next holder may serve it
+      this.ctx.log.debug({ event: 'manifest-not-given', guardian: t.label, version, ...errorFields(err) })
+      return undefined
     }
+    try {
+      const m = openManifest(bytes, this.ctx.opts.vaultId)
+      if (m.version === version) return m
+      this.ctx.distrust(t, 'manifest', {
+        code: 'VERSION_CHAIN',
+        reason: `asked for version ${version}, it sent version ${m.version}`,
+      })
+    } catch (err) {
+      this.ctx.distrust(t, 'manifest', err) // forged, damaged or another vault's: never used
+    }
+    return undefined
   }
 }

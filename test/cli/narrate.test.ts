@@ -41,4 +41,18 @@ describe('kith recover, told to a person', () => {
       /restoring version 1 on purpose, though version 2 exists/,
     )
   })
+
+  it('names a guardian whose answer does not verify, what it sent and why, and that it was not used', () => {
+    const said = lines({
+      event: 'bad-guardian',
+      guardian: 'carol',
+      peerId: '12D3KooW…',
+      what: 'certificate',
+      code: 'INVALID_CERTIFICATE',
+      reason: 'fewer than W receipts',
+    })
+    expect(said).toMatch(
+      /!! carol sent a commit certificate that does not verify \(fewer than W receipts \[INVALID_CERTIFICATE\]\); not used/,
+    )
+  })
 })
