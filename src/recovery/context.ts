@@ -39,6 +39,20 @@ export type RecoveryEvent =
       certified: number
     }
   | { event: 'waiting-for-holder'; version: number; holders: string[] }
+  | {
+      /**
+       * A restored database its journal could not bring up to date (the code says why): renamed
+       * `….STALE-DO-NOT-USE`, deleted where it could not be renamed, or left under its name (and the
+       * recovery fails with STALE_DATABASE_LEFT).
+       */
+      event: 'stale-database'
+      journal: string
+      path: string
+      action: 'renamed' | 'removed' | 'left'
+      to?: string
+      error?: string
+      code: string
+    }
   // a journal replayed (the event and its field keep the journal's historical name)
   | { event: 'stream-replayed'; stream: string; from: number; to: number; applied: number }
   | { event: 'older-version'; version: number; newest: number }
@@ -140,7 +154,13 @@ export interface RecoveryContext {
 }
 
 /** Events that say something went wrong with a guardian: logged as warnings. */
-const WARNINGS = new Set<RecoveryEvent['event']>(['unreachable', 'refused', 'denied', 'bad-guardian'])
+const WARNINGS = new Set<RecoveryEvent['event']>([
+  'unreachable',
+  'refused',
+  'denied',
+  'bad-guardian',
+  'stale-database',
+])
 
 /** Log an event as a line of its own: everything in it but a phone code, which only the terminal shows. */
 export function logEvent(log: Log, e: RecoveryEvent): void {

@@ -6,6 +6,7 @@
  * the mark) before it is applied, one SQLite transaction each. A guardian can withhold entries, never
  * forge one; too few answers were already refused by the versions' freshness rule.
  */
+import { rename, unlink } from 'node:fs/promises'
 import Database from 'better-sqlite3'
 import { decodeUnsigned } from '../codec/record.js'
 import { equalBytes } from '../crypto/bytes.js'
@@ -25,6 +26,51 @@ import type { JournalMark } from '../replica/manifest.js'
 import { duration } from '../time/durations.js'
 import { approvedBy, type RecoveryContext, type Tracked } from './context.js'
 import { JournalIncompleteError, PossiblyStaleError } from './errors.js'
+
+/** Where a restored database that must not be used went (see setAsideStale). */
+export type SetAside =
+  | { readonly action: 'renamed'; readonly to: string }
+  | { readonly action: 'removed'; readonly error: string }
+  | { readonly action: 'left'; readonly error: string }
+
+/** The file operations setAsideStale needs (node's, but for a test of the case no disk gives as root). */
+export interface StaleFiles {
+  rename(from: string, to: string): Promise<void>
+  unlink(path: string): Promise<void>
+}
+
+/** The suffix a restored database older than the node's last state gets, so that nobody starts a node on it. */
+export const STALE_SUFFIX = '.STALE-DO-NOT-USE'
+
+/**
+ * Put a restored database that is older than the node's last state (its journal could not be replayed)
+ * where no node can start on it: renamed `….STALE-DO-NOT-USE`; if the rename fails (the name taken by a
+ * directory, too long, the folder read-only), deleted instead: this recovery wrote it moments ago and the
+ * guardians still hold its snapshot, so nothing is lost; if that fails too, it is left under its real
+ * name, and the caller must say so louder than anything else. Never throws.
+ */
+export async function setAsideStale(path: string, files: StaleFiles = { rename, unlink }): Promise<SetAside> {
+  const to = `${path}${STALE_SUFFIX}`
+  let renameError: string
+  try {
+    await files.rename(path, to)
+    return { action: 'renamed', to }
+  } catch (err) {
+    renameError = _errno(err)
+  }
+  try {
+    await files.unlink(path)
+    return { action: 'removed', error: renameError }
+  } catch (err) {
+    return { action: 'left', error: `${renameError}, then ${_errno(err)}` }
+  }
+}
+
+/** A file system error as its code (ENOTEMPTY, EACCES, …): bounded, and without the path. */
+const _errno = (err: unknown): string => {
+  const code: unknown = err instanceof Error ? Reflect.get(err, 'code') : undefined
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : 'EIO'
+}
 
 /** A guardian's view of the journal: its writer certificate (verified) and newest entry (verified). */
 interface JournalHead {

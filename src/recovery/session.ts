@@ -10,12 +10,12 @@
  * Events go to `onEvent` as they happen; none carries a key, share or content.
  */
 
-import { rename } from 'node:fs/promises'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { recoveryRequestId } from '../ceremony/request.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { generateEciesKeyPair } from '../crypto/ecies.js'
 import { deriveDataKeys } from '../crypto/kdf.js'
+import { KithError } from '../errors.js'
 import { errorFields, moduleLog, silentLog } from '../log.js'
 import { fetchFromPeer } from '../p2p/client.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
@@ -41,11 +41,12 @@ import {
 import {
   NothingToRestoreError,
   PossiblyStaleError,
+  StaleDatabaseLeftError,
   VersionNotFoundError,
   VersionUnavailableError,
 } from './errors.js'
 import { answersNeeded, collectAnswers, type Judgement, judge } from './freshness.js'
-import { replayJournal } from './journal.js'
+import { replayJournal, setAsideStale } from './journal.js'
 import { gatherKey } from './key.js'
 
 export type { RecoveryEvent, RecoveryOptions } from './context.js'
@@ -212,7 +213,16 @@ export class Recovery {
           applied: r.applied,
         })
       } catch (err) {
-        await rename(file.written, `${file.written}.STALE-DO-NOT-USE`).catch(() => undefined)
+        // a node started on this file would run an old channel state: it goes, and that is said
+        const r = await setAsideStale(file.written)
+        this.ctx.say({
+          event: 'stale-database',
+          journal: mark.journal,
+          path: file.written,
+          ...r,
+          code: err instanceof KithError ? err.code : 'INTERNAL',
+        })
+        if (r.action === 'left') throw new StaleDatabaseLeftError(file.written, r.error, err)
         throw err
       }
     }

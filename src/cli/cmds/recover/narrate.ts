@@ -84,6 +84,17 @@ export function narrate(e: RecoveryEvent): void {
           : `!! ${e.guardian} sent ${ANSWERS[e.what]} that does not verify (${e.reason} [${e.code}]); not used. Tell your friend: their guardian is broken or lies`,
       )
       break
+    case 'stale-database': {
+      const stale = `!! ${e.journal}: the restored database is OLDER than your node's last state [${e.code}]`
+      if (e.action === 'renamed') say(`${stale}; renamed ${e.to}: never start lightningd on it`)
+      else if (e.action === 'removed')
+        say(`${stale} and could not be renamed (${e.error}): deleted, so that no node starts on it`)
+      else
+        say(
+          `${stale} and could be neither renamed nor deleted (${e.error}): it is still ${e.path}. DELETE IT before anything else; never start lightningd on it`,
+        )
+      break
+    }
     case 'stream-replayed':
       say(
         `✓ ${e.stream}: ${e.applied} replicated transaction(s) applied after the snapshot's ${e.from}, up to ${e.to}, each checked`,
