@@ -28,7 +28,7 @@ export function pathTo(node: KithNode, g: GuardianRow): 'direct' | 'relayed' | u
 /** Ask `from` where the vault's members are now; keep every newer verified record. How many moved. */
 export async function refreshAddresses(vault: Vault, from: readonly GuardianRow[]): Promise<number> {
   const node = await vault.network()
-  const members = new Set(vault.members().map((g) => toHex(g.peerId)))
+  const members = new Map(vault.members().map((g) => [toHex(g.peerId), g] as const))
   let moved = 0
   await Promise.all(
     from.map(async (g) => {
@@ -62,12 +62,16 @@ export async function refreshAddresses(vault: Vault, from: readonly GuardianRow[
             reason: 'not signed by the guardian it names; not used',
           })
         if (r === undefined || !members.has(toHex(r.peerId))) continue
+        const before = members.get(toHex(r.peerId))!
         if (!vault.db.net.offer(r.peerId, r.addrs, r.seq, vault.now())) continue
         moved++
-        vault.log.info({
-          event: 'address-updated',
-          peer: peerIdFromBytes(r.peerId).toString(),
+        // a newer record is sealed at every start: only addresses that changed are news
+        const changed = before.addrs.join(' ') !== r.addrs.join(' ')
+        ;(changed ? vault.log.info : vault.log.debug).call(vault.log, {
+          event: changed ? 'address-moved' : 'address-record-newer',
+          guardian: before.label,
           seq: r.seq,
+          addrs: r.addrs.length,
           from: g.label,
         })
       }
