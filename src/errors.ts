@@ -18,3 +18,13 @@ export abstract class KithError extends Error {
     this.facts = facts
   }
 }
+
+/**
+ * A thrown value as one line: an Error's message, an event's type (libp2p rejects some waits with the
+ * stream's close event itself), else its text. Never `[object Event]`.
+ */
+export function thrownText(err: unknown): string {
+  if (err instanceof Error) return err.message
+  if (typeof Event !== 'undefined' && err instanceof Event) return `a '${err.type}' event`
+  return String(err)
+}

@@ -1,12 +1,12 @@
 /**
  * Structured logs (pino): one JSON object per line with an ISO time, the component and, for errors, the
  * stable code. They go to a file (mode 0600), never to the terminal, where the CLI keeps its human lines.
- * What may be logged: ids, versions, counts, sizes, codes and peer IDs. Never a key, a share, file content
- * or an invite secret; a test greps every log of a full backup and recovery for them.
+ * What may be logged: ids, versions, counts, sizes, codes and peer IDs. Never a key, a share, file content,
+ * an invite secret or a phone code; a test greps every log of a full backup and recovery for them.
  */
 import { pino } from 'pino'
 import { ensureSecretFile } from './disk/atomic.js'
-import { KithError } from './errors.js'
+import { KithError, thrownText } from './errors.js'
 
 import type { LogLevel } from './log-levels.js'
 
@@ -34,7 +34,16 @@ export function createLog(component: string, options: { file?: string; level?: L
 export function errorFields(err: unknown): { code: string; err: string } {
   return err instanceof KithError
     ? { code: err.code, err: err.message }
-    : { code: 'INTERNAL', err: err instanceof Error ? err.message : String(err) }
+    : { code: 'INTERNAL', err: thrownText(err) }
+}
+
+/**
+ * The logger of one component of a process (`p2p`, `coordinator`, `recovery`): a child of the process's
+ * logger whose lines carry `module`, so each component is told apart in one file. Given to the
+ * component by whoever creates it; nothing keeps a logger at module level.
+ */
+export function moduleLog(parent: Log, module: string): Log {
+  return parent.child({ module })
 }
 
 /** A silent logger, for library callers and tests that do not want one. */

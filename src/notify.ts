@@ -2,7 +2,8 @@
  * Telling a human who is not watching (docs/operator.md §Alerts, docs/guardian.md §Notifications): one
  * notice to a webhook (a JSON POST), to an ntfy topic (ntfy's plain-text POST, with a title, priority
  * and tags), and/or to a command (the JSON on its standard input). A notice holds names, ids, versions
- * and times, never a key, share, code or content. A failing target is reported, never thrown.
+ * and times, never a key, share, code or content. A failing target is reported, never thrown, and the
+ * report never quotes the target (a URL may hold a token).
  */
 import { spawn } from 'node:child_process'
 import { duration } from './time/durations.js'
@@ -27,6 +28,21 @@ export interface Notice {
   readonly body: object
 }
 
+/**
+ * Why a delivery failed, in words that never hold the target itself: a webhook or ntfy URL may carry a
+ * token, and fetch names the URL it could not parse.
+ */
+function _reason(err: unknown): string {
+  if (!(err instanceof Error)) return 'failed'
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'no answer in time'
+  if (/^(answered \d+|exited with -?\w+)$/.test(err.message)) return err.message
+  if (/parse URL|Invalid URL/i.test(err.message)) return 'not a valid URL'
+  const cause: unknown = Reflect.get(err, 'cause')
+  const code: unknown = Reflect.get(cause instanceof Error ? cause : err, 'code')
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return `failed (${code})`
+  return err.name
+}
+
 async function _post(url: string, body: string, headers: Record<string, string>): Promise<void> {
   const signal = AbortSignal.timeout(duration('notify'))
   const res = await fetch(url, { method: 'POST', headers, body, signal })
@@ -42,6 +58,9 @@ function _run(command: string, body: string, kind: string): Promise<void> {
     })
     child.on('error', reject)
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`exited with ${code}`))))
+    // a command that exits without reading its input breaks the pipe (EPIPE): its exit status says how it
+    // went, and the error must not go unhandled (it would stop this process: a daemon, or kith-cln)
+    child.stdin!.on('error', () => undefined)
     child.stdin!.end(body)
   })
 }
@@ -61,8 +80,8 @@ export async function notify(targets: NotifyTargets, n: Notice): Promise<string[
   const jobs: Promise<void>[] = []
   if (targets.webhook)
     jobs.push(
-      _post(targets.webhook, json, { 'content-type': 'application/json' }).catch((e: Error) => {
-        failures.push(`webhook: ${e.message}`)
+      _post(targets.webhook, json, { 'content-type': 'application/json' }).catch((e: unknown) => {
+        failures.push(`webhook: ${_reason(e)}`)
       }),
     )
   if (targets.ntfy)
@@ -72,14 +91,14 @@ export async function notify(targets: NotifyTargets, n: Notice): Promise<string[
         title: _header(n.title),
         priority: n.priority === 'urgent' ? '5' : n.priority === 'high' ? '4' : '3',
         tags: `kith,${n.kind}`,
-      }).catch((e: Error) => {
-        failures.push(`ntfy: ${e.message}`)
+      }).catch((e: unknown) => {
+        failures.push(`ntfy: ${_reason(e)}`)
       }),
     )
   if (targets.command)
     jobs.push(
-      _run(targets.command, json, n.kind).catch((e: Error) => {
-        failures.push(`command: ${e.message}`)
+      _run(targets.command, json, n.kind).catch((e: unknown) => {
+        failures.push(`command: ${_reason(e)}`)
       }),
     )
   await Promise.all(jobs)

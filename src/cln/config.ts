@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { vaultPaths } from '../coordinator/paths.js'
 import { tightenSecretFile, writeFileAtomic } from '../disk/atomic.js'
+import { ConfigObject, isMissingFile, parseConfig } from '../disk/config-file.js'
 import { KithError } from '../errors.js'
 
 export const CLN_JOURNAL = 'cln-db'
@@ -68,14 +69,34 @@ export async function writePluginFiles(config: PluginConfig, secrets: WriterSecr
   )
 }
 
+/**
+ * The plugin's config: missing, the plugin was not installed (PLUGIN_NOT_INSTALLED); not JSON, or a field
+ * unknown, missing or of the wrong type (a hand edit gone wrong): CONFIG_INVALID, naming it.
+ */
 export async function readPluginConfig(path: string): Promise<PluginConfig> {
-  try {
-    const c = JSON.parse(await readFile(path, 'utf8')) as PluginConfig
-    if (c.version !== 1 || typeof c.vaultDir !== 'string' || typeof c.db !== 'string')
-      throw new TypeError('bad config')
-    return c
-  } catch {
-    throw new PluginNotInstalledError(path)
+  const text = await readFile(path, 'utf8').catch((err: unknown) => {
+    if (isMissingFile(err)) throw new PluginNotInstalledError(path)
+    throw err
+  })
+  const c = new ConfigObject(path, parseConfig(path, text))
+  if (c.need('version', c.number('version')) !== 1)
+    throw c.invalid('version', 'must be 1 (the only version this kith reads)')
+  const config = {
+    version: 1 as const,
+    vaultDir: c.need('vaultDir', c.string('vaultDir')),
+    stream: c.need('stream', c.string('stream')),
+    db: c.need('db', c.string('db')),
+    holdMs: c.need('holdMs', c.number('holdMs')),
+  }
+  const passphraseFile = c.string('passphraseFile')
+  const alertWebhook = c.string('alertWebhook')
+  const alertCommand = c.string('alertCommand')
+  c.done()
+  return {
+    ...config,
+    ...(passphraseFile !== undefined ? { passphraseFile } : {}),
+    ...(alertWebhook !== undefined ? { alertWebhook } : {}),
+    ...(alertCommand !== undefined ? { alertCommand } : {}),
   }
 }
 

@@ -2,9 +2,11 @@
  * The heart of kith-cln: one `db_write` at a time, under CLN's version rules (rules.ts). Each
  * transaction becomes a journal entry (its statements, encrypted, signed by the writer key), kept
  * in the writer's log first, then sent to every guardian; lightningd hears `continue` as soon as W of
- * them hold it durably. When W cannot be reached it keeps trying for the hold time, alerting at once,
- * then refuses: lightningd stops before committing anything unreplicated.
+ * them hold it durably. When W cannot be reached it keeps trying for the hold time, alerting at once (an
+ * alert that fails is said in lightningd's log), then refuses: lightningd stops before committing anything
+ * unreplicated.
  */
+import { thrownText } from '../errors.js'
 import { makeEntry } from '../journal/entry.js'
 import type { LocalLog } from '../journal/local-log.js'
 import type { AppendOutcome } from '../p2p/journal-writer.js'
@@ -31,8 +33,8 @@ export interface PluginDeps {
   readonly holdMs: number
   /** A line for lightningd's log and the plugin's own. */
   readonly say: (level: 'info' | 'unusual' | 'broken', line: string) => void
-  /** Tell the operator now (webhook, command), beside the log. */
-  readonly alert: (reason: string) => Promise<void>
+  /** Tell the operator now (webhook, command), beside the log; the deliveries that failed, as lines. */
+  readonly alert: (reason: string) => Promise<readonly string[]>
 }
 
 /** A refusal: lightningd gets an error and stops without committing. */
@@ -92,6 +94,18 @@ export class ClnPlugin {
     await this._replicate(entry.position, entry.bytes)
   }
 
+  /**
+   * Alert the operator; an alert that did not go out is said in lightningd's log, which may be the only
+   * place left to see that lightningd is held.
+   */
+  private async _alert(why: string): Promise<void> {
+    const failed = await this.d
+      .alert(why)
+      .catch((err: unknown) => [`the alert itself failed: ${thrownText(err)}`])
+    for (const f of failed)
+      this.d.say('broken', `the operator's alert was not delivered (${f}); lightningd is held all the same`)
+  }
+
   private async _replicate(position: number, bytes: Uint8Array): Promise<void> {
     const deadline = Date.now() + this.d.holdMs
     let alerted = false
@@ -118,7 +132,7 @@ export class ClnPlugin {
           'broken',
           `${why}; lightningd waits up to ${Math.round(this.d.holdMs / 1000)} s, then stops`,
         )
-        await this.d.alert(why).catch(() => undefined)
+        await this._alert(why)
       }
       if (Date.now() >= deadline) {
         this.d.say('broken', `${why}; refusing: lightningd stops before committing it`)

@@ -13,9 +13,10 @@ import { Vault } from '../coordinator/vault.js'
 import { ed25519Signer } from '../crypto/ed25519.js'
 import { encodeText } from '../crypto/text.js'
 import { acquireLockWaiting } from '../disk/lock.js'
+import { KithError, thrownText } from '../errors.js'
 import { openWriterCertificate } from '../journal/entry.js'
 import { LocalLog } from '../journal/local-log.js'
-import { createLog, type Log } from '../log.js'
+import { createLog, errorFields, type Log, moduleLog } from '../log.js'
 import { JournalWriter } from '../p2p/journal-writer.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
@@ -27,13 +28,13 @@ import { JsonObjectSplitter, logNotification, MANIFEST, type RpcMessage, result,
 import { HookStats } from './stats.js'
 
 /** Take a new snapshot version of the vault (after lost writes), under the vault's lock. */
-async function _snapshot(config: PluginConfig, journal: string): Promise<JournalMark> {
+async function _snapshot(config: PluginConfig, journal: string, log: Log): Promise<JournalMark> {
   const passphrase = config.passphraseFile
     ? (await import('node:fs/promises'))
         .readFile(config.passphraseFile, 'utf8')
         .then((t) => t.replace(/\r?\n$/, ''))
     : undefined
-  const vault = await Vault.open(config.vaultDir, await passphrase, { lock: false })
+  const vault = await Vault.open(config.vaultDir, await passphrase, { lock: false, log })
   const release = await acquireLockWaiting(vaultPaths(config.vaultDir).lock, 'vault', config.holdMs)
   try {
     const report = requireCommitted(await runBackup(vault))
@@ -59,6 +60,7 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
     if (level === 'info') log.info({ event: 'note' }, line)
     else log.warn({ event: 'note' }, line)
   }
+  const stats = new HookStats(pluginPaths(config.vaultDir).metrics)
   // the network and the stores start while lightningd asks for the manifest
   const ready = (async () => {
     const secrets = await readWriterSecrets(config.vaultDir)
@@ -68,7 +70,7 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
     const node: KithNode = await createKithNode({
       privateKey: await loadOrCreatePeerKey(vaultPaths(config.vaultDir).peerKey),
     })
-    const writer = new JournalWriter(node, cert.bytes, journalLog)
+    const writer = new JournalWriter(node, cert.bytes, journalLog, moduleLog(log, 'p2p'))
     const targets = () =>
       writer.setTargets(
         store
@@ -88,7 +90,7 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
         targets() // a roster change since the last entry is followed at the next one
         return writer.append(position, bytes, quorum, signal)
       },
-      snapshot: () => _snapshot(config, config.stream),
+      snapshot: () => _snapshot(config, config.stream, log),
       holdMs: config.holdMs,
       say,
       alert: async (reason) => {
@@ -96,9 +98,9 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
           ...(config.alertWebhook ? { webhook: config.alertWebhook } : {}),
           ...(config.alertCommand ? { command: config.alertCommand } : {}),
         }
-        if (!targetsOf.webhook && !targetsOf.command) return
+        if (!targetsOf.webhook && !targetsOf.command) return []
         const s = store.settings()
-        await sendAlert(targetsOf, {
+        const failed = await sendAlert(targetsOf, {
           kind: 'health',
           vault: encodeText('vault', s.vaultId),
           name: s.name,
@@ -107,6 +109,14 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
           committedVersion: store.newestCommitted()?.version ?? 0,
           reasons: [`CLN replication: ${reason}`],
         })
+        // each target counted and logged by itself; a failure's line never holds the URL or command
+        for (const target of Object.keys(targetsOf)) {
+          const line = failed.find((f) => f.startsWith(`${target}:`))
+          stats.alert(target, line === undefined)
+          if (line === undefined) log.info({ event: 'alert-sent', target })
+          else log.warn({ event: 'alert-failed', target, reason: line.slice(target.length + 2) })
+        }
+        return failed
       },
     })
     return {
@@ -119,11 +129,14 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
       },
     }
   })()
-  ready.catch((err: unknown) =>
-    say('broken', `cannot start: ${err instanceof Error ? err.message : String(err)}`),
-  )
+  ready.catch((err: unknown) => {
+    say(
+      'broken',
+      `cannot start: ${err instanceof KithError ? `${err.message} [${err.code}]` : thrownText(err)}`,
+    )
+    log.error({ event: 'cannot-start', ...errorFields(err) })
+  })
 
-  const stats = new HookStats(pluginPaths(config.vaultDir).metrics)
   stats.start()
   const splitter = new JsonObjectSplitter()
   let queue: Promise<void> = Promise.resolve()
@@ -143,17 +156,20 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
       stats.hook((performance.now() - asked) / 1000, true, params.data_version)
     } catch (err) {
       stats.hook((performance.now() - asked) / 1000, false, params.data_version)
-      const why =
-        err instanceof Refusal
-          ? err.message
-          : `internal error: ${err instanceof Error ? err.message : String(err)}`
+      const why = err instanceof Refusal ? err.message : `internal error: ${thrownText(err)}`
       log.error({ event: 'refused', reason: why })
       write(rpcError(m.id, `kith-cln refuses: ${why}`))
     }
   }
   input.setEncoding('utf8')
-  for await (const chunk of input) {
-    for (const m of splitter.push(String(chunk))) queue = queue.then(() => handle(m as RpcMessage))
+  try {
+    for await (const chunk of input) {
+      for (const m of splitter.push(String(chunk))) queue = queue.then(() => handle(m as RpcMessage))
+    }
+  } catch (err) {
+    // what lightningd sent could not be read: main.ts says it to lightningd; the plugin's log keeps it too
+    log.error({ event: 'stopped', ...errorFields(err) })
+    throw err
   }
   await queue
   await stats.stop()

@@ -26,6 +26,12 @@ export class HookStats {
     help: 'The newest data_version replicated to W guardians',
     registers: [this.registry],
   })
+  private readonly alerts = new Counter({
+    name: 'kith_cln_alerts_total',
+    help: 'Alerts to the operator while lightningd was held, by target and outcome (sent, failed)',
+    labelNames: ['target', 'outcome'],
+    registers: [this.registry],
+  })
   private readonly written = new Gauge({
     name: 'kith_cln_metrics_written_timestamp_seconds',
     help: 'When kith-cln last wrote these metrics (a stale value: the plugin is not running)',
@@ -40,6 +46,11 @@ export class HookStats {
     this.hookSeconds.observe(seconds)
     if (ok) this.version.set(dataVersion)
     else this.refusals.inc()
+  }
+
+  /** One alert delivery to `target` (webhook, command), sent or failed. */
+  alert(target: string, ok: boolean): void {
+    this.alerts.inc({ target, outcome: ok ? 'sent' : 'failed' })
   }
 
   start(): void {

@@ -83,6 +83,8 @@ export async function runBackup(
   refuseIfFenced(vault.db)
   // each network phase gets its own deadline, so a long build never eats the push's time
   const deadline = () => AbortSignal.timeout(options.timeoutMs ?? duration('push'))
+  const started = performance.now()
+  vault.log.info({ event: 'backup-started', epoch: s.epoch, outbox: vault.db.outbox().length })
   await vault.deliverRosters(deadline())
   const drained: PushReport[] = []
   for (const v of vault.db.outbox())
@@ -99,6 +101,7 @@ export async function runBackup(
     all: journals,
   })
   const marks = snapshot.marks
+  vault.log.debug({ event: 'snapshot', sources: sources.length, marks: marks.length })
   const newest = vault.db.newestVersion()
   const previous = newest ? openManifest(newest.manifest, vault.vaultId) : undefined
   const built = await buildVersion({
@@ -125,6 +128,7 @@ export async function runBackup(
     _sameContent(openManifestBody(previous, keys.manifestKey), built.body)
   ) {
     // nothing to push: a quiet old node still hears, and is stopped, if the vault was taken over
+    vault.log.info({ event: 'nothing-changed', version: previous.version })
     await probeFence(vault)
     trimCommitted(vault)
     return {
@@ -136,6 +140,15 @@ export async function runBackup(
   }
   // persisted (its chunks are already durable on disk) before anything is sent
   const m = built.manifest
+  vault.log.info({
+    event: 'version-built',
+    version: m.version,
+    epoch: m.epoch,
+    files: built.body.files.length,
+    newChunks: built.newChunks.length,
+    bytesStored: built.bytesStored,
+    ms: Math.round(performance.now() - started),
+  })
   vault.db.addVersion({
     version: m.version,
     epoch: m.epoch,
@@ -145,7 +158,8 @@ export async function runBackup(
   })
   const pushed = await pushToGuardians(vault, vault.db.newestVersion()!, deadline(), options.progress)
   trimCommitted(vault)
-  await collectLocalChunks(vault)
+  const deleted = await collectLocalChunks(vault)
+  vault.log.debug({ event: 'local-chunks-trimmed', deleted })
   return {
     drained,
     pushed,

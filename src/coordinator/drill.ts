@@ -9,12 +9,14 @@ import { chunkProof, shareProof } from '../ceremony/drill.js'
 import { equalBytes } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
 import { drillGuardian } from '../p2p/client.js'
+import { isBadAnswer } from '../p2p/errors.js'
 import { DRILL_MAX_CHUNKS } from '../p2p/messages.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
 import { openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
 import { duration } from '../time/durations.js'
+import { distrust } from './distrust.js'
 import { vaultPaths } from './paths.js'
 import type { Vault } from './vault.js'
 
@@ -71,7 +73,7 @@ export async function runDrill(vault: Vault, options: { chunks?: number } = {}):
           node,
           g,
           { vaultId: vault.vaultId, nonce, chunks: sample.map((c) => c.id) },
-          { signal: AbortSignal.timeout(duration('drill')) },
+          { signal: AbortSignal.timeout(duration('drill')), log: vault.p2pLog },
         )
         const hash = vault.db.shareHash(g.peerId)
         const share = equalBytes(r.shareProof, ZERO)
@@ -95,6 +97,7 @@ export async function runDrill(vault: Vault, options: { chunks?: number } = {}):
           pass: share === 'ok' && version >= newest.version && chunksOk === sample.length,
         }
       } catch (err) {
+        if (isBadAnswer(err)) distrust(vault, g, 'its drill proofs', err)
         return {
           ...base,
           reachable: false,
@@ -108,6 +111,16 @@ export async function runDrill(vault: Vault, options: { chunks?: number } = {}):
       }
     }),
   )
+  for (const g of guardians)
+    (g.pass ? vault.log.info : vault.log.warn).call(vault.log, {
+      event: 'drilled',
+      version: newest.version,
+      guardian: g.label,
+      pass: g.pass,
+      share: g.share,
+      chunks: `${g.chunksOk}/${g.chunksChecked}`,
+      held: g.version,
+    })
   vault.db.event('drill', { version: newest.version, pass: guardians.every((g) => g.pass) }, vault.now())
   return { version: newest.version, pass: guardians.every((g) => g.pass), guardians }
 }

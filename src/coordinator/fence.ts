@@ -7,10 +7,14 @@
  * with FENCED, and nothing is signed or delivered, whether or not a guardian answers (fence-record.ts).
  */
 import { equalBytes } from '../crypto/bytes.js'
+import { KithError } from '../errors.js'
+import { errorFields } from '../log.js'
 import { fetchFromPeer } from '../p2p/client.js'
 import { isRemote } from '../p2p/errors.js'
-import { openRoster } from '../replica/roster.js'
+import { WrongVaultError } from '../replica/errors.js'
+import { openRoster, type Roster } from '../replica/roster.js'
 import { duration } from '../time/durations.js'
+import { distrust } from './distrust.js'
 import { FencedError } from './errors.js'
 import { type Fence, recordFence } from './fence-record.js'
 import type { GuardianRow } from './store.js'
@@ -28,25 +32,40 @@ export const mayBeFenced = (err: unknown): boolean => [...FENCE_CODES].some((c) 
  * another coordinator took over, or this node is a stale copy of the one that did.
  */
 export async function proveFence(vault: Vault, g: GuardianRow): Promise<Omit<Fence, 'at'> | undefined> {
+  let bytes: Uint8Array
   try {
-    const node = await vault.network()
-    const bytes = await fetchFromPeer(
-      node,
+    bytes = await fetchFromPeer(
+      await vault.network(),
       g,
       vault.vaultId,
       { what: 'roster' },
-      {
-        signal: AbortSignal.timeout(duration('fenceProof')),
-      },
+      { signal: AbortSignal.timeout(duration('fenceProof')), log: vault.p2pLog },
     )
-    const roster = openRoster(bytes)
-    const epoch = vault.db.settings().epoch
-    if (!equalBytes(roster.vaultId, vault.vaultId) || roster.epoch < epoch) return
-    if (roster.epoch === epoch && equalBytes(roster.bytes, vault.db.roster(epoch) ?? new Uint8Array())) return
-    return { guardian: g.label, epoch: roster.epoch }
-  } catch {
-    return undefined // no proof: a refusal it cannot back with the vault's signature counts for nothing
+  } catch (err) {
+    vault.log.debug({ event: 'fence-proof-not-given', guardian: g.label, ...errorFields(err) })
+    return undefined
   }
+  // no proof: a refusal it cannot back with the vault's signature counts for nothing, and is said
+  let roster: Roster
+  try {
+    roster = openRoster(bytes)
+    if (!equalBytes(roster.vaultId, vault.vaultId)) throw new WrongVaultError('roster')
+  } catch (err) {
+    if (err instanceof KithError) distrust(vault, g, 'the roster that would prove this node fenced', err)
+    return undefined
+  }
+  const epoch = vault.db.settings().epoch
+  if (
+    roster.epoch < epoch ||
+    (roster.epoch === epoch && equalBytes(roster.bytes, vault.db.roster(epoch) ?? new Uint8Array()))
+  ) {
+    distrust(vault, g, 'a refusal as fenced', {
+      code: 'FENCED',
+      reason: `it refused this node as replaced, but the roster it holds (epoch ${roster.epoch}) is not newer than this node's (epoch ${epoch})`,
+    })
+    return undefined
+  }
+  return { guardian: g.label, epoch: roster.epoch }
 }
 
 /**
@@ -63,7 +82,7 @@ export async function probeFence(vault: Vault): Promise<void> {
         g,
         vault.vaultId,
         { what: 'head' },
-        { signal: AbortSignal.timeout(duration('fenceProof')) },
+        { signal: AbortSignal.timeout(duration('fenceProof')), log: vault.p2pLog },
       ).catch((err: unknown) => {
         if (mayBeFenced(err)) refused.push(g)
       }),
@@ -77,6 +96,7 @@ export async function checkFenced(vault: Vault, refused: readonly GuardianRow[])
   for (const g of refused) {
     const fence = await proveFence(vault, g)
     if (fence === undefined) continue
+    vault.log.error({ event: 'fenced', guardian: fence.guardian, epoch: fence.epoch })
     recordFence(vault.db, fence, vault.now())
     throw new FencedError(fence.guardian, fence.epoch)
   }

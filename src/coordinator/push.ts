@@ -6,15 +6,18 @@
  */
 import { toHex } from '../crypto/bytes.js'
 import { KithError } from '../errors.js'
+import { errorFields } from '../log.js'
 import { sendCertificate } from '../p2p/client.js'
-import { isRemote } from '../p2p/errors.js'
+import { isBadAnswer, isRemote } from '../p2p/errors.js'
 import { MAX_INLINE_BYTES, MAX_INLINE_CHUNKS } from '../p2p/messages.js'
+import { peerIdFromBytes } from '../p2p/peers.js'
 import { encodeCertificate } from '../replica/certificate.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
 import { ChunkMissingError } from '../replica/errors.js'
 import { type ChunkRef, headOfManifest, openManifest } from '../replica/manifest.js'
 import { duration } from '../time/durations.js'
 import { pathTo, refreshAddresses } from './addresses.js'
+import { distrust } from './distrust.js'
 import { checkFenced, mayBeFenced } from './fence.js'
 import { vaultPaths } from './paths.js'
 import type { GuardianRow, VersionRow } from './store.js'
@@ -109,12 +112,15 @@ export async function pushToGuardians(
     return vault.members().filter((g) => (held.get(toHex(g.peerId)) ?? 0) >= v.version)
   }
   const inline = inlineChunks(vault, v)
+  const pushStarted = performance.now()
   const push = async (g: GuardianRow, last: boolean, relay = false) => {
     const held = have.get(toHex(g.peerId)) ?? 0
     if (held >= v.version) return
     const sources = relay ? holders().map((h) => h.peerId) : []
     // a small version goes with its new chunks to a guardian that holds its parent: one round trip
     const withChunks = inline !== undefined && !relay && held === v.version - 1
+    const started = performance.now()
+    const who = { version: v.version, guardian: g.label, peer: peerIdFromBytes(g.peerId).toString() }
     try {
       const r = await sessions.push(
         g,
@@ -135,8 +141,22 @@ export async function pushToGuardians(
       sentBytes += r.sentBytes
       vault.db.addReceipt(v.version, g.peerId, r.receipt.bytes, s.w, vault.now())
       vault.db.net.reached(g.peerId, true, pathTo(node, g), vault.now())
+      vault.log.info({
+        event: 'pushed',
+        ...who,
+        chunks: r.sentChunks,
+        bytes: r.sentBytes,
+        ms: _since(started),
+        ...(sources.length > 0 ? { relayedFrom: sources.length } : {}),
+        inline: withChunks,
+      })
     } catch (err) {
       const code = isRemote(err) ? err.remoteCode : undefined
+      // one that did not answer is asked again once its address is refreshed (below)
+      const retry = code === undefined && !last
+      vault.log.warn({ event: 'push-failed', ...who, ms: _since(started), retry, ...errorFields(err) })
+      // a receipt for another manifest or signer, or an answer out of the protocol: not a mere failure
+      if (isBadAnswer(err)) distrust(vault, g, `its answer to the push of version ${v.version}`, err)
       // one that did not answer may have moved: asked again at its newest address below
       if (code === undefined && !last) return void unreached.push(g)
       if (code === undefined) vault.db.net.reached(g.peerId, false, undefined, vault.now())
@@ -164,16 +184,27 @@ export async function pushToGuardians(
   if (unreached.length > 0) {
     // the others may know where they are now (signed address records); then each is tried once more
     const gone = new Set(unreached.map((g) => toHex(g.peerId)))
-    await refreshAddresses(
+    const moved = await refreshAddresses(
       vault,
       vault.members().filter((g) => !gone.has(toHex(g.peerId))),
     )
     const now = vault.members().filter((g) => gone.has(toHex(g.peerId)))
+    vault.log.info({ event: 'push-retry', version: v.version, guardians: now.length, moved })
     await Promise.all(now.map((g) => push(g, true, true)))
   }
   await checkFenced(vault, refused)
   const receipts = vault.db.receiptsOf(v.version)
   const committed = receipts.length >= s.w
+  vault.log.info({
+    event: 'push-done',
+    version: v.version,
+    receipts: receipts.length,
+    quorum: s.w,
+    committed,
+    sentBytes,
+    failures: failures.length,
+    ms: _since(pushStarted),
+  })
   // a certificate goes out when this push added to it (a retry of a version every member holds sends none)
   if (committed && receipts.length > before) await distributeCertificate(vault, v, receipts, signal)
   return { version: v.version, receipts: receipts.length, quorum: s.w, committed, sentBytes, failures }
@@ -242,13 +273,30 @@ async function distributeCertificate(
   const certificate = encodeCertificate(headOfManifest(openManifest(v.manifest)).bytes, receipts)
   const deadline = AbortSignal.timeout(duration('certify'))
   const opts = { signal: signal ? AbortSignal.any([signal, deadline]) : deadline }
-  await Promise.all(
-    vault
-      .members()
-      .map((g) =>
-        sendCertificate(node, g, certificate, opts).catch(
-          () => undefined /* a guardian that is away gets the next one */,
-        ),
+  const sent = await Promise.all(
+    vault.members().map((g) =>
+      sendCertificate(node, g, certificate, { ...opts, log: vault.p2pLog }).then(
+        () => true,
+        (err: unknown) => {
+          // a guardian that is away gets the next one
+          vault.log.debug({
+            event: 'certificate-not-sent',
+            version: v.version,
+            guardian: g.label,
+            ...errorFields(err),
+          })
+          return false
+        },
       ),
+    ),
   )
+  vault.log.info({
+    event: 'certificate-sent',
+    version: v.version,
+    to: sent.filter(Boolean).length,
+    of: sent.length,
+  })
 }
+
+/** Milliseconds since `t` (performance.now()), rounded: a log line's duration. */
+const _since = (t: number): number => Math.round(performance.now() - t)

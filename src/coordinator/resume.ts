@@ -10,12 +10,14 @@ import { equalBytes } from '../crypto/bytes.js'
 import { schnorrPublicKey } from '../crypto/schnorr.js'
 import { encodeText } from '../crypto/text.js'
 import { KithError } from '../errors.js'
+import type { Log } from '../log.js'
 import type { RecoveryResult } from '../recovery/session.js'
 import type { Roster } from '../replica/roster.js'
 import { decodeVaultState } from '../replica/vault-state.js'
 import { type BackupReport, runBackup } from './backup.js'
+import { createVault } from './create.js'
 import { addSource } from './sources.js'
-import { createVault, type DeliveryResult, Vault } from './vault.js'
+import { type DeliveryResult, Vault } from './vault.js'
 
 /** The restored version carries no vault state (or one of another vault): it cannot be resumed. */
 export class NoVaultStateError extends KithError {
@@ -86,6 +88,7 @@ export async function resumeAfterRecovery(
   result: RecoveryResult,
   outDir: string,
   passphrase?: string,
+  log?: Log,
 ): Promise<ResumeReport> {
   if (result.body.vaultState === undefined) throw new NoVaultStateError()
   const state = decodeVaultState(result.body.vaultState)
@@ -101,7 +104,8 @@ export async function resumeAfterRecovery(
     newest: { version: m.version, epoch: m.epoch, hash: m.hash, bytes: m.bytes, createdAt: m.createdAt },
     ...(passphrase !== undefined ? { passphrase } : {}),
   })
-  const vault = await Vault.open(dataDir, passphrase)
+  const vault = await Vault.open(dataDir, passphrase, log ? { log } : {})
+  vault.log.info({ event: 'resumed', epoch: vault.db.settings().epoch, version: m.version })
   try {
     const rosters = await vault.rotateDataKey()
     for (const s of result.body.sources) {

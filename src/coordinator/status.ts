@@ -10,13 +10,17 @@
 import { decodeUnsigned } from '../codec/record.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { encodeText } from '../crypto/text.js'
+import { KithError } from '../errors.js'
+import { errorFields } from '../log.js'
 import { type FetchRequest, fetchFromPeer } from '../p2p/client.js'
 import { isRemote } from '../p2p/errors.js'
 import { MSG } from '../p2p/messages.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
-import { checkEvidence, openHead } from '../replica/head.js'
+import { WrongVaultError } from '../replica/errors.js'
+import { checkEvidence, type Head, openHead } from '../replica/head.js'
 import { duration } from '../time/durations.js'
 import { pathTo, refreshAddresses } from './addresses.js'
+import { distrust } from './distrust.js'
 import { mayBeFenced, proveFence } from './fence.js'
 import { knownFence, recordFence } from './fence-record.js'
 import type { GuardianRow } from './store.js'
@@ -86,6 +90,7 @@ export interface RecoveryRequestSeen {
 async function _probe(vault: Vault, g: GuardianRow, req: FetchRequest): Promise<Uint8Array> {
   return fetchFromPeer(await vault.network(), g, vault.vaultId, req, {
     signal: AbortSignal.timeout(duration('probe')),
+    log: vault.p2pLog,
   })
 }
 
@@ -95,13 +100,21 @@ async function _probe(vault: Vault, g: GuardianRow, req: FetchRequest): Promise<
  */
 async function _recordEvidence(vault: Vault, g: GuardianRow): Promise<void> {
   let version: number
+  let bytes: Uint8Array
   try {
-    const f = decodeUnsigned(MSG.evidence, await _probe(vault, g, { what: 'evidence' }))
-    const proven = checkEvidence(f.held, f.offered)
-    if (!equalBytes(proven.vaultId, vault.vaultId)) return
-    version = proven.version
+    bytes = await _probe(vault, g, { what: 'evidence' })
   } catch {
-    return // none held (NOT_HELD), gone since its head answered, or not a proof: nothing to record
+    return // none held (NOT_HELD), or gone since its head answered: nothing to record
+  }
+  try {
+    const f = decodeUnsigned(MSG.evidence, bytes)
+    const proven = checkEvidence(f.held, f.offered)
+    if (!equalBytes(proven.vaultId, vault.vaultId)) throw new WrongVaultError('evidence')
+    version = proven.version
+  } catch (err) {
+    // "proof" of two coordinators that proves nothing: not recorded, and said
+    if (err instanceof KithError) distrust(vault, g, 'evidence of equivocation', err)
+    return
   }
   const known = vault.db.eventsOf('equivocation').some((i) => {
     const d = JSON.parse(i.detail) as { guardian: string; version: number }
@@ -115,11 +128,30 @@ async function _openRequests(
   vault: Vault,
   g: GuardianRow,
 ): Promise<{ request: string; createdAt: number }[]> {
+  let bytes: Uint8Array
   try {
-    const { requests } = decodeUnsigned(MSG.requests, await _probe(vault, g, { what: 'requests' }))
-    return requests.map((r) => ({ request: toHex(r.requestId), createdAt: r.createdAt }))
+    bytes = await _probe(vault, g, { what: 'requests' })
   } catch {
     return [] // an older or unreachable guardian that cannot say has nothing to report
+  }
+  try {
+    const { requests } = decodeUnsigned(MSG.requests, bytes)
+    return requests.map((r) => ({ request: toHex(r.requestId), createdAt: r.createdAt }))
+  } catch (err) {
+    if (err instanceof KithError) distrust(vault, g, 'its list of recovery requests', err)
+    return []
+  }
+}
+
+/** A guardian's head, verified; a forged one is said (and the guardian counted as not answering). */
+function _openHead(vault: Vault, g: GuardianRow, bytes: Uint8Array): Head {
+  try {
+    const head = openHead(bytes)
+    if (!equalBytes(head.vaultId, vault.vaultId)) throw new WrongVaultError('head')
+    return head
+  } catch (err) {
+    if (err instanceof KithError) distrust(vault, g, 'the head of the newest version it holds', err)
+    throw err
   }
 }
 
@@ -133,7 +165,7 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     let version = receipted.get(toHex(g.peerId)) ?? 0
     if (options.probe === false || !g.member) return { reachable: null, version }
     try {
-      const head = openHead(await _probe(vault, g, { what: 'head' }))
+      const head = _openHead(vault, g, await _probe(vault, g, { what: 'head' }))
       version = Math.max(version, head.version)
       vault.db.touchGuardian(g.peerId, vault.now())
       // both on the connection the head just used, side by side
@@ -148,7 +180,11 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
       // a guardian that answers "nothing held yet" is reachable; one that says this node was
       // fenced is asked for the proof
       const fence = mayBeFenced(err) ? await proveFence(vault, g) : undefined
-      if (fence !== undefined) recordFence(vault.db, fence, vault.now())
+      if (fence !== undefined) {
+        vault.log.error({ event: 'fenced', guardian: fence.guardian, epoch: fence.epoch })
+        recordFence(vault.db, fence, vault.now())
+      }
+      vault.log.debug({ event: 'probe-failed', guardian: g.label, ...errorFields(err) })
       return { reachable: isRemote(err, 'NOT_HELD') || mayBeFenced(err), version }
     }
   }

@@ -1,18 +1,17 @@
 /**
  * The operator's vault: its keys (key file), its state (SQLite), its libp2p identity, and the
- * operations on them: create, add guardians (a roster is signed and the data key re-split once the
+ * operations on them: open, add guardians (a roster is signed and the data key re-split once the
  * vault has enough), and manage sources. Backup and status live in their own modules.
  */
 import '../polyfill.js'
 import { randomBytes } from 'node:crypto'
-import { stat } from 'node:fs/promises'
 import { toHex, u64be } from '../crypto/bytes.js'
-import { DATA_KEY_LENGTH, type DataKeys, deriveDataKeys, keyCommitment } from '../crypto/kdf.js'
-import { generateSecretKey, schnorrPublicKey } from '../crypto/schnorr.js'
+import { type DataKeys, deriveDataKeys, keyCommitment } from '../crypto/kdf.js'
+import { schnorrPublicKey } from '../crypto/schnorr.js'
 import { xchachaOpen, xchachaSeal } from '../crypto/xchacha.js'
-import { ensurePrivateDir } from '../disk/atomic.js'
 import { acquireLock } from '../disk/lock.js'
 import { KithError } from '../errors.js'
+import { errorFields, type Log, moduleLog, silentLog } from '../log.js'
 import { enrollWithInvite, sendRoster } from '../p2p/client.js'
 import { InviteExpiredError } from '../p2p/errors.js'
 import { inviteFromText } from '../p2p/invite.js'
@@ -21,88 +20,15 @@ import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
 import { PushSessions } from '../p2p/push-session.js'
 import { signRoster } from '../replica/roster.js'
-import { assertThreshold, splitDataKey } from '../shares/split.js'
-import { checkLabel } from '../text.js'
+import { splitDataKey } from '../shares/split.js'
 import { systemClock } from '../time/clock.js'
-import {
-  GuardianExistsError,
-  NotEnoughGuardiansError,
-  UnknownGuardianError,
-  VaultExistsError,
-} from './errors.js'
+import { newDataKey, sealDataKey } from './create.js'
+import { GuardianExistsError, NotEnoughGuardiansError, UnknownGuardianError } from './errors.js'
 import { refuseIfFenced } from './fence-record.js'
 import { vaultPaths } from './paths.js'
 import { openShare, sealLegacyShares, sealShare } from './sealed-shares.js'
-import { CoordinatorStore, type GuardianRow, type SealedDataKey } from './store.js'
-import { readKeyFile, writeKeyFile } from './vault-key-file.js'
-
-/** Refuse a data dir that already holds a vault (VAULT_EXISTS): nothing is ever written over one. */
-export async function refuseExistingVault(dir: string): Promise<void> {
-  const taken = await stat(vaultPaths(dir).key).then(
-    () => true,
-    () => false,
-  )
-  if (taken) throw new VaultExistsError(dir)
-}
-
-export interface InitOptions {
-  readonly k: number
-  readonly w: number
-  readonly name: string
-  readonly passphrase?: string
-}
-
-/** Create a vault: keys (0600), state, identity. Returns its id (x-only public key). */
-export async function initVault(dir: string, opts: InitOptions): Promise<Uint8Array> {
-  return createVault(dir, { ...opts, vaultKey: generateSecretKey(), epoch: 0, dataKey: newDataKey() })
-}
-
-/**
- * Write a vault directory: the key file (vault key and a fresh key-encryption key), a node identity,
- * and the state database with the data key of `epoch`; `seed` adds more rows in the same transaction.
- * Refuses a directory that already holds a vault. Zeroes the keys it was given.
- */
-export async function createVault(
-  dir: string,
-  opts: InitOptions & { vaultKey: Uint8Array; epoch: number; dataKey: Uint8Array },
-  seed?: (store: CoordinatorStore) => void,
-): Promise<Uint8Array> {
-  const paths = vaultPaths(dir)
-  checkLabel(opts.name, "vault's name")
-  await refuseExistingVault(dir)
-  // W may not exceed n either; n is known only as guardians are added, so W <= 255 here
-  assertThreshold(opts.k, Math.max(opts.k, opts.w))
-  await ensurePrivateDir(dir)
-  const kek = new Uint8Array(randomBytes(32))
-  await writeKeyFile(paths.key, { vaultKey: opts.vaultKey, kek }, opts.passphrase)
-  await loadOrCreatePeerKey(paths.peerKey)
-  const store = CoordinatorStore.open(paths.db)
-  const vaultId = schnorrPublicKey(opts.vaultKey)
-  try {
-    store.atomically(() => {
-      store.createVault({ vaultId, name: opts.name, k: opts.k, w: opts.w, epoch: opts.epoch }, Date.now())
-      store.putDataKey(opts.epoch, sealDataKey(kek, opts.epoch, opts.dataKey))
-      seed?.(store)
-    })
-  } finally {
-    store.close()
-    opts.vaultKey.fill(0)
-    opts.dataKey.fill(0)
-    kek.fill(0)
-  }
-  return vaultId
-}
-
-/** A fresh random data key (DEK). */
-function newDataKey(): Uint8Array {
-  return new Uint8Array(randomBytes(DATA_KEY_LENGTH))
-}
-
-/** Seal a data key with the key-encryption key, bound to the epoch it starts at. */
-function sealDataKey(kek: Uint8Array, fromEpoch: number, dataKey: Uint8Array): SealedDataKey {
-  const nonce = new Uint8Array(randomBytes(24))
-  return { nonce, sealed: xchachaSeal(kek, nonce, dataKey, u64be(fromEpoch)) }
-}
+import { CoordinatorStore, type GuardianRow } from './store.js'
+import { readKeyFile } from './vault-key-file.js'
 
 /** A journal key's AAD (its text keeps the journal's historical name, as the sealed keys on disk do). */
 const _journalAad = (name: string) => new TextEncoder().encode(`kith/stream-key/${name}`)
@@ -118,6 +44,10 @@ export interface DeliveryResult {
 export class Vault {
   private node: Promise<KithNode> | undefined
   private sessions: Promise<PushSessions> | undefined
+  /** The coordinator's log lines (module `coordinator`): backups, pushes, receipts, commits, fences. */
+  readonly log: Log
+  /** What the vault's network calls log (module `p2p`): dials, sessions, failed calls. */
+  readonly p2pLog: Log
 
   private constructor(
     readonly dir: string,
@@ -126,16 +56,21 @@ export class Vault {
     private readonly kek: Uint8Array,
     readonly now: () => number,
     private readonly release: () => void,
-  ) {}
+    log: Log,
+  ) {
+    this.log = moduleLog(log, 'coordinator')
+    this.p2pLog = moduleLog(log, 'p2p')
+  }
 
   /**
    * Open the vault. With `lock` (every command that changes it), this process becomes the only one
-   * allowed to: a second `backup` or `watch` on the same vault is refused with VAULT_BUSY.
+   * allowed to: a second `backup` or `watch` on the same vault is refused with VAULT_BUSY. `log` is
+   * the process's logger (silent by default); the vault's parts log through children of it.
    */
   static async open(
     dir: string,
     passphrase?: string,
-    options: { lock?: boolean; now?: () => number } = {},
+    options: { lock?: boolean; now?: () => number; log?: Log } = {},
   ): Promise<Vault> {
     const paths = vaultPaths(dir)
     const secrets = await readKeyFile(paths.key, dir, passphrase)
@@ -144,7 +79,8 @@ export class Vault {
       const db = CoordinatorStore.open(paths.db)
       // shares an older kith kept in the clear are sealed now (only a command that may change the vault)
       if (options.lock !== false) sealLegacyShares(db, secrets.kek)
-      return new Vault(dir, db, secrets.vaultKey, secrets.kek, options.now ?? systemClock(), release)
+      const now = options.now ?? systemClock()
+      return new Vault(dir, db, secrets.vaultKey, secrets.kek, now, release, options.log ?? silentLog)
     } catch (err) {
       release()
       throw err
@@ -211,7 +147,7 @@ export class Vault {
 
   /** The push sessions kept open to the guardians, on the node; closed with the vault. */
   pushSessions(): Promise<PushSessions> {
-    this.sessions ??= this.network().then((node) => new PushSessions(node))
+    this.sessions ??= this.network().then((node) => new PushSessions(node, this.p2pLog))
     return this.sessions
   }
 
@@ -319,6 +255,7 @@ export class Vault {
     const sealed = rotate ? sealDataKey(this.kek, epoch, dataKey) : undefined
     this.db.adoptRoster(epoch, roster.bytes, shares, this.now(), sealed)
     dataKey.fill(0)
+    this.log.info({ event: 'epoch', epoch, guardians: guardians.length, newDataKey: rotate })
   }
 
   /**
@@ -336,13 +273,15 @@ export class Vault {
     let removedTold = false
     if (gone.member) {
       try {
-        await sendRoster(await this.network(), gone, { roster: this.db.roster(this.db.settings().epoch)! })
+        const roster = this.db.roster(this.db.settings().epoch)!
+        await sendRoster(await this.network(), gone, { roster }, { log: this.p2pLog })
         removedTold = true
       } catch {
         // unreachable or refusing: it keeps only ciphertext under the old key and an old share
       }
     }
     this.db.deleteGuardian(gone.peerId, this.now())
+    this.log.info({ event: 'guardian-removed', guardian: gone.label, peer: peerIdText, told: removedTold })
     return { results, removedTold }
   }
 
@@ -363,8 +302,9 @@ export class Vault {
     return Promise.all(
       pending.map(async (g): Promise<DeliveryResult> => {
         const peerId = peerIdFromBytes(g.peerId).toString()
+        const who = { guardian: g.label, peer: peerId, epoch: s.epoch }
         try {
-          const opts = signal ? { signal } : undefined
+          const opts = { ...(signal ? { signal } : {}), log: this.p2pLog }
           if (g.invite !== null) {
             await enrollWithInvite(
               node,
@@ -381,8 +321,10 @@ export class Vault {
             )
           }
           this.db.markDelivered(g.peerId, s.epoch, this.now())
+          this.log.info({ event: 'roster-delivered', ...who, enrolled: g.invite !== null })
           return { label: g.label, peerId, ok: true }
         } catch (err) {
+          this.log.warn({ event: 'roster-not-delivered', ...who, ...errorFields(err) })
           return {
             label: g.label,
             peerId,

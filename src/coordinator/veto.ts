@@ -5,6 +5,7 @@
 import { REQUEST_ID_LENGTH } from '../ceremony/request.js'
 import { signVeto } from '../ceremony/veto.js'
 import { KithError } from '../errors.js'
+import { errorFields } from '../log.js'
 import { sendVeto } from '../p2p/client.js'
 import { duration } from '../time/durations.js'
 import { InvalidRequestIdError } from './errors.js'
@@ -29,9 +30,19 @@ export async function vetoRequest(
   return Promise.all(
     vault.members().map(async (g) => {
       try {
-        await sendVeto(node, g, veto.bytes, { signal: AbortSignal.timeout(duration('veto')) })
+        await sendVeto(node, g, veto.bytes, {
+          signal: AbortSignal.timeout(duration('veto')),
+          log: vault.p2pLog,
+        })
+        vault.log.info({ event: 'veto-delivered', guardian: g.label, request: requestHex.toLowerCase() })
         return { label: g.label, ok: true }
       } catch (err) {
+        vault.log.warn({
+          event: 'veto-not-delivered',
+          guardian: g.label,
+          request: requestHex.toLowerCase(),
+          ...errorFields(err),
+        })
         return {
           label: g.label,
           ok: false,

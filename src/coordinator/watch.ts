@@ -12,6 +12,7 @@ import { basename, dirname } from 'node:path'
 import { toHex } from '../crypto/bytes.js'
 import { acquireLockWaiting } from '../disk/lock.js'
 import { KithError } from '../errors.js'
+import { errorFields } from '../log.js'
 import { duration } from '../time/durations.js'
 import { runBackup, trimCommitted } from './backup.js'
 import { FencedError } from './errors.js'
@@ -128,6 +129,7 @@ export class Watcher {
   private _enqueue(fn: () => Promise<void>): void {
     if (this.stopped) return
     this.running = this.running.then(fn).catch((err: unknown) => {
+      this.vault.log.warn({ event: 'watch-round-failed', ...errorFields(err) })
       this._say(`error: ${err instanceof KithError ? `${err.message} [${err.code}]` : String(err)}`)
       if (err instanceof FencedError) {
         this.stopped = true
@@ -164,7 +166,10 @@ export class Watcher {
   /** Periodic: back up if a source changed unseen; otherwise retry what is undelivered. */
   private async _round(): Promise<void> {
     // a journaled database is snapshotted when its entries since the last snapshot outweigh it
-    if ((await this._fingerprint()) || (await journalsNeedSnapshot(this.vault))) return this._backup()
+    const changed = await this._fingerprint()
+    const compact = !changed && (await journalsNeedSnapshot(this.vault))
+    this.vault.log.debug({ event: 'watch-round', changed, compact })
+    if (changed || compact) return this._backup()
     await this._exclusive(async () => {
       await this._retry()
       trimCommitted(this.vault)

@@ -1,4 +1,4 @@
-/** Errors of local storage: locks, database schemas, and paths kith will not trust. */
+/** Errors of local storage: locks, database schemas, paths kith will not trust, and config files. */
 import { KithError } from '../errors.js'
 
 /** Another live kith process holds this directory's lock. */
@@ -33,5 +33,26 @@ export class LocalPathRefusedError extends KithError {
   readonly code = 'LOCAL_PATH_REFUSED'
   constructor(path: string, reason: string) {
     super(`refusing ${path}: ${reason}`, { path, reason })
+  }
+}
+
+/**
+ * A config file a human edits (guardian.json, the CLN plugin's cln-plugin.json) that does not parse, or
+ * has a field that is unknown, missing or of the wrong type. Never taken for a missing file: a typo is
+ * not "not initialized".
+ */
+export class ConfigInvalidError extends KithError {
+  readonly code = 'CONFIG_INVALID'
+  constructor(
+    readonly path: string,
+    /** Where in the file: `line 3, column 14`, or `field "relays"`. */
+    readonly where: string,
+    /** What is wrong there, in a few words. */
+    readonly why: string,
+  ) {
+    super(`${path} is not valid: ${where}: ${why}; fix it and try again`, {
+      path,
+      where,
+    })
   }
 }

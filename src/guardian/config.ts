@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { writeFileAtomic } from '../disk/atomic.js'
+import { ConfigObject, isMissingFile, parseConfig } from '../disk/config-file.js'
 import { GuardianNotInitializedError } from './errors.js'
 
 export const DEFAULT_GUARDIAN_DIR = join(homedir(), '.kith', 'guardian')
@@ -37,14 +38,45 @@ export interface GuardianConfig {
   readonly notify?: { readonly webhook?: string; readonly ntfy?: string; readonly command?: string }
 }
 
+/**
+ * The guardian's config. No file: no guardian lives here (GUARDIAN_NOT_INITIALIZED). A file that is not
+ * JSON, or has a field that is unknown, missing or of the wrong type: CONFIG_INVALID, naming it.
+ */
 export async function readGuardianConfig(dir: string): Promise<GuardianConfig> {
-  try {
-    const c = JSON.parse(await readFile(guardianPaths(dir).config, 'utf8')) as GuardianConfig
-    if (c.version !== 1 || !Array.isArray(c.listen) || !Array.isArray(c.announce))
-      throw new Error('bad config')
-    return c
-  } catch {
-    throw new GuardianNotInitializedError(dir)
+  const path = guardianPaths(dir).config
+  const text = await readFile(path, 'utf8').catch((err: unknown) => {
+    if (isMissingFile(err)) throw new GuardianNotInitializedError(dir)
+    throw err
+  })
+  const c = new ConfigObject(path, parseConfig(path, text))
+  if (c.need('version', c.number('version')) !== 1)
+    throw c.invalid('version', 'must be 1 (the only version this kith reads)')
+  const listen = c.need('listen', c.strings('listen'))
+  const announce = c.need('announce', c.strings('announce'))
+  const relays = c.strings('relays')
+  const upnp = c.boolean('upnp')
+  const n = c.object('notify')
+  c.done()
+  const notify = n && _notifyTargets(n)
+  return {
+    version: 1,
+    listen,
+    announce,
+    ...(relays !== undefined ? { relays } : {}),
+    ...(upnp !== undefined ? { upnp } : {}),
+    ...(notify !== undefined ? { notify } : {}),
+  }
+}
+
+function _notifyTargets(n: ConfigObject): NonNullable<GuardianConfig['notify']> {
+  const webhook = n.string('webhook')
+  const ntfy = n.string('ntfy')
+  const command = n.string('command')
+  n.done()
+  return {
+    ...(webhook !== undefined ? { webhook } : {}),
+    ...(ntfy !== undefined ? { ntfy } : {}),
+    ...(command !== undefined ? { command } : {}),
   }
 }
 

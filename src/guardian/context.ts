@@ -39,6 +39,8 @@ export interface GuardianContext {
   ): void
   /** Structured log (never secrets). */
   readonly log: Log
+  /** What its own network calls log (module `p2p`): catch-ups' and relays' sessions to its fellows. */
+  readonly p2pLog: Log
   /** Prometheus metrics, served on the guardian's local server. */
   readonly metrics: Metrics
   /** Run `fn` alone for this vault: pushes, catch-ups, roster changes and pruning never interleave. */

@@ -38,7 +38,7 @@ export async function takeFromFellows(
   const away = new Set<number>()
   let next = 0
   let taken = 0
-  const sessions = new FetchSessions(ctx.node, duration('fellowChunk'))
+  const sessions = new FetchSessions(ctx.node, duration('fellowChunk'), ctx.p2pLog)
   const worker = async () => {
     while (next < ids.length && !deadline.aborted && away.size < fellows.length) {
       const i = next++

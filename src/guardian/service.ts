@@ -13,7 +13,7 @@ import { ed25519Signer } from '../crypto/ed25519.js'
 import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
 import { LockedError } from '../disk/errors.js'
 import { acquireLock } from '../disk/lock.js'
-import { type Log, silentLog } from '../log.js'
+import { type Log, moduleLog, silentLog } from '../log.js'
 import { Metrics } from '../metrics.js'
 import type { NotifyTargets } from '../notify.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
@@ -202,6 +202,7 @@ export class Guardian {
       now,
       ...this.notices.voice(node.peerId.toString(), now),
       log,
+      p2pLog: moduleLog(log, 'p2p'),
       metrics: this.metrics,
       exclusive: (vaultId, fn) => this.locks.exclusive(vaultId, fn),
       roster: (vault) => this._roster(vault),

@@ -58,7 +58,7 @@ const CATCH_UP_AHEAD = 5
 
 async function _catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef, signal: AbortSignal) {
   // head, manifest and chunks on one fetch session with the fellow (a stream each where it has none)
-  const sessions = new FetchSessions(ctx.node, duration('step'))
+  const sessions = new FetchSessions(ctx.node, duration('step'), ctx.p2pLog)
   const fetch = (req: FetchRequest) => sessions.fetch(peer, vaultId, req, signal)
   try {
     const head = openHead(await fetch({ what: 'head' }))

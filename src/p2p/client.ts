@@ -7,16 +7,22 @@
 import type { AbortOptions } from '@libp2p/interface'
 import type { RecordDef } from '../codec/record.js'
 import type { SchemaFields, Values } from '../codec/schema.js'
+import { errorFields, type Log, silentLog } from '../log.js'
 import { ProtocolViolationError } from './errors.js'
 import type { Invite } from './invite.js'
 import { MSG, type RequestState } from './messages.js'
 import type { KithNode } from './node.js'
-import { openStream } from './peers.js'
+import { openStream, peerIdFromBytes } from './peers.js'
 import { abortOnFailure, closeAfterReply, PROTOCOLS, Wire } from './wire.js'
 
 export interface PeerRef {
   readonly peerId: Uint8Array
   readonly addrs: readonly string[]
+}
+
+/** A call's deadline, and the caller's p2p logger (dial failures, failed calls; debug only). */
+export interface CallOptions extends AbortOptions {
+  readonly log?: Log
 }
 
 /**
@@ -30,13 +36,22 @@ async function _ask<Q extends SchemaFields, R extends SchemaFields>(
   request: RecordDef<Q>,
   values: Values<Q>,
   reply: RecordDef<R>,
-  options?: AbortOptions,
+  options?: CallOptions,
 ): Promise<Values<R>> {
-  const stream = await openStream(node, peer.peerId, peer.addrs, protocol, options?.signal)
+  const log = options?.log ?? silentLog
+  const stream = await openStream(node, peer.peerId, peer.addrs, protocol, options?.signal, log)
   const wire = new Wire(stream, protocol, reply.maxBytes)
   const fields = await abortOnFailure(stream, async () => {
     await wire.send(request, values, options)
     return wire.receive(reply, options)
+  }).catch((err: unknown) => {
+    log.debug({
+      event: 'call-failed',
+      peer: peerIdFromBytes(peer.peerId).toString(),
+      protocol,
+      ...errorFields(err),
+    })
+    throw err
   })
   await closeAfterReply(stream)
   return fields
@@ -47,9 +62,16 @@ export async function enrollWithInvite(
   node: KithNode,
   invite: Invite,
   args: { roster: Uint8Array; share: Uint8Array; label: string },
-  options?: AbortOptions,
+  options?: CallOptions,
 ): Promise<{ quota: number }> {
-  const stream = await openStream(node, invite.peerId, invite.addrs, PROTOCOLS.enroll, options?.signal)
+  const stream = await openStream(
+    node,
+    invite.peerId,
+    invite.addrs,
+    PROTOCOLS.enroll,
+    options?.signal,
+    options?.log,
+  )
   const wire = new Wire(stream, PROTOCOLS.enroll, MSG.enrolled.maxBytes)
   const reply = await abortOnFailure(stream, async () => {
     await wire.send(MSG.enrollHello, { secret: invite.secret }, options)
@@ -70,7 +92,7 @@ export async function sendRoster(
   node: KithNode,
   guardian: PeerRef,
   args: { roster: Uint8Array; share?: Uint8Array },
-  options?: AbortOptions,
+  options?: CallOptions,
 ): Promise<void> {
   await _ask(
     node,
@@ -88,7 +110,7 @@ export async function sendCertificate(
   node: KithNode,
   guardian: PeerRef,
   certificate: Uint8Array,
-  options?: AbortOptions,
+  options?: CallOptions,
 ): Promise<void> {
   await _ask(node, guardian, PROTOCOLS.certify, MSG.certify, { certificate }, MSG.ack, options)
 }
@@ -98,7 +120,7 @@ export async function sendVeto(
   node: KithNode,
   guardian: PeerRef,
   veto: Uint8Array,
-  options?: AbortOptions,
+  options?: CallOptions,
 ): Promise<void> {
   await _ask(node, guardian, PROTOCOLS.veto, MSG.veto, { veto }, MSG.ack, options)
 }
@@ -122,7 +144,7 @@ export async function fetchFromPeer(
   peer: PeerRef,
   vaultId: Uint8Array,
   req: FetchRequest,
-  options?: AbortOptions,
+  options?: CallOptions,
 ): Promise<Uint8Array> {
   const reply = await _ask(
     node,
@@ -169,7 +191,7 @@ export async function requestRecovery(
   guardian: PeerRef,
   vaultId: Uint8Array,
   recoveryKey: Uint8Array,
-  options?: AbortOptions,
+  options?: CallOptions,
 ): Promise<RecoveryReply> {
   return _ask(node, guardian, PROTOCOLS.recover, MSG.recover, { vaultId, recoveryKey }, MSG.recovery, options)
 }
@@ -179,7 +201,7 @@ export async function drillGuardian(
   node: KithNode,
   guardian: PeerRef,
   args: { vaultId: Uint8Array; nonce: Uint8Array; chunks: readonly Uint8Array[] },
-  options?: AbortOptions,
+  options?: CallOptions,
 ): Promise<{ shareProof: Uint8Array; chunkProofs: readonly Uint8Array[]; head?: Uint8Array }> {
   const r = await _ask(
     node,

@@ -18,6 +18,21 @@ export class ProtocolViolationError extends KithError {
   }
 }
 
+/**
+ * The libp2p stream broke before the exchange ended: reset by the peer (its process died, its connection
+ * dropped, it gave up), or aborted here. Not the peer's refusal and not a bug: what it carried stops.
+ */
+export class StreamBrokenError extends KithError {
+  readonly code = 'STREAM_BROKEN'
+  constructor(
+    protocol: string,
+    /** 'reset' (by the peer), 'aborted' (here), 'closed' or 'ended'. */
+    readonly how: string,
+  ) {
+    super(`the stream of ${protocol} broke before the exchange ended (${how})`, { protocol, how })
+  }
+}
+
 /** A stream did not finish before its deadline. */
 export class PeerTimeoutError extends KithError {
   readonly code = 'PEER_TIMEOUT'
@@ -76,6 +91,36 @@ export class InviteExpiredError extends KithError {
   constructor() {
     super('this invite has expired; ask your friend for a new one')
   }
+}
+
+/**
+ * Codes of what a peer sent that did not verify (a signature, a record's format, a vault, a chain, a
+ * certificate, a chunk's id, the protocol's order), as opposed to its refusal or its silence.
+ */
+const BAD_ANSWER_CODES: ReadonlySet<string> = new Set([
+  'BAD_SIGNATURE',
+  'MALFORMED_RECORD',
+  'UNSUPPORTED_FORMAT',
+  'RECORD_TOO_LARGE',
+  'MESSAGE_TOO_LARGE',
+  'WRONG_VAULT',
+  'VERSION_CHAIN',
+  'INVALID_CERTIFICATE',
+  'INVALID_EVIDENCE',
+  'CHUNK_INTEGRITY',
+  'BAD_ENTRY',
+  'PROTOCOL_VIOLATION',
+])
+
+/** Why a peer's answer was dropped where no error was thrown: a code of troubleshooting.md and one line. */
+export interface Why {
+  readonly code: string
+  readonly reason: string
+}
+
+/** Whether `err` says a peer answered with something that does not verify (never its own refusal). */
+export function isBadAnswer(err: unknown): err is KithError {
+  return err instanceof KithError && !(err instanceof RemoteError) && BAD_ANSWER_CODES.has(err.code)
 }
 
 /** Whether `err` is a peer's refusal with this code (`isRemote(err, 'NOT_HELD')`), or any refusal. */

@@ -4,12 +4,15 @@
  */
 import type { Stream } from '@libp2p/interface'
 import { toHex } from '../crypto/bytes.js'
+import { errorFields, type Log, silentLog } from '../log.js'
 import { type FetchRequest, fetchFields, fetchFromPeer, type PeerRef } from './client.js'
 import { isRemote, ProtocolViolationError } from './errors.js'
 import { MSG } from './messages.js'
 import type { KithNode } from './node.js'
-import { openStream } from './peers.js'
+import { openStream, peerIdFromBytes } from './peers.js'
 import { PROTOCOLS, type StepOptions, Wire } from './wire.js'
+
+const _peer = (p: PeerRef): string => peerIdFromBytes(p.peerId).toString()
 
 /**
  * Many fetches from one peer on one stream (`/kith/fetch/2.0.0`): each request goes out when it is
@@ -33,13 +36,19 @@ export class FetchSession {
    * Open a session with `peer`, or undefined if it speaks only one fetch per stream (a guardian before
    * 2.0.0): the caller then fetches with fetchFromPeer. Throws if the peer cannot be reached.
    */
-  static async open(node: KithNode, peer: PeerRef, signal?: AbortSignal): Promise<FetchSession | undefined> {
+  static async open(
+    node: KithNode,
+    peer: PeerRef,
+    signal?: AbortSignal,
+    log: Log = silentLog,
+  ): Promise<FetchSession | undefined> {
     const stream = await openStream(
       node,
       peer.peerId,
       peer.addrs,
       [PROTOCOLS.fetchSession, PROTOCOLS.fetch],
       signal,
+      log,
     )
     if (stream.protocol !== PROTOCOLS.fetchSession) {
       await stream.close().catch(() => undefined)
@@ -97,6 +106,8 @@ export class FetchSessions {
     private readonly node: KithNode,
     /** The longest one fetch may take. */
     private readonly timeoutMs: number,
+    /** The owner's p2p logger: sessions opened and broken, fetches sent one stream each instead. */
+    private readonly log: Log = silentLog,
   ) {}
 
   async fetch(
@@ -111,11 +122,13 @@ export class FetchSessions {
         return await session.fetch(vaultId, req, { timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) })
       } catch (err) {
         if (!session.broken) throw err // NOT_HELD: the peer's answer, not a broken session
+        this.log.debug({ event: 'fetch-session-broken', peer: _peer(peer), ...errorFields(err) })
       }
     }
     const timeout = AbortSignal.timeout(this.timeoutMs)
     return fetchFromPeer(this.node, peer, vaultId, req, {
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      log: this.log,
     })
   }
 
@@ -128,7 +141,11 @@ export class FetchSessions {
       if (s === undefined || !s.broken) return s
       if (this.byPeer.get(key) !== held) return this._session(peer) // another caller reopened it
     }
-    const opening = FetchSession.open(this.node, peer, AbortSignal.timeout(this.timeoutMs)).catch(
+    const opening = FetchSession.open(this.node, peer, AbortSignal.timeout(this.timeoutMs), this.log).then(
+      (s) => {
+        this.log.debug({ event: 'fetch-session-opened', peer: _peer(peer), session: s !== undefined })
+        return s
+      },
       () => undefined, // unreachable now: its fetches go one stream each, which name the failure
     )
     this.byPeer.set(key, opening)

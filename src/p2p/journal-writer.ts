@@ -8,10 +8,12 @@
  */
 import type { Stream } from '@libp2p/interface'
 import { equalBytes, toHex } from '../crypto/bytes.js'
-import { KithError } from '../errors.js'
+import { KithError, thrownText } from '../errors.js'
+import { errorFields, type Log, silentLog } from '../log.js'
+import { cleanText } from '../text.js'
 import { MSG } from './messages.js'
 import type { KithNode } from './node.js'
-import { openStream } from './peers.js'
+import { openStream, peerIdFromBytes } from './peers.js'
 import { PROTOCOLS, Wire } from './wire.js'
 
 export interface JournalTarget {
@@ -52,8 +54,17 @@ class GuardianWriter {
     readonly target: JournalTarget,
     private readonly node: KithNode,
     private readonly certificate: Uint8Array,
-    private readonly log: EntrySource,
+    private readonly entries: EntrySource,
+    private readonly log: Log,
   ) {}
+
+  /** The guardian as log lines name it. */
+  private get _who(): { guardian: string; peer: string } {
+    return {
+      guardian: cleanText(this.target.label, 64),
+      peer: peerIdFromBytes(this.target.peerId).toString(),
+    }
+  }
 
   /** Send one entry (after whatever the guardian lacks before it); resolves once it is acknowledged. */
   send(position: number, bytes: Uint8Array, signal: AbortSignal): Promise<void> {
@@ -63,15 +74,21 @@ class GuardianWriter {
   }
 
   private async _send(position: number, bytes: Uint8Array, signal: AbortSignal): Promise<void> {
+    const had = this.link !== undefined
     try {
       const link = this.link ?? (await this._open(signal))
-      if (link.position < position - 1)
-        for (const e of this.log.entriesFrom(link.position + 1)) {
+      if (link.position < position - 1) {
+        this.log.debug({ event: 'journal-catch-up', ...this._who, from: link.position + 1, to: position })
+        for (const e of this.entries.entriesFrom(link.position + 1)) {
           if (e.position >= position) break
           await this._one(link, e.bytes, signal)
         }
+      }
       await this._one(link, bytes, signal)
     } catch (err) {
+      // a link that was up and broke is news; one that cannot be opened again is retried at every entry
+      if (had) this.log.warn({ event: 'journal-link-broken', ...this._who, position, ...errorFields(err) })
+      else this.log.debug({ event: 'journal-link-failed', ...this._who, position, ...errorFields(err) })
       this.close(err)
       throw err
     }
@@ -90,6 +107,7 @@ class GuardianWriter {
       this.target.addrs,
       PROTOCOLS.journal,
       signal,
+      this.log,
     )
     const wire = new Wire(stream, PROTOCOLS.journal, MSG.journalState.maxBytes)
     try {
@@ -98,11 +116,13 @@ class GuardianWriter {
       const link: Link = { stream, wire, position: state.position }
       // a guardian that was away during a rewind still holds the replaced entry as its newest: it is
       // sent the entry the log has there (a replacement), so its chain follows the committed one
-      const mine = this.log.hashAt(state.position)
+      const mine = this.entries.hashAt(state.position)
       if (state.position > 0 && mine !== undefined && !equalBytes(mine, state.hash)) {
-        const same = [...this.log.entriesFrom(state.position)].find((e) => e.position === state.position)
+        const same = [...this.entries.entriesFrom(state.position)].find((e) => e.position === state.position)
         if (same !== undefined) await this._one(link, same.bytes, signal)
+        this.log.info({ event: 'journal-replaced', ...this._who, position: state.position })
       }
+      this.log.info({ event: 'journal-link-opened', ...this._who, position: state.position })
       this.link = link
       return link
     } catch (err) {
@@ -128,7 +148,9 @@ export class JournalWriter {
   constructor(
     private readonly node: KithNode,
     private readonly certificate: Uint8Array,
-    private readonly log: EntrySource,
+    private readonly entries: EntrySource,
+    /** The writer's p2p logger: links opened, broken and caught up (never an entry's content). */
+    private readonly log: Log = silentLog,
   ) {}
 
   /** The guardians to write to (the vault's members); links to those no longer listed are closed. */
@@ -141,7 +163,10 @@ export class JournalWriter {
       }
     for (const t of targets)
       if (!this.guardians.has(toHex(t.peerId)))
-        this.guardians.set(toHex(t.peerId), new GuardianWriter(t, this.node, this.certificate, this.log))
+        this.guardians.set(
+          toHex(t.peerId),
+          new GuardianWriter(t, this.node, this.certificate, this.entries, this.log),
+        )
   }
 
   /**
@@ -175,7 +200,7 @@ export class JournalWriter {
             settled++
             failures.push({
               label: g.target.label,
-              error: err instanceof KithError ? err.message : String(err),
+              error: err instanceof KithError ? err.message : thrownText(err),
             })
             if (settled === all.length) finish()
           },

@@ -7,6 +7,9 @@ import { peerIdFromMultihash } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as Digest from 'multiformats/hashes/digest'
 import { equalBytes, toHex } from '../crypto/bytes.js'
+import { thrownText } from '../errors.js'
+import { type Log, silentLog } from '../log.js'
+import { cleanText } from '../text.js'
 import { duration } from '../time/durations.js'
 import { PeerUnreachableError } from './errors.js'
 import type { KithNode } from './node.js'
@@ -38,7 +41,10 @@ export function samePeer(peer: PeerId, bytes: Uint8Array): boolean {
   return equalBytes(peerIdBytes(peer), bytes)
 }
 
-/** Open a stream for `protocol` to the peer, trying the given addresses. */
+/**
+ * Open a stream for `protocol` to the peer, trying the given addresses. A failure is PEER_UNREACHABLE
+ * for the caller; libp2p's own reason goes to `log` (debug), with how long the dial took.
+ */
 export async function openStream(
   node: KithNode,
   peer: Uint8Array,
@@ -46,17 +52,31 @@ export async function openStream(
   /** One protocol, or several in order of preference (the stream's `protocol` tells which was agreed). */
   protocol: string | readonly string[],
   signal?: AbortSignal,
+  log: Log = silentLog,
 ): Promise<Stream> {
   const id = peerIdFromBytes(peer)
   const deadline = AbortSignal.timeout(duration('dial'))
   const s = signal ? AbortSignal.any([signal, deadline]) : deadline
+  const started = performance.now()
+  const protocols = typeof protocol === 'string' ? [protocol] : [...protocol]
+  const connected = node.getConnections(id).length > 0
   try {
-    if (addrs.length > 0 && node.getConnections(id).length === 0) {
+    if (addrs.length > 0 && !connected) {
       await node.peerStore.merge(id, { multiaddrs: addrs.map((a) => multiaddr(a)) })
     }
-    return await node.dialProtocol(id, typeof protocol === 'string' ? protocol : [...protocol], { signal: s })
-  } catch {
-    // libp2p's dial errors name addresses and internals; the user needs to hear which peer
+    const stream = await node.dialProtocol(id, protocols, { signal: s })
+    log.trace({ event: 'stream-opened', peer: id.toString(), protocol: stream.protocol, connected })
+    return stream
+  } catch (err) {
+    // libp2p's dial errors name addresses and internals: the log keeps them, the user hears which peer
+    log.debug({
+      event: 'dial-failed',
+      peer: id.toString(),
+      protocol: protocols[0],
+      ms: Math.round(performance.now() - started),
+      addrs: addrs.length,
+      reason: cleanText(thrownText(err), 300),
+    })
     throw new PeerUnreachableError(id.toString())
   }
 }

@@ -6,14 +6,15 @@
 import type { AbortOptions, Stream } from '@libp2p/interface'
 import { inOrderAhead } from '../ahead.js'
 import { equalBytes } from '../crypto/bytes.js'
+import { errorFields, type Log, silentLog } from '../log.js'
 import { MAX_CHUNK_STORED } from '../replica/chunk.js'
 import { openReceipt, type Receipt } from '../replica/receipt.js'
 import { duration } from '../time/durations.js'
-import type { PeerRef } from './client.js'
+import type { CallOptions, PeerRef } from './client.js'
 import { isRemote, PeerTimeoutError, ProtocolViolationError } from './errors.js'
 import { MSG } from './messages.js'
 import type { KithNode } from './node.js'
-import { guardianKey, openStream } from './peers.js'
+import { guardianKey, openStream, peerIdFromBytes } from './peers.js'
 import { abortOnFailure, closeAfterReply, PROTOCOLS, Wire } from './wire.js'
 
 /**
@@ -38,6 +39,8 @@ interface PushSession {
   readonly wire: Wire
   busy: boolean
 }
+
+const _peer = (g: PeerRef): string => peerIdFromBytes(g.peerId).toString()
 
 function _usable(s: PushSession): boolean {
   const st = s.stream
@@ -74,7 +77,11 @@ export class PushSessions {
   private readonly kept = new Map<string, PushSession>()
   private closed = false
 
-  constructor(private readonly node: KithNode) {}
+  constructor(
+    private readonly node: KithNode,
+    /** The owner's p2p logger: sessions opened, and kept ones found broken and replaced. */
+    private readonly log: Log = silentLog,
+  ) {}
 
   /**
    * Push one version: offer the manifest (with small versions' chunks inline), send only the chunks the
@@ -97,6 +104,7 @@ export class PushSessions {
       } catch (err) {
         // a session the guardian ended while it sat idle fails before any answer: try a new stream
         if (isRemote(err) || err instanceof PeerTimeoutError || options?.signal?.aborted) throw err
+        this.log.debug({ event: 'push-session-replaced', peer: _peer(guardian), ...errorFields(err) })
       } finally {
         session.busy = false
         if (this.closed || !_usable(session)) kept.delete(key)
@@ -110,7 +118,9 @@ export class PushSessions {
       guardian.addrs,
       [PROTOCOLS.push, PROTOCOLS.pushOnce],
       options?.signal,
+      this.log,
     )
+    this.log.debug({ event: 'push-session-opened', peer: _peer(guardian), protocol: stream.protocol })
     const fresh: PushSession = {
       stream,
       wire: new Wire(stream, stream.protocol || PROTOCOLS.push, MSG.need.maxBytes),
@@ -146,9 +156,9 @@ export async function pushVersion(
   node: KithNode,
   guardian: PeerRef,
   args: PushArgs,
-  options?: AbortOptions,
+  options?: CallOptions,
 ): Promise<PushResult> {
-  const sessions = new PushSessions(node)
+  const sessions = new PushSessions(node, options?.log)
   try {
     return await sessions.push(guardian, args, options)
   } finally {

@@ -9,7 +9,13 @@ import { decodeUnsigned, encodeRecordBody, type RecordDef, recordKind } from '..
 import type { SchemaFields, Values } from '../codec/schema.js'
 import { KithError } from '../errors.js'
 import { duration } from '../time/durations.js'
-import { MessageTooLargeError, PeerTimeoutError, ProtocolViolationError, RemoteError } from './errors.js'
+import {
+  MessageTooLargeError,
+  PeerTimeoutError,
+  ProtocolViolationError,
+  RemoteError,
+  StreamBrokenError,
+} from './errors.js'
 import { MSG } from './messages.js'
 
 /** Versioned protocol ids. */
@@ -67,6 +73,9 @@ function _signal(options: StepOptions | undefined, ms: number): AbortSignal {
   const timeout = AbortSignal.timeout(options?.timeoutMs ?? ms)
   return options?.signal ? AbortSignal.any([options.signal, timeout]) : timeout
 }
+
+/** What libp2p throws when a stream is gone under a read or a write. */
+const BROKEN = new Set(['StreamResetError', 'StreamStateError', 'StreamClosedError', 'StreamAbortedError'])
 
 export class Wire {
   private readonly lp: LengthPrefixedStream<Stream>
@@ -200,6 +209,12 @@ export class Wire {
     return bytes
   }
 
+  /** How the stream ended, for a line that says what happened. */
+  private _how(): string {
+    const status = this.stream.status
+    return status === 'reset' || status === 'aborted' || status === 'closed' ? status : 'ended'
+  }
+
   private async _guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn()
@@ -214,9 +229,9 @@ export class Wire {
         this.stream.abort(new Error('deadline'))
         throw new PeerTimeoutError(this.protocol)
       }
-      if (name === 'UnexpectedEOFError' || name === 'StreamResetError' || name === 'StreamStateError') {
-        throw new ProtocolViolationError(this.protocol, 'stream ended early')
-      }
+      if (name === 'UnexpectedEOFError') throw new ProtocolViolationError(this.protocol, 'stream ended early')
+      // a write waiting for the peer to read rejects with the stream's close event itself, not an Error
+      if (err instanceof Event || BROKEN.has(name)) throw new StreamBrokenError(this.protocol, this._how())
       throw err
     }
   }

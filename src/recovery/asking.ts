@@ -12,6 +12,7 @@ import { type RecoveryReply, requestRecovery } from '../p2p/client.js'
 import { isRemote } from '../p2p/errors.js'
 import { openAddressRecord } from '../p2p/peer-records.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
+import { WrongVaultError } from '../replica/errors.js'
 import { openRoster, type Roster } from '../replica/roster.js'
 import { ShareMismatchError } from '../shares/errors.js'
 import { openShareEnvelope } from '../shares/share-envelope.js'
@@ -30,6 +31,7 @@ export async function poll(ctx: RecoveryContext, t: Tracked): Promise<void> {
   try {
     reply = await requestRecovery(await ctx.node(), t, ctx.opts.vaultId, ctx.recoveryKey.publicKey, {
       signal: AbortSignal.timeout(duration('askRecovery')),
+      log: ctx.p2pLog,
     })
   } catch (err) {
     _failed(ctx, t, err)
@@ -53,8 +55,8 @@ export async function poll(ctx: RecoveryContext, t: Tracked): Promise<void> {
   t.announced ||= code !== undefined || reply.state !== 'pending'
   t.reachable = true
   t.waiting = undefined
-  if (reply.roster !== undefined) adoptRoster(ctx, reply.roster)
-  if (reply.addresses !== undefined) await adoptAddresses(ctx, reply.addresses)
+  if (reply.roster !== undefined) adoptRoster(ctx, t, reply.roster)
+  if (reply.addresses !== undefined) await adoptAddresses(ctx, t, reply.addresses)
   if (reply.sealedShare !== undefined && t.share === undefined && !_takeShare(ctx, t, reply.sealedShare))
     return
   if (reply.state !== t.state) {
@@ -120,18 +122,13 @@ function _takeShare(ctx: RecoveryContext, t: Tracked, sealed: Uint8Array): boole
     if (!equalBytes(envelope.vaultId, ctx.opts.vaultId)) throw new ShareMismatchError('vault', envelope.x)
     t.share = envelope.bytes
     t.shareEpoch = envelope.epoch
+    t.shareX = envelope.x
     const have = [...ctx.targets.values()].filter((x) => x.share).length
     ctx.say({ event: 'share-received', guardian: t.label, have, need: envelope.k })
     return true
   } catch (err) {
     // a release that does not open or verify: this guardian's share is unusable for this request
-    const code = err instanceof KithError ? err.code : 'INTERNAL'
-    ctx.say({
-      event: 'refused',
-      guardian: t.label,
-      code,
-      error: err instanceof Error ? err.message : String(err),
-    })
+    ctx.distrust(t, 'share', err)
     t.state = 'refused'
     return false
   }
@@ -143,10 +140,17 @@ function _takeShare(ctx: RecoveryContext, t: Tracked, sealed: Uint8Array): boole
  */
 async function adoptAddresses(
   ctx: RecoveryContext,
+  from: Tracked,
   records: readonly { record: Uint8Array }[],
 ): Promise<void> {
   for (const { record } of records) {
     const r = await openAddressRecord(record)
+    // each record is signed by the guardian it names: one that does not verify was made up by `from`
+    if (r === undefined)
+      ctx.distrust(from, 'address-record', {
+        code: 'BAD_SIGNATURE',
+        reason: 'an address record not signed by the guardian it names',
+      })
     const t = r && ctx.targets.get(toHex(r.peerId))
     if (r === undefined || t === undefined || r.seq <= (t.seq ?? 0)) continue
     t.addrs = [...r.addrs, ...t.addrs.filter((a) => !r.addrs.includes(a))]
@@ -155,14 +159,16 @@ async function adoptAddresses(
 }
 
 /** Keep the newest valid roster of this vault, and learn guardians the kit did not list. */
-function adoptRoster(ctx: RecoveryContext, bytes: Uint8Array): void {
+function adoptRoster(ctx: RecoveryContext, from: Tracked, bytes: Uint8Array): void {
   let roster: Roster
   try {
     roster = openRoster(bytes)
-  } catch {
-    return // a roster that does not verify teaches nothing; the guardian's other answers still count
+    if (!equalBytes(roster.vaultId, ctx.opts.vaultId)) throw new WrongVaultError('roster')
+  } catch (err) {
+    // a roster that does not verify teaches nothing; the guardian's other answers still count
+    ctx.distrust(from, 'roster', err)
+    return
   }
-  if (!equalBytes(roster.vaultId, ctx.opts.vaultId)) return
   if (ctx.roster !== undefined && roster.epoch <= ctx.roster.epoch) return
   ctx.roster = roster
   for (const g of roster.guardians) {

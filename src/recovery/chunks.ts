@@ -5,8 +5,10 @@
  * and never asked again, and the chunk is asked of another.
  */
 import { toHex } from '../crypto/bytes.js'
+import { errorFields, type Log, silentLog } from '../log.js'
 import { FetchSessions } from '../p2p/fetch-session.js'
 import type { KithNode } from '../p2p/node.js'
+import { peerIdFromBytes } from '../p2p/peers.js'
 import type { ChunkSource } from '../replica/chunk-store.js'
 import { ChunkMissingError } from '../replica/errors.js'
 import { duration } from '../time/durations.js'
@@ -34,9 +36,11 @@ export class GuardianChunks implements ChunkSource {
     private readonly holders: readonly RecoveryTarget[],
     private readonly order: readonly Uint8Array[],
     private readonly onBad: (g: RecoveryTarget, chunk: string) => void,
+    /** The recovery's p2p logger: sessions to the holders, and each chunk a holder could not give. */
+    private readonly log: Log = silentLog,
     private readonly ahead = 8,
   ) {
-    this.sessions = new FetchSessions(node, duration('restoreChunk'))
+    this.sessions = new FetchSessions(node, duration('restoreChunk'), log)
   }
 
   refused(id: Uint8Array): void {
@@ -73,8 +77,14 @@ export class GuardianChunks implements ChunkSource {
       let data: Uint8Array
       try {
         data = await this.sessions.fetch(g, this.vaultId, { what: 'chunk', id })
-      } catch {
-        continue // unreachable or refusing for this chunk: the next holder may have it
+      } catch (err) {
+        // unreachable or refusing for this chunk: the next holder may have it
+        this.log.debug({
+          event: 'chunk-not-given',
+          peer: peerIdFromBytes(g.peerId).toString(),
+          ...errorFields(err),
+        })
+        continue
       }
       this.givers.set(toHex(id), g)
       return data

@@ -1,10 +1,17 @@
 /**
  * What the parts of one recovery share: its options, its events, the guardians it asks and what each
  * answered, the one-time recovery key, the newest roster it learned, and its one libp2p node. Nothing
- * in here is ever logged or printed but the events, which carry no key, share or content.
+ * in here is ever logged or printed but the events, which carry no key, share or content (and are logged
+ * without the phone codes they show).
  */
+import { toHex } from '../crypto/bytes.js'
+import { KithError, thrownText } from '../errors.js'
+import type { Log } from '../log.js'
+import type { Why } from '../p2p/errors.js'
 import type { KithNode } from '../p2p/node.js'
+import { peerIdFromBytes } from '../p2p/peers.js'
 import type { Roster } from '../replica/roster.js'
+import { cleanText } from '../text.js'
 import type { RecoveryTarget } from './targets.js'
 
 export type RecoveryEvent =
@@ -32,16 +39,56 @@ export type RecoveryEvent =
       certified: number
     }
   | { event: 'waiting-for-holder'; version: number; holders: string[] }
+  | {
+      /**
+       * A restored database its journal could not bring up to date (the code says why): renamed
+       * `….STALE-DO-NOT-USE`, deleted where it could not be renamed, or left under its name (and the
+       * recovery fails with STALE_DATABASE_LEFT).
+       */
+      event: 'stale-database'
+      journal: string
+      path: string
+      action: 'renamed' | 'removed' | 'left'
+      to?: string
+      error?: string
+      code: string
+    }
   // a journal replayed (the event and its field keep the journal's historical name)
   | { event: 'stream-replayed'; stream: string; from: number; to: number; applied: number }
   | { event: 'older-version'; version: number; newest: number }
-  | { event: 'bad-guardian'; guardian: string; chunk: string }
+  | {
+      /** A guardian answered with something that does not verify: it was not used (see BadAnswer). */
+      event: 'bad-guardian'
+      guardian: string
+      peerId: string
+      what: BadAnswer
+      /** The stable code of what failed (BAD_SIGNATURE, CHUNK_INTEGRITY, WRONG_VAULT, …). */
+      code: string
+      /** One line: what did not hold. */
+      reason: string
+      /** For a chunk: its id. */
+      chunk?: string
+    }
   | {
       event: 'restore-done'
       version: number
       createdAt: number
       files: { source: string; kind: string; path: string; size: number }[]
     }
+
+/** What a guardian can answer with that must verify before it is used. */
+export type BadAnswer =
+  | 'freshness'
+  | 'head'
+  | 'seen-head'
+  | 'certificate'
+  | 'share'
+  | 'roster'
+  | 'address-record'
+  | 'manifest'
+  | 'chunk'
+  | 'journal-head'
+  | 'journal-entry'
 
 export interface RecoveryOptions {
   readonly vaultId: Uint8Array
@@ -58,6 +105,8 @@ export interface RecoveryOptions {
   readonly pollMs?: number
   readonly onEvent?: (e: RecoveryEvent) => void
   readonly signal?: AbortSignal
+  /** The process's logger: the recovery logs its events and steps through children of it. */
+  readonly log?: Log
 }
 
 /** A guardian being asked, and what it answered so far. */
@@ -73,6 +122,8 @@ export interface Tracked extends RecoveryTarget {
   /** Its released share envelope, once opened and verified. */
   share?: Uint8Array
   shareEpoch?: number
+  /** Its share's x, to name it if the combine finds that share bad. */
+  shareX?: number
   /** Where to reach it: the kit's addresses, then those of the newest signed record seen (`seq`). */
   addrs: readonly string[]
   seq?: number
@@ -87,9 +138,69 @@ export interface RecoveryContext {
   /** The newest valid roster any guardian showed (after approving). */
   roster: Roster | undefined
   node(): Promise<KithNode>
+  /** Tell the event to `onEvent`, and log it (without a phone code). */
   say(e: RecoveryEvent): void
+  /**
+   * A guardian's answer did not verify and was dropped: said once per guardian and kind of answer
+   * (a `bad-guardian` event, logged as a warning), with `err`'s code and one line.
+   */
+  distrust(t: Tracked, what: BadAnswer, why: unknown, chunk?: string): void
+  /** The recovery's own log lines (module `recovery`): steps, answers, what failed and why. */
+  readonly log: Log
+  /** What its network calls log (module `p2p`). */
+  readonly p2pLog: Log
   /** When waiting for humans stops. */
   readonly deadline: number
+}
+
+/** Events that say something went wrong with a guardian: logged as warnings. */
+const WARNINGS = new Set<RecoveryEvent['event']>([
+  'unreachable',
+  'refused',
+  'denied',
+  'bad-guardian',
+  'stale-database',
+])
+
+/** Log an event as a line of its own: everything in it but a phone code, which only the terminal shows. */
+export function logEvent(log: Log, e: RecoveryEvent): void {
+  const line =
+    e.event === 'request-sent'
+      ? { event: e.event, guardian: e.guardian, peerId: e.peerId, request: e.request, decided: e.code === '' }
+      : e
+  if (WARNINGS.has(e.event)) log.warn(line)
+  else log.info(line)
+}
+
+const _isWhy = (x: unknown): x is Why =>
+  typeof x === 'object' &&
+  x !== null &&
+  typeof Reflect.get(x, 'code') === 'string' &&
+  typeof Reflect.get(x, 'reason') === 'string'
+
+/** A recovery's `distrust`: each guardian's bad answer of one kind said once, whatever it repeats. */
+export function distruster(say: (e: RecoveryEvent) => void): RecoveryContext['distrust'] {
+  const said = new Set<string>()
+  return (t, what, why, chunk) => {
+    const key = `${toHex(t.peerId)} ${what}`
+    if (said.has(key)) return
+    said.add(key)
+    const w: Why =
+      why instanceof KithError
+        ? { code: why.code, reason: why.message }
+        : _isWhy(why)
+          ? why
+          : { code: 'INTERNAL', reason: thrownText(why) }
+    say({
+      event: 'bad-guardian',
+      guardian: cleanText(t.label, 64),
+      peerId: peerIdFromBytes(t.peerId).toString(),
+      what,
+      code: w.code,
+      reason: cleanText(w.reason, 200),
+      ...(chunk !== undefined ? { chunk } : {}),
+    })
+  }
 }
 
 /** Whether a guardian's human approved this recovery's request (it may then serve data). */

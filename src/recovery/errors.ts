@@ -95,6 +95,23 @@ export class RecoveryTimeoutError extends KithError {
 }
 
 /**
+ * The restored database is older than the node's last state, and could be neither renamed nor deleted:
+ * it is still under its real name. Louder than the failure that made it stale, which it carries.
+ */
+export class StaleDatabaseLeftError extends KithError {
+  readonly code = 'STALE_DATABASE_LEFT'
+  constructor(path: string, error: string, cause: unknown) {
+    const why =
+      cause instanceof KithError ? `${cause.message} [${cause.code}]` : 'its journal could not be replayed'
+    super(
+      `the restored ${path} is OLDER than your node's last state (${why}), and could be neither renamed nor deleted (${error}): delete it yourself before anything else, and never start lightningd on it`,
+      { path, error },
+      { cause },
+    )
+  }
+}
+
+/**
  * A journal's entries up to the newest proven position could not all be had (or chained). The code
  * keeps the journal's historical name, stream.
  */

@@ -10,14 +10,16 @@
 
 import { decodeUnsigned } from '../codec/record.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
+import { errorFields } from '../log.js'
 import { fetchFromPeer } from '../p2p/client.js'
-import { MSG } from '../p2p/messages.js'
+import { type MessageOf, MSG } from '../p2p/messages.js'
 import { guardianKey, guardianKeys } from '../p2p/peers.js'
 import { type CommitProof, openCertificate } from '../replica/certificate.js'
+import { WrongVaultError } from '../replica/errors.js'
 import { type Head, openHead } from '../replica/head.js'
 import type { Roster } from '../replica/roster.js'
 import { duration } from '../time/durations.js'
-import type { RecoveryContext, Tracked } from './context.js'
+import type { BadAnswer, RecoveryContext, Tracked } from './context.js'
 
 /** What one guardian told about the vault's newest version (each part verified, or dropped). */
 export interface Answer {
@@ -41,35 +43,52 @@ export async function collectAnswers(ctx: RecoveryContext, roster: Roster): Prom
           t,
           ctx.opts.vaultId,
           { what: 'freshness' },
-          {
-            signal: AbortSignal.timeout(duration('askFreshness')),
-          },
+          { signal: AbortSignal.timeout(duration('askFreshness')), log: ctx.p2pLog },
         )
-      } catch {
-        return undefined // silence, or a refusal: not an answer about the vault
+      } catch (err) {
+        // silence, or a refusal: not an answer about the vault
+        ctx.log.debug({ event: 'freshness-not-given', guardian: t.label, ...errorFields(err) })
+        return undefined
       }
-      const f = decodeUnsigned(MSG.freshness, bytes)
+      let f: MessageOf<'freshness'>
+      try {
+        f = decodeUnsigned(MSG.freshness, bytes)
+      } catch (err) {
+        // bytes that are not an answer count as none (and never stop the recovery)
+        ctx.distrust(t, 'freshness', err)
+        return undefined
+      }
+      // a part that does not verify is dropped, and said; the rest of the answer still counts
+      const part = <T>(what: BadAnswer, fn: () => T | undefined): T | undefined => {
+        try {
+          return fn()
+        } catch (err) {
+          ctx.distrust(t, what, err)
+          return undefined
+        }
+      }
       const head = (b: Uint8Array | undefined) => {
         if (b === undefined) return undefined
         const h = openHead(b)
-        return equalBytes(h.vaultId, ctx.opts.vaultId) ? h : undefined
+        if (!equalBytes(h.vaultId, ctx.opts.vaultId)) throw new WrongVaultError('head')
+        return h
       }
-      const held = _maybe(() => head(f.held))
-      const seen = _maybe(() => head(f.seen))
-      const proof = _maybe(() => (f.certificate ? openCertificate(f.certificate, trusted) : undefined))
+      const held = part('head', () => head(f.held))
+      const seen = part('seen-head', () => head(f.seen))
+      const proof = part('certificate', () =>
+        f.certificate ? openCertificate(f.certificate, trusted) : undefined,
+      )
+      ctx.log.debug({
+        event: 'freshness-answer',
+        guardian: t.label,
+        held: held?.version ?? 0,
+        seen: seen?.version ?? 0,
+        certified: proof?.head.version ?? 0,
+      })
       return { t, ...(held ? { held } : {}), ...(seen ? { seen } : {}), ...(proof ? { proof } : {}) }
     }),
   )
   return asked.filter((a) => a !== undefined)
-}
-
-/** A part of an answer that does not verify is dropped; the rest of the answer still counts. */
-function _maybe<T>(fn: () => T | undefined): T | undefined {
-  try {
-    return fn()
-  } catch {
-    return undefined // a forged or damaged head or certificate proves nothing
-  }
 }
 
 export interface Judgement {

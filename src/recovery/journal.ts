@@ -6,6 +6,7 @@
  * the mark) before it is applied, one SQLite transaction each. A guardian can withhold entries, never
  * forge one; too few answers were already refused by the versions' freshness rule.
  */
+import { rename, unlink } from 'node:fs/promises'
 import Database from 'better-sqlite3'
 import { decodeUnsigned } from '../codec/record.js'
 import { equalBytes } from '../crypto/bytes.js'
@@ -17,12 +18,59 @@ import {
   type WriterCertificate,
 } from '../journal/entry.js'
 import { BadEntryError } from '../journal/errors.js'
+import { errorFields } from '../log.js'
 import { fetchFromPeer } from '../p2p/client.js'
 import { MSG } from '../p2p/messages.js'
+import { WrongVaultError } from '../replica/errors.js'
 import type { JournalMark } from '../replica/manifest.js'
 import { duration } from '../time/durations.js'
 import { approvedBy, type RecoveryContext, type Tracked } from './context.js'
 import { JournalIncompleteError, PossiblyStaleError } from './errors.js'
+
+/** Where a restored database that must not be used went (see setAsideStale). */
+export type SetAside =
+  | { readonly action: 'renamed'; readonly to: string }
+  | { readonly action: 'removed'; readonly error: string }
+  | { readonly action: 'left'; readonly error: string }
+
+/** The file operations setAsideStale needs (node's, but for a test of the case no disk gives as root). */
+export interface StaleFiles {
+  rename(from: string, to: string): Promise<void>
+  unlink(path: string): Promise<void>
+}
+
+/** The suffix a restored database older than the node's last state gets, so that nobody starts a node on it. */
+export const STALE_SUFFIX = '.STALE-DO-NOT-USE'
+
+/**
+ * Put a restored database that is older than the node's last state (its journal could not be replayed)
+ * where no node can start on it: renamed `….STALE-DO-NOT-USE`; if the rename fails (the name taken by a
+ * directory, too long, the folder read-only), deleted instead: this recovery wrote it moments ago and the
+ * guardians still hold its snapshot, so nothing is lost; if that fails too, it is left under its real
+ * name, and the caller must say so louder than anything else. Never throws.
+ */
+export async function setAsideStale(path: string, files: StaleFiles = { rename, unlink }): Promise<SetAside> {
+  const to = `${path}${STALE_SUFFIX}`
+  let renameError: string
+  try {
+    await files.rename(path, to)
+    return { action: 'renamed', to }
+  } catch (err) {
+    renameError = _errno(err)
+  }
+  try {
+    await files.unlink(path)
+    return { action: 'removed', error: renameError }
+  } catch (err) {
+    return { action: 'left', error: `${renameError}, then ${_errno(err)}` }
+  }
+}
+
+/** A file system error as its code (ENOTEMPTY, EACCES, …): bounded, and without the path. */
+const _errno = (err: unknown): string => {
+  const code: unknown = err instanceof Error ? Reflect.get(err, 'code') : undefined
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : 'EIO'
+}
 
 /** A guardian's view of the journal: its writer certificate (verified) and newest entry (verified). */
 interface JournalHead {
@@ -32,26 +80,34 @@ interface JournalHead {
 }
 
 async function _head(ctx: RecoveryContext, t: Tracked, journal: string): Promise<JournalHead | undefined> {
+  let bytes: Uint8Array
   try {
-    const bytes = await fetchFromPeer(
+    bytes = await fetchFromPeer(
       await ctx.node(),
       t,
       ctx.opts.vaultId,
       { what: 'journalHead', journal },
-      {
-        signal: AbortSignal.timeout(duration('askJournal')),
-      },
+      { signal: AbortSignal.timeout(duration('askJournal')), log: ctx.p2pLog },
     )
+  } catch (err) {
+    // unreachable, or holds no such journal: it counts for nothing
+    ctx.log.debug({ event: 'journal-head-not-given', guardian: t.label, journal, ...errorFields(err) })
+    return undefined
+  }
+  try {
     const r = decodeUnsigned(MSG.journalEntries, bytes)
     if (r.certificate === undefined) return undefined
     const cert = openWriterCertificate(r.certificate)
-    if (!equalBytes(cert.vaultId, ctx.opts.vaultId) || cert.journal !== journal) return undefined
+    if (!equalBytes(cert.vaultId, ctx.opts.vaultId)) throw new WrongVaultError('writer certificate')
+    if (cert.journal !== journal) throw new BadEntryError(0, 'writer')
     const e = r.entries[0] === undefined ? undefined : openEntry(r.entries[0].entry, cert.writerKey)
     if (e !== undefined && (e.journal !== journal || !equalBytes(e.vaultId, ctx.opts.vaultId)))
-      return undefined
+      throw new BadEntryError(e.position, 'journal')
     return { t, cert, ...(e !== undefined ? { newest: e } : {}) }
-  } catch {
-    return undefined // unreachable, holds no such journal, or proves nothing: it counts for nothing
+  } catch (err) {
+    // proves nothing, and counts for nothing: said, since an honest guardian sends no such thing
+    ctx.distrust(t, 'journal-head', err)
+    return undefined
   }
 }
 
@@ -76,22 +132,35 @@ async function _entries(
           h.t,
           ctx.opts.vaultId,
           { what: 'entries', journal: mark.journal, from: next },
-          {
-            signal: AbortSignal.timeout(duration('askJournal')),
-          },
+          { signal: AbortSignal.timeout(duration('askJournal')), log: ctx.p2pLog },
         )
         run = decodeUnsigned(MSG.journalEntries, bytes).entries
-      } catch {
+      } catch (err) {
+        ctx.log.debug({ event: 'entries-not-given', guardian: h.t.label, from: next, ...errorFields(err) })
         continue
       }
       for (const { entry } of run) {
         let e: JournalEntry
         try {
           e = openEntry(entry, h.cert.writerKey)
-        } catch {
-          break // not this guardian's writer, or tampered: try the next guardian from here
+        } catch (err) {
+          // not this guardian's writer, or tampered: try the next guardian from here
+          ctx.distrust(h.t, 'journal-entry', err)
+          break
         }
-        if (e.position !== next || !equalBytes(e.prev, prev) || e.journal !== mark.journal) break
+        const wrong =
+          e.journal !== mark.journal
+            ? 'journal'
+            : e.position !== next
+              ? 'position'
+              : !equalBytes(e.prev, prev)
+                ? 'chain'
+                : undefined
+        if (wrong !== undefined) {
+          // an entry a rewind replaced (a guardian away at the time) does not chain either: said, not used
+          ctx.distrust(h.t, 'journal-entry', new BadEntryError(e.position, wrong))
+          break
+        }
         out.push(e)
         prev = e.hash
         next++
@@ -125,6 +194,14 @@ export async function replayJournal(
   if (heads.length < rule.needed && ctx.opts.acceptStale !== true)
     throw new PossiblyStaleError(heads.length, rule.needed, mark.position, rule.tolerate)
   const target = Math.max(mark.position, ...heads.map((h) => h.newest?.position ?? 0))
+  ctx.log.info({
+    event: 'journal-heads',
+    journal: mark.journal,
+    answered: heads.length,
+    needed: rule.needed,
+    from: mark.position,
+    to: target,
+  })
   const entries = target > mark.position ? await _entries(ctx, heads, mark, target) : []
   const db = new Database(path)
   try {

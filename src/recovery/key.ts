@@ -59,10 +59,17 @@ export async function gatherKey(ctx: RecoveryContext): Promise<{ key: Uint8Array
             shares: shares.length,
             badShares: [...badShares],
           })
+          // the key k of them rebuilt matches the vault's commitment: a share that does not fit it is bad
+          for (const t of shares.filter((s) => s.shareX !== undefined && badShares.includes(s.shareX)))
+            ctx.distrust(t, 'share', {
+              code: 'SHARE_MISMATCH',
+              reason: `its share (x=${t.shareX}) does not fit the key the others rebuild, which the vault's commitment proves`,
+            })
           return { key, roster }
         } catch (err) {
           if (!(err instanceof KithError)) throw err
           // shares that do not fit together: wait for more guardians, if any can still release
+          ctx.log.warn({ event: 'shares-do-not-fit', shares: shares.length, k: roster.k, code: err.code })
         }
       }
       const open = [...ctx.targets.values()].filter((t) => !FINAL.has(t.state ?? '')).length

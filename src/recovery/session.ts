@@ -10,12 +10,13 @@
  * Events go to `onEvent` as they happen; none carries a key, share or content.
  */
 
-import { rename } from 'node:fs/promises'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { recoveryRequestId } from '../ceremony/request.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { generateEciesKeyPair } from '../crypto/ecies.js'
 import { deriveDataKeys } from '../crypto/kdf.js'
+import { KithError } from '../errors.js'
+import { errorFields, moduleLog, silentLog } from '../log.js'
 import { fetchFromPeer } from '../p2p/client.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { ChunkMissingError } from '../replica/errors.js'
@@ -30,6 +31,8 @@ import { pollUntil } from './asking.js'
 import { GuardianChunks } from './chunks.js'
 import {
   approvedBy,
+  distruster,
+  logEvent,
   type RecoveryContext,
   type RecoveryEvent,
   type RecoveryOptions,
@@ -38,11 +41,12 @@ import {
 import {
   NothingToRestoreError,
   PossiblyStaleError,
+  StaleDatabaseLeftError,
   VersionNotFoundError,
   VersionUnavailableError,
 } from './errors.js'
 import { answersNeeded, collectAnswers, type Judgement, judge } from './freshness.js'
-import { replayJournal } from './journal.js'
+import { replayJournal, setAsideStale } from './journal.js'
 import { gatherKey } from './key.js'
 
 export type { RecoveryEvent, RecoveryOptions } from './context.js'
@@ -66,6 +70,11 @@ export class Recovery {
 
   constructor(opts: RecoveryOptions) {
     const recoveryKey = generateEciesKeyPair()
+    const log = moduleLog(opts.log ?? silentLog, 'recovery')
+    const say = (e: RecoveryEvent) => {
+      logEvent(log, e)
+      opts.onEvent?.(e)
+    }
     this.ctx = {
       opts,
       recoveryKey,
@@ -80,7 +89,10 @@ export class Recovery {
         )
         return this.node
       },
-      say: (e: RecoveryEvent) => opts.onEvent?.(e),
+      say,
+      distrust: distruster(say),
+      log,
+      p2pLog: moduleLog(opts.log ?? silentLog, 'p2p'),
       deadline: Date.now() + (opts.waitMs ?? duration('recoveryWait')),
     }
   }
@@ -120,12 +132,26 @@ export class Recovery {
         ? await this._older(this.ctx.opts.version, roster)
         : await this._newest(roster)
     const body = openManifestBody(manifest, keys.manifestKey)
+    this.ctx.log.info({
+      event: 'restoring',
+      version: manifest.version,
+      files: body.files.length,
+      chunks: manifest.chunks.length,
+      holders: holders.map((h) => h.label),
+    })
     const source = new GuardianChunks(
       await this.ctx.node(),
       this.ctx.opts.vaultId,
       holders,
       body.files.flatMap((f) => f.chunks),
-      (g, chunk) => this.ctx.say({ event: 'bad-guardian', guardian: g.label, chunk }),
+      (g, chunk) =>
+        this.ctx.distrust(
+          g,
+          'chunk',
+          { code: 'CHUNK_INTEGRITY', reason: 'a chunk that does not match its id; not asked again' },
+          chunk,
+        ),
+      this.ctx.p2pLog,
     )
     let files: RestoredFile[]
     try {
@@ -187,7 +213,16 @@ export class Recovery {
           applied: r.applied,
         })
       } catch (err) {
-        await rename(file.written, `${file.written}.STALE-DO-NOT-USE`).catch(() => undefined)
+        // a node started on this file would run an old channel state: it goes, and that is said
+        const r = await setAsideStale(file.written)
+        this.ctx.say({
+          event: 'stale-database',
+          journal: mark.journal,
+          path: file.written,
+          ...r,
+          code: err instanceof KithError ? err.code : 'INTERNAL',
+        })
+        if (r.action === 'left') throw new StaleDatabaseLeftError(file.written, r.error, err)
         throw err
       }
     }
@@ -260,6 +295,12 @@ export class Recovery {
     for (const t of holders) {
       const m = await this._fetchManifest(t, head.version)
       if (m !== undefined && equalBytes(m.hash, head.manifestHash)) return m
+      // it holds this head (signed), and served another manifest under it
+      if (m !== undefined)
+        this.ctx.distrust(t, 'manifest', {
+          code: 'VERSION_CHAIN',
+          reason: `a manifest of version ${head.version} that is not the one its own head names`,
+        })
     }
     throw new VersionUnavailableError(
       head.version,
@@ -287,16 +328,32 @@ export class Recovery {
     return { manifest, holders }
   }
 
+  /** Version `version`'s manifest from `t`, verified; undefined if it has none, or what it sent is forged. */
   private async _fetchManifest(t: Tracked, version: number): Promise<Manifest | undefined> {
+    let bytes: Uint8Array
     try {
-      const bytes = await fetchFromPeer(await this.ctx.node(), t, this.ctx.opts.vaultId, {
-        what: 'manifest',
-        version,
-      })
-      const m = openManifest(bytes, this.ctx.opts.vaultId)
-      return m.version === version ? m : undefined
-    } catch {
-      return undefined // not held, unreachable or forged: the next holder may serve it
+      bytes = await fetchFromPeer(
+        await this.ctx.node(),
+        t,
+        this.ctx.opts.vaultId,
+        { what: 'manifest', version },
+        { log: this.ctx.p2pLog },
+      )
+    } catch (err) {
+      // not held, or unreachable: the next holder may serve it
+      this.ctx.log.debug({ event: 'manifest-not-given', guardian: t.label, version, ...errorFields(err) })
+      return undefined
     }
+    try {
+      const m = openManifest(bytes, this.ctx.opts.vaultId)
+      if (m.version === version) return m
+      this.ctx.distrust(t, 'manifest', {
+        code: 'VERSION_CHAIN',
+        reason: `asked for version ${version}, it sent version ${m.version}`,
+      })
+    } catch (err) {
+      this.ctx.distrust(t, 'manifest', err) // forged, damaged or another vault's: never used
+    }
+    return undefined
   }
 }

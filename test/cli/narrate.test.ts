@@ -41,4 +41,36 @@ describe('kith recover, told to a person', () => {
       /restoring version 1 on purpose, though version 2 exists/,
     )
   })
+
+  it('names a guardian whose answer does not verify, what it sent and why, and that it was not used', () => {
+    const said = lines({
+      event: 'bad-guardian',
+      guardian: 'carol',
+      peerId: '12D3KooW…',
+      what: 'certificate',
+      code: 'INVALID_CERTIFICATE',
+      reason: 'fewer than W receipts',
+    })
+    expect(said).toMatch(
+      /!! carol sent a commit certificate that does not verify \(fewer than W receipts \[INVALID_CERTIFICATE\]\); not used/,
+    )
+  })
+
+  it('says a stale restored database was renamed, deleted, or is still there and must be deleted', () => {
+    const base = {
+      event: 'stale-database',
+      journal: 'cln-db',
+      path: '/r/cln-db/l.sqlite3',
+      code: 'STREAM_INCOMPLETE',
+    } as const
+    expect(lines({ ...base, action: 'renamed', to: '/r/cln-db/l.sqlite3.STALE-DO-NOT-USE' })).toMatch(
+      /OLDER than your node's last state \[STREAM_INCOMPLETE\]; renamed \/r\/cln-db\/l\.sqlite3\.STALE-DO-NOT-USE: never start lightningd on it/,
+    )
+    expect(lines({ ...base, action: 'removed', error: 'ENOTEMPTY' })).toMatch(
+      /could not be renamed \(ENOTEMPTY\): deleted/,
+    )
+    expect(lines({ ...base, action: 'left', error: 'EROFS, then EROFS' })).toMatch(
+      /neither renamed nor deleted \(EROFS, then EROFS\): it is still \/r\/cln-db\/l\.sqlite3\. DELETE IT/,
+    )
+  })
 })

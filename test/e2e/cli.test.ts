@@ -1,11 +1,12 @@
 /**
  * The compiled `kith` binary, spawned as a user runs it: help and suggestions, defaults from KITH_* and
- * the config file, one-line failures, secrets from standard input or a file, and daemons that stop
- * cleanly on a signal.
+ * the config file, one-line failures, secrets from standard input or a file, daemons that stop cleanly
+ * on a signal, and KITH_DURATIONS read by a spawned process (a typo stops it).
  */
 import { stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_DURATIONS } from '../../src/time/durations.js'
 import { CLI, fleet, GuardianProcess, kithResult, kithWith, spawnWatch } from '../helpers/daemons.js'
 import { runTracked } from '../helpers/procs.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -141,5 +142,19 @@ describe('daemons stop on a signal (compiled, spawned)', () => {
     w.proc.kill('SIGTERM')
     expect(await exited).toBe(0)
     expect(w.output()).toMatch(/stopped/)
+  })
+})
+
+describe('KITH_DURATIONS (compiled, spawned)', () => {
+  it('is read by a spawned process, and a typo stops the kith command before it does anything', async () => {
+    const env = { ...process.env, KITH_DURATIONS: 'step=2s,antiEntropy=100ms' }
+    const script = `import { duration } from ${JSON.stringify(join(CLI, '..', '..', 'time', 'durations.js'))}
+process.stdout.write(JSON.stringify([duration('step'), duration('antiEntropy'), duration('dial')]))`
+    const { stdout } = await runTracked(process.execPath, ['--input-type=module', '-e', script], { env })
+    expect(JSON.parse(stdout)).toEqual([2000, 100, DEFAULT_DURATIONS.dial])
+    const typo = await kithWith({ KITH_DURATIONS: 'stepp=2s' }, 'vault', 'sources')
+    expect(typo.code).toBe(1)
+    expect(typo.stderr).toMatch(/^kith: KITH_DURATIONS: unknown name "stepp" .*\[BAD_DURATIONS\]$/m)
+    expect(typo.stdout).toBe('')
   })
 })

@@ -3,17 +3,63 @@
  * lightningd emulator; three in-process guardians, W = 2. A hook may come before init; the plugin is
  * killed (SIGKILL) again and again at random points, after its answer or mid-hook, and nothing lightningd
  * committed is lost: the recovery rebuilds the database exactly. Its files are on a real disk (durable),
- * as a crash test's should be. The rest of the plugin's story runs in process: test/cln/plugin.test.ts.
+ * as a crash test's should be. A plugin that cannot start at all says why in one line on stderr and as a
+ * `log` notification at `broken`, and exits non-zero. The rest of the plugin's story runs in process:
+ * test/cln/plugin.test.ts and test/cln/failures.test.ts.
  */
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { setDurations } from '../../src/time/durations.js'
 import { kithJson, RecoverRun, statusJson } from '../helpers/cli.js'
+import { CLI } from '../helpers/daemons.js'
 import { createClnDb, dumpDb, Lightningd } from '../helpers/lightningd.js'
 import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
+import { runTracked } from '../helpers/procs.js'
+import { tempDir } from '../helpers/tmp.js'
 
 const fleet = localFleet()
 afterAll(setDurations({ clnRetry: 100 }))
+const MAIN = join(CLI, '..', '..', 'cln', 'main.js')
+
+/** The plugin's notifications on stdout (lightningd's JSON-RPC), parsed. */
+const notifications = (stdout: string) =>
+  stdout
+    .split('\n\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { method: string; params: { level: string; message: string } })
+
+describe('kith-cln that cannot run says why', () => {
+  it('no cln-plugin.json: one line on stderr and one broken log notification, exit 1', async () => {
+    const missing = join(await tempDir(), 'cln-plugin.json')
+    const r = await runTracked(process.execPath, [MAIN, missing])
+    expect(r.code).toBe(1)
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^kith-cln: stopped: the kith-cln plugin's file .* is missing .* \[PLUGIN_NOT_INSTALLED\]$/,
+      ),
+    ])
+    expect(notifications(r.stdout)).toEqual([
+      { jsonrpc: '2.0', method: 'log', params: { level: 'broken', message: r.stderr.trim() } },
+    ])
+  })
+
+  it('a cln-plugin.json broken by hand: CONFIG_INVALID, where', async () => {
+    const path = join(await tempDir(), 'cln-plugin.json')
+    await writeFile(path, '{"version": 1, "vaultDir": "/v", "stream": "cln-db", "db": "/l", "holdMs": "3s"}')
+    const r = await runTracked(process.execPath, [MAIN, path])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(
+      /^kith-cln: stopped: .*cln-plugin\.json is not valid: field "holdMs": must be a number.*\[CONFIG_INVALID\]\n$/,
+    )
+  })
+
+  it('started without its config path: says how it must be started, exit 2', async () => {
+    const r = await runTracked(process.execPath, [MAIN])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^kith-cln: no config file given/)
+  })
+})
 
 describe('CLN: the kith-cln executable, killed at random points', () => {
   let gs: LocalGuardian[]

@@ -11,7 +11,7 @@ import { afterAll } from 'vitest'
 import { readGuardianConfig, writeGuardianConfig } from '../../src/guardian/config.js'
 import { Guardian } from '../../src/guardian/service.js'
 import { initGuardian } from '../../src/guardian/setup.js'
-import { createLog } from '../../src/log.js'
+import { createLog, type LogLevel } from '../../src/log.js'
 import type { NotifyTargets } from '../../src/notify.js'
 import { inviteToText } from '../../src/p2p/invite.js'
 import { kithJson, statusJson } from './cli.js'
@@ -31,6 +31,8 @@ export async function keepBoundPort(dir: string, bound: string): Promise<void> {
 /** How an in-process guardian is made: a JSON log file, a clock, where it notifies its human. */
 export interface LocalOptions {
   readonly log?: boolean
+  /** The JSON log's level (default info). */
+  readonly logLevel?: LogLevel
   readonly now?: () => number
   readonly notify?: NotifyTargets
   /** Serve the local page on 127.0.0.1, on a port the kernel picks. */
@@ -46,7 +48,13 @@ export class LocalGuardian {
 
   private constructor(
     readonly dir: string,
-    private readonly options: { logFile?: string; now?: () => number; notify?: NotifyTargets; web?: boolean },
+    private readonly options: {
+      logFile?: string
+      logLevel?: LogLevel
+      now?: () => number
+      notify?: NotifyTargets
+      web?: boolean
+    },
   ) {}
 
   /** Initialize a guardian in a fresh dir (listening on a port the kernel picks at first start). */
@@ -55,6 +63,7 @@ export class LocalGuardian {
     await initGuardian(dir, { listen: ['/ip4/127.0.0.1/tcp/0'] })
     return new LocalGuardian(dir, {
       ...(options.log ? { logFile: join(dir, 'kith.log') } : {}),
+      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
       ...(options.now ? { now: options.now } : {}),
       ...(options.notify ? { notify: options.notify } : {}),
       ...(options.web ? { web: true } : {}),
@@ -89,7 +98,14 @@ export class LocalGuardian {
       // every peer of a scenario dials from 127.0.0.1, many times a second
       inboundPerSecond: 1000,
       onEvent: (line) => this.lines.push(line),
-      ...(this.options.logFile ? { log: createLog('guardian', { file: this.options.logFile }) } : {}),
+      ...(this.options.logFile
+        ? {
+            log: createLog('guardian', {
+              file: this.options.logFile,
+              level: this.options.logLevel ?? 'info',
+            }),
+          }
+        : {}),
       ...(this.options.now ? { now: this.options.now } : {}),
       ...(this.options.notify ? { notify: this.options.notify } : {}),
       ...(this.options.web ? { web: '127.0.0.1:0' } : {}),

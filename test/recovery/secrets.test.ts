@@ -1,7 +1,9 @@
 /**
- * No secret in any log or output: a full backup and recovery (with --resume) with structured logs on,
- * then every daemon's and command's output and every log file is searched for the data keys, the shares,
- * the vault secret key, the invite secrets and the sample content, as raw hex, base64 and text forms.
+ * No secret in any log or output: a full backup and recovery (with --resume) with structured logs on, at
+ * their most talkative level (trace: every component's and p2p/'s lines), then every daemon's and
+ * command's output and every log file is searched for the data keys, the shares, the vault secret key,
+ * the invite secrets and the sample content, as raw hex, base64 and text forms; and every log file and
+ * guardian line for the phone codes, which only the recovering terminal may show.
  */
 import { randomBytes } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
@@ -52,12 +54,12 @@ describe('secrets never reach a log or an output', () => {
       if (r.code !== 0) throw new Error(`kith ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
       return r.stdout
     }
-    const gs = await Promise.all([0, 1, 2].map(() => LocalGuardian.create({ log: true })))
+    const gs = await Promise.all([0, 1, 2].map(() => LocalGuardian.create({ log: true, logLevel: 'trace' })))
     fleet.guardians.push(...gs)
     await Promise.all(gs.map((g) => g.start()))
     const work = await fileTempDir('kith-node-')
     const dir = join(work, 'vault')
-    const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir, '--json']
+    const v = (...args: string[]) => ['vault', ...args, '--data-dir', dir, '--json', '--log-level', 'trace']
     await kith(...v('init', '-k', '2', '-w', '2'))
     // the invite is shown once, on purpose, to the guardian's friend; it must appear nowhere else
     const invites = gs.map((g) => g.invite())
@@ -95,9 +97,13 @@ describe('secrets never reach a log or an output', () => {
       resumed,
       '--log-file',
       recoverLog,
+      '--log-level',
+      'trace',
     )
+    const codes: string[] = []
     for (const i of [0, 1]) {
       const c = await r.codeFor(gs[i]!.peerId)
+      codes.push(c.code, c.code.replace('-', ''))
       await kith('guardian', 'approve', c.request, '--code', c.code, '--data-dir', gs[i]!.dir)
     }
     const done = await r.done
@@ -134,10 +140,25 @@ describe('secrets never reach a log or an output', () => {
     const all = texts.join('\n')
     expect(secrets.length).toBeGreaterThan(30)
     for (const s of secrets) expect(all.includes(s), `a secret leaked: ${s.slice(0, 12)}…`).toBe(false)
+    // the phone codes: shown on the recovering terminal (its output) on purpose, in no log and no guardian line
+    const logged = [...texts.slice(outputs.length)].join('\n')
+    for (const c of codes) expect(logged.includes(c), `a phone code was logged: ${c}`).toBe(false)
     // and the logs did record what happened, by code
     expect(all).toMatch(/"event":"version-stored"/)
     expect(all).toMatch(/"event":"share-released"/)
     expect(all).toMatch(/"event":"restore-done"/)
+    // and every component spoke, p2p/ included, at the levels below info too
+    for (const module of ['coordinator', 'recovery', 'p2p']) expect(all).toContain(`"module":"${module}"`)
+    for (const event of [
+      'pushed',
+      'push-done',
+      'version-built',
+      'roster-delivered',
+      'restoring',
+      'request-sent',
+    ])
+      expect(all).toContain(`"event":"${event}"`)
+    expect(all).toMatch(/"level":"(debug|trace)"/)
   }, 180_000)
 
   it('undelivered shares are sealed at rest: a stolen vault.sqlite3 gives no share without the key file', async () => {

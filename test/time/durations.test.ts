@@ -1,12 +1,10 @@
 /**
  * The one table of durations (src/time/durations.ts): sane defaults, in-process overrides that restore,
- * KITH_DURATIONS parsed strictly (a typo is an error, never ignored) and read by a spawned process, and
- * no duration written anywhere else in src/.
+ * KITH_DURATIONS parsed strictly (a typo is an error, never ignored; a spawned process reading it is
+ * test/e2e/cli.test.ts), and no duration written anywhere else in src/.
  */
-import { execFile } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   DEFAULT_DURATIONS,
@@ -19,8 +17,6 @@ import { DAY, durationFromText, MINUTE, SECOND } from '../../src/time/units.js'
 import { tsFiles } from '../helpers/files.js'
 import { expectCode } from '../helpers/tmp.js'
 
-const run = promisify(execFile)
-const dist = join(import.meta.dirname, '..', '..', 'dist', 'src')
 const names = Object.keys(DEFAULT_DURATIONS) as DurationName[]
 
 describe('the table of durations', () => {
@@ -138,23 +134,6 @@ describe('KITH_DURATIONS', () => {
     expect(durationFromText(' 7d ')).toBe(7 * DAY)
     expect(durationFromText('2W')).toBe(14 * DAY)
     expect(durationFromText('10')).toBeUndefined()
-  })
-
-  it('is read by a spawned process, and a typo stops the kith command before it does anything', async () => {
-    const env = { ...process.env, KITH_DURATIONS: 'step=2s,antiEntropy=100ms' }
-    const script = `import { duration } from ${JSON.stringify(join(dist, 'time', 'durations.js'))}
-process.stdout.write(JSON.stringify([duration('step'), duration('antiEntropy'), duration('dial')]))`
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env })
-    expect(JSON.parse(stdout)).toEqual([2000, 100, DEFAULT_DURATIONS.dial])
-    const typo = await run(process.execPath, [join(dist, 'cli', 'main.js'), 'vault', 'sources'], {
-      env: { ...process.env, KITH_DURATIONS: 'stepp=2s' },
-    }).then(
-      () => ({ code: 0, stdout: '', stderr: 'it ran' }),
-      (err: { code: number; stdout: string; stderr: string }) => err,
-    )
-    expect(typo.code).toBe(1)
-    expect(typo.stderr).toMatch(/^kith: KITH_DURATIONS: unknown name "stepp" .*\[BAD_DURATIONS\]$/m)
-    expect(typo.stdout).toBe('')
   })
 })
 

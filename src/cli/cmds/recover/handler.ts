@@ -3,8 +3,8 @@
  * Human output narrates; --json prints one JSON object per event line, for scripts and tests.
  */
 import { readFile } from 'node:fs/promises'
+import { refuseExistingVault } from '../../../coordinator/create.js'
 import { type ResumeReport, resumeAfterRecovery } from '../../../coordinator/resume.js'
-import { refuseExistingVault } from '../../../coordinator/vault.js'
 import { decodeText, encodeText } from '../../../crypto/text.js'
 import { createLog, errorFields } from '../../../log.js'
 import { InvalidKitError } from '../../../recovery/errors.js'
@@ -66,11 +66,8 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
     waitMs: parseDuration(a.wait),
     pollMs: parseDuration(a.poll),
     signal: stop.signal,
-    onEvent: (e) => {
-      log.info({ ...e })
-      if (a.json) sayJson(e)
-      else narrate(e)
-    },
+    log,
+    onEvent: (e) => (a.json ? sayJson(e) : narrate(e)),
   })
   if (!a.json) {
     say(
@@ -83,7 +80,13 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
     let resumed: ResumeReport | undefined
     try {
       if (a.resume)
-        resumed = await resumeAfterRecovery(a.dataDir, result, a.out, await readPassphrase(a.passphraseFile))
+        resumed = await resumeAfterRecovery(
+          a.dataDir,
+          result,
+          a.out,
+          await readPassphrase(a.passphraseFile),
+          log,
+        )
     } finally {
       result.dataKey.fill(0) // without --resume the key never leaves this process
     }

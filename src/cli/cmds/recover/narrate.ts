@@ -1,7 +1,23 @@
 /** What `kith recover` tells a person as the recovery goes (without --json): one line per event. */
 import type { ResumeReport } from '../../../coordinator/resume.js'
+import type { BadAnswer } from '../../../recovery/context.js'
 import type { RecoveryEvent } from '../../../recovery/session.js'
 import { say, stamp } from '../../output.js'
+
+/** What a guardian sent, as a sentence names it. */
+const ANSWERS: Record<BadAnswer, string> = {
+  freshness: 'an answer about the newest version',
+  head: 'the head of the newest version it holds',
+  'seen-head': 'the head of the newest version it has seen',
+  certificate: 'a commit certificate',
+  share: 'its share',
+  roster: "the vault's roster",
+  'address-record': "another guardian's address",
+  manifest: 'a manifest',
+  chunk: 'a chunk',
+  'journal-head': "the live database's newest transaction",
+  'journal-entry': 'a replicated transaction',
+}
 
 export function narrate(e: RecoveryEvent): void {
   switch (e.event) {
@@ -38,9 +54,8 @@ export function narrate(e: RecoveryEvent): void {
       say(`✓ share from ${e.guardian}: ${e.have} of ${e.need}`)
       break
     case 'key-rebuilt':
+      // a share that does not fit is named, with its guardian, by its own bad-guardian event
       say(`✓ data key rebuilt from ${e.shares} shares and checked against the vault's commitment`)
-      for (const x of e.badShares)
-        say(`  !! the share with x=${x} does not fit the others; tell its guardian`)
       break
     case 'share-set-aside':
       say(
@@ -63,8 +78,23 @@ export function narrate(e: RecoveryEvent): void {
       )
       break
     case 'bad-guardian':
-      say(`!! a guardian (${e.guardian}) served a chunk that does not match its id; skipped from now on`)
+      say(
+        e.what === 'chunk'
+          ? `!! a guardian (${e.guardian}) served a chunk that does not match its id; skipped from now on`
+          : `!! ${e.guardian} sent ${ANSWERS[e.what]} that does not verify (${e.reason} [${e.code}]); not used. Tell your friend: their guardian is broken or lies`,
+      )
       break
+    case 'stale-database': {
+      const stale = `!! ${e.journal}: the restored database is OLDER than your node's last state [${e.code}]`
+      if (e.action === 'renamed') say(`${stale}; renamed ${e.to}: never start lightningd on it`)
+      else if (e.action === 'removed')
+        say(`${stale} and could not be renamed (${e.error}): deleted, so that no node starts on it`)
+      else
+        say(
+          `${stale} and could be neither renamed nor deleted (${e.error}): it is still ${e.path}. DELETE IT before anything else; never start lightningd on it`,
+        )
+      break
+    }
     case 'stream-replayed':
       say(
         `✓ ${e.stream}: ${e.applied} replicated transaction(s) applied after the snapshot's ${e.from}, up to ${e.to}, each checked`,

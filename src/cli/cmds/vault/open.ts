@@ -1,23 +1,44 @@
 /** How a `kith vault …` command opens its vault, and where it logs. */
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { vaultPaths } from '../../../coordinator/paths.js'
 import { Vault } from '../../../coordinator/vault.js'
-import { createLog, type Log } from '../../../log.js'
+import { createLog, errorFields, type Log, silentLog } from '../../../log.js'
 import type { GlobalArgs } from '../../command.js'
+import { ExitStatus } from '../../errors.js'
 import { readPassphrase } from '../../passphrase.js'
 import type { VaultArgs } from './options.js'
 
 /** Open the vault for one command and close it after. `lock` (every command that changes the vault)
- * makes this process the only one allowed to: a second one is refused with VAULT_BUSY. */
-export async function withVault<T>(a: VaultArgs, fn: (v: Vault) => Promise<T>, lock = true): Promise<T> {
-  const vault = await Vault.open(a.dataDir, await readPassphrase(a.passphraseFile), { lock })
+ * makes this process the only one allowed to: a second one is refused with VAULT_BUSY. The vault logs
+ * to the command's log (vaultLog). */
+export async function withVault<T>(
+  a: VaultArgs & Partial<GlobalArgs>,
+  fn: (v: Vault) => Promise<T>,
+  lock = true,
+): Promise<T> {
+  const log = vaultLog(a)
+  const vault = await Vault.open(a.dataDir, await readPassphrase(a.passphraseFile), { lock, log })
   try {
     return await fn(vault)
+  } catch (err) {
+    // a command that printed its answer and ends with a status (a failed drill) logs what failed
+    const failure = err instanceof ExitStatus ? err.failure : err
+    if (failure !== undefined) vault.log.error({ event: 'failed', ...errorFields(failure) })
+    throw err
   } finally {
     await vault.close()
   }
 }
 
-/** The coordinator's structured log: --log-file, or kith.log in the vault directory. */
-export function vaultLog(a: VaultArgs & GlobalArgs): Log {
-  return createLog('coordinator', { file: a.logFile ?? join(a.dataDir, 'kith.log'), level: a.logLevel })
+/**
+ * The coordinator's structured log: --log-file, or kith.log in the vault directory. Where no vault lives
+ * (the command is about to say so), no file is made there.
+ */
+export function vaultLog(a: VaultArgs & Partial<GlobalArgs>): Log {
+  if (a.logFile === undefined && !existsSync(vaultPaths(a.dataDir).key)) return silentLog
+  return createLog('coordinator', {
+    file: a.logFile ?? join(a.dataDir, 'kith.log'),
+    level: a.logLevel ?? 'info',
+  })
 }

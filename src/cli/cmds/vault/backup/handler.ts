@@ -1,33 +1,12 @@
 /** `kith vault backup`: one version now, pushed to every guardian; fails unless W guardians hold it. */
 import { type BackupReport, requireCommitted, runBackup } from '../../../../coordinator/backup.js'
 import { formatSize } from '../../../../format.js'
-import type { Log } from '../../../../log.js'
 import type { GlobalArgs } from '../../../command.js'
 import { say, sayJson } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
 import { uploadBar } from '../../../progress.js'
-import { vaultLog, withVault } from '../open.js'
+import { withVault } from '../open.js'
 import type { BackupArgs } from './options.js'
-
-/** Log what a backup did: versions, receipts, and each guardian's refusal by code. */
-function _logReport(log: Log, r: BackupReport): void {
-  for (const p of [...r.drained, ...(r.pushed ? [r.pushed] : [])]) {
-    log.info({
-      event: 'pushed',
-      version: p.version,
-      receipts: p.receipts,
-      quorum: p.quorum,
-      committed: p.committed,
-    })
-    for (const f of p.failures)
-      log.warn({
-        event: 'not-delivered',
-        version: p.version,
-        guardian: f.label,
-        code: f.code ?? 'UNREACHABLE',
-      })
-  }
-}
 
 export async function backupHandler(a: BackupArgs & GlobalArgs): Promise<void> {
   await withVault(a, async (vault) => {
@@ -41,7 +20,6 @@ export async function backupHandler(a: BackupArgs & GlobalArgs): Promise<void> {
     } finally {
       bar?.stop()
     }
-    _logReport(vaultLog(a), report)
     const r = requireCommitted(report)
     if (a.json) return sayJson(r)
     for (const d of r.drained)

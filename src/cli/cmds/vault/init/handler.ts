@@ -1,5 +1,5 @@
 /** `kith vault init`: create the vault's keys and state, and say how to add guardians. */
-import { initVault } from '../../../../coordinator/vault.js'
+import { initVault } from '../../../../coordinator/create.js'
 import { encodeText } from '../../../../crypto/text.js'
 import { say, sayJson } from '../../../output.js'
 import { readPassphrase } from '../../../passphrase.js'

@@ -10,18 +10,17 @@ import type { GlobalArgs } from '../../../command.js'
 import { say, stamp } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
 import { stopOnSignal } from '../../../signals.js'
-import { vaultLog, withVault } from '../open.js'
+import { withVault } from '../open.js'
 import type { WatchArgs } from './options.js'
 
 export async function watchHandler(a: WatchArgs & GlobalArgs): Promise<void> {
-  const log = vaultLog(a)
-  const line = (l: string) => {
-    log.info({ event: 'note' }, l)
-    say(`${stamp()} ${l}`)
-  }
   await withVault(
     a,
     async (vault) => {
+      const line = (l: string) => {
+        vault.log.info({ event: 'note' }, l)
+        say(`${stamp()} ${l}`)
+      }
       const alerts = new HealthAlerts(
         {
           ...(a.alertWebhook ? { webhook: a.alertWebhook } : {}),
