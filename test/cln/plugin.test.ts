@@ -161,7 +161,8 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
     await Promise.all([gs[1]!.stop(), gs[2]!.stop()])
     const t0 = Date.now()
     const r = await ln.pay(47)
-    expect(r).toMatch(/refuses: transaction 46 reached 1 of the 2 guardians/)
+    // one guardian is up, but W is 2 (on a loaded machine even that one may not have answered in 1 s)
+    expect(r).toMatch(/refuses: transaction 46 reached [01] of the 2 guardians/)
     // it held lightningd for the whole hold time before refusing
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000)
     expect(
@@ -170,15 +171,16 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
       ),
     ).toBe(true)
     expect(ln.dataVersion).toBe(45)
-    await Promise.all([gs[1]!.start(), gs[2]!.start()])
-    expect(await ln.pay(47)).toBe('continue')
-    expect(ln.dataVersion).toBe(46)
+    // a refused hook stops lightningd, as CLN does; the guardians return and it starts again
     await ln.stop()
     ln.close()
     await writeFile(pluginPaths(dir).config, JSON.stringify(config))
+    await Promise.all([gs[1]!.start(), gs[2]!.start()])
     ln = Lightningd.inProcess(dir, clnDb)
     await ln.start()
     await ln.init()
+    expect(await ln.pay(47)).toBe('continue')
+    expect(ln.dataVersion).toBe(46)
   })
 
   it('beside a running watch, compaction happens while transactions continue; nothing is refused', async () => {
