@@ -6,21 +6,14 @@
  * `bad-guardian` event (and logs it) for a forged head, a certificate that proves nothing and a share
  * that does not verify, and restores from the honest answers.
  */
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Guardian } from '../../src/guardian/service.js'
 import { cli, kithJson, RecoverRun, statusJson } from '../helpers/cli.js'
+import { jsonLines } from '../helpers/files.js'
 import { backedUpVault, type LocalGuardian, localFleet } from '../helpers/local.js'
 
 const fleet = localFleet()
-
-type Line = Record<string, unknown>
-const linesOf = async (path: string): Promise<Line[]> =>
-  (await readFile(path, 'utf8'))
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Line)
 
 /** `bytes` with its last byte flipped: a signature that no longer verifies. */
 const flipped = (bytes: Uint8Array): Uint8Array => {
@@ -53,7 +46,7 @@ describe('a lying guardian is named', () => {
   let v: (...args: string[]) => string[]
   let replace: (size: number) => Promise<void>
   const badAnswers = async () =>
-    (await linesOf(join(dir, 'kith.log'))).filter((l) => l['event'] === 'bad-answer')
+    (await jsonLines(join(dir, 'kith.log'))).filter((l) => l['event'] === 'bad-answer')
 
   beforeAll(async () => {
     ;({ gs, work, dir, vault, v, replace } = await backedUpVault(3, 2, 2, fleet))
@@ -178,7 +171,7 @@ describe('a lying guardian is named', () => {
       expect(bad).toContainEqual(expect.objectContaining({ peerId: gs[2]!.peerId, what: 'share' }))
       expect(await r.event('restore-done')).toMatchObject({ version: newest })
       // and the same in the recovery's log, as warnings
-      const logged = (await linesOf(recoverLog)).filter((l) => l['event'] === 'bad-guardian')
+      const logged = (await jsonLines(recoverLog)).filter((l) => l['event'] === 'bad-guardian')
       expect(logged.map((l) => l['what']).sort()).toEqual(['certificate', 'head', 'share'])
       for (const l of logged) expect(l['level']).toBe('warn')
     } finally {

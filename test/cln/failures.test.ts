@@ -11,8 +11,8 @@ import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pluginPaths, readPluginConfig } from '../../src/cln/config.js'
-import { kithJson } from '../helpers/cli.js'
-import { createClnDb, Lightningd } from '../helpers/lightningd.js'
+import { jsonLines } from '../helpers/files.js'
+import { createClnDb, installPlugin, Lightningd } from '../helpers/lightningd.js'
 import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 
 const fleet = localFleet()
@@ -36,16 +36,11 @@ describe('an alert that fails while lightningd is held', () => {
     const port = (server.address() as { port: number }).port
     const clnDb = join(work, 'lightningd.sqlite3')
     createClnDb(clnDb, 5)
-    await kithJson(
-      ...['cln', 'install-plugin', '--db', clnDb, '--plugin-dir', join(work, 'plugins'), '--data-dir', dir],
-      ...[
-        '--hold',
-        '10s',
-        '--alert-webhook',
-        `http://127.0.0.1:${port}/hooks/${token}`,
-        '--alert-command',
-        'exit 3',
-      ],
+    await installPlugin(
+      work,
+      dir,
+      clnDb,
+      ...['--alert-webhook', `http://127.0.0.1:${port}/hooks/${token}`, '--alert-command', 'exit 3'],
     )
     ln = Lightningd.inProcess(dir, clnDb)
     await ln.start()
@@ -87,11 +82,7 @@ describe('an alert that fails while lightningd is held', () => {
     await ln.stop()
     ln.close()
     const log = await readFile(pluginPaths(dir).log, 'utf8')
-    const failed = log
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l['event'] === 'alert-failed')
+    const failed = (await jsonLines(pluginPaths(dir).log)).filter((l) => l['event'] === 'alert-failed')
     expect(failed).toEqual([
       expect.objectContaining({ level: 'warn', component: 'cln', target: 'webhook', reason: 'answered 500' }),
       expect.objectContaining({

@@ -15,7 +15,14 @@ import { toHex } from '../../src/crypto/bytes.js'
 import { denyRequest } from '../../src/guardian/approvals.js'
 import { setDurations } from '../../src/time/durations.js'
 import { kithJson, RecoverRun, statusJson } from '../helpers/cli.js'
-import { createClnDb, dataVersionOf, dumpDb, Lightningd, paymentWrites } from '../helpers/lightningd.js'
+import {
+  createClnDb,
+  dataVersionOf,
+  dumpDb,
+  installPlugin,
+  Lightningd,
+  paymentWrites,
+} from '../helpers/lightningd.js'
 import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 import { waitUntil } from '../helpers/wait.js'
 
@@ -58,18 +65,7 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
   })
 
   it('install-plugin takes the first snapshot and writes one executable; no secret is on its command line', async () => {
-    const r = await kithJson(
-      'cln',
-      'install-plugin',
-      '--db',
-      clnDb,
-      '--plugin-dir',
-      join(work, 'plugins'),
-      '--data-dir',
-      dir,
-      '--hold',
-      '10s',
-    )
+    const r = await installPlugin(work, dir, clnDb)
     expect(r).toMatchObject({ version: 1, position: 5 })
     plugin = r['plugin'] as string
     expect((await stat(plugin)).mode & 0o777).toBe(0o700)
@@ -235,18 +231,7 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
   })
 
   it('a reinstall (as after a recovery) starts the journal again from a new snapshot; lightningd goes on', async () => {
-    const r = await kithJson(
-      'cln',
-      'install-plugin',
-      '--db',
-      clnDb,
-      '--plugin-dir',
-      join(work, 'plugins'),
-      '--data-dir',
-      dir,
-      '--hold',
-      '10s',
-    )
+    const r = await installPlugin(work, dir, clnDb)
     expect(r['position']).toBe(dataVersionOf(clnDb))
     ln = Lightningd.inProcess(dir, clnDb)
     await ln.start()

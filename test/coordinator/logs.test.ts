@@ -5,20 +5,15 @@
  * under p2p/; the recovery's steps and events, each guardian named. One JSON object per line, each with
  * its component and module.
  */
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { kithJson, RecoverRun } from '../helpers/cli.js'
+import { jsonLines } from '../helpers/files.js'
 import { backedUpVault, type LocalGuardian, localFleet } from '../helpers/local.js'
 
 const fleet = localFleet()
 
 type Line = Record<string, unknown>
-const linesOf = async (path: string): Promise<Line[]> =>
-  (await readFile(path, 'utf8'))
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Line)
 
 describe('what the coordinator and the recovery log', () => {
   let gs: LocalGuardian[]
@@ -36,7 +31,7 @@ describe('what the coordinator and the recovery log', () => {
     await gs[2]!.stop()
     await made.replace(3100)
     await kithJson(...v('backup'), '--log-level', 'debug')
-    log = await linesOf(join(dir, 'kith.log'))
+    log = await jsonLines(join(dir, 'kith.log'))
   })
 
   it('a push to each guardian reached: its version, bytes, chunks and time', () => {
@@ -95,7 +90,7 @@ describe('what the coordinator and the recovery log', () => {
     const r = await RecoverRun.approvedBy(vault, gs, join(work, 'out'), '--log-file', recoverLog)
     const done = await r.done
     expect(done.code, done.stderr).toBe(0)
-    const lines = await linesOf(recoverLog)
+    const lines = await jsonLines(recoverLog)
     const sent = lines.filter((l) => l['event'] === 'request-sent')
     // before the roster names them, a guardian is the tail of its peer id
     expect(sent.map((l) => l['peerId']).sort()).toEqual(gs.map((g) => g.peerId).sort())

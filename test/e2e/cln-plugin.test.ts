@@ -11,9 +11,9 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { setDurations } from '../../src/time/durations.js'
-import { kithJson, RecoverRun, statusJson } from '../helpers/cli.js'
+import { RecoverRun, statusJson } from '../helpers/cli.js'
 import { CLI } from '../helpers/daemons.js'
-import { createClnDb, dumpDb, Lightningd } from '../helpers/lightningd.js'
+import { createClnDb, dumpDb, installPlugin, Lightningd } from '../helpers/lightningd.js'
 import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 import { runTracked } from '../helpers/procs.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -77,18 +77,7 @@ describe('CLN: the kith-cln executable, killed at random points', () => {
     clnDb = join(work, 'lightningd.sqlite3')
     createClnDb(clnDb, 5)
     expect((await statusJson(...v('status', '--offline')))['vault']).toBeDefined()
-    const r = await kithJson(
-      'cln',
-      'install-plugin',
-      '--db',
-      clnDb,
-      '--plugin-dir',
-      join(work, 'plugins'),
-      '--data-dir',
-      dir,
-      '--hold',
-      '10s',
-    )
+    const r = await installPlugin(work, dir, clnDb)
     plugin = r['plugin'] as string
   })
 

@@ -10,16 +10,34 @@
  * (`Lightningd.inProcess`: the same `runPlugin` on the same files, for the scenarios). lightningd dying
  * is the same to both: the plugin's standard input ends.
  */
+import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import Database from 'better-sqlite3'
 import { pluginPaths } from '../../src/cln/config.js'
 import { runPlugin } from '../../src/cln/run.js'
+import { kithJson } from './cli.js'
 import { spawnTracked } from './procs.js'
 
 interface Reply {
   readonly id: number
   readonly result?: { result?: string } & Record<string, unknown>
   readonly error?: { message: string }
+}
+
+/**
+ * `kith cln install-plugin` for the vault in `dir` following `db`, its executable in `work/plugins`, with a
+ * 10 s hold (a plugin just started on a busy machine may take seconds to reach its guardians) unless
+ * `extra` says otherwise; its JSON answer.
+ */
+export function installPlugin(work: string, dir: string, db: string, ...extra: string[]) {
+  const args = ['--db', db, '--plugin-dir', join(work, 'plugins'), '--data-dir', dir]
+  return kithJson(
+    'cln',
+    'install-plugin',
+    ...args,
+    ...(extra.includes('--hold') ? [] : ['--hold', '10s']),
+    ...extra,
+  )
 }
 
 /** Create a CLN-like database at `path` with `dataVersion` transactions already committed. */

@@ -12,8 +12,8 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { toHex } from '../../src/crypto/bytes.js'
 import { denyRequest } from '../../src/guardian/approvals.js'
 import { STALE_SUFFIX, setAsideStale } from '../../src/recovery/journal.js'
-import { kithJson, RecoverRun, statusJson } from '../helpers/cli.js'
-import { createClnDb, Lightningd } from '../helpers/lightningd.js'
+import { RecoverRun, statusJson } from '../helpers/cli.js'
+import { createClnDb, installPlugin, Lightningd } from '../helpers/lightningd.js'
 import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -36,10 +36,7 @@ describe('a restored database its journal cannot bring up to date', () => {
     const clnDb = join(work, 'lightningd.sqlite3')
     createClnDb(clnDb, 5)
     vault = (await statusJson(...v('status', '--offline')))['vault'] as string
-    await kithJson(
-      ...['cln', 'install-plugin', '--db', clnDb, '--plugin-dir', join(work, 'plugins')],
-      ...['--data-dir', dir, '--hold', '10s'],
-    )
+    await installPlugin(work, dir, clnDb)
     // five transactions replicated after the snapshot at 5
     const ln = Lightningd.inProcess(dir, clnDb)
     await ln.start()
