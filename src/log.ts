@@ -30,6 +30,19 @@ export function createLog(component: string, options: { file?: string; level?: L
   )
 }
 
+/**
+ * Close a log's file once its owner is done (a command, a plugin run, a daemon). A process runs one of
+ * them and exits, which closes it anyway; a process that runs many (a test, a daemon's helpers) would
+ * otherwise keep a descriptor open for each.
+ */
+export function closeLog(log: Log): void {
+  const file = (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
+    | { fd?: number; end?: () => void }
+    | undefined
+  // a silent log has no file: only a destination this module opened is ended
+  if (typeof file?.fd === 'number' && file.fd > 2) file.end?.()
+}
+
 /** The fields to log for an error: its code and one-line message, never its stack or its facts. */
 export function errorFields(err: unknown): { code: string; err: string } {
   return err instanceof KithError

@@ -16,7 +16,7 @@ import { acquireLockWaiting } from '../disk/lock.js'
 import { KithError, thrownText } from '../errors.js'
 import { openWriterCertificate } from '../journal/entry.js'
 import { LocalLog } from '../journal/local-log.js'
-import { createLog, errorFields, type Log, moduleLog } from '../log.js'
+import { closeLog, createLog, errorFields, type Log, moduleLog } from '../log.js'
 import { JournalWriter } from '../p2p/journal-writer.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
@@ -174,4 +174,5 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
   await queue
   await stats.stop()
   await (await ready.catch(() => undefined))?.close()
+  closeLog(log)
 }

@@ -33,7 +33,9 @@ export async function takeFromFellows(
   const ids = intake.needed()
   if (fellows.length === 0 || ids.length === 0) return 0
   // all of it, a little under what the coordinator waits: after this, the coordinator sends the rest
-  const overall = AbortSignal.timeout(Math.max(0, duration('relayStep') - duration('relayHeadroom')))
+  // (a relay step shortened below the headroom leaves half of it to the fellows, never nothing)
+  const step = duration('relayStep')
+  const overall = AbortSignal.timeout(Math.max(step / 2, step - duration('relayHeadroom')))
   const deadline = signal ? AbortSignal.any([signal, overall]) : overall
   const away = new Set<number>()
   let next = 0

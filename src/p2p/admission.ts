@@ -54,6 +54,15 @@ export function admissionGater(
     (pending.get(host) ?? []).filter(
       (p) => p.conn.status === 'open' && now - p.at < duration('connectionUpgrade'),
     )
+  // every address's finished entries go, not only the asking one's: one that never comes back (a
+  // scanner, a dialer that gave up) must not keep its connection objects here for the daemon's life
+  const sweep = (now: number) => {
+    for (const host of [...pending.keys()]) {
+      const open = live(host, now)
+      if (open.length > 0) pending.set(host, open)
+      else pending.delete(host)
+    }
+  }
   let strangerGrants: number[] = []
   return {
     // a relay keeps room for its vaults' peers; a few strangers (a friend's guardian that is not yet
@@ -73,7 +82,8 @@ export function admissionGater(
     denyInboundConnection(maConn: MultiaddrConnection): boolean {
       const host = hostOf(maConn.remoteAddr)
       const now = Date.now()
-      const open = live(host, now)
+      sweep(now)
+      const open = pending.get(host) ?? []
       if (open.length >= limits.pendingPerAddress) return true
       open.push({ conn: maConn, at: now })
       pending.set(host, open)

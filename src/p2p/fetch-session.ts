@@ -6,7 +6,7 @@ import type { Stream } from '@libp2p/interface'
 import { toHex } from '../crypto/bytes.js'
 import { errorFields, type Log, silentLog } from '../log.js'
 import { type FetchRequest, fetchFields, fetchFromPeer, type PeerRef } from './client.js'
-import { isRemote, ProtocolViolationError } from './errors.js'
+import { isRemote, StreamBrokenError } from './errors.js'
 import { MSG } from './messages.js'
 import type { KithNode } from './node.js'
 import { openStream, peerIdFromBytes } from './peers.js'
@@ -82,7 +82,8 @@ export class FetchSession {
   }
 
   private async _step<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.failed) throw new ProtocolViolationError(PROTOCOLS.fetchSession, 'the session ended')
+    // ended by an earlier failure: a broken session, whoever broke it (never counted as a lie)
+    if (this.failed) throw new StreamBrokenError(PROTOCOLS.fetchSession, 'ended')
     try {
       return await fn()
     } catch (err) {

@@ -229,7 +229,9 @@ export class Wire {
         this.stream.abort(new Error('deadline'))
         throw new PeerTimeoutError(this.protocol)
       }
-      if (name === 'UnexpectedEOFError') throw new ProtocolViolationError(this.protocol, 'stream ended early')
+      // a stream that ends before its answer is a broken stream, not proof of a lie: an honest peer
+      // stopped or restarted mid-call ends it so too (a truncated record that arrived is MALFORMED_RECORD)
+      if (name === 'UnexpectedEOFError') throw new StreamBrokenError(this.protocol, 'ended')
       // a write waiting for the peer to read rejects with the stream's close event itself, not an Error
       if (err instanceof Event || BROKEN.has(name)) throw new StreamBrokenError(this.protocol, this._how())
       throw err

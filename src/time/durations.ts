@@ -140,6 +140,17 @@ export const DEFAULT_DURATIONS = Object.freeze({
 
 export type DurationName = keyof typeof DEFAULT_DURATIONS
 
+/**
+ * Defaults of flags whose value is written into a record another party relies on (an invite's release
+ * delay and expiry, the plugin's hold in its config): the environment never sets them, so a variable left
+ * set cannot weaken a vault's veto window for good. A human gives them with the flag.
+ */
+const _POLICY: ReadonlyMap<string, string> = new Map([
+  ['releaseDelay', '--release-delay'],
+  ['inviteExpiry', '--expires'],
+  ['clnHold', '--hold'],
+])
+
 const _known = (name: string): name is DurationName => Object.hasOwn(DEFAULT_DURATIONS, name)
 
 /** The table in force: the defaults with KITH_DURATIONS over them, read at first use. */
@@ -206,6 +217,9 @@ export function parseDurations(text: string): Partial<Record<DurationName, numbe
         name,
         `unknown name "${name}" (known: ${Object.keys(DEFAULT_DURATIONS).join(', ')})`,
       )
+    const flag = _POLICY.get(name)
+    if (flag !== undefined)
+      throw new DurationsError(name, `${name} is written into what it sets up: give it with ${flag}, not here`)
     if (out[name] !== undefined) throw new DurationsError(name, `"${name}" is given twice`)
     const ms = durationFromText(value)
     if (ms === undefined || !Number.isFinite(ms) || ms <= 0)

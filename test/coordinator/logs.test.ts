@@ -5,6 +5,7 @@
  * under p2p/; the recovery's steps and events, each guardian named. One JSON object per line, each with
  * its component and module.
  */
+import { readdir, readFile, readlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { kithJson, RecoverRun } from '../helpers/cli.js'
@@ -104,5 +105,21 @@ describe('what the coordinator and the recovery log', () => {
       version: 2,
     })
     expect(lines.find((l) => l['event'] === 'restore-done')).toMatchObject({ version: 2 })
+  })
+})
+
+describe('a log file is closed with what wrote it', () => {
+  it('commands run in one process keep no descriptor open on the vault log', async () => {
+    const { dir, v } = await backedUpVault(2, 2, 2, fleet)
+    const path = join(dir, 'kith.log')
+    const openOnLog = async () => {
+      let n = 0
+      for (const fd of await readdir('/proc/self/fd'))
+        if ((await readlink(`/proc/self/fd/${fd}`).catch(() => '')) === path) n++
+      return n
+    }
+    for (let i = 0; i < 3; i++) await kithJson(...v('status', '--offline'))
+    expect(await readFile(path, 'utf8')).not.toBe('')
+    expect(await openOnLog()).toBe(0)
   })
 })

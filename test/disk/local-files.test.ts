@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 import { deriveDataKeys } from '../../src/crypto/kdf.js'
 import { generateSecretKey } from '../../src/crypto/schnorr.js'
 import { Guardian } from '../../src/guardian/service.js'
-import { createLog } from '../../src/log.js'
+import { closeLog, createLog } from '../../src/log.js'
 import { buildVersion } from '../../src/replica/build.js'
 import { DirChunkStore } from '../../src/replica/chunk-store.js'
 import { restoreVersion } from '../../src/replica/restore.js'
@@ -36,16 +36,14 @@ describe('local files a hurried operator left behind', () => {
     expect(await mode(join(dir, 'guardian.sqlite3'))).toBe(0o600)
     expect(await mode(join(dir, 'peer.key'))).toBe(0o600)
     // the daemon as `kith guardian start` makes it: its JSON log in the data dir
-    const g = new Guardian({
-      dataDir: dir,
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      log: createLog('guardian', { file: join(dir, 'kith.log') }),
-    })
+    const log = createLog('guardian', { file: join(dir, 'kith.log') })
+    const g = new Guardian({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], log })
     await g.start()
     try {
       expect(await mode(join(dir, 'kith.log'))).toBe(0o600)
     } finally {
       await g.stop()
+      closeLog(log)
     }
   })
 

@@ -11,7 +11,7 @@ import { afterAll } from 'vitest'
 import { readGuardianConfig, writeGuardianConfig } from '../../src/guardian/config.js'
 import { Guardian } from '../../src/guardian/service.js'
 import { initGuardian } from '../../src/guardian/setup.js'
-import { createLog, type LogLevel } from '../../src/log.js'
+import { closeLog, createLog, type Log, type LogLevel } from '../../src/log.js'
 import type { NotifyTargets } from '../../src/notify.js'
 import { inviteToText } from '../../src/p2p/invite.js'
 import { kithJson, statusJson } from './cli.js'
@@ -45,6 +45,8 @@ export class LocalGuardian {
   /** Every human line the daemon said, across restarts. */
   readonly lines: string[] = []
   private daemon: Guardian | undefined
+  /** The JSON log of the daemon's current run, closed when it stops. */
+  private log: Log | undefined
 
   private constructor(
     readonly dir: string,
@@ -100,10 +102,10 @@ export class LocalGuardian {
       onEvent: (line) => this.lines.push(line),
       ...(this.options.logFile
         ? {
-            log: createLog('guardian', {
+            log: (this.log = createLog('guardian', {
               file: this.options.logFile,
               level: this.options.logLevel ?? 'info',
-            }),
+            })),
           }
         : {}),
       ...(this.options.now ? { now: this.options.now } : {}),
@@ -119,6 +121,8 @@ export class LocalGuardian {
     const daemon = this.daemon
     this.daemon = undefined
     await daemon?.stop()
+    if (this.log !== undefined) closeLog(this.log)
+    this.log = undefined
   }
 
   /** A one-time invite token for a vault, made in its store as `kith guardian invite` would. */

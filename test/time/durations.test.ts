@@ -129,6 +129,22 @@ describe('KITH_DURATIONS', () => {
     expect(twice.message).toContain('"step" is given twice')
   })
 
+  it('never takes from the environment a default written into an invite or the plugin: its flag does', async () => {
+    for (const [name, flag] of [
+      ['releaseDelay', '--release-delay'],
+      ['inviteExpiry', '--expires'],
+      ['clnHold', '--hold'],
+    ])
+      expect((await expectCode(() => parseDurations(`${name}=1s`), 'BAD_DURATIONS')).message).toContain(flag)
+    // a test in one process still may
+    const undo = setDurations({ releaseDelay: 1000 })
+    try {
+      expect(duration('releaseDelay')).toBe(1000)
+    } finally {
+      undo()
+    }
+  })
+
   it('values read as the CLI reads them', () => {
     expect(durationFromText('24h')).toBe(DAY)
     expect(durationFromText(' 7d ')).toBe(7 * DAY)

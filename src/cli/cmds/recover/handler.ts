@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { refuseExistingVault } from '../../../coordinator/create.js'
 import { type ResumeReport, resumeAfterRecovery } from '../../../coordinator/resume.js'
 import { decodeText, encodeText } from '../../../crypto/text.js'
-import { createLog, errorFields } from '../../../log.js'
+import { closeLog, createLog, errorFields } from '../../../log.js'
 import { InvalidKitError } from '../../../recovery/errors.js'
 import { kitFromText, kitGuardianPeer, kitVaultId } from '../../../recovery/kit.js'
 import { nextSteps } from '../../../recovery/next-steps.js'
@@ -116,5 +116,6 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     await recovery.close()
+    closeLog(log)
   }
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { vaultPaths } from '../../../coordinator/paths.js'
 import { Vault } from '../../../coordinator/vault.js'
-import { createLog, errorFields, type Log, silentLog } from '../../../log.js'
+import { closeLog, createLog, errorFields, type Log, silentLog } from '../../../log.js'
 import type { GlobalArgs } from '../../command.js'
 import { ExitStatus } from '../../errors.js'
 import { readPassphrase } from '../../passphrase.js'
@@ -18,16 +18,27 @@ export async function withVault<T>(
   lock = true,
 ): Promise<T> {
   const log = vaultLog(a)
-  const vault = await Vault.open(a.dataDir, await readPassphrase(a.passphraseFile), { lock, log })
   try {
-    return await fn(vault)
-  } catch (err) {
-    // a command that printed its answer and ends with a status (a failed drill) logs what failed
-    const failure = err instanceof ExitStatus ? err.failure : err
-    if (failure !== undefined) vault.log.error({ event: 'failed', ...errorFields(failure) })
-    throw err
+    let vault: Vault
+    try {
+      vault = await Vault.open(a.dataDir, await readPassphrase(a.passphraseFile), { lock, log })
+    } catch (err) {
+      // a vault that does not open (busy, a wrong passphrase) is a failed command too
+      log.error({ event: 'failed', ...errorFields(err) })
+      throw err
+    }
+    try {
+      return await fn(vault)
+    } catch (err) {
+      // a command that printed its answer and ends with a status (a failed drill) logs what failed
+      const failure = err instanceof ExitStatus ? err.failure : err
+      if (failure !== undefined) vault.log.error({ event: 'failed', ...errorFields(failure) })
+      throw err
+    } finally {
+      await vault.close()
+    }
   } finally {
-    await vault.close()
+    closeLog(log)
   }
 }
 

@@ -2,7 +2,7 @@
 import { join } from 'node:path'
 import { readGuardianConfig } from '../../../../guardian/config.js'
 import { Guardian } from '../../../../guardian/service.js'
-import { createLog } from '../../../../log.js'
+import { closeLog, createLog } from '../../../../log.js'
 import type { GlobalArgs } from '../../../command.js'
 import { say, stamp } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
@@ -38,5 +38,6 @@ export async function startHandler(a: StartArgs & GlobalArgs): Promise<void> {
   say(`${stamp()} guardian ${guardian.peerId} running; keeping ${guardian.db.vaults.all().length} vault(s)`)
   for (const addr of guardian.addrs) say(`${stamp()} listening on ${addr}`)
   await stopped
+  closeLog(log)
   say(`${stamp()} stopped`)
 }
