@@ -219,7 +219,10 @@ export function parseDurations(text: string): Partial<Record<DurationName, numbe
       )
     const flag = _POLICY.get(name)
     if (flag !== undefined)
-      throw new DurationsError(name, `${name} is written into what it sets up: give it with ${flag}, not here`)
+      throw new DurationsError(
+        name,
+        `${name} is written into what it sets up: give it with ${flag}, not here`,
+      )
     if (out[name] !== undefined) throw new DurationsError(name, `"${name}" is given twice`)
     const ms = durationFromText(value)
     if (ms === undefined || !Number.isFinite(ms) || ms <= 0)

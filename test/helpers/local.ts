@@ -92,6 +92,8 @@ export class LocalGuardian {
 
   async start(): Promise<void> {
     if (this.daemon !== undefined) return
+    if (this.options.logFile)
+      this.log = createLog('guardian', { file: this.options.logFile, level: this.options.logLevel ?? 'info' })
     const config = await readGuardianConfig(this.dir)
     const daemon = new Guardian({
       dataDir: this.dir,
@@ -100,14 +102,7 @@ export class LocalGuardian {
       // every peer of a scenario dials from 127.0.0.1, many times a second
       inboundPerSecond: 1000,
       onEvent: (line) => this.lines.push(line),
-      ...(this.options.logFile
-        ? {
-            log: (this.log = createLog('guardian', {
-              file: this.options.logFile,
-              level: this.options.logLevel ?? 'info',
-            })),
-          }
-        : {}),
+      ...(this.log ? { log: this.log } : {}),
       ...(this.options.now ? { now: this.options.now } : {}),
       ...(this.options.notify ? { notify: this.options.notify } : {}),
       ...(this.options.web ? { web: '127.0.0.1:0' } : {}),
