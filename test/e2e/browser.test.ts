@@ -40,6 +40,19 @@ describe.skipIf(CHROMIUM === undefined)("a friend approves on their guardian's p
   /** Errors the page itself reported (a blocked asset under the CSP would show here). */
   const pageErrors: string[] = []
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
+  /**
+   * Go to `url`. The page reloads itself when a countdown ends: a navigation of ours that meets that one
+   * is aborted by Chromium (ERR_ABORTED), and is made again.
+   */
+  const visit = async (url: string) => {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await page.goto(url)
+      } catch (err) {
+        if (tries === 3 || !/ERR_ABORTED/.test(String(err))) throw err
+      }
+    }
+  }
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true })
@@ -68,7 +81,7 @@ describe.skipIf(CHROMIUM === undefined)("a friend approves on their guardian's p
   })
 
   it('without a login link the page shows nothing but how to open it', async () => {
-    await page.goto(base)
+    await visit(base)
     await expect.poll(() => page.locator('h2').first().textContent()).toContain("Open your guardian's page")
     expect(await page.content()).not.toContain('Recovery requests')
     await shot('01-login-needed')
@@ -126,7 +139,7 @@ describe.skipIf(CHROMIUM === undefined)("a friend approves on their guardian's p
     const done = await r.event('restore-done')
     const files = done['files'] as { path: string }[]
     expect(await readFile(files[0]!.path)).toEqual(original)
-    await page.goto(base)
+    await visit(base)
     await expect
       .poll(() => page.locator(`[data-request="${asked.request}"]`).innerText())
       .toMatch(/Your share went to the recovery you approved/)
@@ -152,10 +165,10 @@ describe.skipIf(CHROMIUM === undefined)("a friend approves on their guardian's p
   })
 
   it('logging out ends the session', async () => {
-    await page.goto(base)
+    await visit(base)
     await page.click('nav button')
     await expect.poll(() => page.locator('h2').first().textContent()).toContain("Open your guardian's page")
-    await page.goto(`${base}/history`)
+    await visit(`${base}/history`)
     expect(await page.content()).not.toContain('What happened')
   })
 })
