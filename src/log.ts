@@ -36,9 +36,7 @@ export function createLog(component: string, options: { file?: string; level?: L
  * otherwise keep a descriptor open for each.
  */
 export function closeLog(log: Log): void {
-  const file = (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
-    | { fd?: number; end?: () => void }
-    | undefined
+  const file = Reflect.get(log, pino.symbols.streamSym) as { fd?: number; end?: () => void } | undefined
   // a silent log has no file: only a destination this module opened is ended
   if (typeof file?.fd === 'number' && file.fd > 2) file.end?.()
 }

@@ -5,9 +5,10 @@
  * or broken guardian shows in the log. What the line says comes from kith's own checks, never from the
  * guardian's bytes.
  */
-import { KithError, thrownText } from '../errors.js'
-import type { Why } from '../p2p/errors.js'
-import { peerIdFromBytes } from '../p2p/peers.js'
+
+import type { KithError } from '../errors.js'
+import { type Why, whyOf } from '../p2p/errors.js'
+import { peerText } from '../p2p/peers.js'
 import { cleanText } from '../text.js'
 import type { GuardianRow } from './store.js'
 import type { Vault } from './vault.js'
@@ -19,13 +20,11 @@ export function distrust(
   what: string,
   why: KithError | Why,
 ): void {
-  const w = why instanceof KithError ? { code: why.code, reason: thrownText(why) } : why
   vault.log.warn({
     event: 'bad-answer',
     guardian: cleanText(g.label, 64),
-    peer: peerIdFromBytes(g.peerId).toString(),
+    peer: peerText(g.peerId),
     what,
-    code: w.code,
-    reason: cleanText(w.reason, 200),
+    ...whyOf(why),
   })
 }

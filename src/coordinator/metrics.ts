@@ -8,7 +8,11 @@ export function vaultMetrics(vault: Vault, m: Metrics): void {
   const now = vault.now()
   m.set('kith_vault_committed_version', 'Newest committed version', vault.db.newestCommitted()?.version ?? 0)
   m.set('kith_vault_newest_version', 'Newest version built', vault.db.newestVersion()?.version ?? 0)
-  m.set('kith_vault_outbox_versions', 'Versions built and not yet committed', vault.db.outbox().length)
+  m.set(
+    'kith_vault_outbox_versions',
+    'Versions built and not yet committed, newer than the newest committed',
+    vault.db.outbox().length,
+  )
   m.set('kith_vault_epoch', 'The roster epoch in force', vault.db.settings().epoch)
   const receipted = vault.db.receiptedVersions()
   for (const g of vault.members()) {

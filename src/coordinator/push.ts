@@ -34,8 +34,6 @@ export interface PushReport {
   readonly failures: readonly { label: string; error: string; code?: string }[]
 }
 
-/** How long a commit certificate's delivery may add to a backup. */
-
 /**
  * The guardians of one push ask for mostly the same chunks in the same order; a small window of recent
  * reads lets them share one read per chunk instead of one each.

@@ -9,7 +9,7 @@ import { toHex, u64be } from '../crypto/bytes.js'
 import { type DataKeys, deriveDataKeys, keyCommitment } from '../crypto/kdf.js'
 import { schnorrPublicKey } from '../crypto/schnorr.js'
 import { xchachaOpen, xchachaSeal } from '../crypto/xchacha.js'
-import { acquireLock } from '../disk/lock.js'
+import { acquireLockWaiting } from '../disk/lock.js'
 import { KithError } from '../errors.js'
 import { errorFields, type Log, moduleLog, silentLog } from '../log.js'
 import { enrollWithInvite, sendRoster } from '../p2p/client.js'
@@ -22,6 +22,7 @@ import { PushSessions } from '../p2p/push-session.js'
 import { signRoster } from '../replica/roster.js'
 import { splitDataKey } from '../shares/split.js'
 import { systemClock } from '../time/clock.js'
+import { duration } from '../time/durations.js'
 import { newDataKey, sealDataKey } from './create.js'
 import { GuardianExistsError, NotEnoughGuardiansError, UnknownGuardianError } from './errors.js'
 import { refuseIfFenced } from './fence-record.js'
@@ -64,17 +65,21 @@ export class Vault {
 
   /**
    * Open the vault. With `lock` (every command that changes it), this process becomes the only one
-   * allowed to: a second `backup` or `watch` on the same vault is refused with VAULT_BUSY. `log` is
+   * allowed to change it: while another one does (a watch's round, a second command), it waits its turn,
+   * saying so once through `onWait`, and after the table's `vaultTurn` gives up with VAULT_BUSY. `log` is
    * the process's logger (silent by default); the vault's parts log through children of it.
    */
   static async open(
     dir: string,
     passphrase?: string,
-    options: { lock?: boolean; now?: () => number; log?: Log } = {},
+    options: { lock?: boolean; now?: () => number; log?: Log; onWait?: (pid: number) => void } = {},
   ): Promise<Vault> {
     const paths = vaultPaths(dir)
     const secrets = await readKeyFile(paths.key, dir, passphrase)
-    const release = options.lock === false ? () => {} : acquireLock(paths.lock, 'vault')
+    const release =
+      options.lock === false
+        ? () => {}
+        : await acquireLockWaiting(paths.lock, 'vault', duration('vaultTurn'), options.onWait)
     try {
       const db = CoordinatorStore.open(paths.db)
       // shares an older kith kept in the clear are sealed now (only a command that may change the vault)

@@ -45,14 +45,25 @@ export function acquireLock(path: string, what: string): () => void {
   throw new LockedError(what, -1)
 }
 
-/** Take the lock at `path`, waiting (polling) while another live process holds it, up to `timeoutMs`. */
-export async function acquireLockWaiting(path: string, what: string, timeoutMs: number): Promise<() => void> {
+/**
+ * Take the lock at `path`, waiting (polling) while another live process holds it, up to `timeoutMs`;
+ * `onWait` hears the holder's pid once, when the wait begins.
+ */
+export async function acquireLockWaiting(
+  path: string,
+  what: string,
+  timeoutMs: number,
+  onWait?: (pid: number) => void,
+): Promise<() => void> {
   const deadline = Date.now() + timeoutMs
+  let told = false
   for (;;) {
     try {
       return acquireLock(path, what)
     } catch (err) {
       if (!(err instanceof LockedError) || Date.now() > deadline) throw err
+      if (!told) onWait?.(err.pid)
+      told = true
       await new Promise((r) => setTimeout(r, duration('lockPoll')))
     }
   }

@@ -1,5 +1,5 @@
 /** Errors of the p2p layer: wire framing, deadlines, authorization, and errors a peer reported. */
-import { KithError } from '../errors.js'
+import { KithError, thrownText } from '../errors.js'
 import { cleanText } from '../text.js'
 
 /** A peer announced a message longer than the protocol allows; the stream is reset unread. */
@@ -117,6 +117,26 @@ export interface Why {
   readonly code: string
   readonly reason: string
 }
+
+/**
+ * What a bad answer was, as one code and one line fit for a log or a terminal: a kith error's own code
+ * and message, a Why as it is, anything else as INTERNAL. The line is cleaned: it may quote a peer.
+ */
+export function whyOf(why: unknown): Why {
+  const w: Why =
+    why instanceof KithError
+      ? { code: why.code, reason: why.message }
+      : _isWhy(why)
+        ? why
+        : { code: 'INTERNAL', reason: thrownText(why) }
+  return { code: w.code, reason: cleanText(w.reason, 200) }
+}
+
+const _isWhy = (x: unknown): x is Why =>
+  typeof x === 'object' &&
+  x !== null &&
+  typeof Reflect.get(x, 'code') === 'string' &&
+  typeof Reflect.get(x, 'reason') === 'string'
 
 /** Whether `err` says a peer answered with something that does not verify (never its own refusal). */
 export function isBadAnswer(err: unknown): err is KithError {

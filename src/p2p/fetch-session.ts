@@ -9,10 +9,8 @@ import { type FetchRequest, fetchFields, fetchFromPeer, type PeerRef } from './c
 import { isRemote, StreamBrokenError } from './errors.js'
 import { MSG } from './messages.js'
 import type { KithNode } from './node.js'
-import { openStream, peerIdFromBytes } from './peers.js'
+import { openStream, peerText } from './peers.js'
 import { PROTOCOLS, type StepOptions, Wire } from './wire.js'
-
-const _peer = (p: PeerRef): string => peerIdFromBytes(p.peerId).toString()
 
 /**
  * Many fetches from one peer on one stream (`/kith/fetch/2.0.0`): each request goes out when it is
@@ -123,7 +121,7 @@ export class FetchSessions {
         return await session.fetch(vaultId, req, { timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) })
       } catch (err) {
         if (!session.broken) throw err // NOT_HELD: the peer's answer, not a broken session
-        this.log.debug({ event: 'fetch-session-broken', peer: _peer(peer), ...errorFields(err) })
+        this.log.debug({ event: 'fetch-session-broken', peer: peerText(peer.peerId), ...errorFields(err) })
       }
     }
     const timeout = AbortSignal.timeout(this.timeoutMs)
@@ -144,7 +142,11 @@ export class FetchSessions {
     }
     const opening = FetchSession.open(this.node, peer, AbortSignal.timeout(this.timeoutMs), this.log).then(
       (s) => {
-        this.log.debug({ event: 'fetch-session-opened', peer: _peer(peer), session: s !== undefined })
+        this.log.debug({
+          event: 'fetch-session-opened',
+          peer: peerText(peer.peerId),
+          session: s !== undefined,
+        })
         return s
       },
       () => undefined, // unreachable now: its fetches go one stream each, which name the failure

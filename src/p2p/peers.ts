@@ -22,6 +22,9 @@ export function peerIdFromBytes(bytes: Uint8Array): PeerId {
   return peerIdFromMultihash(Digest.decode(bytes))
 }
 
+/** A peer ID's text form (12D3KooW…), as logs and events name a peer. */
+export const peerText = (bytes: Uint8Array): string => peerIdFromBytes(bytes).toString()
+
 /** The raw Ed25519 key inside a guardian's peer ID (its receipts are signed with it); empty if none. */
 export function guardianKey(peerId: Uint8Array): Uint8Array {
   return peerIdFromBytes(peerId).publicKey?.raw ?? new Uint8Array(0)

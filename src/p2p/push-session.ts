@@ -10,11 +10,11 @@ import { errorFields, type Log, silentLog } from '../log.js'
 import { MAX_CHUNK_STORED } from '../replica/chunk.js'
 import { openReceipt, type Receipt } from '../replica/receipt.js'
 import { duration } from '../time/durations.js'
-import type { CallOptions, PeerRef } from './client.js'
+import type { PeerRef } from './client.js'
 import { isRemote, PeerTimeoutError, ProtocolViolationError } from './errors.js'
 import { MSG } from './messages.js'
 import type { KithNode } from './node.js'
-import { guardianKey, openStream, peerIdFromBytes } from './peers.js'
+import { guardianKey, openStream, peerText } from './peers.js'
 import { abortOnFailure, closeAfterReply, PROTOCOLS, Wire } from './wire.js'
 
 /**
@@ -39,8 +39,6 @@ interface PushSession {
   readonly wire: Wire
   busy: boolean
 }
-
-const _peer = (g: PeerRef): string => peerIdFromBytes(g.peerId).toString()
 
 function _usable(s: PushSession): boolean {
   const st = s.stream
@@ -104,7 +102,11 @@ export class PushSessions {
       } catch (err) {
         // a session the guardian ended while it sat idle fails before any answer: try a new stream
         if (isRemote(err) || err instanceof PeerTimeoutError || options?.signal?.aborted) throw err
-        this.log.debug({ event: 'push-session-replaced', peer: _peer(guardian), ...errorFields(err) })
+        this.log.debug({
+          event: 'push-session-replaced',
+          peer: peerText(guardian.peerId),
+          ...errorFields(err),
+        })
       } finally {
         session.busy = false
         if (this.closed || !_usable(session)) kept.delete(key)
@@ -120,7 +122,11 @@ export class PushSessions {
       options?.signal,
       this.log,
     )
-    this.log.debug({ event: 'push-session-opened', peer: _peer(guardian), protocol: stream.protocol })
+    this.log.debug({
+      event: 'push-session-opened',
+      peer: peerText(guardian.peerId),
+      protocol: stream.protocol,
+    })
     const fresh: PushSession = {
       stream,
       wire: new Wire(stream, stream.protocol || PROTOCOLS.push, MSG.need.maxBytes),
@@ -145,24 +151,6 @@ export class PushSessions {
       this.kept.delete(key)
       void closeAfterReply(s.stream)
     }
-  }
-}
-
-/**
- * One push on a session of its own, closed once the receipt is in: for a caller that pushes once and
- * keeps no sessions.
- */
-export async function pushVersion(
-  node: KithNode,
-  guardian: PeerRef,
-  args: PushArgs,
-  options?: CallOptions,
-): Promise<PushResult> {
-  const sessions = new PushSessions(node, options?.log)
-  try {
-    return await sessions.push(guardian, args, options)
-  } finally {
-    sessions.close()
   }
 }
 

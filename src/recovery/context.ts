@@ -5,11 +5,10 @@
  * without the phone codes they show).
  */
 import { toHex } from '../crypto/bytes.js'
-import { KithError, thrownText } from '../errors.js'
 import type { Log } from '../log.js'
-import type { Why } from '../p2p/errors.js'
+import { whyOf } from '../p2p/errors.js'
 import type { KithNode } from '../p2p/node.js'
-import { peerIdFromBytes } from '../p2p/peers.js'
+import { peerText } from '../p2p/peers.js'
 import type { Roster } from '../replica/roster.js'
 import { cleanText } from '../text.js'
 import type { RecoveryTarget } from './targets.js'
@@ -172,12 +171,6 @@ export function logEvent(log: Log, e: RecoveryEvent): void {
   else log.info(line)
 }
 
-const _isWhy = (x: unknown): x is Why =>
-  typeof x === 'object' &&
-  x !== null &&
-  typeof Reflect.get(x, 'code') === 'string' &&
-  typeof Reflect.get(x, 'reason') === 'string'
-
 /** A recovery's `distrust`: each guardian's bad answer of one kind said once, whatever it repeats. */
 export function distruster(say: (e: RecoveryEvent) => void): RecoveryContext['distrust'] {
   const said = new Set<string>()
@@ -185,19 +178,12 @@ export function distruster(say: (e: RecoveryEvent) => void): RecoveryContext['di
     const key = `${toHex(t.peerId)} ${what}`
     if (said.has(key)) return
     said.add(key)
-    const w: Why =
-      why instanceof KithError
-        ? { code: why.code, reason: why.message }
-        : _isWhy(why)
-          ? why
-          : { code: 'INTERNAL', reason: thrownText(why) }
     say({
       event: 'bad-guardian',
       guardian: cleanText(t.label, 64),
-      peerId: peerIdFromBytes(t.peerId).toString(),
+      peerId: peerText(t.peerId),
       what,
-      code: w.code,
-      reason: cleanText(w.reason, 200),
+      ...whyOf(why),
       ...(chunk !== undefined ? { chunk } : {}),
     })
   }

@@ -120,6 +120,11 @@ export const DEFAULT_DURATIONS = Object.freeze({
   recoveryWait: DAY,
   /** A watch round waiting for another process's hold on the vault (a backup, the plugin's snapshot). */
   lockWait: 10 * MINUTE,
+  /**
+   * A command that changes the vault, waiting for another process's turn to end (a watch round, the
+   * plugin's snapshot, another command) before it says VAULT_BUSY: a round is a backup, about a push.
+   */
+  vaultTurn: 2 * MINUTE,
   /** A guardian unheard this long is alerted on: --silent-after's default. */
   silentGuardian: DAY,
   /** How long an invite stays usable: `kith guardian invite --expires`'s default. */

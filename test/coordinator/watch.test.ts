@@ -66,7 +66,7 @@ describe('kith vault watch, 5 guardians, 3-of-5, W=3', () => {
 
   it('one writer at a time: a backup beside the running watch takes its turn (the lock is held per round)', async () => {
     const manual = await kithResult(...v('backup', '--json'))
-    expect(manual.code).toBe(0)
+    expect(manual.code, manual.stderr).toBe(0)
     expect(JSON.parse(manual.stdout)['pushed']).toBeUndefined()
     const s = await statusJson(...v('status', '--offline'))
     expect(s['committedVersion']).toBe(11)

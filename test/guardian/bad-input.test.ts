@@ -7,11 +7,10 @@ import { inviteSecretHash, newInviteSecret } from '../../src/p2p/invite.js'
 import { MSG } from '../../src/p2p/messages.js'
 import { createKithNode, type KithNode } from '../../src/p2p/node.js'
 import { openStream, peerIdBytes } from '../../src/p2p/peers.js'
-import { pushVersion } from '../../src/p2p/push-session.js'
 import { PROTOCOLS, Wire } from '../../src/p2p/wire.js'
 import { sealManifest } from '../../src/replica/manifest.js'
 import { remoteCode, tempDir } from '../helpers/tmp.js'
-import { coordinatorNode, localInvite, testVault } from '../helpers/vault.js'
+import { coordinatorNode, localInvite, pushVersion, testVault } from '../helpers/vault.js'
 
 let guardian: Guardian
 let node: KithNode

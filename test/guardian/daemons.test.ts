@@ -7,10 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { enrollWithInvite } from '../../src/p2p/client.js'
 import { type Invite, inviteFromText } from '../../src/p2p/invite.js'
 import type { KithNode } from '../../src/p2p/node.js'
-import { pushVersion } from '../../src/p2p/push-session.js'
 import { LocalGuardian, localFleet } from '../helpers/local.js'
 import { fileTempDir } from '../helpers/tmp.js'
-import { coordinatorNode, testVault } from '../helpers/vault.js'
+import { coordinatorNode, pushVersion, testVault } from '../helpers/vault.js'
 import { waitUntil } from '../helpers/wait.js'
 
 const fleet = localFleet()

@@ -8,11 +8,10 @@ import { Guardian } from '../../src/guardian/service.js'
 import { enrollWithInvite, fetchFromPeer } from '../../src/p2p/client.js'
 import type { Invite } from '../../src/p2p/invite.js'
 import type { KithNode } from '../../src/p2p/node.js'
-import { pushVersion } from '../../src/p2p/push-session.js'
 import { openHead } from '../../src/replica/head.js'
 import { sealManifest } from '../../src/replica/manifest.js'
 import { fileTempDir, remoteCode } from '../helpers/tmp.js'
-import { coordinatorNode, localInvite, testVault } from '../helpers/vault.js'
+import { coordinatorNode, localInvite, pushVersion, testVault } from '../helpers/vault.js'
 import { waitUntil } from '../helpers/wait.js'
 
 const stop: (() => unknown)[] = []

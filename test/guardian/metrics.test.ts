@@ -3,15 +3,16 @@
  * `kith vault watch --metrics-listen`): what is held, how full, pushes timed, refusals by code; bounded
  * labels, nothing secret, nothing served but /metrics.
  */
+
 import { describe, expect, it } from 'vitest'
 import { vaultMetrics } from '../../src/coordinator/metrics.js'
 import { Vault } from '../../src/coordinator/vault.js'
 import { Metrics, serveMetrics } from '../../src/metrics.js'
-import { pushVersion } from '../../src/p2p/push-session.js'
 import { kithJson } from '../helpers/cli.js'
 import { backedUpVault, localFleet } from '../helpers/local.js'
 import { strangerNode } from '../helpers/stranger.js'
 import { remoteCode } from '../helpers/tmp.js'
+import { pushVersion } from '../helpers/vault.js'
 
 const fleet = localFleet()
 const get = async (base: string, path: string) => {

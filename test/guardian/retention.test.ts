@@ -4,10 +4,9 @@ import { DEFAULT_RETENTION, versionsToKeep } from '../../src/guardian/retention.
 import { Guardian } from '../../src/guardian/service.js'
 import { enrollWithInvite } from '../../src/p2p/client.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
-import { pushVersion } from '../../src/p2p/push-session.js'
 import { openManifest } from '../../src/replica/manifest.js'
 import { tempDir } from '../helpers/tmp.js'
-import { coordinatorNode, localInvite, testVault } from '../helpers/vault.js'
+import { coordinatorNode, localInvite, pushVersion, testVault } from '../helpers/vault.js'
 import { waitUntil } from '../helpers/wait.js'
 
 const DAY = 86_400_000

@@ -4,9 +4,8 @@ import { Guardian } from '../../src/guardian/service.js'
 import { sendRoster } from '../../src/p2p/client.js'
 import { createKithNode, type KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
-import { pushVersion } from '../../src/p2p/push-session.js'
 import { remoteCode, tempDir } from '../helpers/tmp.js'
-import { coordinatorNode, enrollAll, testVault } from '../helpers/vault.js'
+import { coordinatorNode, enrollAll, pushVersion, testVault } from '../helpers/vault.js'
 
 let gs: Guardian[] = []
 let refs: { peerId: Uint8Array; addrs: readonly string[] }[] = []

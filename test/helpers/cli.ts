@@ -45,11 +45,18 @@ export interface CliResult {
 const _text = (lines: readonly string[]) => (lines.length ? `${lines.join('\n')}\n` : '')
 
 /** Run one command line in-process; resolves with its exit status and output, whatever the status. */
-export async function cli(...argv: string[]): Promise<CliResult> {
+export function cli(...argv: string[]): Promise<CliResult> {
+  return startCli(...argv).done
+}
+
+/** One command line started in-process: what it said on stderr so far, and its end. */
+export function startCli(...argv: string[]): { readonly done: Promise<CliResult>; stderr(): string } {
   _install()
   const sink: Sink = { out: [], err: [] }
-  const code = await sinks.run(sink, () => runCli(argv))
-  return { code, stdout: _text(sink.out), stderr: _text(sink.err) }
+  const done = sinks
+    .run(sink, () => runCli(argv))
+    .then((code) => ({ code, stdout: _text(sink.out), stderr: _text(sink.err) }))
+  return { done, stderr: () => _text(sink.err) }
 }
 
 /** Run one command line in-process; its stdout, or a failure with its stderr. */

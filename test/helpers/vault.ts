@@ -6,10 +6,11 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { deriveDataKeys, keyCommitment } from '../../src/crypto/kdf.js'
 import { generateSecretKey, schnorrPublicKey } from '../../src/crypto/schnorr.js'
 import type { Guardian } from '../../src/guardian/service.js'
-import { enrollWithInvite } from '../../src/p2p/client.js'
+import { type CallOptions, enrollWithInvite, type PeerRef } from '../../src/p2p/client.js'
 import { type Invite, inviteSecretHash, newInviteSecret } from '../../src/p2p/invite.js'
 import { createKithNode, type KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
+import { type PushArgs, type PushResult, PushSessions } from '../../src/p2p/push-session.js'
 import { buildVersion } from '../../src/replica/build.js'
 import { headOfManifest, type Manifest } from '../../src/replica/manifest.js'
 import { signRoster } from '../../src/replica/roster.js'
@@ -114,5 +115,23 @@ export async function enrollAll(
       share: v.shares[i]!.bytes,
       label: 'vault',
     })
+  }
+}
+
+/**
+ * One push on a session of its own, closed once the receipt is in: for a caller that pushes once and
+ * keeps no sessions.
+ */
+export async function pushVersion(
+  node: KithNode,
+  guardian: PeerRef,
+  args: PushArgs,
+  options?: CallOptions,
+): Promise<PushResult> {
+  const sessions = new PushSessions(node, options?.log)
+  try {
+    return await sessions.push(guardian, args, options)
+  } finally {
+    sessions.close()
   }
 }

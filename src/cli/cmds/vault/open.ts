@@ -6,12 +6,14 @@ import { Vault } from '../../../coordinator/vault.js'
 import { closeLog, createLog, errorFields, type Log, silentLog } from '../../../log.js'
 import type { GlobalArgs } from '../../command.js'
 import { ExitStatus } from '../../errors.js'
+import { note } from '../../output.js'
 import { readPassphrase } from '../../passphrase.js'
 import type { VaultArgs } from './options.js'
 
 /** Open the vault for one command and close it after. `lock` (every command that changes the vault)
- * makes this process the only one allowed to: a second one is refused with VAULT_BUSY. The vault logs
- * to the command's log (vaultLog). */
+ * makes this process the only one allowed to: while another one changes it (a watch's round), this one
+ * waits its turn, saying so on stderr, then gives up with VAULT_BUSY. The vault logs to the command's log
+ * (vaultLog). */
 export async function withVault<T>(
   a: VaultArgs & Partial<GlobalArgs>,
   fn: (v: Vault) => Promise<T>,
@@ -21,7 +23,11 @@ export async function withVault<T>(
   try {
     let vault: Vault
     try {
-      vault = await Vault.open(a.dataDir, await readPassphrase(a.passphraseFile), { lock, log })
+      vault = await Vault.open(a.dataDir, await readPassphrase(a.passphraseFile), {
+        lock,
+        log,
+        onWait: (pid) => note(`waiting for another kith process (pid ${pid}) to finish with this vault…`),
+      })
     } catch (err) {
       // a vault that does not open (busy, a wrong passphrase) is a failed command too
       log.error({ event: 'failed', ...errorFields(err) })
