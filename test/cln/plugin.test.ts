@@ -179,6 +179,21 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
     expect(ln.dataVersion).toBe(46)
   })
 
+  it("a guardian restarted under a running plugin: the writer's link to it reopens, and W counts it", async () => {
+    await gs[2]!.stop()
+    expect(await ln.pay(1000)).toBe('continue') // guardians 0 and 1 are W
+    await gs[2]!.start()
+    await gs[1]!.stop()
+    try {
+      // now W needs the restarted guardian: the plugin's link to it broke, and is opened again
+      expect(await ln.pay(1001)).toBe('continue')
+      const g = gs[2]!.guardian.db
+      expect(g.journals.get(g.vaults.all()[0]!.vaultId, 'cln-db')?.lastPosition).toBe(ln.dataVersion)
+    } finally {
+      await gs[1]!.start()
+    }
+  })
+
   it('beside a running watch, compaction happens while transactions continue; nothing is refused', async () => {
     const watchVault = await Vault.open(dir, undefined, { lock: false })
     const watcher = new Watcher(watchVault, { debounceMs: 100, retryMs: 200, exclusive: exclusiveVault(dir) })

@@ -9,8 +9,7 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { setDurations } from '../../src/time/durations.js'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { RecoverRun, statusJson } from '../helpers/cli.js'
 import { CLI } from '../helpers/daemons.js'
 import { createClnDb, dumpDb, installPlugin, Lightningd } from '../helpers/lightningd.js'
@@ -19,7 +18,6 @@ import { runTracked } from '../helpers/procs.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const fleet = localFleet()
-afterAll(setDurations({ clnRetry: 100 }))
 const MAIN = join(CLI, '..', '..', 'cln', 'main.js')
 
 /** The plugin's notifications on stdout (lightningd's JSON-RPC), parsed. */

@@ -2,7 +2,7 @@
  * The coordinator killed (SIGKILL) while it pushes, three times, then restarted: no version is lost,
  * duplicated or renumbered, and none waits in the outbox for ever. A guardian is paused (SIGSTOP) during each backup, so a version waits in the
  * outbox for W = 3 for as long as the test needs, and the kill always lands mid-push, at a random point.
- * Its files are on a real disk (durableTempDir), as a crash test's should be.
+ * Its files are on a real disk (tmp.ts `durable`), as a crash test's should be.
  */
 import { randomBytes } from 'node:crypto'
 import { rename, writeFile } from 'node:fs/promises'

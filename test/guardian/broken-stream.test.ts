@@ -40,16 +40,19 @@ describe('a broken stream says what happened', () => {
   it('a write waiting for a peer that resets fails with STREAM_BROKEN, not with an event', async () => {
     const peer = await coordinatorNode()
     try {
-      // the peer stops reading, then resets: the sender's write is left waiting for room, and the reset ends it
+      // the peer stops reading; once the sender's write waits for room, the peer resets, which ends it
+      let far: Stream | undefined
       await peer.handle(TEST_PROTOCOL, (s: Stream) => {
         s.pause()
-        setTimeout(() => s.abort(new Error('gone')), 200)
+        far = s
       })
       const stream = await openStream(node, peerIdBytes(peer.peerId), peer.getMultiaddrs().map(String), [
         TEST_PROTOCOL,
       ])
       const wire = new Wire(stream, TEST_PROTOCOL, MSG.fetched.maxBytes)
       const sent = wire.send(MSG.fetched, { data: new Uint8Array(randomBytes(2 * 1024 * 1024)) })
+      await waitUntil(() => far !== undefined && stream.writableNeedsDrain)
+      far!.abort(new Error('gone'))
       const err = await sent.then(
         () => undefined,
         (e: unknown) => e,

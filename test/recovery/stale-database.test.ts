@@ -2,9 +2,10 @@
  * A restored CLN database that its journal cannot bring up to date is never left to be started, and it is
  * said (three in-process guardians, W = 2, the real kith-cln plugin under the lightningd emulator, the
  * recovery through the CLI in-process, real files): renamed `….STALE-DO-NOT-USE` with a `stale-database`
- * event; where the rename fails (its name taken by a folder), deleted, and said; and where neither can be
- * done, the recovery fails with STALE_DATABASE_LEFT naming the file (that last case, which no file system
- * gives a root test, with the file operations failing on purpose).
+ * event; where the rename fails (its name taken by a folder), deleted, and said. Where neither can be
+ * done, `setAsideStale` says the file was left (with its file operations failing on purpose: no file
+ * system gives a root test that case), which the recovery turns into STALE_DATABASE_LEFT naming the file;
+ * that last step is not run here.
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'

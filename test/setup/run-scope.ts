@@ -6,18 +6,42 @@
  */
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-/** tmpfs where the machine has one (files there cost no disk I/O; nothing in them survives a reboot). */
+/** Room a run's files may take on tmpfs (the largest test writes a few MiB; the fault suite tens). */
+const FAST_ROOM = 1 << 30
+
+/**
+ * tmpfs where the machine has one with room (files there cost no disk I/O; nothing in them survives a
+ * reboot), else the system's temp dir.
+ */
 function _fastRoot(): string {
   try {
     accessSync('/dev/shm', constants.W_OK)
-    return '/dev/shm'
+    const fs = statfsSync('/dev/shm')
+    if (fs.bavail * fs.bsize >= FAST_ROOM) return '/dev/shm'
   } catch {
-    return tmpdir()
+    // no /dev/shm here
   }
+  return tmpdir()
+}
+
+/** A real disk: the checkout's own (its .cache is ignored by git), since the system temp may be tmpfs. */
+function _diskRoot(): string {
+  const root = join(import.meta.dirname, '..', '..', '.cache', 'test-disk')
+  mkdirSync(root, { recursive: true })
+  return root
 }
 
 /** Processes (not this one, not its workers) whose environment carries `marker`. */
@@ -52,7 +76,7 @@ function _namespaces(prefix: string): string[] {
 export function setup(): () => void {
   const id = randomBytes(3).toString('hex')
   const fast = mkdtempSync(join(_fastRoot(), `kith-run-${id}-`))
-  const disk = mkdtempSync(join(tmpdir(), `kith-run-${id}-disk-`))
+  const disk = mkdtempSync(join(_diskRoot(), `kith-run-${id}-`))
   process.env['TMPDIR'] = fast
   process.env['KITH_TEST_DISK_DIR'] = disk
   process.env['KITH_TEST_RUN'] = id
