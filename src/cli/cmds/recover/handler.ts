@@ -48,6 +48,15 @@ async function _targets(a: RecoverArgs): Promise<{ vaultId: Uint8Array; guardian
 }
 
 export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void> {
+  // a negative or fractional count would quietly lower the answers needed to rule out a stale version
+  for (const [flag, n] of [
+    ['--tolerate', a.tolerate],
+    ['--version', a.version],
+  ] as const)
+    if (n !== undefined && (!Number.isInteger(n) || n < (flag === '--version' ? 1 : 0)))
+      throw new UsageError(
+        `${flag} takes a whole number${flag === '--version' ? ' from 1' : ' from 0'}, not ${n}`,
+      )
   const { vaultId, guardians } = await _targets(a)
   // refuse before any friend is asked, not after they approved
   if (a.resume) await refuseExistingVault(a.dataDir)
