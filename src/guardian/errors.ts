@@ -199,11 +199,25 @@ export class AddressInUseError extends KithError {
 /** `kith guardian open` found no page to log in to: the daemon is not running, or runs with --no-web. */
 export class PageNotRunningError extends KithError {
   readonly code = 'PAGE_NOT_RUNNING'
-  constructor(where?: string) {
+  constructor(why: { url?: string; listen?: string; error?: string } = {}) {
     super(
-      where === undefined
-        ? 'your guardian is not running, or runs without its page (--no-web): start it with kith guardian start'
-        : `your guardian's page does not answer at ${where}: is kith guardian start still running?`,
+      why.error !== undefined
+        ? `your guardian runs, but its page could not start on ${why.listen}: ${why.error}. Restart it with another --web-listen port`
+        : why.url === undefined
+          ? 'your guardian is not running, or runs without its page (--no-web): start it with kith guardian start'
+          : `your guardian's page does not answer at ${why.url}: is kith guardian start still running?`,
+      { ...why },
+    )
+  }
+}
+
+/** Something answers where the page should be, but cannot prove it is this guardian's page. */
+export class PageNotProvenError extends KithError {
+  readonly code = 'PAGE_NOT_PROVEN'
+  constructor(url: string) {
+    super(
+      `something answers at ${url}, but it is not your guardian's page (another program has its port): no login link was made. Do not type codes there; restart kith guardian start`,
+      { url },
     )
   }
 }

@@ -13,6 +13,7 @@ import { ed25519Signer } from '../crypto/ed25519.js'
 import { ensurePrivateDir, writeFileAtomic } from '../disk/atomic.js'
 import { LockedError } from '../disk/errors.js'
 import { acquireLock } from '../disk/lock.js'
+import { thrownText } from '../errors.js'
 import { type Log, moduleLog, silentLog } from '../log.js'
 import { Metrics } from '../metrics.js'
 import type { NotifyTargets } from '../notify.js'
@@ -37,6 +38,7 @@ import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js'
 import { GuardianStore, type VaultRow } from './store/index.js'
 import { antiEntropy, onGossip } from './sync.js'
 import { VaultLocks } from './vault-lock.js'
+import { clearPageRuntime, newPageKey, writePageRuntime } from './web/runtime.js'
 import { GuardianPage } from './web/server.js'
 
 export interface GuardianOptions {
@@ -63,6 +65,8 @@ export interface GuardianOptions {
   readonly inboundPerSecond?: number
   /** Serve the local page (and /metrics) on this host:port; a busy port costs the page, not the guardian. */
   readonly web?: string
+  /** On a busy page port, try this many after it (the default port: a second guardian on one computer). */
+  readonly webNextPorts?: number
 }
 
 export class Guardian {
@@ -167,6 +171,8 @@ export class Guardian {
   }
 
   private async _start(paths: ReturnType<typeof guardianPaths>, db: GuardianStore): Promise<void> {
+    // what an earlier run said about its page is not true of this one (it may have crashed)
+    await clearPageRuntime(this.opts.dataDir)
     const privateKey = await loadOrCreatePeerKey(paths.peerKey)
     const node = await createKithNode({
       privateKey,
@@ -237,16 +243,22 @@ export class Guardian {
       this.relayTimer = setInterval(() => void this._keepRelays(), duration('relayKeepAlive'))
       void this._keepRelays()
     }
-    if (this.opts.web !== undefined) await this._servePage(ctx, paths.web, this.opts.web)
+    if (this.opts.web !== undefined) await this._servePage(ctx, this.opts.web)
     void this.antiEntropy()
   }
 
-  /** The local page for this guardian's human; web.json tells `kith guardian open` where it is. */
-  private async _servePage(ctx: GuardianContext, file: string, listen: string): Promise<void> {
+  /**
+   * The local page for this guardian's human; web.json tells `kith guardian open` where it is, with this
+   * run's proof key, or why there is none (also said loudly here: the guardian runs on without it).
+   */
+  private async _servePage(ctx: GuardianContext, listen: string): Promise<void> {
+    const proofKey = newPageKey()
     const page = new GuardianPage({
       db: ctx.db,
       now: ctx.now,
       listen,
+      nextPorts: this.opts.webNextPorts ?? 0,
+      proofKey,
       peerId: ctx.node.peerId.toString(),
       addrs: () => this.addrs,
       metrics: async () => {
@@ -258,11 +270,19 @@ export class Guardian {
     try {
       await page.start()
     } catch (err) {
-      ctx.say(`local page not served on ${listen}: ${err instanceof Error ? err.message : String(err)}`)
+      const error =
+        (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+          ? 'another program has that port'
+          : thrownText(err)
+      ctx.log.warn({ event: 'page-not-served', listen, reason: error })
+      ctx.say(
+        `!! YOUR PAGE IS NOT RUNNING: it could not listen on ${listen} (${error}); the guardian runs on without it`,
+      )
+      await writePageRuntime(this.opts.dataDir, { url: null, listen, error, pid: process.pid })
       return
     }
     this.page = page
-    await writeFileAtomic(file, `${JSON.stringify({ url: page.url })}\n`)
+    await writePageRuntime(this.opts.dataDir, { url: page.url, key: proofKey, pid: process.pid })
   }
 
   /** One anti-entropy round now (also run on a timer). */
@@ -291,7 +311,7 @@ export class Guardian {
     ctx.later.close()
     await this.page?.close()
     this.page = undefined
-    await unlink(guardianPaths(this.opts.dataDir).web).catch(() => undefined)
+    await clearPageRuntime(this.opts.dataDir).catch(() => undefined)
     await ctx.node.stop()
     // addrs.json only tells invites where a running daemon listens; it may already be gone
     await unlink(guardianPaths(this.opts.dataDir).runtime).catch(() => undefined)

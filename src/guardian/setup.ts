@@ -21,6 +21,7 @@ import {
 } from './config.js'
 import { GuardianDirInUseError, NoInviteAddressError } from './errors.js'
 import { GuardianStore } from './store/index.js'
+import { readPageRuntime } from './web/runtime.js'
 
 /** Create a guardian in `dataDir` (0700): its libp2p key (0600), its database and its config. */
 export async function initGuardian(
@@ -145,6 +146,8 @@ export interface GuardianOverview {
     readonly removal: { readonly epoch: number; readonly at: number; readonly kept: boolean } | null
     readonly releaseDelay: number
   }[]
+  /** The running daemon's local page, or why it could not start; null: no daemon serves one. */
+  readonly page: { readonly url: string } | { readonly error: string; readonly listen: string } | null
 }
 
 /** Who this guardian is, where friends reach it, and the vaults it keeps. */
@@ -166,5 +169,12 @@ export async function guardianOverview(dataDir: string): Promise<GuardianOvervie
       releaseDelay: v.releaseDelay,
     })),
   )
-  return { peerId, addrs, vaults }
+  const runtime = await readPageRuntime(dataDir, { live: true })
+  const page =
+    runtime === undefined
+      ? null
+      : runtime.url !== null
+        ? { url: runtime.url }
+        : { error: runtime.error, listen: runtime.listen }
+  return { peerId, addrs, vaults, page }
 }

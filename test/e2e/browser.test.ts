@@ -2,7 +2,8 @@
  * The guardian's local page in real Chromium (Debian's `chromium`, driven by playwright-core), against
  * real processes: three guardian daemons and a running `kith recover` (the friends' other commands run
  * through the CLI in this process). A friend logs in
- * with the one-time link `kith guardian open` prints, sees the request in plain words, types a wrong code
+ * with the one-time link `kith guardian open` prints (the tab keeps the session), sees the request in plain
+ * words, types a wrong code
  * (refused, counted), types the right one (approved, a countdown), and the recovery completes. Each page
  * state is saved as a screenshot under test-results/guardian-page/. Skipped, saying why, only where no
  * Chromium is installed; with KITH_REQUIRE_CHROMIUM=1 (.ci/run, which installs it) a missing Chromium
@@ -93,19 +94,22 @@ describe.skipIf(CHROMIUM === undefined)("a friend approves on their guardian's p
     const { link } = JSON.parse(
       await kith('guardian', 'open', '--no-browser', '--json', '--data-dir', gs[0]!.dir),
     )
-    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/login\?token=[A-Za-z0-9_-]{43}$/)
+    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/login#token=[A-Za-z0-9_-]{43}$/)
     await page.goto(link)
-    expect(new URL(page.url()).pathname).toBe('/')
     const card = page.locator(`[data-request="${asked.request}"]`)
     await expect.poll(() => card.locator('h3').textContent()).toMatch(/Someone is recovering/)
+    // the token left the address bar; the session lives in this tab only
+    expect(page.url()).toBe(`${base}/`)
     // plain words: the request id only under "Technical details", and never the code
     const visible = await page.locator('main').innerText()
     expect(visible).not.toContain(asked.request)
     expect(await page.content()).not.toContain(asked.code)
     await shot('02-request')
     // the link was for one login only
-    const again = await fetch(link)
-    expect(again.status).toBe(403)
+    const again = await browser.newPage()
+    await again.goto(link)
+    await expect.poll(() => again.locator('.flash.error').textContent()).toMatch(/used already/)
+    await again.close()
   })
 
   it('a wrong code is refused and counted; nothing is approved', async () => {
@@ -169,6 +173,7 @@ describe.skipIf(CHROMIUM === undefined)("a friend approves on their guardian's p
     await page.click('nav button')
     await expect.poll(() => page.locator('h2').first().textContent()).toContain("Open your guardian's page")
     await visit(`${base}/history`)
+    await expect.poll(() => page.locator('h2').first().textContent()).toContain("Open your guardian's page")
     expect(await page.content()).not.toContain('What happened')
   })
 })

@@ -35,8 +35,10 @@ export interface LocalOptions {
   readonly logLevel?: LogLevel
   readonly now?: () => number
   readonly notify?: NotifyTargets
-  /** Serve the local page on 127.0.0.1, on a port the kernel picks. */
-  readonly web?: boolean
+  /** Serve the local page: true on 127.0.0.1, on a port the kernel picks; or on this host:port. */
+  readonly web?: boolean | string
+  /** On a busy page port, try this many after it (as the default port does). */
+  readonly webNextPorts?: number
   /** Its files on a real disk, for a test of crashes or fsync (tmp.ts); tmpfs otherwise. */
   readonly durable?: boolean
 }
@@ -55,7 +57,8 @@ export class LocalGuardian {
       logLevel?: LogLevel
       now?: () => number
       notify?: NotifyTargets
-      web?: boolean
+      web?: boolean | string
+      webNextPorts?: number
     },
   ) {}
 
@@ -68,7 +71,8 @@ export class LocalGuardian {
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
       ...(options.now ? { now: options.now } : {}),
       ...(options.notify ? { notify: options.notify } : {}),
-      ...(options.web ? { web: true } : {}),
+      ...(options.web ? { web: options.web } : {}),
+      ...(options.webNextPorts !== undefined ? { webNextPorts: options.webNextPorts } : {}),
     })
   }
 
@@ -105,7 +109,8 @@ export class LocalGuardian {
       ...(this.log ? { log: this.log } : {}),
       ...(this.options.now ? { now: this.options.now } : {}),
       ...(this.options.notify ? { notify: this.options.notify } : {}),
-      ...(this.options.web ? { web: '127.0.0.1:0' } : {}),
+      ...(this.options.web ? { web: this.options.web === true ? '127.0.0.1:0' : this.options.web } : {}),
+      ...(this.options.webNextPorts !== undefined ? { webNextPorts: this.options.webNextPorts } : {}),
     })
     await daemon.start()
     this.daemon = daemon

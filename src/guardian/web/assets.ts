@@ -1,8 +1,11 @@
 /**
  * The page's only style sheet and script, served from the guardian itself (the content security policy
- * allows nothing else). The script only counts down release times and reloads the page now and then,
- * unless the human is typing a code; how often, and how long after a countdown ends, the page says in
- * its body's data-refresh and data-settle (ms, from the table of durations when it was rendered).
+ * allows nothing else). The script holds the tab's login: it takes the one-time token from a login
+ * link's fragment, trades it for a session (POST /session), keeps that in sessionStorage (this origin and
+ * this tab only), and fetches every view and sends every form with it in the `x-kith-session` header.
+ * It also counts down release times and refreshes the view now and then, unless the human is typing a
+ * code; how often, and how long after a countdown ends, the page says in its body's data-refresh and
+ * data-settle (ms, from the table of durations when it was rendered).
  */
 
 export const STYLE = `
@@ -46,7 +49,8 @@ code { font-family: ui-monospace, monospace; font-size: .88rem; word-break: brea
 `
 
 export const SCRIPT = `'use strict'
-const started = performance.now()
+const KEY = 'kith-session'
+const session = () => sessionStorage.getItem(KEY) ?? ''
 const spell = (ms) => {
   const s = Math.max(0, Math.round(ms / 1000))
   const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60)
@@ -55,23 +59,91 @@ const spell = (ms) => {
   if (m > 0) return m + ' min ' + (s % 60) + ' s'
   return (s % 60) + ' s'
 }
-let reloading = false
-const settle = Number(document.body.dataset.settle)
-const refresh = Number(document.body.dataset.refresh)
+let shown = performance.now()
+let settling = false
+const view = () => (location.pathname === '/history' ? '/view/history' + location.search : '/view/')
+// a response from the server becomes the page (its markup was escaped there; scripts in it never run)
+const render = async (res) => {
+  if (res.status === 401) sessionStorage.removeItem(KEY)
+  const doc = new DOMParser().parseFromString(await res.text(), 'text/html')
+  document.title = doc.title
+  document.body.replaceWith(document.adoptNode(doc.body))
+  shown = performance.now()
+  settling = false
+  tick()
+}
+let loading = false
+// the daemon stopped, or restarted (which logs out): say so, and try again at the next refresh
+const unreachable = () => {
+  shown = performance.now()
+  let p = document.querySelector('[data-opening]')
+  if (p === null) {
+    p = document.createElement('p')
+    p.className = 'flash error'
+    p.dataset.opening = ''
+    document.querySelector('main')?.prepend(p)
+  }
+  p.textContent = 'Your guardian does not answer. Is kith guardian start still running?'
+}
+const show = async () => {
+  if (loading) return
+  loading = true
+  try {
+    await render(await fetch(view(), { headers: { 'x-kith-session': session() } }))
+  } catch {
+    unreachable()
+  } finally {
+    loading = false
+  }
+}
+const start = async () => {
+  const m = /^#token=([A-Za-z0-9_-]{43})$/.exec(location.hash)
+  if (location.pathname === '/login' || m) history.replaceState(null, '', '/')
+  if (m) {
+    const res = await fetch('/session', { method: 'POST', body: new URLSearchParams({ token: m[1] }) }).catch(() => undefined)
+    if (res === undefined) return unreachable()
+    if (!res.ok) return render(res)
+    sessionStorage.setItem(KEY, (await res.json()).session)
+  }
+  await show()
+}
+document.addEventListener('click', (e) => {
+  const a = e.target instanceof Element ? e.target.closest('a[href^="/"]') : null
+  if (a === null || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return
+  e.preventDefault()
+  history.pushState(null, '', a.getAttribute('href'))
+  void show()
+})
+window.addEventListener('popstate', () => void show())
+document.addEventListener('submit', async (e) => {
+  const form = e.target
+  e.preventDefault()
+  const action = form.getAttribute('action')
+  const res = await fetch(action, {
+    method: 'POST',
+    headers: { 'x-kith-session': session() },
+    body: new URLSearchParams(new FormData(form)),
+  }).catch(() => undefined)
+  if (res === undefined) return unreachable()
+  if (action === '/logout') sessionStorage.removeItem(KEY)
+  if (location.pathname !== '/') history.pushState(null, '', '/')
+  await render(res)
+})
+const typing = () => [...document.querySelectorAll('input[type=text]')].some((i) => i.value !== '' || i === document.activeElement)
 const tick = () => {
-  const passed = performance.now() - started
+  const passed = performance.now() - shown
   for (const el of document.querySelectorAll('[data-left]')) {
     const left = Number(el.dataset.left) - passed
     el.textContent = spell(left)
-    if (left <= 0 && !reloading) { reloading = true; setTimeout(() => location.reload(), settle) }
+    if (left <= 0 && !settling) { settling = true; setTimeout(() => void show(), Number(document.body.dataset.settle)) }
   }
+  const refresh = Number(document.body.dataset.refresh)
+  if (refresh > 0 && passed >= refresh && !typing()) void show()
 }
-tick()
 // the countdowns show whole seconds: redrawn each one (a display, not a wait)
 const second = 1000
 setInterval(tick, second)
-const typing = () => [...document.querySelectorAll('input[type=text]')].some((i) => i.value !== '' || i === document.activeElement)
-if (refresh > 0) setInterval(() => { if (!typing()) location.reload() }, refresh)
+void start()
 `
 
 /** A small key on a shield, drawn here: browsers ask for an icon, and nothing is fetched elsewhere. */

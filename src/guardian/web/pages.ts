@@ -1,7 +1,8 @@
 /**
  * The guardian's local page, as HTML: plain words for a friend who is not a developer, raw ids only
- * under "Technical details". Every value goes through the escaping template (html.ts); every form
- * carries the session's CSRF token. No external asset: one style sheet and one script, both served here.
+ * under "Technical details". Every value goes through the escaping template (html.ts). The forms are
+ * sent by the page's script, with the tab's session header (server.ts): a form posted any other way is
+ * refused. No external asset: one style sheet and one script, both served here.
  */
 import { spellDuration } from '../../format.js'
 import { duration } from '../../time/durations.js'
@@ -24,13 +25,11 @@ const _stamp = (ms: number) =>
 function layout(
   title: string,
   body: Html,
-  options: { csrf?: string; refresh?: boolean; flash?: Flash | undefined } = {},
+  options: { session?: boolean; refresh?: boolean; flash?: Flash | undefined } = {},
 ): string {
-  const nav = options.csrf
+  const nav = options.session
     ? html`<nav><a href="/">Overview</a><a href="/history">History</a>
-        <form class="inline" method="post" action="/logout">
-          <input type="hidden" name="csrf" value="${options.csrf}"><button>Log out</button>
-        </form></nav>`
+        <form class="inline" method="post" action="/logout"><button>Log out</button></form></nav>`
     : html``
   const flash = options.flash
     ? html`<p class="flash ${options.flash.kind}" role="status">${options.flash.text}</p>`
@@ -52,16 +51,14 @@ function layout(
 `.text
 }
 
-const _hidden = (csrf: string, fields: Record<string, string> = {}) =>
-  html`<input type="hidden" name="csrf" value="${csrf}">${Object.entries(fields).map(
-    ([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`,
-  )}`
+const _hidden = (fields: Record<string, string>) =>
+  Object.entries(fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)
 
-function requestCard(r: RequestView, csrf: string): Html {
+function requestCard(r: RequestView): Html {
   const tech = html`<details><summary>Technical details</summary>
     <p class="muted">Request <code>${r.id}</code>${r.fromIp ? html`, from address <code>${r.fromIp}</code>` : ''}</p></details>`
   const deny = (words: string) =>
-    html`<form method="post" action="/deny">${_hidden(csrf, { request: r.id })}<button class="deny">${words}</button></form>`
+    html`<form method="post" action="/deny">${_hidden({ request: r.id })}<button class="deny">${words}</button></form>`
   switch (r.state) {
     case 'pending':
       return html`<section class="card urgent" data-request="${r.id}">
@@ -70,7 +67,7 @@ function requestCard(r: RequestView, csrf: string): Html {
   <p><strong>Before you approve:</strong> call your friend on a phone number you already know (not one from
   a message). Their recovery shows them a six-digit code for you. Ask them to read it to you and type it
   here. If you cannot reach them, or did not expect this, deny it.</p>
-  <form method="post" action="/approve">${_hidden(csrf, { request: r.id })}
+  <form method="post" action="/approve">${_hidden({ request: r.id })}
     <label for="code-${r.id}">The code your friend reads to you</label>
     <input type="text" id="code-${r.id}" name="code" inputmode="numeric" autocomplete="off" spellcheck="false"
       placeholder="123-456" maxlength="11" required>
@@ -113,14 +110,14 @@ function requestCard(r: RequestView, csrf: string): Html {
   }
 }
 
-function vaultCard(v: VaultView, csrf: string): Html {
+function vaultCard(v: VaultView): Html {
   const removal = v.removal
     ? v.removal.kept
       ? html`<p class="muted">The owner dropped you from this vault's guardians, and you kept the data. Nothing will be deleted.</p>`
       : html`<p class="bad">The owner dropped you from this vault's guardians. Its data is deleted in
   <span data-left="${Math.max(0, v.removal.inMs)}">${spellDuration(v.removal.inMs)}</span> unless you keep it.
   If you did not expect this, call your friend first.</p>
-  <form method="post" action="/keep">${_hidden(csrf, { vault: v.id })}<button>Keep the data</button></form>`
+  <form method="post" action="/keep">${_hidden({ vault: v.id })}<button>Keep the data</button></form>`
     : ''
   return html`<section class="card${v.equivocation || (v.removal && !v.removal.kept) ? ' danger' : ''}" data-vault="${v.id}">
   <h3>“${v.label}”</h3>
@@ -134,7 +131,6 @@ function vaultCard(v: VaultView, csrf: string): Html {
 }
 
 export function overviewPage(m: {
-  csrf: string
   flash?: Flash | undefined
   requests: readonly RequestView[]
   vaults: readonly VaultView[]
@@ -145,23 +141,19 @@ export function overviewPage(m: {
   const closed = m.requests.filter((r) => r.state !== 'pending' && r.state !== 'approved')
   const body = html`
 <h2>Recovery requests</h2>
-${open.length === 0 ? html`<p class="muted">Nobody is asking for a recovery. When someone does, it shows here.</p>` : open.map((r) => requestCard(r, m.csrf))}
-${closed.map((r) => requestCard(r, m.csrf))}
+${open.length === 0 ? html`<p class="muted">Nobody is asking for a recovery. When someone does, it shows here.</p>` : open.map((r) => requestCard(r))}
+${closed.map((r) => requestCard(r))}
 <h2>Backups you keep for friends</h2>
-${m.vaults.length === 0 ? html`<p class="muted">None yet. Make an invite with <code>kith guardian invite</code> and send it to your friend.</p>` : m.vaults.map((v) => vaultCard(v, m.csrf))}
+${m.vaults.length === 0 ? html`<p class="muted">None yet. Make an invite with <code>kith guardian invite</code> and send it to your friend.</p>` : m.vaults.map((v) => vaultCard(v))}
 <h2>This guardian</h2>
 <section class="card">${m.reach.words.map((line) => html`<p>${line}</p>`)}
 <details><summary>Technical details</summary><p class="muted">Peer ID <code>${m.peerId}</code></p>
 ${m.reach.addrs.map((a) => html`<p class="muted"><code>${a}</code></p>`)}</details></section>
 `
-  return layout('Overview', body, { csrf: m.csrf, refresh: true, flash: m.flash })
+  return layout('Overview', body, { session: true, refresh: true, flash: m.flash })
 }
 
-export function historyPage(m: {
-  csrf: string
-  lines: readonly HistoryLine[]
-  older: number | null
-}): string {
+export function historyPage(m: { lines: readonly HistoryLine[]; older: number | null }): string {
   const body = html`
 <h2>History</h2>
 <p class="muted">Everything that happened here, newest first. Times are in UTC.</p>
@@ -171,7 +163,7 @@ ${m.lines.map((l) => html`<tr><td>${_stamp(l.at)}</td><td>${l.label}</td><td${l.
 ${m.lines.length === 0 ? html`<p class="muted">Nothing yet.</p>` : ''}
 ${m.older !== null ? html`<p><a href="/history?before=${m.older}">Older</a></p>` : ''}
 `
-  return layout('History', body, { csrf: m.csrf })
+  return layout('History', body, { session: true })
 }
 
 /** Shown to a browser without a session: how to get one, never a way to guess one. */
@@ -183,5 +175,20 @@ ${problem ? html`<p class="flash error">${problem}</p>` : ''}
 <p>For your safety, this page opens only from a link made on this computer. In a terminal, run:</p>
 <p><code>kith guardian open</code></p>
 <p>and open the link it prints. Each link works once, for 10 minutes.</p>`,
+  )
+}
+
+/**
+ * What a navigation gets (`/`, `/history`, `/login`): no data, only the script, which finds the tab's
+ * session (or takes the link's one-time token from the URL's fragment) and asks for the view itself.
+ */
+export function shellPage(): string {
+  return layout(
+    'Opening',
+    html`<p class="muted" data-opening>Opening your guardian's page…</p>
+<noscript><h2>Open your guardian's page</h2>
+<p>This page needs JavaScript, which it uses to keep your login to this browser tab. You can decide
+from a terminal instead: <code>kith guardian requests</code>, then <code>kith guardian approve</code> or
+<code>kith guardian deny</code>. To open this page, run <code>kith guardian open</code>.</p></noscript>`,
   )
 }

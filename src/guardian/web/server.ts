@@ -1,11 +1,16 @@
 /**
  * The guardian's local page (docs/guardian.md §The local page): an HTTP server on 127.0.0.1 by default,
  * beside the daemon, on the daemon's own database. What it defends against, and how:
- * - another local user or a web page in the friend's browser: nothing but /metrics, the assets and a
- *   login explanation without a session; a session only from a one-time link `kith guardian open` makes
- *   (256-bit token, only its hash stored, 10 minutes, once);
- * - cross-site requests: the session cookie is HttpOnly and SameSite=Strict, every form carries the
- *   session's CSRF token, and a POST whose Origin or Sec-Fetch-Site says another site is refused;
+ * - another program on this computer, which can listen on another 127.0.0.1 port and so receive any
+ *   cookie of this host: there is no cookie. A session is a secret the page's script keeps in the tab's
+ *   sessionStorage (bound to this origin: scheme, host and port) and sends as the `x-kith-session`
+ *   header; a browser sends that header cross-origin only after a CORS preflight, which this server never
+ *   grants. Navigations carry nothing, so `GET /`, `/history` and `/login` serve the same empty shell,
+ *   and the data comes from `/view/…` with the header.
+ * - other local users or web pages without a session: nothing but /metrics, /proof, the assets and the
+ *   shell; a session only from a one-time link `kith guardian open` makes (256-bit token in the URL's
+ *   fragment, never sent in a request line; only its hash stored; 10 minutes; once);
+ * - cross-site requests: a request whose Origin or Sec-Fetch-Site says another origin is refused;
  * - DNS rebinding: a Host that is neither an IP literal nor localhost is refused (421);
  * - injected markup: every value is escaped (html.ts), and the content security policy allows only this
  *   server's own style sheet and script, no frames, no form targets elsewhere.
@@ -21,26 +26,27 @@ import { duration } from '../../time/durations.js'
 import { approveRequest, denyRequest } from '../approvals.js'
 import type { GuardianStore } from '../store/index.js'
 import { ICON, SCRIPT, STYLE } from './assets.js'
-import { type Flash, historyPage, loginPage, overviewPage } from './pages.js'
+import { type Flash, historyPage, loginPage, overviewPage, shellPage } from './pages.js'
+import { pageProof } from './runtime.js'
 import { historyLines, reachWords, requestViews, vaultViews } from './view.js'
 
-/** A browser's session: made at login, kept in memory (a restart logs out), `pageSession` at most. */
+/** A tab's session: made at login, kept in memory (a restart logs out), `pageSession` at most. */
 interface Session {
-  readonly csrf: string
   readonly expiresAt: number
   flash?: Flash
 }
 
 const MAX_SESSIONS = 16
 const MAX_BODY = 4096
-const COOKIE = 'kith_session'
+/** The request header that carries a tab's session (never a cookie: cookies ignore ports). */
+export const SESSION_HEADER = 'x-kith-session'
 
 const HEADERS = {
   'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
-  'referrer-policy': 'same-origin',
+  'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
@@ -51,6 +57,10 @@ export interface GuardianPageOptions {
   readonly now: () => number
   /** host:port to listen on; 127.0.0.1 unless the friend says otherwise. */
   readonly listen: string
+  /** On a busy port, try this many ports after it (a second guardian on one computer); 0: do not. */
+  readonly nextPorts?: number
+  /** This run's proof key (hex; web.json holds it): `/proof` answers challenges with it. */
+  readonly proofKey: string
   readonly peerId: string
   /** The daemon's addresses now, for "how friends reach it". */
   readonly addrs: () => readonly string[]
@@ -70,6 +80,17 @@ export function splitListen(listen: string): { host: string; port: number } {
   return { host: host.replace(/^\[|\]$/g, ''), port: Number(port) }
 }
 
+function _listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (err: Error) => reject(err)
+    server.once('error', failed)
+    server.listen(port, host, () => {
+      server.off('error', failed)
+      resolve()
+    })
+  })
+}
+
 export class GuardianPage {
   private readonly sessions = new Map<string, Session>()
   private server: Server | undefined
@@ -77,7 +98,7 @@ export class GuardianPage {
 
   constructor(private readonly o: GuardianPageOptions) {}
 
-  /** Listen; resolves with the page's base URL (http://host:port). */
+  /** Listen (on the next free port, if allowed); resolves with the page's base URL (http://host:port). */
   async start(): Promise<string> {
     const { host, port } = splitListen(this.o.listen)
     const server = createServer((req, res) => {
@@ -91,12 +112,19 @@ export class GuardianPage {
     })
     server.headersTimeout = duration('pageHeaders')
     server.requestTimeout = duration('pageRequest')
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, host, () => resolve())
-    })
+    const tries = port === 0 ? 0 : (this.o.nextPorts ?? 0)
+    for (let i = 0; ; i++) {
+      try {
+        await _listen(server, port + i, host)
+        break
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || i >= tries || port + i >= 65535) throw err
+      }
+    }
     this.server = server
     this.port = (server.address() as AddressInfo).port
+    if (this.port !== port && port !== 0)
+      this.o.onEvent?.(`local page: port ${port} is taken by another program; serving on ${this.port}`)
     return this.url
   }
 
@@ -130,14 +158,24 @@ export class GuardianPage {
         const m = await this.o.metrics()
         return this._send(res, 200, m.contentType, m.text)
       }
-      case 'GET /login':
-        return this._login(res, url.searchParams.get('token') ?? '')
+      case 'GET /proof': {
+        const challenge = url.searchParams.get('challenge') ?? ''
+        if (!/^[0-9a-f]{64}$/.test(challenge)) break
+        return this._send(res, 200, 'text/plain', pageProof(this.o.proofKey, challenge))
+      }
       case 'GET /':
-      case 'GET /history': {
+      case 'GET /history':
+      case 'GET /login':
+        return this._send(res, 200, 'text/html; charset=utf-8', shellPage())
+      case 'GET /view/':
+      case 'GET /view/history': {
+        if (!this._sameOrigin(req)) return this._refuse(res)
         const s = this._session(req)
-        if (s === undefined) return this._send(res, 200, 'text/html; charset=utf-8', loginPage())
+        if (s === undefined) return this._send(res, 401, 'text/html; charset=utf-8', loginPage())
         return this._send(res, 200, 'text/html; charset=utf-8', this._page(url, s))
       }
+      case 'POST /session':
+        return this._login(req, res)
       case 'POST /approve':
       case 'POST /deny':
       case 'POST /keep':
@@ -155,19 +193,27 @@ export class GuardianPage {
     return name === 'localhost' || name.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(name)
   }
 
+  /** Not from another origin, as far as the browser says (a program that is not a browser says nothing). */
+  private _sameOrigin(req: IncomingMessage): boolean {
+    const site = req.headers['sec-fetch-site']
+    const origin = req.headers.origin
+    return (
+      (site === undefined || site === 'same-origin') &&
+      (origin === undefined || origin === `http://${req.headers.host}`)
+    )
+  }
+
   private _page(url: URL, s: Session): string {
     const now = this.o.now()
+    if (url.pathname === '/view/history') {
+      const before = Number(url.searchParams.get('before'))
+      return historyPage(
+        historyLines(this.o.db, 100, Number.isSafeInteger(before) && before > 0 ? before : undefined),
+      )
+    }
     const flash = s.flash
     delete s.flash
-    if (url.pathname === '/history') {
-      const before = Number(url.searchParams.get('before'))
-      return historyPage({
-        csrf: s.csrf,
-        ...historyLines(this.o.db, 100, Number.isSafeInteger(before) && before > 0 ? before : undefined),
-      })
-    }
     return overviewPage({
-      csrf: s.csrf,
       flash,
       requests: requestViews(this.o.db, now),
       vaults: vaultViews(this.o.db, now),
@@ -176,67 +222,52 @@ export class GuardianPage {
     })
   }
 
-  private _login(res: ServerResponse, token: string): void {
+  /** A one-time token for a session: the answer is the session (JSON), which the script keeps. */
+  private async _login(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const now = this.o.now()
-    if (!this.o.db.logins.consume(token, now)) {
-      this._send(
+    const form = this._sameOrigin(req) ? await this._form(req) : undefined
+    if (form === undefined || !this.o.db.logins.consume(form.get('token') ?? '', now))
+      return this._send(
         res,
         403,
         'text/html; charset=utf-8',
         loginPage('This link was used already, or is too old. Run kith guardian open again.'),
       )
-      return
-    }
     for (const [id, s] of this.sessions) if (s.expiresAt < now) this.sessions.delete(id)
     while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!)
     const id = randomBytes(32).toString('base64url')
-    const lasts = duration('pageSession')
-    this.sessions.set(id, { csrf: randomBytes(32).toString('base64url'), expiresAt: now + lasts })
+    this.sessions.set(id, { expiresAt: now + duration('pageSession') })
     this.o.onEvent?.('local page: logged in with a one-time link')
-    res.writeHead(303, {
-      ...HEADERS,
-      location: '/',
-      'set-cookie': `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.ceil(lasts / 1000)}`,
-    })
-    res.end()
-  }
-
-  private _sessionId(req: IncomingMessage): string | undefined {
-    for (const part of (req.headers.cookie ?? '').split(';')) {
-      const [k, v] = part.trim().split('=')
-      if (k === COOKIE && v !== undefined && this.sessions.has(v)) return v
-    }
-    return undefined
+    this._send(res, 200, 'application/json', JSON.stringify({ session: id }))
   }
 
   private _session(req: IncomingMessage): Session | undefined {
-    const id = this._sessionId(req)
-    const s = id === undefined ? undefined : this.sessions.get(id)
-    if (s === undefined || s.expiresAt < this.o.now()) return undefined
-    return s
+    const id = req.headers[SESSION_HEADER]
+    if (typeof id !== 'string') return undefined
+    for (const [known, s] of this.sessions)
+      if (_same(known, id)) return s.expiresAt < this.o.now() ? undefined : s
+    return undefined
   }
 
   private async _post(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const s = this._session(req)
-    const site = req.headers['sec-fetch-site']
-    const origin = req.headers.origin
-    const sameSite =
-      (site === undefined || site === 'same-origin' || site === 'none') &&
-      (origin === undefined || origin === `http://${req.headers.host}`)
-    const form = await this._form(req)
-    if (s === undefined || !sameSite || form === undefined || !_same(form.get('csrf') ?? '', s.csrf))
-      return this._send(
-        res,
-        403,
-        'text/html; charset=utf-8',
-        loginPage('That did not come from this page. Nothing changed.'),
-      )
+    const s = this._sameOrigin(req) ? this._session(req) : undefined
+    const form = s === undefined ? undefined : await this._form(req)
+    if (s === undefined || form === undefined) return this._refuse(res)
     if (path === '/logout') {
-      this.sessions.delete(this._sessionId(req)!)
-      return this._redirect(res, '/')
+      for (const [id, known] of this.sessions) if (known === s) this.sessions.delete(id)
+      return this._send(res, 200, 'text/html; charset=utf-8', loginPage('You are logged out.'))
     }
     s.flash = this._decide(path, form)
-    this._redirect(res, '/')
+    this._send(res, 200, 'text/html; charset=utf-8', this._page(new URL('http://local/view/'), s))
+  }
+
+  private _refuse(res: ServerResponse): void {
+    this._send(
+      res,
+      403,
+      'text/html; charset=utf-8',
+      loginPage('That did not come from this page. Nothing changed.'),
+    )
   }
 
   /** Carry out one decision; what the human is told. */
@@ -291,11 +322,6 @@ export class GuardianPage {
       parts.push(chunk)
     }
     return new URLSearchParams(Buffer.concat(parts).toString('utf8'))
-  }
-
-  private _redirect(res: ServerResponse, to: string): void {
-    res.writeHead(303, { ...HEADERS, location: to })
-    res.end()
   }
 
   private _send(res: ServerResponse, status: number, type: string, body: string): void {

@@ -7,7 +7,7 @@ import type { GlobalArgs } from '../../../command.js'
 import { say, stamp } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
 import { stopOnSignal } from '../../../signals.js'
-import type { StartArgs } from './options.js'
+import { DEFAULT_WEB_LISTEN, type StartArgs } from './options.js'
 
 export async function startHandler(a: StartArgs & GlobalArgs): Promise<void> {
   const config = await readGuardianConfig(a.dataDir)
@@ -22,6 +22,8 @@ export async function startHandler(a: StartArgs & GlobalArgs): Promise<void> {
     ...(config.notify ? { notify: config.notify } : {}),
     antiEntropyMs: parseDuration(a.antiEntropy),
     ...(a.web ? { web: a.webListen } : {}),
+    // a second guardian on this computer finds the next free port; a port the friend chose is kept
+    ...(a.webListen === DEFAULT_WEB_LISTEN ? { webNextPorts: 20 } : {}),
     onEvent: (line) => say(`${stamp()} ${line}`),
   })
   await guardian.start()

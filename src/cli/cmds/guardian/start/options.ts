@@ -2,6 +2,9 @@ import type { CliOptions } from '../../../command.js'
 import { durationOption } from '../../../options.js'
 import { type GuardianArgs, guardianOptions } from '../options.js'
 
+/** Where the local page listens unless the friend says otherwise. */
+export const DEFAULT_WEB_LISTEN = '127.0.0.1:4647'
+
 export interface StartArgs extends GuardianArgs {
   readonly antiEntropy: string
   readonly web: boolean
@@ -22,7 +25,7 @@ export const startCommand = {
     },
     webListen: {
       type: 'string',
-      default: '127.0.0.1:4647',
+      default: DEFAULT_WEB_LISTEN,
       describe: 'host:port of the local page; keep 127.0.0.1 unless you mean it',
     },
   } satisfies CliOptions<StartArgs>,

@@ -12,6 +12,9 @@ export async function statusHandler(a: StatusArgs): Promise<void> {
   const now = systemClock()()
   say(`Guardian ${o.peerId}`)
   for (const line of reachability(o.addrs)) say(`  ${line}`)
+  if (o.page === null) say('Your page: not running (the guardian is stopped, or runs with --no-web)')
+  else if ('url' in o.page) say(`Your page: ${o.page.url} (to log in: kith guardian open)`)
+  else say(`!! YOUR PAGE IS NOT RUNNING: it could not listen on ${o.page.listen} (${o.page.error})`)
   say(`Vaults: ${o.vaults.length}`)
   for (const v of o.vaults) {
     say(`  ${v.label}  ${v.vault}`)
