@@ -4,7 +4,7 @@
  * Must never chmod after creation (the secret would be briefly readable) or leave a temp behind.
  */
 import { randomBytes } from 'node:crypto'
-import { closeSync, fchmodSync, fstatSync, openSync, type Stats } from 'node:fs'
+import { chmodSync, closeSync, fchmodSync, fstatSync, openSync, type Stats, statSync } from 'node:fs'
 import { chmod, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, join, relative, sep } from 'node:path'
 import { LocalPathRefusedError } from './errors.js'
@@ -49,6 +49,20 @@ export function ensureSecretFile(path: string): void {
     if (_ownAndLoose(path, fstatSync(fd))) fchmodSync(fd, SECRET_FILE_MODE)
   } finally {
     closeSync(fd)
+  }
+}
+
+/**
+ * `ensureSecretFile` for a file this process may hold a POSIX lock on (disk/lock.ts): created empty (0600)
+ * only where it is missing, and an existing one checked and tightened by its path, never opened, since
+ * closing any descriptor of a file drops every POSIX lock this process holds on it.
+ */
+export function ensureSecretFileUnopened(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', SECRET_FILE_MODE))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    if (_ownAndLoose(path, statSync(path))) chmodSync(path, SECRET_FILE_MODE)
   }
 }
 

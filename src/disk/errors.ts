@@ -1,16 +1,18 @@
 /** Errors of local storage: locks, database schemas, paths kith will not trust, and config files. */
 import { KithError } from '../errors.js'
 
-/** Another live kith process holds this directory's lock. */
+/** Another live kith process holds this directory's lock (disk/lock.ts). */
 export class LockedError extends KithError {
   readonly code = 'VAULT_BUSY'
   constructor(
     what: string,
+    /** The holder's, or -1 for a holder that has not written it yet. */
     readonly pid: number,
   ) {
-    super(`another kith process (pid ${pid}) is using this ${what}; stop it first, or let it do the work`, {
-      pid,
-    })
+    super(
+      `another kith process${pid > 0 ? ` (pid ${pid})` : ''} is using this ${what}; stop it first, or let it do the work`,
+      { pid },
+    )
   }
 }
 

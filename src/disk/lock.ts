@@ -1,10 +1,20 @@
 /**
- * A directory lock for one process at a time: a file created exclusively (0600) holding the owner's
- * pid. A lock whose owner is gone (a crash, SIGKILL) is taken over; a live owner's lock is refused.
+ * A directory lock for one process at a time that the kernel drops with its holder (§Lock file): an
+ * exclusive SQLite transaction held open on an empty database, whose POSIX lock ends with the process (a
+ * crash, SIGKILL), so no taker ever judges a lock stale and takes it over. The holder's pid is written
+ * beside it, for the refused to name. Must never open the lock's database other than through SQLite:
+ * closing any descriptor of a file drops every POSIX lock this process holds on it.
  */
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs'
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import Database, { type Database as Db } from 'better-sqlite3'
 import { duration } from '../time/durations.js'
+import { ensureSecretFileUnopened, SECRET_FILE_MODE } from './atomic.js'
 import { LockedError } from './errors.js'
+
+/** The lock at `path`: SQLite's lock on `<path>.sqlite3`, and the holder's pid in `path` (§Lock file). */
+export function lockFiles(path: string): { readonly database: string; readonly pid: string } {
+  return { database: `${path}.sqlite3`, pid: path }
+}
 
 function _alive(pid: number): boolean {
   try {
@@ -15,38 +25,99 @@ function _alive(pid: number): boolean {
   }
 }
 
-/** Remove a lock file; one already gone (its directory was removed) is released as well. */
-function _removeIfThere(path: string): void {
+/**
+ * Begin the exclusive transaction on a connection of its own; undefined while another connection holds
+ * it, in another process (the kernel refuses) or in this one (SQLite keeps each file's locks per process).
+ */
+function _begin(database: string): Db | undefined {
+  ensureSecretFileUnopened(database)
+  // timeout 0: a held lock is reported at once, never waited for inside SQLite
+  const db = new Database(database, { timeout: 0, fileMustExist: true })
   try {
-    unlinkSync(path)
+    // the transaction writes nothing; with its journal in memory no -journal file appears beside it
+    db.pragma('journal_mode = MEMORY')
+    db.exec('BEGIN EXCLUSIVE')
+    return db
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    // another connection's lock survives this close: SQLite keeps the descriptor open while it holds
+    db.close()
+    if (err instanceof Database.SqliteError && err.code.startsWith('SQLITE_BUSY')) return undefined
+    throw err
   }
-}
-
-/** Take the lock at `path` or throw LockedError; returns its release function (idempotent). */
-export function acquireLock(path: string, what: string): () => void {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 })
-      let held = true
-      return () => {
-        if (held) _removeIfThere(path)
-        held = false
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-      const pid = Number.parseInt(readFileSync(path, 'utf8'), 10)
-      if (Number.isInteger(pid) && pid !== process.pid && _alive(pid)) throw new LockedError(what, pid)
-      // the owner died without releasing it
-      unlinkSync(path)
-    }
-  }
-  throw new LockedError(what, -1)
 }
 
 /**
- * Take the lock at `path`, waiting (polling) while another live process holds it, up to `timeoutMs`;
+ * Write this process's pid where the refused read it: a temp file renamed over it, so a reader sees a whole
+ * pid. No fsync: the pid matters only while its writer lives, and a power loss ends every holder.
+ */
+function _writePid(path: string): void {
+  const temp = `${path}.tmp`
+  rmSync(temp, { force: true }) // a crashed holder's
+  writeFileSync(temp, `${process.pid}\n`, { flag: 'wx', mode: SECRET_FILE_MODE })
+  renameSync(temp, path)
+}
+
+/**
+ * The pid the lock's holder wrote, if it names a live process; undefined in the moment between a new
+ * holder's taking the lock and its writing the pid (the file is missing, or names a crashed holder).
+ */
+function _holder(path: string): number | undefined {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+  const pid = Number(/^(\d+)\n$/.exec(text)?.[1])
+  return pid > 0 && (pid === process.pid || _alive(pid)) ? pid : undefined
+}
+
+/** Block this thread for `ms` (a holder is between two system calls: no event is worth waiting for). */
+function _pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
+/** The release of a lock just taken: its pid goes first, while the lock still keeps others out. */
+function _held(db: Db, pidPath: string): () => void {
+  try {
+    _writePid(pidPath)
+  } catch (err) {
+    db.close()
+    throw err
+  }
+  let held = true
+  return () => {
+    if (!held) return
+    held = false
+    try {
+      rmSync(pidPath, { force: true }) // gone already if its directory was removed
+    } finally {
+      db.close()
+    }
+  }
+}
+
+/**
+ * Take the lock at `path` or throw LockedError naming the holder's pid (-1 if a holder stalled between
+ * taking the lock and writing its pid for `lockHolder`); returns its release function (idempotent). A second
+ * taker in this process is refused as well.
+ */
+export function acquireLock(path: string, what: string): () => void {
+  const files = lockFiles(path)
+  const until = Date.now() + duration('lockHolder')
+  for (;;) {
+    const db = _begin(files.database)
+    if (db !== undefined) return _held(db, files.pid)
+    const pid = _holder(files.pid)
+    if (pid !== undefined) throw new LockedError(what, pid)
+    if (Date.now() >= until) throw new LockedError(what, -1)
+    _pause(duration('lockPoll'))
+  }
+}
+
+/**
+ * Take the lock at `path`, waiting (polling) while another process holds it, up to `timeoutMs`;
  * `onWait` hears the holder's pid once, when the wait begins.
  */
 export async function acquireLockWaiting(

@@ -80,6 +80,11 @@ export const DEFAULT_DURATIONS = Object.freeze({
   clnHold: MINUTE,
   /** Between two tries of a lock another process holds. */
   lockPoll: 50,
+  /**
+   * A refused taker waiting for the lock's new holder to write its pid, which it does right after taking
+   * the lock (disk/lock.ts): only a holder stalled between those two steps makes it wait this long.
+   */
+  lockHolder: SECOND,
 
   // -- idle sweeps --
   /** A push session waiting for the coordinator's next offer; the coordinator reopens one closed. */

@@ -2,39 +2,38 @@
  * One writer at a time, and a command takes its turn: while another live process holds the vault (a
  * watch's round, a second command), a backup waits, says so once on stderr, and goes on when the holder
  * is done; a holder that keeps it past the table's `vaultTurn` gets VAULT_BUSY, naming its pid. The
- * holder here is a process of its own (its pid in vault.lock, as kith writes it).
+ * holder here is a process of its own that takes and lets go of the vault's lock as kith does
+ * (helpers/lock-taker.ts).
  */
-import { rm, writeFile } from 'node:fs/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { vaultPaths } from '../../src/coordinator/paths.js'
 import { setDurations } from '../../src/time/durations.js'
 import { cli, startCli } from '../helpers/cli.js'
 import { backedUpVault, localFleet } from '../helpers/local.js'
-import { killGroup, spawnTracked } from '../helpers/procs.js'
+import { LockTaker } from '../helpers/lock-taker.js'
 import { waitUntil } from '../helpers/wait.js'
 
 const fleet = localFleet()
 
 describe('a command takes its turn at the vault', () => {
   let v: (...args: string[]) => string[]
-  let lock: string
-  const holder = spawnTracked('sleep', ['600'])
-  afterAll(() => killGroup(holder))
+  // a tracked process: the file's afterAll kills it (helpers/procs.ts)
+  let holder: LockTaker
 
   beforeAll(async () => {
     const made = await backedUpVault(2, 2, 2, fleet)
     v = made.v
-    lock = vaultPaths(made.dir).lock
+    holder = await LockTaker.start(vaultPaths(made.dir).lock)
     await made.replace(3100)
   })
 
   it('waits while another process holds the vault, says so, and backs up once it is let go', async () => {
-    await writeFile(lock, `${holder.pid}\n`, { flag: 'wx', mode: 0o600 })
+    expect(await holder.take()).toEqual({ held: true })
     const backup = startCli(...v('backup', '--json'))
     const note = `waiting for another kith process (pid ${holder.pid}) to finish with this vault`
     await waitUntil(() => backup.stderr().includes(note), backup.stderr)
     // the holder's round ends
-    await rm(lock)
+    await holder.release()
     const r = await backup.done
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr.split(note).length).toBe(2) // said once
@@ -42,7 +41,7 @@ describe('a command takes its turn at the vault', () => {
   })
 
   it('gives up with VAULT_BUSY, naming the holder, once it has waited its turn out', async () => {
-    await writeFile(lock, `${holder.pid}\n`, { flag: 'wx', mode: 0o600 })
+    expect(await holder.take()).toEqual({ held: true })
     const undo = setDurations({ vaultTurn: 300 })
     try {
       const r = await cli(...v('backup'))
@@ -50,7 +49,7 @@ describe('a command takes its turn at the vault', () => {
       expect(r.stderr).toMatch(new RegExp(`pid ${holder.pid}.*\\[VAULT_BUSY\\]`))
     } finally {
       undo()
-      await rm(lock)
+      await holder.release()
     }
   })
 })
