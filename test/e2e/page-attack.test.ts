@@ -132,7 +132,7 @@ describe.skipIf(CHROMIUM === undefined)(
       tab = await browser.newPage()
       await tab.goto((await loginLink(g.dir, Date.now())).link)
       await tab.locator(`[data-request="${asked.request}"] h3`).waitFor()
-      session = await tab.evaluate(() => sessionStorage.getItem('kith-session') ?? '')
+      session = String(await tab.evaluate("sessionStorage.getItem('kith-session') ?? ''"))
       expect(session).toMatch(/^[A-Za-z0-9_-]{43}$/)
     }, 120_000)
 
@@ -201,7 +201,7 @@ describe.skipIf(CHROMIUM === undefined)(
       await expect
         .poll(() => forged.locator('.flash.error').textContent())
         .toMatch(/used already, or is too old/)
-      expect(await forged.evaluate(() => sessionStorage.getItem('kith-session'))).toBeNull()
+      expect(await forged.evaluate("sessionStorage.getItem('kith-session')")).toBeNull()
       await forged.close()
       await tab.goto(`${base}/`)
       await expect

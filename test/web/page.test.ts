@@ -33,7 +33,7 @@ describe("the guardian's local page, attacked", () => {
   const login = async (): Promise<string> => {
     const res = await trade((await loginLink(g.dir, clock)).link)
     expect(res.status).toBe(200)
-    return (await res.json()).session
+    return ((await res.json()) as { session: string }).session
   }
   const view = (path = '/', headers: Record<string, string> = { 'x-kith-session': session }) =>
     fetch(`${base}/view${path}`, { headers })
@@ -71,7 +71,10 @@ describe("the guardian's local page, attacked", () => {
       expect(text).not.toContain('onerror')
       expect(text).not.toContain(request)
     }
-    for (const headers of [{}, { 'x-kith-session': 'A'.repeat(43) }, { 'x-kith-session': '' }]) {
+    for (const headers of [{}, { 'x-kith-session': 'A'.repeat(43) }, { 'x-kith-session': '' }] as Record<
+      string,
+      string
+    >[]) {
       const res = await view('/', headers)
       expect(res.status).toBe(401)
       const text = await res.text()
@@ -98,7 +101,7 @@ describe("the guardian's local page, attacked", () => {
     const { link } = await loginLink(g.dir, clock)
     const res = await trade(link)
     expect(res.headers.get('set-cookie')).toBeNull()
-    session = (await res.json()).session
+    session = ((await res.json()) as { session: string }).session
     expect(session).toMatch(/^[A-Za-z0-9_-]{43}$/)
     // the session carried as a cookie (what another program on this host can collect) opens nothing
     const asCookie = await fetch(`${base}/view/`, { headers: { cookie: `kith_session=${session}` } })

@@ -89,7 +89,9 @@ const show = async () => {
   if (loading) return
   loading = true
   try {
-    await render(await fetch(view(), { headers: { 'x-kith-session': session() } }))
+    // without a session, how to log in (no request that can only be refused)
+    const path = session() === '' ? '/view/login' : view()
+    await render(await fetch(path, { headers: { 'x-kith-session': session() } }))
   } catch {
     unreachable()
   } finally {

@@ -167,6 +167,8 @@ export class GuardianPage {
       case 'GET /history':
       case 'GET /login':
         return this._send(res, 200, 'text/html; charset=utf-8', shellPage())
+      case 'GET /view/login':
+        return this._send(res, 200, 'text/html; charset=utf-8', loginPage())
       case 'GET /view/':
       case 'GET /view/history': {
         if (!this._sameOrigin(req)) return this._refuse(res)
