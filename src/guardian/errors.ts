@@ -50,13 +50,22 @@ export class StaleEpochError extends KithError {
   }
 }
 
+/** What a vault would store here (its versions and its journals' entries together) is over its quota. */
 export class QuotaExceededError extends KithError {
   readonly code = 'QUOTA_EXCEEDED'
   constructor(quota: number, needed: number) {
-    super(`storing this would use ${needed} bytes, over the vault's quota of ${quota}; nothing was stored`, {
-      quota,
-      needed,
-    })
+    super(
+      `storing this would take the vault's versions and journals to ${needed} bytes, over its quota of ${quota}; nothing was stored`,
+      { quota, needed },
+    )
+  }
+}
+
+/** A journal name beyond the number of journals a vault may keep here (guardian/limits.ts). */
+export class TooManyJournalsError extends KithError {
+  readonly code = 'TOO_MANY_JOURNALS'
+  constructor(max: number) {
+    super(`the vault already keeps ${max} journals here, as many as it may; nothing was stored`, { max })
   }
 }
 

@@ -123,6 +123,8 @@ export function checkOffer(store: GuardianStore, vault: VaultRow, manifest: Mani
     need.set(toHex(c.id), c.size)
     bytes += c.size
   }
+  // the vault's bytes count its journals too: one quota for all it stores here (guardian/quota.ts);
+  // checked again when the version is committed, since entries may take the room meanwhile
   if (vault.bytesStored + bytes > vault.quota)
     throw new QuotaExceededError(vault.quota, vault.bytesStored + bytes)
   return { manifest, head, need, duplicate: false }

@@ -1,7 +1,8 @@
 /**
  * What a guardian allows strangers, who are not on any roster it keeps: how many recovery requests, how
- * often, and how many bytes of their messages it holds in memory at once. The numbers are here, in one
- * place; docs/threat-model.md explains them.
+ * often, and how many bytes of their messages it holds in memory at once; and what it allows one vault
+ * beyond its quota (how many journals). The numbers are here, in one place; docs/threat-model.md
+ * explains them.
  */
 import { MINUTE } from '../time/units.js'
 import type { RequestCaps } from './store/requests.js'
@@ -14,6 +15,13 @@ export const STRANGER_READ_BUDGET = 4 * 1024 * 1024
 
 /** Bytes held at once for rosters presented by peers not yet a vault's coordinator: two of the largest. */
 export const STRANGER_ROSTER_BUDGET = 2 * 1_300_000 + 2048
+
+/**
+ * Journals one vault may keep here. Each journal name its vault key certifies gets a row of its own, so
+ * without a cap a vault could open names without end; 8 is as many as a version's vault state can carry
+ * the keys of (docs/format.md §Vault state): a ninth could never be read back at a recovery.
+ */
+export const MAX_JOURNALS_PER_VAULT = 8
 
 /** A token bucket per key: `burst` at once, refilled at `perMinute`; the map of keys stays bounded. */
 export class RateLimiter {

@@ -11,8 +11,10 @@ import { PROTOCOLS } from '../p2p/wire.js'
 import { verifyChunkId } from '../replica/chunk.js'
 import { signReceipt } from '../replica/receipt.js'
 import { type GuardianContext, shortId } from './context.js'
+import { QuotaExceededError } from './errors.js'
 import type { CheckedOffer } from './ingest.js'
 import { announceDelay, retainDelay } from './later.js'
+import { requireRoom } from './quota.js'
 import { versionsToKeep } from './retention.js'
 
 const BATCH_BYTES = 8 * 1024 * 1024
@@ -96,25 +98,39 @@ export class VersionIntake {
     // its chunks are referenced from here on (the transaction below runs with nothing in between), so
     // this intake no longer holds back the chunk sweeps of retention
     this.close()
-    ctx.db.atomically(() => {
-      this.flush()
-      ctx.db.versions.commit(
-        {
-          vaultId: m.vaultId,
-          version: m.version,
-          epoch: m.epoch,
-          hash: m.hash,
-          createdAt: m.createdAt,
-          manifest: m.bytes,
-          head: this.checked.head.bytes,
-          chunkIds: m.chunks.map((c) => c.id),
-        },
-        ctx.now(),
-      )
-      ctx.db.versions.putReceipt(m.vaultId, m.version, receipt)
-    })
+    try {
+      ctx.db.atomically(() => this._commit(receipt))
+    } catch (err) {
+      // journal entries took the room while the chunks came (the offer fitted when checked): the chunks
+      // written so far are referenced by nothing, and go now, not at the next anti-entropy round
+      if (err instanceof QuotaExceededError) retain(ctx, m.vaultId, true)
+      throw err
+    }
     this.committed = true
     return receipt
+  }
+
+  /** The commit's one transaction: the last batch, the quota checked again, the version, its receipt. */
+  private _commit(receipt: Uint8Array): void {
+    const ctx = this.ctx
+    const m = this.checked.manifest
+    this.flush()
+    // the chunks are counted in the vault's bytes by now; the manifest is what this adds
+    requireRoom(ctx.db, m.vaultId, m.bytes.length)
+    ctx.db.versions.commit(
+      {
+        vaultId: m.vaultId,
+        version: m.version,
+        epoch: m.epoch,
+        hash: m.hash,
+        createdAt: m.createdAt,
+        manifest: m.bytes,
+        head: this.checked.head.bytes,
+        chunkIds: m.chunks.map((c) => c.id),
+      },
+      ctx.now(),
+    )
+    ctx.db.versions.putReceipt(m.vaultId, m.version, receipt)
   }
 
   /**

@@ -2,8 +2,8 @@
  * `/kith/stream/1.0.0` (docs/format.md §Live stream; the id keeps the journal's historical name): the
  * vault's coordinator (a node's live-database plugin runs under its identity) keeps one libp2p stream
  * open per journal and sends entries; each is verified (writer key certified by the vault key, Ed25519
- * signature, hash chain), appended durably and acknowledged. One stream carries one journal; a broken
- * one is simply opened again by the writer.
+ * signature, hash chain), counted in the vault's one quota, appended durably and acknowledged. One
+ * stream carries one journal; a broken one is simply opened again by the writer.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { equalBytes } from '../../crypto/bytes.js'
@@ -15,7 +15,8 @@ import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { duration } from '../../time/durations.js'
 import { authorize, knownPeer } from '../access.js'
 import { type GuardianContext, shortId } from '../context.js'
-import { QuotaExceededError } from '../errors.js'
+import { MAX_JOURNALS_PER_VAULT } from '../limits.js'
+import { requireRoom, warnIfNearlyFull } from '../quota.js'
 import { refuse } from './refuse.js'
 
 export async function onJournal(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
@@ -27,9 +28,16 @@ export async function onJournal(ctx: GuardianContext, stream: Stream, conn: Conn
     const vault = ctx.db.vaults.require(cert.vaultId)
     authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
     const known = ctx.db.journals.get(cert.vaultId, cert.journal)
-    // a newer certificate (a re-installed writer) replaces an older one, never the other way
+    // a newer certificate (a re-installed writer) replaces an older one, never the other way; a vault
+    // keeps a few journals at most (each name its key certifies would be a row more)
     if (known === undefined || openWriterCertificate(known.certificate).createdAt <= cert.createdAt)
-      ctx.db.journals.setCertificate(cert.vaultId, cert.journal, cert.bytes, ctx.now())
+      ctx.db.journals.setCertificate(
+        cert.vaultId,
+        cert.journal,
+        cert.bytes,
+        ctx.now(),
+        MAX_JOURNALS_PER_VAULT,
+      )
     const s = ctx.db.journals.get(cert.vaultId, cert.journal)!
     if (!equalBytes(s.certificate, cert.bytes)) throw new BadEntryError(0, 'writer')
     await wire.send(MSG.journalState, { position: s.lastPosition, hash: s.lastHash ?? new Uint8Array(32) })
@@ -43,11 +51,8 @@ export async function onJournal(ctx: GuardianContext, stream: Stream, conn: Conn
       const e = openEntry(msg.entry, cert.writerKey)
       if (!equalBytes(e.vaultId, cert.vaultId) || e.journal !== cert.journal)
         throw new BadEntryError(e.position, 'journal')
-      // entries count toward the vault's quota, like its versions
-      const v = ctx.db.vaults.require(cert.vaultId)
-      const used = v.bytesStored + (ctx.db.journals.get(cert.vaultId, cert.journal)?.bytes ?? 0)
-      if (used + e.bytes.length > v.quota) throw new QuotaExceededError(v.quota, used + e.bytes.length)
-      const result = ctx.db.journals.append(e)
+      // entries count in the vault's one quota, with its versions and its other journals
+      const result = ctx.db.journals.append(e, (bytes) => requireRoom(ctx.db, cert.vaultId, bytes))
       if (result === 'replaced')
         // the log's event and field keep the journal's historical name
         ctx.log.info({
@@ -56,6 +61,7 @@ export async function onJournal(ctx: GuardianContext, stream: Stream, conn: Conn
           stream: cert.journal,
           position: e.position,
         })
+      if (result !== 'duplicate') warnIfNearlyFull(ctx, cert.vaultId)
       await wire.send(MSG.entryAck, { position: e.position })
     }
     await stream.close().catch(() => undefined)

@@ -20,6 +20,7 @@ import { EquivocationError, FencedError, QuotaExceededError } from '../errors.js
 import { announceEvidence, keepEvidence } from '../evidence.js'
 import { noteHead } from '../heads.js'
 import { type CheckedOffer, checkOffer } from '../ingest.js'
+import { warnIfNearlyFull } from '../quota.js'
 import { takeFromFellows } from '../relay.js'
 import type { VaultRow } from '../store/index.js'
 import { retain, VersionIntake } from '../versions.js'
@@ -101,22 +102,14 @@ async function _takeOffer(ctx: GuardianContext, wire: Wire, conn: Connection, of
       relayedBytes: relayed,
       duplicate: intake.checked.duplicate,
     })
-    const held = ctx.db.vaults.get(manifest.vaultId)
-    if (held !== undefined && held.bytesStored >= 0.9 * held.quota)
-      ctx.notify(
-        'quota',
-        `"${held.label}" is nearly at its limit`,
-        `Your friend's node "${held.label}" uses ${Math.round((100 * held.bytesStored) / held.quota)}% of the space you gave it. Tell your friend: what would not fit is refused.`,
-        { vault: held.label, bytesStored: held.bytesStored, quota: held.quota },
-        `quota:${shortId(manifest.vaultId)}`,
-      )
+    warnIfNearlyFull(ctx, manifest.vaultId)
   })
 }
 
 /**
- * checkOffer; an offer that would not fit in the quota is checked again after the vault's retention,
- * which runs once a burst of pushes is over (guardian/later.ts), is applied now (the caller holds the
- * vault's lock): versions the policy drops never cost a push its room.
+ * checkOffer; an offer that would not fit in the quota (its versions and journals together) is checked
+ * again after the vault's retention, which runs once a burst of pushes is over (guardian/later.ts), is
+ * applied now (the caller holds the vault's lock): versions the policy drops never cost a push its room.
  */
 function _checkWithRoom(ctx: GuardianContext, vault: VaultRow, manifest: Manifest): CheckedOffer {
   try {

@@ -1,14 +1,17 @@
 /**
  * The journal tables of the guardian's database (docs/format.md §Live stream): per journal, the
  * writer certificate in force and the newest entry; the entries themselves until a committed snapshot
- * covers them. An append is one FULL-synchronous transaction: durable before it is acknowledged.
+ * covers them. An append is one FULL-synchronous transaction: durable before it is acknowledged. The
+ * entries' bytes count in the vault's own bytes, which its one quota bounds (versions and journals).
  * Tables, columns and audit events keep the journal's historical name, stream (no migration).
  */
+
 import { equalBytes } from '../../crypto/bytes.js'
 import type { SqliteHandle } from '../../disk/sqlite.js'
 import type { JournalEntry } from '../../journal/entry.js'
 import { genesisHash } from '../../journal/entry.js'
 import { BadEntryError } from '../../journal/errors.js'
+import { TooManyJournalsError } from '../errors.js'
 import type { AuditLog } from './audit.js'
 
 export interface JournalRow {
@@ -57,11 +60,22 @@ export class JournalStore {
         }
   }
 
-  /** Adopt a (verified) writer certificate for a journal; a newer one replaces an older. */
-  setCertificate(vaultId: Uint8Array, journal: string, certificate: Uint8Array, now: number): void {
+  /**
+   * Adopt a (verified) writer certificate for a journal; a newer one replaces an older. A journal not
+   * kept yet is refused once the vault keeps `maxJournals` (TooManyJournalsError): nothing is stored.
+   */
+  setCertificate(
+    vaultId: Uint8Array,
+    journal: string,
+    certificate: Uint8Array,
+    now: number,
+    maxJournals: number,
+  ): void {
     this.sql.atomically(() => {
       const known = this.get(vaultId, journal)
       if (known !== undefined && equalBytes(known.certificate, certificate)) return
+      if (known === undefined && this.count(vaultId) >= maxJournals)
+        throw new TooManyJournalsError(maxJournals)
       if (known === undefined)
         this.sql
           .stmt('INSERT INTO streams (vault_id, stream, certificate) VALUES (?, ?, ?)')
@@ -74,13 +88,23 @@ export class JournalStore {
     })
   }
 
+  /** How many journals a vault keeps here. */
+  count(vaultId: Uint8Array): number {
+    const r = this.sql.stmt('SELECT count(*) AS n FROM streams WHERE vault_id = ?').get(vaultId) as {
+      n: number
+    }
+    return r.n
+  }
+
   /**
    * Append an entry (its signature verified): the next position after the newest, chained to it; or a
    * replacement of the newest (same position, same predecessor: the writer's transaction was not
    * committed); or a later position after a gap (a snapshot covers what is missing). An older position
    * is accepted only as the very entry already held there. Refused: anything else (BadEntryError).
+   * `room(bytes)` is asked, in the same transaction, whether the bytes the entry adds fit the vault's
+   * quota, and throws if not: nothing is written then.
    */
-  append(e: JournalEntry): AppendResult {
+  append(e: JournalEntry, room: (bytes: number) => void): AppendResult {
     return this.sql.atomically(() => {
       const s = this.get(e.vaultId, e.journal)
       if (s === undefined) throw new BadEntryError(e.position, 'journal')
@@ -114,7 +138,9 @@ export class JournalStore {
         if (held !== undefined && equalBytes(held.hash, e.hash)) return 'duplicate'
         throw new BadEntryError(e.position, 'position')
       }
-      const before = result === 'replaced' ? this._size(e.vaultId, e.journal, e.position) : 0
+      const added =
+        e.bytes.length - (result === 'replaced' ? this._size(e.vaultId, e.journal, e.position) : 0)
+      room(added)
       this.sql
         .stmt(
           'INSERT OR REPLACE INTO stream_entries (vault_id, stream, position, prev, hash, entry) VALUES (?, ?, ?, ?, ?, ?)',
@@ -124,9 +150,18 @@ export class JournalStore {
         .stmt(
           'UPDATE streams SET last_position = ?, last_hash = ?, last_prev = ?, bytes = bytes + ? WHERE vault_id = ? AND stream = ?',
         )
-        .run(e.position, e.hash, e.prev, e.bytes.length - before, e.vaultId, e.journal)
+        .run(e.position, e.hash, e.prev, added, e.vaultId, e.journal)
+      this._count(e.vaultId, added)
       return result
     })
+  }
+
+  /** The vault's own bytes (what its quota bounds) move with its journals'. */
+  private _count(vaultId: Uint8Array, bytes: number): void {
+    if (bytes !== 0)
+      this.sql
+        .stmt('UPDATE vaults SET bytes_stored = max(0, bytes_stored + ?) WHERE vault_id = ?')
+        .run(bytes, vaultId)
   }
 
   private _size(vaultId: Uint8Array, journal: string, position: number): number {
@@ -183,6 +218,7 @@ export class JournalStore {
       this.sql
         .stmt('UPDATE streams SET covered = ?, bytes = bytes - ? WHERE vault_id = ? AND stream = ?')
         .run(position, freed.n, vaultId, journal)
+      this._count(vaultId, -freed.n)
       this.audit.record(vaultId, 'stream-covered', { stream: journal, position, dropped: freed.c }, now)
       return freed.c
     })

@@ -107,4 +107,10 @@ export const MIGRATIONS: readonly string[] = [
     token_hash BLOB PRIMARY KEY, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER
   );
   `,
+  // 7: one quota for all a vault stores: its bytes count its journals' entries too (they were counted
+  // apart, so each journal had the whole quota again)
+  `
+  UPDATE vaults SET bytes_stored = bytes_stored +
+    (SELECT coalesce(sum(bytes), 0) FROM streams WHERE streams.vault_id = vaults.vault_id);
+  `,
 ]

@@ -181,11 +181,13 @@ export class VersionStore {
                (SELECT chunk_id FROM manifest_chunks WHERE vault_id = ?)`,
           )
           .run(vaultId, vaultId).changes
+        // a vault's bytes are its chunks, its manifests and its journals' entries (one quota for all)
         this.sql
           .stmt(
             `UPDATE vaults SET bytes_stored =
                  (SELECT coalesce(sum(size), 0) FROM chunks WHERE vault_id = @v) +
-                 (SELECT coalesce(sum(size), 0) FROM manifests WHERE vault_id = @v)
+                 (SELECT coalesce(sum(size), 0) FROM manifests WHERE vault_id = @v) +
+                 (SELECT coalesce(sum(bytes), 0) FROM streams WHERE vault_id = @v)
                WHERE vault_id = @v`,
           )
           .run({ v: vaultId })
