@@ -38,5 +38,5 @@ export function coverJournals(ctx: GuardianContext, vaultId: Uint8Array, version
   const bytes = ctx.db.versions.manifest(vaultId, version)
   if (bytes === undefined) return
   for (const m of openManifest(bytes).marks ?? [])
-    ctx.db.journals.cover(vaultId, m.journal, m.position, ctx.now())
+    ctx.db.journals.cover(vaultId, m.journal, m.position, m.hash, ctx.now())
 }

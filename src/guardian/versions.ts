@@ -12,6 +12,7 @@ import { verifyChunkId } from '../replica/chunk.js'
 import { signReceipt } from '../replica/receipt.js'
 import { type GuardianContext, shortId } from './context.js'
 import { QuotaExceededError } from './errors.js'
+import { coverJournals } from './heads.js'
 import type { CheckedOffer } from './ingest.js'
 import { announceDelay, retainDelay } from './later.js'
 import { requireRoom } from './quota.js'
@@ -107,6 +108,8 @@ export class VersionIntake {
       throw err
     }
     this.committed = true
+    // its commit certificate came first (a catch-up): the journals' marks it carries apply now
+    if (ctx.db.vaults.get(m.vaultId)?.certifiedVersion === m.version) coverJournals(ctx, m.vaultId, m.version)
     return receipt
   }
 

@@ -25,6 +25,8 @@ export function certifiedWriter(vaultSecretKey: Uint8Array, vaultId: Uint8Array,
     vaultId,
     journal,
     certificate: certificate.bytes,
+    /** The writer's public key: what its entries verify under. */
+    writerKey: certificate.writerKey,
     /** The mark of a snapshot at `position` that no entry precedes. */
     genesis: (position: number) => genesisHash(vaultId, journal, position),
     /** An entry at `position` after `prev`, its payload `size` random bytes sealed. */

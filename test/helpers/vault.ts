@@ -12,7 +12,7 @@ import { createKithNode, type KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
 import { type PushArgs, type PushResult, PushSessions } from '../../src/p2p/push-session.js'
 import { buildVersion } from '../../src/replica/build.js'
-import { headOfManifest, type Manifest } from '../../src/replica/manifest.js'
+import { headOfManifest, type JournalMark, type Manifest } from '../../src/replica/manifest.js'
 import { signRoster } from '../../src/replica/roster.js'
 import { splitDataKey } from '../../src/shares/split.js'
 import { MemoryChunkStore } from './memory-store.js'
@@ -62,8 +62,8 @@ export async function testVault(
   }
   const chunks = new MemoryChunkStore()
   let previous: Manifest | undefined
-  /** Build the next version from a file with `size` random bytes. */
-  const nextVersion = async (dir: string, size = 5000) => {
+  /** Build the next version from a file with `size` random bytes (its snapshot at journal `marks`). */
+  const nextVersion = async (dir: string, size = 5000, marks?: readonly JournalMark[]) => {
     const path = join(dir, 'channel.backup')
     await writeFile(path, randomBytes(size))
     const built = await buildVersion({
@@ -74,6 +74,7 @@ export async function testVault(
       store: chunks,
       workers: 0,
       ...(previous ? { previous } : {}),
+      ...(marks ? { marks } : {}),
     })
     previous = built.manifest
     const head = headOfManifest(built.manifest)

@@ -2,8 +2,9 @@
  * `/kith/stream/1.0.0` (docs/format.md §Live stream; the id keeps the journal's historical name): the
  * vault's coordinator (a node's live-database plugin runs under its identity) keeps one libp2p stream
  * open per journal and sends entries; each is verified (writer key certified by the vault key, Ed25519
- * signature, hash chain), counted in the vault's one quota, appended durably and acknowledged. One
- * stream carries one journal; a broken one is simply opened again by the writer.
+ * signature, hash chain: past a gap only from a committed snapshot's mark, never on faith), counted in
+ * the vault's one quota, appended durably and acknowledged. One stream carries one journal; a broken one
+ * is simply opened again by the writer.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { equalBytes } from '../../crypto/bytes.js'
@@ -15,6 +16,7 @@ import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { duration } from '../../time/durations.js'
 import { authorize, knownPeer } from '../access.js'
 import { type GuardianContext, shortId } from '../context.js'
+import { coverJournals } from '../heads.js'
 import { MAX_JOURNALS_PER_VAULT } from '../limits.js'
 import { requireRoom, warnIfNearlyFull } from '../quota.js'
 import { refuse } from './refuse.js'
@@ -38,6 +40,9 @@ export async function onJournal(ctx: GuardianContext, stream: Stream, conn: Conn
         ctx.now(),
         MAX_JOURNALS_PER_VAULT,
       )
+    // the newest commit certificate may have come before this journal had a row here: its marks apply
+    // now, since a first entry (or one past a gap) must follow one
+    coverJournals(ctx, cert.vaultId, vault.certifiedVersion)
     const s = ctx.db.journals.get(cert.vaultId, cert.journal)!
     if (!equalBytes(s.certificate, cert.bytes)) throw new BadEntryError(0, 'writer')
     await wire.send(MSG.journalState, { position: s.lastPosition, hash: s.lastHash ?? new Uint8Array(32) })

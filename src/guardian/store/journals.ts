@@ -22,6 +22,8 @@ export interface JournalRow {
   readonly lastPrev: Uint8Array | null
   /** Entries up to here are covered by a committed snapshot and were dropped. */
   readonly covered: number
+  /** That snapshot's mark at `covered`: what the first entry after it follows (null: none recorded). */
+  readonly coveredHash: Uint8Array | null
   /** Bytes of the entries held. */
   readonly bytes: number
 }
@@ -32,6 +34,7 @@ interface RawJournal {
   last_hash: Buffer | null
   last_prev: Buffer | null
   covered: number
+  covered_hash: Buffer | null
   bytes: number
 }
 
@@ -56,6 +59,7 @@ export class JournalStore {
           lastHash: r.last_hash,
           lastPrev: r.last_prev,
           covered: r.covered,
+          coveredHash: r.covered_hash,
           bytes: r.bytes,
         }
   }
@@ -99,8 +103,9 @@ export class JournalStore {
   /**
    * Append an entry (its signature verified): the next position after the newest, chained to it; or a
    * replacement of the newest (same position, same predecessor: the writer's transaction was not
-   * committed); or a later position after a gap (a snapshot covers what is missing). An older position
-   * is accepted only as the very entry already held there. Refused: anything else (BadEntryError).
+   * committed); or the first entry after the mark of a committed snapshot, chained to that mark: the only
+   * way past a gap, and the only first entry. An older position is accepted only as the very entry
+   * already held there. Refused: anything else (BadEntryError), and nothing is written.
    * `room(bytes)` is asked, in the same transaction, whether the bytes the entry adds fit the vault's
    * quota, and throws if not: nothing is written then.
    */
@@ -110,25 +115,26 @@ export class JournalStore {
       if (s === undefined) throw new BadEntryError(e.position, 'journal')
       const last = s.lastPosition
       let result: AppendResult
-      // a committed snapshot covers everything up to e.position - 1: a writer that starts again from that
-      // snapshot (a reinstall, a recovered node) follows its mark, the genesis hash there
-      const fromSnapshot =
-        s.covered >= e.position - 1 && equalBytes(e.prev, genesisHash(e.vaultId, e.journal, e.position - 1))
+      // a committed snapshot covers everything up to s.covered: the entry after it follows its mark (the
+      // writer's next entry to a guardian that missed what it covers), or the genesis hash there (a
+      // writer that starts again from a snapshot at that position: a reinstall, a recovered node)
+      const followsMark =
+        e.position === s.covered + 1 &&
+        ((s.coveredHash !== null && equalBytes(e.prev, s.coveredHash)) ||
+          equalBytes(e.prev, genesisHash(e.vaultId, e.journal, s.covered)))
       if (s.lastHash === null || e.position > last) {
-        if (
-          s.lastHash !== null &&
-          e.position === last + 1 &&
-          !equalBytes(e.prev, s.lastHash) &&
-          !fromSnapshot
-        )
-          throw new BadEntryError(e.position, 'chain')
         if (e.position <= s.covered) throw new BadEntryError(e.position, 'position')
+        // past a gap, or with nothing held yet, nothing here vouches for the entry before it but a mark:
+        // taken on faith, it would stand where the writer's own next entry must go (docs/format.md §Live
+        // stream)
+        const chained = s.lastHash !== null && e.position === last + 1 && equalBytes(e.prev, s.lastHash)
+        if (!chained && !followsMark) throw new BadEntryError(e.position, 'chain')
         result = 'appended'
       } else if (e.position === last) {
         if (equalBytes(e.hash, s.lastHash)) return 'duplicate'
         // what a committed snapshot covers is never replaced
         if (e.position <= s.covered) throw new BadEntryError(e.position, 'position')
-        if ((s.lastPrev === null || !equalBytes(e.prev, s.lastPrev)) && !fromSnapshot)
+        if ((s.lastPrev === null || !equalBytes(e.prev, s.lastPrev)) && !followsMark)
           throw new BadEntryError(e.position, 'chain')
         result = 'replaced'
       } else {
@@ -200,11 +206,22 @@ export class JournalStore {
     return out
   }
 
-  /** A committed snapshot covers the journal up to `position`: drop those entries. */
-  cover(vaultId: Uint8Array, journal: string, position: number, now: number): number {
+  /**
+   * A committed snapshot covers the journal up to `position`, where its mark is `hash`: drop those
+   * entries, and keep the mark, which the first entry after it must follow.
+   */
+  cover(vaultId: Uint8Array, journal: string, position: number, hash: Uint8Array, now: number): number {
     return this.sql.atomically(() => {
       const s = this.get(vaultId, journal)
-      if (s === undefined || position <= s.covered) return 0
+      if (s === undefined || position < s.covered) return 0
+      if (position === s.covered) {
+        // a mark kept before its hash was: the hash now, nothing more to drop
+        if (s.coveredHash === null && position > 0)
+          this.sql
+            .stmt('UPDATE streams SET covered_hash = ? WHERE vault_id = ? AND stream = ?')
+            .run(hash, vaultId, journal)
+        return 0
+      }
       // the newest entry stays, so a writer that reconnects still finds its chain
       const keepFrom = Math.min(position, s.lastPosition - 1)
       const freed = this.sql
@@ -216,8 +233,10 @@ export class JournalStore {
         .stmt('DELETE FROM stream_entries WHERE vault_id = ? AND stream = ? AND position <= ?')
         .run(vaultId, journal, keepFrom)
       this.sql
-        .stmt('UPDATE streams SET covered = ?, bytes = bytes - ? WHERE vault_id = ? AND stream = ?')
-        .run(position, freed.n, vaultId, journal)
+        .stmt(
+          'UPDATE streams SET covered = ?, covered_hash = ?, bytes = bytes - ? WHERE vault_id = ? AND stream = ?',
+        )
+        .run(position, hash, freed.n, vaultId, journal)
       this._count(vaultId, -freed.n)
       this.audit.record(vaultId, 'stream-covered', { stream: journal, position, dropped: freed.c }, now)
       return freed.c

@@ -113,4 +113,9 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE vaults SET bytes_stored = bytes_stored +
     (SELECT coalesce(sum(bytes), 0) FROM streams WHERE streams.vault_id = vaults.vault_id);
   `,
+  // 8: the mark of the committed snapshot a journal's covered position comes from: an entry past a gap
+  // must follow it (one was taken on faith)
+  `
+  ALTER TABLE streams ADD COLUMN covered_hash BLOB;
+  `,
 ]
