@@ -71,6 +71,20 @@ export class Lab {
   }
 
   /**
+   * A host on the internet with the IPv6 addresses `ips` (a /64 of its own holds as many as it likes):
+   * every host's fd00::/16 is on the bridge, so each reaches the others' networks with no router; no
+   * duplicate-address detection, so the addresses work at once.
+   */
+  ipv6Host(name: string, ips: readonly string[]): { ns: string; ips: readonly string[] } {
+    const ns = this._ns(name)
+    this._link(ns, 'eth0', this.inet, `${name}-p`)
+    run('ip', '-n', this.inet, 'link', 'set', `${name}-p`, 'master', 'br0')
+    for (const ip of ips) run('ip', '-n', ns, 'addr', 'add', `${ip}/128`, 'dev', 'eth0', 'nodad')
+    run('ip', '-n', ns, '-6', 'route', 'add', 'fd00::/16', 'dev', 'eth0')
+    return { ns, ips }
+  }
+
+  /**
    * A home: a router at 50.50.50.`100 + n` that masquerades and forwards nothing inward, and a host at
    * 192.168.`n`.2 behind it.
    */

@@ -10,6 +10,7 @@ import type { Roster } from '../replica/roster.js'
 import type { VaultGossip } from './gossip.js'
 import type { Later } from './later.js'
 import type { RateLimiter, ReadBudget } from './limits.js'
+import type { RequestAttendance } from './request-slots.js'
 import type { RetentionPolicy } from './retention.js'
 import type { GuardianStore, VaultRow } from './store/index.js'
 
@@ -49,8 +50,14 @@ export interface GuardianContext {
   roster(vault: VaultRow): Roster
   /** False once the guardian is stopping. */
   running(): boolean
-  /** New recovery requests allowed per address and per peer. */
-  readonly requestLimits: { readonly byAddress: RateLimiter; readonly byPeer: RateLimiter }
+  /** Tries at new recovery requests per network, requests per peer, and "slots full" lines per vault. */
+  readonly requestLimits: {
+    readonly byNetwork: RateLimiter
+    readonly byPeer: RateLimiter
+    readonly floods: RateLimiter
+  }
+  /** When each open recovery request was last asked after (a quiet one may give way). */
+  readonly requestAttendance: RequestAttendance
   /** Bytes held at once for messages of peers not known to be on a roster here. */
   readonly strangerBudget: ReadBudget
   /** Bytes held at once for rosters presented by peers that coordinate nothing here yet. */

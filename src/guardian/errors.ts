@@ -1,5 +1,7 @@
 /** Errors a guardian raises; most travel back to the peer as an error reply with the same code. */
 import { KithError } from '../errors.js'
+import { spellDuration } from '../format.js'
+import type { SlotFull } from './request-slots.js'
 import type { Equivocation } from './store/versions.js'
 
 export class UnknownVaultError extends KithError {
@@ -159,10 +161,21 @@ export class NoInviteAddressError extends KithError {
 }
 
 /** The vault already has as many open recovery requests as it allows (in all, from this peer or address). */
+/**
+ * A new recovery request found no slot (guardian/request-slots.ts): the requester's own, its network's
+ * or the vault's are all held and asked after. Says which, to the person recovering.
+ */
 export class TooManyRequestsError extends KithError {
   readonly code = 'TOO_MANY_REQUESTS'
-  constructor() {
-    super('too many recovery requests are open for this vault; nothing was recorded, try again later')
+  constructor(full: SlotFull, cap: number, giveWayAfter: number) {
+    super(
+      full === 'requester'
+        ? 'this peer already has an open recovery request for this vault; nothing was recorded'
+        : full === 'network'
+          ? `${cap} recovery requests from your network (its /24 or /64) are open for this vault, or were denied within the hour; nothing was recorded. One that nobody asks after for ${spellDuration(giveWayAfter)} gives way`
+          : `all ${cap} places for recovery requests of this vault are taken, each still asked after; nothing was recorded. The guardian's human can deny the requests they do not expect`,
+      { full, cap },
+    )
   }
 }
 

@@ -5,10 +5,13 @@
  * explains them.
  */
 import { MINUTE } from '../time/units.js'
-import type { RequestCaps } from './store/requests.js'
+import type { SlotCaps } from './request-slots.js'
 
-/** Open recovery requests per vault: a few at once, one per requester, two per address. */
-export const REQUEST_CAPS: RequestCaps = { perVault: 8, perRequester: 1, perAddress: 2 }
+/**
+ * Open recovery requests per vault: a few at once, one per requester, two per network (a /24 or /64:
+ * guardian/request-slots.ts), so one asker with many addresses holds what one home would.
+ */
+export const REQUEST_CAPS: SlotCaps = { perVault: 8, perRequester: 1, perNetwork: 2 }
 
 /** Bytes held at once for the messages of peers not known to be on a roster here: 4 MiB. */
 export const STRANGER_READ_BUDGET = 4 * 1024 * 1024
@@ -35,8 +38,7 @@ export class RateLimiter {
 
   /** Take one token for `key`; false if it has none left. */
   take(key: string, now: number): boolean {
-    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now }
-    const tokens = Math.min(this.burst, b.tokens + ((now - b.at) * this.perMinute) / MINUTE)
+    const tokens = this._tokens(key, now)
     if (tokens < 1) {
       this.buckets.set(key, { tokens, at: now })
       return false
@@ -46,10 +48,14 @@ export class RateLimiter {
     return true
   }
 
-  /** Give back a token taken for something that was then refused anyway. */
-  refund(key: string): void {
-    const b = this.buckets.get(key)
-    if (b !== undefined) b.tokens = Math.min(this.burst, b.tokens + 1)
+  /** Whether `key` has a token now, taking none. */
+  available(key: string, now: number): boolean {
+    return this._tokens(key, now) >= 1
+  }
+
+  private _tokens(key: string, now: number): number {
+    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now }
+    return Math.min(this.burst, b.tokens + ((now - b.at) * this.perMinute) / MINUTE)
   }
 
   /** Drop the keys whose bucket has refilled: they are the same as never seen. */
@@ -59,9 +65,18 @@ export class RateLimiter {
   }
 }
 
-/** New recovery requests a guardian accepts per address and per peer (polls of a known one are free). */
-export function requestLimiters(): { byAddress: RateLimiter; byPeer: RateLimiter } {
-  return { byAddress: new RateLimiter(4, 4), byPeer: new RateLimiter(2, 2) }
+/**
+ * Tries at a new recovery request a guardian takes per network, refused ones too (a refusal costs its
+ * network a token: probing for a free slot is as slow as asking); requests it records per peer (polls
+ * of a known one are free); and how often it tells its human that a vault's slots are full (once an
+ * hour per vault).
+ */
+export function requestLimiters(): { byNetwork: RateLimiter; byPeer: RateLimiter; floods: RateLimiter } {
+  return {
+    byNetwork: new RateLimiter(4, 4),
+    byPeer: new RateLimiter(2, 2),
+    floods: new RateLimiter(1, 1 / 60),
+  }
 }
 
 /**

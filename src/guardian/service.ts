@@ -34,6 +34,7 @@ import { ReadBudget, requestLimiters, STRANGER_READ_BUDGET, STRANGER_ROSTER_BUDG
 import { refreshGauges } from './metrics.js'
 import { Notices } from './notices.js'
 import { serveProtocols } from './protocols.js'
+import { RequestAttendance } from './request-slots.js'
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js'
 import { GuardianStore, type VaultRow } from './store/index.js'
 import { antiEntropy, onGossip } from './sync.js'
@@ -214,6 +215,7 @@ export class Guardian {
       roster: (vault) => this._roster(vault),
       running: () => this.ctx === ctx,
       requestLimits: requestLimiters(),
+      requestAttendance: new RequestAttendance(now()),
       strangerBudget: new ReadBudget(STRANGER_READ_BUDGET),
       rosterBudget: new ReadBudget(STRANGER_ROSTER_BUDGET),
       gossip: new VaultGossip(node),

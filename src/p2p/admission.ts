@@ -1,23 +1,24 @@
 /**
  * Who gets a connection (libp2p's connection gater): a node that serves vaults keeps room for their own
- * peers. Before the handshake, one address may hold only a few half-open connections; after it (the peer
- * ID is then known), a member of any vault is always let in, while strangers share a few slots, with
- * caps per address and per peer. libp2p's own rate limit per address and upgrade timeout do the rest.
+ * peers. Before the handshake, one network (a /24 or /64: addresses.ts networkOf) may hold only a few
+ * half-open connections; after it (the peer ID is then known), a member of any vault is always let in,
+ * while strangers share a few slots, with caps per network and per peer. libp2p's own rate limit per
+ * address and upgrade timeout do the rest.
  * As a relay, it carries only connections with a vault peer at one end.
  */
 import type { Connection, ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface'
 import { duration } from '../time/durations.js'
-import { hostOf } from './addresses.js'
+import { hostOf, networkOf } from './addresses.js'
 
 export interface AdmissionLimits {
   /** Connections of strangers at once, all addresses together. */
   readonly strangerSlots: number
-  /** Connections of strangers at once from one address. */
-  readonly strangersPerAddress: number
+  /** Connections of strangers at once from one network (one asker may have a whole /64). */
+  readonly strangersPerNetwork: number
   /** Connections of one stranger peer at once. */
   readonly connectionsPerPeer: number
-  /** Connections from one address still in their handshake (each counts for `connectionUpgrade`). */
-  readonly pendingPerAddress: number
+  /** Connections from one network still in their handshake (each counts for `connectionUpgrade`). */
+  readonly pendingPerNetwork: number
   /** Relay reservations granted to strangers (a guardian not yet enrolled) per reservation lifetime. */
   readonly strangerReservations: number
 }
@@ -25,9 +26,9 @@ export interface AdmissionLimits {
 /** With libp2p's maxConnections of 64, members always have at least 40. */
 export const ADMISSION: AdmissionLimits = {
   strangerSlots: 24,
-  strangersPerAddress: 6,
+  strangersPerNetwork: 6,
   connectionsPerPeer: 2,
-  pendingPerAddress: 4,
+  pendingPerNetwork: 4,
   strangerReservations: 8,
 }
 
@@ -45,22 +46,22 @@ export function admissionGater(
   connections: () => readonly Connection[],
   limits: AdmissionLimits = ADMISSION,
 ): ConnectionGater {
-  // half-open connections by address, and when each started. One counts until its handshake is done,
+  // half-open connections by network, and when each started. One counts until its handshake is done,
   // it closes, or its time is up: a connection whose dialer gave up (a backlog the kernel kept while this
-  // process was paused or starved of CPU) must not hold the address's slots for the whole timeout, or
-  // the vault's own peers behind that address are refused, dial after dial, long after the pause.
+  // process was paused or starved of CPU) must not hold the network's slots for the whole timeout, or
+  // the vault's own peers in that network are refused, dial after dial, long after the pause.
   const pending = new Map<string, { conn: MultiaddrConnection; at: number }[]>()
-  const live = (host: string, now: number) =>
-    (pending.get(host) ?? []).filter(
+  const live = (network: string, now: number) =>
+    (pending.get(network) ?? []).filter(
       (p) => p.conn.status === 'open' && now - p.at < duration('connectionUpgrade'),
     )
-  // every address's finished entries go, not only the asking one's: one that never comes back (a
+  // every network's finished entries go, not only the asking one's: one that never comes back (a
   // scanner, a dialer that gave up) must not keep its connection objects here for the daemon's life
   const sweep = (now: number) => {
-    for (const host of [...pending.keys()]) {
-      const open = live(host, now)
-      if (open.length > 0) pending.set(host, open)
-      else pending.delete(host)
+    for (const network of [...pending.keys()]) {
+      const open = live(network, now)
+      if (open.length > 0) pending.set(network, open)
+      else pending.delete(network)
     }
   }
   let strangerGrants: number[] = []
@@ -80,26 +81,26 @@ export function admissionGater(
       return !policy.isMember(source) && !policy.isMember(destination)
     },
     denyInboundConnection(maConn: MultiaddrConnection): boolean {
-      const host = hostOf(maConn.remoteAddr)
+      const network = networkOf(hostOf(maConn.remoteAddr))
       const now = Date.now()
       sweep(now)
-      const open = pending.get(host) ?? []
-      if (open.length >= limits.pendingPerAddress) return true
+      const open = pending.get(network) ?? []
+      if (open.length >= limits.pendingPerNetwork) return true
       open.push({ conn: maConn, at: now })
-      pending.set(host, open)
+      pending.set(network, open)
       return false
     },
     denyInboundEncryptedConnection(peer: PeerId, maConn: MultiaddrConnection): boolean {
-      const host = hostOf(maConn.remoteAddr)
+      const network = networkOf(hostOf(maConn.remoteAddr))
       // this one's handshake is done
-      const open = live(host, Date.now()).filter((p) => p.conn !== maConn)
-      if (open.length > 0) pending.set(host, open)
-      else pending.delete(host)
+      const open = live(network, Date.now()).filter((p) => p.conn !== maConn)
+      if (open.length > 0) pending.set(network, open)
+      else pending.delete(network)
       if (policy.isMember(peer)) return false
       const strangers = connections().filter((c) => !policy.isMember(c.remotePeer))
       if (strangers.length >= limits.strangerSlots) return true
-      if (strangers.filter((c) => hostOf(c.remoteAddr) === host).length >= limits.strangersPerAddress)
-        return true
+      const inNetwork = strangers.filter((c) => networkOf(hostOf(c.remoteAddr)) === network)
+      if (inNetwork.length >= limits.strangersPerNetwork) return true
       return strangers.filter((c) => c.remotePeer.equals(peer)).length >= limits.connectionsPerPeer
     },
   }

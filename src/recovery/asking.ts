@@ -93,8 +93,9 @@ export const pastDeadline = (ctx: RecoveryContext): boolean =>
 
 function _failed(ctx: RecoveryContext, t: Tracked, err: unknown): void {
   if (isRemote(err) && TRANSIENT.has(err.remoteCode)) {
-    // busy with other requests (perhaps a stranger's): keep asking, this is not an answer
-    if (t.waiting !== err.remoteCode)
+    // busy with other requests (perhaps a stranger's): keep asking, this is not an answer. Said once
+    // until it answers: a refused try costs our network a token there, so RATE_LIMITED comes next
+    if (t.waiting === undefined)
       ctx.say({ event: 'waiting', guardian: t.label, code: err.remoteCode, error: err.message })
     t.waiting = err.remoteCode
     t.reachable = true

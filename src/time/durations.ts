@@ -117,6 +117,13 @@ export const DEFAULT_DURATIONS = Object.freeze({
   closedRequestRetention: 30 * DAY,
   /** An approved request lives at least this long past its release, whatever its lifetime had left. */
   approvedRequestLife: DAY,
+  /**
+   * A pending recovery request nobody asked after this long gives way to a new one when its network's or
+   * its vault's slots are full (a recoverer asks every second; a laptop may sleep through a phone call).
+   */
+  unattendedRequest: 10 * MINUTE,
+  /** A network whose recovery request the human denied: the denial counts against it this long. */
+  deniedNetworkHold: HOUR,
   /** A vault whose roster dropped this guardian stays this long, so a mistake can be undone. */
   removalGrace: 7 * DAY,
   /** libp2p's relay reservation lifetime: strangers' reservations are counted over it. */

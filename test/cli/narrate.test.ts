@@ -42,6 +42,22 @@ describe('kith recover, told to a person', () => {
     )
   })
 
+  it('says why a guardian cannot take the request yet, and, with its slots full, to call that friend', () => {
+    const full = lines({
+      event: 'waiting',
+      guardian: 'bob',
+      code: 'TOO_MANY_REQUESTS',
+      error: 'all 8 places for recovery requests of this vault are taken',
+    })
+    expect(full).toMatch(
+      /^… bob cannot take the request yet \(all 8 places .* \[TOO_MANY_REQUESTS\]\); still asking$/m,
+    )
+    expect(full).toMatch(/if this lasts, call bob: they can deny the requests they did not expect/)
+    vi.restoreAllMocks()
+    const busy = lines({ event: 'waiting', guardian: 'bob', code: 'GUARDIAN_BUSY', error: 'busy' })
+    expect(busy).toBe('… bob cannot take the request yet (busy [GUARDIAN_BUSY]); still asking')
+  })
+
   it('names a guardian whose answer does not verify, what it sent and why, and that it was not used', () => {
     const said = lines({
       event: 'bad-guardian',

@@ -1,6 +1,7 @@
 /**
- * Attacks on a real guardian process (spawned through the CLI), by strangers dialing from 127.0.0.2 and
- * up, while the owner (from 127.0.0.1) backs up and recovers:
+ * Attacks on a real guardian process (spawned through the CLI), by strangers dialing from loopback
+ * networks of their own (127.0.2.0/24 and up: limits count a /24, and 127.0.0.0/24 is the owner's), while
+ * the owner (from 127.0.0.1) backs up and recovers:
  * - connection slots: 64 idle TCP connections used to fill `maxConnections`, and the coordinator, the
  *   recoverer and fellow guardians got PEER_UNREACHABLE until the stranger left;
  * - recovery request spam: a newer request used to supersede the pending one, ending the owner's recovery,
@@ -115,7 +116,7 @@ describe('attacks from strangers on a real guardian process', () => {
           { length: 64 },
           () =>
             new Promise<void>((resolve) => {
-              const s = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' }, () => resolve())
+              const s = connect({ host: '127.0.0.1', port, localAddress: '127.0.2.2' }, () => resolve())
               s.on('error', () => resolve())
               s.on('close', () => {
                 closed.add(s)
@@ -126,7 +127,7 @@ describe('attacks from strangers on a real guardian process', () => {
         ),
       )
       // and 8 libp2p strangers that finish the handshake and open no stream
-      const idle = await Promise.all(Array.from({ length: 8 }, () => stranger('127.0.0.3')))
+      const idle = await Promise.all(Array.from({ length: 8 }, () => stranger('127.0.3.3')))
       const reached = await Promise.all(
         idle.map((n) =>
           n.dial(multiaddr(addrs[0]!), { signal: AbortSignal.timeout(5000) }).then(
@@ -165,7 +166,7 @@ describe('attacks from strangers on a real guardian process', () => {
       const before = (await gs[0]!.status()).vaults.length
       const lines = () => gs[0]!.output.split('\n').filter((l) => l.includes('RECOVERY REQUEST')).length
       const linesBefore = lines()
-      const spammers = await Promise.all(Array.from({ length: 10 }, () => stranger('127.0.0.4')))
+      const spammers = await Promise.all(Array.from({ length: 10 }, () => stranger('127.0.4.4')))
       const outcomes = new Map<string, number>()
       let tries = 0
       let stop = false
@@ -188,7 +189,7 @@ describe('attacks from strangers on a real guardian process', () => {
       await spam
       expect(recovered.stderr).toBe('')
       expect(recovered.code).toBe(0)
-      // at most two requests per guardian from the stranger's address were ever recorded; every other try
+      // at most two requests per guardian from the stranger's network were ever recorded; every other try
       // was refused by a cap, a rate limit, or the connection limits for strangers
       expect(outcomes.get('accepted') ?? 0).toBeLessThanOrEqual(6)
       const refused = ['RATE_LIMITED', 'TOO_MANY_REQUESTS', 'PEER_UNREACHABLE']
@@ -200,7 +201,7 @@ describe('attacks from strangers on a real guardian process', () => {
         // every request ever recorded here: the owner's two recoveries, and at most two of the stranger
         expect(listed.requests.length).toBeLessThanOrEqual(4)
       }
-      // the owner's request, and at most the two of the stranger's address
+      // the owner's request, and at most the two of the stranger's network
       expect(lines() - linesBefore).toBeLessThanOrEqual(3)
       expect((await gs[0]!.status()).vaults.length).toBe(before)
     })
@@ -211,7 +212,7 @@ describe('attacks from strangers on a real guardian process', () => {
       const pid = gs[0]!.proc!.pid!
       const start = await memory(pid)
       const held: Stream[] = []
-      const nodes = await Promise.all(['127.0.0.5', '127.0.0.6', '127.0.0.7', '127.0.0.8'].map(stranger))
+      const nodes = await Promise.all(['127.0.5.5', '127.0.6.6', '127.0.7.7', '127.0.8.8'].map(stranger))
       /** 64 streams on each connection, each sending half of the largest enroll or roster message. */
       const round = async () => {
         for (const node of nodes)

@@ -1,9 +1,9 @@
 /**
  * `/kith/recover/2.0.0` (docs/recovery.md, docs/format.md §Recovery request): a stranger asks for a
  * vault's share with a one-time recovery key. The request is recorded and waits for this guardian's
- * human; the recoverer polls. New requests are capped and rate-limited per peer and per address, and
- * never close another request. Each request gets a random phone code, sent sealed to the recovery key
- * and never shown here. Nothing about the vault (its roster) is told before this guardian's human
+ * human; the recoverer polls. New requests are capped and rate-limited per peer and per network (a /24
+ * or /64), and close another only if nobody asks after it (guardian/request-slots.ts). Each request gets
+ * a random phone code, sent sealed to the recovery key and never shown here. Nothing about the vault (its roster) is told before this guardian's human
  * approved. Once approved and past the vault's release delay, the share envelope goes out sealed
  * to the recovery key, exactly once: marked released before the reply is sent.
  */
@@ -13,7 +13,7 @@ import { sealRelease } from '../../ceremony/release.js'
 import { newCode, recoveryRequestId, sealCode } from '../../ceremony/request.js'
 import { equalBytes, toHex } from '../../crypto/bytes.js'
 import { InvalidPublicKeyError } from '../../crypto/errors.js'
-import { hostOf } from '../../p2p/addresses.js'
+import { hostOf, networkOf } from '../../p2p/addresses.js'
 import { MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
@@ -22,6 +22,7 @@ import { addressRecords } from '../addresses.js'
 import { type GuardianContext, shortId } from '../context.js'
 import { RateLimitedError, TooManyRequestsError } from '../errors.js'
 import { REQUEST_CAPS } from '../limits.js'
+import { chooseSlot, type SlotDecision, type SlotFull } from '../request-slots.js'
 import type { RecoveryRequestRow, VaultRow } from '../store/index.js'
 import { refuse } from './refuse.js'
 
@@ -34,7 +35,7 @@ function _checkKey(key: Uint8Array): void {
   }
 }
 
-/** The request for this key, recorded (and its human told, once per requester) if it is new. */
+/** The request for this key, recorded (and its human told, once per network) if it is new. */
 function _request(
   ctx: GuardianContext,
   vault: VaultRow,
@@ -47,16 +48,20 @@ function _request(
   // the id binds the key; a row is only ever answered (and its share sealed) for the key it was made with
   if (known !== undefined && !equalBytes(known.recoveryKey, key))
     throw new InvalidPublicKeyError('recovery key')
-  if (known !== undefined) return known
-  // only a new request that is recorded costs a token: polling a known one is never limited, and one
-  // the caps refuse (the owner's, while strangers fill them) leaves the asker's tokens as they were
-  const peer = toHex(from.peer)
-  if (!ctx.requestLimits.byAddress.take(from.address, now)) throw new RateLimitedError('recovery requests')
-  if (!ctx.requestLimits.byPeer.take(peer, now)) {
-    ctx.requestLimits.byAddress.refund(from.address)
-    throw new RateLimitedError('recovery requests')
+  const quietSince = now - duration('unattendedRequest')
+  if (known !== undefined) {
+    // its recoverer still asks after it: it keeps its slot
+    if (known.state === 'pending') ctx.requestAttendance.touch(id, now, quietSince)
+    return known
   }
+  // every try at a new request costs its network a token, refused or not: probing for a slot the
+  // moment one frees is as slow as asking. Polling a known request is never limited
+  const network = networkOf(from.address)
+  const peer = toHex(from.peer)
+  if (!ctx.requestLimits.byNetwork.take(network, now)) throw new RateLimitedError('recovery requests')
+  if (!ctx.requestLimits.byPeer.available(peer, now)) throw new RateLimitedError('recovery requests')
   ctx.db.requests.pruneClosed(now - duration('closedRequestRetention'))
+  const seen = ctx.db.requests.addressesSeen(vault.vaultId).some((a) => networkOf(a) === network)
   const code = newCode()
   const added = ctx.db.requests.add(
     {
@@ -69,27 +74,76 @@ function _request(
       createdAt: now,
       expiresAt: now + vault.requestTtl,
     },
-    REQUEST_CAPS,
+    now - duration('deniedNetworkHold'),
+    _chooser(ctx, { requester: from.peer, network }, quietSince),
     now,
   )
   if (!added.added) {
-    ctx.requestLimits.byAddress.refund(from.address)
-    ctx.requestLimits.byPeer.refund(peer)
-    throw new TooManyRequestsError()
+    if (added.full === 'vault') _tellFull(ctx, vault, now)
+    throw new TooManyRequestsError(added.full, REQUEST_CAPS[_CAP[added.full]], now - quietSince)
   }
+  ctx.requestLimits.byPeer.take(peer, now)
   ctx.log.info({ event: 'recovery-requested', vault: shortId(vault.vaultId), request: toHex(id) })
-  if (added.newRequester)
-    ctx.notify(
-      'recovery-request',
-      `Recovery request for "${vault.label}"`,
-      `Someone is recovering your friend's node "${vault.label}". Call your friend on a number you already know and ask them to read you the code kith shows them; approve only with that code, on your guardian's page (kith guardian open) or with kith guardian approve --code …. If you did not expect this, deny it.`,
-      { vault: vault.label, request: toHex(id).slice(0, 8) },
-    )
-  if (added.newRequester)
-    ctx.say(
-      `RECOVERY REQUEST for vault "${vault.label}". Call your friend on a number you already know and ask them to read you the code their recovery shows for you. Only if they called and you know their voice: kith guardian approve --code <the code they read>`,
-    )
+  if (added.replaced !== undefined)
+    ctx.log.info({
+      event: 'recovery-superseded',
+      vault: shortId(vault.vaultId),
+      request: toHex(added.replaced),
+    })
+  if (!seen) _tellRequested(ctx, vault, id)
   return ctx.db.requests.get(vault.vaultId, id)!
+}
+
+/** Who gets a slot, asked by the store with the vault's open and lately denied requests. */
+function _chooser(
+  ctx: GuardianContext,
+  asker: { requester: Uint8Array; network: string },
+  quietSince: number,
+): (held: { open: RecoveryRequestRow[]; denied: RecoveryRequestRow[] }) => SlotDecision {
+  return ({ open, denied }) =>
+    chooseSlot(
+      open.map((r) => ({
+        requestId: r.requestId,
+        requester: r.requester,
+        network: networkOf(r.requesterIp),
+        state: r.state,
+        lastAsked: ctx.requestAttendance.lastAsked(r.requestId, r.createdAt),
+      })),
+      denied.map((r) => networkOf(r.requesterIp)),
+      asker,
+      REQUEST_CAPS,
+      quietSince,
+    )
+}
+
+const _CAP: Record<SlotFull, keyof typeof REQUEST_CAPS> = {
+  requester: 'perRequester',
+  network: 'perNetwork',
+  vault: 'perVault',
+}
+
+/** A request from a network not seen asking for this vault: its human hears of it, once per network. */
+function _tellRequested(ctx: GuardianContext, vault: VaultRow, id: Uint8Array): void {
+  ctx.notify(
+    'recovery-request',
+    `Recovery request for "${vault.label}"`,
+    `Someone is recovering your friend's node "${vault.label}". Call your friend on a number you already know and ask them to read you the code kith shows them; approve only with that code, on your guardian's page (kith guardian open) or with kith guardian approve --code …. If you did not expect this, deny it.`,
+    { vault: vault.label, request: toHex(id).slice(0, 8) },
+  )
+  ctx.say(
+    `RECOVERY REQUEST for vault "${vault.label}". Call your friend on a number you already know and ask them to read you the code their recovery shows for you. Only if they called and you know their voice: kith guardian approve --code <the code they read>`,
+  )
+}
+
+/** Every slot of the vault is held and asked after, and more are asking: one line an hour, not one each. */
+function _tellFull(ctx: GuardianContext, vault: VaultRow, now: number): void {
+  if (!ctx.requestLimits.floods.take(toHex(vault.vaultId), now)) return
+  ctx.log.warn({ event: 'recovery-requests-full', vault: shortId(vault.vaultId) })
+  const line = `MANY RECOVERY REQUESTS for vault "${vault.label}": all ${REQUEST_CAPS.perVault} places are taken, from several networks, and more are refused. If your friend calls, their code finds their request once it is in. Deny the requests you do not expect (kith guardian requests): each keeps its network out for an hour`
+  ctx.notify('recovery-requests-full', `Many recovery requests for "${vault.label}"`, line, {
+    vault: vault.label,
+  })
+  ctx.say(line)
 }
 
 /** The sealed share, if this poll is the one that releases it. */

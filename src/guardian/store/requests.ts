@@ -1,11 +1,12 @@
 /**
  * The recovery tables of the guardian's database: recovery requests and their states, and each vault's
  * release policy. A request's life: pending → approved (→ released after the delay) | denied | vetoed |
- * expired | locked (too many wrong codes). Released is final: never twice. Requests never end each
- * other: a vault holds a few open ones, capped per requester and per address, and closed ones are pruned
- * after a retention period. Every state change is a conditional update that fails if the state moved
- * since it was read (the daemon and the CLI write the same rows); every multi-row change is one
- * transaction. ('superseded' is only found in rows of older kith versions.)
+ * expired | locked (too many wrong codes) | superseded (it gave way to a new request: nobody asked after
+ * it). Released is final: never twice. A vault holds a few open requests, who gets a slot is
+ * guardian/request-slots.ts's choice, made inside the transaction that records the new one; closed ones
+ * are pruned after a retention period. Every state change is a conditional update that fails if the
+ * state moved since it was read (the daemon and the CLI write the same rows); every multi-row change is
+ * one transaction.
  */
 
 import { toHex } from '../../crypto/bytes.js'
@@ -13,6 +14,7 @@ import type { SqliteHandle } from '../../disk/sqlite.js'
 import type { RequestState } from '../../p2p/messages.js'
 import { duration } from '../../time/durations.js'
 import { RequestClosedError, UnknownVaultError } from '../errors.js'
+import type { SlotDecision, SlotFull } from '../request-slots.js'
 import type { AuditLog } from './audit.js'
 
 export type { RequestState }
@@ -74,15 +76,13 @@ const toRequest = (r: RawRequest): RecoveryRequestRow => ({
   sealedShare: r.sealed_share,
 })
 
-/** How many requests may be open at once for one vault: in all, from one requester, from one address. */
-export interface RequestCaps {
-  readonly perVault: number
-  readonly perRequester: number
-  readonly perAddress: number
-}
+/** What adding a request did: recorded it (closing the one it `replaced`, if any), or refused it. */
+export type AddResult =
+  | { readonly added: true; readonly replaced?: Uint8Array }
+  | { readonly added: false; readonly full: SlotFull }
 
-/** What adding a request did: recorded it (and whether its requester is new here), or refused it. */
-export type AddResult = { readonly added: true; readonly newRequester: boolean } | { readonly added: false }
+/** Superseded requests kept per vault (the audit log keeps every one): a stranger's churn stays small. */
+const KEEP_SUPERSEDED = 64
 
 const OPEN = "state IN ('pending', 'approved')"
 const CLOSED = "state IN ('released', 'denied', 'vetoed', 'superseded', 'expired', 'locked')"
@@ -142,33 +142,32 @@ export class RequestStore {
   }
 
   /**
-   * Record a new request, unless the vault already has as many open requests as `caps` allows (in all,
-   * from this requester, or from its address). A new request never closes another one.
+   * Record a new request if `choose`, shown the vault's open requests and those denied since
+   * `deniedSince`, gives it a slot; the request it replaces (still pending) is superseded in the same
+   * transaction.
    */
   add(
     r: Omit<
       RecoveryRequestRow,
       'state' | 'decidedAt' | 'releaseAt' | 'releasedAt' | 'wrongCodes' | 'sealedShare'
     >,
-    caps: RequestCaps,
+    deniedSince: number,
+    choose: (held: { open: RecoveryRequestRow[]; denied: RecoveryRequestRow[] }) => SlotDecision,
     now: number,
   ): AddResult {
     return this.sql.atomically(() => {
-      const count = (extra: string, ...args: unknown[]) =>
+      const rows = (where: string, ...args: unknown[]) =>
         (
           this.sql
-            .stmt(`SELECT count(*) AS n FROM recovery_requests WHERE vault_id = ? AND ${OPEN}${extra}`)
-            .get(r.vaultId, ...args) as { n: number }
-        ).n
-      if (
-        count('') >= caps.perVault ||
-        count(' AND requester = ?', r.requester) >= caps.perRequester ||
-        count(' AND requester_ip = ?', r.requesterIp) >= caps.perAddress
-      )
-        return { added: false }
-      const seen = this.sql
-        .stmt('SELECT 1 FROM recovery_requests WHERE vault_id = ? AND requester = ?')
-        .get(r.vaultId, r.requester)
+            .stmt(`SELECT * FROM recovery_requests WHERE vault_id = ? AND ${where}`)
+            .all(r.vaultId, ...args) as RawRequest[]
+        ).map(toRequest)
+      const slot = choose({
+        open: rows(OPEN),
+        denied: rows("state = 'denied' AND decided_at >= ?", deniedSince),
+      })
+      if (!slot.take) return { added: false, full: slot.full }
+      if (slot.replaces !== undefined) this._supersede(r.vaultId, slot.replaces, now)
       this.sql
         .stmt(
           `INSERT INTO recovery_requests
@@ -186,8 +185,17 @@ export class RequestStore {
           r.expiresAt,
         )
       this.audit.record(r.vaultId, 'recovery-requested', { request: toHex(r.requestId) }, now)
-      return { added: true, newRequester: seen === undefined }
+      return slot.replaces === undefined ? { added: true } : { added: true, replaced: slot.replaces }
     })
+  }
+
+  /** The addresses this vault's requests kept here came from, each once. */
+  addressesSeen(vaultId: Uint8Array): string[] {
+    return (
+      this.sql
+        .stmt('SELECT DISTINCT requester_ip FROM recovery_requests WHERE vault_id = ?')
+        .all(vaultId) as { requester_ip: string }[]
+    ).map((x) => x.requester_ip)
   }
 
   /** Delete requests closed before `before` (released, denied, vetoed, expired): the audit log keeps them. */
@@ -305,6 +313,28 @@ export class RequestStore {
   /** Delete this store's rows of a vault (the caller removes the vault from every store at once). */
   forget(vaultId: Uint8Array): void {
     this.sql.stmt('DELETE FROM recovery_requests WHERE vault_id = ?').run(vaultId)
+  }
+
+  /**
+   * Close a pending request that gives way to a new one; the oldest superseded rows beyond a few are
+   * deleted at once (the audit log keeps them), so churn does not grow the table.
+   */
+  private _supersede(vaultId: Uint8Array, requestId: Uint8Array, now: number): void {
+    const moved = this.sql
+      .stmt(
+        "UPDATE recovery_requests SET state = 'superseded', decided_at = ? WHERE vault_id = ? AND request_id = ? AND state = 'pending'",
+      )
+      .run(now, vaultId, requestId)
+    // the choice was made on rows read in this transaction: the state cannot have moved since
+    if (moved.changes !== 1) throw new RequestClosedError(this.get(vaultId, requestId)?.state ?? 'expired')
+    this.audit.record(vaultId, 'recovery-superseded', { request: toHex(requestId) }, now)
+    this.sql
+      .stmt(
+        `DELETE FROM recovery_requests WHERE vault_id = ? AND state = 'superseded' AND request_id NOT IN
+           (SELECT request_id FROM recovery_requests WHERE vault_id = ? AND state = 'superseded'
+              ORDER BY decided_at DESC LIMIT ?)`,
+      )
+      .run(vaultId, vaultId, KEEP_SUPERSEDED)
   }
 
   /** Move a request to `state` if it is in one of `from`; true if it moved (and the audit log says so). */

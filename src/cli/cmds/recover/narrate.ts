@@ -41,14 +41,20 @@ export function narrate(e: RecoveryEvent): void {
       say(
         e.state === 'locked'
           ? `✗ ${e.guardian}: too many wrong codes were typed; the request is locked (start the recovery again for a new one)`
-          : `✗ ${e.guardian}: request ${e.state}`,
+          : e.state === 'superseded'
+            ? `✗ ${e.guardian}: the request gave way to a newer one, as nobody asked after it for a while (start the recovery again for a new one)`
+            : `✗ ${e.guardian}: request ${e.state}`,
       )
       break
     case 'refused':
       say(`✗ ${e.guardian} refused: ${e.error} [${e.code}]`)
       break
     case 'waiting':
-      say(`… ${e.guardian} is busy (${e.error} [${e.code}]); still asking`)
+      say(`… ${e.guardian} cannot take the request yet (${e.error} [${e.code}]); still asking`)
+      if (e.code === 'TOO_MANY_REQUESTS')
+        say(
+          `    if this lasts, call ${e.guardian}: they can deny the requests they did not expect, and yours gets in`,
+        )
       break
     case 'share-received':
       say(`✓ share from ${e.guardian}: ${e.have} of ${e.need}`)

@@ -1,9 +1,14 @@
-/** `kith guardian requests`: the recovery requests this guardian's human is asked to decide. */
+/**
+ * `kith guardian requests`: the recovery requests this guardian's human is asked to decide. Several
+ * waiting for one vault (a stranger asking too) are one short block, not one set of instructions each.
+ */
 import { toHex } from '../../../../crypto/bytes.js'
 import { encodeText } from '../../../../crypto/text.js'
 import { formatAgo } from '../../../../format.js'
 import { withGuardianStore } from '../../../../guardian/setup.js'
 import type { RequestState } from '../../../../guardian/store/index.js'
+import { networkOf } from '../../../../p2p/addresses.js'
+import { cleanText } from '../../../../text.js'
 import { systemClock } from '../../../../time/clock.js'
 import { say, sayJson } from '../../../output.js'
 import type { RequestsArgs } from './options.js'
@@ -14,36 +19,81 @@ const STATE_WORDS: Record<RequestState, string> = {
   released: 'released',
   denied: 'denied',
   vetoed: 'VETOED by the vault owner',
-  superseded: 'replaced by a newer request',
+  superseded: 'gave way to a newer request (nobody asked after it)',
   expired: 'expired',
   locked: 'LOCKED: too many wrong codes were typed',
+}
+
+interface Row {
+  readonly request: string
+  readonly vault: string
+  readonly label: string
+  readonly state: RequestState
+  readonly network: string
+  readonly wrongCodes: number
+  readonly ageMs: number
+  readonly expiresAt: number
+  readonly releaseAt?: number
 }
 
 export async function requestsHandler(a: RequestsArgs): Promise<void> {
   const now = systemClock()()
   const rows = await withGuardianStore(a.dataDir, (db) => {
     db.requests.expire(now)
-    return db.requests.list({ open: !a.all }).map((r) => ({
-      request: toHex(r.requestId),
-      vault: encodeText('vault', r.vaultId),
-      label: db.vaults.get(r.vaultId)?.label ?? '?',
-      state: r.state,
-      wrongCodes: r.wrongCodes,
-      ageMs: now - r.createdAt,
-      expiresAt: r.expiresAt,
-      ...(r.releaseAt !== null ? { releaseAt: r.releaseAt } : {}),
-    }))
+    return db.requests.list({ open: !a.all }).map(
+      (r): Row => ({
+        request: toHex(r.requestId),
+        vault: encodeText('vault', r.vaultId),
+        label: cleanText(db.vaults.get(r.vaultId)?.label ?? '?', 64),
+        state: r.state,
+        // where it came from, as limits count it: one home or server, however many addresses it has
+        network: cleanText(networkOf(r.requesterIp), 64),
+        wrongCodes: r.wrongCodes,
+        ageMs: now - r.createdAt,
+        expiresAt: r.expiresAt,
+        ...(r.releaseAt !== null ? { releaseAt: r.releaseAt } : {}),
+      }),
+    )
   })
   if (a.json) return sayJson({ requests: rows })
   if (rows.length === 0) return say(a.all ? 'No recovery requests, ever.' : 'No recovery requests waiting.')
+  const waiting = (vault: string) => rows.filter((r) => r.vault === vault && r.state === 'pending')
+  const told = new Set<string>()
   for (const r of rows) {
-    say(`Request ${r.request} for "${r.label}" (${formatAgo(r.ageMs)}): ${STATE_WORDS[r.state]}`)
-    if (r.state === 'pending') {
-      say("  Your friend's recovery shows them a code for you. It is not shown here: it proves the call.")
-      say('  Call them on a number you already know and ask them to read it to you. Then type it:')
-      say('    kith guardian approve --code <the code they read>')
-      say(`  If you did not expect this: kith guardian deny ${r.request}`)
-      if (r.wrongCodes > 0) say(`  ${r.wrongCodes} wrong code(s) typed so far; 5 lock it`)
+    if (r.state !== 'pending')
+      say(`Request ${r.request} for "${r.label}" (${formatAgo(r.ageMs)}): ${STATE_WORDS[r.state]}`)
+    else if (waiting(r.vault).length === 1) _sayOne(r)
+    else if (!told.has(r.vault)) {
+      told.add(r.vault)
+      _sayMany(waiting(r.vault))
     }
   }
+}
+
+function _sayOne(r: Row): void {
+  say(
+    `Request ${r.request} for "${r.label}" (${formatAgo(r.ageMs)}, from ${r.network}): ${STATE_WORDS[r.state]}`,
+  )
+  say("  Your friend's recovery shows them a code for you. It is not shown here: it proves the call.")
+  say('  Call them on a number you already know and ask them to read it to you. Then type it:')
+  say('    kith guardian approve --code <the code they read>')
+  say(`  If you did not expect this: kith guardian deny ${r.request}`)
+  if (r.wrongCodes > 0) say(`  ${r.wrongCodes} wrong code(s) typed so far; 5 lock it`)
+}
+
+/** Several requests waiting for one vault: at most one is your friend's, and their code finds it. */
+function _sayMany(rs: readonly Row[]): void {
+  const networks = new Set(rs.map((r) => r.network)).size
+  say(
+    `${rs.length} recovery requests for "${rs[0]!.label}" are waiting, from ${networks} network(s): someone besides your friend is asking.`,
+  )
+  say('  Only your friend can read you the code of theirs. Call them on a number you already know; type it:')
+  say('    kith guardian approve --code <the code they read>')
+  say(
+    '  Deny those you did not expect (a denied network cannot ask again for an hour): kith guardian deny <request>',
+  )
+  for (const r of rs)
+    say(
+      `  ${r.request}  ${formatAgo(r.ageMs)}, from ${r.network}${r.wrongCodes > 0 ? `, ${r.wrongCodes} wrong code(s)` : ''}`,
+    )
 }
