@@ -64,3 +64,28 @@ export function denyRequest(db: GuardianStore, idPrefix: string, now = Date.now(
   db.requests.decide(r.vaultId, r.requestId, { approve: false, releaseAt: 0, from }, now)
   return db.requests.get(r.vaultId, r.requestId)!
 }
+
+/**
+ * Deny every request still waiting (pending) for these vaults at once: what a friend does when a
+ * stranger keeps asking from several networks (each denied network is kept out for an hour). Approved
+ * requests stay as they are. Returns the requests denied.
+ */
+export function denyWaiting(
+  db: GuardianStore,
+  vaultIds: readonly Uint8Array[],
+  now = Date.now(),
+): RecoveryRequestRow[] {
+  db.requests.expire(now)
+  const denied: RecoveryRequestRow[] = []
+  for (const vaultId of vaultIds)
+    for (const r of db.requests.list({ vaultId, open: true }).filter((x) => x.state === 'pending')) {
+      try {
+        db.requests.decide(r.vaultId, r.requestId, { approve: false, releaseAt: 0, from: ['pending'] }, now)
+        denied.push(db.requests.get(r.vaultId, r.requestId)!)
+      } catch (err) {
+        // decided meanwhile (approved in another process, or it gave way): left as it is now
+        if (!(err instanceof RequestClosedError)) throw err
+      }
+    }
+  return denied
+}

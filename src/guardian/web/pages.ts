@@ -110,6 +110,33 @@ function requestCard(r: RequestView): Html {
   }
 }
 
+/**
+ * Several requests waiting for one vault (someone besides the friend is asking): one card, one code box
+ * (the code finds the friend's request), and one button that denies every one still waiting.
+ */
+function manyCard(rs: readonly RequestView[]): Html {
+  const first = rs[0]!
+  const networks = new Set(rs.map((r) => r.network)).size
+  return html`<section class="card urgent" data-waiting="${first.vault}">
+  <h3>${rs.length} people are asking to recover “${first.label}”</h3>
+  <p>They asked from ${networks === 1 ? 'one network' : `${networks} different networks`}. At most one of them
+  is your friend: only your friend can read you the six-digit code of theirs.</p>
+  <p><strong>Call your friend on a phone number you already know</strong> and type the code they read to
+  you. If you cannot reach them, or they are not recovering, deny them all.</p>
+  <form method="post" action="/approve">
+    <label for="code-${first.vault}">The code your friend reads to you</label>
+    <input type="text" id="code-${first.vault}" name="code" inputmode="numeric" autocomplete="off" spellcheck="false"
+      placeholder="123-456" maxlength="11" required>
+    <button class="primary">Approve</button>
+  </form>
+  <form method="post" action="/deny-waiting">${_hidden({ vault: first.vault })}<button class="deny">Deny all ${rs.length} waiting</button></form>
+  <details><summary>Technical details</summary>${rs.map(
+    (r) =>
+      html`<p class="muted">Request <code>${r.id}</code>, ${_ago(r.ageMs)}, from network <code>${r.network}</code>${r.wrongCodes > 0 ? `, ${r.wrongCodes} wrong code(s)` : ''}</p>`,
+  )}</details>
+</section>`
+}
+
 function vaultCard(v: VaultView): Html {
   const removal = v.removal
     ? v.removal.kept
@@ -130,6 +157,23 @@ function vaultCard(v: VaultView): Html {
 </section>`
 }
 
+/** The open requests: each on its own card, except several waiting for one vault, which share one. */
+function openCards(open: readonly RequestView[]): Html[] {
+  const waiting = new Map<string, RequestView[]>()
+  for (const r of open) if (r.state === 'pending') waiting.set(r.vault, [...(waiting.get(r.vault) ?? []), r])
+  const shown = new Set<string>()
+  const cards: Html[] = []
+  for (const r of open) {
+    const group = r.state === 'pending' ? waiting.get(r.vault)! : [r]
+    if (group.length === 1) cards.push(requestCard(r))
+    else if (!shown.has(r.vault)) {
+      shown.add(r.vault)
+      cards.push(manyCard(group))
+    }
+  }
+  return cards
+}
+
 export function overviewPage(m: {
   flash?: Flash | undefined
   requests: readonly RequestView[]
@@ -141,7 +185,7 @@ export function overviewPage(m: {
   const closed = m.requests.filter((r) => r.state !== 'pending' && r.state !== 'approved')
   const body = html`
 <h2>Recovery requests</h2>
-${open.length === 0 ? html`<p class="muted">Nobody is asking for a recovery. When someone does, it shows here.</p>` : open.map((r) => requestCard(r))}
+${open.length === 0 ? html`<p class="muted">Nobody is asking for a recovery. When someone does, it shows here.</p>` : openCards(open)}
 ${closed.map((r) => requestCard(r))}
 <h2>Backups you keep for friends</h2>
 ${m.vaults.length === 0 ? html`<p class="muted">None yet. Make an invite with <code>kith guardian invite</code> and send it to your friend.</p>` : m.vaults.map((v) => vaultCard(v))}

@@ -23,7 +23,7 @@ import { normalizeCode } from '../../ceremony/request.js'
 import { KithError } from '../../errors.js'
 import { cleanText } from '../../text.js'
 import { duration } from '../../time/durations.js'
-import { approveRequest, denyRequest } from '../approvals.js'
+import { approveRequest, denyRequest, denyWaiting } from '../approvals.js'
 import type { GuardianStore } from '../store/index.js'
 import { ICON, SCRIPT, STYLE } from './assets.js'
 import { type Flash, historyPage, loginPage, overviewPage, shellPage } from './pages.js'
@@ -180,6 +180,7 @@ export class GuardianPage {
         return this._login(req, res)
       case 'POST /approve':
       case 'POST /deny':
+      case 'POST /deny-waiting':
       case 'POST /keep':
       case 'POST /logout':
         return this._post(req, res, url.pathname)
@@ -278,7 +279,10 @@ export class GuardianPage {
     const request = form.get('request') ?? ''
     try {
       if (path === '/approve') {
-        const r = approveRequest(this.o.db, request, normalizeCode(form.get('code') ?? ''), { now })
+        // a card of several waiting requests names none: the code finds the friend's
+        const r = approveRequest(this.o.db, request || undefined, normalizeCode(form.get('code') ?? ''), {
+          now,
+        })
         const label = this.o.db.vaults.get(r.vaultId)?.label ?? '?'
         this.o.onEvent?.(`APPROVED on the local page: the recovery of "${label}"`)
         const wait = (r.releaseAt ?? 0) - now
@@ -301,6 +305,16 @@ export class GuardianPage {
       const vault = this.o.db.vaults
         .all()
         .find((v) => Buffer.from(v.vaultId).toString('hex') === form.get('vault'))
+      if (path === '/deny-waiting') {
+        const denied = vault === undefined ? [] : denyWaiting(this.o.db, [vault.vaultId], now)
+        this.o.onEvent?.(`DENIED on the local page: ${denied.length} waiting recovery request(s)`)
+        return denied.length === 0
+          ? { kind: 'error', text: 'No request was waiting any more. Nothing changed.' }
+          : {
+              kind: 'ok',
+              text: `Denied all ${denied.length}. Nothing was released. Tell your friend, on a number you know, that someone asked.`,
+            }
+      }
       if (vault === undefined || vault.removal === null || !this.o.db.vaults.keep(vault.vaultId, now))
         return { kind: 'error', text: 'That backup is not waiting to be deleted (kept already, or gone).' }
       this.o.onEvent?.(`KEPT on the local page: vault "${vault.label}" will not be deleted`)

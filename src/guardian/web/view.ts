@@ -6,6 +6,7 @@
 import { toHex } from '../../crypto/bytes.js'
 import { encodeText } from '../../crypto/text.js'
 import { formatSize, spellDuration } from '../../format.js'
+import { networkOf } from '../../p2p/addresses.js'
 import { cleanText } from '../../text.js'
 import { DAY } from '../../time/units.js'
 import { addressKinds } from '../addresses.js'
@@ -17,6 +18,10 @@ const RECENT_MS = 3 * DAY
 
 export interface RequestView {
   readonly id: string
+  /** The vault's id, hex. */
+  readonly vault: string
+  /** Where it came from as limits count it: the /24 or /64 of its address. */
+  readonly network: string
   readonly label: string
   readonly state: RecoveryRequestRow['state']
   readonly ageMs: number
@@ -64,6 +69,8 @@ export function requestViews(db: GuardianStore, now: number): RequestView[] {
     )
     .map((r) => ({
       id: toHex(r.requestId),
+      vault: toHex(r.vaultId),
+      network: cleanText(networkOf(r.requesterIp), 64),
       label: _label(vaults.get(toHex(r.vaultId))),
       state: r.state,
       ageMs: now - r.createdAt,

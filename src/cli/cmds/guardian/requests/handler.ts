@@ -90,7 +90,7 @@ function _sayMany(rs: readonly Row[]): void {
   say('  Only your friend can read you the code of theirs. Call them on a number you already know; type it:')
   say('    kith guardian approve --code <the code they read>')
   say(
-    '  Deny those you did not expect (a denied network cannot ask again for an hour): kith guardian deny <request>',
+    '  Deny those you did not expect (a denied network cannot ask again for an hour): kith guardian deny <request>, or all still waiting: kith guardian deny --all-waiting',
   )
   for (const r of rs)
     say(
