@@ -200,10 +200,8 @@ export class GuardianRunningError extends KithError {
   readonly code = 'GUARDIAN_RUNNING'
   constructor(dir: string, pid: number) {
     super(
-      `a guardian (pid ${pid}) is already running on ${dir}; stop it first (one daemon per data directory)`,
-      {
-        pid,
-      },
+      `a guardian${pid > 0 ? ` (pid ${pid})` : ''} is already running on ${dir}; stop it first (one daemon per data directory)`,
+      { pid },
     )
   }
 }
