@@ -115,6 +115,17 @@ export class StaleDatabaseLeftError extends KithError {
  * A journal's entries up to the newest proven position could not all be had (or chained). The code
  * keeps the journal's historical name, stream.
  */
+/** Two different entries at the newest position, each held by as many guardians, each a complete chain. */
+export class JournalForkedError extends KithError {
+  readonly code = 'STREAM_FORKED'
+  constructor(journal: string, position: number, guardians: readonly string[]) {
+    super(
+      `the ${journal} journal has two different entries at transaction ${position}, each proved by as many guardians (${guardians.join(', ')}): two writers ran, or a rewind reached nobody twice. Nothing was applied beyond the snapshot; stop every copy of the node and ask for help before starting one`,
+      { journal, position, guardians: guardians.join(',') },
+    )
+  }
+}
+
 export class JournalIncompleteError extends KithError {
   readonly code = 'STREAM_INCOMPLETE'
   constructor(journal: string, missing: number, target: number) {

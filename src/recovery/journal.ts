@@ -1,15 +1,17 @@
 /**
  * A journal on recovery (docs/recovery.md, docs/format.md §Live stream): the snapshot in the restored
  * version stops at its mark; every reachable guardian is asked for the journal's newest entry (signed by
- * a writer key the vault key certified), the newest any of them proves is the target, and the entries
- * between are fetched from the approving guardians, each checked (signature, position, hash chain from
- * the mark) before it is applied, one SQLite transaction each. A guardian can withhold entries, never
- * forge one; too few answers were already refused by the versions' freshness rule.
+ * a writer key the vault key certified). The target is an entry, not a number: the newest one proved
+ * whose chain back to the mark the approving guardians' entries complete, walked backward by hash, so an
+ * entry a rewind replaced (still at a guardian that was away) is never applied, and nothing is mixed in
+ * from another run. Each entry is checked (signature, position, hash chain) before it is applied, one
+ * SQLite transaction each. A guardian can withhold entries, never forge one; too few answers were
+ * already refused by the versions' freshness rule.
  */
 import { rename, unlink } from 'node:fs/promises'
 import Database from 'better-sqlite3'
 import { decodeUnsigned } from '../codec/record.js'
-import { equalBytes } from '../crypto/bytes.js'
+import { equalBytes, toHex } from '../crypto/bytes.js'
 import {
   entryPlaintext,
   type JournalEntry,
@@ -25,7 +27,7 @@ import { WrongVaultError } from '../replica/errors.js'
 import type { JournalMark } from '../replica/manifest.js'
 import { duration } from '../time/durations.js'
 import { approvedBy, type RecoveryContext, type Tracked } from './context.js'
-import { JournalIncompleteError, PossiblyStaleError } from './errors.js'
+import { JournalForkedError, JournalIncompleteError, PossiblyStaleError } from './errors.js'
 
 /** Where a restored database that must not be used went (see setAsideStale). */
 export type SetAside =
@@ -111,67 +113,130 @@ async function _head(ctx: RecoveryContext, t: Tracked, journal: string): Promise
   }
 }
 
-/** Entries after `mark` up to `target`, from approving guardians, each verified and chained. */
+/** What an approving guardian gave of the journal after the mark: verified entries, by hash. */
+async function _run(
+  ctx: RecoveryContext,
+  h: JournalHead,
+  mark: JournalMark,
+  into: Map<string, JournalEntry>,
+): Promise<void> {
+  const last = h.newest?.position ?? 0
+  let from = mark.position + 1
+  while (from <= last) {
+    let run: readonly { entry: Uint8Array }[]
+    try {
+      const bytes = await fetchFromPeer(
+        await ctx.node(),
+        h.t,
+        ctx.opts.vaultId,
+        { what: 'entries', journal: mark.journal, from },
+        { signal: AbortSignal.timeout(duration('askJournal')), log: ctx.p2pLog },
+      )
+      run = decodeUnsigned(MSG.journalEntries, bytes).entries
+    } catch (err) {
+      ctx.log.debug({ event: 'entries-not-given', guardian: h.t.label, from, ...errorFields(err) })
+      return
+    }
+    let next = from
+    for (const { entry } of run) {
+      let e: JournalEntry
+      try {
+        e = openEntry(entry, h.cert.writerKey)
+        if (e.journal !== mark.journal || !equalBytes(e.vaultId, ctx.opts.vaultId))
+          throw new BadEntryError(e.position, 'journal')
+        if (e.position !== next) throw new BadEntryError(e.position, 'position')
+      } catch (err) {
+        // not this guardian's writer, tampered, or not the run it was asked for: a lie, said
+        ctx.distrust(h.t, 'journal-entry', err)
+        return
+      }
+      into.set(toHex(e.hash), e)
+      next++
+    }
+    // nothing more to give (withheld, or compacted away): what it gave stays usable
+    if (next === from) return
+    from = next
+  }
+}
+
+/**
+ * The chain of entries that ends at `top` and starts right after the mark, walked backward by each
+ * entry's `prev` through `known`; undefined where a link is missing.
+ */
+function _chainTo(top: JournalEntry, mark: JournalMark, known: ReadonlyMap<string, JournalEntry>) {
+  const chain: JournalEntry[] = []
+  let e: JournalEntry | undefined = top
+  for (let position = top.position; position > mark.position; position--) {
+    if (e === undefined || e.position !== position) return undefined
+    chain.push(e)
+    e = position - 1 > mark.position ? known.get(toHex(e.prev)) : undefined
+  }
+  const first = chain.at(-1)
+  return first !== undefined && equalBytes(first.prev, mark.hash) ? chain.reverse() : undefined
+}
+
+/** The distinct newest entries the guardians proved, the most trusted first: highest, then most held. */
+function _targets(heads: readonly JournalHead[], mark: JournalMark) {
+  const byHash = new Map<string, { entry: JournalEntry; holders: JournalHead[] }>()
+  for (const h of heads) {
+    if (h.newest === undefined || h.newest.position <= mark.position) continue
+    const key = toHex(h.newest.hash)
+    const t = byHash.get(key) ?? { entry: h.newest, holders: [] }
+    t.holders.push(h)
+    byHash.set(key, t)
+  }
+  return [...byHash.values()].sort(
+    (a, b) => b.entry.position - a.entry.position || b.holders.length - a.holders.length,
+  )
+}
+
+/**
+ * The entries to apply after `mark`: the chain from the mark to the newest entry a guardian proved
+ * that the approving guardians' entries can reach, walked backward from that entry's hash. A rewind
+ * leaves the entry it replaced at guardians that were away: two entries at one position, the one more
+ * guardians hold first; an entry off the chosen chain is not a lie, and is never applied. Two
+ * candidates of one position and as many holders, both complete, are a fork: refused.
+ */
 async function _entries(
   ctx: RecoveryContext,
   heads: readonly JournalHead[],
   mark: JournalMark,
-  target: number,
-): Promise<JournalEntry[]> {
-  const out: JournalEntry[] = []
-  let prev = mark.hash
-  let next = mark.position + 1
-  const sources = heads.filter((h) => approvedBy(h.t) && (h.newest?.position ?? 0) >= next)
-  while (next <= target) {
-    let progressed = false
-    for (const h of sources) {
-      let run: readonly { entry: Uint8Array }[]
-      try {
-        const bytes = await fetchFromPeer(
-          await ctx.node(),
-          h.t,
-          ctx.opts.vaultId,
-          { what: 'entries', journal: mark.journal, from: next },
-          { signal: AbortSignal.timeout(duration('askJournal')), log: ctx.p2pLog },
-        )
-        run = decodeUnsigned(MSG.journalEntries, bytes).entries
-      } catch (err) {
-        ctx.log.debug({ event: 'entries-not-given', guardian: h.t.label, from: next, ...errorFields(err) })
-        continue
-      }
-      for (const { entry } of run) {
-        let e: JournalEntry
-        try {
-          e = openEntry(entry, h.cert.writerKey)
-        } catch (err) {
-          // not this guardian's writer, or tampered: try the next guardian from here
-          ctx.distrust(h.t, 'journal-entry', err)
-          break
-        }
-        const wrong =
-          e.journal !== mark.journal
-            ? 'journal'
-            : e.position !== next
-              ? 'position'
-              : !equalBytes(e.prev, prev)
-                ? 'chain'
-                : undefined
-        if (wrong !== undefined) {
-          // an entry a rewind replaced (a guardian away at the time) does not chain either: said, not used
-          ctx.distrust(h.t, 'journal-entry', new BadEntryError(e.position, wrong))
-          break
-        }
-        out.push(e)
-        prev = e.hash
-        next++
-        progressed = true
-        if (next > target) break
-      }
-      if (next > target) break
+): Promise<{ target: number; entries: JournalEntry[] }> {
+  const known = new Map<string, JournalEntry>()
+  for (const h of heads) if (h.newest !== undefined) known.set(toHex(h.newest.hash), h.newest)
+  const sources = heads.filter((h) => approvedBy(h.t) && (h.newest?.position ?? 0) > mark.position)
+  const asked = new Set<JournalHead>()
+  const targets = _targets(heads, mark)
+  for (const [i, t] of targets.entries()) {
+    // its holders first: they hold its chain, unless compacted; then the others, for what is missing
+    let chain = _chainTo(t.entry, mark, known)
+    for (const h of [...sources].sort((a, b) => +t.holders.includes(b) - +t.holders.includes(a))) {
+      if (chain !== undefined) break
+      if (asked.has(h)) continue
+      asked.add(h)
+      await _run(ctx, h, mark, known)
+      chain = _chainTo(t.entry, mark, known)
     }
-    if (!progressed) throw new JournalIncompleteError(mark.journal, next, target)
+    if (chain === undefined) continue
+    const twin = targets
+      .slice(i + 1)
+      .find(
+        (o) =>
+          o.entry.position === t.entry.position &&
+          o.holders.length === t.holders.length &&
+          _chainTo(o.entry, mark, known) !== undefined,
+      )
+    if (twin !== undefined)
+      throw new JournalForkedError(
+        mark.journal,
+        t.entry.position,
+        [...t.holders, ...twin.holders].map((h) => h.t.label),
+      )
+    return { target: t.entry.position, entries: chain }
   }
-  return out
+  const top = targets[0]?.entry.position ?? mark.position
+  if (top > mark.position) throw new JournalIncompleteError(mark.journal, mark.position + 1, top)
+  return { target: mark.position, entries: [] }
 }
 
 /**
@@ -193,16 +258,15 @@ export async function replayJournal(
   // answers one of them holds it even if f of those who answered lie or were rolled back
   if (heads.length < rule.needed && ctx.opts.acceptStale !== true)
     throw new PossiblyStaleError(heads.length, rule.needed, mark.position, rule.tolerate)
-  const target = Math.max(mark.position, ...heads.map((h) => h.newest?.position ?? 0))
   ctx.log.info({
     event: 'journal-heads',
     journal: mark.journal,
     answered: heads.length,
     needed: rule.needed,
     from: mark.position,
-    to: target,
+    newest: Math.max(mark.position, ...heads.map((h) => h.newest?.position ?? 0)),
   })
-  const entries = target > mark.position ? await _entries(ctx, heads, mark, target) : []
+  const { target, entries } = await _entries(ctx, heads, mark)
   const db = new Database(path)
   try {
     for (const e of entries) {
