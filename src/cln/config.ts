@@ -3,7 +3,7 @@
  * plugin finds everything from them, never from lightningd's options or RPC (the hook can come before
  * `init`), and no secret is ever on a command line.
  * - `cln-plugin.json` (0600): the vault directory, the journal, the database, the hold time, the alert
- *   targets, and the passphrase file if the vault key is sealed;
+ *   targets; never a passphrase or its path (an older plugin's `passphraseFile` is read and ignored);
  * - `cln-db.key` (0600): the writer's Ed25519 seed, the journal key and the writer certificate.
  * The directory and the files' keys `stream` and `streamKey` keep the journal's historical name.
  */
@@ -25,7 +25,6 @@ export interface PluginConfig {
   readonly db: string
   /** How long lightningd is kept waiting for W guardians before the plugin refuses (ms). */
   readonly holdMs: number
-  readonly passphraseFile?: string
   readonly alertWebhook?: string
   readonly alertCommand?: string
 }
@@ -69,11 +68,20 @@ export async function writePluginFiles(config: PluginConfig, secrets: WriterSecr
   )
 }
 
+/** The plugin's config (readPluginConfigFile), without what it ignored. */
+export async function readPluginConfig(path: string): Promise<PluginConfig> {
+  return (await readPluginConfigFile(path)).config
+}
+
 /**
  * The plugin's config: missing, the plugin was not installed (PLUGIN_NOT_INSTALLED); not JSON, or a field
- * unknown, missing or of the wrong type (a hand edit gone wrong): CONFIG_INVALID, naming it.
+ * unknown, missing or of the wrong type (a hand edit gone wrong): CONFIG_INVALID, naming it. An older
+ * plugin's `passphraseFile` is accepted, so an upgraded plugin starts, and never used
+ * (`passphraseFileIgnored` says it was there).
  */
-export async function readPluginConfig(path: string): Promise<PluginConfig> {
+export async function readPluginConfigFile(
+  path: string,
+): Promise<{ config: PluginConfig; passphraseFileIgnored: boolean }> {
   const text = await readFile(path, 'utf8').catch((err: unknown) => {
     if (isMissingFile(err)) throw new PluginNotInstalledError(path)
     throw err
@@ -88,16 +96,31 @@ export async function readPluginConfig(path: string): Promise<PluginConfig> {
     db: c.need('db', c.string('db')),
     holdMs: c.need('holdMs', c.number('holdMs')),
   }
+  // read (a wrong type is still a broken file) so that done() takes it, then dropped: never used
   const passphraseFile = c.string('passphraseFile')
   const alertWebhook = c.string('alertWebhook')
   const alertCommand = c.string('alertCommand')
   c.done()
   return {
-    ...config,
-    ...(passphraseFile !== undefined ? { passphraseFile } : {}),
-    ...(alertWebhook !== undefined ? { alertWebhook } : {}),
-    ...(alertCommand !== undefined ? { alertCommand } : {}),
+    config: {
+      ...config,
+      ...(alertWebhook !== undefined ? { alertWebhook } : {}),
+      ...(alertCommand !== undefined ? { alertCommand } : {}),
+    },
+    passphraseFileIgnored: passphraseFile !== undefined,
   }
+}
+
+/**
+ * `kith cln install-plugin --refresh`: write cln-plugin.json again from itself, without what this kith
+ * ignores (an older plugin's passphrase file). No key is needed: no writer is made, no snapshot taken.
+ * Whether it dropped anything.
+ */
+export async function refreshPluginConfig(vaultDir: string): Promise<{ dropped: boolean }> {
+  const path = pluginPaths(vaultDir).config
+  const { config, passphraseFileIgnored } = await readPluginConfigFile(path)
+  await writeFileAtomic(path, `${JSON.stringify(config, null, 2)}\n`)
+  return { dropped: passphraseFileIgnored }
 }
 
 export async function readWriterSecrets(vaultDir: string): Promise<WriterSecrets> {

@@ -3,7 +3,8 @@
  * certified once by the vault key, a journal key drawn, both kept (0600) for the plugin with its
  * configuration; the database becomes the vault's `cln-db` source; the first snapshot is taken and
  * committed, and the journal starts from its mark; one executable `kith-cln` (0700) is written where
- * lightningd loads plugins. No secret goes on a command line: the plugin reads its own files.
+ * lightningd loads plugins. No secret goes on a command line: the plugin reads its own files. The
+ * passphrase (if the vault key is sealed) is used here and never stored: the plugin never needs it.
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -27,7 +28,6 @@ export interface InstallOptions {
   readonly db: string
   readonly pluginDir: string
   readonly holdMs: number
-  readonly passphraseFile?: string
   readonly alertWebhook?: string
   readonly alertCommand?: string
 }
@@ -81,7 +81,6 @@ export async function installPlugin(vault: Vault, o: InstallOptions): Promise<In
     stream: CLN_JOURNAL,
     db,
     holdMs: o.holdMs,
-    ...(o.passphraseFile ? { passphraseFile: resolve(o.passphraseFile) } : {}),
     ...(o.alertWebhook ? { alertWebhook: o.alertWebhook } : {}),
     ...(o.alertCommand ? { alertCommand: o.alertCommand } : {}),
   }

@@ -4,7 +4,8 @@
  * in the writer's log first, then sent to every guardian; lightningd hears `continue` as soon as W of
  * them hold it durably. When W cannot be reached it keeps trying for the hold time, alerting at once (an
  * alert that fails is said in lightningd's log), then refuses: lightningd stops before committing anything
- * unreplicated.
+ * unreplicated. After lost writes (or with no base) it asks the key-holding process for a snapshot and
+ * adopts its committed mark: it never holds the vault key, a data key or a passphrase.
  */
 import { thrownText } from '../errors.js'
 import { makeEntry } from '../journal/entry.js'
@@ -28,8 +29,12 @@ export interface PluginDeps {
     quorum: number,
     signal: AbortSignal,
   ) => Promise<AppendOutcome>
-  /** Take, push and commit a new snapshot version (after lost writes); its mark for this journal. */
-  readonly snapshot: () => Promise<JournalMark>
+  /** The newest committed version's mark for this journal (undefined: none yet). */
+  readonly committedMark: () => JournalMark | undefined
+  /** Ask for a snapshot reaching `position` (the snapshot request file): `kith vault watch` or backup answers. */
+  readonly requestSnapshot: (position: number) => Promise<void>
+  /** Whether the request is still there: it is deleted once the version's certificate went to the guardians. */
+  readonly requestPending: () => boolean
   readonly holdMs: number
   /** A line for lightningd's log and the plugin's own. */
   readonly say: (level: 'info' | 'unusual' | 'broken', line: string) => void
@@ -47,10 +52,11 @@ export class ClnPlugin {
   async dbWrite(dataVersion: number, writes: readonly string[]): Promise<void> {
     const log = this.d.log
     let tip = log.tip()
-    if (tip === undefined)
-      throw new Refusal('kith-cln has no snapshot to start from; run `kith cln install-plugin` again')
     let newest = log.newest()
-    let action = classify(tip.position, newest?.position === tip.position, dataVersion)
+    let action =
+      tip === undefined
+        ? { kind: 'base' as const, position: dataVersion }
+        : classify(tip.position, newest?.position === tip.position, dataVersion)
     if (action.kind === 'halt') {
       this.d.say(
         'broken',
@@ -58,16 +64,14 @@ export class ClnPlugin {
       )
       throw new Refusal(`data_version ${dataVersion} is lower than ${action.last}`)
     }
-    if (action.kind === 'gap') {
-      this.d.say(
-        'unusual',
-        `transactions ${action.last + 1} to ${action.position - 1} were never replicated: taking a new snapshot first`,
+    if (action.kind === 'gap' || action.kind === 'base') {
+      // lightningd's database stands at the transaction before this one while the hook waits
+      const mark = await this._base(
+        action.position - 1,
+        action.kind === 'gap'
+          ? `transactions ${action.last + 1} to ${action.position - 1} were never replicated`
+          : 'the journal has no snapshot to start from',
       )
-      const mark = await this.d.snapshot().catch((err: unknown) => {
-        throw new Refusal(
-          `a new snapshot after lost writes failed: ${err instanceof Error ? err.message : String(err)}`,
-        )
-      })
       log.setBase({ position: mark.position, hash: mark.hash })
       tip = log.tip()!
       newest = log.newest()
@@ -77,7 +81,8 @@ export class ClnPlugin {
           `after a new snapshot at ${mark.position}, data_version ${dataVersion} still does not follow`,
         )
     }
-    const prev = action.kind === 'rewind' ? newest!.prev : tip.hash
+    // here the log has a tip: its own, or the base just adopted
+    const prev = action.kind === 'rewind' ? newest!.prev : tip!.hash
     if (action.kind === 'rewind')
       this.d.say('info', `transaction ${action.position} was not committed: replacing it`)
     const entry = makeEntry({
@@ -92,6 +97,48 @@ export class ClnPlugin {
     // in the writer's log before anything leaves: a guardian that is behind is sent it from there
     log.put({ position: entry.position, prev: entry.prev, hash: entry.hash, bytes: entry.bytes })
     await this._replicate(entry.position, entry.bytes)
+  }
+
+  /**
+   * The committed mark at `need` (where lightningd's database stands): the newest one if it is there;
+   * otherwise a snapshot request, then a look every clnMarkPoll until the hold time is over. No mark by
+   * then: one alert and a refusal (lightningd stops; after a backup by hand, its next start adopts it).
+   */
+  private async _base(need: number, why: string): Promise<JournalMark> {
+    const deadline = Date.now() + this.d.holdMs
+    const look = (): JournalMark | undefined => {
+      const mark = this.d.committedMark()
+      if (mark === undefined || mark.position < need) return undefined
+      if (mark.position > need) {
+        // only something else writing lightningd's database could put a snapshot ahead of it
+        const line = `a committed snapshot (transaction ${mark.position}) is ahead of lightningd's transaction ${need}: refusing`
+        this.d.say('broken', line)
+        throw new Refusal(line)
+      }
+      return mark
+    }
+    const now = look()
+    if (now !== undefined) return now
+    await this.d.requestSnapshot(need).catch((err: unknown) => {
+      throw new Refusal(`the snapshot request could not be written: ${thrownText(err)}`)
+    })
+    this.d.say('unusual', `${why}: asked kith vault watch for a new snapshot (a snapshot request)`)
+    for (;;) {
+      const pause = Math.min(duration('clnMarkPoll'), Math.max(0, deadline - Date.now()))
+      await new Promise((r) => setTimeout(r, pause))
+      // committed is not enough: guardians take an entry past the gap once the version's certificate
+      // reached them, which the answering backup sends before it deletes the request
+      const mark = look()
+      if (mark !== undefined && (!this.d.requestPending() || Date.now() >= deadline)) {
+        this.d.say('info', `a new snapshot at transaction ${need} is committed: lightningd goes on`)
+        return mark
+      }
+      if (Date.now() >= deadline) break
+    }
+    const line = `no snapshot came within the hold time (${why}): is kith vault watch running? Run kith vault backup (it asks for your passphrase), then start lightningd again`
+    this.d.say('broken', line)
+    await this._alert(`${why}; no snapshot came within the hold time`)
+    throw new Refusal(line)
   }
 
   /**

@@ -1,18 +1,18 @@
 /**
  * kith-cln as a process: read lightningd's JSON-RPC from stdin, answer on stdout, replicate each
  * `db_write` (plugin.ts). Everything it needs comes from its own files (config.ts); `getmanifest` is
- * answered at once, while the network starts; hooks are taken one at a time, in order.
+ * answered at once, while the network starts; hooks are taken one at a time, in order. It must never
+ * read a passphrase, the vault key file or a data key: snapshots are asked of the process that holds them.
  */
 import '../polyfill.js'
+import { existsSync } from 'node:fs'
 import type { Readable, Writable } from 'node:stream'
 import { sendAlert } from '../coordinator/alerts.js'
-import { requireCommitted, runBackup } from '../coordinator/backup.js'
 import { journalLogPath, vaultPaths } from '../coordinator/paths.js'
+import { snapshotRequestPath, writeSnapshotRequest } from '../coordinator/snapshot-request.js'
 import { CoordinatorStore } from '../coordinator/store.js'
-import { Vault } from '../coordinator/vault.js'
 import { ed25519Signer } from '../crypto/ed25519.js'
 import { encodeText } from '../crypto/text.js'
-import { acquireLockWaiting } from '../disk/lock.js'
 import { KithError, thrownText } from '../errors.js'
 import { openWriterCertificate } from '../journal/entry.js'
 import { LocalLog } from '../journal/local-log.js'
@@ -22,37 +22,20 @@ import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import type { JournalMark } from '../replica/manifest.js'
 import { openManifest } from '../replica/manifest.js'
-import { type PluginConfig, pluginPaths, readPluginConfig, readWriterSecrets } from './config.js'
+import { pluginPaths, readPluginConfigFile, readWriterSecrets } from './config.js'
 import { ClnPlugin, Refusal } from './plugin.js'
 import { JsonObjectSplitter, logNotification, MANIFEST, type RpcMessage, result, rpcError } from './rpc.js'
 import { HookStats } from './stats.js'
 
-/** Take a new snapshot version of the vault (after lost writes), under the vault's lock. */
-async function _snapshot(config: PluginConfig, journal: string, log: Log): Promise<JournalMark> {
-  const passphrase = config.passphraseFile
-    ? (await import('node:fs/promises'))
-        .readFile(config.passphraseFile, 'utf8')
-        .then((t) => t.replace(/\r?\n$/, ''))
-    : undefined
-  const vault = await Vault.open(config.vaultDir, await passphrase, { lock: false, log })
-  const release = await acquireLockWaiting(vaultPaths(config.vaultDir).lock, 'vault', config.holdMs)
-  try {
-    const report = requireCommitted(await runBackup(vault))
-    const v = report.pushed ?? report.drained.at(-1)
-    const newest = vault.db.newestCommitted()
-    const mark = newest && openManifest(newest.manifest).marks?.find((m) => m.journal === journal)
-    if (v === undefined || mark === undefined)
-      throw new Error('the new snapshot names no position of the journal')
-    return mark
-  } finally {
-    release()
-    await vault.close()
-  }
+/** The newest committed version's mark for `journal`, read from the vault's database (no key needed). */
+function _committedMark(store: CoordinatorStore, journal: string): JournalMark | undefined {
+  const newest = store.newestCommitted()
+  return newest && openManifest(newest.manifest).marks?.find((m) => m.journal === journal)
 }
 
 /** Serve lightningd on `input`/`output` until `input` ends. */
 export async function runPlugin(configPath: string, input: Readable, output: Writable): Promise<void> {
-  const config = await readPluginConfig(configPath)
+  const { config, passphraseFileIgnored } = await readPluginConfigFile(configPath)
   const log: Log = createLog('cln', { file: pluginPaths(config.vaultDir).log })
   const write = (s: string) => output.write(s)
   const say = (level: 'info' | 'unusual' | 'broken', line: string) => {
@@ -61,6 +44,12 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
     else log.warn({ event: 'note' }, line)
   }
   const stats = new HookStats(pluginPaths(config.vaultDir).metrics)
+  // an older kith-cln kept a passphrase file's path; this one never reads it
+  if (passphraseFileIgnored)
+    say(
+      'unusual',
+      "cln-plugin.json names a passphrase file; kith-cln no longer reads it: delete that file from this disk if nothing else needs it, and run 'kith cln install-plugin --refresh'",
+    )
   // the network and the stores start while lightningd asks for the manifest
   const ready = (async () => {
     const secrets = await readWriterSecrets(config.vaultDir)
@@ -90,7 +79,15 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
         targets() // a roster change since the last entry is followed at the next one
         return writer.append(position, bytes, quorum, signal)
       },
-      snapshot: () => _snapshot(config, config.stream, log),
+      committedMark: () => _committedMark(store, config.stream),
+      requestSnapshot: (position) =>
+        writeSnapshotRequest(config.vaultDir, {
+          journal: config.stream,
+          position,
+          at: Date.now(),
+          pid: process.pid,
+        }),
+      requestPending: () => existsSync(snapshotRequestPath(config.vaultDir, config.stream)),
       holdMs: config.holdMs,
       say,
       alert: async (reason) => {

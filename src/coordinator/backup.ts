@@ -17,6 +17,7 @@ import { refuseIfFenced } from './fence-record.js'
 import { vaultPaths } from './paths.js'
 import { type ByteProgress, type PushReport, pushToGuardians } from './push.js'
 import { snapshotSources, trimJournalLogs } from './snapshot.js'
+import { deleteAnsweredRequests } from './snapshot-request.js'
 import type { Vault } from './vault.js'
 
 export interface BackupReport {
@@ -65,10 +66,18 @@ export function requireCommitted(report: BackupReport): BackupReport {
   return report
 }
 
-/** The writers' logs keep only what follows the newest committed version's marks (however it committed). */
+/**
+ * The writers' logs keep only what follows the newest committed version's marks (however it committed),
+ * and the snapshot requests those marks answer are deleted (a `kith vault backup` answers one too).
+ */
 export function trimCommitted(vault: Vault): void {
   const newest = vault.db.newestCommitted()
-  if (newest !== undefined) trimJournalLogs(vault.dir, openManifest(newest.manifest).marks ?? [])
+  if (newest === undefined) return
+  const marks = openManifest(newest.manifest).marks ?? []
+  trimJournalLogs(vault.dir, marks)
+  const answered = deleteAnsweredRequests(vault.dir, marks)
+  if (answered > 0)
+    vault.log.info({ event: 'snapshot-requests-answered', count: answered, version: newest.version })
 }
 
 const committedNow = (vault: Vault) => ({ committedVersion: vault.db.newestCommitted()?.version ?? 0 })

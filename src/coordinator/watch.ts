@@ -3,8 +3,9 @@
  * directory (LND replaces channel.backup by rename, which a watch on the file itself would miss),
  * changes are debounced, backups never overlap, and a periodic round re-checks sources by size and
  * mtime (watches can miss events), drains the outbox and re-pushes the newest committed version to
- * guardians that lack it. stop() lets a running backup finish. A proven takeover (FENCED) stops the
- * watch for good: `failed` rejects with it.
+ * guardians that lack it. A snapshot request left by a journal's writer (the CLN plugin after lost
+ * writes: snapshot-request.ts) is answered at once by a backup. stop() lets a running backup finish. A
+ * proven takeover (FENCED) stops the watch for good: `failed` rejects with it.
  */
 import { type FSWatcher, watch } from 'node:fs'
 import { stat } from 'node:fs/promises'
@@ -13,6 +14,7 @@ import { toHex } from '../crypto/bytes.js'
 import { acquireLockWaiting } from '../disk/lock.js'
 import { KithError } from '../errors.js'
 import { errorFields } from '../log.js'
+import { openManifest } from '../replica/manifest.js'
 import { duration } from '../time/durations.js'
 import { runBackup, trimCommitted } from './backup.js'
 import { FencedError } from './errors.js'
@@ -20,6 +22,7 @@ import { refuseIfFenced } from './fence-record.js'
 import { vaultPaths } from './paths.js'
 import { pushToGuardians } from './push.js'
 import { journalsNeedSnapshot } from './snapshot.js'
+import { pendingSnapshotRequests, SNAPSHOT_REQUEST_SUFFIX } from './snapshot-request.js'
 
 import type { Vault } from './vault.js'
 
@@ -35,8 +38,8 @@ export interface WatchOptions {
   readonly afterRound?: () => Promise<void>
   /**
    * Runs what changes the vault (a backup, a retry) as the vault's one writer (exclusiveVault): the
-   * watch holds the vault's lock only for that, so a `kith vault backup` or the CLN plugin's snapshot
-   * after lost writes takes its turn in between. Default: run directly (a vault opened with its lock).
+   * watch holds the vault's lock only for that, so a `kith vault backup` (or another command) takes its
+   * turn in between. Default: run directly (a vault opened with its lock).
    */
   readonly exclusive?: <T>(fn: () => Promise<T>) => Promise<T>
 }
@@ -98,6 +101,7 @@ export class Watcher {
       w.on('error', () => this._say(`watch on ${target} failed; falling back to periodic checks`))
       this.watchers.push(w)
     }
+    this._watchRequests()
     await this._fingerprint()
     this.timer = setInterval(
       () => this._enqueue(() => this._round()),
@@ -114,6 +118,40 @@ export class Watcher {
     if (this.debounce) clearTimeout(this.debounce)
     if (this.timer) clearInterval(this.timer)
     await this.running
+  }
+
+  /**
+   * A journal's writer waits for the snapshot it asked for (lightningd is held meanwhile): a request is
+   * answered at once, not at the next round. Without a streams/ directory (no journal yet) the rounds
+   * still find requests.
+   */
+  private _watchRequests(): void {
+    const dir = vaultPaths(this.vault.dir).journals
+    let w: FSWatcher
+    try {
+      w = watch(dir, (_event, file) => {
+        if (file !== null && String(file).endsWith(SNAPSHOT_REQUEST_SUFFIX))
+          this._enqueue(() => this._answerRequests())
+      })
+    } catch {
+      return
+    }
+    w.on('error', () => this._say(`watch on ${dir} failed; snapshot requests are answered at each round`))
+    this.watchers.push(w)
+  }
+
+  /** The snapshot requests the newest committed version does not answer yet. */
+  private _pendingRequests(): number {
+    const newest = this.vault.db.newestCommitted()
+    const marks = newest === undefined ? [] : (openManifest(newest.manifest).marks ?? [])
+    return pendingSnapshotRequests(this.vault.dir, marks).length
+  }
+
+  /** Back up if a writer asked for a snapshot that no committed version gives yet (its deletion is no ask). */
+  private async _answerRequests(): Promise<void> {
+    if (this.stopped || this._pendingRequests() === 0) return
+    this._say('a journal asked for a new snapshot: backing up now')
+    await this._backup()
   }
 
   private _changed(): void {
@@ -168,8 +206,10 @@ export class Watcher {
     // a journaled database is snapshotted when its entries since the last snapshot outweigh it
     const changed = await this._fingerprint()
     const compact = !changed && (await journalsNeedSnapshot(this.vault))
-    this.vault.log.debug({ event: 'watch-round', changed, compact })
-    if (changed || compact) return this._backup()
+    // a request whose file event was missed (or that a failed round left unanswered)
+    const requested = this._pendingRequests() > 0
+    this.vault.log.debug({ event: 'watch-round', changed, compact, requested })
+    if (changed || compact || requested) return this._backup()
     await this._exclusive(async () => {
       await this._retry()
       trimCommitted(this.vault)

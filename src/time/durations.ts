@@ -76,6 +76,11 @@ export const DEFAULT_DURATIONS = Object.freeze({
   recoveryPoll: SECOND,
   /** Between two tries of a CLN transaction that has not reached W guardians yet. */
   clnRetry: SECOND,
+  /**
+   * Between two looks of kith-cln for the committed snapshot it asked for (lost writes): one read of the
+   * vault's database; a running `kith vault watch` answers within a backup, seconds.
+   */
+  clnMarkPoll: 250,
   /** How long lightningd waits for W guardians before the plugin refuses: --hold's default. */
   clnHold: MINUTE,
   /** Between two tries of a lock another process holds. */
@@ -130,11 +135,11 @@ export const DEFAULT_DURATIONS = Object.freeze({
   reservationTtl: 2 * HOUR,
   /** How long `kith recover` waits for approvals: --wait's default (friends sleep). */
   recoveryWait: DAY,
-  /** A watch round waiting for another process's hold on the vault (a backup, the plugin's snapshot). */
+  /** A watch round waiting for another process's hold on the vault (a backup, another command). */
   lockWait: 10 * MINUTE,
   /**
-   * A command that changes the vault, waiting for another process's turn to end (a watch round, the
-   * plugin's snapshot, another command) before it says VAULT_BUSY: a round is a backup, about a push.
+   * A command that changes the vault, waiting for another process's turn to end (a watch round, another
+   * command) before it says VAULT_BUSY: a round is a backup, about a push.
    */
   vaultTurn: 2 * MINUTE,
   /** A guardian unheard this long is alerted on: --silent-after's default. */

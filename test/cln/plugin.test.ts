@@ -107,11 +107,23 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
     ).toBe(true)
   })
 
-  it('lost writes: a new snapshot is committed first, then the transaction goes on', async () => {
-    for (const n of [37, 38, 39]) ln.commitUnreplicated(n)
-    expect(await ln.pay(40)).toBe('continue')
-    expect((await statusJson(...v('status', '--offline')))['committedVersion']).toBe(2)
-    for (let n = 41; n <= 45; n++) expect(await ln.pay(n)).toBe('continue')
+  it('lost writes: the plugin asks the running watch for a new snapshot, then the transaction goes on', async () => {
+    const watchVault = await Vault.open(dir, undefined, { lock: false })
+    const watcher = new Watcher(watchVault, {
+      debounceMs: 100,
+      retryMs: 10 * 60_000,
+      exclusive: exclusiveVault(dir),
+    })
+    await watcher.start()
+    try {
+      for (const n of [37, 38, 39]) ln.commitUnreplicated(n)
+      expect(await ln.pay(40)).toBe('continue')
+      expect((await statusJson(...v('status', '--offline')))['committedVersion']).toBe(2)
+      for (let n = 41; n <= 45; n++) expect(await ln.pay(n)).toBe('continue')
+    } finally {
+      await watcher.stop()
+      await watchVault.close()
+    }
   })
 
   it('the recovery rebuilds the database exactly as lightningd committed it', async () => {

@@ -1,4 +1,5 @@
 /** `kith cln install-plugin`: the db_write plugin for a CLN node, its first snapshot, and where it lives. */
+import { refreshPluginConfig } from '../../../../cln/config.js'
 import { installPlugin } from '../../../../cln/install.js'
 import { UsageError } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
@@ -7,17 +8,26 @@ import { withVault } from '../../vault/open.js'
 import type { InstallPluginArgs } from './options.js'
 
 export async function installPluginHandler(a: InstallPluginArgs): Promise<void> {
-  // the plugin reads the passphrase again whenever it must take a new snapshot: it needs a file
-  if (a.passphraseFile === '-')
-    throw new UsageError(
-      'give --passphrase-file a file, not -: the plugin reads it again for later snapshots',
+  if (a.refresh) {
+    // the plugin's settings written again without what it no longer reads; no key, no new writer
+    const r = await refreshPluginConfig(a.dataDir)
+    if (a.json) return sayJson(r)
+    return say(
+      r.dropped
+        ? 'cln-plugin.json no longer names a passphrase file. Delete that file from this disk if nothing else needs it.'
+        : 'cln-plugin.json names nothing this kith ignores; nothing to change.',
     )
+  }
+  // the passphrase (a file, or - for standard input) is read once, here, and never stored
+  if (a.db === undefined || a.pluginDir === undefined)
+    throw new UsageError('give --db and --plugin-dir (or --refresh, to rewrite the installed settings)')
+  const db = a.db
+  const pluginDir = a.pluginDir
   const r = await withVault(a, (vault) =>
     installPlugin(vault, {
-      db: a.db,
-      pluginDir: a.pluginDir,
+      db,
+      pluginDir,
       holdMs: parseDuration(a.hold),
-      ...(a.passphraseFile && a.passphraseFile !== '-' ? { passphraseFile: a.passphraseFile } : {}),
       ...(a.alertWebhook ? { alertWebhook: a.alertWebhook } : {}),
       ...(a.alertCommand ? { alertCommand: a.alertCommand } : {}),
     }),

@@ -3,8 +3,9 @@ import { durationOption } from '../../../options.js'
 import { type VaultArgs, vaultOptions } from '../../vault/options.js'
 
 export interface InstallPluginArgs extends VaultArgs {
-  readonly db: string
-  readonly pluginDir: string
+  readonly db?: string
+  readonly pluginDir?: string
+  readonly refresh?: boolean
   readonly hold: string
   readonly alertWebhook?: string
   readonly alertCommand?: string
@@ -15,11 +16,16 @@ export const installPluginCommand = {
   describe: "Replicate every transaction of a CLN node's database to your guardians before it commits",
   options: {
     ...vaultOptions,
-    db: { type: 'string', demandOption: true, describe: 'lightningd.sqlite3 of the node' },
+    db: { type: 'string', describe: 'lightningd.sqlite3 of the node (needed unless --refresh)' },
     pluginDir: {
       type: 'string',
-      demandOption: true,
-      describe: 'where lightningd loads plugins (e.g. ~/.lightning/plugins); kith-cln is written there',
+      describe:
+        'where lightningd loads plugins (e.g. ~/.lightning/plugins); kith-cln is written there (needed unless --refresh)',
+    },
+    refresh: {
+      type: 'boolean',
+      describe:
+        "only rewrite the installed plugin's settings without what this kith ignores (an older plugin's passphrase file); needs no key",
     },
     hold: durationOption(
       'clnHold',

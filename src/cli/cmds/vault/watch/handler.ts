@@ -34,8 +34,8 @@ export async function watchHandler(a: WatchArgs & GlobalArgs): Promise<void> {
         retryMs: parseDuration(a.retry),
         timeoutMs: parseDuration(a.timeout),
         onEvent: line,
-        // the vault's lock only while a backup or retry runs: a manual backup, or the CLN plugin's
-        // snapshot after lost writes, takes its turn in between
+        // the vault's lock only while a backup or retry runs: a manual backup takes its turn in between
+        // (the CLN plugin never takes it: it asks this watch for a snapshot)
         exclusive: exclusiveVault(a.dataDir),
         afterRound: async () => {
           const status = await vaultStatus(vault)
