@@ -10,6 +10,7 @@ import type { Roster } from '../replica/roster.js'
 import type { VaultGossip } from './gossip.js'
 import type { Later } from './later.js'
 import type { RateLimiter, ReadBudget } from './limits.js'
+import type { MemoryBudget } from './memory.js'
 import type { RequestAttendance } from './request-slots.js'
 import type { RetentionPolicy } from './retention.js'
 import type { GuardianStore, VaultRow } from './store/index.js'
@@ -58,8 +59,8 @@ export interface GuardianContext {
   }
   /** When each open recovery request was last asked after (a quiet one may give way). */
   readonly requestAttendance: RequestAttendance
-  /** Bytes held at once for messages of peers not known to be on a roster here. */
-  readonly strangerBudget: ReadBudget
+  /** Bytes held at once for what peers send and what is sent them, by whom (guardian/memory.ts). */
+  readonly memory: MemoryBudget
   /** Bytes held at once for rosters presented by peers that coordinate nothing here yet. */
   readonly rosterBudget: ReadBudget
   /** The vaults' gossip topics. */

@@ -1,8 +1,8 @@
 /**
  * What a guardian allows strangers, who are not on any roster it keeps: how many recovery requests, how
- * often, and how many bytes of their messages it holds in memory at once; and what it allows one vault
- * beyond its quota (how many journals). The numbers are here, in one place; docs/threat-model.md
- * explains them.
+ * often, and how many bytes of their messages it holds in memory at once; what it allows one vault
+ * beyond its quota (how many journals); and how much of its memory each peer, member or stranger, may
+ * hold. The numbers are here, in one place; docs/threat-model.md explains them.
  */
 import { MINUTE } from '../time/units.js'
 import type { SlotCaps } from './request-slots.js'
@@ -99,3 +99,43 @@ export class ReadBudget {
     this.used = Math.max(0, this.used - bytes)
   }
 }
+
+/**
+ * The Yamux receive window of a guardian's streams at most (the initial one stays the protocol's 256 KiB),
+ * and what a paused stream may hold unread: a stream is paused whenever its handler is not reading
+ * (p2p/wire.ts), so what its peer sends meanwhile waits in this window. libp2p takes one muxer
+ * configuration per node, so strangers and members get the same; what differs is how many streams and
+ * bytes each may hold (MEMORY_SHARES). 1 MiB a round trip is 20 MiB/s at 50 ms, more than a home uplink
+ * gives one guardian; libp2p's default, 16 MiB, let every stream hold that much.
+ */
+export const GUARDIAN_STREAM_WINDOW = 1024 * 1024
+
+/**
+ * Bytes a guardian holds at once for what peers send it and for its answers not yet sent (a fetched
+ * chunk waits in memory until its peer reads it), by whom (guardian/memory.ts); what does not fit is
+ * refused GUARDIAN_BUSY, before it is read. One member's share holds the most an honest coordinator
+ * sends at once (a 28 MiB offer, two 4 MiB chunks in flight, an 8 MiB journal entry, a dozen streams);
+ * a vault's (its coordinator and the guardians its roster names, who may be invented names) is one
+ * member and a half, so a fellow guardian cannot crowd out the vault's own coordinator; all members
+ * together hold at most 256 MiB, so one vault's flood leaves 160 MiB to the others; strangers keep
+ * their 4 MiB apart, so that no member's flood refuses a recovery from a new machine.
+ */
+export const MEMORY_SHARES = {
+  members: 256 * 1024 * 1024,
+  strangers: STRANGER_READ_BUDGET,
+  vault: 96 * 1024 * 1024,
+  peer: 64 * 1024 * 1024,
+} as const
+
+/**
+ * What opening a stream costs a member: all its peer can make it hold unread (the window, and what one
+ * read of the socket brings past the message being read), counted until its handler is done.
+ */
+export const MEMBER_STREAM_COST = GUARDIAN_STREAM_WINDOW + 64 * 1024
+
+/**
+ * What opening a stream costs a stranger: enough for any first message a stranger may send. Its
+ * protocols read a message or two and answer within milliseconds; whatever it sends after its handler
+ * is done is dropped unread.
+ */
+export const STRANGER_STREAM_COST = 4 * 1024

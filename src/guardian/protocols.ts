@@ -1,15 +1,15 @@
 /**
- * The doors of a guardian: every kith protocol it serves, each stream of a peer that is not on a roster
- * here paid for from the strangers' read budget (refused with GUARDIAN_BUSY when it is spent), and every
- * connection that opened a kith stream marked, so that a stranger's connection that opens none is
- * closed after a few seconds instead of holding a slot.
+ * The doors of a guardian: every kith protocol it serves, each stream read and answered within its
+ * peer's share of the guardian's memory (guardian/memory.ts; refused with GUARDIAN_BUSY when it has no
+ * room), nothing it sends after its handler is done kept, and every connection that opened a kith stream
+ * marked, so that a stranger's connection that opens none is closed after a few seconds instead of
+ * holding a slot.
  */
 import type { Connection, Stream } from '@libp2p/interface'
-import { PROTOCOLS, Wire } from '../p2p/wire.js'
+import { budgetStream, PROTOCOLS, Wire } from '../p2p/wire.js'
 import { duration } from '../time/durations.js'
-import { knownPeer } from './access.js'
+import { allowed, knownPeer } from './access.js'
 import type { GuardianContext } from './context.js'
-import { BusyError } from './errors.js'
 import { onCertify } from './handlers/certify.js'
 import { onDrill } from './handlers/drill.js'
 import { onEnroll } from './handlers/enroll.js'
@@ -19,11 +19,10 @@ import { onPush } from './handlers/push.js'
 import { onRecover } from './handlers/recover.js'
 import { onRoster } from './handlers/roster.js'
 import { onVeto } from './handlers/veto.js'
+import type { MemoryLease } from './memory.js'
 
 /** Most concurrent inbound streams per protocol and connection. */
 const MAX_INBOUND_STREAMS = 32
-/** What one stranger's stream reserves: enough for any first message a stranger may send. */
-export const STRANGER_STREAM_COST = 4 * 1024
 
 type Handler = (ctx: GuardianContext, s: Stream, c: Connection) => Promise<void>
 
@@ -78,11 +77,20 @@ async function _serve(
   active: WeakSet<Connection>,
 ): Promise<void> {
   active.add(c)
-  const stranger = !knownPeer(ctx, c.remotePeer, 'members')
-  if (stranger && !ctx.strangerBudget.reserve(STRANGER_STREAM_COST)) {
-    await new Wire(s, protocol, 0).sendError(new BusyError())
+  let lease: MemoryLease
+  try {
+    // a member's share is its own and its vault's: the vaults whose roster names it
+    const vaults = [...ctx.gossip.followed()].filter((roster) => allowed(roster, c.remotePeer, 'members'))
+    lease = ctx.memory.streamLease(
+      c.remotePeer.toString(),
+      vaults.map((roster) => roster.vaultId),
+    )
+  } catch (err) {
+    // no room for one more stream of this peer: refused before a byte of it is read
+    await new Wire(s, protocol, 0).sendError(err)
     return
   }
+  budgetStream(s, lease)
   try {
     await fn(ctx, s, c)
   } catch (err) {
@@ -94,6 +102,13 @@ async function _serve(
     })
     s.abort(new Error('handler failed'))
   } finally {
-    if (stranger) ctx.strangerBudget.release(STRANGER_STREAM_COST)
+    _readNoMore(s)
+    lease.end()
   }
+}
+
+/** The handler is done: what the peer still sends is dropped as it arrives, never buffered. */
+function _readNoMore(s: Stream): void {
+  if (s.readStatus === 'readable' || s.readStatus === 'paused')
+    void s.closeRead().catch(() => undefined /* gone already: nothing to drop */)
 }

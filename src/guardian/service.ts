@@ -30,7 +30,8 @@ import type { GuardianContext } from './context.js'
 import { AddressInUseError, GuardianRunningError } from './errors.js'
 import { VaultGossip } from './gossip.js'
 import { Later } from './later.js'
-import { ReadBudget, requestLimiters, STRANGER_READ_BUDGET, STRANGER_ROSTER_BUDGET } from './limits.js'
+import { GUARDIAN_STREAM_WINDOW, ReadBudget, requestLimiters, STRANGER_ROSTER_BUDGET } from './limits.js'
+import { MemoryBudget } from './memory.js'
 import { refreshGauges } from './metrics.js'
 import { Notices } from './notices.js'
 import { serveProtocols } from './protocols.js'
@@ -188,6 +189,8 @@ export class Guardian {
           }
         : {}),
       serve: { upnp: this.opts.upnp === true },
+      // a paused stream holds at most its window: members and strangers alike (limits.ts)
+      streamWindow: GUARDIAN_STREAM_WINDOW,
       ...(this.opts.announce ? { announce: this.opts.announce } : {}),
       ...(this.opts.inboundPerSecond !== undefined ? { inboundPerSecond: this.opts.inboundPerSecond } : {}),
       // the vaults' own peers always find room; strangers share what is left (p2p/admission.ts)
@@ -216,7 +219,7 @@ export class Guardian {
       running: () => this.ctx === ctx,
       requestLimits: requestLimiters(),
       requestAttendance: new RequestAttendance(now()),
-      strangerBudget: new ReadBudget(STRANGER_READ_BUDGET),
+      memory: new MemoryBudget(),
       rosterBudget: new ReadBudget(STRANGER_ROSTER_BUDGET),
       gossip: new VaultGossip(node),
       later: new Later(),

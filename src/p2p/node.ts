@@ -48,6 +48,12 @@ export interface KithNodeInit {
   readonly admission?: AdmissionPolicy
   /** A node that serves vaults: relay for its vaults' peers, AutoNAT, and UPnP / NAT-PMP if asked. */
   readonly serve?: { readonly upnp?: boolean }
+  /**
+   * The most a stream's Yamux receive window grows to (at least 256 KiB, where it starts), and so the
+   * most a paused stream holds unread: libp2p's defaults are 16 MiB, with a stream that holds over 4
+   * MiB unread reset. One setting for every connection: libp2p takes one muxer configuration a node.
+   */
+  readonly streamWindow?: number
 }
 
 export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/0'
@@ -68,7 +74,18 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
       circuitRelayTransport({ reservationCompletionTimeout: duration('reservationCompletion') }),
     ],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [
+      yamux(
+        init.streamWindow === undefined
+          ? {}
+          : {
+              streamOptions: {
+                maxStreamWindowSize: init.streamWindow,
+                maxReadBufferLength: init.streamWindow,
+              },
+            },
+      ),
+    ],
     connectionManager: {
       maxConnections: init.maxConnections ?? 64,
       maxIncomingPendingConnections: 16,

@@ -1,7 +1,9 @@
 /**
  * Framing for every kith protocol: unsigned-varint length prefixes (the libp2p convention) with a
  * per-protocol cap checked before a byte of the message is buffered, a deadline on every read and
- * write, and error replies turned into RemoteError. Never reads a message it has not capped.
+ * write, and error replies turned into RemoteError. On a server's stream with a memory budget
+ * (budgetStream), each message's length is also held in the budget before it is read, and the stream is
+ * paused while nothing is read. Never reads a message it has not capped.
  */
 import type { AbortOptions, Stream } from '@libp2p/interface'
 import { type LengthPrefixedStream, lpStream } from '@libp2p/utils'
@@ -77,11 +79,55 @@ function _signal(options: StepOptions | undefined, ms: number): AbortSignal {
 /** What libp2p throws when a stream is gone under a read or a write. */
 const BROKEN = new Set(['StreamResetError', 'StreamStateError', 'StreamClosedError', 'StreamAbortedError'])
 
+/**
+ * What a server may hold in memory for one stream's peer (guardian/memory.ts): a Wire holds each
+ * message's length before it reads the message, until it reads the next one or the handler is done,
+ * and each message it sends while the peer has not taken it yet.
+ */
+export interface StreamMemory {
+  /** Count `bytes` more; throws a named error, counting nothing, when they do not fit. */
+  hold(bytes: number): void
+  /** Count `bytes` fewer. */
+  free(bytes: number): void
+}
+
+const MEMORY = Symbol('kith.streamMemory')
+type BudgetedStream = Stream & { [MEMORY]?: StreamMemory }
+
+/**
+ * Make every Wire on `stream` read and send within `memory`, and keep the stream paused while it is not
+ * reading: what the peer sends meanwhile waits in its Yamux window (no more is granted), not in memory.
+ * A guardian gives every inbound stream its budget before the stream's handler runs.
+ */
+export function budgetStream(stream: Stream, memory: StreamMemory): void {
+  ;(stream as BudgetedStream)[MEMORY] = memory
+}
+
+/** The bytes of a length prefix read so far, as lpStream hands them to its decoder. */
+interface LengthPrefix {
+  readonly byteLength: number
+  get(index: number): number
+}
+
+/** What lpStream's own decoder throws for a length prefix longer than allowed (see `_guard`). */
+class LengthPrefixTooLongError extends Error {
+  override name = 'InvalidDataLengthLengthError'
+}
+
 export class Wire {
   private readonly lp: LengthPrefixedStream<Stream>
   /** The framing options; lpStream reads maxDataLength at every read, so each read gets its own cap. */
-  private readonly framing: { maxDataLength: number; maxLengthLength: number; maxBufferSize: number }
+  private readonly framing: {
+    maxDataLength: number
+    maxLengthLength: number
+    maxBufferSize: number
+    lengthDecoder: (prefix: LengthPrefix) => number
+  }
   private readonly cap: number
+  /** The stream's memory budget, if its server gave it one (budgetStream). */
+  private readonly memory: StreamMemory | undefined
+  /** Bytes held for the message read last: the handler is done with it when it reads the next. */
+  private held = 0
 
   constructor(
     readonly stream: Stream,
@@ -94,8 +140,15 @@ export class Wire {
     this.cap = Math.max(maxMessageBytes, MSG.error.maxBytes)
     // libp2p buffers what arrives without backpressure; protocols keep at most a couple of messages
     // in flight (push acks every chunk), so room for two of the largest is enough
-    this.framing = { maxDataLength: this.cap, maxLengthLength: 5, maxBufferSize: 2 * this.cap + 64 * 1024 }
+    this.framing = {
+      maxDataLength: this.cap,
+      maxLengthLength: 5,
+      maxBufferSize: 2 * this.cap + 64 * 1024,
+      lengthDecoder: (prefix) => this._length(prefix),
+    }
+    this.memory = (stream as BudgetedStream)[MEMORY]
     this.lp = lpStream(stream, this.framing)
+    this._pause()
   }
 
   /** Send one message. */
@@ -104,25 +157,22 @@ export class Wire {
     values: Values<S>,
     options?: StepOptions,
   ): Promise<void> {
-    await this._guard(() =>
-      this.lp.write(encodeRecordBody(def, values), { signal: _signal(options, this.timeoutMs) }),
-    )
+    await this._write(encodeRecordBody(def, values), options, true)
   }
 
   /** Send a named error reply as the answer to one request, and go on (sendError ends the stream). */
   async tell(err: unknown): Promise<void> {
     const e = err instanceof KithError ? err : undefined
-    await this.send(MSG.error, {
-      code: e?.code ?? 'INTERNAL',
-      message: (e?.message ?? 'internal error').slice(0, 500),
-    })
+    // at most 1 KiB, and never refused for want of memory: a refusal for want of memory is said this way
+    const reply = { code: e?.code ?? 'INTERNAL', message: (e?.message ?? 'internal error').slice(0, 500) }
+    await this._write(encodeRecordBody(MSG.error, reply), undefined, false)
   }
 
   /** Send a named error reply, then close; never throws (the peer may be gone). */
   async sendError(err: unknown): Promise<void> {
-    // nothing more is read: stop granting the peer flow-control window, so it cannot keep sending
-    this.stream.pause()
     try {
+      // nothing more is read: stop granting the peer flow-control window, so it cannot keep sending
+      if (this.stream.readStatus === 'readable') this.stream.pause()
       await this.tell(err)
       await this.stream.close({ signal: AbortSignal.timeout(duration('streamClose')) })
       // a refused peer has nothing more to say: an honest client resets as soon as it reads the error;
@@ -197,16 +247,64 @@ export class Wire {
 
   /** The next message's bytes, at most `maxBytes`; an error reply becomes RemoteError. */
   private async _read(maxBytes: number, options?: StepOptions): Promise<Uint8Array> {
+    // the handler asks for the next message once it is done with the last one
+    this.memory?.free(this.held)
+    this.held = 0
     // the length of what arrives is checked against this step's message, not the protocol's largest:
     // a first message of a stranger is refused unread if it claims more than that message can be
     this.framing.maxDataLength = Math.min(this.cap, Math.max(maxBytes, MSG.error.maxBytes))
-    const list = await this._guard(() => this.lp.read({ signal: _signal(options, this.timeoutMs) }))
+    this._resume()
+    const list = await this._guard(() => this.lp.read({ signal: _signal(options, this.timeoutMs) })).finally(
+      () => this._pause(),
+    )
     const bytes = list.subarray()
     if (recordKind(bytes) === MSG.error.kind) {
       const f = decodeUnsigned(MSG.error, bytes)
       throw new RemoteError(f.code, f.message)
     }
     return bytes
+  }
+
+  /**
+   * A message's length from its prefix (an unsigned varint), held in the stream's budget if it has one,
+   * before a byte of the message is read (a length over this step's cap is lpStream's to refuse). A
+   * RangeError while the prefix is incomplete makes lpStream read another byte.
+   */
+  private _length(prefix: LengthPrefix): number {
+    let n = 0
+    for (let i = 0; i < prefix.byteLength; i++) {
+      const b = prefix.get(i)
+      n += (b & 0x7f) * 2 ** (7 * i)
+      if (b >= 0x80) continue
+      if (this.memory !== undefined && n <= this.framing.maxDataLength) {
+        this.memory.hold(n)
+        this.held = n
+      }
+      return n
+    }
+    // lpStream checks the prefix's length only once it decodes, so an endless one is stopped here
+    if (prefix.byteLength >= this.framing.maxLengthLength) throw new LengthPrefixTooLongError()
+    throw new RangeError('the length prefix goes on')
+  }
+
+  /** Send `bytes`, held in the stream's budget (if `counted`) until the peer's window took them. */
+  private async _write(bytes: Uint8Array, options: StepOptions | undefined, counted: boolean): Promise<void> {
+    const held = counted && this.memory !== undefined ? bytes.length : 0
+    if (held > 0) this.memory?.hold(held)
+    try {
+      await this._guard(() => this.lp.write(bytes, { signal: _signal(options, this.timeoutMs) }))
+    } finally {
+      if (held > 0) this.memory?.free(held)
+    }
+  }
+
+  /** With a budget, a stream is read only while a message is awaited: the rest waits in its window. */
+  private _pause(): void {
+    if (this.memory !== undefined && this.stream.readStatus === 'readable') this.stream.pause()
+  }
+
+  private _resume(): void {
+    if (this.memory !== undefined && this.stream.readStatus === 'paused') this.stream.resume()
   }
 
   /** How the stream ended, for a line that says what happened. */
