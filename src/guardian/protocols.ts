@@ -46,6 +46,8 @@ export async function serveProtocols(ctx: GuardianContext): Promise<() => void> 
   for (const [protocol, fn] of HANDLERS) {
     await ctx.node.handle(protocol, (s, c) => _serve(ctx, protocol, fn, s, c, active), {
       maxInboundStreams: MAX_INBOUND_STREAMS,
+      // a guardian behind NAT is reached over relayed connections, which carry limits (p2p/node.ts)
+      runOnLimitedConnection: true,
     })
   }
   const timers = new Set<NodeJS.Timeout>()

@@ -4,7 +4,7 @@
  * half-open connections; after it (the peer ID is then known), a member of any vault is always let in,
  * while strangers share a few slots, with caps per network and per peer. libp2p's own rate limit per
  * address and upgrade timeout do the rest.
- * As a relay, it carries only connections with a vault peer at one end.
+ * Whom it relays for, as a relay: relay-terms.ts.
  */
 import type { Connection, ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface'
 import { duration } from '../time/durations.js'
@@ -19,8 +19,6 @@ export interface AdmissionLimits {
   readonly connectionsPerPeer: number
   /** Connections from one network still in their handshake (each counts for `connectionUpgrade`). */
   readonly pendingPerNetwork: number
-  /** Relay reservations granted to strangers (a guardian not yet enrolled) per reservation lifetime. */
-  readonly strangerReservations: number
 }
 
 /** With libp2p's maxConnections of 64, members always have at least 40. */
@@ -29,7 +27,6 @@ export const ADMISSION: AdmissionLimits = {
   strangersPerNetwork: 6,
   connectionsPerPeer: 2,
   pendingPerNetwork: 4,
-  strangerReservations: 8,
 }
 
 export interface AdmissionPolicy {
@@ -64,22 +61,7 @@ export function admissionGater(
       else pending.delete(network)
     }
   }
-  let strangerGrants: number[] = []
   return {
-    // a relay keeps room for its vaults' peers; a few strangers (a friend's guardian that is not yet
-    // enrolled, behind NAT) may reserve too, but nothing is relayed unless a vault peer is at one end
-    denyInboundRelayReservation(source: PeerId): boolean {
-      if (policy.isMember(source)) return false
-      const now = Date.now()
-      // over the lifetime node.ts gives the relay's reservations
-      strangerGrants = strangerGrants.filter((at) => now - at < duration('reservationTtl'))
-      if (strangerGrants.length >= limits.strangerReservations) return true
-      strangerGrants.push(now)
-      return false
-    },
-    denyOutboundRelayedConnection(source: PeerId, destination: PeerId): boolean {
-      return !policy.isMember(source) && !policy.isMember(destination)
-    },
     denyInboundConnection(maConn: MultiaddrConnection): boolean {
       const network = networkOf(hostOf(maConn.remoteAddr))
       const now = Date.now()

@@ -3,9 +3,10 @@
  * connection limits, and libp2p's own NAT machinery (docs/format.md §Reachability): every node can dial
  * relayed addresses (circuit relay v2) and upgrade them to direct ones (DCUtR); a node that serves vaults
  * also learns its reachability (AutoNAT), may map a port on a router that offers UPnP / NAT-PMP, keeps
- * reservations on relays, and relays for others, on the terms its admission policy sets. Every kith
- * protocol is registered on such a node by its owner (guardian or coordinator); this module knows
- * nothing of vaults.
+ * reservations on relays, and relays for others, on the terms its admission policy sets (relay-terms.ts).
+ * A relayed connection carries limits the relay tells both ends, which makes it "limited" to libp2p:
+ * kith's protocols and gossip run on it all the same. Every kith protocol is registered on such a node
+ * by its owner (guardian or coordinator); this module knows nothing of vaults.
  */
 import '../polyfill.js'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -22,6 +23,7 @@ import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
 import { duration } from '../time/durations.js'
 import { type AdmissionPolicy, admissionGater } from './admission.js'
+import { checkRelayedBytes, RELAY, relayTerms } from './relay-terms.js'
 
 export type KithNode = Libp2p<{
   identify: Identify
@@ -46,8 +48,11 @@ export interface KithNodeInit {
   readonly inboundPerSecond?: number
   /** For a node that serves vaults: who it must always make room for (p2p/admission.ts). */
   readonly admission?: AdmissionPolicy
-  /** A node that serves vaults: relay for its vaults' peers, AutoNAT, and UPnP / NAT-PMP if asked. */
-  readonly serve?: { readonly upnp?: boolean }
+  /**
+   * A node that serves vaults: relay for its vaults' peers, AutoNAT, and UPnP / NAT-PMP if asked.
+   * `relayedBytes` replaces RELAY.relayedBytes (tests cut a relayed connection without moving 4 GiB).
+   */
+  readonly serve?: { readonly upnp?: boolean; readonly relayedBytes?: bigint }
   /**
    * The most a stream's Yamux receive window grows to (at least 256 KiB, where it starts), and so the
    * most a paused stream holds unread: libp2p's defaults are 16 MiB, with a stream that holds over 4
@@ -59,9 +64,13 @@ export interface KithNodeInit {
 export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/0'
 
 export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
-  // the gater asks the node for its connections, and the node is made after the gater
+  // the gater asks the node for its connections and reservations, and the node is made after the gater
   let node: KithNode | undefined
-  const gater = init.admission && admissionGater(init.admission, () => node?.getConnections() ?? [])
+  const connections = () => node?.getConnections() ?? []
+  const gater = init.admission && {
+    ...admissionGater(init.admission, connections),
+    ...relayTerms(init.admission, { connections, reservations: () => node?.services.relay?.reservations }),
+  }
   node = await createLibp2p({
     privateKey: init.privateKey,
     addresses: {
@@ -96,18 +105,27 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
     services: {
       identify: identify(),
       ping: ping(),
-      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
+      // heads go to a guardian behind NAT over its relayed (limited) connection too
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        runOnLimitedConnection: true,
+      }),
       dcutr: dcutr(),
       ...(init.serve
         ? {
             autonat: autoNAT(),
-            // whom it relays for is the gater's decision (admission.ts): a vault peer at one end
+            // whom it relays for is the gater's decision (relay-terms.ts): a vault peer at one end
             relay: circuitRelayServer({
               reservations: {
-                maxReservations: RELAY_RESERVATIONS,
-                applyDefaultLimit: false,
-                // libp2p's default, given here so the gater counts strangers' grants over the same lifetime
+                maxReservations: RELAY.reservations,
                 reservationTtl: duration('reservationTtl'),
+                // every relayed connection, a member's too, is cut at these (libp2p's own 2 min and
+                // 128 KiB would cut a push of one chunk). The relay times the duration in ms; the ends
+                // are told the same number, which they read as seconds, but they only report it
+                applyDefaultLimit: true,
+                defaultDataLimit: checkRelayedBytes(init.serve.relayedBytes ?? RELAY.relayedBytes),
+                defaultDurationLimit: duration('relayedConnection'),
               },
             }),
             ...(init.serve.upnp ? { upnp: uPnPNAT() } : {}),
@@ -117,6 +135,3 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
   })
   return node
 }
-
-/** Reservations a relay holds at once. */
-export const RELAY_RESERVATIONS = 32

@@ -47,6 +47,9 @@ export function samePeer(peer: PeerId, bytes: Uint8Array): boolean {
 /**
  * Open a stream for `protocol` to the peer, trying the given addresses. A failure is PEER_UNREACHABLE
  * for the caller; libp2p's own reason goes to `log` (debug), with how long the dial took.
+ * A peer reached only through a relay is reached on the relayed connection already open: that one is
+ * "limited" (its relay cuts it at its limits: node.ts), and libp2p, asked to dial a peer it holds only
+ * such a connection to, makes a second circuit through the relay and throws it away.
  */
 export async function openStream(
   node: KithNode,
@@ -67,7 +70,12 @@ export async function openStream(
     if (addrs.length > 0 && !connected) {
       await node.peerStore.merge(id, { multiaddrs: addrs.map((a) => multiaddr(a)) })
     }
-    const stream = await node.dialProtocol(id, protocols, { signal: s })
+    const open = node.getConnections(id).filter((c) => c.status === 'open')
+    const options = { signal: s, runOnLimitedConnection: true }
+    const stream =
+      open.length > 0 && open.every((c) => c.limits !== undefined)
+        ? await open[0]!.newStream(protocols, options)
+        : await node.dialProtocol(id, protocols, options)
     log.trace({ event: 'stream-opened', peer: id.toString(), protocol: stream.protocol, connected })
     return stream
   } catch (err) {

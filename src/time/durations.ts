@@ -131,8 +131,18 @@ export const DEFAULT_DURATIONS = Object.freeze({
   deniedNetworkHold: HOUR,
   /** A vault whose roster dropped this guardian stays this long, so a mistake can be undone. */
   removalGrace: 7 * DAY,
-  /** libp2p's relay reservation lifetime: strangers' reservations are counted over it. */
+  /** A relay reservation's lifetime (libp2p's default): its holder renews it 5 minutes before the end. */
   reservationTtl: 2 * HOUR,
+  /**
+   * How long a stranger holds a relay reservation before it gives its slot up to a stranger that finds
+   * the pool full (p2p/relay-terms.ts): long enough to make and send an invite, not a lease for life.
+   */
+  strangerReservationHold: HOUR,
+  /**
+   * A relayed connection's life, after which the relay cuts it: a whole push of an invite's default
+   * quota (1 GiB) at about 1.2 Mbit/s, a slow home uplink. Who still needs it dials again.
+   */
+  relayedConnection: 2 * HOUR,
   /** How long `kith recover` waits for approvals: --wait's default (friends sleep). */
   recoveryWait: DAY,
   /** A watch round waiting for another process's hold on the vault (a backup, another command). */
