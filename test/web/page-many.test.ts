@@ -21,8 +21,7 @@ describe('many requests waiting for one vault', () => {
   let vault: string
   const runs: RecoverRun[] = []
   const asked: { request: string; code: string }[] = []
-  const view = async () =>
-    (await fetch(`${base}/view/`, { headers: { 'x-kith-session': session } })).text()
+  const view = async () => (await fetch(`${base}/view/`, { headers: { 'x-kith-session': session } })).text()
   const post = async (path: string, body: Record<string, string>) =>
     (
       await fetch(`${base}${path}`, {
