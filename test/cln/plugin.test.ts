@@ -11,8 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pluginPaths, readPluginConfig } from '../../src/cln/config.js'
 import { Vault } from '../../src/coordinator/vault.js'
 import { exclusiveVault, Watcher } from '../../src/coordinator/watch.js'
-import { toHex } from '../../src/crypto/bytes.js'
-import { denyRequest } from '../../src/guardian/approvals.js'
 import { setDurations } from '../../src/time/durations.js'
 import { kithJson, RecoverRun, statusJson } from '../helpers/cli.js'
 import {
@@ -23,7 +21,7 @@ import {
   Lightningd,
   paymentWrites,
 } from '../helpers/lightningd.js'
-import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
+import { endOpenRequests, type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 import { waitUntil } from '../helpers/wait.js'
 
 const fleet = localFleet()
@@ -50,12 +48,8 @@ describe('CLN live database: kith-cln under a lightningd emulator, 3 guardians, 
   }
   const held = () =>
     gs.map((g) => g.guardian.db.journals.get(g.guardian.db.vaults.all()[0]!.vaultId, 'cln-db'))
-  /** Each guardian's human denies what is still open from earlier recoveries (2 per address are kept). */
-  const closeOpenRequests = () => {
-    for (const g of gs)
-      for (const r of g.guardian.db.requests.list({ open: true }))
-        denyRequest(g.guardian.db, toHex(r.requestId))
-  }
+  /** What earlier recoveries left open runs out (denied, it would hold this network out for an hour). */
+  const closeOpenRequests = () => endOpenRequests(gs)
 
   beforeAll(async () => {
     ;({ gs, work, dir, v } = await localVault(3, 2, 2, fleet))

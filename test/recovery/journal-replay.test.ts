@@ -12,10 +12,8 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readWriterSecrets } from '../../src/cln/config.js'
-import { toHex } from '../../src/crypto/bytes.js'
 import { ed25519Signer } from '../../src/crypto/ed25519.js'
 import { decodeText } from '../../src/crypto/text.js'
-import { denyRequest } from '../../src/guardian/approvals.js'
 import { type JournalEntry, makeEntry } from '../../src/journal/entry.js'
 import { createKithNode, type KithNode } from '../../src/p2p/node.js'
 import { loadOrCreatePeerKey } from '../../src/p2p/peer-key.js'
@@ -23,7 +21,7 @@ import { peerIdBytes } from '../../src/p2p/peers.js'
 import { RecoverRun, statusJson } from '../helpers/cli.js'
 import { type CertifiedWriter, openJournal } from '../helpers/journal.js'
 import { createClnDb, installPlugin, Lightningd } from '../helpers/lightningd.js'
-import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
+import { endOpenRequests, type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const fleet = localFleet()
@@ -65,9 +63,7 @@ describe('a guardian away during a rewind, asked first at recovery', () => {
   }
   /** A recovery every guardian approves, the away one asked first: its outcome and the restored rows. */
   const recover = async () => {
-    for (const g of gs)
-      for (const r of g.guardian.db.requests.list({ open: true }))
-        denyRequest(g.guardian.db, toHex(r.requestId))
+    endOpenRequests(gs)
     const out = await tempDir()
     const run = await RecoverRun.approvedBy(vault, gs, out)
     const done = await run.done

@@ -10,12 +10,10 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { toHex } from '../../src/crypto/bytes.js'
-import { denyRequest } from '../../src/guardian/approvals.js'
 import { STALE_SUFFIX, setAsideStale } from '../../src/recovery/journal.js'
 import { RecoverRun, statusJson } from '../helpers/cli.js'
 import { createClnDb, installPlugin, Lightningd } from '../helpers/lightningd.js'
-import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
+import { endOpenRequests, type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const fleet = localFleet()
@@ -49,11 +47,9 @@ describe('a restored database its journal cannot bring up to date', () => {
     for (const g of gs) g.guardian.db.journals.entries = () => []
   })
 
-  /** A recovery that every guardian approves (the earlier ones' requests denied first): its outcome. */
+  /** A recovery that every guardian approves (the earlier ones' requests run out first): its outcome. */
   const recover = async (out: string) => {
-    for (const g of gs)
-      for (const r of g.guardian.db.requests.list({ open: true }))
-        denyRequest(g.guardian.db, toHex(r.requestId))
+    endOpenRequests(gs)
     const r = await RecoverRun.approvedBy(vault, gs, out)
     return { run: r, done: await r.done, db: join(out, 'cln-db', 'lightningd.sqlite3') }
   }
