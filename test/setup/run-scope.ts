@@ -2,7 +2,9 @@
  * One scope per test run (vitest globalSetup, both tiers): a temp root on tmpfs that every test and every
  * process it starts inherits as TMPDIR, a real-disk root for the tests that check fsync and crashes, and a
  * run id in the environment. At the end, whatever a test left behind (a process carrying the run id, a
- * network namespace with the run's prefix, a temp dir) is removed, and the run fails, naming it.
+ * network namespace with the run's prefix, a temp dir) is removed, and the run fails, naming it. A run
+ * that was killed (Ctrl-C, a cancelled CI job) never reaches its end: the next run's start stops the
+ * processes and removes the temp roots of every run whose vitest is gone, and says so.
  */
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -73,13 +75,54 @@ function _namespaces(prefix: string): string[] {
   }
 }
 
+const _alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** What earlier runs that were killed left: their processes stopped, their temp roots removed. */
+function _sweepKilledRuns(): void {
+  const swept: string[] = []
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry)
+    if (!Number.isInteger(pid) || pid === process.pid) continue
+    try {
+      const owner = /(?:^|\0)KITH_TEST_RUN_PID=(\d+)(?:\0|$)/.exec(
+        readFileSync(`/proc/${pid}/environ`, 'utf8'),
+      )
+      if (owner === null || _alive(Number(owner[1]))) continue
+      process.kill(pid, 'SIGKILL')
+      swept.push(`process ${pid}`)
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  for (const root of [_fastRoot(), _diskRoot()])
+    for (const name of readdirSync(root)) {
+      const owner = /^kith-run-[0-9a-f]{6}-p(\d+)-/.exec(name)
+      if (owner === null || _alive(Number(owner[1]))) continue
+      rmSync(join(root, name), { recursive: true, force: true })
+      swept.push(join(root, name))
+    }
+  if (swept.length > 0)
+    console.warn(
+      `removed what killed earlier test runs left: ${swept.slice(0, 8).join(', ')}${swept.length > 8 ? ', …' : ''}`,
+    )
+}
+
 export function setup(): () => void {
+  _sweepKilledRuns()
   const id = randomBytes(3).toString('hex')
-  const fast = mkdtempSync(join(_fastRoot(), `kith-run-${id}-`))
-  const disk = mkdtempSync(join(_diskRoot(), `kith-run-${id}-`))
+  const fast = mkdtempSync(join(_fastRoot(), `kith-run-${id}-p${process.pid}-`))
+  const disk = mkdtempSync(join(_diskRoot(), `kith-run-${id}-p${process.pid}-`))
   process.env['TMPDIR'] = fast
   process.env['KITH_TEST_DISK_DIR'] = disk
   process.env['KITH_TEST_RUN'] = id
+  process.env['KITH_TEST_RUN_PID'] = String(process.pid)
   process.env['KITH_TEST_NETNS_PREFIX'] = `kt${id}`
   return () => {
     const left: string[] = []
