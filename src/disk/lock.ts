@@ -16,7 +16,8 @@ export function lockFiles(path: string): { readonly database: string; readonly p
   return { database: `${path}.sqlite3`, pid: path }
 }
 
-function _alive(pid: number): boolean {
+/** Whether a process with this pid exists (one of another user's counts too). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -70,7 +71,7 @@ function _holder(path: string): number | undefined {
     throw err
   }
   const pid = Number(/^(\d+)\n$/.exec(text)?.[1])
-  return pid > 0 && (pid === process.pid || _alive(pid)) ? pid : undefined
+  return pid > 0 && (pid === process.pid || processAlive(pid)) ? pid : undefined
 }
 
 /** Block this thread for `ms` (a holder is between two system calls: no event is worth waiting for). */

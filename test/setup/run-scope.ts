@@ -20,6 +20,7 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { processAlive } from '../../src/disk/lock.js'
 
 /** Room a run's files may take on tmpfs (the largest test writes a few MiB; the fault suite tens). */
 const FAST_ROOM = 1 << 30
@@ -75,15 +76,6 @@ function _namespaces(prefix: string): string[] {
   }
 }
 
-const _alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** What earlier runs that were killed left: their processes stopped, their temp roots removed. */
 function _sweepKilledRuns(): void {
   const swept: string[] = []
@@ -94,7 +86,7 @@ function _sweepKilledRuns(): void {
       const owner = /(?:^|\0)KITH_TEST_RUN_PID=(\d+)(?:\0|$)/.exec(
         readFileSync(`/proc/${pid}/environ`, 'utf8'),
       )
-      if (owner === null || _alive(Number(owner[1]))) continue
+      if (owner === null || processAlive(Number(owner[1]))) continue
       process.kill(pid, 'SIGKILL')
       swept.push(`process ${pid}`)
     } catch {
@@ -104,7 +96,7 @@ function _sweepKilledRuns(): void {
   for (const root of [_fastRoot(), _diskRoot()])
     for (const name of readdirSync(root)) {
       const owner = /^kith-run-[0-9a-f]{6}-p(\d+)-/.exec(name)
-      if (owner === null || _alive(Number(owner[1]))) continue
+      if (owner === null || processAlive(Number(owner[1]))) continue
       rmSync(join(root, name), { recursive: true, force: true })
       swept.push(join(root, name))
     }

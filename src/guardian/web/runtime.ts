@@ -8,6 +8,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFile, unlink } from 'node:fs/promises'
 import { writeFileAtomic } from '../../disk/atomic.js'
+import { processAlive } from '../../disk/lock.js'
 import { duration } from '../../time/durations.js'
 import { guardianPaths } from '../config.js'
 import { PageNotProvenError, PageNotRunningError } from '../errors.js'
@@ -40,15 +41,6 @@ export async function writePageRuntime(dataDir: string, runtime: PageRuntime): P
   await writeFileAtomic(guardianPaths(dataDir).web, `${JSON.stringify(runtime)}\n`)
 }
 
-function _alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /**
  * web.json as written by a daemon, or undefined (none, not ours to read, or with `live`, written by a
  * process that is gone: a crash leaves it behind).
@@ -66,7 +58,7 @@ export async function readPageRuntime(
   if (parsed === null || typeof parsed !== 'object') return undefined
   const o = parsed as Record<string, unknown>
   const pid = typeof o['pid'] === 'number' && Number.isSafeInteger(o['pid']) ? o['pid'] : 0
-  if (options.live === true && (pid <= 0 || !_alive(pid))) return undefined
+  if (options.live === true && (pid <= 0 || !processAlive(pid))) return undefined
   if (
     typeof o['url'] === 'string' &&
     /^http:\/\/[^/]+$/.test(o['url']) &&
