@@ -10,7 +10,7 @@
  *   128 to 733 MiB.
  */
 import { randomBytes } from 'node:crypto'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { rename, writeFile } from 'node:fs/promises'
 import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import type { Stream } from '@libp2p/interface'
@@ -26,6 +26,7 @@ import type { KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
 import { PROTOCOLS } from '../../src/p2p/wire.js'
 import { fleet, type GuardianProcess, guardiansAndVault, kith, statusOf } from '../helpers/daemons.js'
+import { memory, varint } from '../helpers/process-memory.js'
 import { strangerNode } from '../helpers/stranger.js'
 import { waitUntil } from '../helpers/wait.js'
 
@@ -39,24 +40,6 @@ async function stranger(from: string): Promise<KithNode> {
   const node = await strangerNode(from)
   strangers.push(node)
   return node
-}
-
-/** Resident and peak memory of a process, in MiB (from /proc). */
-async function memory(pid: number): Promise<{ rss: number; peak: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)![1]) / 1024
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') }
-}
-
-/** A varint length prefix, as the kith framing (and libp2p) writes it. */
-function varint(n: number): Uint8Array {
-  const out: number[] = []
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80)
-    n >>>= 7
-  }
-  out.push(n)
-  return Uint8Array.from(out)
 }
 
 describe('attacks from strangers on a real guardian process', () => {

@@ -12,7 +12,6 @@
  * that one's garbage, kept by the heap, does not hide the next one's growth.
  */
 import { randomBytes } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -27,6 +26,7 @@ import { createKithNode, type KithNode } from '../../src/p2p/node.js'
 import { openStream, peerIdBytes } from '../../src/p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../src/p2p/wire.js'
 import { fleet, GuardianProcess } from '../helpers/daemons.js'
+import { memory, memoryFromNow, varint } from '../helpers/process-memory.js'
 import { fileTempDir } from '../helpers/tmp.js'
 import { coordinatorNode, pushVersion, testVault } from '../helpers/vault.js'
 import { waitUntil } from '../helpers/wait.js'
@@ -49,30 +49,6 @@ const MiB = 1024 * 1024
  * sends, not yet collected, and for the other vault's push (a first run measured 84 MiB held).
  */
 const GROWTH_MIB = MEMORY_SHARES.peer / MiB + 96
-
-/** Resident and peak memory of a process, in MiB (from /proc). */
-async function memory(pid: number): Promise<{ rss: number; peak: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)![1]) / 1024
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') }
-}
-
-/** The process's memory now, its peak set back to it first (Linux: 5 to clear_refs), for one attack. */
-async function memoryFromNow(pid: number): Promise<{ rss: number; peak: number }> {
-  await writeFile(`/proc/${pid}/clear_refs`, '5')
-  return memory(pid)
-}
-
-/** A varint length prefix, as the kith framing (and libp2p) writes it. */
-function varint(n: number): Uint8Array {
-  const out: number[] = []
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80)
-    n >>>= 7
-  }
-  out.push(n)
-  return Uint8Array.from(out)
-}
 
 /** A fake guardian on a roster (k ≥ 2 needs two): a peer id nobody runs. */
 async function absentGuardian(): Promise<PeerRef> {
