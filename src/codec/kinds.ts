@@ -20,6 +20,7 @@ export const KINDS = {
   13: 'writerCertificate',
   // a journal entry: the names of kinds 14, 37, 38 and 41 keep the journal's historical name, stream
   14: 'streamEntry',
+  15: 'chainChoice',
   // protocol messages (docs/format.md §Protocol messages)
   16: 'error',
   17: 'enroll',

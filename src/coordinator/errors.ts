@@ -76,6 +76,13 @@ export class NoSourcesError extends KithError {
   }
 }
 
+export class NothingToHealError extends KithError {
+  readonly code = 'NOTHING_TO_HEAL'
+  constructor() {
+    super('this vault has no version yet, so there is no chain to choose; run kith vault backup')
+  }
+}
+
 /** Fewer than W guardians acknowledged a version durably in time. It stays in the outbox. */
 export class QuorumNotReachedError extends KithError {
   readonly code = 'QUORUM_NOT_REACHED'
@@ -124,7 +131,7 @@ export class FencedError extends KithError {
   readonly code = 'FENCED'
   constructor(guardian: string, epoch: number) {
     super(
-      `this node was replaced: ${guardian} holds the vault's epoch ${epoch}, naming another coordinator (a recovery took it over). STOP THIS NODE NOW and keep it stopped; run only the recovered one`,
+      `this node was replaced: ${guardian} holds the vault's epoch ${epoch}, which this node did not sign (a recovery took the vault over, or the owner chose another copy's chain with kith vault heal). STOP THIS NODE NOW and keep it stopped; run only the other one`,
       { guardian, epoch },
     )
   }

@@ -49,4 +49,9 @@ export const MIGRATIONS: readonly string[] = [
     unreachable_since INTEGER, path TEXT
   );
   `,
+  // 5: the chain choices this coordinator signed after a fork (docs/format.md §Chain choice): the newest
+  // goes with every roster it delivers
+  `
+  CREATE TABLE chain_choices (epoch INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
+  `,
 ]

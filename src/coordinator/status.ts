@@ -39,7 +39,7 @@ export interface Incident {
 /** One line for an incident, loud enough for the top of a status or an alert. */
 export function describeIncident(i: Incident): string {
   return i.kind === 'equivocation'
-    ? `EQUIVOCATION: ${i.guardian} holds a different version ${i.version}; another coordinator is running for this node`
+    ? `EQUIVOCATION: ${i.guardian} holds a different version ${i.version}; another coordinator is running for this node: stop it, then run kith vault heal here`
     : `FENCED: ${i.guardian} holds the vault's epoch ${i.version}, newer than this node's: another machine took the vault over (or this is a stale copy). STOP THIS NODE NOW`
 }
 
@@ -254,8 +254,12 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
       `RECOVERY REQUEST ${r.request} at ${r.guardians.join(', ')}: if this is not you, run 'kith vault veto ${r.request}' and call your guardians`,
     )
   const fence = knownFence(vault.db)
-  for (const i of incidents.slice(0, 1)) reasons.unshift(describeIncident(i))
-  if (fence !== undefined && incidents[0]?.kind !== 'fencing')
+  // a fork this node settled with kith vault heal is listed, no longer a reason: the guardians set the
+  // other chain aside (the proof stays with them)
+  const healedAt = vault.db.eventsOf('chain-chosen')[0]?.at ?? -1
+  const open = incidents.filter((i) => i.kind !== 'equivocation' || i.at > healedAt)
+  for (const i of open.slice(0, 1)) reasons.unshift(describeIncident(i))
+  if (fence !== undefined && open[0]?.kind !== 'fencing')
     reasons.unshift(
       describeIncident({ kind: 'fencing', at: fence.at, guardian: fence.guardian, version: fence.epoch }),
     )
@@ -282,7 +286,7 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     verdict:
       fence !== undefined
         ? 'fenced'
-        : incidents.some((i) => i.kind === 'equivocation' && i.version >= committed)
+        : open.some((i) => i.kind === 'equivocation' && i.version >= committed)
           ? 'at-risk'
           : verdict,
     reasons,

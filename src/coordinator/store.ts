@@ -116,9 +116,14 @@ export class CoordinatorStore {
     shares: ReadonlyMap<string, { readonly sealed: Uint8Array; readonly hash: Uint8Array }>,
     now: number,
     newDataKey?: SealedDataKey,
+    choice?: Uint8Array,
   ): void {
     this.atomically(() => {
       if (newDataKey !== undefined) this.putDataKey(epoch, newDataKey)
+      if (choice !== undefined) {
+        this._stmt('INSERT INTO chain_choices (epoch, bytes) VALUES (?, ?)').run(epoch, choice)
+        this.event('chain-chosen', { epoch }, now)
+      }
       this._stmt('INSERT INTO rosters (epoch, bytes) VALUES (?, ?)').run(epoch, roster)
       this._stmt('UPDATE vault SET epoch = ? WHERE id = 1').run(epoch)
       for (const g of this.guardians()) {
@@ -239,6 +244,22 @@ export class CoordinatorStore {
     const removed = this._stmt('DELETE FROM sources WHERE name = ?').run(name).changes === 1
     if (removed) this.event('source-removed', { name }, now)
     return removed
+  }
+
+  /** The newest chain choice this vault signed (sent with every roster), if any. */
+  newestChoice(): Uint8Array | undefined {
+    const r = this._stmt('SELECT bytes FROM chain_choices ORDER BY epoch DESC LIMIT 1').get() as
+      | { bytes: Buffer }
+      | undefined
+    return r?.bytes
+  }
+
+  /** The versions held here from `from` on, oldest first: each one's number and manifest hash. */
+  chainFrom(from: number): { version: number; hash: Uint8Array }[] {
+    return this._stmt('SELECT version, hash FROM versions WHERE version >= ? ORDER BY version').all(from) as {
+      version: number
+      hash: Uint8Array
+    }[]
   }
 
   // ---- versions (the outbox) and receipts ----

@@ -5,7 +5,7 @@
  */
 import '../polyfill.js'
 import { randomBytes } from 'node:crypto'
-import { toHex, u64be } from '../crypto/bytes.js'
+import { concatBytes, toHex, u64be } from '../crypto/bytes.js'
 import { type DataKeys, deriveDataKeys, keyCommitment } from '../crypto/kdf.js'
 import { schnorrPublicKey } from '../crypto/schnorr.js'
 import { xchachaOpen, xchachaSeal } from '../crypto/xchacha.js'
@@ -19,12 +19,18 @@ import type { KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
 import { PushSessions } from '../p2p/push-session.js'
+import { CHOICE_MAX_VERSIONS, signChainChoice } from '../replica/choice.js'
 import { signRoster } from '../replica/roster.js'
 import { splitDataKey } from '../shares/split.js'
 import { systemClock } from '../time/clock.js'
 import { duration } from '../time/durations.js'
 import { newDataKey, sealDataKey } from './create.js'
-import { GuardianExistsError, NotEnoughGuardiansError, UnknownGuardianError } from './errors.js'
+import {
+  GuardianExistsError,
+  NotEnoughGuardiansError,
+  NothingToHealError,
+  UnknownGuardianError,
+} from './errors.js'
 import { refuseIfFenced } from './fence-record.js'
 import { vaultPaths } from './paths.js'
 import { openShare, sealLegacyShares, sealShare } from './sealed-shares.js'
@@ -226,7 +232,11 @@ export class Vault {
    * Sign the next epoch's roster naming `guardians`, split the data key for them (a new one when
    * `rotate`), and adopt roster, shares and key in one transaction.
    */
-  private async _newEpoch(guardians: readonly GuardianRow[], rotate = false): Promise<void> {
+  private async _newEpoch(
+    guardians: readonly GuardianRow[],
+    rotate = false,
+    choose?: (epoch: number) => Uint8Array,
+  ): Promise<void> {
     refuseIfFenced(this.db)
     const s = this.db.settings()
     const need = Math.max(s.k, s.w)
@@ -258,7 +268,7 @@ export class Vault {
       guardians.map((g, i) => [toHex(g.peerId), sealShare(this.kek, epoch, g.peerId, envelopes[i]!.bytes)]),
     )
     const sealed = rotate ? sealDataKey(this.kek, epoch, dataKey) : undefined
-    this.db.adoptRoster(epoch, roster.bytes, shares, this.now(), sealed)
+    this.db.adoptRoster(epoch, roster.bytes, shares, this.now(), sealed, choose?.(epoch))
     dataKey.fill(0)
     this.log.info({ event: 'epoch', epoch, guardians: guardians.length, newDataKey: rotate })
   }
@@ -296,6 +306,44 @@ export class Vault {
     return this.deliverRosters()
   }
 
+  /**
+   * After a fork (another coordinator ran with this vault's key, and some guardians committed its
+   * versions), choose this coordinator's chain: a new epoch with the same guardians under a new data key,
+   * and a signed chain choice naming this coordinator's versions (up to the newest it made). Guardians
+   * set aside every older-epoch version off it and keep the evidence (guardian/choice.ts). The caller
+   * then backs up, so the vault's newest version is of the new epoch.
+   */
+  async heal(): Promise<{ version: number; first: number; results: DeliveryResult[] }> {
+    const newest = this.db.newestVersion()
+    if (newest === undefined) throw new NothingToHealError()
+    // the hashes of this coordinator's own versions, the newest run without a gap, at most the choice's
+    // limit: a guardian sets aside whatever it holds in that run under another hash
+    const chain = this.db.chainFrom(Math.max(1, newest.version - CHOICE_MAX_VERSIONS + 1))
+    let start = chain.length - 1
+    while (start > 0 && chain[start - 1]!.version === chain[start]!.version - 1) start--
+    const run = chain.slice(start)
+    const first = run[0]!.version
+    const s = this.db.settings()
+    await this._newEpoch(
+      this.members(),
+      true,
+      (epoch) =>
+        signChainChoice(
+          {
+            vaultId: s.vaultId,
+            epoch,
+            first,
+            version: newest.version,
+            hashes: concatBytes(...run.map((r) => r.hash)),
+            createdAt: this.now(),
+          },
+          this.vaultKey,
+        ).bytes,
+    )
+    this.log.info({ event: 'chain-chosen', version: newest.version, first, epoch: s.epoch + 1 })
+    return { version: newest.version, first, results: await this.deliverRosters() }
+  }
+
   /** Give every member that lacks it the current roster and its share; safe to repeat. */
   async deliverRosters(signal?: AbortSignal): Promise<DeliveryResult[]> {
     refuseIfFenced(this.db)
@@ -318,10 +366,17 @@ export class Vault {
               opts,
             )
           } else {
+            // the newest chain choice goes along: a guardian that missed the epoch it opened still
+            // gets it (one already applied is a no-op there)
+            const choice = this.db.newestChoice()
             await sendRoster(
               node,
               g,
-              { roster, share: openShare(this.kek, s.epoch, g.peerId, g.share!) },
+              {
+                roster,
+                share: openShare(this.kek, s.epoch, g.peerId, g.share!),
+                ...(choice !== undefined ? { choice } : {}),
+              },
               opts,
             )
           }

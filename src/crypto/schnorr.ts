@@ -23,7 +23,7 @@ export const SECRET_KEY_LENGTH = 32
 
 /** The record types that carry a vault or guardian signature. Each maps to one tag. */
 /** 'head' also signs manifests: a manifest ends with its head's signature (docs/format.md §Manifest). */
-export type SignedRecordType = 'roster' | 'share' | 'head' | 'receipt' | 'veto' | 'fence' | 'writer'
+export type SignedRecordType = 'roster' | 'share' | 'head' | 'receipt' | 'veto' | 'fence' | 'writer' | 'chain'
 
 /** The BIP340 tag a record type signs under (docs/format.md §Signatures). */
 export function signatureTag(type: SignedRecordType): string {

@@ -5,12 +5,16 @@
  */
 import { encodeRecordBody } from '../codec/record.js'
 import { MSG } from '../p2p/messages.js'
+import { settledByChoice } from './choice.js'
 import { type GuardianContext, shortId } from './context.js'
 import type { Equivocation } from './store/index.js'
 
 /** Keep the evidence and flag the vault (idempotent); true if it was new. */
 export function keepEvidence(ctx: GuardianContext, e: Equivocation): boolean {
-  return ctx.db.versions.recordEquivocation(e, ctx.now())
+  const vault = ctx.db.vaults.get(e.vaultId)
+  // a fork the owner has settled by choosing a chain is kept, and no longer raises the flag
+  const settled = vault !== undefined && settledByChoice(vault, e)
+  return ctx.db.versions.recordEquivocation(e, ctx.now(), !settled) && !settled
 }
 
 /** Tell this guardian's human and every fellow guardian on the vault's topic. */

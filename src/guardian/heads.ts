@@ -9,11 +9,14 @@ import { guardianKeys } from '../p2p/peers.js'
 import { openCertificate } from '../replica/certificate.js'
 import type { Head } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
+import { headOffChain } from './choice.js'
 import type { GuardianContext } from './context.js'
 import type { VaultRow } from './store/index.js'
 
 /** Remember a verified head of this vault if it is the newest seen. */
 export function noteHead(ctx: GuardianContext, vault: VaultRow, head: Head): void {
+  // a head of the chain the owner set aside (§Chain choice) tells nothing about the vault any more
+  if (headOffChain(vault, head)) return
   ctx.db.vaults.noteSeen(vault.vaultId, head.version, head.bytes)
 }
 

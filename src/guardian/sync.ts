@@ -16,6 +16,7 @@ import { samePeer } from '../p2p/peers.js'
 import { checkEvidence, type Head, openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
 import { duration } from '../time/durations.js'
+import { headOffChain } from './choice.js'
 import { type GuardianContext, shortId } from './context.js'
 import { EquivocationError } from './errors.js'
 import { announceEvidence, keepEvidence, publishEvidence } from './evidence.js'
@@ -30,6 +31,7 @@ import { retain, VersionIntake } from './versions.js'
  * Kept and announced once; true if it was a fork.
  */
 export function checkFork(ctx: GuardianContext, vault: VaultRow, head: Head): boolean {
+  if (headOffChain(vault, head)) return false
   const held = ctx.db.versions.headOf(vault.vaultId, head.version)
   const seen = vault.seenVersion === head.version ? vault.seenHead : null
   const other = held ?? seen
@@ -64,6 +66,8 @@ async function _catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef
     const head = openHead(await fetch({ what: 'head' }))
     if (!equalBytes(head.vaultId, vaultId)) return
     const vault = ctx.db.vaults.require(vaultId)
+    // a fellow still on the chain the owner set aside has nothing to give
+    if (headOffChain(vault, head)) return
     noteHead(ctx, vault, head)
     if (head.version <= vault.headVersion) {
       checkFork(ctx, vault, head)
@@ -124,7 +128,7 @@ export async function onGossip(
     if (recordKind(data) === MSG.evidence.kind) return onEvidence(ctx, vaultId, data)
     const head = openHead(data)
     const vault = ctx.db.vaults.get(vaultId)
-    if (vault === undefined || !equalBytes(head.vaultId, vaultId)) return
+    if (vault === undefined || !equalBytes(head.vaultId, vaultId) || headOffChain(vault, head)) return
     noteHead(ctx, vault, head)
     if (head.version <= vault.headVersion) {
       checkFork(ctx, vault, head)

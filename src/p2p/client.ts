@@ -91,7 +91,7 @@ export async function enrollWithInvite(
 export async function sendRoster(
   node: KithNode,
   guardian: PeerRef,
-  args: { roster: Uint8Array; share?: Uint8Array },
+  args: { roster: Uint8Array; share?: Uint8Array; choice?: Uint8Array },
   options?: CallOptions,
 ): Promise<void> {
   await _ask(
@@ -99,7 +99,11 @@ export async function sendRoster(
     guardian,
     PROTOCOLS.roster,
     MSG.roster,
-    { roster: args.roster, ...(args.share !== undefined ? { share: args.share } : {}) },
+    {
+      roster: args.roster,
+      ...(args.share !== undefined ? { share: args.share } : {}),
+      ...(args.choice !== undefined ? { choice: args.choice } : {}),
+    },
     MSG.ack,
     options,
   )

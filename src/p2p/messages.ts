@@ -20,6 +20,7 @@ import {
 import { COMPRESSED_PUBLIC_KEY_LENGTH } from '../crypto/ecies.js'
 import { JOURNAL_ENTRY, WRITER_CERTIFICATE } from '../journal/entry.js'
 import { CERTIFICATE } from '../replica/certificate.js'
+import { CHAIN_CHOICE } from '../replica/choice.js'
 import { MAX_CHUNK_STORED } from '../replica/chunk.js'
 import { HEAD } from '../replica/head.js'
 import { MANIFEST, MAX_MANIFEST_CHUNKS } from '../replica/manifest.js'
@@ -180,8 +181,10 @@ export const MSG = {
     {
       roster: field.varbytes(1, ROSTER.maxBytes),
       share: field.optional(field.varbytes(2, SHARE_ENVELOPE.maxBytes)),
+      /** The owner's newest chain choice after a fork (§Chain choice), sent with every later roster. */
+      choice: field.optional(field.varbytes(3, CHAIN_CHOICE.maxBytes)),
     },
-    ROSTER.maxBytes + 1024,
+    ROSTER.maxBytes + CHAIN_CHOICE.maxBytes + 1024,
   ),
   /** A step that succeeded and has nothing else to say. */
   ack: msg('ack', 'ack', {}, 16),

@@ -102,6 +102,10 @@ export interface Judgement {
   readonly newest: number
   /** The newest version a valid certificate proves committed (0 if none). */
   readonly certified: number
+  /** Whether `newest` is newer than every version held (nothing held counts as behind). */
+  readonly behind: boolean
+  /** Whether a certificate proves `newest` itself (or a newer one) committed. */
+  readonly newestCertified: boolean
   /** Labels of the guardians known to hold `newest` (from certificates), for the error that names them. */
   readonly newestHolders: readonly string[]
 }
@@ -113,21 +117,39 @@ export function answersNeeded(roster: Roster, tolerate?: number): { needed: numb
   return { needed: roster.guardians.length - roster.w + 1 + f, tolerate: f }
 }
 
+/**
+ * Whether head `a` is newer than `b`: by epoch, then version. Within one epoch that is the version; a
+ * higher epoch's version comes after every older epoch's, so after the owner chose its chain in a new
+ * epoch (§Chain choice) a guardian still on the other coordinator's chain, with higher version numbers
+ * of the old epoch, does not make the restore look stale.
+ */
+function _newer(a: Pick<Head, 'epoch' | 'version'>, b: Pick<Head, 'epoch' | 'version'> | undefined): boolean {
+  return b === undefined || a.epoch > b.epoch || (a.epoch === b.epoch && a.version > b.version)
+}
+
+function _newest(heads: readonly (Head | undefined)[]): Head | undefined {
+  let out: Head | undefined
+  for (const h of heads) if (h !== undefined && _newer(h, out)) out = h
+  return out
+}
+
 export function judge(answers: readonly Answer[], roster: Roster, tolerate?: number): Judgement {
   const { needed, tolerate: f } = answersNeeded(roster, tolerate)
-  let best: Head | undefined
-  for (const a of answers) if (a.held && (best === undefined || a.held.version > best.version)) best = a.held
-  const versions = answers.flatMap((a) => [
-    a.held?.version ?? 0,
-    a.seen?.version ?? 0,
-    a.proof?.head.version ?? 0,
-  ])
-  const newest = Math.max(0, ...versions)
-  const certified = Math.max(0, ...answers.map((a) => a.proof?.head.version ?? 0))
+  const best = _newest(answers.map((a) => a.held))
+  const newestHead = _newest(answers.flatMap((a) => [a.held, a.seen, a.proof?.head]))
+  const newestProof = _newest(answers.map((a) => a.proof?.head))
+  const newest = newestHead?.version ?? 0
+  const certified = newestProof?.version ?? 0
   const holders = best
     ? answers.filter((a) => a.held && equalBytes(a.held.manifestHash, best.manifestHash)).map((a) => a.t)
     : []
-  const proofOfNewest = answers.find((a) => a.proof?.head.version === newest)?.proof
+  const proofOfNewest = answers.find(
+    (a) =>
+      newestHead !== undefined &&
+      a.proof !== undefined &&
+      !_newer(newestHead, a.proof.head) &&
+      !_newer(a.proof.head, newestHead),
+  )?.proof
   const labels = new Map(roster.guardians.map((g) => [toHex(guardianKey(g.peerId)), g.label]))
   const newestHolders = (proofOfNewest?.holders ?? []).map((k) => labels.get(k) ?? k.slice(0, 12)).sort()
   return {
@@ -138,6 +160,9 @@ export function judge(answers: readonly Answer[], roster: Roster, tolerate?: num
     holders,
     newest,
     certified,
+    behind: newestHead !== undefined && (best === undefined || _newer(newestHead, best)),
+    newestCertified:
+      newestHead !== undefined && newestProof !== undefined && !_newer(newestHead, newestProof),
     newestHolders,
   }
 }

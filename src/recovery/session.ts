@@ -233,14 +233,9 @@ export class Recovery {
     const j = judge(await collectAnswers(this.ctx, roster), roster, this.ctx.opts.tolerate)
     const best = j.best
     if (best === undefined && j.newest === 0) throw new NothingToRestoreError()
-    if (best === undefined || j.newest > best.version) {
+    if (best === undefined || j.behind) {
       this._heads(j, j.newest, 0)
-      throw new VersionUnavailableError(
-        j.newest,
-        j.certified >= j.newest,
-        j.newestHolders,
-        best?.version ?? 0,
-      )
+      throw new VersionUnavailableError(j.newest, j.newestCertified, j.newestHolders, best?.version ?? 0)
     }
     // too few answers to be sure is known now: refuse before waiting for anyone's human
     if (j.answered < j.needed && this.ctx.opts.acceptStale !== true) {

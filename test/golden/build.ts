@@ -28,6 +28,7 @@ import { inviteToText } from '../../src/p2p/invite.js'
 import { MSG } from '../../src/p2p/messages.js'
 import { sealAddressRecord } from '../../src/p2p/peer-records.js'
 import { encodeCertificate } from '../../src/replica/certificate.js'
+import { signChainChoice } from '../../src/replica/choice.js'
 import { sealChunk } from '../../src/replica/chunk.js'
 import { gearTable } from '../../src/replica/chunker.js'
 import { headOfManifest, sealManifest } from '../../src/replica/manifest.js'
@@ -224,6 +225,19 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     sign: (m) => ed25519Sign(writerSeed, m),
     random: seededRandom('entry'),
   })
+  // the owner's chain after a fork: versions 1 and 2 (the manifest above is version 2's), opening epoch 4
+  const choice = signChainChoice(
+    {
+      vaultId: VAULT_ID,
+      epoch: 4,
+      first: 1,
+      version: 2,
+      hashes: concatBytes(fixed('version-1-hash'), manifest.hash),
+      createdAt: CREATED_AT + 11,
+    },
+    VAULT_KEY,
+    seededRandom('chain'),
+  )
   const records = [
     { kind: 1, record: 'roster', section: 'Roster', hex: roster.bytes },
     {
@@ -257,6 +271,7 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     { kind: 12, record: 'commit certificate', section: 'Commit certificate', hex: certificate },
     { kind: 13, record: 'writer certificate', section: 'Live stream', hex: writer.bytes },
     { kind: 14, record: 'stream entry', section: 'Live stream', hex: entry.bytes, hash: entry.hash },
+    { kind: 15, record: 'chain choice', section: 'Chain choice', hex: choice.bytes },
   ]
 
   // ---- protocol messages (docs/format.md §Protocol messages) ----
@@ -287,6 +302,7 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     msg(MSG.evidence, { held: head.bytes, offered: head.bytes }),
     msg(MSG.roster, { roster: roster.bytes, share: share.bytes }),
     msg(MSG.roster, { roster: roster.bytes }),
+    msg(MSG.roster, { roster: roster.bytes, share: share.bytes, choice: choice.bytes }),
     msg(MSG.ack, {}),
     msg(MSG.recover, { vaultId: VAULT_ID, recoveryKey }),
     msg(MSG.recovery, {

@@ -23,6 +23,7 @@ import {
 import { inviteFromText, inviteToText } from '../../src/p2p/invite.js'
 import { MSG } from '../../src/p2p/messages.js'
 import { CERTIFICATE, encodeCertificate } from '../../src/replica/certificate.js'
+import { openChainChoice, signChainChoice } from '../../src/replica/choice.js'
 import { openChunk } from '../../src/replica/chunk.js'
 import { headFromSignature, openHead } from '../../src/replica/head.js'
 import { openManifest, openManifestBody, sealManifest } from '../../src/replica/manifest.js'
@@ -121,6 +122,10 @@ describe('golden vectors: every record decodes and re-encodes to the same bytes'
     const e = openEntry(bytes(byKind(14).hex), cert.writerKey)
     same(e.hash, byKind(14).hash!)
     same(encodeRecordBody(JOURNAL_ENTRY, decodeUnsigned(JOURNAL_ENTRY, e.bytes)), byKind(14).hex)
+  })
+  it('chain choice (kind 15)', () => {
+    const c = openChainChoice(bytes(byKind(15).hex))
+    same(signChainChoice(c, VAULT_KEY, seededRandom('chain')).bytes, byKind(15).hex)
   })
   it('protocol messages (kinds 16 and up)', async () => {
     const { messages } = await read('kith-messages.json')

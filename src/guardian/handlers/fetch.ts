@@ -35,7 +35,8 @@ function _answer(ctx: GuardianContext, vault: VaultRow, req: FetchRequest): Uint
     case 'chunk':
       return req.chunkId === undefined ? undefined : ctx.db.versions.chunk(vault.vaultId, req.chunkId)
     case 'evidence': {
-      const e = ctx.db.versions.evidence(vault.vaultId)[0]
+      // evidence the owner's chain choice settled is kept, not reported (§Chain choice)
+      const e = vault.equivocation ? ctx.db.versions.evidence(vault.vaultId)[0] : undefined
       return e === undefined ? undefined : encodeRecordBody(MSG.evidence, e)
     }
     case 'freshness':

@@ -10,6 +10,7 @@ import { MSG } from '../../p2p/messages.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { openRoster } from '../../replica/roster.js'
 import { knownPeer } from '../access.js'
+import { applyChoice } from '../choice.js'
 import { type GuardianContext, shortId } from '../context.js'
 import { BusyError } from '../errors.js'
 import { checkRosterUpdate } from '../ingest.js'
@@ -57,6 +58,9 @@ export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Conne
         if (replaced) ctx.say(`vault ${shortId(vaultId)} has a new coordinator; the old one is fenced out`)
         ctx.say(`vault ${shortId(vaultId)} moved to epoch ${roster.epoch}`)
       }
+      // the owner's choice of chain after a fork: applied once the roster it opens is in force here
+      if (!update.removed && req.choice !== undefined)
+        applyChoice(ctx, ctx.db.vaults.require(vaultId), roster, req.choice)
       await wire.send(MSG.ack, {})
       await stream.close()
     })

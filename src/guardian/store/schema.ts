@@ -118,4 +118,15 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE streams ADD COLUMN covered_hash BLOB;
   `,
+  // 9: the owner's chain choice after a fork (docs/format.md §Chain choice), and the versions it set aside:
+  // their signed heads and manifests, kept as evidence (their chunks go)
+  `
+  ALTER TABLE vaults ADD COLUMN choice BLOB;
+  ALTER TABLE vaults ADD COLUMN choice_epoch INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE set_aside (
+    vault_id BLOB NOT NULL, version INTEGER NOT NULL, epoch INTEGER NOT NULL, hash BLOB NOT NULL,
+    created_at INTEGER NOT NULL, bytes BLOB NOT NULL, head BLOB NOT NULL, set_aside_at INTEGER NOT NULL,
+    PRIMARY KEY (vault_id, version, hash)
+  );
+  `,
 ]

@@ -40,6 +40,9 @@ export interface VaultRow {
   readonly certificate: Uint8Array | null
   /** A roster without this guardian arrived (its epoch): the data goes at `removeAt` unless kept. */
   readonly removal: { readonly epoch: number; readonly at: number; readonly kept: boolean } | null
+  /** The owner's newest chain choice (signed, verified when it came) and the epoch it took effect. */
+  readonly choice: Uint8Array | null
+  readonly choiceEpoch: number
 }
 
 interface RawVault {
@@ -63,6 +66,8 @@ interface RawVault {
   removal_epoch: number | null
   remove_at: number | null
   kept_at: number | null
+  choice: Buffer | null
+  choice_epoch: number
 }
 
 const toVault = (r: RawVault): VaultRow => ({
@@ -87,6 +92,8 @@ const toVault = (r: RawVault): VaultRow => ({
     r.removal_epoch === null
       ? null
       : { epoch: r.removal_epoch, at: r.remove_at ?? 0, kept: r.kept_at !== null },
+  choice: r.choice,
+  choiceEpoch: r.choice_epoch,
 })
 
 export class VaultStore {
@@ -259,6 +266,41 @@ export class VaultStore {
     // a sighting promises nothing to anyone: no fsync of its own (a push's commit, just after it, syncs
     // it along; one lost to a power cut is heard again from the next head)
     this.sql.withoutSync(() => this.sql.stmt(sql).run(version, head, vaultId, version))
+  }
+
+  /**
+   * Adopt a chain choice (verified, and its set-aside versions already moved): the head becomes the
+   * newest version kept (or none), a seen head or certificate off the chosen chain is forgotten, and the
+   * equivocation flag is lowered (its evidence stays).
+   */
+  adoptChoice(
+    vaultId: Uint8Array,
+    a: {
+      choice: Uint8Array
+      epoch: number
+      head: { version: number; hash: Uint8Array; head: Uint8Array } | undefined
+      forgetSeen: boolean
+      forgetCertificate: boolean
+    },
+    now: number,
+  ): void {
+    this.sql.atomically(() => {
+      this.sql
+        .stmt('UPDATE vaults SET choice = ?, choice_epoch = ?, equivocation = 0 WHERE vault_id = ?')
+        .run(a.choice, a.epoch, vaultId)
+      this.sql
+        .stmt('UPDATE vaults SET head_version = ?, head_hash = ?, head = ? WHERE vault_id = ?')
+        .run(a.head?.version ?? 0, a.head?.hash ?? null, a.head?.head ?? null, vaultId)
+      if (a.forgetSeen)
+        this.sql
+          .stmt('UPDATE vaults SET seen_version = ?, seen_head = ? WHERE vault_id = ?')
+          .run(a.head?.version ?? 0, a.head?.head ?? null, vaultId)
+      if (a.forgetCertificate)
+        this.sql
+          .stmt('UPDATE vaults SET certified_version = 0, certificate = NULL WHERE vault_id = ?')
+          .run(vaultId)
+      this.audit.record(vaultId, 'chain-chosen', { epoch: a.epoch, head: a.head?.version ?? 0 }, now)
+    })
   }
 
   /** Keep a verified commit certificate if it is newer than the one held. */

@@ -64,6 +64,46 @@ export class VersionStore {
     return r
   }
 
+  /** Every held version's place in the chain, oldest first. */
+  links(vaultId: Uint8Array): HeldLink[] {
+    return this.sql
+      .stmt('SELECT epoch, version, hash FROM manifests WHERE vault_id = ? ORDER BY version')
+      .all(vaultId) as HeldLink[]
+  }
+
+  /**
+   * Set versions aside (off the owner's chosen chain): their manifests and signed heads move to
+   * `set_aside`, kept as evidence; they stop being held, and their chunks no kept version references go.
+   * One transaction.
+   */
+  setAside(vaultId: Uint8Array, versions: readonly number[], now: number): void {
+    if (versions.length === 0) return
+    this.sql.atomically(() => {
+      const copy = this.sql.stmt(
+        `INSERT OR IGNORE INTO set_aside (vault_id, version, epoch, hash, created_at, bytes, head, set_aside_at)
+           SELECT vault_id, version, epoch, hash, created_at, bytes, head, ? FROM manifests
+           WHERE vault_id = ? AND version = ?`,
+      )
+      for (const v of versions) copy.run(now, vaultId, v)
+      const aside = new Set(versions)
+      const keep = new Set(
+        this.list(vaultId)
+          .map((r) => r.version)
+          .filter((v) => !aside.has(v)),
+      )
+      this.prune(vaultId, keep, now)
+      this.audit.record(vaultId, 'set-aside', { versions: [...versions] }, now)
+    })
+  }
+
+  /** The signed heads of the versions set aside by a chain choice, oldest first. */
+  setAsideHeads(vaultId: Uint8Array): Uint8Array[] {
+    const rows = this.sql
+      .stmt('SELECT head FROM set_aside WHERE vault_id = ? ORDER BY version, set_aside_at')
+      .all(vaultId) as { head: Buffer }[]
+    return rows.map((r) => r.head)
+  }
+
   hasChunk(vaultId: Uint8Array, id: Uint8Array): boolean {
     return this.sql.stmt('SELECT 1 FROM chunks WHERE vault_id = ? AND id = ?').get(vaultId, id) !== undefined
   }
@@ -228,7 +268,7 @@ export class VersionStore {
    * Keep the proof of an equivocation and flag the vault. Recording the same pair twice changes
    * nothing; returns whether this call recorded something new.
    */
-  recordEquivocation(e: Equivocation, now: number): boolean {
+  recordEquivocation(e: Equivocation, now: number, flag = true): boolean {
     return this.sql.atomically(() => {
       const r = this.sql
         .stmt(
@@ -246,7 +286,7 @@ export class VersionStore {
           now,
         )
       if (r.changes === 0) return false
-      this.sql.stmt('UPDATE vaults SET equivocation = 1 WHERE vault_id = ?').run(e.vaultId)
+      if (flag) this.sql.stmt('UPDATE vaults SET equivocation = 1 WHERE vault_id = ?').run(e.vaultId)
       this.audit.record(e.vaultId, 'equivocation', { version: e.version }, now)
       return true
     })

@@ -147,6 +147,10 @@ function _words(e: AuditEvent): { words: string; alarm: boolean } {
       return { words: "The owner's node was let in again", alarm: false }
     case 'equivocation':
       return { words: `Two different backups both called version ${version ?? '?'}`, alarm: true }
+    case 'chain-chosen':
+      return { words: 'The owner chose which copy of the backup is theirs', alarm: false }
+    case 'set-aside':
+      return { words: "The other copy's backups were set aside (the proof is kept)", alarm: false }
     // the journal's audit events keep its historical name, stream
     case 'stream-writer':
       return { words: "The owner's node started sending live updates", alarm: false }

@@ -7,6 +7,7 @@ import { type AddGuardianArgs, addGuardianCommand } from './add-guardian/options
 import { type AddSourceArgs, addSourceCommand } from './add-source/options.js'
 import { type BackupArgs, backupCommand } from './backup/options.js'
 import { type DrillArgs, drillCommand } from './drill/options.js'
+import { type HealArgs, healCommand } from './heal/options.js'
 import { type InitArgs, initCommand } from './init/options.js'
 import { type KitArgs, kitCommand } from './kit/options.js'
 import { type RemoveGuardianArgs, removeGuardianCommand } from './remove-guardian/options.js'
@@ -41,4 +42,5 @@ export const vaultCommand = commandGroup('vault <command>', "Back up this node's
   lazyCommand<KitArgs>(kitCommand, async () => (await import('./kit/handler.js')).kitHandler),
   lazyCommand<DrillArgs>(drillCommand, async () => (await import('./drill/handler.js')).drillHandler),
   lazyCommand<VetoArgs>(vetoCommand, async () => (await import('./veto/handler.js')).vetoHandler),
+  lazyCommand<HealArgs>(healCommand, async () => (await import('./heal/handler.js')).healHandler),
 ])
