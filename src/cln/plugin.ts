@@ -10,7 +10,7 @@
 import { thrownText } from '../errors.js'
 import { makeEntry } from '../journal/entry.js'
 import type { LocalLog } from '../journal/local-log.js'
-import type { AppendOutcome } from '../p2p/journal-writer.js'
+import type { AppendOutcome, JournalFailure } from '../p2p/journal-writer.js'
 import type { JournalMark } from '../replica/manifest.js'
 import { duration } from '../time/durations.js'
 import { classify } from './rules.js'
@@ -40,7 +40,18 @@ export interface PluginDeps {
   readonly say: (level: 'info' | 'unusual' | 'broken', line: string) => void
   /** Tell the operator now (webhook, command), beside the log; the deliveries that failed, as lines. */
   readonly alert: (reason: string) => Promise<readonly string[]>
+  /** Why this node must stop, if a takeover of the vault was proven here (by this plugin or its coordinator). */
+  readonly fenced: () => string | undefined
+  /**
+   * Guardians refused an entry as from a replaced coordinator: ask them for the proof (the vault's newer
+   * roster), record it for the node's other kith processes, and say why this node must stop; undefined
+   * when none proves it (a bare refusal could be a lie).
+   */
+  readonly proveFence: (refusals: readonly JournalFailure[]) => Promise<string | undefined>
 }
+
+/** Refusal codes that may mean another machine took the vault over (coordinator/fence.ts). */
+const FENCE_REFUSALS: ReadonlySet<string> = new Set(['FENCED', 'STALE_EPOCH'])
 
 /** A refusal: lightningd gets an error and stops without committing. */
 export class Refusal extends Error {}
@@ -50,6 +61,12 @@ export class ClnPlugin {
 
   /** Replicate one transaction; resolves when lightningd may commit it, throws Refusal when it must not. */
   async dbWrite(dataVersion: number, writes: readonly string[]): Promise<void> {
+    // a node whose vault was taken over must not commit another transaction: not even this one
+    const fenced = this.d.fenced()
+    if (fenced !== undefined) {
+      this.d.say('broken', `${fenced}. Refusing: lightningd stops`)
+      throw new Refusal(fenced)
+    }
     const log = this.d.log
     let tip = log.tip()
     let newest = log.newest()
@@ -169,6 +186,19 @@ export class ClnPlugin {
             `transaction ${position} replicated to ${outcome.acks} guardians: lightningd goes on`,
           )
         return
+      }
+      // refused as replaced, with the vault's proof: stop now, not after the hold time
+      const refusals = outcome.failures.filter((f) => f.code !== undefined && FENCE_REFUSALS.has(f.code))
+      if (refusals.length > 0) {
+        const fence = await this.d.proveFence(refusals)
+        if (fence !== undefined) {
+          this.d.say(
+            'broken',
+            `${fence}. Refusing transaction ${position}: lightningd stops before committing it`,
+          )
+          await this._alert(`this node was replaced: ${fence}`)
+          throw new Refusal(fence)
+        }
       }
       // a retry cut short by the deadline says less than the try before it: report the most seen
       if (outcome.acks >= best.acks) best = outcome

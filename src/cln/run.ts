@@ -8,6 +8,9 @@ import '../polyfill.js'
 import { existsSync } from 'node:fs'
 import type { Readable, Writable } from 'node:stream'
 import { sendAlert } from '../coordinator/alerts.js'
+import { FencedError } from '../coordinator/errors.js'
+import { type FenceAsker, proveFence } from '../coordinator/fence.js'
+import { knownFence, recordFence } from '../coordinator/fence-record.js'
 import { journalLogPath, vaultPaths } from '../coordinator/paths.js'
 import { snapshotRequestPath, writeSnapshotRequest } from '../coordinator/snapshot-request.js'
 import { CoordinatorStore } from '../coordinator/store.js'
@@ -68,7 +71,28 @@ export async function runPlugin(configPath: string, input: Readable, output: Wri
           .map((g) => ({ label: g.label, peerId: g.peerId, addrs: g.addrs })),
       )
     targets()
+    const asker: FenceAsker = {
+      network: async () => node,
+      vaultId: cert.vaultId,
+      db: store,
+      log,
+      p2pLog: moduleLog(log, 'p2p'),
+    }
     const plugin = new ClnPlugin({
+      fenced: () => {
+        const f = knownFence(store)
+        return f === undefined ? undefined : new FencedError(f.guardian, f.epoch).message
+      },
+      proveFence: async (refusals) => {
+        for (const r of refusals) {
+          const fence = await proveFence(asker, r.target)
+          if (fence === undefined) continue
+          recordFence(store, fence, Date.now())
+          log.error({ event: 'fenced', guardian: fence.guardian, epoch: fence.epoch })
+          return new FencedError(fence.guardian, fence.epoch).message
+        }
+        return undefined
+      },
       vaultId: cert.vaultId,
       journal: config.stream,
       journalKey: secrets.journalKey,

@@ -15,7 +15,7 @@ import type { Vault } from './vault.js'
 
 /** Log that `g` answered `what` with something that does not verify (`why`: the error, or a Why). */
 export function distrust(
-  vault: Vault,
+  vault: Pick<Vault, 'log'>,
   g: Pick<GuardianRow, 'label' | 'peerId'>,
   what: string,
   why: KithError | Why,

@@ -31,7 +31,13 @@ export const mayBeFenced = (err: unknown): boolean => [...FENCE_CODES].some((c) 
  * the vault's own signed roster at a newer epoch than this node's, or at its epoch with other bytes:
  * another coordinator took over, or this node is a stale copy of the one that did.
  */
-export async function proveFence(vault: Vault, g: GuardianRow): Promise<Omit<Fence, 'at'> | undefined> {
+/** What asking for a fence's proof needs: the coordinator, or the CLN plugin beside it (no key). */
+export type FenceAsker = Pick<Vault, 'network' | 'vaultId' | 'db' | 'log' | 'p2pLog'>
+
+export async function proveFence(
+  vault: FenceAsker,
+  g: { readonly label: string; readonly peerId: Uint8Array; readonly addrs: readonly string[] },
+): Promise<Omit<Fence, 'at'> | undefined> {
   let bytes: Uint8Array
   try {
     bytes = await fetchFromPeer(

@@ -54,4 +54,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE chain_choices (epoch INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
   `,
+  // 6: events by kind: the CLN plugin looks for a recorded fence before every transaction
+  `
+  CREATE INDEX events_by_kind ON events (kind, seq);
+  `,
 ]

@@ -11,6 +11,7 @@ import { equalBytes, toHex } from '../crypto/bytes.js'
 import { KithError, thrownText } from '../errors.js'
 import { errorFields, type Log, silentLog } from '../log.js'
 import { cleanText } from '../text.js'
+import { RemoteError } from './errors.js'
 import { MSG } from './messages.js'
 import type { KithNode } from './node.js'
 import { openStream, peerIdFromBytes } from './peers.js'
@@ -33,7 +34,15 @@ export interface EntrySource {
 /** How one guardian took an entry. */
 export interface AppendOutcome {
   readonly acks: number
-  readonly failures: readonly { label: string; error: string }[]
+  readonly failures: readonly JournalFailure[]
+}
+
+/** A guardian that did not take an entry: its label, what went wrong, and its refusal's code if it refused. */
+export interface JournalFailure {
+  readonly label: string
+  readonly error: string
+  readonly code?: string
+  readonly target: JournalTarget
 }
 
 /** The libp2p stream to a guardian, while it is open. */
@@ -179,7 +188,7 @@ export class JournalWriter {
     return new Promise((resolve) => {
       let acks = 0
       let settled = 0
-      const failures: { label: string; error: string }[] = []
+      const failures: JournalFailure[] = []
       let done = false
       const finish = () => {
         if (done) return
@@ -201,6 +210,8 @@ export class JournalWriter {
             failures.push({
               label: g.target.label,
               error: err instanceof KithError ? err.message : thrownText(err),
+              ...(err instanceof RemoteError ? { code: err.remoteCode } : {}),
+              target: g.target,
             })
             if (settled === all.length) finish()
           },

@@ -253,8 +253,12 @@ export const MSG = {
       seen: field.optional(field.varbytes(2, HEAD.maxBytes)),
       /** The newest commit certificate it holds. */
       certificate: field.optional(field.varbytes(3, CERTIFICATE.maxBytes)),
+      /** How long ago (ms, by the guardian's clock) it last heard from the vault's coordinator. */
+      coordinatorHeard: field.optional(field.u64(4)),
+      /** How long ago it last heard from the coordinator's live-database plugin (a journal's writer). */
+      pluginHeard: field.optional(field.u64(5)),
     },
-    2 * HEAD.maxBytes + CERTIFICATE.maxBytes + 64,
+    2 * HEAD.maxBytes + CERTIFICATE.maxBytes + 96,
   ),
   /**
    * Open a journal (§Live stream): the vault-signed certificate of the writer key. The journal's

@@ -36,6 +36,8 @@ export type RecoveryEvent =
       /** The newest version any answer proves exists, and whether a certificate proves it committed. */
       newest: number
       certified: number
+      /** When the old node was last heard (absent: no answering guardian ever heard it). */
+      lastHeard?: LastHeard
     }
   | { event: 'waiting-for-holder'; version: number; holders: string[] }
   | {
@@ -89,6 +91,16 @@ export type BadAnswer =
   | 'journal-head'
   | 'journal-entry'
 
+/** How recently answering guardians heard the old node: its coordinator or its live-database plugin. */
+export interface LastHeard {
+  /** How many answering guardians ever heard it. */
+  readonly guardians: number
+  /** The most recent contact any of them had (ms ago): coordinator or plugin. */
+  readonly ago: number
+  /** The most recent contact from its live-database plugin (ms ago), if any. */
+  readonly pluginAgo?: number
+}
+
 export interface RecoveryOptions {
   readonly vaultId: Uint8Array
   readonly guardians: readonly RecoveryTarget[]
@@ -106,6 +118,11 @@ export interface RecoveryOptions {
   readonly signal?: AbortSignal
   /** The process's logger: the recovery logs its events and steps through children of it. */
   readonly log?: Log
+  /**
+   * Given (for --resume): the old node was heard within oldNodeRecent; resolves true once the operator
+   * says it is stopped for good, false to refuse (OLD_NODE_RECENT) before anything is restored.
+   */
+  readonly confirmOldNodeStopped?: (heard: LastHeard) => Promise<boolean>
 }
 
 /** A guardian being asked, and what it answered so far. */

@@ -135,3 +135,14 @@ export class JournalIncompleteError extends KithError {
     )
   }
 }
+
+/** --resume while the old node was heard recently, without the operator's word that it is stopped. */
+export class OldNodeRecentError extends KithError {
+  readonly code = 'OLD_NODE_RECENT'
+  constructor(guardians: number, ago: string) {
+    super(
+      `your old node was last heard by ${guardians} guardian(s) ${ago}: it may still be running, and two nodes on one channel state lose the channels. Stop it for good (lightningd and kith on that machine), then run again with --old-node-stopped`,
+      { guardians },
+    )
+  }
+}

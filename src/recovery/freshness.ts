@@ -19,7 +19,7 @@ import { WrongVaultError } from '../replica/errors.js'
 import { type Head, openHead } from '../replica/head.js'
 import type { Roster } from '../replica/roster.js'
 import { duration } from '../time/durations.js'
-import type { BadAnswer, RecoveryContext, Tracked } from './context.js'
+import type { BadAnswer, LastHeard, RecoveryContext, Tracked } from './context.js'
 
 /** What one guardian told about the vault's newest version (each part verified, or dropped). */
 export interface Answer {
@@ -27,6 +27,9 @@ export interface Answer {
   readonly held?: Head
   readonly seen?: Head
   readonly proof?: CommitProof
+  /** How long ago (ms) it last heard from the vault's coordinator, and from its plugin. */
+  readonly coordinatorHeard?: number
+  readonly pluginHeard?: number
 }
 
 /** Ask every guardian of the roster what it knows; the ones that do not answer are left out. */
@@ -85,7 +88,14 @@ export async function collectAnswers(ctx: RecoveryContext, roster: Roster): Prom
         seen: seen?.version ?? 0,
         certified: proof?.head.version ?? 0,
       })
-      return { t, ...(held ? { held } : {}), ...(seen ? { seen } : {}), ...(proof ? { proof } : {}) }
+      return {
+        t,
+        ...(held ? { held } : {}),
+        ...(seen ? { seen } : {}),
+        ...(proof ? { proof } : {}),
+        ...(f.coordinatorHeard !== undefined ? { coordinatorHeard: f.coordinatorHeard } : {}),
+        ...(f.pluginHeard !== undefined ? { pluginHeard: f.pluginHeard } : {}),
+      }
     }),
   )
   return asked.filter((a) => a !== undefined)
@@ -108,6 +118,24 @@ export interface Judgement {
   readonly newestCertified: boolean
   /** Labels of the guardians known to hold `newest` (from certificates), for the error that names them. */
   readonly newestHolders: readonly string[]
+  /** When the answering guardians last heard the old node (absent: none ever did). */
+  readonly lastHeard?: LastHeard
+}
+
+/** The most recent contact with the old node any answer reports. */
+export function lastHeard(answers: readonly Answer[]): LastHeard | undefined {
+  const heard = answers.filter((a) => a.coordinatorHeard !== undefined || a.pluginHeard !== undefined)
+  if (heard.length === 0) return undefined
+  const min = (xs: (number | undefined)[]) => {
+    const known = xs.filter((x): x is number => x !== undefined)
+    return known.length === 0 ? undefined : Math.min(...known)
+  }
+  const pluginAgo = min(heard.map((a) => a.pluginHeard))
+  return {
+    guardians: heard.length,
+    ago: min(heard.flatMap((a) => [a.coordinatorHeard, a.pluginHeard]))!,
+    ...(pluginAgo !== undefined ? { pluginAgo } : {}),
+  }
 }
 
 /** Apply the rule to the answers: what is proven, what is held, how many answers are needed. */
@@ -143,6 +171,7 @@ export function judge(answers: readonly Answer[], roster: Roster, tolerate?: num
   const holders = best
     ? answers.filter((a) => a.held && equalBytes(a.held.manifestHash, best.manifestHash)).map((a) => a.t)
     : []
+  const heard = lastHeard(answers)
   const proofOfNewest = answers.find(
     (a) =>
       newestHead !== undefined &&
@@ -164,5 +193,6 @@ export function judge(answers: readonly Answer[], roster: Roster, tolerate?: num
     newestCertified:
       newestHead !== undefined && newestProof !== undefined && !_newer(newestHead, newestProof),
     newestHolders,
+    ...(heard !== undefined ? { lastHeard: heard } : {}),
   }
 }

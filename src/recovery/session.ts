@@ -16,6 +16,7 @@ import { equalBytes, toHex } from '../crypto/bytes.js'
 import { generateEciesKeyPair } from '../crypto/ecies.js'
 import { deriveDataKeys } from '../crypto/kdf.js'
 import { KithError } from '../errors.js'
+import { formatAgo } from '../format.js'
 import { errorFields, moduleLog, silentLog } from '../log.js'
 import { fetchFromPeer } from '../p2p/client.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
@@ -40,6 +41,7 @@ import {
 } from './context.js'
 import {
   NothingToRestoreError,
+  OldNodeRecentError,
   PossiblyStaleError,
   StaleDatabaseLeftError,
   VersionNotFoundError,
@@ -242,6 +244,13 @@ export class Recovery {
       this._heads(j, best.version, 0)
       throw new PossiblyStaleError(j.answered, j.needed, best.version, j.tolerate)
     }
+    // taking the vault over while the old node may still run: only on the operator's word (--resume)
+    const confirm = this.ctx.opts.confirmOldNodeStopped
+    if (confirm !== undefined && j.lastHeard !== undefined && j.lastHeard.ago < duration('oldNodeRecent')) {
+      this._heads(j, best.version, 0)
+      if (!(await confirm(j.lastHeard)))
+        throw new OldNodeRecentError(j.lastHeard.guardians, formatAgo(j.lastHeard.ago))
+    }
     const holders = await this._approvedHolders(best, j.holders)
     const manifest = await this._manifest(best, holders)
     this._heads(j, best.version, manifest.createdAt)
@@ -259,6 +268,7 @@ export class Recovery {
       acceptedStale: j.answered < j.needed,
       newest: j.newest,
       certified: j.certified,
+      ...(j.lastHeard !== undefined ? { lastHeard: j.lastHeard } : {}),
     })
   }
 

@@ -108,6 +108,11 @@ export const DEFAULT_DURATIONS = Object.freeze({
   relayKeepAlive: 10 * SECOND,
   /** How often kith-cln writes its metrics file. */
   statsFlush: 10 * SECOND,
+  /**
+   * How often a guardian writes down that it heard from a vault's coordinator or its plugin (one write a
+   * minute at most, whatever the payments): what a recoverer is told of the old node is this fresh.
+   */
+  heardWrite: MINUTE,
   /** How often the local page reloads itself (not while the human types a code). */
   pageRefresh: 15 * SECOND,
   /** After a countdown on the page ends, before it reloads: the daemon has released by then. */
@@ -129,6 +134,12 @@ export const DEFAULT_DURATIONS = Object.freeze({
   unattendedRequest: 10 * MINUTE,
   /** A network whose recovery request the human denied: the denial counts against it this long. */
   deniedNetworkHold: HOUR,
+  /**
+   * An old node heard this recently by a guardian may still be running: \`kith recover --resume\` takes
+   * the operator's word that it is stopped before it restores channel state (a CLN node writes its
+   * database at every block, about every 10 minutes; \`vault watch\` probes its guardians more often).
+   */
+  oldNodeRecent: HOUR,
   /** A vault whose roster dropped this guardian stays this long, so a mistake can be undone. */
   removalGrace: 7 * DAY,
   /** A relay reservation's lifetime (libp2p's default): its holder renews it 5 minutes before the end. */

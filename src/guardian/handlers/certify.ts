@@ -13,6 +13,7 @@ import { openHead } from '../../replica/head.js'
 import { authorize, knownPeer } from '../access.js'
 import type { GuardianContext } from '../context.js'
 import { acceptCertificate } from '../heads.js'
+import { noteHeard } from '../heard.js'
 import { refuse } from './refuse.js'
 
 export async function onCertify(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
@@ -25,6 +26,7 @@ export async function onCertify(ctx: GuardianContext, stream: Stream, conn: Conn
     const vaultId = openHead(decodeUnsigned(CERTIFICATE, certificate).head).vaultId
     const vault = ctx.db.vaults.require(vaultId)
     authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
+    noteHeard(ctx, vault.vaultId, 'coordinator')
     acceptCertificate(ctx, vault, certificate)
     await wire.send(MSG.ack, {})
     await stream.close()

@@ -9,6 +9,7 @@ import { MSG } from '../../p2p/messages.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { authorize } from '../access.js'
 import type { GuardianContext } from '../context.js'
+import { noteHeard } from '../heard.js'
 import { refuse } from './refuse.js'
 
 const ZERO = new Uint8Array(32)
@@ -19,6 +20,7 @@ export async function onDrill(ctx: GuardianContext, stream: Stream, conn: Connec
     const req = await wire.receive(MSG.drill)
     const vault = ctx.db.vaults.require(req.vaultId)
     authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
+    noteHeard(ctx, vault.vaultId, 'coordinator')
     const envelope = ctx.db.vaults.currentShare(vault.vaultId)
     await wire.send(MSG.drilled, {
       shareProof: envelope ? shareProof(sha256(envelope), req.nonce) : ZERO,

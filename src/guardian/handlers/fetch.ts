@@ -17,6 +17,7 @@ import { allowed, knownPeer } from '../access.js'
 import { addressRecords } from '../addresses.js'
 import type { GuardianContext } from '../context.js'
 import { FencedError, NotHeldError } from '../errors.js'
+import { heardAgo, noteHeard } from '../heard.js'
 import type { VaultRow } from '../store/index.js'
 import { refuse } from './refuse.js'
 
@@ -44,6 +45,7 @@ function _answer(ctx: GuardianContext, vault: VaultRow, req: FetchRequest): Uint
         ...(vault.head !== null ? { held: vault.head } : {}),
         ...(vault.seenHead !== null && vault.seenVersion > vault.headVersion ? { seen: vault.seenHead } : {}),
         ...(vault.certificate !== null ? { certificate: vault.certificate } : {}),
+        ...heardAgo(ctx.now(), vault),
       })
     case 'roster':
       return vault.roster
@@ -142,6 +144,8 @@ async function _answerOne(
   // members first (in memory); the database is asked only about recoverers
   if (!allowed(ctx.roster(vault), conn.remotePeer, 'members') && !_recovererMayRead(ctx, peer, vault, req))
     throw new UnauthorizedPeerError(conn.remotePeer.toString())
+  // the coordinator's status probes (a running watch) count as hearing from the node
+  if (allowed(ctx.roster(vault), conn.remotePeer, 'coordinator')) noteHeard(ctx, vault.vaultId, 'coordinator')
   // where the guardians are now: async (the peer store), and only for members
   const data =
     req.what === 'addresses'

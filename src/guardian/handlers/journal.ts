@@ -12,11 +12,14 @@ import { openEntry, openWriterCertificate } from '../../journal/entry.js'
 import { BadEntryError } from '../../journal/errors.js'
 import { UnauthorizedPeerError } from '../../p2p/errors.js'
 import { MSG } from '../../p2p/messages.js'
+import { peerIdBytes } from '../../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { duration } from '../../time/durations.js'
 import { authorize, knownPeer } from '../access.js'
 import { type GuardianContext, shortId } from '../context.js'
+import { FencedError } from '../errors.js'
 import { coverJournals } from '../heads.js'
+import { noteHeard } from '../heard.js'
 import { MAX_JOURNALS_PER_VAULT } from '../limits.js'
 import { requireRoom, warnIfNearlyFull } from '../quota.js'
 import { refuse } from './refuse.js'
@@ -24,11 +27,16 @@ import { refuse } from './refuse.js'
 export async function onJournal(ctx: GuardianContext, stream: Stream, conn: Connection): Promise<void> {
   const wire = new Wire(stream, PROTOCOLS.journal, MSG.entry.maxBytes, duration('journalIdle'))
   try {
-    if (!knownPeer(ctx, conn.remotePeer, 'coordinator'))
+    // a replaced node's plugin is told so (it asks for the proof and stops lightningd), not just refused
+    if (!knownPeer(ctx, conn.remotePeer, 'coordinator')) {
+      if (ctx.db.vaults.fencedAnywhere(peerIdBytes(conn.remotePeer))) throw new FencedError()
       throw new UnauthorizedPeerError(conn.remotePeer.toString())
+    }
     const cert = openWriterCertificate((await wire.receive(MSG.journalOpen)).certificate)
     const vault = ctx.db.vaults.require(cert.vaultId)
+    if (ctx.db.vaults.isFenced(vault.vaultId, peerIdBytes(conn.remotePeer))) throw new FencedError()
     authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
+    noteHeard(ctx, vault.vaultId, 'plugin')
     const known = ctx.db.journals.get(cert.vaultId, cert.journal)
     // a newer certificate (a re-installed writer) replaces an older one, never the other way; a vault
     // keeps a few journals at most (each name its key certifies would be a row more)
@@ -58,6 +66,7 @@ export async function onJournal(ctx: GuardianContext, stream: Stream, conn: Conn
         throw new BadEntryError(e.position, 'journal')
       // entries count in the vault's one quota, with its versions and its other journals
       const result = ctx.db.journals.append(e, (bytes) => requireRoom(ctx.db, cert.vaultId, bytes))
+      noteHeard(ctx, cert.vaultId, 'plugin')
       if (result === 'replaced')
         // the log's event and field keep the journal's historical name
         ctx.log.info({

@@ -19,6 +19,7 @@ import { type GuardianContext, shortId } from '../context.js'
 import { EquivocationError, FencedError, QuotaExceededError } from '../errors.js'
 import { announceEvidence, keepEvidence } from '../evidence.js'
 import { noteHead } from '../heads.js'
+import { noteHeard } from '../heard.js'
 import { type CheckedOffer, checkOffer } from '../ingest.js'
 import { warnIfNearlyFull } from '../quota.js'
 import { takeFromFellows } from '../relay.js'
@@ -63,6 +64,7 @@ async function _takeOffer(ctx: GuardianContext, wire: Wire, conn: Connection, of
     const vault = ctx.db.vaults.require(manifest.vaultId)
     if (ctx.db.vaults.isFenced(vault.vaultId, peer)) throw new FencedError()
     authorize(ctx.roster(vault), conn.remotePeer, 'coordinator')
+    noteHeard(ctx, vault.vaultId, 'coordinator')
     // the head is signed and from the vault's coordinator: seen, whether or not it is taken below
     noteHead(ctx, vault, headOfManifest(manifest))
     const intake = new VersionIntake(ctx, _checkWithRoom(ctx, vault, manifest))

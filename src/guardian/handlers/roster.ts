@@ -7,12 +7,14 @@
 import type { Connection, Stream } from '@libp2p/interface'
 import { equalBytes } from '../../crypto/bytes.js'
 import { MSG } from '../../p2p/messages.js'
+import { peerIdFromBytes } from '../../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { openRoster } from '../../replica/roster.js'
 import { knownPeer } from '../access.js'
 import { applyChoice } from '../choice.js'
 import { type GuardianContext, shortId } from '../context.js'
 import { BusyError } from '../errors.js'
+import { noteHeard } from '../heard.js'
 import { checkRosterUpdate } from '../ingest.js'
 import { scheduleRemoval } from '../removal.js'
 import { refuse } from './refuse.js'
@@ -28,8 +30,10 @@ export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Conne
     const roster = openRoster(req.roster)
     const vaultId = roster.vaultId
     await ctx.exclusive(vaultId, async () => {
+      let fencedOut: Uint8Array | undefined
       const vault = ctx.db.vaults.require(vaultId)
       const update = checkRosterUpdate(ctx.node.peerId, conn.remotePeer, vault, roster, req.share)
+      if (!update.removed) noteHeard(ctx, vaultId, 'coordinator')
       if (update.removed) scheduleRemoval(ctx, vault, roster.epoch)
       else if (!update.unchanged && req.share !== undefined) {
         const before = ctx.roster(vault).coordinator
@@ -48,6 +52,7 @@ export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Conne
           ctx.now(),
         )
         ctx.gossip.join(roster)
+        if (replaced) fencedOut = before
         if (replaced)
           ctx.notify(
             'fencing',
@@ -63,6 +68,12 @@ export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Conne
         applyChoice(ctx, ctx.db.vaults.require(vaultId), roster, req.choice)
       await wire.send(MSG.ack, {})
       await stream.close()
+      // the replaced coordinator's open streams (its plugin's journal) were authorized when they opened:
+      // cut them, so its next entry meets the fence (FENCED, with the roster as proof) and stops its node
+      if (fencedOut !== undefined)
+        await ctx.node
+          .hangUp(peerIdFromBytes(fencedOut))
+          .catch((err: unknown) => ctx.log.debug({ event: 'hang-up-failed', reason: String(err) }))
     })
   } catch (err) {
     await refuse(ctx, wire, err)

@@ -129,4 +129,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (vault_id, version, hash)
   );
   `,
+  // 10: when this guardian last heard from the vault's coordinator and from its live-database plugin
+  // (written at most once a minute): a recoverer is told how recently the old node was alive
+  `
+  ALTER TABLE vaults ADD COLUMN coordinator_heard_at INTEGER;
+  ALTER TABLE vaults ADD COLUMN plugin_heard_at INTEGER;
+  `,
 ]

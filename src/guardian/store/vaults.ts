@@ -43,6 +43,9 @@ export interface VaultRow {
   /** The owner's newest chain choice (signed, verified when it came) and the epoch it took effect. */
   readonly choice: Uint8Array | null
   readonly choiceEpoch: number
+  /** When this guardian last heard from the vault's coordinator, and from its plugin (ms; null: never). */
+  readonly coordinatorHeardAt: number | null
+  readonly pluginHeardAt: number | null
 }
 
 interface RawVault {
@@ -68,6 +71,8 @@ interface RawVault {
   kept_at: number | null
   choice: Buffer | null
   choice_epoch: number
+  coordinator_heard_at: number | null
+  plugin_heard_at: number | null
 }
 
 const toVault = (r: RawVault): VaultRow => ({
@@ -94,6 +99,8 @@ const toVault = (r: RawVault): VaultRow => ({
       : { epoch: r.removal_epoch, at: r.remove_at ?? 0, kept: r.kept_at !== null },
   choice: r.choice,
   choiceEpoch: r.choice_epoch,
+  coordinatorHeardAt: r.coordinator_heard_at,
+  pluginHeardAt: r.plugin_heard_at,
 })
 
 export class VaultStore {
@@ -301,6 +308,16 @@ export class VaultStore {
           .run(vaultId)
       this.audit.record(vaultId, 'chain-chosen', { epoch: a.epoch, head: a.head?.version ?? 0 }, now)
     })
+  }
+
+  /** Write down that the vault's coordinator (or its plugin) was heard at `at`. No fsync of its own. */
+  heard(vaultId: Uint8Array, who: 'coordinator' | 'plugin', at: number): void {
+    const column = who === 'coordinator' ? 'coordinator_heard_at' : 'plugin_heard_at'
+    this.sql.withoutSync(() =>
+      this.sql
+        .stmt(`UPDATE vaults SET ${column} = max(coalesce(${column}, 0), ?) WHERE vault_id = ?`)
+        .run(at, vaultId),
+    )
   }
 
   /** Keep a verified commit certificate if it is newer than the one held. */

@@ -3,10 +3,13 @@
  * Human output narrates; --json prints one JSON object per event line, for scripts and tests.
  */
 import { readFile } from 'node:fs/promises'
+import { createInterface } from 'node:readline/promises'
 import { refuseExistingVault } from '../../../coordinator/create.js'
 import { type ResumeReport, resumeAfterRecovery } from '../../../coordinator/resume.js'
 import { decodeText, encodeText } from '../../../crypto/text.js'
+import { formatAgo } from '../../../format.js'
 import { closeLog, createLog, errorFields } from '../../../log.js'
+import type { LastHeard } from '../../../recovery/context.js'
 import { InvalidKitError } from '../../../recovery/errors.js'
 import { kitFromText, kitGuardianPeer, kitVaultId } from '../../../recovery/kit.js'
 import { nextSteps } from '../../../recovery/next-steps.js'
@@ -47,6 +50,24 @@ async function _targets(a: RecoverArgs): Promise<{ vaultId: Uint8Array; guardian
   return { vaultId, guardians: (a.guardian ?? []).map(targetFromAddr) }
 }
 
+/**
+ * Before --resume restores channel state while the old node was heard recently: the operator's word that
+ * it is stopped. --old-node-stopped gives it; on a terminal (not --json) it is asked for; otherwise none.
+ */
+async function _oldNodeStopped(a: RecoverArgs, heard: LastHeard): Promise<boolean> {
+  if (a.oldNodeStopped) return true
+  if (a.json || !process.stdin.isTTY || !process.stdout.isTTY) return false
+  const rl = createInterface({ input: process.stdin, output: process.stdout })
+  try {
+    const answer = await rl.question(
+      `Your old node was last heard by ${heard.guardians} guardian(s) ${formatAgo(heard.ago)}. Two nodes on one channel state lose the channels.\nStop it for good (lightningd and kith on that machine), then type "stopped": `,
+    )
+    return answer.trim().toLowerCase() === 'stopped'
+  } finally {
+    rl.close()
+  }
+}
+
 export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void> {
   // a negative or fractional count would quietly lower the answers needed to rule out a stale version
   for (const [flag, n] of [
@@ -77,6 +98,7 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
     signal: stop.signal,
     log,
     onEvent: (e) => (a.json ? sayJson(e) : narrate(e)),
+    ...(a.resume ? { confirmOldNodeStopped: (heard: LastHeard) => _oldNodeStopped(a, heard) } : {}),
   })
   if (!a.json) {
     say(

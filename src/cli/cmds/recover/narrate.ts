@@ -1,7 +1,9 @@
 /** What `kith recover` tells a person as the recovery goes (without --json): one line per event. */
 import type { ResumeReport } from '../../../coordinator/resume.js'
+import { formatAgo } from '../../../format.js'
 import type { BadAnswer } from '../../../recovery/context.js'
 import type { RecoveryEvent } from '../../../recovery/session.js'
+import { duration } from '../../../time/durations.js'
 import { say, stamp } from '../../output.js'
 
 /** What a guardian sent, as a sentence names it. */
@@ -74,6 +76,10 @@ export function narrate(e: RecoveryEvent): void {
       )
       if (e.acceptedStale)
         say('  !! fewer answered than needed: this may NOT be the newest committed version')
+      if (e.lastHeard !== undefined)
+        say(
+          `  ${e.lastHeard.ago < duration('oldNodeRecent') ? '!! ' : ''}your old node was last heard by ${e.lastHeard.guardians} guardian(s) ${formatAgo(e.lastHeard.ago)}${e.lastHeard.pluginAgo !== undefined ? ` (its CLN plugin: ${formatAgo(e.lastHeard.pluginAgo)})` : ''}${e.lastHeard.ago < duration('oldNodeRecent') ? ': make sure it is stopped for good before your new node runs' : ''}`,
+        )
       break
     case 'waiting-for-holder':
       say(`… version ${e.version} is held by ${e.holders.join(', ')}: waiting for one of them to approve`)

@@ -13,6 +13,7 @@ export interface RecoverArgs {
   readonly wait: string
   readonly poll: string
   readonly resume: boolean
+  readonly oldNodeStopped: boolean
   readonly dataDir: string
   readonly passphraseFile?: string
   readonly json: boolean
@@ -49,6 +50,12 @@ export const recoverCommand = {
       type: 'boolean',
       default: false,
       describe: "become the vault's coordinator here (fences the old one out, rotates the data key)",
+    },
+    oldNodeStopped: {
+      type: 'boolean',
+      default: false,
+      describe:
+        'with --resume: your word that the old node is stopped for good, when guardians heard it within the hour',
     },
     dataDir: {
       type: 'string',
