@@ -14,7 +14,10 @@ const written = new WeakMap<GuardianContext, Map<string, number>>()
 /** The vault's coordinator (or its plugin) was heard now. */
 export function noteHeard(ctx: GuardianContext, vaultId: Uint8Array, who: 'coordinator' | 'plugin'): void {
   let last = written.get(ctx)
-  if (last === undefined) written.set(ctx, (last = new Map()))
+  if (last === undefined) {
+    last = new Map()
+    written.set(ctx, last)
+  }
   const key = `${who}:${toHex(vaultId)}`
   const now = ctx.now()
   if (now - (last.get(key) ?? 0) < duration('heardWrite')) return
