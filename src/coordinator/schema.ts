@@ -58,4 +58,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX events_by_kind ON events (kind, seq);
   `,
+  // 7: the owner's paper share (kith vault paper-share): whether the split has one, and each epoch's,
+  // sealed under the key-encryption key like an undelivered share, for printing again
+  `
+  ALTER TABLE vault ADD COLUMN paper INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE paper_shares (epoch INTEGER PRIMARY KEY, sealed BLOB NOT NULL, printed_at INTEGER);
+  `,
 ]
