@@ -22,6 +22,9 @@ export interface SealedShare {
   readonly hash: Uint8Array
 }
 
+/** What binds the owner's paper share at rest in place of a guardian's peer id (AAD). */
+export const PAPER_SHARE_ID = new TextEncoder().encode('kith/owner-paper-share')
+
 export function sealShare(
   kek: Uint8Array,
   epoch: number,

@@ -68,6 +68,8 @@ export interface VaultStatus {
   readonly w: number
   readonly n: number
   readonly epoch: number
+  /** The owner's paper share, if the vault has one: the epoch printed last, and whether it still counts. */
+  readonly paperShare?: { readonly epoch: number; readonly printedAt: number; readonly current: boolean } | null
   readonly committedVersion: number
   readonly newestVersion: number
   readonly outbox: readonly number[]
@@ -242,6 +244,14 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
   const noShare = members.filter((g) => !g.hasCurrentShare)
   if (noShare.length > 0) reasons.push(`${noShare.length} guardian(s) lack the current epoch's share`)
   if (newest > committed) reasons.push(`version ${newest} is in the outbox, not yet committed`)
+  // the owner's paper share counts only in the epoch it was split for
+  const paper = vault.db.hasPaperShare() ? vault.db.newestPrintedPaper() : undefined
+  if (vault.db.hasPaperShare() && (paper === undefined || paper.epoch !== s.epoch))
+    reasons.push(
+      paper === undefined
+        ? "your paper share was never written: run 'kith vault paper-share' and print it"
+        : `your paper share is of epoch ${paper.epoch}, the vault is at epoch ${s.epoch}: it no longer counts; run 'kith vault paper-share' and print the new one`,
+    )
   // equivocation evidence, and proven fences (a bare FENCED refusal is no incident: a liar could send it)
   const incidents = vault.db.eventsOf('equivocation', 'fenced').map((e): Incident => {
     const d = JSON.parse(e.detail) as { guardian: string; version?: number; epoch?: number }
@@ -276,6 +286,9 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     w: s.w,
     n: members.length,
     epoch: s.epoch,
+    ...(vault.db.hasPaperShare()
+      ? { paperShare: paper === undefined ? null : { ...paper, current: paper.epoch === s.epoch } }
+      : {}),
     committedVersion: committed,
     newestVersion: newest,
     outbox: vault.db.outbox().map((v) => v.version),

@@ -78,6 +78,38 @@ export class CoordinatorStore {
     return { vaultId: r.vault_id, name: r.name, k: r.k, w: r.w, epoch: r.epoch }
   }
 
+  /** Whether the vault's split has the owner's paper share (kith vault paper-share turned it on). */
+  hasPaperShare(): boolean {
+    return (this._stmt('SELECT paper FROM vault WHERE id = 1').get() as { paper: number }).paper === 1
+  }
+
+  /** From the next epoch on, the split has the owner's paper share. */
+  enablePaperShare(now: number): void {
+    this._stmt('UPDATE vault SET paper = 1 WHERE id = 1').run()
+    this.event('paper-share-enabled', {}, now)
+  }
+
+  /** The owner's paper share of `epoch`, sealed, and when it was last printed. */
+  paperShare(epoch: number): { sealed: Uint8Array; printedAt: number | null } | undefined {
+    const r = this._stmt('SELECT sealed, printed_at FROM paper_shares WHERE epoch = ?').get(epoch) as
+      | { sealed: Buffer; printed_at: number | null }
+      | undefined
+    return r === undefined ? undefined : { sealed: r.sealed, printedAt: r.printed_at }
+  }
+
+  /** The newest epoch whose paper share was printed, if any. */
+  newestPrintedPaper(): { epoch: number; printedAt: number } | undefined {
+    const r = this._stmt(
+      'SELECT epoch, printed_at FROM paper_shares WHERE printed_at IS NOT NULL ORDER BY epoch DESC LIMIT 1',
+    ).get() as { epoch: number; printed_at: number } | undefined
+    return r === undefined ? undefined : { epoch: r.epoch, printedAt: r.printed_at }
+  }
+
+  markPaperPrinted(epoch: number, now: number): void {
+    this._stmt('UPDATE paper_shares SET printed_at = ? WHERE epoch = ?').run(now, epoch)
+    this.event('paper-share-printed', { epoch }, now)
+  }
+
   // ---- guardians and rosters ----
 
   /** Every guardian, with its newest known addresses (a signed peer record's, else the invite's). */
@@ -117,8 +149,11 @@ export class CoordinatorStore {
     now: number,
     newDataKey?: SealedDataKey,
     choice?: Uint8Array,
+    paper?: Uint8Array,
   ): void {
     this.atomically(() => {
+      if (paper !== undefined)
+        this._stmt('INSERT INTO paper_shares (epoch, sealed) VALUES (?, ?)').run(epoch, paper)
       if (newDataKey !== undefined) this.putDataKey(epoch, newDataKey)
       if (choice !== undefined) {
         this._stmt('INSERT INTO chain_choices (epoch, bytes) VALUES (?, ?)').run(epoch, choice)

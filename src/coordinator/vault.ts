@@ -33,7 +33,7 @@ import {
 } from './errors.js'
 import { refuseIfFenced } from './fence-record.js'
 import { vaultPaths } from './paths.js'
-import { openShare, sealLegacyShares, sealShare } from './sealed-shares.js'
+import { openShare, PAPER_SHARE_ID, sealLegacyShares, sealShare } from './sealed-shares.js'
 import { CoordinatorStore, type GuardianRow } from './store.js'
 import { readKeyFile } from './vault-key-file.js'
 
@@ -244,6 +244,8 @@ export class Vault {
     const epoch = s.epoch + 1
     const dataKey = rotate ? newDataKey() : this._dataKey()
     const node = await this.network()
+    // the owner's paper share, when there is one, is the split's last share: n counts it (roster field 9)
+    const paper = this.db.hasPaperShare() ? 1 : 0
     const roster = signRoster(
       {
         vaultId: s.vaultId,
@@ -254,12 +256,13 @@ export class Vault {
         coordinator: peerIdBytes(node.peerId),
         guardians: guardians.map((g) => ({ peerId: g.peerId, addrs: g.addrs, label: g.label })),
         createdAt: this.now(),
+        ...(paper ? { paper } : {}),
       },
       this.vaultKey,
     )
     const envelopes = await splitDataKey(dataKey, {
       k: s.k,
-      n: guardians.length,
+      n: guardians.length + paper,
       epoch,
       vaultSecretKey: this.vaultKey,
     })
@@ -268,7 +271,8 @@ export class Vault {
       guardians.map((g, i) => [toHex(g.peerId), sealShare(this.kek, epoch, g.peerId, envelopes[i]!.bytes)]),
     )
     const sealed = rotate ? sealDataKey(this.kek, epoch, dataKey) : undefined
-    this.db.adoptRoster(epoch, roster.bytes, shares, this.now(), sealed, choose?.(epoch))
+    const paperShare = paper ? sealShare(this.kek, epoch, PAPER_SHARE_ID, envelopes.at(-1)!.bytes).sealed : undefined
+    this.db.adoptRoster(epoch, roster.bytes, shares, this.now(), sealed, choose?.(epoch), paperShare)
     dataKey.fill(0)
     this.log.info({ event: 'epoch', epoch, guardians: guardians.length, newDataKey: rotate })
   }
@@ -342,6 +346,27 @@ export class Vault {
     )
     this.log.info({ event: 'chain-chosen', version: newest.version, first, epoch: s.epoch + 1 })
     return { version: newest.version, first, results: await this.deliverRosters() }
+  }
+
+  /**
+   * The owner's own share of the current epoch, for paper: it counts toward k like a guardian's. The first
+   * call turns it on, which takes a new epoch (the same data key, split once more, every guardian given
+   * its new share); later calls print the current epoch's again. A new epoch (a guardian added or removed,
+   * a rotation, a heal) makes the printed one useless: print again then (vault status says so).
+   */
+  async paperShare(): Promise<{ envelope: Uint8Array; epoch: number; results: DeliveryResult[] }> {
+    refuseIfFenced(this.db)
+    let results: DeliveryResult[] = []
+    if (!this.db.hasPaperShare() || this.db.paperShare(this.db.settings().epoch) === undefined) {
+      if (!this.db.hasPaperShare()) this.db.enablePaperShare(this.now())
+      await this._newEpoch(this.members())
+      results = await this.deliverRosters()
+    }
+    const epoch = this.db.settings().epoch
+    const envelope = openShare(this.kek, epoch, PAPER_SHARE_ID, this.db.paperShare(epoch)!.sealed)
+    this.db.markPaperPrinted(epoch, this.now())
+    this.log.info({ event: 'paper-share-printed', epoch })
+    return { envelope, epoch, results }
   }
 
   /** Give every member that lacks it the current roster and its share; safe to repeat. */

@@ -12,7 +12,7 @@ import { samePeer } from '../p2p/peers.js'
 import { WrongVaultError } from '../replica/errors.js'
 import type { Head } from '../replica/head.js'
 import { headOfManifest, type Manifest, verifySuccessor } from '../replica/manifest.js'
-import { openRoster, type Roster } from '../replica/roster.js'
+import { openRoster, type Roster, shareCount } from '../replica/roster.js'
 import { openShareEnvelope } from '../shares/share-envelope.js'
 import {
   EquivocationError,
@@ -27,7 +27,7 @@ import type { GuardianStore, VaultRow } from './store/index.js'
 function _checkShare(roster: Roster, shareBytes: Uint8Array): void {
   const share = openShareEnvelope(shareBytes)
   if (!equalBytes(share.vaultId, roster.vaultId)) throw new WrongVaultError('share envelope')
-  if (share.epoch !== roster.epoch || share.k !== roster.k || share.n !== roster.guardians.length) {
+  if (share.epoch !== roster.epoch || share.k !== roster.k || share.n !== shareCount(roster)) {
     throw new RosterMismatchError('the share is not for this roster')
   }
   if (!equalBytes(share.commitment, roster.commitment))

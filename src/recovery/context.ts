@@ -4,12 +4,14 @@
  * in here is ever logged or printed but the events, which carry no key, share or content (and are logged
  * without the phone codes they show).
  */
+
 import { toHex } from '../crypto/bytes.js'
 import type { Log } from '../log.js'
 import { whyOf } from '../p2p/errors.js'
 import type { KithNode } from '../p2p/node.js'
 import { peerText } from '../p2p/peers.js'
 import type { Roster } from '../replica/roster.js'
+import type { ShareEnvelope } from '../shares/share-envelope.js'
 import { cleanText } from '../text.js'
 import type { RecoveryTarget } from './targets.js'
 
@@ -22,6 +24,8 @@ export type RecoveryEvent =
   | { event: 'waiting'; guardian: string; code: string; error: string }
   | { event: 'share-received'; guardian: string; have: number; need: number }
   | { event: 'share-set-aside'; guardian: string; epoch: number; current: number }
+  /** The owner's paper share: whether it counts (it is of the vault's current epoch). */
+  | { event: 'paper-share'; epoch: number; current: number; counts: boolean }
   | { event: 'key-rebuilt'; epoch: number; shares: number; badShares: number[] }
   | {
       event: 'heads-collected'
@@ -123,6 +127,8 @@ export interface RecoveryOptions {
    * says it is stopped for good, false to refuse (OLD_NODE_RECENT) before anything is restored.
    */
   readonly confirmOldNodeStopped?: (heard: LastHeard) => Promise<boolean>
+  /** The owner's paper share (verified, of this vault): it counts toward k like a guardian's. */
+  readonly paperShare?: ShareEnvelope
 }
 
 /** A guardian being asked, and what it answered so far. */

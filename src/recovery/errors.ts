@@ -146,3 +146,11 @@ export class OldNodeRecentError extends KithError {
     )
   }
 }
+
+/** `--paper-share` names a file that holds no valid paper share. */
+export class InvalidPaperShareError extends KithError {
+  readonly code = 'INVALID_PAPER_SHARE'
+  constructor(reason: string) {
+    super(`the paper share file is not usable: ${reason}`, { reason })
+  }
+}

@@ -6,8 +6,9 @@
  */
 
 import { KithError } from '../errors.js'
-import type { Roster } from '../replica/roster.js'
+import { type Roster, shareCount } from '../replica/roster.js'
 import { combineShares } from '../shares/combine.js'
+import type { ShareEnvelope } from '../shares/share-envelope.js'
 import { FINAL, pastDeadline, pollUntil } from './asking.js'
 import type { RecoveryContext, Tracked } from './context.js'
 import { NotEnoughApprovalsError, RecoveryTimeoutError } from './errors.js'
@@ -28,6 +29,22 @@ function _current(ctx: RecoveryContext, roster: Roster, setAside: Set<Tracked>):
   return current
 }
 
+/**
+ * The owner's paper share, if it is of the roster's epoch: the first time it is looked at, it is said
+ * whether it counts (one of an older epoch cannot: the guardians' shares were split again since).
+ */
+const _paperSaid = new WeakSet<RecoveryContext>()
+function _paper(ctx: RecoveryContext, roster: Roster): ShareEnvelope | undefined {
+  const paper = ctx.opts.paperShare
+  if (paper === undefined) return undefined
+  const counts = paper.epoch === roster.epoch && paper.n === shareCount(roster)
+  if (!_paperSaid.has(ctx)) {
+    _paperSaid.add(ctx)
+    ctx.say({ event: 'paper-share', epoch: paper.epoch, current: roster.epoch, counts })
+  }
+  return counts ? paper : undefined
+}
+
 export async function gatherKey(ctx: RecoveryContext): Promise<{ key: Uint8Array; roster: Roster }> {
   const setAside = new Set<Tracked>()
   let tried = -1
@@ -45,12 +62,13 @@ export async function gatherKey(ctx: RecoveryContext): Promise<{ key: Uint8Array
       const roster = ctx.roster
       if (roster === undefined) return undefined
       const shares = _current(ctx, roster, setAside)
-      have = shares.length
-      if (shares.length >= roster.k && shares.length > tried) {
-        tried = shares.length
+      const paper = _paper(ctx, roster)
+      have = shares.length + (paper ? 1 : 0)
+      if (have >= roster.k && have > tried) {
+        tried = have
         try {
           const { key, badShares } = await combineShares(
-            shares.map((t) => t.share!),
+            [...shares.map((t) => t.share!), ...(paper ? [paper.bytes] : [])],
             { vaultId: ctx.opts.vaultId, epoch: roster.epoch },
           )
           ctx.say({

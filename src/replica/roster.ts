@@ -25,6 +25,8 @@ const schema = defineSchema('roster', {
   coordinator: field.optional(field.varbytes(6, 128)),
   guardians: field.list(7, guardianSchema, 255, 4800),
   createdAt: field.u64(8),
+  /** Shares of the split held outside the guardians: the owner's paper share (0 or 1; absent: 0). */
+  paper: field.optional(field.u8(9, { max: 1 })),
 })
 
 export const ROSTER = defineRecord({
@@ -66,9 +68,15 @@ export function signRoster(fields: RosterFields, vaultSecretKey: Uint8Array, ran
     ...(fields.coordinator !== undefined ? { coordinator: fields.coordinator } : {}),
     guardians: fields.guardians.map((g) => ({ peerId: g.peerId, addrs: g.addrs, label: g.label })),
     createdAt: fields.createdAt,
+    ...(fields.paper ? { paper: fields.paper } : {}),
   }
   const { bytes, signedBytes } = encodeVaultSigned(ROSTER, values, vaultSecretKey, random)
   return { ...values, bytes, id: recordId(signedBytes) }
+}
+
+/** How many shares the roster's split has: one per guardian, and the owner's paper share if it has one. */
+export function shareCount(r: Pick<RosterFields, 'guardians' | 'paper'>): number {
+  return r.guardians.length + (r.paper ?? 0)
 }
 
 /** Decode and verify a roster against the vault key it names. */

@@ -10,16 +10,17 @@ import { decodeText, encodeText } from '../../../crypto/text.js'
 import { formatAgo } from '../../../format.js'
 import { closeLog, createLog, errorFields } from '../../../log.js'
 import type { LastHeard } from '../../../recovery/context.js'
-import { InvalidKitError } from '../../../recovery/errors.js'
+import { InvalidKitError, InvalidPaperShareError } from '../../../recovery/errors.js'
 import { kitFromText, kitGuardianPeer, kitVaultId } from '../../../recovery/kit.js'
 import { nextSteps } from '../../../recovery/next-steps.js'
+import { paperShareFromText } from '../../../recovery/paper-share.js'
 import { Recovery } from '../../../recovery/session.js'
 import { type RecoveryTarget, targetFromAddr } from '../../../recovery/targets.js'
 import type { GlobalArgs } from '../../command.js'
 import { UsageError } from '../../errors.js'
 import { say, sayJson } from '../../output.js'
 import { parseDuration } from '../../parse.js'
-import { readPassphrase } from '../../passphrase.js'
+import { readPassphrase, readSecretText } from '../../passphrase.js'
 import { narrate, narrateResume } from './narrate.js'
 import type { RecoverArgs } from './options.js'
 
@@ -79,6 +80,15 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
         `${flag} takes a whole number${flag === '--version' ? ' from 1' : ' from 0'}, not ${n}`,
       )
   const { vaultId, guardians } = await _targets(a)
+  const paperShare =
+    a.paperShare === undefined
+      ? undefined
+      : paperShareFromText(
+          await readSecretText(a.paperShare).catch((err: NodeJS.ErrnoException) => {
+            throw new InvalidPaperShareError(`cannot read ${a.paperShare} (${err.code ?? err.message})`)
+          }),
+          vaultId,
+        )
   // refuse before any friend is asked, not after they approved
   if (a.resume) await refuseExistingVault(a.dataDir)
   const stop = new AbortController()
@@ -98,6 +108,7 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
     signal: stop.signal,
     log,
     onEvent: (e) => (a.json ? sayJson(e) : narrate(e)),
+    ...(paperShare !== undefined ? { paperShare } : {}),
     ...(a.resume ? { confirmOldNodeStopped: (heard: LastHeard) => _oldNodeStopped(a, heard) } : {}),
   })
   if (!a.json) {

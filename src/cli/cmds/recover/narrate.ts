@@ -58,6 +58,13 @@ export function narrate(e: RecoveryEvent): void {
           `    if this lasts, call ${e.guardian}: they can deny the requests they did not expect, and yours gets in`,
         )
       break
+    case 'paper-share':
+      say(
+        e.counts
+          ? `✓ your paper share (epoch ${e.epoch}) counts as one share: one friend fewer needs to approve`
+          : `✗ your paper share is of epoch ${e.epoch}, the vault is at epoch ${e.current}: it no longer counts (print a new one after each change of guardians)`,
+      )
+      break
     case 'share-received':
       say(`✓ share from ${e.guardian}: ${e.have} of ${e.need}`)
       break

@@ -14,6 +14,7 @@ export interface RecoverArgs {
   readonly poll: string
   readonly resume: boolean
   readonly oldNodeStopped: boolean
+  readonly paperShare?: string
   readonly dataDir: string
   readonly passphraseFile?: string
   readonly json: boolean
@@ -50,6 +51,10 @@ export const recoverCommand = {
       type: 'boolean',
       default: false,
       describe: "become the vault's coordinator here (fences the old one out, rotates the data key)",
+    },
+    paperShare: {
+      type: 'string',
+      describe: 'your own paper share (kith vault paper-share): it counts toward k, so one friend fewer approves',
     },
     oldNodeStopped: {
       type: 'boolean',

@@ -10,6 +10,7 @@ import { type DrillArgs, drillCommand } from './drill/options.js'
 import { type HealArgs, healCommand } from './heal/options.js'
 import { type InitArgs, initCommand } from './init/options.js'
 import { type KitArgs, kitCommand } from './kit/options.js'
+import { type PaperShareArgs, paperShareCommand } from './paper-share/options.js'
 import { type RemoveGuardianArgs, removeGuardianCommand } from './remove-guardian/options.js'
 import { type SourcesArgs, sourcesCommand } from './sources/options.js'
 import { type StatusArgs, statusCommand } from './status/options.js'
@@ -43,4 +44,8 @@ export const vaultCommand = commandGroup('vault <command>', "Back up this node's
   lazyCommand<DrillArgs>(drillCommand, async () => (await import('./drill/handler.js')).drillHandler),
   lazyCommand<VetoArgs>(vetoCommand, async () => (await import('./veto/handler.js')).vetoHandler),
   lazyCommand<HealArgs>(healCommand, async () => (await import('./heal/handler.js')).healHandler),
+  lazyCommand<PaperShareArgs>(
+    paperShareCommand,
+    async () => (await import('./paper-share/handler.js')).paperShareHandler,
+  ),
 ])
