@@ -29,7 +29,7 @@ const graph = new Map([...sources].map(([file, text]) => [file, imports(file, te
 /** The folder a module lives in ('' for src/ itself). */
 const folder = (file: string) => (file.includes('/') ? file.slice(0, file.indexOf('/')) : '')
 
-/** Imports go downward: cli → coordinator → guardian/recovery → p2p → replica/shares/ceremony → codec → crypto/disk/time. */
+/** Imports go downward: cli → coordinator → guardian/recovery → p2p → replica/shares/ceremony/journal/lightning → codec → crypto/disk/time. */
 const LAYER: Record<string, number> = {
   '': 0,
   crypto: 0,
@@ -40,6 +40,7 @@ const LAYER: Record<string, number> = {
   replica: 2,
   ceremony: 2,
   journal: 2,
+  lightning: 2,
   p2p: 3,
   guardian: 4,
   recovery: 4,
