@@ -69,7 +69,11 @@ export interface VaultStatus {
   readonly n: number
   readonly epoch: number
   /** The owner's paper share, if the vault has one: the epoch printed last, and whether it still counts. */
-  readonly paperShare?: { readonly epoch: number; readonly printedAt: number; readonly current: boolean } | null
+  readonly paperShare?: {
+    readonly epoch: number
+    readonly printedAt: number
+    readonly current: boolean
+  } | null
   readonly committedVersion: number
   readonly newestVersion: number
   readonly outbox: readonly number[]

@@ -5,7 +5,7 @@
  */
 import '../polyfill.js'
 import { randomBytes } from 'node:crypto'
-import { concatBytes, toHex, u64be } from '../crypto/bytes.js'
+import { toHex, u64be } from '../crypto/bytes.js'
 import { type DataKeys, deriveDataKeys, keyCommitment } from '../crypto/kdf.js'
 import { schnorrPublicKey } from '../crypto/schnorr.js'
 import { xchachaOpen, xchachaSeal } from '../crypto/xchacha.js'
@@ -19,18 +19,12 @@ import type { KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
 import { PushSessions } from '../p2p/push-session.js'
-import { CHOICE_MAX_VERSIONS, signChainChoice } from '../replica/choice.js'
 import { signRoster } from '../replica/roster.js'
 import { splitDataKey } from '../shares/split.js'
 import { systemClock } from '../time/clock.js'
 import { duration } from '../time/durations.js'
 import { newDataKey, sealDataKey } from './create.js'
-import {
-  GuardianExistsError,
-  NotEnoughGuardiansError,
-  NothingToHealError,
-  UnknownGuardianError,
-} from './errors.js'
+import { GuardianExistsError, NotEnoughGuardiansError, UnknownGuardianError } from './errors.js'
 import { refuseIfFenced } from './fence-record.js'
 import { vaultPaths } from './paths.js'
 import { openShare, PAPER_SHARE_ID, sealLegacyShares, sealShare } from './sealed-shares.js'
@@ -102,15 +96,15 @@ export class Vault {
     return schnorrPublicKey(this.vaultKey)
   }
 
-  /** The data key in force at the current epoch (never logged). */
-  private _dataKey(): Uint8Array {
-    const { fromEpoch, nonce, sealed } = this.db.dataKeyAt(this.db.settings().epoch)
+  /** The data key in force at `epoch`, by default the current one (never logged). */
+  private _dataKey(epoch = this.db.settings().epoch): Uint8Array {
+    const { fromEpoch, nonce, sealed } = this.db.dataKeyAt(epoch)
     return xchachaOpen(this.kek, nonce, sealed, u64be(fromEpoch), 'data key')
   }
 
-  /** Subkeys for chunks and manifests of the current epoch (never logged). */
-  dataKeys(): DataKeys {
-    const key = this._dataKey()
+  /** Subkeys for chunks and manifests of `epoch` (a version's), by default the current one (never logged). */
+  dataKeys(epoch?: number): DataKeys {
+    const key = this._dataKey(epoch)
     try {
       return deriveDataKeys(key)
     } finally {
@@ -224,15 +218,16 @@ export class Vault {
     const needed = Math.max(s.k, s.w)
     const all = this.db.guardians()
     if (all.length < needed) return { activated: false, needed, results: [] }
-    await this._newEpoch(all)
+    await this.newEpoch(all)
     return { activated: true, needed, results: await this.deliverRosters() }
   }
 
   /**
    * Sign the next epoch's roster naming `guardians`, split the data key for them (a new one when
-   * `rotate`), and adopt roster, shares and key in one transaction.
+   * `rotate`), and adopt roster, shares and key in one transaction (with the chain choice `choose` makes
+   * for the epoch, if any: heal.ts). For this folder's modules; a command goes through them.
    */
-  private async _newEpoch(
+  async newEpoch(
     guardians: readonly GuardianRow[],
     rotate = false,
     choose?: (epoch: number) => Uint8Array,
@@ -271,7 +266,9 @@ export class Vault {
       guardians.map((g, i) => [toHex(g.peerId), sealShare(this.kek, epoch, g.peerId, envelopes[i]!.bytes)]),
     )
     const sealed = rotate ? sealDataKey(this.kek, epoch, dataKey) : undefined
-    const paperShare = paper ? sealShare(this.kek, epoch, PAPER_SHARE_ID, envelopes.at(-1)!.bytes).sealed : undefined
+    const paperShare = paper
+      ? sealShare(this.kek, epoch, PAPER_SHARE_ID, envelopes.at(-1)!.bytes).sealed
+      : undefined
     this.db.adoptRoster(epoch, roster.bytes, shares, this.now(), sealed, choose?.(epoch), paperShare)
     dataKey.fill(0)
     this.log.info({ event: 'epoch', epoch, guardians: guardians.length, newDataKey: rotate })
@@ -287,7 +284,7 @@ export class Vault {
     const gone = all.find((g) => peerIdFromBytes(g.peerId).toString() === peerIdText)
     if (gone === undefined) throw new UnknownGuardianError(peerIdText)
     const rest = all.filter((g) => g !== gone)
-    await this._newEpoch(rest, true)
+    await this.newEpoch(rest, true)
     const results = await this.deliverRosters()
     let removedTold = false
     if (gone.member) {
@@ -306,67 +303,14 @@ export class Vault {
 
   /** A new epoch with the same guardians under a new data key (after a recovery, or on demand). */
   async rotateDataKey(): Promise<DeliveryResult[]> {
-    await this._newEpoch(this.members(), true)
+    await this.newEpoch(this.members(), true)
     return this.deliverRosters()
   }
 
-  /**
-   * After a fork (another coordinator ran with this vault's key, and some guardians committed its
-   * versions), choose this coordinator's chain: a new epoch with the same guardians under a new data key,
-   * and a signed chain choice naming this coordinator's versions (up to the newest it made). Guardians
-   * set aside every older-epoch version off it and keep the evidence (guardian/choice.ts). The caller
-   * then backs up, so the vault's newest version is of the new epoch.
-   */
-  async heal(): Promise<{ version: number; first: number; results: DeliveryResult[] }> {
-    const newest = this.db.newestVersion()
-    if (newest === undefined) throw new NothingToHealError()
-    // the hashes of this coordinator's own versions, the newest run without a gap, at most the choice's
-    // limit: a guardian sets aside whatever it holds in that run under another hash
-    const chain = this.db.chainFrom(Math.max(1, newest.version - CHOICE_MAX_VERSIONS + 1))
-    let start = chain.length - 1
-    while (start > 0 && chain[start - 1]!.version === chain[start]!.version - 1) start--
-    const run = chain.slice(start)
-    const first = run[0]!.version
-    const s = this.db.settings()
-    await this._newEpoch(
-      this.members(),
-      true,
-      (epoch) =>
-        signChainChoice(
-          {
-            vaultId: s.vaultId,
-            epoch,
-            first,
-            version: newest.version,
-            hashes: concatBytes(...run.map((r) => r.hash)),
-            createdAt: this.now(),
-          },
-          this.vaultKey,
-        ).bytes,
-    )
-    this.log.info({ event: 'chain-chosen', version: newest.version, first, epoch: s.epoch + 1 })
-    return { version: newest.version, first, results: await this.deliverRosters() }
-  }
-
-  /**
-   * The owner's own share of the current epoch, for paper: it counts toward k like a guardian's. The first
-   * call turns it on, which takes a new epoch (the same data key, split once more, every guardian given
-   * its new share); later calls print the current epoch's again. A new epoch (a guardian added or removed,
-   * a rotation, a heal) makes the printed one useless: print again then (vault status says so).
-   */
-  async paperShare(): Promise<{ envelope: Uint8Array; epoch: number; results: DeliveryResult[] }> {
-    refuseIfFenced(this.db)
-    let results: DeliveryResult[] = []
-    if (!this.db.hasPaperShare() || this.db.paperShare(this.db.settings().epoch) === undefined) {
-      if (!this.db.hasPaperShare()) this.db.enablePaperShare(this.now())
-      await this._newEpoch(this.members())
-      results = await this.deliverRosters()
-    }
-    const epoch = this.db.settings().epoch
-    const envelope = openShare(this.kek, epoch, PAPER_SHARE_ID, this.db.paperShare(epoch)!.sealed)
-    this.db.markPaperPrinted(epoch, this.now())
-    this.log.info({ event: 'paper-share-printed', epoch })
-    return { envelope, epoch, results }
+  /** The owner's paper share of `epoch`, opened (paper-share.ts), if the split of that epoch has one. */
+  paperShareOf(epoch: number): Uint8Array | undefined {
+    const stored = this.db.paperShare(epoch)
+    return stored === undefined ? undefined : openShare(this.kek, epoch, PAPER_SHARE_ID, stored.sealed)
   }
 
   /** Give every member that lacks it the current roster and its share; safe to repeat. */

@@ -54,7 +54,8 @@ export const recoverCommand = {
     },
     paperShare: {
       type: 'string',
-      describe: 'your own paper share (kith vault paper-share): it counts toward k, so one friend fewer approves',
+      describe:
+        'your own paper share (kith vault paper-share): it counts toward k, so one friend fewer approves',
     },
     oldNodeStopped: {
       type: 'boolean',

@@ -1,5 +1,6 @@
 /** `kith vault heal`: choose this node's chain after a fork, and back up under the new epoch. */
 import { requireCommitted, runBackup } from '../../../../coordinator/backup.js'
+import { healVault } from '../../../../coordinator/heal.js'
 import { say, sayJson } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
 import { withVault } from '../open.js'
@@ -7,7 +8,7 @@ import type { HealArgs } from './options.js'
 
 export async function healHandler(a: HealArgs): Promise<void> {
   await withVault(a, async (vault) => {
-    const r = await vault.heal()
+    const r = await healVault(vault)
     // the current state under the new epoch and data key: the vault's newest version from now on
     const backup = requireCommitted(await runBackup(vault, { timeoutMs: parseDuration(a.timeout) }))
     if (a.json) return sayJson({ ...r, epoch: vault.db.settings().epoch, backup })

@@ -1,5 +1,6 @@
 /** `kith vault paper-share`: the owner's own share, written for printing (never to the terminal). */
 import { open } from 'node:fs/promises'
+import { paperShare } from '../../../../coordinator/paper-share.js'
 import { paperShareToHtml, paperShareToText } from '../../../../recovery/paper-share.js'
 import { openShareEnvelope } from '../../../../shares/share-envelope.js'
 import { UsageError } from '../../../errors.js'
@@ -23,7 +24,7 @@ async function _writeSecret(path: string, text: string): Promise<void> {
 
 export async function paperShareHandler(a: PaperShareArgs): Promise<void> {
   await withVault(a, async (vault) => {
-    const r = await vault.paperShare()
+    const r = await paperShare(vault)
     const e = openShareEnvelope(r.envelope)
     const name = vault.db.settings().name
     const txt = `${a.out}.txt`
