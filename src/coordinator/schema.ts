@@ -64,4 +64,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE vault ADD COLUMN paper INTEGER NOT NULL DEFAULT 0;
   CREATE TABLE paper_shares (epoch INTEGER PRIMARY KEY, sealed BLOB NOT NULL, printed_at INTEGER);
   `,
+  // 8: what each source was found to be when it was added and at the last backup (JSON: the node id
+  // a CLN hsm_secret makes, its form and SHA-256, channels and peers, schema versions): a later backup
+  // of another node's files is refused against it
+  `
+  ALTER TABLE sources ADD COLUMN facts TEXT;
+  `,
 ]
