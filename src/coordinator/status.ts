@@ -21,6 +21,7 @@ import { checkEvidence, type Head, openHead } from '../replica/head.js'
 import { duration } from '../time/durations.js'
 import { pathTo, refreshAddresses } from './addresses.js'
 import { distrust } from './distrust.js'
+import { type FullDrillRecord, lastFullDrill } from './drill-restore.js'
 import { mayBeFenced, proveFence } from './fence.js'
 import { knownFence, recordFence } from './fence-record.js'
 import type { GuardianRow } from './store.js'
@@ -84,6 +85,8 @@ export interface VaultStatus {
   readonly incidents: readonly Incident[]
   /** Open recovery requests the guardians reported: someone is trying to recover this vault. */
   readonly recoveryRequests: readonly RecoveryRequestSeen[]
+  /** The newest full drill (`kith vault drill --restore`): when, its version, pass, who served bad data. */
+  readonly lastFullDrill?: FullDrillRecord & { readonly at: number }
 }
 
 export interface RecoveryRequestSeen {
@@ -263,6 +266,16 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
       ? { kind: 'fencing', at: e.at, guardian: d.guardian, version: d.epoch ?? 0 }
       : { kind: 'equivocation', at: e.at, guardian: d.guardian, version: d.version ?? 0 }
   })
+  // the newest full drill stands until the next: a failure, or bad data the others made up for, is a reason
+  const drill = lastFullDrill(vault)
+  if (drill !== undefined && !drill.pass)
+    reasons.push(
+      `the last full drill (version ${drill.version}) FAILED${drill.failure ? ` [${drill.failure.code}]` : ''}${drill.failed.length > 0 ? ` at ${drill.failed.join(', ')}` : ''}: see 'kith vault drill --restore'`,
+    )
+  if (drill !== undefined && drill.bad.length > 0)
+    reasons.push(
+      `the last full drill (version ${drill.version}) got bad data from ${[...new Set(drill.bad.map((b) => b.guardian))].join(', ')}: ask them to check their disk`,
+    )
   for (const r of requests.values())
     reasons.unshift(
       `RECOVERY REQUEST ${r.request} at ${r.guardians.join(', ')}: if this is not you, run 'kith vault veto ${r.request}' and call your guardians`,
@@ -309,5 +322,6 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     reasons,
     incidents,
     recoveryRequests: [...requests.values()],
+    ...(drill !== undefined ? { lastFullDrill: drill } : {}),
   }
 }

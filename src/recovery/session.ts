@@ -17,19 +17,17 @@ import { generateEciesKeyPair } from '../crypto/ecies.js'
 import { deriveDataKeys } from '../crypto/kdf.js'
 import { KithError } from '../errors.js'
 import { formatAgo } from '../format.js'
-import { errorFields, moduleLog, silentLog } from '../log.js'
-import { fetchFromPeer } from '../p2p/client.js'
+import { moduleLog, silentLog } from '../log.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
 import { ChunkMissingError } from '../replica/errors.js'
 import type { Head } from '../replica/head.js'
-import { type Manifest, openManifest, openManifestBody } from '../replica/manifest.js'
+import { type Manifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
-import { type RestoredFile, restoreVersion } from '../replica/restore.js'
+import type { RestoredFile } from '../replica/restore.js'
 import type { Roster } from '../replica/roster.js'
 import { decodeVaultState } from '../replica/vault-state.js'
 import { duration } from '../time/durations.js'
 import { pollUntil } from './asking.js'
-import { GuardianChunks } from './chunks.js'
 import {
   approvedBy,
   distruster,
@@ -47,6 +45,7 @@ import {
   VersionNotFoundError,
   VersionUnavailableError,
 } from './errors.js'
+import { fetchManifest, restoreFromGuardians } from './fetch-version.js'
 import { answersNeeded, collectAnswers, type Judgement, judge } from './freshness.js'
 import { replayJournal, setAsideStale } from './journal.js'
 import { gatherKey } from './key.js'
@@ -141,23 +140,25 @@ export class Recovery {
       chunks: manifest.chunks.length,
       holders: holders.map((h) => h.label),
     })
-    const source = new GuardianChunks(
-      await this.ctx.node(),
-      this.ctx.opts.vaultId,
-      holders,
-      body.files.flatMap((f) => f.chunks),
-      (g, chunk) =>
-        this.ctx.distrust(
-          g,
-          'chunk',
-          { code: 'CHUNK_INTEGRITY', reason: 'a chunk that does not match its id; not asked again' },
-          chunk,
-        ),
-      this.ctx.p2pLog,
-    )
     let files: RestoredFile[]
     try {
-      files = await restoreVersion({ manifest, dataKeys: keys, chunks: source, outDir: this.ctx.opts.outDir })
+      files = await restoreFromGuardians({
+        node: await this.ctx.node(),
+        vaultId: this.ctx.opts.vaultId,
+        holders,
+        manifest,
+        body,
+        dataKeys: keys,
+        outDir: this.ctx.opts.outDir,
+        onBad: (g, chunk) =>
+          this.ctx.distrust(
+            g,
+            'chunk',
+            { code: 'CHUNK_INTEGRITY', reason: 'a chunk that does not match its id; not asked again' },
+            chunk,
+          ),
+        p2pLog: this.ctx.p2pLog,
+      })
     } catch (err) {
       // the version's holders stopped serving it: say which version, who holds it, and the way out
       if (err instanceof ChunkMissingError)
@@ -168,8 +169,6 @@ export class Recovery {
           manifest.version - 1,
         )
       throw err
-    } finally {
-      await source.close()
     }
     await this._replayJournals(manifest, body, files, answersNeeded(roster, this.ctx.opts.tolerate))
     this.ctx.say({
@@ -335,30 +334,10 @@ export class Recovery {
 
   /** Version `version`'s manifest from `t`, verified; undefined if it has none, or what it sent is forged. */
   private async _fetchManifest(t: Tracked, version: number): Promise<Manifest | undefined> {
-    let bytes: Uint8Array
-    try {
-      bytes = await fetchFromPeer(
-        await this.ctx.node(),
-        t,
-        this.ctx.opts.vaultId,
-        { what: 'manifest', version },
-        { log: this.ctx.p2pLog },
-      )
-    } catch (err) {
-      // not held, or unreachable: the next holder may serve it
-      this.ctx.log.debug({ event: 'manifest-not-given', guardian: t.label, version, ...errorFields(err) })
-      return undefined
-    }
-    try {
-      const m = openManifest(bytes, this.ctx.opts.vaultId)
-      if (m.version === version) return m
-      this.ctx.distrust(t, 'manifest', {
-        code: 'VERSION_CHAIN',
-        reason: `asked for version ${version}, it sent version ${m.version}`,
-      })
-    } catch (err) {
-      this.ctx.distrust(t, 'manifest', err) // forged, damaged or another vault's: never used
-    }
-    return undefined
+    return fetchManifest(await this.ctx.node(), t, this.ctx.opts.vaultId, version, {
+      log: this.ctx.log,
+      p2pLog: this.ctx.p2pLog,
+      onBad: (why) => this.ctx.distrust(t, 'manifest', why),
+    })
   }
 }

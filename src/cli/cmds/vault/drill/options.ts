@@ -1,10 +1,20 @@
 import type { CliOptions } from '../../../command.js'
 import { type VaultArgs, vaultOptions } from '../options.js'
 
-export type DrillArgs = VaultArgs
+export interface DrillArgs extends VaultArgs {
+  readonly restore: boolean
+}
 
 export const drillCommand = {
   command: 'drill',
   describe: 'Rehearse a recovery: every guardian proves its share and the newest version',
-  options: vaultOptions satisfies CliOptions<DrillArgs>,
+  options: {
+    ...vaultOptions,
+    restore: {
+      type: 'boolean',
+      default: false,
+      describe:
+        'the full drill: also restore the newest version from the guardians into a private temp dir, check its files, compare them with the live ones, remove it',
+    },
+  } satisfies CliOptions<DrillArgs>,
 }

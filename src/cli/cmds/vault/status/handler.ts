@@ -36,6 +36,11 @@ function _print(a: StatusArgs, s: VaultStatus): void {
     `  ${s.verdict.toUpperCase()}: committed version ${s.committedVersion}${s.newestVersion > s.committedVersion ? ` (outbox: ${s.outbox.join(', ')})` : ''}, epoch ${s.epoch}, ${s.k}-of-${s.n}, write quorum ${s.w}`,
   )
   for (const r of s.reasons) say(`  - ${r}`)
+  const d = s.lastFullDrill
+  if (d !== undefined)
+    say(
+      `  last full drill ${formatAgo(now - d.at)}, version ${d.version}: ${d.pass ? 'PASSED' : `FAILED${d.failure ? ` [${d.failure.code}]` : ''}`}${d.bad.length > 0 ? `; bad data from ${[...new Set(d.bad.map((b) => b.guardian))].join(', ')}` : ''}`,
+    )
   if (s.incidents.length > 0)
     say(`  !! ${s.incidents.length} equivocation/fencing incident(s) recorded; see docs/operator.md#alerts`)
   for (const g of s.guardians) {
