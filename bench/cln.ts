@@ -42,11 +42,15 @@ try {
   const dbPath = join(work, 'lightningd.sqlite3')
   const db = new Database(dbPath)
   db.pragma('journal_mode = WAL')
-  db.exec(`CREATE TABLE vars (name TEXT PRIMARY KEY, val TEXT, intval INTEGER, blobval BLOB);
-    CREATE TABLE channels (id INTEGER PRIMARY KEY, our_msat INTEGER, their_msat INTEGER, commit_num INTEGER);
+  // the tables kith's check of a CLN database looks for (src/lightning/cln-db.ts): CLN's schema version,
+  // vars and channels with their state
+  db.exec(`CREATE TABLE version (version INTEGER);
+    INSERT INTO version VALUES (286);
+    CREATE TABLE vars (name TEXT PRIMARY KEY, val TEXT, intval INTEGER, blobval BLOB);
+    CREATE TABLE channels (id INTEGER PRIMARY KEY, state INTEGER, our_msat INTEGER, their_msat INTEGER, commit_num INTEGER);
     CREATE TABLE payments (id INTEGER PRIMARY KEY, payment_hash BLOB, msat INTEGER, status INTEGER, preimage BLOB);
     INSERT INTO vars (name, intval) VALUES ('data_version', 1);
-    INSERT INTO channels VALUES (1, 500000000, 500000000, 0);`)
+    INSERT INTO channels VALUES (1, 2, 500000000, 500000000, 0);`)
   const install = JSON.parse(
     kith(
       'cln',

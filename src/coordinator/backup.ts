@@ -4,7 +4,10 @@
  * trim the writers' logs and the local chunks to what can still be needed. W receipts commit a version;
  * fewer leave it in the outbox for the next run. A version number is never reused.
  */
+
 import { toHex } from '../crypto/bytes.js'
+import { KithError } from '../errors.js'
+import { errorFields } from '../log.js'
 import { buildVersion } from '../replica/build.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
 import { openManifest, openManifestBody } from '../replica/manifest.js'
@@ -18,6 +21,7 @@ import { vaultPaths } from './paths.js'
 import { type ByteProgress, type PushReport, pushToGuardians } from './push.js'
 import { snapshotSources, trimJournalLogs } from './snapshot.js'
 import { deleteAnsweredRequests } from './snapshot-request.js'
+import { checkSources } from './source-checks.js'
 import type { Vault } from './vault.js'
 
 export interface BackupReport {
@@ -111,6 +115,21 @@ export async function runBackup(
   })
   const marks = snapshot.marks
   vault.log.debug({ event: 'snapshot', sources: sources.length, marks: marks.length })
+  // what is about to be backed up must be this node's: checked on the copies, before anything is built
+  const facts = await checkSources(snapshot.specs, {
+    known: vault.db.sourceFacts(),
+    integrity: 'quick',
+  }).catch((err: unknown) => {
+    if (err instanceof KithError) {
+      vault.db.event('source-mismatch', { code: err.code, reason: err.message }, vault.now())
+      vault.log.error({ event: 'source-mismatch', ...errorFields(err) })
+    }
+    throw err
+  })
+  vault.db.setSourceFacts(facts)
+  // a refusal before this one is over: the sources are this node's again
+  const refused = vault.db.eventsOf('source-mismatch', 'source-mismatch-cleared')[0]
+  if (refused?.kind === 'source-mismatch') vault.db.event('source-mismatch-cleared', {}, vault.now())
   const newest = vault.db.newestVersion()
   const previous = newest ? openManifest(newest.manifest, vault.vaultId) : undefined
   const built = await buildVersion({

@@ -6,11 +6,10 @@
  */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
-import { toHex } from '../crypto/bytes.js'
-import { checkClnDatabase, checkSqliteFile, type IntegrityCheck } from '../lightning/cln-db.js'
-import { parseLndMultiBackup } from '../lightning/lnd-scb.js'
+import { stat } from 'node:fs/promises'
+import type { IntegrityCheck } from '../lightning/cln-db.js'
 import type { SourceKind } from '../replica/manifest-body.js'
+import { type CheckableSource, checkSources, type SourceFacts } from './source-checks.js'
 
 /** A source as the checks know it: its name (how a refusal names the file) and its kind. */
 export interface CheckedSource {
@@ -38,46 +37,35 @@ const DATABASES: ReadonlySet<SourceKind> = new Set(['sqlite', 'cln-db'])
 
 /**
  * Check a restored file (or the live one, with `integrity` 'none': a live database is only read for its
- * facts, never integrity-checked under the node) for what its source kind says. Throws what the kind's
- * check throws (SourceMismatchError, DecryptionFailedError…). Kinds without a check here yet (`file`,
- * `dir`, `cln-emergency`, `cln-hsm`) are said to be unchecked; their size and content hash are verified.
+ * facts, never integrity-checked under the node) for what its source kind says, with the vault's other
+ * checks (coordinator/source-checks.ts: the one place a kind's check is). `hsm` is the restored
+ * hsm_secret, which opens an emergency.recover; `known` what each source was found to be at its last
+ * backup (a restored file of another node is refused). Throws what the check throws (SourceMismatchError…).
  */
 export async function checkRestoredFile(
   source: CheckedSource,
   restoredPath: string,
   integrity: IntegrityCheck = 'quick',
+  context: { hsm?: CheckableSource; known?: ReadonlyMap<string, SourceFacts> } = {},
 ): Promise<FileFacts> {
-  const options = { source: source.name, integrity }
-  switch (source.kind) {
-    case 'sqlite': {
-      const f = checkSqliteFile(restoredPath, options)
-      return {
-        summary: `SQLite, ${f.pages} pages of ${f.pageSize} bytes${_integrity(integrity)}`,
-        identity: { pageSize: f.pageSize },
-      }
-    }
-    case 'cln-db': {
-      const d = checkClnDatabase(restoredPath, options)
-      const nodeId = d.nodeId === undefined ? undefined : toHex(d.nodeId)
-      return {
-        summary: `CLN database, schema version ${d.schemaVersion}, node ${nodeId === undefined ? 'not claimed yet' : `${nodeId.slice(0, 16)}…`}, ${d.channels} channel(s)${_integrity(integrity)}`,
-        identity: { schemaVersion: d.schemaVersion, ...(nodeId !== undefined ? { nodeId } : {}) },
-      }
-    }
-    case 'lnd-scb': {
-      const b = parseLndMultiBackup(await readFile(restoredPath), { source: source.name })
-      return {
-        summary: `LND channel.backup, ${b.channels !== undefined ? `${b.channels}` : `up to ${b.maxChannels}`} channel(s)`,
-      }
-    }
-    default:
-      // file, dir, and the CLN key files until their checks are wired in here
-      return { summary: 'no check for this kind; size and content hash verified' }
+  const self = { ...source, path: restoredPath }
+  const all = context.hsm !== undefined && context.hsm.name !== source.name ? [context.hsm, self] : [self]
+  const facts = (
+    await checkSources(all, { integrity, ...(context.known !== undefined ? { known: context.known } : {}) })
+  ).get(source.name)!
+  return {
+    summary: `${facts.summary}${DATABASES.has(source.kind) && integrity !== 'none' ? `, ${integrity === 'full' ? 'integrity' : 'quick'}_check ok` : ''}`,
+    ...(DATABASES.has(source.kind)
+      ? {
+          identity: {
+            ...(facts.schemaVersion !== undefined ? { schemaVersion: facts.schemaVersion } : {}),
+            ...(facts.nodeId !== undefined ? { nodeId: facts.nodeId } : {}),
+            ...(facts.pageSize !== undefined ? { pageSize: facts.pageSize } : {}),
+          },
+        }
+      : {}),
   }
 }
-
-const _integrity = (i: IntegrityCheck) =>
-  i === 'none' ? '' : `, ${i === 'full' ? 'integrity' : 'quick'}_check ok`
 
 /** How a restored file stands against the live source's copy. */
 export interface LiveComparison {

@@ -5,11 +5,14 @@
 import { encodeText } from '../crypto/text.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
 import type { Kit } from '../recovery/kit.js'
+import { nodeOf } from './status.js'
 import type { Vault } from './vault.js'
 
 export function buildKit(vault: Vault): Kit {
   const s = vault.db.settings()
   const members = vault.members()
+  // the node id its sources were checked to make (coordinator/source-checks.ts)
+  const node = nodeOf(vault).node
   return {
     version: 1,
     vault: encodeText('vault', s.vaultId),
@@ -22,5 +25,6 @@ export function buildKit(vault: Vault): Kit {
       peerId: peerIdFromBytes(g.peerId).toString(),
       addrs: g.addrs,
     })),
+    ...(node !== undefined ? { node: node.id } : {}),
   }
 }

@@ -13,14 +13,14 @@ export async function paperShare(
 ): Promise<{ envelope: Uint8Array; epoch: number; results: DeliveryResult[] }> {
   refuseIfFenced(vault.db)
   let results: DeliveryResult[] = []
-  if (!vault.db.hasPaperShare() || vault.db.paperShare(vault.db.settings().epoch) === undefined) {
-    if (!vault.db.hasPaperShare()) vault.db.enablePaperShare(vault.now())
+  if (!vault.db.paper.enabled() || vault.db.paper.of(vault.db.settings().epoch) === undefined) {
+    if (!vault.db.paper.enabled()) vault.db.paper.enable(vault.now())
     await vault.newEpoch(vault.members())
     results = await vault.deliverRosters()
   }
   const epoch = vault.db.settings().epoch
   const envelope = vault.paperShareOf(epoch)!
-  vault.db.markPaperPrinted(epoch, vault.now())
+  vault.db.paper.markPrinted(epoch, vault.now())
   vault.log.info({ event: 'paper-share-printed', epoch })
   return { envelope, epoch, results }
 }

@@ -4,10 +4,12 @@ import { basename, resolve } from 'node:path'
 import { InvalidSourceError } from '../replica/errors.js'
 import { assertSafeName, SOURCE_KINDS, type SourceKind } from '../replica/manifest-body.js'
 import { SourceExistsError, UnknownSourceError } from './errors.js'
+import { checkSources, type SourceFacts } from './source-checks.js'
 import type { SourceRow } from './store.js'
 import type { Vault } from './vault.js'
 
 function _defaultName(kind: SourceKind, path: string): string {
+  if (kind === 'cln-hsm') return 'hsm_secret'
   return kind === 'file' || kind === 'dir' || kind === 'sqlite'
     ? basename(path).replace(/[^\w.-]/g, '_') || kind
     : kind
@@ -15,7 +17,13 @@ function _defaultName(kind: SourceKind, path: string): string {
 
 const _isKind = (kind: string): kind is SourceKind => kind in SOURCE_KINDS
 
-export async function addSource(vault: Vault, kind: string, path: string, name?: string): Promise<SourceRow> {
+export async function addSource(
+  vault: Vault,
+  kind: string,
+  path: string,
+  name?: string,
+  options: { hsmPassphrase?: string } = {},
+): Promise<SourceRow & { facts: SourceFacts }> {
   if (!_isKind(kind))
     throw new InvalidSourceError(
       name ?? kind,
@@ -35,9 +43,23 @@ export async function addSource(vault: Vault, kind: string, path: string, name?:
       kind === 'dir' ? `${absolute} is not a directory` : `${absolute} is not a file`,
     )
   }
-  if (vault.db.sources().some((x) => x.name === source.name)) throw new SourceExistsError(source.name)
-  vault.db.addSource(source, vault.now())
-  return source
+  const sources = vault.db.sources()
+  if (sources.some((x) => x.name === source.name)) throw new SourceExistsError(source.name)
+  const same = sources.find((x) => x.path === absolute)
+  if (same !== undefined)
+    throw new InvalidSourceError(source.name, `${absolute} is already backed up, as source ${same.name}`)
+  // what it is, with the others it is checked against (a CLN database against the hsm_secret's node):
+  // live files, so no integrity check under the node; a refusal adds nothing
+  const facts = await checkSources([...sources, source], {
+    known: vault.db.sourceFacts(),
+    integrity: 'none',
+    ...(options.hsmPassphrase !== undefined ? { hsmPassphrase: options.hsmPassphrase } : {}),
+  })
+  vault.db.atomically(() => {
+    vault.db.addSource(source, vault.now())
+    vault.db.setSourceFacts(facts)
+  })
+  return { ...source, facts: facts.get(source.name)! }
 }
 
 export function removeSource(vault: Vault, name: string): void {

@@ -37,6 +37,25 @@ export interface Incident {
   readonly version: number
 }
 
+/** The node id the sources make or name, and what each source was found to be (no hsm_secret hash). */
+export function nodeOf(vault: Vault): Pick<VaultStatus, 'node' | 'sources'> {
+  const facts = vault.db.sourceFacts()
+  const sources = vault.db.sources().map((s) => {
+    const f = facts.get(s.name)
+    return {
+      name: s.name,
+      kind: s.kind,
+      checked: f?.summary ?? 'not checked yet',
+      ...(f?.unchecked !== undefined ? { unchecked: f.unchecked } : {}),
+    }
+  })
+  const from =
+    vault.db.sources().find((s) => s.kind === 'cln-hsm' && facts.get(s.name)?.nodeId !== undefined) ??
+    vault.db.sources().find((s) => facts.get(s.name)?.nodeId !== undefined)
+  const id = from === undefined ? undefined : facts.get(from.name)!.nodeId!
+  return { ...(id !== undefined ? { node: { id, from: from!.name } } : {}), sources }
+}
+
 /** One line for an incident, loud enough for the top of a status or an alert. */
 export function describeIncident(i: Incident): string {
   return i.kind === 'equivocation'
@@ -75,6 +94,15 @@ export interface VaultStatus {
     readonly printedAt: number
     readonly current: boolean
   } | null
+  /** The node these files are (the id a CLN hsm_secret makes, or a CLN database names), if known. */
+  readonly node?: { readonly id: string; readonly from: string }
+  /** What each source was found to be at its last check (coordinator/source-checks.ts). */
+  readonly sources?: readonly {
+    readonly name: string
+    readonly kind: string
+    readonly checked: string
+    readonly unchecked?: string
+  }[]
   readonly committedVersion: number
   readonly newestVersion: number
   readonly outbox: readonly number[]
@@ -252,8 +280,8 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
   if (noShare.length > 0) reasons.push(`${noShare.length} guardian(s) lack the current epoch's share`)
   if (newest > committed) reasons.push(`version ${newest} is in the outbox, not yet committed`)
   // the owner's paper share counts only in the epoch it was split for
-  const paper = vault.db.hasPaperShare() ? vault.db.newestPrintedPaper() : undefined
-  if (vault.db.hasPaperShare() && (paper === undefined || paper.epoch !== s.epoch))
+  const paper = vault.db.paper.enabled() ? vault.db.paper.newestPrinted() : undefined
+  if (vault.db.paper.enabled() && (paper === undefined || paper.epoch !== s.epoch))
     reasons.push(
       paper === undefined
         ? "your paper share was never written: run 'kith vault paper-share' and print it"
@@ -280,6 +308,15 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     reasons.unshift(
       `RECOVERY REQUEST ${r.request} at ${r.guardians.join(', ')}: if this is not you, run 'kith vault veto ${r.request}' and call your guardians`,
     )
+  // a backup refused because a source is not this node's: until a version is made again, none is
+  const mismatch = vault.db.eventsOf('source-mismatch', 'source-mismatch-cleared')[0]
+  const mismatchOpen = mismatch?.kind === 'source-mismatch'
+  if (mismatchOpen) {
+    const d = JSON.parse(mismatch.detail) as { reason: string }
+    reasons.unshift(
+      `SOURCE_MISMATCH: ${d.reason}: every backup is refused until the source is this node's again`,
+    )
+  }
   const fence = knownFence(vault.db)
   // a fork this node settled with kith vault heal is listed, no longer a reason: the guardians set the
   // other chain aside (the proof stays with them)
@@ -303,9 +340,10 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     w: s.w,
     n: members.length,
     epoch: s.epoch,
-    ...(vault.db.hasPaperShare()
+    ...(vault.db.paper.enabled()
       ? { paperShare: paper === undefined ? null : { ...paper, current: paper.epoch === s.epoch } }
       : {}),
+    ...nodeOf(vault),
     committedVersion: committed,
     newestVersion: newest,
     outbox: vault.db.outbox().map((v) => v.version),
@@ -316,7 +354,7 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     verdict:
       fence !== undefined
         ? 'fenced'
-        : open.some((i) => i.kind === 'equivocation' && i.version >= committed)
+        : mismatchOpen || open.some((i) => i.kind === 'equivocation' && i.version >= committed)
           ? 'at-risk'
           : verdict,
     reasons,

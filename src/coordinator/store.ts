@@ -3,10 +3,13 @@
  * rosters, sources, every version it built (the outbox until W receipts commit it) and the receipts.
  * A version is written here, with its chunks already on disk, before anything is sent.
  */
+
 import { SqliteHandle } from '../disk/sqlite.js'
 import { JournalStore } from './journal-store.js'
 import { NetStore } from './net-store.js'
+import { PaperShareStore } from './paper-share-store.js'
 import { MIGRATIONS } from './schema.js'
+import type { SourceFacts } from './source-checks.js'
 import {
   type GuardianRow,
   type RawGuardian,
@@ -26,10 +29,13 @@ export class CoordinatorStore {
   readonly journals: JournalStore
   /** Where each guardian is now, and whether it answers. */
   readonly net: NetStore
+  /** The owner's paper share of each epoch. */
+  readonly paper: PaperShareStore
 
   private constructor(private readonly sql: SqliteHandle) {
     this.journals = new JournalStore(sql)
     this.net = new NetStore(sql)
+    this.paper = new PaperShareStore(sql, (kind, detail, now) => this.event(kind, detail, now))
   }
 
   static open(path: string): CoordinatorStore {
@@ -76,38 +82,6 @@ export class CoordinatorStore {
       epoch: number
     }
     return { vaultId: r.vault_id, name: r.name, k: r.k, w: r.w, epoch: r.epoch }
-  }
-
-  /** Whether the vault's split has the owner's paper share (kith vault paper-share turned it on). */
-  hasPaperShare(): boolean {
-    return (this._stmt('SELECT paper FROM vault WHERE id = 1').get() as { paper: number }).paper === 1
-  }
-
-  /** From the next epoch on, the split has the owner's paper share. */
-  enablePaperShare(now: number): void {
-    this._stmt('UPDATE vault SET paper = 1 WHERE id = 1').run()
-    this.event('paper-share-enabled', {}, now)
-  }
-
-  /** The owner's paper share of `epoch`, sealed, and when it was last printed. */
-  paperShare(epoch: number): { sealed: Uint8Array; printedAt: number | null } | undefined {
-    const r = this._stmt('SELECT sealed, printed_at FROM paper_shares WHERE epoch = ?').get(epoch) as
-      | { sealed: Buffer; printed_at: number | null }
-      | undefined
-    return r === undefined ? undefined : { sealed: r.sealed, printedAt: r.printed_at }
-  }
-
-  /** The newest epoch whose paper share was printed, if any. */
-  newestPrintedPaper(): { epoch: number; printedAt: number } | undefined {
-    const r = this._stmt(
-      'SELECT epoch, printed_at FROM paper_shares WHERE printed_at IS NOT NULL ORDER BY epoch DESC LIMIT 1',
-    ).get() as { epoch: number; printed_at: number } | undefined
-    return r === undefined ? undefined : { epoch: r.epoch, printedAt: r.printed_at }
-  }
-
-  markPaperPrinted(epoch: number, now: number): void {
-    this._stmt('UPDATE paper_shares SET printed_at = ? WHERE epoch = ?').run(now, epoch)
-    this.event('paper-share-printed', { epoch }, now)
   }
 
   // ---- guardians and rosters ----
@@ -263,6 +237,22 @@ export class CoordinatorStore {
 
   sources(): SourceRow[] {
     return this._stmt('SELECT name, kind, path FROM sources ORDER BY added_at, name').all() as SourceRow[]
+  }
+
+  /** What each source was found to be (coordinator/source-checks.ts), by name. */
+  sourceFacts(): Map<string, SourceFacts> {
+    const rows = this._stmt('SELECT name, facts FROM sources WHERE facts IS NOT NULL').all() as {
+      name: string
+      facts: string
+    }[]
+    return new Map(rows.map((r) => [r.name, JSON.parse(r.facts) as SourceFacts]))
+  }
+
+  setSourceFacts(facts: ReadonlyMap<string, SourceFacts>): void {
+    this.atomically(() => {
+      const set = this._stmt('UPDATE sources SET facts = ? WHERE name = ?')
+      for (const [name, f] of facts) set.run(JSON.stringify(f), name)
+    })
   }
 
   addSource(s: SourceRow, now: number): void {

@@ -240,7 +240,7 @@ export class Vault {
     const dataKey = rotate ? newDataKey() : this._dataKey()
     const node = await this.network()
     // the owner's paper share, when there is one, is the split's last share: n counts it (roster field 9)
-    const paper = this.db.hasPaperShare() ? 1 : 0
+    const paper = this.db.paper.enabled() ? 1 : 0
     const roster = signRoster(
       {
         vaultId: s.vaultId,
@@ -309,7 +309,7 @@ export class Vault {
 
   /** The owner's paper share of `epoch`, opened (paper-share.ts), if the split of that epoch has one. */
   paperShareOf(epoch: number): Uint8Array | undefined {
-    const stored = this.db.paperShare(epoch)
+    const stored = this.db.paper.of(epoch)
     return stored === undefined ? undefined : openShare(this.kek, epoch, PAPER_SHARE_ID, stored.sealed)
   }
 

@@ -28,6 +28,8 @@ export interface Kit {
   readonly n: number
   readonly w: number
   readonly guardians: readonly KitGuardian[]
+  /** The Lightning node id the vault's files make (a CLN hsm_secret's), when known: a check at recovery. */
+  readonly node?: string
 }
 
 const BEGIN = '-----BEGIN KITH KIT-----'
@@ -78,7 +80,7 @@ export async function kitToHtml(kit: Kit): Promise<string> {
 <h1>kith recovery kit</h1>
 <p>No secrets inside. Keep it on paper, with your seed backup.</p>
 <p><b>Vault</b> <code>${h(kit.vault)}</code><br><b>Name</b> ${h(kit.name)}<br>
-<b>Threshold</b> ${kit.k} of ${kit.n} guardians must approve; each version is committed at ${kit.w}</p>
+<b>Threshold</b> ${kit.k} of ${kit.n} guardians must approve; each version is committed at ${kit.w}${kit.node ? `<br><b>Node</b> <code>${h(kit.node)}</code>` : ''}</p>
 <h2>Guardians</h2><ol>
 ${kit.guardians.map((g) => `<li>${h(g.label)}<br><code>${h(g.peerId)}</code><br><code>${g.addrs.map(h).join('<br>')}</code></li>`).join('\n')}
 </ol>
@@ -123,6 +125,8 @@ export function kitFromText(text: string): Kit {
     if (!g.addrs.every((a: unknown) => typeof a === 'string'))
       throw new InvalidKitError('a guardian address is not text')
   }
+  if (kit.node !== undefined && (typeof kit.node !== 'string' || !/^0[23][0-9a-f]{64}$/.test(kit.node)))
+    throw new InvalidKitError('the node id is not a 33-byte public key in hex')
   // whoever edited the file: names are shown as one safe line each
   return {
     ...kit,

@@ -30,6 +30,13 @@ export function nextSteps(kind: SourceKind, written: string): string[] {
         '  Stop the node before replacing its database. Restore only the newest committed version: an older',
         '  channel state broadcast by your node lets your peers take the channel funds.',
       ]
+    case 'cln-hsm':
+      return [
+        `CLN hsm_secret (your node's seed): ${written}`,
+        '  Put it back first, as ~/.lightning/bitcoin/hsm_secret with mode 0600 for the node user, before',
+        '  any other file; lightningd checks that its database and emergency.recover belong to it. Keep no',
+        '  other copy on this machine.',
+      ]
     case 'file':
       return [
         `File: ${written}`,

@@ -21,6 +21,8 @@ export const SOURCE_KINDS = {
   'cln-emergency': 5,
   /** CLN's lightningd.sqlite3, continued between snapshots by the journal of its db_write plugin. */
   'cln-db': 6,
+  /** CLN's hsm_secret (the node's seed): checked for one of CLN's forms, and for the node id it makes. */
+  'cln-hsm': 7,
 } as const
 
 export type SourceKind = keyof typeof SOURCE_KINDS

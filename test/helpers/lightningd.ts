@@ -45,6 +45,8 @@ export function createClnDb(path: string, dataVersion = 5): void {
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.exec(`
+    CREATE TABLE version (version INTEGER);
+    INSERT INTO version VALUES (286);
     CREATE TABLE vars (name TEXT PRIMARY KEY, val TEXT, intval INTEGER, blobval BLOB);
     CREATE TABLE channels (id INTEGER PRIMARY KEY, peer BLOB, state INTEGER, our_msat INTEGER, their_msat INTEGER, commit_num INTEGER);
     CREATE TABLE payments (id INTEGER PRIMARY KEY, channel INTEGER, payment_hash BLOB, msat INTEGER, status INTEGER);

@@ -93,6 +93,8 @@ describe('secrets never reach a log or an output', () => {
       '--out',
       out,
       '--resume',
+      // the old node was heard seconds ago: the test is its operator, who stopped it
+      '--old-node-stopped',
       '--data-dir',
       resumed,
       '--log-file',
@@ -107,7 +109,7 @@ describe('secrets never reach a log or an output', () => {
       await kith('guardian', 'approve', c.request, '--code', c.code, '--data-dir', gs[i]!.dir)
     }
     const done = await r.done
-    expect(done.code).toBe(0)
+    expect(done.code, done.stderr).toBe(0)
     outputs.push(done.stdout, done.stderr)
     for (const k of await dataKeys(resumed)) secrets.push(...forms(k))
 

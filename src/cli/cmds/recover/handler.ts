@@ -6,9 +6,11 @@ import { readFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline/promises'
 import { refuseExistingVault } from '../../../coordinator/create.js'
 import { type ResumeReport, resumeAfterRecovery } from '../../../coordinator/resume.js'
+import { checkSources, type SourceFacts } from '../../../coordinator/source-checks.js'
 import { decodeText, encodeText } from '../../../crypto/text.js'
+import { KithError, thrownText } from '../../../errors.js'
 import { formatAgo } from '../../../format.js'
-import { closeLog, createLog, errorFields } from '../../../log.js'
+import { closeLog, createLog, errorFields, type Log } from '../../../log.js'
 import type { LastHeard } from '../../../recovery/context.js'
 import { InvalidKitError, InvalidPaperShareError } from '../../../recovery/errors.js'
 import { kitFromText, kitGuardianPeer, kitVaultId } from '../../../recovery/kit.js'
@@ -16,6 +18,7 @@ import { nextSteps } from '../../../recovery/next-steps.js'
 import { paperShareFromText } from '../../../recovery/paper-share.js'
 import { Recovery } from '../../../recovery/session.js'
 import { type RecoveryTarget, targetFromAddr } from '../../../recovery/targets.js'
+import type { RestoredFile } from '../../../replica/restore.js'
 import type { GlobalArgs } from '../../command.js'
 import { UsageError } from '../../errors.js'
 import { say, sayJson } from '../../output.js'
@@ -69,6 +72,47 @@ async function _oldNodeStopped(a: RecoverArgs, heard: LastHeard): Promise<boolea
   }
 }
 
+/**
+ * The restored files checked against the node's formats (coordinator/source-checks.ts): the node id the
+ * hsm_secret makes, emergency.recover's channels and peers. Said, not fatal: the files are restored, and a
+ * file that is not what its kind says is named loudly before the operator starts a node on it.
+ */
+async function _checkRestored(a: RecoverArgs, files: readonly RestoredFile[], log: Log): Promise<void> {
+  const sources = files
+    .filter((f) => f.kind !== 'dir')
+    .map((f) => ({ name: f.source, kind: f.kind, path: f.written }))
+  let facts: Map<string, SourceFacts>
+  try {
+    // a database restored here is checked whole: nothing runs on it yet
+    facts = await checkSources(sources, { integrity: 'quick' })
+  } catch (err) {
+    log.error({ event: 'restored-file-mismatch', ...errorFields(err) })
+    if (a.json)
+      return sayJson({
+        event: 'node-checked',
+        pass: false,
+        code: err instanceof KithError ? err.code : 'INTERNAL',
+        error: thrownText(err),
+      })
+    say(
+      `!! a restored file is not what it should be: ${thrownText(err)}. Check it before starting a node on it`,
+    )
+    return
+  }
+  const nodeId = [...facts.values()].find((f) => f.nodeId !== undefined)?.nodeId
+  const checked = [...facts].map(([name, f]) => ({
+    source: name,
+    checked: f.summary,
+    ...(f.unchecked ? { unchecked: f.unchecked } : {}),
+  }))
+  if (a.json)
+    return sayJson({ event: 'node-checked', pass: true, ...(nodeId ? { nodeId } : {}), sources: checked })
+  if (nodeId !== undefined)
+    say(`✓ your node: ${nodeId} (lightning-cli getinfo must show this id once it runs)`)
+  for (const c of checked)
+    say(`✓ ${c.source}: ${c.checked}${c.unchecked ? ` (not checked: ${c.unchecked})` : ''}`)
+}
+
 export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void> {
   // a negative or fractional count would quietly lower the answers needed to rule out a stale version
   for (const [flag, n] of [
@@ -119,6 +163,7 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
   }
   try {
     const result = await recovery.run()
+    await _checkRestored(a, result.files, log)
     let resumed: ResumeReport | undefined
     try {
       if (a.resume)

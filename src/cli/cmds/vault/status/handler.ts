@@ -36,6 +36,11 @@ function _print(a: StatusArgs, s: VaultStatus): void {
     `  ${s.verdict.toUpperCase()}: committed version ${s.committedVersion}${s.newestVersion > s.committedVersion ? ` (outbox: ${s.outbox.join(', ')})` : ''}, epoch ${s.epoch}, ${s.k}-of-${s.n}, write quorum ${s.w}`,
   )
   for (const r of s.reasons) say(`  - ${r}`)
+  if (s.node !== undefined) say(`  node ${s.node.id} (from ${s.node.from})`)
+  for (const x of s.sources ?? [])
+    say(
+      `  source ${x.name} (${x.kind}): ${x.checked}${x.unchecked !== undefined ? `; not checked: ${x.unchecked}` : ''}`,
+    )
   const d = s.lastFullDrill
   if (d !== undefined)
     say(
