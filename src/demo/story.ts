@@ -130,14 +130,15 @@ async function main(): Promise<void> {
       `   ${added.results.filter((r: { ok: boolean }) => r.ok).length} guardians enrolled, each with its own share of the data key`,
     )
 
-    step(3, "Your node's files: LND's channel.backup and the hsm_secret seed")
+    step(3, "Your node's files: a channel.backup and CLN's hsm_secret seed")
     const nodeDir = join(work, 'node')
     const scb = join(nodeDir, 'channel.backup')
     const hsm = join(nodeDir, 'hsm_secret')
     await writeFile(scb, randomBytes(4096))
     await writeFile(hsm, randomBytes(32), { mode: 0o600 })
     await kith(...v('add-source', 'lnd-scb', scb))
-    await kith(...v('add-source', 'file', hsm, '--name', 'hsm_secret'))
+    const seed = JSON.parse(await kith(...v('add-source', 'cln-hsm', hsm)))
+    say(`   the hsm_secret is checked as CLN reads it: it makes node ${seed.checked.nodeId.slice(0, 16)}…`)
     for (let i = 1; i <= 3; i++) {
       if (i > 1) {
         // like LND: a new file, renamed over the old one, whenever a channel opens or closes
@@ -180,7 +181,7 @@ async function main(): Promise<void> {
 
     step(7, 'Byte-for-byte check against the files your node had')
     for (const f of done.files) {
-      const same = (f.kind === 'file' ? original.hsm : original.scb).equals(await readFile(f.path))
+      const same = (f.kind === 'cln-hsm' ? original.hsm : original.scb).equals(await readFile(f.path))
       say(`   ${f.source}: ${f.size} bytes, ${same ? 'identical' : 'DIFFERENT'}`)
       if (!same) throw new Error(`${f.source} does not match the original`)
     }

@@ -6,7 +6,9 @@
  * daemons, the coordinator's commands, the recovery and the stranger run inside them); skipped, saying
  * why, where namespaces cannot be made. (The same from 127.0.0.0/8: test/attacks/request-slots.test.ts.)
  */
+
 import type { ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -162,7 +164,7 @@ describe.skipIf(unavailable !== undefined)(
       })
       kith('vault', 'add-guardian', '--invite-file', invites, '--data-dir', dir, '--json')
       const scb = join(work, 'channel.backup')
-      await writeFile(scb, 'a channel backup')
+      await writeFile(scb, randomBytes(3000))
       kith('vault', 'add-source', 'lnd-scb', scb, '--data-dir', dir, '--json')
       kith('vault', 'backup', '--data-dir', dir, '--json')
       vault = String((await kithJson('vault', 'status', '--offline', '--data-dir', dir))['vault'])
