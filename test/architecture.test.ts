@@ -41,6 +41,7 @@ const LAYER: Record<string, number> = {
   ceremony: 2,
   journal: 2,
   lightning: 2,
+  lss: 2,
   p2p: 3,
   guardian: 4,
   recovery: 4,
