@@ -4,7 +4,6 @@
  * method, a message over 4 MiB, a handler's failure kept out of the answer. A real HTTP/2 connection on
  * 127.0.0.1.
  */
-import http2 from 'node:http2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   GRPC,
@@ -14,48 +13,12 @@ import {
   grpcMessageText,
   serveGrpc,
 } from '../../src/lss/grpc.js'
+import { grpcCall } from '../helpers/grpc.js'
 
 let server: GrpcServer
 const errors: unknown[] = []
 
-/** One unary call as tonic makes it: the reply's frames, and the status from headers or trailers. */
-async function call(
-  path: string,
-  body: Uint8Array,
-): Promise<{ data: Buffer; status: string; message?: string }> {
-  const client = http2.connect(`http://127.0.0.1:${server.port}`)
-  try {
-    return await new Promise((resolve, reject) => {
-      const req = client.request({
-        ':method': 'POST',
-        ':path': path,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-      })
-      const chunks: Buffer[] = []
-      let status: string | undefined
-      let message: string | undefined
-      req.on('response', (h) => {
-        if (h['grpc-status'] !== undefined) {
-          status = String(h['grpc-status'])
-          message = h['grpc-message'] as string | undefined
-        }
-      })
-      req.on('trailers', (t) => {
-        status = String(t['grpc-status'])
-        message = t['grpc-message'] as string | undefined
-      })
-      req.on('data', (d: Buffer) => chunks.push(d))
-      req.on('end', () =>
-        resolve({ data: Buffer.concat(chunks), status: status ?? 'none', ...(message ? { message } : {}) }),
-      )
-      req.on('error', reject)
-      req.end(body)
-    })
-  } finally {
-    client.close()
-  }
-}
+const call = (path: string, body: Uint8Array) => grpcCall(server.port, path, body)
 
 beforeAll(async () => {
   server = await serveGrpc(
