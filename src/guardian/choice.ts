@@ -6,7 +6,8 @@
  * a seen head or certificate off the chain is forgotten and the equivocation flag is lowered. From then
  * on heads off the chain are neither noted nor taken as forks: the other coordinator's chain is over.
  */
-import { equalBytes } from '../crypto/bytes.js'
+import { equalBytes, toHex } from '../crypto/bytes.js'
+import { sha256 } from '../crypto/hash.js'
 import { guardianKeys } from '../p2p/peers.js'
 import { openCertificate } from '../replica/certificate.js'
 import { type ChainChoice, offChain, openChainChoice } from '../replica/choice.js'
@@ -16,9 +17,22 @@ import { type GuardianContext, shortId } from './context.js'
 import { RosterMismatchError } from './errors.js'
 import type { Equivocation, VaultRow } from './store/index.js'
 
+/** Choices opened (signature verified) by their bytes' hash: heads are checked against one at every push
+ * and gossip, and a BIP340 verification each time would cost more than the rest of the check. */
+const opened = new Map<string, ChainChoice>()
+
 /** The vault's adopted choice, if any. */
 export function choiceOf(vault: VaultRow): ChainChoice | undefined {
-  return vault.choice === null ? undefined : openChainChoice(vault.choice)
+  if (vault.choice === null) return undefined
+  const key = toHex(sha256(vault.choice))
+  let c = opened.get(key)
+  if (c === undefined) {
+    c = openChainChoice(vault.choice)
+    // a guardian keeps one choice per vault: the map holds what its vaults hold now, and a few old ones
+    if (opened.size > 1024) opened.clear()
+    opened.set(key, c)
+  }
+  return c
 }
 
 /** Whether a signed head is off the owner's chosen chain (always false before any choice). */
