@@ -67,12 +67,17 @@ export function kitToText(kit: Kit): string {
   return lines.join('\n')
 }
 
+/** Text made safe inside HTML made for printing (the kit, the paper share). */
+export const htmlText = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
+
+/** A QR code of `text` as SVG, for a printed page. */
+export function qrSvg(text: string): Promise<string> {
+  return QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M' })
+}
+
 export async function kitToHtml(kit: Kit): Promise<string> {
-  const qr = await QRCode.toString(`${BEGIN}\n${_block(kit)}\n${END}`, {
-    type: 'svg',
-    errorCorrectionLevel: 'M',
-  })
-  const h = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
+  const qr = await qrSvg(`${BEGIN}\n${_block(kit)}\n${END}`)
+  const h = htmlText
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>kith recovery kit: ${h(kit.name)}</title>
 <style>body{font-family:sans-serif;max-width:46em;margin:2em auto}code,pre{font-size:.85em}.qr{width:18em}</style>

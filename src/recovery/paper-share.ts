@@ -4,11 +4,11 @@
  * with a QR code, as the kit is printed) and reading it back for `kith recover --paper-share`: the
  * envelope's vault signature is checked, and only the vault it names is accepted.
  */
-import QRCode from 'qrcode'
 import { equalBytes } from '../crypto/bytes.js'
 import { WrongVaultError } from '../replica/errors.js'
 import { type ShareEnvelope, shareEnvelopeFromText, shareEnvelopeToText } from '../shares/share-envelope.js'
 import { InvalidPaperShareError } from './errors.js'
+import { htmlText, qrSvg } from './kit.js'
 
 const WORDS = (e: ShareEnvelope, name: string) => [
   `kith paper share: ${name}`,
@@ -25,8 +25,8 @@ export function paperShareToText(e: ShareEnvelope, name: string): string {
 
 export async function paperShareToHtml(e: ShareEnvelope, name: string): Promise<string> {
   const text = shareEnvelopeToText(e)
-  const qr = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M' })
-  const h = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
+  const qr = await qrSvg(text)
+  const h = htmlText
   const [title, , ...rest] = WORDS(e, name)
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>${h(title!)}</title>
