@@ -116,17 +116,18 @@ export async function runBackup(
   const marks = snapshot.marks
   vault.log.debug({ event: 'snapshot', sources: sources.length, marks: marks.length })
   // what is about to be backed up must be this node's: checked on the copies, before anything is built
-  const facts = await checkSources(snapshot.specs, {
-    known: vault.db.sourceFacts(),
-    integrity: 'quick',
-  }).catch((err: unknown) => {
+  const known = vault.db.sourceFacts()
+  const facts = await checkSources(snapshot.specs, { known, integrity: 'quick' }).catch((err: unknown) => {
     if (err instanceof KithError) {
       vault.db.event('source-mismatch', { code: err.code, reason: err.message }, vault.now())
       vault.log.error({ event: 'source-mismatch', ...errorFields(err) })
     }
     throw err
   })
-  vault.db.setSourceFacts(facts)
+  // written only where they changed: a watch backs up often, and the facts rarely move
+  vault.db.setSourceFacts(
+    new Map([...facts].filter(([name, f]) => JSON.stringify(f) !== JSON.stringify(known.get(name)))),
+  )
   // a refusal before this one is over: the sources are this node's again
   const refused = vault.db.eventsOf('source-mismatch', 'source-mismatch-cleared')[0]
   if (refused?.kind === 'source-mismatch') vault.db.event('source-mismatch-cleared', {}, vault.now())
