@@ -1,16 +1,12 @@
 /**
- * LSS's messages (lightning-signer/validating-lightning-signer `lightning-storage-server/lib/proto/lss.proto`,
- * package `lss`, service `LightningStorage`), encoded and decoded by hand (protobuf.ts):
- *   PingRequest/PingReply { string message = 1 }          InfoRequest {}
- *   InfoReply { string version = 1; bytes server_id = 2 }  Auth { bytes client_id = 1; bytes token = 2 }
- *   KeyValue { string key = 1; int64 version = 2; bytes value = 3 }
- *   PutRequest { Auth auth = 1; repeated KeyValue kvs = 2; bytes hmac = 3 }
- *   PutReply { bool success = 1; bytes hmac = 2; repeated KeyValue conflicts = 10 }
- *   GetRequest { Auth auth = 1; string key_prefix = 2; bytes nonce = 3 }
- *   GetReply { repeated KeyValue kvs = 1; bytes hmac = 2 }
+ * LSS's messages, as lss.proto defines them (lss-proto.ts, package `lss`, service `LightningStorage`),
+ * encoded and decoded by protobufjs. Versions are int64 (−1: a key that is not there); kith carries
+ * them as bigint. Bytes that are not a message of the type are BAD_PROTOBUF.
  */
+import protobuf from 'protobufjs'
 import type { LssKeyValue } from './auth.js'
-import { asInt64, asString, type ProtoField, ProtoWriter, readFields } from './protobuf.js'
+import { LSS_PROTO } from './lss-proto.js'
+import { ProtobufError } from './proto-errors.js'
 
 export const LSS_SERVICE = 'lss.LightningStorage'
 
@@ -42,126 +38,145 @@ export interface GetReply {
   readonly hmac: Uint8Array
 }
 
-const EMPTY: Uint8Array = new Uint8Array()
-const bytesOf = (f: ProtoField): Uint8Array | undefined => ('bytes' in f ? f.bytes : undefined)
-const varintOf = (f: ProtoField): bigint | undefined => ('varint' in f ? f.varint : undefined)
-
-function _keyValue(kv: LssKeyValue): Uint8Array {
-  return new ProtoWriter().string(1, kv.key).int(2, kv.version).bytes(3, kv.value).finish()
+const root = protobuf.parse(LSS_PROTO, { keepCase: true }).root
+const type = (name: string) => root.lookupType(`lss.${name}`)
+const T = {
+  ping: type('PingRequest'),
+  info: type('InfoReply'),
+  put: type('PutRequest'),
+  putReply: type('PutReply'),
+  get: type('GetRequest'),
+  getReply: type('GetReply'),
 }
 
-function _readKeyValue(bytes: Uint8Array): LssKeyValue {
-  let key = ''
-  let version = 0n
-  let value = EMPTY
-  for (const f of readFields(bytes)) {
-    if (f.field === 1 && bytesOf(f)) key = asString(bytesOf(f)!, 'key')
-    else if (f.field === 2 && varintOf(f) !== undefined) version = asInt64(varintOf(f)!)
-    else if (f.field === 3 && bytesOf(f)) value = bytesOf(f)!
+/** What protobufjs gives for a message: every field present, int64 as decimal text, bytes as Buffer. */
+type Plain = Record<string, unknown>
+interface PlainKv {
+  readonly key: string
+  readonly version: string
+  readonly value: Uint8Array
+}
+interface PlainAuth {
+  readonly client_id: Uint8Array
+  readonly token: Uint8Array
+}
+interface Decoded {
+  readonly message: string
+  readonly version: string
+  readonly server_id: Uint8Array
+  readonly auth: PlainAuth | null
+  readonly kvs: readonly PlainKv[]
+  readonly conflicts: readonly PlainKv[]
+  readonly hmac: Uint8Array
+  readonly success: boolean
+  readonly key_prefix: string
+  readonly nonce: Uint8Array
+}
+
+/** A message of `t` as protobufjs reads it (only the fields `t` has are there). */
+function _decode(t: protobuf.Type, bytes: Uint8Array): Decoded {
+  let message: protobuf.Message
+  try {
+    message = t.decode(bytes)
+  } catch (err) {
+    throw new ProtobufError(`${t.name}: ${(err as Error).message}`)
   }
-  return { key, version, value }
+  return t.toObject(message, { longs: String, defaults: true, arrays: true }) as Decoded
 }
 
-function _readAuth(bytes: Uint8Array): LssAuth {
-  let clientId = EMPTY
-  let token = EMPTY
-  for (const f of readFields(bytes)) {
-    if (f.field === 1 && bytesOf(f)) clientId = bytesOf(f)!
-    else if (f.field === 2 && bytesOf(f)) token = bytesOf(f)!
+/**
+ * A proto3 field at its default (0, "", false, empty bytes) is not written, as protoc's and prost's
+ * encoders leave it out (protobufjs writes any field that is set); lss.proto has no `optional` field.
+ */
+function _withoutDefaults(value: Plain): Plain {
+  const out: Plain = {}
+  for (const [k, v] of Object.entries(value)) {
+    if (v === 0 || v === '0' || v === '' || v === false || (v instanceof Uint8Array && v.length === 0)) continue
+    const nested = (x: unknown) =>
+      typeof x === 'object' && x !== null && !(x instanceof Uint8Array) ? _withoutDefaults(x as Plain) : x
+    out[k] = Array.isArray(v) ? v.map(nested) : nested(v)
   }
-  return { clientId, token }
+  return out
 }
 
-function _auth(a: LssAuth): Uint8Array {
-  return new ProtoWriter().bytes(1, a.clientId).bytes(2, a.token).finish()
-}
+const _encode = (t: protobuf.Type, value: Plain): Uint8Array =>
+  new Uint8Array(t.encode(t.fromObject(_withoutDefaults(value))).finish())
+
+const _bytes = (v: Uint8Array): Uint8Array => new Uint8Array(v)
+
+const _kv = (o: PlainKv): LssKeyValue => ({ key: o.key, version: BigInt(o.version), value: _bytes(o.value) })
+
+const _plainKv = (kv: LssKeyValue): Plain => ({ key: kv.key, version: kv.version.toString(), value: kv.value })
+
+const _auth = (a: PlainAuth | null): LssAuth | undefined =>
+  a === null ? undefined : { clientId: _bytes(a.client_id), token: _bytes(a.token) }
+
+const _plainAuth = (a: LssAuth | undefined): Plain =>
+  a === undefined ? {} : { auth: { client_id: a.clientId, token: a.token } }
 
 export function encodePing(message: string): Uint8Array {
-  return new ProtoWriter().string(1, message).finish()
+  return _encode(T.ping, { message })
 }
 
 export function decodePing(bytes: Uint8Array): string {
-  const f = readFields(bytes).find((x) => x.field === 1 && bytesOf(x))
-  return f === undefined ? '' : asString(bytesOf(f)!, 'message')
+  return _decode(T.ping, bytes).message
 }
 
 export function encodeInfoReply(r: { version: string; serverId: Uint8Array }): Uint8Array {
-  return new ProtoWriter().string(1, r.version).bytes(2, r.serverId).finish()
+  return _encode(T.info, { version: r.version, server_id: r.serverId })
+}
+
+export function decodeInfoReply(bytes: Uint8Array): { version: string; serverId: Uint8Array } {
+  const o = _decode(T.info, bytes)
+  return { version: o.version, serverId: _bytes(o.server_id) }
 }
 
 export function encodePutRequest(r: PutRequest): Uint8Array {
-  const w = new ProtoWriter()
-  if (r.auth !== undefined) w.message(1, _auth(r.auth))
-  for (const kv of r.kvs) w.message(2, _keyValue(kv))
-  return w.bytes(3, r.hmac).finish()
+  return _encode(T.put, { ..._plainAuth(r.auth), kvs: r.kvs.map(_plainKv), hmac: r.hmac })
 }
 
 export function decodePutRequest(bytes: Uint8Array): PutRequest {
-  let auth: LssAuth | undefined
-  const kvs: LssKeyValue[] = []
-  let hmac = EMPTY
-  for (const f of readFields(bytes)) {
-    const b = bytesOf(f)
-    if (b === undefined) continue
-    if (f.field === 1) auth = _readAuth(b)
-    else if (f.field === 2) kvs.push(_readKeyValue(b))
-    else if (f.field === 3) hmac = b
+  const o = _decode(T.put, bytes)
+  const auth = _auth(o.auth)
+  return {
+    ...(auth !== undefined ? { auth } : {}),
+    kvs: o.kvs.map(_kv),
+    hmac: _bytes(o.hmac),
   }
-  return { ...(auth !== undefined ? { auth } : {}), kvs, hmac }
 }
 
 export function encodePutReply(r: PutReply): Uint8Array {
-  const w = new ProtoWriter().bool(1, r.success).bytes(2, r.hmac)
-  for (const kv of r.conflicts) w.message(10, _keyValue(kv))
-  return w.finish()
+  return _encode(T.putReply, { success: r.success, hmac: r.hmac, conflicts: r.conflicts.map(_plainKv) })
 }
 
 export function decodePutReply(bytes: Uint8Array): PutReply {
-  let success = false
-  let hmac = EMPTY
-  const conflicts: LssKeyValue[] = []
-  for (const f of readFields(bytes)) {
-    if (f.field === 1 && varintOf(f) !== undefined) success = varintOf(f) !== 0n
-    else if (f.field === 2 && bytesOf(f)) hmac = bytesOf(f)!
-    else if (f.field === 10 && bytesOf(f)) conflicts.push(_readKeyValue(bytesOf(f)!))
+  const o = _decode(T.putReply, bytes)
+  return {
+    success: o.success,
+    hmac: _bytes(o.hmac),
+    conflicts: o.conflicts.map(_kv),
   }
-  return { success, hmac, conflicts }
 }
 
 export function encodeGetRequest(r: GetRequest): Uint8Array {
-  const w = new ProtoWriter()
-  if (r.auth !== undefined) w.message(1, _auth(r.auth))
-  return w.string(2, r.keyPrefix).bytes(3, r.nonce).finish()
+  return _encode(T.get, { ..._plainAuth(r.auth), key_prefix: r.keyPrefix, nonce: r.nonce })
 }
 
 export function decodeGetRequest(bytes: Uint8Array): GetRequest {
-  let auth: LssAuth | undefined
-  let keyPrefix = ''
-  let nonce = EMPTY
-  for (const f of readFields(bytes)) {
-    const b = bytesOf(f)
-    if (b === undefined) continue
-    if (f.field === 1) auth = _readAuth(b)
-    else if (f.field === 2) keyPrefix = asString(b, 'key_prefix')
-    else if (f.field === 3) nonce = b
+  const o = _decode(T.get, bytes)
+  const auth = _auth(o.auth)
+  return {
+    ...(auth !== undefined ? { auth } : {}),
+    keyPrefix: o.key_prefix,
+    nonce: _bytes(o.nonce),
   }
-  return { ...(auth !== undefined ? { auth } : {}), keyPrefix, nonce }
 }
 
 export function encodeGetReply(r: GetReply): Uint8Array {
-  const w = new ProtoWriter()
-  for (const kv of r.kvs) w.message(1, _keyValue(kv))
-  return w.bytes(2, r.hmac).finish()
+  return _encode(T.getReply, { kvs: r.kvs.map(_plainKv), hmac: r.hmac })
 }
 
 export function decodeGetReply(bytes: Uint8Array): GetReply {
-  const kvs: LssKeyValue[] = []
-  let hmac = EMPTY
-  for (const f of readFields(bytes)) {
-    const b = bytesOf(f)
-    if (b === undefined) continue
-    if (f.field === 1) kvs.push(_readKeyValue(b))
-    else if (f.field === 2) hmac = b
-  }
-  return { kvs, hmac }
+  const o = _decode(T.getReply, bytes)
+  return { kvs: o.kvs.map(_kv), hmac: _bytes(o.hmac) }
 }

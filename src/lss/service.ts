@@ -1,8 +1,8 @@
 /**
  * The `lss.LightningStorage` service as lssd answers it (lightning-signer/validating-lightning-signer
- * `lightning-storage-server/lssd/src/driver.rs`), over a mirror and a `replicate` step: a Put batch that
- * passes LSS's checks is replicated (for kith: one entry of the vault's journal, held by W guardians)
- * before it is applied and answered, so a signer never signs ahead of its backup. Puts run one at a time.
+ * `lightning-storage-server/lssd/src/driver.rs`), over the signer core (core.ts): a Put batch that passes
+ * LSS's checks is replicated (one entry of the vault's journal, held by W guardians) before it is applied
+ * and answered, so a signer never signs ahead of its backup. Puts run one at a time.
  *
  * Put, in lssd's order: no auth → INVALID_ARGUMENT "missing auth"; keys not in order → INVALID_ARGUMENT;
  * a client id that is not a public key → UNAUTHENTICATED "invalid client id"; a wrong token →
@@ -13,15 +13,9 @@
  */
 import * as secp from '@noble/secp256k1'
 import { equalBytes } from '../crypto/bytes.js'
-import { thrownText } from '../errors.js'
-import {
-  type LssKeyValue,
-  lssHmac,
-  lssSharedSecret,
-  lssToken,
-  PUT_CLIENT_NONCE,
-  PUT_SERVER_NONCE,
-} from './auth.js'
+import { KithError } from '../errors.js'
+import { lssHmac, lssSharedSecret, lssToken, PUT_CLIENT_NONCE, PUT_SERVER_NONCE } from './auth.js'
+import type { SignerCore } from './core.js'
 import { GRPC, GrpcStatusError, type UnaryHandler } from './grpc.js'
 import {
   decodeGetRequest,
@@ -31,30 +25,21 @@ import {
   encodeInfoReply,
   encodePing,
   encodePutReply,
-  LSS_SERVICE,
   type LssAuth,
 } from './messages.js'
-import type { LssMirror } from './mirror.js'
+import { lssPutStatement } from './store.js'
 
 /** What Info says: lssd's version string. */
 export const LSS_VERSION = '0.1'
 
 export interface LssServiceOptions {
   readonly serverSecretKey: Uint8Array
-  readonly mirror: LssMirror
-  /** Make a checked batch durable (W guardians) before it is applied; throws when it cannot. */
-  readonly replicate: (client: Uint8Array, kvs: readonly LssKeyValue[]) => Promise<void>
+  readonly core: SignerCore
 }
 
-/** The service's methods by path, for serveGrpc. */
+/** The service's methods by name, for serveGrpc(LSS_SERVICE, …). */
 export function lssService(o: LssServiceOptions): Map<string, UnaryHandler> {
   const serverId = secp.getPublicKey(o.serverSecretKey, true)
-  let turn: Promise<unknown> = Promise.resolve()
-  const oneAtATime = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = turn.then(fn, fn)
-    turn = run.catch(() => undefined)
-    return run
-  }
 
   /** The shared secret of an authenticated request. */
   const authenticate = (auth: LssAuth | undefined): Uint8Array => {
@@ -70,44 +55,51 @@ export function lssService(o: LssServiceOptions): Map<string, UnaryHandler> {
     return shared
   }
 
-  const put: UnaryHandler = (bytes) =>
-    oneAtATime(async () => {
-      const req = decodePutRequest(bytes)
-      if (req.auth === undefined) throw new GrpcStatusError(GRPC.INVALID_ARGUMENT, 'missing auth')
-      const utf8 = new TextEncoder()
-      for (let i = 1; i < req.kvs.length; i++)
-        if (Buffer.compare(utf8.encode(req.kvs[i - 1]!.key), utf8.encode(req.kvs[i]!.key)) > 0)
-          throw new GrpcStatusError(GRPC.INVALID_ARGUMENT, 'keys are not in order')
-      const shared = authenticate(req.auth)
-      if (!equalBytes(lssHmac(shared, PUT_CLIENT_NONCE, req.kvs), req.hmac))
-        throw new GrpcStatusError(GRPC.INVALID_ARGUMENT, 'invalid client HMAC')
-      const client = req.auth.clientId
-      const conflicts = o.mirror.conflicts(client, req.kvs)
-      if (conflicts.length > 0) return encodePutReply({ success: false, hmac: new Uint8Array(), conflicts })
-      try {
-        await o.replicate(client, req.kvs)
-      } catch (err) {
-        throw new GrpcStatusError(GRPC.UNAVAILABLE, `not stored: ${thrownText(err)}`)
-      }
-      o.mirror.apply(client, req.kvs)
-      return encodePutReply({
-        success: true,
-        hmac: lssHmac(shared, PUT_SERVER_NONCE, req.kvs),
-        conflicts: [],
+  const put: UnaryHandler = async (bytes) => {
+    const req = decodePutRequest(bytes)
+    if (req.auth === undefined) throw new GrpcStatusError(GRPC.INVALID_ARGUMENT, 'missing auth')
+    const utf8 = new TextEncoder()
+    for (let i = 1; i < req.kvs.length; i++)
+      if (Buffer.compare(utf8.encode(req.kvs[i - 1]!.key), utf8.encode(req.kvs[i]!.key)) > 0)
+        throw new GrpcStatusError(GRPC.INVALID_ARGUMENT, 'keys are not in order')
+    const shared = authenticate(req.auth)
+    if (!equalBytes(lssHmac(shared, PUT_CLIENT_NONCE, req.kvs), req.hmac))
+      throw new GrpcStatusError(GRPC.INVALID_ARGUMENT, 'invalid client HMAC')
+    const client = req.auth.clientId
+    try {
+      return await o.core.exclusive((store) => {
+        const conflicts = store.lssConflicts(client, req.kvs)
+        if (conflicts.length > 0)
+          return { writes: [], answer: encodePutReply({ success: false, hmac: new Uint8Array(), conflicts }) }
+        return {
+          writes: req.kvs.map((kv) => lssPutStatement(client, kv)),
+          answer: encodePutReply({
+            success: true,
+            hmac: lssHmac(shared, PUT_SERVER_NONCE, req.kvs),
+            conflicts: [],
+          }),
+        }
       })
-    })
+    } catch (err) {
+      if (err instanceof KithError && err.code === 'NOT_DURABLE')
+        throw new GrpcStatusError(GRPC.UNAVAILABLE, err.message)
+      if (err instanceof KithError && err.code === 'BATCH_TOO_LARGE')
+        throw new GrpcStatusError(GRPC.INVALID_ARGUMENT, err.message)
+      throw err
+    }
+  }
 
   const get: UnaryHandler = async (bytes) => {
     const req = decodeGetRequest(bytes)
     const shared = authenticate(req.auth)
-    const kvs = o.mirror.get(req.auth!.clientId, req.keyPrefix)
+    const kvs = o.core.store.lssGet(req.auth!.clientId, req.keyPrefix)
     return encodeGetReply({ kvs, hmac: lssHmac(shared, req.nonce, kvs) })
   }
 
   return new Map<string, UnaryHandler>([
-    [`/${LSS_SERVICE}/Ping`, async (bytes) => encodePing(decodePing(bytes))],
-    [`/${LSS_SERVICE}/Info`, async () => encodeInfoReply({ version: LSS_VERSION, serverId })],
-    [`/${LSS_SERVICE}/Put`, put],
-    [`/${LSS_SERVICE}/Get`, get],
+    ['Ping', async (bytes) => encodePing(decodePing(bytes))],
+    ['Info', async () => encodeInfoReply({ version: LSS_VERSION, serverId })],
+    ['Put', put],
+    ['Get', get],
   ])
 }

@@ -2,7 +2,6 @@
 import * as secp from '@noble/secp256k1'
 import { describe, expect, it } from 'vitest'
 import { lssHmac, lssSharedSecret, lssToken, PUT_CLIENT_NONCE, PUT_SERVER_NONCE } from '../../src/lss/auth.js'
-import { asInt64, ProtoWriter, readFields } from '../../src/lss/protobuf.js'
 
 const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'))
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex')
@@ -49,31 +48,6 @@ describe('LSS auth as VLS computes it', () => {
     )
     expect(toHex(lssHmac(shared, new Uint8Array(32), []))).toBe(
       '0015478081cac9233896229b6719fe6843d59ff31ba5bd1ceb995f27be93ff83',
-    )
-  })
-})
-
-describe('protobuf, the little LSS needs', () => {
-  it('writes an int64 of −1 as ten bytes, as protoc does, and reads it back', () => {
-    const bytes = new ProtoWriter().int(2, -1).finish()
-    expect(toHex(bytes)).toBe('10ffffffffffffffffff01')
-    const [f] = readFields(bytes)
-    expect(f!.field).toBe(2)
-    expect(asInt64((f as { varint: bigint }).varint)).toBe(-1n)
-  })
-
-  it('skips defaults, keeps a present empty message, reads repeated fields in order and skips unknown ones', () => {
-    const inner = new ProtoWriter().string(1, 'k').int(2, 0).bytes(3, Uint8Array.of(9)).finish()
-    const msg = new ProtoWriter().message(1, new Uint8Array()).message(2, inner).message(2, inner).finish()
-    const fields = readFields(Uint8Array.of(...msg, 0x2d, 1, 2, 3, 4)) // field 5, fixed32: unknown, skipped
-    expect(fields.map((f) => f.field)).toEqual([1, 2, 2])
-    expect(toHex(inner)).toBe('0a016b1a0109')
-  })
-
-  it('refuses a length past the end and a varint longer than ten bytes', () => {
-    expect(() => readFields(Uint8Array.of(0x0a, 5, 1))).toThrow(/runs past the end/)
-    expect(() => readFields(Uint8Array.of(0x08, ...new Array(11).fill(0x80), 0))).toThrow(
-      /longer than ten bytes/,
     )
   })
 })

@@ -1,4 +1,4 @@
-/** LSS's messages by hand: the bytes protoc would write for lss.proto, and back. */
+/** LSS's messages (protobufjs over lss.proto): the bytes protoc and prost write, and back. */
 import { describe, expect, it } from 'vitest'
 import {
   decodeGetReply,
@@ -52,5 +52,12 @@ describe('LSS messages (lss.proto)', () => {
     const reply = { kvs: [kv('x1', 0, [1]), kv('x2', 1, [2])], hmac: Uint8Array.of(8) }
     expect(decodeGetReply(encodeGetReply(reply))).toEqual(reply)
     expect(toHex(encodeInfoReply({ version: '0.1', serverId: Uint8Array.of(2) }))).toBe('0a03302e31120102')
+  })
+
+  it('writes an int64 of −1 as ten bytes, as protoc does; refuses bytes that are not a message', () => {
+    const bytes = encodeGetReply({ kvs: [kv('a', -1, [])], hmac: new Uint8Array() })
+    expect(toHex(bytes)).toBe('0a0e0a016110ffffffffffffffffff01')
+    expect(decodeGetReply(bytes).kvs[0]!.version).toBe(-1n)
+    expect(() => decodePutRequest(Uint8Array.of(0x0a, 5, 1))).toThrow(/not a valid protobuf message/)
   })
 })

@@ -1,0 +1,120 @@
+/**
+ * The signer store's LSS rules on a real SQLite file, as lssd keeps them: a new key at version 0, an
+ * existing one at stored + 1, every conflict of a batch named (−1 for a missing key), reads by a literal
+ * prefix in UTF-8 byte order, one client never seeing another's keys; and every batch is statements
+ * that, replayed on a copy as a journal entry is at recovery, give the same store.
+ */
+import { copyFileSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MAX_PAYLOAD } from '../../src/journal/entry.js'
+import type { LssKeyValue } from '../../src/lss/auth.js'
+import { MAX_BATCH_BYTES } from '../../src/lss/core.js'
+import { lssPutStatement, type PlannedBatch, SignerStore } from '../../src/lss/store.js'
+import { fileTempDir } from '../helpers/tmp.js'
+
+const kv = (key: string, version: number, value = key) => ({
+  key,
+  version: BigInt(version),
+  value: new TextEncoder().encode(value),
+})
+const alice = Uint8Array.of(2, 0xa1)
+const bob = Uint8Array.of(3, 0xb0)
+
+describe('signer store, LSS rules', () => {
+  let dir: string
+  let m: SignerStore
+  const batches: PlannedBatch[] = []
+  const put = (client: Uint8Array, kvs: LssKeyValue[]) => {
+    const b = m.plan(kvs.map((x) => lssPutStatement(client, x)))
+    batches.push(b)
+    m.apply(b)
+  }
+  beforeAll(async () => {
+    dir = await fileTempDir('kith-lss-')
+    m = SignerStore.open(join(dir, 'signer.sqlite3'))
+    // the empty store, as a first snapshot would copy it
+    m.close()
+    copyFileSync(join(dir, 'signer.sqlite3'), join(dir, 'snapshot.sqlite3'))
+    m = SignerStore.open(join(dir, 'signer.sqlite3'))
+  })
+  afterAll(() => m.close())
+
+  it('takes new keys at version 0, then each at its stored version + 1; each batch moves data_version by one', () => {
+    const batch = [kv('x1', 0), kv('x2', 0)]
+    expect(m.lssConflicts(alice, batch)).toEqual([])
+    put(alice, batch)
+    expect(m.dataVersion()).toBe(1)
+    expect(m.lssConflicts(alice, [kv('x1', 1, 'again')])).toEqual([])
+    put(alice, [kv('x1', 1, 'again')])
+    expect(m.lssGet(alice, 'x1')).toEqual([kv('x1', 1, 'again')])
+    expect(m.dataVersion()).toBe(2)
+  })
+
+  it("lssd's own conflict case (tests/integration_test.rs do_basic_with_db): the stored value, and none for a missing key", () => {
+    put(alice, [kv('x1a', 0, '\x0a'), kv('x1b', 0, '\x0b'), kv('x2b', 0, '\x14')])
+    expect(m.lssGet(alice, 'x1').map((k) => [k.key, k.version])).toEqual([
+      ['x1', 1n],
+      ['x1a', 0n],
+      ['x1b', 0n],
+    ])
+    expect(m.lssConflicts(alice, [kv('x1b', 0, '\x37'), kv('x1z', 22, '\x16')])).toEqual([
+      kv('x1b', 0, '\x0b'),
+      { key: 'x1z', version: -1n, value: new Uint8Array() },
+    ])
+  })
+
+  it('reads by a literal prefix in UTF-8 byte order, and never across clients', () => {
+    put(alice, [kv('x_', 0), kv('xé', 0), kv('xa', 0), kv('y', 0)])
+    put(bob, [kv('x1', 0, 'bob')])
+    expect(m.lssGet(alice, 'x').map((k) => k.key)).toEqual([
+      'x1',
+      'x1a',
+      'x1b',
+      'x2',
+      'x2b',
+      'x_',
+      'xa',
+      'xé',
+    ])
+    expect(m.lssGet(alice, 'x_').map((k) => k.key)).toEqual(['x_'])
+    expect(m.lssGet(bob, '')).toEqual([kv('x1', 0, 'bob')])
+    expect(m.lssGet(alice, 'z')).toEqual([])
+  })
+
+  it('keeps versions as 64-bit integers, and a quote or NUL in a key or value as data, never SQL', () => {
+    put(alice, [kv('big', 0)])
+    const big = { key: 'big', version: 2n ** 62n, value: Uint8Array.of(1) }
+    put(alice, [big])
+    expect(m.lssGet(alice, 'big')).toEqual([big])
+    expect(m.lssConflicts(alice, [{ ...big, version: 2n ** 62n + 1n }])).toEqual([])
+    const odd = kv("it's'); DROP TABLE lss_kv; --\u0000", 0, "'\u0000")
+    put(alice, [odd])
+    expect(m.lssGet(alice, 'it')).toEqual([odd])
+    expect(() => m.plan([lssPutStatement(alice, { ...big, version: 2n ** 63n })])).toThrow(RangeError)
+  })
+
+  it("replaying the batches' statements on the first snapshot gives the same store (what recovery does)", () => {
+    const copy = new Database(join(dir, 'snapshot.sqlite3'))
+    for (const b of batches)
+      copy.transaction(() => {
+        for (const s of b.statements) copy.exec(s)
+      })()
+    const dump = (db: Database.Database) =>
+      db.prepare('SELECT hex(client), hex(key), version, hex(value) FROM lss_kv ORDER BY 1, 2').all()
+    const live = new Database(join(dir, 'signer.sqlite3'), { readonly: true })
+    expect(dump(copy)).toEqual(dump(live))
+    expect(copy.prepare("SELECT intval FROM vars WHERE name = 'data_version'").get()).toEqual({
+      intval: batches.length,
+    })
+    live.close()
+    copy.close()
+  })
+})
+
+describe('signer store, its bounds', () => {
+  it('a batch fits one journal entry with room for its framing', () => {
+    expect(MAX_BATCH_BYTES).toBe(MAX_PAYLOAD - 64 * 1024)
+  })
+})
