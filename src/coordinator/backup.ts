@@ -10,7 +10,7 @@ import { KithError } from '../errors.js'
 import { errorFields } from '../log.js'
 import { buildVersion } from '../replica/build.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
-import { openManifest, openManifestBody } from '../replica/manifest.js'
+import { type JournalMark, openManifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { encodeVaultState } from '../replica/vault-state.js'
 import { duration } from '../time/durations.js'
@@ -39,6 +39,12 @@ function _sameContent(a: ManifestBody, b: ManifestBody): boolean {
   const key = (x: ManifestBody) =>
     JSON.stringify(x.files.map((f) => [f.source, f.path, f.size, f.mode, toHex(f.contentHash)]))
   return key(a) === key(b) && JSON.stringify(a.sources) === JSON.stringify(b.sources)
+}
+
+function _sameMarks(a: readonly JournalMark[], b: readonly JournalMark[]): boolean {
+  const key = (x: readonly JournalMark[]) =>
+    JSON.stringify(x.map((m) => [m.journal, m.position, toHex(m.hash)]))
+  return key(a) === key(b)
 }
 
 /**
@@ -154,7 +160,9 @@ export async function runBackup(
   if (
     previous &&
     previous.epoch === s.epoch &&
-    _sameContent(openManifestBody(previous, keys.manifestKey), built.body)
+    _sameContent(openManifestBody(previous, keys.manifestKey), built.body) &&
+    // a journal started again (a new writer, as on a recovered machine) needs its new mark committed
+    _sameMarks(previous.marks ?? [], marks)
   ) {
     // nothing to push: a quiet old node still hears, and is stopped, if the vault was taken over
     vault.log.info({ event: 'nothing-changed', version: previous.version })
