@@ -29,7 +29,7 @@ const graph = new Map([...sources].map(([file, text]) => [file, imports(file, te
 /** The folder a module lives in ('' for src/ itself). */
 const folder = (file: string) => (file.includes('/') ? file.slice(0, file.indexOf('/')) : '')
 
-/** Imports go downward: cli → coordinator → guardian/recovery → p2p → replica/shares/ceremony/journal/lightning → codec → crypto/disk/time. */
+/** Imports go downward: cli → signer → cln → coordinator → guardian/recovery → p2p → replica/shares/ceremony/journal/lightning → codec → crypto/disk/time. */
 const LAYER: Record<string, number> = {
   '': 0,
   crypto: 0,
@@ -47,8 +47,9 @@ const LAYER: Record<string, number> = {
   recovery: 4,
   coordinator: 5,
   cln: 6,
-  cli: 7,
-  demo: 7,
+  signer: 7,
+  cli: 8,
+  demo: 8,
 }
 
 describe('architecture', () => {

@@ -11,6 +11,7 @@ import { LOG_LEVELS } from '../log-levels.js'
 import { checkDurations } from '../time/durations.js'
 import { clnCommand } from './cmds/cln/index.js'
 import { guardianCommand } from './cmds/guardian/index.js'
+import { lssCommand } from './cmds/lss/index.js'
 import { recoverCommand } from './cmds/recover/index.js'
 import { vaultCommand } from './cmds/vault/index.js'
 import { cliDefaults } from './defaults.js'
@@ -58,7 +59,7 @@ function _applyDefaults(argv: readonly string[], args: Record<string, unknown>):
   }
   if (!given('--data-dir')) {
     if (group === 'guardian') set('dataDir', 'data-dir', d.guardianDir)
-    else if (group === 'vault' || group === 'cln' || group === 'recover')
+    else if (group === 'vault' || group === 'cln' || group === 'lss' || group === 'recover')
       set('dataDir', 'data-dir', d.vaultDir)
   }
   if (!given('--passphrase-file') && d.passphraseFile !== undefined && group !== 'guardian')
@@ -91,6 +92,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       .command(vaultCommand)
       .command(recoverCommand)
       .command(clnCommand)
+      .command(lssCommand)
       .option('log-level', {
         choices: LOG_LEVELS,
         default: 'info',

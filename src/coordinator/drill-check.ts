@@ -33,7 +33,7 @@ export interface FileFacts {
 }
 
 /** Database kinds: compared with the live copy by their facts, not their bytes. */
-const DATABASES: ReadonlySet<SourceKind> = new Set(['sqlite', 'cln-db'])
+const DATABASES: ReadonlySet<SourceKind> = new Set(['sqlite', 'cln-db', 'signer-store'])
 
 /**
  * Check a restored file (or the live one, with `integrity` 'none': a live database is only read for its

@@ -56,7 +56,7 @@ export async function snapshotSources(
   const specs: SourceSpec[] = []
   const marks: JournalMark[] = []
   for (const s of sources) {
-    if (s.kind !== 'sqlite' && s.kind !== 'cln-db') {
+    if (s.kind !== 'sqlite' && s.kind !== 'cln-db' && s.kind !== 'signer-store') {
       specs.push({ name: s.name, kind: s.kind, path: s.path })
       continue
     }

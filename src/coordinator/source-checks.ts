@@ -19,6 +19,7 @@ import { openClnEmergencyRecover } from '../lightning/cln-emergency.js'
 import { type ClnHsmForm, clnHsmForm, clnHsmNeedsPassphrase, openClnHsmSecret } from '../lightning/cln-hsm.js'
 import { SourceMismatchError } from '../lightning/errors.js'
 import { parseLndMultiBackup } from '../lightning/lnd-scb.js'
+import { countSignerStore } from '../lss/store.js'
 import type { SourceKind } from '../replica/manifest-body.js'
 
 /** What a check found in a source (public facts only: stored in the vault's database, shown in status). */
@@ -199,6 +200,18 @@ async function _other(
       return {
         summary: `LND channel.backup, ${b.channels !== undefined ? b.channels : `up to ${b.maxChannels}`} channel(s) (its contents need the node's seed)`,
         ...(b.channels !== undefined ? { channels: b.channels } : {}),
+      }
+    }
+    case 'signer-store': {
+      checkSqliteFile(path, { source: s.name, integrity: ctx.integrity })
+      let c: ReturnType<typeof countSignerStore>
+      try {
+        c = countSignerStore(path)
+      } catch {
+        throw new SourceMismatchError(s.name, 'it has no signer store tables', "kith's signer store")
+      }
+      return {
+        summary: `signer store, ${c.lssKeys} LSS key(s) of ${c.lssClients} signer(s), ${c.vssObjects} VSS object(s), at write ${c.dataVersion}`,
       }
     }
     case 'sqlite': {

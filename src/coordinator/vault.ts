@@ -130,6 +130,23 @@ export class Vault {
     }))
   }
 
+  /**
+   * Seal one of the vault's own secrets (a signer store's server key) under the key-encryption key,
+   * bound to `purpose` and this vault: it opens only where the vault key does (with its passphrase).
+   */
+  sealSecret(purpose: string, secret: Uint8Array): { nonce: Uint8Array; sealed: Uint8Array } {
+    const nonce = new Uint8Array(randomBytes(24))
+    return { nonce, sealed: xchachaSeal(this.kek, nonce, secret, this._secretAad(purpose)) }
+  }
+
+  openSecret(purpose: string, s: { nonce: Uint8Array; sealed: Uint8Array }): Uint8Array {
+    return xchachaOpen(this.kek, s.nonce, s.sealed, this._secretAad(purpose), purpose)
+  }
+
+  private _secretAad(purpose: string): Uint8Array {
+    return new TextEncoder().encode(`kith/secret/${purpose}/${toHex(this.vaultId)}`)
+  }
+
   /** The vault's signing key, for the modules that sign (never logged). */
   signingKey(): Uint8Array {
     return this.vaultKey

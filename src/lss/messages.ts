@@ -91,7 +91,8 @@ function _decode(t: protobuf.Type, bytes: Uint8Array): Decoded {
 function _withoutDefaults(value: Plain): Plain {
   const out: Plain = {}
   for (const [k, v] of Object.entries(value)) {
-    if (v === 0 || v === '0' || v === '' || v === false || (v instanceof Uint8Array && v.length === 0)) continue
+    if (v === 0 || v === '0' || v === '' || v === false || (v instanceof Uint8Array && v.length === 0))
+      continue
     const nested = (x: unknown) =>
       typeof x === 'object' && x !== null && !(x instanceof Uint8Array) ? _withoutDefaults(x as Plain) : x
     out[k] = Array.isArray(v) ? v.map(nested) : nested(v)
@@ -106,7 +107,11 @@ const _bytes = (v: Uint8Array): Uint8Array => new Uint8Array(v)
 
 const _kv = (o: PlainKv): LssKeyValue => ({ key: o.key, version: BigInt(o.version), value: _bytes(o.value) })
 
-const _plainKv = (kv: LssKeyValue): Plain => ({ key: kv.key, version: kv.version.toString(), value: kv.value })
+const _plainKv = (kv: LssKeyValue): Plain => ({
+  key: kv.key,
+  version: kv.version.toString(),
+  value: kv.value,
+})
 
 const _auth = (a: PlainAuth | null): LssAuth | undefined =>
   a === null ? undefined : { clientId: _bytes(a.client_id), token: _bytes(a.token) }

@@ -9,8 +9,9 @@
  * LSS's rules (lightning-signer/validating-lightning-signer `lightning-storage-server/lssd/src/database/`):
  * a new key at version 0, an existing one at stored + 1; reads by a literal prefix in UTF-8 byte order;
  * one namespace per client key. VSS's (lightningdevkit/vss-server `rust/impls/src/postgres_store.rs`) are
- * in vss-rules.ts; its objects keep a creation order (`sort`) for listing, newest first.
+ * in vss-service.ts; its objects keep a creation order (`sort`) for listing, newest first.
  */
+import Database from 'better-sqlite3'
 import { SqliteHandle } from '../disk/sqlite.js'
 import type { LssKeyValue } from './auth.js'
 
@@ -155,7 +156,7 @@ export class SignerStore {
     const p = UTF8.encode(o.prefix)
     const rows = this.sql
       .stmt(
-        'SELECT key, version, sort FROM vss_kv WHERE user = ? AND store = ? AND substr(key, 1, ?) = ? AND sort < ? AND key != ? ORDER BY sort DESC LIMIT ?',
+        'SELECT key, version, sort FROM vss_kv WHERE user = ? AND store = ? AND substr(key, 1, ?) = ? AND sort < ? AND (? IS NULL OR key != ?) ORDER BY sort DESC LIMIT ?',
       )
       .safeIntegers(true)
       .all(
@@ -164,7 +165,8 @@ export class SignerStore {
         p.length,
         p,
         o.before ?? 2n ** 63n - 1n,
-        UTF8.encode(o.exclude ?? ''),
+        o.exclude === undefined ? null : UTF8.encode(o.exclude),
+        o.exclude === undefined ? null : UTF8.encode(o.exclude),
         o.limit,
       ) as { key: Buffer; version: bigint; sort: bigint }[]
     return rows.map((r) => ({
@@ -202,4 +204,25 @@ export function vssDeleteStatement(user: string, store: string, key: string): st
 /** The statement that records the creation orders a batch used. */
 export function vssSortStatement(last: bigint): string {
   return `UPDATE vars SET intval = ${int(last)} WHERE name = 'vss_sort'`
+}
+
+/** What a signer store file holds (read-only; throws if it is not one). */
+export function countSignerStore(path: string): {
+  dataVersion: number
+  lssClients: number
+  lssKeys: number
+  vssObjects: number
+} {
+  const db = new Database(path, { readonly: true, fileMustExist: true })
+  try {
+    const one = (sql: string) => Number((db.prepare(sql).pluck().get() as number | bigint | undefined) ?? 0)
+    return {
+      dataVersion: one("SELECT intval FROM vars WHERE name = 'data_version'"),
+      lssClients: one('SELECT count(DISTINCT client) FROM lss_kv'),
+      lssKeys: one('SELECT count(*) FROM lss_kv'),
+      vssObjects: one('SELECT count(*) FROM vss_kv'),
+    }
+  } finally {
+    db.close()
+  }
 }

@@ -24,6 +24,13 @@ export function nextSteps(kind: SourceKind, written: string): string[] {
         '  (mode 0600, the node user), and start lightningd with the kith-cln plugin installed again',
         '  (`kith cln install-plugin`) before it writes anything. Never start the old node again.',
       ]
+    case 'signer-store':
+      return [
+        `kith's signer store (what your VLS or ldk-node signer kept with kith), with every replicated write applied: ${written}`,
+        '  Serve it before the signer starts: `kith lss serve --store <this file>` (after `kith recover --resume`, on',
+        '  this machine). The signer, restored from its seed, then finds every key at its last version.',
+        '  Never start the old node or its signer again.',
+      ]
     case 'sqlite':
       return [
         `SQLite database: ${written}`,

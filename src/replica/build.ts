@@ -146,7 +146,7 @@ export async function buildVersion(opts: BuildOptions): Promise<BuildResult> {
         try {
           const st = await fh.stat()
           const pieces = _read(fh)
-          const paged = source.kind === 'sqlite' || source.kind === 'cln-db'
+          const paged = source.kind === 'sqlite' || source.kind === 'cln-db' || source.kind === 'signer-store'
           const chunks = paged ? chunkFixed(pieces) : chunkContentDefined(pieces, gear)
           const ids: Uint8Array[] = []
           const macs: Uint8Array[] = []

@@ -23,6 +23,8 @@ export const SOURCE_KINDS = {
   'cln-db': 6,
   /** CLN's hsm_secret (the node's seed): checked for one of CLN's forms, and for the node id it makes. */
   'cln-hsm': 7,
+  /** kith's signer store (LSS and VSS), continued between snapshots by its own journal (`kith lss serve`). */
+  'signer-store': 8,
 } as const
 
 export type SourceKind = keyof typeof SOURCE_KINDS

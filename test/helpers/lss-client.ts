@@ -96,14 +96,19 @@ export class LssPrivClient {
     return { clientId: this.clientId, token: sha256(this.shared) }
   }
 
+  /** A value as the client stores it: followed by its own HMAC (`prepare_value_for_put`). */
+  prepared(kv: { key: string; version: bigint; value: Uint8Array }): LssKeyValue {
+    return {
+      ...kv,
+      value: new Uint8Array([...kv.value, ...valueHmac(this.hmacSecret, kv.key, kv.version, kv.value)]),
+    }
+  }
+
   /** Values without their HMAC, as the signer means them. */
   async put(kvs: readonly { key: string; version: bigint; value: Uint8Array }[]): Promise<void> {
     const sorted = [...kvs]
       .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)))
-      .map((kv) => ({
-        ...kv,
-        value: new Uint8Array([...kv.value, ...valueHmac(this.hmacSecret, kv.key, kv.version, kv.value)]),
-      }))
+      .map((kv) => this.prepared(kv))
     const clientHmac = lssHmac(this.shared, PUT_CLIENT_NONCE, sorted)
     const serverHmac = lssHmac(this.shared, PUT_SERVER_NONCE, sorted)
     const reply = decodePutReply(

@@ -1,0 +1,104 @@
+/**
+ * Before `kith lss serve` serves: the store is the vault's `signer-store` source, followed by its own
+ * journal whose writer the vault key certified, and the journal starts from a committed snapshot of the
+ * store. The first start (or a store named anew, as on a recovered machine) makes the writer, takes and
+ * commits that snapshot; a later start finds everything in place and changes nothing. The LSS server key
+ * is made once and sealed under the vault's key-encryption key.
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import * as secp from '@noble/secp256k1'
+import type { WriterSecrets } from '../cln/config.js'
+import { requireCommitted, runBackup } from '../coordinator/backup.js'
+import { journalLogPath, vaultPaths } from '../coordinator/paths.js'
+import { addSource, removeSource } from '../coordinator/sources.js'
+import type { Vault } from '../coordinator/vault.js'
+import { equalBytes } from '../crypto/bytes.js'
+import { ed25519PublicKey } from '../crypto/ed25519.js'
+import { ensurePrivateDir } from '../disk/atomic.js'
+import { signWriterCertificate } from '../journal/entry.js'
+import { LocalLog } from '../journal/local-log.js'
+import { countSignerStore, SignerStore } from '../lss/store.js'
+import { InvalidSourceError } from '../replica/errors.js'
+import { openManifest } from '../replica/manifest.js'
+import { readSignerWriter, SIGNER_JOURNAL, serverKey, writeSignerWriter } from './files.js'
+
+export interface SignerSetup {
+  readonly store: string
+  readonly secrets: WriterSecrets
+  readonly serverSecretKey: Uint8Array
+  /** The snapshot this start took and committed (a first start, or a store named anew). */
+  readonly snapshot?: { readonly version: number; readonly position: number }
+}
+
+/** Whether the vault already follows this store with this writer, from a committed snapshot. */
+function _inPlace(vault: Vault, store: string, secrets: WriterSecrets | undefined): boolean {
+  if (secrets === undefined) return false
+  const source = vault.db.sources().find((s) => s.name === SIGNER_JOURNAL)
+  const journal = vault.db.journals.all().find((j) => j.name === SIGNER_JOURNAL)
+  if (source?.path !== store || source.kind !== 'signer-store' || journal === undefined) return false
+  if (!equalBytes(journal.certificate, secrets.certificate)) return false
+  const log = LocalLog.open(journalLogPath(vault.dir, SIGNER_JOURNAL))
+  try {
+    return log.base() !== undefined
+  } finally {
+    log.close()
+  }
+}
+
+export async function setUpSigner(vault: Vault, storePath: string): Promise<SignerSetup> {
+  const store = resolve(storePath)
+  // a file that is there must already be a signer store: never add kith's tables to another database
+  if (existsSync(store)) {
+    try {
+      countSignerStore(store)
+    } catch {
+      throw new InvalidSourceError(SIGNER_JOURNAL, `${store} is not a kith signer store`)
+    }
+  }
+  SignerStore.open(store).close()
+  await ensurePrivateDir(vaultPaths(vault.dir).journals)
+  const serverSecretKey = await serverKey(vault, () => secp.utils.randomSecretKey())
+  const known = await readSignerWriter(vault.dir)
+  if (_inPlace(vault, store, known)) return { store, secrets: known!, serverSecretKey }
+
+  const writerSeed = new Uint8Array(randomBytes(32))
+  const journalKey = new Uint8Array(randomBytes(32))
+  const certificate = signWriterCertificate(
+    {
+      vaultId: vault.vaultId,
+      journal: SIGNER_JOURNAL,
+      writerKey: ed25519PublicKey(writerSeed),
+      createdAt: vault.now(),
+    },
+    vault.signingKey(),
+  )
+  const secrets = { writerSeed, journalKey, certificate: certificate.bytes }
+  await writeSignerWriter(vault.dir, secrets)
+  vault.putJournal({
+    name: SIGNER_JOURNAL,
+    key: journalKey,
+    certificate: certificate.bytes,
+    source: SIGNER_JOURNAL,
+  })
+  const source = vault.db.sources().find((s) => s.name === SIGNER_JOURNAL)
+  if (source !== undefined && (source.path !== store || source.kind !== 'signer-store'))
+    removeSource(vault, SIGNER_JOURNAL)
+  if (source === undefined || source.path !== store || source.kind !== 'signer-store')
+    await addSource(vault, 'signer-store', store, SIGNER_JOURNAL)
+  // a fresh writer's log; the journal starts from the first snapshot's mark
+  const log = LocalLog.open(journalLogPath(vault.dir, SIGNER_JOURNAL))
+  try {
+    log.reset()
+    requireCommitted(await runBackup(vault))
+    const newest = vault.db.newestCommitted()!
+    const mark = openManifest(newest.manifest).marks?.find((m) => m.journal === SIGNER_JOURNAL)
+    if (mark === undefined)
+      throw new InvalidSourceError(SIGNER_JOURNAL, 'the first snapshot names no journal position')
+    log.setBase({ position: mark.position, hash: mark.hash })
+    return { store, secrets, serverSecretKey, snapshot: { version: newest.version, position: mark.position } }
+  } finally {
+    log.close()
+  }
+}
