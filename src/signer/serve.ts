@@ -82,7 +82,7 @@ export async function serveSigner(o: ServeOptions): Promise<SignerServer> {
         o.lss,
         onError,
       )
-    if (o.vss !== undefined) vss = await serveVss(core, o.vss)
+    if (o.vss !== undefined) vss = await serveVss(core, o.vss, { onError })
   } catch (err) {
     await grpc?.close()
     store.close()

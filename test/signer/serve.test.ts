@@ -1,6 +1,7 @@
 /**
  * The signer store end to end in this process: `kith lss serve`'s setup and server (src/signer/) on a
- * vault of three in-process guardians, W = 2, driven by the LSS client ported from VLS. Every answered
+ * vault of three in-process guardians, W = 2, driven by the LSS client ported from VLS and the VSS client
+ * ported from vss-client. Every answered
  * Put is a journal entry W guardians hold; a crash between replicating and applying loses nothing (the
  * writer's log is applied at the next start); W guardians down: the Put is held for the hold time, the
  * operator alerted, then refused, and nothing is applied; a recovery from the guardians alone (one of
@@ -25,6 +26,7 @@ import { type SignerSetup, setUpSigner } from '../../src/signer/setup.js'
 import { RecoverRun, statusJson } from '../helpers/cli.js'
 import { endOpenRequests, type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 import { type LssClientError, LssPrivClient } from '../helpers/lss-client.js'
+import { sigsAuthProvider, VssClient } from '../helpers/vss-client.js'
 
 const fleet = localFleet()
 const kv = (key: string, version: number, value = `${key}@${version}`) => ({
@@ -44,6 +46,19 @@ const dump = (path: string) => {
   }
 }
 
+const dumpVss = (path: string) => {
+  const db = new Database(path, { readonly: true })
+  try {
+    return db
+      .prepare(
+        'SELECT hex(user) u, hex(store) s, hex(key) k, version v, hex(value) x, sort FROM vss_kv ORDER BY u, s, k',
+      )
+      .all()
+  } finally {
+    db.close()
+  }
+}
+
 describe("kith lss serve: a VLS signer's state with 3 guardians, W = 2", () => {
   let gs: LocalGuardian[]
   let work: string
@@ -54,17 +69,22 @@ describe("kith lss serve: a VLS signer's state with 3 guardians, W = 2", () => {
   let signer: LssPrivClient
   const signerKey = secp.utils.randomSecretKey()
   const lines: string[] = []
+  let wallet: VssClient | undefined
+  const walletKey = secp.utils.randomSecretKey()
   const start = async (holdMs = 10_000, extra: { alertCommand?: string } = {}) => {
+    wallet?.close()
     server = await serveSigner({
       vaultDir: dir,
       setup,
       lss: { host: '127.0.0.1', port: 0 },
+      vss: { host: '127.0.0.1', port: 0 },
       holdMs,
       ...extra,
       say: (_level, line) => lines.push(line),
       log: silentLog,
     })
     signer = await LssPrivClient.connect(`127.0.0.1:${server.lssPort}`, signerKey)
+    wallet = new VssClient(`http://127.0.0.1:${server.vssPort}/vss`, sigsAuthProvider(walletKey))
   }
   const held = () =>
     gs.map(
@@ -77,6 +97,7 @@ describe("kith lss serve: a VLS signer's state with 3 guardians, W = 2", () => {
     vaultId = (await statusJson(...v('status', '--offline')))['vault'] as string
   })
   afterAll(async () => {
+    wallet?.close()
     await server?.close()
   })
 
@@ -124,6 +145,29 @@ describe("kith lss serve: a VLS signer's state with 3 guardians, W = 2", () => {
     for (let n = 1; n <= 10; n++) await signer.put([kv('channel/1', n)])
     expect(held().filter((p) => p === 11).length).toBeGreaterThanOrEqual(2)
     expect(await signer.get('channel/')).toEqual([kv('channel/1', 10)])
+  })
+
+  it("an ldk-node wallet's VSS writes go the same way: each one held by W guardians before it is answered", async () => {
+    const before = held()[0]!
+    const put = (key: string, value: string) =>
+      wallet!.putObject({
+        storeId: '',
+        transactionItems: [{ key, version: -1n, value: new TextEncoder().encode(value) }],
+        deleteItems: [],
+      })
+    await put('bdk_wallet#descriptor', 'wpkh(...)')
+    await put('monitors#0000', 'channel monitor 1')
+    await put('monitors#0000', 'channel monitor 2')
+    await wallet!.deleteObject({
+      storeId: '',
+      keyValue: { key: 'bdk_wallet#descriptor', version: -1n, value: new Uint8Array() },
+    })
+    expect(held().filter((p) => p === before + 4).length).toBeGreaterThanOrEqual(2)
+    expect(await wallet!.getObject({ storeId: '', key: 'monitors#0000' })).toEqual({
+      key: 'monitors#0000',
+      version: 1n,
+      value: new TextEncoder().encode('channel monitor 2'),
+    })
   })
 
   it('a crash after the batch was replicated and before it was applied: the next start applies it', async () => {
@@ -180,6 +224,8 @@ describe("kith lss serve: a VLS signer's state with 3 guardians, W = 2", () => {
     )!
     expect(await r.event('stream-replayed')).toMatchObject({ stream: SIGNER_JOURNAL, to: held()[0] })
     expect(dump(file.path)).toEqual(dump(setup.store))
+    expect(dumpVss(file.path)).toEqual(dumpVss(setup.store))
+    expect(dumpVss(file.path)).toHaveLength(1)
     const restored = SignerStore.open(file.path)
     try {
       expect(restored.lssGet(signer.clientId, 'channel/')).toEqual([signer.prepared(kv('channel/1', 20))])
