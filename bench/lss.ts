@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import * as secp from '@noble/secp256k1'
 import { createKithNode } from '../src/p2p/node.js'
-import { LssPrivClient } from '../test/helpers/lss-client.js'
+import { closeLssChannels, LssPrivClient } from '../test/helpers/lss-client.js'
 import { echoRtt, pct, sqliteCommits } from './floors.js'
 import { CLI, kith, startGuardian, stopAll } from './procs.js'
 
@@ -39,9 +39,16 @@ try {
   writeFileSync(join(work, 'invites.txt'), invites.join('\n'), { mode: 0o600 })
   kith('vault', 'add-guardian', '--invite-file', join(work, 'invites.txt'), '--data-dir', vault, '--json')
 
-  server = spawn(process.execPath, [CLI, 'lss', 'serve', '--listen', '127.0.0.1:0', '--data-dir', vault], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  // KITH_PROFILE_DIR: the server's CPU profile goes there (where its time goes, for a closing note)
+  const profile = process.env['KITH_PROFILE_DIR']
+  const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []
+  server = spawn(
+    process.execPath,
+    [...flags, CLI, 'lss', 'serve', '--listen', '127.0.0.1:0', '--data-dir', vault],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   const port = await new Promise<number>((resolve, reject) => {
     let out = ''
     server!.stdout!.on('data', (d: Buffer) => {
@@ -96,6 +103,7 @@ try {
     ),
   )
 } finally {
+  closeLssChannels()
   server?.kill('SIGTERM')
   if (server) await new Promise((r) => server!.once('exit', r))
   await stopAll(guardians)

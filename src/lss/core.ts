@@ -4,6 +4,11 @@
  * one batch (for kith: one journal entry held by W guardians) before they are applied, and the answer
  * goes out only after both. A batch that cannot be replicated is not applied and the request fails:
  * nothing is answered as durable that is not.
+ *
+ * A write larger than one entry carries (an ldk-node wallet's network graph is tens of MiB) goes as
+ * several: its large values are first staged, part by part, in the store's `staged` table (entries that
+ * change nothing a client reads), then one last entry writes everything, taking those values from the
+ * stage, and empties it. Each entry is replicated and applied in turn; the answer waits for the last.
  */
 import { KithError, thrownText } from '../errors.js'
 import type { PlannedBatch, SignerStore } from './store.js'
@@ -12,20 +17,72 @@ import type { PlannedBatch, SignerStore } from './store.js'
 export type Replicate = (batch: PlannedBatch) => Promise<void>
 
 /**
- * Most bytes of a batch's statements: what one journal entry carries (journal/entry.ts MAX_PAYLOAD,
- * 8 MiB; lss/ sits beside journal/ and may not import it: test/lss/store.test.ts checks they agree),
- * less room for its framing.
+ * Most bytes of one entry's statements. A journal entry may carry 8 MiB (journal/entry.ts MAX_PAYLOAD;
+ * lss/ sits beside journal/ and may not import it: test/lss/store.test.ts checks this is below it), but a
+ * recovering machine fetches entries as a stranger, and a guardian holds at most 4 MiB for all strangers'
+ * replies together (guardian/limits.ts STRANGER_READ_BUDGET): an entry of 2 MiB, in a reply of at most
+ * 1 MiB more, always fits. Larger writes are staged over several entries.
  */
-export const MAX_BATCH_BYTES = 8 * 1024 * 1024 - 64 * 1024
+export const MAX_BATCH_BYTES = 2 * 1024 * 1024 - 64 * 1024
+
+/** Most bytes of values one write may carry, staged over several entries (a VSS body's limit). */
+export const MAX_WRITE_BYTES = 32 * 1024 * 1024
+
+/** A value literal of more hex than this is staged when its batch does not fit one entry. */
+const STAGE_OVER_HEX = 4 * 1024
+/** Hex characters of one staged part (768 KiB of value): parts are packed into entries below the budget. */
+const PART_HEX = 1536 * 1024
+/** A value as the store's statements write it (store.ts): nothing else in them looks like this. */
+const VALUE_LITERAL = /X'([0-9a-f]*)'/g
 
 export class BatchTooLargeError extends KithError {
   readonly code = 'BATCH_TOO_LARGE'
   constructor(bytes: number, most: number) {
     super(
-      `a signer's write of ${Math.ceil(bytes / 1024)} KiB is larger than kith replicates in one step (${Math.floor(most / 1024)} KiB, about half that in values); nothing was stored`,
+      `a signer's write of ${Math.ceil(bytes / 1024)} KiB is larger than kith replicates (${Math.floor(most / 1024)} KiB, about half that in values); nothing was stored`,
       { bytes, most },
     )
   }
+}
+
+const _bytes = (statements: readonly string[]) => statements.reduce((n, s) => n + s.length + 3, 2)
+
+/**
+ * The entries a write goes as: itself, if it fits one; else its large values staged part by part, then
+ * the write taking them from the stage. Throws BATCH_TOO_LARGE when even that does not fit.
+ */
+export function stagedEntries(writes: readonly string[], maxEntryBytes: number): string[][] {
+  const total = _bytes(writes)
+  if (total <= maxEntryBytes) return [[...writes]]
+  if (total > 2 * MAX_WRITE_BYTES + 64 * 1024) throw new BatchTooLargeError(total, 2 * MAX_WRITE_BYTES)
+  // what an earlier write left staged (it failed half way) goes first
+  const staging: string[] = ['DELETE FROM staged']
+  let id = 0
+  const last = writes.map((w) =>
+    w.replace(VALUE_LITERAL, (literal, hex: string) => {
+      if (hex.length <= STAGE_OVER_HEX) return literal
+      id++
+      for (let at = 0; at < hex.length; at += PART_HEX) {
+        const part = hex.slice(at, at + PART_HEX)
+        staging.push(
+          at === 0
+            ? `INSERT INTO staged (id, data) VALUES (${id}, X'${part}')`
+            : `UPDATE staged SET data = CAST(data || X'${part}' AS BLOB) WHERE id = ${id}`,
+        )
+      }
+      return `(SELECT data FROM staged WHERE id = ${id})`
+    }),
+  )
+  last.push('DELETE FROM staged')
+  // the staging statements packed in order into as few entries as fit, then the write itself
+  const entries: string[][] = [[]]
+  for (const s of staging) {
+    if (_bytes([...entries.at(-1)!, s]) > maxEntryBytes) entries.push([])
+    entries.at(-1)!.push(s)
+  }
+  entries.push(last)
+  for (const e of entries) if (_bytes(e) > maxEntryBytes) throw new BatchTooLargeError(total, maxEntryBytes)
+  return entries
 }
 
 export class NotDurableError extends KithError {
@@ -60,15 +117,15 @@ export class SignerCore {
   private async _commit<T>(decide: (store: SignerStore) => Decision<T>): Promise<T> {
     const d = decide(this.store)
     if (d.writes.length === 0) return d.answer
-    const batch = this.store.plan(d.writes)
-    const bytes = batch.statements.reduce((n, s) => n + s.length + 3, 2)
-    if (bytes > this.maxBatchBytes) throw new BatchTooLargeError(bytes, this.maxBatchBytes)
-    try {
-      await this.replicate(batch)
-    } catch (err) {
-      throw new NotDurableError(thrownText(err))
+    for (const statements of stagedEntries(d.writes, this.maxBatchBytes)) {
+      const batch = this.store.plan(statements)
+      try {
+        await this.replicate(batch)
+      } catch (err) {
+        throw new NotDurableError(thrownText(err))
+      }
+      this.store.apply(batch)
     }
-    this.store.apply(batch)
     return d.answer
   }
 }

@@ -29,6 +29,9 @@ import {
 } from './messages.js'
 import { lssPutStatement } from './store.js'
 
+/** How many signers' shared secrets are kept in memory (a node has one signer; a few more cost nothing). */
+const SECRETS_KEPT = 16
+
 /** What Info says: lssd's version string. */
 export const LSS_VERSION = '0.1'
 
@@ -41,12 +44,25 @@ export interface LssServiceOptions {
 export function lssService(o: LssServiceOptions): Map<string, UnaryHandler> {
   const serverId = secp.getPublicKey(o.serverSecretKey, true)
 
+  // the ECDH of a signer's key is the same at every request, and costs a millisecond: the last few kept
+  const secrets = new Map<string, Uint8Array>()
+  const sharedWith = (clientId: Uint8Array): Uint8Array => {
+    const id = Buffer.from(clientId).toString('hex')
+    let shared = secrets.get(id)
+    if (shared === undefined) {
+      shared = lssSharedSecret(o.serverSecretKey, clientId)
+      if (secrets.size >= SECRETS_KEPT) secrets.delete(secrets.keys().next().value!)
+      secrets.set(id, shared)
+    }
+    return shared
+  }
+
   /** The shared secret of an authenticated request. */
   const authenticate = (auth: LssAuth | undefined): Uint8Array => {
     if (auth === undefined) throw new GrpcStatusError(GRPC.INVALID_ARGUMENT, 'missing auth')
     let shared: Uint8Array
     try {
-      shared = lssSharedSecret(o.serverSecretKey, auth.clientId)
+      shared = sharedWith(auth.clientId)
     } catch {
       throw new GrpcStatusError(GRPC.UNAUTHENTICATED, 'invalid client id')
     }

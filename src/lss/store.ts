@@ -30,6 +30,10 @@ const MIGRATIONS = [
   );
   CREATE INDEX vss_kv_sort ON vss_kv (user, store, sort);
   `,
+  // a write larger than one journal entry: its large values, part by part, until its last entry (core.ts)
+  `
+  CREATE TABLE staged (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
+  `,
 ]
 
 const UTF8 = new TextEncoder()

@@ -11,7 +11,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { KithError } from '../errors.js'
-import { type Decision, MAX_BATCH_BYTES, type SignerCore } from './core.js'
+import { type Decision, MAX_WRITE_BYTES, type SignerCore } from './core.js'
 import {
   type SignerStore,
   type VssObject,
@@ -47,8 +47,8 @@ export const VSS_GLOBAL_VERSION_KEY = 'global_version'
 export const VSS_MAX_PUT_ITEMS = 1000
 /** Most key versions on one page (`LIST_KEY_VERSIONS_MAX_PAGE_SIZE`). */
 export const VSS_MAX_PAGE_SIZE = 100
-/** Most bytes of a request body: one replicated batch (core.ts), and room for the message around it. */
-export const VSS_MAX_BODY_BYTES = MAX_BATCH_BYTES + 64 * 1024
+/** Most bytes of a request body: the values one write may carry (core.ts), and room for the message around them. */
+export const VSS_MAX_BODY_BYTES = MAX_WRITE_BYTES + 64 * 1024
 /** The longest store_id and key vss-server's table takes (Postgres varchar(120), varchar(600)). */
 const MAX_STORE_ID_CHARS = 120
 const MAX_KEY_CHARS = 600

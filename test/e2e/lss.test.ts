@@ -8,15 +8,16 @@
  */
 import { join } from 'node:path'
 import * as secp from '@noble/secp256k1'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { RecoverRun, statusJson } from '../helpers/cli.js'
 import { CLI } from '../helpers/daemons.js'
 import { endOpenRequests, localFleet, localVault } from '../helpers/local.js'
-import { LssPrivClient } from '../helpers/lss-client.js'
+import { closeLssChannels, LssPrivClient } from '../helpers/lss-client.js'
 import { killGroup, spawnTracked } from '../helpers/procs.js'
 import { waitUntil } from '../helpers/wait.js'
 
 const fleet = localFleet()
+afterAll(() => closeLssChannels())
 
 /** `kith lss serve …` spawned; resolves with its LSS port once it says it listens. */
 async function serve(...args: string[]) {

@@ -37,18 +37,27 @@ export class LssClientError extends Error {
 const ser = (b: Uint8Array) => Buffer.from(b)
 const de = (b: Buffer) => new Uint8Array(b)
 
+/** One kept-open channel per address, as a tonic client keeps its channel. */
+const channels = new Map<string, grpc.Client>()
+
 async function unary(address: string, method: string, body: Uint8Array): Promise<Uint8Array> {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure())
-  try {
-    return await new Promise((resolve, reject) =>
-      client.makeUnaryRequest(`/${LSS_SERVICE}/${method}`, ser, de, body, (err, reply) => {
-        if (err) reject(new LssClientError('Tonic', err.details, { status: err.code }))
-        else resolve(reply!)
-      }),
-    )
-  } finally {
-    client.close()
+  let client = channels.get(address)
+  if (client === undefined) {
+    client = new grpc.Client(address, grpc.credentials.createInsecure())
+    channels.set(address, client)
   }
+  return await new Promise((resolve, reject) =>
+    client.makeUnaryRequest(`/${LSS_SERVICE}/${method}`, ser, de, body, (err, reply) => {
+      if (err) reject(new LssClientError('Tonic', err.details, { status: err.code }))
+      else resolve(reply!)
+    }),
+  )
+}
+
+/** Close every kept-open channel (the end of a test file, a bench). */
+export function closeLssChannels(): void {
+  for (const c of channels.values()) c.close()
+  channels.clear()
 }
 
 /** `compute_hmac` of util.rs: a value's own HMAC under the client's secret. */

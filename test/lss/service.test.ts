@@ -16,7 +16,7 @@ import { decodePutReply, encodeGetRequest, encodePutRequest, LSS_SERVICE } from 
 import { LSS_VERSION, lssService } from '../../src/lss/service.js'
 import { type PlannedBatch, SignerStore } from '../../src/lss/store.js'
 import { grpcCall, grpcFrame, grpcUnframe } from '../helpers/grpc.js'
-import { LssClientError, LssPrivClient, lssInfo, lssPing } from '../helpers/lss-client.js'
+import { closeLssChannels, LssClientError, LssPrivClient, lssInfo, lssPing } from '../helpers/lss-client.js'
 import { fileTempDir } from '../helpers/tmp.js'
 
 const serverKey = secp.utils.randomSecretKey()
@@ -63,6 +63,7 @@ beforeAll(async () => {
   address = `127.0.0.1:${server.port}`
 })
 afterAll(async () => {
+  closeLssChannels()
   await server.close()
   store.close()
 })

@@ -8,10 +8,17 @@ import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { STRANGER_READ_BUDGET, STRANGER_STREAM_COST } from '../../src/guardian/limits.js'
 import { MAX_PAYLOAD } from '../../src/journal/entry.js'
 import type { LssKeyValue } from '../../src/lss/auth.js'
-import { MAX_BATCH_BYTES } from '../../src/lss/core.js'
-import { lssPutStatement, type PlannedBatch, SignerStore } from '../../src/lss/store.js'
+import { MAX_BATCH_BYTES, MAX_WRITE_BYTES, SignerCore, stagedEntries } from '../../src/lss/core.js'
+import {
+  lssPutStatement,
+  type PlannedBatch,
+  SignerStore,
+  vssPutStatement,
+  vssSortStatement,
+} from '../../src/lss/store.js'
 import { fileTempDir } from '../helpers/tmp.js'
 
 const kv = (key: string, version: number, value = key) => ({
@@ -114,7 +121,63 @@ describe('signer store, LSS rules', () => {
 })
 
 describe('signer store, its bounds', () => {
-  it('a batch fits one journal entry with room for its framing', () => {
-    expect(MAX_BATCH_BYTES).toBe(MAX_PAYLOAD - 64 * 1024)
+  it('a batch fits one journal entry, and a reply to a recovering machine (a stranger) with room to spare', () => {
+    expect(MAX_BATCH_BYTES).toBeLessThan(MAX_PAYLOAD)
+    expect(MAX_BATCH_BYTES + 1024 * 1024 + STRANGER_STREAM_COST).toBeLessThan(STRANGER_READ_BUDGET)
+  })
+})
+
+describe('signer core, a write larger than one journal entry', () => {
+  it('goes as staged parts then one last entry; readers never see half of it; replayed it gives the same store', async () => {
+    const dir = await fileTempDir('kith-lss-')
+    const store = SignerStore.open(join(dir, 'signer.sqlite3'))
+    store.close()
+    copyFileSync(join(dir, 'signer.sqlite3'), join(dir, 'snapshot.sqlite3'))
+    const live = SignerStore.open(join(dir, 'signer.sqlite3'))
+    const graph = new Uint8Array(9 * 1024 * 1024 + 17).map((_, i) => (i * 7919) % 251)
+    const seen: (number | undefined)[] = []
+    const batches: PlannedBatch[] = []
+    const core = new SignerCore(live, async (b) => {
+      batches.push(b)
+      // between entries, a reader sees the value before the write, never a part of it
+      seen.push(live.vssStored('user', '', 'network_graph')?.value.length)
+    })
+    const put = (value: Uint8Array, version: bigint) =>
+      core.exclusive(() => ({
+        writes: [
+          vssPutStatement('user', '', { key: 'network_graph', version, value, sort: 1n }),
+          vssSortStatement(1n),
+        ],
+        answer: undefined,
+      }))
+    await put(Uint8Array.of(1, 2, 3), 1n)
+    await put(graph, 1n)
+    // the small write, then the graph: staged over entries of at most MAX_BATCH_BYTES, then written
+    expect(batches.map((b) => b.position)).toEqual(batches.map((_, i) => i + 1))
+    expect(batches.length).toBeGreaterThan(Math.ceil(graph.length / MAX_BATCH_BYTES) + 1)
+    expect(batches.every((b) => b.statements.join('').length < MAX_BATCH_BYTES)).toBe(true)
+    expect(seen).toEqual([undefined, ...batches.slice(1).map(() => 3)])
+    // byte for byte (toEqual on 9 MiB would take minutes)
+    expect(Buffer.from(live.vssStored('user', '', 'network_graph')!.value).equals(graph)).toBe(true)
+    const copy = new Database(join(dir, 'snapshot.sqlite3'))
+    for (const b of batches)
+      copy.transaction(() => {
+        for (const s of b.statements) copy.exec(s)
+      })()
+    const value = copy
+      .prepare("SELECT value FROM vss_kv WHERE key = CAST('network_graph' AS BLOB)")
+      .pluck()
+      .get() as Buffer
+    expect(value.equals(graph)).toBe(true)
+    expect(copy.prepare('SELECT count(*) FROM staged').pluck().get()).toBe(0)
+    copy.close()
+    live.close()
+  })
+
+  it('a write over the most one write may carry is refused before anything is replicated', () => {
+    const huge = `X'${'ab'.repeat(MAX_WRITE_BYTES + 64 * 1024)}'`
+    expect(() => stagedEntries([huge], MAX_BATCH_BYTES)).toThrow(
+      /BATCH_TOO_LARGE|larger than kith replicates/,
+    )
   })
 })

@@ -530,14 +530,23 @@ describe('durability: replicated before applied and answered', () => {
     expect(await ctx.getObject('k1')).toEqual(kv('k1', 'v2', 2))
   })
 
-  it('a write larger than one replicated batch is an invalid request, and nothing is stored', async () => {
+  it('a write larger than one entry goes as several and is stored whole; one over the most a write carries is refused', async () => {
     const ctx = context()
-    const value = new Uint8Array(5 * 1024 * 1024)
-    await expect(ctx.putObjects(undefined, [{ key: 'k', version: 0n, value }])).rejects.toMatchObject({
+    const value = new Uint8Array(5 * 1024 * 1024).map((_, i) => i % 253)
+    await ctx.putObjects(undefined, [{ key: 'k', version: 0n, value }])
+    expect(Buffer.from((await ctx.getObject('k')).value).equals(value)).toBe(true)
+    // 17 + 17 MiB in one request: more than one write may carry (32 MiB), refused as the body comes
+    const half = new Uint8Array(17 * 1024 * 1024)
+    await expect(
+      ctx.putObjects(undefined, [
+        { key: 'a', version: 0n, value: half },
+        { key: 'b', version: 0n, value: half },
+      ]),
+    ).rejects.toMatchObject({
       kind: 'InvalidRequestError',
-      message: expect.stringContaining('larger than kith replicates in one step'),
+      message: expect.stringContaining('too large'),
     })
-    await expectKind(ctx.getObject('k'), 'NoSuchKeyError')
+    await expectKind(ctx.getObject('a'), 'NoSuchKeyError')
   })
 })
 

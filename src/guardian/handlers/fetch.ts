@@ -23,8 +23,12 @@ import { refuse } from './refuse.js'
 
 type FetchRequest = MessageOf<'fetch'>
 
-/** About how many bytes of journal entries one reply carries. */
-const ENTRIES_REPLY_BYTES = 4 * 1024 * 1024
+/**
+ * About how many bytes of journal entries one reply carries (always at least one entry). A recovering
+ * machine asks as a stranger, and all strangers' replies share 4 MiB here (limits.ts
+ * STRANGER_READ_BUDGET): a reply of 4 MiB was refused GUARDIAN_BUSY, and the journal could not be had.
+ */
+const ENTRIES_REPLY_BYTES = 1024 * 1024
 
 /** What to answer a fetch with, or undefined when it is not held. */
 function _answer(ctx: GuardianContext, vault: VaultRow, req: FetchRequest): Uint8Array | undefined {
