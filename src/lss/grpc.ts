@@ -8,6 +8,7 @@
  */
 import * as grpc from '@grpc/grpc-js'
 import { KithError } from '../errors.js'
+import { duration } from '../time/durations.js'
 
 /** gRPC status codes kith answers with. */
 export const GRPC = {
@@ -100,7 +101,7 @@ export async function serveGrpc(
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.forceShutdown(), 2000)
+        const force = setTimeout(() => server.forceShutdown(), duration('signerServerClose'))
         server.tryShutdown(() => {
           clearTimeout(force)
           resolve()

@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { KithError } from '../errors.js'
+import { duration } from '../time/durations.js'
 import { type Decision, MAX_WRITE_BYTES, type SignerCore } from './core.js'
 import {
   type SignerStore,
@@ -365,7 +366,7 @@ export async function serveVss(
     close: () =>
       new Promise<void>((resolve) => {
         // a request in flight gets its answer; idle keep-alive connections go now, the rest after 2 s
-        const force = setTimeout(() => server.closeAllConnections(), 2000)
+        const force = setTimeout(() => server.closeAllConnections(), duration('signerServerClose'))
         server.close(() => {
           clearTimeout(force)
           resolve()

@@ -54,6 +54,8 @@ export const DEFAULT_DURATIONS = Object.freeze({
   connectionUpgrade: 5 * SECOND,
   /** Closing a stream after an error reply: the peer may be gone. */
   streamClose: 2 * SECOND,
+  /** A signer's storage server (LSS, VSS) letting its calls finish before it closes their connections. */
+  signerServerClose: 2 * SECOND,
   /** A refused peer reading the error and resetting, before the stream is reset for it. */
   refusedGrace: SECOND,
   /** One try of a CLN transaction's append to the guardians (less if the hold ends sooner). */
