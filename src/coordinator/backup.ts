@@ -38,7 +38,9 @@ export interface BackupReport {
 function _sameContent(a: ManifestBody, b: ManifestBody): boolean {
   const key = (x: ManifestBody) =>
     JSON.stringify(x.files.map((f) => [f.source, f.path, f.size, f.mode, toHex(f.contentHash)]))
-  return key(a) === key(b) && JSON.stringify(a.sources) === JSON.stringify(b.sources)
+  // the vault state carries the journals' keys: a new writer's key must reach a committed version
+  const state = (x: ManifestBody) => (x.vaultState ? toHex(x.vaultState) : '')
+  return key(a) === key(b) && JSON.stringify(a.sources) === JSON.stringify(b.sources) && state(a) === state(b)
 }
 
 function _sameMarks(a: readonly JournalMark[], b: readonly JournalMark[]): boolean {

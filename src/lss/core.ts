@@ -28,8 +28,10 @@ export const MAX_BATCH_BYTES = 2 * 1024 * 1024 - 64 * 1024
 /** Most bytes of values one write may carry, staged over several entries (a VSS body's limit). */
 export const MAX_WRITE_BYTES = 32 * 1024 * 1024
 
-/** A value literal of more hex than this is staged when its batch does not fit one entry. */
-const STAGE_OVER_HEX = 4 * 1024
+/** A value literal of at most this much hex is never staged: its reference would be as long. */
+const STAGE_OVER_HEX = 96
+/** Characters of a staged value's reference, `(SELECT data FROM staged WHERE id = n)`, at most. */
+const STAGED_REFERENCE_CHARS = 48
 /** Hex characters of one staged part (768 KiB of value): parts are packed into entries below the budget. */
 const PART_HEX = 1536 * 1024
 /** A value as the store's statements write it (store.ts): nothing else in them looks like this. */
@@ -48,20 +50,33 @@ export class BatchTooLargeError extends KithError {
 const _bytes = (statements: readonly string[]) => statements.reduce((n, s) => n + s.length + 3, 2)
 
 /**
- * The entries a write goes as: itself, if it fits one; else its large values staged part by part, then
- * the write taking them from the stage. Throws BATCH_TOO_LARGE when even that does not fit.
+ * The entries a write goes as: itself, if it fits one; else its largest values staged part by part (as
+ * few as make the rest fit), then the write taking them from the stage. Throws BATCH_TOO_LARGE when even
+ * that does not fit.
  */
 export function stagedEntries(writes: readonly string[], maxEntryBytes: number): string[][] {
   const total = _bytes(writes)
   if (total <= maxEntryBytes) return [[...writes]]
   if (total > 2 * MAX_WRITE_BYTES + 64 * 1024) throw new BatchTooLargeError(total, 2 * MAX_WRITE_BYTES)
+  // every value literal, by the write it is in and its place there; the largest staged first
+  const literals = writes.flatMap((w, write) =>
+    [...w.matchAll(VALUE_LITERAL)].map((m, nth) => ({ write, nth, hex: m[1]! })),
+  )
+  const chosen = new Map<string, number>()
+  let rest = total + 'DELETE FROM staged'.length + 3
+  for (const l of [...literals].sort((a, b) => b.hex.length - a.hex.length)) {
+    if (rest <= maxEntryBytes || l.hex.length <= STAGE_OVER_HEX) break
+    chosen.set(`${l.write}/${l.nth}`, chosen.size + 1)
+    rest -= l.hex.length - STAGED_REFERENCE_CHARS
+  }
+  if (rest > maxEntryBytes) throw new BatchTooLargeError(total, maxEntryBytes)
   // what an earlier write left staged (it failed half way) goes first
   const staging: string[] = ['DELETE FROM staged']
-  let id = 0
-  const last = writes.map((w) =>
-    w.replace(VALUE_LITERAL, (literal, hex: string) => {
-      if (hex.length <= STAGE_OVER_HEX) return literal
-      id++
+  const last = writes.map((w, write) => {
+    let nth = 0
+    return w.replace(VALUE_LITERAL, (literal, hex: string) => {
+      const id = chosen.get(`${write}/${nth++}`)
+      if (id === undefined) return literal
       for (let at = 0; at < hex.length; at += PART_HEX) {
         const part = hex.slice(at, at + PART_HEX)
         staging.push(
@@ -71,17 +86,16 @@ export function stagedEntries(writes: readonly string[], maxEntryBytes: number):
         )
       }
       return `(SELECT data FROM staged WHERE id = ${id})`
-    }),
-  )
+    })
+  })
   last.push('DELETE FROM staged')
   // the staging statements packed in order into as few entries as fit, then the write itself
   const entries: string[][] = [[]]
-  for (const s of staging) {
-    if (_bytes([...entries.at(-1)!, s]) > maxEntryBytes) entries.push([])
-    entries.at(-1)!.push(s)
+  for (const st of staging) {
+    if (_bytes([...entries.at(-1)!, st]) > maxEntryBytes) entries.push([])
+    entries.at(-1)!.push(st)
   }
   entries.push(last)
-  for (const e of entries) if (_bytes(e) > maxEntryBytes) throw new BatchTooLargeError(total, maxEntryBytes)
   return entries
 }
 
@@ -106,6 +120,11 @@ export class SignerCore {
     private readonly replicate: Replicate,
     readonly maxBatchBytes = MAX_BATCH_BYTES,
   ) {}
+
+  /** Resolves once the write in progress (if any) is done: before the store is closed. */
+  idle(): Promise<void> {
+    return this.turn.then(() => undefined)
+  }
 
   /** Run `decide` alone; replicate and apply what it writes; then give its answer. */
   exclusive<T>(decide: (store: SignerStore) => Decision<T>): Promise<T> {

@@ -91,8 +91,8 @@ function _decode(t: protobuf.Type, bytes: Uint8Array): Decoded {
 function _withoutDefaults(value: Plain): Plain {
   const out: Plain = {}
   for (const [k, v] of Object.entries(value)) {
-    if (v === 0 || v === '0' || v === '' || v === false || (v instanceof Uint8Array && v.length === 0))
-      continue
+    // (an int64 travels as its decimal text, left out at 0 by _plainKv: text "0" is a string's own)
+    if (v === 0 || v === '' || v === false || (v instanceof Uint8Array && v.length === 0)) continue
     const nested = (x: unknown) =>
       typeof x === 'object' && x !== null && !(x instanceof Uint8Array) ? _withoutDefaults(x as Plain) : x
     out[k] = Array.isArray(v) ? v.map(nested) : nested(v)
@@ -109,7 +109,8 @@ const _kv = (o: PlainKv): LssKeyValue => ({ key: o.key, version: BigInt(o.versio
 
 const _plainKv = (kv: LssKeyValue): Plain => ({
   key: kv.key,
-  version: kv.version.toString(),
+  // a version of 0 is the default: not written, as prost leaves it out
+  ...(kv.version !== 0n ? { version: kv.version.toString() } : {}),
   value: kv.value,
 })
 

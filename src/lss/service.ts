@@ -77,7 +77,7 @@ export function lssService(o: LssServiceOptions): Map<string, UnaryHandler> {
     const utf8 = new TextEncoder()
     for (let i = 1; i < req.kvs.length; i++)
       if (Buffer.compare(utf8.encode(req.kvs[i - 1]!.key), utf8.encode(req.kvs[i]!.key)) > 0)
-        throw new GrpcStatusError(GRPC.INVALID_ARGUMENT, 'keys are not in order')
+        throw new GrpcStatusError(GRPC.INVALID_ARGUMENT, 'keys are not sorted')
     const shared = authenticate(req.auth)
     if (!equalBytes(lssHmac(shared, PUT_CLIENT_NONCE, req.kvs), req.hmac))
       throw new GrpcStatusError(GRPC.INVALID_ARGUMENT, 'invalid client HMAC')

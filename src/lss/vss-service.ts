@@ -238,7 +238,8 @@ const listKeyVersions: Method = async (core, user, body) => {
   if (pageSize === 0)
     return encodeListKeyVersionsResponse({ keyVersions: [], nextPageToken: '', globalVersion })
   const before = req.pageToken === undefined ? undefined : _pageToken(req.pageToken)
-  // upstream takes −1 as an empty last page and fails below that (Postgres refuses a negative LIMIT)
+  // upstream takes −1 as an empty last page and fails below that (Postgres refuses a negative LIMIT):
+  // kith refuses every negative size alike, as the invalid request it is
   if (pageSize < 0) throw _invalid('Invalid page size')
   const limit = Math.min(pageSize, VSS_MAX_PAGE_SIZE)
   // one more than the page, to tell whether another page follows

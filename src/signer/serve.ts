@@ -1,13 +1,14 @@
 /**
  * `kith lss serve` as a process: the signer store behind LSS (gRPC) and, when asked, VSS (HTTP), every
  * write replicated as one entry of the store's journal to W guardians before it is applied and answered
- * (lss/core.ts over cln/live.ts, the policy kith-cln follows: hold, alert, refuse). Before it listens, an
- * entry the writer's log holds beyond the store (a crash between replicating a batch and applying it) is
- * applied: the log never lags the guardians, and the store never lags the log.
+ * (lss/core.ts over cln/live.ts, the policy kith-cln follows: hold, alert, refuse). One process per vault
+ * serves it (a lock). At start the store must stand where the writer's log does: at its newest entry, or
+ * one before it when the process stopped between sending a write and applying it. That write was never
+ * answered; as lightningd's uncommitted transaction, the next write replaces it (a rewind).
  */
 import '../polyfill.js'
 import { openLiveWriter } from '../cln/live.js'
-import { entryPlaintext, openEntry, openWriterCertificate } from '../journal/entry.js'
+import { KithError } from '../errors.js'
 import type { LocalLog } from '../journal/local-log.js'
 import type { Log } from '../log.js'
 import { SignerCore } from '../lss/core.js'
@@ -39,20 +40,32 @@ export interface SignerServer {
   close(): Promise<void>
 }
 
-/** Apply what the writer's log holds beyond the store; how many batches that was. */
-export function rollForward(store: SignerStore, log: LocalLog, secrets: SignerSetup['secrets']): number {
-  const cert = openWriterCertificate(secrets.certificate)
-  let applied = 0
-  for (const { position, bytes } of log.entriesFrom(store.dataVersion() + 1)) {
-    if (position !== store.dataVersion() + 1) break
-    const entry = openEntry(bytes, cert.writerKey)
-    const statements = JSON.parse(
-      new TextDecoder().decode(entryPlaintext(entry, secrets.journalKey)),
-    ) as string[]
-    store.apply({ position, statements })
-    applied++
+/** The store is not where its journal's writer stands: another file, or an old copy put back. */
+export class SignerStoreMismatchError extends KithError {
+  readonly code = 'SIGNER_STORE_MISMATCH'
+  constructor(
+    readonly store: number,
+    readonly journal: { readonly from: number; readonly to: number },
+  ) {
+    super(
+      `the signer store stands at write ${store}, its journal from ${journal.from} to ${journal.to}: it is not the store this vault follows (an old copy?). Serve the right file, or recover it from your guardians`,
+      { store, ...journal },
+    )
   }
-  return applied
+}
+
+/**
+ * Where the store stands against the writer's log: in step, or one write behind (sent, never applied or
+ * answered: the next write replaces it). Anything else is refused.
+ */
+export function checkStoreAgainstLog(store: SignerStore, log: LocalLog): 'in-step' | 'one-behind' {
+  const base = log.base()
+  const tip = log.tip()
+  const at = store.dataVersion()
+  if (base === undefined || tip === undefined) throw new SignerStoreMismatchError(at, { from: -1, to: -1 })
+  if (at === tip.position) return 'in-step'
+  if (at === tip.position - 1 && at >= base.position) return 'one-behind'
+  throw new SignerStoreMismatchError(at, { from: base.position, to: tip.position })
 }
 
 export async function serveSigner(o: ServeOptions): Promise<SignerServer> {
@@ -67,13 +80,26 @@ export async function serveSigner(o: ServeOptions): Promise<SignerServer> {
     say: o.say,
     log: o.log,
   })
-  const store = SignerStore.open(o.setup.store)
+  let store: SignerStore | undefined
   let grpc: GrpcServer | undefined
   let vss: { port: number; close(): Promise<void> } | undefined
+  let core: SignerCore | undefined
+  const close = async () => {
+    await grpc?.close()
+    await vss?.close()
+    await core?.idle()
+    store?.close()
+    await live.close()
+  }
   try {
-    const rolled = rollForward(store, live.journalLog, o.setup.secrets)
-    if (rolled > 0) o.say('info', `applied ${rolled} replicated write(s) the store did not have yet`)
-    const core = new SignerCore(store, (batch) => live.plugin.dbWrite(batch.position, [...batch.statements]))
+    store = SignerStore.open(o.setup.store)
+    if (checkStoreAgainstLog(store, live.journalLog) === 'one-behind')
+      o.say(
+        'unusual',
+        `write ${store.dataVersion() + 1} was sent to the guardians but never applied or answered here (the server stopped): the next write replaces it`,
+      )
+    const s = store
+    core = new SignerCore(s, (batch) => live.plugin.dbWrite(batch.position, [...batch.statements]))
     const onError = (err: unknown) => o.log.error({ event: 'signer-error', error: String(err) })
     if (o.lss !== undefined)
       grpc = await serveGrpc(
@@ -84,19 +110,12 @@ export async function serveSigner(o: ServeOptions): Promise<SignerServer> {
       )
     if (o.vss !== undefined) vss = await serveVss(core, o.vss, { onError })
   } catch (err) {
-    await grpc?.close()
-    store.close()
-    await live.close()
+    await close()
     throw err
   }
   return {
     ...(grpc !== undefined ? { lssPort: grpc.port } : {}),
     ...(vss !== undefined ? { vssPort: vss.port } : {}),
-    close: async () => {
-      await grpc?.close()
-      await vss?.close()
-      store.close()
-      await live.close()
-    },
+    close,
   }
 }

@@ -4,6 +4,9 @@
  * store. The first start (or a store named anew, as on a recovered machine) makes the writer, takes and
  * commits that snapshot; a later start finds everything in place and changes nothing. The LSS server key
  * is made once and sealed under the vault's key-encryption key.
+ *
+ * Everything is checked before anything changes, and the writer's log is emptied first: a start that
+ * dies half way leaves a log with no base, which the next start sets up again from the beginning.
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -11,18 +14,18 @@ import { resolve } from 'node:path'
 import * as secp from '@noble/secp256k1'
 import type { WriterSecrets } from '../cln/config.js'
 import { requireCommitted, runBackup } from '../coordinator/backup.js'
-import { journalLogPath, vaultPaths } from '../coordinator/paths.js'
+import { journalLogPath } from '../coordinator/paths.js'
 import { addSource, removeSource } from '../coordinator/sources.js'
 import type { Vault } from '../coordinator/vault.js'
 import { equalBytes } from '../crypto/bytes.js'
 import { ed25519PublicKey } from '../crypto/ed25519.js'
-import { ensurePrivateDir } from '../disk/atomic.js'
+import { KithError } from '../errors.js'
 import { signWriterCertificate } from '../journal/entry.js'
 import { LocalLog } from '../journal/local-log.js'
 import { countSignerStore, SignerStore } from '../lss/store.js'
 import { InvalidSourceError } from '../replica/errors.js'
 import { openManifest } from '../replica/manifest.js'
-import { readSignerWriter, SIGNER_JOURNAL, serverKey, writeSignerWriter } from './files.js'
+import { readSignerWriter, SIGNER_JOURNAL, serverKey, signerPaths, writeSignerWriter } from './files.js'
 
 export interface SignerSetup {
   readonly store: string
@@ -32,22 +35,53 @@ export interface SignerSetup {
   readonly snapshot?: { readonly version: number; readonly position: number }
 }
 
-/** Whether the vault already follows this store with this writer, from a committed snapshot. */
+/** The vault follows a signer store elsewhere, which is still there: another would orphan it. */
+export class SignerStoreElsewhereError extends KithError {
+  readonly code = 'SIGNER_STORE_ELSEWHERE'
+  constructor(
+    readonly current: string,
+    readonly asked: string,
+  ) {
+    super(
+      `this vault's signer store is ${current}; to serve ${asked} instead (its writes start again from it), add --replace-store`,
+      { current, asked },
+    )
+  }
+}
+
+/** The store a start serves: the one asked for, else the one the vault follows, else the default. */
+export function storeToServe(vault: Vault, asked: string | undefined): string {
+  if (asked !== undefined) return resolve(asked)
+  return (
+    vault.db.sources().find((s) => s.name === SIGNER_JOURNAL)?.path ?? signerPaths(vault.dir).defaultStore
+  )
+}
+
+/** Whether the vault already follows this store with this writer, from its newest committed mark. */
 function _inPlace(vault: Vault, store: string, secrets: WriterSecrets | undefined): boolean {
   if (secrets === undefined) return false
   const source = vault.db.sources().find((s) => s.name === SIGNER_JOURNAL)
   const journal = vault.db.journals.all().find((j) => j.name === SIGNER_JOURNAL)
   if (source?.path !== store || source.kind !== 'signer-store' || journal === undefined) return false
   if (!equalBytes(journal.certificate, secrets.certificate)) return false
+  const newest = vault.db.newestCommitted()
+  const mark = newest && openManifest(newest.manifest).marks?.find((m) => m.journal === SIGNER_JOURNAL)
+  if (mark === undefined) return false
   const log = LocalLog.open(journalLogPath(vault.dir, SIGNER_JOURNAL))
   try {
-    return log.base() !== undefined
+    // the log starts from a committed mark (a start that died before setting it left none)
+    const base = log.base()
+    return base !== undefined && base.position <= mark.position
   } finally {
     log.close()
   }
 }
 
-export async function setUpSigner(vault: Vault, storePath: string): Promise<SignerSetup> {
+export async function setUpSigner(
+  vault: Vault,
+  storePath: string,
+  options: { replace?: boolean } = {},
+): Promise<SignerSetup> {
   const store = resolve(storePath)
   // a file that is there must already be a signer store: never add kith's tables to another database
   if (existsSync(store)) {
@@ -57,40 +91,47 @@ export async function setUpSigner(vault: Vault, storePath: string): Promise<Sign
       throw new InvalidSourceError(SIGNER_JOURNAL, `${store} is not a kith signer store`)
     }
   }
+  const sources = vault.db.sources()
+  const other = sources.find((s) => s.path === store && s.name !== SIGNER_JOURNAL)
+  if (other !== undefined)
+    throw new InvalidSourceError(SIGNER_JOURNAL, `${store} is already backed up, as source ${other.name}`)
+  const current = sources.find((s) => s.name === SIGNER_JOURNAL)
+  // a store still there would be orphaned: only on the operator's word (after a recovery it is gone)
+  if (current !== undefined && current.path !== store && existsSync(current.path) && !options.replace)
+    throw new SignerStoreElsewhereError(current.path, store)
+
   SignerStore.open(store).close()
-  await ensurePrivateDir(vaultPaths(vault.dir).journals)
   const serverSecretKey = await serverKey(vault, () => secp.utils.randomSecretKey())
   const known = await readSignerWriter(vault.dir)
   if (_inPlace(vault, store, known)) return { store, secrets: known!, serverSecretKey }
 
-  const writerSeed = new Uint8Array(randomBytes(32))
-  const journalKey = new Uint8Array(randomBytes(32))
-  const certificate = signWriterCertificate(
-    {
-      vaultId: vault.vaultId,
-      journal: SIGNER_JOURNAL,
-      writerKey: ed25519PublicKey(writerSeed),
-      createdAt: vault.now(),
-    },
-    vault.signingKey(),
-  )
-  const secrets = { writerSeed, journalKey, certificate: certificate.bytes }
-  await writeSignerWriter(vault.dir, secrets)
-  vault.putJournal({
-    name: SIGNER_JOURNAL,
-    key: journalKey,
-    certificate: certificate.bytes,
-    source: SIGNER_JOURNAL,
-  })
-  const source = vault.db.sources().find((s) => s.name === SIGNER_JOURNAL)
-  if (source !== undefined && (source.path !== store || source.kind !== 'signer-store'))
-    removeSource(vault, SIGNER_JOURNAL)
-  if (source === undefined || source.path !== store || source.kind !== 'signer-store')
-    await addSource(vault, 'signer-store', store, SIGNER_JOURNAL)
-  // a fresh writer's log; the journal starts from the first snapshot's mark
   const log = LocalLog.open(journalLogPath(vault.dir, SIGNER_JOURNAL))
   try {
+    // first: until the new base is set, no start takes this for set up
     log.reset()
+    const writerSeed = new Uint8Array(randomBytes(32))
+    const journalKey = new Uint8Array(randomBytes(32))
+    const certificate = signWriterCertificate(
+      {
+        vaultId: vault.vaultId,
+        journal: SIGNER_JOURNAL,
+        writerKey: ed25519PublicKey(writerSeed),
+        createdAt: vault.now(),
+      },
+      vault.signingKey(),
+    )
+    const secrets = { writerSeed, journalKey, certificate: certificate.bytes }
+    await writeSignerWriter(vault.dir, secrets)
+    vault.putJournal({
+      name: SIGNER_JOURNAL,
+      key: journalKey,
+      certificate: certificate.bytes,
+      source: SIGNER_JOURNAL,
+    })
+    if (current !== undefined && (current.path !== store || current.kind !== 'signer-store'))
+      removeSource(vault, SIGNER_JOURNAL)
+    if (current === undefined || current.path !== store || current.kind !== 'signer-store')
+      await addSource(vault, 'signer-store', store, SIGNER_JOURNAL)
     requireCommitted(await runBackup(vault))
     const newest = vault.db.newestCommitted()!
     const mark = openManifest(newest.manifest).marks?.find((m) => m.journal === SIGNER_JOURNAL)

@@ -13,7 +13,7 @@ import { RecoverRun, statusJson } from '../helpers/cli.js'
 import { CLI } from '../helpers/daemons.js'
 import { endOpenRequests, localFleet, localVault } from '../helpers/local.js'
 import { closeLssChannels, LssPrivClient } from '../helpers/lss-client.js'
-import { killGroup, spawnTracked } from '../helpers/procs.js'
+import { killGroup, runTracked, spawnTracked } from '../helpers/procs.js'
 import { waitUntil } from '../helpers/wait.js'
 
 const fleet = localFleet()
@@ -52,12 +52,30 @@ describe('kith lss serve, killed with SIGKILL, then its machine lost', () => {
     const keys = ['_WRITER', 'channel/a', 'channel/b', 'node']
     for (let round = 0; round < 4; round++) {
       const s = await serve('--data-dir', dir)
+      if (round === 0) {
+        // one server per vault: a second one (VSS only, say) is refused while the first runs
+        const second = await runTracked(process.execPath, [
+          CLI,
+          'lss',
+          'serve',
+          '--listen',
+          'off',
+          '--vss-listen',
+          '127.0.0.1:0',
+          '--data-dir',
+          dir,
+        ])
+        expect(second.code).toBe(1)
+        expect(second.stderr).toMatch(
+          /another kith process \(pid \d+\) is using this signer store.*\[VAULT_BUSY\]/,
+        )
+      }
       const c = await LssPrivClient.connect(`127.0.0.1:${s.port}`, signerKey)
       // after a restart the signer reads back what it was told (and at most the write in flight)
-      for (const kv of await c.get('')) {
-        expect(kv.version === answered.get(kv.key) || kv.version === inFlight.get(kv.key)).toBe(true)
-        answered.set(kv.key, kv.version)
-      }
+      const back = new Map((await c.get('')).map((kv) => [kv.key, kv.version]))
+      // every key told stored is back, at that version or the one in flight when the server died
+      for (const [key, version] of answered) expect([version, inFlight.get(key)]).toContain(back.get(key))
+      for (const [key, version] of back) answered.set(key, version)
       inFlight.clear()
       const puts = 5 + round * 3
       for (let i = 0; i < puts; i++) {

@@ -60,4 +60,15 @@ describe('LSS messages (lss.proto)', () => {
     expect(decodeGetReply(bytes).kvs[0]!.version).toBe(-1n)
     expect(() => decodePutRequest(Uint8Array.of(0x0a, 5, 1))).toThrow(/not a valid protobuf message/)
   })
+
+  it('a key, prefix or message that is the text "0" is written, never taken for a default', () => {
+    const reply = { kvs: [kv('0', 0, [1]), kv('00', 3, [])], hmac: new Uint8Array() }
+    expect(decodeGetReply(encodeGetReply(reply))).toEqual(reply)
+    const get = {
+      auth: { clientId: Uint8Array.of(3), token: Uint8Array.of(4) },
+      keyPrefix: '0',
+      nonce: Uint8Array.of(1),
+    }
+    expect(decodeGetRequest(encodeGetRequest(get))).toEqual(get)
+  })
 })

@@ -181,3 +181,20 @@ describe('signer core, a write larger than one journal entry', () => {
     )
   })
 })
+
+describe('signer core, many small values in one write', () => {
+  it('stages the largest values until the rest fits one entry; a thousand 4 KiB objects go through', () => {
+    const writes = Array.from({ length: 1000 }, (_, i) =>
+      vssPutStatement('user', '', {
+        key: `k${i}`,
+        version: 1n,
+        value: new Uint8Array(4096).fill(i % 256),
+        sort: BigInt(i + 1),
+      }),
+    )
+    const entries = stagedEntries(writes, MAX_BATCH_BYTES)
+    expect(entries.length).toBeGreaterThan(2)
+    expect(entries.every((e) => e.join('').length < MAX_BATCH_BYTES)).toBe(true)
+    expect(entries.at(-1)!.length).toBe(1001)
+  })
+})

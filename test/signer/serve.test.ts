@@ -13,16 +13,13 @@ import { join } from 'node:path'
 import * as secp from '@noble/secp256k1'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { journalLogPath } from '../../src/coordinator/paths.js'
+import { openLiveWriter } from '../../src/cln/live.js'
 import { Vault } from '../../src/coordinator/vault.js'
-import { ed25519Signer } from '../../src/crypto/ed25519.js'
-import { makeEntry, openWriterCertificate } from '../../src/journal/entry.js'
-import { LocalLog } from '../../src/journal/local-log.js'
 import { silentLog } from '../../src/log.js'
 import { lssPutStatement, SignerStore } from '../../src/lss/store.js'
 import { SIGNER_JOURNAL, signerPaths } from '../../src/signer/files.js'
 import { type SignerServer, serveSigner } from '../../src/signer/serve.js'
-import { type SignerSetup, setUpSigner } from '../../src/signer/setup.js'
+import { type SignerSetup, setUpSigner, storeToServe } from '../../src/signer/setup.js'
 import { RecoverRun, statusJson } from '../helpers/cli.js'
 import { endOpenRequests, type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 import { closeLssChannels, type LssClientError, LssPrivClient } from '../helpers/lss-client.js'
@@ -115,9 +112,14 @@ describe("kith lss serve: a VLS signer's state with 3 guardians, W = 2", () => {
     expect(sealed).not.toContain(Buffer.from(setup.serverSecretKey).toString('hex'))
     for (const f of [signerPaths(dir).serverKey, signerPaths(dir).writer, setup.store])
       expect((await stat(f)).mode & 0o777).toBe(0o600)
-    // a second start changes nothing: the same writer, the same key, no new snapshot
+    // a second start changes nothing: the same writer, the same key, no new snapshot; without --store it
+    // serves the store the vault follows, and another store while that one is still there needs --replace-store
     const again = await Vault.open(dir)
     try {
+      expect(storeToServe(again, undefined)).toBe(setup.store)
+      await expect(setUpSigner(again, join(work, 'elsewhere.sqlite3'))).rejects.toThrow(
+        /this vault's signer store is .*add --replace-store/,
+      )
       const second = await setUpSigner(again, signerPaths(dir).defaultStore)
       expect(second.snapshot).toBeUndefined()
       expect(second.serverSecretKey).toEqual(setup.serverSecretKey)
@@ -181,28 +183,52 @@ describe("kith lss serve: a VLS signer's state with 3 guardians, W = 2", () => {
     })
   })
 
-  it('a crash after the batch was replicated and before it was applied: the next start applies it', async () => {
+  it('a crash after a write reached W guardians, before it was applied or answered: the next write replaces it', async () => {
     await server.close()
-    // the writer's log holds position 12 (as a replicated batch would), the store is still at 11
+    // the write goes to the guardians as the server sends it, and the server dies before applying it
     const store = SignerStore.open(setup.store)
-    const batch = store.plan([lssPutStatement(signer.clientId, signer.prepared(kv('channel/1', 11)))])
+    const batch = store.plan([
+      lssPutStatement(signer.clientId, signer.prepared(kv('channel/1', 11, 'never answered'))),
+    ])
     store.close()
-    const log = LocalLog.open(journalLogPath(dir, SIGNER_JOURNAL))
-    const entry = makeEntry({
-      vaultId: openWriterCertificate(setup.secrets.certificate).vaultId,
+    const live = await openLiveWriter({
+      vaultDir: dir,
       journal: SIGNER_JOURNAL,
-      position: batch.position,
-      prev: log.tip()!.hash,
-      plaintext: new TextEncoder().encode(JSON.stringify(batch.statements)),
-      journalKey: setup.secrets.journalKey,
-      sign: ed25519Signer(setup.secrets.writerSeed),
+      secrets: setup.secrets,
+      holdMs: 10_000,
+      what: 'signer store',
+      say: () => {},
+      log: silentLog,
     })
-    log.put({ position: entry.position, prev: entry.prev, hash: entry.hash, bytes: entry.bytes })
-    log.close()
+    await live.plugin.dbWrite(batch.position, [...batch.statements])
+    await live.close()
+    expect(held().filter((p) => p === batch.position).length).toBeGreaterThanOrEqual(2)
     await start()
-    expect(lines).toContain('applied 1 replicated write(s) the store did not have yet')
+    expect(lines.at(-1)).toMatch(/write \d+ was sent to the guardians but never applied or answered here/)
+    // the signer was never told: it sees the state before, and writes its next state at that version
+    expect(await signer.get('channel/')).toEqual([kv('channel/1', 10)])
+    await signer.put([kv('channel/1', 11)])
     expect(await signer.get('channel/')).toEqual([kv('channel/1', 11)])
+    expect(held().filter((p) => p === batch.position).length).toBeGreaterThanOrEqual(2)
     await signer.put([kv('channel/1', 12)])
+  })
+
+  it('a store that is not where the journal stands (an old copy put back) is refused at start', async () => {
+    await server.close()
+    const old = join(work, 'old-copy.sqlite3')
+    const s = SignerStore.open(old)
+    s.close()
+    await expect(
+      serveSigner({
+        vaultDir: dir,
+        setup: { ...setup, store: old },
+        lss: { host: '127.0.0.1', port: 0 },
+        holdMs: 1000,
+        say: () => {},
+        log: silentLog,
+      }),
+    ).rejects.toThrow(/SIGNER_STORE_MISMATCH|is not the store this vault follows/)
+    await start()
   })
 
   it('W guardians down: the Put is held, the operator alerted, then refused; nothing applied', async () => {
@@ -216,6 +242,10 @@ describe("kith lss serve: a VLS signer's state with 3 guardians, W = 2", () => {
     expect(err.detail.status).toBe(14)
     expect(err.message).toMatch(/not stored: .*reached [01] of the 2 guardians/)
     expect(JSON.parse(await readFile(alerted, 'utf8'))).toMatchObject({ verdict: 'at-risk' })
+    expect(await signer.get('channel/')).toEqual([kv('channel/1', 12)])
+    // refused is refused: after a restart the write is not there either, and the same write goes through
+    await server.close()
+    await start()
     expect(await signer.get('channel/')).toEqual([kv('channel/1', 12)])
     await Promise.all([gs[1]!.start(), gs[2]!.start()])
     await signer.put([kv('channel/1', 13)])

@@ -1,8 +1,12 @@
 /** `kith lss serve`: set the signer store up (once), then serve it until a signal. */
+
+import { vaultPaths } from '../../../../coordinator/paths.js'
+import { ensurePrivateDir } from '../../../../disk/atomic.js'
+import { acquireLock } from '../../../../disk/lock.js'
 import { closeLog, createLog } from '../../../../log.js'
 import { signerPaths } from '../../../../signer/files.js'
 import { serveSigner } from '../../../../signer/serve.js'
-import { setUpSigner } from '../../../../signer/setup.js'
+import { setUpSigner, storeToServe } from '../../../../signer/setup.js'
 import type { GlobalArgs } from '../../../command.js'
 import { UsageError } from '../../../errors.js'
 import { say, stamp } from '../../../output.js'
@@ -26,9 +30,17 @@ export async function serveHandler(a: ServeArgs & GlobalArgs): Promise<void> {
   if (lss === undefined && vss === undefined)
     throw new UsageError('nothing to serve: give --listen or --vss-listen')
   const holdMs = parseDuration(a.hold)
-  const storePath = a.store ?? signerPaths(a.dataDir).defaultStore
-  // the vault key is used here, once: the writer, the first snapshot, the server key; then let go
-  const setup = await withVault(a, (vault) => setUpSigner(vault, storePath))
+  // one server per vault, for as long as it runs; the vault key is used here, once (the writer, the first
+  // snapshot, the server key), then let go
+  let release: (() => void) | undefined
+  const setup = await withVault(a, async (vault) => {
+    await ensurePrivateDir(vaultPaths(a.dataDir).journals)
+    release = acquireLock(signerPaths(a.dataDir).lock, 'signer store')
+    return setUpSigner(vault, storeToServe(vault, a.store), { replace: a.replaceStore === true })
+  }).catch((err: unknown) => {
+    release?.()
+    throw err
+  })
   const log = createLog('signer', {
     file: a.logFile ?? signerPaths(a.dataDir).log,
     level: a.logLevel ?? 'info',
@@ -64,5 +76,6 @@ export async function serveHandler(a: ServeArgs & GlobalArgs): Promise<void> {
     line('stopped')
   } finally {
     closeLog(log)
+    release?.()
   }
 }

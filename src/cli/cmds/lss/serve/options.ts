@@ -6,6 +6,7 @@ export interface ServeArgs extends VaultArgs {
   readonly listen: string
   readonly vssListen?: string
   readonly store?: string
+  readonly replaceStore?: boolean
   readonly hold: string
   readonly alertWebhook?: string
   readonly alertCommand?: string
@@ -29,7 +30,12 @@ export const serveCommand = {
     },
     store: {
       type: 'string',
-      describe: "the signer store's SQLite file (default: signer-store.sqlite3 in the vault directory)",
+      describe:
+        "the signer store's SQLite file (default: the one the vault follows, or signer-store.sqlite3 in the vault directory)",
+    },
+    replaceStore: {
+      type: 'boolean',
+      describe: 'serve --store although the vault follows another signer store that is still there',
     },
     hold: durationOption('clnHold', 'how long a write waits for W guardians before it is refused'),
     alertWebhook: { type: 'string', describe: 'POST a JSON alert here when replication falls short' },
