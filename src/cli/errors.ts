@@ -9,6 +9,17 @@ export class UsageError extends KithError {
   readonly code = 'USAGE'
 }
 
+/** Bad input that yargs caught for one command: said with that command's usage line after it. */
+export class CommandUsageError extends UsageError {
+  constructor(
+    message: string,
+    /** `kith vault add-source <kind> <path>`: the command as its help names it. */
+    readonly usage: string,
+  ) {
+    super(message)
+  }
+}
+
 export const EXIT = { ok: 0, failure: 1, usage: 2, internal: 70 } as const
 
 /**

@@ -15,7 +15,8 @@ import { lssCommand } from './cmds/lss/index.js'
 import { recoverCommand } from './cmds/recover/index.js'
 import { vaultCommand } from './cmds/vault/index.js'
 import { cliDefaults } from './defaults.js'
-import { describeFailure, UsageError } from './errors.js'
+import { CommandUsageError, describeFailure, UsageError } from './errors.js'
+import { usageFailure } from './suggest.js'
 
 function _packageVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
@@ -112,8 +113,15 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       .alias('h', 'help')
       .wrap(Math.min(100, process.stdout.columns || 100))
       .exitProcess(false)
-      .fail((msg, err) => {
-        throw err ?? new UsageError(/^Did you mean/.test(msg) ? `unknown command. ${msg}` : msg)
+      .fail((msg, err, y) => {
+        if (err) throw err
+        if (/^Did you mean/.test(msg)) throw new UsageError(`unknown command. ${msg}`)
+        // the failing command's own help: its usage line, and its options for a suggestion
+        let help = ''
+        y.showHelp((text: string) => {
+          help = text
+        })
+        throw usageFailure(msg, help)
       })
       .parseAsync()
     return 0
@@ -126,6 +134,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       console.log(JSON.stringify({ error: { code, message } }))
     }
     console.error(line)
+    if (err instanceof CommandUsageError && !argv.includes('--json'))
+      console.error(`usage: ${err.usage}   (add --help for every option)`)
     if (process.env['KITH_DEBUG'] === '1' && err instanceof Error) console.error(err.stack)
     return exit
   }

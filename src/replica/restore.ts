@@ -4,12 +4,16 @@
  * its size and content hash. Files are written atomically (mode 0600) under `outDir`, so a failed restore leaves
  * no partial file, and no manifest path can write outside `outDir`.
  */
+
+import { access, constants } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { inOrderAhead } from '../ahead.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import type { DataKeys } from '../crypto/kdf.js'
 import { XCHACHA_NONCE_LENGTH } from '../crypto/xchacha.js'
 import { ensurePrivateDir, refuseSymlinks, writeFileAtomic } from '../disk/atomic.js'
+import { LocalPathRefusedError } from '../disk/errors.js'
+import { KithError } from '../errors.js'
 import type { ChunkSource } from './chunk-store.js'
 import { ChunkIntegrityError, ChunkMissingError, FileIntegrityError, UnsafePathError } from './errors.js'
 import { type Manifest, openManifestBody } from './manifest.js'
@@ -83,6 +87,26 @@ async function* _plaintext(
   })
 }
 
+/**
+ * Make `outDir` ready to restore into, or refuse it: a real directory (made 0700 if missing, never through
+ * a symbolic link) that this user can write in. `kith recover` calls it before anyone is asked, so a bad
+ * --out never costs the friends' approvals.
+ */
+export async function readyOutDir(outDir: string): Promise<void> {
+  await refuseSymlinks(outDir, outDir)
+  try {
+    await ensurePrivateDir(outDir)
+    await access(outDir, constants.W_OK)
+  } catch (err) {
+    if (err instanceof KithError) throw err
+    const code = (err as NodeJS.ErrnoException).code
+    throw new LocalPathRefusedError(
+      outDir,
+      `this user cannot write there (${typeof code === 'string' ? code : 'EIO'})`,
+    )
+  }
+}
+
 /** Restore every file of `manifest` into `outDir`. */
 export async function restoreVersion(opts: RestoreOptions): Promise<RestoredFile[]> {
   const opener = new ChunkOpener(opts.dataKeys, opts.workers !== undefined ? { workers: opts.workers } : {})
@@ -96,8 +120,7 @@ export async function restoreVersion(opts: RestoreOptions): Promise<RestoredFile
 async function _restore(opts: RestoreOptions, opener: ChunkOpener): Promise<RestoredFile[]> {
   const body = openManifestBody(opts.manifest, opts.dataKeys.manifestKey)
   const sources = new Map(body.sources.map((s) => [s.name, s]))
-  await refuseSymlinks(opts.outDir, opts.outDir)
-  await ensurePrivateDir(opts.outDir)
+  await readyOutDir(opts.outDir)
   const out: RestoredFile[] = []
   for (const file of body.files) {
     const target = _target(opts.outDir, file)

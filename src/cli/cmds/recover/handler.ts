@@ -18,7 +18,7 @@ import { nextSteps } from '../../../recovery/next-steps.js'
 import { paperShareFromText } from '../../../recovery/paper-share.js'
 import { Recovery } from '../../../recovery/session.js'
 import { type RecoveryTarget, targetFromAddr } from '../../../recovery/targets.js'
-import type { RestoredFile } from '../../../replica/restore.js'
+import { type RestoredFile, readyOutDir } from '../../../replica/restore.js'
 import type { GlobalArgs } from '../../command.js'
 import { UsageError } from '../../errors.js'
 import { say, sayJson } from '../../output.js'
@@ -134,6 +134,7 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
           vaultId,
         )
   // refuse before any friend is asked, not after they approved
+  await readyOutDir(a.out)
   if (a.resume) await refuseExistingVault(a.dataDir)
   const stop = new AbortController()
   const onSignal = () => stop.abort()
