@@ -16,6 +16,7 @@ import { recoverCommand } from './cmds/recover/index.js'
 import { vaultCommand } from './cmds/vault/index.js'
 import { cliDefaults } from './defaults.js'
 import { CommandUsageError, describeFailure, UsageError } from './errors.js'
+import { checkFolderOption, checkOutputFileOption } from './paths.js'
 import { usageFailure } from './suggest.js'
 
 function _packageVersion(): string {
@@ -104,6 +105,15 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         describe: 'structured JSON log file (default: kith.log in the data dir; recover: none)',
       })
       .middleware((args) => _applyDefaults(argv, args))
+      // the paths every command takes, as given, checked before the command starts (a default that is
+      // not this user's to read is the command's own business: recover without --resume never uses it)
+      .middleware(async (args) => {
+        const dataDir: unknown = args['dataDir']
+        const logFile: unknown = args['logFile']
+        const given = argv.some((x) => x === '--data-dir' || x.startsWith('--data-dir='))
+        if (given && typeof dataDir === 'string') await checkFolderOption('--data-dir', dataDir)
+        if (typeof logFile === 'string') await checkOutputFileOption('--log-file', logFile)
+      })
       .completion('completion', 'print a shell completion script (bash, zsh): kith completion >> ~/.bashrc')
       .recommendCommands()
       .demandCommand(1, 'name a command; see kith --help')
@@ -121,7 +131,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         y.showHelp((text: string) => {
           help = text
         })
-        throw usageFailure(msg, help)
+        throw usageFailure(msg, help, argv)
       })
       .parseAsync()
     return 0

@@ -31,20 +31,30 @@ export function closestOption(typed: string, options: readonly string[]): string
   return best?.name
 }
 
-/** yargs' failure message and the failing command's help text, as the error kith says. */
-export function usageFailure(message: string, help: string): UsageError {
+/**
+ * yargs' failure message and the failing command's help text, as the error kith says. yargs names an
+ * unknown option and an unknown word alike (without dashes): `argv` tells them apart.
+ */
+export function usageFailure(message: string, help: string, argv: readonly string[]): UsageError {
   const lines = help.split('\n')
-  const usage = lines[0]?.trim() ?? ''
+  const first = lines[0]?.trim() ?? ''
+  // a command's help starts with its usage (`kith vault add-source <kind> <path>`); kith's own, with its title
+  const usage = /^kith [a-z]/.test(first) ? first : ''
   const options = lines.flatMap((l) => [...l.matchAll(/(?:^|\s|,)--([a-z][a-z0-9-]*)/g)].map((m) => m[1]!))
   const unknown = /^Unknown arguments?: (.+)$/.exec(message)
   if (unknown) {
-    const said = unknown[1]!.split(', ').map((u) => {
-      const typed = u.replace(/^-+/, '')
+    const words = unknown[1]!.split(', ')
+    const isOption = (w: string) =>
+      argv.some((a) => a.replace(/=.*$/, '').replace(/^-+/, '') === w && a.startsWith('-'))
+    if (!words.every(isOption)) return _withUsage(`unknown command or argument ${words.join(', ')}`, usage)
+    const said = words.map((typed) => {
       const meant = closestOption(typed, options)
       return `--${typed}${meant !== undefined ? ` (did you mean --${meant}?)` : ''}`
     })
-    return new CommandUsageError(`unknown option ${said.join(', ')}`, usage)
+    return _withUsage(`unknown option ${said.join(', ')}`, usage)
   }
-  if (usage === '' || !usage.startsWith('kith ')) return new UsageError(message)
-  return new CommandUsageError(message, usage)
+  return _withUsage(message, usage)
 }
+
+const _withUsage = (message: string, usage: string): UsageError =>
+  usage === '' ? new UsageError(message) : new CommandUsageError(message, usage)

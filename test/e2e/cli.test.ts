@@ -3,9 +3,9 @@
  * the config file, one-line failures, secrets from standard input or a file, daemons that stop cleanly
  * on a signal, and KITH_DURATIONS read by a spawned process (a typo stops it).
  */
-import { stat, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { DEFAULT_DURATIONS } from '../../src/time/durations.js'
 import { CLI, fleet, GuardianProcess, kithResult, kithWith, spawnWatch } from '../helpers/daemons.js'
 import { runTracked } from '../helpers/procs.js'
@@ -53,11 +53,47 @@ describe('kith CLI (compiled, spawned)', () => {
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('is not JSON') })
   })
 
+  it('a file this user may not read, as every option that reads one: BAD_PATH, one line, exit 1', async (ctx) => {
+    // only root can make a file another user cannot read and run kith as that user
+    if (process.getuid?.() !== 0 || (await runTracked('setpriv', ['--help'])).code !== 0) return ctx.skip()
+    // in /tmp itself: the test run's temporary folder (TMPDIR) is root's alone, all the way up
+    const dir = await mkdtemp('/tmp/kith-other-user-')
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
+    await chmod(dir, 0o711) // the other user may pass through, not list
+    const secret = join(dir, 'root-only')
+    await writeFile(secret, 'kinvite1… or a passphrase', { mode: 0o600 })
+    // the folder is the other user's, so that nothing but the file is refused
+    const theirs = join(dir, 'theirs')
+    await runTracked('install', ['-d', '-o', '65534', '-g', '65534', theirs])
+    const asNobody = (...args: string[]) =>
+      runTracked(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...args],
+        {
+          env: { ...process.env, HOME: theirs },
+        },
+      )
+    for (const [option, argv] of [
+      ['--kit', ['recover', '--kit', secret, '--out', join(theirs, 'out')]],
+      [
+        '--passphrase-file',
+        ['vault', 'init', '-k', '1', '--passphrase-file', secret, '--data-dir', join(theirs, 'v')],
+      ],
+      ['--invite-file', ['vault', 'add-guardian', '--invite-file', secret, '--data-dir', join(theirs, 'v')]],
+    ] as const) {
+      const r = await asNobody(...argv)
+      expect(r.code).toBe(1)
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `kith: ${option} ${secret}: this user is not allowed to use it [BAD_PATH]`,
+      ])
+    }
+  })
+
   it('bad input gives one line and a non-zero exit', async () => {
     const kit = await kith('recover', '--kit', '/nonexistent/kit.txt', '--out', '/tmp/never')
     expect(kit.code).toBe(1)
     expect(kit.stderr.trim().split('\n')).toHaveLength(1)
-    expect(kit.stderr).toContain('[INVALID_KIT]')
+    expect(kit.stderr).toContain('[BAD_PATH]')
     const unknown = await kith('frobnicate')
     expect(unknown.code).toBe(2)
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1)

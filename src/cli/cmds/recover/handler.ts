@@ -2,7 +2,6 @@
  * `kith recover`: bring a lost node's files back from its guardians, with k friends approving by hand.
  * Human output narrates; --json prints one JSON object per event line, for scripts and tests.
  */
-import { readFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline/promises'
 import { refuseExistingVault } from '../../../coordinator/create.js'
 import { type ResumeReport, resumeAfterRecovery } from '../../../coordinator/resume.js'
@@ -12,7 +11,6 @@ import { KithError, thrownText } from '../../../errors.js'
 import { formatAgo } from '../../../format.js'
 import { closeLog, createLog, errorFields, type Log } from '../../../log.js'
 import type { LastHeard } from '../../../recovery/context.js'
-import { InvalidKitError, InvalidPaperShareError } from '../../../recovery/errors.js'
 import { kitFromText, kitGuardianPeer, kitVaultId } from '../../../recovery/kit.js'
 import { nextSteps } from '../../../recovery/next-steps.js'
 import { paperShareFromText } from '../../../recovery/paper-share.js'
@@ -24,15 +22,13 @@ import { UsageError } from '../../errors.js'
 import { say, sayJson } from '../../output.js'
 import { parseDuration } from '../../parse.js'
 import { readPassphrase, readSecretText } from '../../passphrase.js'
+import { readOptionFile } from '../../paths.js'
 import { narrate, narrateResume } from './narrate.js'
 import type { RecoverArgs } from './options.js'
 
 async function _targets(a: RecoverArgs): Promise<{ vaultId: Uint8Array; guardians: RecoveryTarget[] }> {
   if (a.kit !== undefined) {
-    const path = a.kit
-    const text = await readFile(path, 'utf8').catch(() => {
-      throw new InvalidKitError(`cannot read ${path}`)
-    })
+    const text = await readOptionFile('--kit', a.kit)
     const kit = kitFromText(text)
     const guardians = kit.guardians.map((g) => ({
       label: g.label,
@@ -127,12 +123,7 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
   const paperShare =
     a.paperShare === undefined
       ? undefined
-      : paperShareFromText(
-          await readSecretText(a.paperShare).catch((err: NodeJS.ErrnoException) => {
-            throw new InvalidPaperShareError(`cannot read ${a.paperShare} (${err.code ?? err.message})`)
-          }),
-          vaultId,
-        )
+      : paperShareFromText(await readSecretText(a.paperShare, '--paper-share'), vaultId)
   // refuse before any friend is asked, not after they approved
   await readyOutDir(a.out)
   if (a.resume) await refuseExistingVault(a.dataDir)

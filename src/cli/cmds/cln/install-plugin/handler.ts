@@ -4,6 +4,7 @@ import { installPlugin } from '../../../../cln/install.js'
 import { UsageError } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
+import { checkFolderOption, checkInputFileOption } from '../../../paths.js'
 import { withVault } from '../../vault/open.js'
 import type { InstallPluginArgs } from './options.js'
 
@@ -23,6 +24,8 @@ export async function installPluginHandler(a: InstallPluginArgs): Promise<void> 
     throw new UsageError('give --db and --plugin-dir (or --refresh, to rewrite the installed settings)')
   const db = a.db
   const pluginDir = a.pluginDir
+  await checkInputFileOption('--db', db)
+  await checkFolderOption('--plugin-dir', pluginDir)
   const r = await withVault(a, (vault) =>
     installPlugin(vault, {
       db,

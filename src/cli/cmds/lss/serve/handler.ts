@@ -11,6 +11,7 @@ import type { GlobalArgs } from '../../../command.js'
 import { UsageError } from '../../../errors.js'
 import { say, stamp } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
+import { checkOutputFileOption } from '../../../paths.js'
 import { stopOnSignal } from '../../../signals.js'
 import { withVault } from '../../vault/open.js'
 import type { ServeArgs } from './options.js'
@@ -30,6 +31,7 @@ export async function serveHandler(a: ServeArgs & GlobalArgs): Promise<void> {
   if (lss === undefined && vss === undefined)
     throw new UsageError('nothing to serve: give --listen or --vss-listen')
   const holdMs = parseDuration(a.hold)
+  if (a.store !== undefined) await checkOutputFileOption('--store', a.store)
   // one server per vault, for as long as it runs; the vault key is used here, once (the writer, the first
   // snapshot, the server key), then let go
   let release: (() => void) | undefined

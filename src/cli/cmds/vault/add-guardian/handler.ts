@@ -9,7 +9,7 @@ import type { AddGuardianArgs } from './options.js'
 async function _invites(a: AddGuardianArgs): Promise<string[]> {
   if (a.inviteFile === '-' && a.passphraseFile === '-')
     throw new UsageError('only one of the invites and the passphrase can come from standard input')
-  const listed = a.inviteFile ? (await readSecretText(a.inviteFile)).split(/\s+/) : []
+  const listed = a.inviteFile ? (await readSecretText(a.inviteFile, '--invite-file')).split(/\s+/) : []
   const all = [...listed, ...(a.invite ?? [])].map((t) => t.trim()).filter((t) => t.length > 0)
   if (all.length === 0) throw new UsageError('give the invites: --invite-file FILE (or - for standard input)')
   return all

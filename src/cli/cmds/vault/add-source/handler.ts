@@ -14,7 +14,7 @@ function _public(f: SourceFacts): Omit<SourceFacts, 'hsmHash'> {
 
 export async function addSourceHandler(a: AddSourceArgs): Promise<void> {
   await withVault(a, async (vault) => {
-    const hsmPassphrase = await readPassphrase(a.hsmPassphraseFile)
+    const hsmPassphrase = await readPassphrase(a.hsmPassphraseFile, '--hsm-passphrase-file')
     const s = await addSource(
       vault,
       a.kind,

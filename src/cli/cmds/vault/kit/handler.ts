@@ -3,13 +3,15 @@ import { writeFile } from 'node:fs/promises'
 import { buildKit } from '../../../../coordinator/kit.js'
 import { kitToHtml, kitToText } from '../../../../recovery/kit.js'
 import { say, sayJson } from '../../../output.js'
+import { checkOutputFileOption } from '../../../paths.js'
 import { withVault } from '../open.js'
 import type { KitArgs } from './options.js'
 
 export async function kitHandler(a: KitArgs): Promise<void> {
-  const kit = await withVault(a, async (vault) => buildKit(vault), false)
   const txt = `${a.out}.txt`
   const html = `${a.out}.html`
+  for (const f of [txt, html]) await checkOutputFileOption('--out', f)
+  const kit = await withVault(a, async (vault) => buildKit(vault), false)
   await writeFile(txt, kitToText(kit))
   await writeFile(html, await kitToHtml(kit))
   if (a.json) return sayJson({ text: txt, html, guardians: kit.guardians.length })

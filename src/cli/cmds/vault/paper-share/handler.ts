@@ -5,6 +5,7 @@ import { paperShareToHtml, paperShareToText } from '../../../../recovery/paper-s
 import { openShareEnvelope } from '../../../../shares/share-envelope.js'
 import { UsageError } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
+import { checkOutputFileOption } from '../../../paths.js'
 import { withVault } from '../open.js'
 import type { PaperShareArgs } from './options.js'
 
@@ -23,6 +24,7 @@ async function _writeSecret(path: string, text: string): Promise<void> {
 }
 
 export async function paperShareHandler(a: PaperShareArgs): Promise<void> {
+  for (const f of [`${a.out}.txt`, `${a.out}.html`]) await checkOutputFileOption('--out', f)
   await withVault(a, async (vault) => {
     const r = await paperShare(vault)
     const e = openShareEnvelope(r.envelope)
