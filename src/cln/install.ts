@@ -23,6 +23,7 @@ import { LocalLog } from '../journal/local-log.js'
 import { InvalidSourceError } from '../replica/errors.js'
 import { openManifest } from '../replica/manifest.js'
 import { CLN_JOURNAL, pluginPaths, writePluginFiles } from './config.js'
+import { isAutoloadedPluginDir, pluginConfigLine, refusePostgresWallet } from './lightningd-config.js'
 
 export interface InstallOptions {
   readonly db: string
@@ -36,6 +37,10 @@ export interface InstallReport {
   readonly plugin: string
   readonly version: number
   readonly position: number
+  /** Where lightningd's config is, and the line that loads the plugin as important. */
+  readonly config: { readonly file: string; readonly line: string }
+  /** The plugin sits in lightningd's auto-loaded plugins folder: loaded, but not as important. */
+  readonly autoloaded: boolean
 }
 
 /** The compiled plugin entry of this kith installation (found from the package root, also in tests). */
@@ -53,6 +58,8 @@ const _quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`
 
 export async function installPlugin(vault: Vault, o: InstallOptions): Promise<InstallReport> {
   const db = resolve(o.db)
+  // a PostgreSQL wallet gives the hook nothing to replicate: refused before anything is made
+  await refusePostgresWallet(db)
   try {
     const probe = new Database(db, { readonly: true, fileMustExist: true })
     try {
@@ -114,7 +121,13 @@ export async function installPlugin(vault: Vault, o: InstallOptions): Promise<In
       `#!/bin/sh\n# kith live replication of ${db} (written by 'kith cln install-plugin'; its files: ${pluginPaths(vault.dir).config})\nexec ${_quote(process.execPath)} ${_quote(main)} ${_quote(pluginPaths(config.vaultDir).config)}\n`,
       { mode: 0o700 },
     )
-    return { plugin, version: newest.version, position: mark.position }
+    return {
+      plugin,
+      version: newest.version,
+      position: mark.position,
+      config: pluginConfigLine(db, plugin),
+      autoloaded: isAutoloadedPluginDir(db, resolve(o.pluginDir)),
+    }
   } finally {
     log.close()
   }

@@ -11,6 +11,7 @@ import { generateSecretKey, schnorrPublicKey } from '../crypto/schnorr.js'
 import { xchachaSeal } from '../crypto/xchacha.js'
 import { ensurePrivateDir } from '../disk/atomic.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
+import { InvalidThresholdError } from '../shares/errors.js'
 import { assertThreshold } from '../shares/split.js'
 import { checkLabel } from '../text.js'
 import { VaultExistsError } from './errors.js'
@@ -53,6 +54,8 @@ export async function createVault(
   checkLabel(opts.name, "vault's name")
   await refuseExistingVault(dir)
   // W may not exceed n either; n is known only as guardians are added, so W <= 255 here
+  // no guardians yet, so no n: a bad k is said as given ("threshold 1 of 1" named an n nobody gave)
+  if (!Number.isInteger(opts.k) || opts.k < 2 || opts.k > 255) throw new InvalidThresholdError(opts.k)
   assertThreshold(opts.k, Math.max(opts.k, opts.w))
   await ensurePrivateDir(dir)
   const kek = new Uint8Array(randomBytes(32))

@@ -3,8 +3,14 @@ import { KithError } from '../errors.js'
 
 export class InvalidThresholdError extends KithError {
   readonly code = 'INVALID_THRESHOLD'
-  constructor(k: number, n: number) {
-    super(`threshold ${k} of ${n} is not allowed: need 2 <= k <= n <= 255`, { k, n })
+  /** Without `n` (a vault not split yet): only k is said, as it was given. */
+  constructor(k: number, n?: number) {
+    super(
+      n === undefined
+        ? `k = ${k} is not allowed: k must be 2 to 255 (no one friend alone may restore the vault)`
+        : `threshold ${k} of ${n} is not allowed: need 2 <= k <= n <= 255`,
+      { k, ...(n !== undefined ? { n } : {}) },
+    )
   }
 }
 

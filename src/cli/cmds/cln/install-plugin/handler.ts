@@ -40,6 +40,14 @@ export async function installPluginHandler(a: InstallPluginArgs): Promise<void> 
   say(
     `The first snapshot is version ${r.version}, at transaction ${r.position}; every later one is replicated.`,
   )
-  say('Restart lightningd to load it (or: lightning-cli plugin start <path>). From then on lightningd')
-  say('commits a transaction only once your write quorum of guardians holds it.')
+  if (r.autoloaded) {
+    say(
+      "It sits in lightningd's plugins folder, so lightningd loads it, but not as important: if it stopped,",
+    )
+    say('lightningd would go on without replicating. Better: install it in another folder (--plugin-dir)')
+    say(`and add to ${r.config.file}:`)
+  } else say(`Add this line to ${r.config.file} (lightningd stops if the plugin ever stops):`)
+  say(`  ${r.config.line}`)
+  say('Then restart lightningd: the plugin is not dynamic (lightning-cli plugin start cannot load it).')
+  say('From then on lightningd commits a transaction only once your write quorum of guardians holds it.')
 }

@@ -20,6 +20,7 @@ export async function initHandler(a: InitArgs): Promise<void> {
   say(`  vault ID   ${id}`)
   say(`  threshold  any ${a.threshold} guardians can restore; a version counts once ${w} hold it`)
   say(
-    `Next: ask ${Math.max(a.threshold, w)} or more friends for invites ('kith guardian invite'), then 'kith vault add-guardian <invite>'.`,
+    // an invite is a secret: from a file (or standard input), never on the command line
+    `Next: ask ${Math.max(a.threshold, w)} or more friends for invites ('kith guardian invite'), put them in a file, one per line, then 'kith vault add-guardian --invite-file <file>'.`,
   )
 }
