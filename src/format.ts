@@ -15,6 +15,8 @@ export function formatSize(bytes: number): string {
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000))
   if (s < 90) return `${s}s`
+  // under ten minutes the seconds still matter (a 90 s delay is not "2m" while its countdown says 1:28)
+  if (s < 600 && s % 60 !== 0) return `${Math.floor(s / 60)}m${s % 60}s`
   if (s < 5400) return `${Math.round(s / 60)}m`
   if (s < 129600) return `${Math.round(s / 3600)}h`
   return `${Math.round(s / 86400)}d`
@@ -25,6 +27,11 @@ export const formatAgo = (ms: number): string => `${formatDuration(ms)} ago`
 /** A span of time in words, for people who do not read "7d": "45 seconds", "20 minutes", "7 days". */
 export function spellDuration(ms: number): string {
   const short = formatDuration(ms)
+  const mixed = /^(\d+)m(\d+)s$/.exec(short)
+  if (mixed) {
+    const [m, s] = [Number(mixed[1]), Number(mixed[2])]
+    return `${m} minute${m === 1 ? '' : 's'} ${s} second${s === 1 ? '' : 's'}`
+  }
   const n = Number(short.slice(0, -1))
   const unit = { s: 'second', m: 'minute', h: 'hour', d: 'day' }[short.slice(-1)] ?? ''
   return `${n} ${unit}${n === 1 ? '' : 's'}`

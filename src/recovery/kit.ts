@@ -80,7 +80,7 @@ export async function kitToHtml(kit: Kit): Promise<string> {
   const h = htmlText
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>kith recovery kit: ${h(kit.name)}</title>
-<style>body{font-family:sans-serif;max-width:46em;margin:2em auto}code,pre{font-size:.85em}.qr{width:18em}</style>
+<style>body{font-family:sans-serif;max-width:46em;margin:2em auto}code,pre{font-size:.85em}.cmd{white-space:nowrap}.qr{width:18em}</style>
 </head><body>
 <h1>kith recovery kit</h1>
 <p>No secrets inside. Keep it on paper, with your seed backup.</p>
@@ -91,8 +91,8 @@ ${kit.guardians.map((g) => `<li>${h(g.label)}<br><code>${h(g.peerId)}</code><br>
 </ol>
 <h2>If the node is lost</h2>
 <ol><li>Install kith on a new machine; save the text below (or scan the code) to <code>kit.txt</code>.</li>
-<li>Run <code>kith recover --kit kit.txt --out ./restored</code>. It prints one code per guardian.</li>
-<li>Call each friend on a number you know. They type the code you read them: <code>kith guardian approve --code &lt;code&gt;</code>.</li>
+<li>Run <code class="cmd">kith recover --kit kit.txt --out ./restored</code>. It prints one code per guardian.</li>
+<li>Call each friend on a number you know. They type the code you read them: <code class="cmd">kith guardian approve --code &lt;code&gt;</code>.</li>
 <li>When ${kit.k} have approved, kith restores the newest committed version and prints the next steps.</li></ol>
 <p><b>Never run two nodes from one backup</b>: restoring stale channel state can lose the channel funds.</p>
 <div class="qr">${qr}</div>
