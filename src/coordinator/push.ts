@@ -139,6 +139,7 @@ export async function pushToGuardians(
       sentBytes += r.sentBytes
       vault.db.addReceipt(v.version, g.peerId, r.receipt.bytes, s.w, vault.now())
       vault.db.net.reached(g.peerId, true, pathTo(node, g), vault.now())
+      vault.onPushed?.((performance.now() - started) / 1000)
       vault.log.info({
         event: 'pushed',
         ...who,

@@ -49,6 +49,8 @@ export class Vault {
   readonly log: Log
   /** What the vault's network calls log (module `p2p`): dials, sessions, failed calls. */
   readonly p2pLog: Log
+  /** Hears each version pushed to one guardian, offer to receipt, in seconds (`vault watch`'s metrics). */
+  onPushed?: (seconds: number) => void
 
   private constructor(
     readonly dir: string,

@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest'
+import { runBackup } from '../../src/coordinator/backup.js'
 import { vaultMetrics } from '../../src/coordinator/metrics.js'
 import { Vault } from '../../src/coordinator/vault.js'
 import { Metrics, serveMetrics } from '../../src/metrics.js'
@@ -81,6 +82,20 @@ describe('metrics', () => {
       expect(text).toContain('kith_vault_committed_version 1')
       expect(text).toContain('kith_vault_outbox_versions 0')
       expect(text).toMatch(/kith_guardian_receipted_version\{guardian="friend 0"\} 1/)
+    } finally {
+      await vault.close()
+    }
+  })
+
+  it("vault watch's kith_push_seconds counts each push to a guardian (it stayed at zero)", async () => {
+    const { dir, replace } = await backedUpVault(2, 2, 2, fleet)
+    const vault = await Vault.open(dir)
+    try {
+      const m = new Metrics()
+      vault.onPushed = (seconds) => m.pushSeconds.observe(seconds)
+      await replace(5000)
+      await runBackup(vault)
+      expect(await m.text()).toMatch(/kith_push_seconds_count 2/)
     } finally {
       await vault.close()
     }

@@ -47,6 +47,8 @@ export async function watchHandler(a: WatchArgs & GlobalArgs): Promise<void> {
       })
       await watcher.start()
       const metrics = a.metricsListen === undefined ? undefined : new Metrics()
+      // kith_push_seconds: each push to a guardian, as the guardians count theirs
+      if (metrics) vault.onPushed = (seconds) => metrics.pushSeconds.observe(seconds)
       const server =
         metrics && a.metricsListen !== undefined
           ? await serveMetrics(
