@@ -13,7 +13,7 @@ import { openCertificate } from '../replica/certificate.js'
 import { type ChainChoice, offChain, openChainChoice } from '../replica/choice.js'
 import { type Head, openHead } from '../replica/head.js'
 import type { Roster } from '../replica/roster.js'
-import { type GuardianContext, shortId } from './context.js'
+import { type GuardianContext, vaultName } from './context.js'
 import { RosterMismatchError } from './errors.js'
 import type { Equivocation, VaultRow } from './store/index.js'
 
@@ -123,7 +123,7 @@ export function applyChoice(
       { vault: vault.label, epoch: choice.epoch, setAside: aside.length },
     )
     ctx.say(
-      `vault ${shortId(vault.vaultId)}: the owner chose its chain at version ${choice.version}; ${aside.length} version(s) set aside, evidence kept`,
+      `vault ${vaultName(ctx, vault.vaultId)}: the owner chose its chain at version ${choice.version}; ${aside.length} version(s) set aside, evidence kept`,
     )
   }
   return { applied: true, setAside: aside }

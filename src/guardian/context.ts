@@ -75,3 +75,12 @@ export interface GuardianContext {
 
 /** A vault id as shown in a human line. */
 export const shortId = (id: Uint8Array): string => toHex(id).slice(0, 12)
+
+/** A vault as its friend's lines name it: the label given at its invite, then its short id. */
+export function vaultName(ctx: { readonly db: GuardianContext['db'] }, id: Uint8Array): string {
+  const label = ctx.db.vaults.get(id)?.label
+  return label ? `"${cleanLabel(label)}" (${shortId(id)})` : shortId(id)
+}
+
+/** A label as a line may show it: printable, bounded (another party chose it). */
+const cleanLabel = (label: string): string => label.replace(/[^\p{L}\p{N} ._'-]/gu, '?').slice(0, 40)

@@ -6,7 +6,7 @@
 import { encodeRecordBody } from '../codec/record.js'
 import { MSG } from '../p2p/messages.js'
 import { settledByChoice } from './choice.js'
-import { type GuardianContext, shortId } from './context.js'
+import { type GuardianContext, shortId, vaultName } from './context.js'
 import type { Equivocation } from './store/index.js'
 
 /** Keep the evidence and flag the vault (idempotent); true if it was new. */
@@ -28,7 +28,7 @@ export function announceEvidence(ctx: GuardianContext, e: Equivocation): void {
     `equivocation:${shortId(e.vaultId)}:${e.version}`,
   )
   ctx.say(
-    `!! EQUIVOCATION in vault ${shortId(e.vaultId)}: two different version ${e.version}s; evidence kept and announced`,
+    `!! EQUIVOCATION in vault ${vaultName(ctx, e.vaultId)}: two different version ${e.version}s; evidence kept and announced`,
   )
   publishEvidence(ctx, e.vaultId, { held: e.heldHead, offered: e.offeredHead })
 }

@@ -17,7 +17,7 @@ import { checkEvidence, type Head, openHead } from '../replica/head.js'
 import { openManifest } from '../replica/manifest.js'
 import { duration } from '../time/durations.js'
 import { headOffChain } from './choice.js'
-import { type GuardianContext, shortId } from './context.js'
+import { type GuardianContext, vaultName } from './context.js'
 import { EquivocationError } from './errors.js'
 import { announceEvidence, keepEvidence, publishEvidence } from './evidence.js'
 import { noteHead } from './heads.js'
@@ -95,7 +95,9 @@ async function _catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef
         } finally {
           final.close()
         }
-        ctx.say(`caught up vault ${shortId(vaultId)} to version ${head.version} from a fellow guardian`)
+        ctx.say(
+          `caught up vault ${vaultName(ctx, vaultId)} to version ${head.version} from a fellow guardian`,
+        )
       })
     } finally {
       intake.close()
@@ -150,7 +152,7 @@ function onEvidence(ctx: GuardianContext, vaultId: Uint8Array, data: Uint8Array)
   keepEvidence(ctx, { vaultId, version: proven.version, heldHead: held, offeredHead: offered })
   if (!vault.equivocation)
     ctx.say(
-      `!! EQUIVOCATION in vault ${shortId(vaultId)} reported by a fellow guardian (version ${proven.version})`,
+      `!! EQUIVOCATION in vault ${vaultName(ctx, vaultId)} reported by a fellow guardian (version ${proven.version})`,
     )
 }
 

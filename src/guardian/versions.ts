@@ -10,7 +10,7 @@ import { MAX_INLINE_BYTES } from '../p2p/messages.js'
 import { PROTOCOLS } from '../p2p/wire.js'
 import { verifyChunkId } from '../replica/chunk.js'
 import { signReceipt } from '../replica/receipt.js'
-import { type GuardianContext, shortId } from './context.js'
+import { type GuardianContext, vaultName } from './context.js'
 import { QuotaExceededError } from './errors.js'
 import { coverJournals } from './heads.js'
 import type { CheckedOffer } from './ingest.js'
@@ -149,7 +149,7 @@ export class VersionIntake {
     const m = this.checked.manifest
     const head = this.checked.head.bytes
     const key = toHex(m.vaultId)
-    ctx.say(`stored version ${m.version} of vault ${shortId(m.vaultId)}`)
+    ctx.say(`stored version ${m.version} of vault ${vaultName(ctx, m.vaultId)}`)
     ctx.later.ask(`${key}/announce`, announceDelay(), () => {
       void ctx.gossip
         .publish(m.vaultId, head)
@@ -183,7 +183,8 @@ export function retain(ctx: GuardianContext, vaultId: Uint8Array, orphans = fals
   const freed = ctx.db.withoutSync(() =>
     ctx.db.versions.prune(vaultId, keep, ctx.now(), { orphans, keepChunks: intake }),
   )
-  if (freed.versions > 0) ctx.say(`pruned ${freed.versions} old version(s) of vault ${shortId(vaultId)}`)
+  if (freed.versions > 0)
+    ctx.say(`pruned ${freed.versions} old version(s) of vault ${vaultName(ctx, vaultId)}`)
 }
 
 function _signReceipt(ctx: GuardianContext, checked: CheckedOffer): Uint8Array {

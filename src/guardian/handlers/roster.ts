@@ -12,7 +12,7 @@ import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { openRoster } from '../../replica/roster.js'
 import { knownPeer } from '../access.js'
 import { applyChoice } from '../choice.js'
-import { type GuardianContext, shortId } from '../context.js'
+import { type GuardianContext, vaultName } from '../context.js'
 import { BusyError } from '../errors.js'
 import { noteHeard } from '../heard.js'
 import { checkRosterUpdate } from '../ingest.js'
@@ -60,8 +60,9 @@ export async function onRoster(ctx: GuardianContext, stream: Stream, conn: Conne
             `Your friend's node "${vault.label}" has a new coordinator (a recovery on a new machine). The old one is refused from now on. If your friend did not just recover, call them.`,
             { vault: vault.label, epoch: roster.epoch },
           )
-        if (replaced) ctx.say(`vault ${shortId(vaultId)} has a new coordinator; the old one is fenced out`)
-        ctx.say(`vault ${shortId(vaultId)} moved to epoch ${roster.epoch}`)
+        if (replaced)
+          ctx.say(`vault ${vaultName(ctx, vaultId)} has a new coordinator; the old one is fenced out`)
+        ctx.say(`vault ${vaultName(ctx, vaultId)} moved to epoch ${roster.epoch}`)
       }
       // the owner's choice of chain after a fork: applied once the roster it opens is in force here
       if (!update.removed && req.choice !== undefined)
