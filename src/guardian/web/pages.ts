@@ -16,11 +16,24 @@ export interface Flash {
 }
 
 const _ago = (ms: number) => (ms < MINUTE ? 'just now' : `${spellDuration(ms)} ago`)
-const _stamp = (ms: number) =>
-  new Date(ms)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC')
+/** A moment in this computer's own time, with its zone: the friend reads the page on this computer. */
+const _stamp = (ms: number) => {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    })
+      .formatToParts(new Date(ms))
+      .map((p) => [p.type, p.value]),
+  )
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${parts.timeZoneName}`
+}
 
 function layout(
   title: string,
@@ -200,7 +213,7 @@ ${m.reach.addrs.map((a) => html`<p class="muted"><code>${a}</code></p>`)}</detai
 export function historyPage(m: { lines: readonly HistoryLine[]; older: number | null }): string {
   const body = html`
 <h2>History</h2>
-<p class="muted">Everything that happened here, newest first. Times are in UTC.</p>
+<p class="muted">Everything that happened here, newest first, in this computer's time.</p>
 <table><thead><tr><th>When</th><th>Backup</th><th>What happened</th></tr></thead><tbody>
 ${m.lines.map((l) => html`<tr><td>${_stamp(l.at)}</td><td>${l.label}</td><td${l.alarm ? html` class="warn"` : ''}>${l.words}</td></tr>`)}
 </tbody></table>

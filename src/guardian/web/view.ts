@@ -207,7 +207,12 @@ export function reachWords(addrs: readonly string[]): { words: string[]; addrs: 
   if (open.length > 0) words.push('Friends can reach this guardian directly over the internet.')
   if (relayed.length > 0)
     words.push('Friends can reach this guardian through a relay, without any router setting.')
-  if (words.length === 0)
+  const loopback = plain.length > 0 && plain.every((a) => /\/ip4\/127\.|\/ip6\/::1\//.test(a))
+  if (words.length === 0 && loopback)
+    words.push(
+      'Only programs on this computer can reach this guardian: it listens on this computer alone (127.0.0.1), so no friend can reach it yet.',
+    )
+  else if (words.length === 0)
     words.push(
       'Only computers on this home network can reach this guardian now. Ask your friend for a relay address and run kith guardian init --relay, or forward the port on your router.',
     )
