@@ -101,8 +101,12 @@ export class QuorumNotReachedError extends KithError {
 /** A request id that is not 32 hex digits. */
 export class InvalidRequestIdError extends KithError {
   readonly code = 'INVALID_REQUEST_ID'
-  constructor(id: string) {
-    super(`'${id}' is not a recovery request id (32 hex digits, as 'kith vault status' shows it)`)
+  constructor(id: string, why?: string) {
+    super(
+      why === undefined
+        ? `'${id}' is not a recovery request id (its first 4 or more hex digits, as 'kith vault status' shows it)`
+        : `'${id}': ${why}`,
+    )
   }
 }
 

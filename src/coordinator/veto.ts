@@ -9,7 +9,27 @@ import { errorFields } from '../log.js'
 import { sendVeto } from '../p2p/client.js'
 import { duration } from '../time/durations.js'
 import { InvalidRequestIdError } from './errors.js'
+import { vaultStatus } from './status.js'
 import type { Vault } from './vault.js'
+
+/**
+ * The request an owner means: the whole id, or its first hex digits (4 or more) as `guardian deny` takes
+ * them, matched against the open requests the guardians report (`vault status`).
+ */
+export async function resolveRequest(vault: Vault, text: string): Promise<string> {
+  const want = text.toLowerCase()
+  if (!/^[0-9a-f]{4,}$/.test(want) || want.length > 2 * REQUEST_ID_LENGTH)
+    throw new InvalidRequestIdError(text)
+  if (want.length === 2 * REQUEST_ID_LENGTH) return want
+  const seen = (await vaultStatus(vault)).recoveryRequests.filter((r) => r.request.startsWith(want))
+  if (seen.length === 1) return seen[0]!.request
+  throw new InvalidRequestIdError(
+    text,
+    seen.length === 0
+      ? 'no open recovery request the guardians report starts with it (kith vault status lists them; give the whole id if a guardian is offline)'
+      : `${seen.length} open requests start with it; give more of its digits`,
+  )
+}
 
 export async function vetoRequest(
   vault: Vault,

@@ -99,7 +99,8 @@ describe('recovery refuses what it must (4 guardians, 2-of-4, W=2)', () => {
     const request = r1.events[0]!['request'] as string
     expect(seen['recoveryRequests']).toEqual([expect.objectContaining({ request })])
     expect((seen['reasons'] as string[])[0]).toMatch(/^RECOVERY REQUEST/)
-    expect((await kithJson(...v('veto', request)))['vetoed']).toBe(4)
+    // by its first digits, as a guardian's human denies one
+    expect(await kithJson(...v('veto', request.slice(0, 8)))).toMatchObject({ request, vetoed: 4 })
     const done = await r1.done
     expect(done.code).toBe(1)
     expect(done.stderr).toContain('[NOT_ENOUGH_APPROVALS]')

@@ -1,6 +1,6 @@
 /** `kith vault veto`: tell every guardian that a recovery request is not the owner's. */
 import { VetoUndeliveredError } from '../../../../coordinator/errors.js'
-import { vetoRequest } from '../../../../coordinator/veto.js'
+import { resolveRequest, vetoRequest } from '../../../../coordinator/veto.js'
 import { ExitStatus } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
 import { withVault } from '../open.js'
@@ -8,11 +8,12 @@ import type { VetoArgs } from './options.js'
 
 export async function vetoHandler(a: VetoArgs): Promise<void> {
   await withVault(a, async (vault) => {
-    const results = await vetoRequest(vault, a.request)
+    const request = await resolveRequest(vault, a.request)
+    const results = await vetoRequest(vault, request)
     const ok = results.filter((r) => r.ok).length
-    if (a.json) sayJson({ request: a.request, vetoed: ok, results })
+    if (a.json) sayJson({ request, vetoed: ok, results })
     else {
-      say(`Veto of request ${a.request} delivered to ${ok} of ${results.length} guardians.`)
+      say(`Veto of request ${request} delivered to ${ok} of ${results.length} guardians.`)
       for (const r of results) if (!r.ok) say(`  not delivered to ${r.label}: ${r.error}`)
       say('Call your guardians: someone is trying to recover your vault. A guardian can still override a')
       say('veto after speaking with you, so a stolen vault key cannot block your own recovery forever.')

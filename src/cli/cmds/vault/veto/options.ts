@@ -14,7 +14,7 @@ export const vetoCommand = {
       type: 'string',
       positional: true,
       demandOption: true,
-      describe: 'the request id status shows',
+      describe: 'the request id status shows, or its first 4 or more digits',
     },
   } satisfies CliOptions<VetoArgs>,
 }
