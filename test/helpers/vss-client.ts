@@ -182,7 +182,8 @@ export class VssClient {
           method: o.method ?? 'POST',
           agent: this.agent,
           headers: o.chunked ? headers : { 'content-length': body.length, ...headers },
-          timeout: 10_000,
+          // a quiet socket this long is a hang; a large write held by W guardians on a loaded machine is not
+          timeout: 120_000,
         },
         (res) => {
           const chunks: Buffer[] = []

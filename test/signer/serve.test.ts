@@ -181,7 +181,8 @@ describe("kith lss serve: a VLS signer's state with 3 guardians, W = 2", () => {
       version: 1n,
       value: new TextEncoder().encode('channel monitor 2'),
     })
-  })
+    // 12 MiB through the journal to W guardians: seconds idle, more on a machine busy with other work
+  }, 180_000)
 
   it('a crash after a write reached W guardians, before it was applied or answered: the next write replaces it', async () => {
     await server.close()
