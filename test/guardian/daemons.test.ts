@@ -61,7 +61,9 @@ describe('three guardian daemons', () => {
     node = undefined
     await gs[2]!.start()
     await waitUntil(() => gs[2]!.guardian.db.vaults.all()[0]?.headVersion === 3)
-    expect(gs[2]!.lines.join('\n')).toMatch(/caught up vault ".+" \(\w+\) to version 3 from a fellow guardian/)
+    expect(gs[2]!.lines.join('\n')).toMatch(
+      /caught up vault ".+" \(\w+\) to version 3 from a fellow guardian/,
+    )
   })
 
   it('everyone restarts; what was stored is still there', async () => {
