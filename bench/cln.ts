@@ -11,7 +11,7 @@
  */
 import '../src/polyfill.js'
 import { spawn } from 'node:child_process'
-import { statSync, writeFileSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,7 +19,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import Database from 'better-sqlite3'
 import { createKithNode } from '../src/p2p/node.js'
 import { echoRtt, pct, sqliteCommits } from './floors.js'
-import { kith, startGuardian, stopAll } from './procs.js'
+import { kith, startGuardian, stopAll, vaultOf } from './procs.js'
 
 const TRANSACTIONS = 600
 const WARMUP = 20
@@ -27,16 +27,7 @@ const WARMUP = 20
 const work = await mkdtemp(join(tmpdir(), 'kith-bench-cln-'))
 const guardians = await Promise.all([0, 1, 2].map((i) => startGuardian(join(work, `g${i}`))))
 try {
-  const vault = join(work, 'vault')
-  kith('vault', 'init', '-k', '2', '-w', '2', '--data-dir', vault, '--json')
-  const invites = [0, 1, 2].map(
-    (i) =>
-      JSON.parse(
-        kith('guardian', 'invite', '--data-dir', join(work, `g${i}`), '--release-delay', '0s', '--json'),
-      ).invite as string,
-  )
-  writeFileSync(join(work, 'invites.txt'), invites.join('\n'), { mode: 0o600 })
-  kith('vault', 'add-guardian', '--invite-file', join(work, 'invites.txt'), '--data-dir', vault, '--json')
+  const vault = vaultOf(work, 3)
 
   // a CLN-like database: vars (data_version), channels, payments
   const dbPath = join(work, 'lightningd.sqlite3')

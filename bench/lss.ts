@@ -9,7 +9,6 @@
  */
 import '../src/polyfill.js'
 import { spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,7 +17,7 @@ import * as secp from '@noble/secp256k1'
 import { createKithNode } from '../src/p2p/node.js'
 import { closeLssChannels, LssPrivClient } from '../test/helpers/lss-client.js'
 import { echoRtt, pct, sqliteCommits } from './floors.js'
-import { CLI, kith, startGuardian, stopAll } from './procs.js'
+import { CLI, startGuardian, stopAll, vaultOf } from './procs.js'
 
 const PUTS = 600
 const WARMUP = 20
@@ -28,16 +27,7 @@ const work = await mkdtemp(join(tmpdir(), 'kith-bench-lss-'))
 const guardians = await Promise.all([0, 1, 2].map((i) => startGuardian(join(work, `g${i}`))))
 let server: ReturnType<typeof spawn> | undefined
 try {
-  const vault = join(work, 'vault')
-  kith('vault', 'init', '-k', '2', '-w', '2', '--data-dir', vault, '--json')
-  const invites = [0, 1, 2].map(
-    (i) =>
-      JSON.parse(
-        kith('guardian', 'invite', '--data-dir', join(work, `g${i}`), '--release-delay', '0s', '--json'),
-      ).invite as string,
-  )
-  writeFileSync(join(work, 'invites.txt'), invites.join('\n'), { mode: 0o600 })
-  kith('vault', 'add-guardian', '--invite-file', join(work, 'invites.txt'), '--data-dir', vault, '--json')
+  const vault = vaultOf(work, 3)
 
   // KITH_PROFILE_DIR: the server's CPU profile goes there (where its time goes, for a closing note)
   const profile = process.env['KITH_PROFILE_DIR']

@@ -1,5 +1,6 @@
 /** Processes the benches start: the built CLI, guardian daemons, and waiting for their output. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 export const CLI = join(import.meta.dirname, '..', 'src', 'cli', 'main.js')
@@ -54,4 +55,17 @@ export async function startGuardian(dir: string, cpu?: number): Promise<ChildPro
 export async function stopAll(procs: readonly ChildProcess[]): Promise<void> {
   for (const p of procs) p.kill('SIGTERM')
   await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))))
+}
+
+/**
+ * A 2-of-n vault (W = 2) in `work`/vault with the n guardians already running in `work`/g0…: each
+ * invites it (its share released at approval), and it adds them all. Its directory.
+ */
+export function vaultOf(work: string, n: number): string {
+  const vault = join(work, 'vault')
+  kith('vault', 'init', '-k', '2', '-w', '2', '--data-dir', vault, '--json')
+  const invites = Array.from({ length: n }, (_, i) => inviteFrom(join(work, `g${i}`)))
+  writeFileSync(join(work, 'invites.txt'), invites.join('\n'), { mode: 0o600 })
+  kith('vault', 'add-guardian', '--invite-file', join(work, 'invites.txt'), '--data-dir', vault, '--json')
+  return vault
 }

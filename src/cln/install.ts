@@ -22,7 +22,7 @@ import { signWriterCertificate } from '../journal/entry.js'
 import { LocalLog } from '../journal/local-log.js'
 import { InvalidSourceError } from '../replica/errors.js'
 import { openManifest } from '../replica/manifest.js'
-import { CLN_JOURNAL, pluginPaths, writePluginFiles } from './config.js'
+import { CLN_JOURNAL, pluginPaths, type WriterSecrets, writePluginFiles } from './config.js'
 import { isAutoloadedPluginDir, pluginConfigLine, refusePostgresWallet } from './lightningd-config.js'
 
 export interface InstallOptions {
@@ -53,6 +53,20 @@ export function pluginMain(): string {
   return join(dirname(fileURLToPath(import.meta.url)), 'main.js')
 }
 
+/**
+ * A new writer for a journal of this vault: its Ed25519 seed, a fresh journal key, and its certificate
+ * signed by the vault key (kith-cln's and the signer store's alike).
+ */
+export function certifyNewWriter(vault: Vault, journal: string): WriterSecrets {
+  const writerSeed = new Uint8Array(randomBytes(32))
+  const journalKey = new Uint8Array(randomBytes(32))
+  const certificate = signWriterCertificate(
+    { vaultId: vault.vaultId, journal, writerKey: ed25519PublicKey(writerSeed), createdAt: vault.now() },
+    vault.signingKey(),
+  )
+  return { writerSeed, journalKey, certificate: certificate.bytes }
+}
+
 /** A shell word for a path, quoted so that nothing in it is interpreted. */
 const _quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`
 
@@ -70,17 +84,7 @@ export async function installPlugin(vault: Vault, o: InstallOptions): Promise<In
   } catch {
     throw new InvalidSourceError(CLN_JOURNAL, `${db} is not a CLN database (no vars table)`)
   }
-  const writerSeed = new Uint8Array(randomBytes(32))
-  const journalKey = new Uint8Array(randomBytes(32))
-  const certificate = signWriterCertificate(
-    {
-      vaultId: vault.vaultId,
-      journal: CLN_JOURNAL,
-      writerKey: ed25519PublicKey(writerSeed),
-      createdAt: vault.now(),
-    },
-    vault.signingKey(),
-  )
+  const { writerSeed, journalKey, certificate } = certifyNewWriter(vault, CLN_JOURNAL)
   await ensurePrivateDir(vaultPaths(vault.dir).journals)
   const config = {
     version: 1 as const,
@@ -91,11 +95,11 @@ export async function installPlugin(vault: Vault, o: InstallOptions): Promise<In
     ...(o.alertWebhook ? { alertWebhook: o.alertWebhook } : {}),
     ...(o.alertCommand ? { alertCommand: o.alertCommand } : {}),
   }
-  await writePluginFiles(config, { writerSeed, journalKey, certificate: certificate.bytes })
+  await writePluginFiles(config, { writerSeed, journalKey, certificate })
   vault.putJournal({
     name: CLN_JOURNAL,
     key: journalKey,
-    certificate: certificate.bytes,
+    certificate,
     source: CLN_JOURNAL,
   })
   // the database named now (a recovered node's may live elsewhere than before)

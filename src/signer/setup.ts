@@ -1,26 +1,14 @@
-/**
- * Before `kith lss serve` serves: the store is the vault's `signer-store` source, followed by its own
- * journal whose writer the vault key certified, and the journal starts from a committed snapshot of the
- * store. The first start (or a store named anew, as on a recovered machine) makes the writer, takes and
- * commits that snapshot; a later start finds everything in place and changes nothing. The LSS server key
- * is made once and sealed under the vault's key-encryption key.
- *
- * Everything is checked before anything changes, and the writer's log is emptied first: a start that
- * dies half way leaves a log with no base, which the next start sets up again from the beginning.
- */
-import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import * as secp from '@noble/secp256k1'
 import type { WriterSecrets } from '../cln/config.js'
+import { certifyNewWriter } from '../cln/install.js'
 import { requireCommitted, runBackup } from '../coordinator/backup.js'
 import { journalLogPath } from '../coordinator/paths.js'
 import { addSource, removeSource } from '../coordinator/sources.js'
 import type { Vault } from '../coordinator/vault.js'
 import { equalBytes } from '../crypto/bytes.js'
-import { ed25519PublicKey } from '../crypto/ed25519.js'
 import { KithError } from '../errors.js'
-import { signWriterCertificate } from '../journal/entry.js'
 import { LocalLog } from '../journal/local-log.js'
 import { countSignerStore, SignerStore } from '../lss/store.js'
 import { InvalidSourceError } from '../replica/errors.js'
@@ -109,23 +97,12 @@ export async function setUpSigner(
   try {
     // first: until the new base is set, no start takes this for set up
     log.reset()
-    const writerSeed = new Uint8Array(randomBytes(32))
-    const journalKey = new Uint8Array(randomBytes(32))
-    const certificate = signWriterCertificate(
-      {
-        vaultId: vault.vaultId,
-        journal: SIGNER_JOURNAL,
-        writerKey: ed25519PublicKey(writerSeed),
-        createdAt: vault.now(),
-      },
-      vault.signingKey(),
-    )
-    const secrets = { writerSeed, journalKey, certificate: certificate.bytes }
+    const secrets = certifyNewWriter(vault, SIGNER_JOURNAL)
     await writeSignerWriter(vault.dir, secrets)
     vault.putJournal({
       name: SIGNER_JOURNAL,
-      key: journalKey,
-      certificate: certificate.bytes,
+      key: secrets.journalKey,
+      certificate: secrets.certificate,
       source: SIGNER_JOURNAL,
     })
     if (current !== undefined && (current.path !== store || current.kind !== 'signer-store'))
