@@ -49,7 +49,7 @@ export async function readOptionFile(option: string, path: string): Promise<stri
   }
 }
 
-/** A folder an option names: there and a folder, or not there yet (it is made) in a folder that is. */
+/** A folder an option names: there and a folder, or not there yet (the command makes it). */
 export async function checkFolderOption(option: string, path: string): Promise<void> {
   const st = await stat(path).catch((err: unknown) => err as NodeJS.ErrnoException)
   if (st instanceof Error) {
