@@ -49,6 +49,7 @@ export const KINDS = {
   40: 'entryAck',
   41: 'streamEntries',
   42: 'addresses',
+  43: 'recoveryDone',
 } as const
 
 type Table = typeof KINDS

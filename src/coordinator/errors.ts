@@ -110,6 +110,16 @@ export class InvalidRequestIdError extends KithError {
   }
 }
 
+/** A veto of the owner's own finished recovery: nothing to veto, it is being closed instead. */
+export class OwnRecoveryError extends KithError {
+  readonly code = 'OWN_RECOVERY'
+  constructor(request: string, finished: string) {
+    super(
+      `request ${request.slice(0, 8)} is your own recovery, finished ${finished}: nothing to veto; kith closes it at the guardians that still show it (kith vault status)`,
+    )
+  }
+}
+
 /** A drill in which at least one guardian could not prove its share or the newest version. */
 export class DrillFailedError extends KithError {
   readonly code = 'DRILL_FAILED'

@@ -11,11 +11,13 @@ import { schnorrPublicKey } from '../crypto/schnorr.js'
 import { encodeText } from '../crypto/text.js'
 import { KithError } from '../errors.js'
 import type { Log } from '../log.js'
+import type { DoneReport } from '../recovery/done.js'
 import type { RecoveryResult } from '../recovery/session.js'
 import type { Roster } from '../replica/roster.js'
 import { decodeVaultState } from '../replica/vault-state.js'
 import { type BackupReport, runBackup } from './backup.js'
 import { createVault } from './create.js'
+import { recordFinishedRecovery } from './finished-recovery.js'
 import { addSource } from './sources.js'
 import { type DeliveryResult, Vault } from './vault.js'
 
@@ -89,6 +91,7 @@ export async function resumeAfterRecovery(
   outDir: string,
   passphrase?: string,
   log?: Log,
+  finished?: DoneReport,
 ): Promise<ResumeReport> {
   if (result.body.vaultState === undefined) throw new NoVaultStateError()
   const state = decodeVaultState(result.body.vaultState)
@@ -106,6 +109,13 @@ export async function resumeAfterRecovery(
   })
   const vault = await Vault.open(dataDir, passphrase, log ? { log } : {})
   vault.log.info({ event: 'resumed', epoch: vault.db.settings().epoch, version: m.version })
+  // the request that got the vault back: status tells the guardians that missed its end, veto refuses it
+  if (finished !== undefined)
+    recordFinishedRecovery(
+      vault,
+      finished.done,
+      finished.notTold.map((n) => n.guardian),
+    )
   try {
     const rosters = await vault.rotateDataKey()
     for (const s of result.body.sources) {

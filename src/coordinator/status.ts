@@ -24,6 +24,7 @@ import { distrust } from './distrust.js'
 import { type FullDrillRecord, lastFullDrill } from './drill-restore.js'
 import { mayBeFenced, proveFence } from './fence.js'
 import { knownFence, recordFence } from './fence-record.js'
+import { setOwnApart } from './finished-recovery.js'
 import type { GuardianRow } from './store.js'
 import type { Vault } from './vault.js'
 
@@ -113,6 +114,8 @@ export interface VaultStatus {
   readonly incidents: readonly Incident[]
   /** Open recovery requests the guardians reported: someone is trying to recover this vault. */
   readonly recoveryRequests: readonly RecoveryRequestSeen[]
+  /** This node's own finished recovery, still open at the guardians named (told again by this status). */
+  readonly finishedRecovery?: readonly RecoveryRequestSeen[]
   /** The newest full drill (`kith vault drill --restore`): when, its version, pass, who served bad data. */
   readonly lastFullDrill?: FullDrillRecord & { readonly at: number }
 }
@@ -267,6 +270,8 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
   const holding = members.filter(
     (g) => committed > 0 && g.version >= committed && g.hasCurrentShare && g.reachable !== false,
   )
+  // this node's own finished recovery is no one trying to recover it: those guardians are told again
+  const { others, own } = await setOwnApart(vault, [...requests.values()])
   const reasons: string[] = []
   if (s.epoch === 0)
     reasons.push(`waiting for guardians: ${guardians.length} of ${Math.max(s.k, s.w)} invited`)
@@ -304,7 +309,7 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     reasons.push(
       `the last full drill (version ${drill.version}) got bad data from ${[...new Set(drill.bad.map((b) => b.guardian))].join(', ')}: ask them to check their disk`,
     )
-  for (const r of requests.values())
+  for (const r of others)
     reasons.unshift(
       `RECOVERY REQUEST ${r.request} at ${r.guardians.join(', ')}: if this is not you, run 'kith vault veto ${r.request}' and call your guardians`,
     )
@@ -359,7 +364,8 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
           : verdict,
     reasons,
     incidents,
-    recoveryRequests: [...requests.values()],
+    recoveryRequests: others,
+    ...(own.length > 0 ? { finishedRecovery: own } : {}),
     ...(drill !== undefined ? { lastFullDrill: drill } : {}),
   }
 }

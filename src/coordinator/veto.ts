@@ -5,10 +5,12 @@
 import { REQUEST_ID_LENGTH } from '../ceremony/request.js'
 import { signVeto } from '../ceremony/veto.js'
 import { KithError } from '../errors.js'
+import { formatAgo } from '../format.js'
 import { errorFields } from '../log.js'
 import { sendVeto } from '../p2p/client.js'
 import { duration } from '../time/durations.js'
-import { InvalidRequestIdError } from './errors.js'
+import { InvalidRequestIdError, OwnRecoveryError } from './errors.js'
+import { finishedRecoveries } from './finished-recovery.js'
 import { vaultStatus } from './status.js'
 import type { Vault } from './vault.js'
 
@@ -21,6 +23,9 @@ export async function resolveRequest(vault: Vault, text: string): Promise<string
   if (!/^[0-9a-f]{4,}$/.test(want) || want.length > 2 * REQUEST_ID_LENGTH)
     throw new InvalidRequestIdError(text)
   if (want.length === 2 * REQUEST_ID_LENGTH) return want
+  // the owner's own finished recovery is not among the open ones status lists: found here, refused after
+  const own = [...finishedRecoveries(vault).keys()].filter((r) => r.startsWith(want))
+  if (own.length === 1) return own[0]!
   const seen = (await vaultStatus(vault)).recoveryRequests.filter((r) => r.request.startsWith(want))
   if (seen.length === 1) return seen[0]!.request
   throw new InvalidRequestIdError(
@@ -37,6 +42,9 @@ export async function vetoRequest(
 ): Promise<{ label: string; ok: boolean; error?: string }[]> {
   if (!/^[0-9a-fA-F]+$/.test(requestHex) || requestHex.length !== 2 * REQUEST_ID_LENGTH)
     throw new InvalidRequestIdError(requestHex)
+  // the owner's own finished recovery: vetoing it would only alarm the friends; it is being closed
+  const own = finishedRecoveries(vault).get(requestHex.toLowerCase())
+  if (own !== undefined) throw new OwnRecoveryError(requestHex.toLowerCase(), formatAgo(vault.now() - own.at))
   const veto = signVeto(
     {
       vaultId: vault.vaultId,

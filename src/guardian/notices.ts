@@ -8,6 +8,9 @@ import { hasTargets, type NotifyTargets, notify } from '../notify.js'
 import { cleanText } from '../text.js'
 import type { GuardianContext } from './context.js'
 
+/** Notices that ask nothing of the human: sent without urgency. */
+const CALM: ReadonlySet<string> = new Set(['recovery-finished'])
+
 export interface NoticeOptions {
   readonly log: Log
   /** One human line per notable event. */
@@ -44,7 +47,7 @@ export class Notices {
           kind,
           title,
           message,
-          priority: kind === 'quota' ? 'high' : 'urgent',
+          priority: kind === 'quota' ? 'high' : CALM.has(kind) ? 'default' : 'urgent',
           body,
         }).then((failures) => {
           for (const f of failures) log.warn({ event: 'notify-failed', kind, reason: f })

@@ -11,6 +11,7 @@ import { duration } from '../time/durations.js'
 import { allowed, knownPeer } from './access.js'
 import type { GuardianContext } from './context.js'
 import { onCertify } from './handlers/certify.js'
+import { onDone } from './handlers/done.js'
 import { onDrill } from './handlers/drill.js'
 import { onEnroll } from './handlers/enroll.js'
 import { onFetch } from './handlers/fetch.js'
@@ -35,6 +36,7 @@ const HANDLERS: readonly [string, Handler][] = [
   [PROTOCOLS.fetchSession, onFetch],
   [PROTOCOLS.recover, onRecover],
   [PROTOCOLS.veto, onVeto],
+  [PROTOCOLS.done, onDone],
   [PROTOCOLS.drill, onDrill],
   [PROTOCOLS.certify, onCertify],
   [PROTOCOLS.journal, onJournal],

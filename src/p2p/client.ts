@@ -10,7 +10,7 @@ import type { SchemaFields, Values } from '../codec/schema.js'
 import { errorFields, type Log, silentLog } from '../log.js'
 import { ProtocolViolationError } from './errors.js'
 import type { Invite } from './invite.js'
-import { MSG, type RequestState } from './messages.js'
+import { type MessageOf, MSG, type RequestState } from './messages.js'
 import type { KithNode } from './node.js'
 import { openStream, peerIdFromBytes } from './peers.js'
 import { abortOnFailure, closeAfterReply, PROTOCOLS, Wire } from './wire.js'
@@ -127,6 +127,16 @@ export async function sendVeto(
   options?: CallOptions,
 ): Promise<void> {
   await _ask(node, guardian, PROTOCOLS.veto, MSG.veto, { veto }, MSG.ack, options)
+}
+
+/** Tell a guardian a recovery is done (the message is signed by the vault and recovery keys). */
+export async function sendDone(
+  node: KithNode,
+  guardian: PeerRef,
+  done: MessageOf<'done'>,
+  options?: CallOptions,
+): Promise<void> {
+  await _ask(node, guardian, PROTOCOLS.done, MSG.done, done, MSG.ack, options)
 }
 
 export type FetchRequest =

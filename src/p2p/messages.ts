@@ -69,6 +69,8 @@ export const REQUEST_STATE = {
   expired: 7,
   /** Too many wrong codes were typed for it: closed, like a denial. */
   locked: 8,
+  /** The person who made it recovered the vault and said so (§Recovery done): closed, nothing to do. */
+  finished: 9,
 } as const
 export type RequestState = keyof typeof REQUEST_STATE
 
@@ -215,6 +217,19 @@ export const MSG = {
     2,
   ),
   veto: msg('vetoMessage', 'veto', { veto: field.varbytes(1, VETO.maxBytes) }, 256),
+  /** A recovery is done (§Recovery done): signed by the vault key and by the request's recovery key. */
+  done: msg(
+    'recoveryDone',
+    'recovery done',
+    {
+      vaultId: field.bytes(1, 32),
+      requestId: field.bytes(2, REQUEST_ID_LENGTH),
+      createdAt: field.u64(3),
+      vaultSig: field.bytes(4, 64),
+      recoverySig: field.bytes(5, 64),
+    },
+    256,
+  ),
   /** A drill challenge: prove the share (keyed by it) and the chunks (hashed with the nonce). */
   drill: msg(
     'drill',

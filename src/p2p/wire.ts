@@ -35,6 +35,8 @@ export const PROTOCOLS = {
   roster: '/kith/roster/1.0.0',
   recover: '/kith/recover/2.0.0',
   veto: '/kith/veto/1.0.0',
+  /** A finished recovery closes its request (docs/format.md §Recovery done). */
+  done: '/kith/recovery-done/1.0.0',
   drill: '/kith/drill/1.0.0',
   /** A journal's entries (the id keeps the journal's historical name, stream). */
   journal: '/kith/stream/1.0.0',

@@ -61,6 +61,8 @@ export type RecoveryEvent =
   // a journal replayed (the event and its field keep the journal's historical name)
   | { event: 'stream-replayed'; stream: string; from: number; to: number; applied: number }
   | { event: 'older-version'; version: number; newest: number }
+  /** The request is closed at the guardians told (§Recovery done); the others keep it until it expires. */
+  | { event: 'request-closed'; told: string[]; notTold: string[] }
   | {
       /** A guardian answered with something that does not verify: it was not used (see BadAnswer). */
       event: 'bad-guardian'

@@ -37,6 +37,7 @@ import {
   type RecoveryOptions,
   type Tracked,
 } from './context.js'
+import { closeRequest, type DoneReport } from './done.js'
 import {
   NothingToRestoreError,
   OldNodeRecentError,
@@ -100,6 +101,22 @@ export class Recovery {
 
   get request(): string {
     return toHex(this.ctx.requestId)
+  }
+
+  /**
+   * The recovery is done: close its request at every guardian, signed with the restored vault key (from
+   * the version's vault state) and this request's recovery key. Undefined if the version carries no vault
+   * key (then the request stays open until it expires).
+   */
+  async finish(result: RecoveryResult): Promise<DoneReport | undefined> {
+    if (result.body.vaultState === undefined) return undefined
+    // a copy, wiped after: the body's own bytes are --resume's
+    const key = Uint8Array.from(decodeVaultState(result.body.vaultState).vaultKey)
+    try {
+      return await closeRequest(this.ctx, key)
+    } finally {
+      key.fill(0)
+    }
   }
 
   async close(): Promise<void> {

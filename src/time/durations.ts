@@ -36,6 +36,8 @@ export const DEFAULT_DURATIONS = Object.freeze({
   askAddresses: 5 * SECOND,
   /** A veto to one guardian: long enough for a guardian behind a relay, each guardian at once. */
   veto: 15 * SECOND,
+  /** Telling one guardian a recovery is done (each at once), as a veto. */
+  recoveryDone: 15 * SECOND,
   /** One guardian's drill answer: it reads and hashes the sampled chunks first. */
   drill: 15 * SECOND,
   /** A recovering machine asking a guardian what it knows of the newest version. */

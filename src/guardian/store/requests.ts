@@ -2,7 +2,8 @@
  * The recovery tables of the guardian's database: recovery requests and their states, and each vault's
  * release policy. A request's life: pending → approved (→ released after the delay) | denied | vetoed |
  * expired | locked (too many wrong codes) | superseded (it gave way to a new request: nobody asked after
- * it). Released is final: never twice. A vault holds a few open requests, who gets a slot is
+ * it); pending, approved, vetoed and released → finished when its maker recovered the vault and said so.
+ * A share is released once: never twice. A vault holds a few open requests, who gets a slot is
  * guardian/request-slots.ts's choice, made inside the transaction that records the new one; closed ones
  * are pruned after a retention period. Every state change is a conditional update that fails if the
  * state moved since it was read (the daemon and the CLI write the same rows); every multi-row change is
@@ -85,7 +86,9 @@ export type AddResult =
 const KEEP_SUPERSEDED = 64
 
 const OPEN = "state IN ('pending', 'approved')"
-const CLOSED = "state IN ('released', 'denied', 'vetoed', 'superseded', 'expired', 'locked')"
+const CLOSED = "state IN ('released', 'denied', 'vetoed', 'superseded', 'expired', 'locked', 'finished')"
+/** What a finished recovery closes: every state its maker may still be waiting on or hearing from. */
+const FINISHABLE: readonly RequestState[] = ['pending', 'approved', 'vetoed', 'released']
 
 export class RequestStore {
   constructor(
@@ -251,6 +254,25 @@ export class RequestStore {
         .stmt('UPDATE recovery_requests SET veto = ? WHERE vault_id = ? AND request_id = ?')
         .run(veto, vaultId, requestId)
       return true
+    })
+  }
+
+  /**
+   * The person who made this request recovered the vault and said so (ceremony/done.ts): it closes,
+   * whatever it was waiting for (a released one too: its share is not sent again). The state it left,
+   * or undefined if it was closed already.
+   */
+  finish(vaultId: Uint8Array, requestId: Uint8Array, now: number): RequestState | undefined {
+    return this.sql.atomically(() => {
+      const before = this.get(vaultId, requestId)?.state
+      if (before === undefined || !FINISHABLE.includes(before)) return undefined
+      this._setState(vaultId, requestId, 'finished', [before], now)
+      this.sql
+        .stmt(
+          'UPDATE recovery_requests SET decided_at = ?, sealed_share = NULL WHERE vault_id = ? AND request_id = ?',
+        )
+        .run(now, vaultId, requestId)
+      return before
     })
   }
 

@@ -110,6 +110,10 @@ function requestCard(r: RequestView): Html {
       return html`<section class="card danger" data-request="${r.id}"><h3>The owner of “${r.label}” vetoed a recovery</h3>
   <p>The vault's owner said this recovery is not theirs. Nothing was released. Call them on a number you
   know before doing anything else.</p>${tech}</section>`
+    case 'finished':
+      return html`<section class="card" data-request="${r.id}"><h3>“${r.label}” is recovered</h3>
+  <p>Your friend finished this recovery: they have their node back.${r.released ? ' Your share helped.' : ''}
+  Nothing for you to do.</p><p class="muted">They asked ${_ago(r.ageMs)}.</p>${tech}</section>`
     default: {
       const words: Record<string, string> = {
         released: 'Your share went to the recovery you approved.',

@@ -30,6 +30,8 @@ export interface RequestView {
   readonly releaseInMs: number | null
   readonly wrongCodes: number
   readonly triesLeft: number
+  /** This guardian's share went to it. */
+  readonly released: boolean
 }
 
 export interface VaultView {
@@ -77,6 +79,7 @@ export function requestViews(db: GuardianStore, now: number): RequestView[] {
       fromIp: cleanText(r.requesterIp, 64),
       expiresInMs: r.expiresAt - now,
       releaseInMs: r.state === 'approved' && r.releaseAt !== null ? Math.max(0, r.releaseAt - now) : null,
+      released: r.releasedAt !== null,
       wrongCodes: r.wrongCodes,
       triesLeft: Math.max(0, MAX_WRONG_CODES - r.wrongCodes),
     }))
@@ -125,6 +128,8 @@ function _words(e: AuditEvent): { words: string; alarm: boolean } {
       return { words: 'A recovery was locked: too many wrong codes', alarm: true }
     case 'recovery-vetoed':
       return { words: 'The owner vetoed a recovery', alarm: true }
+    case 'recovery-finished':
+      return { words: 'Your friend finished their recovery: they have their node back', alarm: false }
     case 'recovery-expired':
       return { words: 'A recovery request ran out unanswered', alarm: false }
     case 'share-released':

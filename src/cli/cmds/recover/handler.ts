@@ -156,6 +156,8 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
   try {
     const result = await recovery.run()
     await _checkRestored(a, result.files, log)
+    // the vault is back: its request closes at every friend, so none is left with an Approve box
+    const finished = await recovery.finish(result)
     let resumed: ResumeReport | undefined
     try {
       if (a.resume)
@@ -165,6 +167,7 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
           a.out,
           await readPassphrase(a.passphraseFile),
           log,
+          finished,
         )
     } finally {
       result.dataKey.fill(0) // without --resume the key never leaves this process

@@ -119,6 +119,14 @@ export function narrate(e: RecoveryEvent): void {
         `✓ ${e.stream}: ${e.applied} replicated transaction(s) applied after the snapshot's ${e.from}, up to ${e.to}, each checked`,
       )
       break
+    case 'request-closed':
+      if (e.told.length > 0)
+        say(`✓ your recovery request is closed at ${e.told.join(', ')}: their pages say you are done`)
+      if (e.notTold.length > 0)
+        say(
+          `  ${e.notTold.join(', ')} could not be told now: the request stays open there until it expires (with --resume, kith vault status tells them when they answer); tell them you are done`,
+        )
+      break
     case 'restore-done':
       say(`✓ version ${e.version} (made ${stamp(e.createdAt)}) restored and verified:`)
       for (const f of e.files) say(`    ${f.path} (${f.size} bytes)`)

@@ -22,6 +22,7 @@ const STATE_WORDS: Record<RequestState, string> = {
   superseded: 'gave way to a newer request (nobody asked after it)',
   expired: 'expired',
   locked: 'LOCKED: too many wrong codes were typed',
+  finished: 'done: your friend recovered their node (nothing to do)',
 }
 
 interface Row {

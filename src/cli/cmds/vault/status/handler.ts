@@ -36,6 +36,10 @@ function _print(a: StatusArgs, s: VaultStatus): void {
     `  ${s.verdict.toUpperCase()}: committed version ${s.committedVersion}${s.newestVersion > s.committedVersion ? ` (outbox: ${s.outbox.join(', ')})` : ''}, epoch ${s.epoch}, ${s.k}-of-${s.n}, write quorum ${s.w}`,
   )
   for (const r of s.reasons) say(`  - ${r}`)
+  for (const r of s.finishedRecovery ?? [])
+    say(
+      `  your finished recovery (request ${r.request.slice(0, 8)}) is still open at ${r.guardians.join(', ')}: told again now; nothing for you to do`,
+    )
   if (s.node !== undefined) say(`  node ${s.node.id} (from ${s.node.from})`)
   for (const x of s.sources ?? [])
     say(
