@@ -123,9 +123,13 @@ describe('the full disaster: 5 guardians, 3-of-5, W=4', () => {
     }
   })
 
-  it('each approving guardian recorded exactly one release', async () => {
+  it('each approving guardian recorded exactly one release, and the finished recovery closed it', async () => {
     const after = JSON.parse(await kith('guardian', 'requests', '--all', '--data-dir', gs[0]!.dir, '--json'))
-    expect(after.requests[0]).toMatchObject({ request: asked.request, state: 'released' })
+    expect(after.requests[0]).toMatchObject({
+      request: asked.request,
+      state: 'finished',
+      releasedAt: expect.any(Number),
+    })
   })
 
   it('--resume: the new machine coordinates under a new epoch and data key; version 4 extends 3', async () => {

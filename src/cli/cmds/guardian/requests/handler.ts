@@ -35,6 +35,7 @@ interface Row {
   readonly ageMs: number
   readonly expiresAt: number
   readonly releaseAt?: number
+  readonly releasedAt?: number
 }
 
 export async function requestsHandler(a: RequestsArgs): Promise<void> {
@@ -53,6 +54,8 @@ export async function requestsHandler(a: RequestsArgs): Promise<void> {
         ageMs: now - r.createdAt,
         expiresAt: r.expiresAt,
         ...(r.releaseAt !== null ? { releaseAt: r.releaseAt } : {}),
+        // when this guardian's share went out, also for a request its recoverer closed since
+        ...(r.releasedAt !== null ? { releasedAt: r.releasedAt } : {}),
       }),
     )
   })
