@@ -10,7 +10,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import { nextSteps } from '../recovery/next-steps.js'
 import type { RecoveryEvent } from '../recovery/session.js'
@@ -186,8 +186,11 @@ async function main(): Promise<void> {
       if (!same) throw new Error(`${f.source} does not match the original`)
     }
     say()
-    say('What you would do next:')
-    for (const f of done.files) for (const line of nextSteps(f.kind as SourceKind, f.path)) say(`   ${line}`)
+    // the demo's files go with its temp dir in a moment: the steps name them as a real recovery leaves them
+    say('What you would do next (a real recovery leaves the files in ./restored; the demo removes its own):')
+    for (const f of done.files)
+      for (const line of nextSteps(f.kind as SourceKind, join('restored', relative(out, f.path))))
+        say(`   ${line}`)
   } finally {
     recovering?.kill('SIGKILL')
     await Promise.all(friends.map((f) => f.stop()))
@@ -244,6 +247,11 @@ async function narrateRecovery(
             break
           case 'restore-done':
             result = e
+            break
+          case 'request-closed':
+            say(`   ✓ your request is closed at ${e.told.length} guardian(s): their pages say you are done`)
+            if (e.notTold.length > 0)
+              say(`     ${e.notTold.length} offline keep it open until it expires: you tell them you are done`)
             break
           default:
             break
