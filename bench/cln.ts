@@ -52,6 +52,7 @@ try {
       join(work, 'plugins'),
       '--data-dir',
       vault,
+      '--from-clone',
       '--json',
     ),
   ) as { plugin: string }

@@ -7,9 +7,7 @@
  * passphrase (if the vault key is sealed) is used here and never stored: the plugin never needs it.
  */
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { requireCommitted, runBackup } from '../coordinator/backup.js'
 import { journalLogPath, vaultPaths } from '../coordinator/paths.js'
@@ -23,6 +21,7 @@ import { LocalLog } from '../journal/local-log.js'
 import { InvalidSourceError } from '../replica/errors.js'
 import { openManifest } from '../replica/manifest.js'
 import { CLN_JOURNAL, pluginPaths, type WriterSecrets, writePluginFiles } from './config.js'
+import { type PluginRuntime, pluginScript } from './installed.js'
 import { isAutoloadedPluginDir, pluginConfigLine, refusePostgresWallet } from './lightningd-config.js'
 
 export interface InstallOptions {
@@ -31,6 +30,8 @@ export interface InstallOptions {
   readonly holdMs: number
   readonly alertWebhook?: string
   readonly alertCommand?: string
+  /** The Node and the installed kith the plugin runs (installed.ts findPluginRuntime). */
+  readonly runtime: PluginRuntime
 }
 
 export interface InstallReport {
@@ -41,16 +42,8 @@ export interface InstallReport {
   readonly config: { readonly file: string; readonly line: string }
   /** The plugin sits in lightningd's auto-loaded plugins folder: loaded, but not as important. */
   readonly autoloaded: boolean
-}
-
-/** The compiled plugin entry of this kith installation (found from the package root, also in tests). */
-export function pluginMain(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 6; i++, dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'dist', 'src', 'cln', 'main.js')))
-      return join(dir, 'dist', 'src', 'cln', 'main.js')
-  }
-  return join(dirname(fileURLToPath(import.meta.url)), 'main.js')
+  /** What the executable runs: the Node and the kith it names. */
+  readonly runsFrom: PluginRuntime
 }
 
 /**
@@ -66,9 +59,6 @@ export function certifyNewWriter(vault: Vault, journal: string): WriterSecrets {
   )
   return { writerSeed, journalKey, certificate: certificate.bytes }
 }
-
-/** A shell word for a path, quoted so that nothing in it is interpreted. */
-const _quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`
 
 export async function installPlugin(vault: Vault, o: InstallOptions): Promise<InstallReport> {
   const db = resolve(o.db)
@@ -119,18 +109,17 @@ export async function installPlugin(vault: Vault, o: InstallOptions): Promise<In
     log.setBase({ position: mark.position, hash: mark.hash })
     const plugin = join(resolve(o.pluginDir), 'kith-cln')
     await ensurePrivateDir(dirname(plugin))
-    const main = pluginMain()
-    await writeFileAtomic(
-      plugin,
-      `#!/bin/sh\n# kith live replication of ${db} (written by 'kith cln install-plugin'; its files: ${pluginPaths(vault.dir).config})\nexec ${_quote(process.execPath)} ${_quote(main)} ${_quote(pluginPaths(config.vaultDir).config)}\n`,
-      { mode: 0o700 },
-    )
+    // replaced whole (temp file, rename): a reinstall repoints it at once, never half
+    await writeFileAtomic(plugin, pluginScript(o.runtime, db, pluginPaths(config.vaultDir).config), {
+      mode: 0o700,
+    })
     return {
       plugin,
       version: newest.version,
       position: mark.position,
       config: pluginConfigLine(db, plugin),
       autoloaded: isAutoloadedPluginDir(db, resolve(o.pluginDir)),
+      runsFrom: o.runtime,
     }
   } finally {
     log.close()

@@ -62,6 +62,7 @@ describe("lightningd's config", () => {
       join(ln.dir, 'kith'),
       '--data-dir',
       vault,
+      '--from-clone',
     )
     expect(r.code).toBe(1)
     expect(r.stderr.trim()).toMatch(/wallet=postgres.*\[CLN_POSTGRES_UNSUPPORTED\]$/)
@@ -81,6 +82,7 @@ describe("lightningd's config", () => {
       join(ln.dir, 'kith'),
       '--data-dir',
       vault,
+      '--from-clone',
     )
     expect(r.code).toBe(0)
     expect(r.stdout).toContain(`Add this line to ${join(ln.dir, 'config')}`)
@@ -96,6 +98,7 @@ describe("lightningd's config", () => {
       join(ln.dir, 'plugins'),
       '--data-dir',
       vault,
+      '--from-clone',
     )
     expect(again.stdout).toMatch(/plugins folder, so lightningd loads it, but not as important/)
   })

@@ -119,6 +119,7 @@ describe("sources are checked against the node's own formats", () => {
       join(work, 'plugins'),
       '--data-dir',
       join(work, 'vault'),
+      '--from-clone',
     )
     expect(r.code).not.toBe(0)
     expect(r.stderr).toMatch(

@@ -27,10 +27,11 @@ interface Reply {
 /**
  * `kith cln install-plugin` for the vault in `dir` following `db`, its executable in `work/plugins`, with a
  * 10 s hold (a plugin just started on a busy machine may take seconds to reach its guardians) unless
- * `extra` says otherwise; its JSON answer.
+ * `extra` says otherwise; its JSON answer. The plugin runs this clone's dist/ (`--from-clone`): the tests
+ * run kith from the clone, which is not an installed copy (test/e2e/cln-installed.test.ts installs one).
  */
 export function installPlugin(work: string, dir: string, db: string, ...extra: string[]) {
-  const args = ['--db', db, '--plugin-dir', join(work, 'plugins'), '--data-dir', dir]
+  const args = ['--db', db, '--plugin-dir', join(work, 'plugins'), '--data-dir', dir, '--from-clone']
   return kithJson(
     'cln',
     'install-plugin',

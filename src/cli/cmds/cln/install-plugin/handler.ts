@@ -1,6 +1,7 @@
 /** `kith cln install-plugin`: the db_write plugin for a CLN node, its first snapshot, and where it lives. */
 import { refreshPluginConfig } from '../../../../cln/config.js'
 import { installPlugin } from '../../../../cln/install.js'
+import { findPluginRuntime, type PluginRuntime } from '../../../../cln/installed.js'
 import { UsageError } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
@@ -26,6 +27,9 @@ export async function installPluginHandler(a: InstallPluginArgs): Promise<void> 
   const pluginDir = a.pluginDir
   await checkInputFileOption('--db', db)
   await checkFolderOption('--plugin-dir', pluginDir)
+  // the plugin runs from an installed copy of kith, never from a clone: decided before a passphrase is
+  // asked or anything written
+  const runtime = await findPluginRuntime({ fromClone: a.fromClone === true })
   const r = await withVault(a, (vault) =>
     installPlugin(vault, {
       db,
@@ -33,10 +37,12 @@ export async function installPluginHandler(a: InstallPluginArgs): Promise<void> 
       holdMs: parseDuration(a.hold),
       ...(a.alertWebhook ? { alertWebhook: a.alertWebhook } : {}),
       ...(a.alertCommand ? { alertCommand: a.alertCommand } : {}),
+      runtime,
     }),
   )
   if (a.json) return sayJson(r)
   say(`Installed ${r.plugin}.`)
+  _sayRunsFrom(r.runsFrom)
   say(
     `The first snapshot is version ${r.version}, at transaction ${r.position}; every later one is replicated.`,
   )
@@ -50,4 +56,14 @@ export async function installPluginHandler(a: InstallPluginArgs): Promise<void> 
   say(`  ${r.config.line}`)
   say('Then restart lightningd: the plugin is not dynamic (lightning-cli plugin start cannot load it).')
   say('From then on lightningd commits a transaction only once your write quorum of guardians holds it.')
+}
+
+/** What the executable runs, and what would stop it. */
+function _sayRunsFrom(r: PluginRuntime): void {
+  say('It runs:')
+  say(`  Node ${r.nodeVersion}  ${r.node}`)
+  say(`  kith ${r.kithVersion}  ${r.main}${r.fromClone ? ' (a clone, --from-clone)' : ''}`)
+  if (r.fromClone) say('Moving, removing or rebuilding that clone changes or stops the plugin.')
+  say('If either is removed or moved (Node upgraded with nvm, kith installed elsewhere), install kith with')
+  say("the Node lightningd should use, and run that kith's install-plugin again.")
 }

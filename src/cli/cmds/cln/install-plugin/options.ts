@@ -6,6 +6,7 @@ export interface InstallPluginArgs extends VaultArgs {
   readonly db?: string
   readonly pluginDir?: string
   readonly refresh?: boolean
+  readonly fromClone?: boolean
   readonly hold: string
   readonly alertWebhook?: string
   readonly alertCommand?: string
@@ -26,6 +27,11 @@ export const installPluginCommand = {
       type: 'boolean',
       describe:
         "only rewrite the installed plugin's settings without what this kith ignores (an older plugin's passphrase file); needs no key",
+    },
+    fromClone: {
+      type: 'boolean',
+      describe:
+        "for kith's developers: let the plugin run from this kith although it is not an installed copy (a clone's dist/); lightningd then depends on the clone",
     },
     hold: durationOption(
       'clnHold',
