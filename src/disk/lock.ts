@@ -74,6 +74,14 @@ function _holder(path: string): number | undefined {
   return pid > 0 && (pid === process.pid || processAlive(pid)) ? pid : undefined
 }
 
+/**
+ * The live process that holds the lock at `path`, as its pid file says; undefined when none does. Reads
+ * only, and takes nothing: a daemon starting meanwhile is never turned away for it.
+ */
+export function lockHolder(path: string): number | undefined {
+  return _holder(lockFiles(path).pid)
+}
+
 /** Block this thread for `ms` (a holder is between two system calls: no event is worth waiting for). */
 function _pause(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)

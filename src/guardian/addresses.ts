@@ -5,6 +5,7 @@
  * guardian's human approved: a recoverer with an old kit then finds guardians that moved.
  */
 import { peerIdFromBytes, samePeer } from '../p2p/peers.js'
+import { GUARDIAN_ADVICE } from './advice.js'
 import type { GuardianContext } from './context.js'
 import type { VaultRow } from './store/index.js'
 
@@ -32,8 +33,8 @@ export function addressKinds(addrs: readonly string[]): {
   return { open, relayed, direct }
 }
 
-/** How friends reach this guardian, in plain words, from the addresses it has now. */
-export function reachability(addrs: readonly string[]): string[] {
+/** How friends reach this guardian (in `dir`), in plain words, from the addresses it has now. */
+export function reachability(addrs: readonly string[], dir: string): string[] {
   if (addrs.length === 0) return ['not running (start it to see how friends reach it)']
   const { open, relayed, direct } = addressKinds(addrs)
   const out: string[] = []
@@ -41,7 +42,7 @@ export function reachability(addrs: readonly string[]): string[] {
   if (relayed.length > 0) out.push(`friends can reach it through a relay: ${relayed.join(', ')}`)
   if (out.length === 0)
     out.push(
-      `only home-network addresses (${direct.join(', ')}): friends elsewhere cannot reach it. Name a relay (kith guardian init --relay …) or forward the port`,
+      `only home-network addresses (${direct.join(', ')}): friends elsewhere cannot reach it. Add the relay your friend gives you (${GUARDIAN_ADVICE.addRelay.command(dir)}), then restart the guardian; or forward the port`,
     )
   return out
 }

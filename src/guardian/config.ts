@@ -1,16 +1,15 @@
 /**
- * A guardian's data directory (docs/guardian.md): the config chosen at init, the peer key, the
- * database, and the addresses the running daemon actually listens on (for invites). Layout lives here
- * and nowhere else.
+ * A guardian's data directory (docs/guardian.md): the config chosen at init (changed by `kith guardian
+ * settings`, settings.ts), the peer key, the database, and the addresses the running daemon actually
+ * listens on (for invites). Layout lives here and nowhere else (its default place: home.ts).
  */
 import { readFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { writeFileAtomic } from '../disk/atomic.js'
 import { ConfigObject, isMissingFile, parseConfig } from '../disk/config-file.js'
 import { GuardianNotInitializedError } from './errors.js'
 
-export const DEFAULT_GUARDIAN_DIR = join(homedir(), '.kith', 'guardian')
+export { DEFAULT_GUARDIAN_DIR } from './home.js'
 /** kith's default TCP port. */
 export const DEFAULT_PORT = 4646
 

@@ -16,6 +16,8 @@ import type { RetentionPolicy } from './retention.js'
 import type { GuardianStore, VaultRow } from './store/index.js'
 
 export interface GuardianContext {
+  /** Its data directory: the commands its lines advise name it (advice.ts). */
+  readonly dataDir: string
   readonly db: GuardianStore
   readonly node: KithNode
   /** Signs with the libp2p Ed25519 identity (receipts). */

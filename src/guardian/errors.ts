@@ -1,6 +1,7 @@
 /** Errors a guardian raises; most travel back to the peer as an error reply with the same code. */
 import { KithError } from '../errors.js'
 import { spellDuration } from '../format.js'
+import { GUARDIAN_ADVICE as ADVICE } from './advice.js'
 import type { SlotFull } from './request-slots.js'
 import type { Equivocation } from './store/versions.js'
 
@@ -74,7 +75,7 @@ export class TooManyJournalsError extends KithError {
 export class GuardianNotInitializedError extends KithError {
   readonly code = 'GUARDIAN_NOT_INITIALIZED'
   constructor(dir: string) {
-    super(`no guardian in ${dir}; run 'kith guardian init' first`, { dir })
+    super(`no guardian in ${dir}; run '${ADVICE.init.command(dir)}' first`, { dir })
   }
 }
 
@@ -98,7 +99,9 @@ export class FencedError extends KithError {
 export class UnknownRequestError extends KithError {
   readonly code = 'UNKNOWN_REQUEST'
   constructor(id: string) {
-    super(`no recovery request ${id} here; 'kith guardian requests' lists them`, { request: id })
+    super(`no recovery request ${id} here; '${ADVICE.requests.command(undefined)}' lists them`, {
+      request: id,
+    })
   }
 }
 
@@ -120,7 +123,7 @@ export class AmbiguousCodeError extends KithError {
   readonly code = 'AMBIGUOUS_CODE'
   constructor(requests: readonly string[]) {
     super(
-      `${requests.length} open requests have this code; approve with the request id your friend reads too: kith guardian approve <request> --code <code> (${requests.join(', ')})`,
+      `${requests.length} open requests have this code; approve with the request id your friend reads too: ${ADVICE.approveRequest.command(undefined)} (${requests.join(', ')})`,
       { requests: requests.length },
     )
   }
@@ -144,19 +147,32 @@ export class StorageFailedError extends KithError {
   }
 }
 
-/** `guardian init` on a data dir that already holds a guardian. */
+/** `guardian init` on a data dir that already holds a guardian (running or not): what to do with it. */
 export class GuardianDirInUseError extends KithError {
   readonly code = 'GUARDIAN_DIR_IN_USE'
-  constructor(dir: string) {
-    super(`a guardian already lives in ${dir}; use it with 'kith guardian start'`, { dir })
+  constructor(dir: string, running: boolean) {
+    super(
+      `a guardian already lives in ${dir}${running ? ' and runs' : `; start it with '${ADVICE.start.command(dir)}'`}. To change its relays, addresses or notices: '${ADVICE.settings.command(dir)}'`,
+      { dir, running },
+    )
   }
 }
 
-/** An invite needs an address friends can dial, and none is known yet. */
+/** `kith guardian settings` was given a value it cannot use; nothing was changed. */
+export class InvalidSettingError extends KithError {
+  readonly code = 'INVALID_SETTING'
+  constructor(option: string, why: string) {
+    super(`--${option} ${why}; nothing was changed`, { option })
+  }
+}
+
+/** An invite needs an address friends can dial, and none is known yet (the guardian is stopped). */
 export class NoInviteAddressError extends KithError {
   readonly code = 'NO_INVITE_ADDRESS'
-  constructor() {
-    super('no address to put in the invite: start the guardian first, or set --announce at init')
+  constructor(dir: string) {
+    super(
+      `no address to put in the invite: start the guardian first ('${ADVICE.start.command(dir)}'), or tell it the address friends dial: '${ADVICE.addAnnounce.command(dir)}'`,
+    )
   }
 }
 
@@ -209,9 +225,9 @@ export class GuardianRunningError extends KithError {
 /** The address this guardian should listen on is taken by another program. */
 export class AddressInUseError extends KithError {
   readonly code = 'ADDRESS_IN_USE'
-  constructor(listen: readonly string[]) {
+  constructor(listen: readonly string[], dir: string) {
     super(
-      `another program already listens on ${listen.join(', ') || 'the port asked for'}; stop it or choose another port in guardian.json`,
+      `another program already listens on ${listen.join(', ') || 'the port asked for'}; stop it, or give this guardian another port: '${ADVICE.port.command(dir)}'`,
     )
   }
 }
@@ -219,13 +235,15 @@ export class AddressInUseError extends KithError {
 /** `kith guardian open` found no page to log in to: the daemon is not running, or runs with --no-web. */
 export class PageNotRunningError extends KithError {
   readonly code = 'PAGE_NOT_RUNNING'
-  constructor(why: { url?: string; listen?: string; error?: string } = {}) {
+  constructor(dir: string, why: { url?: string; listen?: string; error?: string; running?: boolean } = {}) {
     super(
       why.error !== undefined
         ? `your guardian runs, but its page could not start on ${why.listen}: ${why.error}. Restart it with another --web-listen port`
-        : why.url === undefined
-          ? 'your guardian is not running, or runs without its page (--no-web): start it with kith guardian start'
-          : `your guardian's page does not answer at ${why.url}: is kith guardian start still running?`,
+        : why.url !== undefined
+          ? `your guardian's page does not answer at ${why.url}: is kith guardian start still running?`
+          : why.running === true
+            ? `your guardian runs without its page (--no-web): stop it (Ctrl-C where it runs) and start it again without --no-web: '${ADVICE.restart.command(dir)}'`
+            : `your guardian is not running: start it with '${ADVICE.start.command(dir)}'`,
       { ...why },
     )
   }
@@ -234,9 +252,9 @@ export class PageNotRunningError extends KithError {
 /** Something answers where the page should be, but cannot prove it is this guardian's page. */
 export class PageNotProvenError extends KithError {
   readonly code = 'PAGE_NOT_PROVEN'
-  constructor(url: string) {
+  constructor(url: string, dir: string) {
     super(
-      `something answers at ${url}, but it is not your guardian's page (another program has its port): no login link was made. Do not type codes there; restart kith guardian start`,
+      `something answers at ${url}, but it is not your guardian's page (another program has its port): no login link was made. Do not type codes there; stop your guardian and start it again: '${ADVICE.restart.command(dir)}'`,
       { url },
     )
   }

@@ -4,6 +4,8 @@
  * friend; so the removal waits out a grace period (7 days by default), its human is told, and may keep
  * the data (`kith guardian keep`). Equivocation evidence and the audit log are never deleted.
  */
+import { encodeText } from '../crypto/text.js'
+import { GUARDIAN_ADVICE, vaultWord } from './advice.js'
 import type { GuardianContext } from './context.js'
 import type { VaultRow } from './store/index.js'
 
@@ -13,14 +15,22 @@ export function scheduleRemoval(ctx: GuardianContext, vault: VaultRow, epoch: nu
   const at = now + ctx.removalGraceMs
   if (!ctx.db.vaults.scheduleRemoval(vault.vaultId, epoch, at, now)) return
   ctx.log.warn({ event: 'removal-scheduled', vault: vault.label, epoch, removeAt: at })
+  const keep = GUARDIAN_ADVICE.keep.command(
+    ctx.dataDir,
+    vaultWord(
+      vault.label,
+      encodeText('vault', vault.vaultId),
+      ctx.db.vaults.all().map((v) => v.label),
+    ),
+  )
   ctx.notify(
     'removal',
     `"${vault.label}" no longer names you`,
-    `A new guardian list for your friend's node "${vault.label}" leaves you out. Its data stays until ${new Date(at).toISOString().slice(0, 10)}. If your friend did not tell you, call them and keep it: kith guardian keep "${vault.label}"`,
+    `A new guardian list for your friend's node "${vault.label}" leaves you out. Its data stays until ${new Date(at).toISOString().slice(0, 10)}. If your friend did not tell you, call them and keep it: ${keep}`,
     { vault: vault.label, epoch, removeAt: new Date(at).toISOString() },
   )
   ctx.say(
-    `REMOVAL: vault "${vault.label}" was signed over to other guardians (epoch ${epoch}) and no longer names you. Its data stays until ${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC; nothing is deleted before. If your friend did not tell you about this, call them, and keep it: kith guardian keep "${vault.label}"`,
+    `REMOVAL: vault "${vault.label}" was signed over to other guardians (epoch ${epoch}) and no longer names you. Its data stays until ${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC; nothing is deleted before. If your friend did not tell you about this, call them, and keep it: ${keep}`,
   )
 }
 

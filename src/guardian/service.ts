@@ -146,7 +146,7 @@ export class Guardian {
       db.close()
       release()
       throw /EADDRINUSE/.test(String(err instanceof Error ? `${err.message} ${String(err.cause)}` : err))
-        ? new AddressInUseError(this.opts.listen ?? [])
+        ? new AddressInUseError(this.opts.listen ?? [], this.opts.dataDir)
         : err
     }
   }
@@ -199,6 +199,7 @@ export class Guardian {
     const log = this.opts.log ?? silentLog
     const now = this.opts.now ?? systemClock()
     const ctx: GuardianContext = {
+      dataDir: this.opts.dataDir,
       db,
       node,
       sign: ed25519Signer(privateKey.raw.subarray(0, 32)),
@@ -271,6 +272,7 @@ export class Guardian {
         return { contentType: this.metrics.registry.contentType, text: await this.metrics.text() }
       },
       onEvent: (line) => ctx.say(line),
+      dataDir: this.opts.dataDir,
     })
     try {
       await page.start()

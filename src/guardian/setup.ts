@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { encodeText } from '../crypto/text.js'
 import { ensurePrivateDir } from '../disk/atomic.js'
+import { lockHolder } from '../disk/lock.js'
 import { inviteSecretHash, inviteToText, newInviteSecret } from '../p2p/invite.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes } from '../p2p/peers.js'
@@ -39,7 +40,7 @@ export async function initGuardian(
     () => true,
     () => false,
   )
-  if (exists) throw new GuardianDirInUseError(dataDir)
+  if (exists) throw new GuardianDirInUseError(dataDir, lockHolder(paths.lock) !== undefined)
   await ensurePrivateDir(dataDir)
   const key = await loadOrCreatePeerKey(paths.peerKey)
   GuardianStore.open(paths.db).close()
@@ -104,7 +105,7 @@ export async function createInvite(
   const config = await readGuardianConfig(dataDir)
   const key = await loadOrCreatePeerKey(guardianPaths(dataDir).peerKey)
   const addrs = await reachableAddrs(dataDir, config)
-  if (addrs.length === 0) throw new NoInviteAddressError()
+  if (addrs.length === 0) throw new NoInviteAddressError(dataDir)
   const secret = newInviteSecret()
   await withGuardianStore(dataDir, (db) =>
     db.vaults.createInvite(

@@ -19,6 +19,7 @@ import { peerIdBytes } from '../../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { duration } from '../../time/durations.js'
 import { addressRecords } from '../addresses.js'
+import { GUARDIAN_ADVICE } from '../advice.js'
 import { type GuardianContext, shortId } from '../context.js'
 import { RateLimitedError, TooManyRequestsError } from '../errors.js'
 import { REQUEST_CAPS } from '../limits.js'
@@ -127,11 +128,11 @@ function _tellRequested(ctx: GuardianContext, vault: VaultRow, id: Uint8Array): 
   ctx.notify(
     'recovery-request',
     `Recovery request for "${vault.label}"`,
-    `Someone is recovering your friend's node "${vault.label}". Call your friend on a number you already know and ask them to read you the code kith shows them; approve only with that code, on your guardian's page (kith guardian open) or with kith guardian approve --code …. If you did not expect this, deny it.`,
+    `Someone is recovering your friend's node "${vault.label}". Call your friend on a number you already know and ask them to read you the code kith shows them; approve only with that code, on your guardian's page (${GUARDIAN_ADVICE.open.command(ctx.dataDir)}) or with ${GUARDIAN_ADVICE.approve.command(ctx.dataDir)}. If you did not expect this, deny it.`,
     { vault: vault.label, request: toHex(id).slice(0, 8) },
   )
   ctx.say(
-    `RECOVERY REQUEST for vault "${vault.label}". Call your friend on a number you already know and ask them to read you the code their recovery shows for you. Only if they called and you know their voice: kith guardian approve --code <the code they read>`,
+    `RECOVERY REQUEST for vault "${vault.label}". Call your friend on a number you already know and ask them to read you the code their recovery shows for you. Only if they called and you know their voice: ${GUARDIAN_ADVICE.approve.command(ctx.dataDir)}`,
   )
 }
 
@@ -139,7 +140,7 @@ function _tellRequested(ctx: GuardianContext, vault: VaultRow, id: Uint8Array): 
 function _tellFull(ctx: GuardianContext, vault: VaultRow, now: number): void {
   if (!ctx.requestLimits.floods.take(toHex(vault.vaultId), now)) return
   ctx.log.warn({ event: 'recovery-requests-full', vault: shortId(vault.vaultId) })
-  const line = `MANY RECOVERY REQUESTS for vault "${vault.label}": all ${REQUEST_CAPS.perVault} places are taken, from several networks, and more are refused. If your friend calls, their code finds their request once it is in. Deny the requests you do not expect (kith guardian requests): each keeps its network out for an hour`
+  const line = `MANY RECOVERY REQUESTS for vault "${vault.label}": all ${REQUEST_CAPS.perVault} places are taken, from several networks, and more are refused. If your friend calls, their code finds their request once it is in. Deny the requests you do not expect (${GUARDIAN_ADVICE.requests.command(ctx.dataDir)}): each keeps its network out for an hour`
   ctx.notify('recovery-requests-full', `Many recovery requests for "${vault.label}"`, line, {
     vault: vault.label,
   })

@@ -7,6 +7,7 @@
 import { spellDuration } from '../../format.js'
 import { duration } from '../../time/durations.js'
 import { MINUTE } from '../../time/units.js'
+import { GUARDIAN_ADVICE as ADVICE } from '../advice.js'
 import { type Html, html } from './html.js'
 import type { HistoryLine, RequestView, VaultView } from './view.js'
 
@@ -197,6 +198,8 @@ export function overviewPage(m: {
   vaults: readonly VaultView[]
   reach: { readonly words: readonly string[]; readonly addrs: readonly string[] }
   peerId: string
+  /** The guardian's data directory, for the commands the page names. */
+  dir?: string
 }): string {
   const open = m.requests.filter((r) => r.state === 'pending' || r.state === 'approved')
   const closed = m.requests.filter((r) => r.state !== 'pending' && r.state !== 'approved')
@@ -205,7 +208,7 @@ export function overviewPage(m: {
 ${open.length === 0 ? html`<p class="muted">Nobody is asking for a recovery. When someone does, it shows here.</p>` : openCards(open)}
 ${closed.map((r) => requestCard(r))}
 <h2>Backups you keep for friends</h2>
-${m.vaults.length === 0 ? html`<p class="muted">None yet. Make an invite with <code>kith guardian invite</code> and send it to your friend.</p>` : m.vaults.map((v) => vaultCard(v))}
+${m.vaults.length === 0 ? html`<p class="muted">None yet. Make an invite with <code>${ADVICE.invite.command(m.dir)}</code> and send it to your friend.</p>` : m.vaults.map((v) => vaultCard(v))}
 <h2>This guardian</h2>
 <section class="card">${m.reach.words.map((line) => html`<p>${line}</p>`)}
 <details><summary>Technical details</summary><p class="muted">Peer ID <code>${m.peerId}</code></p>
@@ -228,13 +231,13 @@ ${m.older !== null ? html`<p><a href="/history?before=${m.older}">Older</a></p>`
 }
 
 /** Shown to a browser without a session: how to get one, never a way to guess one. */
-export function loginPage(problem?: string): string {
+export function loginPage(problem?: string, dir?: string): string {
   return layout(
     'Log in',
     html`<h2>Open your guardian's page</h2>
 ${problem ? html`<p class="flash error">${problem}</p>` : ''}
 <p>For your safety, this page opens only from a link made on this computer. In a terminal, run:</p>
-<p><code>kith guardian open</code></p>
+<p><code>${ADVICE.open.command(dir)}</code></p>
 <p>and open the link it prints. Each link works once, for 10 minutes.</p>`,
   )
 }
@@ -243,13 +246,13 @@ ${problem ? html`<p class="flash error">${problem}</p>` : ''}
  * What a navigation gets (`/`, `/history`, `/login`): no data, only the script, which finds the tab's
  * session (or takes the link's one-time token from the URL's fragment) and asks for the view itself.
  */
-export function shellPage(): string {
+export function shellPage(dir?: string): string {
   return layout(
     'Opening',
     html`<p class="muted" data-opening>Opening your guardian's page…</p>
 <noscript><h2>Open your guardian's page</h2>
 <p>This page needs JavaScript, which it uses to keep your login to this browser tab. You can decide
-from a terminal instead: <code>kith guardian requests</code>, then <code>kith guardian approve</code> or
-<code>kith guardian deny</code>. To open this page, run <code>kith guardian open</code>.</p></noscript>`,
+from a terminal instead: <code>${ADVICE.requests.command(dir)}</code>, then <code>${ADVICE.approve.command(dir)}</code>
+or <code>${ADVICE.deny.command(dir)}</code>. To open this page, run <code>${ADVICE.open.command(dir)}</code>.</p></noscript>`,
   )
 }

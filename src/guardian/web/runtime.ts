@@ -8,7 +8,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFile, unlink } from 'node:fs/promises'
 import { writeFileAtomic } from '../../disk/atomic.js'
-import { processAlive } from '../../disk/lock.js'
+import { lockHolder, processAlive } from '../../disk/lock.js'
 import { duration } from '../../time/durations.js'
 import { guardianPaths } from '../config.js'
 import { PageNotProvenError, PageNotRunningError } from '../errors.js'
@@ -76,8 +76,12 @@ export async function readPageRuntime(
  */
 export async function runningPage(dataDir: string): Promise<string> {
   const runtime = await readPageRuntime(dataDir, { live: true })
-  if (runtime === undefined) throw new PageNotRunningError()
-  if (runtime.url === null) throw new PageNotRunningError({ listen: runtime.listen, error: runtime.error })
+  if (runtime === undefined)
+    throw new PageNotRunningError(dataDir, {
+      running: lockHolder(guardianPaths(dataDir).lock) !== undefined,
+    })
+  if (runtime.url === null)
+    throw new PageNotRunningError(dataDir, { listen: runtime.listen, error: runtime.error })
   const challenge = randomBytes(32).toString('hex')
   const answer = await fetch(`${runtime.url}/proof?challenge=${challenge}`, {
     signal: AbortSignal.timeout(duration('pageCheck')),
@@ -86,9 +90,9 @@ export async function runningPage(dataDir: string): Promise<string> {
     async (r) => (r.ok ? (await r.text()).trim() : undefined),
     () => undefined,
   )
-  if (answer === undefined) throw new PageNotRunningError({ url: runtime.url })
+  if (answer === undefined) throw new PageNotRunningError(dataDir, { url: runtime.url })
   const expected = pageProof(runtime.key, challenge)
   if (answer.length !== expected.length || !timingSafeEqual(Buffer.from(answer), Buffer.from(expected)))
-    throw new PageNotProvenError(runtime.url)
+    throw new PageNotProvenError(runtime.url, dataDir)
   return runtime.url
 }

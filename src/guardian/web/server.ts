@@ -23,6 +23,7 @@ import { normalizeCode } from '../../ceremony/request.js'
 import { KithError } from '../../errors.js'
 import { cleanText } from '../../text.js'
 import { duration } from '../../time/durations.js'
+import { GUARDIAN_ADVICE } from '../advice.js'
 import { approveRequest, denyRequest, denyWaiting } from '../approvals.js'
 import type { GuardianStore } from '../store/index.js'
 import { ICON, SCRIPT, STYLE } from './assets.js'
@@ -68,6 +69,8 @@ export interface GuardianPageOptions {
   readonly metrics?: () => Promise<{ contentType: string; text: string }>
   /** A line for the daemon's output: what was decided here (never a code or a token). */
   readonly onEvent?: (line: string) => void
+  /** The guardian's data directory, for the commands the page names (advice.ts). */
+  readonly dataDir?: string
 }
 
 const _same = (a: string, b: string) =>
@@ -166,14 +169,15 @@ export class GuardianPage {
       case 'GET /':
       case 'GET /history':
       case 'GET /login':
-        return this._send(res, 200, 'text/html; charset=utf-8', shellPage())
+        return this._send(res, 200, 'text/html; charset=utf-8', shellPage(this.o.dataDir))
       case 'GET /view/login':
-        return this._send(res, 200, 'text/html; charset=utf-8', loginPage())
+        return this._send(res, 200, 'text/html; charset=utf-8', loginPage(undefined, this.o.dataDir))
       case 'GET /view/':
       case 'GET /view/history': {
         if (!this._sameOrigin(req)) return this._refuse(res)
         const s = this._session(req)
-        if (s === undefined) return this._send(res, 401, 'text/html; charset=utf-8', loginPage())
+        if (s === undefined)
+          return this._send(res, 401, 'text/html; charset=utf-8', loginPage(undefined, this.o.dataDir))
         return this._send(res, 200, 'text/html; charset=utf-8', this._page(url, s))
       }
       case 'POST /session':
@@ -220,8 +224,9 @@ export class GuardianPage {
       flash,
       requests: requestViews(this.o.db, now),
       vaults: vaultViews(this.o.db, now),
-      reach: reachWords(this.o.addrs()),
+      reach: reachWords(this.o.addrs(), this.o.dataDir),
       peerId: this.o.peerId,
+      ...(this.o.dataDir !== undefined ? { dir: this.o.dataDir } : {}),
     })
   }
 
@@ -234,7 +239,10 @@ export class GuardianPage {
         res,
         403,
         'text/html; charset=utf-8',
-        loginPage('This link was used already, or is too old. Run kith guardian open again.'),
+        loginPage(
+          `This link was used already, or is too old. Run ${GUARDIAN_ADVICE.open.command(this.o.dataDir)} again.`,
+          this.o.dataDir,
+        ),
       )
     for (const [id, s] of this.sessions) if (s.expiresAt < now) this.sessions.delete(id)
     while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!)
@@ -258,7 +266,12 @@ export class GuardianPage {
     if (s === undefined || form === undefined) return this._refuse(res)
     if (path === '/logout') {
       for (const [id, known] of this.sessions) if (known === s) this.sessions.delete(id)
-      return this._send(res, 200, 'text/html; charset=utf-8', loginPage('You are logged out.'))
+      return this._send(
+        res,
+        200,
+        'text/html; charset=utf-8',
+        loginPage('You are logged out.', this.o.dataDir),
+      )
     }
     s.flash = this._decide(path, form)
     this._send(res, 200, 'text/html; charset=utf-8', this._page(new URL('http://local/view/'), s))
@@ -269,7 +282,7 @@ export class GuardianPage {
       res,
       403,
       'text/html; charset=utf-8',
-      loginPage('That did not come from this page. Nothing changed.'),
+      loginPage('That did not come from this page. Nothing changed.', this.o.dataDir),
     )
   }
 

@@ -10,6 +10,7 @@ import { networkOf } from '../../p2p/addresses.js'
 import { cleanText } from '../../text.js'
 import { DAY } from '../../time/units.js'
 import { addressKinds } from '../addresses.js'
+import { GUARDIAN_ADVICE } from '../advice.js'
 import type { AuditEvent, GuardianStore, RecoveryRequestRow, VaultRow } from '../store/index.js'
 import { MAX_WRONG_CODES } from '../store/requests.js'
 
@@ -204,8 +205,11 @@ export function historyLines(
   return { lines, older: events.length === limit ? events[events.length - 1]!.seq : null }
 }
 
-/** How friends reach this guardian, in a friend's words; the addresses themselves for "Technical details". */
-export function reachWords(addrs: readonly string[]): { words: string[]; addrs: string[] } {
+/**
+ * How friends reach this guardian (in `dir`), in a friend's words; the addresses themselves for
+ * "Technical details". Unreachable from elsewhere: how to add a relay.
+ */
+export function reachWords(addrs: readonly string[], dir?: string): { words: string[]; addrs: string[] } {
   const plain = addrs.map((a) => a.replace(/\/p2p\/[^/]+$/, ''))
   const { open, relayed } = addressKinds(plain)
   const words: string[] = []
@@ -217,9 +221,10 @@ export function reachWords(addrs: readonly string[]): { words: string[]; addrs: 
     words.push(
       'Only programs on this computer can reach this guardian: it listens on this computer alone (127.0.0.1), so no friend can reach it yet.',
     )
-  else if (words.length === 0)
+  else if (words.length === 0) words.push('Only computers on this home network can reach this guardian now.')
+  if (open.length === 0 && relayed.length === 0)
     words.push(
-      'Only computers on this home network can reach this guardian now. Ask your friend for a relay address and run kith guardian init --relay, or forward the port on your router.',
+      `To be reached from elsewhere without any router setting, ask your friend for a relay address and add it: ${GUARDIAN_ADVICE.addRelay.command(dir)}. Then restart your guardian. (Or forward the port on your router.)`,
     )
   return { words, addrs: plain }
 }

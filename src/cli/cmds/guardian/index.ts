@@ -11,6 +11,7 @@ import { type KeepArgs, keepCommand } from './keep/options.js'
 import { type OpenArgs, openCommand } from './open/options.js'
 import { type PolicyArgs, policyCommand } from './policy/options.js'
 import { type RequestsArgs, requestsCommand } from './requests/options.js'
+import { type SettingsArgs, settingsCommand } from './settings/options.js'
 import { type StartArgs, startCommand } from './start/options.js'
 import { type StatusArgs, statusCommand } from './status/options.js'
 
@@ -23,6 +24,10 @@ export const guardianCommand = commandGroup(
     lazyCommand<InviteArgs>(inviteCommand, async () => (await import('./invite/handler.js')).inviteHandler),
     lazyCommand<OpenArgs>(openCommand, async () => (await import('./open/handler.js')).openHandler),
     lazyCommand<StatusArgs>(statusCommand, async () => (await import('./status/handler.js')).statusHandler),
+    lazyCommand<SettingsArgs>(
+      settingsCommand,
+      async () => (await import('./settings/handler.js')).settingsHandler,
+    ),
     lazyCommand<RequestsArgs>(
       requestsCommand,
       async () => (await import('./requests/handler.js')).requestsHandler,

@@ -1,4 +1,5 @@
 /** `kith guardian init`: create a guardian and say what to do next. */
+import { GUARDIAN_ADVICE as ADVICE } from '../../../../guardian/advice.js'
 import { addressWarnings, initGuardian } from '../../../../guardian/setup.js'
 import { say, sayJson } from '../../../output.js'
 import type { InitArgs } from './options.js'
@@ -30,5 +31,7 @@ export async function initHandler(a: InitArgs): Promise<void> {
   say(`  peer ID    ${peerId}`)
   say(`  listens on ${listen.join(', ')}`)
   for (const w of addressWarnings(listen, a.announce ?? [])) say(`Warning: ${w}`)
-  say(`Next: 'kith guardian start' to run it, then 'kith guardian invite' for each friend's node.`)
+  say(
+    `Next: '${ADVICE.start.command(a.dataDir)}' to run it, then '${ADVICE.invite.command(a.dataDir)}' for each friend's node.`,
+  )
 }

@@ -5,6 +5,7 @@
 import { toHex } from '../../../../crypto/bytes.js'
 import { encodeText } from '../../../../crypto/text.js'
 import { formatAgo } from '../../../../format.js'
+import { GUARDIAN_ADVICE as ADVICE } from '../../../../guardian/advice.js'
 import { withGuardianStore } from '../../../../guardian/setup.js'
 import type { RequestState } from '../../../../guardian/store/index.js'
 import { networkOf } from '../../../../p2p/addresses.js'
@@ -66,35 +67,35 @@ export async function requestsHandler(a: RequestsArgs): Promise<void> {
   for (const r of rows) {
     if (r.state !== 'pending')
       say(`Request ${r.request} for "${r.label}" (${formatAgo(r.ageMs)}): ${STATE_WORDS[r.state]}`)
-    else if (waiting(r.vault).length === 1) _sayOne(r)
+    else if (waiting(r.vault).length === 1) _sayOne(r, a.dataDir)
     else if (!told.has(r.vault)) {
       told.add(r.vault)
-      _sayMany(waiting(r.vault))
+      _sayMany(waiting(r.vault), a.dataDir)
     }
   }
 }
 
-function _sayOne(r: Row): void {
+function _sayOne(r: Row, dir: string): void {
   say(
     `Request ${r.request} for "${r.label}" (${formatAgo(r.ageMs)}, from ${r.network}): ${STATE_WORDS[r.state]}`,
   )
   say("  Your friend's recovery shows them a code for you. It is not shown here: it proves the call.")
   say('  Call them on a number you already know and ask them to read it to you. Then type it:')
-  say('    kith guardian approve --code <the code they read>')
-  say(`  If you did not expect this: kith guardian deny ${r.request}`)
+  say(`    ${ADVICE.approve.command(dir)}`)
+  say(`  If you did not expect this: ${ADVICE.deny.command(dir, r.request)}`)
   if (r.wrongCodes > 0) say(`  ${r.wrongCodes} wrong code(s) typed so far; 5 lock it`)
 }
 
 /** Several requests waiting for one vault: at most one is your friend's, and their code finds it. */
-function _sayMany(rs: readonly Row[]): void {
+function _sayMany(rs: readonly Row[], dir: string): void {
   const networks = new Set(rs.map((r) => r.network)).size
   say(
     `${rs.length} recovery requests for "${rs[0]!.label}" are waiting, from ${networks} network(s): someone besides your friend is asking.`,
   )
   say('  Only your friend can read you the code of theirs. Call them on a number you already know; type it:')
-  say('    kith guardian approve --code <the code they read>')
+  say(`    ${ADVICE.approve.command(dir)}`)
   say(
-    '  Deny those you did not expect (a denied network cannot ask again for an hour): kith guardian deny <request>, or all still waiting: kith guardian deny --all-waiting',
+    `  Deny those you did not expect (a denied network cannot ask again for an hour): ${ADVICE.deny.command(dir)}, or all still waiting: ${ADVICE.denyAll.command(dir)}`,
   )
   for (const r of rs)
     say(

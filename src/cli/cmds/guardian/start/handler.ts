@@ -1,5 +1,6 @@
 /** `kith guardian start`: the daemon in the foreground, with its human lines and its JSON log. */
 import { join } from 'node:path'
+import { GUARDIAN_ADVICE as ADVICE } from '../../../../guardian/advice.js'
 import { readGuardianConfig } from '../../../../guardian/config.js'
 import { Guardian } from '../../../../guardian/service.js'
 import { closeLog, createLog } from '../../../../log.js'
@@ -36,7 +37,9 @@ export async function startHandler(a: StartArgs & GlobalArgs): Promise<void> {
   )
   const page = guardian.pageUrl
   if (page !== undefined)
-    say(`${stamp()} your page: ${page} (to log in: kith guardian open); metrics at ${page}/metrics`)
+    say(
+      `${stamp()} your page: ${page} (to log in: ${ADVICE.open.command(a.dataDir)}); metrics at ${page}/metrics`,
+    )
   say(`${stamp()} guardian ${guardian.peerId} running; keeping ${guardian.db.vaults.all().length} vault(s)`)
   for (const addr of guardian.addrs) say(`${stamp()} listening on ${addr}`)
   await stopped
