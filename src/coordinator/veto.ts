@@ -8,6 +8,7 @@ import { KithError } from '../errors.js'
 import { formatAgo } from '../format.js'
 import { errorFields } from '../log.js'
 import { sendVeto } from '../p2p/client.js'
+import { isRemote } from '../p2p/errors.js'
 import { duration } from '../time/durations.js'
 import { InvalidRequestIdError, OwnRecoveryError } from './errors.js'
 import { finishedRecoveries } from './finished-recovery.js'
@@ -74,7 +75,12 @@ export async function vetoRequest(
         return {
           label: g.label,
           ok: false,
-          error: err instanceof KithError ? `${err.message} [${err.code}]` : String(err),
+          // the guardian's own words for its human name a command the owner cannot run there
+          error: isRemote(err, 'UNKNOWN_REQUEST')
+            ? 'this guardian holds no such request (it never heard of it, or closed it long ago) [UNKNOWN_REQUEST]'
+            : err instanceof KithError
+              ? `${err.message} [${err.code}]`
+              : String(err),
         }
       }
     }),

@@ -142,6 +142,12 @@ describe('a finished recovery closes its request everywhere (4 guardians, 2-of-4
     expect(veto.stderr).toContain('is your own recovery')
     expect(veto.stderr).toContain('[OWN_RECOVERY]')
     for (const g of gs) expect(await heldState(g, request)).toBe('finished')
+    // an id no guardian holds is nobody's attempt: said so, with no alarm and no guardian's own advice
+    const unknown = await cli(...rv('veto', 'ab'.repeat(16)))
+    expect(unknown.code).not.toBe(0)
+    expect(unknown.stdout).toContain('No guardian holds this request')
+    expect(unknown.stdout).not.toContain('someone is trying to recover your vault')
+    expect(unknown.stdout).not.toContain('kith guardian')
     // and the recovery itself: the files came back as they were
     expect((await readFile(restored)).equals(scb)).toBe(true)
   })
