@@ -1,7 +1,10 @@
 /**
  * Build version v+1 of a vault from its sources and the previous manifest: chunk, seal and store
  * every file, reuse every chunk the previous version already has, then seal and sign the manifest.
- * It never signs a version that does not extend `previous`, and never stores a chunk twice in one build.
+ * A source that could not be read may be carried: its files listed as the previous version lists them.
+ * It never signs a version that does not extend `previous`, never names a chunk the previous version
+ * does not have for a carried file, and never stores a chunk twice in one build. A failure to read a
+ * source is an InvalidSourceError naming it, so the caller can carry that one and build again.
  */
 import { createReadStream } from 'node:fs'
 import { type FileHandle, open, opendir, stat } from 'node:fs/promises'
@@ -17,6 +20,7 @@ import {
   assertSafeName,
   type BodyFile,
   type BodySource,
+  type BodyUnread,
   fileContentHash,
   type ManifestBody,
   type SourceKind,
@@ -30,6 +34,8 @@ export interface SourceSpec {
   readonly path: string
   /** Read this instead of `path` (a consistent snapshot of it, e.g. a SQLite backup copy). */
   readonly readFrom?: string
+  /** Not read: these files of the previous version are listed again unchanged (§Manifest body, Unread). */
+  readonly carried?: readonly BodyFile[]
 }
 
 export interface BuildOptions {
@@ -46,6 +52,8 @@ export interface BuildOptions {
   readonly workers?: number
   /** The journal positions the sources' snapshots include (read from the snapshots themselves). */
   readonly marks?: readonly JournalMark[]
+  /** The sources this version did not read, as the body records them. */
+  readonly unread?: readonly BodyUnread[]
   readonly now?: () => number
 }
 
@@ -68,13 +76,23 @@ interface FileJob {
   readonly absPath: string
 }
 
+/** A read of a source that failed, said as that source's failure (the caller may carry it). */
+function _unreadable(source: SourceSpec, err: unknown): InvalidSourceError {
+  if (err instanceof InvalidSourceError) return err
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return new InvalidSourceError(
+    source.name,
+    `cannot read ${source.path}${typeof code === 'string' ? ` (${code})` : ''}`,
+  )
+}
+
 async function _listFiles(source: SourceSpec): Promise<FileJob[]> {
   const from = source.readFrom ?? source.path
   let st: Awaited<ReturnType<typeof stat>>
   try {
     st = await stat(from)
-  } catch {
-    throw new InvalidSourceError(source.name, `cannot read ${source.path}`)
+  } catch (err) {
+    throw _unreadable(source, err)
   }
   if (source.kind !== 'dir') {
     if (!st.isFile()) throw new InvalidSourceError(source.name, `${source.path} is not a regular file`)
@@ -102,13 +120,45 @@ async function _listFiles(source: SourceSpec): Promise<FileJob[]> {
       else if (e.isFile()) out.push({ source, relPath, absPath: join(dir, e.name) })
     }
   }
-  await walk(from, '')
+  await walk(from, '').catch((err: unknown) => {
+    throw _unreadable(source, err)
+  })
   return out
 }
 
-async function* _read(fh: FileHandle): AsyncGenerator<Uint8Array> {
+async function* _read(fh: FileHandle, source: SourceSpec): AsyncGenerator<Uint8Array> {
   const stream = createReadStream('', { fd: fh, highWaterMark: 1024 * 1024, autoClose: false })
-  for await (const piece of stream) yield piece as Buffer
+  try {
+    for await (const piece of stream) yield piece as Buffer
+  } catch (err) {
+    // only the read fails here: the chunker consuming these pieces ends them with return(), never throw()
+    throw _unreadable(source, err)
+  }
+}
+
+/** A carried source's files, each chunk taken from the previous version's list (never stored again). */
+function _carry(
+  source: SourceSpec,
+  files: readonly BodyFile[],
+  previous: Manifest | undefined,
+  refs: Map<string, ChunkRef>,
+): number {
+  const held = new Map(previous?.chunks.map((c) => [toHex(c.id), c]) ?? [])
+  let reused = 0
+  for (const f of files) {
+    // a carried file is the previous version's: a chunk it does not list is a caller's mistake
+    if (f.source !== source.name) throw new RangeError(`a carried file of ${f.source} under ${source.name}`)
+    for (const id of f.chunks) {
+      const hex = toHex(id)
+      const ref = held.get(hex)
+      if (ref === undefined)
+        throw new RangeError(`carried chunk ${hex.slice(0, 16)} is not in the previous version`)
+      if (refs.has(hex)) continue
+      refs.set(hex, ref)
+      reused++
+    }
+  }
+  return reused
 }
 
 /** New chunks written to the store at once (each write ends with its own fsync). */
@@ -141,11 +191,18 @@ export async function buildVersion(opts: BuildOptions): Promise<BuildResult> {
   let reused = 0
   try {
     for (const source of opts.sources) {
+      if (source.carried !== undefined) {
+        reused += _carry(source, source.carried, prev, refs)
+        files.push(...source.carried)
+        continue
+      }
       for (const job of await _listFiles(source)) {
-        const fh = await open(job.absPath, 'r')
+        const fh = await open(job.absPath, 'r').catch((err: unknown) => {
+          throw _unreadable(source, err)
+        })
         try {
           const st = await fh.stat()
-          const pieces = _read(fh)
+          const pieces = _read(fh, source)
           const paged = source.kind === 'sqlite' || source.kind === 'cln-db' || source.kind === 'signer-store'
           const chunks = paged ? chunkFixed(pieces) : chunkContentDefined(pieces, gear)
           const ids: Uint8Array[] = []
@@ -194,7 +251,12 @@ export async function buildVersion(opts: BuildOptions): Promise<BuildResult> {
   await opts.store.flush?.()
 
   const sources: BodySource[] = opts.sources.map((s) => ({ name: s.name, kind: s.kind, origin: s.path }))
-  const body: ManifestBody = { sources, files, ...(opts.vaultState ? { vaultState: opts.vaultState } : {}) }
+  const body: ManifestBody = {
+    sources,
+    files,
+    ...(opts.vaultState ? { vaultState: opts.vaultState } : {}),
+    ...(opts.unread !== undefined && opts.unread.length > 0 ? { unread: opts.unread } : {}),
+  }
   const manifest = sealManifest(
     {
       vaultId,

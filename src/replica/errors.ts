@@ -56,8 +56,11 @@ export class WrongVaultError extends KithError {
 /** A source that cannot be backed up as given (missing, wrong type, failing its kind's checks). */
 export class InvalidSourceError extends KithError {
   readonly code = 'INVALID_SOURCE'
-  constructor(name: string, reason: string) {
-    super(`source ${name}: ${reason}`, { source: name, reason })
+  constructor(
+    readonly source: string,
+    reason: string,
+  ) {
+    super(`source ${source}: ${reason}`, { source, reason })
   }
 }
 

@@ -49,11 +49,28 @@ const fileSchema = defineSchema('manifest file', {
   chunks: field.packed(7, rawItems(CHUNK_ID_LENGTH), 262_144),
 })
 
+/**
+ * A source this version did not read (§Manifest body, Unread): its files, if any, are those of an older
+ * version, kept unchanged, so nothing here looks newer than it is.
+ */
+const unreadSchema = defineSchema('manifest unread source', {
+  /** Names a source of this body. */
+  source: field.utf8(1, 128),
+  /** The version whose snapshot its files are; 0: none, it has no file in this version. */
+  asOf: field.u64(2),
+  /** That version's created_at (ms); 0 with asOf 0. */
+  asOfTime: field.u64(3),
+  /** The error code of why it was not read (a KithError code: A-Z, 0-9, _). */
+  code: field.utf8(4, 64),
+})
+
 const schema = defineSchema('manifest body', {
   sources: field.list(1, sourceSchema, 256, 4300),
   files: field.list(2, fileSchema, 100_000, 8_400_000),
   /** The vault's own secrets and settings, opaque here (the coordinator owns its format). */
   vaultState: field.optional(field.varbytes(3, 65_536)),
+  /** Sources this version could not read, each carried from an older version or left without files. */
+  unread: field.optional(field.list(4, unreadSchema, 256, 256)),
 })
 
 export const MANIFEST_BODY = defineRecord({
@@ -66,6 +83,7 @@ export const MANIFEST_BODY = defineRecord({
 
 export type BodySource = Values<typeof sourceSchema.fields>
 export type BodyFile = Values<typeof fileSchema.fields>
+export type BodyUnread = Values<typeof unreadSchema.fields>
 export type ManifestBody = Values<typeof schema.fields>
 
 /** A file's keyed content hash: TaggedHash("kith/file-content/v1", u64 size || chunk MACs...). */
@@ -103,6 +121,22 @@ function _checkBody(body: ManifestBody): void {
     const key = `${f.source}/${f.path}`
     if (paths.has(key)) throw new MalformedRecordError('manifest body', 'value', 'files')
     paths.add(key)
+  }
+  _checkUnread(body, names)
+}
+
+/** Each unread source is one of the body's, once; one with no version of its own has no file here. */
+function _checkUnread(body: ManifestBody, names: ReadonlySet<string>): void {
+  const seen = new Set<string>()
+  for (const u of body.unread ?? []) {
+    const bad =
+      !names.has(u.source) ||
+      seen.has(u.source) ||
+      !/^[A-Z0-9_]{1,64}$/.test(u.code) ||
+      (u.asOf === 0) !== (u.asOfTime === 0) ||
+      (u.asOf === 0 && body.files.some((f) => f.source === u.source))
+    if (bad) throw new MalformedRecordError('manifest body', 'value', 'unread')
+    seen.add(u.source)
   }
 }
 

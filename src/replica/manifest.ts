@@ -210,6 +210,9 @@ export function openManifestBody(manifest: Manifest, manifestKey: Uint8Array): M
     'manifest body',
   )
   const body = decodeManifestBody(plain)
+  // a source carried from an older version names an older one: never this version or a later one
+  if (body.unread?.some((u) => u.asOf >= manifest.version))
+    throw new MalformedRecordError('manifest body', 'value', 'unread')
   const listed = new Set(manifest.chunks.map((c) => toHex(c.id)))
   for (const file of body.files) {
     for (const id of file.chunks) {
