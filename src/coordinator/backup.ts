@@ -5,28 +5,38 @@
  * fewer leave it in the outbox for the next run. A version number is never reused.
  */
 
-import { toHex } from '../crypto/bytes.js'
-import { KithError } from '../errors.js'
-import { errorFields } from '../log.js'
+import { equalBytes, toHex } from '../crypto/bytes.js'
 import { buildVersion } from '../replica/build.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
+import { InvalidSourceError } from '../replica/errors.js'
 import { type JournalMark, openManifest, openManifestBody } from '../replica/manifest.js'
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { encodeVaultState } from '../replica/vault-state.js'
 import { duration } from '../time/durations.js'
-import { NoSourcesError, NotEnoughGuardiansError, QuorumNotReachedError } from './errors.js'
+import { type BuildPlan, type FailedSource, type PreviousVersion, planVersion } from './carry.js'
+import {
+  NoSourcesError,
+  NotEnoughGuardiansError,
+  QuorumNotReachedError,
+  SourceNotReadError,
+} from './errors.js'
 import { probeFence } from './fence.js'
 import { refuseIfFenced } from './fence-record.js'
+import type { JournalInfo } from './journal-store.js'
 import { vaultPaths } from './paths.js'
 import { type ByteProgress, type PushReport, pushToGuardians } from './push.js'
 import { snapshotSources, trimJournalLogs } from './snapshot.js'
 import { deleteAnsweredRequests } from './snapshot-request.js'
-import { checkSources } from './source-checks.js'
+import { checkEachSource } from './source-checks.js'
+import { recordSourceHealth } from './source-health.js'
+import type { SourceRow } from './store.js'
 import type { Vault } from './vault.js'
 
 export interface BackupReport {
   /** The outbox versions this run delivered first. */
   readonly drained: readonly PushReport[]
+  /** The sources this run could not read: each kept as its last good copy, or none (carry.ts). */
+  readonly failed: readonly FailedSource[]
   /** The new version, or undefined when nothing changed since the newest one. */
   readonly pushed?: PushReport
   readonly newChunks: number
@@ -40,7 +50,14 @@ function _sameContent(a: ManifestBody, b: ManifestBody): boolean {
     JSON.stringify(x.files.map((f) => [f.source, f.path, f.size, f.mode, toHex(f.contentHash)]))
   // the vault state carries the journals' keys: a new writer's key must reach a committed version
   const state = (x: ManifestBody) => (x.vaultState ? toHex(x.vaultState) : '')
-  return key(a) === key(b) && JSON.stringify(a.sources) === JSON.stringify(b.sources) && state(a) === state(b)
+  // a source that stopped (or started again) being read is a new version: the newest says which is stale
+  const unread = (x: ManifestBody) => JSON.stringify(x.unread ?? [])
+  return (
+    key(a) === key(b) &&
+    JSON.stringify(a.sources) === JSON.stringify(b.sources) &&
+    state(a) === state(b) &&
+    unread(a) === unread(b)
+  )
 }
 
 function _sameMarks(a: readonly JournalMark[], b: readonly JournalMark[]): boolean {
@@ -75,6 +92,15 @@ export function requireCommitted(report: BackupReport): BackupReport {
   )
   const p = left.at(-1)
   if (p !== undefined) throw new QuorumNotReachedError(p.version, p.receipts, p.quorum)
+  return report
+}
+
+/**
+ * Throw SourceNotReadError if this run could not read a source: called once what could be stored was
+ * (`newest`, the version that holds the others), so the failure is said and the exit is not a success.
+ */
+export function requireAllRead(report: BackupReport, newest: number | undefined): BackupReport {
+  if (report.failed.length > 0) throw new SourceNotReadError(report.failed, newest)
   return report
 }
 
@@ -115,65 +141,75 @@ export async function runBackup(
   if (sources.length === 0) throw new NoSourcesError()
   const keys = vault.dataKeys()
   const journals = vault.db.journals.all()
-  // each journaled database is copied with the journal position it includes, read from the copy itself
-  const snapshot = await snapshotSources(sources, vaultPaths(vault.dir).staging, {
-    vaultDir: vault.dir,
-    vaultId: vault.vaultId,
-    all: journals,
-  })
-  const marks = snapshot.marks
-  vault.log.debug({ event: 'snapshot', sources: sources.length, marks: marks.length })
-  // what is about to be backed up must be this node's: checked on the copies, before anything is built
-  const known = vault.db.sourceFacts()
-  const facts = await checkSources(snapshot.specs, { known, integrity: 'quick' }).catch((err: unknown) => {
-    if (err instanceof KithError) {
-      vault.db.event('source-mismatch', { code: err.code, reason: err.message }, vault.now())
-      vault.log.error({ event: 'source-mismatch', ...errorFields(err) })
-    }
-    throw err
-  })
-  // written only where they changed: a watch backs up often, and the facts rarely move
-  vault.db.setSourceFacts(
-    new Map([...facts].filter(([name, f]) => JSON.stringify(f) !== JSON.stringify(known.get(name)))),
-  )
-  // a refusal before this one is over: the sources are this node's again
-  const refused = vault.db.eventsOf('source-mismatch', 'source-mismatch-cleared')[0]
-  if (refused?.kind === 'source-mismatch') vault.db.event('source-mismatch-cleared', {}, vault.now())
   const newest = vault.db.newestVersion()
-  const previous = newest ? openManifest(newest.manifest, vault.vaultId) : undefined
-  const built = await buildVersion({
-    vaultSecretKey: vault.signingKey(),
-    dataKeys: keys,
-    epoch: s.epoch,
-    sources: snapshot.specs,
-    store: new DirChunkStore(vaultPaths(vault.dir).chunks),
-    vaultState: encodeVaultState({
-      vaultKey: vault.signingKey(),
-      name: s.name,
-      k: s.k,
-      w: s.w,
-      ...(journals.length > 0 ? { journals: vault.journalKeys() } : {}),
-    }),
-    ...(marks.length > 0 ? { marks } : {}),
-    now: vault.now,
-    ...(previous ? { previous } : {}),
-    ...(options.workers !== undefined ? { workers: options.workers } : {}),
-  })
+  const previous = newest ? _openPrevious(vault, newest.manifest, keys.manifestKey) : undefined
+  const taken = await _readSources(vault, sources, journals)
+  // a source that fails, here or while the build reads it, is carried and the build made again
+  const failed = new Map(taken.failed)
+  let plan: BuildPlan
+  let built: Awaited<ReturnType<typeof buildVersion>>
+  for (;;) {
+    const p = planVersion({
+      sources,
+      ...taken,
+      failed,
+      journals,
+      vaultDir: vault.dir,
+      ...(previous ? { previous } : {}),
+    })
+    plan = p
+    // nothing read, or a journaled database that cannot be carried: nothing is stored
+    if (p.refused !== undefined || p.read === 0) {
+      recordSourceHealth(vault, p.failed)
+      throw p.refused ?? new SourceNotReadError(p.failed, undefined)
+    }
+    try {
+      built = await buildVersion({
+        vaultSecretKey: vault.signingKey(),
+        dataKeys: keys,
+        epoch: s.epoch,
+        sources: p.specs,
+        store: new DirChunkStore(vaultPaths(vault.dir).chunks),
+        vaultState: encodeVaultState({
+          vaultKey: vault.signingKey(),
+          name: s.name,
+          k: s.k,
+          w: s.w,
+          ...(journals.length > 0 ? { journals: vault.journalKeys() } : {}),
+        }),
+        ...(p.marks.length > 0 ? { marks: p.marks } : {}),
+        ...(p.unread.length > 0 ? { unread: p.unread } : {}),
+        now: vault.now,
+        ...(previous ? { previous: previous.manifest } : {}),
+        ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      })
+      break
+    } catch (err) {
+      const read =
+        err instanceof InvalidSourceError && p.specs.some((x) => x.name === err.source && !x.carried)
+      if (!read) throw err
+      failed.set(err.source, err)
+    }
+  }
+  recordSourceHealth(vault, plan.failed)
+  const marks = plan.marks
+  const failures = { failed: plan.failed }
   if (
     previous &&
-    previous.epoch === s.epoch &&
-    _sameContent(openManifestBody(previous, keys.manifestKey), built.body) &&
+    previous.manifest.epoch === s.epoch &&
+    _sameContent(previous.body, built.body) &&
     // a journal started again (a new writer, as on a recovered machine) needs its new mark committed
-    _sameMarks(previous.marks ?? [], marks)
+    _sameMarks(previous.manifest.marks ?? [], marks)
   ) {
     // nothing to push: a quiet old node still hears, and is stopped, if the vault was taken over
-    vault.log.info({ event: 'nothing-changed', version: previous.version })
+    vault.log.info({ event: 'nothing-changed', version: previous.manifest.version })
     await probeFence(vault)
     trimCommitted(vault)
     return {
       drained,
       newChunks: built.newChunks.length,
       bytesStored: built.bytesStored,
+      ...failures,
       ...committedNow(vault),
     }
   }
@@ -204,6 +240,40 @@ export async function runBackup(
     pushed,
     newChunks: built.newChunks.length,
     bytesStored: built.bytesStored,
+    ...failures,
     ...committedNow(vault),
+  }
+}
+
+/** The newest version, opened with its own epoch's key; whether that key is still the one in force. */
+function _openPrevious(vault: Vault, bytes: Uint8Array, manifestKey: Uint8Array): PreviousVersion {
+  const manifest = openManifest(bytes, vault.vaultId)
+  const own = vault.dataKeys(manifest.epoch).manifestKey
+  return { manifest, body: openManifestBody(manifest, own), sameKey: equalBytes(own, manifestKey) }
+}
+
+/**
+ * Snapshot every source and check the copies against the node's formats and what each was found to be
+ * before: those that pass (their facts kept where they changed), and why each other one failed.
+ */
+async function _readSources(vault: Vault, sources: readonly SourceRow[], journals: readonly JournalInfo[]) {
+  // each journaled database is copied with the journal position it includes, read from the copy itself
+  const snapshot = await snapshotSources(sources, vaultPaths(vault.dir).staging, {
+    vaultDir: vault.dir,
+    vaultId: vault.vaultId,
+    all: journals,
+  })
+  vault.log.debug({ event: 'snapshot', sources: sources.length, marks: snapshot.marks.length })
+  // what is about to be backed up must be this node's: checked on the copies, before anything is built
+  const known = vault.db.sourceFacts()
+  const checked = await checkEachSource(snapshot.specs, { known, integrity: 'quick' })
+  // written only where they changed: a watch backs up often, and the facts rarely move
+  vault.db.setSourceFacts(
+    new Map([...checked.facts].filter(([name, f]) => JSON.stringify(f) !== JSON.stringify(known.get(name)))),
+  )
+  return {
+    read: snapshot.specs.filter((x) => !checked.failed.has(x.name)),
+    marks: snapshot.marks,
+    failed: new Map([...snapshot.failed, ...checked.failed]),
   }
 }

@@ -18,7 +18,7 @@ import { KithError } from '../errors.js'
 import { type Why, whyOf } from '../p2p/errors.js'
 import { fetchManifest, restoreFromGuardians } from '../recovery/fetch-version.js'
 import { openManifest, openManifestBody } from '../replica/manifest.js'
-import type { SourceKind } from '../replica/manifest-body.js'
+import type { BodyUnread, SourceKind } from '../replica/manifest-body.js'
 import type { RestoredFile } from '../replica/restore.js'
 import { distrust } from './distrust.js'
 import { type DrillReport, NothingCommittedError, runDrill } from './drill.js'
@@ -73,6 +73,8 @@ export interface RestoreDrill {
   readonly holders: readonly string[]
   readonly bad: readonly BadData[]
   readonly files: readonly DrilledFile[]
+  /** Sources the version could not read when it was made: their files are of version `asOf` (0: none). */
+  readonly unread?: readonly BodyUnread[]
   /** Why the restore failed (absent if it did not). */
   readonly failure?: Why
   /** Where the files were restored: removed before the drill returns. */
@@ -145,13 +147,14 @@ export async function runRestoreDrill(
   const bad: BadData[] = []
   const holders: string[] = []
   const files: DrilledFile[] = []
+  const unread: BodyUnread[] = []
   let dir = ''
   let failure: Why | undefined
   try {
     await _sweep(root)
     dir = await mkdtemp(join(root, `${PREFIX}${process.pid}-`))
     await chmod(dir, 0o700)
-    await _restore(vault, newest, dir, { bad, holders, files })
+    await _restore(vault, newest, dir, { bad, holders, files, unread })
   } catch (err) {
     failure = whyOf(err)
   } finally {
@@ -159,14 +162,23 @@ export async function runRestoreDrill(
     if (left !== undefined) failure = whyOf(left)
   }
   const pass = failure === undefined && files.every((f) => f.check.ok)
-  return { version: newest.version, pass, holders, bad, files, ...(failure ? { failure } : {}), dir }
+  return {
+    version: newest.version,
+    pass,
+    holders,
+    bad,
+    files,
+    ...(unread.length > 0 ? { unread } : {}),
+    ...(failure ? { failure } : {}),
+    dir,
+  }
 }
 
 async function _restore(
   vault: Vault,
   newest: VersionRow,
   dir: string,
-  out: { bad: BadData[]; holders: string[]; files: DrilledFile[] },
+  out: { bad: BadData[]; holders: string[]; files: DrilledFile[]; unread: BodyUnread[] },
 ): Promise<void> {
   const committed = openManifest(newest.manifest, vault.vaultId)
   const node = await vault.network()
@@ -201,12 +213,14 @@ async function _restore(
   const keys = vault.dataKeys(newest.epoch)
   let restored: RestoredFile[]
   try {
+    const body = openManifestBody(committed, keys.manifestKey)
+    out.unread.push(...(body.unread ?? []))
     restored = await restoreFromGuardians({
       node,
       vaultId: vault.vaultId,
       holders,
       manifest: committed,
-      body: openManifestBody(committed, keys.manifestKey),
+      body,
       dataKeys: keys,
       outDir: dir,
       onBad: (g, chunk) =>
@@ -226,8 +240,10 @@ async function _restore(
     known: vault.db.sourceFacts(),
     ...(hsm !== undefined ? { hsm: { name: hsm.source, kind: hsm.kind, path: hsm.written } } : {}),
   }
+  // a carried source's files are those of the version it was last read in: compared as of that one
+  const asOf = (source: string) => out.unread.find((u) => u.source === source)?.asOf ?? newest.version
   for (const f of restored)
-    out.files.push(await _check(f, live.get(f.source) ?? f.origin, newest.version, context))
+    out.files.push(await _check(f, live.get(f.source) ?? f.origin, asOf(f.source), context))
 }
 
 /** A restored file's check, and (if it passed) how it stands against the live source. */

@@ -150,3 +150,22 @@ export class FencedError extends KithError {
     )
   }
 }
+
+/**
+ * A backup that could not read one source or more (each said on its own line before this one): what
+ * could be read was stored (`stored`, the version that holds it), and each other source stays as its
+ * last good copy, or none. The exit is still a failure: a source is not being backed up.
+ */
+export class SourceNotReadError extends KithError {
+  readonly code = 'SOURCE_NOT_READ'
+  constructor(sources: readonly { source: string; code: string }[], stored: number | undefined) {
+    super(
+      `${sources.length} source(s) not backed up: ${sources.map((s) => `${s.source} [${s.code}]`).join(', ')}; ${
+        stored === undefined
+          ? 'no other source could be read, so nothing was stored'
+          : `the others are in version ${stored}`
+      }: fix each as its line says, then run kith vault backup again`,
+      { sources: sources.length, ...(stored !== undefined ? { stored } : {}) },
+    )
+  }
+}

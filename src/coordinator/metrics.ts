@@ -2,6 +2,7 @@
 
 import { toHex } from '../crypto/bytes.js'
 import type { Metrics } from '../metrics.js'
+import { failingSources } from './source-health.js'
 import type { Vault } from './vault.js'
 
 export function vaultMetrics(vault: Vault, m: Metrics): void {
@@ -14,6 +15,15 @@ export function vaultMetrics(vault: Vault, m: Metrics): void {
     vault.db.outbox().length,
   )
   m.set('kith_vault_epoch', 'The roster epoch in force', vault.db.settings().epoch)
+  // a source the last backup could not read: the guardians keep an older copy of it, or none
+  const failing = new Set(failingSources(vault).map((f) => f.source))
+  for (const s of vault.db.sources())
+    m.set(
+      'kith_vault_source_not_read',
+      'Whether the last backup could not read a source (1) or read it (0)',
+      failing.has(s.name) ? 1 : 0,
+      { source: s.name },
+    )
   const receipted = vault.db.receiptedVersions()
   for (const g of vault.members()) {
     const labels = { guardian: g.label }

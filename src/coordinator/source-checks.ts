@@ -69,31 +69,56 @@ export async function checkSources(
   sources: readonly CheckableSource[],
   options: CheckOptions = {},
 ): Promise<Map<string, SourceFacts>> {
+  const { facts, failed } = await checkEachSource(sources, options)
+  const first = failed.values().next()
+  if (!first.done) throw first.value
+  return facts
+}
+
+/**
+ * Check every source on its own: the facts of those that pass, and why each other failed (hsm_secret
+ * first, in order). One that fails does not stop the others; a source checked against a failed
+ * hsm_secret is held to the node its facts named before.
+ */
+export async function checkEachSource(
+  sources: readonly CheckableSource[],
+  options: CheckOptions = {},
+): Promise<{ facts: Map<string, SourceFacts>; failed: Map<string, unknown> }> {
   const facts = new Map<string, SourceFacts>()
+  const failed = new Map<string, unknown>()
   const known = options.known ?? new Map<string, SourceFacts>()
   let secret: Uint8Array | undefined
   let nodeId: string | undefined
   try {
     // the hsm_secret first: the others are checked against the node it makes
     for (const s of sources.filter((x) => x.kind === 'cln-hsm')) {
-      const r = await _hsm(s, options.hsmPassphrase, known.get(s.name))
-      facts.set(s.name, r.facts)
-      if (r.secret !== undefined) secret ??= r.secret
-      nodeId ??= r.facts.nodeId ?? known.get(s.name)?.nodeId
+      nodeId ??= known.get(s.name)?.nodeId
+      try {
+        const r = await _hsm(s, options.hsmPassphrase, known.get(s.name))
+        facts.set(s.name, r.facts)
+        if (r.secret !== undefined) secret ??= r.secret
+        nodeId ??= r.facts.nodeId
+      } catch (err) {
+        failed.set(s.name, err)
+      }
     }
     for (const s of sources) {
       if (s.kind === 'cln-hsm') continue
-      const f = await _other(s, { secret, nodeId, integrity: options.integrity ?? 'none' })
-      const before = known.get(s.name)?.nodeId
-      if (before !== undefined && f.nodeId !== undefined && before !== f.nodeId)
-        throw new SourceMismatchError(
-          s.name,
-          `it names node ${short(f.nodeId)}, where it named node ${short(before)} before`,
-          "this node's file",
-        )
-      facts.set(s.name, f)
+      try {
+        const f = await _other(s, { secret, nodeId, integrity: options.integrity ?? 'none' })
+        const before = known.get(s.name)?.nodeId
+        if (before !== undefined && f.nodeId !== undefined && before !== f.nodeId)
+          throw new SourceMismatchError(
+            s.name,
+            `it names node ${short(f.nodeId)}, where it named node ${short(before)} before`,
+            "this node's file",
+          )
+        facts.set(s.name, f)
+      } catch (err) {
+        failed.set(s.name, err)
+      }
     }
-    return facts
+    return { facts, failed }
   } finally {
     secret?.fill(0)
   }

@@ -25,6 +25,7 @@ import { type FullDrillRecord, lastFullDrill } from './drill-restore.js'
 import { mayBeFenced, proveFence } from './fence.js'
 import { knownFence, recordFence } from './fence-record.js'
 import { setOwnApart } from './finished-recovery.js'
+import { type FailingSource, failingSources, sourceHealthReasons } from './source-health.js'
 import type { GuardianRow } from './store.js'
 import type { Vault } from './vault.js'
 
@@ -41,13 +42,16 @@ export interface Incident {
 /** The node id the sources make or name, and what each source was found to be (no hsm_secret hash). */
 export function nodeOf(vault: Vault): Pick<VaultStatus, 'node' | 'sources'> {
   const facts = vault.db.sourceFacts()
+  const failing = failingSources(vault)
   const sources = vault.db.sources().map((s) => {
     const f = facts.get(s.name)
+    const failed = failing.find((x) => x.source === s.name)
     return {
       name: s.name,
       kind: s.kind,
       checked: f?.summary ?? 'not checked yet',
       ...(f?.unchecked !== undefined ? { unchecked: f.unchecked } : {}),
+      ...(failed !== undefined ? { failing: failed } : {}),
     }
   })
   const from =
@@ -103,6 +107,8 @@ export interface VaultStatus {
     readonly kind: string
     readonly checked: string
     readonly unchecked?: string
+    /** The last backup could not read it (source-health.ts): why, since when, which copy is kept. */
+    readonly failing?: FailingSource
   }[]
   readonly committedVersion: number
   readonly newestVersion: number
@@ -313,15 +319,9 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     reasons.unshift(
       `RECOVERY REQUEST ${r.request} at ${r.guardians.join(', ')}: if this is not you, run 'kith vault veto ${r.request}' and call your guardians`,
     )
-  // a backup refused because a source is not this node's: until a version is made again, none is
-  const mismatch = vault.db.eventsOf('source-mismatch', 'source-mismatch-cleared')[0]
-  const mismatchOpen = mismatch?.kind === 'source-mismatch'
-  if (mismatchOpen) {
-    const d = JSON.parse(mismatch.detail) as { reason: string }
-    reasons.unshift(
-      `SOURCE_MISMATCH: ${d.reason}: every backup is refused until the source is this node's again`,
-    )
-  }
+  // a source the last backup could not read is kept only as an older copy (or not at all) until one does
+  const unread = sourceHealthReasons(vault)
+  reasons.unshift(...unread)
   const fence = knownFence(vault.db)
   // a fork this node settled with kith vault heal is listed, no longer a reason: the guardians set the
   // other chain aside (the proof stays with them)
@@ -359,7 +359,7 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     verdict:
       fence !== undefined
         ? 'fenced'
-        : mismatchOpen || open.some((i) => i.kind === 'equivocation' && i.version >= committed)
+        : unread.length > 0 || open.some((i) => i.kind === 'equivocation' && i.version >= committed)
           ? 'at-risk'
           : verdict,
     reasons,

@@ -4,8 +4,9 @@
  * changes are debounced, backups never overlap, and a periodic round re-checks sources by size and
  * mtime (watches can miss events), drains the outbox and re-pushes the newest committed version to
  * guardians that lack it. A snapshot request left by a journal's writer (the CLN plugin after lost
- * writes: snapshot-request.ts) is answered at once by a backup. stop() lets a running backup finish. A
- * proven takeover (FENCED) stops the watch for good: `failed` rejects with it.
+ * writes: snapshot-request.ts) is answered at once by a backup. A source a backup cannot read is said and
+ * carried (carry.ts); the watch goes on. stop() lets a running backup finish. A proven takeover (FENCED)
+ * stops the watch for good: `failed` rejects with it.
  */
 import { type FSWatcher, watch } from 'node:fs'
 import { stat } from 'node:fs/promises'
@@ -23,6 +24,7 @@ import { vaultPaths } from './paths.js'
 import { pushToGuardians } from './push.js'
 import { journalsNeedSnapshot } from './snapshot.js'
 import { pendingSnapshotRequests, SNAPSHOT_REQUEST_SUFFIX } from './snapshot-request.js'
+import { failedSourceLine } from './source-health.js'
 
 import type { Vault } from './vault.js'
 
@@ -182,6 +184,8 @@ export class Watcher {
     try {
       const timeout = this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}
       const r = await this._exclusive(() => runBackup(this.vault, timeout))
+      // the others were stored; the watch goes on, and status (AT-RISK) alerts until it is read again
+      for (const f of r.failed) this._say(failedSourceLine(f))
       for (const d of r.drained) {
         if (d.committed) this._say(`outbox: version ${d.version} committed (${d.receipts} receipts)`)
       }

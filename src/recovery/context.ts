@@ -81,6 +81,8 @@ export type RecoveryEvent =
       version: number
       createdAt: number
       files: { source: string; kind: string; path: string; size: number }[]
+      /** Sources that version could not read: their files are of version `asOf` (0: it has none). */
+      unread?: { source: string; asOf: number; asOfTime: number; code: string }[]
     }
 
 /** What a guardian can answer with that must verify before it is used. */

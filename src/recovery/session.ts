@@ -193,6 +193,8 @@ export class Recovery {
       version: manifest.version,
       createdAt: manifest.createdAt,
       files: files.map((f) => ({ source: f.source, kind: f.kind, path: f.written, size: f.size })),
+      // a source carried from an older version is said as of that one, never as of this
+      ...(body.unread !== undefined ? { unread: body.unread.map((u) => ({ ...u })) } : {}),
     })
     return {
       version: manifest.version,

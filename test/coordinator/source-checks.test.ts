@@ -68,17 +68,28 @@ describe("sources are checked against the node's own formats", () => {
     expect(await sourceNames()).toEqual(before)
   })
 
-  it("another node's hsm_secret at a later backup: refused before anything is stored, status at-risk until the right one is back", async () => {
+  it("another node's hsm_secret at a later backup: refused, this node's kept in the new version, status at-risk until the right one is back", async () => {
     const right = await readFile(hsm)
     await writeFile(hsm, hex(hsmOf('pyln l2 (plain)').file))
     const r = await cli(...v('backup', '--json'))
     expect(r.code).not.toBe(0)
-    expect(r.stderr).toMatch(
-      /hsm_secret is not this node's hsm_secret: it makes node 022d223620a359a4…, this vault's node is .*\[SOURCE_MISMATCH\]/,
-    )
-    expect(heads()).toEqual([1, 1, 1])
+    expect(r.stderr).toMatch(/hsm_secret \[SOURCE_MISMATCH\].*\[SOURCE_NOT_READ\]/)
+    const failed = (JSON.parse(r.stdout) as { failed: { reason: string; asOf: { version: number } }[] })
+      .failed
+    expect(failed).toEqual([
+      expect.objectContaining({
+        source: 'hsm_secret',
+        code: 'SOURCE_MISMATCH',
+        reason: expect.stringMatching(
+          /^hsm_secret is not this node's hsm_secret: it makes node 022d223620a359a4…, this vault's node is /,
+        ),
+        asOf: { version: 1, at: expect.any(Number) },
+      }),
+    ])
+    // the version that says so keeps this node's hsm_secret of version 1, not the other node's
+    expect(heads()).toEqual([2, 2, 2])
     const status = await statusJson(...v('status'))
-    expect(status).toMatchObject({ verdict: 'at-risk', newestVersion: 1 })
+    expect(status).toMatchObject({ verdict: 'at-risk', newestVersion: 2 })
     expect((status['reasons'] as string[])[0]).toMatch(/^SOURCE_MISMATCH: /)
     // the right file back: the next backup is checked again and the state is safe again
     await writeFile(hsm, right)

@@ -130,6 +130,12 @@ export function narrate(e: RecoveryEvent): void {
     case 'restore-done':
       say(`✓ version ${e.version} (made ${stamp(e.createdAt)}) restored and verified:`)
       for (const f of e.files) say(`    ${f.path} (${f.size} bytes)`)
+      for (const u of e.unread ?? [])
+        say(
+          u.asOf > 0
+            ? `  ! source ${u.source} is as of version ${u.asOf} (made ${stamp(u.asOfTime)}), not ${e.version}: later backups could not read it [${u.code}]`
+            : `  ! source ${u.source} is NOT in version ${e.version}: its backup could not read it [${u.code}]; an older version may hold it (kith recover --version N)`,
+        )
       break
   }
 }

@@ -1,7 +1,19 @@
-/** `kith vault backup`: one version now, pushed to every guardian; fails unless W guardians hold it. */
-import { type BackupReport, requireCommitted, runBackup } from '../../../../coordinator/backup.js'
+/**
+ * `kith vault backup`: one version now, pushed to every guardian; fails unless W guardians hold it. A
+ * source it could not read is said on a line of its own, the others are still stored, and the exit is
+ * SOURCE_NOT_READ.
+ */
+import {
+  type BackupReport,
+  requireAllRead,
+  requireCommitted,
+  runBackup,
+} from '../../../../coordinator/backup.js'
+import { SourceNotReadError } from '../../../../coordinator/errors.js'
+import { failedSourceLine } from '../../../../coordinator/source-health.js'
 import { formatSize } from '../../../../format.js'
 import type { GlobalArgs } from '../../../command.js'
+import { ExitStatus } from '../../../errors.js'
 import { say, sayJson } from '../../../output.js'
 import { parseDuration } from '../../../parse.js'
 import { uploadBar } from '../../../progress.js'
@@ -20,17 +32,30 @@ export async function backupHandler(a: BackupArgs & GlobalArgs): Promise<void> {
     } finally {
       bar?.stop()
     }
+    // each source not read is said first, whatever else fails
+    if (!a.json) for (const f of report.failed) say(failedSourceLine(f))
     const r = requireCommitted(report)
-    if (a.json) return sayJson(r)
+    const stored = vault.db.newestVersion()?.version
+    if (a.json) {
+      sayJson(r)
+      // under --json the report above is the answer (its `failed` names each source); the error is its line
+      if (r.failed.length > 0) throw new ExitStatus(1, new SourceNotReadError(r.failed, stored))
+      return
+    }
     for (const d of r.drained)
       say(
         `outbox: version ${d.version} now has ${d.receipts} of ${d.quorum} receipts${d.committed ? ' (committed)' : ''}`,
       )
     if (r.pushed === undefined)
-      return say('Nothing changed since the newest version; no new version was made.')
-    say(
-      `Version ${r.pushed.version} committed: ${r.pushed.receipts} guardians hold it (quorum ${r.pushed.quorum}); ${r.newChunks} new chunk(s), ${formatSize(r.bytesStored)} new.`,
-    )
-    for (const f of r.pushed.failures) say(`  not delivered to ${f.label}: ${f.error}`)
+      say(
+        `Nothing${r.failed.length > 0 ? ' else' : ''} changed since the newest version; no new version was made.`,
+      )
+    else {
+      say(
+        `Version ${r.pushed.version} committed: ${r.pushed.receipts} guardians hold it (quorum ${r.pushed.quorum}); ${r.newChunks} new chunk(s), ${formatSize(r.bytesStored)} new.`,
+      )
+      for (const f of r.pushed.failures) say(`  not delivered to ${f.label}: ${f.error}`)
+    }
+    requireAllRead(r, stored)
   })
 }

@@ -7,7 +7,7 @@ import { type DrillGuardian, type DrillReport, runDrill } from '../../../../coor
 import { type RestoreDrill, runFullDrill } from '../../../../coordinator/drill-restore.js'
 import { DrillFailedError } from '../../../../coordinator/errors.js'
 import { ExitStatus } from '../../../errors.js'
-import { say, sayJson } from '../../../output.js'
+import { say, sayJson, stamp } from '../../../output.js'
 import { withVault } from '../open.js'
 import type { DrillArgs } from './options.js'
 
@@ -66,6 +66,12 @@ function _sayRestore(r: RestoreDrill): void {
     const check = f.check.ok ? f.check.summary : `CHECK FAILED [${f.check.code}] ${f.check.reason}`
     say(`    ${name} (${f.kind}, ${f.size} bytes): ${check}${f.note ? `; ${f.note}` : ''}`)
   }
+  for (const u of r.unread ?? [])
+    say(
+      u.asOf > 0
+        ? `    ${u.source}: as of version ${u.asOf} (made ${stamp(u.asOfTime)}): version ${r.version} could not read it [${u.code}]`
+        : `    ${u.source}: NOT in version ${r.version}: it could not be read [${u.code}]`,
+    )
   if (r.failure) say(`    FAILED [${r.failure.code}] ${r.failure.reason}`)
   for (const b of r.bad)
     say(

@@ -3,6 +3,7 @@
  * verdict (docs/troubleshooting.md §Exit status): 0 safe, 1 degraded, 2 at-risk, 3 fenced; 4 when it
  * could not give one (an error), so a monitor never takes a failure for a verdict.
  */
+import { keptCopy } from '../../../../coordinator/source-health.js'
 import { type VaultStatus, type Verdict, vaultStatus } from '../../../../coordinator/status.js'
 import { KithError } from '../../../../errors.js'
 import { formatAgo, formatDuration } from '../../../../format.js'
@@ -43,7 +44,7 @@ function _print(a: StatusArgs, s: VaultStatus): void {
   if (s.node !== undefined) say(`  node ${s.node.id} (from ${s.node.from})`)
   for (const x of s.sources ?? [])
     say(
-      `  source ${x.name} (${x.kind}): ${x.checked}${x.unchecked !== undefined ? `; not checked: ${x.unchecked}` : ''}`,
+      `  source ${x.name} (${x.kind}): ${x.failing !== undefined ? `NOT READ for ${formatDuration(now - x.failing.since)} [${x.failing.code}], ${keptCopy(x.failing)}; last checked: ` : ''}${x.checked}${x.unchecked !== undefined ? `; not checked: ${x.unchecked}` : ''}`,
     )
   const d = s.lastFullDrill
   if (d !== undefined)
