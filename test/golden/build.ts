@@ -8,6 +8,7 @@
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import * as secp from '@noble/secp256k1'
+import { signDone } from '../../src/ceremony/done.js'
 import { chunkProof, shareProof } from '../../src/ceremony/drill.js'
 import { sealRelease } from '../../src/ceremony/release.js'
 import { recoveryRequestId, sealCode } from '../../src/ceremony/request.js'
@@ -314,6 +315,14 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     }),
     msg(MSG.recovery, { requestId, state: 'pending', sealedCode }),
     msg(MSG.veto, { veto: veto.bytes }),
+    msg(
+      MSG.done,
+      signDone(
+        { vaultId: VAULT_ID, requestId, createdAt: CREATED_AT + 2 },
+        { vaultSecretKey: VAULT_KEY, recoverySecretKey: recoveryKeySecret },
+        seededRandom('done'),
+      ),
+    ),
     msg(MSG.requests, { requests: [{ requestId, createdAt: CREATED_AT + 1 }] }),
     msg(MSG.drill, { vaultId: VAULT_ID, nonce, chunks: [chunk.id, fixed('chunk-b')] }),
     msg(MSG.enrollHello, { secret: invite.secret }),

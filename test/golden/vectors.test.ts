@@ -4,9 +4,11 @@
  * re-encoded to the same bytes. A change to any format shows up here first.
  * KITH_WRITE_VECTORS=1 rewrites the files (only when a format change is intended and documented).
  */
+
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { requesterSigned, vaultSigned } from '../../src/ceremony/done.js'
 import { openRelease } from '../../src/ceremony/release.js'
 import { openCode } from '../../src/ceremony/request.js'
 import { openVeto, signVeto } from '../../src/ceremony/veto.js'
@@ -137,6 +139,14 @@ describe('golden vectors: every record decodes and re-encodes to the same bytes'
       kinds.add(m.kind)
     }
     expect([...kinds].sort((a, b) => a - b)).toEqual(defs.map((d) => d.kind).sort((a, b) => a - b))
+    // the recovery done message verifies with the vault key and the request's recovery key
+    const done = decodeUnsigned(
+      MSG.done,
+      bytes(messages.find((m: { kind: number }) => m.kind === MSG.done.kind)!.hex),
+    )
+    const { recovery } = await read('kith-recovery.json')
+    expect(vaultSigned(done)).toBe(true)
+    expect(requesterSigned(done, bytes(recovery.recoveryKey))).toBe(true)
   })
   it('a sealed chunk, an ECIES box and a released share open with their keys', async () => {
     const { chunk } = await read('kith-keys.json')
