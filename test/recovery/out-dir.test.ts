@@ -1,6 +1,7 @@
 /**
  * `kith recover --out` that cannot be restored into is refused before any friend is asked: a file, a
- * symbolic link, a directory this user cannot write in. No guardian holds a request afterwards.
+ * symbolic link, a directory this user cannot write in; with --resume, an empty passphrase file. No
+ * guardian holds a request afterwards.
  */
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -41,5 +42,22 @@ describe('recover --out, checked before anyone is asked', () => {
     }
     expect(requests()).toBe(0)
     await chmod(locked, 0o700)
+  })
+
+  it('--resume with an empty passphrase file is refused before anyone is asked, not after the friends approved', async () => {
+    const empty = join(work, 'empty-passphrase')
+    await writeFile(empty, '', { mode: 0o600 })
+    const r = await cli(
+      'recover',
+      ...recoverArgs(vault, gs, join(work, 'out-resume')),
+      '--resume',
+      '--passphrase-file',
+      empty,
+      '--data-dir',
+      join(work, 'resumed'),
+    )
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toMatch(/passphrase file .* is empty/)
+    expect(requests()).toBe(0)
   })
 })

@@ -127,6 +127,8 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
   // refuse before any friend is asked, not after they approved
   await readyOutDir(a.out)
   if (a.resume) await refuseExistingVault(a.dataDir)
+  // asked (or read) now, not once the friends approved and the request was closed
+  const passphrase = a.resume ? await readPassphrase(a.passphraseFile) : undefined
   const stop = new AbortController()
   const onSignal = () => stop.abort()
   process.once('SIGINT', onSignal)
@@ -155,20 +157,12 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
   }
   try {
     const result = await recovery.run()
-    await _checkRestored(a, result.files, log)
-    // the vault is back: its request closes at every friend, so none is left with an Approve box
-    const finished = await recovery.finish(result)
     let resumed: ResumeReport | undefined
     try {
-      if (a.resume)
-        resumed = await resumeAfterRecovery(
-          a.dataDir,
-          result,
-          a.out,
-          await readPassphrase(a.passphraseFile),
-          log,
-          finished,
-        )
+      await _checkRestored(a, result.files, log)
+      // the vault is back: its request closes at every friend, so none is left with an Approve box
+      const finished = await recovery.finish(result)
+      if (a.resume) resumed = await resumeAfterRecovery(a.dataDir, result, a.out, passphrase, log, finished)
     } finally {
       result.dataKey.fill(0) // without --resume the key never leaves this process
     }
