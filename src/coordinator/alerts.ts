@@ -8,6 +8,7 @@
 import { hasTargets, type NotifyTargets, notify } from '../notify.js'
 import { cleanText } from '../text.js'
 import { HOUR } from '../time/units.js'
+import { requestReasons } from './requests-seen.js'
 import { describeIncident, type VaultStatus, type Verdict } from './status.js'
 
 export type AlertTargets = NotifyTargets
@@ -84,6 +85,14 @@ export class HealthAlerts {
 
   /** Alert once for each recovery request the guardians report: someone is recovering this vault. */
   async recoveryRequests(status: VaultStatus): Promise<void> {
+    // a recovery this node did not make that got the vault back: once, and louder than a request
+    for (const r of status.recovered ?? []) {
+      if (this.requestsSeen.has(`recovered ${r.request}`)) continue
+      this.requestsSeen.add(`recovered ${r.request}`)
+      const reason = requestReasons([], [r])[0]!
+      this.say(`!! ${reason}`)
+      await this._send({ kind: 'recovery-request', status, reason })
+    }
     for (const r of status.recoveryRequests) {
       if (this.requestsSeen.has(r.request)) continue
       this.requestsSeen.add(r.request)

@@ -24,7 +24,7 @@ import { distrust } from './distrust.js'
 import { type FullDrillRecord, lastFullDrill } from './drill-restore.js'
 import { mayBeFenced, proveFence } from './fence.js'
 import { knownFence, recordFence } from './fence-record.js'
-import { setOwnApart } from './finished-recovery.js'
+import { type RecoveryRequestSeen, RequestsSeen, requestReasons } from './requests-seen.js'
 import { type FailingSource, failingSources, sourceHealthReasons } from './source-health.js'
 import type { GuardianRow } from './store.js'
 import type { Vault } from './vault.js'
@@ -120,17 +120,15 @@ export interface VaultStatus {
   readonly incidents: readonly Incident[]
   /** Open recovery requests the guardians reported: someone is trying to recover this vault. */
   readonly recoveryRequests: readonly RecoveryRequestSeen[]
+  /** Recoveries this node did not make that rebuilt the vault's key lately (a share went out, or done). */
+  readonly recovered?: readonly RecoveryRequestSeen[]
   /** This node's own finished recovery, still open at the guardians named (told again by this status). */
   readonly finishedRecovery?: readonly RecoveryRequestSeen[]
   /** The newest full drill (`kith vault drill --restore`): when, its version, pass, who served bad data. */
   readonly lastFullDrill?: FullDrillRecord & { readonly at: number }
 }
 
-export interface RecoveryRequestSeen {
-  readonly request: string
-  readonly createdAt: number
-  readonly guardians: readonly string[]
-}
+export type { RecoveryRequestSeen } from './requests-seen.js'
 
 /** One fetch from a guardian, with the status probe's short deadline. */
 async function _probe(vault: Vault, g: GuardianRow, req: FetchRequest): Promise<Uint8Array> {
@@ -169,23 +167,12 @@ async function _recordEvidence(vault: Vault, g: GuardianRow): Promise<void> {
   if (!known) vault.db.event('equivocation', { guardian: g.label, version }, vault.now())
 }
 
-/** The open recovery requests a guardian holds for this vault (none if it cannot say). */
-async function _openRequests(
-  vault: Vault,
-  g: GuardianRow,
-): Promise<{ request: string; createdAt: number }[]> {
-  let bytes: Uint8Array
+/** What a guardian says of this vault's recovery requests, as it sent it (undefined if it cannot say). */
+async function _requests(vault: Vault, g: GuardianRow): Promise<Uint8Array | undefined> {
   try {
-    bytes = await _probe(vault, g, { what: 'requests' })
+    return await _probe(vault, g, { what: 'requests' })
   } catch {
-    return [] // an older or unreachable guardian that cannot say has nothing to report
-  }
-  try {
-    const { requests } = decodeUnsigned(MSG.requests, bytes)
-    return requests.map((r) => ({ request: toHex(r.requestId), createdAt: r.createdAt }))
-  } catch (err) {
-    if (err instanceof KithError) distrust(vault, g, 'its list of recovery requests', err)
-    return []
+    return undefined // an older or unreachable guardian that cannot say has nothing to report
   }
 }
 
@@ -206,7 +193,7 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
   const committed = vault.db.newestCommitted()?.version ?? 0
   const newest = vault.db.newestVersion()?.version ?? 0
   const receipted = vault.db.receiptedVersions()
-  const requests = new Map<string, RecoveryRequestSeen>()
+  const seen = new RequestsSeen()
   const probe = async (g: GuardianRow): Promise<{ reachable: boolean | null; version: number }> => {
     let version = receipted.get(toHex(g.peerId)) ?? 0
     if (options.probe === false || !g.member) return { reachable: null, version }
@@ -215,12 +202,8 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
       version = Math.max(version, head.version)
       vault.db.touchGuardian(g.peerId, vault.now())
       // both on the connection the head just used, side by side
-      const [, open] = await Promise.all([_recordEvidence(vault, g), _openRequests(vault, g)])
-      for (const r of open) {
-        const seen = requests.get(r.request) ?? { ...r, guardians: [] as string[] }
-        ;(seen.guardians as string[]).push(g.label)
-        requests.set(r.request, seen)
-      }
+      const [, requests] = await Promise.all([_recordEvidence(vault, g), _requests(vault, g)])
+      seen.add(vault, g, requests)
       return { reachable: true, version }
     } catch (err) {
       // a guardian that answers "nothing held yet" is reachable; one that says this node was
@@ -277,7 +260,7 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     (g) => committed > 0 && g.version >= committed && g.hasCurrentShare && g.reachable !== false,
   )
   // this node's own finished recovery is no one trying to recover it: those guardians are told again
-  const { others, own } = await setOwnApart(vault, [...requests.values()])
+  const { open: others, recovered, own } = await seen.settle(vault)
   const reasons: string[] = []
   if (s.epoch === 0)
     reasons.push(`waiting for guardians: ${guardians.length} of ${Math.max(s.k, s.w)} invited`)
@@ -315,10 +298,7 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     reasons.push(
       `the last full drill (version ${drill.version}) got bad data from ${[...new Set(drill.bad.map((b) => b.guardian))].join(', ')}: ask them to check their disk`,
     )
-  for (const r of others)
-    reasons.unshift(
-      `RECOVERY REQUEST ${r.request} at ${r.guardians.join(', ')}: if this is not you, run 'kith vault veto ${r.request}' and call your guardians`,
-    )
+  reasons.unshift(...requestReasons(others, recovered))
   // a source the last backup could not read is kept only as an older copy (or not at all) until one does
   const unread = sourceHealthReasons(vault)
   reasons.unshift(...unread)
@@ -365,6 +345,7 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     reasons,
     incidents,
     recoveryRequests: others,
+    ...(recovered.length > 0 ? { recovered } : {}),
     ...(own.length > 0 ? { finishedRecovery: own } : {}),
     ...(drill !== undefined ? { lastFullDrill: drill } : {}),
   }

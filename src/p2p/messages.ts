@@ -317,8 +317,12 @@ export const MSG = {
   requests: msg(
     'requests',
     'open requests',
-    { requests: field.packed(1, OPEN_REQUEST, 64) },
-    (REQUEST_ID_LENGTH + 8) * 64 + 32,
+    {
+      requests: field.packed(1, OPEN_REQUEST, 64),
+      /** Requests that recovered the vault lately: released here, or their maker said it is done. */
+      recovered: field.optional(field.packed(2, OPEN_REQUEST, 64)),
+    },
+    2 * (REQUEST_ID_LENGTH + 8) * 64 + 64,
     2,
   ),
 } as const

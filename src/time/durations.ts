@@ -171,6 +171,8 @@ export const DEFAULT_DURATIONS = Object.freeze({
   silentGuardian: DAY,
   /** How long an invite stays usable: `kith guardian invite --expires`'s default. */
   inviteExpiry: 7 * DAY,
+  /** How long a recovery that got the vault back is reported to the vault's coordinator (its status). */
+  recentRecovery: 7 * DAY,
   /** From approval to a share's release, the owner's veto window: --release-delay's default. */
   releaseDelay: DAY,
 

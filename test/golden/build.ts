@@ -324,6 +324,7 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
       ),
     ),
     msg(MSG.requests, { requests: [{ requestId, createdAt: CREATED_AT + 1 }] }),
+    msg(MSG.requests, { requests: [], recovered: [{ requestId, createdAt: CREATED_AT + 1 }] }),
     msg(MSG.drill, { vaultId: VAULT_ID, nonce, chunks: [chunk.id, fixed('chunk-b')] }),
     msg(MSG.enrollHello, { secret: invite.secret }),
     msg(MSG.certify, { certificate }),

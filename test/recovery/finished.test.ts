@@ -3,20 +3,22 @@
  * never approved is not left with an Approve box, one that was offline at the end hears it from the
  * resumed node's status, and the new node counts none of it as someone recovering its vault. From the
  * attacker's side: a stranger cannot close the owner's request, nor can a thief who holds only the vault
- * key. Guardians, the CLI and the recovery run in this process.
+ * key; a thief whose recovery got through cannot hide it (the live owner's status says RECOVERED, and the
+ * requests the owner vetoed stay vetoed). Guardians, the CLI and the recovery run in this process.
  */
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signDone } from '../../src/ceremony/done.js'
+import { signVeto } from '../../src/ceremony/veto.js'
 import { vaultPaths } from '../../src/coordinator/paths.js'
 import { readKeyFile } from '../../src/coordinator/vault-key-file.js'
 import { generateEciesKeyPair } from '../../src/crypto/ecies.js'
 import { decodeText } from '../../src/crypto/text.js'
 import { overviewPage } from '../../src/guardian/web/pages.js'
 import { requestViews } from '../../src/guardian/web/view.js'
-import { sendDone } from '../../src/p2p/client.js'
+import { sendDone, sendVeto } from '../../src/p2p/client.js'
 import { isRemote } from '../../src/p2p/errors.js'
 import type { KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
@@ -80,6 +82,46 @@ describe('a finished recovery closes its request everywhere (4 guardians, 2-of-4
     await r.done
   })
 
+  let stolen: string
+  it('a recovery the owner did not make: the live owner is told RECOVERED, and requests it vetoed stay vetoed', async () => {
+    // a thief takes what it gets: the vetoing friends answer nothing more
+    const r = new RecoverRun(...recoverArgs(vault, gs, join(work, 'thief'), '--accept-stale'))
+    ;({ request: stolen } = await r.codeFor(gs[3]!.peerId))
+    await r.codeFor(gs[2]!.peerId)
+    // the owner vetoed it at two friends in time; two others were talked into approving
+    const veto = signVeto(
+      {
+        vaultId: decodeText('vault', vault),
+        requestId: new Uint8Array(Buffer.from(stolen, 'hex')),
+        createdAt: Date.now(),
+      },
+      (await readKeyFile(vaultPaths(dir).key, dir)).vaultKey,
+    )
+    for (const g of [gs[2]!, gs[3]!])
+      await sendVeto(stranger, ref(g), veto.bytes, { signal: AbortSignal.timeout(10_000) })
+    await r.approveAt(gs[0]!)
+    await r.approveAt(gs[1]!)
+    const done = await r.done
+    expect(done.code, done.stderr).toBe(0)
+    expect(r.events.find((e) => e['event'] === 'request-closed')).toMatchObject({ notTold: [] })
+    expect(await heldState(gs[0]!, stolen)).toBe('finished')
+    // their red card ("call the owner") stays: a recovery the owner said is not theirs got the vault
+    for (const g of [gs[2]!, gs[3]!]) expect(await heldState(g, stolen)).toBe('vetoed')
+    // the owner's node no longer sees an open request, but hears that the vault was recovered
+    const status = await statusJson(...v('status'))
+    expect(status['recoveryRequests']).toEqual([])
+    expect(status['recovered']).toEqual([
+      expect.objectContaining({
+        request: stolen,
+        guardians: expect.arrayContaining(['friend 0', 'friend 1']),
+      }),
+    ])
+    expect((status['reasons'] as string[])[0]).toMatch(
+      /^RECOVERED: request [0-9a-f]{32} rebuilt this vault's key/,
+    )
+    expect(status['verdict']).not.toBe('safe')
+  })
+
   let request: string
   let restored: string
   const resumed = () => join(work, 'resumed')
@@ -115,9 +157,17 @@ describe('a finished recovery closes its request everywhere (4 guardians, 2-of-4
       peerId: gs[2]!.peerId,
     })
     expect(page).toContain('is recovered')
-    expect(page).toContain('they have their node back')
+    // friend 2 never approved: it says what it knows, not whose recovery it was
+    expect(page).toContain('whoever asked has the node back')
     expect(page).not.toContain('>Approve<')
-    expect(gs[2]!.lines.some((l) => l.includes('is done: your friend has their node back'))).toBe(true)
+    expect(gs[2]!.lines.some((l) => l.includes(`is done (request ${request.slice(0, 8)} closed)`))).toBe(true)
+    const approverPage = overviewPage({
+      requests: requestViews(gs[0]!.guardian.db, Date.now()),
+      vaults: [],
+      reach: { words: [], addrs: [] },
+      peerId: gs[0]!.peerId,
+    })
+    expect(approverPage).toContain('Your friend finished this recovery with your share')
     const listed = await cli('guardian', 'requests', '--all', '--data-dir', gs[1]!.dir)
     expect(listed.stdout).toContain('done: your friend recovered their node')
   })

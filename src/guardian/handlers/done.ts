@@ -45,14 +45,14 @@ function _tell(ctx: GuardianContext, vault: VaultRow, requestId: Uint8Array, was
     request: toHex(requestId),
     was,
   })
-  const helped = was === 'released' ? ' Your share helped.' : ''
-  ctx.notify(
-    'recovery-finished',
-    `Recovery of "${vault.label}" is done`,
-    `Your friend finished recovering their node "${vault.label}": they have it back.${helped} Nothing for you to do; their request is closed.`,
-    { vault: vault.label, request: toHex(requestId).slice(0, 8) },
-  )
-  ctx.say(
-    `recovery of vault ${name} is done: your friend has their node back; request ${toHex(requestId).slice(0, 8)} is closed, nothing for you to do`,
-  )
+  // only a friend who approved it knows whose recovery it was; the others hear what is known
+  const words =
+    was === 'released'
+      ? `Your friend finished recovering their node "${vault.label}" with your share: they have it back. Nothing for you to do; the request is closed.`
+      : `The recovery of "${vault.label}" finished with other friends' approvals: whoever asked has the node back, and the request is closed. If your friend told you they were recovering, nothing to do; if you did not hear from them, call them.`
+  ctx.notify('recovery-finished', `Recovery of "${vault.label}" is done`, words, {
+    vault: vault.label,
+    request: toHex(requestId).slice(0, 8),
+  })
+  ctx.say(`recovery of vault ${name} is done (request ${toHex(requestId).slice(0, 8)} closed): ${words}`)
 }

@@ -72,7 +72,12 @@ function _answer(ctx: GuardianContext, vault: VaultRow, req: FetchRequest): Uint
     case 'requests': {
       ctx.db.requests.expire(ctx.now())
       const open = ctx.db.requests.list({ vaultId: vault.vaultId, open: true })
-      return encodeRecordBody(MSG.requests, { requests: open })
+      // and those that got the vault back lately: the owner learns of a recovery it did not make
+      const recovered = ctx.db.requests.recovered(vault.vaultId, ctx.now() - duration('recentRecovery'))
+      return encodeRecordBody(MSG.requests, {
+        requests: open,
+        ...(recovered.length > 0 ? { recovered } : {}),
+      })
     }
   }
 }

@@ -2,7 +2,7 @@
  * The recovery tables of the guardian's database: recovery requests and their states, and each vault's
  * release policy. A request's life: pending → approved (→ released after the delay) | denied | vetoed |
  * expired | locked (too many wrong codes) | superseded (it gave way to a new request: nobody asked after
- * it); pending, approved, vetoed and released → finished when its maker recovered the vault and said so.
+ * it); pending, approved and released → finished when its maker recovered the vault and said so.
  * A share is released once: never twice. A vault holds a few open requests, who gets a slot is
  * guardian/request-slots.ts's choice, made inside the transaction that records the new one; closed ones
  * are pruned after a retention period. Every state change is a conditional update that fails if the
@@ -87,8 +87,11 @@ const KEEP_SUPERSEDED = 64
 
 const OPEN = "state IN ('pending', 'approved')"
 const CLOSED = "state IN ('released', 'denied', 'vetoed', 'superseded', 'expired', 'locked', 'finished')"
-/** What a finished recovery closes: every state its maker may still be waiting on or hearing from. */
-const FINISHABLE: readonly RequestState[] = ['pending', 'approved', 'vetoed', 'released']
+/**
+ * What a finished recovery closes: every state its maker may still wait on or hear from; never a vetoed
+ * one, whose red card (call the owner) stays, as a recovery the owner said is not theirs got the vault.
+ */
+const FINISHABLE: readonly RequestState[] = ['pending', 'approved', 'released']
 
 export class RequestStore {
   constructor(
@@ -190,6 +193,20 @@ export class RequestStore {
       this.audit.record(r.vaultId, 'recovery-requested', { request: toHex(r.requestId) }, now)
       return slot.replaces === undefined ? { added: true } : { added: true, replaced: slot.replaces }
     })
+  }
+
+  /**
+   * Requests of a vault that recovered it since `since` (their share went out here, or their maker said
+   * it is done), newest first, at most 64.
+   */
+  recovered(vaultId: Uint8Array, since: number): RecoveryRequestRow[] {
+    const rows = this.sql
+      .stmt(
+        `SELECT * FROM recovery_requests WHERE vault_id = ? AND state IN ('released', 'finished')
+           AND coalesce(released_at, decided_at) >= ? ORDER BY created_at DESC LIMIT 64`,
+      )
+      .all(vaultId, since) as RawRequest[]
+    return rows.map(toRequest)
   }
 
   /** The addresses this vault's requests kept here came from, each once. */

@@ -113,8 +113,12 @@ function requestCard(r: RequestView): Html {
   know before doing anything else.</p>${tech}</section>`
     case 'finished':
       return html`<section class="card" data-request="${r.id}"><h3>“${r.label}” is recovered</h3>
-  <p>Your friend finished this recovery: they have their node back.${r.released ? ' Your share helped.' : ''}
-  Nothing for you to do.</p><p class="muted">They asked ${_ago(r.ageMs)}.</p>${tech}</section>`
+  ${
+    r.released
+      ? html`<p>Your friend finished this recovery with your share: they have their node back. Nothing for you to do.</p>`
+      : html`<p>This recovery finished with other friends' approvals: whoever asked has the node back. If your
+  friend told you they were recovering, there is nothing for you to do. If you did not hear from them, call them.</p>`
+  }<p class="muted">They asked ${_ago(r.ageMs)}.</p>${tech}</section>`
     default: {
       const words: Record<string, string> = {
         released: 'Your share went to the recovery you approved.',
