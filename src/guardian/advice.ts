@@ -77,6 +77,11 @@ export const GUARDIAN_ADVICE = {
   settings: advice('a guardian that exists, to change how it is reached (GUARDIAN_DIR_IN_USE)', (dir) =>
     _kith(dir, 'settings'),
   ),
+  settingsAs: advice(
+    "a change asked as another user than the one the guardian's folder belongs to (NOT_GUARDIAN_USER): sudo as root, its systemd unit's user kith",
+    (dir, user: string | Hole = hole('user')) =>
+      `sudo -u ${_word(user)} ${_kith(dir, 'settings', hole('the same options'))}`,
+  ),
   addRelay: advice(
     'friends elsewhere cannot reach it: only home-network or loopback addresses (status, the page)',
     (dir, relay: string | Hole = hole('relay address')) => _kith(dir, 'settings', '--add-relay', relay),
@@ -116,7 +121,10 @@ export const GUARDIAN_ADVICE = {
   ),
 } as const
 
-/** A vault as `keep` and `policy` take it: by its label, unless another vault has that label too. */
+/**
+ * A vault as `keep` and `policy` take it: by its label, unless another vault has that label too, or it
+ * starts with '-' (the CLI would read `-x` as an option, quoted or not, and takes no `--` before it).
+ */
 export function vaultWord(label: string, id: string, labels: readonly string[]): string {
-  return labels.filter((l) => l === label).length === 1 ? label : id
+  return labels.filter((l) => l === label).length === 1 && !label.startsWith('-') ? label : id
 }

@@ -166,6 +166,34 @@ export class InvalidSettingError extends KithError {
   }
 }
 
+/**
+ * guardian.json is there but peer.key is not (a partial restore, a file deleted): the identity is gone,
+ * and only `init` makes one. Nothing was changed; a new key would be a guardian no friend knows.
+ */
+export class GuardianKeyMissingError extends KithError {
+  readonly code = 'GUARDIAN_KEY_MISSING'
+  constructor(dir: string) {
+    super(
+      `the guardian in ${dir} has its guardian.json but no peer.key, its identity; nothing was changed. Put peer.key back from where this folder came from: a new one would be a new guardian that your friends' nodes do not know`,
+      { dir },
+    )
+  }
+}
+
+/**
+ * A change asked by a user other than the one the guardian's folder belongs to: guardian.json would be
+ * written as theirs (0600), and the guardian's own user, its daemon, could not read it at its next start.
+ */
+export class NotGuardianUserError extends KithError {
+  readonly code = 'NOT_GUARDIAN_USER'
+  constructor(dir: string, owner: string, self: string) {
+    super(
+      `the guardian in ${dir} belongs to the user ${owner}, and this runs as ${self}: the guardian could not read settings written now, so nothing was changed. Run it as ${owner}: '${ADVICE.settingsAs.command(dir, owner)}'`,
+      { dir, owner, self },
+    )
+  }
+}
+
 /** An invite needs an address friends can dial, and none is known yet (the guardian is stopped). */
 export class NoInviteAddressError extends KithError {
   readonly code = 'NO_INVITE_ADDRESS'

@@ -1,17 +1,18 @@
 /**
  * A guardian's settings after init (`kith guardian settings`): its relays, the addresses it listens on
  * and announces, its port, UPnP and where its notices go. Each change is checked before anything is
- * written (INVALID_SETTING, naming the option), then guardian.json is replaced whole (0600, atomic).
+ * written (INVALID_SETTING, naming the option), then guardian.json is replaced whole (0600, atomic), by
+ * the folder's own user only (NOT_GUARDIAN_USER): the file is theirs, and the daemon runs as them.
  * Never the identity (peer.key): friends' rosters and invites name it, so a new one is a new guardian.
  */
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { lockHolder } from '../disk/lock.js'
-import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
+import { loadPeerKey } from '../p2p/peer-key.js'
 import type { DaemonService } from './advice.js'
 import { type GuardianConfig, guardianPaths, readGuardianConfig, writeGuardianConfig } from './config.js'
-import { InvalidSettingError } from './errors.js'
+import { GuardianKeyMissingError, InvalidSettingError, NotGuardianUserError } from './errors.js'
 
 export type NotifyKind = 'ntfy' | 'webhook' | 'command'
 export const NOTIFY_KINDS: readonly NotifyKind[] = ['ntfy', 'webhook', 'command']
@@ -128,8 +129,48 @@ const _plus = (list: readonly string[], add: readonly string[]) => [
 const _sameRelay = (a: string, r: string) =>
   a === r.trim().replace(/\/p2p-circuit$/, '') || a.endsWith(`/p2p/${r.trim()}`)
 
+/** An announced address that `--port` moved with the listen addresses: friends are told the new port. */
+export interface MovedAddress {
+  readonly from: string
+  readonly to: string
+}
+
+/** The settings after a change, and the announced addresses it moved to the new port. */
+export interface ChangedSettings {
+  readonly config: GuardianConfig
+  readonly moved: readonly MovedAddress[]
+}
+
+const _tcpPort = (addr: string) => /\/tcp\/(\d+)$/.exec(addr)?.[1]
+
+/**
+ * Announced addresses on a port the guardian stops listening on, moved to `port`: one announced on the
+ * port it listened on is a port forwarded as it is, and friends dialling the old one would find nothing.
+ * One announced on another port (a router forwarding 443 to 4646) stays, as do those just added.
+ */
+function _movePort(
+  announce: readonly string[],
+  oldListen: readonly string[],
+  port: number,
+): { announce: string[]; moved: MovedAddress[] } {
+  const old = new Set(oldListen.map(_tcpPort).filter((p) => p !== undefined && p !== String(port)))
+  const moved: MovedAddress[] = []
+  const out = announce.map((from) => {
+    const p = _tcpPort(from)
+    if (p === undefined || !old.has(p)) return from
+    const to = from.replace(/\/tcp\/\d+$/, `/tcp/${port}`)
+    moved.push({ from, to })
+    return to
+  })
+  return { announce: [...new Set(out)], moved }
+}
+
 /** The config with `change` made, every value checked first; `self` is this guardian's peer ID. */
-export function changeSettings(config: GuardianConfig, change: SettingsChange, self: string): GuardianConfig {
+export function changeSettings(
+  config: GuardianConfig,
+  change: SettingsChange,
+  self: string,
+): ChangedSettings {
   const relays = _plus(
     _without('remove-relay', config.relays ?? [], change.removeRelay ?? [], _sameRelay),
     (change.addRelay ?? []).map((r) => checkRelay(r, self)),
@@ -143,12 +184,18 @@ export function changeSettings(config: GuardianConfig, change: SettingsChange, s
       'remove-listen',
       "a guardian listens on one address at least (kith's own: /ip4/0.0.0.0/tcp/4646)",
     )
-  if (change.port !== undefined) {
-    const port = _port(change.port)
-    listen = [...new Set(listen.map((a) => a.replace(/\/tcp\/\d+$/, `/tcp/${port}`)))]
-  }
+  const port = change.port === undefined ? undefined : _port(change.port)
+  if (port !== undefined) listen = [...new Set(listen.map((a) => a.replace(/\/tcp\/\d+$/, `/tcp/${port}`)))]
+  const removed = _without(
+    'remove-announce',
+    config.announce,
+    change.removeAnnounce ?? [],
+    (a, r) => a === r.trim(),
+  )
+  const { announce: kept, moved } =
+    port === undefined ? { announce: removed, moved: [] } : _movePort(removed, config.listen, port)
   const announce = _plus(
-    _without('remove-announce', config.announce, change.removeAnnounce ?? [], (a, r) => a === r.trim()),
+    kept,
     (change.addAnnounce ?? []).map((a) => _ownAddress('add-announce', a)),
   )
   const notify: { -readonly [K in NotifyKind]?: string } = { ...config.notify }
@@ -163,18 +210,30 @@ export function changeSettings(config: GuardianConfig, change: SettingsChange, s
   }
   const upnp = change.upnp ?? config.upnp === true
   return {
-    version: 1,
-    listen,
-    announce,
-    ...(relays.length > 0 ? { relays } : {}),
-    ...(upnp ? { upnp: true } : {}),
-    ...(Object.keys(notify).length > 0 ? { notify } : {}),
+    config: {
+      version: 1,
+      listen,
+      announce,
+      ...(relays.length > 0 ? { relays } : {}),
+      ...(upnp ? { upnp: true } : {}),
+      ...(Object.keys(notify).length > 0 ? { notify } : {}),
+    },
+    moved,
   }
 }
 
-/** What the friend should know of settings that are valid but do not do what they may expect. */
-export function settingsNotes(config: GuardianConfig): string[] {
+/**
+ * What the friend should know of settings that are valid but do not do what they may expect; `moved`:
+ * announced addresses this change moved to the new port, said plainly, with how to say another.
+ */
+export function settingsNotes(config: GuardianConfig, moved: readonly MovedAddress[] = []): string[] {
   const notes: string[] = []
+  if (moved.length > 0) {
+    const port = _tcpPort(moved[0]!.to)
+    notes.push(
+      `friends are now told port ${port} where you announced the old one: ${moved.map((m) => `${m.to} (was ${m.from})`).join(', ')}. If your router forwards a port to this computer, forward ${port} there too; if friends should dial another address: --add-announce and --remove-announce`,
+    )
+  }
   // libp2p tells peers the announced addresses alone, when there are any: relayed ones too stay unsaid
   if ((config.relays ?? []).length > 0 && config.announce.length > 0)
     notes.push(
@@ -183,17 +242,50 @@ export function settingsNotes(config: GuardianConfig): string[] {
   return notes
 }
 
+/** A user's name from /etc/passwd, else `#uid` (as sudo -u takes it). */
+async function _userName(uid: number): Promise<string> {
+  const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '')
+  const name = passwd
+    .split('\n')
+    .map((l) => l.split(':'))
+    .find((f) => f[2] === String(uid))?.[0]
+  return name !== undefined && name !== '' ? name : `#${uid}`
+}
+
+/**
+ * Refuse a change by another user than the folder's: guardian.json would become theirs (0600), and the
+ * guardian's user could not read it at its next start (`sudo` on the systemd unit's folder, User=kith).
+ */
+async function _checkOwnUser(dataDir: string): Promise<void> {
+  const self = process.geteuid?.()
+  if (self === undefined) return
+  const st = await stat(dataDir).catch((err: NodeJS.ErrnoException) => {
+    // no folder: no guardian, which reading its settings says (GUARDIAN_NOT_INITIALIZED)
+    if (err.code === 'ENOENT') return undefined
+    throw err
+  })
+  if (st !== undefined && st.uid !== self)
+    throw new NotGuardianUserError(dataDir, await _userName(st.uid), await _userName(self))
+}
+
+/** This guardian's peer ID, read only: a missing peer.key is said, never made anew (that is init's). */
+async function _ownPeerId(dataDir: string): Promise<string> {
+  const key = await loadPeerKey(guardianPaths(dataDir).peerKey)
+  if (key === undefined) throw new GuardianKeyMissingError(dataDir)
+  return peerIdFromPrivateKey(key).toString()
+}
+
 /** Change the settings in guardian.json, all of it or nothing; `changed` false: the file was left alone. */
 export async function updateSettings(
   dataDir: string,
   change: SettingsChange,
-): Promise<{ config: GuardianConfig; changed: boolean }> {
+): Promise<ChangedSettings & { changed: boolean }> {
+  await _checkOwnUser(dataDir)
   const before = await readGuardianConfig(dataDir)
-  const self = peerIdFromPrivateKey(await loadOrCreatePeerKey(guardianPaths(dataDir).peerKey)).toString()
-  const config = changeSettings(before, change, self)
+  const { config, moved } = changeSettings(before, change, await _ownPeerId(dataDir))
   const changed = JSON.stringify(config) !== JSON.stringify(before)
   if (changed) await writeGuardianConfig(dataDir, config)
-  return { config, changed }
+  return { config, moved, changed }
 }
 
 /**

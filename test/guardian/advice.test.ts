@@ -4,16 +4,17 @@
  * daemon spawned from dist/ where the advice is to start one, so run `npm run build` first), the line,
  * error, status or page is checked to carry the table's command, and then that very command runs (its
  * `<holes>` filled as the friend would) and its effect is checked. The last test checks no entry was left
- * out. A systemd or Docker restart cannot run here: that its unit is kith's own is checked instead.
+ * out. A systemd or Docker restart cannot run here: that its unit is kith's own is checked instead; a
+ * `sudo -u` runs as setpriv does it, where the test runs as root (else skipped, and said so).
  */
 import type { ChildProcess } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { normalizeCode } from '../../src/ceremony/request.js'
-import { GUARDIAN_ADVICE as ADVICE } from '../../src/guardian/advice.js'
+import { GUARDIAN_ADVICE as ADVICE, vaultWord } from '../../src/guardian/advice.js'
 import { guardianPaths, readGuardianConfig } from '../../src/guardian/config.js'
 import { initGuardian } from '../../src/guardian/setup.js'
 import { escapeHtml } from '../../src/guardian/web/html.js'
@@ -21,12 +22,14 @@ import { loginLink } from '../../src/guardian/web/login.js'
 import { cli, RecoverRun, recoverArgs } from '../helpers/cli.js'
 import { CLI } from '../helpers/daemons.js'
 import { backedUpVault, LocalGuardian, localFleet } from '../helpers/local.js'
-import { signal, spawnTracked } from '../helpers/procs.js'
+import { runTracked, signal, spawnTracked } from '../helpers/procs.js'
 import { fileTempDir } from '../helpers/tmp.js'
 import { waitUntil } from '../helpers/wait.js'
 
 const fleet = localFleet()
 const ran = new Set<keyof typeof ADVICE>()
+/** Entries this run cannot put a guardian in the state of (another user's folder needs root). */
+const skipped = new Set<keyof typeof ADVICE>()
 
 /** A command line as a POSIX shell splits it: bare words, "double" and 'single' quotes (with '\''). */
 function shellWords(line: string): string[] {
@@ -232,6 +235,37 @@ describe('advice for a guardian that is stopped', () => {
     ran.add('addAnnounce')
   })
 
+  it("settingsAs: a change asked as root of another user's guardian (NOT_GUARDIAN_USER)", async (ctx) => {
+    // only root can give a folder to another user and run kith as that user, as sudo -u does
+    if (process.getuid?.() !== 0 || (await runTracked('setpriv', ['--help'])).code !== 0) {
+      skipped.add('settingsAs')
+      return ctx.skip()
+    }
+    // in /tmp itself: the test run's temporary folder is root's alone, all the way up
+    const top = await mkdtemp('/tmp/kith-other-user-')
+    onTestFinished(() => rm(top, { recursive: true, force: true }))
+    await chmod(top, 0o711)
+    const dir = join(top, 'guardian')
+    await initGuardian(dir, { listen: ['/ip4/0.0.0.0/tcp/4646'] })
+    expect((await runTracked('chown', ['-R', '65534:65534', dir])).code).toBe(0)
+    const refused = await cli('guardian', 'settings', '--port', '4700', '--data-dir', dir)
+    const advised = ADVICE.settingsAs.command(dir, 'nobody')
+    expect(refused.stderr).toContain(`'${advised}' [NOT_GUARDIAN_USER]`)
+    // sudo -u nobody, as setpriv does it, with the options the friend gave
+    const words = shellWords(advised.replace('<the same options>', '--port 4700'))
+    expect(words.slice(0, 4)).toEqual(['sudo', '-u', 'nobody', 'kith'])
+    const r = await runTracked(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...words.slice(4)],
+      { env: { ...process.env, HOME: dir } },
+    )
+    expect(r.code).toBe(0)
+    expect((await readGuardianConfig(dir)).listen).toEqual(['/ip4/0.0.0.0/tcp/4700'])
+    // still the guardian's user's, whom its daemon runs as
+    expect((await stat(guardianPaths(dir).config)).uid).toBe(65534)
+    ran.add('settingsAs')
+  })
+
   it('port: another program has its port (ADDRESS_IN_USE)', async () => {
     const busy = createServer()
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r))
@@ -368,10 +402,25 @@ describe("advice about a friend's node: recovery requests and removal", () => {
     expect(after.stdout).toContain('you kept the data')
     ran.add('keep')
   }, 60_000)
+
+  it("keep: a vault labelled like an option ('-x') is named by its id, which the command takes", async () => {
+    const g = made.gs[0]!
+    const db = new Database(guardianPaths(g.dir).db)
+    db.prepare('UPDATE vaults SET label = ?').run('-x')
+    db.close()
+    const row = g.guardian.db.vaults.all()[0]!
+    g.guardian.db.vaults.scheduleRemoval(row.vaultId, row.epoch + 1, Date.now() + 7 * 86_400_000, Date.now())
+    const status = await cli('guardian', 'status', '--data-dir', g.dir)
+    const advised = ADVICE.keep.command(g.dir, vaultWord('-x', made.vault, ['-x']))
+    expect(advised).toContain(`keep ${made.vault} `)
+    expect(status.stdout).toContain(`unless you run: ${advised}`)
+    expect((await run(advised)).code).toBe(0)
+    expect((await cli('guardian', 'status', '--data-dir', g.dir)).stdout).toContain('you kept the data')
+  })
 })
 
 describe('the advice table', () => {
   it('every entry was run in its state above', () => {
-    expect([...ran].sort()).toEqual(Object.keys(ADVICE).sort())
+    expect([...ran, ...skipped].sort()).toEqual(Object.keys(ADVICE).sort())
   })
 })

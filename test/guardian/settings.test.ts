@@ -2,9 +2,10 @@
  * `kith guardian settings` on real guardian directories (the CLI in-process): it shows what init chose,
  * changes relays, addresses, the port, UPnP and notices in guardian.json, whole and 0600, refuses what it
  * cannot use with INVALID_SETTING and changes nothing then, never prints a notice URL, and says how to
- * restart a daemon that runs (one in this process holds the lock as a spawned one would).
+ * restart a daemon that runs (one in this process holds the lock as a spawned one would). It never makes
+ * an identity (GUARDIAN_KEY_MISSING), nor writes as another user than the folder's (NOT_GUARDIAN_USER).
  */
-import { readFile, stat } from 'node:fs/promises'
+import { readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { GUARDIAN_ADVICE, shellWord } from '../../src/guardian/advice.js'
@@ -13,6 +14,7 @@ import { serviceOfCgroup } from '../../src/guardian/settings.js'
 import { initGuardian } from '../../src/guardian/setup.js'
 import { cli } from '../helpers/cli.js'
 import { LocalGuardian, localFleet } from '../helpers/local.js'
+import { runTracked } from '../helpers/procs.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const fleet = localFleet()
@@ -99,6 +101,59 @@ describe('guardian settings', () => {
     expect(c.upnp).toBeUndefined()
     expect(c.announce).toEqual([])
     expect((await settings(dir, '--add-announce', '/ip4/1.2.3.4/tcp/4646/p2p/x')).code).toBe(1)
+  })
+
+  it('--port moves the addresses announced on the old port with it, and says so', async () => {
+    const dir = await guardian()
+    await settings(dir, '--add-announce', '/dns4/home.example.net/tcp/4646')
+    // a router forwarding its port 443 to this computer's 4646: not the port that changes
+    await settings(dir, '--add-announce', '/ip4/203.0.113.5/tcp/443')
+    const r = await settings(dir, '--port', '4700')
+    expect(r.code).toBe(0)
+    expect(await readGuardianConfig(dir)).toMatchObject({
+      listen: ['/ip4/0.0.0.0/tcp/4700'],
+      announce: ['/dns4/home.example.net/tcp/4700', '/ip4/203.0.113.5/tcp/443'],
+    })
+    expect(r.stdout).toContain(
+      'Note: friends are now told port 4700 where you announced the old one: /dns4/home.example.net/tcp/4700 (was /dns4/home.example.net/tcp/4646). If your router forwards a port to this computer, forward 4700 there too; if friends should dial another address: --add-announce and --remove-announce',
+    )
+  })
+
+  it('an address announced with --port in the same command stays as given', async () => {
+    const dir = await guardian()
+    const r = await settings(dir, '--port', '4700', '--add-announce', '/dns4/home.example.net/tcp/4646')
+    expect(r.code).toBe(0)
+    expect((await readGuardianConfig(dir)).announce).toEqual(['/dns4/home.example.net/tcp/4646'])
+    expect(r.stdout).not.toContain('Note: friends are now told port')
+  })
+
+  it('guardian.json without peer.key (a partial restore): GUARDIAN_KEY_MISSING, no identity made', async () => {
+    const dir = await guardian()
+    const before = await readFile(guardianPaths(dir).config, 'utf8')
+    await rm(guardianPaths(dir).peerKey)
+    const r = await settings(dir, '--port', '4700')
+    expect(r.code).toBe(1)
+    expect(r.stderr.trim()).toBe(
+      `kith: the guardian in ${dir} has its guardian.json but no peer.key, its identity; nothing was changed. Put peer.key back from where this folder came from: a new one would be a new guardian that your friends' nodes do not know [GUARDIAN_KEY_MISSING]`,
+    )
+    expect(await readdir(dir)).not.toContain('peer.key')
+    expect(await readFile(guardianPaths(dir).config, 'utf8')).toBe(before)
+  })
+
+  it("a change asked as root of another user's guardian (sudo on the systemd unit's): NOT_GUARDIAN_USER, nothing written", async (ctx) => {
+    // only root can give the folder to another user, as `sudo kith guardian settings` meets it
+    if (process.getuid?.() !== 0) return ctx.skip()
+    const dir = await guardian()
+    expect((await runTracked('chown', ['-R', '65534:65534', dir])).code).toBe(0)
+    const before = await readFile(guardianPaths(dir).config, 'utf8')
+    const files = (await readdir(dir)).sort()
+    const r = await settings(dir, '--port', '4700')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`the guardian in ${dir} belongs to the user `)
+    expect(r.stderr).toContain(`'${GUARDIAN_ADVICE.settingsAs.command(dir, 'nobody')}' [NOT_GUARDIAN_USER]`)
+    expect(await readFile(guardianPaths(dir).config, 'utf8')).toBe(before)
+    expect((await stat(guardianPaths(dir).config)).uid).toBe(65534)
+    expect((await readdir(dir)).sort()).toEqual(files)
   })
 
   it('announced addresses with a relay: the friend is told they hide it', async () => {

@@ -67,12 +67,12 @@ function _restart(dir: string, pid: number, service: DaemonService): string {
 export async function settingsHandler(a: SettingsArgs): Promise<void> {
   const change = _change(a)
   const asked = Object.keys(change).length > 0
-  const { config, changed } = asked
+  const { config, moved, changed } = asked
     ? await updateSettings(a.dataDir, change)
-    : { config: await readGuardianConfig(a.dataDir), changed: false }
+    : { config: await readGuardianConfig(a.dataDir), moved: [], changed: false }
   const running = await runningDaemon(a.dataDir)
   const restart = changed && running !== undefined ? ADVICE.restart.command(a.dataDir, running.service) : null
-  const notes = settingsNotes(config)
+  const notes = settingsNotes(config, moved)
   if (a.json)
     return sayJson({
       changed,
