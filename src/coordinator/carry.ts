@@ -4,7 +4,9 @@
  * were read in, and for a database a journal continues, that version's mark, so recovery replays the
  * journal from where the kept copy stands. With no copy to keep, the source is listed without files.
  * It never records a source as newer than it is, and never carries a journaled database whose writer's
- * log no longer continues from the kept mark (a writer started again): that backup fails as a whole.
+ * log no longer continues from the kept mark (a writer started again), nor a copy sealed under a data key
+ * the vault has replaced since (its guardians release only the new key's shares): that backup fails as
+ * a whole, and nothing is lost.
  */
 import { equalBytes } from '../crypto/bytes.js'
 import { KithError, thrownText } from '../errors.js'
@@ -69,9 +71,9 @@ function _logContinues(vaultDir: string, mark: JournalMark): boolean {
   }
 }
 
-/** The previous version's copy of `s`, if it has one made from the same path and kind, under today's key. */
+/** The previous version's copy of `s`, if it has one made from the same path and kind (under either key). */
 function _keptCopy(s: SourceRow, previous: PreviousVersion | undefined) {
-  if (previous === undefined || !previous.sameKey) return undefined
+  if (previous === undefined) return undefined
   const was = previous.body.sources.find((x) => x.name === s.name)
   if (was === undefined || was.kind !== s.kind || was.origin !== s.path) return undefined
   const unread = previous.body.unread?.find((u) => u.source === s.name)
@@ -130,6 +132,12 @@ export function planVersion(args: {
       journal !== undefined &&
       (kept === undefined || mark === undefined || !_logContinues(args.vaultDir, mark))
     ) {
+      refused ??= err
+      continue
+    }
+    // a copy sealed under the data key the vault just replaced cannot be listed again: the guardians
+    // release only the new key's shares, so it would be lost. Nothing is stored until it reads again
+    if (kept !== undefined && args.previous?.sameKey === false) {
       refused ??= err
       continue
     }

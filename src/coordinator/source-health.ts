@@ -51,7 +51,7 @@ const _stamp = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'
 /** Which copy the guardians keep of a source not read. */
 export function keptCopy(f: FailedSource): string {
   return f.asOf === undefined
-    ? 'no version holds it'
+    ? 'no copy of it is kept'
     : `the guardians keep it as of version ${f.asOf.version} (made ${_stamp(f.asOf.at)})`
 }
 

@@ -134,7 +134,7 @@ export function narrate(e: RecoveryEvent): void {
         say(
           u.asOf > 0
             ? `  ! source ${u.source} is as of version ${u.asOf} (made ${stamp(u.asOfTime)}), not ${e.version}: later backups could not read it [${u.code}]`
-            : `  ! source ${u.source} is NOT in version ${e.version}: its backup could not read it [${u.code}]; an older version may hold it (kith recover --version N)`,
+            : `  ! source ${u.source} is NOT in version ${e.version}: its backup could not read it [${u.code}], and no earlier copy of it was kept`,
         )
       break
   }
