@@ -137,7 +137,7 @@ describe.skipIf(CHROMIUM === undefined)("a friend approves on their guardian's p
     await shot('04-approved-countdown')
   })
 
-  it('with a second approval the recovery completes, and the page says the share went out', async () => {
+  it('with a second approval the recovery completes, and the page says it is done with this share', async () => {
     await r.approveAt(peers[1]!, gs[1]!.dir)
     expect(await r.exitCode(60_000)).toBe(0)
     const done = await r.event('restore-done')
@@ -146,7 +146,7 @@ describe.skipIf(CHROMIUM === undefined)("a friend approves on their guardian's p
     await visit(base)
     await expect
       .poll(() => page.locator(`[data-request="${asked.request}"]`).innerText())
-      .toMatch(/Your share went to the recovery you approved/)
+      .toMatch(/Your friend finished this recovery with your share/)
     await shot('05-released')
   })
 

@@ -2,7 +2,7 @@
  * `npm run demo`, the README's first command, as a test: the whole story with real processes, once per
  * CI run (it is the one place the demo runs).
  */
-import { stat } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -10,6 +10,7 @@ import { runTracked } from '../helpers/procs.js'
 
 describe('npm run demo (compiled, spawned)', () => {
   it('tells the whole story with real processes, cleans up, and prints no secret material', async () => {
+    const before = (await readdir(tmpdir())).filter((d) => d.startsWith('kith-demo-'))
     const { code, stdout, stderr } = await runTracked(process.execPath, [
       join(import.meta.dirname, '..', '..', 'dist', 'src', 'demo', 'story.js'),
     ])
@@ -20,9 +21,12 @@ describe('npm run demo (compiled, spawned)', () => {
     expect(stdout.match(/identical/g)).toHaveLength(2)
     expect(stdout).toMatch(/lncli restorechanbackup/)
     expect(stdout).not.toMatch(/kshare1|kinvite1/)
-    // the paths it printed are in its own temp dir, which it removed
-    const work = new RegExp(`${tmpdir()}/(kith-demo-\\w+)`).exec(stdout)?.[1]
-    expect(work).toBeDefined()
-    await expect(stat(join(tmpdir(), work!))).rejects.toThrow(/ENOENT/)
+    // it names the restored files as a real recovery leaves them, never paths in the temp dir it removes
+    expect(stdout).toMatch(/restored\/lnd-scb\/channel\.backup/)
+    expect(stdout).not.toContain(tmpdir())
+    // and its temp dir is gone: none of its name is left beside those that were there before
+    expect(
+      (await readdir(tmpdir())).filter((d) => d.startsWith('kith-demo-') && !before.includes(d)),
+    ).toEqual([])
   })
 })

@@ -215,9 +215,10 @@ describe.skipIf(unavailable !== undefined)(
         network: string
       }[]
       expect(listed.map((x) => `${x.state} ${x.network}`).sort()).toEqual([
+        // the owner's: released here, then closed by its finished recovery
+        'finished fd00:7::/64',
         'pending fd00:66::/64',
         'pending fd00:66::/64',
-        'released fd00:7::/64',
       ])
       // its human heard of one asker per network: the stranger's, and the owner's
       expect(a.out().match(/RECOVERY REQUEST/g)).toHaveLength(2)
