@@ -6,6 +6,7 @@
  */
 
 import { equalBytes, toHex } from '../crypto/bytes.js'
+import { errorFields } from '../log.js'
 import { buildVersion } from '../replica/build.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
 import { InvalidSourceError } from '../replica/errors.js'
@@ -25,6 +26,7 @@ import { refuseIfFenced } from './fence-record.js'
 import type { JournalInfo } from './journal-store.js'
 import { vaultPaths } from './paths.js'
 import { type ByteProgress, type PushReport, pushToGuardians } from './push.js'
+import { openKeptCopies, type Resealed } from './reseal.js'
 import { snapshotSources, trimJournalLogs } from './snapshot.js'
 import { deleteAnsweredRequests } from './snapshot-request.js'
 import { checkEachSource } from './source-checks.js'
@@ -146,50 +148,63 @@ export async function runBackup(
   const taken = await _readSources(vault, sources, journals)
   // a source that fails, here or while the build reads it, is carried and the build made again
   const failed = new Map(taken.failed)
+  // across a new data key, the failed sources' kept copies are opened to be sealed again (reseal.ts)
+  const resealed = new Map<string, string>()
+  const opened: Resealed[] = []
   let plan: BuildPlan
   let built: Awaited<ReturnType<typeof buildVersion>>
-  for (;;) {
-    const p = planVersion({
-      sources,
-      ...taken,
-      failed,
-      journals,
-      vaultDir: vault.dir,
-      ...(previous ? { previous } : {}),
-    })
-    plan = p
-    // nothing read, or a journaled database that cannot be carried: nothing is stored
-    if (p.refused !== undefined || p.read === 0) {
-      recordSourceHealth(vault, p.failed)
-      throw p.refused ?? new SourceNotReadError(p.failed, undefined)
-    }
-    try {
-      built = await buildVersion({
-        vaultSecretKey: vault.signingKey(),
-        dataKeys: keys,
-        epoch: s.epoch,
-        sources: p.specs,
-        store: new DirChunkStore(vaultPaths(vault.dir).chunks),
-        vaultState: encodeVaultState({
-          vaultKey: vault.signingKey(),
-          name: s.name,
-          k: s.k,
-          w: s.w,
-          ...(journals.length > 0 ? { journals: vault.journalKeys() } : {}),
-        }),
-        ...(p.marks.length > 0 ? { marks: p.marks } : {}),
-        ...(p.unread.length > 0 ? { unread: p.unread } : {}),
-        now: vault.now,
-        ...(previous ? { previous: previous.manifest } : {}),
-        ...(options.workers !== undefined ? { workers: options.workers } : {}),
+  try {
+    for (;;) {
+      const toOpen = [...failed.keys()].filter((n) => !resealed.has(n))
+      if (previous !== undefined && !previous.sameKey && toOpen.length > 0)
+        await _reopen(vault, previous, toOpen, resealed, opened)
+      const p = planVersion({
+        sources,
+        ...taken,
+        failed,
+        journals,
+        vaultDir: vault.dir,
+        resealed,
+        ...(previous ? { previous } : {}),
       })
-      break
-    } catch (err) {
-      const read =
-        err instanceof InvalidSourceError && p.specs.some((x) => x.name === err.source && !x.carried)
-      if (!read) throw err
-      failed.set(err.source, err)
+      plan = p
+      // nothing read, or a journaled database that cannot be carried: nothing is stored
+      if (p.refused !== undefined || p.read === 0) {
+        recordSourceHealth(vault, p.failed)
+        throw p.refused ?? new SourceNotReadError(p.failed, undefined)
+      }
+      try {
+        built = await buildVersion({
+          vaultSecretKey: vault.signingKey(),
+          dataKeys: keys,
+          epoch: s.epoch,
+          sources: p.specs,
+          store: new DirChunkStore(vaultPaths(vault.dir).chunks),
+          vaultState: encodeVaultState({
+            vaultKey: vault.signingKey(),
+            name: s.name,
+            k: s.k,
+            w: s.w,
+            ...(journals.length > 0 ? { journals: vault.journalKeys() } : {}),
+          }),
+          ...(p.marks.length > 0 ? { marks: p.marks } : {}),
+          ...(p.unread.length > 0 ? { unread: p.unread } : {}),
+          now: vault.now,
+          ...(previous ? { previous: previous.manifest } : {}),
+          ...(options.workers !== undefined ? { workers: options.workers } : {}),
+        })
+        break
+      } catch (err) {
+        const read =
+          err instanceof InvalidSourceError && p.specs.some((x) => x.name === err.source && !x.carried)
+        if (!read) throw err
+        // a copy opened to be sealed again that cannot be read either is not kept: never tried twice
+        if (failed.has(err.source)) resealed.set(err.source, '')
+        else failed.set(err.source, err)
+      }
     }
+  } finally {
+    for (const r of opened) await r.remove()
   }
   recordSourceHealth(vault, plan.failed)
   const marks = plan.marks
@@ -242,6 +257,27 @@ export async function runBackup(
     bytesStored: built.bytesStored,
     ...failures,
     ...committedNow(vault),
+  }
+}
+
+/**
+ * Open the previous version's copies of `names` to be sealed again under the new key, into `resealed`
+ * (by source; '' where none could be opened: that source keeps no copy, and its line says so).
+ */
+async function _reopen(
+  vault: Vault,
+  previous: PreviousVersion,
+  names: readonly string[],
+  resealed: Map<string, string>,
+  opened: Resealed[],
+): Promise<void> {
+  try {
+    const r = await openKeptCopies(vault, previous, names)
+    opened.push(r)
+    for (const n of names) resealed.set(n, r.paths.get(n) ?? '')
+  } catch (err) {
+    vault.log.warn({ event: 'kept-copies-not-opened', sources: names, ...errorFields(err) })
+    for (const n of names) resealed.set(n, '')
   }
 }
 

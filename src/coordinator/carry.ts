@@ -4,9 +4,9 @@
  * were read in, and for a database a journal continues, that version's mark, so recovery replays the
  * journal from where the kept copy stands. With no copy to keep, the source is listed without files.
  * It never records a source as newer than it is, and never carries a journaled database whose writer's
- * log no longer continues from the kept mark (a writer started again), nor a copy sealed under a data key
- * the vault has replaced since (its guardians release only the new key's shares): that backup fails as
- * a whole, and nothing is lost.
+ * log no longer continues from the kept mark (a writer started again): that backup fails as a whole. A
+ * copy sealed under a data key the vault has replaced since is sealed again under the new one, from
+ * this coordinator's own chunks (reseal.ts); if that cannot be done, no copy is kept, and that is said.
  */
 import { equalBytes } from '../crypto/bytes.js'
 import { KithError, thrownText } from '../errors.js'
@@ -60,6 +60,9 @@ export function sourceError(source: string, err: unknown): KithError {
   )
 }
 
+/** A code as the body's `unread` field takes it: a stable code, or INVALID_SOURCE. */
+const _code = (code: string) => (/^[A-Z0-9_]{1,64}$/.test(code) ? code : 'INVALID_SOURCE')
+
 /** Whether the writer's log still continues from `mark`: the entry (or base) it names is the one there. */
 function _logContinues(vaultDir: string, mark: JournalMark): boolean {
   const log = LocalLog.open(journalLogPath(vaultDir, mark.journal))
@@ -100,6 +103,8 @@ export function planVersion(args: {
   readonly previous?: PreviousVersion
   readonly journals: readonly JournalInfo[]
   readonly vaultDir: string
+  /** Kept copies opened from under a replaced data key, to be sealed again (reseal.ts), by source. */
+  readonly resealed?: ReadonlyMap<string, string>
 }): BuildPlan {
   const read = new Map(args.read.map((s) => [s.name, s]))
   const plan = { specs: [] as SourceSpec[], marks: [] as JournalMark[], unread: [] as BodyUnread[] }
@@ -117,7 +122,11 @@ export function planVersion(args: {
       continue
     }
     const err = sourceError(s.name, args.failed.get(s.name) ?? new InvalidSourceError(s.name, 'not read'))
-    const kept = _keptCopy(s, args.previous)
+    // a copy sealed under a data key the vault has replaced is kept only sealed again (the guardians
+    // release only the new key's shares): read from where reseal.ts opened it, else it is not kept
+    const acrossKeys = args.previous?.sameKey === false
+    const opened = acrossKeys ? args.resealed?.get(s.name) || undefined : undefined
+    const kept = acrossKeys && opened === undefined ? undefined : _keptCopy(s, args.previous)
     const mark = journal && args.previous?.manifest.marks?.find((m) => m.journal === journal.name)
     failed.push({
       source: s.name,
@@ -135,19 +144,17 @@ export function planVersion(args: {
       refused ??= err
       continue
     }
-    // a copy sealed under the data key the vault just replaced cannot be listed again: the guardians
-    // release only the new key's shares, so it would be lost. Nothing is stored until it reads again
-    if (kept !== undefined && args.previous?.sameKey === false) {
-      refused ??= err
-      continue
-    }
-    plan.specs.push({ name: s.name, kind: s.kind, path: s.path, carried: kept?.files ?? [] })
+    plan.specs.push(
+      opened !== undefined && kept !== undefined
+        ? { name: s.name, kind: s.kind, path: s.path, readFrom: opened }
+        : { name: s.name, kind: s.kind, path: s.path, carried: kept?.files ?? [] },
+    )
     if (mark !== undefined) plan.marks.push(mark)
     plan.unread.push({
       source: s.name,
       asOf: kept?.asOf.version ?? 0,
       asOfTime: kept?.asOf.at ?? 0,
-      code: /^[A-Z0-9_]{1,64}$/.test(err.code) ? err.code : 'INVALID_SOURCE',
+      code: _code(err.code),
     })
   }
   return { ...plan, failed, read: count, ...(refused !== undefined ? { refused } : {}) }

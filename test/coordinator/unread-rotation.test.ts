@@ -1,39 +1,58 @@
 /**
- * A source a backup cannot read is carried from the previous version only while that copy is sealed under
- * the data key in force: after the key changes (here: a guardian removed), the guardians release only the
- * new key's shares, so listing the old copy again would lose it. That backup stores nothing and says why.
+ * A source a backup cannot read keeps its last good copy also across a new data key (here: a guardian
+ * removed). The guardians release only the new key's shares, so the copy is sealed again under the new
+ * key from the coordinator's own chunks, with its mode and mtime, and still said as of the version that
+ * read it; a recovery from the remaining guardians gives it back byte for byte.
  */
-import { rm, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Vault } from '../../src/coordinator/vault.js'
-import { cli, kithJson } from '../helpers/cli.js'
+import { openManifest, openManifestBody } from '../../src/replica/manifest.js'
+import { cli, kithJson, RecoverRun } from '../helpers/cli.js'
 import { backedUpVault, localFleet } from '../helpers/local.js'
 
 const fleet = localFleet()
 
 describe('a broken source across a new data key', () => {
-  it('is not carried: the re-encrypted version is refused with its error, and no copy is dropped', async () => {
-    const { gs, work, dir, v } = await backedUpVault(3, 2, 2, fleet)
+  it('keeps its last good copy, sealed again under the new key, and recovers byte for byte', async () => {
+    const { gs, work, dir, v, vault } = await backedUpVault(3, 2, 2, fleet)
     const notes = join(work, 'notes.txt')
-    await writeFile(notes, 'the seed words are in the safe')
+    const words = 'the seed words are in the safe\n'
+    await writeFile(notes, words)
     await kithJson(...v('add-source', 'file', notes, '--name', 'notes'))
     await kithJson(...v('backup'))
-    const before = await newest(dir)
+    const read = (await newest(dir)).version
     await rm(notes)
     const removed = await cli(...v('remove-guardian', gs[2]!.guardian.peerId))
-    expect(removed.code).not.toBe(0)
-    expect(removed.stderr).toMatch(/notes/)
-    expect(removed.stderr).toMatch(/\[INVALID_SOURCE\]/)
-    // nothing new was stored: the newest version is still the one that holds the notes
-    expect(await newest(dir)).toBe(before)
+    // the guardian is removed and the rest committed under the new key; the source is said, exit 1
+    expect(removed.code).toBe(1)
+    expect(removed.stdout).toMatch(
+      new RegExp(`source notes NOT backed up: .*; the guardians keep it as of version ${read}`),
+    )
+    expect(removed.stderr).toMatch(/\[SOURCE_NOT_READ\]/)
+    const now = await newest(dir)
+    expect(now.epoch).toBeGreaterThan(1)
+    expect(now.unread).toEqual([expect.objectContaining({ source: 'notes', asOf: read })])
+    expect(now.files.find((f) => f.source === 'notes')?.size).toBe(words.length)
+    const r = await RecoverRun.approvedBy(vault, [gs[0]!, gs[1]!], join(work, 'out'))
+    const done = await r.done
+    expect(done.code, done.stderr).toBe(0)
+    const files = r.events.find((e) => e['event'] === 'restore-done')!['files'] as {
+      source: string
+      path: string
+    }[]
+    expect(await readFile(files.find((f) => f.source === 'notes')!.path, 'utf8')).toBe(words)
   })
 })
 
-async function newest(dir: string): Promise<number> {
+/** The newest version's epoch and, from its body (opened with its own key), its files and unread list. */
+async function newest(dir: string) {
   const vault = await Vault.open(dir, undefined, {})
   try {
-    return vault.db.newestVersion()!.version
+    const m = openManifest(vault.db.newestVersion()!.manifest, vault.vaultId)
+    const body = openManifestBody(m, vault.dataKeys(m.epoch).manifestKey)
+    return { version: m.version, epoch: m.epoch, files: body.files, unread: body.unread ?? [] }
   } finally {
     await vault.close()
   }
