@@ -24,23 +24,26 @@ export async function resolveRequest(vault: Vault, text: string): Promise<string
   if (!/^[0-9a-f]{4,}$/.test(want) || want.length > 2 * REQUEST_ID_LENGTH)
     throw new InvalidRequestIdError(text)
   if (want.length === 2 * REQUEST_ID_LENGTH) return want
-  // the owner's own finished recovery is not among the open ones status lists: found here, refused after
+  // the owner's own finished recovery is not among the open ones status lists: matched beside them (and
+  // refused after), never instead of them, so a stranger's request with the same first digits is not missed
   const own = [...finishedRecoveries(vault).keys()].filter((r) => r.startsWith(want))
-  if (own.length === 1) return own[0]!
-  const seen = (await vaultStatus(vault)).recoveryRequests.filter((r) => r.request.startsWith(want))
-  if (seen.length === 1) return seen[0]!.request
+  const open = (await vaultStatus(vault)).recoveryRequests
+    .map((r) => r.request)
+    .filter((r) => r.startsWith(want))
+  const seen = [...new Set([...open, ...own])]
+  if (seen.length === 1) return seen[0]!
   throw new InvalidRequestIdError(
     text,
     seen.length === 0
       ? 'no open recovery request the guardians report starts with it (kith vault status lists them; give the whole id if a guardian is offline)'
-      : `${seen.length} open requests start with it; give more of its digits`,
+      : `${seen.length} requests start with it; give more of its digits`,
   )
 }
 
 export async function vetoRequest(
   vault: Vault,
   requestHex: string,
-): Promise<{ label: string; ok: boolean; error?: string }[]> {
+): Promise<{ label: string; ok: boolean; error?: string; code?: string }[]> {
   if (!/^[0-9a-fA-F]+$/.test(requestHex) || requestHex.length !== 2 * REQUEST_ID_LENGTH)
     throw new InvalidRequestIdError(requestHex)
   // the owner's own finished recovery: vetoing it would only alarm the friends; it is being closed
@@ -75,6 +78,7 @@ export async function vetoRequest(
         return {
           label: g.label,
           ok: false,
+          ...(isRemote(err) ? { code: err.remoteCode } : err instanceof KithError ? { code: err.code } : {}),
           // the guardian's own words for its human name a command the owner cannot run there
           error: isRemote(err, 'UNKNOWN_REQUEST')
             ? 'this guardian holds no such request (it never heard of it, or closed it long ago) [UNKNOWN_REQUEST]'

@@ -9,16 +9,19 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { pointFromScalar } from 'tiny-secp256k1'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signDone } from '../../src/ceremony/done.js'
+import { recoveryRequestId } from '../../src/ceremony/request.js'
 import { signVeto } from '../../src/ceremony/veto.js'
 import { vaultPaths } from '../../src/coordinator/paths.js'
 import { readKeyFile } from '../../src/coordinator/vault-key-file.js'
+import { toHex } from '../../src/crypto/bytes.js'
 import { generateEciesKeyPair } from '../../src/crypto/ecies.js'
 import { decodeText } from '../../src/crypto/text.js'
 import { overviewPage } from '../../src/guardian/web/pages.js'
 import { requestViews } from '../../src/guardian/web/view.js'
-import { sendDone, sendVeto } from '../../src/p2p/client.js'
+import { requestRecovery, sendDone, sendVeto } from '../../src/p2p/client.js'
 import { isRemote } from '../../src/p2p/errors.js'
 import type { KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
@@ -192,6 +195,20 @@ describe('a finished recovery closes its request everywhere (4 guardians, 2-of-4
     expect(veto.stderr).toContain('is your own recovery')
     expect(veto.stderr).toContain('[OWN_RECOVERY]')
     for (const g of gs) expect(await heldState(g, request)).toBe('finished')
+    // a stranger's request that begins with the same digits is not mistaken for the owner's own
+    const vaultId = decodeText('vault', vault)
+    // libsecp256k1 for the search: about 65,000 keys for 4 matching hex digits
+    let key: Uint8Array
+    do key = pointFromScalar(randomBytes(32), true)!
+    while (!toHex(recoveryRequestId(vaultId, key)).startsWith(request.slice(0, 4)))
+    await requestRecovery(stranger, ref(gs[0]!), vaultId, key, {
+      signal: AbortSignal.timeout(10_000),
+    })
+    const ambiguous = await cli(...rv('veto', request.slice(0, 4)))
+    expect(ambiguous.code).not.toBe(0)
+    expect(ambiguous.stderr).toMatch(
+      /2 requests start with it; give more of its digits \[INVALID_REQUEST_ID\]/,
+    )
     // an id no guardian holds is nobody's attempt: said so, with no alarm and no guardian's own advice
     const unknown = await cli(...rv('veto', 'ab'.repeat(16)))
     expect(unknown.code).not.toBe(0)
@@ -200,5 +217,5 @@ describe('a finished recovery closes its request everywhere (4 guardians, 2-of-4
     expect(unknown.stdout).not.toContain('kith guardian')
     // and the recovery itself: the files came back as they were
     expect((await readFile(restored)).equals(scb)).toBe(true)
-  })
+  }, 120_000)
 })

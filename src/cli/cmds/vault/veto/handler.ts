@@ -16,7 +16,7 @@ export async function vetoHandler(a: VetoArgs): Promise<void> {
       say(`Veto of request ${request} delivered to ${ok} of ${results.length} guardians.`)
       for (const r of results) if (!r.ok) say(`  not delivered to ${r.label}: ${r.error}`)
       // a request no guardian holds is nobody's attempt: no alarm for an id mistyped or long closed
-      if (results.some((r) => r.ok || !r.error?.endsWith('[UNKNOWN_REQUEST]'))) {
+      if (results.some((r) => r.ok || r.code !== 'UNKNOWN_REQUEST')) {
         say('Call your guardians: someone is trying to recover your vault. A guardian can still override a')
         say('veto after speaking with you, so a stolen vault key cannot block your own recovery forever.')
       } else say('No guardian holds this request: check its id (kith vault status lists the open ones).')
