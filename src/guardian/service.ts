@@ -6,7 +6,7 @@
  * start() and stop() are idempotent.
  */
 import '../polyfill.js'
-import { unlink } from 'node:fs/promises'
+import { stat, unlink } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { ed25519Signer } from '../crypto/ed25519.js'
@@ -18,7 +18,7 @@ import { type Log, moduleLog, silentLog } from '../log.js'
 import { Metrics } from '../metrics.js'
 import type { NotifyTargets } from '../notify.js'
 import { createKithNode, type KithNode } from '../p2p/node.js'
-import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
+import { loadOrCreatePeerKey, loadPeerKey } from '../p2p/peer-key.js'
 import { sealAddressRecord } from '../p2p/peer-records.js'
 import { peerIdBytes } from '../p2p/peers.js'
 import { openRoster, type Roster } from '../replica/roster.js'
@@ -27,7 +27,7 @@ import { duration } from '../time/durations.js'
 import { knownPeer } from './access.js'
 import { guardianPaths } from './config.js'
 import type { GuardianContext } from './context.js'
-import { AddressInUseError, GuardianRunningError } from './errors.js'
+import { AddressInUseError, GuardianKeyMissingError, GuardianRunningError } from './errors.js'
 import { VaultGossip } from './gossip.js'
 import { Later } from './later.js'
 import { GUARDIAN_STREAM_WINDOW, ReadBudget, requestLimiters, STRANGER_ROSTER_BUDGET } from './limits.js'
@@ -175,7 +175,14 @@ export class Guardian {
   private async _start(paths: ReturnType<typeof guardianPaths>, db: GuardianStore): Promise<void> {
     // what an earlier run said about its page is not true of this one (it may have crashed)
     await clearPageRuntime(this.opts.dataDir)
-    const privateKey = await loadOrCreatePeerKey(paths.peerKey)
+    // a guardian made by init keeps its identity: with its config but no key, it is refused, never made
+    // anew (a new key is a guardian no friend knows); an in-process guardian in a bare folder makes one
+    const made = await stat(paths.config).then(
+      () => true,
+      () => false,
+    )
+    const privateKey = made ? await loadPeerKey(paths.peerKey) : await loadOrCreatePeerKey(paths.peerKey)
+    if (privateKey === undefined) throw new GuardianKeyMissingError(this.opts.dataDir)
     const node = await createKithNode({
       privateKey,
       // a guardian behind NAT is reached through its relays: listening on `/p2p-circuit`, it reserves on

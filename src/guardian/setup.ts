@@ -5,12 +5,13 @@
  */
 
 import { stat } from 'node:fs/promises'
+import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { encodeText } from '../crypto/text.js'
 import { ensurePrivateDir } from '../disk/atomic.js'
 import { lockHolder } from '../disk/lock.js'
 import { inviteSecretHash, inviteToText, newInviteSecret } from '../p2p/invite.js'
-import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
+import { loadOrCreatePeerKey, loadPeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes } from '../p2p/peers.js'
 import { checkLabel } from '../text.js'
 import {
@@ -20,7 +21,7 @@ import {
   readGuardianConfig,
   writeGuardianConfig,
 } from './config.js'
-import { GuardianDirInUseError, NoInviteAddressError } from './errors.js'
+import { GuardianDirInUseError, GuardianKeyMissingError, NoInviteAddressError } from './errors.js'
 import { GuardianStore } from './store/index.js'
 import { readPageRuntime } from './web/runtime.js'
 
@@ -103,7 +104,7 @@ export async function createInvite(
 ): Promise<{ token: string; quota: number; expiresAt: number }> {
   checkLabel(req.label, "guardian's name")
   const config = await readGuardianConfig(dataDir)
-  const key = await loadOrCreatePeerKey(guardianPaths(dataDir).peerKey)
+  const key = await guardianKey(dataDir)
   const addrs = await reachableAddrs(dataDir, config)
   if (addrs.length === 0) throw new NoInviteAddressError(dataDir)
   const secret = newInviteSecret()
@@ -151,10 +152,17 @@ export interface GuardianOverview {
   readonly page: { readonly url: string } | { readonly error: string; readonly listen: string } | null
 }
 
+/** The identity of a guardian that exists: never made anew here (only `init` makes one). */
+export async function guardianKey(dataDir: string): Promise<Ed25519PrivateKey> {
+  const key = await loadPeerKey(guardianPaths(dataDir).peerKey)
+  if (key === undefined) throw new GuardianKeyMissingError(dataDir)
+  return key
+}
+
 /** Who this guardian is, where friends reach it, and the vaults it keeps. */
 export async function guardianOverview(dataDir: string): Promise<GuardianOverview> {
   const config = await readGuardianConfig(dataDir)
-  const peerId = peerIdFromPrivateKey(await loadOrCreatePeerKey(guardianPaths(dataDir).peerKey)).toString()
+  const peerId = peerIdFromPrivateKey(await guardianKey(dataDir)).toString()
   const addrs = await reachableAddrs(dataDir, config)
   const vaults = await withGuardianStore(dataDir, (db) =>
     db.vaults.all().map((v) => ({
