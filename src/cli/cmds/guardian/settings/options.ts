@@ -1,19 +1,12 @@
+import type { SettingsChange } from '../../../../guardian/settings.js'
 import type { CliOptions } from '../../../command.js'
 import { type GuardianJsonArgs, guardianJsonOptions } from '../options.js'
 
-export interface SettingsArgs extends GuardianJsonArgs {
-  readonly addRelay?: readonly string[]
-  readonly removeRelay?: readonly string[]
-  readonly addListen?: readonly string[]
-  readonly removeListen?: readonly string[]
-  readonly port?: number
-  readonly addAnnounce?: readonly string[]
-  readonly removeAnnounce?: readonly string[]
-  readonly upnp?: boolean
+/** The change as settings.ts takes it, with each notice target an option of its own. */
+export interface SettingsArgs extends GuardianJsonArgs, Omit<SettingsChange, 'notify'> {
   readonly notifyNtfy?: string
   readonly notifyWebhook?: string
   readonly notifyCommand?: string
-  readonly removeNotify?: readonly string[]
 }
 
 export const settingsCommand = {
