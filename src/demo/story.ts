@@ -251,7 +251,9 @@ async function narrateRecovery(
           case 'request-closed':
             say(`   ✓ your request is closed at ${e.told.length} guardian(s): their pages say you are done`)
             if (e.notTold.length > 0)
-              say(`     ${e.notTold.length} offline keep it open until it expires: you tell them you are done`)
+              say(
+                `     ${e.notTold.length} offline keep it open until it expires: you tell them you are done`,
+              )
             break
           default:
             break

@@ -40,9 +40,11 @@ export function reachability(addrs: readonly string[], dir: string): string[] {
   const out: string[] = []
   if (open.length > 0) out.push(`friends can reach it directly at ${open.join(', ')}`)
   if (relayed.length > 0) out.push(`friends can reach it through a relay: ${relayed.join(', ')}`)
+  // as the page says it: a guardian on 127.0.0.1 alone is reached from this computer only
+  const loopback = direct.every((a) => /\/ip4\/127\.|\/ip6\/::1\//.test(a))
   if (out.length === 0)
     out.push(
-      `only home-network addresses (${direct.join(', ')}): friends elsewhere cannot reach it. Add the relay your friend gives you (${GUARDIAN_ADVICE.addRelay.command(dir)}), then restart the guardian; or forward the port`,
+      `only ${loopback ? 'addresses of this computer' : 'home-network addresses'} (${direct.join(', ')}): friends elsewhere cannot reach it. Add the relay your friend gives you (${GUARDIAN_ADVICE.addRelay.command(dir)}), then restart the guardian; or forward the port`,
     )
   return out
 }
