@@ -172,7 +172,14 @@ describe('a finished recovery closes its request everywhere (4 guardians, 2-of-4
     })
     expect(approverPage).toContain('Your friend finished this recovery with your share')
     const listed = await cli('guardian', 'requests', '--all', '--data-dir', gs[1]!.dir)
-    expect(listed.stdout).toContain('done: your friend recovered their node')
+    expect(listed.stdout).toContain(`${request}`)
+    expect(listed.stdout).toMatch(
+      new RegExp(`${request}.*done: your friend recovered their node with your share`),
+    )
+    const other = await cli('guardian', 'requests', '--all', '--data-dir', gs[2]!.dir)
+    expect(other.stdout).toMatch(
+      new RegExp(`${request}.*done: it recovered the node with other friends' approvals`),
+    )
   })
 
   it('the new node counts none of it as an incident, tells the friend who missed it, and will not veto it', async () => {

@@ -23,8 +23,14 @@ const STATE_WORDS: Record<RequestState, string> = {
   superseded: 'gave way to a newer request (nobody asked after it)',
   expired: 'expired',
   locked: 'LOCKED: too many wrong codes were typed',
-  finished: 'done: your friend recovered their node (nothing to do)',
+  finished: 'done: your friend recovered their node with your share (nothing to do)',
 }
+
+/** A row's state in words; a finished one says only what this guardian knows of whose recovery it was. */
+const _words = (r: Row): string =>
+  r.state === 'finished' && r.releasedAt === undefined
+    ? "done: it recovered the node with other friends' approvals (if you did not hear from your friend, call them)"
+    : STATE_WORDS[r.state]
 
 interface Row {
   readonly request: string
@@ -66,7 +72,7 @@ export async function requestsHandler(a: RequestsArgs): Promise<void> {
   const told = new Set<string>()
   for (const r of rows) {
     if (r.state !== 'pending')
-      say(`Request ${r.request} for "${r.label}" (${formatAgo(r.ageMs)}): ${STATE_WORDS[r.state]}`)
+      say(`Request ${r.request} for "${r.label}" (${formatAgo(r.ageMs)}): ${_words(r)}`)
     else if (waiting(r.vault).length === 1) _sayOne(r, a.dataDir)
     else if (!told.has(r.vault)) {
       told.add(r.vault)
