@@ -14,7 +14,7 @@ import { type JournalMark, openManifest, openManifestBody } from '../replica/man
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { encodeVaultState } from '../replica/vault-state.js'
 import { duration } from '../time/durations.js'
-import { type BuildPlan, type FailedSource, type PreviousVersion, planVersion } from './carry.js'
+import { type BuildPlan, type FailedSource, hasKeptCopy, type PreviousVersion, planVersion } from './carry.js'
 import {
   NoSourcesError,
   NotEnoughGuardiansError,
@@ -26,7 +26,7 @@ import { refuseIfFenced } from './fence-record.js'
 import type { JournalInfo } from './journal-store.js'
 import { vaultPaths } from './paths.js'
 import { type ByteProgress, type PushReport, pushToGuardians } from './push.js'
-import { openKeptCopies, type Resealed } from './reseal.js'
+import { type OpenedCopy, openKeptCopies, type Reopened, sweepKeptCopies } from './reseal.js'
 import { snapshotSources, trimJournalLogs } from './snapshot.js'
 import { deleteAnsweredRequests } from './snapshot-request.js'
 import { checkEachSource } from './source-checks.js'
@@ -149,13 +149,16 @@ export async function runBackup(
   // a source that fails, here or while the build reads it, is carried and the build made again
   const failed = new Map(taken.failed)
   // across a new data key, the failed sources' kept copies are opened to be sealed again (reseal.ts)
-  const resealed = new Map<string, string>()
-  const opened: Resealed[] = []
+  const resealed = new Map<string, OpenedCopy | null>()
+  const opened: Reopened[] = []
+  await sweepKeptCopies(vault)
   let plan: BuildPlan
   let built: Awaited<ReturnType<typeof buildVersion>>
   try {
     for (;;) {
-      const toOpen = [...failed.keys()].filter((n) => !resealed.has(n))
+      const toOpen = sources.filter(
+        (x) => failed.has(x.name) && !resealed.has(x.name) && hasKeptCopy(x, previous),
+      )
       if (previous !== undefined && !previous.sameKey && toOpen.length > 0)
         await _reopen(vault, previous, toOpen, resealed, opened)
       const p = planVersion({
@@ -169,7 +172,8 @@ export async function runBackup(
       })
       plan = p
       // nothing read, or a journaled database that cannot be carried: nothing is stored
-      if (p.refused !== undefined || p.read === 0) {
+      // across a new data key a version is made all the same: the guardians release only its shares
+      if (p.refused !== undefined || (p.read === 0 && previous?.sameKey !== false)) {
         recordSourceHealth(vault, p.failed)
         throw p.refused ?? new SourceNotReadError(p.failed, undefined)
       }
@@ -199,12 +203,12 @@ export async function runBackup(
           err instanceof InvalidSourceError && p.specs.some((x) => x.name === err.source && !x.carried)
         if (!read) throw err
         // a copy opened to be sealed again that cannot be read either is not kept: never tried twice
-        if (failed.has(err.source)) resealed.set(err.source, '')
+        if (failed.has(err.source)) resealed.set(err.source, null)
         else failed.set(err.source, err)
       }
     }
   } finally {
-    for (const r of opened) await r.remove()
+    await Promise.allSettled(opened.map((r) => r.remove()))
   }
   recordSourceHealth(vault, plan.failed)
   const marks = plan.marks
@@ -262,22 +266,23 @@ export async function runBackup(
 
 /**
  * Open the previous version's copies of `names` to be sealed again under the new key, into `resealed`
- * (by source; '' where none could be opened: that source keeps no copy, and its line says so).
+ * (by source; null where none could be opened: that source keeps no copy, and its line says so).
  */
 async function _reopen(
   vault: Vault,
   previous: PreviousVersion,
-  names: readonly string[],
-  resealed: Map<string, string>,
-  opened: Resealed[],
+  sources: readonly SourceRow[],
+  resealed: Map<string, OpenedCopy | null>,
+  opened: Reopened[],
 ): Promise<void> {
+  const names = sources.map((x) => x.name)
   try {
-    const r = await openKeptCopies(vault, previous, names)
+    const r = await openKeptCopies(vault, previous, sources)
     opened.push(r)
-    for (const n of names) resealed.set(n, r.paths.get(n) ?? '')
+    for (const n of names) resealed.set(n, r.copies.get(n) ?? null)
   } catch (err) {
     vault.log.warn({ event: 'kept-copies-not-opened', sources: names, ...errorFields(err) })
-    for (const n of names) resealed.set(n, '')
+    for (const n of names) resealed.set(n, null)
   }
 }
 

@@ -17,6 +17,7 @@ import type { JournalMark, Manifest } from '../replica/manifest.js'
 import type { BodyUnread, ManifestBody, SourceKind } from '../replica/manifest-body.js'
 import type { JournalInfo } from './journal-store.js'
 import { journalLogPath } from './paths.js'
+import type { OpenedCopy } from './reseal.js'
 import type { SourceRow } from './store.js'
 
 /** A source a backup could not read: why, and which copy of it the guardians keep. */
@@ -74,6 +75,10 @@ function _logContinues(vaultDir: string, mark: JournalMark): boolean {
   }
 }
 
+/** Whether the previous version has a copy of `s` to keep (made from the same path and kind). */
+export const hasKeptCopy = (s: SourceRow, previous: PreviousVersion | undefined): boolean =>
+  _keptCopy(s, previous) !== undefined
+
 /** The previous version's copy of `s`, if it has one made from the same path and kind (under either key). */
 function _keptCopy(s: SourceRow, previous: PreviousVersion | undefined) {
   if (previous === undefined) return undefined
@@ -103,8 +108,11 @@ export function planVersion(args: {
   readonly previous?: PreviousVersion
   readonly journals: readonly JournalInfo[]
   readonly vaultDir: string
-  /** Kept copies opened from under a replaced data key, to be sealed again (reseal.ts), by source. */
-  readonly resealed?: ReadonlyMap<string, string>
+  /**
+   * Kept copies opened from under a replaced data key, to be sealed again (reseal.ts), by source; null
+   * where the copy could not be opened (then none is kept).
+   */
+  readonly resealed?: ReadonlyMap<string, OpenedCopy | null>
 }): BuildPlan {
   const read = new Map(args.read.map((s) => [s.name, s]))
   const plan = { specs: [] as SourceSpec[], marks: [] as JournalMark[], unread: [] as BodyUnread[] }
@@ -125,7 +133,7 @@ export function planVersion(args: {
     // a copy sealed under a data key the vault has replaced is kept only sealed again (the guardians
     // release only the new key's shares): read from where reseal.ts opened it, else it is not kept
     const acrossKeys = args.previous?.sameKey === false
-    const opened = acrossKeys ? args.resealed?.get(s.name) || undefined : undefined
+    const opened = acrossKeys ? (args.resealed?.get(s.name) ?? undefined) : undefined
     const kept = acrossKeys && opened === undefined ? undefined : _keptCopy(s, args.previous)
     const mark = journal && args.previous?.manifest.marks?.find((m) => m.journal === journal.name)
     failed.push({
@@ -146,7 +154,7 @@ export function planVersion(args: {
     }
     plan.specs.push(
       opened !== undefined && kept !== undefined
-        ? { name: s.name, kind: s.kind, path: s.path, readFrom: opened }
+        ? { name: s.name, kind: s.kind, path: s.path, readFrom: opened.readFrom, recorded: opened.recorded }
         : { name: s.name, kind: s.kind, path: s.path, carried: kept?.files ?? [] },
     )
     if (mark !== undefined) plan.marks.push(mark)

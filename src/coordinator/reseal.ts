@@ -3,60 +3,86 @@
  * changes (a guardian removed, `vault heal`, `recover --resume`), the guardians release only the new
  * key's shares, so a copy sealed under the old one would be lost if it were only listed again. It is
  * opened instead from this coordinator's own copy of the previous version's chunks, with that version's
- * key, into a private staging folder, with each file's mode and mtime as recorded; the backup then reads
- * it from there like any source, and still says it is as of the version that read it.
+ * key (each chunk authenticated), into a private folder under staging/ (0700, files 0600), and the backup
+ * reads it from there like any source, recorded with the mode and mtime it had, and still said to be as
+ * of the version that read it. Only the sources asked for are opened; the folder is removed after the
+ * build, and any a crash left behind is removed by the next backup.
  */
 import { randomBytes } from 'node:crypto'
-import { chmod, rm, utimes } from 'node:fs/promises'
+import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ensurePrivateDir } from '../disk/atomic.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
+import type { SourceKind } from '../replica/manifest-body.js'
 import { restoreVersion } from '../replica/restore.js'
 import type { PreviousVersion } from './carry.js'
 import { vaultPaths } from './paths.js'
 import type { Vault } from './vault.js'
 
-/** Kept copies opened for sealing again: where each source's copy is now, and how to remove them. */
-export interface Resealed {
-  /** By source name: the file (or, for a `dir` source, the folder) to read instead of the source. */
-  readonly paths: ReadonlyMap<string, string>
+const PREFIX = 'reseal-'
+
+/** A kept copy opened to be sealed again: where to read it, and what its files were. */
+export interface OpenedCopy {
+  /** The file (or, for a `dir` source, the folder) to read instead of the source. */
+  readonly readFrom: string
+  /** Each file's mode and mtime as the version that read it recorded them, by path in the source. */
+  readonly recorded: ReadonlyMap<string, { readonly mode: number; readonly mtime: number }>
+}
+
+export interface Reopened {
+  readonly copies: ReadonlyMap<string, OpenedCopy>
   remove(): Promise<void>
 }
 
 /**
- * Open the previous version's copies of `sources` (those it has) under its own key. Throws if this
- * coordinator lacks a chunk of that version (the caller then keeps no copy, and says so).
+ * Open the previous version's copies of `sources` under its own key. Throws if this coordinator lacks
+ * one of their chunks, or one does not authenticate (the caller then keeps no copy of them, and says so).
  */
 export async function openKeptCopies(
   vault: Vault,
   previous: PreviousVersion,
-  sources: readonly string[],
-): Promise<Resealed> {
-  const dir = join(vaultPaths(vault.dir).staging, `reseal-${randomBytes(6).toString('hex')}`)
+  sources: readonly { readonly name: string; readonly kind: SourceKind }[],
+): Promise<Reopened> {
+  const dir = join(vaultPaths(vault.dir).staging, `${PREFIX}${randomBytes(6).toString('hex')}`)
   const remove = () => rm(dir, { recursive: true, force: true })
   try {
+    await ensurePrivateDir(vaultPaths(vault.dir).staging)
     await ensurePrivateDir(dir)
-    const files = await restoreVersion({
+    const restored = await restoreVersion({
       manifest: previous.manifest,
       dataKeys: vault.dataKeys(previous.manifest.epoch),
       chunks: new DirChunkStore(vaultPaths(vault.dir).chunks),
       outDir: dir,
       workers: 0,
+      sources: sources.map((s) => s.name),
     })
-    const paths = new Map<string, string>()
-    for (const f of files) {
-      if (!sources.includes(f.source)) continue
-      const was = previous.body.files.find((b) => b.source === f.source && b.path === f.path)
-      // the file as it was read: its mode and mtime are what the new version records again
-      if (was !== undefined) {
-        await chmod(f.written, was.mode & 0o7777)
-        await utimes(f.written, new Date(was.mtime), new Date(was.mtime))
+    const copies = new Map<string, OpenedCopy>()
+    for (const s of sources) {
+      const files = previous.body.files.filter((f) => f.source === s.name)
+      const recorded = new Map(files.map((f) => [f.path, { mode: f.mode, mtime: f.mtime }]))
+      if (s.kind === 'dir') {
+        // a folder kept with no file in it is still a copy: an empty folder
+        await mkdir(join(dir, s.name), { recursive: true, mode: 0o700 })
+        copies.set(s.name, { readFrom: join(dir, s.name), recorded })
+        continue
       }
-      paths.set(f.source, f.kind === 'dir' ? join(dir, f.source) : f.written)
+      const written = restored.find((f) => f.source === s.name)?.written
+      if (written !== undefined) copies.set(s.name, { readFrom: written, recorded })
     }
-    return { paths, remove }
+    return { copies, remove }
   } catch (err) {
     await remove()
     throw err
   }
+}
+
+/** Remove the folders an earlier backup opened kept copies in and did not live to remove (a crash). */
+export async function sweepKeptCopies(vault: Vault): Promise<void> {
+  const staging = vaultPaths(vault.dir).staging
+  const names = await readdir(staging).catch(() => [] as string[])
+  await Promise.allSettled(
+    names
+      .filter((n) => n.startsWith(PREFIX))
+      .map((n) => rm(join(staging, n), { recursive: true, force: true })),
+  )
 }

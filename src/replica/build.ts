@@ -36,6 +36,11 @@ export interface SourceSpec {
   readonly readFrom?: string
   /** Not read: these files of the previous version are listed again unchanged (§Manifest body, Unread). */
   readonly carried?: readonly BodyFile[]
+  /**
+   * Read from `readFrom`, but recorded with these files' mode and mtime (by path in the source): a kept
+   * copy sealed again under a new data key is the file it was, not the staging copy it is read from.
+   */
+  readonly recorded?: ReadonlyMap<string, { readonly mode: number; readonly mtime: number }>
 }
 
 export interface BuildOptions {
@@ -228,12 +233,13 @@ export async function buildVersion(opts: BuildOptions): Promise<BuildResult> {
             bytesStored += sealed.stored.length
           }
           bytesRead += size
+          const was = source.recorded?.get(job.relPath)
           files.push({
             source: source.name,
             path: job.relPath,
-            mode: st.mode & 0o7777,
+            mode: was?.mode ?? st.mode & 0o7777,
             size,
-            mtime: Math.floor(st.mtimeMs),
+            mtime: was?.mtime ?? Math.floor(st.mtimeMs),
             contentHash: fileContentHash(size, macs),
             chunks: ids,
           })

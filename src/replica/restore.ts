@@ -34,6 +34,8 @@ export interface RestoreOptions {
   readonly outDir: string
   /** Worker threads that open chunks (default: one per core beside this one, at most 3; 0: none). */
   readonly workers?: number
+  /** Only the files of these sources (default: every file of the version). */
+  readonly sources?: readonly string[]
 }
 
 export interface RestoredFile {
@@ -123,6 +125,7 @@ async function _restore(opts: RestoreOptions, opener: ChunkOpener): Promise<Rest
   await readyOutDir(opts.outDir)
   const out: RestoredFile[] = []
   for (const file of body.files) {
+    if (opts.sources !== undefined && !opts.sources.includes(file.source)) continue
     const target = _target(opts.outDir, file)
     // never through a symbolic link someone left in the folder (the file itself is replaced by rename)
     await refuseSymlinks(opts.outDir, dirname(target))

@@ -4,7 +4,7 @@
  * key from the coordinator's own chunks, with its mode and mtime, and still said as of the version that
  * read it; a recovery from the remaining guardians gives it back byte for byte.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Vault } from '../../src/coordinator/vault.js'
@@ -16,15 +16,16 @@ const fleet = localFleet()
 
 describe('a broken source across a new data key', () => {
   it('keeps its last good copy, sealed again under the new key, and recovers byte for byte', async () => {
-    const { gs, work, dir, v, vault } = await backedUpVault(3, 2, 2, fleet)
+    const { gs, work, dir, v, vault, scb } = await backedUpVault(4, 2, 2, fleet)
     const notes = join(work, 'notes.txt')
     const words = 'the seed words are in the safe\n'
-    await writeFile(notes, words)
+    await writeFile(notes, words, { mode: 0o400 })
+    const channels = await readFile(scb)
     await kithJson(...v('add-source', 'file', notes, '--name', 'notes'))
     await kithJson(...v('backup'))
     const read = (await newest(dir)).version
     await rm(notes)
-    const removed = await cli(...v('remove-guardian', gs[2]!.guardian.peerId))
+    const removed = await cli(...v('remove-guardian', gs[3]!.guardian.peerId))
     // the guardian is removed and the rest committed under the new key; the source is said, exit 1
     expect(removed.code).toBe(1)
     expect(removed.stdout).toMatch(
@@ -34,7 +35,21 @@ describe('a broken source across a new data key', () => {
     const now = await newest(dir)
     expect(now.epoch).toBeGreaterThan(1)
     expect(now.unread).toEqual([expect.objectContaining({ source: 'notes', asOf: read })])
-    expect(now.files.find((f) => f.source === 'notes')?.size).toBe(words.length)
+    // the file as it was read: its size, and its mode, not the staging copy's
+    expect(now.files.find((f) => f.source === 'notes')).toMatchObject({ size: words.length, mode: 0o400 })
+    // no plaintext is left in staging
+    expect(
+      (await readdir(join(dir, 'staging')).catch(() => [])).filter((n) => n.startsWith('reseal-')),
+    ).toEqual([])
+
+    // every source unreadable at the next key change: a version is made all the same, of kept copies
+    await rm(scb)
+    const again = await cli(...v('remove-guardian', gs[2]!.guardian.peerId))
+    expect(again.code).toBe(1)
+    const last = await newest(dir)
+    expect(last.epoch).toBeGreaterThan(now.epoch)
+    expect(last.unread.map((u) => u.source).sort()).toEqual(['lnd-scb', 'notes'])
+
     const r = await RecoverRun.approvedBy(vault, [gs[0]!, gs[1]!], join(work, 'out'))
     const done = await r.done
     expect(done.code, done.stderr).toBe(0)
@@ -43,6 +58,7 @@ describe('a broken source across a new data key', () => {
       path: string
     }[]
     expect(await readFile(files.find((f) => f.source === 'notes')!.path, 'utf8')).toBe(words)
+    expect((await readFile(files.find((f) => f.source === 'lnd-scb')!.path)).equals(channels)).toBe(true)
   })
 })
 
