@@ -86,10 +86,19 @@ export class HealthAlerts {
   /** Alert once for each recovery request the guardians report: someone is recovering this vault. */
   async recoveryRequests(status: VaultStatus): Promise<void> {
     // a recovery this node did not make that got the vault back: once, and louder than a request
-    for (const r of status.recovered ?? []) {
-      if (this.requestsSeen.has(`recovered ${r.request}`)) continue
-      this.requestsSeen.add(`recovered ${r.request}`)
-      const reason = requestReasons([], [r])[0]!
+    const got = [
+      ...(status.recovered ?? []).map((r) => ({
+        key: `recovered ${r.request}`,
+        reason: requestReasons([], [r])[0]!,
+      })),
+      ...(status.released ?? []).map((r) => ({
+        key: `released ${r.request} ${r.guardians.length}`,
+        reason: requestReasons([], [], [r], status.k)[0]!,
+      })),
+    ]
+    for (const { key, reason } of got) {
+      if (this.requestsSeen.has(key)) continue
+      this.requestsSeen.add(key)
       this.say(`!! ${reason}`)
       await this._send({ kind: 'recovery-request', status, reason })
     }

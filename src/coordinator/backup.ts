@@ -14,7 +14,14 @@ import { type JournalMark, openManifest, openManifestBody } from '../replica/man
 import type { ManifestBody } from '../replica/manifest-body.js'
 import { encodeVaultState } from '../replica/vault-state.js'
 import { duration } from '../time/durations.js'
-import { type BuildPlan, type FailedSource, hasKeptCopy, type PreviousVersion, planVersion } from './carry.js'
+import {
+  type BuildPlan,
+  type FailedSource,
+  hasKeptCopy,
+  type OpenedCopy,
+  type PreviousVersion,
+  planVersion,
+} from './carry.js'
 import {
   NoSourcesError,
   NotEnoughGuardiansError,
@@ -26,7 +33,7 @@ import { refuseIfFenced } from './fence-record.js'
 import type { JournalInfo } from './journal-store.js'
 import { vaultPaths } from './paths.js'
 import { type ByteProgress, type PushReport, pushToGuardians } from './push.js'
-import { type OpenedCopy, openKeptCopies, type Reopened, sweepKeptCopies } from './reseal.js'
+import { openKeptCopies, type Reopened, sweepKeptCopies } from './reseal.js'
 import { snapshotSources, trimJournalLogs } from './snapshot.js'
 import { deleteAnsweredRequests } from './snapshot-request.js'
 import { checkEachSource } from './source-checks.js'

@@ -17,7 +17,6 @@ import type { JournalMark, Manifest } from '../replica/manifest.js'
 import type { BodyUnread, ManifestBody, SourceKind } from '../replica/manifest-body.js'
 import type { JournalInfo } from './journal-store.js'
 import { journalLogPath } from './paths.js'
-import type { OpenedCopy } from './reseal.js'
 import type { SourceRow } from './store.js'
 
 /** A source a backup could not read: why, and which copy of it the guardians keep. */
@@ -42,6 +41,14 @@ export interface BuildPlan {
   readonly read: number
   /** Why no version may be made: a journaled database that cannot be carried (its own error). */
   readonly refused?: KithError
+}
+
+/** A kept copy opened to be sealed again (reseal.ts): where to read it, and what its files were. */
+export interface OpenedCopy {
+  /** The file (or, for a `dir` source, the folder) to read instead of the source. */
+  readonly readFrom: string
+  /** Each file's mode and mtime as the version that read it recorded them, by path in the source. */
+  readonly recorded: ReadonlyMap<string, { readonly mode: number; readonly mtime: number }>
 }
 
 /** The previous version, opened, and whether its chunks are sealed under the data key in force now. */

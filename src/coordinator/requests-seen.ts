@@ -43,14 +43,25 @@ export class RequestsSeen {
    * Others' open requests, others' recoveries, and this node's own finished recovery where it is still
    * open (those guardians told again).
    */
-  async settle(vault: Vault): Promise<{
+  async settle(
+    vault: Vault,
+    k: number,
+  ): Promise<{
     open: RecoveryRequestSeen[]
     recovered: RecoveryRequestSeen[]
+    released: RecoveryRequestSeen[]
     own: RecoveryRequestSeen[]
   }> {
     const { others, own } = await setOwnApart(vault, [...this.open.values()])
     const mine = finishedRecoveries(vault)
-    return { open: others, recovered: [...this.recovered.values()].filter((r) => !mine.has(r.request)), own }
+    const got = [...this.recovered.values()].filter((r) => !mine.has(r.request))
+    // a recovery needs k shares: k guardians saying so is one; fewer (or one that lies) is a share gone
+    return {
+      open: others,
+      recovered: got.filter((r) => r.guardians.length >= k),
+      released: got.filter((r) => r.guardians.length < k),
+      own,
+    }
   }
 }
 
@@ -71,11 +82,17 @@ function _note(
 export function requestReasons(
   open: readonly RecoveryRequestSeen[],
   recovered: readonly RecoveryRequestSeen[],
+  released: readonly RecoveryRequestSeen[] = [],
+  k = 1,
 ): string[] {
   return [
     ...recovered.map(
       (r) =>
-        `RECOVERED: request ${r.request} rebuilt this vault's key (its share went out, or it finished, at ${r.guardians.join(', ')}). If that was not you on another machine, someone holds your node's keys: move your funds now and call your guardians`,
+        `RECOVERED: request ${r.request} rebuilt this vault's key (${r.guardians.length} guardians say so: ${r.guardians.join(', ')}). If that was not you on another machine, someone holds your node's keys: move your funds now and call your guardians`,
+    ),
+    ...released.map(
+      (r) =>
+        `SHARE RELEASED: request ${r.request} got a share from ${r.guardians.join(', ')} (${r.guardians.length} of the ${k} a recovery needs). If it is not you, run 'kith vault veto ${r.request}' and call your guardians`,
     ),
     ...open.map(
       (r) =>

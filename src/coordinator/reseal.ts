@@ -15,19 +15,11 @@ import { ensurePrivateDir } from '../disk/atomic.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
 import type { SourceKind } from '../replica/manifest-body.js'
 import { restoreVersion } from '../replica/restore.js'
-import type { PreviousVersion } from './carry.js'
+import type { OpenedCopy, PreviousVersion } from './carry.js'
 import { vaultPaths } from './paths.js'
 import type { Vault } from './vault.js'
 
 const PREFIX = 'reseal-'
-
-/** A kept copy opened to be sealed again: where to read it, and what its files were. */
-export interface OpenedCopy {
-  /** The file (or, for a `dir` source, the folder) to read instead of the source. */
-  readonly readFrom: string
-  /** Each file's mode and mtime as the version that read it recorded them, by path in the source. */
-  readonly recorded: ReadonlyMap<string, { readonly mode: number; readonly mtime: number }>
-}
 
 export interface Reopened {
   readonly copies: ReadonlyMap<string, OpenedCopy>

@@ -120,8 +120,10 @@ export interface VaultStatus {
   readonly incidents: readonly Incident[]
   /** Open recovery requests the guardians reported: someone is trying to recover this vault. */
   readonly recoveryRequests: readonly RecoveryRequestSeen[]
-  /** Recoveries this node did not make that rebuilt the vault's key lately (a share went out, or done). */
+  /** Recoveries this node did not make that k guardians or more say got the vault lately (released, done). */
   readonly recovered?: readonly RecoveryRequestSeen[]
+  /** Requests this node did not make that fewer than k guardians say got a share lately. */
+  readonly released?: readonly RecoveryRequestSeen[]
   /** This node's own finished recovery, still open at the guardians named (told again by this status). */
   readonly finishedRecovery?: readonly RecoveryRequestSeen[]
   /** The newest full drill (`kith vault drill --restore`): when, its version, pass, who served bad data. */
@@ -260,7 +262,7 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     (g) => committed > 0 && g.version >= committed && g.hasCurrentShare && g.reachable !== false,
   )
   // this node's own finished recovery is no one trying to recover it: those guardians are told again
-  const { open: others, recovered, own } = await seen.settle(vault)
+  const { open: others, recovered, released, own } = await seen.settle(vault, s.k)
   const reasons: string[] = []
   if (s.epoch === 0)
     reasons.push(`waiting for guardians: ${guardians.length} of ${Math.max(s.k, s.w)} invited`)
@@ -298,7 +300,6 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     reasons.push(
       `the last full drill (version ${drill.version}) got bad data from ${[...new Set(drill.bad.map((b) => b.guardian))].join(', ')}: ask them to check their disk`,
     )
-  reasons.unshift(...requestReasons(others, recovered))
   // a source the last backup could not read is kept only as an older copy (or not at all) until one does
   const unread = sourceHealthReasons(vault)
   reasons.unshift(...unread)
@@ -312,6 +313,8 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     reasons.unshift(
       describeIncident({ kind: 'fencing', at: fence.at, guardian: fence.guardian, version: fence.epoch }),
     )
+  // recoveries and requests this node did not make come first of all
+  reasons.unshift(...requestReasons(others, recovered, released, s.k))
   const verdict: Verdict =
     committed === 0 || holding.length < s.k
       ? 'at-risk'
@@ -339,13 +342,16 @@ export async function vaultStatus(vault: Vault, options: { probe?: boolean } = {
     verdict:
       fence !== undefined
         ? 'fenced'
-        : unread.length > 0 || open.some((i) => i.kind === 'equivocation' && i.version >= committed)
+        : unread.length > 0 ||
+            recovered.length > 0 ||
+            open.some((i) => i.kind === 'equivocation' && i.version >= committed)
           ? 'at-risk'
           : verdict,
     reasons,
     incidents,
     recoveryRequests: others,
     ...(recovered.length > 0 ? { recovered } : {}),
+    ...(released.length > 0 ? { released } : {}),
     ...(own.length > 0 ? { finishedRecovery: own } : {}),
     ...(drill !== undefined ? { lastFullDrill: drill } : {}),
   }

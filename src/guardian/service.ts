@@ -177,9 +177,10 @@ export class Guardian {
     await clearPageRuntime(this.opts.dataDir)
     // a guardian made by init keeps its identity: with its config but no key, it is refused, never made
     // anew (a new key is a guardian no friend knows); an in-process guardian in a bare folder makes one
+    // only a config that is not there at all means a bare folder: one this user cannot read is not
     const made = await stat(paths.config).then(
       () => true,
-      () => false,
+      (err: NodeJS.ErrnoException) => err.code !== 'ENOENT',
     )
     const privateKey = made ? await loadPeerKey(paths.peerKey) : await loadOrCreatePeerKey(paths.peerKey)
     if (privateKey === undefined) throw new GuardianKeyMissingError(this.opts.dataDir)

@@ -83,6 +83,27 @@ describe('a finished recovery closes its request everywhere (4 guardians, 2-of-4
     expect(await heldState(gs[0]!, request)).toBe('pending')
     await kithJson('guardian', 'deny', request.slice(0, 8), '--data-dir', gs[0]!.dir)
     await r.done
+    // one guardian that says it released a share (it lies, or its friend was deceived) is no recovery:
+    // the owner hears of one share gone, never RECOVERED
+    const lone = await requestRecovery(stranger, ref(gs[0]!), vaultId, generateEciesKeyPair().publicKey, {
+      signal: AbortSignal.timeout(10_000),
+    })
+    const db = gs[0]!.guardian.db
+    db.requests.decide(
+      vaultId,
+      lone.requestId,
+      { approve: true, releaseAt: 0, from: ['pending'] },
+      Date.now(),
+    )
+    db.requests.markReleased(vaultId, lone.requestId, new Uint8Array(8), Date.now())
+    const status = await statusJson(...v('status'))
+    expect(status['recovered']).toBeUndefined()
+    expect(status['released']).toEqual([
+      expect.objectContaining({ request: toHex(lone.requestId), guardians: ['friend 0'] }),
+    ])
+    expect((status['reasons'] as string[])[0]).toMatch(
+      /^SHARE RELEASED: request [0-9a-f]{32} got a share from friend 0 \(1 of the 2 a recovery needs\)/,
+    )
   })
 
   let stolen: string
@@ -122,7 +143,12 @@ describe('a finished recovery closes its request everywhere (4 guardians, 2-of-4
     expect((status['reasons'] as string[])[0]).toMatch(
       /^RECOVERED: request [0-9a-f]{32} rebuilt this vault's key/,
     )
-    expect(status['verdict']).not.toBe('safe')
+    expect(status['verdict']).toBe('at-risk')
+    // the friends who vetoed it are told at once: it got the vault elsewhere
+    for (const g of [gs[2]!, gs[3]!])
+      expect(
+        g.lines.some((l) => l.startsWith('VETOED RECOVERY DONE') && l.includes('Call your friend now')),
+      ).toBe(true)
   })
 
   let request: string

@@ -26,6 +26,7 @@ export async function onDone(ctx: GuardianContext, stream: Stream): Promise<void
       // a request this guardian never held (it was offline) has nothing to close
       if (r !== undefined) {
         if (!requesterSigned(done, r.recoveryKey)) throw new BadSignatureError('recovery done (recovery key)')
+        if (r.state === 'vetoed') _vetoedDone(ctx, vault, done.requestId)
         const was = ctx.db.requests.finish(done.vaultId, done.requestId, ctx.now())
         if (was !== undefined) _tell(ctx, vault, done.requestId, was)
       }
@@ -55,4 +56,24 @@ function _tell(ctx: GuardianContext, vault: VaultRow, requestId: Uint8Array, was
     request: toHex(requestId).slice(0, 8),
   })
   ctx.say(`recovery of vault ${name} is done (request ${toHex(requestId).slice(0, 8)} closed): ${words}`)
+}
+
+/**
+ * A recovery the owner vetoed here got the vault back elsewhere (other friends approved it): it stays
+ * vetoed, and this guardian's human is told at once, once (the audit log keeps it), to call the owner.
+ */
+function _vetoedDone(ctx: GuardianContext, vault: VaultRow, requestId: Uint8Array): void {
+  if (ctx.db.audit.hasRequestEvent(vault.vaultId, 'recovery-vetoed-finished', toHex(requestId))) return
+  ctx.db.audit.record(vault.vaultId, 'recovery-vetoed-finished', { request: toHex(requestId) }, ctx.now())
+  ctx.log.warn({
+    event: 'recovery-vetoed-finished',
+    vault: shortId(vault.vaultId),
+    request: toHex(requestId),
+  })
+  const words = `A recovery of "${vault.label}" that your friend's node vetoed got the vault back with other friends' approvals: whoever made it holds your friend's node keys. Call your friend now, on a number you already know.`
+  ctx.notify('recovery-vetoed-finished', `Vetoed recovery of "${vault.label}" succeeded`, words, {
+    vault: vault.label,
+    request: toHex(requestId).slice(0, 8),
+  })
+  ctx.say(`VETOED RECOVERY DONE for vault ${vaultName(ctx, vault.vaultId)}: ${words}`)
 }

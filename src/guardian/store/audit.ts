@@ -36,6 +36,17 @@ export class AuditLog {
       .run(now, vaultId, kind, JSON.stringify(detail))
   }
 
+  /** Whether an event of `kind` about request `request` (hex) of this vault was recorded. */
+  hasRequestEvent(vaultId: Uint8Array, kind: string, request: string): boolean {
+    return (
+      this.sql
+        .stmt(
+          "SELECT 1 FROM events WHERE vault_id = ? AND kind = ? AND json_extract(detail, '$.request') = ? LIMIT 1",
+        )
+        .get(vaultId, kind, request) !== undefined
+    )
+  }
+
   /** The newest events first, `limit` of them, older than `before` (a seq) when given. */
   recent(limit: number, before?: number): AuditEvent[] {
     const rows = this.sql

@@ -203,7 +203,7 @@ export class RequestStore {
     const rows = this.sql
       .stmt(
         `SELECT * FROM recovery_requests WHERE vault_id = ? AND state IN ('released', 'finished')
-           AND coalesce(released_at, decided_at) >= ? ORDER BY created_at DESC LIMIT 64`,
+           AND max(coalesce(released_at, 0), coalesce(decided_at, 0)) >= ? ORDER BY created_at DESC LIMIT 64`,
       )
       .all(vaultId, since) as RawRequest[]
     return rows.map(toRequest)

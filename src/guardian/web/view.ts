@@ -129,6 +129,8 @@ function _words(e: AuditEvent): { words: string; alarm: boolean } {
       return { words: 'A recovery was locked: too many wrong codes', alarm: true }
     case 'recovery-vetoed':
       return { words: 'The owner vetoed a recovery', alarm: true }
+    case 'recovery-vetoed-finished':
+      return { words: 'A recovery the owner vetoed got the vault back elsewhere: call them now', alarm: true }
     case 'recovery-finished':
       return { words: 'Your friend finished their recovery: they have their node back', alarm: false }
     case 'recovery-expired':
