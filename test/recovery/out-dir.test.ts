@@ -58,6 +58,20 @@ describe('recover --out, checked before anyone is asked', () => {
     )
     expect(r.code).not.toBe(0)
     expect(r.stderr).toMatch(/passphrase file .* is empty/)
+    // and two secrets asked of one standard input: refused at once
+    const both = await cli(
+      'recover',
+      ...recoverArgs(vault, gs, join(work, 'out-stdin')),
+      '--resume',
+      '--paper-share',
+      '-',
+      '--passphrase-file',
+      '-',
+      '--data-dir',
+      join(work, 'resumed-stdin'),
+    )
+    expect(both.code).not.toBe(0)
+    expect(both.stderr).toMatch(/would both read standard input/)
     expect(requests()).toBe(0)
   })
 })

@@ -119,6 +119,10 @@ export async function recoverHandler(a: RecoverArgs & GlobalArgs): Promise<void>
       throw new UsageError(
         `${flag} takes a whole number${flag === '--version' ? ' from 1' : ' from 0'}, not ${n}`,
       )
+  if (a.resume && a.paperShare === '-' && a.passphraseFile === '-')
+    throw new UsageError(
+      '--paper-share - and --passphrase-file - would both read standard input: give one of them a file',
+    )
   const { vaultId, guardians } = await _targets(a)
   const paperShare =
     a.paperShare === undefined
