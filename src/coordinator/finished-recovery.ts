@@ -42,8 +42,11 @@ export function finishedRecoveries(vault: Vault): Map<string, { at: number; done
  */
 export async function setOwnApart<
   R extends { readonly request: string; readonly guardians: readonly string[] },
->(vault: Vault, seen: readonly R[]): Promise<{ others: R[]; own: R[] }> {
-  const finished = finishedRecoveries(vault)
+>(
+  vault: Vault,
+  seen: readonly R[],
+  finished = finishedRecoveries(vault),
+): Promise<{ others: R[]; own: R[] }> {
   const own = seen.filter((r) => finished.has(r.request))
   if (own.length === 0) return { others: [...seen], own }
   const node = await vault.network()

@@ -52,8 +52,9 @@ export class RequestsSeen {
     released: RecoveryRequestSeen[]
     own: RecoveryRequestSeen[]
   }> {
-    const { others, own } = await setOwnApart(vault, [...this.open.values()])
+    // read (and their signatures checked) once, for both lists
     const mine = finishedRecoveries(vault)
+    const { others, own } = await setOwnApart(vault, [...this.open.values()], mine)
     const got = [...this.recovered.values()].filter((r) => !mine.has(r.request))
     // a recovery needs k shares: k guardians saying so is one; fewer (or one that lies) is a share gone
     return {
