@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import { Database } from '../src/disk/sqlite-driver.js'
 import { CLI, inviteFrom, kith, startGuardian, stopAll } from './procs.js'
 
 const MiB = 1024 * 1024

@@ -9,14 +9,13 @@
  *   storage against the database's size (its JSON key keeps the journal's historical name, stream).
  * Targets: p50 <= 3 x floor, p99 <= 10 x floor; storage after compaction <= 2 x the database.
  */
-import '../src/polyfill.js'
 import { spawn } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import Database from 'better-sqlite3'
+import { Database } from '../src/disk/sqlite-driver.js'
 import { createKithNode } from '../src/p2p/node.js'
 import { echoRtt, pct, sqliteCommits } from './floors.js'
 import { kith, startGuardian, stopAll, vaultOf } from './procs.js'

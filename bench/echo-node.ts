@@ -3,7 +3,6 @@
  * bench/guardian.ts (which names the same protocol id); it also streams bulk for bench/recover.ts and
  * takes bulk for bench/guardian.ts's memory floor. Prints its address, then serves until killed.
  */
-import '../src/polyfill.js'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { lpStream } from '@libp2p/utils'
 import { createKithNode } from '../src/p2p/node.js'

@@ -13,7 +13,6 @@
  * guardian and the floor's node with a small machine's memory, KITH_BENCH_AS_DEPLOYED=1 with the
  * systemd unit's environment (below).
  */
-import '../src/polyfill.js'
 import { spawn } from 'node:child_process'
 import { createCipheriv, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'

@@ -7,7 +7,6 @@
  *   plus one durable SQLite append of the same size (what a replicated write cannot do without).
  * Figures are ratios to that floor; no target is asserted here (the issue gives none beyond reporting).
  */
-import '../src/polyfill.js'
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

@@ -6,7 +6,6 @@
  * (`warm`): what a process that has run this code before, and grown its heap for it, takes.
  *   node pull-node.js BYTES ADDR...
  */
-import '../src/polyfill.js'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'

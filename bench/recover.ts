@@ -9,7 +9,6 @@
  * own directory, after the disk has written back what came before); the figures are the medians, in
  * seconds and in the receiving process's CPU seconds. Target: ratio <= 2.
  */
-import '../src/polyfill.js'
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'

@@ -4,7 +4,6 @@
  * answered at once, while the network starts; hooks are taken one at a time, in order. It must never
  * read a passphrase, the vault key file or a data key: snapshots are asked of the process that holds them.
  */
-import '../polyfill.js'
 import type { Readable, Writable } from 'node:stream'
 import { KithError, thrownText } from '../errors.js'
 import { closeLog, createLog, errorFields, type Log } from '../log.js'

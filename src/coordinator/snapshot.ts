@@ -9,8 +9,8 @@
  */
 import { stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { ensurePrivateDir, ensureSecretFile } from '../disk/atomic.js'
+import { Database } from '../disk/sqlite-driver.js'
 import { genesisHash } from '../journal/entry.js'
 import { LocalLog, positionOf } from '../journal/local-log.js'
 import type { SourceSpec } from '../replica/build.js'
@@ -28,7 +28,7 @@ export interface Snapshot {
 }
 
 /** CLN's transaction counter in a copy of its database (the `vars` table). */
-export function clnDataVersion(db: Database.Database): number {
+export function clnDataVersion(db: Database): number {
   const row = db.prepare("SELECT intval FROM vars WHERE name = 'data_version'").get() as
     | { intval: number }
     | undefined
@@ -98,7 +98,7 @@ async function _take(
   // a snapshot left by an earlier run is replaced; usually there is none
   await unlink(copy).catch(() => undefined)
   ensureSecretFile(copy)
-  let db: Database.Database
+  let db: Database
   try {
     db = new Database(s.path, { readonly: true, fileMustExist: true })
   } catch {

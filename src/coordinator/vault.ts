@@ -3,7 +3,6 @@
  * operations on them: open, add guardians (a roster is signed and the data key re-split once the
  * vault has enough), and manage sources. Backup and status live in their own modules.
  */
-import '../polyfill.js'
 import { randomBytes } from 'node:crypto'
 import { toHex, u64be } from '../crypto/bytes.js'
 import { type DataKeys, deriveDataKeys, keyCommitment } from '../crypto/kdf.js'

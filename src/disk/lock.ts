@@ -6,10 +6,10 @@
  * closing any descriptor of a file drops every POSIX lock this process holds on it.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import Database, { type Database as Db } from 'better-sqlite3'
 import { duration } from '../time/durations.js'
 import { ensureSecretFileUnopened, SECRET_FILE_MODE } from './atomic.js'
 import { LockedError } from './errors.js'
+import { Database, SqliteError } from './sqlite-driver.js'
 
 /** The lock at `path`: SQLite's lock on `<path>.sqlite3`, and the holder's pid in `path` (§Lock file). */
 export function lockFiles(path: string): { readonly database: string; readonly pid: string } {
@@ -30,7 +30,7 @@ export function processAlive(pid: number): boolean {
  * Begin the exclusive transaction on a connection of its own; undefined while another connection holds
  * it, in another process (the kernel refuses) or in this one (SQLite keeps each file's locks per process).
  */
-function _begin(database: string): Db | undefined {
+function _begin(database: string): Database | undefined {
   ensureSecretFileUnopened(database)
   // timeout 0: a held lock is reported at once, never waited for inside SQLite
   const db = new Database(database, { timeout: 0, fileMustExist: true })
@@ -42,7 +42,7 @@ function _begin(database: string): Db | undefined {
   } catch (err) {
     // another connection's lock survives this close: SQLite keeps the descriptor open while it holds
     db.close()
-    if (err instanceof Database.SqliteError && err.code.startsWith('SQLITE_BUSY')) return undefined
+    if (err instanceof SqliteError && err.code.startsWith('SQLITE_BUSY')) return undefined
     throw err
   }
 }
@@ -88,7 +88,7 @@ function _pause(ms: number): void {
 }
 
 /** The release of a lock just taken: its pid goes first, while the lock still keeps others out. */
-function _held(db: Db, pidPath: string): () => void {
+function _held(db: Database, pidPath: string): () => void {
   try {
     _writePid(pidPath)
   } catch (err) {

@@ -3,8 +3,9 @@
  * one transaction. A released migration is never edited; a change is a new number. A database newer
  * than the code is refused, never downgraded.
  */
-import type { Database } from 'better-sqlite3'
+
 import { SchemaTooNewError } from './errors.js'
+import type { Database } from './sqlite-driver.js'
 
 export function migrate(db: Database, migrations: readonly string[]): void {
   const current: unknown = db.pragma('user_version', { simple: true })

@@ -5,9 +5,9 @@
  */
 
 import { existsSync } from 'node:fs'
-import Database, { type Database as Db, type Statement } from 'better-sqlite3'
 import { ensureSecretFile } from './atomic.js'
 import { migrate } from './migrate.js'
+import { Database, type Statement } from './sqlite-driver.js'
 
 /** Each database's page cache, in KiB. */
 const CACHE_KIB = 4096
@@ -15,7 +15,7 @@ const CACHE_KIB = 4096
 export class SqliteHandle {
   private readonly statements = new Map<string, Statement>()
 
-  private constructor(readonly db: Db) {}
+  private constructor(readonly db: Database) {}
 
   /**
    * Open (creating it 0600) and migrate the database at `path`. With `secureDelete`, deleted content is
@@ -34,8 +34,8 @@ export class SqliteHandle {
       db.pragma('journal_mode = WAL')
       db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
       db.pragma('foreign_keys = ON')
-      // better-sqlite3 builds SQLite with a 16 MB page cache; a guardian writing 4 MiB chunks fills it,
-      // which a friend's small computer feels (about 25 MB of its memory). 4 MiB holds every index.
+      // a large page cache fills with a guardian's 4 MiB chunks, which a friend's small computer feels
+      // (16 MB would be about 25 MB of its memory). 4 MiB holds every index.
       db.pragma(`cache_size = -${CACHE_KIB}`)
       if (options.secureDelete) db.pragma('secure_delete = ON')
       migrate(db, migrations)

@@ -5,7 +5,6 @@
  * wired and run; its gauges, notices and vault lock are metrics.ts, notices.ts and vault-lock.ts.
  * start() and stop() are idempotent.
  */
-import '../polyfill.js'
 import { stat, unlink } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { equalBytes, toHex } from '../crypto/bytes.js'

@@ -19,7 +19,7 @@
  * (lightningd gives up after 60 s and stops). Check a copy (coordinator/snapshot.ts), not the live file.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
-import Database from 'better-sqlite3'
+import { Database, SqliteError } from '../disk/sqlite-driver.js'
 import { SourceMismatchError } from './errors.js'
 
 const SQLITE_MAGIC = 'SQLite format 3\0'
@@ -89,8 +89,8 @@ function _header(path: string, refuse: (reason: string) => never): SqliteFile {
 }
 
 /** Open read-only and read the schema; a SQLite error becomes a refusal naming its code. */
-function _open(path: string, refuse: (reason: string) => never): Database.Database {
-  let db: Database.Database | undefined
+function _open(path: string, refuse: (reason: string) => never): Database {
+  let db: Database | undefined
   try {
     db = new Database(path, { readonly: true, fileMustExist: true })
     db.prepare('SELECT count(*) FROM sqlite_master').get()
@@ -102,9 +102,9 @@ function _open(path: string, refuse: (reason: string) => never): Database.Databa
 }
 
 const _sqliteCode = (err: unknown): string =>
-  err instanceof Database.SqliteError ? err.code : err instanceof Error ? err.name : 'unknown error'
+  err instanceof SqliteError ? err.code : err instanceof Error ? err.name : 'unknown error'
 
-function _integrity(db: Database.Database, check: IntegrityCheck, refuse: (reason: string) => never): void {
+function _integrity(db: Database, check: IntegrityCheck, refuse: (reason: string) => never): void {
   if (check === 'none') return
   const pragma = check === 'full' ? 'integrity_check' : 'quick_check'
   let rows: string[]

@@ -11,8 +11,9 @@
  * one namespace per client key. VSS's (lightningdevkit/vss-server `rust/impls/src/postgres_store.rs`) are
  * in vss-service.ts; its objects keep a creation order (`sort`) for listing, newest first.
  */
-import Database from 'better-sqlite3'
+
 import { SqliteHandle } from '../disk/sqlite.js'
+import { Database } from '../disk/sqlite-driver.js'
 import type { LssKeyValue } from './auth.js'
 
 const MIGRATIONS = [

@@ -8,7 +8,6 @@
  * kith's protocols and gossip run on it all the same. Every kith protocol is registered on such a node
  * by its owner (guardian or coordinator); this module knows nothing of vaults.
  */
-import '../polyfill.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { autoNAT } from '@libp2p/autonat'

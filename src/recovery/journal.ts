@@ -9,9 +9,9 @@
  * already refused by the versions' freshness rule.
  */
 import { rename, unlink } from 'node:fs/promises'
-import Database from 'better-sqlite3'
 import { decodeUnsigned } from '../codec/record.js'
 import { equalBytes, toHex } from '../crypto/bytes.js'
+import { Database } from '../disk/sqlite-driver.js'
 import {
   entryPlaintext,
   type JournalEntry,

@@ -6,7 +6,6 @@
  * one before it when the process stopped between sending a write and applying it. That write was never
  * answered; as lightningd's uncommitted transaction, the next write replaces it (a rewind).
  */
-import '../polyfill.js'
 import { openLiveWriter } from '../cln/live.js'
 import { KithError } from '../errors.js'
 import type { LocalLog } from '../journal/local-log.js'

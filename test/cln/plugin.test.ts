@@ -6,11 +6,11 @@
  */
 import { copyFile, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pluginPaths, readPluginConfig } from '../../src/cln/config.js'
 import { Vault } from '../../src/coordinator/vault.js'
 import { exclusiveVault, Watcher } from '../../src/coordinator/watch.js'
+import { Database } from '../../src/disk/sqlite-driver.js'
 import { setDurations } from '../../src/time/durations.js'
 import { kithJson, RecoverRun, statusJson } from '../helpers/cli.js'
 import {

@@ -9,11 +9,11 @@ import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runRestoreDrill } from '../../src/coordinator/drill-restore.js'
 import { vaultPaths } from '../../src/coordinator/paths.js'
 import { Vault } from '../../src/coordinator/vault.js'
+import { Database } from '../../src/disk/sqlite-driver.js'
 import { cli, kithJson, statusJson } from '../helpers/cli.js'
 import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -48,7 +48,7 @@ interface Report {
 }
 
 /** Change a stopped guardian's database by hand, as a failing disk or a tamperer would. */
-const tamper = async (g: LocalGuardian, fn: (db: Database.Database) => void) => {
+const tamper = async (g: LocalGuardian, fn: (db: Database) => void) => {
   await g.stop()
   const gdb = new Database(join(g.dir, 'guardian.sqlite3'))
   try {
@@ -60,7 +60,7 @@ const tamper = async (g: LocalGuardian, fn: (db: Database.Database) => void) => 
 }
 
 /** Flip the last byte of the stored chunks `where` selects. */
-const corrupt = (where: string) => (gdb: Database.Database) => {
+const corrupt = (where: string) => (gdb: Database) => {
   for (const row of gdb.prepare(`SELECT id, data FROM chunks ${where}`).all() as {
     id: Buffer
     data: Buffer

@@ -7,8 +7,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { Database } from '../../src/disk/sqlite-driver.js'
 import { cli, kithJson, statusJson } from '../helpers/cli.js'
 import { createClnDb } from '../helpers/lightningd.js'
 import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'

@@ -9,11 +9,11 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { cp, readdir, rename, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { vaultPaths } from '../../src/coordinator/paths.js'
 import { Vault } from '../../src/coordinator/vault.js'
 import type { DataKeys } from '../../src/crypto/kdf.js'
+import { Database } from '../../src/disk/sqlite-driver.js'
 import { DirChunkStore } from '../../src/replica/chunk-store.js'
 import { type Manifest, openManifest } from '../../src/replica/manifest.js'
 import { restoreVersion } from '../../src/replica/restore.js'
@@ -84,7 +84,7 @@ describe('kith vault against three guardians', () => {
     // a writer in another process keeps changing the database while it is snapshotted
     writer = spawn(process.execPath, [
       '-e',
-      `const D=require(${JSON.stringify(require.resolve('better-sqlite3'))});const d=new D(${JSON.stringify(dbPath)});d.pragma('journal_mode = WAL');const s=d.prepare('INSERT INTO htlcs (payload) VALUES (?)');setInterval(()=>{for(let i=0;i<50;i++)s.run(require('crypto').randomBytes(200))},5)`,
+      `const{DatabaseSync}=require('node:sqlite');const d=new DatabaseSync(${JSON.stringify(dbPath)});d.exec('PRAGMA journal_mode = WAL');const s=d.prepare('INSERT INTO htlcs (payload) VALUES (?)');setInterval(()=>{for(let i=0;i<50;i++)s.run(require('crypto').randomBytes(200))},5)`,
     ])
     // once it writes, the snapshot below runs beside it
     const rows = () => {

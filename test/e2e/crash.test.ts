@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto'
 import { rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { vaultPaths } from '../../src/coordinator/paths.js'
+import { Database } from '../../src/disk/sqlite-driver.js'
 import {
   CLI,
   type GuardianProcess,

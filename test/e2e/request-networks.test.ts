@@ -30,7 +30,6 @@ const DIST = join(CLI, '..', '..', '..')
 const FLOOD = `
 const { dist, guardian, vault, from } = JSON.parse(process.argv[1])
 // what kith's own entry points load first (Node 20 lacks some of what libp2p uses)
-await import(dist + '/src/polyfill.js')
 const { noise } = await import('@chainsafe/libp2p-noise')
 const { yamux } = await import('@chainsafe/libp2p-yamux')
 const { generateKeyPair } = await import('@libp2p/crypto/keys')

@@ -5,13 +5,13 @@
  * audit log keeps every step.
  */
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openRelease } from '../../src/ceremony/release.js'
 import { openCode } from '../../src/ceremony/request.js'
 import { signVeto } from '../../src/ceremony/veto.js'
 import { toHex } from '../../src/crypto/bytes.js'
 import { generateEciesKeyPair } from '../../src/crypto/ecies.js'
+import { Database } from '../../src/disk/sqlite-driver.js'
 import { approveRequest, denyRequest } from '../../src/guardian/approvals.js'
 import { Guardian } from '../../src/guardian/service.js'
 import { initGuardian } from '../../src/guardian/setup.js'

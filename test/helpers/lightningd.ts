@@ -12,9 +12,9 @@
  */
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import Database from 'better-sqlite3'
 import { pluginPaths } from '../../src/cln/config.js'
 import { runPlugin } from '../../src/cln/run.js'
+import { Database } from '../../src/disk/sqlite-driver.js'
 import { kithJson } from './cli.js'
 import { spawnTracked } from './procs.js'
 
@@ -164,7 +164,7 @@ export class Lightningd {
   private readonly waiting = new Map<number, (r: Reply) => void>()
   /** Everything the plugin wrote on stdout that was not an answer (its log notifications). */
   readonly notifications: { method: string; params: { level?: string; message?: string } }[] = []
-  private readonly db: Database.Database
+  private readonly db: Database
 
   private constructor(
     private readonly start_: () => PluginPipe,

@@ -6,8 +6,8 @@
  */
 import { readFile, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { Database } from '../../src/disk/sqlite-driver.js'
 import { checkClnDatabase, checkSqliteFile } from '../../src/lightning/cln-db.js'
 import { expectCode, hex, tempDir } from '../helpers/tmp.js'
 
@@ -42,7 +42,7 @@ const NODE_ID = '0266e4598d1d3c415f572a8488830b60f7e744ed9235eb0b1ba93283b315c03
 const REGTEST_GENESIS = '06226e46111a0b59caaf126043eb5bbf28c34f3a5e332a1fc7b2b73cf188910f'
 
 /** A database at CLN's migration `upTo` (7: the first eight; 129: also the vars ones), as lightningd leaves it. */
-function buildCln(path: string, upTo: 7 | 129, fill?: (db: Database.Database) => void): void {
+function buildCln(path: string, upTo: 7 | 129, fill?: (db: Database) => void): void {
   const db = new Database(path)
   db.transaction(() => {
     for (const q of [...FIRST_MIGRATIONS, ...(upTo === 129 ? VARS_MIGRATIONS : [])]) db.exec(forSqlite(q))
@@ -54,7 +54,7 @@ function buildCln(path: string, upTo: 7 | 129, fill?: (db: Database.Database) =>
 }
 
 /** wallet_sanity_check's claims, then three channels of two peers: normal, awaiting lockin, closed. */
-function claimAndOpen(db: Database.Database): void {
+function claimAndOpen(db: Database): void {
   db.prepare("INSERT INTO vars (name, blobval) VALUES ('genesis_hash', ?);").run(hex(REGTEST_GENESIS))
   db.prepare("INSERT INTO vars (name, blobval) VALUES ('node_id', ?);").run(hex(NODE_ID))
   db.prepare("UPDATE vars SET intval = 157 WHERE name = 'data_version'").run()

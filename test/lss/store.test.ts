@@ -6,8 +6,8 @@
  */
 import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Database } from '../../src/disk/sqlite-driver.js'
 import { STRANGER_READ_BUDGET, STRANGER_STREAM_COST } from '../../src/guardian/limits.js'
 import { MAX_PAYLOAD } from '../../src/journal/entry.js'
 import type { LssKeyValue } from '../../src/lss/auth.js'
@@ -108,8 +108,11 @@ describe('signer store, LSS rules', () => {
       copy.transaction(() => {
         for (const s of b.statements) copy.exec(s)
       })()
-    const dump = (db: Database.Database) =>
-      db.prepare('SELECT hex(client), hex(key), version, hex(value) FROM lss_kv ORDER BY 1, 2').all()
+    const dump = (db: Database) =>
+      db
+        .prepare('SELECT hex(client), hex(key), version, hex(value) FROM lss_kv ORDER BY 1, 2')
+        .safeIntegers()
+        .all()
     const live = new Database(join(dir, 'signer.sqlite3'), { readonly: true })
     expect(dump(copy)).toEqual(dump(live))
     expect(copy.prepare("SELECT intval FROM vars WHERE name = 'data_version'").get()).toEqual({

@@ -9,11 +9,11 @@
  * recovery through the CLI in-process, real files.
  */
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readWriterSecrets } from '../../src/cln/config.js'
 import { ed25519Signer } from '../../src/crypto/ed25519.js'
 import { decodeText } from '../../src/crypto/text.js'
+import { Database } from '../../src/disk/sqlite-driver.js'
 import { type JournalEntry, makeEntry } from '../../src/journal/entry.js'
 import { createKithNode, type KithNode } from '../../src/p2p/node.js'
 import { loadOrCreatePeerKey } from '../../src/p2p/peer-key.js'

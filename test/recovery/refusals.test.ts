@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { Database } from '../../src/disk/sqlite-driver.js'
 import { cli, kithIn, kithJson, RecoverRun, statusJson } from '../helpers/cli.js'
 import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 
@@ -28,7 +28,7 @@ const replace = async (i: number) => {
 const recoverFromTwo = (out: string, ...extra: string[]) =>
   RecoverRun.approvedBy(vault, [gs[0]!, gs[1]!], out, ...extra)
 /** Change a stopped guardian's database by hand, as a failing disk or a tamperer would. */
-const tamper = (g: LocalGuardian, fn: (db: Database.Database) => void) => {
+const tamper = (g: LocalGuardian, fn: (db: Database) => void) => {
   const db = new Database(join(g.dir, 'guardian.sqlite3'))
   try {
     fn(db)

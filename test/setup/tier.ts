@@ -1,4 +1,4 @@
-/** What both test tiers share: the polyfill first, one run scope (run-scope.ts), forks, and the cache. */
+/** What both test tiers share: one run scope (run-scope.ts), forks, and the cache. */
 import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
 
@@ -9,7 +9,6 @@ export function tier(options: { include: string[]; exclude: string[]; timeoutMs:
     test: {
       include: options.include,
       exclude: ['**/node_modules/**', ...options.exclude],
-      setupFiles: ['src/polyfill.ts'],
       globalSetup: ['test/setup/run-scope.ts'],
       testTimeout: options.timeoutMs,
       hookTimeout: options.timeoutMs,

@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { Database } from '../../src/disk/sqlite-driver.js'
 import { cli } from '../helpers/cli.js'
 import { localFleet, localVault } from '../helpers/local.js'
 import { tempDir } from '../helpers/tmp.js'

@@ -20,10 +20,10 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { pushToGuardians } from '../../../src/coordinator/push.js'
 import { Vault } from '../../../src/coordinator/vault.js'
 import { toHex } from '../../../src/crypto/bytes.js'
+import { Database } from '../../../src/disk/sqlite-driver.js'
 import { approveRequest } from '../../../src/guardian/approvals.js'
 import { GuardianStore } from '../../../src/guardian/store/index.js'
 import { Recovery } from '../../../src/recovery/session.js'
@@ -70,7 +70,7 @@ function cli(env: Record<string, string>, ...args: string[]) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Read-only look at a guardian's database (works beside the running daemon); undefined if unreadable. */
-function peek<T>(dir: string, fn: (db: Database.Database) => T): T | undefined {
+function peek<T>(dir: string, fn: (db: Database) => T): T | undefined {
   try {
     const db = new Database(join(dir, 'guardian.sqlite3'), { readonly: true, fileMustExist: true })
     try {

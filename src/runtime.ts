@@ -1,0 +1,18 @@
+/**
+ * The Node kith runs on: 24 (the current LTS) or newer, for its own SQLite (`node:sqlite`, with the
+ * online backup) and libp2p 3. The release executable carries its own; from a clone or an npm install
+ * the machine's Node is checked before anything that needs a newer one loads (cli/main.ts).
+ */
+import { KithError } from './errors.js'
+
+export const NODE_MAJOR = 24
+
+export class NodeTooOldError extends KithError {
+  readonly code = 'NODE_TOO_OLD'
+  constructor(readonly version: string) {
+    super(
+      `kith needs Node ${NODE_MAJOR} or newer, and this is Node ${version}: use the kith release file (it carries its own Node), or install Node ${NODE_MAJOR}`,
+      { version },
+    )
+  }
+}
