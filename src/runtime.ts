@@ -7,6 +7,11 @@ import { KithError } from './errors.js'
 
 export const NODE_MAJOR = 24
 
+/** The refusal for a Node of this version (`process.versions.node`), or undefined if kith runs on it. */
+export function nodeTooOld(version: string): NodeTooOldError | undefined {
+  return Number(version.split('.')[0]) < NODE_MAJOR ? new NodeTooOldError(version) : undefined
+}
+
 export class NodeTooOldError extends KithError {
   readonly code = 'NODE_TOO_OLD'
   constructor(readonly version: string) {
