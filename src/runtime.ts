@@ -16,7 +16,7 @@ export class NodeTooOldError extends KithError {
   readonly code = 'NODE_TOO_OLD'
   constructor(readonly version: string) {
     super(
-      `kith needs Node ${NODE_MAJOR} or newer, and this is Node ${version}: use the kith release file (it carries its own Node), or install Node ${NODE_MAJOR}`,
+      `Node ${NODE_MAJOR} or newer is needed, and this is Node ${version}: use the kith release file (it carries its own Node), or install Node ${NODE_MAJOR}`,
       { version },
     )
   }

@@ -32,7 +32,9 @@ describe('the Node kith runs on', () => {
       expect(r.status).toBe(1)
       expect(r.stdout).toBe('')
       expect(r.stderr.trim().split('\n')).toEqual([
-        expect.stringMatching(/^kith: kith needs Node 24 or newer, .* \[NODE_TOO_OLD\]$/),
+        expect.stringMatching(
+          /^kith: Node 24 or newer is needed, and this is Node \d+\.\d+\.\d+: .* \[NODE_TOO_OLD\]$/,
+        ),
       ])
     },
   )
