@@ -29,12 +29,13 @@ const graph = new Map([...sources].map(([file, text]) => [file, imports(file, te
 /** The folder a module lives in ('' for src/ itself). */
 const folder = (file: string) => (file.includes('/') ? file.slice(0, file.indexOf('/')) : '')
 
-/** Imports go downward: cli → signer → cln → coordinator → guardian/recovery → p2p → replica/shares/ceremony/journal/lightning → codec → crypto/disk/time. */
+/** Imports go downward: cli → signer → cln → coordinator → guardian/recovery → p2p → replica/shares/ceremony/journal/lightning → codec → crypto/disk/time/release. */
 const LAYER: Record<string, number> = {
   '': 0,
   crypto: 0,
   disk: 0,
   time: 0,
+  release: 0,
   codec: 1,
   shares: 2,
   replica: 2,

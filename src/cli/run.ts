@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import yargs from 'yargs'
 import { LOG_LEVELS } from '../log-levels.js'
+import { releaseName, releaseVersion } from '../release/self.js'
 import { checkDurations } from '../time/durations.js'
 import { clnCommand } from './cmds/cln/index.js'
 import { guardianCommand } from './cmds/guardian/index.js'
@@ -19,6 +20,13 @@ import { CommandUsageError, describeFailure, UsageError } from './errors.js'
 import { checkFolderOption, checkOutputFileOption } from './paths.js'
 import { usageFailure } from './suggest.js'
 
+/** What `kith --version` prints: a release says its name too (`0.1.0 (kith-0.1.0-linux-x64)`). */
+function _versionLine(): string {
+  const name = releaseName()
+  return name === undefined ? _packageVersion() : `${releaseVersion()} (${name})`
+}
+
+/** The version in kith's package.json, found upward from this module (a release has no such file). */
 function _packageVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   for (let i = 0; i < 5; i++, dir = dirname(dir)) {
@@ -72,7 +80,7 @@ function _applyDefaults(argv: readonly string[], args: Record<string, unknown>):
 export async function runCli(argv: readonly string[]): Promise<number> {
   // `kith --version` is answered here: yargs reserves the word, and `kith recover --version N` needs it
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
-    console.log(_packageVersion())
+    console.log(_versionLine())
     return 0
   }
   // `kith` alone shows what it can do

@@ -1,31 +1,8 @@
 #!/usr/bin/env node
 /**
- * The kith-cln plugin process that lightningd starts: `main.js <path to cln-plugin.json>`. It never
- * exits without saying why: one line on stderr (lightningd writes a plugin's stderr to its log) and, on
- * stdout, a `log` notification at `broken`, which lightningd logs as the plugin's own.
+ * The kith-cln plugin process of an npm install: lightningd's executable runs `node main.js <path to
+ * cln-plugin.json>` (cln/installed.ts). What it does is plugin-process.ts's, shared with the release.
  */
-import { KithError, thrownText } from '../errors.js'
-import { cleanText } from '../text.js'
-import { logNotification } from './rpc.js'
-import { runPlugin } from './run.js'
+import { runPluginProcess } from './plugin-process.js'
 
-/** Say `line` both ways lightningd hears a plugin, then exit with `status`. */
-function _stop(status: number, line: string): void {
-  const text = cleanText(`kith-cln: ${line}`, 1000)
-  process.stdout.write(logNotification('broken', text))
-  process.stderr.write(`${text}\n`, () => process.exit(status))
-}
-
-const configPath = process.argv[2]
-if (configPath === undefined) {
-  _stop(
-    2,
-    'no config file given: lightningd must start it as `kith-cln <path to cln-plugin.json>`; run `kith cln install-plugin` again',
-  )
-} else {
-  runPlugin(configPath, process.stdin, process.stdout).then(
-    () => process.exit(0),
-    (err: unknown) =>
-      _stop(1, `stopped: ${err instanceof KithError ? `${err.message} [${err.code}]` : thrownText(err)}`),
-  )
-}
+runPluginProcess(process.argv[2])

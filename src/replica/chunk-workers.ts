@@ -10,6 +10,28 @@ import { Worker } from 'node:worker_threads'
 import type { ChunkKeys } from './chunk.js'
 
 /**
+ * The workers' code in a release executable, where no file lies beside this module: each worker bundled
+ * on its own by scripts/release.mjs and written into the release's bundle as a string (an esbuild
+ * `define`), by name. Declared nowhere else, so outside a release `typeof` finds nothing.
+ */
+declare const KITH_EMBEDDED_WORKERS: Readonly<Record<string, string>> | undefined
+
+/** Where a worker's code is: a file to load, or (in a release) the code itself. */
+type WorkerSource = { readonly file: string } | { readonly code: string }
+
+/** Worker `name` of this folder: embedded in a release, else compiled (_compiledWorker). */
+function _workerSource(name: string): WorkerSource | undefined {
+  if (typeof KITH_EMBEDDED_WORKERS === 'object') {
+    const code = KITH_EMBEDDED_WORKERS[name]
+    // a release without it is a broken build: said at once, not sealed slower on one thread
+    if (code === undefined) throw new Error(`this release carries no ${name}`)
+    return { code }
+  }
+  const file = _compiledWorker(name)
+  return file === undefined ? undefined : { file }
+}
+
+/**
  * A compiled worker of this folder (`seal-worker`, `open-worker`): beside this module in dist/, or in
  * dist/ when running from TypeScript sources.
  */
@@ -48,12 +70,14 @@ export class ChunkWorkers<R extends { readonly seq: number }> {
     keys: ChunkKeys,
     wanted: number = _defaultWorkers(),
   ) {
-    const path = wanted > 0 ? _compiledWorker(name) : undefined
-    if (path === undefined) return
+    const source = wanted > 0 ? _workerSource(name) : undefined
+    if (source === undefined) return
+    const workerData = { chunkKey: keys.chunkKey, chunkNonceKey: keys.chunkNonceKey }
     for (let i = 0; i < wanted; i++) {
-      const w = new Worker(path, {
-        workerData: { chunkKey: keys.chunkKey, chunkNonceKey: keys.chunkNonceKey },
-      })
+      const w =
+        'code' in source
+          ? new Worker(source.code, { eval: true, workerData })
+          : new Worker(source.file, { workerData })
       w.on('message', (m: R) => this._settle(m))
       w.on('error', (err) => this._failAll(err))
       w.on('exit', (code) => {

@@ -166,6 +166,36 @@ describe('the executable lightningd starts', () => {
     })
   })
 
+  it('a release executable: it runs that one file with cln-plugin, and says which release', async () => {
+    const dir = await tempDir()
+    const file = join(dir, 'bin', 'kith-9.8.7-linux-x64')
+    const release = {
+      ...runtime(dir),
+      node: file,
+      kithRoot: join(dir, 'bin'),
+      main: file,
+      release: 'kith-9.8.7-linux-x64',
+    }
+    expect(pluginScript(release, '/l/lightningd.sqlite3', join(dir, 'cln-plugin.json')).split('\n')).toEqual([
+      '#!/bin/sh',
+      `# kith live replication of /l/lightningd.sqlite3, written by 'kith cln install-plugin' (its files: ${dir}/cln-plugin.json).`,
+      `# It runs the release kith-9.8.7-linux-x64 (Node ${process.version} inside) at ${file}; after moving or removing it, run install-plugin again.`,
+      expect.stringMatching(/^_gone\(\) \{/),
+      expect.stringMatching(new RegExp(`^\\[ -x '${file}' \\] \\|\\| _gone `)),
+      `exec '${file}' cln-plugin '${dir}/cln-plugin.json'`,
+      '',
+    ])
+    const plugin = join(dir, 'kith-cln')
+    await writeFile(plugin, pluginScript(release, '/l/lightningd.sqlite3', join(dir, 'cln-plugin.json')), {
+      mode: 0o700,
+    })
+    const ran = await runTracked(plugin, [])
+    expect(ran.code).toBe(1)
+    expect(ran.stderr).toBe(
+      `kith-cln: stopped: kith's release ${file} is gone since 'kith cln install-plugin' ran: put it back, or run the 'kith cln install-plugin' of the kith release lightningd should use [KITH_NOT_INSTALLED]\n`,
+    )
+  })
+
   it('when the Node it names is gone: the same, naming that Node', async () => {
     const dir = await tempDir()
     const plugin = join(dir, 'kith-cln')

@@ -60,6 +60,11 @@ export async function installPluginHandler(a: InstallPluginArgs): Promise<void> 
 
 /** What the executable runs, and what would stop it. */
 function _sayRunsFrom(r: PluginRuntime): void {
+  if (r.release !== undefined) {
+    say(`It runs the release ${r.release} (Node ${r.nodeVersion} inside): ${r.main}`)
+    say("If that file is removed or moved, put it back or run the new release's install-plugin.")
+    return
+  }
   say('It runs:')
   say(`  Node ${r.nodeVersion}  ${r.node}`)
   say(`  kith ${r.kithVersion}  ${r.main}${r.fromClone ? ' (a clone, --from-clone)' : ''}`)

@@ -1,0 +1,50 @@
+/**
+ * What this kith is: a release executable (docs/release.md: one file holding Node 24 and kith's bundle)
+ * or kith's modules on the machine's own Node (a clone, an npm install), and the release's name and hash.
+ * It never reads a file at import; selfHash reads only this process's own executable.
+ */
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { isSea } from 'node:sea'
+
+/**
+ * kith's version, which scripts/release.mjs writes into the release's bundle (an esbuild `define`); it
+ * is not declared anywhere else, so outside a release `typeof` finds nothing.
+ */
+declare const KITH_RELEASE_VERSION: string | undefined
+
+/** The version baked into this bundle, or undefined when kith runs from its modules. */
+function _bakedVersion(): string | undefined {
+  return typeof KITH_RELEASE_VERSION === 'string' ? KITH_RELEASE_VERSION : undefined
+}
+
+/** True in a release executable: a Node single executable application made from kith's bundle. */
+export function isRelease(): boolean {
+  return _bakedVersion() !== undefined && isSea()
+}
+
+/** The release's kith version (`0.1.0`), or undefined outside a release. */
+export function releaseVersion(): string | undefined {
+  return isRelease() ? _bakedVersion() : undefined
+}
+
+/**
+ * The release's name as its file was published (`kith-0.1.0-linux-x64`), or undefined outside a
+ * release. One bundle serves every architecture, so the platform and architecture are the running
+ * Node's, which is the executable's own.
+ */
+export function releaseName(): string | undefined {
+  const version = releaseVersion()
+  return version === undefined ? undefined : `kith-${version}-${process.platform}-${process.arch}`
+}
+
+/**
+ * SHA-256 (hex) of the running executable's file, read as a stream: in a release, the line of
+ * release/SHA256SUMS that names it. Outside a release this is the hash of the machine's `node`.
+ */
+export async function selfHash(options: { signal?: AbortSignal } = {}): Promise<string> {
+  const hash = createHash('sha256')
+  const stream = createReadStream(process.execPath, options.signal ? { signal: options.signal } : {})
+  for await (const block of stream) hash.update(block as Buffer)
+  return hash.digest('hex')
+}
