@@ -4,7 +4,8 @@
  */
 import { encodeText } from '../crypto/text.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
-import type { Kit } from '../recovery/kit.js'
+import type { Kit, KitRelease } from '../recovery/kit.js'
+import { releaseName, selfHash } from '../release/self.js'
 import { nodeOf } from './status.js'
 import type { Vault } from './vault.js'
 
@@ -27,4 +28,10 @@ export function buildKit(vault: Vault): Kit {
     })),
     ...(node !== undefined ? { node: node.id } : {}),
   }
+}
+
+/** The release executable this kith runs as, by name and hash, for the kit; undefined from source. */
+export async function runningRelease(): Promise<KitRelease | undefined> {
+  const name = releaseName()
+  return name === undefined ? undefined : { name, sha256: await selfHash() }
 }

@@ -30,7 +30,20 @@ export interface Kit {
   readonly guardians: readonly KitGuardian[]
   /** The Lightning node id the vault's files make (a CLN hsm_secret's), when known: a check at recovery. */
   readonly node?: string
+  /** The kith release file that wrote the kit, when it ran from one: what to fetch on a new machine. */
+  readonly release?: KitRelease
 }
+
+/** A release executable by its published name and the SHA-256 of its bytes (its SHA256SUMS line). */
+export interface KitRelease {
+  /** `kith-<version>-linux-<arch>` */
+  readonly name: string
+  /** 64 lowercase hex digits */
+  readonly sha256: string
+}
+
+const RELEASE_NAME = /^kith-[0-9A-Za-z.+-]{1,40}-linux-(x64|arm64)$/
+const SHA256_HEX = /^[0-9a-f]{64}$/
 
 const BEGIN = '-----BEGIN KITH KIT-----'
 const END = '-----END KITH KIT-----'
@@ -38,6 +51,13 @@ const END = '-----END KITH KIT-----'
 function _block(kit: Kit): string {
   const data = base64url.encode(new TextEncoder().encode(JSON.stringify(kit)))
   return data.replace(/(.{64})/g, '$1\n').trim()
+}
+
+/** What the kit says of the kith that wrote it: the release file by name and hash, or that it had none. */
+function _releaseLines(kit: Kit): string[] {
+  if (kit.release === undefined)
+    return ['kith:      (written by kith run from source: no release file named; use the newest release)']
+  return [`kith:      ${kit.release.name}`, `           sha256 ${kit.release.sha256}`]
 }
 
 export function kitToText(kit: Kit): string {
@@ -52,7 +72,10 @@ export function kitToText(kit: Kit): string {
       (g, i) => `  ${i + 1}. ${g.label}  ${g.peerId}\n     ${g.addrs.join(' ') || '(no address)'}`,
     ),
     '',
-    'If the node is lost: install kith on a new machine and run',
+    ..._releaseLines(kit),
+    '',
+    'If the node is lost: put that kith file on a new machine (`sha256sum` must print the hash above),',
+    'or install kith from its source, and run',
     '  kith recover --kit <this file> --out ./restored',
     'It prints one code per guardian. Call each friend on a number you know; they approve with',
     '  kith guardian approve --code <the code you read them>',
@@ -75,6 +98,11 @@ export function qrSvg(text: string): Promise<string> {
   return QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M' })
 }
 
+function _releaseHtml(kit: Kit): string {
+  if (kit.release === undefined) return '<b>kith</b> written by kith run from source: no release file named'
+  return `<b>kith</b> <code>${htmlText(kit.release.name)}</code><br><b>sha256</b> <code>${htmlText(kit.release.sha256)}</code>`
+}
+
 export async function kitToHtml(kit: Kit): Promise<string> {
   const qr = await qrSvg(`${BEGIN}\n${_block(kit)}\n${END}`)
   const h = htmlText
@@ -85,12 +113,13 @@ export async function kitToHtml(kit: Kit): Promise<string> {
 <h1>kith recovery kit</h1>
 <p>No secrets inside. Keep it on paper, with your seed backup.</p>
 <p><b>Vault</b> <code>${h(kit.vault)}</code><br><b>Name</b> ${h(kit.name)}<br>
-<b>Threshold</b> ${kit.k} of ${kit.n} guardians must approve; each version is committed at ${kit.w}${kit.node ? `<br><b>Node</b> <code>${h(kit.node)}</code>` : ''}</p>
+<b>Threshold</b> ${kit.k} of ${kit.n} guardians must approve; each version is committed at ${kit.w}${kit.node ? `<br><b>Node</b> <code>${h(kit.node)}</code>` : ''}<br>
+${_releaseHtml(kit)}</p>
 <h2>Guardians</h2><ol>
 ${kit.guardians.map((g) => `<li>${h(g.label)}<br><code>${h(g.peerId)}</code><br><code>${g.addrs.map(h).join('<br>')}</code></li>`).join('\n')}
 </ol>
 <h2>If the node is lost</h2>
-<ol><li>Install kith on a new machine; save the text below (or scan the code) to <code>kit.txt</code>.</li>
+<ol><li>Put the kith file named above on a new machine (<code class="cmd">sha256sum</code> must print the hash above), or install kith from its source; save the text below (or scan the code) to <code>kit.txt</code>.</li>
 <li>Run <code class="cmd">kith recover --kit kit.txt --out ./restored</code>. It prints one code per guardian.</li>
 <li>Call each friend on a number you know. They type the code you read them: <code class="cmd">kith guardian approve --code &lt;code&gt;</code>.</li>
 <li>When ${kit.k} have approved, kith restores the newest committed version and prints the next steps.</li></ol>
@@ -132,6 +161,14 @@ export function kitFromText(text: string): Kit {
   }
   if (kit.node !== undefined && (typeof kit.node !== 'string' || !/^0[23][0-9a-f]{64}$/.test(kit.node)))
     throw new InvalidKitError('the node id is not a 33-byte public key in hex')
+  if (
+    kit.release !== undefined &&
+    (typeof kit.release?.name !== 'string' ||
+      !RELEASE_NAME.test(kit.release.name) ||
+      typeof kit.release.sha256 !== 'string' ||
+      !SHA256_HEX.test(kit.release.sha256))
+  )
+    throw new InvalidKitError('the kith release is not a release name and a SHA-256 in hex')
   // whoever edited the file: names are shown as one safe line each
   return {
     ...kit,
