@@ -11,6 +11,7 @@ import type { VaultGossip } from './gossip.js'
 import type { Later } from './later.js'
 import type { RateLimiter, ReadBudget } from './limits.js'
 import type { MemoryBudget } from './memory.js'
+import type { ReleaseFiles } from './release-files.js'
 import type { RequestAttendance } from './request-slots.js'
 import type { RetentionPolicy } from './retention.js'
 import type { GuardianStore, VaultRow } from './store/index.js'
@@ -73,6 +74,8 @@ export interface GuardianContext {
   readonly catchUps: Map<string, Promise<void>>
   /** Intakes writing chunks outside the vault's lock, by vault (hex): orphan sweeps wait for them. */
   readonly intakes: Map<string, number>
+  /** The kith release files kept for the vaults' day of recovery (docs/format.md §Release files). */
+  readonly releaseFiles: ReleaseFiles
 }
 
 /** A vault id as shown in a human line. */

@@ -287,3 +287,21 @@ export class PageNotProvenError extends KithError {
     )
   }
 }
+
+/**
+ * A kith release file offered to this guardian that it does not keep (docs/format.md §Release files):
+ * not a release's name, larger than the cap, or bytes other than the size and SHA-256 offered.
+ */
+export class ReleaseFileRefusedError extends KithError {
+  readonly code = 'RELEASE_FILE_REFUSED'
+  constructor(reason: 'name' | 'too-large' | 'size' | 'hash' | 'rate') {
+    const words = {
+      name: 'its name is not a kith release name',
+      'too-large': 'it is larger than a guardian keeps',
+      size: 'its bytes are not the size offered',
+      hash: 'its bytes do not have the SHA-256 offered',
+      rate: 'this vault offered too many release files lately; try at a later backup',
+    }[reason]
+    super(`release file not kept: ${words}`, { reason })
+  }
+}

@@ -20,6 +20,7 @@ import { createKithNode, type KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey, loadPeerKey } from '../p2p/peer-key.js'
 import { sealAddressRecord } from '../p2p/peer-records.js'
 import { peerIdBytes } from '../p2p/peers.js'
+import type { ReleaseFile } from '../release/file.js'
 import { openRoster, type Roster } from '../replica/roster.js'
 import { systemClock } from '../time/clock.js'
 import { duration } from '../time/durations.js'
@@ -33,7 +34,9 @@ import { GUARDIAN_STREAM_WINDOW, ReadBudget, requestLimiters, STRANGER_ROSTER_BU
 import { MemoryBudget } from './memory.js'
 import { refreshGauges } from './metrics.js'
 import { Notices } from './notices.js'
+import { keepOwnRelease } from './own-release.js'
 import { serveProtocols } from './protocols.js'
+import { ReleaseFiles } from './release-files.js'
 import { RequestAttendance } from './request-slots.js'
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js'
 import { GuardianStore, type VaultRow } from './store/index.js'
@@ -68,6 +71,11 @@ export interface GuardianOptions {
   readonly web?: string
   /** On a busy page port, try this many after it (the default port: a second guardian on one computer). */
   readonly webNextPorts?: number
+  /**
+   * This guardian's own kith release file, to keep a copy of (docs/format.md §Release files): by
+   * default the running executable when it is a release (release/file.ts); null keeps none.
+   */
+  readonly release?: ReleaseFile | null
 }
 
 export class Guardian {
@@ -80,6 +88,8 @@ export class Guardian {
   private readonly locks = new VaultLocks()
   private readonly rosters = new Map<string, Roster>()
   private readonly notices: Notices
+  /** The background copy of this guardian's own release file (its failures are logged, never thrown). */
+  keptOwnRelease: Promise<void> = Promise.resolve()
   /** What `/metrics` serves (docs/operator.md §Metrics). */
   readonly metrics = new Metrics()
 
@@ -233,6 +243,7 @@ export class Guardian {
       later: new Later(),
       catchUps: new Map(),
       intakes: new Map(),
+      releaseFiles: new ReleaseFiles(this.opts.dataDir, { now, log }),
     }
     // the vaults' rosters first: who is a member (admission, every handler) is read from them
     for (const v of db.vaults.all()) ctx.gossip.join(ctx.roster(v))
@@ -257,6 +268,8 @@ export class Guardian {
       void this._keepRelays()
     }
     if (this.opts.web !== undefined) await this._servePage(ctx, this.opts.web)
+    // never in the way of starting: a copy of its own executable is made in the background
+    this.keptOwnRelease = keepOwnRelease(ctx, this.opts.release)
     void this.antiEntropy()
   }
 
@@ -329,7 +342,7 @@ export class Guardian {
     await ctx.node.stop()
     // addrs.json only tells invites where a running daemon listens; it may already be gone
     await unlink(guardianPaths(this.opts.dataDir).runtime).catch(() => undefined)
-    await Promise.allSettled([...this.locks.pending(), ...ctx.catchUps.values()])
+    await Promise.allSettled([...this.locks.pending(), ...ctx.catchUps.values(), this.keptOwnRelease])
     ctx.db.close()
     this.releaseLock?.()
     this.releaseLock = undefined
