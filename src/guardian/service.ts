@@ -293,6 +293,7 @@ export class Guardian {
       },
       onEvent: (line) => ctx.say(line),
       dataDir: this.opts.dataDir,
+      releaseFiles: ctx.releaseFiles,
     })
     try {
       await page.start()

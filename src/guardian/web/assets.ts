@@ -109,8 +109,32 @@ const start = async () => {
   }
   await show()
 }
+// a kept kith file: fetched with the session (a plain link carries none), then saved under its name;
+// its object URL is let go at the next download (the browser may still be reading it a while)
+let saved = ''
+const download = async (a) => {
+  const res = await fetch(a.getAttribute('href'), { headers: { 'x-kith-session': session() } }).catch(() => undefined)
+  if (res === undefined) return unreachable()
+  if (!res.ok) return render(res)
+  if (saved !== '') URL.revokeObjectURL(saved)
+  const url = URL.createObjectURL(await res.blob())
+  saved = url
+  const save = document.createElement('a')
+  save.href = url
+  save.download = a.dataset.download
+  document.body.append(save)
+  save.click()
+  save.remove()
+}
 document.addEventListener('click', (e) => {
-  const a = e.target instanceof Element ? e.target.closest('a[href^="/"]') : null
+  const d = e.target instanceof Element ? e.target.closest('a[data-download]') : null
+  if (d === null || e.button !== 0) return
+  e.preventDefault()
+  e.stopImmediatePropagation()
+  void download(d)
+})
+document.addEventListener('click', (e) => {
+  const a = e.target instanceof Element ? e.target.closest('a[href^="/"]:not([data-download])') : null
   if (a === null || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return
   e.preventDefault()
   history.pushState(null, '', a.getAttribute('href'))

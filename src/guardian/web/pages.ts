@@ -9,6 +9,7 @@ import { duration } from '../../time/durations.js'
 import { MINUTE } from '../../time/units.js'
 import { GUARDIAN_ADVICE as ADVICE } from '../advice.js'
 import { type Html, html } from './html.js'
+import { type ReleaseView, releaseSection } from './release-files.js'
 import type { HistoryLine, RequestView, VaultView } from './view.js'
 
 export interface Flash {
@@ -202,6 +203,8 @@ export function overviewPage(m: {
   vaults: readonly VaultView[]
   reach: { readonly words: readonly string[]; readonly addrs: readonly string[] }
   peerId: string
+  /** The kith release files kept here for friends' recoveries. */
+  releases?: readonly ReleaseView[]
   /** The guardian's data directory, for the commands the page names. */
   dir?: string
 }): string {
@@ -217,6 +220,7 @@ ${m.vaults.length === 0 ? html`<p class="muted">None yet. Make an invite with <c
 <section class="card">${m.reach.words.map((line) => html`<p>${line}</p>`)}
 <details><summary>Technical details</summary><p class="muted">Peer ID <code>${m.peerId}</code></p>
 ${m.reach.addrs.map((a) => html`<p class="muted"><code>${a}</code></p>`)}</details></section>
+${releaseSection(m.releases ?? [])}
 `
   return layout('Overview', body, { session: true, refresh: true, flash: m.flash })
 }

@@ -25,9 +25,11 @@ import { cleanText } from '../../text.js'
 import { duration } from '../../time/durations.js'
 import { GUARDIAN_ADVICE } from '../advice.js'
 import { approveRequest, denyRequest, denyWaiting } from '../approvals.js'
+import type { ReleaseFiles } from '../release-files.js'
 import type { GuardianStore } from '../store/index.js'
 import { ICON, SCRIPT, STYLE } from './assets.js'
 import { type Flash, historyPage, loginPage, overviewPage, shellPage } from './pages.js'
+import { releaseViews, sendReleaseFile } from './release-files.js'
 import { pageProof } from './runtime.js'
 import { historyLines, reachWords, requestViews, vaultViews } from './view.js'
 
@@ -71,6 +73,8 @@ export interface GuardianPageOptions {
   readonly onEvent?: (line: string) => void
   /** The guardian's data directory, for the commands the page names (advice.ts). */
   readonly dataDir?: string
+  /** The kith release files kept for friends: listed on the overview, downloaded with a session. */
+  readonly releaseFiles?: ReleaseFiles
 }
 
 const _same = (a: string, b: string) =>
@@ -149,6 +153,8 @@ export class GuardianPage {
     if (!this._hostAllowed(req.headers.host)) return this._send(res, 421, 'text/plain', 'Misdirected request')
     const url = new URL(req.url ?? '/', 'http://local')
     const route = `${req.method ?? 'GET'} ${url.pathname}`
+    const download = /^GET \/view\/release\/([0-9a-f]{64})$/.exec(route)?.[1]
+    if (download !== undefined) return this._download(req, res, download)
     switch (route) {
       case 'GET /style.css':
         return this._send(res, 200, 'text/css; charset=utf-8', STYLE)
@@ -178,7 +184,7 @@ export class GuardianPage {
         const s = this._session(req)
         if (s === undefined)
           return this._send(res, 401, 'text/html; charset=utf-8', loginPage(undefined, this.o.dataDir))
-        return this._send(res, 200, 'text/html; charset=utf-8', this._page(url, s))
+        return this._send(res, 200, 'text/html; charset=utf-8', await this._page(url, s))
       }
       case 'POST /session':
         return this._login(req, res)
@@ -210,7 +216,15 @@ export class GuardianPage {
     )
   }
 
-  private _page(url: URL, s: Session): string {
+  /** A kept release file, to a logged-in tab only (its session header, as every view). */
+  private async _download(req: IncomingMessage, res: ServerResponse, sha256: string): Promise<void> {
+    if (!this._sameOrigin(req) || this._session(req) === undefined) return this._refuse(res)
+    const files = this.o.releaseFiles
+    if (files === undefined || !(await sendReleaseFile(res, files, sha256, HEADERS)))
+      this._send(res, 404, 'text/plain', 'Not found')
+  }
+
+  private async _page(url: URL, s: Session): Promise<string> {
     const now = this.o.now()
     if (url.pathname === '/view/history') {
       const before = Number(url.searchParams.get('before'))
@@ -226,6 +240,7 @@ export class GuardianPage {
       vaults: vaultViews(this.o.db, now),
       reach: reachWords(this.o.addrs(), this.o.dataDir),
       peerId: this.o.peerId,
+      releases: this.o.releaseFiles ? await releaseViews(this.o.releaseFiles, this.o.db) : [],
       ...(this.o.dataDir !== undefined ? { dir: this.o.dataDir } : {}),
     })
   }
@@ -274,7 +289,7 @@ export class GuardianPage {
       )
     }
     s.flash = this._decide(path, form)
-    this._send(res, 200, 'text/html; charset=utf-8', this._page(new URL('http://local/view/'), s))
+    this._send(res, 200, 'text/html; charset=utf-8', await this._page(new URL('http://local/view/'), s))
   }
 
   private _refuse(res: ServerResponse): void {
