@@ -16,7 +16,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { pluginPaths } from '../../src/cln/config.js'
@@ -77,8 +77,23 @@ async function install(tarball: string, prefix: string): Promise<string> {
 }
 
 /** The installed `kith` on the command line, with this Node; its exit status and output. */
-const kithAt = (prefix: string, cwd: string, ...args: string[]) =>
-  runTracked(process.execPath, [join(prefix, 'bin', 'kith'), ...args], { cwd })
+let nodeCopy: Promise<string> | undefined
+/**
+ * The machine's Node, as a user's is: outside the clone. This Node is the clone's own (the registry's
+ * `node` package in node_modules), which the hidden clone would take away from the plugin.
+ */
+function machineNode(): Promise<string> {
+  nodeCopy ??= (async () => {
+    const node = join(await fileTempDir('kith-node-bin-'), 'node')
+    await copyFile(process.execPath, node)
+    await chmod(node, 0o755)
+    return node
+  })()
+  return nodeCopy
+}
+
+const kithAt = async (prefix: string, cwd: string, ...args: string[]) =>
+  runTracked(await machineNode(), [join(prefix, 'bin', 'kith'), ...args], { cwd })
 
 /** lightningd starting `plugin` with this clone's folder hidden from it (when that can be done). */
 async function startHidden(plugin: string, db: string, dir: string): Promise<Lightningd> {
@@ -144,13 +159,12 @@ describe('kith-cln runs from the installed copy of kith', () => {
     const r = await installFrom(prefix, scratch)
     expect(r.code, r.stderr).toBe(0)
     const main = join(installed, 'dist', 'src', 'cln', 'main.js')
-    expect(r.stdout).toContain(
-      `It runs:\n  Node ${process.version}  ${process.execPath}\n  kith ${VERSION}  ${main}\n`,
-    )
+    const node = await machineNode()
+    expect(r.stdout).toContain(`It runs:\n  Node ${process.version}  ${node}\n  kith ${VERSION}  ${main}\n`)
     plugin = join(pluginDir(), 'kith-cln')
     const script = await readFile(plugin, 'utf8')
     expect(script).not.toContain(CLONE)
-    expect(script).toContain(`exec '${process.execPath}' '${main}' '${pluginPaths(dir).config}'\n`)
+    expect(script).toContain(`exec '${node}' '${main}' '${pluginPaths(dir).config}'\n`)
   })
 
   it('with the tarball removed and the clone hidden, lightningd starts it: each transaction held by W', async () => {

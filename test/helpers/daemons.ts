@@ -196,6 +196,13 @@ export function spawnWatch(dir: string, ...args: string[]): { proc: ChildProcess
   return { proc, output: () => output }
 }
 
+/** How to start a kith that is not this checkout's dist/ on this Node. */
+export interface RecoverLaunch {
+  readonly command: string
+  readonly before: readonly string[]
+  readonly env?: NodeJS.ProcessEnv
+}
+
 /** `kith recover --json` as a process: its events parsed line by line, its exit awaited. */
 export class RecoverProcess {
   readonly events: Record<string, unknown>[] = []
@@ -204,8 +211,19 @@ export class RecoverProcess {
   readonly exited: Promise<number | null>
   readonly proc: ChildProcess
 
-  constructor(...args: string[]) {
-    this.proc = spawnTracked(process.execPath, [CLI, 'recover', '--json', '--poll', '200ms', ...args])
+  /**
+   * `kith recover --json` with `args`, run by this Node from dist/; or given a launch first, run as its
+   * `command` with `before` the kith arguments (a release file, a chroot), in its environment.
+   */
+  constructor(first?: string | RecoverLaunch, ...rest: string[]) {
+    const launch: RecoverLaunch =
+      typeof first === 'object' ? first : { command: process.execPath, before: [CLI] }
+    const args = typeof first === 'object' || first === undefined ? rest : [first, ...rest]
+    this.proc = spawnTracked(
+      launch.command,
+      [...launch.before, 'recover', '--json', '--poll', '200ms', ...args],
+      launch.env ? { env: launch.env } : {},
+    )
     this.proc.stdout!.on('data', (d: Buffer) => {
       this.stdout += d.toString()
       let nl = this.stdout.indexOf('\n')
@@ -262,7 +280,10 @@ export class RecoverProcess {
  * The processes one test file starts, killed after it: guardians it pushes to `started`, recoveries made
  * with `recover(...)`. Call at module level.
  */
-export function fleet(): { started: GuardianProcess[]; recover: (...args: string[]) => RecoverProcess } {
+export function fleet(): {
+  started: GuardianProcess[]
+  recover: (first?: string | RecoverLaunch, ...rest: string[]) => RecoverProcess
+} {
   const started: GuardianProcess[] = []
   const recoveries: RecoverProcess[] = []
   afterAll(async () => {
@@ -271,8 +292,8 @@ export function fleet(): { started: GuardianProcess[]; recover: (...args: string
   })
   return {
     started,
-    recover: (...args) => {
-      const r = new RecoverProcess(...args)
+    recover: (first, ...rest) => {
+      const r = new RecoverProcess(first, ...rest)
       recoveries.push(r)
       return r
     },

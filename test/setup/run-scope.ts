@@ -116,6 +116,8 @@ export function setup(): () => void {
   process.env['KITH_TEST_RUN'] = id
   process.env['KITH_TEST_RUN_PID'] = String(process.pid)
   process.env['KITH_TEST_NETNS_PREFIX'] = `kt${id}`
+  // npm started by a test runs on this Node (24), where it keeps a compile cache in TMPDIR that outlives it
+  process.env['NODE_DISABLE_COMPILE_CACHE'] = '1'
   return () => {
     const left: string[] = []
     for (const p of _marked(`KITH_TEST_RUN=${id}`)) {
