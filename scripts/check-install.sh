@@ -4,6 +4,9 @@
 # No package of kith's needs an install script (SQLite is Node's own): none is run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# the installed `kith` runs on the first `node` of the PATH, which must be 24 or newer: this clone's
+# (the registry's node package) stands in for a user's, on a machine whose own Node may be older
+export PATH="$PWD/node_modules/.bin:$PATH"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tarball=$(npm pack --pack-destination "$work" --silent | tail -1)
