@@ -50,6 +50,10 @@ export const KINDS = {
   41: 'streamEntries',
   42: 'addresses',
   43: 'recoveryDone',
+  // a kith release file offered to a guardian (docs/format.md §Release offer)
+  44: 'releaseOffer',
+  45: 'releaseAnswer',
+  46: 'releasePart',
 } as const
 
 type Table = typeof KINDS

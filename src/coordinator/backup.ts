@@ -7,6 +7,7 @@
 
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { errorFields } from '../log.js'
+import type { ReleaseFile } from '../release/file.js'
 import { buildVersion } from '../replica/build.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
 import { InvalidSourceError } from '../replica/errors.js'
@@ -31,6 +32,7 @@ import {
 import { probeFence } from './fence.js'
 import { refuseIfFenced } from './fence-record.js'
 import type { JournalInfo } from './journal-store.js'
+import { offerRelease } from './offer-release.js'
 import { vaultPaths } from './paths.js'
 import { type ByteProgress, type PushReport, pushToGuardians } from './push.js'
 import { openKeptCopies, type Reopened, sweepKeptCopies } from './reseal.js'
@@ -132,7 +134,13 @@ const committedNow = (vault: Vault) => ({ committedVersion: vault.db.newestCommi
 /** Run one backup; the report says whether its new version was committed (see requireCommitted). */
 export async function runBackup(
   vault: Vault,
-  options: { timeoutMs?: number; workers?: number; progress?: ByteProgress } = {},
+  options: {
+    timeoutMs?: number
+    workers?: number
+    progress?: ByteProgress
+    /** The kith release file to offer the guardians once committed; default this process's (none from source). */
+    release?: ReleaseFile | null
+  } = {},
 ): Promise<BackupReport> {
   const s = vault.db.settings()
   if (s.epoch === 0) throw new NotEnoughGuardiansError(vault.db.guardians().length, Math.max(s.k, s.w))
@@ -231,6 +239,7 @@ export async function runBackup(
     vault.log.info({ event: 'nothing-changed', version: previous.manifest.version })
     await probeFence(vault)
     trimCommitted(vault)
+    await _offerRelease(vault, options.release)
     return {
       drained,
       newChunks: built.newChunks.length,
@@ -261,6 +270,7 @@ export async function runBackup(
   trimCommitted(vault)
   const deleted = await collectLocalChunks(vault)
   vault.log.debug({ event: 'local-chunks-trimmed', deleted })
+  if (pushed.committed) await _offerRelease(vault, options.release)
   return {
     drained,
     pushed,
@@ -269,6 +279,11 @@ export async function runBackup(
     ...failures,
     ...committedNow(vault),
   }
+}
+
+/** Once a backup's version is committed: the kith release file to the guardians (never fails the backup). */
+async function _offerRelease(vault: Vault, release: ReleaseFile | null | undefined): Promise<void> {
+  await offerRelease(vault, release === undefined ? await vault.releaseFile() : (release ?? undefined))
 }
 
 /**

@@ -18,6 +18,7 @@ import type { KithNode } from '../p2p/node.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
 import { peerIdBytes, peerIdFromBytes } from '../p2p/peers.js'
 import { PushSessions } from '../p2p/push-session.js'
+import { ownReleaseFile, type ReleaseFile } from '../release/file.js'
 import { signRoster } from '../replica/roster.js'
 import { splitDataKey } from '../shares/split.js'
 import { systemClock } from '../time/clock.js'
@@ -50,6 +51,7 @@ export class Vault {
   readonly p2pLog: Log
   /** Hears each version pushed to one guardian, offer to receipt, in seconds (`vault watch`'s metrics). */
   onPushed?: (seconds: number) => void
+  private ownRelease: Promise<ReleaseFile | undefined> | undefined
 
   private constructor(
     readonly dir: string,
@@ -91,6 +93,12 @@ export class Vault {
       release()
       throw err
     }
+  }
+
+  /** The kith release file this process runs (hashed once), or undefined when it runs from source. */
+  releaseFile(): Promise<ReleaseFile | undefined> {
+    this.ownRelease ??= ownReleaseFile().catch(() => undefined)
+    return this.ownRelease
   }
 
   get vaultId(): Uint8Array {

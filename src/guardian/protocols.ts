@@ -18,6 +18,7 @@ import { onFetch } from './handlers/fetch.js'
 import { onJournal } from './handlers/journal.js'
 import { onPush } from './handlers/push.js'
 import { onRecover } from './handlers/recover.js'
+import { onReleaseFile } from './handlers/release-file.js'
 import { onRoster } from './handlers/roster.js'
 import { onVeto } from './handlers/veto.js'
 import type { MemoryLease } from './memory.js'
@@ -40,6 +41,7 @@ const HANDLERS: readonly [string, Handler][] = [
   [PROTOCOLS.drill, onDrill],
   [PROTOCOLS.certify, onCertify],
   [PROTOCOLS.journal, onJournal],
+  [PROTOCOLS.releaseFile, onReleaseFile],
 ]
 
 /** Register every protocol; returns the function that stops watching for idle strangers. */

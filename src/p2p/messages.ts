@@ -111,6 +111,11 @@ const INLINE_ITEM = defineSchema('inline chunk item', {
 })
 const ENTRY_ITEM = defineSchema('stream entries item', { entry: field.varbytes(1, JOURNAL_ENTRY.maxBytes) })
 
+/** A guardian's answer to a release file offered (§Release offer): it keeps the file, or wants it. */
+export const RELEASE_ANSWER = { have: 1, send: 2 } as const
+/** Most bytes of a release file one part carries. */
+export const RELEASE_PART_BYTES = 1024 * 1024
+
 const ids = (tag: number, maxItems: number) => field.packed(tag, rawItems(32), maxItems)
 
 export const MSG = {
@@ -324,6 +329,21 @@ export const MSG = {
     },
     2 * (REQUEST_ID_LENGTH + 8) * 64 + 64,
     2,
+  ),
+  /** A kith release file the vault's coordinator runs, offered to a guardian (§Release offer). */
+  releaseOffer: msg(
+    'releaseOffer',
+    'release offer',
+    { vaultId: field.bytes(1, 32), name: field.utf8(2, 64), sha256: field.bytes(3, 32), size: field.u64(4) },
+    192,
+  ),
+  releaseAnswer: msg('releaseAnswer', 'release answer', { answer: field.enumeration(1, RELEASE_ANSWER) }, 32),
+  /** The next bytes of the release file offered, in order. */
+  releasePart: msg(
+    'releasePart',
+    'release part',
+    { data: field.varbytes(1, RELEASE_PART_BYTES) },
+    RELEASE_PART_BYTES + 64,
   ),
 } as const
 

@@ -40,6 +40,8 @@ export const PROTOCOLS = {
   drill: '/kith/drill/1.0.0',
   /** A journal's entries (the id keeps the journal's historical name, stream). */
   journal: '/kith/stream/1.0.0',
+  /** The vault's coordinator hands a guardian the kith release file it runs (§Release offer). */
+  releaseFile: '/kith/release-file/1.0.0',
 } as const
 
 /**

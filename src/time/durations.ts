@@ -38,6 +38,8 @@ export const DEFAULT_DURATIONS = Object.freeze({
   veto: 15 * SECOND,
   /** Telling one guardian a recovery is done (each at once), as a veto. */
   recoveryDone: 15 * SECOND,
+  /** Handing the guardians the kith release file after a backup (each at once): ~120 MiB on a home uplink. */
+  releaseOffer: 10 * MINUTE,
   /** One guardian's drill answer: it reads and hashes the sampled chunks first. */
   drill: 15 * SECOND,
   /** A recovering machine asking a guardian what it knows of the newest version. */

@@ -352,6 +352,15 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
       chunkProofs: [chunkProof(nonce, chunk.stored), new Uint8Array(32)],
       head: head.bytes,
     }),
+    msg(MSG.releaseOffer, {
+      vaultId: VAULT_ID,
+      name: 'kith-0.1.0-linux-x64',
+      sha256: sha256(chunk.stored),
+      size: chunk.stored.length,
+    }),
+    msg(MSG.releaseAnswer, { answer: 'send' }),
+    msg(MSG.releaseAnswer, { answer: 'have' }),
+    msg(MSG.releasePart, { data: chunk.stored }),
   ]
 
   // ---- recovery ceremony, ECIES, drill ----

@@ -1,0 +1,51 @@
+/**
+ * After a backup, a coordinator that runs as a kith release offers its own release file to each guardian
+ * of the vault (docs/format.md §Release offer), so that a friend's page can give the operator the kith
+ * their recovery kit names. Best effort: a guardian that is away or refuses gets it at the next backup,
+ * and nothing here ever fails a backup. A coordinator run from source offers nothing.
+ */
+import { createReadStream } from 'node:fs'
+import { errorFields } from '../log.js'
+import { offerReleaseFile } from '../p2p/release-offer.js'
+import type { ReleaseFile } from '../release/file.js'
+import { duration } from '../time/durations.js'
+import type { Vault } from './vault.js'
+
+/** Offer `release` to every guardian at once; resolves (never rejects) when each has answered or failed. */
+export async function offerRelease(vault: Vault, release: ReleaseFile | undefined): Promise<void> {
+  if (release === undefined) return
+  try {
+    const node = await vault.network()
+    const offer = {
+      vaultId: vault.vaultId,
+      name: release.name,
+      sha256: Buffer.from(release.sha256, 'hex'),
+      size: release.size,
+    }
+    const signal = AbortSignal.timeout(duration('releaseOffer'))
+    const outcomes = await Promise.all(
+      vault.members().map((g) =>
+        offerReleaseFile(node, g, offer, () => _bytes(release.path), { signal, log: vault.p2pLog }).catch(
+          (err: unknown) => {
+            vault.log.warn({ event: 'release-file-not-offered', guardian: g.label, ...errorFields(err) })
+            return 'failed' as const
+          },
+        ),
+      ),
+    )
+    const count = (o: string) => outcomes.filter((x) => x === o).length
+    vault.log.info({
+      event: 'release-file-offered',
+      name: release.name,
+      sent: count('sent'),
+      had: count('have'),
+      failed: count('failed'),
+    })
+  } catch (err) {
+    vault.log.warn({ event: 'release-file-not-offered', ...errorFields(err) })
+  }
+}
+
+async function* _bytes(path: string): AsyncIterable<Uint8Array> {
+  for await (const block of createReadStream(path)) yield block as Buffer
+}

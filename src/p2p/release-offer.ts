@@ -1,0 +1,55 @@
+/**
+ * The client side of `/kith/release-file/1.0.0` (docs/format.md §Release offer): the vault's coordinator
+ * offers a guardian the kith release file it runs, by name, SHA-256 and size; the guardian answers that
+ * it has it, or asks for it, and then takes the bytes in parts and acknowledges once they are durable.
+ * It reads no file itself: the caller hands it the bytes, and a failure aborts the stream.
+ */
+
+import type { CallOptions, PeerRef } from './client.js'
+import { MSG, RELEASE_PART_BYTES } from './messages.js'
+import type { KithNode } from './node.js'
+import { openStream } from './peers.js'
+import { abortOnFailure, closeAfterReply, PROTOCOLS, Wire } from './wire.js'
+
+/** What is offered: the vault it is offered for, and the file's published name, SHA-256 and size. */
+export interface ReleaseFileOffer {
+  readonly vaultId: Uint8Array
+  readonly name: string
+  readonly sha256: Uint8Array
+  readonly size: number
+}
+
+/**
+ * Offer one guardian the release file; `bytes` is read only if the guardian asks for it. Resolves
+ * 'have' (it keeps it already) or 'sent' (it has it now, durably); a refusal is a RemoteError.
+ */
+export async function offerReleaseFile(
+  node: KithNode,
+  guardian: PeerRef,
+  offer: ReleaseFileOffer,
+  bytes: () => AsyncIterable<Uint8Array>,
+  options?: CallOptions,
+): Promise<'have' | 'sent'> {
+  const protocol = PROTOCOLS.releaseFile
+  const stream = await openStream(
+    node,
+    guardian.peerId,
+    guardian.addrs,
+    protocol,
+    options?.signal,
+    options?.log,
+  )
+  const wire = new Wire(stream, protocol, MSG.releaseAnswer.maxBytes)
+  const outcome = await abortOnFailure(stream, async () => {
+    await wire.send(MSG.releaseOffer, offer, options)
+    const { answer } = await wire.receive(MSG.releaseAnswer, options)
+    if (answer === 'have') return 'have' as const
+    for await (const piece of bytes())
+      for (let i = 0; i < piece.length; i += RELEASE_PART_BYTES)
+        await wire.send(MSG.releasePart, { data: piece.subarray(i, i + RELEASE_PART_BYTES) }, options)
+    await wire.receive(MSG.ack, options)
+    return 'sent' as const
+  })
+  await closeAfterReply(stream)
+  return outcome
+}
