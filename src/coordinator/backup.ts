@@ -32,7 +32,7 @@ import {
 import { probeFence } from './fence.js'
 import { refuseIfFenced } from './fence-record.js'
 import type { JournalInfo } from './journal-store.js'
-import { offerRelease } from './offer-release.js'
+import { startReleaseOffer } from './offer-release.js'
 import { vaultPaths } from './paths.js'
 import { type ByteProgress, type PushReport, pushToGuardians } from './push.js'
 import { openKeptCopies, type Reopened, sweepKeptCopies } from './reseal.js'
@@ -281,9 +281,12 @@ export async function runBackup(
   }
 }
 
-/** Once a backup's version is committed: the kith release file to the guardians (never fails the backup). */
+/**
+ * Once a backup's version is committed: the kith release file to the guardians, in the background
+ * (offer-release.ts); it never fails nor delays the backup.
+ */
 async function _offerRelease(vault: Vault, release: ReleaseFile | null | undefined): Promise<void> {
-  await offerRelease(vault, release === undefined ? await vault.releaseFile() : (release ?? undefined))
+  startReleaseOffer(vault, release === undefined ? await vault.releaseFile() : (release ?? undefined))
 }
 
 /**

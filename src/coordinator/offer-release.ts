@@ -11,6 +11,25 @@ import type { ReleaseFile } from '../release/file.js'
 import { duration } from '../time/durations.js'
 import type { Vault } from './vault.js'
 
+/** The offer each open vault has under way: one at a time, so a busy `vault watch` never stacks them. */
+const _inFlight = new WeakMap<Vault, Promise<void>>()
+
+/**
+ * Offer `release` in the background: the backup that committed returns at once (the first offer of a
+ * release sends the whole file, some 130 MB, to each guardian, and `vault watch` must not wait on that
+ * before its next backup). Nothing when one is under way already; closing the vault aborts it.
+ */
+export function startReleaseOffer(vault: Vault, release: ReleaseFile | undefined): void {
+  if (release === undefined || _inFlight.has(vault)) return
+  const offering = offerRelease(vault, release).finally(() => _inFlight.delete(vault))
+  _inFlight.set(vault, offering)
+}
+
+/** The offer under way for `vault`, if any (it never rejects). */
+export function releaseOfferUnderWay(vault: Vault): Promise<void> | undefined {
+  return _inFlight.get(vault)
+}
+
 /** Offer `release` to every guardian at once; resolves (never rejects) when each has answered or failed. */
 export async function offerRelease(vault: Vault, release: ReleaseFile | undefined): Promise<void> {
   if (release === undefined) return

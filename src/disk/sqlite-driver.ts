@@ -8,9 +8,7 @@
 
 import { existsSync } from 'node:fs'
 import { backup, DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite'
-
-/** How long a statement waits on another connection's lock before SQLITE_BUSY, by default. */
-const BUSY_TIMEOUT_MS = 5000
+import { duration } from '../time/durations.js'
 
 /** SQLite's primary result codes by number (the low byte of an extended code). */
 const CODE_NAMES: Readonly<Record<number, string>> = {
@@ -167,7 +165,7 @@ export class Database {
       () =>
         new DatabaseSync(name, {
           readOnly: options.readonly === true,
-          timeout: options.timeout ?? BUSY_TIMEOUT_MS,
+          timeout: options.timeout ?? duration('sqliteBusy'),
           // SQLite's own defaults, which kith's schemas and CLN's writes expect: foreign keys are
           // switched on by the handle that wants them (sqlite.ts), never by the driver
           enableForeignKeyConstraints: false,

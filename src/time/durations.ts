@@ -89,6 +89,8 @@ export const DEFAULT_DURATIONS = Object.freeze({
   clnMarkPoll: 250,
   /** How long lightningd waits for W guardians before the plugin refuses: --hold's default. */
   clnHold: MINUTE,
+  /** How long a SQLite statement waits on another connection's lock before SQLITE_BUSY. */
+  sqliteBusy: 5 * SECOND,
   /** Between two tries of a lock another process holds. */
   lockPoll: 50,
   /**

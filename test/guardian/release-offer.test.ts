@@ -11,6 +11,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runBackup } from '../../src/coordinator/backup.js'
+import { releaseOfferUnderWay } from '../../src/coordinator/offer-release.js'
 import { Vault } from '../../src/coordinator/vault.js'
 import { ReleaseFiles } from '../../src/guardian/release-files.js'
 import type { PeerRef } from '../../src/p2p/client.js'
@@ -73,6 +74,11 @@ describe('a coordinator hands its guardians the kith release file it runs', () =
     await made.replace(3000)
     const r = await runBackup(vault, { release })
     expect(r.pushed?.committed).toBe(true)
+    // the backup returned with the offer under way in the background; it ends by itself
+    const offering = releaseOfferUnderWay(vault)
+    expect(offering).toBeDefined()
+    await offering
+    expect(releaseOfferUnderWay(vault)).toBeUndefined()
     for (const g of gs) {
       const [k] = await kept(g)
       expect(k).toMatchObject({ name: release.name, sha256: release.sha256, size: release.size })

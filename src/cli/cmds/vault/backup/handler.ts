@@ -10,7 +10,9 @@ import {
   runBackup,
 } from '../../../../coordinator/backup.js'
 import { SourceNotReadError } from '../../../../coordinator/errors.js'
+import { releaseOfferUnderWay } from '../../../../coordinator/offer-release.js'
 import { failedSourceLine } from '../../../../coordinator/source-health.js'
+import type { Vault } from '../../../../coordinator/vault.js'
 import { formatSize } from '../../../../format.js'
 import type { GlobalArgs } from '../../../command.js'
 import { ExitStatus } from '../../../errors.js'
@@ -38,6 +40,7 @@ export async function backupHandler(a: BackupArgs & GlobalArgs): Promise<void> {
     const stored = vault.db.newestVersion()?.version
     if (a.json) {
       sayJson(r)
+      await _releaseOffered(vault, true)
       // under --json the report above is the answer (its `failed` names each source); the error is its line
       if (r.failed.length > 0) throw new ExitStatus(1, new SourceNotReadError(r.failed, stored))
       return
@@ -56,6 +59,18 @@ export async function backupHandler(a: BackupArgs & GlobalArgs): Promise<void> {
       )
       for (const f of r.pushed.failures) say(`  not delivered to ${f.label}: ${f.error}`)
     }
+    await _releaseOffered(vault, a.json)
     requireAllRead(r, stored)
   })
+}
+
+/** Wait for the offer of this kith file to the guardians, when there is one (said once, to a person). */
+async function _releaseOffered(vault: Vault, json: boolean): Promise<void> {
+  const offering = releaseOfferUnderWay(vault)
+  if (offering === undefined) return
+  if (!json)
+    say(
+      'Offering this kith file to your guardians, so a friend can give it back to you on the day (once a release)…',
+    )
+  await offering
 }
