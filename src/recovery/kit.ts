@@ -74,8 +74,8 @@ export function kitToText(kit: Kit): string {
     '',
     ..._releaseLines(kit),
     '',
-    'If the node is lost: put that kith file on a new machine (`sha256sum` must print the hash above),',
-    'or install kith from its source, and run',
+    "If the node is lost: put that kith file on a new machine (each friend's guardian page offers it;",
+    '`sha256sum` must print the hash above), or install kith from its source, and run',
     '  kith recover --kit <this file> --out ./restored',
     'It prints one code per guardian. Call each friend on a number you know; they approve with',
     '  kith guardian approve --code <the code you read them>',
@@ -119,7 +119,7 @@ ${_releaseHtml(kit)}</p>
 ${kit.guardians.map((g) => `<li>${h(g.label)}<br><code>${h(g.peerId)}</code><br><code>${g.addrs.map(h).join('<br>')}</code></li>`).join('\n')}
 </ol>
 <h2>If the node is lost</h2>
-<ol><li>Put the kith file named above on a new machine (<code class="cmd">sha256sum</code> must print the hash above), or install kith from its source; save the text below (or scan the code) to <code>kit.txt</code>.</li>
+<ol><li>Put the kith file named above on a new machine (each friend's guardian page offers it; <code class="cmd">sha256sum</code> must print the hash above), or install kith from its source; save the text below (or scan the code) to <code>kit.txt</code>.</li>
 <li>Run <code class="cmd">kith recover --kit kit.txt --out ./restored</code>. It prints one code per guardian.</li>
 <li>Call each friend on a number you know. They type the code you read them: <code class="cmd">kith guardian approve --code &lt;code&gt;</code>.</li>
 <li>When ${kit.k} have approved, kith restores the newest committed version and prints the next steps.</li></ol>
