@@ -84,6 +84,13 @@ function _value(v: unknown): unknown {
 
 type Params = readonly unknown[]
 
+/** A transaction's result, refused if it is a promise: its work would run after the COMMIT. */
+function _synchronous<T>(result: T): T {
+  if (typeof (result as { then?: unknown } | null)?.then === 'function')
+    throw new TypeError('a transaction function must not be async: its work would run outside it')
+  return result
+}
+
 /** A prepared statement. */
 export class Statement {
   private plucked = false
@@ -124,10 +131,16 @@ export class Statement {
 
   *iterate(...params: Params): IterableIterator<unknown> {
     const it = _guard(() => this.stmt.iterate(...(params as SQLInputValue[])))
-    for (;;) {
-      const next = _guard(() => it.next())
-      if (next.done === true) return
-      yield this._shape(next.value as Record<string, unknown>)
+    try {
+      for (;;) {
+        const next = _guard(() => it.next())
+        if (next.done === true) return
+        yield this._shape(next.value as Record<string, unknown>)
+      }
+    } finally {
+      // a caller that stops early (break, an exception) resets the statement: an active one would hold
+      // the connection's read snapshot open, and with it the WAL, which could no longer be checkpointed
+      it.return?.()
     }
   }
 
@@ -166,9 +179,10 @@ export class Database {
         new DatabaseSync(name, {
           readOnly: options.readonly === true,
           timeout: options.timeout ?? duration('sqliteBusy'),
-          // SQLite's own defaults, which kith's schemas and CLN's writes expect: foreign keys are
-          // switched on by the handle that wants them (sqlite.ts), never by the driver
-          enableForeignKeyConstraints: false,
+          // foreign keys enforced, as better-sqlite3 built SQLite (SQLITE_DEFAULT_FOREIGN_KEYS=1) and as
+          // CLN opens its database (PRAGMA foreign_keys = ON, for its cascading deletes): a replayed CLN
+          // transaction must delete what lightningd's deleted
+          enableForeignKeyConstraints: true,
           enableDoubleQuotedStringLiterals: false,
         }),
     )
@@ -209,32 +223,32 @@ export class Database {
     return (...args: A): T => {
       if (this.db.isTransaction) return this._savepoint(() => fn(...args))
       this.exec('BEGIN')
-      let result: T
       try {
-        result = fn(...args)
+        const result = _synchronous(fn(...args))
+        // a COMMIT that fails (a full disk, a deferred constraint) may leave the transaction open: it is
+        // rolled back below, never left to swallow every later write as a savepoint of it
+        this.exec('COMMIT')
+        return result
       } catch (err) {
         if (this.db.isTransaction) this.exec('ROLLBACK')
         throw err
       }
-      this.exec('COMMIT')
-      return result
     }
   }
 
   private _savepoint<T>(fn: () => T): T {
     const name = `kith_${++this.savepoints}`
     this.exec(`SAVEPOINT ${name}`)
-    let result: T
     try {
-      result = fn()
+      const result = _synchronous(fn())
+      this.exec(`RELEASE ${name}`)
+      return result
     } catch (err) {
       if (this.db.isTransaction) this.exec(`ROLLBACK TO ${name}; RELEASE ${name}`)
       throw err
     } finally {
       this.savepoints--
     }
-    this.exec(`RELEASE ${name}`)
-    return result
   }
 
   /** A consistent copy of the whole database at `path` (SQLite's online backup), while others write. */
