@@ -138,8 +138,12 @@ export async function runBackup(
     timeoutMs?: number
     workers?: number
     progress?: ByteProgress
-    /** The kith release file to offer the guardians once committed; default this process's (none from source). */
-    release?: ReleaseFile | null
+    /**
+     * The kith release file to offer the guardians once committed (offer-release.ts): `vault backup` and
+     * `vault watch` pass this process's own (none from source); other commands, which close the vault
+     * right after, offer none.
+     */
+    release?: ReleaseFile | undefined
   } = {},
 ): Promise<BackupReport> {
   const s = vault.db.settings()
@@ -239,7 +243,8 @@ export async function runBackup(
     vault.log.info({ event: 'nothing-changed', version: previous.manifest.version })
     await probeFence(vault)
     trimCommitted(vault)
-    await _offerRelease(vault, options.release)
+    // the kith release file to the guardians, in the background (offer-release.ts): never fails nor delays it
+    startReleaseOffer(vault, options.release)
     return {
       drained,
       newChunks: built.newChunks.length,
@@ -270,7 +275,7 @@ export async function runBackup(
   trimCommitted(vault)
   const deleted = await collectLocalChunks(vault)
   vault.log.debug({ event: 'local-chunks-trimmed', deleted })
-  if (pushed.committed) await _offerRelease(vault, options.release)
+  if (pushed.committed) startReleaseOffer(vault, options.release)
   return {
     drained,
     pushed,
@@ -279,14 +284,6 @@ export async function runBackup(
     ...failures,
     ...committedNow(vault),
   }
-}
-
-/**
- * Once a backup's version is committed: the kith release file to the guardians, in the background
- * (offer-release.ts); it never fails nor delays the backup.
- */
-async function _offerRelease(vault: Vault, release: ReleaseFile | null | undefined): Promise<void> {
-  startReleaseOffer(vault, release === undefined ? await vault.releaseFile() : (release ?? undefined))
 }
 
 /**

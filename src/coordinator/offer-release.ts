@@ -41,17 +41,21 @@ export async function offerRelease(vault: Vault, release: ReleaseFile | undefine
       sha256: Buffer.from(release.sha256, 'hex'),
       size: release.size,
     }
-    const signal = AbortSignal.timeout(duration('releaseOffer'))
-    const outcomes = await Promise.all(
-      vault.members().map((g) =>
-        offerReleaseFile(node, g, offer, () => _bytes(release.path), { signal, log: vault.p2pLog }).catch(
-          (err: unknown) => {
-            vault.log.warn({ event: 'release-file-not-offered', guardian: g.label, ...errorFields(err) })
-            return 'failed' as const
-          },
-        ),
-      ),
-    )
+    // one guardian at a time, each with a time of its own: a slow uplink sends one whole file after
+    // another (each kept as it completes) instead of five halves that all run out of time together
+    const outcomes: string[] = []
+    for (const g of vault.members()) {
+      const signal = AbortSignal.timeout(duration('releaseOffer'))
+      outcomes.push(
+        await offerReleaseFile(node, g, offer, () => _bytes(release.path), {
+          signal,
+          log: vault.p2pLog,
+        }).catch((err: unknown) => {
+          vault.log.warn({ event: 'release-file-not-offered', guardian: g.label, ...errorFields(err) })
+          return 'failed' as const
+        }),
+      )
+    }
     const count = (o: string) => outcomes.filter((x) => x === o).length
     vault.log.info({
       event: 'release-file-offered',

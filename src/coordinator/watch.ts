@@ -183,7 +183,8 @@ export class Watcher {
     await this._fingerprint()
     try {
       const timeout = this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}
-      const r = await this._exclusive(() => runBackup(this.vault, timeout))
+      const release = await this.vault.releaseFile()
+      const r = await this._exclusive(() => runBackup(this.vault, { ...timeout, release }))
       // the others were stored; the watch goes on, and status (AT-RISK) alerts until it is read again
       for (const f of r.failed) this._say(failedSourceLine(f))
       for (const d of r.drained) {

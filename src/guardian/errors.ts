@@ -294,10 +294,11 @@ export class PageNotProvenError extends KithError {
  */
 export class ReleaseFileRefusedError extends KithError {
   readonly code = 'RELEASE_FILE_REFUSED'
-  constructor(reason: 'name' | 'too-large' | 'size' | 'hash' | 'rate') {
+  constructor(reason: 'name' | 'too-large' | 'room' | 'size' | 'hash' | 'rate') {
     const words = {
       name: 'its name is not a kith release name',
       'too-large': 'it is larger than a guardian keeps',
+      room: "the guardian's disk has too little room left for it beside the backups it keeps",
       size: 'its bytes are not the size offered',
       hash: 'its bytes do not have the SHA-256 offered',
       rate: 'this vault offered too many release files lately; try at a later backup',

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ensurePrivateDir, fsyncDir, PRIVATE_DIR_MODE, writeFileAtomic } from '../disk/atomic.js'
 import { errorFields, type Log, silentLog } from '../log.js'
@@ -43,8 +43,13 @@ export interface ReleaseOffer {
   readonly size: number
 }
 
-/** Files kept per source (the guardian itself, each vault) and architecture: the newest ones. */
+/**
+ * Files kept per source, the newest: for the guardian itself, per architecture; for each vault, in all
+ * (its coordinator runs one architecture, and an upgrade brings a new release beside the old one).
+ */
 export const KEEP_PER_ARCH = 2
+/** Room a guardian keeps free beyond a file offered, for the backups it holds (a full disk fails them). */
+export const ROOM_RESERVE_BYTES = 1024 * 1024 * 1024
 /** The sidecar's name inside each file's folder. */
 const SIDECAR = 'release.json'
 
@@ -54,6 +59,8 @@ export class ReleaseFiles {
   private readonly intake = new RateLimiter(2, 2 / 60)
   /** Commits, source notes, checks and prunes run one at a time. */
   private turn: Promise<unknown> = Promise.resolve()
+  /** Temp files of receives under way: check() leaves them be. */
+  private readonly receiving = new Set<string>()
 
   constructor(
     dataDir: string,
@@ -80,6 +87,13 @@ export class ReleaseFiles {
     if (!Number.isSafeInteger(offer.size) || offer.size < 1) throw new ReleaseFileRefusedError('size')
     if (offer.size > (this.o.maxBytes ?? MAX_RELEASE_FILE_BYTES))
       throw new ReleaseFileRefusedError('too-large')
+  }
+
+  /** Refuse a file the disk has no room for, with ROOM_RESERVE_BYTES left for the backups kept here. */
+  async checkRoom(size: number): Promise<void> {
+    await ensurePrivateDir(this.dir)
+    const fs = await statfs(this.dir)
+    if (fs.bavail * fs.bsize < size + ROOM_RESERVE_BYTES) throw new ReleaseFileRefusedError('room')
   }
 
   /** A vault's coordinator takes one of its tokens for each file it sends (refused: RELEASE_FILE_REFUSED). */
@@ -114,7 +128,11 @@ export class ReleaseFiles {
     this.checkOffer(offer)
     await ensurePrivateDir(this.dir)
     const temp = join(this.dir, `.${randomBytes(8).toString('hex')}.tmp`)
-    const fh = await open(temp, 'wx', 0o600)
+    this.receiving.add(temp)
+    const fh = await open(temp, 'wx', 0o600).catch((err: unknown) => {
+      this.receiving.delete(temp)
+      throw err
+    })
     let placed = false
     try {
       const hash = createHash('sha256')
@@ -153,6 +171,7 @@ export class ReleaseFiles {
     } finally {
       await fh.close().catch(() => undefined)
       if (!placed) await unlink(temp).catch(() => undefined)
+      this.receiving.delete(temp)
     }
   }
 
@@ -180,22 +199,26 @@ export class ReleaseFiles {
       const names = await readdir(this.dir).catch(() => [] as string[])
       for (const n of names) {
         const path = join(this.dir, n)
-        if (n.endsWith('.tmp')) await unlink(path).catch(() => undefined)
-        else if (!SHA256_HEX.test(n)) continue
-        else {
-          const kept = await this._read(n)
-          if (kept === undefined || (await _hashOf(kept.path)) !== kept.sha256) {
-            this._log.warn({ event: 'release-file-dropped', sha256: n, reason: kept ? 'hash' : 'incomplete' })
-            await rm(path, { recursive: true, force: true })
-          }
+        if (n.endsWith('.tmp')) {
+          if (!this.receiving.has(path)) await unlink(path).catch(() => undefined)
+        } else if (SHA256_HEX.test(n)) {
+          const kept = await this._inspect(n)
+          // a folder that cannot be read now (its rights, too many open files) is kept for later
+          if (kept === 'unreadable') continue
+          const reason =
+            kept === 'incomplete' ? kept : (await _hashOf(kept.path)) !== kept.sha256 ? 'hash' : null
+          if (reason === null) continue
+          this._log.warn({ event: 'release-file-dropped', sha256: n, reason })
+          await rm(path, { recursive: true, force: true })
         }
       }
     })
   }
 
   /**
-   * Keep the newest KEEP_PER_ARCH files of each source and architecture; a file no source keeps is
-   * deleted. With `vaults` (hex ids), the files of vaults no longer kept here count for nothing.
+   * Keep the newest KEEP_PER_ARCH files of each vault, and of this guardian per architecture; a file no
+   * source keeps is deleted. With `vaults` (hex ids), the files of vaults no longer kept here count for
+   * nothing. Run after every file received (handlers/release-file.ts) and at start.
    */
   async prune(vaults?: ReadonlySet<string>): Promise<number> {
     return this._alone(async () => {
@@ -205,7 +228,7 @@ export class ReleaseFiles {
       for (const k of all)
         for (const s of k.sources) {
           if (s.from === 'vault' && vaults !== undefined && !vaults.has(s.vault)) continue
-          const key = `${s.from === 'vault' ? s.vault : 'self'}/${k.arch}`
+          const key = s.from === 'vault' ? `vault/${s.vault}` : `self/${k.arch}`
           groups.set(key, [...(groups.get(key) ?? []), { sha256: k.sha256, at: s.at }])
         }
       for (const g of groups.values())
@@ -233,17 +256,26 @@ export class ReleaseFiles {
 
   /** A folder's sidecar, checked field by field, and its file of that size; undefined if either is not. */
   private async _read(sha256: string): Promise<KeptRelease | undefined> {
+    const kept = await this._inspect(sha256)
+    return typeof kept === 'string' ? undefined : kept
+  }
+
+  /**
+   * A folder as _read sees it, or why not: `incomplete` (a sidecar or file missing, malformed, of
+   * another size), `unreadable` (an error that says nothing of the folder: rights, open files).
+   */
+  private async _inspect(sha256: string): Promise<KeptRelease | 'incomplete' | 'unreadable'> {
     const folder = join(this.dir, sha256)
     try {
       const doc: unknown = JSON.parse(await readFile(join(folder, SIDECAR), 'utf8'))
       const kept = _sidecar(doc, sha256, folder)
-      if (kept === undefined) return undefined
+      if (kept === undefined) return 'incomplete'
       const st = await stat(kept.path)
-      return st.isFile() && st.size === kept.size ? kept : undefined
+      return st.isFile() && st.size === kept.size ? kept : 'incomplete'
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        this._log.warn({ event: 'release-file-unreadable', sha256, ...errorFields(err) })
-      return undefined
+      if (err instanceof SyntaxError || (err as NodeJS.ErrnoException).code === 'ENOENT') return 'incomplete'
+      this._log.warn({ event: 'release-file-unreadable', sha256, ...errorFields(err) })
+      return 'unreadable'
     }
   }
 }

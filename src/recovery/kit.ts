@@ -9,6 +9,7 @@ import { base64url } from '@scure/base'
 import QRCode from 'qrcode'
 import { decodeText } from '../crypto/text.js'
 import { peerIdBytes } from '../p2p/peers.js'
+import { RELEASE_NAME, SHA256_HEX } from '../release/file.js'
 import { cleanText } from '../text.js'
 import { InvalidKitError } from './errors.js'
 
@@ -41,9 +42,6 @@ export interface KitRelease {
   /** 64 lowercase hex digits */
   readonly sha256: string
 }
-
-const RELEASE_NAME = /^kith-[0-9A-Za-z.+-]{1,40}-linux-(x64|arm64)$/
-const SHA256_HEX = /^[0-9a-f]{64}$/
 
 const BEGIN = '-----BEGIN KITH KIT-----'
 const END = '-----END KITH KIT-----'

@@ -5,7 +5,7 @@
  * running executable, and only when asked.
  */
 import { stat } from 'node:fs/promises'
-import { isRelease, releaseName, selfHash } from './self.js'
+import { isRelease, releaseName, selfHash, selfPath } from './self.js'
 
 /** A release file: its published name, the SHA-256 (hex) and size of its bytes, and its path here. */
 export interface ReleaseFile {
@@ -41,6 +41,7 @@ export async function ownReleaseFile(
 ): Promise<ReleaseFile | undefined> {
   const name = releaseName()
   if (!isRelease() || name === undefined || releaseArch(name) === undefined) return undefined
-  const [sha256, st] = await Promise.all([selfHash(options), stat(process.execPath)])
-  return { name, sha256, size: st.size, path: process.execPath }
+  const path = selfPath()
+  const [sha256, st] = await Promise.all([selfHash(options), stat(path)])
+  return { name, sha256, size: st.size, path }
 }

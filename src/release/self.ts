@@ -4,7 +4,7 @@
  * It never reads a file at import; selfHash reads only this process's own executable.
  */
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { createReadStream, existsSync } from 'node:fs'
 import { isSea } from 'node:sea'
 
 /**
@@ -44,7 +44,16 @@ export function releaseName(): string | undefined {
  */
 export async function selfHash(options: { signal?: AbortSignal } = {}): Promise<string> {
   const hash = createHash('sha256')
-  const stream = createReadStream(process.execPath, options.signal ? { signal: options.signal } : {})
+  const stream = createReadStream(selfPath(), options.signal ? { signal: options.signal } : {})
   for await (const block of stream) hash.update(block as Buffer)
   return hash.digest('hex')
+}
+
+/**
+ * The running executable's bytes by path: Linux's /proc/self/exe, which stays the file this process
+ * started from when another is installed over it meanwhile (its hash and its bytes then agree); else
+ * its path.
+ */
+export function selfPath(): string {
+  return existsSync('/proc/self/exe') ? '/proc/self/exe' : process.execPath
 }

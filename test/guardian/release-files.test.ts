@@ -1,7 +1,8 @@
 /**
  * The release files a guardian keeps (docs/format.md §Release files), on real files in temp dirs: bytes
  * are kept only when they are the size and SHA-256 promised, a refusal leaves no file and no temp file,
- * a name from the network is never a path, the newest two per source and architecture are kept, and a
+ * a name from the network is never a path, the newest two of each vault (and of the guardian's own, per
+ * architecture) are kept, the disk keeps room for the backups, and a
  * file whose bytes rotted on disk is dropped. Also the guardian that keeps its own executable, with an
  * ordinary file standing in for it.
  */
@@ -103,7 +104,7 @@ describe('release files at a guardian', () => {
     expect(await leftIn(files)).toEqual([])
   })
 
-  it('keeps the newest two per source and architecture; another source keeps its own', async () => {
+  it('keeps the newest two of each vault, and of the guardian itself per architecture', async () => {
     let clock = 1000
     const files = new ReleaseFiles(await tempDir(), { now: () => clock })
     const made: string[] = []
@@ -113,21 +114,27 @@ describe('release files at a guardian', () => {
       made.push((await files.receive(offerOf(`kith-${v}-linux-x64`, b), VAULT, inParts(b))).sha256)
     }
     const arm = randomBytes(200)
+    clock += 1000
     await files.receive(offerOf('kith-0.1.0-linux-arm64', arm), VAULT, inParts(arm))
     const own = randomBytes(200)
     clock = 10
     await files.receive(offerOf('kith-0.0.9-linux-x64', own), { from: 'self' }, inParts(own))
-    expect(await files.prune()).toBe(1)
+    // a vault's coordinator brings at most two files to the guardian's disk, whatever their machines
+    expect(await files.prune()).toBe(2)
     const names = (await files.list()).map((k) => k.name).sort()
-    expect(names).toEqual([
-      'kith-0.0.9-linux-x64',
-      'kith-0.1.0-linux-arm64',
-      'kith-0.2.0-linux-x64',
-      'kith-0.3.0-linux-x64',
-    ])
+    expect(names).toEqual(['kith-0.0.9-linux-x64', 'kith-0.1.0-linux-arm64', 'kith-0.3.0-linux-x64'])
     // a vault no longer kept here keeps nothing
     await files.prune(new Set())
     expect((await files.list()).map((k) => k.name)).toEqual(['kith-0.0.9-linux-x64'])
+  })
+
+  it('a file the disk has no room for, beside a reserve for the backups, is refused before a byte is read', async () => {
+    const files = new ReleaseFiles(await tempDir())
+    await expect(files.checkRoom(2 ** 50)).rejects.toMatchObject({
+      code: 'RELEASE_FILE_REFUSED',
+      facts: { reason: 'room' },
+    })
+    await files.checkRoom(1000)
   })
 
   it('a kept file whose bytes changed on disk is dropped at the check', async () => {

@@ -95,7 +95,7 @@ describe('the guardian image, built by podman and enrolled', () => {
 
   it('runs the release file as user kith, its guardian created in the 0700 volume on first start', async () => {
     let logs = ''
-    for (let i = 0; i < 100 && !logs.includes('listening on'); i++) {
+    for (let i = 0; i < 300 && !logs.includes('listening on'); i++) {
       await new Promise((r) => setTimeout(r, 200))
       logs = (await runTracked('podman', ['logs', NAME])).stdout
     }

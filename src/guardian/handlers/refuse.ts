@@ -27,8 +27,9 @@ export async function refuse(ctx: GuardianContext, wire: Wire, thrown: unknown):
     return
   }
   // a full or failing disk is the friend's to fix: name it, and tell them on their terminal
+  // SQLite's codes, and the file system's for the files kept beside its database (release files)
   const sqlite: unknown = thrown instanceof Error ? Reflect.get(thrown, 'code') : undefined
-  const storage = typeof sqlite === 'string' && /^SQLITE_(FULL|IOERR)/.test(sqlite)
+  const storage = typeof sqlite === 'string' && /^(SQLITE_(FULL|IOERR)|ENOSPC$|EDQUOT$|EIO$)/.test(sqlite)
   const err = storage ? new StorageFailedError(sqlite) : thrown
   if (storage)
     ctx.say(

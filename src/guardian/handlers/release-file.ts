@@ -37,9 +37,12 @@ export async function onReleaseFile(ctx: GuardianContext, stream: Stream, conn: 
       await stream.close()
       return
     }
+    await files.checkRoom(promised.size)
     files.takeIntake(source.vault)
     await wire.send(MSG.releaseAnswer, { answer: 'send' })
     await files.receive(promised, source, _parts(wire, promised.size))
+    // each vault keeps its newest files only, at once: never a pile until the next start
+    await files.prune(new Set(ctx.db.vaults.all().map((v) => toHex(v.vaultId))))
     await wire.send(MSG.ack, {})
     await stream.close()
     ctx.log.info({ event: 'release-file-received', vault: shortId(vault.vaultId), name: promised.name })

@@ -29,6 +29,7 @@ export async function backupHandler(a: BackupArgs & GlobalArgs): Promise<void> {
     try {
       report = await runBackup(vault, {
         timeoutMs: parseDuration(a.timeout),
+        release: await vault.releaseFile(),
         ...(bar ? { progress: bar } : {}),
       })
     } finally {
