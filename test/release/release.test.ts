@@ -184,6 +184,24 @@ describe('the release executable', () => {
       )
     })
 
+    it('the backup gave each guardian a copy of this release file, byte for byte under its hash', async () => {
+      const bytes = await readFile(exe)
+      const sha256 = createHash('sha256').update(bytes).digest('hex')
+      for (const g of guardians) {
+        const kept = join(g.dir, 'releases', sha256, NAMES[0]!)
+        expect((await readFile(kept)).equals(bytes), g.dir).toBe(true)
+        expect(
+          JSON.parse(await readFile(join(g.dir, 'releases', sha256, 'release.json'), 'utf8')),
+        ).toMatchObject({
+          name: NAMES[0],
+          sha256,
+          size: bytes.length,
+          // brought by the vault's coordinator, and kept by the guardian (it runs this same file) too
+          sources: expect.arrayContaining([expect.objectContaining({ from: 'vault' })]),
+        })
+      }
+    })
+
     it('a recovery from the kit, approved at both guardians, opens it on the open worker, byte for byte', async () => {
       json(await kith('vault', 'kit', '--data-dir', vault, '--out', join(work, 'kit'), '--json'))
       const out = join(work, 'restored')
