@@ -44,12 +44,35 @@ export async function offerReleaseFile(
     await wire.send(MSG.releaseOffer, offer, options)
     const { answer } = await wire.receive(MSG.releaseAnswer, options)
     if (answer === 'have') return 'have' as const
-    for await (const piece of bytes())
-      for (let i = 0; i < piece.length; i += RELEASE_PART_BYTES)
-        await wire.send(MSG.releasePart, { data: piece.subarray(i, i + RELEASE_PART_BYTES) }, options)
+    for await (const part of _parts(bytes())) {
+      await wire.send(MSG.releasePart, { data: part }, options)
+      // one part at a time: the guardian acks each once written (its read buffer holds about two, and a
+      // sender that ran ahead of its disk would overflow it), and the whole file once it is durable
+      await wire.receive(MSG.ack, options)
+    }
     await wire.receive(MSG.ack, options)
     return 'sent' as const
   })
   await closeAfterReply(stream)
   return outcome
+}
+
+/** `bytes` in parts of RELEASE_PART_BYTES (the last one shorter): few round trips, each part one message. */
+async function* _parts(bytes: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  let held: Uint8Array[] = []
+  let size = 0
+  for await (const piece of bytes) {
+    for (let i = 0; i < piece.length; ) {
+      const take = piece.subarray(i, i + RELEASE_PART_BYTES - size)
+      held.push(take)
+      size += take.length
+      i += take.length
+      if (size === RELEASE_PART_BYTES) {
+        yield Buffer.concat(held)
+        held = []
+        size = 0
+      }
+    }
+  }
+  if (size > 0) yield Buffer.concat(held)
 }

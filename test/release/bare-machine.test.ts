@@ -1,9 +1,11 @@
 /**
  * The day of the disaster on a bare machine: the new machine has the release file and the recovery kit
  * and nothing else (no Node, no npm, no node_modules, no shell: test/helpers/bare-machine.ts). The
- * friends' three guardians run as kith daemons on 127.0.0.1; the kit was written by the release file,
- * so it names it by name and hash. `kith recover` on the bare machine reaches them at the kit's
- * addresses, two friends approve by code, and the restored files are the node's, byte for byte.
+ * friends' three guardians run as kith daemons on 127.0.0.1; the node ran the release file, so its kit
+ * names it by name and hash and its backup gave each guardian a copy. The file on the new machine is
+ * the one a friend's guardian kept, checked against the kit; `kith recover` there reaches the guardians
+ * at the kit's addresses, two friends approve by code, and the restored files are the node's, byte for
+ * byte.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
@@ -24,6 +26,8 @@ describe('recovery on a bare machine, from the release file alone', () => {
   let original: { scb: Buffer; hsm: Buffer }
   let exe: string
   let machine: string
+  /** The kith file as the friend's guardian keeps it, for its page's download. */
+  let fromFriend: string
 
   beforeAll(async () => {
     exe = await releaseFile('x64')
@@ -35,7 +39,10 @@ describe('recovery on a bare machine, from the release file alone', () => {
     await writeFile(hsm, original.hsm)
     await kith(...v('add-source', 'lnd-scb', scb))
     await kith(...v('add-source', 'file', hsm, '--name', 'hsm_secret'))
-    expect(JSON.parse(await kith(...v('backup'))).pushed).toMatchObject({ version: 1, committed: true })
+    // the node's kith is the release file: its backup also gives each guardian a copy of it
+    const b = await runTracked(exe, v('backup'))
+    expect(b.code, b.stderr).toBe(0)
+    expect(JSON.parse(b.stdout).pushed).toMatchObject({ version: 1, committed: true })
     machine = await fileTempDir('kith-bare-')
   })
 
@@ -53,8 +60,16 @@ describe('recovery on a bare machine, from the release file alone', () => {
     expect(await readFile(join(exe, '..', 'SHA256SUMS'), 'utf8')).toContain(`${hash}  ${name}\n`)
   })
 
-  it('the new machine holds the release file, the kit and the C runtime: no Node, npm or node_modules', async () => {
-    const files = await bareMachine(machine, exe)
+  it("the kith a friend's guardian kept (what its page offers) is the file the kit names", async () => {
+    const kit = await readFile(join(work, 'kit.txt'), 'utf8')
+    const [, name, hash] = /kith: {6}(\S+)\n {11}sha256 ([0-9a-f]{64})/.exec(kit)!
+    fromFriend = join(gs[0]!.dir, 'releases', hash!, name!)
+    const bytes = await readFile(fromFriend)
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(hash)
+  })
+
+  it('the new machine holds that file, the kit and the C runtime: no Node, npm or node_modules', async () => {
+    const files = await bareMachine(machine, fromFriend)
     await writeFile(join(machine, 'home', 'kit.txt'), await readFile(join(work, 'kit.txt')))
     expect(files.filter((f) => /node|npm/.test(f))).toEqual([])
     expect(files.filter((f) => !/^(lib|lib64)\//.test(f))).toEqual([

@@ -51,12 +51,16 @@ export async function onReleaseFile(ctx: GuardianContext, stream: Stream, conn: 
   }
 }
 
-/** The parts of the file, read one at a time until the size offered is reached (or passed: refused). */
+/**
+ * The parts of the file, read one at a time until the size offered is reached (or passed: refused); each
+ * acked once its taker has written it and asks for the next, so the sender never runs ahead of the disk.
+ */
 async function* _parts(wire: Wire, size: number): AsyncIterable<Uint8Array> {
   for (let got = 0; got < size; ) {
     const { data } = await wire.receive(MSG.releasePart)
     if (data.length === 0) throw new ProtocolViolationError(PROTOCOLS.releaseFile, 'an empty part')
     got += data.length
     yield data
+    await wire.send(MSG.ack, {})
   }
 }
