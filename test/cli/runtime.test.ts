@@ -1,11 +1,14 @@
 /**
  * kith runs on Node 24 or newer: an older Node gets one line naming both versions and the way out, and
- * nothing else runs (the check comes before any module that needs a newer Node is loaded).
+ * nothing else runs (the check comes before any module that needs a newer Node is loaded); on Node 24
+ * kith prints no warning (node:sqlite is experimental on 22).
  */
 import { execFileSync, spawnSync } from 'node:child_process'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { NODE_MAJOR, nodeTooOld } from '../../src/runtime.js'
 import { CLI } from '../helpers/daemons.js'
+import { tempDir } from '../helpers/tmp.js'
 
 /** The Node that runs npm, when npm started these tests: on this kind of machine, the system's Node 20. */
 const npmNode = process.env['npm_node_execpath']
@@ -23,6 +26,15 @@ describe('the Node kith runs on', () => {
     expect(nodeTooOld('22.16.0')?.code).toBe('NODE_TOO_OLD')
     expect(nodeTooOld(`${NODE_MAJOR}.0.0`)).toBeUndefined()
     expect(nodeTooOld('25.1.0')).toBeUndefined()
+  })
+
+  it('on this Node, kith and its SQLite print no warning (node:sqlite is not experimental here)', async () => {
+    const dir = join(await tempDir(), 'vault')
+    const r = spawnSync(process.execPath, [CLI, 'vault', 'init', '-k', '2', '--data-dir', dir, '--json'], {
+      encoding: 'utf8',
+    })
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stderr).toBe('')
   })
 
   it.skipIf(npmNodeMajor === undefined || npmNodeMajor >= NODE_MAJOR)(
