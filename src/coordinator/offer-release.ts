@@ -4,10 +4,10 @@
  * their recovery kit names. Best effort: a guardian that is away or refuses gets it at the next backup,
  * and nothing here ever fails a backup. A coordinator run from source offers nothing.
  */
-import { createReadStream } from 'node:fs'
 import { errorFields } from '../log.js'
 import { offerReleaseFile } from '../p2p/release-offer.js'
 import type { ReleaseFile } from '../release/file.js'
+import { fileBytes } from '../release/self.js'
 import { duration } from '../time/durations.js'
 import type { Vault } from './vault.js'
 
@@ -47,7 +47,7 @@ export async function offerRelease(vault: Vault, release: ReleaseFile | undefine
     for (const g of vault.members()) {
       const signal = AbortSignal.timeout(duration('releaseOffer'))
       outcomes.push(
-        await offerReleaseFile(node, g, offer, () => _bytes(release.path), {
+        await offerReleaseFile(node, g, offer, () => fileBytes(release.path), {
           signal,
           log: vault.p2pLog,
         }).catch((err: unknown) => {
@@ -67,8 +67,4 @@ export async function offerRelease(vault: Vault, release: ReleaseFile | undefine
   } catch (err) {
     vault.log.warn({ event: 'release-file-not-offered', ...errorFields(err) })
   }
-}
-
-async function* _bytes(path: string): AsyncIterable<Uint8Array> {
-  for await (const block of createReadStream(path)) yield block as Buffer
 }

@@ -6,7 +6,6 @@
  * the network (a name must match RELEASE_NAME) and never leaves a temp file behind a refusal.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ensurePrivateDir, fsyncDir, PRIVATE_DIR_MODE, writeFileAtomic } from '../disk/atomic.js'
@@ -19,6 +18,7 @@ import {
   releaseArch,
   SHA256_HEX,
 } from '../release/file.js'
+import { fileBytes, fileSha256 } from '../release/self.js'
 import { ReleaseFileRefusedError } from './errors.js'
 import { RateLimiter } from './limits.js'
 
@@ -179,7 +179,7 @@ export class ReleaseFiles {
   async keep(file: ReleaseFile, source: ReleaseSource): Promise<KeptRelease> {
     const held = await this.get(file.sha256)
     if (held !== undefined) return this._alone(() => this._noteSource(held, source))
-    return this.receive(file, source, _readFile(file.path))
+    return this.receive(file, source, fileBytes(file.path))
   }
 
   /** Note that `source` offered a file kept already (so that its own prune keeps it). */
@@ -206,7 +206,7 @@ export class ReleaseFiles {
           // a folder that cannot be read now (its rights, too many open files) is kept for later
           if (kept === 'unreadable') continue
           const reason =
-            kept === 'incomplete' ? kept : (await _hashOf(kept.path)) !== kept.sha256 ? 'hash' : null
+            kept === 'incomplete' ? kept : (await fileSha256(kept.path)) !== kept.sha256 ? 'hash' : null
           if (reason === null) continue
           this._log.warn({ event: 'release-file-dropped', sha256: n, reason })
           await rm(path, { recursive: true, force: true })
@@ -300,15 +300,4 @@ function _sidecar(doc: unknown, sha256: string, folder: string): KeptRelease | u
     else return undefined
   }
   return { name, sha256, size, arch: releaseArch(name)!, sources: read, path: join(folder, name) }
-}
-
-/** A file's bytes, opened only once they are asked for (a stream opened early throws where none listens). */
-async function* _readFile(path: string): AsyncIterable<Uint8Array> {
-  for await (const block of createReadStream(path)) yield block as Buffer
-}
-
-async function _hashOf(path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const block of createReadStream(path)) hash.update(block as Buffer)
-  return hash.digest('hex')
 }

@@ -43,10 +43,23 @@ export function releaseName(): string | undefined {
  * release/SHA256SUMS that names it. Outside a release this is the hash of the machine's `node`.
  */
 export async function selfHash(options: { signal?: AbortSignal } = {}): Promise<string> {
+  return fileSha256(selfPath(), options)
+}
+
+/** SHA-256 (hex) of the file at `path`, read as a stream. */
+export async function fileSha256(path: string, options: { signal?: AbortSignal } = {}): Promise<string> {
   const hash = createHash('sha256')
-  const stream = createReadStream(selfPath(), options.signal ? { signal: options.signal } : {})
-  for await (const block of stream) hash.update(block as Buffer)
+  for await (const block of fileBytes(path, options)) hash.update(block)
   return hash.digest('hex')
+}
+
+/** The bytes of the file at `path` as a stream, opened only once they are asked for. */
+export async function* fileBytes(
+  path: string,
+  options: { signal?: AbortSignal } = {},
+): AsyncIterable<Uint8Array> {
+  for await (const block of createReadStream(path, options.signal ? { signal: options.signal } : {}))
+    yield block as Buffer
 }
 
 /**
