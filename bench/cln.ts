@@ -21,7 +21,7 @@ import { ed25519PublicKey, ed25519Signer, ed25519Verify } from '../src/crypto/ed
 import { Database } from '../src/disk/sqlite-driver.js'
 import { createKithNode } from '../src/p2p/node.js'
 import { echoRtt, pct, sqliteCommits } from './floors.js'
-import { kith, startGuardian, stopAll, vaultOf } from './procs.js'
+import { cpuSeconds, kith, startGuardian, stopAll, vaultOf } from './procs.js'
 
 const TRANSACTIONS = 600
 const WARMUP = 20
@@ -102,6 +102,13 @@ try {
   // a payment: one insert, one channel update, the data_version, as CLN's statements (values expanded)
   const latencies: number[] = []
   let entryBytes = 0
+  // where the CPU goes: each process's CPU seconds over the run (the bench itself stands in for lightningd)
+  const pids = {
+    plugin: plugin.pid!,
+    ...Object.fromEntries(guardians.map((g, i) => [`guardian${i}`, g.pid!])),
+  }
+  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]))
+  const ownBefore = process.cpuUsage()
   const t0 = performance.now()
   for (let n = 1; n <= TRANSACTIONS; n++) {
     const dv = n + 1
@@ -121,6 +128,14 @@ try {
     })()
   }
   const seconds = (performance.now() - t0) / 1000
+  const own = process.cpuUsage(ownBefore)
+  const cpuMsPerTransaction = Object.fromEntries([
+    ...Object.entries(pids).map(([k, pid]) => [
+      k,
+      Math.round(((cpuSeconds(pid) - cpuBefore[k]!) * 1e6) / TRANSACTIONS) / 1000,
+    ]),
+    ['lightningd_stand_in', Math.round((own.user + own.system) / TRANSACTIONS) / 1000],
+  ])
   plugin.stdin.end()
   await new Promise((r) => plugin.once('exit', r))
 
@@ -175,6 +190,7 @@ try {
         meets_p50_target: p50 <= 2 * floor,
         meets_p99_target: p99 <= 6 * floor,
         transactions_per_second: Math.round(TRANSACTIONS / seconds),
+        cpu_ms_per_transaction: cpuMsPerTransaction,
         guardian_bytes_per_transaction: Math.round(Math.max(...before) / TRANSACTIONS),
         database_bytes: dbSize,
         guardian_stream_bytes_after_compaction: Math.max(...after),

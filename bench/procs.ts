@@ -1,6 +1,6 @@
 /** Processes the benches start: the built CLI, guardian daemons, and waiting for their output. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 export const CLI = join(import.meta.dirname, '..', 'src', 'cli', 'main.js')
@@ -69,3 +69,14 @@ export function vaultOf(work: string, n: number): string {
   kith('vault', 'add-guardian', '--invite-file', join(work, 'invites.txt'), '--data-dir', vault, '--json')
   return vault
 }
+
+/** CPU seconds (user and system, all threads) process `pid` has used so far, from /proc; NaN once gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+  } catch {
+    return Number.NaN
+  }
+}
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }))

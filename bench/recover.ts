@@ -11,12 +11,12 @@
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { CLI, inviteFrom, kith, onCpu, startGuardian, stopAll, waitForLine } from './procs.js'
+import { CLI, cpuSeconds, inviteFrom, kith, onCpu, startGuardian, stopAll, waitForLine } from './procs.js'
 
 const MiB = 1024 * 1024
 const BYTES = 256 * MiB
@@ -34,17 +34,6 @@ const PROF = process.env['KITH_BENCH_PROF']
  * Unpinned, the two sides share the cores, and each takes what the other waits on.
  */
 const PIN = process.env['KITH_BENCH_PIN'] === '1' && availableParallelism() >= 2
-
-/** CPU seconds (user and system, all threads) process `pid` has used so far, from /proc; NaN once gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
-  } catch {
-    return Number.NaN
-  }
-}
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }))
 
 type Pulled = { seconds: number; cpu: number }
 

@@ -1,8 +1,8 @@
 /**
  * The heart of kith-cln: one `db_write` at a time, under CLN's version rules (rules.ts). Each
- * transaction becomes a journal entry (its statements, encrypted, signed by the writer key), kept
- * in the writer's log first, then sent to every guardian; lightningd hears `continue` as soon as W of
- * them hold it durably. When W cannot be reached it keeps trying for the hold time, alerting at once (an
+ * transaction becomes a journal entry (its statements, encrypted, signed by the writer key), sent to
+ * every guardian and kept in the writer's log meanwhile; lightningd hears `continue` once the log has
+ * it and W guardians hold it durably. When W cannot be reached it keeps trying for the hold time, alerting at once (an
  * alert that fails is said in lightningd's log), then refuses: lightningd stops before committing anything
  * unreplicated. After lost writes (or with no base) it asks the key-holding process for a snapshot and
  * adopts its committed mark: it never holds the vault key, a data key or a passphrase.
@@ -111,9 +111,20 @@ export class ClnPlugin {
       journalKey: this.d.journalKey,
       sign: this.d.sign,
     })
-    // in the writer's log before anything leaves: a guardian that is behind is sent it from there
-    log.put({ position: entry.position, prev: entry.prev, hash: entry.hash, bytes: entry.bytes })
-    await this._replicate(entry.position, entry.bytes)
+    // sent first, then kept in the writer's log while it is on its way (the log's durable write overlaps
+    // the guardians' round trip); lightningd hears `continue` only once both are done. A log write that
+    // fails leaves at most an entry on guardians that lightningd never commits, which the next write at
+    // that position replaces (same predecessor), as after a crash between the two.
+    const replicated = this._replicate(entry.position, entry.bytes)
+    try {
+      // the sends go out on the event loop's turn: the log's write must not hold them back
+      await new Promise((r) => setImmediate(r))
+      log.put({ position: entry.position, prev: entry.prev, hash: entry.hash, bytes: entry.bytes })
+    } catch (err) {
+      replicated.catch(() => undefined)
+      throw err
+    }
+    await replicated
   }
 
   /**

@@ -4,20 +4,23 @@
  * must never be counted per journal or per kind: each would get the whole quota again.
  */
 import { type GuardianContext, shortId } from './context.js'
-import { QuotaExceededError } from './errors.js'
+import { QuotaExceededError, UnknownVaultError } from './errors.js'
 import type { GuardianStore } from './store/index.js'
 
 /** Throw QuotaExceededError unless `bytes` more fit in the vault's quota (nothing to check for ≤ 0). */
 export function requireRoom(db: GuardianStore, vaultId: Uint8Array, bytes: number): void {
   if (bytes <= 0) return
-  const v = db.vaults.require(vaultId)
+  const v = db.vaults.usage(vaultId)
+  if (v === undefined) throw new UnknownVaultError()
   if (v.bytesStored + bytes > v.quota) throw new QuotaExceededError(v.quota, v.bytesStored + bytes)
 }
 
 /** Tell the guardian's human, once per run, when a vault uses 90% of its quota or more. */
 export function warnIfNearlyFull(ctx: GuardianContext, vaultId: Uint8Array): void {
+  const use = ctx.db.vaults.usage(vaultId)
+  if (use === undefined || use.bytesStored < 0.9 * use.quota) return
   const held = ctx.db.vaults.get(vaultId)
-  if (held === undefined || held.bytesStored < 0.9 * held.quota) return
+  if (held === undefined) return
   ctx.notify(
     'quota',
     `"${held.label}" is nearly at its limit`,

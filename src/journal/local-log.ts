@@ -2,7 +2,8 @@
  * The writer's own log of a journal (docs/format.md §Live stream, "writer's log"): every entry it
  * made since the snapshot the journal now starts from (its base), kept so that a guardian that was away
  * can be sent what it missed, and so that a snapshot can name the hash of the entry at its position.
- * One SQLite file beside the vault (0600, WAL): an entry is in it before it is sent anywhere.
+ * One SQLite file beside the vault (0600, WAL): an entry is in it before lightningd may commit it (it is
+ * written while the entry is on its way to the guardians).
  */
 import { SqliteHandle } from '../disk/sqlite.js'
 
@@ -22,7 +23,10 @@ export interface JournalPoint {
 export class LocalLog {
   private constructor(private readonly sql: SqliteHandle) {}
 
-  /** WAL, synchronous=FULL: an entry is on disk before it is sent, so the log never falls behind a guardian. */
+  /**
+   * WAL, synchronous=FULL: an entry is on disk before lightningd hears `continue`, so the log never falls
+   * behind what lightningd commits.
+   */
   static open(path: string): LocalLog {
     return new LocalLog(SqliteHandle.open(path, MIGRATIONS))
   }
@@ -70,7 +74,7 @@ export class LocalLog {
     return this.newest() ?? this.base()
   }
 
-  /** Keep an entry, durably, before it is sent (a rewind replaces the newest). */
+  /** Keep an entry, durably (a rewind replaces the newest). */
   put(e: { position: number; prev: Uint8Array; hash: Uint8Array; bytes: Uint8Array }): void {
     this.sql
       .stmt('INSERT OR REPLACE INTO entries (position, prev, hash, entry) VALUES (?, ?, ?, ?)')

@@ -338,6 +338,14 @@ export class VaultStore {
     return r === undefined ? undefined : toVault(r)
   }
 
+  /** What a vault may store here and what it stores: the quota's two numbers, read alone (every entry asks). */
+  usage(vaultId: Uint8Array): { quota: number; bytesStored: number } | undefined {
+    const r = this.sql.stmt('SELECT quota, bytes_stored FROM vaults WHERE vault_id = ?').get(vaultId) as
+      | { quota: number; bytes_stored: number }
+      | undefined
+    return r === undefined ? undefined : { quota: r.quota, bytesStored: r.bytes_stored }
+  }
+
   require(vaultId: Uint8Array): VaultRow {
     const v = this.get(vaultId)
     if (v === undefined) throw new UnknownVaultError()
