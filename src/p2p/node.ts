@@ -17,7 +17,7 @@ import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { type Identify, identify } from '@libp2p/identify'
 import type { Ed25519PrivateKey, Libp2p } from '@libp2p/interface'
 import { type Ping, ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
+import { type TCPSocketOptions, tcp } from '@libp2p/tcp'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
 import { duration } from '../time/durations.js'
@@ -58,6 +58,13 @@ export interface KithNodeInit {
    * MiB unread reset. One setting for every connection: libp2p takes one muxer configuration a node.
    */
   readonly streamWindow?: number
+  /**
+   * The local address outgoing TCP connections leave from (default: the kernel's). bench:site runs a
+   * thousand coordinators on one machine, each from a loopback address of its own (all of 127/8 is this
+   * machine), as friends dial from hosts of their own: a guardian's limits per host and per network
+   * then see what a site sees, not one host opening a thousand connections.
+   */
+  readonly dialFrom?: string
 }
 
 export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/0'
@@ -78,7 +85,10 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
     },
     // relayed addresses can always be dialed; a node behind NAT listens on `<relay>/p2p-circuit` too
     transports: [
-      tcp(),
+      // net.connect takes localAddress; libp2p's type lists only a few of its options
+      tcp(
+        init.dialFrom === undefined ? {} : { dialOpts: { localAddress: init.dialFrom } as TCPSocketOptions },
+      ),
       circuitRelayTransport({ reservationCompletionTimeout: duration('reservationCompletion') }),
     ],
     connectionEncrypters: [noise()],
