@@ -9,7 +9,7 @@ import { KithError } from '../errors.js'
 import { errorFields } from '../log.js'
 import { sendCertificate } from '../p2p/client.js'
 import { isBadAnswer, isRemote } from '../p2p/errors.js'
-import { MAX_INLINE_BYTES, MAX_INLINE_CHUNKS } from '../p2p/messages.js'
+import { MAX_INLINE_BYTES, MAX_INLINE_CHUNKS, MAX_PUSH_SOURCES } from '../p2p/messages.js'
 import { peerIdFromBytes } from '../p2p/peers.js'
 import { encodeCertificate } from '../replica/certificate.js'
 import { DirChunkStore } from '../replica/chunk-store.js'
@@ -111,10 +111,11 @@ export async function pushToGuardians(
   }
   const inline = inlineChunks(vault, v)
   const pushStarted = performance.now()
-  const push = async (g: GuardianRow, last: boolean, relay = false) => {
+  let receipted = before
+  const push = async (g: GuardianRow, last: boolean, relay = false, swarm?: readonly Uint8Array[]) => {
     const held = have.get(toHex(g.peerId)) ?? 0
     if (held >= v.version) return
-    const sources = relay ? holders().map((h) => h.peerId) : []
+    const sources = swarm ?? (relay ? holders().map((h) => h.peerId) : [])
     // a small version goes with its new chunks to a guardian that holds its parent: one round trip
     const withChunks = inline !== undefined && !relay && held === v.version - 1
     const started = performance.now()
@@ -132,12 +133,16 @@ export async function pushToGuardians(
           },
           ...(track ? { progress: track } : {}),
           ...(sources.length > 0 ? { sources } : {}),
+          ...(swarm !== undefined ? { readAhead: STRIPED_READ_AHEAD } : {}),
           ...(withChunks ? { inline } : {}),
         },
         signal ? { signal } : undefined,
       )
       sentBytes += r.sentBytes
-      vault.db.addReceipt(v.version, g.peerId, r.receipt.bytes, s.w, vault.now())
+      receipted = vault.db.addReceipt(v.version, g.peerId, r.receipt.bytes, s.w, vault.now())
+      // the W-th receipt commits it (in that transaction): when the backup's promise is kept
+      if (receipted === s.w)
+        vault.log.info({ event: 'version-committed', version: v.version, ms: _since(pushStarted) })
       vault.db.net.reached(g.peerId, true, pathTo(node, g), vault.now())
       vault.onPushed?.((performance.now() - started) / 1000)
       vault.log.info({
@@ -171,14 +176,16 @@ export async function pushToGuardians(
   }
   const lacking = vault.members().filter((g) => (have.get(toHex(g.peerId)) ?? 0) < v.version)
   if (lacking.length >= 2 && freshBytes(vault, v) >= RELAY_MIN_BYTES) {
-    // upload once: one guardian takes the new chunks from this node, the others from it
-    const tried = new Set<string>()
-    for (const g of seedOrder(lacking)) {
-      tried.add(toHex(g.peerId))
-      await push(g, false)
-      if (holders().length > 0) break
-    }
-    await Promise.all(lacking.filter((g) => !tried.has(toHex(g.peerId))).map((g) => push(g, false, true)))
+    // upload once, striped: each guardian lacking it takes its own share of the chunks from this node
+    // and the rest from the others (holders, and those taking their shares now), all at once
+    const swarm = [...holders(), ...seedOrder(lacking)].slice(0, MAX_PUSH_SOURCES)
+    const named = new Set(swarm.map((g) => toHex(g.peerId)))
+    const ids = swarm.map((g) => g.peerId)
+    await Promise.all(
+      lacking.filter((g) => named.has(toHex(g.peerId))).map((g) => push(g, false, false, ids)),
+    )
+    // beyond the most an offer names: from those that hold it by now
+    await Promise.all(lacking.filter((g) => !named.has(toHex(g.peerId))).map((g) => push(g, false, true)))
   } else await Promise.all(vault.members().map((g) => push(g, false)))
   if (unreached.length > 0) {
     // the others may know where they are now (signed address records); then each is tried once more
@@ -208,6 +215,12 @@ export async function pushToGuardians(
   if (committed && receipts.length > before) await distributeCertificate(vault, v, receipts, signal)
   return { version: v.version, receipts: receipts.length, quorum: s.w, committed, sentBytes, failures }
 }
+
+/**
+ * Chunks read ahead per guardian in a striped push: the uplink is shared by all of them, so each needs
+ * fewer, and a few per guardian bound what this node holds.
+ */
+const STRIPED_READ_AHEAD = 2
 
 /** Below this many new bytes a version goes to every guardian at once: latency counts more than uplink. */
 const RELAY_MIN_BYTES = 256 * 1024

@@ -7,6 +7,7 @@ import type { Log } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { KithNode } from '../p2p/node.js'
 import type { Roster } from '../replica/roster.js'
+import type { Arrivals } from './arrivals.js'
 import type { VaultGossip } from './gossip.js'
 import type { Later } from './later.js'
 import type { RateLimiter, ReadBudget } from './limits.js'
@@ -74,6 +75,8 @@ export interface GuardianContext {
   readonly catchUps: Map<string, Promise<void>>
   /** Intakes writing chunks outside the vault's lock, by vault (hex): orphan sweeps wait for them. */
   readonly intakes: Map<string, number>
+  /** Chunks intakes are receiving now, that a fellow may be given as they come (arrivals.ts). */
+  readonly arrivals: Arrivals
   /** The kith release files kept for the vaults' day of recovery (docs/format.md §Release files). */
   readonly releaseFiles: ReleaseFiles
 }

@@ -2,14 +2,17 @@
  * Upload once: a push offer may name fellow guardians that already hold the version. The guardian takes
  * the chunks it lacks from them first (a few fetches at a time, spread over them, on one fetch session
  * per fellow) and asks the coordinator only for what they could not give, so a home uplink carries each
- * new byte about once.
+ * new byte about once. A striped offer names the guardian itself among them: each member takes its own
+ * stripe from the coordinator and the others' from their owners as they come (takeStripes).
  * Every chunk is verified against its id and the signed manifest's size, whoever sent it: a fellow that
  * lies or is away only costs time, and the coordinator still sends what is missing.
  */
-import { equalBytes } from '../crypto/bytes.js'
+import { equalBytes, toHex } from '../crypto/bytes.js'
+import { errorFields } from '../log.js'
+import type { PeerRef } from '../p2p/client.js'
 import { isRemote } from '../p2p/errors.js'
 import { FetchSessions } from '../p2p/fetch-session.js'
-import { samePeer } from '../p2p/peers.js'
+import { peerText, samePeer } from '../p2p/peers.js'
 import { duration } from '../time/durations.js'
 import type { GuardianContext } from './context.js'
 import type { VaultRow } from './store/index.js'
@@ -63,6 +66,118 @@ export async function takeFromFellows(
   try {
     await Promise.all(Array.from({ length: Math.min(PARALLEL, ids.length) }, worker))
   } finally {
+    await sessions.close()
+  }
+  return taken
+}
+
+/**
+ * The stripes of a striped push (docs/format.md §Protocol messages, striped): the manifest's distinct chunks in
+ * order, each given to the member of the swarm with the fewest bytes so far (the first of equals).
+ * Owner index by chunk id (hex).
+ */
+export function stripeOwners(
+  chunks: readonly { id: Uint8Array; size: number }[],
+  members: number,
+): Map<string, number> {
+  const owners = new Map<string, number>()
+  const bytes = new Array<number>(members).fill(0)
+  for (const c of chunks) {
+    const hex = toHex(c.id)
+    if (owners.has(hex)) continue
+    let least = 0
+    for (let m = 1; m < members; m++) if (bytes[m]! < bytes[least]!) least = m
+    owners.set(hex, least)
+    bytes[least]! += c.size
+  }
+  return owners
+}
+
+/** Fetches asked of one fellow at once (its replies come in order, each as its chunk arrives there). */
+const STRIPE_AHEAD = 2
+/** Times a fellow's session may break (a connection lost) and be opened again before it is given up. */
+const STRIPE_REOPENS = 3
+
+const _pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Take the chunks of the other members' stripes from them, each as soon as its owner has it (a fellow
+ * answers for a chunk it is still receiving when it comes: arrivals.ts). A fellow not taking the push
+ * yet (NOT_HELD) is asked again; one that is unreachable or sends a wrong chunk is not asked again.
+ * Ends when every fellow gave its stripe or was given up, when `signal` aborts, or when no chunk came
+ * to this guardian from anyone for stripeStall: what is left, the coordinator sends. Returns the bytes
+ * fellows gave.
+ */
+export async function takeStripes(
+  ctx: GuardianContext,
+  vault: VaultRow,
+  intake: VersionIntake,
+  swarm: readonly Uint8Array[],
+  owners: ReadonlyMap<string, number>,
+  signal: AbortSignal,
+): Promise<number> {
+  const guardians = ctx.roster(vault).guardians
+  const stripes = new Map<number, Uint8Array[]>()
+  for (const id of intake.needed()) {
+    const o = owners.get(toHex(id))
+    if (o === undefined || samePeer(ctx.node.peerId, swarm[o]!)) continue
+    if (!guardians.some((g) => equalBytes(g.peerId, swarm[o]!))) continue // only the roster's guardians
+    const list = stripes.get(o)
+    if (list === undefined) stripes.set(o, [id])
+    else list.push(id)
+  }
+  if (stripes.size === 0) return 0
+  // nothing came from anyone for a whole period: the fellows left give no more
+  const stalled = new AbortController()
+  let seen = intake.accepted
+  const watch = setInterval(() => {
+    if (intake.accepted === seen) stalled.abort()
+    seen = intake.accepted
+  }, duration('stripeStall'))
+  const stop = AbortSignal.any([signal, stalled.signal])
+  const sessions = new FetchSessions(ctx.node, duration('relayStep'), ctx.p2pLog)
+  let taken = 0
+  const fellow = async (peer: PeerRef, ids: Uint8Array[]) => {
+    let away = false
+    let broken = 0
+    const drop = (err: unknown) => {
+      // its stripe comes from the coordinator instead
+      if (!away)
+        ctx.log.info({ event: 'stripe-fellow-dropped', peer: peerText(peer.peerId), ...errorFields(err) })
+      away = true
+    }
+    const worker = async () => {
+      while (ids.length > 0 && !away && !stop.aborted) {
+        const id = ids.shift()!
+        let data: Uint8Array
+        try {
+          data = await sessions.fetch(peer, vault.vaultId, { what: 'chunk', id }, stop)
+        } catch (err) {
+          if (stop.aborted) return
+          ids.push(id)
+          // not taking this push yet (its offer is on its way): asked again; a stream that broke is
+          // opened again, a few times
+          if (isRemote(err) && err.remoteCode === 'NOT_HELD') await _pause(duration('stripeRetry'))
+          else if (isRemote(err) || ++broken > STRIPE_REOPENS) drop(err)
+          continue
+        }
+        try {
+          intake.accept(id, data)
+          taken += data.length
+        } catch (err) {
+          // a wrong chunk: this fellow is not asked again
+          drop(err)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(STRIPE_AHEAD, ids.length) }, worker))
+  }
+  try {
+    await Promise.all(
+      [...stripes].map(([o, ids]) => fellow(guardians.find((g) => equalBytes(g.peerId, swarm[o]!))!, ids)),
+    )
+  } finally {
+    clearInterval(watch)
     await sessions.close()
   }
   return taken

@@ -25,6 +25,7 @@ import { openRoster, type Roster } from '../replica/roster.js'
 import { systemClock } from '../time/clock.js'
 import { duration } from '../time/durations.js'
 import { knownPeer } from './access.js'
+import { Arrivals } from './arrivals.js'
 import { guardianPaths } from './config.js'
 import type { GuardianContext } from './context.js'
 import { AddressInUseError, GuardianKeyMissingError, GuardianRunningError } from './errors.js'
@@ -243,6 +244,7 @@ export class Guardian {
       later: new Later(),
       catchUps: new Map(),
       intakes: new Map(),
+      arrivals: new Arrivals(),
       releaseFiles: new ReleaseFiles(this.opts.dataDir, { now, log }),
     }
     // the vaults' rosters first: who is a member (admission, every handler) is read from them

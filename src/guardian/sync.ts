@@ -73,6 +73,8 @@ async function _catchUp(ctx: GuardianContext, vaultId: Uint8Array, peer: PeerRef
       checkFork(ctx, vault, head)
       return
     }
+    // a push is bringing this version (or a newer one) now: taking it twice costs the fellows' uplinks
+    if (ctx.arrivals.newestComing(vaultId) >= head.version) return
     const manifest = openManifest(await fetch({ what: 'manifest', version: head.version }), vaultId)
     // the manifest must be the one the head names (same signature, so same claim)
     if (!equalBytes(manifest.hash, head.manifestHash)) return

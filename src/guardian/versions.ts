@@ -10,6 +10,7 @@ import { MAX_INLINE_BYTES } from '../p2p/messages.js'
 import { PROTOCOLS } from '../p2p/wire.js'
 import { verifyChunkId } from '../replica/chunk.js'
 import { signReceipt } from '../replica/receipt.js'
+import type { Incoming } from './arrivals.js'
 import { type GuardianContext, vaultName } from './context.js'
 import { QuotaExceededError } from './errors.js'
 import { coverJournals } from './heads.js'
@@ -20,11 +21,19 @@ import { versionsToKeep } from './retention.js'
 
 const BATCH_BYTES = 8 * 1024 * 1024
 
-/** The chunks of one checked offer, on their way to disk. */
-export class VersionIntake {
+/**
+ * The chunks of one checked offer, on their way to disk. While open, fellows that ask for one of them
+ * are answered when it comes (arrivals.ts).
+ */
+export class VersionIntake implements Incoming {
   private readonly missing: Map<string, number>
   private batch: { id: Uint8Array; data: Uint8Array }[] = []
   private batchBytes = 0
+  /** Fellows' fetches waiting for a chunk still missing, by id (hex). */
+  private readonly waiting = new Map<string, ((data: Uint8Array | undefined) => void)[]>()
+  private readonly unregister: () => void
+  /** Chunks accepted so far, from anyone: a relay's progress. */
+  accepted = 0
 
   private open = true
   private committed = false
@@ -37,12 +46,33 @@ export class VersionIntake {
     // chunks written before the commit reference no version yet: orphan sweeps must wait for them
     const key = toHex(checked.manifest.vaultId)
     ctx.intakes.set(key, (ctx.intakes.get(key) ?? 0) + 1)
+    this.unregister = ctx.arrivals.add(checked.manifest.vaultId, this)
+  }
+
+  get version(): number {
+    return this.checked.manifest.version
+  }
+
+  batched(hex: string): Uint8Array | undefined {
+    return this.batch.find((c) => toHex(c.id) === hex)?.data
+  }
+
+  arrival(hex: string): Promise<Uint8Array | undefined> | undefined {
+    if (!this.open || !this.missing.has(hex)) return undefined
+    return new Promise((resolve) => {
+      const list = this.waiting.get(hex)
+      if (list === undefined) this.waiting.set(hex, [resolve])
+      else list.push(resolve)
+    })
   }
 
   /** Done with this intake, committed or not (idempotent). */
   close(): void {
     if (!this.open) return
     this.open = false
+    this.unregister()
+    for (const list of this.waiting.values()) for (const resolve of list) resolve(undefined)
+    this.waiting.clear()
     const key = toHex(this.checked.manifest.vaultId)
     const left = (this.ctx.intakes.get(key) ?? 1) - 1
     if (left > 0) this.ctx.intakes.set(key, left)
@@ -63,6 +93,9 @@ export class VersionIntake {
       throw new ProtocolViolationError(PROTOCOLS.push, 'chunk size differs from the manifest')
     verifyChunkId(id, data)
     this.missing.delete(hex)
+    this.accepted++
+    for (const resolve of this.waiting.get(hex) ?? []) resolve(data)
+    this.waiting.delete(hex)
     this.batch.push({ id, data })
     this.batchBytes += data.length
     if (this.batchBytes >= BATCH_BYTES) this.flush()

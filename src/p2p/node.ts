@@ -111,6 +111,9 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
       ...(init.inboundPerSecond !== undefined ? { inboundConnectionThreshold: init.inboundPerSecond } : {}),
     },
     ...(gater ? { connectionGater: gater } : {}),
+    // a ping waits behind a push's chunks on the same connection (seconds on a home uplink, more on a
+    // busy machine): libp2p's 5 s cut whole connections mid-push, and every stream on them
+    connectionMonitor: { pingTimeout: { minTimeout: duration('connectionPing') } },
     services: {
       identify: identify(),
       ping: ping(),

@@ -50,8 +50,15 @@ export interface PushArgs {
   manifestHash: Uint8Array
   chunk: (id: Uint8Array) => Promise<Uint8Array>
   progress?: PushProgress
-  /** Fellow guardians that hold this version: the guardian takes what it can from them first. */
+  /**
+   * Fellow guardians that hold this version: the guardian takes what it can from them first. Naming
+   * the guardian itself too makes the offer striped (docs/format.md §Protocol messages): the guardian first asks for
+   * its own stripe, takes the others' from their owners, then may ask once more for what they did not
+   * give.
+   */
   sources?: readonly Uint8Array[]
+  /** Chunks read ahead of the one sent (READ_AHEAD): less when many guardians are pushed to at once. */
+  readAhead?: number
   /**
    * Chunks to send with the offer (a small version: at most MAX_INLINE_BYTES in all), those the
    * guardian most likely lacks. A guardian speaking only /kith/push/1.0.0 asks for them instead.
@@ -154,6 +161,37 @@ export class PushSessions {
   }
 }
 
+/**
+ * Send the chunks a need asked for, each read a few ahead, with at most PUSH_WINDOW_BYTES of them
+ * unacknowledged (what the guardian must buffer); returns their bytes once all are acknowledged.
+ */
+async function _sendChunks(
+  wire: Wire,
+  need: readonly Uint8Array[],
+  args: PushArgs,
+  options?: AbortOptions,
+): Promise<number> {
+  const unacked: number[] = []
+  let unackedBytes = 0
+  let bytes = 0
+  const acked = async () => {
+    await wire.receive(MSG.ack, options)
+    unackedBytes -= unacked.shift()!
+  }
+  let i = 0
+  for await (const data of inOrderAhead(need, args.readAhead ?? READ_AHEAD, (id) => args.chunk(id))) {
+    const id = need[i++]!
+    while (unacked.length > 0 && unackedBytes + data.length > PUSH_WINDOW_BYTES) await acked()
+    await wire.send(MSG.chunk, { id, data }, options)
+    unacked.push(data.length)
+    unackedBytes += data.length
+    bytes += data.length
+    args.progress?.sent(data.length)
+  }
+  while (unacked.length > 0) await acked()
+  return bytes
+}
+
 /** One offer and what follows it, on a session's stream (aborted if anything fails). */
 async function _push(
   session: PushSession,
@@ -186,28 +224,21 @@ async function _push(
         : [await wire.receive(MSG.need, step), undefined]
     if (chunks.length > 0) args.progress?.sent(bytes)
     if (early !== undefined) return { receipt: openReceipt(early.receipt), sent: chunks.length, bytes }
-    const need = needed!.chunks
-    args.progress?.need(need)
-    // the guardian acks each stored chunk; keeping PUSH_WINDOW_BYTES unacked bounds what it must buffer
-    const unacked: number[] = []
-    let unackedBytes = 0
-    const acked = async () => {
-      await wire.receive(MSG.ack, options)
-      unackedBytes -= unacked.shift()!
+    let sent = chunks.length
+    let need = needed!.chunks
+    // a striped offer's first need is the guardian's own stripe; one more may follow, for what its
+    // fellows did not give (at most once, on a session, when fellows were named)
+    for (let round = relayed && stream.protocol === PROTOCOLS.push ? 2 : 1; ; ) {
+      args.progress?.need(need)
+      bytes += await _sendChunks(wire, need, args, options)
+      sent += need.length
+      if (--round === 0) break
+      const [more, receipt] = await wire.receiveEither(MSG.need, MSG.receipt, step)
+      if (receipt !== undefined) return { receipt: openReceipt(receipt.receipt), sent, bytes }
+      need = more!.chunks
     }
-    let i = 0
-    for await (const data of inOrderAhead(need, READ_AHEAD, (id) => args.chunk(id))) {
-      const id = need[i++]!
-      while (unacked.length > 0 && unackedBytes + data.length > PUSH_WINDOW_BYTES) await acked()
-      await wire.send(MSG.chunk, { id, data }, options)
-      unacked.push(data.length)
-      unackedBytes += data.length
-      bytes += data.length
-      args.progress?.sent(data.length)
-    }
-    while (unacked.length > 0) await acked()
     const receipt = openReceipt((await wire.receive(MSG.receipt, options)).receipt)
-    return { receipt, sent: need.length + chunks.length, bytes }
+    return { receipt, sent, bytes }
   })
   // the receipt must be the guardian's own, for exactly this manifest
   if (

@@ -22,6 +22,11 @@ export const DEFAULT_DURATIONS = Object.freeze({
   relayHeadroom: 30 * SECOND,
   /** One chunk a guardian takes from a fellow: a slow fellow costs time, the coordinator sends the rest. */
   fellowChunk: 15 * SECOND,
+  /**
+   * A striped push whose chunks stopped coming (from the coordinator and every fellow alike): the
+   * guardian asks the coordinator for what its fellows did not give. A fellow that holds back costs this.
+   */
+  stripeStall: 10 * SECOND,
   /** A guardian's whole catch-up from a fellow (head, manifest, chunks); the next round tries again. */
   catchUp: MINUTE,
   /** Each network phase of a backup (rosters, each version's push): the default of --timeout. */
@@ -54,6 +59,11 @@ export const DEFAULT_DURATIONS = Object.freeze({
   relayCheck: 10 * SECOND,
   /** A relay reservation being made (libp2p's circuit relay transport). */
   reservationCompletion: 10 * SECOND,
+  /**
+   * The least a connection's ping (libp2p's connection monitor, every 10 s) may take before the
+   * connection is closed as dead: as long as a step, since a ping waits behind the chunks a push queued.
+   */
+  connectionPing: 30 * SECOND,
   /** A new connection's handshake, and how long a half-open one counts against its address. */
   connectionUpgrade: 5 * SECOND,
   /** Closing a stream after an error reply: the peer may be gone. */
@@ -78,6 +88,8 @@ export const DEFAULT_DURATIONS = Object.freeze({
   watchDebounce: 2 * SECOND,
   /** How often a watch re-checks its sources and retries the guardians that lag. */
   watchRetry: 30 * SECOND,
+  /** A fellow not yet taking a striped push (NOT_HELD) asked again for a chunk of its stripe. */
+  stripeRetry: 200,
   /** Between two polls of a guardian by `kith recover` (each poll is one small request). */
   recoveryPoll: SECOND,
   /** Between two tries of a CLN transaction that has not reached W guardians yet. */

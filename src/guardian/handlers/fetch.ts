@@ -82,6 +82,19 @@ function _answer(ctx: GuardianContext, vault: VaultRow, req: FetchRequest): Uint
   }
 }
 
+/**
+ * A chunk not on disk that an open intake is receiving now (a striped push: its fellows ask for it as
+ * it comes, docs/format.md §Protocol messages): answered once it is here, NOT_HELD if that intake ends without it.
+ */
+async function _arriving(
+  ctx: GuardianContext,
+  vault: VaultRow,
+  req: FetchRequest,
+): Promise<Uint8Array | undefined> {
+  if (req.what !== 'chunk' || req.chunkId === undefined) return undefined
+  return await ctx.arrivals.chunk(vault.vaultId, req.chunkId)
+}
+
 /** What a recoverer (not on the roster) may read: the head with a live request; data once approved. */
 function _recovererMayRead(
   ctx: GuardianContext,
@@ -161,7 +174,7 @@ async function _answerOne(
       ? encodeRecordBody(MSG.addresses, {
           records: (await addressRecords(ctx, vault)).map((record) => ({ record })),
         })
-      : _answer(ctx, vault, req)
+      : (_answer(ctx, vault, req) ?? (await _arriving(ctx, vault, req)))
   if (data === undefined) throw new NotHeldError()
   await wire.send(MSG.fetched, { data })
   return true

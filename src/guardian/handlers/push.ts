@@ -8,9 +8,10 @@
  * is turned away before a (possibly 28 MiB) offer is read; a fenced coordinator is told so.
  */
 import type { Connection, Stream } from '@libp2p/interface'
+import { toHex } from '../../crypto/bytes.js'
 import { UnauthorizedPeerError } from '../../p2p/errors.js'
 import { type MessageOf, MSG } from '../../p2p/messages.js'
-import { peerIdBytes } from '../../p2p/peers.js'
+import { peerIdBytes, samePeer } from '../../p2p/peers.js'
 import { PROTOCOLS, Wire } from '../../p2p/wire.js'
 import { headOfManifest, type Manifest, openManifest } from '../../replica/manifest.js'
 import { duration } from '../../time/durations.js'
@@ -22,7 +23,7 @@ import { noteHead } from '../heads.js'
 import { noteHeard } from '../heard.js'
 import { type CheckedOffer, checkOffer } from '../ingest.js'
 import { warnIfNearlyFull } from '../quota.js'
-import { takeFromFellows } from '../relay.js'
+import { stripeOwners, takeFromFellows, takeStripes } from '../relay.js'
 import type { VaultRow } from '../store/index.js'
 import { retain, VersionIntake } from '../versions.js'
 import { refuse } from './refuse.js'
@@ -72,8 +73,15 @@ async function _takeOffer(ctx: GuardianContext, wire: Wire, conn: Connection, of
     let relayed = 0
     try {
       if (offer.chunks !== undefined) intake.acceptInline(offer.chunks)
+      const swarm = offer.sources?.map((s) => s.peerId) ?? []
+      if (
+        wire.protocol === PROTOCOLS.push &&
+        intake.needed().length > 0 &&
+        swarm.some((p) => samePeer(ctx.node.peerId, p))
+      )
+        relayed = await _takeStriped(ctx, wire, vault, intake, swarm)
       // upload once: what fellow guardians already hold comes from them, the rest from the coordinator
-      if (offer.sources !== undefined && intake.needed().length > 0)
+      else if (offer.sources !== undefined && intake.needed().length > 0)
         relayed = await takeFromFellows(
           ctx,
           vault,
@@ -83,11 +91,7 @@ async function _takeOffer(ctx: GuardianContext, wire: Wire, conn: Connection, of
       need = intake.needed()
       // a session's offer that brought every chunk it lacked is answered with the receipt alone
       if (need.length > 0 || wire.protocol !== PROTOCOLS.push) await wire.send(MSG.need, { chunks: need })
-      for (let i = need.length; i > 0; i--) {
-        const c = await wire.receive(MSG.chunk)
-        intake.accept(c.id, c.data)
-        await wire.send(MSG.ack, {})
-      }
+      await _takeChunks(wire, intake, need.length)
       await wire.send(MSG.receipt, { receipt: intake.commit() })
       ctx.metrics.pushSeconds.observe((performance.now() - started) / 1000)
     } finally {
@@ -106,6 +110,43 @@ async function _takeOffer(ctx: GuardianContext, wire: Wire, conn: Connection, of
     })
     warnIfNearlyFull(ctx, manifest.vaultId)
   })
+}
+
+/** Take `count` chunks from the coordinator, each acknowledged once accepted. */
+async function _takeChunks(wire: Wire, intake: VersionIntake, count: number): Promise<void> {
+  for (let i = count; i > 0; i--) {
+    const c = await wire.receive(MSG.chunk)
+    intake.accept(c.id, c.data)
+    await wire.send(MSG.ack, {})
+  }
+}
+
+/**
+ * A striped offer (its sources name this guardian too): ask the coordinator for this guardian's own
+ * stripe and take it, while the other stripes come from their owners as they get them; the caller then
+ * asks the coordinator for whatever they did not give. Returns the bytes fellows gave.
+ */
+async function _takeStriped(
+  ctx: GuardianContext,
+  wire: Wire,
+  vault: VaultRow,
+  intake: VersionIntake,
+  swarm: readonly Uint8Array[],
+): Promise<number> {
+  const owners = stripeOwners(intake.checked.manifest.chunks, swarm.length)
+  const me = swarm.findIndex((p) => samePeer(ctx.node.peerId, p))
+  const mine = intake.needed().filter((id) => owners.get(toHex(id)) === me)
+  await wire.send(MSG.need, { chunks: mine })
+  const done = new AbortController()
+  const fellows = takeStripes(ctx, vault, intake, swarm, owners, done.signal)
+  try {
+    await _takeChunks(wire, intake, mine.length)
+  } catch (err) {
+    done.abort()
+    await fellows.catch(() => undefined)
+    throw err
+  }
+  return await fellows
 }
 
 /**
