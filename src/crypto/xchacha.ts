@@ -6,11 +6,14 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto'
 import { hchacha } from '@noble/ciphers/chacha.js'
 import { assertBytes } from './assert.js'
+import { releaseBytes } from './bytes.js'
 import { DecryptionFailedError } from './errors.js'
 
 export const XCHACHA_KEY_LENGTH = 32
 export const XCHACHA_NONCE_LENGTH = 24
 export const XCHACHA_TAG_LENGTH = 16
+/** Plaintext encrypted per call of the cipher by xchachaSeal. */
+const SEAL_SLICE = 64 * 1024
 
 // "expand 32-byte k" as little-endian words (RFC 8439 §2.3)
 const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574])
@@ -59,9 +62,16 @@ export function xchachaSeal(
   if (aad !== undefined) cipher.setAAD(aad, { plaintextLength: plaintext.length })
   const out = new Uint8Array(prefix.length + plaintext.length + XCHACHA_TAG_LENGTH)
   out.set(prefix, 0)
-  const body = cipher.update(plaintext)
-  out.set(body, prefix.length)
-  out.set(cipher.final(), prefix.length + body.length)
+  // in slices, each freed once copied: a chunk's whole ciphertext would be one more buffer of its size
+  // for the GC to find (a seal worker's own piled up to 64 MiB)
+  let at = prefix.length
+  for (let o = 0; o < plaintext.length; o += SEAL_SLICE) {
+    const body = cipher.update(plaintext.subarray(o, o + SEAL_SLICE))
+    out.set(body, at)
+    at += body.length
+    releaseBytes(body)
+  }
+  out.set(cipher.final(), at)
   out.set(cipher.getAuthTag(), prefix.length + plaintext.length)
   subkey.fill(0)
   return out

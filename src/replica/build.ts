@@ -6,7 +6,6 @@
  * does not have for a carried file, and never stores a chunk twice in one build. A failure to read a
  * source is an InvalidSourceError naming it, so the caller can carry that one and build again.
  */
-import { createReadStream } from 'node:fs'
 import { type FileHandle, open, opendir, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { toHex } from '../crypto/bytes.js'
@@ -131,13 +130,39 @@ async function _listFiles(source: SourceSpec): Promise<FileJob[]> {
   return out
 }
 
+/** Bytes of a file read at once into each of _read's two buffers: the chunkers' input slice. */
+const READ_PIECE = 1024 * 1024
+
+/**
+ * The file's bytes in pieces read into two buffers in turn, the next read under way while the caller
+ * takes this piece: a piece is valid only until the next is asked for (the chunkers copy each into
+ * their window). A buffer per piece made a GiB of garbage per GiB read, which waits for a full GC.
+ */
 async function* _read(fh: FileHandle, source: SourceSpec): AsyncGenerator<Uint8Array> {
-  const stream = createReadStream('', { fd: fh, highWaterMark: 1024 * 1024, autoClose: false })
+  const buffers = [new Uint8Array(READ_PIECE), new Uint8Array(READ_PIECE)]
+  let position = 0
+  const readInto = (buffer: Uint8Array) => fh.read(buffer, 0, buffer.length, position)
+  let turn = 0
+  let next = readInto(buffers[0]!)
   try {
-    for await (const piece of stream) yield piece as Buffer
-  } catch (err) {
-    // only the read fails here: the chunker consuming these pieces ends them with return(), never throw()
-    throw _unreadable(source, err)
+    for (;;) {
+      let bytesRead: number
+      try {
+        ;({ bytesRead } = await next)
+      } catch (err) {
+        // only the read fails here: the chunker consuming these pieces ends them with return(), never throw()
+        throw _unreadable(source, err)
+      }
+      if (bytesRead === 0) return
+      position += bytesRead
+      const piece = buffers[turn]!.subarray(0, bytesRead)
+      turn ^= 1
+      next = readInto(buffers[turn]!)
+      yield piece
+    }
+  } finally {
+    // a read still under way ends before the caller closes the file
+    await next.catch(() => undefined)
   }
 }
 

@@ -95,7 +95,10 @@ export class DirChunkStore implements ChunkSource, ChunkSink {
   async get(id: Uint8Array): Promise<Uint8Array | undefined> {
     let bytes: Uint8Array
     try {
-      bytes = new Uint8Array(await readFile(this._path(id)[1]))
+      // the file's bytes as they were read: a chunk is up to 4 MiB, and a copy of each doubled what a
+      // push allocates per chunk (dead copies wait for a full GC: the coordinator's peak memory)
+      const read = await readFile(this._path(id)[1])
+      bytes = new Uint8Array(read.buffer, read.byteOffset, read.byteLength)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw err

@@ -3,6 +3,7 @@
  * It holds the chunk keys for its lifetime and must never post them or any plaintext back.
  */
 import { parentPort, workerData } from 'node:worker_threads'
+import { releaseBytes } from '../crypto/bytes.js'
 import { type ChunkKeys, sealChunk } from './chunk.js'
 
 const keys = workerData as ChunkKeys
@@ -11,6 +12,8 @@ parentPort?.on('message', (job: { seq: number; plaintext: Uint8Array }) => {
   try {
     const sealed = sealChunk(keys, job.plaintext)
     job.plaintext.fill(0)
+    // freed now, not at this thread's next full collection (plaintexts piled up to 64 MiB here)
+    releaseBytes(job.plaintext)
     parentPort!.postMessage({ seq: job.seq, sealed }, [sealed.stored.buffer as ArrayBuffer])
   } catch (err) {
     parentPort!.postMessage({ seq: job.seq, error: err instanceof Error ? err.message : 'seal failed' })

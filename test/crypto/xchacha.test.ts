@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { releaseBytes } from '../../src/crypto/bytes.js'
 import { hchacha20, xchachaOpen, xchachaSeal } from '../../src/crypto/xchacha.js'
 import { expectCode, hex } from '../helpers/tmp.js'
 import vectors from '../vectors/xchacha.json' with { type: 'json' }
@@ -37,6 +38,29 @@ describe('XChaCha20-Poly1305 (HChaCha20 + node:crypto)', () => {
       ),
       { numRuns: 200 },
     )
+  })
+
+  it('seals a plaintext of several 64 KiB slices as noble does in one pass, with a prefix', () => {
+    const key = randomBytes(32)
+    const nonce = new Uint8Array(randomBytes(24))
+    for (const length of [65536, 65537, 3 * 65536 + 11]) {
+      const pt = new Uint8Array(randomBytes(length))
+      const ours = xchachaSeal(key, nonce, pt, Uint8Array.of(1), Uint8Array.of(9, 9))
+      const theirs = xchacha20poly1305(key, nonce, Uint8Array.of(1)).encrypt(pt)
+      expect(Buffer.from(ours.subarray(2)).equals(Buffer.from(theirs))).toBe(true)
+      expect([...ours.subarray(0, 2)]).toEqual([9, 9])
+    }
+  })
+
+  it('releaseBytes frees a buffer it is the whole of, and leaves a view of a larger one', () => {
+    const whole = new Uint8Array(1024)
+    releaseBytes(whole)
+    expect(whole.byteLength).toBe(0)
+    const big = new Uint8Array(1024)
+    const view = big.subarray(0, 10)
+    releaseBytes(view)
+    expect(big.byteLength).toBe(1024)
+    expect(view.byteLength).toBe(10)
   })
 
   it('refuses any flipped bit in ciphertext, tag, nonce or aad', async () => {
