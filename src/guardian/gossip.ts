@@ -11,8 +11,9 @@ import { toHex } from '../crypto/bytes.js'
 import { taggedHash } from '../crypto/hash.js'
 import { MSG } from '../p2p/messages.js'
 import type { KithNode } from '../p2p/node.js'
-import { samePeer } from '../p2p/peers.js'
+import { peerIdBytes, samePeer } from '../p2p/peers.js'
 import type { Roster } from '../replica/roster.js'
+import { type Role, RosterMembers } from './members.js'
 
 /** The topic of a vault's heads and evidence: hex(TaggedHash("kith/v1/gossip-topic", vault_id || commitment)). */
 export function vaultTopic(roster: Pick<Roster, 'vaultId' | 'commitment'>): string {
@@ -23,22 +24,31 @@ export function vaultTopic(roster: Pick<Roster, 'vaultId' | 'commitment'>): stri
 export class VaultGossip {
   /** Topic -> the roster that decides who may speak on it. */
   private readonly rosters = new Map<string, Roster>()
+  /** Hex of a vault's id -> its one topic: a vault is found without a walk over every vault. */
+  private readonly topics = new Map<string, string>()
+  /** Who those rosters name, by peer. */
+  private readonly members = new RosterMembers()
 
   constructor(private readonly node: KithNode) {}
 
   /** Subscribe to a vault's topic for this roster (leaving the topic of an older roster). */
   join(roster: Roster): void {
-    for (const [topic, r] of this.rosters)
-      if (Buffer.compare(r.vaultId, roster.vaultId) === 0 && topic !== vaultTopic(roster)) this._leave(topic)
     const topic = vaultTopic(roster)
+    const older = this.topics.get(toHex(roster.vaultId))
+    if (older !== undefined && older !== topic) this._leave(older)
+    const replaced = this.rosters.get(topic)
+    if (replaced !== undefined) this.members.remove(topic, replaced)
     this.rosters.set(topic, roster)
+    this.topics.set(toHex(roster.vaultId), topic)
+    this.members.add(topic, roster)
     this.node.services.pubsub.topicValidators.set(topic, (peer, msg) => this._validate(topic, peer, msg))
     this.node.services.pubsub.subscribe(topic)
   }
 
   /** Stop hearing about a vault (it was removed from this guardian). */
   leave(vaultId: Uint8Array): void {
-    for (const [topic, r] of this.rosters) if (Buffer.compare(r.vaultId, vaultId) === 0) this._leave(topic)
+    const topic = this.topics.get(toHex(vaultId))
+    if (topic !== undefined) this._leave(topic)
   }
 
   /** The vault a topic belongs to, if this guardian keeps it. */
@@ -46,18 +56,28 @@ export class VaultGossip {
     return this.rosters.get(topic)?.vaultId
   }
 
-  /** The current roster of every vault this guardian keeps (joined at start, enroll and each update). */
-  followed(): IterableIterator<Roster> {
-    return this.rosters.values()
+  /** Whether a kept vault's roster names `peer` as its coordinator (or, for 'members', a guardian). */
+  names(peer: PeerId, allow: Role): boolean {
+    return this.members.names(peerIdBytes(peer), allow)
+  }
+
+  /** The current rosters naming `peer` as their coordinator (or, for 'members', a guardian). */
+  naming(peer: PeerId, allow: Role): Roster[] {
+    return this.members.naming(peerIdBytes(peer), allow)
   }
 
   /** Publish on a kept vault's topic; a failure (no peer yet) is the caller's to log. */
   async publish(vaultId: Uint8Array, data: Uint8Array): Promise<void> {
-    for (const [topic, r] of this.rosters)
-      if (Buffer.compare(r.vaultId, vaultId) === 0) await this.node.services.pubsub.publish(topic, data)
+    const topic = this.topics.get(toHex(vaultId))
+    if (topic !== undefined) await this.node.services.pubsub.publish(topic, data)
   }
 
   private _leave(topic: string): void {
+    const roster = this.rosters.get(topic)
+    if (roster !== undefined) {
+      this.members.remove(topic, roster)
+      this.topics.delete(toHex(roster.vaultId))
+    }
     this.rosters.delete(topic)
     this.node.services.pubsub.topicValidators.delete(topic)
     this.node.services.pubsub.unsubscribe(topic)

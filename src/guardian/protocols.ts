@@ -8,7 +8,7 @@
 import type { Connection, Stream } from '@libp2p/interface'
 import { budgetStream, PROTOCOLS, Wire } from '../p2p/wire.js'
 import { duration } from '../time/durations.js'
-import { allowed, knownPeer } from './access.js'
+import { knownPeer } from './access.js'
 import type { GuardianContext } from './context.js'
 import { onCertify } from './handlers/certify.js'
 import { onDone } from './handlers/done.js'
@@ -86,7 +86,7 @@ async function _serve(
   let lease: MemoryLease
   try {
     // a member's share is its own and its vault's: the vaults whose roster names it
-    const vaults = [...ctx.gossip.followed()].filter((roster) => allowed(roster, c.remotePeer, 'members'))
+    const vaults = ctx.gossip.naming(c.remotePeer, 'members')
     lease = ctx.memory.streamLease(
       c.remotePeer.toString(),
       vaults.map((roster) => roster.vaultId),
