@@ -21,7 +21,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { availableParallelism, tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Lab, labUnavailable } from './netns.js'
 import { CLI, waitForLine } from './procs.js'
@@ -37,6 +37,9 @@ const only = process.env['KITH_BENCH_HOME'] as Config | undefined
 /** KITH_BENCH_KEEP=1 keeps the run's data directories and their debug logs, for a look at the timeline. */
 const keep = process.env['KITH_BENCH_KEEP'] === '1'
 const logLevel = keep ? ['--log-level', 'debug'] : []
+/** KITH_BENCH_PROF=<dir>: the guardians write CPU profiles there (stopped with SIGTERM after the backup). */
+const prof = process.env['KITH_BENCH_PROF']
+const profile = prof === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', prof]
 
 function ensureTools(): string | undefined {
   const missing = ['restic', 'rclone'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0)
@@ -85,6 +88,12 @@ function sentBytes(l: Lab, ns: string, dev: string): number {
     stats64: { tx: { bytes: number } }
   }[]
   return link!.stats64.tx.bytes
+}
+
+/** CPU seconds (user and system) process `pid` has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 /** The ms time of the first line of the coordinator's log with this event, or undefined. */
@@ -192,6 +201,7 @@ async function runConfig(config: Config, withRestic: boolean): Promise<Record<st
         '--json',
       )
       const g = l.spawn(h.ns, process.execPath, [
+        ...profile,
         CLI,
         'guardian',
         'start',
@@ -222,13 +232,15 @@ async function runConfig(config: Config, withRestic: boolean): Promise<Record<st
     node(home.ns, 'vault', 'add-guardian', '--data-dir', vault, '--json', ...invites)
     node(home.ns, 'vault', 'add-source', 'file', file, '--data-dir', vault, '--json')
     const sentBefore = hosts.map((h) => sentBytes(l, h.ns, 'eth0'))
+    const cpuBefore = guardians.map((g) => cpuSeconds(g.pid!))
     let report: { pushed: { receipts: number; sentBytes: number } } | undefined
     const started = Date.now()
     const kith = await measure(async () => {
-      const args = ['backup', '--data-dir', vault, '--timeout', '10m', '--json', ...logLevel]
+      const args = ['backup', '--data-dir', vault, '--timeout', '10m', '--json', '--log-level', 'debug']
       report = JSON.parse(await nodeAsync(home.ns, 'vault', ...args))
     })
     const guardianUplinks = hosts.map((h, i) => sentBytes(l, h.ns, 'eth0') - sentBefore[i]!)
+    const guardianCpu = guardians.map((g, i) => r2(cpuSeconds(g.pid!) - cpuBefore[i]!))
     const log = readFileSync(join(vault, 'kith.log'), 'utf8')
     const since = (event: string) => {
       const at = eventAt(log, event)
@@ -258,13 +270,24 @@ async function runConfig(config: Config, withRestic: boolean): Promise<Record<st
           build: r2(((eventAt(log, 'version-built') ?? 0) - (eventAt(log, 'backup-started') ?? 0)) / 1000),
           push_all: r2(((eventAt(log, 'push-done') ?? 0) - (eventAt(log, 'version-built') ?? 0)) / 1000),
           after_push: r2(kith.seconds - (allHold ?? 0)),
+          exit_after_close: r2(kith.seconds - ((eventAt(log, 'vault-closed') ?? started) - started) / 1000),
         },
         receipts: report?.pushed.receipts ?? 0,
         chunk_bytes_sent: report?.pushed.sentBytes ?? 0,
         guardian_uplink_bytes: guardianUplinks,
         guardian_uplink_max_ratio_to_data: r2(Math.max(...guardianUplinks) / DATA),
+        /** CPU seconds each guardian used during the backup (the machine's cores are shared by all). */
+        guardian_cpu_seconds: guardianCpu,
+        machine_load_1min: r2(loadavg()[0]!),
       },
     }
+    if (prof !== undefined)
+      await Promise.all(
+        guardians.map((g) => {
+          g.kill('SIGTERM')
+          return new Promise((resolve) => g.once('exit', resolve))
+        }),
+      )
     if (!withRestic) return out
 
     // restic: the same file to a repository on each of the same 5 hosts, all at once

@@ -12,4 +12,6 @@ if (tooOld !== undefined) {
 }
 const { hideBin } = await import('yargs/helpers')
 const { runCli } = await import('./run.js')
-process.exitCode = await runCli(hideBin(process.argv))
+// the command is done and closed what it opened (its files, its vault, its node): exit now, not when
+// libp2p's last close timer runs out (a second after every command that went online)
+process.exit(await runCli(hideBin(process.argv)))

@@ -11,7 +11,5 @@ import { runCli } from './run.js'
 const argv = process.argv.slice(2)
 if (argv[0] === RELEASE_PLUGIN_COMMAND)
   void import('../cln/plugin-process.js').then((m) => m.runPluginProcess(argv[1]))
-else
-  void runCli(argv).then((status) => {
-    process.exitCode = status
-  })
+// done, and closed what it opened: exit now, not when libp2p's last close timer runs out (main.ts)
+else void runCli(argv).then((status) => process.exit(status))

@@ -157,6 +157,11 @@ export async function runBackup(
   const drained: PushReport[] = []
   for (const v of vault.db.outbox())
     drained.push(await pushToGuardians(vault, v, deadline(), options.progress))
+  // the guardians' push sessions open while the version is built, off the push's path
+  const warming = vault
+    .pushSessions()
+    .then((ps) => ps.warm(vault.members(), { signal: deadline() }))
+    .catch(() => undefined) // each push opens its own session then, and says why not
 
   const sources = vault.db.sources()
   if (sources.length === 0) throw new NoSourcesError()
@@ -271,6 +276,7 @@ export async function runBackup(
     manifest: m.bytes,
     createdAt: m.createdAt,
   })
+  await warming
   const pushed = await pushToGuardians(vault, vault.db.newestVersion()!, deadline(), options.progress)
   trimCommitted(vault)
   const deleted = await collectLocalChunks(vault)

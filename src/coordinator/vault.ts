@@ -183,6 +183,7 @@ export class Vault {
   }
 
   async close(): Promise<void> {
+    const started = performance.now()
     const sessions = this.sessions
     this.sessions = undefined
     await sessions?.then(
@@ -195,6 +196,7 @@ export class Vault {
       (n) => n.stop(),
       () => {},
     )
+    this.log.debug({ event: 'vault-closed', ms: Math.round(performance.now() - started) })
     this.db.close()
     this.vaultKey.fill(0)
     this.kek.fill(0)

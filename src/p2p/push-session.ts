@@ -150,6 +150,35 @@ export class PushSessions {
     return r
   }
 
+  /**
+   * Open a session with each guardian that has none, ahead of its first push (while the version is
+   * still being built): the dial, handshake and protocol choice are then off the push's path. Best
+   * effort: one that cannot be opened now is opened by its push, which says why.
+   */
+  async warm(guardians: readonly PeerRef[], options?: AbortOptions): Promise<void> {
+    await Promise.all(
+      guardians.map(async (g) => {
+        const key = Buffer.from(g.peerId).toString('hex')
+        if (this.kept.has(key) || this.closed) return
+        try {
+          const stream = await openStream(
+            this.node,
+            g.peerId,
+            g.addrs,
+            [PROTOCOLS.push],
+            options?.signal,
+            this.log,
+          )
+          const session = { stream, wire: new Wire(stream, PROTOCOLS.push, MSG.need.maxBytes), busy: false }
+          if (this.kept.has(key) || this.closed) void closeAfterReply(stream)
+          else this.kept.set(key, session)
+        } catch {
+          // its push opens one and says why not
+        }
+      }),
+    )
+  }
+
   /** Close every kept session (one in use closes when its push ends); later pushes keep none. Idempotent. */
   close(): void {
     this.closed = true
