@@ -35,13 +35,15 @@ export interface PushReport {
 }
 
 /**
- * The guardians of one push ask for mostly the same chunks in the same order; a small window of recent
- * reads lets them share one read per chunk instead of one each.
+ * The guardians of one push sent the same chunks (a version too small to stripe) ask for them in the
+ * same order, at about the same time; a small window of recent reads lets them share one read per chunk
+ * instead of one each. Two of the largest chunks: a striped push reads each chunk for one guardian, and
+ * what this window holds is the coordinator's memory (32 MiB was a tenth of its peak).
  */
 class SharedReads {
   private readonly recent = new Map<string, Promise<Uint8Array | undefined>>()
   private bytes = 0
-  private static readonly MAX_BYTES = 32 * 1024 * 1024
+  private static readonly MAX_BYTES = 8 * 1024 * 1024
 
   constructor(private readonly store: DirChunkStore) {}
 
@@ -178,13 +180,17 @@ export async function pushToGuardians(
   if (lacking.length >= 2 && freshBytes(vault, v) >= RELAY_MIN_BYTES) {
     // upload once, striped: each guardian lacking it takes its own share of the chunks from this node
     // and the rest from the others (holders, and those taking their shares now), all at once
-    const swarm = [...holders(), ...seedOrder(lacking)].slice(0, MAX_PUSH_SOURCES)
+    // one that was unreachable last time is offered it afterwards, from the holders: its fellows would
+    // wait on it for its stripe
+    const reachable = lacking.filter((g) => g.unreachableSince === null)
+    const candidates = reachable.length > 0 ? reachable : lacking
+    const swarm = [...holders(), ...seedOrder(candidates)].slice(0, MAX_PUSH_SOURCES)
     const named = new Set(swarm.map((g) => toHex(g.peerId)))
     const ids = swarm.map((g) => g.peerId)
     await Promise.all(
       lacking.filter((g) => named.has(toHex(g.peerId))).map((g) => push(g, false, false, ids)),
     )
-    // beyond the most an offer names: from those that hold it by now
+    // beyond the most an offer names, or unreachable last time: from those that hold it by now
     await Promise.all(lacking.filter((g) => !named.has(toHex(g.peerId))).map((g) => push(g, false, true)))
   } else await Promise.all(vault.members().map((g) => push(g, false)))
   if (unreached.length > 0) {

@@ -249,13 +249,13 @@ export async function buildVersion(opts: BuildOptions): Promise<BuildResult> {
               reused++
               continue
             }
-            // a few writes under way at once: each waits on its own fsync
+            newChunks.push(sealed.id)
+            bytesStored += sealed.stored.length
+            // a few writes under way at once: each waits on its own fsync (the store takes the bytes)
             const write = opts.store.put(sealed.id, sealed.stored)
             write.catch(() => {}) // awaited below, in order; this only silences the early-rejection warning
             writing.push(write)
             if (writing.length >= WRITES_AT_ONCE) await writing.shift()
-            newChunks.push(sealed.id)
-            bytesStored += sealed.stored.length
           }
           bytesRead += size
           const was = source.recorded?.get(job.relPath)

@@ -6,7 +6,7 @@
  */
 import { readdir, readFile, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { toHex } from '../crypto/bytes.js'
+import { releaseBytes, toHex } from '../crypto/bytes.js'
 import { ensurePrivateDir, fsyncDir, writeFileAtomic } from '../disk/atomic.js'
 import { verifyChunkId } from './chunk.js'
 
@@ -23,7 +23,10 @@ export interface ChunkSource {
 }
 
 export interface ChunkSink {
-  /** Store a chunk; idempotent. Durable once flush() returns. */
+  /**
+   * Store a chunk; idempotent. Durable once flush() returns. `stored` is the sink's from the call on:
+   * the caller never reads it again (DirChunkStore frees it once written).
+   */
   put(id: Uint8Array, stored: Uint8Array): Promise<void>
   /** Make every put so far durable. */
   flush?(): Promise<void>
@@ -49,13 +52,18 @@ export class DirChunkStore implements ChunkSource, ChunkSink {
   async put(id: Uint8Array, stored: Uint8Array): Promise<void> {
     verifyChunkId(id, stored)
     const [sub, path] = this._path(id)
-    if (await this.has(id)) return
-    if (!this.made.has(sub)) {
-      await ensurePrivateDir(sub)
-      this.made.add(sub)
+    try {
+      if (await this.has(id)) return
+      if (!this.made.has(sub)) {
+        await ensurePrivateDir(sub)
+        this.made.add(sub)
+      }
+      await writeFileAtomic(path, stored, { syncDir: false })
+      this.dirty.add(sub)
+    } finally {
+      // freed now, not at a full collection: a build's sealed chunks piled up to 64 MiB otherwise
+      releaseBytes(stored)
     }
-    await writeFileAtomic(path, stored, { syncDir: false })
-    this.dirty.add(sub)
   }
 
   async flush(): Promise<void> {
