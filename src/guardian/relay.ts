@@ -10,7 +10,7 @@
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import { errorFields } from '../log.js'
 import type { PeerRef } from '../p2p/client.js'
-import { isRemote } from '../p2p/errors.js'
+import { isRemote, PeerUnreachableError } from '../p2p/errors.js'
 import { FetchSessions } from '../p2p/fetch-session.js'
 import { peerText, samePeer } from '../p2p/peers.js'
 import { duration } from '../time/durations.js'
@@ -156,9 +156,10 @@ export async function takeStripes(
           if (stop.aborted) return
           ids.push(id)
           // not taking this push yet (its offer is on its way): asked again; a stream that broke is
-          // opened again, a few times
+          // opened again, a few times; one that cannot be reached at all is not waited for
           if (isRemote(err) && err.remoteCode === 'NOT_HELD') await _pause(duration('stripeRetry'))
-          else if (isRemote(err) || ++broken > STRIPE_REOPENS) drop(err)
+          else if (isRemote(err) || err instanceof PeerUnreachableError || ++broken > STRIPE_REOPENS)
+            drop(err)
           continue
         }
         try {
