@@ -94,7 +94,7 @@ export function stripeOwners(
 }
 
 /** Fetches asked of one fellow at once (its replies come in order, each as its chunk arrives there). */
-const STRIPE_AHEAD = 2
+const STRIPE_AHEAD = 4
 /** Times a fellow's session may break (a connection lost) and be opened again before it is given up. */
 const STRIPE_REOPENS = 3
 
