@@ -115,13 +115,17 @@ export class ClnPlugin {
     // the guardians' round trip); lightningd hears `continue` only once both are done. A log write that
     // fails leaves at most an entry on guardians that lightningd never commits, which the next write at
     // that position replaces (same predecessor), as after a crash between the two.
-    const replicated = this._replicate(entry.position, entry.bytes)
+    const stop = new AbortController()
+    const replicated = this._replicate(entry.position, entry.bytes, stop.signal)
+    // it may fail before it is awaited below (a database error in the first turn): never unhandled
+    replicated.catch(() => undefined)
     try {
       // the sends go out on the event loop's turn: the log's write must not hold them back
       await new Promise((r) => setImmediate(r))
       log.put({ position: entry.position, prev: entry.prev, hash: entry.hash, bytes: entry.bytes })
     } catch (err) {
-      replicated.catch(() => undefined)
+      // refused: no more tries, nor alerts, for a transaction lightningd will not commit
+      stop.abort()
       throw err
     }
     await replicated
@@ -181,15 +185,17 @@ export class ClnPlugin {
       this.d.say('broken', `the operator's alert was not delivered (${f}); lightningd is held all the same`)
   }
 
-  private async _replicate(position: number, bytes: Uint8Array): Promise<void> {
+  /** Send until W hold it, the hold time is over (Refusal), or `stop` (the transaction was refused). */
+  private async _replicate(position: number, bytes: Uint8Array, stop: AbortSignal): Promise<void> {
     const deadline = Date.now() + this.d.holdMs
     let alerted = false
     let best: AppendOutcome = { acks: 0, failures: [] }
     for (;;) {
       const w = this.d.quorum()
       const left = Math.max(1, deadline - Date.now())
-      const tried = AbortSignal.timeout(Math.min(left, duration('clnAppend')))
+      const tried = AbortSignal.any([stop, AbortSignal.timeout(Math.min(left, duration('clnAppend')))])
       const outcome = await this.d.append(position, bytes, w, tried)
+      if (stop.aborted) return
       if (outcome.acks >= w) {
         if (alerted)
           this.d.say(

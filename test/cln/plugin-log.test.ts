@@ -24,7 +24,7 @@ describe("kith-cln: the writer's log beside the sends", () => {
   /** What left for the guardians, in order, and whether the log had it then. */
   let sent: { position: number; bytes: Uint8Array; inLog: boolean }[]
 
-  const plugin = () =>
+  const plugin = (over: Partial<ConstructorParameters<typeof ClnPlugin>[0]> = {}) =>
     new ClnPlugin({
       vaultId: new Uint8Array(32).fill(1),
       journal: 'cln-db',
@@ -46,6 +46,7 @@ describe("kith-cln: the writer's log beside the sends", () => {
       alert: async () => [],
       fenced: () => undefined,
       proveFence: async () => undefined,
+      ...over,
     })
 
   beforeEach(async () => {
@@ -67,8 +68,8 @@ describe("kith-cln: the writer's log beside the sends", () => {
     expect(equalBytes(kept.hash, openEntry(sent[0]!.bytes, ed25519PublicKey(seed)).hash)).toBe(true)
   })
 
-  it('a log write that fails refuses the transaction; the same data_version again replaces what left', async () => {
-    const p = plugin()
+  /** The log's next write fails as a full disk would make it. */
+  const failNextPut = () => {
     const put = log.put.bind(log)
     let fail = true
     log.put = (e) => {
@@ -78,6 +79,11 @@ describe("kith-cln: the writer's log beside the sends", () => {
       }
       put(e)
     }
+  }
+
+  it('a log write that fails refuses the transaction; the same data_version again replaces what left', async () => {
+    const p = plugin()
+    failNextPut()
     await expect(p.dbWrite(6, ['UPDATE vars SET intval = 6'])).rejects.toThrow(/disk is full/)
     expect(log.tip()!.position).toBe(5) // nothing kept: lightningd did not commit
     await p.dbWrite(6, ['UPDATE vars SET intval = 6', 'INSERT INTO payments VALUES (1)'])
@@ -87,5 +93,37 @@ describe("kith-cln: the writer's log beside the sends", () => {
     expect(equalBytes(first!.prev, base.hash) && equalBytes(again!.prev, base.hash)).toBe(true)
     expect(equalBytes(first!.hash, again!.hash)).toBe(false)
     expect(equalBytes(log.newest()!.hash, again!.hash)).toBe(true)
+  })
+
+  it('a log write that fails stops the sends: no retry, and no alert for a transaction lightningd will not commit', async () => {
+    const alerts: string[] = []
+    let tries = 0
+    const p = plugin({
+      // no guardian answers: without the stop, the plugin would alert and try again until the hold time
+      append: async () => {
+        tries++
+        await new Promise((r) => setTimeout(r, 20))
+        return { acks: 0, failures: [] }
+      },
+      alert: async (why) => {
+        alerts.push(why)
+        return []
+      },
+    })
+    failNextPut()
+    await expect(p.dbWrite(6, ['UPDATE vars SET intval = 6'])).rejects.toThrow(/disk is full/)
+    await new Promise((r) => setTimeout(r, 200))
+    expect({ tries, alerts }).toEqual({ tries: 1, alerts: [] })
+  })
+
+  it('a failure in the first turn (the vault database locked) refuses the transaction, and the plugin lives', async () => {
+    const p = plugin({
+      quorum: () => {
+        throw new Error('database is locked')
+      },
+    })
+    await expect(p.dbWrite(6, ['UPDATE vars SET intval = 6'])).rejects.toThrow(/database is locked/)
+    // the log's write had already happened: the next write at 6 is a rewind, which guardians replace
+    expect(log.newest()?.position).toBe(6)
   })
 })
