@@ -93,6 +93,20 @@ export function stripeOwners(
   return owners
 }
 
+/**
+ * The chunks still needed, largest first (the manifest's order among equals): the order an owner asks
+ * the coordinator for its stripe and its fellows ask the owner, so the last to arrive, which every
+ * fellow then waits for, are the smallest.
+ */
+export function stripeOrder(intake: VersionIntake): Uint8Array[] {
+  const size = (id: Uint8Array) => intake.checked.need.get(toHex(id)) ?? 0
+  return intake
+    .needed()
+    .map((id, i) => ({ id, i, size: size(id) }))
+    .sort((a, b) => b.size - a.size || a.i - b.i)
+    .map((c) => c.id)
+}
+
 /** Fetches asked of one fellow at once (its replies come in order, each as its chunk arrives there). */
 const STRIPE_AHEAD = 4
 /** Times a fellow's session may break (a connection lost) and be opened again before it is given up. */
@@ -118,7 +132,7 @@ export async function takeStripes(
 ): Promise<number> {
   const guardians = ctx.roster(vault).guardians
   const stripes = new Map<number, Uint8Array[]>()
-  for (const id of intake.needed()) {
+  for (const id of stripeOrder(intake)) {
     const o = owners.get(toHex(id))
     if (o === undefined || samePeer(ctx.node.peerId, swarm[o]!)) continue
     if (!guardians.some((g) => equalBytes(g.peerId, swarm[o]!))) continue // only the roster's guardians

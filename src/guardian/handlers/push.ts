@@ -23,7 +23,7 @@ import { noteHead } from '../heads.js'
 import { noteHeard } from '../heard.js'
 import { type CheckedOffer, checkOffer } from '../ingest.js'
 import { warnIfNearlyFull } from '../quota.js'
-import { stripeOwners, takeFromFellows, takeStripes } from '../relay.js'
+import { stripeOrder, stripeOwners, takeFromFellows, takeStripes } from '../relay.js'
 import type { VaultRow } from '../store/index.js'
 import { retain, VersionIntake } from '../versions.js'
 import { refuse } from './refuse.js'
@@ -135,7 +135,7 @@ async function _takeStriped(
 ): Promise<number> {
   const owners = stripeOwners(intake.checked.manifest.chunks, swarm.length)
   const me = swarm.findIndex((p) => samePeer(ctx.node.peerId, p))
-  const mine = intake.needed().filter((id) => owners.get(toHex(id)) === me)
+  const mine = stripeOrder(intake).filter((id) => owners.get(toHex(id)) === me)
   await wire.send(MSG.need, { chunks: mine })
   const done = new AbortController()
   const fellows = takeStripes(ctx, vault, intake, swarm, owners, done.signal)
