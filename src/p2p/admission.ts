@@ -21,7 +21,7 @@ export interface AdmissionLimits {
   readonly pendingPerNetwork: number
 }
 
-/** With libp2p's maxConnections of 64, members always have at least 40. */
+/** With a serving node's maxConnections of 256 (node.ts), members always have at least 232. */
 export const ADMISSION: AdmissionLimits = {
   strangerSlots: 24,
   strangersPerNetwork: 6,

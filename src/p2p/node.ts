@@ -38,7 +38,7 @@ export interface KithNodeInit {
   readonly listen?: readonly string[]
   /** Multiaddrs to tell peers instead of the listen addresses (for NAT or DNS names). */
   readonly announce?: readonly string[]
-  /** Most open connections; guardians of one vault need a handful. */
+  /** Most open connections; a coordinator needs a handful (default 64; a serving node's: 256). */
   readonly maxConnections?: number
   /**
    * Most new inbound connections one host may open per second (libp2p's default: 5). Tests that run
@@ -68,6 +68,15 @@ export interface KithNodeInit {
 }
 
 export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/0'
+
+/**
+ * Connections a node that serves vaults holds, and handshakes it runs at once: a site keeps a thousand
+ * vaults, and a hundred of their coordinators may back up at the same moment (bench:site; with 64 and
+ * 16, 84 of 100 were refused at once). Strangers stay within the admission gater's slots and per-network
+ * limits (admission.ts) whatever these are. A coordinator needs a handful.
+ */
+const SERVE_CONNECTIONS = 256
+const SERVE_PENDING = 128
 
 export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
   // the gater asks the node for its connections and reservations, and the node is made after the gater
@@ -105,8 +114,8 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
       ),
     ],
     connectionManager: {
-      maxConnections: init.maxConnections ?? 64,
-      maxIncomingPendingConnections: 16,
+      maxConnections: init.maxConnections ?? (init.serve ? SERVE_CONNECTIONS : 64),
+      maxIncomingPendingConnections: init.serve ? SERVE_PENDING : 16,
       inboundUpgradeTimeout: duration('connectionUpgrade'),
       ...(init.inboundPerSecond !== undefined ? { inboundConnectionThreshold: init.inboundPerSecond } : {}),
     },
@@ -122,6 +131,9 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,
         runOnLimitedConnection: true,
+        // no peer-store tag per topic and mesh peer: a fellow of a thousand vaults carried a thousand
+        // tags, and libp2p rewrites a peer's whole record at every stream opened with it
+        tagMeshPeers: false,
       }),
       dcutr: dcutr(),
       ...(init.serve
