@@ -25,6 +25,12 @@ export function peakRssMb(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : -1
 }
 
+/** A process's resident memory now (VmRSS), in MB; -1 if it cannot be read. */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Math.round(Number(m[1]) / 1024) : -1
+}
+
 /** The p-th percentile of `xs`, to the microsecond. */
 export const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b)

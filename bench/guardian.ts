@@ -15,11 +15,9 @@
  */
 import { spawn } from 'node:child_process'
 import { createCipheriv, randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { parseSize } from '../src/cli/parse.js'
@@ -35,6 +33,7 @@ import { sealChunk } from '../src/replica/chunk.js'
 import { type ChunkRef, type Manifest, sealManifest, ZERO_HASH } from '../src/replica/manifest.js'
 import { signRoster } from '../src/replica/roster.js'
 import { splitDataKey } from '../src/shares/split.js'
+import { deployedSettingsInForce, runAsDeployed } from './deployed.js'
 import { echoNode, pct, peakRssMb, sqliteAppender } from './floors.js'
 import { memoryLimit } from './memory-limit.js'
 import { CLI, kith, waitForLine } from './procs.js'
@@ -75,19 +74,9 @@ if (limit instanceof Error) {
 }
 /**
  * KITH_BENCH_AS_DEPLOYED=1: the guardian and the floor's node run with the memory settings the systemd
- * unit (deploy/systemd/kith-guardian.service) gives the daemon, read from the unit itself, so the bench
- * measures what is shipped. The JSON says which settings the two processes had.
+ * unit gives the daemon (bench/deployed.ts). The JSON says which settings the two processes had.
  */
-const DEPLOYED_SETTINGS = ['NODE_OPTIONS', 'GLIBC_TUNABLES']
-if (process.env['KITH_BENCH_AS_DEPLOYED'] === '1') {
-  const unit = readFileSync(
-    fileURLToPath(new URL('../../deploy/systemd/kith-guardian.service', import.meta.url)),
-    'utf8',
-  )
-  for (const m of unit.matchAll(/^Environment=(\w+)=(.*)$/gm))
-    if (DEPLOYED_SETTINGS.includes(m[1]!)) process.env[m[1]!] = m[2]!
-}
-const settings = Object.fromEntries(DEPLOYED_SETTINGS.map((k) => [k, process.env[k] ?? null]))
+const settings = process.env['KITH_BENCH_AS_DEPLOYED'] === '1' ? runAsDeployed() : deployedSettingsInForce()
 
 const work = await mkdtemp(join(tmpdir(), 'kith-bench-'))
 const gdir = join(work, 'guardian')

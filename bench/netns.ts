@@ -137,7 +137,12 @@ table ip filter {
 
   /** Bytes a home's router has sent to the internet so far (its uplink's counter). */
   uplinkBytes(router: string): number {
-    const [link] = JSON.parse(this.exec(router, 'ip', ['-j', '-s', 'link', 'show', 'dev', 'wan'])) as {
+    return this.sentBytes(router, 'wan')
+  }
+
+  /** Bytes sent so far through interface `dev` of namespace `ns` (eth0: all a public host sent). */
+  sentBytes(ns: string, dev: string): number {
+    const [link] = JSON.parse(this.exec(ns, 'ip', ['-j', '-s', 'link', 'show', 'dev', dev])) as {
       stats64: { tx: { bytes: number } }
     }[]
     return link!.stats64.tx.bytes
