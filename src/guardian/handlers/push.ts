@@ -138,7 +138,11 @@ async function _takeStriped(
   const mine = stripeOrder(intake).filter((id) => owners.get(toHex(id)) === me)
   await wire.send(MSG.need, { chunks: mine })
   const done = new AbortController()
-  const fellows = takeStripes(ctx, vault, intake, swarm, owners, done.signal)
+  const started = performance.now()
+  let fellowsMs = 0
+  const fellows = takeStripes(ctx, vault, intake, swarm, owners, done.signal).finally(() => {
+    fellowsMs = performance.now() - started
+  })
   try {
     await _takeChunks(wire, intake, mine.length)
   } catch (err) {
@@ -146,7 +150,19 @@ async function _takeStriped(
     await fellows.catch(() => undefined)
     throw err
   }
-  return await fellows
+  const ownMs = performance.now() - started
+  const taken = await fellows
+  // when its own stripe and the others' were in: which of them the version waited for
+  ctx.log.info({
+    event: 'stripes-taken',
+    version: intake.checked.manifest.version,
+    own: mine.length,
+    ownMs: Math.round(ownMs),
+    fellowsMs: Math.round(fellowsMs),
+    fromFellows: taken,
+    left: intake.needed().length,
+  })
+  return taken
 }
 
 /**
