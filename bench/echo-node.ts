@@ -10,7 +10,12 @@ import { MAX_CHUNK_STORED } from '../src/replica/chunk.js'
 
 const ECHO_PROTOCOL = '/kith-bench/echo/1.0.0'
 
-const node = await createKithNode({ privateKey: await generateKeyPair('Ed25519') })
+/** KITH_BENCH_LISTEN: the address to listen on and announce (a lab's host), else loopback. */
+const listen = process.env['KITH_BENCH_LISTEN']
+const node = await createKithNode({
+  privateKey: await generateKeyPair('Ed25519'),
+  ...(listen !== undefined ? { listen: [listen], announce: [listen] } : {}),
+})
 await node.handle(ECHO_PROTOCOL, async (stream) => {
   const lp = lpStream(stream, { maxDataLength: 1 << 20 })
   try {

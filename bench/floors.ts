@@ -44,7 +44,7 @@ export const pct = (xs: number[], p: number): number => {
  */
 export async function echoNode(
   node: Awaited<ReturnType<typeof createKithNode>>,
-  limit?: MemoryLimit,
+  limit?: Pick<MemoryLimit, 'wrap'>,
 ): Promise<{
   rtt(bytes?: number): Promise<number>
   sink(messages: Iterable<Uint8Array>, windowBytes: number): Promise<void>

@@ -18,7 +18,6 @@ import { type Identify, identify } from '@libp2p/identify'
 import type { Ed25519PrivateKey, Libp2p } from '@libp2p/interface'
 import { type Ping, ping } from '@libp2p/ping'
 import { type TCPSocketOptions, tcp } from '@libp2p/tcp'
-import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
 import { duration } from '../time/durations.js'
 import { type AdmissionPolicy, admissionGater } from './admission.js'
@@ -79,6 +78,8 @@ const SERVE_CONNECTIONS = 256
 const SERVE_PENDING = 128
 
 export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
+  // UPnP / NAT-PMP only where asked for: its modules cost every other process some 9 MB of memory
+  const upnp = init.serve?.upnp ? (await import('@libp2p/upnp-nat')).uPnPNAT : undefined
   // the gater asks the node for its connections and reservations, and the node is made after the gater
   let node: KithNode | undefined
   const connections = () => node?.getConnections() ?? []
@@ -152,7 +153,7 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
                 defaultDurationLimit: duration('relayedConnection'),
               },
             }),
-            ...(init.serve.upnp ? { upnp: uPnPNAT() } : {}),
+            ...(upnp ? { upnp: upnp() } : {}),
           }
         : {}),
     },
