@@ -27,7 +27,8 @@ const BATCH_BYTES = 8 * 1024 * 1024
  */
 export class VersionIntake implements Incoming {
   private readonly missing: Map<string, number>
-  private batch: { id: Uint8Array; data: Uint8Array }[] = []
+  /** Chunks accepted, not yet written; `own`: its message is this intake's alone, to free once written. */
+  private batch: { id: Uint8Array; data: Uint8Array; own: boolean }[] = []
   private batchBytes = 0
   /** Fellows' fetches waiting for a chunk still missing, by id (hex). */
   private readonly waiting = new Map<string, ((data: Uint8Array | undefined) => void)[]>()
@@ -54,7 +55,10 @@ export class VersionIntake implements Incoming {
   }
 
   batched(hex: string): Uint8Array | undefined {
-    return this.batch.find((c) => toHex(c.id) === hex)?.data
+    const c = this.batch.find((b) => toHex(b.id) === hex)
+    // a fellow is given it: its bytes are no longer this intake's alone to free
+    if (c !== undefined) c.own = false
+    return c?.data
   }
 
   arrival(hex: string): Promise<Uint8Array | undefined> | undefined {
@@ -84,8 +88,12 @@ export class VersionIntake implements Incoming {
     return [...this.missing.keys()].map((h) => new Uint8Array(Buffer.from(h, 'hex')))
   }
 
-  /** Accept one chunk: listed by the signed manifest, asked for, once, and intact. */
-  accept(id: Uint8Array, data: Uint8Array): void {
+  /**
+   * Accept one chunk: listed by the signed manifest, asked for, once, and intact. `message`: the chunk
+   * came in a message of its own that nothing else keeps (a push's chunk): freed once written, unless a
+   * fellow was given it meanwhile.
+   */
+  accept(id: Uint8Array, data: Uint8Array, message: 'own' | 'shared' = 'shared'): void {
     const hex = toHex(id)
     const size = this.missing.get(hex)
     if (size === undefined) throw new ProtocolViolationError(PROTOCOLS.push, 'chunk not asked for')
@@ -94,9 +102,10 @@ export class VersionIntake implements Incoming {
     verifyChunkId(id, data)
     this.missing.delete(hex)
     this.accepted++
-    for (const resolve of this.waiting.get(hex) ?? []) resolve(data)
+    const waiting = this.waiting.get(hex) ?? []
+    for (const resolve of waiting) resolve(data)
     this.waiting.delete(hex)
-    this.batch.push({ id, data })
+    this.batch.push({ id, data, own: message === 'own' && waiting.length === 0 })
     this.batchBytes += data.length
     if (this.batchBytes >= BATCH_BYTES) this.flush()
   }
@@ -201,9 +210,26 @@ export class VersionIntake implements Incoming {
   flush(): void {
     if (this.batch.length === 0) return
     this.ctx.db.versions.putChunks(this.checked.manifest.vaultId, this.batch)
+    for (const c of this.batch) if (c.own) _releaseMessage(c.data)
     this.batch = []
     this.batchBytes = 0
   }
+}
+
+/**
+ * Free the message a chunk came in, now that it is written: V8 frees a buffer only at a full collection,
+ * and chunk messages (up to 4 MiB each) piled up by the tens of MiB until one came. Only a message of
+ * its own: one over 64 KiB spans several Noise frames, so the length-prefixed reader assembled it into a
+ * buffer of its own, which holds nothing but the record's header, the id and these bytes.
+ */
+function _releaseMessage(data: Uint8Array): void {
+  const buffer = data.buffer
+  if (
+    buffer instanceof ArrayBuffer &&
+    data.byteLength >= 64 * 1024 &&
+    buffer.byteLength - data.byteLength <= 1024
+  )
+    buffer.transferToFixedLength(0)
 }
 
 /** Apply the retention policy to a vault (caller holds its lock); `orphans` also sweeps chunks of

@@ -116,7 +116,7 @@ async function _takeOffer(ctx: GuardianContext, wire: Wire, conn: Connection, of
 async function _takeChunks(wire: Wire, intake: VersionIntake, count: number): Promise<void> {
   for (let i = count; i > 0; i--) {
     const c = await wire.receive(MSG.chunk)
-    intake.accept(c.id, c.data)
+    intake.accept(c.id, c.data, 'own')
     await wire.send(MSG.ack, {})
   }
 }
