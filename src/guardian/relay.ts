@@ -154,7 +154,6 @@ export async function takeStripes(
   const fellow = async (peer: PeerRef, ids: Uint8Array[]) => {
     let away = false
     let broken = 0
-    let served = 0
     const drop = (err: unknown) => {
       // its stripe comes from the coordinator instead
       if (!away)
@@ -170,11 +169,9 @@ export async function takeStripes(
         } catch (err) {
           if (stop.aborted) return
           ids.push(id)
-          // not taking this push yet (its offer is on its way): asked again, until it gave a chunk (then
-          // its push ended without this one); a stream that broke is opened again, a few times; one
-          // that cannot be reached at all is not waited for
-          if (isRemote(err) && err.remoteCode === 'NOT_HELD' && served === 0)
-            await _pause(duration('stripeRetry'))
+          // not taking this push yet (its offer is on its way): asked again; a stream that broke is
+          // opened again, a few times; one that cannot be reached at all is not waited for
+          if (isRemote(err) && err.remoteCode === 'NOT_HELD') await _pause(duration('stripeRetry'))
           else if (isRemote(err) || err instanceof PeerUnreachableError || ++broken > STRIPE_REOPENS)
             drop(err)
           continue
@@ -182,7 +179,6 @@ export async function takeStripes(
         try {
           intake.accept(id, data)
           taken += data.length
-          served++
         } catch (err) {
           // a wrong chunk: this fellow is not asked again
           drop(err)
