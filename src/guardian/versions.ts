@@ -30,8 +30,6 @@ export class VersionIntake implements Incoming {
   /** Chunks accepted, not yet written; `own`: its message is this intake's alone, to free once written. */
   private batch: { id: Uint8Array; data: Uint8Array; own: boolean }[] = []
   private batchBytes = 0
-  /** Fellows' fetches waiting for a chunk still missing, by id (hex). */
-  private readonly waiting = new Map<string, ((data: Uint8Array | undefined) => void)[]>()
   private readonly unregister: () => void
   /** Chunks accepted so far, from anyone: a relay's progress. */
   accepted = 0
@@ -61,22 +59,16 @@ export class VersionIntake implements Incoming {
     return c?.data
   }
 
-  arrival(hex: string): Promise<Uint8Array | undefined> | undefined {
-    if (!this.open || !this.missing.has(hex)) return undefined
-    return new Promise((resolve) => {
-      const list = this.waiting.get(hex)
-      if (list === undefined) this.waiting.set(hex, [resolve])
-      else list.push(resolve)
-    })
+  expects(hex: string): boolean {
+    return this.open && this.missing.has(hex)
   }
 
   /** Done with this intake, committed or not (idempotent). */
   close(): void {
     if (!this.open) return
     this.open = false
+    // fetches waiting for a chunk no other open intake expects are answered none
     this.unregister()
-    for (const list of this.waiting.values()) for (const resolve of list) resolve(undefined)
-    this.waiting.clear()
     const key = toHex(this.checked.manifest.vaultId)
     const left = (this.ctx.intakes.get(key) ?? 1) - 1
     if (left > 0) this.ctx.intakes.set(key, left)
@@ -102,10 +94,9 @@ export class VersionIntake implements Incoming {
     verifyChunkId(id, data)
     this.missing.delete(hex)
     this.accepted++
-    const waiting = this.waiting.get(hex) ?? []
-    for (const resolve of waiting) resolve(data)
-    this.waiting.delete(hex)
-    this.batch.push({ id, data, own: message === 'own' && waiting.length === 0 })
+    // fetches waiting for it, through this intake or another of the vault's, get it now
+    const given = this.ctx.arrivals.arrived(this.checked.manifest.vaultId, hex, data)
+    this.batch.push({ id, data, own: message === 'own' && given === 0 })
     this.batchBytes += data.length
     if (this.batchBytes >= BATCH_BYTES) this.flush()
   }

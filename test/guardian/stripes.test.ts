@@ -42,21 +42,25 @@ describe('stripeOwners', () => {
 })
 
 /** An intake as the fetch handler sees it: what it has in memory, what it still expects. */
-function intake(version: number, batched: Map<string, Uint8Array>, expected: Set<string>) {
-  const waiting = new Map<string, ((d: Uint8Array | undefined) => void)[]>()
+function intake(
+  arrivals: Arrivals,
+  vault: Uint8Array,
+  version: number,
+  batched: Map<string, Uint8Array>,
+  expected: Set<string>,
+) {
   const incoming: Incoming = {
     version,
     batched: (hex) => batched.get(hex),
-    arrival: (hex) =>
-      expected.has(hex)
-        ? new Promise((resolve) => waiting.set(hex, [...(waiting.get(hex) ?? []), resolve]))
-        : undefined,
+    expects: (hex) => expected.has(hex),
   }
-  const arrive = (hex: string, data: Uint8Array | undefined) => {
-    for (const r of waiting.get(hex) ?? []) r(data)
-    waiting.delete(hex)
+  const remove = arrivals.add(vault, incoming)
+  // what VersionIntake.accept does
+  const arrive = (hex: string, data: Uint8Array) => {
+    expected.delete(hex)
+    arrivals.arrived(vault, hex, data)
   }
-  return { incoming, arrive }
+  return { arrive, remove }
 }
 
 describe('Arrivals', () => {
@@ -65,34 +69,65 @@ describe('Arrivals', () => {
   it('a chunk an open intake holds in memory is given at once', () => {
     const arrivals = new Arrivals()
     const data = Uint8Array.of(1, 2, 3)
-    const { incoming } = intake(2, new Map([[toHex(id(1)), data]]), new Set())
-    arrivals.add(vault, incoming)
+    intake(arrivals, vault, 2, new Map([[toHex(id(1)), data]]), new Set())
     expect(arrivals.chunk(vault, id(1))).toBe(data)
   })
 
   it('a chunk an open intake expects is given when it comes, and none if the intake ends without it', async () => {
     const arrivals = new Arrivals()
-    const { incoming, arrive } = intake(2, new Map(), new Set([toHex(id(1)), toHex(id(2))]))
-    arrivals.add(vault, incoming)
+    const { arrive, remove } = intake(arrivals, vault, 2, new Map(), new Set([toHex(id(1)), toHex(id(2))]))
     const first = arrivals.chunk(vault, id(1))
     const second = arrivals.chunk(vault, id(2))
     expect(first).toBeInstanceOf(Promise)
     const data = Uint8Array.of(7)
     arrive(toHex(id(1)), data)
-    arrive(toHex(id(2)), undefined)
+    remove()
     expect(await first).toBe(data)
     expect(await second).toBeUndefined()
   })
 
   it('nothing is coming for another vault, an unlisted chunk, or once the intake is gone', () => {
     const arrivals = new Arrivals()
-    const { incoming } = intake(3, new Map(), new Set([toHex(id(1))]))
-    const remove = arrivals.add(vault, incoming)
+    const { remove } = intake(arrivals, vault, 3, new Map(), new Set([toHex(id(1))]))
     expect(arrivals.chunk(id(8), id(1))).toBeUndefined()
     expect(arrivals.chunk(vault, id(2))).toBeUndefined()
     expect(arrivals.newestComing(vault)).toBe(3)
     remove()
     expect(arrivals.chunk(vault, id(1))).toBeUndefined()
     expect(arrivals.newestComing(vault)).toBe(0)
+  })
+
+  it('a chunk two open intakes expect (a catch-up opened before the push) is given by whichever takes it', async () => {
+    const arrivals = new Arrivals()
+    const catchUp = intake(arrivals, vault, 4, new Map(), new Set([toHex(id(1)), toHex(id(2))]))
+    const push = intake(arrivals, vault, 4, new Map(), new Set([toHex(id(1)), toHex(id(2))]))
+    const first = arrivals.chunk(vault, id(1))
+    const second = arrivals.chunk(vault, id(2))
+    const data = Uint8Array.of(5)
+    push.arrive(toHex(id(1)), data)
+    expect(await first).toBe(data)
+    // the catch-up ends without chunk 2: the push still expects it, so its fetch still waits
+    catchUp.remove()
+    let answered = false
+    void (second as Promise<unknown>).then(() => {
+      answered = true
+    })
+    await Promise.resolve()
+    expect(answered).toBe(false)
+    expect(arrivals.waiters(vault)).toBe(1)
+    push.remove()
+    expect(await second).toBeUndefined()
+    expect(arrivals.waiters(vault)).toBe(0)
+  })
+
+  it('a fetch that leaves (its signal aborts) is no longer waiting', async () => {
+    const arrivals = new Arrivals()
+    intake(arrivals, vault, 5, new Map(), new Set([toHex(id(1))]))
+    const leave = new AbortController()
+    const waiting = arrivals.chunk(vault, id(1), leave.signal)
+    expect(arrivals.waiters(vault)).toBe(1)
+    leave.abort()
+    expect(await waiting).toBeUndefined()
+    expect(arrivals.waiters(vault)).toBe(0)
   })
 })
