@@ -40,6 +40,7 @@ import { serveProtocols } from './protocols.js'
 import { ReleaseFiles } from './release-files.js'
 import { RequestAttendance } from './request-slots.js'
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js'
+import { RoundPlan } from './round-plan.js'
 import { GuardianStore, type VaultRow } from './store/index.js'
 import { antiEntropy, onGossip } from './sync.js'
 import { VaultLocks } from './vault-lock.js'
@@ -87,6 +88,8 @@ export class Guardian {
   private releaseLock: (() => void) | undefined
   private page: GuardianPage | undefined
   private readonly locks = new VaultLocks()
+  /** Which vaults the anti-entropy rounds compare; new at each start, so a start compares them all. */
+  private plan = new RoundPlan()
   private readonly rosters = new Map<string, Roster>()
   private readonly notices: Notices
   /** The background copy of this guardian's own release file (its failures are logged, never thrown). */
@@ -247,6 +250,7 @@ export class Guardian {
       arrivals: new Arrivals(),
       releaseFiles: new ReleaseFiles(this.opts.dataDir, { now, log }),
     }
+    this.plan = new RoundPlan()
     // the vaults' rosters first: who is a member (admission, every handler) is read from them
     for (const v of db.vaults.all()) ctx.gossip.join(ctx.roster(v))
     this.ctx = ctx
@@ -319,7 +323,7 @@ export class Guardian {
   async antiEntropy(): Promise<void> {
     const ctx = this.ctx
     if (ctx === undefined) return
-    await antiEntropy(ctx).catch((err: unknown) =>
+    await antiEntropy(ctx, this.plan).catch((err: unknown) =>
       // a round that fails (a peer gone mid-way, the guardian stopping) is simply retried next time
       ctx.log.debug({
         event: 'anti-entropy-failed',

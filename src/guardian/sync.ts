@@ -24,6 +24,7 @@ import { announceEvidence, keepEvidence, publishEvidence } from './evidence.js'
 import { noteHead } from './heads.js'
 import { checkOffer } from './ingest.js'
 import { sweepRemovals } from './removal.js'
+import { RoundPlan } from './round-plan.js'
 import type { VaultRow } from './store/index.js'
 import { retain, VersionIntake } from './versions.js'
 
@@ -182,34 +183,40 @@ async function _askHead(
 }
 
 /**
- * One round: compare heads with every other guardian of every vault, on one fetch session per fellow;
- * pull what is newer, re-announce our head where a fellow did not answer with it, publish any
+ * One round: compare heads with every other guardian of each vault the plan says is due (round-plan.ts:
+ * every vault whose head or roster changed here, and the others now and then), on one fetch session per
+ * fellow; pull what is newer, re-announce our head where a fellow did not answer with it, publish any
  * equivocation evidence, and prune. A vault whose fellows all hold our head costs one small request
- * each and no signature check: a site keeps a thousand vaults, each compared every round.
+ * each and no signature check, and waits longer for the next: a site keeps a thousand quiet vaults.
  */
-export async function antiEntropy(ctx: GuardianContext): Promise<void> {
+export async function antiEntropy(ctx: GuardianContext, plan: RoundPlan = new RoundPlan()): Promise<void> {
   await sweepRemovals(ctx)
   const sessions = new FetchSessions(ctx.node, duration('step'), ctx.p2pLog)
   const away = new Set<string>()
+  const vaults = ctx.db.vaults.all()
   try {
-    for (const vault of ctx.db.vaults.all()) {
+    for (const vault of vaults) {
       if (!ctx.running()) return
-      await _round(ctx, vault, sessions, away)
+      if (!plan.due(vault)) continue
+      if (await _round(ctx, vault, sessions, away)) plan.inStep(vault)
+      else plan.notInStep(vault)
     }
   } finally {
+    plan.endRound(vaults)
     await sessions.close()
   }
 }
 
+/** Compare one vault with its fellows (and prune it); true if every fellow answered with our head. */
 async function _round(
   ctx: GuardianContext,
   vault: VaultRow,
   sessions: FetchSessions,
   away: Set<string>,
-): Promise<void> {
+): Promise<boolean> {
   let inStep = true
   for (const g of ctx.roster(vault).guardians) {
-    if (!ctx.running()) return
+    if (!ctx.running()) return false
     if (samePeer(ctx.node.peerId, g.peerId)) continue
     const answer = away.has(toHex(g.peerId)) ? 'away' : await _askHead(vault, g, sessions)
     if (answer === 'same') continue
@@ -230,4 +237,5 @@ async function _round(
   if (vault.equivocation)
     for (const e of ctx.db.versions.evidence(vault.vaultId)) publishEvidence(ctx, vault.vaultId, e)
   await ctx.exclusive(vault.vaultId, async () => retain(ctx, vault.vaultId, true))
+  return inStep
 }

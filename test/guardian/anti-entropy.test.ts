@@ -1,13 +1,16 @@
 /**
  * An anti-entropy round (guardian/sync.ts antiEntropy), on two guardians in this process: a guardian
  * that lacks the newest version pulls it from its fellow; a vault whose fellow answers with the very
- * head held here is announced on gossip no more (a site keeps a thousand vaults, each compared every
- * round); one whose fellow lacks it is.
+ * head held here is announced on gossip no more, and compared again only GAP rounds later (round-plan.ts;
+ * a site keeps a thousand vaults), at once when its head changes; one whose fellow lacks it is announced.
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { equalBytes } from '../../src/crypto/bytes.js'
 import { vaultTopic } from '../../src/guardian/gossip.js'
+import { GAP } from '../../src/guardian/round-plan.js'
 import { Guardian } from '../../src/guardian/service.js'
+import { FetchSessions } from '../../src/p2p/fetch-session.js'
 import type { KithNode } from '../../src/p2p/node.js'
 import { peerIdBytes } from '../../src/p2p/peers.js'
 import { duration } from '../../src/time/durations.js'
@@ -45,10 +48,12 @@ async function ahead() {
   const v1 = await v.nextVersion(dir)
   for (const r of refs) await pushVersion(node, r, v.pushArgs(v1))
   await pushVersion(node, refs[0]!, v.pushArgs(await v.nextVersion(dir)))
-  // the pushes' own announcements are out (at most announceLatest after a push) before a round is watched
-  await new Promise((r) => setTimeout(r, 2 * duration('announceLatest')))
+  await announced()
   return v
 }
+
+/** The announcements of versions just taken are out (at most announceLatest after each), before a round is watched. */
+const announced = () => new Promise((r) => setTimeout(r, 2 * duration('announceLatest')))
 
 /** Heads guardian `i` publishes on gossip while `fn` runs. */
 async function published(i: number, fn: () => Promise<void>): Promise<number> {
@@ -78,7 +83,31 @@ describe('anti-entropy round', () => {
     await ahead()
     // guardian 1 pulls what it lacks: then both hold the same heads of every vault
     await gs[1]!.antiEntropy()
+    await announced()
     expect(await published(0, () => gs[0]!.antiEntropy())).toBe(0)
     expect(await published(1, () => gs[1]!.antiEntropy())).toBe(0)
+  })
+
+  it('compares a vault in step again GAP rounds later, and at once when its head changes here', async () => {
+    const v = await ahead()
+    await gs[1]!.antiEntropy()
+    const spy = vi.spyOn(FetchSessions.prototype, 'fetch')
+    /** Heads of this vault guardian 0 asks its fellow for in one round. */
+    const asked = async () => {
+      spy.mockClear()
+      await gs[0]!.antiEntropy()
+      return spy.mock.calls.filter(([, id, req]) => req.what === 'head' && equalBytes(id, v.roster.vaultId))
+        .length
+    }
+    try {
+      const rounds: number[] = []
+      for (let i = 0; i <= GAP; i++) rounds.push(await asked())
+      expect(rounds).toEqual([1, ...Array.from({ length: GAP - 1 }, () => 0), 1])
+      await pushVersion(node, refs[0]!, v.pushArgs(await v.nextVersion(await tempDir())))
+      // compared at once (the fellow lags now, so the catch-up asks for its head again)
+      expect(await asked()).toBeGreaterThan(0)
+    } finally {
+      spy.mockRestore()
+    }
   })
 })
