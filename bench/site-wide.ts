@@ -19,9 +19,11 @@ export interface WideFigure {
   readonly new_bytes: number
   readonly coordinator_egress_bytes: number
   /** What the coordinator counted itself as chunk bytes written to guardians' streams. */
-  readonly coordinator_chunk_bytes_counted: number
-  readonly receipts: number
+  readonly coordinator_chunk_bytes_counted: number | null
+  readonly receipts: number | null
   readonly committed: boolean
+  /** The backup's error, when it did not commit (QUORUM_NOT_REACHED: fewer than W receipts). */
+  readonly error: string | null
   readonly backup_seconds: number
   readonly egress_ratio: number
   readonly egress_target_ratio: number
@@ -82,8 +84,16 @@ export async function wideVault(
     kith('vault', 'add-source', 'file', file, '--data-dir', vault, '--json')
     const before = lab.sentBytes(home.ns, 'eth0')
     const t = performance.now()
-    const r = JSON.parse(kith('vault', 'backup', '--data-dir', vault, '--timeout', '10m', '--json')) as {
-      pushed: { receipts: number; sentBytes: number; committed: boolean }
+    // a backup short of W exits 1 with its JSON error: the figures say so rather than end the bench
+    let out: string
+    try {
+      out = kith('vault', 'backup', '--data-dir', vault, '--timeout', '10m', '--json')
+    } catch (err) {
+      out = String((err as { stdout?: unknown }).stdout ?? '{}')
+    }
+    const r = JSON.parse(out) as {
+      pushed?: { receipts: number; sentBytes: number; committed: boolean }
+      error?: { code: string; message: string }
     }
     const seconds = (performance.now() - t) / 1000
     const egress = lab.sentBytes(home.ns, 'eth0') - before
@@ -93,13 +103,14 @@ export async function wideVault(
       write_quorum: w,
       new_bytes: dataBytes,
       coordinator_egress_bytes: egress,
-      coordinator_chunk_bytes_counted: r.pushed.sentBytes,
-      receipts: r.pushed.receipts,
-      committed: r.pushed.committed,
+      coordinator_chunk_bytes_counted: r.pushed?.sentBytes ?? null,
+      receipts: r.pushed?.receipts ?? null,
+      committed: r.pushed?.committed ?? false,
+      error: r.error ? `${r.error.code}: ${r.error.message}` : null,
       backup_seconds: Math.round(seconds * 100) / 100,
       egress_ratio: ratio,
       egress_target_ratio: 1.2,
-      meets_egress_target: r.pushed.committed && ratio <= 1.2,
+      meets_egress_target: r.pushed?.committed === true && ratio <= 1.2,
     }
   } finally {
     lab.destroy()

@@ -8,11 +8,11 @@
  *   taking turns): p50/p99 on the site and on the floor, and the ratio (target: p50 at most 1.3x);
  * - 100 of the site's coordinators backing up at once: each one's push (dial included) p50/p99, the
  *   burst's total time, and pushes that failed;
- * - startup of a guardian (stopped, started again) until it says it listens;
  * - after things settle, a quiet minute: each daemon's VmRSS (target: at most 300 MB), its CPU
  *   (utime + stime, as % of one core; target: under 2 %), and the bytes the guardians of each set sent
  *   each other (every TCP segment on their connections, counted by nftables on loopback: gossip,
  *   anti-entropy, libp2p's own);
+ * - startup of a guardian (stopped, started again) until it says it listens;
  * - a vault of 20 guardians (W = 15) on hosts of their own (bench/site-wide.ts): one backup of new data,
  *   the coordinator's egress against the new bytes (target: at most 1.2x).
  * Needs root for nftables and the namespaces. KITH_BENCH_SITE_VAULTS, _BURST, _IDLE_S, _WIDE (guardians;
@@ -40,8 +40,11 @@ const WIDE = count('WIDE', 20)
 /** Vaults enrolled at once (each its own node, three enrolls and three pushes). */
 const ENROLL_PARALLEL = 12
 const SPACED = 100
-/** Quiet before the idle minute: the last pushes' announcements, retention and first rounds are over. */
-const SETTLE_SECONDS = 20
+/**
+ * Quiet before the idle minute: every daemon has run an anti-entropy round (60 s apart) since the last
+ * push, and the announcements and retention of the burst are over.
+ */
+const SETTLE_SECONDS = 75
 const MiB = 1024 * 1024
 
 const r2 = (x: number) => Math.round(x * 100) / 100
@@ -71,17 +74,16 @@ async function guardian(dir: string): Promise<Daemon> {
 }
 
 /**
- * KITH_BENCH_SITE_PROFILE=DIR: the restarted site guardian writes a CPU profile of the rest of its run
- * (its start, the quiet minute) into DIR when it stops.
+ * KITH_BENCH_SITE_PROFILE=DIR: the second site guardian writes a CPU profile of its whole run into DIR
+ * when it stops (right after the quiet minute: its last minute is that one).
  */
 const PROFILE = process.env['KITH_BENCH_SITE_PROFILE']
 
 /** Stop a daemon and start it again; seconds from the start until it says it listens. */
-async function restart(d: Daemon, profile?: string): Promise<number> {
+async function restart(d: Daemon): Promise<number> {
   await stopAll([d.proc])
   const t = performance.now()
-  const prof = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`]
-  d.proc = spawn(process.execPath, [...prof, CLI, 'guardian', 'start', '--data-dir', d.dir, '--no-web'], {
+  d.proc = spawn(process.execPath, [CLI, 'guardian', 'start', '--data-dir', d.dir, '--no-web'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   await waitForLine(d.proc, /listening on/)
@@ -134,7 +136,14 @@ const floor: Daemon[] = []
 const vaults: SiteVault[] = []
 let counters: ReturnType<typeof loopbackCounters> | undefined
 try {
-  for (let i = 0; i < 3; i++) site.push(await guardian(join(work, `site${i}`)))
+  for (let i = 0; i < 3; i++) {
+    const options = process.env['NODE_OPTIONS']
+    if (i === 1 && PROFILE !== undefined)
+      process.env['NODE_OPTIONS'] = `${options ?? ''} --cpu-prof --cpu-prof-dir=${PROFILE}`
+    site.push(await guardian(join(work, `site${i}`)))
+    if (options === undefined) delete process.env['NODE_OPTIONS']
+    else process.env['NODE_OPTIONS'] = options
+  }
   for (let i = 0; i < 3; i++) floor.push(await guardian(join(work, `floor${i}`)))
 
   // the site's vaults: a thousand coordinators, a dozen at a time, each enrolled and given a version
@@ -202,8 +211,6 @@ try {
   const burstSeconds = (performance.now() - t) / 1000
   await Promise.all(burst.map((v) => v.close()))
 
-  const startup = { site: await restart(site[0]!, PROFILE), floor: await restart(floor[0]!) }
-
   // the quiet minute
   await sleep(SETTLE_SECONDS * 1000)
   const all = [...site, ...floor]
@@ -219,6 +226,7 @@ try {
   const perMinute = (name: string) => Math.round((bytes1[name]! - bytes0[name]!) / minutes)
   counters.remove()
   counters = undefined
+  const startup = { site: await restart(site[0]!), floor: await restart(floor[0]!) }
   await stopAll(all.map((d) => d.proc))
 
   const wide =
@@ -236,6 +244,8 @@ try {
         node: process.version,
         cores: availableParallelism(),
         memory_settings: settings,
+        // its CPU figure includes the profiler's own sampling
+        profiled: PROFILE !== undefined ? 'site guardian 2 (--cpu-prof)' : null,
         vaults: VAULTS,
         guardians: 3,
         enroll_seconds: r2(enrollSeconds),
