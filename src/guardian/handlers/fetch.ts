@@ -84,15 +84,28 @@ function _answer(ctx: GuardianContext, vault: VaultRow, req: FetchRequest): Uint
 
 /**
  * A chunk not on disk that an open intake is receiving now (a striped push: its fellows ask for it as
- * it comes, docs/format.md §Protocol messages): answered once it is here, NOT_HELD if that intake ends without it.
+ * it comes, docs/format.md §Protocol messages): answered once it is here, NOT_HELD once no open intake
+ * expects it, or after relayStep (the longest an asker waits for one chunk). An asker that leaves (its
+ * stream closes or is reset) is waited for no longer: the handler, its stream and memory lease end.
  */
 async function _arriving(
   ctx: GuardianContext,
   vault: VaultRow,
   req: FetchRequest,
+  stream: Stream,
 ): Promise<Uint8Array | undefined> {
   if (req.what !== 'chunk' || req.chunkId === undefined) return undefined
-  return await ctx.arrivals.chunk(vault.vaultId, req.chunkId)
+  const gone = new AbortController()
+  const leave = () => gone.abort()
+  const cap = setTimeout(leave, duration('relayStep'))
+  stream.addEventListener('close', leave)
+  if (stream.status !== 'open') leave()
+  try {
+    return await ctx.arrivals.chunk(vault.vaultId, req.chunkId, gone.signal)
+  } finally {
+    clearTimeout(cap)
+    stream.removeEventListener('close', leave)
+  }
 }
 
 /** What a recoverer (not on the roster) may read: the head with a live request; data once approved. */
@@ -174,7 +187,7 @@ async function _answerOne(
       ? encodeRecordBody(MSG.addresses, {
           records: (await addressRecords(ctx, vault)).map((record) => ({ record })),
         })
-      : (_answer(ctx, vault, req) ?? (await _arriving(ctx, vault, req)))
+      : (_answer(ctx, vault, req) ?? (await _arriving(ctx, vault, req, wire.stream)))
   if (data === undefined) throw new NotHeldError()
   await wire.send(MSG.fetched, { data })
   return true
