@@ -118,9 +118,12 @@ const _pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * Take the chunks of the other members' stripes from them, each as soon as its owner has it (a fellow
  * answers for a chunk it is still receiving when it comes: arrivals.ts). A fellow not taking the push
  * yet (NOT_HELD) is asked again; one that is unreachable or sends a wrong chunk is not asked again.
- * Ends when every fellow gave its stripe or was given up, when `signal` aborts, or when no chunk came
- * to this guardian from anyone for stripeStall: what is left, the coordinator sends. Returns the bytes
- * fellows gave.
+ * Ends when every fellow gave its stripe or was given up, when `signal` aborts (the coordinator left),
+ * when no chunk came to this guardian from anyone for stripeStall, at relayStep - relayHeadroom, or,
+ * once `own` settled (this guardian's own stripe is in: its fellows got theirs at the same pace), when
+ * the others' took as long again as the own stripe did, at least stripeStall; from then on an owner
+ * that does not give one chunk within fellowChunk is given up. A fellow that trickles its stripe so
+ * keeps nobody waiting past that: what is left, the coordinator sends. Returns the bytes fellows gave.
  */
 export async function takeStripes(
   ctx: GuardianContext,
@@ -129,6 +132,7 @@ export async function takeStripes(
   swarm: readonly Uint8Array[],
   owners: ReadonlyMap<string, number>,
   signal: AbortSignal,
+  own: Promise<unknown>,
 ): Promise<number> {
   const guardians = ctx.roster(vault).guardians
   const stripes = new Map<number, Uint8Array[]>()
@@ -148,7 +152,22 @@ export async function takeStripes(
     if (intake.accepted === seen) stalled.abort()
     seen = intake.accepted
   }, duration('stripeStall'))
-  const stop = AbortSignal.any([signal, stalled.signal])
+  // all of it, a little under what the coordinator waits for the next need (as takeFromFellows)
+  const step = duration('relayStep')
+  const overall = AbortSignal.timeout(Math.max(step / 2, step - duration('relayHeadroom')))
+  // once the own stripe is in: the others' get as long again (at least stripeStall), and each chunk
+  // asked from then on fellowChunk
+  const late = new AbortController()
+  const started = performance.now()
+  let ownIn = false
+  let grace: ReturnType<typeof setTimeout> | undefined
+  const phase = () => {
+    ownIn = true
+    const ms = Math.max(duration('stripeStall'), performance.now() - started)
+    if (!late.signal.aborted) grace = setTimeout(() => late.abort(), ms)
+  }
+  own.then(phase, phase)
+  const stop = AbortSignal.any([signal, stalled.signal, overall, late.signal])
   const sessions = new FetchSessions(ctx.node, duration('relayStep'), ctx.p2pLog)
   let taken = 0
   const fellow = async (peer: PeerRef, ids: Uint8Array[]) => {
@@ -164,11 +183,17 @@ export async function takeStripes(
       while (ids.length > 0 && !away && !stop.aborted) {
         const id = ids.shift()!
         let data: Uint8Array
+        const limit = ownIn ? AbortSignal.any([stop, AbortSignal.timeout(duration('fellowChunk'))]) : stop
         try {
-          data = await sessions.fetch(peer, vault.vaultId, { what: 'chunk', id }, stop)
+          data = await sessions.fetch(peer, vault.vaultId, { what: 'chunk', id }, limit)
         } catch (err) {
           if (stop.aborted) return
           ids.push(id)
+          // a chunk not given within fellowChunk once the own stripe is in: a slow owner, given up
+          if (limit.aborted) {
+            drop(err)
+            continue
+          }
           // not taking this push yet (its offer is on its way): asked again; a stream that broke is
           // opened again, a few times; one that cannot be reached at all is not waited for
           if (isRemote(err) && err.remoteCode === 'NOT_HELD') await _pause(duration('stripeRetry'))
@@ -193,6 +218,8 @@ export async function takeStripes(
     )
   } finally {
     clearInterval(watch)
+    late.abort()
+    clearTimeout(grace)
     await sessions.close()
   }
   return taken

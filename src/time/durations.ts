@@ -20,11 +20,16 @@ export const DEFAULT_DURATIONS = Object.freeze({
   relayStep: 10 * MINUTE,
   /** How much before relayStep runs out a guardian stops taking from fellows, to answer in time. */
   relayHeadroom: 30 * SECOND,
-  /** One chunk a guardian takes from a fellow: a slow fellow costs time, the coordinator sends the rest. */
+  /**
+   * One chunk a guardian takes from a fellow (in a striped push, once its own stripe is in): a slow
+   * fellow costs time, the coordinator sends the rest.
+   */
   fellowChunk: 15 * SECOND,
   /**
    * A striped push whose chunks stopped coming (from the coordinator and every fellow alike): the
-   * guardian asks the coordinator for what its fellows did not give. A fellow that holds back costs this.
+   * guardian asks the coordinator for what its fellows did not give. A fellow that holds back costs this
+   * (checked this often: up to twice it). Also the least the others' stripes are waited for once the
+   * guardian's own is in (as long again as the own one took, at least this).
    */
   stripeStall: 10 * SECOND,
   /** A guardian's whole catch-up from a fellow (head, manifest, chunks); the next round tries again. */

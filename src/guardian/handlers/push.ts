@@ -137,21 +137,34 @@ async function _takeStriped(
   const me = swarm.findIndex((p) => samePeer(ctx.node.peerId, p))
   const mine = stripeOrder(intake).filter((id) => owners.get(toHex(id)) === me)
   await wire.send(MSG.need, { chunks: mine })
+  // the coordinator gone (its deadline passed, the session cut): no one waits for this push any more,
+  // and the vault's lock is not held for it
   const done = new AbortController()
+  const leave = () => done.abort()
+  wire.stream.addEventListener('close', leave)
+  if (wire.stream.status !== 'open') leave()
   const started = performance.now()
   let fellowsMs = 0
-  const fellows = takeStripes(ctx, vault, intake, swarm, owners, done.signal).finally(() => {
+  let ownMs = 0
+  const own = _takeChunks(wire, intake, mine.length).then(() => {
+    ownMs = performance.now() - started
+  })
+  const fellows = takeStripes(ctx, vault, intake, swarm, owners, done.signal, own).finally(() => {
     fellowsMs = performance.now() - started
   })
+  let taken: number
   try {
-    await _takeChunks(wire, intake, mine.length)
-  } catch (err) {
-    done.abort()
-    await fellows.catch(() => undefined)
-    throw err
+    try {
+      await own
+    } catch (err) {
+      done.abort()
+      await fellows.catch(() => undefined)
+      throw err
+    }
+    taken = await fellows
+  } finally {
+    wire.stream.removeEventListener('close', leave)
   }
-  const ownMs = performance.now() - started
-  const taken = await fellows
   // when its own stripe and the others' were in: which of them the version waited for
   ctx.log.info({
     event: 'stripes-taken',
