@@ -12,9 +12,12 @@ import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Stream } from '@libp2p/interface'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { GuardianContext } from '../../src/guardian/context.js'
 import { NotHeldError } from '../../src/guardian/errors.js'
 import { MSG } from '../../src/p2p/messages.js'
 import { PROTOCOLS, Wire } from '../../src/p2p/wire.js'
+import { verifyChunkId } from '../../src/replica/chunk.js'
+import { openManifest } from '../../src/replica/manifest.js'
 import { setDurations } from '../../src/time/durations.js'
 import { kithJson } from '../helpers/cli.js'
 import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
@@ -23,12 +26,13 @@ const fleet = localFleet()
 const MiB = 1024 * 1024
 
 /**
- * Make `g` a lying fellow: its fetch answers every chunk with NOT_HELD (`not-held`), or with the chunk's
- * bytes, once it has them, with one byte flipped (`wrong-bytes`). Its pushes are still taken honestly.
- * Undone by restarting it.
+ * Make `g` a lying fellow: its fetch answers every chunk with NOT_HELD (`not-held`), or, as soon as it
+ * has the chunk (on its way in, as an honest owner answers, or on disk), with random bytes of the
+ * chunk's size (`wrong-bytes`). Its pushes are still taken honestly. Undone by restarting it.
  */
 async function lieOnFetch(g: LocalGuardian, how: 'not-held' | 'wrong-bytes'): Promise<void> {
   const node = g.guardian.node
+  const ctx = (g.guardian as unknown as { ctx: GuardianContext }).ctx
   await node.unhandle([PROTOCOLS.fetchSession, PROTOCOLS.fetch])
   const serve = async (s: Stream) => {
     const wire = new Wire(s, s.protocol, MSG.fetch.maxBytes)
@@ -40,17 +44,11 @@ async function lieOnFetch(g: LocalGuardian, how: 'not-held' | 'wrong-bytes'): Pr
           await wire.tell(new NotHeldError())
           continue
         }
-        let data: Uint8Array | undefined
-        for (let i = 0; i < 200 && data === undefined; i++) {
-          data = g.guardian.db.versions.chunk(req.vaultId, req.chunkId)
-          if (data === undefined) await new Promise((r) => setTimeout(r, 25))
-        }
+        const got = ctx.arrivals.chunk(req.vaultId, req.chunkId)
+        const data =
+          (got instanceof Promise ? await got : got) ?? g.guardian.db.versions.chunk(req.vaultId, req.chunkId)
         if (data === undefined) await wire.tell(new NotHeldError())
-        else {
-          const wrong = Uint8Array.from(data)
-          wrong[wrong.length - 1]! ^= 1
-          await wire.send(MSG.fetched, { data: wrong })
-        }
+        else await wire.send(MSG.fetched, { data: new Uint8Array(randomBytes(data.length)) })
       }
     } catch {
       s.abort(new Error('liar done'))
@@ -88,7 +86,7 @@ describe('upload once, striped: 5 guardians, W = 4', () => {
   const backup = async () => (await kithJson(...made.v('backup')))['pushed'] as Record<string, unknown>
 
   it('a new version of 8 MiB: the node sends about 1x its bytes, spread over the guardians, and it commits', async () => {
-    made = await localVault(5, 3, 4, fleet)
+    made = await localVault(5, 3, 4, fleet, { log: true })
     file = join(made.work, 'hsm_secret')
     await replace(8 * MiB)
     await kithJson(...made.v('add-source', 'file', file, '--name', 'seed'))
@@ -139,13 +137,22 @@ describe('upload once, striped: 5 guardians, W = 4', () => {
     expect(pushed).toMatchObject({ version: 4, committed: true, receipts: 5 })
     // no fellow's chunk was taken: each guardian got every chunk from the node
     expect(pushed['sentBytes'] as number).toBeGreaterThan(4 * 2 * MiB)
+    let dropped = 0
     for (const g of made.gs) {
       expect(g.guardian.db.vaults.all()[0]!.headVersion).toBe(4)
       // what is stored hashes to its id: every chunk the version lists is the node's
       const vaultId = g.guardian.db.vaults.all()[0]!.vaultId
-      const manifest = g.guardian.db.versions.manifest(vaultId, 4)
-      expect(manifest).toBeDefined()
+      const manifest = openManifest(g.guardian.db.versions.manifest(vaultId, 4)!)
+      for (const c of manifest.chunks) {
+        const data = g.guardian.db.versions.chunk(vaultId, c.id)
+        expect(data).toBeDefined()
+        expect(() => verifyChunkId(c.id, data!)).not.toThrow()
+      }
+      // and the liars were asked, answered, and dropped for it
+      const log = await readFile(join(g.dir, 'kith.log'), 'utf8')
+      dropped += log.split('\n').filter((l) => l.includes('"event":"stripe-fellow-dropped"')).length
     }
+    expect(dropped).toBeGreaterThan(0)
     for (const g of made.gs) {
       await g.stop()
       await g.start()
