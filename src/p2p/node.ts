@@ -74,6 +74,21 @@ export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/0'
  * 16, 84 of 100 were refused at once). Strangers stay within the admission gater's slots and per-network
  * limits (admission.ts) whatever these are. A coordinator needs a handful.
  */
+/**
+ * libp2p's connection monitor: a ping waits behind a push's chunks on the same connection (seconds on a
+ * home uplink, more on a busy machine), so it may take connectionPing (libp2p's 5 s cut whole connections
+ * mid-push, and every stream on them). The next ping starts only after the last one's deadline: libp2p's
+ * ping allows one outbound stream per connection, and a second one started beside a slow first failed,
+ * which aborted the connection all the same.
+ */
+export function connectionMonitorSettings(): {
+  pingInterval: number
+  pingTimeout: { minTimeout: number; maxTimeout: number }
+} {
+  const timeout = duration('connectionPing')
+  return { pingInterval: 2 * timeout, pingTimeout: { minTimeout: timeout, maxTimeout: timeout } }
+}
+
 const SERVE_CONNECTIONS = 256
 const SERVE_PENDING = 128
 
@@ -121,9 +136,7 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
       ...(init.inboundPerSecond !== undefined ? { inboundConnectionThreshold: init.inboundPerSecond } : {}),
     },
     ...(gater ? { connectionGater: gater } : {}),
-    // a ping waits behind a push's chunks on the same connection (seconds on a home uplink, more on a
-    // busy machine): libp2p's 5 s cut whole connections mid-push, and every stream on them
-    connectionMonitor: { pingTimeout: { minTimeout: duration('connectionPing') } },
+    connectionMonitor: connectionMonitorSettings(),
     services: {
       identify: identify(),
       ping: ping(),

@@ -65,7 +65,7 @@ export const DEFAULT_DURATIONS = Object.freeze({
   /** A relay reservation being made (libp2p's circuit relay transport). */
   reservationCompletion: 10 * SECOND,
   /**
-   * The least a connection's ping (libp2p's connection monitor, every 10 s) may take before the
+   * What a connection's ping (libp2p's connection monitor, every twice this) may take before the
    * connection is closed as dead: as long as a step, since a ping waits behind the chunks a push queued.
    */
   connectionPing: 30 * SECOND,
