@@ -24,8 +24,8 @@ import { type LocalGuardian, localFleet, localVault } from '../helpers/local.js'
 const fleet = localFleet()
 const MiB = 1024 * 1024
 /** The others' stall check (scaled down), and the trickle: one chunk to each asker this often. */
-const STALL_MS = 6_000
-const GAP_MS = 4_000
+const STALL_MS = 9_000
+const GAP_MS = 7_000
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -85,15 +85,36 @@ describe('a fellow that trickles its stripe', () => {
     await kithJson(...made.v('backup'))
     restore = setDurations({ stripeStall: STALL_MS, stripeRetry: 50 })
     await trickle(made.gs[0]!)
-    // about 8 chunks in the trickler's stripe: about 8 x GAP_MS to give them all, past the deadline
+    // about 8 chunks in the trickler's stripe: about 8 x GAP_MS (56 s) to give them all, past the deadline
     await writeFile(`${file}.tmp`, randomBytes(40 * MiB))
     await rename(`${file}.tmp`, file)
-    const pushed = (await kithJson(...made.v('backup', '--timeout', '20s')))['pushed'] as Record<
+    const pushed = (await kithJson(...made.v('backup', '--timeout', '35s')))['pushed'] as Record<
       string,
       unknown
     >
     expect(pushed).toMatchObject({ version: 2, committed: true })
     expect(pushed['receipts'] as number).toBeGreaterThanOrEqual(4)
     for (const g of made.gs.slice(1)) expect(g.guardian.db.vaults.all()[0]!.headVersion).toBe(2)
+  })
+
+  it('a push its coordinator gave up on is not waited for: the vault is free again at once', async () => {
+    const made = await localVault(5, 3, 4, fleet)
+    const file = join(made.work, 'hsm_secret')
+    await writeFile(file, randomBytes(1000))
+    await kithJson(...made.v('add-source', 'file', file, '--name', 'seed'))
+    await kithJson(...made.v('backup'))
+    // no stall check and a long wait for the others' stripes: only the coordinator's leaving ends it
+    restore = setDurations({ stripeStall: 120_000, stripeRetry: 50 })
+    await trickle(made.gs[0]!)
+    await writeFile(`${file}.tmp`, randomBytes(40 * MiB))
+    await rename(`${file}.tmp`, file)
+    await expect(kithJson(...made.v('backup', '--timeout', '8s'))).rejects.toThrow(/QUORUM_NOT_REACHED/)
+    // the trickle alone would hold each fellow's push (and its vault's lock) for about 8 x GAP_MS more
+    for (const g of made.gs.slice(1)) {
+      const ctx = (g.guardian as unknown as { ctx: GuardianContext }).ctx
+      const vaultId = g.guardian.db.vaults.all()[0]!.vaultId
+      const free = ctx.exclusive(vaultId, async () => 'free')
+      expect(await Promise.race([free, sleep(3 * GAP_MS).then(() => 'held')])).toBe('free')
+    }
   })
 })
