@@ -24,7 +24,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Lab, labUnavailable } from './netns.js'
-import { CLI, waitForLine } from './procs.js'
+import { CLI, cpuSeconds, waitForLine } from './procs.js'
 
 const MiB = 1024 * 1024
 const DATA = 32 * MiB
@@ -64,38 +64,6 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const)
     process.exit(1)
   })
 
-/** A token bucket of `mbit` on what namespace `ns` sends through `dev`: a home's uplink. */
-function limitEgress(l: Lab, ns: string, dev: string, mbit: number): void {
-  l.exec(ns, 'tc', [
-    'qdisc',
-    'add',
-    'dev',
-    dev,
-    'root',
-    'tbf',
-    'rate',
-    `${mbit}mbit`,
-    'burst',
-    '64kb',
-    'latency',
-    '400ms',
-  ])
-}
-
-/** Bytes sent so far through `dev` in namespace `ns`. */
-function sentBytes(l: Lab, ns: string, dev: string): number {
-  const [link] = JSON.parse(l.exec(ns, 'ip', ['-j', '-s', 'link', 'show', 'dev', dev])) as {
-    stats64: { tx: { bytes: number } }
-  }[]
-  return link!.stats64.tx.bytes
-}
-
-/** CPU seconds (user and system) process `pid` has used so far, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
 /** The ms time of the first line of the coordinator's log with this event, or undefined. */
 function eventAt(log: string, event: string): number | undefined {
   for (const line of log.split('\n')) {
@@ -119,7 +87,7 @@ async function runConfig(config: Config, withRestic: boolean): Promise<Record<st
   lab = l
   try {
     const hosts = Array.from({ length: N }, (_, i) => l.publicHost(`g${i}`, 10 + i))
-    if (config === 'home') for (const h of hosts) limitEgress(l, h.ns, 'eth0', MBIT)
+    if (config === 'home') for (const h of hosts) l.limitEgress(h.ns, 'eth0', MBIT)
     const home = l.natHost('home', 1)
     l.limitUplink(home.router, MBIT)
     const node = (ns: string, ...args: string[]) => l.exec(ns, process.execPath, [CLI, ...args])
@@ -231,7 +199,7 @@ async function runConfig(config: Config, withRestic: boolean): Promise<Record<st
     node(home.ns, 'vault', 'init', '--data-dir', vault, '-k', '3', '-w', '4', '--json')
     node(home.ns, 'vault', 'add-guardian', '--data-dir', vault, '--json', ...invites)
     node(home.ns, 'vault', 'add-source', 'file', file, '--data-dir', vault, '--json')
-    const sentBefore = hosts.map((h) => sentBytes(l, h.ns, 'eth0'))
+    const sentBefore = hosts.map((h) => l.sentBytes(h.ns, 'eth0'))
     const cpuBefore = guardians.map((g) => cpuSeconds(g.pid!))
     let report: { pushed: { receipts: number; sentBytes: number } } | undefined
     const started = Date.now()
@@ -239,7 +207,7 @@ async function runConfig(config: Config, withRestic: boolean): Promise<Record<st
       const args = ['backup', '--data-dir', vault, '--timeout', '10m', '--json', '--log-level', 'debug']
       report = JSON.parse(await nodeAsync(home.ns, 'vault', ...args))
     })
-    const guardianUplinks = hosts.map((h, i) => sentBytes(l, h.ns, 'eth0') - sentBefore[i]!)
+    const guardianUplinks = hosts.map((h, i) => l.sentBytes(h.ns, 'eth0') - sentBefore[i]!)
     const guardianCpu = guardians.map((g, i) => r2(cpuSeconds(g.pid!) - cpuBefore[i]!))
     const log = readFileSync(join(vault, 'kith.log'), 'utf8')
     const since = (event: string) => {

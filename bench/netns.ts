@@ -114,25 +114,13 @@ table ip filter {
 
   /** Limit what a home sends to the internet (its uplink) to `mbit` Mbit/s: a token bucket on its router. */
   limitUplink(router: string, mbit: number): void {
-    run(
-      'ip',
-      'netns',
-      'exec',
-      router,
-      'tc',
-      'qdisc',
-      'add',
-      'dev',
-      'wan',
-      'root',
-      'tbf',
-      'rate',
-      `${mbit}mbit`,
-      'burst',
-      '64kb',
-      'latency',
-      '400ms',
-    )
+    this.limitEgress(router, 'wan', mbit)
+  }
+
+  /** A token bucket of `mbit` Mbit/s on what namespace `ns` sends through `dev` (a home's uplink). */
+  limitEgress(ns: string, dev: string, mbit: number): void {
+    const bucket = ['root', 'tbf', 'rate', `${mbit}mbit`, 'burst', '64kb', 'latency', '400ms']
+    run('ip', 'netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', dev, ...bucket)
   }
 
   /** Bytes a home's router has sent to the internet so far (its uplink's counter). */
