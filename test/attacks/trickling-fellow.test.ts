@@ -70,6 +70,22 @@ async function trickle(g: LocalGuardian): Promise<void> {
   })
 }
 
+/** A 3-of-5 vault (W = 4) with one small file source, backed up once: version 1 everywhere. */
+async function backedUpVault() {
+  const made = await localVault(5, 3, 4, fleet)
+  const file = join(made.work, 'hsm_secret')
+  await writeFile(file, randomBytes(1000))
+  await kithJson(...made.v('add-source', 'file', file, '--name', 'seed'))
+  await kithJson(...made.v('backup'))
+  return { made, file }
+}
+
+/** The source grows to 40 MiB of new bytes (replaced whole): version 2 is a striped push. */
+async function grow(file: string): Promise<void> {
+  await writeFile(`${file}.tmp`, randomBytes(40 * MiB))
+  await rename(`${file}.tmp`, file)
+}
+
 describe('a fellow that trickles its stripe', () => {
   let restore: (() => void) | undefined
   afterEach(() => {
@@ -78,16 +94,11 @@ describe('a fellow that trickles its stripe', () => {
   })
 
   it('cannot keep a striped push from committing: the others stop waiting for it, the node sends the rest', async () => {
-    const made = await localVault(5, 3, 4, fleet)
-    const file = join(made.work, 'hsm_secret')
-    await writeFile(file, randomBytes(1000))
-    await kithJson(...made.v('add-source', 'file', file, '--name', 'seed'))
-    await kithJson(...made.v('backup'))
+    const { made, file } = await backedUpVault()
     restore = setDurations({ stripeStall: STALL_MS, stripeRetry: 50 })
     await trickle(made.gs[0]!)
     // about 8 chunks in the trickler's stripe: about 8 x GAP_MS (56 s) to give them all, past the deadline
-    await writeFile(`${file}.tmp`, randomBytes(40 * MiB))
-    await rename(`${file}.tmp`, file)
+    await grow(file)
     const pushed = (await kithJson(...made.v('backup', '--timeout', '35s')))['pushed'] as Record<
       string,
       unknown
@@ -98,16 +109,11 @@ describe('a fellow that trickles its stripe', () => {
   })
 
   it('a push its coordinator gave up on is not waited for: the vault is free again at once', async () => {
-    const made = await localVault(5, 3, 4, fleet)
-    const file = join(made.work, 'hsm_secret')
-    await writeFile(file, randomBytes(1000))
-    await kithJson(...made.v('add-source', 'file', file, '--name', 'seed'))
-    await kithJson(...made.v('backup'))
+    const { made, file } = await backedUpVault()
     // no stall check and a long wait for the others' stripes: only the coordinator's leaving ends it
     restore = setDurations({ stripeStall: 120_000, stripeRetry: 50 })
     await trickle(made.gs[0]!)
-    await writeFile(`${file}.tmp`, randomBytes(40 * MiB))
-    await rename(`${file}.tmp`, file)
+    await grow(file)
     await expect(kithJson(...made.v('backup', '--timeout', '8s'))).rejects.toThrow(/QUORUM_NOT_REACHED/)
     // the trickle alone would hold each fellow's push (and its vault's lock) for about 8 x GAP_MS more
     for (const g of made.gs.slice(1)) {
