@@ -61,6 +61,11 @@ export class VaultGossip {
     return this.members.names(peerIdBytes(peer), allow)
   }
 
+  /** Whether a kept vault's roster gives this IP address for one of its guardians. */
+  namesHost(host: string): boolean {
+    return this.members.namesHost(host)
+  }
+
   /** The current rosters naming `peer` as their coordinator (or, for 'members', a guardian). */
   naming(peer: PeerId, allow: Role): Roster[] {
     return this.members.naming(peerIdBytes(peer), allow)

@@ -112,12 +112,13 @@ const STRIPE_AHEAD = 4
 /** Times a fellow's session may break (a connection lost) and be opened again before it is given up. */
 const STRIPE_REOPENS = 3
 
-const _pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const _pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
  * Take the chunks of the other members' stripes from them, each as soon as its owner has it (a fellow
  * answers for a chunk it is still receiving when it comes: arrivals.ts). A fellow not taking the push
- * yet (NOT_HELD) is asked again; one that is unreachable or sends a wrong chunk is not asked again.
+ * yet (NOT_HELD) is asked again, one not reached is dialled again a few times; one that sends a wrong
+ * chunk is not asked again.
  * Ends when every fellow gave its stripe or was given up, when `signal` aborts (the coordinator left),
  * when no chunk came to this guardian from anyone for stripeStall, at relayStep - relayHeadroom, or,
  * once `own` settled (this guardian's own stripe is in: its fellows got theirs at the same pace), when
@@ -179,6 +180,17 @@ export async function takeStripes(
         ctx.log.info({ event: 'stripe-fellow-dropped', peer: peerText(peer.peerId), ...errorFields(err) })
       away = true
     }
+    // the workers' dials fail together: one pause (and one of the tries) for all of them
+    let pausing: Promise<void> | undefined
+    const redial = async (err: unknown) => {
+      if (pausing === undefined) {
+        if (++broken > STRIPE_REOPENS) return drop(err)
+        pausing = _pause(duration('stripeRetry')).finally(() => {
+          pausing = undefined
+        })
+      }
+      await pausing
+    }
     const worker = async () => {
       while (ids.length > 0 && !away && !stop.aborted) {
         const id = ids.shift()!
@@ -194,11 +206,13 @@ export async function takeStripes(
             drop(err)
             continue
           }
-          // not taking this push yet (its offer is on its way): asked again; a stream that broke is
-          // opened again, a few times; one that cannot be reached at all is not waited for
+          // not taking this push yet (its offer is on its way): asked again; a stream that broke, or a
+          // dial that failed (its gate still busy with the other fellows' handshakes), is tried again
+          // after a pause, a few times; a fellow that refuses or answers wrongly is not
           if (isRemote(err) && err.remoteCode === 'NOT_HELD') await _pause(duration('stripeRetry'))
-          else if (isRemote(err) || err instanceof PeerUnreachableError || ++broken > STRIPE_REOPENS)
-            drop(err)
+          else if (isRemote(err)) drop(err)
+          else if (err instanceof PeerUnreachableError) await redial(err)
+          else if (++broken > STRIPE_REOPENS) drop(err)
           continue
         }
         try {

@@ -69,6 +69,8 @@ export interface GuardianOptions {
   readonly removalGraceMs?: number
   /** Most new connections one host may open per second (see p2p/node.ts). */
   readonly inboundPerSecond?: number
+  /** Open outbound TCP connections from this local address (a host of its own on a shared machine). */
+  readonly dialFrom?: string
   /** Serve the local page (and /metrics) on this host:port; a busy port costs the page, not the guardian. */
   readonly web?: string
   /** On a busy page port, try this many after it (the default port: a second guardian on one computer). */
@@ -214,8 +216,12 @@ export class Guardian {
       streamWindow: GUARDIAN_STREAM_WINDOW,
       ...(this.opts.announce ? { announce: this.opts.announce } : {}),
       ...(this.opts.inboundPerSecond !== undefined ? { inboundPerSecond: this.opts.inboundPerSecond } : {}),
+      ...(this.opts.dialFrom !== undefined ? { dialFrom: this.opts.dialFrom } : {}),
       // the vaults' own peers always find room; strangers share what is left (p2p/admission.ts)
-      admission: { isMember: (peer) => this.ctx !== undefined && knownPeer(this.ctx, peer, 'members') },
+      admission: {
+        isMember: (peer) => this.ctx !== undefined && knownPeer(this.ctx, peer, 'members'),
+        isMemberHost: (host) => this.ctx?.gossip.namesHost(host) === true,
+      },
     })
     const log = this.opts.log ?? silentLog
     const now = this.opts.now ?? systemClock()

@@ -21,7 +21,12 @@ const peers: PeerId[] = await Promise.all(
 
 /** A signed roster of vault `v` naming peers[coordinator] and peers[guardians…]. */
 const vaultKeys = Array.from({ length: 4 }, () => generateSecretKey())
-function roster(v: number, coordinator: number, guardians: readonly number[]): Roster {
+function roster(
+  v: number,
+  coordinator: number,
+  guardians: readonly number[],
+  addrs: (g: number) => string[] = () => [],
+): Roster {
   return signRoster(
     {
       vaultId: schnorrPublicKey(vaultKeys[v]!),
@@ -30,7 +35,7 @@ function roster(v: number, coordinator: number, guardians: readonly number[]): R
       w: 2,
       commitment: new Uint8Array(randomBytes(32)),
       coordinator: peerIdBytes(peers[coordinator]!),
-      guardians: guardians.map((g) => ({ peerId: peerIdBytes(peers[g]!), addrs: [], label: `g${g}` })),
+      guardians: guardians.map((g) => ({ peerId: peerIdBytes(peers[g]!), addrs: addrs(g), label: `g${g}` })),
       createdAt: 1,
     },
     vaultKeys[v]!,
@@ -60,6 +65,28 @@ describe('RosterMembers', () => {
     expect(m.naming(peerIdBytes(peers[1]!), 'members').map((r) => r.vaultId)).toEqual([
       schnorrPublicKey(vaultKeys[1]!),
     ])
+  })
+
+  it('knows the hosts its rosters give for their guardians, while any roster still gives them', () => {
+    const m = new RosterMembers()
+    const at = (g: number) =>
+      g === 1
+        ? ['/ip4/198.51.100.7/tcp/4646', '/ip4/198.51.100.7/udp/4646/quic-v1', '/ip6/2001:db8::7/tcp/4646']
+        : g === 2
+          ? ['/dns4/friend.example/tcp/4646', 'not an address']
+          : [`/ip4/198.51.100.${10 + g}/tcp/4646`]
+    const a = roster(0, 0, [1, 2], at)
+    m.add('t0', a)
+    m.add('t1', roster(1, 3, [1, 4], at))
+    for (const host of ['198.51.100.7', '2001:db8::7', '198.51.100.14']) expect(m.namesHost(host)).toBe(true)
+    // a name is no host, nor is what does not parse, nor a neighbour in the same /24
+    for (const host of ['friend.example', '198.51.100.8', '']) expect(m.namesHost(host)).toBe(false)
+    m.remove('t0', a)
+    // guardian 1 is still in vault 1's roster
+    expect(m.namesHost('198.51.100.7')).toBe(true)
+    m.remove('t1', roster(1, 3, [1, 4], at))
+    expect(m.namesHost('198.51.100.7')).toBe(false)
+    expect(m.namesHost('198.51.100.14')).toBe(false)
   })
 
   it('agrees with a walk over every roster, for any rosters added and removed', () => {

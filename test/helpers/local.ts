@@ -41,6 +41,10 @@ export interface LocalOptions {
   readonly webNextPorts?: number
   /** Its files on a real disk, for a test of crashes or fsync (tmp.ts); tmpfs otherwise. */
   readonly durable?: boolean
+  /** A loopback address of its own to listen on and dial from (a host of its own); 127.0.0.1 otherwise. */
+  readonly host?: string
+  /** How often it compares heads with its fellows (default 1 s: a scenario's guardians are soon alike). */
+  readonly antiEntropyMs?: number
 }
 
 export class LocalGuardian {
@@ -59,13 +63,15 @@ export class LocalGuardian {
       notify?: NotifyTargets
       web?: boolean | string
       webNextPorts?: number
+      host?: string
+      antiEntropyMs?: number
     },
   ) {}
 
   /** Initialize a guardian in a fresh dir (listening on a port the kernel picks at first start). */
   static async create(options: LocalOptions = {}): Promise<LocalGuardian> {
     const dir = await fileTempDir('kith-g-', { durable: options.durable ?? false })
-    await initGuardian(dir, { listen: ['/ip4/127.0.0.1/tcp/0'] })
+    await initGuardian(dir, { listen: [`/ip4/${options.host ?? '127.0.0.1'}/tcp/0`] })
     return new LocalGuardian(dir, {
       ...(options.log ? { logFile: join(dir, 'kith.log') } : {}),
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
@@ -73,6 +79,8 @@ export class LocalGuardian {
       ...(options.notify ? { notify: options.notify } : {}),
       ...(options.web ? { web: options.web } : {}),
       ...(options.webNextPorts !== undefined ? { webNextPorts: options.webNextPorts } : {}),
+      ...(options.host ? { host: options.host } : {}),
+      ...(options.antiEntropyMs !== undefined ? { antiEntropyMs: options.antiEntropyMs } : {}),
     })
   }
 
@@ -102,7 +110,7 @@ export class LocalGuardian {
     const daemon = new Guardian({
       dataDir: this.dir,
       listen: config.listen,
-      antiEntropyMs: 1000,
+      antiEntropyMs: this.options.antiEntropyMs ?? 1000,
       // every peer of a scenario dials from 127.0.0.1, many times a second
       inboundPerSecond: 1000,
       onEvent: (line) => this.lines.push(line),
@@ -111,6 +119,7 @@ export class LocalGuardian {
       ...(this.options.notify ? { notify: this.options.notify } : {}),
       ...(this.options.web ? { web: this.options.web === true ? '127.0.0.1:0' : this.options.web } : {}),
       ...(this.options.webNextPorts !== undefined ? { webNextPorts: this.options.webNextPorts } : {}),
+      ...(this.options.host ? { dialFrom: this.options.host } : {}),
     })
     await daemon.start()
     this.daemon = daemon
@@ -155,9 +164,13 @@ export async function localVault(
   k: number,
   w: number,
   fleet: { guardians: LocalGuardian[] },
-  options: LocalOptions & { readonly name?: string } = {},
+  options: LocalOptions & { readonly name?: string; readonly hosts?: readonly string[] } = {},
 ) {
-  const gs = await Promise.all(Array.from({ length: n }, () => LocalGuardian.create(options)))
+  const gs = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      LocalGuardian.create({ ...options, ...(options.hosts ? { host: options.hosts[i]! } : {}) }),
+    ),
+  )
   fleet.guardians.push(...gs)
   await Promise.all(gs.map((g) => g.start()))
   const work = await fileTempDir('kith-node-', { durable: options.durable ?? false })

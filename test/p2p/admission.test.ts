@@ -78,6 +78,41 @@ describe('half-open connections per network', () => {
   })
 })
 
+describe("a member's host in a shared network", () => {
+  // 10.0.0.1 to .9 are a site's servers, each a guardian some roster gives; 10.0.0.200 is not
+  const members = new Set(Array.from({ length: 9 }, (_, i) => `10.0.0.${i + 1}`))
+  const siteGater = () =>
+    admissionGater({ isMember: () => true, isMemberHost: (h) => members.has(h) }, () => [])
+
+  it('has half-open slots of its own: nine fellows of one /24 dial at once and none is refused', () => {
+    const g = siteGater()
+    for (const host of members) expect(g.denyInboundConnection!(conn(host))).toBe(false)
+    // and each still has the rest of its own
+    for (let i = 1; i < ADMISSION.pendingPerNetwork; i++)
+      expect(g.denyInboundConnection!(conn('10.0.0.1'))).toBe(false)
+    expect(g.denyInboundConnection!(conn('10.0.0.1'))).toBe(true)
+  })
+
+  it("another host of that network shares the network's slots, and cannot take a member host's", () => {
+    const g = siteGater()
+    for (let i = 0; i < ADMISSION.pendingPerNetwork; i++)
+      expect(g.denyInboundConnection!(conn('10.0.0.200'))).toBe(false)
+    expect(g.denyInboundConnection!(conn('10.0.0.201'))).toBe(true)
+    expect(g.denyInboundConnection!(conn('10.0.0.3'))).toBe(false)
+  })
+
+  it('a handshake frees the slots it took, though the roster changed meanwhile', async () => {
+    let known = true
+    const g = admissionGater({ isMember: () => true, isMemberHost: () => known }, () => [])
+    const cs = Array.from({ length: ADMISSION.pendingPerNetwork }, () => conn('10.0.0.1'))
+    for (const c of cs) expect(g.denyInboundConnection!(c)).toBe(false)
+    known = false // the roster naming it was left
+    for (const c of cs) expect(await g.denyInboundEncryptedConnection!(member, c)).toBe(false)
+    known = true
+    expect(g.denyInboundConnection!(conn('10.0.0.1'))).toBe(false)
+  })
+})
+
 describe("strangers' connections per network", () => {
   /** A peer that is only itself. */
   const peer = (): PeerId => {
