@@ -5,7 +5,7 @@
  * delivered or relayed. Cheapest checks first: the sender, then the size; signatures are checked by the
  * receiver (sync.ts).
  */
-import { type Message, TopicValidatorResult } from '@libp2p/gossipsub'
+import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import { toHex } from '../crypto/bytes.js'
 import { taggedHash } from '../crypto/hash.js'
@@ -29,7 +29,17 @@ export class VaultGossip {
   /** Who those rosters name, by peer. */
   private readonly members = new RosterMembers()
 
-  constructor(private readonly node: KithNode) {}
+  private readonly pubsub: GossipSub
+
+  constructor(node: KithNode) {
+    if (node.services.pubsub === undefined) throw new Error('vault gossip needs a node that serves vaults')
+    this.pubsub = node.services.pubsub
+  }
+
+  /** Hear every message this node's gossip delivers (a validator accepted it first). */
+  onMessage(listener: (msg: Message) => void): void {
+    this.pubsub.addEventListener('message', (ev) => listener(ev.detail))
+  }
 
   /** Subscribe to a vault's topic for this roster (leaving the topic of an older roster). */
   join(roster: Roster): void {
@@ -41,8 +51,8 @@ export class VaultGossip {
     this.rosters.set(topic, roster)
     this.topics.set(toHex(roster.vaultId), topic)
     this.members.add(topic, roster)
-    this.node.services.pubsub.topicValidators.set(topic, (peer, msg) => this._validate(topic, peer, msg))
-    this.node.services.pubsub.subscribe(topic)
+    this.pubsub.topicValidators.set(topic, (peer, msg) => this._validate(topic, peer, msg))
+    this.pubsub.subscribe(topic)
   }
 
   /** Stop hearing about a vault (it was removed from this guardian). */
@@ -74,7 +84,7 @@ export class VaultGossip {
   /** Publish on a kept vault's topic; a failure (no peer yet) is the caller's to log. */
   async publish(vaultId: Uint8Array, data: Uint8Array): Promise<void> {
     const topic = this.topics.get(toHex(vaultId))
-    if (topic !== undefined) await this.node.services.pubsub.publish(topic, data)
+    if (topic !== undefined) await this.pubsub.publish(topic, data)
   }
 
   private _leave(topic: string): void {
@@ -84,8 +94,8 @@ export class VaultGossip {
       this.topics.delete(toHex(roster.vaultId))
     }
     this.rosters.delete(topic)
-    this.node.services.pubsub.topicValidators.delete(topic)
-    this.node.services.pubsub.unsubscribe(topic)
+    this.pubsub.topicValidators.delete(topic)
+    this.pubsub.unsubscribe(topic)
   }
 
   /** Accept only what a roster peer sent and relays, and only of a size a head or evidence can have. */

@@ -261,9 +261,9 @@ export class Guardian {
     for (const v of db.vaults.all()) ctx.gossip.join(ctx.roster(v))
     this.ctx = ctx
     this.stopIdleWatch = await serveProtocols(ctx)
-    node.services.pubsub.addEventListener('message', (ev) => {
-      const from = ev.detail.type === 'signed' ? peerIdBytes(ev.detail.from) : undefined
-      void onGossip(ctx, ev.detail.topic, ev.detail.data, from)
+    ctx.gossip.onMessage((msg) => {
+      const from = msg.type === 'signed' ? peerIdBytes(msg.from) : undefined
+      void onGossip(ctx, msg.topic, msg.data, from)
     })
     // where friends reach it: rewritten when it changes (a relay reservation, a UPnP mapping)
     const writeAddrs = () => writeFileAtomic(paths.runtime, `${JSON.stringify(this.addrs)}\n`)

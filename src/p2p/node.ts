@@ -1,5 +1,6 @@
 /**
- * The one libp2p node factory kith uses: TCP + Noise + Yamux, identify, ping and gossipsub, with
+ * The one libp2p node factory kith uses: TCP + Noise + Yamux, identify and ping (and gossipsub on a
+ * node that serves vaults), with
  * connection limits, and libp2p's own NAT machinery (docs/format.md §Reachability): every node can dial
  * relayed addresses (circuit relay v2) and upgrade them to direct ones (DCUtR); a node that serves vaults
  * also learns its reachability (AutoNAT), may map a port on a router that offers UPnP / NAT-PMP, keeps
@@ -26,7 +27,11 @@ import { checkRelayedBytes, RELAY, relayTerms } from './relay-terms.js'
 export type KithNode = Libp2p<{
   identify: Identify
   ping: Ping
-  pubsub: GossipSub
+  /**
+   * Present on a node that serves vaults (heads and evidence among a vault's guardians). A coordinator
+   * has none: a guardian would tell it every topic it keeps (a site's thousand, 86 KB a connection).
+   */
+  pubsub?: GossipSub
   /** Present on a node that serves vaults (it relays for their peers). */
   relay?: CircuitRelayService
 }>
@@ -140,18 +145,18 @@ export async function createKithNode(init: KithNodeInit): Promise<KithNode> {
     services: {
       identify: identify(),
       ping: ping(),
-      // heads go to a guardian behind NAT over its relayed (limited) connection too
-      pubsub: gossipsub({
-        allowPublishToZeroTopicPeers: true,
-        emitSelf: false,
-        runOnLimitedConnection: true,
-        // no peer-store tag per topic and mesh peer: a fellow of a thousand vaults carried a thousand
-        // tags, and libp2p rewrites a peer's whole record at every stream opened with it
-        tagMeshPeers: false,
-      }),
       dcutr: dcutr(),
       ...(init.serve
         ? {
+            // heads go to a guardian behind NAT over its relayed (limited) connection too
+            pubsub: gossipsub({
+              allowPublishToZeroTopicPeers: true,
+              emitSelf: false,
+              runOnLimitedConnection: true,
+              // no peer-store tag per topic and mesh peer: a fellow of a thousand vaults carried a
+              // thousand tags, and libp2p rewrites a peer's whole record at every stream opened with it
+              tagMeshPeers: false,
+            }),
             autonat: autoNAT(),
             // whom it relays for is the gater's decision (relay-terms.ts): a vault peer at one end
             relay: circuitRelayServer({

@@ -39,7 +39,7 @@ describe('attack: gossip from a peer that is not on the roster', () => {
     roster = openRoster(vault.roster)
     topic = vaultTopic(roster)
     for (const g of gs)
-      g.guardian.node.services.pubsub.addEventListener('message', (ev) => {
+      g.guardian.node.services.pubsub!.addEventListener('message', (ev) => {
         if (ev.detail.topic === topic && ev.detail.type === 'signed')
           heard.push({ from: ev.detail.from.toString(), at: g })
       })
@@ -48,7 +48,7 @@ describe('attack: gossip from a peer that is not on the roster', () => {
   it("a roster guardian's head is delivered to the other guardian (the channel works)", async () => {
     const head = gs[0]!.guardian.db.vaults.all()[0]!.head!
     await waitUntil(async () => {
-      await gs[0]!.guardian.node.services.pubsub.publish(topic, head).catch(() => undefined)
+      await gs[0]!.guardian.node.services.pubsub!.publish(topic, head).catch(() => undefined)
       return heard.some((h) => h.from === gs[0]!.peerId && h.at === gs[1])
     })
   })
@@ -56,18 +56,18 @@ describe('attack: gossip from a peer that is not on the roster', () => {
   it('200 messages from a stranger on the right topic, valid heads among them, reach no guardian', async () => {
     stranger = await strangerNode('127.0.0.2')
     const head = gs[0]!.guardian.db.vaults.all()[0]!.head!
-    stranger.services.pubsub.subscribe(topic)
+    stranger.services.pubsub!.subscribe(topic)
     for (const g of gs) {
       await stranger.peerStore.merge(g.guardian.node.peerId, { multiaddrs: g.guardian.node.getMultiaddrs() })
       await stranger.dial(g.guardian.node.peerId)
     }
-    await waitUntil(() => stranger!.services.pubsub.getSubscribers(topic).length === 2)
+    await waitUntil(() => stranger!.services.pubsub!.getSubscribers(topic).length === 2)
     for (let i = 0; i < 200; i++)
-      await stranger.services.pubsub.publish(topic, i % 2 ? head : randomBytes(100)).catch(() => undefined)
+      await stranger.services.pubsub!.publish(topic, i % 2 ? head : randomBytes(100)).catch(() => undefined)
     // a guardian's own head, sent after the stranger's, arrives: so the stranger's had their chance
     const mark = heard.length
     await waitUntil(async () => {
-      await gs[1]!.guardian.node.services.pubsub.publish(topic, head).catch(() => undefined)
+      await gs[1]!.guardian.node.services.pubsub!.publish(topic, head).catch(() => undefined)
       return heard.slice(mark).some((h) => h.from === gs[1]!.peerId)
     })
     expect(heard.filter((h) => h.from === stranger!.peerId.toString())).toEqual([])

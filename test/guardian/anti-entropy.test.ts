@@ -43,7 +43,7 @@ afterAll(async () => {
 async function ahead() {
   const v = await testVault(node, refs)
   await enrollAll(node, gs, v)
-  gs[1]!.node.services.pubsub.topicValidators.set(vaultTopic(v.roster), () => TopicValidatorResult.Ignore)
+  gs[1]!.node.services.pubsub!.topicValidators.set(vaultTopic(v.roster), () => TopicValidatorResult.Ignore)
   const dir = await tempDir()
   const v1 = await v.nextVersion(dir)
   for (const r of refs) await pushVersion(node, r, v.pushArgs(v1))
@@ -57,7 +57,7 @@ const announced = () => new Promise((r) => setTimeout(r, 2 * duration('announceL
 
 /** Heads guardian `i` publishes on gossip while `fn` runs. */
 async function published(i: number, fn: () => Promise<void>): Promise<number> {
-  const spy = vi.spyOn(gs[i]!.node.services.pubsub, 'publish')
+  const spy = vi.spyOn(gs[i]!.node.services.pubsub!, 'publish')
   try {
     await fn()
     return spy.mock.calls.length
