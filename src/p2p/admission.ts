@@ -3,9 +3,10 @@
  * peers. Before the handshake, one network (a /24 or /64: addresses.ts networkOf) may hold only a few
  * half-open connections, except that a host where a member lives (an address a roster gives for one of
  * its guardians) has a few of its own: a site's servers, or a vault's twenty guardians, often share a
- * /24, and their fellows' dials must not be refused as one asker's; after it (the peer ID is then known), a member of any vault is always let in,
- * while strangers share a few slots, with caps per network and per peer. libp2p's own rate limit per
- * address and upgrade timeout do the rest.
+ * /24, and their fellows' dials must not be refused as one asker's. After the handshake (the peer ID is
+ * then known), a member of any vault is always let in, while strangers share a few slots, with caps per
+ * network and per peer. libp2p's own rate limit per address, its cap on handshakes at once (node.ts) and
+ * its upgrade timeout do the rest.
  * Whom it relays for, as a relay: relay-terms.ts.
  */
 import type { Connection, ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface'
