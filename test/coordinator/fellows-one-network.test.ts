@@ -17,12 +17,11 @@ import { localFleet, localVault } from '../helpers/local.js'
 
 const fleet = localFleet()
 const MiB = 1024 * 1024
-const N = 10
 
 describe('a striped push among guardians in one network', () => {
-  it(`${N} guardians in one /24, W = ${N - 2}: the node sends about 1x the new bytes, and no fellow is refused`, async () => {
-    const hosts = Array.from({ length: N }, (_, i) => `127.0.5.${i + 1}`)
-    const made = await localVault(N, 4, N - 2, fleet, {
+  it('10 guardians in one /24, W = 8: the node sends about 1x the new bytes, and no fellow is refused', async () => {
+    const hosts = Array.from({ length: 10 }, (_, i) => `127.0.5.${i + 1}`)
+    const made = await localVault(10, 4, 8, fleet, {
       log: true,
       hosts,
       // no rounds before the push: the fellows have not met yet, as right after they were added
@@ -34,7 +33,7 @@ describe('a striped push among guardians in one network', () => {
     await kithJson(...made.v('add-source', 'file', file, '--name', 'seed'))
     const pushed = (await kithJson(...made.v('backup')))['pushed'] as Record<string, unknown>
     expect(pushed).toMatchObject({ version: 1, committed: true })
-    expect(pushed['receipts'] as number).toBeGreaterThanOrEqual(N - 2)
+    expect(pushed['receipts'] as number).toBeGreaterThanOrEqual(8)
     // nobody gave a fellow up: every stripe came from its owner
     const dropped: string[] = []
     for (const g of made.gs) {
