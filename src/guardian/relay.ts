@@ -14,6 +14,7 @@ import { isRemote, PeerUnreachableError } from '../p2p/errors.js'
 import { FetchSessions } from '../p2p/fetch-session.js'
 import { peerText, samePeer } from '../p2p/peers.js'
 import { duration } from '../time/durations.js'
+import { sleep } from '../time/sleep.js'
 import type { GuardianContext } from './context.js'
 import type { VaultRow } from './store/index.js'
 import type { VersionIntake } from './versions.js'
@@ -112,8 +113,6 @@ const STRIPE_AHEAD = 4
 /** Times a fellow's session may break (a connection lost) and be opened again before it is given up. */
 const STRIPE_REOPENS = 3
 
-const _pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
 /**
  * Take the chunks of the other members' stripes from them, each as soon as its owner has it (a fellow
  * answers for a chunk it is still receiving when it comes: arrivals.ts). A fellow not taking the push
@@ -185,7 +184,7 @@ export async function takeStripes(
     const redial = async (err: unknown) => {
       if (pausing === undefined) {
         if (++broken > STRIPE_REOPENS) return drop(err)
-        pausing = _pause(duration('stripeRetry')).finally(() => {
+        pausing = sleep(duration('stripeRetry')).finally(() => {
           pausing = undefined
         })
       }
@@ -209,7 +208,7 @@ export async function takeStripes(
           // not taking this push yet (its offer is on its way): asked again; a stream that broke, or a
           // dial that failed (its gate still busy with the other fellows' handshakes), is tried again
           // after a pause, a few times; a fellow that refuses or answers wrongly is not
-          if (isRemote(err) && err.remoteCode === 'NOT_HELD') await _pause(duration('stripeRetry'))
+          if (isRemote(err) && err.remoteCode === 'NOT_HELD') await sleep(duration('stripeRetry'))
           else if (isRemote(err)) drop(err)
           else if (err instanceof PeerUnreachableError) await redial(err)
           else if (++broken > STRIPE_REOPENS) drop(err)

@@ -18,7 +18,8 @@ import { ShareMismatchError } from '../shares/errors.js'
 import { openShareEnvelope } from '../shares/share-envelope.js'
 import { cleanText } from '../text.js'
 import { duration } from '../time/durations.js'
-import { type RecoveryContext, sleep, type Tracked } from './context.js'
+import { sleep } from '../time/sleep.js'
+import type { RecoveryContext, Tracked } from './context.js'
 
 /** States after which a guardian is not asked again. */
 export const FINAL = new Set(['released', 'denied', 'vetoed', 'superseded', 'expired', 'locked', 'refused'])

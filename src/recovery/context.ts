@@ -218,15 +218,3 @@ export function distruster(say: (e: RecoveryEvent) => void): RecoveryContext['di
 
 /** Whether a guardian's human approved this recovery's request (it may then serve data). */
 export const approvedBy = (t: Tracked): boolean => t.state === 'approved' || t.state === 'released'
-
-/** Sleep, cut short by `signal`; the listener is removed either way (polls sleep thousands of times). */
-export const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(t)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const t = setTimeout(done, ms)
-    signal?.addEventListener('abort', done)
-  })
