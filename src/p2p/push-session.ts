@@ -121,24 +121,9 @@ export class PushSessions {
         if (this.closed) void closeAfterReply(session.stream)
       }
     }
-    const stream = await openStream(
-      this.node,
-      guardian.peerId,
-      guardian.addrs,
-      [PROTOCOLS.push, PROTOCOLS.pushOnce],
-      options?.signal,
-      this.log,
-    )
-    this.log.debug({
-      event: 'push-session-opened',
-      peer: peerText(guardian.peerId),
-      protocol: stream.protocol,
-    })
-    const fresh: PushSession = {
-      stream,
-      wire: new Wire(stream, stream.protocol || PROTOCOLS.push, MSG.need.maxBytes),
-      busy: true,
-    }
+    const fresh = await this._open(guardian, [PROTOCOLS.push, PROTOCOLS.pushOnce], options)
+    fresh.busy = true
+    const stream = fresh.stream
     const r = await _push(fresh, guardian, args, options)
     fresh.busy = false
     if (stream.protocol !== PROTOCOLS.push || this.closed) await closeAfterReply(stream)
@@ -161,22 +146,36 @@ export class PushSessions {
         const key = Buffer.from(g.peerId).toString('hex')
         if (this.kept.has(key) || this.closed) return
         try {
-          const stream = await openStream(
-            this.node,
-            g.peerId,
-            g.addrs,
-            [PROTOCOLS.push],
-            options?.signal,
-            this.log,
-          )
-          const session = { stream, wire: new Wire(stream, PROTOCOLS.push, MSG.need.maxBytes), busy: false }
-          if (this.kept.has(key) || this.closed) void closeAfterReply(stream)
+          const session = await this._open(g, [PROTOCOLS.push], options)
+          if (this.kept.has(key) || this.closed) void closeAfterReply(session.stream)
           else this.kept.set(key, session)
         } catch {
           // its push opens one and says why not
         }
       }),
     )
+  }
+
+  /** A new session with the guardian, on the first of `protocols` it speaks (not yet busy). */
+  private async _open(guardian: PeerRef, protocols: string[], options?: AbortOptions): Promise<PushSession> {
+    const stream = await openStream(
+      this.node,
+      guardian.peerId,
+      guardian.addrs,
+      protocols,
+      options?.signal,
+      this.log,
+    )
+    this.log.debug({
+      event: 'push-session-opened',
+      peer: peerText(guardian.peerId),
+      protocol: stream.protocol,
+    })
+    return {
+      stream,
+      wire: new Wire(stream, stream.protocol || PROTOCOLS.push, MSG.need.maxBytes),
+      busy: false,
+    }
   }
 
   /** Close every kept session (one in use closes when its push ends); later pushes keep none. Idempotent. */
