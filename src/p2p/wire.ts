@@ -107,6 +107,18 @@ export function budgetStream(stream: Stream, memory: StreamMemory): void {
   ;(stream as BudgetedStream)[MEMORY] = memory
 }
 
+/**
+ * A signal that aborts when `stream` closes (or at once if it is not open): what waits for its peer is
+ * waited for no longer once the peer left. `release` removes the listener.
+ */
+export function whileOpen(stream: Stream): { signal: AbortSignal; release: () => void } {
+  const gone = new AbortController()
+  const leave = () => gone.abort()
+  stream.addEventListener('close', leave)
+  if (stream.status !== 'open') leave()
+  return { signal: gone.signal, release: () => stream.removeEventListener('close', leave) }
+}
+
 /** The bytes of a length prefix read so far, as lpStream hands them to its decoder. */
 interface LengthPrefix {
   readonly byteLength: number

@@ -11,7 +11,7 @@ import { encodeRecordBody } from '../../codec/record.js'
 import { UnauthorizedPeerError } from '../../p2p/errors.js'
 import { type MessageOf, MSG } from '../../p2p/messages.js'
 import { peerIdBytes } from '../../p2p/peers.js'
-import { PROTOCOLS, Wire } from '../../p2p/wire.js'
+import { PROTOCOLS, Wire, whileOpen } from '../../p2p/wire.js'
 import { duration } from '../../time/durations.js'
 import { allowed, knownPeer } from '../access.js'
 import { addressRecords } from '../addresses.js'
@@ -95,16 +95,14 @@ async function _arriving(
   stream: Stream,
 ): Promise<Uint8Array | undefined> {
   if (req.what !== 'chunk' || req.chunkId === undefined) return undefined
-  const gone = new AbortController()
-  const leave = () => gone.abort()
-  const cap = setTimeout(leave, duration('relayStep'))
-  stream.addEventListener('close', leave)
-  if (stream.status !== 'open') leave()
+  const open = whileOpen(stream)
+  const capped = new AbortController()
+  const cap = setTimeout(() => capped.abort(), duration('relayStep'))
   try {
-    return await ctx.arrivals.chunk(vault.vaultId, req.chunkId, gone.signal)
+    return await ctx.arrivals.chunk(vault.vaultId, req.chunkId, AbortSignal.any([open.signal, capped.signal]))
   } finally {
     clearTimeout(cap)
-    stream.removeEventListener('close', leave)
+    open.release()
   }
 }
 

@@ -12,7 +12,7 @@ import { toHex } from '../../crypto/bytes.js'
 import { UnauthorizedPeerError } from '../../p2p/errors.js'
 import { type MessageOf, MSG } from '../../p2p/messages.js'
 import { peerIdBytes, samePeer } from '../../p2p/peers.js'
-import { PROTOCOLS, Wire } from '../../p2p/wire.js'
+import { PROTOCOLS, Wire, whileOpen } from '../../p2p/wire.js'
 import { headOfManifest, type Manifest, openManifest } from '../../replica/manifest.js'
 import { duration } from '../../time/durations.js'
 import { authorize, knownPeer } from '../access.js'
@@ -139,17 +139,16 @@ async function _takeStriped(
   await wire.send(MSG.need, { chunks: mine })
   // the coordinator gone (its deadline passed, the session cut): no one waits for this push any more,
   // and the vault's lock is not held for it
+  const open = whileOpen(wire.stream)
   const done = new AbortController()
-  const leave = () => done.abort()
-  wire.stream.addEventListener('close', leave)
-  if (wire.stream.status !== 'open') leave()
+  const signal = AbortSignal.any([open.signal, done.signal])
   const started = performance.now()
   let fellowsMs = 0
   let ownMs = 0
   const own = _takeChunks(wire, intake, mine.length).then(() => {
     ownMs = performance.now() - started
   })
-  const fellows = takeStripes(ctx, vault, intake, swarm, owners, done.signal, own).finally(() => {
+  const fellows = takeStripes(ctx, vault, intake, swarm, owners, signal, own).finally(() => {
     fellowsMs = performance.now() - started
   })
   let taken: number
@@ -163,7 +162,7 @@ async function _takeStriped(
     }
     taken = await fellows
   } finally {
-    wire.stream.removeEventListener('close', leave)
+    open.release()
   }
   // when its own stripe and the others' were in: which of them the version waited for
   ctx.log.info({
