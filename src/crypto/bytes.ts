@@ -34,13 +34,13 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 /**
- * Give the memory of `bytes` back at once, when it is the whole of its buffer (a view of a larger one is
- * left alone): its buffer is detached, and every view of it reads as empty from then on. For large
- * buffers known to be dead: V8 frees those only at a full collection, which waits for some 64 MiB of
- * them to pile up per thread.
+ * Give the memory of `bytes` back at once, when it is the whole of its buffer but at most `slack` bytes
+ * (a view of a larger one is left alone): its buffer is detached, and every view of it reads as empty
+ * from then on. For large buffers known to be dead: V8 frees those only at a full collection, which
+ * waits for some 64 MiB of them to pile up per thread.
  */
-export function releaseBytes(bytes: Uint8Array): void {
+export function releaseBytes(bytes: Uint8Array, slack = 0): void {
   const buffer = bytes.buffer
-  if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength)
+  if (buffer instanceof ArrayBuffer && buffer.byteLength - bytes.byteLength <= slack)
     buffer.transferToFixedLength(0)
 }

@@ -4,7 +4,7 @@
  * with its receipt in one transaction and only then hands out the receipt; the retention it triggers and
  * the head's announcement follow once the receipt is out, once for a burst of pushes.
  */
-import { toHex } from '../crypto/bytes.js'
+import { releaseBytes, toHex } from '../crypto/bytes.js'
 import { ProtocolViolationError } from '../p2p/errors.js'
 import { MAX_INLINE_BYTES } from '../p2p/messages.js'
 import { PROTOCOLS } from '../p2p/wire.js'
@@ -219,13 +219,7 @@ export class VersionIntake implements Incoming {
  * buffer of its own, which holds nothing but the record's header, the id and these bytes.
  */
 function _releaseMessage(data: Uint8Array): void {
-  const buffer = data.buffer
-  if (
-    buffer instanceof ArrayBuffer &&
-    data.byteLength >= 64 * 1024 &&
-    buffer.byteLength - data.byteLength <= 1024
-  )
-    buffer.transferToFixedLength(0)
+  if (data.byteLength >= 64 * 1024) releaseBytes(data, 1024)
 }
 
 /** Apply the retention policy to a vault (caller holds its lock); `orphans` also sweeps chunks of
