@@ -2,9 +2,9 @@
  * The heart of kith-cln: one `db_write` at a time, under CLN's version rules (rules.ts). Each
  * transaction becomes a journal entry (its statements, encrypted, signed by the writer key), sent to
  * every guardian and kept in the writer's log meanwhile; lightningd hears `continue` once the log has
- * it and W guardians hold it durably. When W cannot be reached it keeps trying for the hold time, alerting at once (an
- * alert that fails is said in lightningd's log), then refuses: lightningd stops before committing anything
- * unreplicated. After lost writes (or with no base) it asks the key-holding process for a snapshot and
+ * it and W guardians hold it durably. When W cannot be reached it keeps trying for the hold time,
+ * alerting at once (an alert that fails is said in lightningd's log), then refuses: lightningd stops
+ * before committing anything unreplicated. After lost writes (or with no base) it asks the key-holding process for a snapshot and
  * adopts its committed mark: it never holds the vault key, a data key or a passphrase.
  */
 import { thrownText } from '../errors.js'

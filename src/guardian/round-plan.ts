@@ -4,8 +4,9 @@
  * roster changed here since, or that has equivocation evidence, or was never compared in this process,
  * or whose fellows did not all answer with our head, is compared at once. A change always shows on the
  * guardian it reached (a push, a catch-up), and that guardian compares at its next round and announces
- * where a fellow lags; a guardian that starts compares every vault. The gap only spares a site's thousand quiet vaults a request to each
- * fellow every round. In memory only: it must never make a vault with news wait.
+ * where a fellow lags; a guardian that starts compares every vault. The gap only spares a site's
+ * thousand quiet vaults a request to each fellow every round. In memory only: it must never make a
+ * vault with news wait.
  */
 import { equalBytes, toHex } from '../crypto/bytes.js'
 import type { VaultRow } from './store/index.js'

@@ -74,12 +74,6 @@ export interface KithNodeInit {
 export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/0'
 
 /**
- * Connections a node that serves vaults holds, and handshakes it runs at once: a site keeps a thousand
- * vaults, and a hundred of their coordinators may back up at the same moment (bench:site; with 64 and
- * 16, 84 of 100 were refused at once). Strangers stay within the admission gater's slots and per-network
- * limits (admission.ts) whatever these are. A coordinator needs a handful.
- */
-/**
  * libp2p's connection monitor: a ping waits behind a push's chunks on the same connection (seconds on a
  * home uplink, more on a busy machine), so it may take connectionPing (libp2p's 5 s cut whole connections
  * mid-push, and every stream on them). The next ping starts only after the last one's deadline: libp2p's
@@ -94,6 +88,12 @@ export function connectionMonitorSettings(): {
   return { pingInterval: 2 * timeout, pingTimeout: { minTimeout: timeout, maxTimeout: timeout } }
 }
 
+/**
+ * Connections a node that serves vaults holds, and handshakes it runs at once: a site keeps a thousand
+ * vaults, and a hundred of their coordinators may back up at the same moment (bench:site; with 64 and
+ * 16, 84 of 100 were refused at once). Strangers stay within the admission gater's slots and per-network
+ * limits (admission.ts) whatever these are. A coordinator needs a handful.
+ */
 const SERVE_CONNECTIONS = 256
 const SERVE_PENDING = 128
 
